@@ -1,0 +1,98 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every Wharf target shares: Swift 6 mode plus the upcoming features the style guide asks
+/// for. CI (CI=true) also turns every warning in Wharf's own targets into an error.
+var swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+if Context.environment["CI"] != nil {
+    swiftSettings.append(.treatAllWarnings(as: .error))
+}
+
+let package = Package(
+    name: "wharf",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wharf-controller", targets: ["wharf-controller"]),
+        .executable(name: "wharf", targets: ["wharf"]),
+        .library(name: "WharfModel", targets: ["WharfModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .target(name: "WharfModel", swiftSettings: swiftSettings),
+        .target(
+            name: "WharfStore",
+            dependencies: [
+                "WharfModel",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WharfController",
+            dependencies: [
+                "WharfModel",
+                "WharfStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WharfCLI",
+            dependencies: [
+                "WharfController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "wharf-controller",
+            dependencies: ["WharfCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "wharf",
+            dependencies: ["WharfCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "WharfModelTests", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WharfStoreTests",
+            dependencies: ["WharfStore", "WharfModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WharfControllerTests",
+            dependencies: [
+                "WharfController", "WharfModel", "WharfStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WharfEndToEndTests",
+            dependencies: ["WharfModel"],
+            exclude: ["Fixtures", "Support/ecs_conformance.py"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

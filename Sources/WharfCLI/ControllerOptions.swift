@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import WharfController
+import WharfModel
+
+/// The controller's flags. Each also reads `WHARF_<FLAG>` from the environment (a flag given on
+/// the command line wins), so a systemd `EnvironmentFile=` configures everything.
+public struct ControllerOptions: ParsableArguments {
+    @Option(help: "Address to serve on, host:port (env WHARF_LISTEN). Default: 127.0.0.1:8080.")
+    var listen: String?
+
+    @Option(help: "Directory for the database (env WHARF_DATA_DIR). Default: /var/lib/wharf.")
+    var dataDir: String?
+
+    @Option(help: "Region in ARNs (env WHARF_REGION). Default: us-east-1.")
+    var region: String?
+
+    @Option(help: "12-digit account ID in ARNs (env WHARF_ACCOUNT_ID). Default: 000000000000.")
+    var accountId: String?
+
+    @Option(help: "Largest request body accepted, in bytes (env WHARF_MAX_REQUEST_BYTES). Default: 4194304.")
+    var maxRequestBytes: Int?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env WHARF_LOG_LEVEL). Default: info.")
+    var logLevel: String?
+
+    public init() {}
+
+    /// The configuration these flags and the environment describe, with `defaults` for what neither gives.
+    func configuration(defaultListen: String = "127.0.0.1:8080", defaultDataDir: String = "/var/lib/wharf",
+                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ControllerConfiguration {
+        let listen = self.listen ?? environment["WHARF_LISTEN"] ?? defaultListen
+        guard let (host, port) = ControllerConfiguration.parseListen(listen) else {
+            throw ValidationError("--listen \"\(listen)\" is not host:port (for example 127.0.0.1:8080 or 0.0.0.0:8080)")
+        }
+        let region = self.region ?? environment["WHARF_REGION"] ?? "us-east-1"
+        guard !region.isEmpty, region.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
+            throw ValidationError("--region \"\(region)\" is not a region name such as us-east-1 (lowercase letters, digits, hyphens)")
+        }
+        let account = accountId ?? environment["WHARF_ACCOUNT_ID"] ?? "000000000000"
+        guard account.count == 12, account.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ValidationError("--account-id \"\(account)\" must be exactly 12 digits, such as 000000000000")
+        }
+        var maxBytes = 4 * 1024 * 1024
+        if let given = maxRequestBytes ?? environment["WHARF_MAX_REQUEST_BYTES"].flatMap({ Int($0) }) {
+            guard given >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
+            maxBytes = given
+        }
+        return ControllerConfiguration(
+            host: host, port: port,
+            dataDirectory: dataDir ?? environment["WHARF_DATA_DIR"] ?? defaultDataDir,
+            context: AccountContext(region: region, accountID: account),
+            maxBodyBytes: maxBytes
+        )
+    }
+
+    /// The log level these flags and the environment ask for.
+    func level(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        let level = logLevel ?? environment["WHARF_LOG_LEVEL"] ?? "info"
+        let allowed = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard allowed.contains(level) else {
+            throw ValidationError("--log-level \"\(level)\" is not one of \(allowed.joined(separator: ", "))")
+        }
+        return level
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// What the daemons share: logging to stderr as journald keeps it, and turning a start-up failure
+/// into one clear line and a non-zero exit instead of a crash.
+enum Daemon {
+    static func logger(_ label: String, level: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
+    }
+
+    static func run(logger: Logger, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            logger.critical("cannot run: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

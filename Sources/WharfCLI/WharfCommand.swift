@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `wharf`: the operator's command line.
+public struct WharfCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "wharf",
+        abstract: "Run and operate a Wharf cluster: Amazon ECS on your own machines.",
+        subcommands: [DevCommand.self]
+    )
+
+    public init() {}
+}

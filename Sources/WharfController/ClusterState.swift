@@ -1,0 +1,58 @@
+import Foundation
+import WharfModel
+
+/// The controller's view of the cluster state, with every ECS operation as a pure function of it.
+///
+/// Reads return a response. Writes return a response and the ``StateChange``s that make it true;
+/// the ``Controller`` actor stores those durably and only then applies them here. Nothing in this
+/// type performs I/O, so every rule is tested without sockets, clocks or disks.
+public struct ClusterState: Sendable {
+    /// The region and account every ARN carries.
+    public let context: AccountContext
+    var clusters: [String: ECS.Cluster] = [:]
+    var taskDefinitions: [String: TaskDefinitionRecord] = [:]
+    var familyRevisions: [String: Int] = [:]
+    var accountSettings: [AccountSettingKey: String] = [:]
+
+    /// Builds the view from what the store loaded.
+    public init(context: AccountContext, stored: StoredState = StoredState()) {
+        self.context = context
+        for cluster in stored.clusters { apply(.putCluster(cluster)) }
+        for record in stored.taskDefinitions { apply(.putTaskDefinition(record)) }
+        familyRevisions = stored.familyRevisions
+        accountSettings = stored.accountSettings
+    }
+
+    /// Applies one change that the store has made durable.
+    public mutating func apply(_ change: StateChange) {
+        switch change {
+        case .putCluster(let cluster):
+            clusters[cluster.clusterName ?? ""] = cluster
+        case .putTaskDefinition(let record):
+            taskDefinitions[record.arn] = record
+        case .deleteTaskDefinition(let arn):
+            taskDefinitions[arn] = nil
+        case .putFamilyRevision(let family, let revision):
+            familyRevisions[family] = revision
+        case .putAccountSetting(let principal, let name, let value):
+            accountSettings[AccountSettingKey(principal: principal, name: name)] = value
+        }
+    }
+
+    /// The identity calls are made as. Until requests are authenticated, the account's root.
+    var caller: String { context.rootPrincipalARN }
+}
+
+/// The result of a write: the response to send once `changes` are durable.
+public struct Outcome<Response: Sendable>: Sendable {
+    /// What the caller receives.
+    public var response: Response
+    /// What must be stored first.
+    public var changes: [StateChange]
+
+    /// Creates an outcome.
+    public init(_ response: Response, _ changes: [StateChange] = []) {
+        self.response = response
+        self.changes = changes
+    }
+}

@@ -1,0 +1,41 @@
+import WharfModel
+
+/// How a controller is set up: where it listens, where it keeps its data, what it answers as.
+public struct ControllerConfiguration: Sendable {
+    /// The host to listen on.
+    public var host: String
+    /// The TCP port to listen on; 0 picks a free one (the log says which).
+    public var port: Int
+    /// The directory holding the database and the lock file.
+    public var dataDirectory: String
+    /// The region and account in every ARN.
+    public var context: AccountContext
+    /// The largest request body accepted, in bytes.
+    public var maxBodyBytes: Int
+
+    /// Creates a configuration.
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String,
+                context: AccountContext = AccountContext(), maxBodyBytes: Int = 4 * 1024 * 1024) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.context = context
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Parses `host:port`, `:port` or `port`.
+    /// - Returns: nil when the text is not one of those.
+    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        let host: Substring
+        let port: Substring
+        if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            (host, port) = ("", Substring(text))
+        }
+        guard let number = Int(port), (0...65535).contains(number) else { return nil }
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? host.dropFirst().dropLast() : host
+        return (name.isEmpty ? "0.0.0.0" : String(name), number)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import WharfModel
+import WharfStore
+
+/// The `wharf-controller` daemon: the store, the state actor and the HTTP API in one
+/// `ServiceGroup`. SIGTERM or SIGINT stops accepting connections, lets requests in flight finish,
+/// then closes the store.
+public enum ControllerServer {
+    /// Runs until a shutdown signal.
+    /// - Parameter onListening: called with the bound port once the API serves.
+    public static func run(_ configuration: ControllerConfiguration, logger: Logger,
+                           onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let lock = try DataDirectoryLock.acquire(configuration.dataDirectory)
+        defer { lock.release() }
+        let databasePath = (configuration.dataDirectory as NSString).appendingPathComponent("wharf.db")
+        let store = try await SQLiteStore.open(path: databasePath, logger: logger)
+        let controller: Controller
+        do {
+            controller = try await Controller(store: store, context: configuration.context, logger: logger)
+        } catch {
+            await store.close()
+            throw error
+        }
+        let app = makeApplication(controller: controller, configuration: configuration, logger: logger) { port in
+            logger.info("wharf-controller listening on http://\(configuration.host):\(port)", metadata: [
+                "data.dir": "\(configuration.dataDirectory)", "region": "\(configuration.context.region)",
+            ])
+            await onListening(port)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: StoreService(store: store, logger: logger)), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+        logger.info("wharf-controller stopped")
+    }
+
+    /// The HTTP application: `POST /` for the ECS API and `GET /healthz`.
+    public static func makeApplication(
+        controller: Controller, configuration: ControllerConfiguration, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let endpoint = ECSEndpoint(operations: ECSOperations(controller: controller),
+                                   maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+        let router = Router()
+        router.post("/") { request, _ in await endpoint.handle(request) }
+        router.get("/healthz") { _, _ in "ok\n" }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "wharf"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+}
+
+/// Keeps the store open while the daemon runs and closes it after the HTTP server has stopped
+/// (the group stops services in reverse order, so this one goes last).
+struct StoreService: Service {
+    let store: any ClusterStore
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
+        logger.info("store closed")
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import WharfModel
+
+/// `POST /` as the AWS JSON 1.1 protocol has it: the operation named by
+/// `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`, a JSON body, a JSON answer with
+/// `x-amzn-RequestId`, and errors as HTTP 4xx with `{"__type": ..., "message": ...}`.
+struct ECSEndpoint: Sendable {
+    static let targetPrefix = "AmazonEC2ContainerServiceV20141113."
+    static let contentType = "application/x-amz-json-1.1"
+
+    let operations: ECSOperations
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    func handle(_ request: Request) async -> Response {
+        let requestID = UUID().uuidString.lowercased()
+        let target = request.headers[.amzTarget] ?? ""
+        do {
+            guard target.hasPrefix(Self.targetPrefix), let handler = operations.handlers[String(target.dropFirst(Self.targetPrefix.count))] else {
+                throw unknownOperation(target)
+            }
+            let body = try await collectBody(request)
+            let data = try await handler(body)
+            return Self.response(.ok, data, requestID: requestID)
+        } catch let error as ECSError {
+            if error.code == .server {
+                logger.error("request failed", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error.message)"])
+            } else {
+                logger.debug("request refused", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error)"])
+            }
+            return Self.errorResponse(error, requestID: requestID)
+        } catch {
+            logger.error("request failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
+            return Self.errorResponse(ECSError(.server, "internal error; see the controller's log for request \(requestID)"), requestID: requestID)
+        }
+    }
+
+    /// Reads the body up to the limit, refusing a larger one without reading it all.
+    func collectBody(_ request: Request) async throws(ECSError) -> Data {
+        let tooLarge = ECSError(.client, "the request body exceeds the controller's limit of \(maxBodyBytes) bytes (--max-request-bytes)")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
+            throw tooLarge
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: maxBodyBytes)
+            return Data(buffer.readableBytesView)
+        } catch {
+            throw tooLarge
+        }
+    }
+
+    func unknownOperation(_ target: String) -> ECSError {
+        guard target.hasPrefix(Self.targetPrefix) else {
+            let shown = target.isEmpty ? "no X-Amz-Target header" : "X-Amz-Target \"\(target)\""
+            return ECSError(.unknownOperation, "\(shown); Wharf serves the ECS API as \(Self.targetPrefix)<Operation>")
+        }
+        let name = target.dropFirst(Self.targetPrefix.count)
+        return ECSError(.unknownOperation, "Wharf does not serve the ECS operation \(name) yet; Protocols/ecs-api.md lists the operations served")
+    }
+
+    static func response(_ status: HTTPResponse.Status, _ data: Data, requestID: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.amznRequestID] = requestID
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func errorResponse(_ error: ECSError, requestID: String) -> Response {
+        let body = (try? JSONEncoder().encode(["__type": error.code.rawValue, "message": error.message])) ?? Data()
+        var response = response(HTTPResponse.Status(code: error.httpStatus), body, requestID: requestID)
+        response.headers[.amznErrorType] = error.code.rawValue
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let amzTarget = HTTPField.Name("X-Amz-Target")!
+    static let amznRequestID = HTTPField.Name("x-amzn-RequestId")!
+    static let amznErrorType = HTTPField.Name("x-amzn-ErrorType")!
+}

@@ -1,0 +1,57 @@
+import Foundation
+import WharfModel
+
+/// The ECS operations this controller serves, by name, each decoding its request shape, checking
+/// the model's constraints and running against the ``Controller``.
+struct ECSOperations: Sendable {
+    typealias Handler = @Sendable (Data) async throws -> Data
+
+    private(set) var handlers: [String: Handler] = [:]
+
+    init(controller: Controller) {
+        read("DescribeClusters", controller) { (state, request) in try state.describeClusters(request) }
+        read("ListClusters", controller) { (state, request) in try state.listClusters(request) }
+        write("CreateCluster", controller) { (state, request, _) in try state.createCluster(request) }
+        write("UpdateCluster", controller) { (state, request, _) in try state.updateCluster(request) }
+        write("UpdateClusterSettings", controller) { (state, request, _) in try state.updateClusterSettings(request) }
+        write("PutClusterCapacityProviders", controller) { (state, request, _) in try state.putClusterCapacityProviders(request) }
+        write("DeleteCluster", controller) { (state, request, _) in try state.deleteCluster(request) }
+
+        write("RegisterTaskDefinition", controller) { (state, request, now) in try state.registerTaskDefinition(request, now: now) }
+        read("DescribeTaskDefinition", controller) { (state, request) in try state.describeTaskDefinition(request) }
+        read("ListTaskDefinitions", controller) { (state, request) in try state.listTaskDefinitions(request) }
+        read("ListTaskDefinitionFamilies", controller) { (state, request) in try state.listTaskDefinitionFamilies(request) }
+        write("DeregisterTaskDefinition", controller) { (state, request, now) in try state.deregisterTaskDefinition(request, now: now) }
+        write("DeleteTaskDefinitions", controller) { (state, request, now) in try state.deleteTaskDefinitions(request, now: now) }
+
+        write("TagResource", controller) { (state, request, _) in try state.tagResource(request) }
+        write("UntagResource", controller) { (state, request, _) in try state.untagResource(request) }
+        read("ListTagsForResource", controller) { (state, request) in try state.listTagsForResource(request) }
+
+        write("PutAccountSetting", controller) { (state, request, _) in try state.putAccountSetting(request) }
+        write("PutAccountSettingDefault", controller) { (state, request, _) in try state.putAccountSettingDefault(request) }
+        read("ListAccountSettings", controller) { (state, request) in try state.listAccountSettings(request) }
+    }
+
+    private mutating func read<Request: ECSShape, Response: Encodable & Sendable>(
+        _ name: String, _ controller: Controller,
+        _ body: @escaping @Sendable (ClusterState, Request) throws -> Response
+    ) {
+        handlers[name] = { (data: Data) async throws -> Data in
+            let request: Request = try ECSWire.decode(data)
+            let response = try await controller.read { state in try body(state, request) }
+            return try ECSWire.encode(response)
+        }
+    }
+
+    private mutating func write<Request: ECSShape, Response: Encodable & Sendable>(
+        _ name: String, _ controller: Controller,
+        _ body: @escaping @Sendable (ClusterState, Request, Date) throws -> Outcome<Response>
+    ) {
+        handlers[name] = { (data: Data) async throws -> Data in
+            let request: Request = try ECSWire.decode(data)
+            let response = try await controller.write { state, now in try body(state, request, now) }
+            return try ECSWire.encode(response)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import WharfModel
+
+/// Turning request bodies into shapes and shapes into response bodies, with the errors the AWS
+/// SDKs expect: `SerializationException` for a body that is not JSON or has a member of the wrong
+/// type, `InvalidParameterException` for a broken model constraint.
+enum ECSWire {
+    static func decode<Request: ECSShape>(_ data: Data) throws(ECSError) -> Request {
+        let body = data.isEmpty ? Data("{}".utf8) : data
+        let request: Request
+        do {
+            request = try ECSJSON.decoder().decode(Request.self, from: body)
+        } catch let error as DecodingError {
+            throw ECSError(.serialization, describe(error))
+        } catch {
+            throw ECSError(.serialization, "the request body is not valid JSON: \(error)")
+        }
+        return try request.validated()
+    }
+
+    static func encode(_ response: some Encodable) throws(ECSError) -> Data {
+        do {
+            return try ECSJSON.encoder().encode(response)
+        } catch {
+            throw ECSError(.server, "the response could not be encoded: \(error)")
+        }
+    }
+
+    /// A decoding error in words: where in the request, and what was expected there.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            var text = ""
+            for key in context.codingPath {
+                if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            }
+            return text.isEmpty ? "the request body" : text
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(path(context)): expected \(name(of: type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context)): expected \(name(of: type)), found null"
+        case .keyNotFound(let key, let context):
+            return "\(path(context)): missing \(key.stringValue)"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "the request body is not valid JSON" }
+            return "\(path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "the request body does not match the operation's input"
+        }
+    }
+
+    static func name(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "a boolean"
+        case is Date.Type: "a timestamp in epoch seconds"
+        default:
+            String(describing: type).hasPrefix("Array") ? "a list" : (String(describing: type).hasPrefix("Dictionary") ? "a map" : "an object")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// An error the ECS API reports to its caller, with the exception name the AWS SDKs turn into a
+/// typed exception (`__type` on the wire) and a message that says what is wrong and what to do.
+public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The ECS exception name, such as `ClientException`.
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let client = Code(rawValue: "ClientException")
+        public static let invalidParameter = Code(rawValue: "InvalidParameterException")
+        public static let clusterNotFound = Code(rawValue: "ClusterNotFoundException")
+        public static let clusterContainsServices = Code(rawValue: "ClusterContainsServicesException")
+        public static let clusterContainsContainerInstances = Code(rawValue: "ClusterContainsContainerInstancesException")
+        public static let clusterContainsTasks = Code(rawValue: "ClusterContainsTasksException")
+        public static let resourceNotFound = Code(rawValue: "ResourceNotFoundException")
+        public static let limitExceeded = Code(rawValue: "LimitExceededException")
+        public static let unknownOperation = Code(rawValue: "UnknownOperationException")
+        public static let serialization = Code(rawValue: "SerializationException")
+        public static let server = Code(rawValue: "ServerException")
+    }
+
+    /// Which exception this is.
+    public var code: Code
+    /// What went wrong, for a person.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The HTTP status the error travels with: 500 for a server fault, 400 for everything else.
+    public var httpStatus: Int { code == .server ? 500 : 400 }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,60 @@
+/// One task definition revision as the controller keeps it: the definition ECS returns, and its tags.
+public struct TaskDefinitionRecord: Codable, Equatable, Sendable {
+    /// The revision, in the shape DescribeTaskDefinition returns.
+    public var definition: ECS.TaskDefinition
+    /// The tags on this revision.
+    public var tags: [ECS.Tag]
+
+    /// Creates a record.
+    public init(definition: ECS.TaskDefinition, tags: [ECS.Tag]) {
+        self.definition = definition
+        self.tags = tags
+    }
+
+    /// The revision's ARN.
+    public var arn: String { definition.taskDefinitionArn ?? "" }
+}
+
+/// One durable change to the cluster state. The controller writes a batch of these to the store in
+/// one transaction and then applies the same batch to its in-memory view, so both always agree.
+public enum StateChange: Equatable, Sendable {
+    /// Creates or replaces a cluster (clusters are never removed; deletion makes them INACTIVE).
+    case putCluster(ECS.Cluster)
+    /// Creates or replaces one task definition revision.
+    case putTaskDefinition(TaskDefinitionRecord)
+    /// Removes a revision for good (DeleteTaskDefinitions).
+    case deleteTaskDefinition(arn: String)
+    /// Records the newest revision number a family has used, so numbers are never reused.
+    case putFamilyRevision(family: String, revision: Int)
+    /// Sets an account setting for a principal, or the account default when `principal` is nil.
+    case putAccountSetting(principal: String?, name: String, value: String)
+}
+
+/// Everything the store holds, as loaded at start-up.
+public struct StoredState: Equatable, Sendable {
+    /// Every cluster, ACTIVE or INACTIVE.
+    public var clusters: [ECS.Cluster] = []
+    /// Every task definition revision not deleted.
+    public var taskDefinitions: [TaskDefinitionRecord] = []
+    /// The newest revision number of each family.
+    public var familyRevisions: [String: Int] = [:]
+    /// Account settings by principal ARN; the account defaults under the key `nil`.
+    public var accountSettings: [AccountSettingKey: String] = [:]
+
+    /// Creates an empty state.
+    public init() {}
+}
+
+/// Where an account setting applies: one principal, or the account default (`principal` nil).
+public struct AccountSettingKey: Hashable, Sendable {
+    /// The principal's ARN, or nil for the account default.
+    public var principal: String?
+    /// The setting's name.
+    public var name: String
+
+    /// Creates a key.
+    public init(principal: String?, name: String) {
+        self.principal = principal
+        self.name = name
+    }
+}

@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""Checks that a server speaks the Amazon ECS JSON 1.1 protocol the way the real service does.
+
+python3 ecs_conformance.py --endpoint-url http://127.0.0.1:PORT --scenario clusters|task-definitions|
+account-settings|errors|all. Prints one PASS/FAIL line per check, then "N passed, M failed", and exits 1
+on any failure. The raw status, headers and body of every boto3 call are captured on botocore's
+`before-parse.ecs.<Operation>` event and checked strictly against botocore's ECS model. Importable
+too: validate_output(), validate_error(). Needs only python3, boto3 and botocore."""
+import argparse, http.client, io, json, os, re, secrets, select, socket, sys  # noqa: E401
+import urllib.error, urllib.request  # noqa: E401
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.session
+from botocore import xform_name
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+REGION = "us-east-1"
+TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113"
+JSON_CT = "application/x-amz-json-1.1"
+FIXTURES = Path(__file__).resolve().parent.parent / "Fixtures"
+MODEL = botocore.session.get_session().get_service_model("ecs")
+# shape type -> (accepted JSON values as Python types, how to name them in an error)
+_JSON_TYPES = {"structure": ((dict,), "object"), "map": ((dict,), "object"), "list": ((list,), "array"),
+               "string": ((str,), "string"), "blob": ((str,), "base64 string"), "boolean": ((bool,), "boolean"),
+               "integer": ((int,), "integer"), "long": ((int,), "integer"), "double": ((int, float), "number"),
+               "float": ((int, float), "number"), "timestamp": ((int, float), "number of epoch seconds")}
+_INT_LIMIT = {"integer": 2 ** 31, "long": 2 ** 63}
+
+# ----------------------------------------------------------------------------- validation
+
+def parse_json(raw):
+    """Parses body bytes strictly (no NaN/Infinity, no duplicate keys). Returns (value, errors)."""
+    errors = []
+
+    def pairs(items):
+        errors.extend(f"duplicate JSON key {k!r}" for i, (k, _) in enumerate(items) if k in dict(items[:i]))
+        return dict(items)
+
+    def reject(name):
+        raise ValueError(f"{name} is not valid JSON")
+    try:
+        return json.loads(raw, object_pairs_hook=pairs, parse_constant=reject), errors
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, [f"body is not valid JSON: {exc}"]
+
+def _walk(shape, value, path, errors):
+    """Appends to errors every way value (parsed JSON) departs from botocore shape."""
+    t = shape.type_name
+    if value is None:
+        return errors.append(f"{path}: JSON null is not allowed (omit absent members)")
+    if t not in _JSON_TYPES:
+        return errors.append(f"{path}: checker does not support shape type {t}")
+    accepted, wanted = _JSON_TYPES[t]
+    if not isinstance(value, accepted) or (isinstance(value, bool) and t != "boolean"):
+        got = f"{type(value).__name__} {json.dumps(value)[:60]}"
+        return errors.append(f"{path}: expected a JSON {wanted} ({t} {shape.name}), got {got}")
+    if t == "structure":
+        wire = {m.serialization.get("name", n): n for n, m in shape.members.items()}
+        for key, member_value in value.items():
+            if key not in wire:
+                errors.append(f"{path}.{key}: unknown member (not in {shape.name})")
+            else:
+                _walk(shape.members[wire[key]], member_value, f"{path}.{key}", errors)
+        errors.extend(f"{path}.{name}: required member of {shape.name} is missing"
+                      for name in shape.required_members if name not in value)
+    elif t == "list":
+        for i, item in enumerate(value):
+            _walk(shape.member, item, f"{path}[{i}]", errors)
+    elif t == "map":
+        for key, item in value.items():
+            _walk(shape.key, key, f"{path}{{key {key!r}}}", errors)
+            _walk(shape.value, item, f"{path}[{json.dumps(key)}]", errors)
+    elif t == "string" and shape.enum and value not in shape.enum:
+        errors.append(f"{path}: {value!r} is not a {shape.name} value {shape.enum}")
+    elif t in ("integer", "long", "double", "float"):
+        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        if t in _INT_LIMIT and not -_INT_LIMIT[t] <= value < _INT_LIMIT[t]:
+            errors.append(f"{path}: {value} overflows a {t}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            errors.append(f"{path}: {value} outside {shape.name} range [{low}, {high}]")
+
+def validate_output(operation_name, raw_json_dict):
+    """Validates a raw (unparsed) response body against <operation_name>'s output shape.
+    Returns a list of error strings; each names the JSON path ("$.cluster.tags[0].key")."""
+    shape, errors = MODEL.operation_model(operation_name).output_shape, []
+    if shape is None and raw_json_dict != {}:
+        errors.append(f"$: {operation_name} has no output members; expected {{}}")
+    elif shape is not None:
+        _walk(shape, raw_json_dict, "$", errors)
+    return errors
+
+def header_errors(raw_headers):
+    headers = {k.lower(): v for k, v in raw_headers.items()}
+    errors = []
+    if not headers.get("x-amzn-requestid"):
+        errors.append("header x-amzn-RequestId missing")
+    content_type = headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != JSON_CT:
+        errors.append(f"Content-Type is {content_type!r}, expected {JSON_CT}")
+    return errors
+
+def validate_error(raw_status, raw_headers, raw_body, expected_type):
+    """Validates a raw JSON 1.1 error response. expected_type is an exception name, a collection
+    of accepted names, or None (any). Returns (errors, form), where form tells which __type
+    spelling the server used: "bare" or "prefixed 'ns#Name'" (both parse in botocore)."""
+    errors = [] if 400 <= raw_status <= 499 else [f"HTTP status {raw_status} is not 4xx"]
+    errors += header_errors(raw_headers)
+    body, parse_errors = parse_json(raw_body)
+    errors += parse_errors
+    if not isinstance(body, dict):
+        return errors + ([] if parse_errors else ["body is not a JSON object"]), None
+    type_field, form, name = body.get("__type"), None, None
+    if not isinstance(type_field, str) or not type_field:
+        errors.append("__type missing or not a string")
+    else:
+        name = type_field.rsplit("#", 1)[-1]
+        form = f"prefixed {type_field!r}" if "#" in type_field else "bare"
+        accepted = {expected_type} if isinstance(expected_type, str) else set(expected_type or ())
+        if accepted and name not in accepted:
+            errors.append(f"__type is {type_field!r}, expected {' or '.join(sorted(accepted))}")
+    message = body.get("message")
+    if not isinstance(message, str) or not message.strip():
+        errors.append("'message' missing or empty")
+    if name in MODEL.shape_names:  # modeled exception: members must fit its shape
+        rest = {k: v for k, v in body.items() if k != "__type"}
+        _walk(MODEL.shape_for(name), rest, "$", errors)
+    return errors, form
+
+# ----------------------------------------------------------------------------- runner
+
+class Run:
+    """Holds the boto3 client, the raw responses it captured and the pass/fail tally."""
+
+    def __init__(self, endpoint):
+        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.setdefault(var, "wharf")  # dummy credentials unless the caller set some
+        self.endpoint, self.suffix = endpoint.rstrip("/"), secrets.token_hex(4)
+        self.passed = self.failed = 0
+        self.raw = []
+        self.ecs = boto3.client("ecs", region_name=REGION, endpoint_url=self.endpoint,
+                                config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        # before-parse.ecs.<Op> fires once per HTTP attempt with the unparsed status, headers and body.
+        self.ecs.meta.events.register("before-parse.ecs", self._capture)
+
+    def _capture(self, operation_model, response_dict, **_):
+        self.raw.append((operation_model.name, response_dict["status_code"],
+                         response_dict["headers"], response_dict["body"]))
+
+    def check(self, name, ok, detail=""):
+        self.passed, self.failed = self.passed + bool(ok), self.failed + (not ok)
+        print(f"PASS  {name}" if ok else f"FAIL  {name}: {str(detail)[:600]}")
+        return bool(ok)
+
+    def call(self, op, expect_error=None, **params):
+        """Calls op through boto3 and checks each raw response. Returns the parsed dict, {} on error."""
+        self.raw.clear()
+        result, error = {}, None
+        try:
+            result = getattr(self.ecs, xform_name(op))(**params)
+        except ClientError as exc:
+            error = exc
+        except Exception as exc:  # connection refused, client-side validation, ...
+            self.check(f"{op}: request completes", False, repr(exc))
+            return {}
+        for name, status, headers, body in self.raw:
+            if status < 300:
+                value, errors = parse_json(body)
+                errors += header_errors(headers) + ([] if value is None else validate_output(name, value))
+                self.check(f"{name}: raw response matches {name}Response", not errors, "; ".join(errors))
+            else:
+                errors, form = validate_error(status, headers, body, expect_error)
+                self.check(f"{name}: raw error is a JSON 1.1 error (HTTP {status}, __type {form})",
+                           not errors, "; ".join(errors))
+        if expect_error:
+            code = error.response["Error"]["Code"] if error else "no error"
+            self.check(f"{op}: fails with {expect_error}", code == expect_error, code)
+        elif error is not None:
+            self.check(f"{op}: succeeds", False, error)
+        return result
+
+    def signed_headers(self, target, body):
+        request = AWSRequest(method="POST", url=self.endpoint + "/", data=body,
+                             headers={"Content-Type": JSON_CT, "X-Amz-Target": TARGET_PREFIX + "." + target})
+        creds = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+        SigV4Auth(creds, "ecs", REGION).add_auth(request)
+        return dict(request.headers.items())
+
+    def raw_post(self, target, body):
+        """A SigV4-signed JSON 1.1 POST through urllib (no boto3). Returns (status, headers, body)."""
+        request = urllib.request.Request(self.endpoint + "/", data=body, method="POST",
+                                         headers=self.signed_headers(target, body))
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers, exc.read()
+
+    def raw_post_early_reply(self, target, body):
+        """Like raw_post over a bare socket, but stops sending once the server answers, so a server
+        that rejects a huge body without reading it is seen answering instead of resetting."""
+        url = urlsplit(self.endpoint)
+        headers = {**self.signed_headers(target, body), "Content-Length": len(body), "Connection": "close"}
+        head = f"POST / HTTP/1.1\r\nHost: {url.netloc}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items() if k.lower() != "host") + "\r\n"
+        data, sent, received = memoryview(head.encode() + body), 0, b""
+        with socket.create_connection((url.hostname, url.port or 80), timeout=15) as sock:
+            while sent < len(data):
+                readable, writable, _ = select.select([sock], [sock], [], 15)
+                if readable or not writable:
+                    break
+                try:
+                    sent += sock.send(data[sent:sent + 65536])
+                except OSError:  # EPIPE/ECONNRESET: the server stopped reading; its answer may be waiting
+                    break
+            try:
+                while chunk := sock.recv(65536):
+                    received += chunk
+            except OSError:
+                pass
+        response = http.client.HTTPResponse(type("Sock", (), {"makefile": lambda *_: io.BytesIO(received)})())
+        response.begin()  # raises if no status line came back
+        return response.status, response.headers, response.read()
+
+def dig(value, *keys):
+    for key in keys:
+        value = value.get(key, {}) if isinstance(value, dict) else {}
+    return value
+
+def tag_map(tags):
+    return {t.get("key"): t.get("value") for t in tags or []}
+
+def arn_ok(arn, resource):
+    return re.fullmatch(rf"arn:aws:ecs:{REGION}:\d{{12}}:{re.escape(resource)}", arn or "") is not None
+
+def page_all(run, op, key, **params):
+    """Follows nextToken to the end. Returns (items, problems)."""
+    items, problems, token = [], [], None
+    for _ in range(1000):
+        page = run.call(op, **params, **({"nextToken": token} if token else {}))
+        if len(page.get(key, [])) > params.get("maxResults", 100):
+            problems.append(f"a page has {len(page[key])} items, more than maxResults")
+        items, token = items + page.get(key, []), page.get("nextToken")
+        if not token:
+            return items, problems
+    return items, problems + ["still a nextToken after 1000 pages"]
+
+# ----------------------------------------------------------------------------- scenarios
+
+def scenario_clusters(run):
+    name, missing = f"wharf-conf-{run.suffix}", f"wharf-conf-missing-{run.suffix}"
+    tags = [{"key": "team", "value": "wharf"}, {"key": "suite", "value": "conformance"}]
+    insights = {"name": "containerInsights", "value": "enabled"}
+    c = run.call("CreateCluster", clusterName=name, tags=tags, settings=[insights],
+                 configuration={"executeCommandConfiguration": {"logging": "DEFAULT"}}).get("cluster", {})
+    arn = c.get("clusterArn", "")
+    run.check("CreateCluster: clusterName echoed, status ACTIVE, arn:aws:ecs:us-east-1:<acct>:cluster/<name>",
+              (c.get("clusterName"), c.get("status")) == (name, "ACTIVE") and arn_ok(arn, f"cluster/{name}"), c)
+    c = run.call("CreateCluster", clusterName=name).get("cluster", {})
+    run.check("CreateCluster again, same name: same ARN, ACTIVE",
+              (c.get("clusterArn"), c.get("status")) == (arn, "ACTIVE"), c)
+
+    out = run.call("DescribeClusters", clusters=[name, missing],
+                   include=["SETTINGS", "TAGS", "STATISTICS", "CONFIGURATIONS"])
+    found = out.get("clusters", [])
+    c = found[0] if len(found) == 1 else {}
+    run.check("DescribeClusters: exactly the existing cluster in clusters", c.get("clusterArn") == arn, found)
+    run.check("DescribeClusters SETTINGS: containerInsights=enabled", insights in c.get("settings", []), c)
+    run.check("DescribeClusters TAGS: the creation tags", tag_map(c.get("tags")) == tag_map(tags), c.get("tags"))
+    run.check("DescribeClusters STATISTICS: statistics is a list", isinstance(c.get("statistics"), list), c)
+    run.check("DescribeClusters CONFIGURATIONS: executeCommandConfiguration.logging DEFAULT",
+              dig(c, "configuration", "executeCommandConfiguration", "logging") == "DEFAULT", c.get("configuration"))
+    want = [{"arn": arn.rsplit("/", 1)[0] + "/" + missing, "reason": "MISSING"}]
+    failures = [{k: f.get(k) for k in ("arn", "reason")} for f in out.get("failures", [])]
+    run.check("DescribeClusters: unknown name in failures, reason MISSING, arn = its cluster ARN",
+              failures == want, failures)
+
+    arns, problems = page_all(run, "ListClusters", "clusterArns", maxResults=1)
+    run.check("ListClusters maxResults=1 paged to the end: cluster listed once, <= 1 ARN a page",
+              arns.count(arn) == 1 and len(set(arns)) == len(arns) and not problems, problems or arns)
+
+    c = run.call("UpdateCluster", cluster=name,
+                 configuration={"executeCommandConfiguration": {"logging": "NONE"}}).get("cluster", {})
+    run.check("UpdateCluster: executeCommandConfiguration.logging now NONE",
+              dig(c, "configuration", "executeCommandConfiguration", "logging") == "NONE", c)
+    disabled = {"name": "containerInsights", "value": "disabled"}
+    c = run.call("UpdateClusterSettings", cluster=name, settings=[disabled]).get("cluster", {})
+    run.check("UpdateClusterSettings: settings has containerInsights=disabled", disabled in c.get("settings", []), c)
+    c = run.call("PutClusterCapacityProviders", cluster=name, capacityProviders=["FARGATE"],
+                 defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}]).get("cluster", {})
+    strategy = [(s.get("capacityProvider"), s.get("weight"), s.get("base", 0))
+                for s in c.get("defaultCapacityProviderStrategy", [])]
+    run.check("PutClusterCapacityProviders: capacityProviders [FARGATE], strategy FARGATE weight 1 (base 0)",
+              c.get("capacityProviders") == ["FARGATE"] and strategy == [("FARGATE", 1, 0)], c)
+
+    run.call("TagResource", resourceArn=arn, tags=[{"key": "extra", "value": "1"}])
+    listed = tag_map(run.call("ListTagsForResource", resourceArn=arn).get("tags"))
+    run.check("TagResource, ListTagsForResource: creation tags + extra=1",
+              listed == {**tag_map(tags), "extra": "1"}, listed)
+    run.call("UntagResource", resourceArn=arn, tagKeys=["extra"])
+    listed = tag_map(run.call("ListTagsForResource", resourceArn=arn).get("tags"))
+    run.check("UntagResource: extra removed, the others kept", listed == tag_map(tags), listed)
+
+    c = run.call("DeleteCluster", cluster=name).get("cluster", {})
+    run.check("DeleteCluster: returns the cluster with status INACTIVE",
+              (c.get("clusterArn"), c.get("status")) == (arn, "INACTIVE"), c)
+    found = run.call("DescribeClusters", clusters=[name]).get("clusters", [])
+    run.check("DescribeClusters after delete: INACTIVE", [x.get("status") for x in found] == ["INACTIVE"], found)
+    run.call("DeleteCluster", expect_error="ClusterNotFoundException", cluster=missing)
+
+def scenario_task_definitions(run):
+    for fixture in ("sleep360.json", "sample-fargate.json"):
+        doc = json.loads((FIXTURES / fixture).read_text())
+        family = f"{doc['family']}-{run.suffix}"
+        td = run.call("RegisterTaskDefinition", **{**doc, "family": family}).get("taskDefinition", {})
+        run.check(f"Register {fixture}: family, revision 1, ACTIVE, ARN .../task-definition/<family>:1",
+                  (td.get("family"), td.get("revision"), td.get("status")) == (family, 1, "ACTIVE")
+                  and arn_ok(td.get("taskDefinitionArn"), f"task-definition/{family}:1"), td)
+        # ECS fills in a container's cpu as 0 when the definition gives none.
+        sent = [(c["name"], c["image"], c.get("cpu", 0), c.get("memory")) for c in doc["containerDefinitions"]]
+        got = [(c.get("name"), c.get("image"), c.get("cpu"), c.get("memory"))
+               for c in td.get("containerDefinitions", [])]
+        run.check(f"Register {fixture}: containers echoed (name, image, cpu, memory)", got == sent, got)
+        echoed = {k: td.get(k) for k in ("networkMode", "requiresCompatibilities", "cpu", "memory") if k in doc}
+        run.check(f"Register {fixture}: task-level fields echoed {sorted(echoed)}",
+                  echoed == {k: doc[k] for k in echoed}, echoed)
+        launch = "FARGATE" if "FARGATE" in doc.get("requiresCompatibilities", []) else "EC2"
+        run.check(f"Register {fixture}: compatibilities include {launch}", launch in td.get("compatibilities", []), td)
+
+    family, arns = f"wharf-conf-rev-{run.suffix}", []
+    base = {"family": family, "tags": [{"key": "suite", "value": "conformance"}], "containerDefinitions": [
+        {"name": "app", "image": "busybox", "memory": 64, "essential": True, "command": ["sleep", "60"]}]}
+    for revision in (1, 2, 3):
+        extra = {"cpu": "1 vCPU", "memory": "2 GB"} if revision == 3 else {}
+        td = run.call("RegisterTaskDefinition", **base, **extra).get("taskDefinition", {})
+        run.check(f"RegisterTaskDefinition #{revision} of {family}: revision {revision}", td.get("revision") == revision
+                  and arn_ok(td.get("taskDefinitionArn"), f"task-definition/{family}:{revision}"), td)
+        arns.append(td.get("taskDefinitionArn"))
+    run.check("RegisterTaskDefinition: cpu '1 vCPU' / memory '2 GB' come back as '1024' / '2048'",
+              (td.get("cpu"), td.get("memory")) == ("1024", "2048"), (td.get("cpu"), td.get("memory")))
+
+    for ref, revision in ((family, 3), (f"{family}:2", 2), (arns[0], 1)):
+        out = run.call("DescribeTaskDefinition", taskDefinition=ref, include=["TAGS"])
+        run.check(f"DescribeTaskDefinition {ref} include TAGS: revision {revision}, tags suite=conformance",
+                  dig(out, "taskDefinition", "revision") == revision
+                  and tag_map(out.get("tags")) == {"suite": "conformance"}, out)
+
+    listed, problems = page_all(run, "ListTaskDefinitions", "taskDefinitionArns", familyPrefix=family,
+                                status="ACTIVE", sort="DESC", maxResults=1)
+    run.check("ListTaskDefinitions familyPrefix, ACTIVE, DESC, maxResults=1 paged: revisions 3,2,1",
+              listed == arns[::-1] and not problems, problems or listed)
+    listed = run.call("ListTaskDefinitions", familyPrefix=family, sort="ASC").get("taskDefinitionArns")
+    run.check("ListTaskDefinitions familyPrefix, sort ASC: revisions 1,2,3", listed == arns, listed)
+    families = run.call("ListTaskDefinitionFamilies", familyPrefix=family).get("families")
+    run.check("ListTaskDefinitionFamilies familyPrefix: exactly the family", families == [family], families)
+
+    td = run.call("DeregisterTaskDefinition", taskDefinition=f"{family}:1").get("taskDefinition", {})
+    run.check("DeregisterTaskDefinition: status INACTIVE", td.get("status") == "INACTIVE", td)
+    td = run.call("DescribeTaskDefinition", taskDefinition=f"{family}:1").get("taskDefinition", {})
+    run.check("DescribeTaskDefinition of the deregistered revision: INACTIVE", td.get("status") == "INACTIVE", td)
+    listed = run.call("ListTaskDefinitions", familyPrefix=family, status="INACTIVE").get("taskDefinitionArns")
+    run.check("ListTaskDefinitions status INACTIVE: only revision 1", listed == arns[:1], listed)
+
+    out = run.call("DeleteTaskDefinitions", taskDefinitions=[f"{family}:2"])
+    failures = out.get("failures", [])
+    run.check("DeleteTaskDefinitions of an ACTIVE revision: one failure (its arn, a reason), nothing deleted",
+              len(failures) == 1 and failures[0].get("arn") == arns[1] and failures[0].get("reason")
+              and not out.get("taskDefinitions"), out)
+    out = run.call("DeleteTaskDefinitions", taskDefinitions=[f"{family}:1"])
+    deleted = [(t.get("taskDefinitionArn"), t.get("status")) for t in out.get("taskDefinitions", [])]
+    run.check("DeleteTaskDefinitions of the INACTIVE revision: DELETE_IN_PROGRESS, no failures",
+              deleted == [(arns[0], "DELETE_IN_PROGRESS")] and not out.get("failures"), out)
+
+def scenario_account_settings(run):
+    setting = run.call("PutAccountSetting", name="containerInsights", value="enabled").get("setting", {})
+    run.check("PutAccountSetting: returns containerInsights=enabled",
+              (setting.get("name"), setting.get("value")) == ("containerInsights", "enabled"), setting)
+    setting = run.call("PutAccountSettingDefault", name="awsvpcTrunking", value="enabled").get("setting", {})
+    run.check("PutAccountSettingDefault: returns awsvpcTrunking=enabled",
+              (setting.get("name"), setting.get("value")) == ("awsvpcTrunking", "enabled"), setting)
+    settings = run.call("ListAccountSettings", name="containerInsights").get("settings", [])
+    run.check("ListAccountSettings name=containerInsights: only that name, one of them enabled",
+              settings and {s.get("name") for s in settings} == {"containerInsights"}
+              and any(s.get("value") == "enabled" for s in settings), settings)
+    settings = run.call("ListAccountSettings", effectiveSettings=True).get("settings", [])
+    effective = {s.get("name"): s.get("value") for s in settings}
+    run.check("ListAccountSettings effectiveSettings: lists containerInsights, and awsvpcTrunking=enabled",
+              "containerInsights" in effective and effective.get("awsvpcTrunking") == "enabled", settings)
+
+def scenario_errors(run):
+    def expect(label, target, body, accepted):
+        status, headers, raw = run.raw_post(target, body)
+        errors, form = validate_error(status, headers, raw, accepted)
+        errors = ([] if status == 400 else [f"HTTP {status}, expected 400"]) + errors
+        run.check(f"{label} -> 400 {' or '.join(sorted(accepted))} (__type {form})", not errors,
+                  "; ".join(errors) + f" | body: {raw[:200]!r}")
+
+    expect("unknown X-Amz-Target operation", "NoSuchOperation", b"{}", {"UnknownOperationException"})
+    expect("body is not JSON", "CreateCluster", b"this is {not json", {"SerializationException"})
+    expect('wrong member type {"clusterName": 5}', "CreateCluster", b'{"clusterName": 5}', {"SerializationException"})
+    body = json.dumps({"family": f"wharf-conf-empty-{run.suffix}", "containerDefinitions": []}).encode()
+    expect("RegisterTaskDefinition with no containers", "RegisterTaskDefinition", body,
+           {"ClientException", "InvalidParameterException"})
+
+    try:
+        status, headers, raw = run.raw_post_early_reply("CreateCluster", b'{"clusterName": "' + b"a" * 10485760 + b'"}')
+        parsed, _ = parse_json(raw)
+        message = parsed.get("message") if isinstance(parsed, dict) else raw.decode("utf-8", "replace")
+        run.check(f"10 MiB body -> 4xx with a message (got HTTP {status})",
+                  400 <= status <= 499 and isinstance(message, str) and message.strip(), raw[:300])
+        errors, _ = validate_error(status, headers, raw, None)
+        if errors:
+            print(f"NOTE  10 MiB body: the rejection is not a JSON 1.1 error: {'; '.join(errors)}")
+    except Exception as exc:
+        run.check("10 MiB body -> 4xx with a message", False, f"no HTTP response: {exc!r}")
+
+    try:
+        with urllib.request.urlopen(run.endpoint + "/healthz", timeout=10) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except Exception as exc:
+        status = repr(exc)
+    run.check("afterwards the server still answers GET /healthz with 200", status == 200, status)
+
+SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_definitions,
+             "account-settings": scenario_account_settings, "errors": scenario_errors}
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    args = parser.parse_args(argv)
+    run = Run(args.endpoint_url)
+    print(f"# run suffix {run.suffix}")
+    for name, scenario in SCENARIOS.items():
+        if args.scenario in (name, "all"):
+            print(f"# scenario {name}")
+            try:
+                scenario(run)
+            except Exception as exc:  # a checker bug or a wildly wrong response: report it, go on
+                run.check(f"scenario {name} ran to completion", False, repr(exc))
+    print(f"{run.passed} passed, {run.failed} failed")
+    return 1 if run.failed else 0
+
+if __name__ == "__main__":
+    sys.exit(main())
