@@ -58,7 +58,7 @@ enum ECSWire {
         case is Bool.Type: "a boolean"
         case is Date.Type: "a timestamp in epoch seconds"
         default:
-            String(describing: type).hasPrefix("Array") ? "a list" : (String(describing: type).hasPrefix("Dictionary") ? "a map" : "an object")
+            String(describing: type).hasPrefix("Array") ? "a list" : "an object"
         }
     }
 }

@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+import WharfModel
+import WharfStore
+@testable import WharfController
+
+/// A response as a client sees it: status, headers and the JSON object of the body.
+struct WireResponse {
+    let status: Int
+    let headers: HTTPFields
+    let json: [String: Any]
+}
+
+/// Runs `body` against an in-process controller on an in-memory store.
+func withEndpoint(maxBodyBytes: Int = 64 * 1024, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    let controller = try await Controller(store: InMemoryStore(), context: AccountContext(), logger: Logger(label: "test"))
+    let configuration = ControllerConfiguration(dataDirectory: "/unused", maxBodyBytes: maxBodyBytes)
+    let app = ControllerServer.makeApplication(controller: controller, configuration: configuration, logger: Logger(label: "test"))
+    try await app.test(.router, body)
+}
+
+extension TestClientProtocol {
+    func ecs(_ operation: String?, body: String, headers extra: HTTPFields = [:]) async throws -> WireResponse {
+        var headers = extra
+        headers[.contentType] = "application/x-amz-json-1.1"
+        if let operation { headers[.amzTarget] = "AmazonEC2ContainerServiceV20141113.\(operation)" }
+        return try await execute(uri: "/", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+            let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any]
+            return WireResponse(status: Int(response.status.code), headers: response.headers, json: object ?? [:])
+        }
+    }
+}
+
+@Suite("ECS JSON 1.1 endpoint")
+struct ECSEndpointTests {
+    @Test("a call answers JSON 1.1 with a request ID and epoch-second timestamps")
+    func success() async throws {
+        try await withEndpoint { client in
+            let created = try await client.ecs("CreateCluster", body: #"{"clusterName":"web"}"#)
+            #expect(created.status == 200)
+            #expect(created.headers[.contentType] == "application/x-amz-json-1.1")
+            #expect(created.headers[.amznRequestID]?.isEmpty == false)
+            #expect((created.json["cluster"] as? [String: Any])?["clusterName"] as? String == "web")
+            let registered = try await client.ecs("RegisterTaskDefinition", body: #"{"family":"web","containerDefinitions":[{"name":"a","image":"nginx","memory":64}]}"#)
+            let definition = try #require(registered.json["taskDefinition"] as? [String: Any])
+            #expect(definition["registeredAt"] is NSNumber)
+            #expect(definition["revision"] as? Int == 1)
+        }
+    }
+
+    struct ErrorCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let operation: String?
+        let body: String
+        let type: String
+        let fragment: String
+        var testDescription: String { name }
+    }
+
+    static let errorCases: [ErrorCase] = [
+        ErrorCase(name: "unknown operation", operation: "Frobnicate", body: "{}", type: "UnknownOperationException", fragment: "Frobnicate"),
+        ErrorCase(name: "operation not served yet", operation: "CreateService", body: "{}", type: "UnknownOperationException", fragment: "does not serve"),
+        ErrorCase(name: "no target header", operation: nil, body: "{}", type: "UnknownOperationException", fragment: "no X-Amz-Target"),
+        ErrorCase(name: "body not JSON", operation: "CreateCluster", body: "clusterName=web", type: "SerializationException", fragment: "not valid JSON"),
+        ErrorCase(name: "body a JSON list", operation: "CreateCluster", body: "[1]", type: "SerializationException", fragment: "expected an object"),
+        ErrorCase(name: "member of the wrong type", operation: "CreateCluster", body: #"{"clusterName":5}"#, type: "SerializationException", fragment: "clusterName: expected a string"),
+        ErrorCase(name: "nested member of the wrong type", operation: "RegisterTaskDefinition",
+                  body: #"{"family":"f","containerDefinitions":[{"name":"a","image":"i","memory":"lots"}]}"#,
+                  type: "SerializationException", fragment: "containerDefinitions[0].memory: expected an integer"),
+        ErrorCase(name: "enum value outside the model", operation: "ListTaskDefinitions", body: #"{"sort":"UP"}"#, type: "InvalidParameterException", fragment: "sort: \"UP\" is not valid"),
+        ErrorCase(name: "missing required member", operation: "TagResource", body: #"{"resourceArn":"x"}"#, type: "InvalidParameterException", fragment: "tags: is required"),
+        ErrorCase(name: "invalid cluster name", operation: "CreateCluster", body: #"{"clusterName":"a b"}"#, type: "InvalidParameterException", fragment: "clusterName"),
+        ErrorCase(name: "unknown cluster", operation: "DeleteCluster", body: #"{"cluster":"ghost"}"#, type: "ClusterNotFoundException", fragment: "ghost"),
+        ErrorCase(name: "no containers", operation: "RegisterTaskDefinition", body: #"{"family":"f","containerDefinitions":[]}"#, type: "ClientException", fragment: "at least one container"),
+        ErrorCase(name: "maxResults out of range", operation: "ListClusters", body: #"{"maxResults":1000}"#, type: "InvalidParameterException", fragment: "maxResults"),
+        ErrorCase(name: "forged nextToken", operation: "ListClusters", body: #"{"nextToken":"abc"}"#, type: "InvalidParameterException", fragment: "nextToken"),
+    ]
+
+    @Test("bad requests get a typed 400 naming what is wrong, and the server keeps serving", arguments: errorCases)
+    func errors(_ errorCase: ErrorCase) async throws {
+        try await withEndpoint { client in
+            let response = try await client.ecs(errorCase.operation, body: errorCase.body)
+            #expect(response.status == 400)
+            #expect(response.json["__type"] as? String == errorCase.type)
+            let message = response.json["message"] as? String ?? ""
+            #expect(message.contains(errorCase.fragment), "message was: \(message)")
+            #expect(response.headers[.amznRequestID] != nil)
+            let after = try await client.ecs("ListClusters", body: "{}")
+            #expect(after.status == 200)
+        }
+    }
+
+    @Test("an oversized body is refused with the limit in the message")
+    func oversized() async throws {
+        try await withEndpoint(maxBodyBytes: 2048) { client in
+            let big = #"{"clusterName":"x","tags":[{"key":"k","value":""#
+                + String(repeating: "v", count: 10_000) + #""}]}"#
+            let response = try await client.ecs("CreateCluster", body: big)
+            #expect(response.status == 400)
+            #expect(response.json["__type"] as? String == "ClientException")
+            #expect((response.json["message"] as? String)?.contains("2048 bytes") == true)
+            let listed = try await client.ecs("ListClusters", body: "{}")
+            #expect((listed.json["clusterArns"] as? [String]) == [])
+        }
+    }
+
+    @Test("GET /healthz answers 200")
+    func health() async throws {
+        try await withEndpoint { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}
