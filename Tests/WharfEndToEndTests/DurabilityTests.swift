@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one writer got acknowledged before the controller died.
+struct Acknowledged: Sendable {
+    var family: String
+    var revisions: [Int] = []
+    var clusters: [String] = []
+}
+
+func definition(_ family: String) -> [String: Any] {
+    ["family": family, "containerDefinitions": [["name": "app", "image": "wharf-test/busybox:latest", "memory": 16, "command": ["sleep", "1"]]]]
+}
+
+@Suite("Durability and the daemon's life cycle", .serialized)
+struct DurabilityTests {
+    /// Writers register revisions and create clusters as fast as they can until the controller dies.
+    func write(_ client: ECSClient, family: String) async -> Acknowledged {
+        var acknowledged = Acknowledged(family: family)
+        for round in 0..<10_000 {
+            guard let registered = try? await client.call("RegisterTaskDefinition", definition(family)), registered.status == 200,
+                  let revision = (registered.json["taskDefinition"] as? [String: Any])?["revision"] as? Int else { break }
+            acknowledged.revisions.append(revision)
+            let name = "\(family)-c\(round)"
+            guard let created = try? await client.call("CreateCluster", ["clusterName": name]), created.status == 200 else { break }
+            acknowledged.clusters.append(name)
+        }
+        return acknowledged
+    }
+
+    @Test("SIGKILL in the middle of concurrent writes loses nothing that was acknowledged")
+    func killDuringWrites() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await ControllerProcess(dataDirectory: directory)
+        let client = ECSClient(endpoint: first.endpoint)
+        let results = await withTaskGroup(of: Acknowledged.self) { group in
+            for writer in 0..<6 {
+                group.addTask { await write(client, family: "w\(writer)") }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(1500))
+                _ = try? await first.stop(signal: SIGKILL)
+                return Acknowledged(family: "")
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }.filter { !$0.family.isEmpty }
+        let total = results.reduce(0) { $0 + $1.revisions.count + $1.clusters.count }
+        #expect(total > 20, "too few writes were acknowledged before the kill to prove anything: \(total)")
+
+        let second = try await ControllerProcess(dataDirectory: directory)
+        let after = ECSClient(endpoint: second.endpoint)
+        for writer in results {
+            for revision in writer.revisions {
+                let described = try await after.call("DescribeTaskDefinition", ["taskDefinition": "\(writer.family):\(revision)"])
+                #expect(described.status == 200, "\(writer.family):\(revision) was acknowledged but is gone")
+            }
+            let clusters = try await after.call("DescribeClusters", ["clusters": writer.clusters])
+            #expect((clusters.json["failures"] as? [Any])?.isEmpty ?? true, "acknowledged clusters are missing: \(clusters.json)")
+            let next = try await after.call("RegisterTaskDefinition", definition(writer.family))
+            let revision = (next.json["taskDefinition"] as? [String: Any])?["revision"] as? Int ?? 0
+            #expect(revision > (writer.revisions.max() ?? 0), "revision numbers were reused")
+        }
+        try await second.stop()
+    }
+
+    @Test("SIGKILL right after acknowledged writes: all of them are there after restart")
+    func killAfterWrites() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await ControllerProcess(dataDirectory: directory)
+        let client = ECSClient(endpoint: first.endpoint)
+        #expect(try await client.call("CreateCluster", ["clusterName": "kept", "tags": [["key": "k", "value": "v"]]]).status == 200)
+        #expect(try await client.call("RegisterTaskDefinition", definition("kept")).status == 200)
+        #expect(try await client.call("DeregisterTaskDefinition", ["taskDefinition": "kept:1"]).status == 200)
+        #expect(try await client.call("PutAccountSettingDefault", ["name": "awsvpcTrunking", "value": "enabled"]).status == 200)
+        #expect(try await first.stop(signal: SIGKILL) == 128 + SIGKILL)
+
+        let second = try await ControllerProcess(dataDirectory: directory)
+        let after = ECSClient(endpoint: second.endpoint)
+        let clusters = try await after.call("DescribeClusters", ["clusters": ["kept"], "include": ["TAGS"]])
+        let cluster = (clusters.json["clusters"] as? [[String: Any]])?.first
+        #expect(cluster?["status"] as? String == "ACTIVE")
+        #expect((cluster?["tags"] as? [[String: String]]) == [["key": "k", "value": "v"]])
+        let described = try await after.call("DescribeTaskDefinition", ["taskDefinition": "kept:1"])
+        #expect((described.json["taskDefinition"] as? [String: Any])?["status"] as? String == "INACTIVE")
+        let settings = try await after.call("ListAccountSettings", ["name": "awsvpcTrunking", "effectiveSettings": true])
+        #expect((settings.json["settings"] as? [[String: Any]])?.first?["value"] as? String == "enabled")
+        try await second.stop()
+    }
+
+    @Test("SIGTERM shuts down gracefully: exit 0, store closed")
+    func gracefulShutdown() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let controller = try await ControllerProcess(dataDirectory: directory)
+        #expect(try await ECSClient(endpoint: controller.endpoint).call("ListClusters", [:]).status == 200)
+        #expect(try await controller.stop(signal: SIGTERM) == 0)
+        #expect(controller.log.contains("store closed"))
+    }
+
+    @Test("a second controller on the same data directory is refused, and bad flags say what is wrong")
+    func refusals() async throws {
+        try await withController { controller in
+            await #expect {
+                _ = try await ControllerProcess(dataDirectory: controller.dataDirectory)
+            } throws: { error in
+                "\(error)".contains("another wharf-controller is using the data directory")
+            }
+        }
+        let bad = try await DockerEngine.run([ControllerProcess.executable.path, "--account-id", "123", "--data-dir", "/tmp/unused"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("must be exactly 12 digits"))
+    }
+}
