@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import WharfController
 import WharfModel
@@ -19,7 +20,7 @@ struct DevCommand: AsyncParsableCommand {
         try await Daemon.run(logger: logger) {
             try await ControllerServer.run(configuration, logger: logger) { port in
                 let endpoint = "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(port)"
-                print("""
+                FileHandle.standardOutput.write(Data("""
 
                 Wharf dev cluster is up. Data: \(configuration.dataDirectory). Stop with Ctrl-C.
                 Try it with the AWS CLI (any access key works until authentication arrives):
@@ -27,7 +28,7 @@ struct DevCommand: AsyncParsableCommand {
                   aws ecs create-cluster --cluster-name demo --endpoint-url \(endpoint)
                   aws ecs list-clusters --endpoint-url \(endpoint)
 
-                """)
+                """.utf8))
             }
         }
     }

@@ -116,3 +116,18 @@ struct DurabilityTests {
         #expect(bad.stderr.contains("must be exactly 12 digits"))
     }
 }
+
+@Suite("wharf dev")
+struct DevCommandTests {
+    @Test("wharf dev serves the ECS API and tells the user how to reach it")
+    func dev() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-dev-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dev = try await ControllerProcess(dataDirectory: directory, command: ["wharf", "dev"])
+        let created = try await ECSClient(endpoint: dev.endpoint).call("CreateCluster", ["clusterName": "demo"])
+        #expect(created.status == 200)
+        #expect(dev.log.contains("aws ecs create-cluster --cluster-name demo --endpoint-url \(dev.endpoint)"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/wharf.db"))
+        #expect(try await dev.stop() == 0)
+    }
+}

@@ -15,25 +15,29 @@ final class ControllerProcess: @unchecked Sendable {
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// The built `wharf-controller`, beside the test bundle in the build directory.
-    static var executable: URL {
+    static var executable: URL { built("wharf-controller") }
+
+    /// A product of this package, beside the test bundle in the build directory.
+    static func built(_ name: String) -> URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
         var directory = bundle.deletingLastPathComponent()
         if bundle.pathExtension != "xctest" {
             directory = DockerEngine.repositoryRoot.appendingPathComponent(".build/debug")
         }
-        return directory.appendingPathComponent("wharf-controller")
+        return directory.appendingPathComponent(name)
     }
 
     /// Starts a controller on `dataDirectory` and waits until it serves.
-    init(dataDirectory: String, extraArguments: [String] = []) async throws {
+    /// - Parameter command: the executable and subcommand; `wharf-controller` by default.
+    init(dataDirectory: String, command: [String] = ["wharf-controller"], extraArguments: [String] = []) async throws {
         self.dataDirectory = dataDirectory
         logURL = URL(fileURLWithPath: dataDirectory + ".log-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         defer { try? log.close() }
         process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments
+        process.executableURL = Self.built(command[0])
+        process.arguments = Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
