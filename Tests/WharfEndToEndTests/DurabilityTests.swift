@@ -33,73 +33,73 @@ struct DurabilityTests {
 
     @Test("SIGKILL in the middle of concurrent writes loses nothing that was acknowledged")
     func killDuringWrites() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try await ControllerProcess(dataDirectory: directory)
-        let client = ECSClient(endpoint: first.endpoint)
-        let results = await withTaskGroup(of: Acknowledged.self) { group in
-            for writer in 0..<6 {
-                group.addTask { await write(client, family: "w\(writer)") }
-            }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(1500))
-                _ = try? await first.stop(signal: SIGKILL)
-                return Acknowledged(family: "")
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }.filter { !$0.family.isEmpty }
-        let total = results.reduce(0) { $0 + $1.revisions.count + $1.clusters.count }
-        #expect(total > 20, "too few writes were acknowledged before the kill to prove anything: \(total)")
+        try await withDataDirectory { directory in
+            let first = try await ControllerProcess(dataDirectory: directory)
+            let client = ECSClient(endpoint: first.endpoint)
+            let results = await withTaskGroup(of: Acknowledged.self) { group in
+                for writer in 0..<6 {
+                    group.addTask { await write(client, family: "w\(writer)") }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(1500))
+                    _ = try? await first.stop(signal: SIGKILL)
+                    return Acknowledged(family: "")
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }.filter { !$0.family.isEmpty }
+            let total = results.reduce(0) { $0 + $1.revisions.count + $1.clusters.count }
+            #expect(total > 20, "too few writes were acknowledged before the kill to prove anything: \(total)")
 
-        let second = try await ControllerProcess(dataDirectory: directory)
-        let after = ECSClient(endpoint: second.endpoint)
-        for writer in results {
-            for revision in writer.revisions {
-                let described = try await after.call("DescribeTaskDefinition", ["taskDefinition": "\(writer.family):\(revision)"])
-                #expect(described.status == 200, "\(writer.family):\(revision) was acknowledged but is gone")
+            let second = try await ControllerProcess(dataDirectory: directory)
+            let after = ECSClient(endpoint: second.endpoint)
+            for writer in results {
+                for revision in writer.revisions {
+                    let described = try await after.call("DescribeTaskDefinition", ["taskDefinition": "\(writer.family):\(revision)"])
+                    #expect(described.status == 200, "\(writer.family):\(revision) was acknowledged but is gone")
+                }
+                let clusters = try await after.call("DescribeClusters", ["clusters": writer.clusters])
+                #expect((clusters.json["failures"] as? [Any])?.isEmpty ?? true, "acknowledged clusters are missing: \(clusters.json)")
+                let next = try await after.call("RegisterTaskDefinition", definition(writer.family))
+                let revision = (next.json["taskDefinition"] as? [String: Any])?["revision"] as? Int ?? 0
+                #expect(revision > (writer.revisions.max() ?? 0), "revision numbers were reused")
             }
-            let clusters = try await after.call("DescribeClusters", ["clusters": writer.clusters])
-            #expect((clusters.json["failures"] as? [Any])?.isEmpty ?? true, "acknowledged clusters are missing: \(clusters.json)")
-            let next = try await after.call("RegisterTaskDefinition", definition(writer.family))
-            let revision = (next.json["taskDefinition"] as? [String: Any])?["revision"] as? Int ?? 0
-            #expect(revision > (writer.revisions.max() ?? 0), "revision numbers were reused")
+            try await second.stop()
         }
-        try await second.stop()
     }
 
     @Test("SIGKILL right after acknowledged writes: all of them are there after restart")
     func killAfterWrites() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try await ControllerProcess(dataDirectory: directory)
-        let client = ECSClient(endpoint: first.endpoint)
-        #expect(try await client.call("CreateCluster", ["clusterName": "kept", "tags": [["key": "k", "value": "v"]]]).status == 200)
-        #expect(try await client.call("RegisterTaskDefinition", definition("kept")).status == 200)
-        #expect(try await client.call("DeregisterTaskDefinition", ["taskDefinition": "kept:1"]).status == 200)
-        #expect(try await client.call("PutAccountSettingDefault", ["name": "awsvpcTrunking", "value": "enabled"]).status == 200)
-        #expect(try await first.stop(signal: SIGKILL) == 128 + SIGKILL)
+        try await withDataDirectory { directory in
+            let first = try await ControllerProcess(dataDirectory: directory)
+            let client = ECSClient(endpoint: first.endpoint)
+            #expect(try await client.call("CreateCluster", ["clusterName": "kept", "tags": [["key": "k", "value": "v"]]]).status == 200)
+            #expect(try await client.call("RegisterTaskDefinition", definition("kept")).status == 200)
+            #expect(try await client.call("DeregisterTaskDefinition", ["taskDefinition": "kept:1"]).status == 200)
+            #expect(try await client.call("PutAccountSettingDefault", ["name": "awsvpcTrunking", "value": "enabled"]).status == 200)
+            #expect(try await first.stop(signal: SIGKILL) == 128 + SIGKILL)
 
-        let second = try await ControllerProcess(dataDirectory: directory)
-        let after = ECSClient(endpoint: second.endpoint)
-        let clusters = try await after.call("DescribeClusters", ["clusters": ["kept"], "include": ["TAGS"]])
-        let cluster = (clusters.json["clusters"] as? [[String: Any]])?.first
-        #expect(cluster?["status"] as? String == "ACTIVE")
-        #expect((cluster?["tags"] as? [[String: String]]) == [["key": "k", "value": "v"]])
-        let described = try await after.call("DescribeTaskDefinition", ["taskDefinition": "kept:1"])
-        #expect((described.json["taskDefinition"] as? [String: Any])?["status"] as? String == "INACTIVE")
-        let settings = try await after.call("ListAccountSettings", ["name": "awsvpcTrunking", "effectiveSettings": true])
-        #expect((settings.json["settings"] as? [[String: Any]])?.first?["value"] as? String == "enabled")
-        try await second.stop()
+            let second = try await ControllerProcess(dataDirectory: directory)
+            let after = ECSClient(endpoint: second.endpoint)
+            let clusters = try await after.call("DescribeClusters", ["clusters": ["kept"], "include": ["TAGS"]])
+            let cluster = (clusters.json["clusters"] as? [[String: Any]])?.first
+            #expect(cluster?["status"] as? String == "ACTIVE")
+            #expect((cluster?["tags"] as? [[String: String]]) == [["key": "k", "value": "v"]])
+            let described = try await after.call("DescribeTaskDefinition", ["taskDefinition": "kept:1"])
+            #expect((described.json["taskDefinition"] as? [String: Any])?["status"] as? String == "INACTIVE")
+            let settings = try await after.call("ListAccountSettings", ["name": "awsvpcTrunking", "effectiveSettings": true])
+            #expect((settings.json["settings"] as? [[String: Any]])?.first?["value"] as? String == "enabled")
+            try await second.stop()
+        }
     }
 
     @Test("SIGTERM shuts down gracefully: exit 0, store closed")
     func gracefulShutdown() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let controller = try await ControllerProcess(dataDirectory: directory)
-        #expect(try await ECSClient(endpoint: controller.endpoint).call("ListClusters", [:]).status == 200)
-        #expect(try await controller.stop(signal: SIGTERM) == 0)
-        #expect(controller.log.contains("store closed"))
+        try await withDataDirectory { directory in
+            let controller = try await ControllerProcess(dataDirectory: directory)
+            #expect(try await ECSClient(endpoint: controller.endpoint).call("ListClusters", [:]).status == 200)
+            #expect(try await controller.stop(signal: SIGTERM) == 0)
+            #expect(controller.log.contains("store closed"))
+        }
     }
 
     @Test("a second controller on the same data directory is refused, and bad flags say what is wrong")
@@ -121,13 +121,13 @@ struct DurabilityTests {
 struct DevCommandTests {
     @Test("wharf dev serves the ECS API and tells the user how to reach it")
     func dev() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-dev-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let dev = try await ControllerProcess(dataDirectory: directory, command: ["wharf", "dev"])
-        let created = try await ECSClient(endpoint: dev.endpoint).call("CreateCluster", ["clusterName": "demo"])
-        #expect(created.status == 200)
-        #expect(dev.log.contains("aws ecs create-cluster --cluster-name demo --endpoint-url \(dev.endpoint)"))
-        #expect(FileManager.default.fileExists(atPath: directory + "/wharf.db"))
-        #expect(try await dev.stop() == 0)
+        try await withDataDirectory { directory in
+            let dev = try await ControllerProcess(dataDirectory: directory, command: ["wharf", "dev"])
+            let created = try await ECSClient(endpoint: dev.endpoint).call("CreateCluster", ["clusterName": "demo"])
+            #expect(created.status == 200)
+            #expect(dev.log.contains("aws ecs create-cluster --cluster-name demo --endpoint-url \(dev.endpoint)"))
+            #expect(FileManager.default.fileExists(atPath: directory + "/wharf.db"))
+            #expect(try await dev.stop() == 0)
+        }
     }
 }

@@ -98,9 +98,23 @@ final class ControllerProcess: @unchecked Sendable {
 /// controller and removes the directory afterwards, even when `body` throws.
 @discardableResult
 func withController<T>(_ body: (ControllerProcess) async throws -> T) async throws -> T {
+    try await withDataDirectory { directory in
+        try await withController(dataDirectory: directory, body)
+    }
+}
+
+/// Runs `body` with the path of a fresh temporary directory (not yet created), removed afterwards.
+func withDataDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let controller = try await ControllerProcess(dataDirectory: directory)
+    return try await body(directory)
+}
+
+/// Runs `body` with a controller serving `dataDirectory`; stops it afterwards, even when `body` throws.
+@discardableResult
+func withController<T>(dataDirectory directory: String, command: [String] = ["wharf-controller"],
+                       _ body: (ControllerProcess) async throws -> T) async throws -> T {
+    let controller = try await ControllerProcess(dataDirectory: directory, command: command)
     do {
         let result = try await body(controller)
         try await controller.stop()
