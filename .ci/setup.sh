@@ -302,8 +302,10 @@ sys.exit(0 if u.find_spec("awscli") and u.find_spec("boto3") else 1)' >/dev/null
         wharf_ci_log "awscli: aws and boto3 present"
         return 0
     fi
-    wharf_ci_log "awscli: pip install awscli boto3"
-    python3 -m pip install --quiet awscli boto3
+    # Pinned: Sources/WharfModel/ECS/Generated comes from this botocore's ECS model, and a test
+    # checks that the committed shapes still match the installed model.
+    wharf_ci_log "awscli: pip install awscli==1.45.11 boto3==1.43.11"
+    python3 -m pip install --quiet "awscli==1.45.11" "boto3==1.43.11"
 }
 
 wharf_ci_setup_all() {

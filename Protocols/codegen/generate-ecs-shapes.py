@@ -9,13 +9,17 @@ constraints (required, enum values, numeric ranges, lengths).
 
 Run from the repository root after upgrading botocore:
     python3 Protocols/codegen/generate-ecs-shapes.py
+`--check` regenerates into a temporary folder and exits 1 when the committed files differ (a test runs it).
 """
 import gzip
 import html
 import json
 import os
 import re
+import filecmp
 import shutil
+import sys
+import tempfile
 
 import botocore
 
@@ -46,6 +50,21 @@ def lower_first(name):
 
 
 def main():
+    if "--check" in sys.argv[1:]:
+        with tempfile.TemporaryDirectory() as scratch:
+            generate(os.path.join(scratch, "Generated"))
+            diff = filecmp.dircmp(OUT, os.path.join(scratch, "Generated"))
+            stale = diff.left_only + diff.right_only + diff.diff_files
+            if stale:
+                print("out of date with botocore's model: " + ", ".join(sorted(stale)[:10]))
+                print("run: python3 Protocols/codegen/generate-ecs-shapes.py")
+                sys.exit(1)
+            print("generated ECS shapes match botocore's model")
+        return
+    generate(OUT)
+
+
+def generate(OUT):
     model = json.load(gzip.open(MODEL))
     shapes = model["shapes"]
     version = __import__("botocore").__version__
