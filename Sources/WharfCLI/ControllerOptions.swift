@@ -9,7 +9,7 @@ public struct ControllerOptions: ParsableArguments {
     @Option(help: "Address to serve on, host:port (env WHARF_LISTEN). Default: 127.0.0.1:8080.")
     var listen: String?
 
-    @Option(help: "Directory for the database (env WHARF_DATA_DIR). Default: /var/lib/wharf.")
+    @Option(help: "Directory for the database (env WHARF_DATA_DIR). Default: /var/lib/wharf; ./.wharf for wharf dev.")
     var dataDir: String?
 
     @Option(help: "Region in ARNs (env WHARF_REGION). Default: us-east-1.")
@@ -42,10 +42,14 @@ public struct ControllerOptions: ParsableArguments {
             throw ValidationError("--account-id \"\(account)\" must be exactly 12 digits, such as 000000000000")
         }
         var maxBytes = 4 * 1024 * 1024
-        if let given = maxRequestBytes ?? environment["WHARF_MAX_REQUEST_BYTES"].flatMap({ Int($0) }) {
-            guard given >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
-            maxBytes = given
+        if let text = environment["WHARF_MAX_REQUEST_BYTES"], maxRequestBytes == nil {
+            guard let value = Int(text) else {
+                throw ValidationError("WHARF_MAX_REQUEST_BYTES \"\(text)\" is not a number of bytes, such as 4194304")
+            }
+            maxBytes = value
         }
+        if let given = maxRequestBytes { maxBytes = given }
+        guard maxBytes >= 1024 else { throw ValidationError("--max-request-bytes \(maxBytes) is too small; give at least 1024") }
         return ControllerConfiguration(
             host: host, port: port,
             dataDirectory: dataDir ?? environment["WHARF_DATA_DIR"] ?? defaultDataDir,

@@ -1,6 +1,13 @@
 import WharfModel
 
 extension ClusterState {
+    /// The value in force for the caller: its own setting, else the account default, else ECS's default.
+    func effectiveAccountSetting(_ name: String) -> String {
+        accountSettings[AccountSettingKey(principal: caller, name: name)]
+            ?? accountSettings[AccountSettingKey(principal: nil, name: name)]
+            ?? AccountSettingRules.settings[name]?.builtInDefault ?? ""
+    }
+
     /// PutAccountSetting: for the caller, or for `principalArn` when given.
     public func putAccountSetting(_ request: ECS.PutAccountSettingRequest) throws(ECSError) -> Outcome<ECS.PutAccountSettingResponse> {
         try AccountSettingRules.check(name: request.name, value: request.value)

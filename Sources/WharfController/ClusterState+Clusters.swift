@@ -35,7 +35,7 @@ extension ClusterState {
         if let existing = clusters[name], existing.status == "ACTIVE" {
             return Outcome(ECS.CreateClusterResponse(cluster: present(existing, include: Self.allClusterFields)))
         }
-        let insights = accountSettings[AccountSettingKey(principal: nil, name: "containerInsights")] ?? "disabled"
+        let insights = effectiveAccountSetting("containerInsights")
         let cluster = ECS.Cluster(
             clusterArn: context.clusterARN(name),
             clusterName: name,
@@ -60,7 +60,13 @@ extension ClusterState {
         var found: [ECS.Cluster] = []
         var failures: [ECS.Failure] = []
         for reference in references {
-            let name = try clusterName(reference)
+            let name: String
+            do {
+                name = try clusterName(reference)
+            } catch where error.code == .clusterNotFound {
+                failures.append(ECS.Failure(arn: reference, reason: "MISSING", detail: error.message))
+                continue
+            }
             if let cluster = clusters[name] {
                 found.append(present(cluster, include: include))
             } else {

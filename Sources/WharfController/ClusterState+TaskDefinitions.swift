@@ -78,6 +78,7 @@ extension ClusterState {
         var deleted: [ECS.TaskDefinition] = []
         var failures: [ECS.Failure] = []
         var changes: [StateChange] = []
+        var seen = Set<String>()
         for reference in references {
             let record: TaskDefinitionRecord
             do {
@@ -86,6 +87,7 @@ extension ClusterState {
                 failures.append(ECS.Failure(arn: reference, reason: "The specified task definition does not exist.", detail: error.message))
                 continue
             }
+            guard seen.insert(record.arn).inserted else { continue }
             guard record.definition.status == "INACTIVE" else {
                 failures.append(ECS.Failure(arn: record.arn, reason: "The specified task definition is still in ACTIVE status. Please deregister the target and try again."))
                 continue

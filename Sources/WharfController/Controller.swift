@@ -4,7 +4,7 @@ import WharfModel
 import WharfStore
 
 /// The one owner of the cluster state. Reads see only changes the store has made durable; writes
-/// run one at a time, and each is committed to the store before it is applied in memory and
+/// run one at a time in arrival order, and each is committed to the store before it is applied in memory and
 /// before its caller is answered, so an acknowledged change survives a crash at any instant.
 public actor Controller {
     private var state: ClusterState
@@ -34,13 +34,15 @@ public actor Controller {
     /// - Throws: what `body` throws (an ``ECSError`` for a refused request), or `ServerException`
     ///   when the store fails (nothing is applied then, so memory and disk still agree).
     public func write<T: Sendable>(_ body: (ClusterState, Date) throws -> Outcome<T>) async throws -> T {
-        while writing {
+        // One write at a time, first come first served: a finishing write hands its turn
+        // directly to the longest waiter, so no newcomer can overtake.
+        if writing {
             await withCheckedContinuation { waiting.append($0) }
+        } else {
+            writing = true
         }
-        writing = true
         defer {
-            writing = false
-            if !waiting.isEmpty { waiting.removeFirst().resume() }
+            if waiting.isEmpty { writing = false } else { waiting.removeFirst().resume() }
         }
         let outcome = try body(state, now())
         if !outcome.changes.isEmpty {

@@ -11,6 +11,12 @@ enum ECSWire {
         do {
             request = try ECSJSON.decoder().decode(Request.self, from: body)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+               (try? JSONSerialization.jsonObject(with: body)) != nil {
+                // Foundation reports a fraction or an out-of-range number for an integer member
+                // as invalid JSON without a path; the body itself parses.
+                throw ECSError(.serialization, "the request body is valid JSON, but a number in it does not fit its member: integer members take whole numbers from -2^63 to 2^63-1")
+            }
             throw ECSError(.serialization, describe(error))
         } catch {
             throw ECSError(.serialization, "the request body is not valid JSON: \(error)")

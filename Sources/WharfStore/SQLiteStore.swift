@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import SQLiteNIO
 import WharfModel
 
@@ -72,6 +73,14 @@ public actor SQLiteStore: ClusterStore {
 
     public func apply(_ changes: [StateChange]) async throws(StoreError) {
         guard !changes.isEmpty else { return }
+        // The transaction runs in its own task: cancelling the caller must not abandon it between
+        // BEGIN and COMMIT (sqlite-nio refuses work on a cancelled task), which would leave the
+        // connection inside a transaction that every later BEGIN trips over.
+        let result = await Task { await self.transaction(changes) }.value
+        try result.get()
+    }
+
+    private func transaction(_ changes: [StateChange]) async -> Result<Void, StoreError> {
         do {
             let encoder = ECSJSON.encoder()
             _ = try await connection.query("BEGIN IMMEDIATE")
@@ -85,13 +94,16 @@ public actor SQLiteStore: ClusterStore {
                 _ = try? await connection.query("ROLLBACK")
                 throw error
             }
+            return .success(())
         } catch {
-            throw StoreError(.write, "cannot write \(changes.count) change(s) to \(path)", cause: error)
+            return .failure(StoreError(.write, "cannot write \(changes.count) change(s) to \(path)", cause: error))
         }
     }
 
+    /// Closes the database; safe to call from a cancelled task (shutdown after a failure).
     public func close() async {
-        try? await connection.close()
+        let closed: EventLoopFuture<Void> = connection.close()
+        try? await closed.get()
     }
 
     static func statement(for change: StateChange, encoder: JSONEncoder) throws -> (String, [SQLiteData]) {

@@ -58,11 +58,25 @@ struct ClusterOperationTests {
         #expect(byDefault.failures?.first?.arn == "arn:aws:ecs:us-east-1:000000000000:cluster/default")
     }
 
-    @Test("a cluster ARN of another region is refused")
-    func foreignARN() {
+    @Test("a cluster ARN of another region comes back MISSING; text that is no cluster ARN is refused")
+    func foreignARN() throws {
+        let foreign = "arn:aws:ecs:eu-west-1:000000000000:cluster/a"
+        let response = try state.describeClusters(ECS.DescribeClustersRequest(clusters: [foreign]))
+        #expect(response.failures?.first?.arn == foreign)
+        #expect(response.failures?.first?.reason == "MISSING")
         #expect(throws: ECSError.self) {
-            try state.describeClusters(ECS.DescribeClustersRequest(clusters: ["arn:aws:ecs:eu-west-1:000000000000:cluster/a"]))
+            try state.describeClusters(ECS.DescribeClustersRequest(clusters: ["arn:aws:ecs:us-east-1:000000000000:service/a"]))
         }
+    }
+
+    @Test("new clusters take containerInsights from the caller's setting, else the account default")
+    mutating func insightsDefault() throws {
+        _ = commit(&state, try state.putAccountSettingDefault(ECS.PutAccountSettingDefaultRequest(name: "containerInsights", value: "enhanced")))
+        let first = try state.createCluster(ECS.CreateClusterRequest(clusterName: "a")).response.cluster?.settings
+        #expect(first == [ECS.ClusterSetting(name: "containerInsights", value: "enhanced")])
+        _ = commit(&state, try state.putAccountSetting(ECS.PutAccountSettingRequest(name: "containerInsights", value: "enabled")))
+        let second = try state.createCluster(ECS.CreateClusterRequest(clusterName: "b")).response.cluster?.settings
+        #expect(second == [ECS.ClusterSetting(name: "containerInsights", value: "enabled")])
     }
 
     @Test("ListClusters pages through ACTIVE clusters only")
@@ -165,7 +179,8 @@ struct TaskDefinitionOperationTests {
     mutating func delete() throws {
         try registerThree()
         _ = commit(&state, try state.deregisterTaskDefinition(ECS.DeregisterTaskDefinitionRequest(taskDefinition: "web:1"), now: now))
-        let response = commit(&state, try state.deleteTaskDefinitions(ECS.DeleteTaskDefinitionsRequest(taskDefinitions: ["web:1", "web:2", "web:9"]), now: now))
+        let response = commit(&state, try state.deleteTaskDefinitions(ECS.DeleteTaskDefinitionsRequest(
+            taskDefinitions: ["web:1", "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1", "web:2", "web:9"]), now: now))
         #expect(response.taskDefinitions?.map(\.status) == ["DELETE_IN_PROGRESS"])
         #expect(response.failures?.count == 2)
         #expect(response.failures?.first?.reason?.contains("ACTIVE") == true)

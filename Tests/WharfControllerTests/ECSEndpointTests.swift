@@ -72,6 +72,8 @@ struct ECSEndpointTests {
         ErrorCase(name: "nested member of the wrong type", operation: "RegisterTaskDefinition",
                   body: #"{"family":"f","containerDefinitions":[{"name":"a","image":"i","memory":"lots"}]}"#,
                   type: "SerializationException", fragment: "containerDefinitions[0].memory: expected an integer"),
+        ErrorCase(name: "fraction for an integer member", operation: "ListClusters", body: #"{"maxResults":2.5}"#,
+                  type: "SerializationException", fragment: "integer members take whole numbers"),
         ErrorCase(name: "enum value outside the model", operation: "ListTaskDefinitions", body: #"{"sort":"UP"}"#, type: "InvalidParameterException", fragment: "sort: \"UP\" is not valid"),
         ErrorCase(name: "missing required member", operation: "TagResource", body: #"{"resourceArn":"x"}"#, type: "InvalidParameterException", fragment: "tags: is required"),
         ErrorCase(name: "invalid cluster name", operation: "CreateCluster", body: #"{"clusterName":"a b"}"#, type: "InvalidParameterException", fragment: "clusterName"),

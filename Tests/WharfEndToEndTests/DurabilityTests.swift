@@ -102,13 +102,22 @@ struct DurabilityTests {
         }
     }
 
-    @Test("a second controller on the same data directory is refused, and bad flags say what is wrong")
+    @Test("a second controller on the same data directory or port is refused, and bad flags say what is wrong")
     func refusals() async throws {
         try await withController { controller in
             await #expect {
                 _ = try await ControllerProcess(dataDirectory: controller.dataDirectory)
             } throws: { error in
                 "\(error)".contains("another wharf-controller is using the data directory")
+            }
+        }
+        try await withController { controller in
+            try await withDataDirectory { other in
+                await #expect {
+                    _ = try await ControllerProcess(dataDirectory: other, extraArguments: ["--listen", "127.0.0.1:\(controller.port)"])
+                } throws: { error in
+                    "\(error)".contains("exited with status 1 before serving") && "\(error)".contains("in use")
+                }
             }
         }
         let bad = try await DockerEngine.run([ControllerProcess.executable.path, "--account-id", "123", "--data-dir", "/tmp/unused"])
