@@ -1,0 +1,92 @@
+/// The container engine of a node, as the task engine needs it. `DockerRuntime` speaks the Docker
+/// Engine API over its unix socket; tests of the task engine use `FakeRuntime`, which keeps
+/// containers in memory.
+public protocol ContainerRuntime: Sendable {
+    /// The engine's version and the node's resources.
+    func info() async throws(RuntimeError) -> RuntimeInfo
+    /// Whether an image is present locally.
+    func hasImage(_ reference: String) async throws(RuntimeError) -> Bool
+    /// Pulls an image, with registry credentials when given.
+    /// - Throws: `RuntimeError` with code `imageNotFound` or `pullFailed` and the engine's message.
+    func pullImage(_ reference: String, credentials: RegistryCredentials?) async throws(RuntimeError)
+    /// Creates a container; returns its ID.
+    func createContainer(_ spec: ContainerSpec) async throws(RuntimeError) -> String
+    /// Starts a created container.
+    func startContainer(id: String) async throws(RuntimeError)
+    /// Sends SIGTERM (or the image's stop signal), then SIGKILL after `timeoutSeconds`.
+    func stopContainer(id: String, timeoutSeconds: Int) async throws(RuntimeError)
+    /// Removes a container and its anonymous volumes; a missing container is not an error.
+    func removeContainer(id: String) async throws(RuntimeError)
+    /// The container's current state. - Throws: code `notFound` when it does not exist.
+    func inspectContainer(id: String) async throws(RuntimeError) -> ContainerState
+    /// Every container (running or not) carrying all of `labels`.
+    func listContainers(labels: [String: String]) async throws(RuntimeError) -> [ContainerState]
+    /// Container events (start, die, oom, health_status, destroy, ...) for containers carrying all
+    /// of `labels`, streamed as they happen until the stream is cancelled or the engine goes away.
+    func events(labels: [String: String]) -> AsyncThrowingStream<ContainerEvent, any Error>
+}
+
+/// What a container engine reports about itself and its host.
+public struct RuntimeInfo: Equatable, Sendable {
+    /// The engine version, such as `20.10.24`.
+    public var version: String
+    /// The engine API version, such as `1.41`.
+    public var apiVersion: String
+    /// CPU cores the engine can use.
+    public var cpus: Int
+    /// Memory of the host in bytes.
+    public var memoryBytes: Int
+    /// `linux` or `windows`.
+    public var osType: String
+    /// `x86_64` or `aarch64`, as the engine names it.
+    public var architecture: String
+
+    public init(version: String, apiVersion: String, cpus: Int, memoryBytes: Int, osType: String, architecture: String) {
+        self.version = version
+        self.apiVersion = apiVersion
+        self.cpus = cpus
+        self.memoryBytes = memoryBytes
+        self.osType = osType
+        self.architecture = architecture
+    }
+}
+
+/// Credentials for a private registry (from a task definition's `repositoryCredentials`).
+public struct RegistryCredentials: Equatable, Sendable {
+    public var username: String
+    public var password: String
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}
+
+/// A failure of the container engine, with a code the task engine turns into ECS's reasons.
+public struct RuntimeError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The engine does not answer (socket missing, daemon down).
+        case unavailable
+        /// The image does not exist in its registry, or the registry refused it.
+        case imageNotFound
+        /// The pull failed for another reason (network, authentication).
+        case pullFailed
+        /// The container (or image) does not exist.
+        case notFound
+        /// A name or port is already taken.
+        case conflict
+        /// The engine refused the request as invalid (bad spec).
+        case invalid
+        /// Anything else the engine reported.
+        case engine
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,222 @@
+/// Everything needed to create one container of a task, in engine-neutral terms. The task engine
+/// builds it from an ECS container definition; a runtime turns it into its own create request.
+public struct ContainerSpec: Equatable, Sendable {
+    /// A port to publish: `hostPort` nil or 0 lets the engine choose a free one.
+    public struct Port: Equatable, Sendable {
+        public var containerPort: Int
+        public var hostPort: Int?
+        /// `tcp` or `udp`.
+        public var transport: String
+        public init(containerPort: Int, hostPort: Int?, transport: String = "tcp") {
+            self.containerPort = containerPort
+            self.hostPort = hostPort
+            self.transport = transport
+        }
+    }
+
+    /// A mount: a host path or a named volume at `containerPath`.
+    public struct Mount: Equatable, Sendable {
+        public enum Source: Equatable, Sendable {
+            case hostPath(String)
+            case volume(name: String, driver: String?, driverOptions: [String: String], labels: [String: String])
+        }
+        public var source: Source
+        public var containerPath: String
+        public var readOnly: Bool
+        public init(source: Source, containerPath: String, readOnly: Bool) {
+            self.source = source
+            self.containerPath = containerPath
+            self.readOnly = readOnly
+        }
+    }
+
+    /// A Docker health check; intervals in seconds.
+    public struct HealthCheck: Equatable, Sendable {
+        /// `["CMD", ...]` or `["CMD-SHELL", "..."]` as ECS gives it.
+        public var test: [String]
+        public var intervalSeconds: Int
+        public var timeoutSeconds: Int
+        public var retries: Int
+        public var startPeriodSeconds: Int
+        public init(test: [String], intervalSeconds: Int, timeoutSeconds: Int, retries: Int, startPeriodSeconds: Int) {
+            self.test = test
+            self.intervalSeconds = intervalSeconds
+            self.timeoutSeconds = timeoutSeconds
+            self.retries = retries
+            self.startPeriodSeconds = startPeriodSeconds
+        }
+    }
+
+    /// Another container whose volumes this one mounts.
+    public struct VolumesFrom: Equatable, Sendable {
+        public var containerID: String
+        public var readOnly: Bool
+        public init(containerID: String, readOnly: Bool) {
+            self.containerID = containerID
+            self.readOnly = readOnly
+        }
+    }
+
+    /// A resource limit such as `nofile`.
+    public struct Ulimit: Equatable, Sendable {
+        public var name: String
+        public var soft: Int
+        public var hard: Int
+        public init(name: String, soft: Int, hard: Int) {
+            self.name = name
+            self.soft = soft
+            self.hard = hard
+        }
+    }
+
+    /// The container's name on the engine (unique per node).
+    public var name: String
+    public var image: String
+    /// Overrides the image's entrypoint when given.
+    public var entryPoint: [String]?
+    /// Overrides the image's command when given.
+    public var command: [String]?
+    /// `NAME=value` pairs.
+    public var environment: [String: String]
+    public var workingDirectory: String?
+    public var user: String?
+    public var hostname: String?
+    /// Labels: Wharf's own (cluster, instance, task ARN, container name) plus the task's dockerLabels.
+    public var labels: [String: String]
+    /// `bridge`, `host` or `none`.
+    public var networkMode: String
+    public var ports: [Port]
+    /// CPU shares (ECS cpu units map 1:1; 0 means the engine default).
+    public var cpuShares: Int
+    /// Hard memory limit in MiB, if any.
+    public var memoryMiB: Int?
+    /// Soft memory limit in MiB, if any.
+    public var memoryReservationMiB: Int?
+    public var ulimits: [Ulimit]
+    /// Runs an init process as PID 1 (`initProcessEnabled`).
+    public var initProcess: Bool
+    public var mounts: [Mount]
+    /// Containers whose volumes this one mounts.
+    public var volumesFrom: [VolumesFrom]
+    /// The log driver and its options; nil for the engine default.
+    public var logDriver: String?
+    public var logOptions: [String: String]
+    public var healthCheck: HealthCheck?
+    /// Seconds between SIGTERM and SIGKILL when stopping.
+    public var stopTimeoutSeconds: Int?
+    public var privileged: Bool
+    public var readOnlyRootFilesystem: Bool
+    public var dnsServers: [String]
+    public var dnsSearchDomains: [String]
+    /// `hostname:ip` entries for /etc/hosts.
+    public var extraHosts: [String]
+    /// Legacy links, `name:alias`, in bridge mode.
+    public var links: [String]
+
+    public init(name: String, image: String, entryPoint: [String]? = nil, command: [String]? = nil,
+                environment: [String: String] = [:], workingDirectory: String? = nil, user: String? = nil,
+                hostname: String? = nil, labels: [String: String] = [:], networkMode: String = "bridge",
+                ports: [Port] = [], cpuShares: Int = 0, memoryMiB: Int? = nil, memoryReservationMiB: Int? = nil,
+                ulimits: [Ulimit] = [], initProcess: Bool = false, mounts: [Mount] = [],
+                volumesFrom: [VolumesFrom] = [], logDriver: String? = nil,
+                logOptions: [String: String] = [:], healthCheck: HealthCheck? = nil, stopTimeoutSeconds: Int? = nil,
+                privileged: Bool = false, readOnlyRootFilesystem: Bool = false, dnsServers: [String] = [],
+                dnsSearchDomains: [String] = [], extraHosts: [String] = [], links: [String] = []) {
+        self.name = name
+        self.image = image
+        self.entryPoint = entryPoint
+        self.command = command
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.user = user
+        self.hostname = hostname
+        self.labels = labels
+        self.networkMode = networkMode
+        self.ports = ports
+        self.cpuShares = cpuShares
+        self.memoryMiB = memoryMiB
+        self.memoryReservationMiB = memoryReservationMiB
+        self.ulimits = ulimits
+        self.initProcess = initProcess
+        self.mounts = mounts
+        self.volumesFrom = volumesFrom
+        self.logDriver = logDriver
+        self.logOptions = logOptions
+        self.healthCheck = healthCheck
+        self.stopTimeoutSeconds = stopTimeoutSeconds
+        self.privileged = privileged
+        self.readOnlyRootFilesystem = readOnlyRootFilesystem
+        self.dnsServers = dnsServers
+        self.dnsSearchDomains = dnsSearchDomains
+        self.extraHosts = extraHosts
+        self.links = links
+    }
+}
+
+/// A container as the engine reports it.
+public struct ContainerState: Equatable, Sendable {
+    /// A published port as bound: the host port is the real one, also for dynamic mappings.
+    public struct Binding: Equatable, Sendable {
+        public var containerPort: Int
+        public var hostPort: Int
+        public var hostIP: String
+        public var transport: String
+        public init(containerPort: Int, hostPort: Int, hostIP: String, transport: String) {
+            self.containerPort = containerPort
+            self.hostPort = hostPort
+            self.hostIP = hostIP
+            self.transport = transport
+        }
+    }
+
+    public enum Status: String, Sendable {
+        case created, running, paused, restarting, removing, exited, dead
+    }
+
+    public var id: String
+    public var name: String
+    public var labels: [String: String]
+    public var status: Status
+    /// The exit code once the container has exited.
+    public var exitCode: Int?
+    /// Whether the kernel's OOM killer ended it.
+    public var oomKilled: Bool
+    /// The engine's error (for example why it could not start), if any.
+    public var error: String?
+    /// `starting`, `healthy` or `unhealthy`; nil without a health check.
+    public var health: String?
+    public var bindings: [Binding]
+    /// Seconds since 1970, nil when not started / not finished.
+    public var startedAt: Double?
+    public var finishedAt: Double?
+
+    public init(id: String, name: String, labels: [String: String], status: Status, exitCode: Int? = nil,
+                oomKilled: Bool = false, error: String? = nil, health: String? = nil, bindings: [Binding] = [],
+                startedAt: Double? = nil, finishedAt: Double? = nil) {
+        self.id = id
+        self.name = name
+        self.labels = labels
+        self.status = status
+        self.exitCode = exitCode
+        self.oomKilled = oomKilled
+        self.error = error
+        self.health = health
+        self.bindings = bindings
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// Something that happened to a container.
+public struct ContainerEvent: Equatable, Sendable {
+    /// The engine's action: `create`, `start`, `die`, `oom`, `kill`, `stop`, `destroy`,
+    /// `health_status: healthy`, ...
+    public var action: String
+    public var containerID: String
+    public var labels: [String: String]
+    public init(action: String, containerID: String, labels: [String: String]) {
+        self.action = action
+        self.containerID = containerID
+        self.labels = labels
+    }
+}
