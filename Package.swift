@@ -28,9 +28,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .target(name: "WharfModel", swiftSettings: swiftSettings),
+        .target(name: "WharfScheduler", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        .target(name: "WharfProtocol", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
         .target(
             name: "WharfStore",
             dependencies: [
@@ -47,6 +50,9 @@ let package = Package(
             dependencies: [
                 "WharfModel",
                 "WharfStore",
+                "WharfScheduler",
+                "WharfProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -60,6 +66,7 @@ let package = Package(
             name: "WharfAgent",
             dependencies: [
                 "WharfModel",
+                "WharfProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,11 +103,13 @@ let package = Package(
         .testTarget(
             name: "WharfControllerTests",
             dependencies: [
-                "WharfController", "WharfModel", "WharfStore",
+                "WharfController", "WharfModel", "WharfStore", "WharfProtocol",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfAgentTests",
             dependencies: ["WharfAgent", "WharfModel"],

@@ -13,6 +13,10 @@ public struct ClusterState: Sendable {
     var taskDefinitions: [String: TaskDefinitionRecord] = [:]
     var familyRevisions: [String: Int] = [:]
     var accountSettings: [AccountSettingKey: String] = [:]
+    var containerInstances: [String: ContainerInstanceRecord] = [:]
+    var tasks: [String: ECS.Task] = [:]
+    /// What each task not yet STOPPED takes from its instance, by task ARN (derived, not stored).
+    var demands: [String: TaskDemand] = [:]
 
     /// Builds the view from what the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -21,6 +25,8 @@ public struct ClusterState: Sendable {
         for record in stored.taskDefinitions { apply(.putTaskDefinition(record)) }
         familyRevisions = stored.familyRevisions
         accountSettings = stored.accountSettings
+        for record in stored.containerInstances { apply(.putContainerInstance(record)) }
+        for task in stored.tasks { apply(.putTask(task)) }
     }
 
     /// Applies one change that the store has made durable.
@@ -36,6 +42,19 @@ public struct ClusterState: Sendable {
             familyRevisions[family] = revision
         case .putAccountSetting(let principal, let name, let value):
             accountSettings[AccountSettingKey(principal: principal, name: name)] = value
+        case .putContainerInstance(let record):
+            containerInstances[record.arn] = record
+        case .putTask(let task):
+            let arn = task.taskArn ?? ""
+            tasks[arn] = task
+            if task.lastStatus == "STOPPED" || task.containerInstanceArn == nil {
+                demands[arn] = nil
+            } else if demands[arn] == nil, let record = taskDefinitions[task.taskDefinitionArn ?? ""] {
+                demands[arn] = try? TaskDemand.of(record.definition, overrides: task.overrides)
+            }
+        case .deleteTask(let arn):
+            tasks[arn] = nil
+            demands[arn] = nil
         }
     }
 

@@ -9,20 +9,44 @@ import WharfStore
 public actor Controller {
     private var state: ClusterState
     private let store: any ClusterStore
-    private let now: @Sendable () -> Date
-    private let logger: Logger
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let settings: AgentTimings
     private var writing = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// When each agent last synced (memory only: after a restart every agent gets a full grace period).
+    var lastSeen: [String: Date] = [:]
+    /// Syncs held open, by instance ARN, with the timers that end them.
+    private var pollers: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    private var pollTimers: [UUID: Task<Void, Never>] = [:]
+    private var releasingPolls = false
+    /// Seeds placement; fixed in tests for reproducible choices.
+    private var placementSeed: UInt64
 
     /// Loads the state from `store`.
     /// - Parameters:
     ///   - now: the wall clock, injected so tests can fix it.
-    public init(store: any ClusterStore, context: AccountContext, logger: Logger,
+    public init(store: any ClusterStore, context: AccountContext, logger: Logger, settings: AgentTimings = AgentTimings(),
+                placementSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
                 now: @escaping @Sendable () -> Date = { Date() }) async throws(StoreError) {
         self.store = store
-        self.state = ClusterState(context: context, stored: try await store.load())
+        let state = ClusterState(context: context, stored: try await store.load())
+        self.state = state
         self.now = now
         self.logger = logger
+        self.settings = settings
+        self.placementSeed = placementSeed
+        let started = now()
+        for arn in state.containerInstances.keys { lastSeen[arn] = started }
+    }
+
+    /// The current state (only durable changes).
+    var stateSnapshot: ClusterState { state }
+
+    /// A fresh seed for one placement decision.
+    func nextPlacementSeed() -> UInt64 {
+        placementSeed &+= 0x9E37_79B9_7F4A_7C15
+        return placementSeed
     }
 
     /// Answers from the current state.
@@ -53,7 +77,62 @@ public actor Controller {
                 throw ECSError(.server, "the controller could not store the change (\(error.message)); nothing was changed, retry later")
             }
             for change in outcome.changes { state.apply(change) }
+            for change in outcome.changes {
+                if case .putContainerInstance(let record) = change { wakePollers(of: record.arn) }
+            }
         }
         return outcome.response
+    }
+
+    /// Holds a sync until the node's desired state passes `version`, the timeout ends, or the
+    /// controller shuts down.
+    func waitForChange(of arn: String, beyond version: Int, timeout: Duration) async {
+        let id = UUID()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            if releasingPolls || (state.containerInstances[arn]?.desiredVersion ?? 0) > version {
+                continuation.resume()
+                return
+            }
+            pollers[arn, default: [:]][id] = continuation
+            pollTimers[id] = Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.endPoll(of: arn, id: id)
+            }
+        }
+    }
+
+    private func endPoll(of arn: String, id: UUID) {
+        pollTimers.removeValue(forKey: id)?.cancel()
+        pollers[arn]?.removeValue(forKey: id)?.resume()
+    }
+
+    private func wakePollers(of arn: String) {
+        for (id, continuation) in pollers.removeValue(forKey: arn) ?? [:] {
+            pollTimers.removeValue(forKey: id)?.cancel()
+            continuation.resume()
+        }
+    }
+
+    /// Answers every held sync now and holds no more: for a graceful shutdown.
+    public func releasePolls() {
+        releasingPolls = true
+        for arn in Array(pollers.keys) { wakePollers(of: arn) }
+    }
+}
+
+/// How the controller paces agents.
+public struct AgentTimings: Sendable {
+    /// How long a sync with nothing new is held open.
+    public var longPoll: Duration
+    /// How long without a sync before an agent counts as disconnected.
+    public var disconnectAfter: Duration
+    /// How often liveness is checked.
+    public var sweepInterval: Duration
+
+    /// The defaults: 20 s long polls, disconnected after 60 s (three missed polls), checked every 5 s.
+    public init(longPoll: Duration = .seconds(20), disconnectAfter: Duration = .seconds(60), sweepInterval: Duration = .seconds(5)) {
+        self.longPoll = longPoll
+        self.disconnectAfter = disconnectAfter
+        self.sweepInterval = sweepInterval
     }
 }

@@ -12,15 +12,19 @@ public struct ControllerConfiguration: Sendable {
     public var context: AccountContext
     /// The largest request body accepted, in bytes.
     public var maxBodyBytes: Int
+    /// Long poll, disconnection grace period and liveness checks for agents.
+    public var agentTimings: AgentTimings
 
     /// Creates a configuration.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String,
-                context: AccountContext = AccountContext(), maxBodyBytes: Int = 4 * 1024 * 1024) {
+                context: AccountContext = AccountContext(), maxBodyBytes: Int = 4 * 1024 * 1024,
+                agentTimings: AgentTimings = AgentTimings()) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.context = context
         self.maxBodyBytes = maxBodyBytes
+        self.agentTimings = agentTimings
     }
 
     /// Parses `host:port`, `:port` or `port`.

@@ -21,7 +21,8 @@ public enum ControllerServer {
         let store = try await SQLiteStore.open(path: databasePath, logger: logger)
         let controller: Controller
         do {
-            controller = try await Controller(store: store, context: configuration.context, logger: logger)
+            controller = try await Controller(store: store, context: configuration.context, logger: logger,
+                                              settings: configuration.agentTimings)
         } catch {
             await store.close()
             throw error
@@ -32,8 +33,11 @@ public enum ControllerServer {
             ])
             await onListening(port)
         }
+        // Shut down in reverse order: liveness first (which also answers held syncs), then HTTP,
+        // then the store.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: StoreService(store: store, logger: logger)), .init(service: app)],
+            services: [.init(service: StoreService(store: store, logger: logger)), .init(service: app),
+                       .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval))],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
@@ -50,6 +54,7 @@ public enum ControllerServer {
                                    maxBodyBytes: configuration.maxBodyBytes, logger: logger)
         let router = Router()
         router.post("/") { request, _ in await endpoint.handle(request) }
+        AgentEndpoint(controller: controller, maxBodyBytes: configuration.maxBodyBytes, logger: logger).register(on: router)
         router.get("/healthz") { _, _ in "ok\n" }
         return Application(
             router: router,

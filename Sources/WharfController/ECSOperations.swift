@@ -31,6 +31,25 @@ struct ECSOperations: Sendable {
         write("PutAccountSetting", controller) { (state, request, _) in try state.putAccountSetting(request) }
         write("PutAccountSettingDefault", controller) { (state, request, _) in try state.putAccountSettingDefault(request) }
         read("ListAccountSettings", controller) { (state, request) in try state.listAccountSettings(request) }
+
+        write("RegisterContainerInstance", controller) { (state, request, now) in try state.registerContainerInstance(request, now: now) }
+        read("DescribeContainerInstances", controller) { (state, request) in try state.describeContainerInstances(request) }
+        read("ListContainerInstances", controller) { (state, request) in try state.listContainerInstances(request) }
+        write("DeregisterContainerInstance", controller) { (state, request, now) in try state.deregisterContainerInstance(request, now: now) }
+        write("UpdateContainerInstancesState", controller) { (state, request, _) in try state.updateContainerInstancesState(request) }
+        write("PutAttributes", controller) { (state, request, _) in try state.putAttributes(request) }
+        write("DeleteAttributes", controller) { (state, request, _) in try state.deleteAttributes(request) }
+        read("ListAttributes", controller) { (state, request) in try state.listAttributes(request) }
+
+        handlers["RunTask"] = { (data: Data) async throws -> Data in
+            let request: ECS.RunTaskRequest = try ECSWire.decode(data)
+            let seed = await controller.nextPlacementSeed()
+            return try ECSWire.encode(try await controller.write { state, now in try state.runTask(request, now: now, seed: seed) })
+        }
+        write("StartTask", controller) { (state, request, now) in try state.startTask(request, now: now) }
+        write("StopTask", controller) { (state, request, now) in try state.stopTask(request, now: now) }
+        read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
+        read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
     }
 
     private mutating func read<Request: ECSShape, Response: Encodable & Sendable>(

@@ -28,6 +28,37 @@ public enum StateChange: Equatable, Sendable {
     case putFamilyRevision(family: String, revision: Int)
     /// Sets an account setting for a principal, or the account default when `principal` is nil.
     case putAccountSetting(principal: String?, name: String, value: String)
+    /// Creates or replaces a container instance.
+    case putContainerInstance(ContainerInstanceRecord)
+    /// Creates or replaces a task.
+    case putTask(ECS.Task)
+    /// Forgets a task for good (stopped tasks are kept for a while, then removed).
+    case deleteTask(arn: String)
+}
+
+/// A container instance as the controller keeps it: what DescribeContainerInstances shows (its
+/// registered resources, attributes, status and connectivity) plus what the agent protocol needs.
+public struct ContainerInstanceRecord: Codable, Equatable, Sendable {
+    /// The instance; counts and remaining resources are computed when it is described.
+    public var instance: ECS.ContainerInstance
+    /// The name of the cluster it belongs to.
+    public var cluster: String
+    /// SHA-256 (hex) of the credential the agent presents; empty for instances registered through
+    /// the ECS API, which no agent can sync as.
+    public var credentialHash: String
+    /// The version of the node's desired state; raised whenever a task on it is added or changes
+    /// desired status, so a syncing agent knows it has news.
+    public var desiredVersion: Int
+
+    public init(instance: ECS.ContainerInstance, cluster: String, credentialHash: String, desiredVersion: Int) {
+        self.instance = instance
+        self.cluster = cluster
+        self.credentialHash = credentialHash
+        self.desiredVersion = desiredVersion
+    }
+
+    /// The instance's ARN.
+    public var arn: String { instance.containerInstanceArn ?? "" }
 }
 
 /// Everything the store holds, as loaded at start-up.
@@ -40,6 +71,10 @@ public struct StoredState: Equatable, Sendable {
     public var familyRevisions: [String: Int] = [:]
     /// Account settings by principal ARN; the account defaults under the key `nil`.
     public var accountSettings: [AccountSettingKey: String] = [:]
+    /// Every container instance, registered or deregistered.
+    public var containerInstances: [ContainerInstanceRecord] = []
+    /// Every task not yet forgotten.
+    public var tasks: [ECS.Task] = []
 
     /// Creates an empty state.
     public init() {}

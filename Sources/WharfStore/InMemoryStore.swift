@@ -52,6 +52,20 @@ extension StoredState {
             familyRevisions[family] = revision
         case .putAccountSetting(let principal, let name, let value):
             accountSettings[AccountSettingKey(principal: principal, name: name)] = value
+        case .putContainerInstance(let record):
+            if let index = containerInstances.firstIndex(where: { $0.arn == record.arn }) {
+                containerInstances[index] = record
+            } else {
+                containerInstances.append(record)
+            }
+        case .putTask(let task):
+            if let index = tasks.firstIndex(where: { $0.taskArn == task.taskArn }) {
+                tasks[index] = task
+            } else {
+                tasks.append(task)
+            }
+        case .deleteTask(let arn):
+            tasks.removeAll { $0.taskArn == arn }
         }
     }
 }

@@ -19,6 +19,11 @@ enum Migrations {
                 PRIMARY KEY (principal, name))
             """,
         ],
+        [
+            "CREATE TABLE container_instances (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
+            "CREATE TABLE tasks (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
+            "CREATE INDEX tasks_cluster ON tasks (cluster)",
+        ],
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

@@ -60,6 +60,12 @@ public actor SQLiteStore: ClusterStore {
                     state.familyRevisions[family] = revision
                 }
             }
+            for row in try await connection.query("SELECT body FROM container_instances ORDER BY arn") {
+                state.containerInstances.append(try decoder.decode(ContainerInstanceRecord.self, from: Self.body(row)))
+            }
+            for row in try await connection.query("SELECT body FROM tasks ORDER BY arn") {
+                state.tasks.append(try decoder.decode(ECS.Task.self, from: Self.body(row)))
+            }
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                       let value = row.column("value")?.string else { continue }
@@ -126,6 +132,14 @@ public actor SQLiteStore: ClusterStore {
         case .putAccountSetting(let principal, let name, let value):
             return ("INSERT OR REPLACE INTO account_settings (principal, name, value) VALUES (?, ?, ?)",
                     [.text(principal ?? "*"), .text(name), .text(value)])
+        case .putContainerInstance(let record):
+            return ("INSERT OR REPLACE INTO container_instances (arn, cluster, body) VALUES (?, ?, ?)",
+                    [.text(record.arn), .text(record.cluster), try json(record)])
+        case .putTask(let task):
+            return ("INSERT OR REPLACE INTO tasks (arn, cluster, body) VALUES (?, ?, ?)",
+                    [.text(task.taskArn ?? ""), .text(task.clusterArn ?? ""), try json(task)])
+        case .deleteTask(let arn):
+            return ("DELETE FROM tasks WHERE arn = ?", [.text(arn)])
         }
     }
 

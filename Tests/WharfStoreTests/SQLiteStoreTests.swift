@@ -28,6 +28,14 @@ struct SQLiteStoreTests {
             .putFamilyRevision(family: "web", revision: 1),
             .putAccountSetting(principal: nil, name: "containerInsights", value: "enabled"),
             .putAccountSetting(principal: "arn:aws:iam::000000000000:root", name: "awsvpcTrunking", value: "enabled"),
+            .putContainerInstance(ContainerInstanceRecord(
+                instance: ECS.ContainerInstance(containerInstanceArn: "arn:aws:ecs:us-east-1:000000000000:container-instance/a/1", status: "ACTIVE",
+                                                agentConnected: true, attributes: [ECS.Attribute(name: "ecs.os-type", value: "linux")]),
+                cluster: "a", credentialHash: "abc", desiredVersion: 3)),
+            .putTask(ECS.Task(clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/a", lastStatus: "RUNNING",
+                              taskArn: "arn:aws:ecs:us-east-1:000000000000:task/a/1")),
+            .putTask(ECS.Task(taskArn: "arn:aws:ecs:us-east-1:000000000000:task/a/2")),
+            .deleteTask(arn: "arn:aws:ecs:us-east-1:000000000000:task/a/2"),
         ]
     }
 
@@ -60,7 +68,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 1)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 2)
         }
     }
 

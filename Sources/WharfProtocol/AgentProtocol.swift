@@ -1,0 +1,235 @@
+import WharfModel
+
+/// Agent protocol v1: JSON over HTTP(S) under `/agent/v1/`, between `wharf-agent` and
+/// `wharf-controller`. Level-triggered: every sync carries the agent's whole view of its tasks and
+/// every answer the controller's whole desired state for the node, so a lost message loses nothing.
+/// `Protocols/agent-v1.openapi.yaml` publishes the same shapes; a test keeps the two in step.
+public enum AgentProtocol {
+    /// The protocol version these types speak.
+    public static let version = 1
+    /// The path prefix of every endpoint.
+    public static let pathPrefix = "/agent/v1"
+    /// `POST` with a ``RegisterRequest``; answers ``RegisterResponse``.
+    public static let registerPath = "/agent/v1/register"
+    /// `POST` with a ``SyncRequest``; answers ``SyncResponse``, at once or after a long poll.
+    public static let syncPath = "/agent/v1/sync"
+}
+
+/// What a node offers: CPU units (cores × 1024), memory in MiB after the agent's reservation, and
+/// the host ports nothing may be placed on.
+public struct NodeResources: Codable, Equatable, Sendable {
+    public var cpu: Int
+    public var memoryMiB: Int
+    public var reservedTCPPorts: [Int]
+    public var reservedUDPPorts: [Int]
+
+    public init(cpu: Int, memoryMiB: Int, reservedTCPPorts: [Int], reservedUDPPorts: [Int]) {
+        self.cpu = cpu
+        self.memoryMiB = memoryMiB
+        self.reservedTCPPorts = reservedTCPPorts
+        self.reservedUDPPorts = reservedUDPPorts
+    }
+}
+
+/// `register`: a node joins a cluster, or rejoins with the identity it saved.
+public struct RegisterRequest: Codable, Equatable, Sendable {
+    public var protocolVersion: Int
+    /// The cluster name or ARN to join.
+    public var cluster: String
+    /// The saved identity when rejoining; nil on first registration.
+    public var containerInstanceArn: String?
+    /// The credential issued with the saved identity.
+    public var credential: String?
+    /// The node's host name, shown as its `ec2InstanceId`-like identifier.
+    public var hostname: String
+    public var resources: NodeResources
+    /// `ecs.os-type`, `ecs.cpu-architecture`, `ecs.capability.*` and the operator's attributes.
+    public var attributes: [ECS.Attribute]
+    public var versionInfo: ECS.VersionInfo
+
+    public init(protocolVersion: Int = AgentProtocol.version, cluster: String, containerInstanceArn: String? = nil,
+                credential: String? = nil, hostname: String, resources: NodeResources, attributes: [ECS.Attribute],
+                versionInfo: ECS.VersionInfo) {
+        self.protocolVersion = protocolVersion
+        self.cluster = cluster
+        self.containerInstanceArn = containerInstanceArn
+        self.credential = credential
+        self.hostname = hostname
+        self.resources = resources
+        self.attributes = attributes
+        self.versionInfo = versionInfo
+    }
+}
+
+/// The identity a registered node keeps (mode 0600) and presents on every sync.
+public struct RegisterResponse: Codable, Equatable, Sendable {
+    public var protocolVersion: Int
+    public var containerInstanceArn: String
+    public var credential: String
+    /// The cluster's ARN.
+    public var clusterArn: String
+    /// How long the controller holds a sync that has nothing new (seconds).
+    public var longPollSeconds: Int
+
+    public init(protocolVersion: Int = AgentProtocol.version, containerInstanceArn: String, credential: String,
+                clusterArn: String, longPollSeconds: Int) {
+        self.protocolVersion = protocolVersion
+        self.containerInstanceArn = containerInstanceArn
+        self.credential = credential
+        self.clusterArn = clusterArn
+        self.longPollSeconds = longPollSeconds
+    }
+}
+
+/// What the agent knows about one container of a task.
+public struct ContainerReport: Codable, Equatable, Sendable {
+    public var name: String
+    /// The engine's container ID, once created.
+    public var runtimeId: String?
+    /// `PENDING`, `RUNNING` or `STOPPED`.
+    public var lastStatus: String
+    public var exitCode: Int?
+    /// Why it stopped or could not start, in ECS's words (`CannotPullContainerError: ...`).
+    public var reason: String?
+    public var networkBindings: [ECS.NetworkBinding]
+    /// `HEALTHY`, `UNHEALTHY` or `UNKNOWN`.
+    public var healthStatus: String?
+
+    public init(name: String, runtimeId: String? = nil, lastStatus: String, exitCode: Int? = nil, reason: String? = nil,
+                networkBindings: [ECS.NetworkBinding] = [], healthStatus: String? = nil) {
+        self.name = name
+        self.runtimeId = runtimeId
+        self.lastStatus = lastStatus
+        self.exitCode = exitCode
+        self.reason = reason
+        self.networkBindings = networkBindings
+        self.healthStatus = healthStatus
+    }
+}
+
+/// What the agent knows about one task.
+public struct TaskReport: Codable, Equatable, Sendable {
+    public var taskArn: String
+    /// ECS's task status: `PROVISIONING`, `PENDING`, `ACTIVATING`, `RUNNING`, `DEACTIVATING`,
+    /// `STOPPING`, `DEPROVISIONING` or `STOPPED`.
+    public var lastStatus: String
+    public var containers: [ContainerReport]
+    public var pullStartedAt: Double?
+    public var pullStoppedAt: Double?
+    public var startedAt: Double?
+    public var executionStoppedAt: Double?
+    /// Set once the task stopped: `TaskFailedToStart`, `EssentialContainerExited`, `UserInitiated`, ...
+    public var stopCode: String?
+    public var stoppedReason: String?
+    /// `HEALTHY`, `UNHEALTHY` or `UNKNOWN`, from the essential containers' health checks.
+    public var healthStatus: String?
+
+    public init(taskArn: String, lastStatus: String, containers: [ContainerReport], pullStartedAt: Double? = nil,
+                pullStoppedAt: Double? = nil, startedAt: Double? = nil, executionStoppedAt: Double? = nil,
+                stopCode: String? = nil, stoppedReason: String? = nil, healthStatus: String? = nil) {
+        self.taskArn = taskArn
+        self.lastStatus = lastStatus
+        self.containers = containers
+        self.pullStartedAt = pullStartedAt
+        self.pullStoppedAt = pullStoppedAt
+        self.startedAt = startedAt
+        self.executionStoppedAt = executionStoppedAt
+        self.stopCode = stopCode
+        self.stoppedReason = stoppedReason
+        self.healthStatus = healthStatus
+    }
+}
+
+/// `sync`: the agent's heartbeat, carrying everything it knows.
+public struct SyncRequest: Codable, Equatable, Sendable {
+    public var protocolVersion: Int
+    public var containerInstanceArn: String
+    public var credential: String
+    /// The version of desired state the agent holds; the controller answers at once when it has a
+    /// newer one, else holds the request until it does or the long poll ends.
+    public var desiredVersion: Int
+    /// Every task the agent knows of that the controller has not yet seen STOPPED.
+    public var tasks: [TaskReport]
+
+    public init(protocolVersion: Int = AgentProtocol.version, containerInstanceArn: String, credential: String,
+                desiredVersion: Int, tasks: [TaskReport]) {
+        self.protocolVersion = protocolVersion
+        self.containerInstanceArn = containerInstanceArn
+        self.credential = credential
+        self.desiredVersion = desiredVersion
+        self.tasks = tasks
+    }
+}
+
+/// One task the controller wants on the node (or wants stopped), with all the agent needs to run it.
+public struct DesiredTask: Codable, Equatable, Sendable {
+    public var taskArn: String
+    /// `RUNNING` or `STOPPED`.
+    public var desiredStatus: String
+    public var taskDefinition: ECS.TaskDefinition
+    public var overrides: ECS.TaskOverride?
+    public var clusterArn: String
+    /// Why the controller wants it stopped, when it does.
+    public var stoppedReason: String?
+
+    public init(taskArn: String, desiredStatus: String, taskDefinition: ECS.TaskDefinition, overrides: ECS.TaskOverride?,
+                clusterArn: String, stoppedReason: String? = nil) {
+        self.taskArn = taskArn
+        self.desiredStatus = desiredStatus
+        self.taskDefinition = taskDefinition
+        self.overrides = overrides
+        self.clusterArn = clusterArn
+        self.stoppedReason = stoppedReason
+    }
+}
+
+/// The controller's answer to a sync: the node's whole desired state at `desiredVersion`.
+public struct SyncResponse: Codable, Equatable, Sendable {
+    public var protocolVersion: Int
+    public var desiredVersion: Int
+    /// Every task the node should run or stop. A task the agent runs that is not listed is
+    /// unknown to the controller and must be stopped.
+    public var tasks: [DesiredTask]
+    /// Task ARNs whose STOPPED report the controller has recorded; the agent may forget them.
+    public var acknowledgedStopped: [String]
+
+    public init(protocolVersion: Int = AgentProtocol.version, desiredVersion: Int, tasks: [DesiredTask],
+                acknowledgedStopped: [String]) {
+        self.protocolVersion = protocolVersion
+        self.desiredVersion = desiredVersion
+        self.tasks = tasks
+        self.acknowledgedStopped = acknowledgedStopped
+    }
+}
+
+/// An error on an agent endpoint, as JSON with a 4xx or 5xx status.
+public struct AgentProtocolError: Codable, Error, Equatable, Sendable, CustomStringConvertible {
+    /// Why the request failed.
+    public enum Code: String, Codable, Sendable {
+        /// The two sides speak different protocol versions.
+        case versionMismatch
+        /// The credential does not match the instance, or the instance is unknown.
+        case unauthorized
+        /// The instance was deregistered; the agent must not run tasks for it.
+        case deregistered
+        /// The cluster does not exist.
+        case clusterNotFound
+        /// The request is malformed.
+        case invalidRequest
+        /// A fault on the controller; retry.
+        case serverError
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// Whether retrying the same request can succeed.
+    public var isTerminal: Bool { [.versionMismatch, .deregistered, .clusterNotFound].contains(code) }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,123 @@
+import WharfModel
+
+/// Chooses container instances for tasks, as ECS does: only instances that are ACTIVE, connected
+/// and have the CPU, memory and host ports left; then the placement constraints; then the
+/// strategies in order (binpack, spread, random) to rank what remains. Pure and deterministic for
+/// a given seed.
+public struct Placement: Sendable {
+    /// One instance that could not take a task, and why (`RESOURCE:CPU`, `AGENT`, ...).
+    public struct Failure: Equatable, Sendable {
+        public var arn: String
+        public var reason: String
+        public init(arn: String, reason: String) {
+            self.arn = arn
+            self.reason = reason
+        }
+    }
+
+    /// The outcome: the chosen instance for each task placed, and why the rest could not be.
+    public struct Result: Equatable, Sendable {
+        public var placements: [String] = []
+        public var failures: [Failure] = []
+    }
+
+    public var strategies: [ECS.PlacementStrategy]
+    public var constraints: [ECS.PlacementConstraint]
+    private var random: SplitMix64
+
+    /// Checks the strategies and constraints.
+    /// - Throws: `InvalidParameterException` naming what is not valid.
+    public init(strategies: [ECS.PlacementStrategy], constraints: [ECS.PlacementConstraint], seed: UInt64) throws(ECSError) {
+        for strategy in strategies {
+            switch (strategy.type, strategy.field) {
+            case ("random", _): break
+            case ("binpack", let field?) where ["cpu", "memory"].contains(field.lowercased()): break
+            case ("spread", let field?) where ["instanceid", "host"].contains(field.lowercased()) || field.hasPrefix("attribute:"): break
+            default:
+                throw ECSError(.invalidParameter, "placementStrategy \(strategy.type ?? "") with field \(strategy.field ?? "(none)") is not valid; use binpack with cpu or memory, spread with instanceId, host or attribute:NAME, or random")
+            }
+        }
+        guard strategies.count <= 5 else { throw ECSError(.invalidParameter, "placementStrategy: at most 5 strategies are allowed") }
+        guard constraints.count <= 10 else { throw ECSError(.invalidParameter, "placementConstraints: at most 10 are allowed") }
+        for constraint in constraints where constraint.type != "distinctInstance" {
+            throw ECSError(.invalidParameter, "placementConstraints: \(constraint.type ?? "an untyped constraint") is not supported yet; Wharf supports distinctInstance (memberOf arrives with the cluster query language)")
+        }
+        self.strategies = strategies
+        self.constraints = constraints
+        self.random = SplitMix64(seed: seed)
+    }
+
+    /// Places `count` tasks of `demand` in `group` on `candidates`.
+    public mutating func place(_ demand: TaskDemand, count: Int, group: String, on candidates: [PlacementCandidate]) -> Result {
+        var pool = candidates
+        var result = Result()
+        guard !pool.isEmpty else {
+            result.failures = [Failure(arn: "", reason: "No Container Instances were found in your cluster.")]
+            return result
+        }
+        var reasons: [String: String] = [:]
+        for _ in 0..<count {
+            var fitting: [Int] = []
+            for index in pool.indices {
+                if let reason = pool[index].misfitReason(demand) ?? constraintFailure(pool[index], group: group) {
+                    reasons[pool[index].arn] = reason
+                } else {
+                    fitting.append(index)
+                }
+            }
+            guard let chosen = choose(from: fitting, in: pool, group: group) else { break }
+            pool[chosen].take(demand, group: group)
+            result.placements.append(pool[chosen].arn)
+        }
+        if result.placements.count < count {
+            result.failures = reasons.sorted { $0.key < $1.key }.map { Failure(arn: $0.key, reason: $0.value) }
+        }
+        return result
+    }
+
+    func constraintFailure(_ candidate: PlacementCandidate, group: String) -> String? {
+        for constraint in constraints where constraint.type == "distinctInstance" && candidate.tasksByGroup[group, default: 0] > 0 {
+            return "DistinctInstance placement constraint unsatisfied."
+        }
+        return nil
+    }
+
+    /// Ranks the fitting instances by the strategies in order; ties fall to the next strategy and
+    /// finally to a seeded random choice.
+    mutating func choose(from fitting: [Int], in pool: [PlacementCandidate], group: String) -> Int? {
+        var best = fitting
+        for strategy in strategies where best.count > 1 {
+            let score: (PlacementCandidate) -> Double
+            switch (strategy.type, strategy.field?.lowercased()) {
+            case ("binpack", "cpu"): score = { Double($0.remainingCPU) }
+            case ("binpack", _): score = { Double($0.remainingMemoryMiB) }
+            case ("spread", "instanceid"), ("spread", "host"): score = { Double($0.tasksByGroup[group, default: 0]) }
+            case ("spread", let field?):
+                let name = String(field.dropFirst("attribute:".count))
+                var perValue: [String: Int] = [:]
+                for index in fitting {
+                    perValue[pool[index].attributes[name] ?? "", default: 0] += pool[index].tasksByGroup[group, default: 0]
+                }
+                score = { Double(perValue[$0.attributes[name] ?? "", default: 0]) }
+            default: continue
+            }
+            let lowest = best.map { score(pool[$0]) }.min() ?? 0
+            best = best.filter { score(pool[$0]) == lowest }
+        }
+        guard !best.isEmpty else { return nil }
+        return best[Int(random.next() % UInt64(best.count))]
+    }
+}
+
+/// A small, fast, seedable generator, so placement is reproducible in tests.
+struct SplitMix64: Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,52 @@
+import WharfModel
+
+/// A container instance as placement sees it: what is left on it and what describes it.
+public struct PlacementCandidate: Equatable, Sendable {
+    public var arn: String
+    /// ACTIVE instances take tasks; DRAINING and others do not.
+    public var status: String
+    public var agentConnected: Bool
+    public var remainingCPU: Int
+    public var remainingMemoryMiB: Int
+    /// Host ports taken by running tasks or reserved by the node.
+    public var usedPorts: Set<TaskDemand.HostPort>
+    /// Attributes by name (`ecs.os-type`, user attributes, ...).
+    public var attributes: [String: String]
+    /// How many tasks of each task group run here (for distinctInstance and spread).
+    public var tasksByGroup: [String: Int]
+    /// How many tasks run here in all.
+    public var taskCount: Int
+
+    public init(arn: String, status: String = "ACTIVE", agentConnected: Bool = true, remainingCPU: Int, remainingMemoryMiB: Int,
+                usedPorts: Set<TaskDemand.HostPort> = [], attributes: [String: String] = [:],
+                tasksByGroup: [String: Int] = [:], taskCount: Int = 0) {
+        self.arn = arn
+        self.status = status
+        self.agentConnected = agentConnected
+        self.remainingCPU = remainingCPU
+        self.remainingMemoryMiB = remainingMemoryMiB
+        self.usedPorts = usedPorts
+        self.attributes = attributes
+        self.tasksByGroup = tasksByGroup
+        self.taskCount = taskCount
+    }
+
+    /// Why `demand` does not fit here, in ECS's words (`RESOURCE:CPU`, `AGENT`, ...), or nil.
+    public func misfitReason(_ demand: TaskDemand) -> String? {
+        if status != "ACTIVE" { return "INACTIVE" }
+        if !agentConnected { return "AGENT" }
+        if demand.cpu > remainingCPU { return "RESOURCE:CPU" }
+        if demand.memoryMiB > remainingMemoryMiB { return "RESOURCE:MEMORY" }
+        if !demand.hostPorts.isDisjoint(with: usedPorts) { return "RESOURCE:PORTS" }
+        return nil
+    }
+
+    /// Takes `demand` (and one task of `group`) from this instance.
+    mutating func take(_ demand: TaskDemand, group: String) {
+        remainingCPU -= demand.cpu
+        remainingMemoryMiB -= demand.memoryMiB
+        usedPorts.formUnion(demand.hostPorts)
+        tasksByGroup[group, default: 0] += 1
+        taskCount += 1
+    }
+}

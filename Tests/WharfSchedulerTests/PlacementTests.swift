@@ -1,0 +1,105 @@
+import Testing
+import WharfModel
+import WharfScheduler
+
+func candidate(_ name: String, cpu: Int = 2048, memory: Int = 4096, ports: Set<TaskDemand.HostPort> = [],
+               status: String = "ACTIVE", connected: Bool = true, groups: [String: Int] = [:]) -> PlacementCandidate {
+    PlacementCandidate(arn: name, status: status, agentConnected: connected, remainingCPU: cpu, remainingMemoryMiB: memory,
+                       usedPorts: ports, tasksByGroup: groups, taskCount: groups.values.reduce(0, +))
+}
+
+let small = TaskDemand(cpu: 256, memoryMiB: 512, hostPorts: [])
+
+@Suite("Placement")
+struct PlacementTests {
+    @Test("each kind of misfit is reported with ECS's reason", arguments: [
+        (candidate("a", cpu: 100), "RESOURCE:CPU"),
+        (candidate("a", memory: 100), "RESOURCE:MEMORY"),
+        (candidate("a", ports: [TaskDemand.HostPort(port: 80, transport: "tcp")]), "RESOURCE:PORTS"),
+        (candidate("a", connected: false), "AGENT"),
+        (candidate("a", status: "DRAINING"), "INACTIVE"),
+    ])
+    func misfits(candidate: PlacementCandidate, reason: String) throws {
+        var placement = try Placement(strategies: [], constraints: [], seed: 1)
+        let demand = TaskDemand(cpu: 256, memoryMiB: 512, hostPorts: [TaskDemand.HostPort(port: 80, transport: "tcp")])
+        let result = placement.place(demand, count: 1, group: "g", on: [candidate])
+        #expect(result.placements.isEmpty)
+        #expect(result.failures == [Placement.Failure(arn: "a", reason: reason)])
+    }
+
+    @Test("a port taken over udp does not block the same port over tcp")
+    func transports() throws {
+        var placement = try Placement(strategies: [], constraints: [], seed: 1)
+        let demand = TaskDemand(cpu: 1, memoryMiB: 1, hostPorts: [TaskDemand.HostPort(port: 53, transport: "tcp")])
+        let result = placement.place(demand, count: 1, group: "g", on: [candidate("a", ports: [TaskDemand.HostPort(port: 53, transport: "udp")])])
+        #expect(result.placements == ["a"])
+    }
+
+    @Test("no instances at all is its own failure")
+    func empty() throws {
+        var placement = try Placement(strategies: [], constraints: [], seed: 1)
+        #expect(placement.place(small, count: 1, group: "g", on: []).failures.first?.reason == "No Container Instances were found in your cluster.")
+    }
+
+    @Test("resources taken by earlier tasks of the same call count: a static port fits once per instance")
+    func accumulates() throws {
+        var placement = try Placement(strategies: [], constraints: [], seed: 1)
+        let demand = TaskDemand(cpu: 10, memoryMiB: 10, hostPorts: [TaskDemand.HostPort(port: 8080, transport: "tcp")])
+        let result = placement.place(demand, count: 3, group: "g", on: [candidate("a"), candidate("b")])
+        #expect(result.placements.sorted() == ["a", "b"])
+        #expect(Set(result.failures.map(\.reason)) == ["RESOURCE:PORTS"])
+    }
+
+    @Test("binpack fills the fullest instance; spread balances; distinctInstance keeps one per instance")
+    func strategies() throws {
+        let pool = [candidate("a", memory: 4096), candidate("b", memory: 1024), candidate("c", memory: 8192)]
+        var binpack = try Placement(strategies: [ECS.PlacementStrategy(type: "binpack", field: "memory")], constraints: [], seed: 7)
+        #expect(binpack.place(small, count: 2, group: "g", on: pool).placements == ["b", "b"])
+        var spread = try Placement(strategies: [ECS.PlacementStrategy(type: "spread", field: "instanceId")], constraints: [], seed: 7)
+        #expect(spread.place(small, count: 3, group: "g", on: pool).placements.sorted() == ["a", "b", "c"])
+        var distinct = try Placement(strategies: [], constraints: [ECS.PlacementConstraint(type: "distinctInstance")], seed: 7)
+        let result = distinct.place(small, count: 4, group: "g", on: pool)
+        #expect(result.placements.sorted() == ["a", "b", "c"])
+        #expect(result.failures.allSatisfy { $0.reason == "DistinctInstance placement constraint unsatisfied." })
+    }
+
+    @Test("the same seed gives the same choices")
+    func deterministic() throws {
+        let pool = (0..<20).map { candidate("i\($0)") }
+        var first = try Placement(strategies: [ECS.PlacementStrategy(type: "random")], constraints: [], seed: 42)
+        var second = try Placement(strategies: [ECS.PlacementStrategy(type: "random")], constraints: [], seed: 42)
+        #expect(first.place(small, count: 5, group: "g", on: pool) == second.place(small, count: 5, group: "g", on: pool))
+    }
+
+    @Test("invalid strategies and unsupported constraints are refused", arguments: [
+        ([ECS.PlacementStrategy(type: "binpack", field: "disk")], [ECS.PlacementConstraint]()),
+        ([ECS.PlacementStrategy(type: "fill")], []),
+        ([], [ECS.PlacementConstraint(type: "memberOf", expression: "attribute:a == b")]),
+    ])
+    func refused(strategies: [ECS.PlacementStrategy], constraints: [ECS.PlacementConstraint]) {
+        #expect(throws: ECSError.self) { try Placement(strategies: strategies, constraints: constraints, seed: 1) }
+    }
+}
+
+@Suite("Task demand")
+struct TaskDemandTests {
+    @Test("task-level sizes win; otherwise containers add up, reservations first; static ports only")
+    func demand() throws {
+        let definition = ECS.TaskDefinition(containerDefinitions: [
+            ECS.ContainerDefinition(name: "a", cpu: 100, memory: 512, memoryReservation: 128,
+                                    portMappings: [ECS.PortMapping(containerPort: 80, hostPort: 8080, protocol: "tcp"), ECS.PortMapping(containerPort: 81)]),
+            ECS.ContainerDefinition(name: "b", cpu: 50, memory: 64),
+        ], networkMode: "bridge")
+        let demand = try TaskDemand.of(definition, overrides: nil)
+        #expect(demand == TaskDemand(cpu: 150, memoryMiB: 192, hostPorts: [TaskDemand.HostPort(port: 8080, transport: "tcp")]))
+        var sized = definition
+        sized.cpu = "1024"
+        sized.memory = "2048"
+        #expect(try TaskDemand.of(sized, overrides: nil).cpu == 1024)
+        let overridden = try TaskDemand.of(definition, overrides: ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "b", memory: 1000)]))
+        #expect(overridden.memoryMiB == 1128)
+        var host = definition
+        host.networkMode = "host"
+        #expect(try TaskDemand.of(host, overrides: nil).hostPorts.count == 2)
+    }
+}
