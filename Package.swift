@@ -109,7 +109,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], exclude: ["Support"],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfAgentTests",
             dependencies: ["WharfAgent", "WharfModel"],

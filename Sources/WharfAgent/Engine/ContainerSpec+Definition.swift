@@ -1,0 +1,116 @@
+import WharfModel
+
+/// The labels every container Wharf creates carries, named as Amazon's ECS agent names them so
+/// tools that know those keep working; `org.wharf.instance-arn` adds the node's identity.
+public enum ContainerLabels {
+    public static let cluster = "com.amazonaws.ecs.cluster"
+    public static let taskArn = "com.amazonaws.ecs.task-arn"
+    public static let containerName = "com.amazonaws.ecs.container-name"
+    public static let family = "com.amazonaws.ecs.task-definition-family"
+    public static let revision = "com.amazonaws.ecs.task-definition-version"
+    public static let instanceArn = "org.wharf.instance-arn"
+}
+
+extension ContainerSpec {
+    /// The spec for one container of `task`, with the task's overrides applied.
+    /// - Parameters:
+    ///   - instanceArn: the node's identity, recorded in a label.
+    ///   - runtimeID: the engine ID of another container of the task, for `volumesFrom`.
+    public init(container name: String, of task: ManagedTask, instanceArn: String, runtimeID: (String) -> String?) {
+        let definition = task.definition(of: name) ?? ECS.ContainerDefinition(name: name)
+        let override = task.overrides?.containerOverrides?.first { $0.name == name }
+        let family = task.definition.family ?? "task"
+        let revision = task.definition.revision ?? 0
+        let taskID = task.arn.split(separator: "/").last.map(String.init) ?? task.arn
+        let networkMode = task.definition.networkMode ?? "bridge"
+
+        var environment: [String: String] = [:]
+        for pair in (definition.environment ?? []) + (override?.environment ?? []) {
+            if let key = pair.name { environment[key] = pair.value ?? "" }
+        }
+        var labels = definition.dockerLabels ?? [:]
+        labels[ContainerLabels.cluster] = task.clusterArn
+        labels[ContainerLabels.taskArn] = task.arn
+        labels[ContainerLabels.containerName] = name
+        labels[ContainerLabels.family] = family
+        labels[ContainerLabels.revision] = String(revision)
+        labels[ContainerLabels.instanceArn] = instanceArn
+
+        let ports: [Port] = networkMode == "bridge" ? (definition.portMappings ?? []).compactMap { mapping in
+            guard let containerPort = mapping.containerPort else { return nil }
+            return Port(containerPort: containerPort, hostPort: mapping.hostPort, transport: mapping.protocol ?? "tcp")
+        } : []
+
+        let volumes = task.definition.volumes ?? []
+        let mounts: [Mount] = (definition.mountPoints ?? []).compactMap { point in
+            guard let volume = volumes.first(where: { $0.name == point.sourceVolume }), let path = point.containerPath else { return nil }
+            let source: Mount.Source
+            if let hostPath = volume.host?.sourcePath {
+                source = .hostPath(hostPath)
+            } else if let docker = volume.dockerVolumeConfiguration {
+                let shared = docker.scope == "shared"
+                source = .volume(name: shared ? (volume.name ?? "") : "ecs-\(taskID)-\(volume.name ?? "")", driver: docker.driver,
+                                 driverOptions: docker.driverOpts ?? [:], labels: docker.labels ?? [:])
+            } else {
+                source = .volume(name: "ecs-\(taskID)-\(volume.name ?? "")", driver: nil, driverOptions: [:], labels: [:])
+            }
+            return Mount(source: source, containerPath: path, readOnly: point.readOnly ?? false)
+        }
+
+        let health = definition.healthCheck.map { check in
+            HealthCheck(test: check.command ?? [], intervalSeconds: check.interval ?? 30, timeoutSeconds: check.timeout ?? 5,
+                        retries: check.retries ?? 3, startPeriodSeconds: check.startPeriod ?? 0)
+        }
+
+        let passThroughDrivers: Set<String> = ["json-file", "local", "none", "syslog", "journald", "fluentd", "gelf", "splunk"]
+        let logDriver = definition.logConfiguration?.logDriver
+        let (driver, options): (String, [String: String]) = if let logDriver, passThroughDrivers.contains(logDriver) {
+            (logDriver, definition.logConfiguration?.options ?? [:])
+        } else {
+            // json-file with rotation, also standing in for awslogs until the agent ships logs itself.
+            ("json-file", ["max-size": "10m", "max-file": "3"])
+        }
+
+        self.init(
+            name: "ecs-\(family)-\(revision)-\(name)-\(taskID.prefix(12))",
+            image: definition.image ?? "",
+            entryPoint: definition.entryPoint,
+            command: override?.command ?? definition.command,
+            environment: environment,
+            workingDirectory: definition.workingDirectory,
+            user: definition.user,
+            hostname: networkMode == "bridge" ? definition.hostname : nil,
+            labels: labels,
+            networkMode: networkMode == "awsvpc" ? "bridge" : networkMode,
+            ports: ports,
+            cpuShares: override?.cpu ?? definition.cpu ?? 0,
+            memoryMiB: override?.memory ?? definition.memory,
+            memoryReservationMiB: override?.memoryReservation ?? definition.memoryReservation,
+            ulimits: (definition.ulimits ?? []).map { Ulimit(name: $0.name ?? "", soft: $0.softLimit ?? 0, hard: $0.hardLimit ?? 0) },
+            initProcess: definition.linuxParameters?.initProcessEnabled ?? false,
+            mounts: mounts,
+            volumesFrom: (definition.volumesFrom ?? []).compactMap { from in
+                guard let source = from.sourceContainer, let id = runtimeID(source) else { return nil }
+                return VolumesFrom(containerID: id, readOnly: from.readOnly ?? false)
+            },
+            logDriver: driver,
+            logOptions: options,
+            healthCheck: health,
+            stopTimeoutSeconds: definition.stopTimeout ?? TaskEngine.defaultStopTimeout,
+            privileged: definition.privileged ?? false,
+            readOnlyRootFilesystem: definition.readonlyRootFilesystem ?? false,
+            dnsServers: definition.dnsServers ?? [],
+            dnsSearchDomains: definition.dnsSearchDomains ?? [],
+            extraHosts: (definition.extraHosts ?? []).compactMap { entry in
+                guard let host = entry.hostname, let ip = entry.ipAddress else { return nil }
+                return "\(host):\(ip)"
+            },
+            links: networkMode == "bridge" ? (definition.links ?? []).compactMap { link in
+                // "name" or "name:alias"; Docker wants the engine's container for "name".
+                let parts = link.split(separator: ":", maxSplits: 1).map(String.init)
+                guard let id = runtimeID(parts[0]) else { return nil }
+                return "\(id):\(parts.count > 1 ? parts[1] : parts[0])"
+            } : []
+        )
+    }
+}

@@ -1,0 +1,102 @@
+import WharfModel
+
+/// Where a container of a task stands on the node.
+public enum ContainerPhase: String, Codable, Sendable {
+    /// Not created yet (waiting for its image or its dependencies).
+    case pending
+    /// Created and started; the engine says it runs.
+    case running
+    /// Exited, failed to start, or never started because the task stopped first.
+    case stopped
+}
+
+/// One container of a task as the agent tracks it.
+public struct ManagedContainer: Codable, Equatable, Sendable {
+    public var name: String
+    /// The engine's container ID once created.
+    public var runtimeId: String?
+    public var phase: ContainerPhase
+    public var exitCode: Int?
+    /// Why it stopped or could not start, in ECS's words.
+    public var reason: String?
+    /// `healthy`, `unhealthy` or `starting` from the engine; nil without a health check.
+    public var health: String?
+    public var bindings: [ECS.NetworkBinding]
+    /// Whether the agent has asked the engine to stop it.
+    public var stopRequested: Bool
+    /// Whether a launch (pull, create, start) is under way; a restarted agent clears it after
+    /// looking for the container by its labels, so nothing starts twice.
+    public var launchRequested: Bool
+
+    public init(name: String, runtimeId: String? = nil, phase: ContainerPhase = .pending, exitCode: Int? = nil, reason: String? = nil,
+                health: String? = nil, bindings: [ECS.NetworkBinding] = [], stopRequested: Bool = false, launchRequested: Bool = false) {
+        self.name = name
+        self.runtimeId = runtimeId
+        self.phase = phase
+        self.exitCode = exitCode
+        self.reason = reason
+        self.health = health
+        self.bindings = bindings
+        self.stopRequested = stopRequested
+        self.launchRequested = launchRequested
+    }
+
+    /// Whether it ever ran (as opposed to failing to start or never starting).
+    public var started: Bool { runtimeId != nil && reason?.hasPrefix("Cannot") != true }
+}
+
+/// A task the agent runs: what the controller asked for and what happened on the node. Kept under
+/// the data directory, so a restarted agent knows its tasks.
+public struct ManagedTask: Codable, Equatable, Sendable {
+    public var arn: String
+    public var clusterArn: String
+    public var definition: ECS.TaskDefinition
+    public var overrides: ECS.TaskOverride?
+    /// `RUNNING` or `STOPPED`, as the controller last said.
+    public var desiredStatus: String
+    public var containers: [ManagedContainer]
+    public var pullStartedAt: Double?
+    public var pullStoppedAt: Double?
+    public var startedAt: Double?
+    public var executionStoppedAt: Double?
+    /// Set when the task stops: `UserInitiated`, `EssentialContainerExited`, `TaskFailedToStart`.
+    public var stopCode: String?
+    public var stoppedReason: String?
+
+    public init(arn: String, clusterArn: String, definition: ECS.TaskDefinition, overrides: ECS.TaskOverride?, desiredStatus: String) {
+        self.arn = arn
+        self.clusterArn = clusterArn
+        self.definition = definition
+        self.overrides = overrides
+        self.desiredStatus = desiredStatus
+        self.containers = (definition.containerDefinitions ?? []).map { ManagedContainer(name: $0.name ?? "") }
+    }
+
+    /// The container definition of a container, by name.
+    public func definition(of name: String) -> ECS.ContainerDefinition? {
+        definition.containerDefinitions?.first { $0.name == name }
+    }
+
+    /// Whether the task is on its way down (asked to, or decided on the node).
+    public var isStopping: Bool { desiredStatus == "STOPPED" || stopCode != nil }
+
+    /// ECS's task status for what the containers do.
+    public var lastStatus: String {
+        if containers.allSatisfy({ $0.phase == .stopped }) { return "STOPPED" }
+        if isStopping { return "STOPPING" }
+        if containers.allSatisfy({ $0.phase == .running || ($0.phase == .stopped && $0.started) }) { return "RUNNING" }
+        return containers.contains { $0.runtimeId != nil } || pullStartedAt != nil ? "PENDING" : "PROVISIONING"
+    }
+
+    /// `HEALTHY` when every essential container with a health check is healthy, `UNHEALTHY` when
+    /// one is not, else `UNKNOWN`.
+    public var healthStatus: String {
+        let checked = containers.filter { container in
+            let definition = self.definition(of: container.name)
+            return (definition?.essential ?? true) && definition?.healthCheck != nil
+        }
+        if checked.isEmpty { return "UNKNOWN" }
+        if checked.contains(where: { $0.health == "unhealthy" }) { return "UNHEALTHY" }
+        return checked.allSatisfy { $0.health == "healthy" } ? "HEALTHY" : "UNKNOWN"
+    }
+}

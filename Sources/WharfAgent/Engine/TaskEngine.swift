@@ -1,0 +1,119 @@
+import WharfModel
+
+/// What the task engine asks the node to do next for a task.
+public enum EngineAction: Equatable, Sendable {
+    /// Pull the image if needed, create and start the container.
+    case launch(container: String)
+    /// Stop a running container: SIGTERM, then SIGKILL after `timeoutSeconds`.
+    case stop(container: String, timeoutSeconds: Int)
+}
+
+/// The task lifecycle as a pure state machine: given a task as it stands, it decides what the task
+/// must do next and records the decisions that need no engine (a task that must stop, containers
+/// that will never start). The caller performs the actions, records their results and asks again.
+///
+/// Rules, as ECS has them: containers start when their `dependsOn` conditions hold (START,
+/// COMPLETE, SUCCESS, HEALTHY); a condition that can no longer hold fails the task
+/// (`TaskFailedToStart`), as does a container that cannot start; an essential container that exits
+/// stops the task (`EssentialContainerExited`); a task asked to stop stops its running containers
+/// with their `stopTimeout` (default 30 s) and never starts the rest.
+public enum TaskEngine {
+    /// The default seconds between SIGTERM and SIGKILL, as ECS's agent uses.
+    public static let defaultStopTimeout = 30
+
+    /// Decides the next actions for `task`, updating it with the decisions that need no engine
+    /// (including that a launch or stop was asked for, so none is asked for twice).
+    public static func step(_ task: inout ManagedTask) -> [EngineAction] {
+        if !task.isStopping { decideStop(&task) }
+        if task.isStopping { return stopActions(&task) }
+        var actions: [EngineAction] = []
+        for (index, container) in task.containers.enumerated() where container.phase == .pending && !container.launchRequested {
+            switch dependencies(of: container.name, in: task) {
+            case .satisfied:
+                task.containers[index].launchRequested = true
+                actions.append(.launch(container: container.name))
+            case .waiting: continue
+            case .impossible(let why):
+                task.stopCode = "TaskFailedToStart"
+                task.stoppedReason = why
+                return stopActions(&task)
+            }
+        }
+        return actions
+    }
+
+    /// Sets the stop code when an essential container exited or a container failed to start.
+    static func decideStop(_ task: inout ManagedTask) {
+        if let failed = task.containers.first(where: { $0.phase == .stopped && !$0.started }) {
+            task.stopCode = "TaskFailedToStart"
+            task.stoppedReason = failed.reason ?? "Container \(failed.name) could not start"
+            return
+        }
+        for container in task.containers where container.phase == .stopped {
+            if task.definition(of: container.name)?.essential ?? true {
+                task.stopCode = "EssentialContainerExited"
+                task.stoppedReason = "Essential container in task exited"
+                return
+            }
+        }
+    }
+
+    /// Stops what runs; containers never started are marked stopped.
+    static func stopActions(_ task: inout ManagedTask) -> [EngineAction] {
+        var actions: [EngineAction] = []
+        for index in task.containers.indices {
+            let container = task.containers[index]
+            switch container.phase {
+            case .pending where !container.launchRequested:
+                task.containers[index].phase = .stopped
+            case .running where !container.stopRequested:
+                let timeout = task.definition(of: container.name)?.stopTimeout ?? defaultStopTimeout
+                task.containers[index].stopRequested = true
+                actions.append(.stop(container: container.name, timeoutSeconds: timeout))
+            default:
+                break
+            }
+        }
+        if task.stopCode == nil { task.stopCode = "UserInitiated" }
+        return actions
+    }
+
+    enum Readiness: Equatable {
+        case satisfied
+        case waiting
+        case impossible(String)
+    }
+
+    /// Whether a container's `dependsOn` conditions hold, may still hold, or never can.
+    static func dependencies(of name: String, in task: ManagedTask) -> Readiness {
+        for dependency in task.definition(of: name)?.dependsOn ?? [] {
+            guard let target = dependency.containerName, let other = task.containers.first(where: { $0.name == target }) else {
+                return .impossible("Container \(name) depends on \(dependency.containerName ?? "") which is not in the task")
+            }
+            let condition = dependency.condition ?? "START"
+            switch (condition, other.phase) {
+            case (_, .pending):
+                return .waiting
+            case ("START", .running):
+                continue
+            case ("START", .stopped):
+                if other.started { continue }
+                return .impossible("Container \(name) depends on \(target) to START, but \(target) could not start")
+            case ("COMPLETE", .stopped):
+                if other.started { continue }
+                return .impossible("Container \(name) depends on \(target) to COMPLETE, but \(target) could not start")
+            case ("SUCCESS", .stopped):
+                if other.exitCode == 0 { continue }
+                return .impossible("Container \(name) depends on \(target) to exit successfully, but it exited with \(other.exitCode.map(String.init) ?? "no code")")
+            case ("HEALTHY", .running):
+                if other.health == "healthy" { continue }
+                return .waiting
+            case ("HEALTHY", .stopped):
+                return .impossible("Container \(name) depends on \(target) to be HEALTHY, but \(target) stopped")
+            default:
+                return .waiting
+            }
+        }
+        return .satisfied
+    }
+}
