@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import WharfModel
 import WharfProtocol
 
 /// The agent protocol's HTTP side: `POST /agent/v1/register` and `POST /agent/v1/sync`, JSON in and
@@ -34,7 +35,7 @@ struct AgentEndpoint: Sendable {
             }
             let input: In
             do {
-                input = try JSONDecoder().decode(In.self, from: Data(buffer.readableBytesView))
+                input = try ECSJSON.decoder().decode(In.self, from: Data(buffer.readableBytesView))
             } catch {
                 throw AgentProtocolError(.invalidRequest, "the request body is not a valid \(In.self): \(error)")
             }
@@ -59,7 +60,7 @@ struct AgentEndpoint: Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        let data = (try? ECSJSON.encoder().encode(value)) ?? Data("{}".utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

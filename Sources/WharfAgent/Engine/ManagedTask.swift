@@ -62,6 +62,9 @@ public struct ManagedTask: Codable, Equatable, Sendable {
     /// Set when the task stops: `UserInitiated`, `EssentialContainerExited`, `TaskFailedToStart`.
     public var stopCode: String?
     public var stoppedReason: String?
+    /// Seconds since 1970 after which the stopped task's containers are removed; set once the
+    /// controller has acknowledged the STOPPED report (the task is then no longer reported).
+    public var cleanupAt: Double?
 
     public init(arn: String, clusterArn: String, definition: ECS.TaskDefinition, overrides: ECS.TaskOverride?, desiredStatus: String) {
         self.arn = arn

@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import WharfModel
+import WharfProtocol
+
+extension Agent {
+    /// Performs one engine action and records what happened.
+    func perform(_ action: EngineAction, task arn: String) async {
+        switch action {
+        case .launch(let name): await launch(name, task: arn)
+        case .stop(let name, let timeout): await stop(name, task: arn, timeout: timeout)
+        }
+    }
+
+    /// Pulls (per the pull behaviour), creates and starts a container.
+    func launch(_ name: String, task arn: String) async {
+        guard let task = tasks[arn], let instanceArn = identity?.containerInstanceArn else { return }
+        let spec = ContainerSpec(container: name, of: task, instanceArn: instanceArn) { other in
+            task.containers.first { $0.name == other }?.runtimeId
+        }
+        if tasks[arn]?.pullStartedAt == nil { tasks[arn]?.pullStartedAt = now().timeIntervalSince1970 }
+        do {
+            try await ensureImage(spec.image)
+        } catch {
+            fail(name, task: arn, reason: "CannotPullContainerError: \(error.message)")
+            return
+        }
+        tasks[arn]?.pullStoppedAt = now().timeIntervalSince1970
+        let id: String
+        do {
+            id = try await runtime.createContainer(spec)
+        } catch {
+            fail(name, task: arn, reason: "CannotCreateContainerError: \(error.message)")
+            return
+        }
+        update(name, task: arn) { $0.runtimeId = id }
+        persist()
+        do {
+            try await runtime.startContainer(id: id)
+        } catch {
+            fail(name, task: arn, reason: "CannotStartContainerError: \(error.message)")
+            return
+        }
+        await refresh(containerID: id, task: arn, name: name)
+    }
+
+    /// Pulls an image when the pull behaviour says so.
+    func ensureImage(_ image: String) async throws(RuntimeError) {
+        let present = (try? await runtime.hasImage(image)) ?? false
+        switch configuration.imagePullBehavior {
+        case .preferCached where present:
+            return
+        case .once where present && pulledImages.contains(image):
+            return
+        case .default:
+            do {
+                try await runtime.pullImage(image, credentials: nil)
+            } catch {
+                if present {
+                    logger.warning("pull failed; using the local copy", metadata: ["image": "\(image)", "error": "\(error.message)"])
+                    return
+                }
+                throw error
+            }
+        default:
+            try await runtime.pullImage(image, credentials: nil)
+        }
+        pulledImages.insert(image)
+    }
+
+    /// Stops a container and records how it ended.
+    func stop(_ name: String, task arn: String, timeout: Int) async {
+        guard let id = tasks[arn]?.containers.first(where: { $0.name == name })?.runtimeId else { return }
+        do {
+            try await runtime.stopContainer(id: id, timeoutSeconds: timeout)
+        } catch {
+            logger.warning("stopping a container failed", metadata: ["container.id": "\(id)", "error": "\(error.message)"])
+        }
+        await refresh(containerID: id, task: arn, name: name)
+    }
+
+    /// Records that a container could not start.
+    func fail(_ name: String, task arn: String, reason: String) {
+        logger.warning("container could not start", metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "reason": "\(reason)"])
+        update(name, task: arn) { container in
+            container.phase = .stopped
+            container.reason = reason
+            container.launchRequested = false
+        }
+        reconcile()
+    }
+
+    /// Reads a container's state from the engine into the task.
+    func refresh(containerID: String, task arn: String, name: String) async {
+        let state: ContainerState
+        do {
+            state = try await runtime.inspectContainer(id: containerID)
+        } catch let error where error.code == .notFound {
+            update(name, task: arn) { container in
+                if container.phase != .stopped {
+                    container.phase = .stopped
+                    container.reason = container.reason ?? "Container removed outside the agent"
+                }
+            }
+            reconcile()
+            return
+        } catch {
+            logger.warning("cannot inspect a container", metadata: ["container.id": "\(containerID)", "error": "\(error.message)"])
+            return
+        }
+        update(name, task: arn) { container in Self.record(state, into: &container) }
+        reconcile()
+    }
+
+    /// What the engine says about a container, in the agent's terms.
+    static func record(_ state: ContainerState, into container: inout ManagedContainer) {
+        container.runtimeId = state.id
+        container.health = state.health
+        switch state.status {
+        case .running, .paused, .restarting:
+            container.phase = .running
+            container.bindings = state.bindings.map {
+                ECS.NetworkBinding(bindIP: $0.hostIP, containerPort: $0.containerPort, hostPort: $0.hostPort, protocol: $0.transport)
+            }
+        case .exited, .dead:
+            container.phase = .stopped
+            container.exitCode = state.exitCode
+            if state.oomKilled {
+                container.reason = "OutOfMemoryError: Container killed due to memory usage"
+            } else if let error = state.error, !error.isEmpty, container.reason == nil {
+                container.reason = error
+            }
+        case .created, .removing:
+            break
+        }
+    }
+
+    func update(_ name: String, task arn: String, _ change: (inout ManagedContainer) -> Void) {
+        guard let index = tasks[arn]?.containers.firstIndex(where: { $0.name == name }) else { return }
+        change(&tasks[arn]!.containers[index])
+    }
+
+    /// A container event: re-read the container and tell the controller.
+    func handle(_ event: ContainerEvent) async {
+        guard let arn = event.labels[ContainerLabels.taskArn], let name = event.labels[ContainerLabels.containerName],
+              tasks[arn] != nil else { return }
+        switch event.action {
+        case "start", "die", "oom", "stop", "kill", "destroy":
+            await refresh(containerID: event.containerID, task: arn, name: name)
+        default:
+            if event.action.hasPrefix("health_status") {
+                await refresh(containerID: event.containerID, task: arn, name: name)
+            }
+        }
+    }
+
+    /// After a restart: finds this instance's containers by their labels, takes up those of known
+    /// tasks (without restarting them), records what exited meanwhile, and removes the rest.
+    func adopt() async {
+        guard let instanceArn = identity?.containerInstanceArn else { return }
+        let found: [ContainerState]
+        do {
+            found = try await runtime.listContainers(labels: [ContainerLabels.instanceArn: instanceArn])
+        } catch {
+            logger.warning("cannot list containers to re-adopt", metadata: ["error": "\(error.message)"])
+            return
+        }
+        var seen = Set<String>()
+        for state in found {
+            guard let arn = state.labels[ContainerLabels.taskArn], let name = state.labels[ContainerLabels.containerName],
+                  tasks[arn]?.containers.contains(where: { $0.name == name }) == true else {
+                if configuration.removeUnknownContainers {
+                    logger.warning("removing a container of no known task", metadata: ["container.id": "\(state.id)"])
+                    try? await runtime.stopContainer(id: state.id, timeoutSeconds: 10)
+                    try? await runtime.removeContainer(id: state.id)
+                }
+                continue
+            }
+            seen.insert("\(arn)/\(name)")
+            update(name, task: arn) { container in
+                Self.record(state, into: &container)
+                if state.status == .created { container.launchRequested = false }
+            }
+        }
+        for (arn, task) in tasks {
+            for container in task.containers where !seen.contains("\(arn)/\(container.name)") {
+                update(container.name, task: arn) { container in
+                    if container.phase == .running {
+                        container.phase = .stopped
+                        container.reason = "Container removed while the agent was down"
+                    }
+                    if container.phase == .pending { container.launchRequested = false }
+                }
+            }
+        }
+        persist()
+        reconcile()
+    }
+
+    /// Removes the containers of stopped tasks whose cleanup time has come.
+    public func cleanUp() async {
+        let moment = now().timeIntervalSince1970
+        for (arn, task) in tasks {
+            guard let due = task.cleanupAt, due <= moment else { continue }
+            for container in task.containers {
+                if let id = container.runtimeId { try? await runtime.removeContainer(id: id) }
+            }
+            tasks[arn] = nil
+            logger.info("removed the containers of a stopped task", metadata: ["task.arn": "\(arn)"])
+        }
+        persist()
+    }
+}

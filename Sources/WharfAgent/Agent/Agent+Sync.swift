@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import WharfModel
+import WharfProtocol
+
+extension Agent {
+    /// Syncs with the controller until cancelled: each sync reports every task and brings back the
+    /// node's desired state; an event on the node cuts a held sync short.
+    /// - Throws: ``AgentError`` `terminal` when the instance was deregistered (its tasks are stopped
+    ///   and the identity forgotten first).
+    public func syncLoop() async throws(AgentError) {
+        var delay: Duration = .milliseconds(200)
+        while !Task.isCancelled {
+            guard let identity else { throw AgentError(.state, "not registered") }
+            let request = SyncRequest(containerInstanceArn: identity.containerInstanceArn, credential: identity.credential,
+                                      desiredVersion: desiredVersion, tasks: reports())
+            let client = self.client
+            let sync = Task { () -> Result<SyncResponse, AgentProtocolError> in
+                do throws(AgentProtocolError) { return .success(try await client.sync(request)) } catch { return .failure(error) }
+            }
+            currentSync = sync
+            syncInterrupted = false
+            let result = await withTaskCancellationHandler { await sync.value } onCancel: { sync.cancel() }
+            currentSync = nil
+            switch result {
+            case .success(let response):
+                delay = .milliseconds(200)
+                apply(response)
+            case .failure(let error) where error.code == .deregistered:
+                logger.error("the controller deregistered this instance; stopping its tasks", metadata: ["error": "\(error.message)"])
+                await stopEverything(reason: "Container instance deregistered")
+                files.forgetIdentity()
+                throw AgentError(.terminal, error.message)
+            case .failure(let error) where error.isTerminal:
+                throw AgentError(.terminal, error.message)
+            case .failure(let error):
+                if syncInterrupted || Task.isCancelled { continue }
+                logger.warning("sync failed; retrying", metadata: ["error": "\(error.message)", "retry.in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Cuts the held sync short so news reaches the controller now.
+    func syncSoon() {
+        guard let currentSync else { return }
+        syncInterrupted = true
+        currentSync.cancel()
+    }
+
+    /// Takes in the controller's desired state.
+    func apply(_ response: SyncResponse) {
+        desiredVersion = response.desiredVersion
+        let wanted = Set(response.tasks.map(\.taskArn))
+        for desired in response.tasks {
+            if var task = tasks[desired.taskArn] {
+                if desired.desiredStatus == "STOPPED", task.desiredStatus != "STOPPED" {
+                    task.desiredStatus = "STOPPED"
+                    task.stoppedReason = task.stoppedReason ?? desired.stoppedReason
+                    tasks[desired.taskArn] = task
+                }
+            } else {
+                tasks[desired.taskArn] = ManagedTask(arn: desired.taskArn, clusterArn: desired.clusterArn, definition: desired.taskDefinition,
+                                                     overrides: desired.overrides, desiredStatus: desired.desiredStatus)
+            }
+        }
+        for arn in response.acknowledgedStopped {
+            guard var task = tasks[arn], task.lastStatus == "STOPPED", task.cleanupAt == nil else { continue }
+            task.cleanupAt = now().timeIntervalSince1970 + Double(configuration.taskCleanupWait.components.seconds)
+            tasks[arn] = task
+        }
+        for (arn, task) in tasks where !wanted.contains(arn) && task.cleanupAt == nil && !task.isStopping {
+            logger.warning("the controller does not know this task; stopping it", metadata: ["task.arn": "\(arn)"])
+            tasks[arn]?.desiredStatus = "STOPPED"
+            tasks[arn]?.stoppedReason = "Task unknown to the controller"
+        }
+        reconcile()
+    }
+
+    /// Everything the agent knows that the controller has not acknowledged as STOPPED.
+    func reports() -> [TaskReport] {
+        tasks.values.filter { $0.cleanupAt == nil }.sorted { $0.arn < $1.arn }.map { task in
+            TaskReport(
+                taskArn: task.arn, lastStatus: task.lastStatus,
+                containers: task.containers.map { container in
+                    ContainerReport(name: container.name, runtimeId: container.runtimeId,
+                                    lastStatus: container.phase == .running ? "RUNNING" : (container.phase == .stopped ? "STOPPED" : "PENDING"),
+                                    exitCode: container.exitCode, reason: container.reason, networkBindings: container.bindings,
+                                    healthStatus: container.health.map { $0 == "healthy" ? "HEALTHY" : ($0 == "unhealthy" ? "UNHEALTHY" : "UNKNOWN") })
+                },
+                pullStartedAt: task.pullStartedAt, pullStoppedAt: task.pullStoppedAt, startedAt: task.startedAt,
+                executionStoppedAt: task.executionStoppedAt, stopCode: task.lastStatus == "STOPPED" ? task.stopCode : nil,
+                stoppedReason: task.lastStatus == "STOPPED" ? task.stoppedReason : nil, healthStatus: task.healthStatus)
+        }
+    }
+
+    /// Steps every task and starts the actions it needs.
+    func reconcile() {
+        var changed = false
+        for arn in Array(tasks.keys) {
+            guard var task = tasks[arn], task.cleanupAt == nil else { continue }
+            let before = task
+            let actions = TaskEngine.step(&task)
+            if task.lastStatus == "RUNNING", task.startedAt == nil { task.startedAt = now().timeIntervalSince1970 }
+            if task.lastStatus == "STOPPED", task.executionStoppedAt == nil { task.executionStoppedAt = now().timeIntervalSince1970 }
+            if task != before {
+                tasks[arn] = task
+                changed = true
+            }
+            for action in actions {
+                Task { await self.perform(action, task: arn) }
+            }
+        }
+        if changed {
+            persist()
+            syncSoon()
+        }
+    }
+
+    /// Stops every task at once (the instance was deregistered) and waits for them to stop.
+    func stopEverything(reason: String) async {
+        for arn in Array(tasks.keys) where tasks[arn]?.isStopping == false {
+            tasks[arn]?.desiredStatus = "STOPPED"
+            tasks[arn]?.stoppedReason = reason
+        }
+        for (arn, task) in tasks {
+            for container in task.containers where container.phase == .running {
+                if let id = container.runtimeId {
+                    let timeout = task.definition(of: container.name)?.stopTimeout ?? TaskEngine.defaultStopTimeout
+                    try? await runtime.stopContainer(id: id, timeoutSeconds: timeout)
+                }
+            }
+            tasks[arn] = nil
+        }
+        persist()
+    }
+}

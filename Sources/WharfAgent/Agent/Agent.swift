@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import WharfModel
+import WharfProtocol
+
+/// The node agent: registers the node, keeps its tasks in the state the controller wants through
+/// the container runtime, and reports what really happens. One actor owns the tasks; launches and
+/// stops run as child work that reports back here.
+public actor Agent {
+    let configuration: AgentConfiguration
+    let runtime: any ContainerRuntime
+    let client: any ControllerClient
+    let files: AgentStateFiles
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    var identity: RegisterResponse?
+    var tasks: [String: ManagedTask] = [:]
+    var desiredVersion = 0
+    /// The sync in flight; an event on the node cancels it so news goes out at once.
+    var currentSync: Task<Result<SyncResponse, AgentProtocolError>, Never>?
+    var syncInterrupted = false
+    /// Images this agent has pulled (for the `once` pull behaviour).
+    var pulledImages: Set<String> = []
+    var runtimeInfo: RuntimeInfo?
+
+    public init(configuration: AgentConfiguration, runtime: any ContainerRuntime, client: any ControllerClient, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.runtime = runtime
+        self.client = client
+        self.files = AgentStateFiles(directory: configuration.dataDirectory)
+        self.logger = logger
+        self.now = now
+    }
+
+    /// The container instance ARN, once registered.
+    public var containerInstanceArn: String? { identity?.containerInstanceArn }
+
+    /// A copy of the tasks, for tests and introspection.
+    public var taskSnapshot: [ManagedTask] { tasks.values.sorted { $0.arn < $1.arn } }
+
+    /// Prepares the node: state, engine, registration, re-adoption of what runs.
+    /// - Throws: ``AgentError`` with code `terminal` when the controller refuses the agent for good.
+    public func start() async throws(AgentError) {
+        try files.prepare()
+        for task in try files.tasks() { tasks[task.arn] = task }
+        let info: RuntimeInfo
+        do {
+            info = try await runtime.info()
+        } catch {
+            throw AgentError(.runtime, "the container engine is not usable: \(error.message)")
+        }
+        runtimeInfo = info
+        try await register(info)
+        await adopt()
+    }
+
+    /// Registers, or rejoins with the saved identity; retries while the controller cannot be reached.
+    func register(_ info: RuntimeInfo) async throws(AgentError) {
+        let saved = try files.identity()
+        let request = RegisterRequest(
+            cluster: configuration.cluster, containerInstanceArn: saved?.containerInstanceArn, credential: saved?.credential,
+            hostname: ProcessInfo.processInfo.hostName, resources: resources(info), attributes: attributes(info),
+            versionInfo: ECS.VersionInfo(agentVersion: WharfAgentVersion.current, agentHash: nil, dockerVersion: "DockerVersion: \(info.version)"))
+        var delay: Duration = .milliseconds(500)
+        while true {
+            do {
+                let response = try await client.register(request)
+                if response.containerInstanceArn != saved?.containerInstanceArn {
+                    logger.info("registered as a new container instance", metadata: ["instance.arn": "\(response.containerInstanceArn)"])
+                } else {
+                    logger.info("rejoined as the saved container instance", metadata: ["instance.arn": "\(response.containerInstanceArn)"])
+                }
+                try files.save(identity: response)
+                identity = response
+                return
+            } catch let error as AgentProtocolError where error.isTerminal {
+                throw AgentError(.terminal, error.message)
+            } catch let error as AgentError {
+                throw error
+            } catch {
+                logger.warning("cannot register yet; retrying", metadata: ["error": "\(error)", "retry.in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                if Task.isCancelled { throw AgentError(.controller, "stopped before registering") }
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+    }
+
+    /// What the node offers: all cores × 1024 CPU units, memory less the reservation, reserved ports.
+    func resources(_ info: RuntimeInfo) -> NodeResources {
+        NodeResources(cpu: info.cpus * 1024, memoryMiB: max(0, info.memoryBytes / 1_048_576 - configuration.reservedMemoryMiB),
+                      reservedTCPPorts: configuration.reservedPorts, reservedUDPPorts: configuration.reservedUDPPorts)
+    }
+
+    /// The attributes placement can match: OS, architecture, what this agent supports, and the
+    /// operator's own.
+    func attributes(_ info: RuntimeInfo) -> [ECS.Attribute] {
+        let architecture = info.architecture == "aarch64" ? "arm64" : info.architecture
+        var attributes = [
+            ECS.Attribute(name: "ecs.os-type", value: info.osType),
+            ECS.Attribute(name: "ecs.cpu-architecture", value: architecture),
+        ]
+        let capabilities = [
+            "com.amazonaws.ecs.capability.docker-remote-api.1.17", "com.amazonaws.ecs.capability.docker-remote-api.1.18",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.19", "com.amazonaws.ecs.capability.docker-remote-api.1.21",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.24", "com.amazonaws.ecs.capability.docker-remote-api.1.25",
+            "com.amazonaws.ecs.capability.logging-driver.json-file", "com.amazonaws.ecs.capability.logging-driver.none",
+            "com.amazonaws.ecs.capability.logging-driver.syslog", "com.amazonaws.ecs.capability.logging-driver.journald",
+            "ecs.capability.container-health-check", "ecs.capability.container-ordering", "ecs.capability.docker-plugin.local",
+        ]
+        attributes += capabilities.map { ECS.Attribute(name: $0) }
+        attributes += configuration.attributes.sorted { $0.key < $1.key }.map { ECS.Attribute(name: $0.key, value: $0.value) }
+        return attributes
+    }
+
+    /// Persists the tasks; a failure is logged (the next change tries again).
+    func persist() {
+        do {
+            try files.save(tasks: Array(tasks.values))
+        } catch {
+            logger.error("cannot save the agent's tasks", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The agent's version, reported to the controller.
+public enum WharfAgentVersion {
+    public static let current = "0.1.0"
+}

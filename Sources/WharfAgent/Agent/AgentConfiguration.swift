@@ -1,0 +1,66 @@
+import Foundation
+
+/// How an agent is set up: which controller and cluster, where it keeps its state, what it offers.
+public struct AgentConfiguration: Sendable {
+    /// When to pull an image before creating a container, as the ECS agent's
+    /// `ECS_IMAGE_PULL_BEHAVIOR` has it.
+    public enum ImagePullBehavior: String, Sendable, CaseIterable {
+        /// Pull; when the pull fails, use a local copy if there is one.
+        case `default`
+        /// Pull; when the pull fails, the container fails.
+        case always
+        /// Pull only the first time this agent uses the image.
+        case once
+        /// Use a local copy when there is one; pull otherwise.
+        case preferCached = "prefer-cached"
+    }
+
+    /// The controller's base URL, such as `http://controller:8080`.
+    public var controllerURL: String
+    public var cluster: String
+    public var dataDirectory: String
+    public var dockerSocket: String
+    /// MiB of the node's memory kept back from tasks.
+    public var reservedMemoryMiB: Int
+    /// TCP ports never given to tasks.
+    public var reservedPorts: [Int]
+    /// UDP ports never given to tasks.
+    public var reservedUDPPorts: [Int]
+    /// The operator's attributes (`--attributes key=value,...`).
+    public var attributes: [String: String]
+    public var imagePullBehavior: ImagePullBehavior
+    /// How long the containers of a stopped task are kept before removal.
+    public var taskCleanupWait: Duration
+    /// Whether the agent may stop and remove containers it finds labelled for this instance that
+    /// belong to no task it knows (true in production; tests turn it off to keep foreign ones).
+    public var removeUnknownContainers: Bool
+
+    public init(controllerURL: String, cluster: String = "default", dataDirectory: String, dockerSocket: String = "/var/run/docker.sock",
+                reservedMemoryMiB: Int = 0, reservedPorts: [Int] = [22, 2375, 2376], reservedUDPPorts: [Int] = [],
+                attributes: [String: String] = [:], imagePullBehavior: ImagePullBehavior = .default,
+                taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
+        self.controllerURL = controllerURL
+        self.cluster = cluster
+        self.dataDirectory = dataDirectory
+        self.dockerSocket = dockerSocket
+        self.reservedMemoryMiB = reservedMemoryMiB
+        self.reservedPorts = reservedPorts
+        self.reservedUDPPorts = reservedUDPPorts
+        self.attributes = attributes
+        self.imagePullBehavior = imagePullBehavior
+        self.taskCleanupWait = taskCleanupWait
+        self.removeUnknownContainers = removeUnknownContainers
+    }
+
+    /// Parses `key=value,key=value` attributes.
+    /// - Returns: nil when an item has no `=` or an empty key.
+    public static func parseAttributes(_ text: String) -> [String: String]? {
+        var attributes: [String: String] = [:]
+        for item in text.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            attributes[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        return attributes
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import WharfProtocol
+
+/// The agent's memory across restarts, as files under its data directory: `identity.json`
+/// (mode 0600: it holds the credential) and `tasks.json`. Each write goes to a temporary file that
+/// is renamed into place, so a crash leaves either the old or the new file, never half of one.
+public struct AgentStateFiles: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    var identityPath: String { (directory as NSString).appendingPathComponent("identity.json") }
+    var tasksPath: String { (directory as NSString).appendingPathComponent("tasks.json") }
+
+    /// Creates the directory (mode 0700) if needed.
+    public func prepare() throws(AgentError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw AgentError(.state, "cannot create the data directory \(directory): \(error)")
+        }
+    }
+
+    /// The saved identity, if the agent registered before.
+    public func identity() throws(AgentError) -> RegisterResponse? {
+        try read(RegisterResponse.self, from: identityPath)
+    }
+
+    public func save(identity: RegisterResponse) throws(AgentError) {
+        try write(identity, to: identityPath)
+    }
+
+    public func tasks() throws(AgentError) -> [ManagedTask] {
+        try read([ManagedTask].self, from: tasksPath) ?? []
+    }
+
+    public func save(tasks: [ManagedTask]) throws(AgentError) {
+        try write(tasks, to: tasksPath)
+    }
+
+    /// Forgets the identity (after the controller said the instance was deregistered).
+    public func forgetIdentity() {
+        try? FileManager.default.removeItem(atPath: identityPath)
+    }
+
+    func read<T: Decodable>(_ type: T.Type, from path: String) throws(AgentError) -> T? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw AgentError(.state, "\(path) is damaged (\(error)); move it aside to start afresh")
+        }
+    }
+
+    func write(_ value: some Encodable, to path: String) throws(AgentError) {
+        let temporary = path + ".tmp"
+        do {
+            let data = try JSONEncoder().encode(value)
+            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw AgentError(.state, "cannot write \(temporary)")
+            }
+            if rename(temporary, path) != 0 {
+                throw AgentError(.state, "cannot rename \(temporary) to \(path): errno \(errno)")
+            }
+        } catch let error as AgentError {
+            throw error
+        } catch {
+            throw AgentError(.state, "cannot write \(path): \(error)")
+        }
+    }
+}
+
+/// A failure of the agent, with what it was doing.
+public struct AgentError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        /// The data directory or its files.
+        case state
+        /// The controller refused the agent for good (wrong version, deregistered, no cluster).
+        case terminal
+        /// The controller cannot be reached or answered with an error worth retrying.
+        case controller
+        /// The container engine is unusable.
+        case runtime
+        /// The configuration is not valid.
+        case configuration
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

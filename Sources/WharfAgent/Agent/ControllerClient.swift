@@ -1,0 +1,62 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import WharfModel
+import WharfProtocol
+
+/// How the agent talks to its controller. `HTTPControllerClient` speaks agent protocol v1 over
+/// HTTP; tests can put a controller in process behind it.
+public protocol ControllerClient: Sendable {
+    func register(_ request: RegisterRequest) async throws(AgentProtocolError) -> RegisterResponse
+    /// A sync; may be held by the controller up to its long poll. Cancelling it abandons it.
+    func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse
+}
+
+/// Agent protocol v1 over HTTP with AsyncHTTPClient.
+public final class HTTPControllerClient: ControllerClient {
+    private let client: HTTPClient
+    private let baseURL: String
+    private let timeout: TimeAmount
+
+    /// - Parameter timeout: how long a request may take, longer than the controller's long poll.
+    public init(baseURL: String, timeout: Duration = .seconds(60)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton)
+        self.timeout = .seconds(timeout.components.seconds)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    public func register(_ request: RegisterRequest) async throws(AgentProtocolError) -> RegisterResponse {
+        try await post(AgentProtocol.registerPath, request)
+    }
+
+    public func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse {
+        try await post(AgentProtocol.syncPath, request)
+    }
+
+    func post<In: Encodable, Out: Decodable>(_ path: String, _ body: In) async throws(AgentProtocolError) -> Out {
+        do {
+            var request = HTTPClientRequest(url: baseURL + path)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try ECSJSON.encoder().encode(body)))
+            let response = try await client.execute(request, timeout: timeout)
+            let data = Data((try await response.body.collect(upTo: 16 * 1024 * 1024)).readableBytesView)
+            guard response.status == .ok else {
+                if let error = try? ECSJSON.decoder().decode(AgentProtocolError.self, from: data) { throw error }
+                throw AgentProtocolError(.serverError, "the controller answered \(response.status.code) to \(path)")
+            }
+            return try ECSJSON.decoder().decode(Out.self, from: data)
+        } catch let error as AgentProtocolError {
+            throw error
+        } catch is CancellationError {
+            throw AgentProtocolError(.serverError, "cancelled")
+        } catch {
+            throw AgentProtocolError(.serverError, "cannot reach the controller at \(baseURL): \(error)")
+        }
+    }
+}
