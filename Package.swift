@@ -113,7 +113,12 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfAgentTests",
-            dependencies: ["WharfAgent", "WharfModel"],
+            dependencies: [
+                "WharfAgent", "WharfModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,6 +23,10 @@ public protocol ContainerRuntime: Sendable {
     func listContainers(labels: [String: String]) async throws(RuntimeError) -> [ContainerState]
     /// Container events (start, die, oom, health_status, destroy, ...) for containers carrying all
     /// of `labels`, streamed as they happen until the stream is cancelled or the engine goes away.
+    ///
+    /// Every event that happens after the call is delivered, also one that happens before the
+    /// subscription reaches the engine. The stream finishes without an error when the consumer
+    /// cancels it, and with a `RuntimeError` when the engine goes away; it never ends otherwise.
     func events(labels: [String: String]) -> AsyncThrowingStream<ContainerEvent, any Error>
 }
 
@@ -41,6 +45,7 @@ public struct RuntimeInfo: Equatable, Sendable {
     /// `x86_64` or `aarch64`, as the engine names it.
     public var architecture: String
 
+    /// Engine and host facts as the engine reports them.
     public init(version: String, apiVersion: String, cpus: Int, memoryBytes: Int, osType: String, architecture: String) {
         self.version = version
         self.apiVersion = apiVersion
@@ -53,8 +58,11 @@ public struct RuntimeInfo: Equatable, Sendable {
 
 /// Credentials for a private registry (from a task definition's `repositoryCredentials`).
 public struct RegistryCredentials: Equatable, Sendable {
+    /// The registry user name.
     public var username: String
+    /// The password or token.
     public var password: String
+    /// Credentials for the registry that the image reference names.
     public init(username: String, password: String) {
         self.username = username
         self.password = password
@@ -78,15 +86,22 @@ public struct RuntimeError: Error, Equatable, Sendable, CustomStringConvertible 
         case invalid
         /// Anything else the engine reported.
         case engine
+        /// The calling task was cancelled before the engine answered; the operation may or may
+        /// not have taken effect.
+        case cancelled
     }
 
+    /// What kind of failure this is.
     public var code: Code
+    /// What failed, naming the image or container, with the engine's own words where it gave any.
     public var message: String
 
+    /// A failure with `code` and a message that names the thing and says what happened.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// `code: message`, for logs.
     public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -209,14 +209,29 @@ public struct ContainerState: Equatable, Sendable {
 
 /// Something that happened to a container.
 public struct ContainerEvent: Equatable, Sendable {
+    /// The attribute names the engine sets itself on a container event. Every other attribute is
+    /// one of the container's labels (a label with one of these names is shadowed by the engine's).
+    public static let engineAttributeNames: Set<String> = ["image", "name", "exitCode", "signal", "execID", "oldName"]
+
     /// The engine's action: `create`, `start`, `die`, `oom`, `kill`, `stop`, `destroy`,
     /// `health_status: healthy`, ...
     public var action: String
+    /// The full ID of the container.
     public var containerID: String
+    /// The container's labels (its own and those it inherited from its image).
     public var labels: [String: String]
-    public init(action: String, containerID: String, labels: [String: String]) {
+    /// What the engine says about the event itself, keyed as the engine names them: `image`,
+    /// `name`, `exitCode` (on `die`), `signal` (on `kill`).
+    public var attributes: [String: String]
+
+    /// An event about the container `containerID`.
+    public init(action: String, containerID: String, labels: [String: String], attributes: [String: String] = [:]) {
         self.action = action
         self.containerID = containerID
         self.labels = labels
+        self.attributes = attributes
     }
+
+    /// The container's exit code, on a `die` event.
+    public var exitCode: Int? { attributes["exitCode"].flatMap { Int($0) } }
 }

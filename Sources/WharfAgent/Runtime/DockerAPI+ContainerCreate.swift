@@ -1,0 +1,99 @@
+extension DockerAPI {
+    /// The body of `POST /containers/create`.
+    struct ContainerCreate: Encodable, Sendable, Equatable {
+        struct Healthcheck: Encodable, Sendable, Equatable {
+            var test: [String]
+            /// Nanoseconds, like the other durations; nil inherits the image's value.
+            var interval: Int?
+            var timeout: Int?
+            var startPeriod: Int?
+            var retries: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case test = "Test", interval = "Interval", timeout = "Timeout", startPeriod = "StartPeriod"
+                case retries = "Retries"
+            }
+        }
+
+        /// An empty JSON object, the value type of `ExposedPorts`.
+        struct Empty: Encodable, Sendable, Equatable {}
+
+        var image: String
+        var entrypoint: [String]?
+        var cmd: [String]?
+        var env: [String]
+        var workingDir: String?
+        var user: String?
+        var hostname: String?
+        var labels: [String: String]
+        var exposedPorts: [String: Empty]?
+        var healthcheck: Healthcheck?
+        var stopTimeout: Int?
+        var hostConfig: HostConfig
+
+        enum CodingKeys: String, CodingKey {
+            case image = "Image", entrypoint = "Entrypoint", cmd = "Cmd", env = "Env", workingDir = "WorkingDir"
+            case user = "User", hostname = "Hostname", labels = "Labels", exposedPorts = "ExposedPorts"
+            case healthcheck = "Healthcheck", stopTimeout = "StopTimeout", hostConfig = "HostConfig"
+        }
+    }
+
+    /// `HostConfig` of a create request.
+    struct HostConfig: Encodable, Sendable, Equatable {
+        struct PortBinding: Codable, Sendable, Equatable {
+            var hostIP: String
+            /// `""` lets the engine choose a free port.
+            var hostPort: String
+
+            enum CodingKeys: String, CodingKey {
+                case hostIP = "HostIp", hostPort = "HostPort"
+            }
+        }
+
+        struct Ulimit: Encodable, Sendable, Equatable {
+            var name: String
+            var soft: Int
+            var hard: Int
+
+            enum CodingKeys: String, CodingKey {
+                case name = "Name", soft = "Soft", hard = "Hard"
+            }
+        }
+
+        struct LogConfig: Encodable, Sendable, Equatable {
+            var type: String
+            var config: [String: String]
+
+            enum CodingKeys: String, CodingKey {
+                case type = "Type", config = "Config"
+            }
+        }
+
+        var networkMode: String
+        var portBindings: [String: [PortBinding]]?
+        var cpuShares: Int?
+        /// Bytes.
+        var memory: Int?
+        /// Bytes.
+        var memoryReservation: Int?
+        var ulimits: [Ulimit]?
+        var initProcess: Bool?
+        var binds: [String]?
+        var volumesFrom: [String]?
+        var logConfig: LogConfig?
+        var privileged: Bool
+        var readonlyRootfs: Bool
+        var dns: [String]?
+        var dnsSearch: [String]?
+        var extraHosts: [String]?
+        var links: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case networkMode = "NetworkMode", portBindings = "PortBindings", cpuShares = "CpuShares"
+            case memory = "Memory", memoryReservation = "MemoryReservation", ulimits = "Ulimits"
+            case initProcess = "Init", binds = "Binds", volumesFrom = "VolumesFrom", logConfig = "LogConfig"
+            case privileged = "Privileged", readonlyRootfs = "ReadonlyRootfs", dns = "Dns", dnsSearch = "DnsSearch"
+            case extraHosts = "ExtraHosts", links = "Links"
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Synchronization
+
+/// A `ContainerRuntime` that keeps images and containers in memory, for tests of the task engine.
+///
+/// It is deterministic: container IDs count up (`000…001`), dynamic host ports are handed out from
+/// `firstDynamicPort` upwards, and timestamps come from a logical clock that advances one second
+/// per state change from `startTime`. Nothing happens on its own: a test makes containers exit,
+/// run out of memory or change health (see `FakeRuntime+Control.swift`), and each change is
+/// emitted to event subscribers the way the engine would: `create`, `start`, `die` (with
+/// `exitCode`), `oom`, `stop`, `health_status: healthy|unhealthy` and `destroy`.
+///
+/// Like the engine, it allocates host ports at start and releases them when the container exits,
+/// when its bindings disappear. `stopContainer` does not wait: the container exits at once with
+/// `stopExitCode`, and the timeout asked for is recorded in ``calls``.
+public final class FakeRuntime: ContainerRuntime {
+    /// What the fake knows about an image reference; a reference it has not been told about is
+    /// ``missing``.
+    public enum Image: Equatable, Sendable {
+        /// Present locally.
+        case present
+        /// In its registry: a pull makes it present.
+        case pullable
+        /// Nowhere: a pull fails with `imageNotFound`.
+        case missing
+        /// A pull fails with `pullFailed` and this message (a registry that refuses, a network down).
+        case failing(String)
+    }
+
+    /// A call the fake received, in order, with its arguments.
+    public enum Call: Equatable, Sendable {
+        /// `info()`.
+        case info
+        /// `hasImage(_:)` with the reference.
+        case hasImage(String)
+        /// `pullImage(_:credentials:)`.
+        case pullImage(String, credentials: RegistryCredentials?)
+        /// `createContainer(_:)` with the whole spec.
+        case createContainer(ContainerSpec)
+        /// `startContainer(id:)`.
+        case startContainer(String)
+        /// `stopContainer(id:timeoutSeconds:)`, with the timeout asked for.
+        case stopContainer(String, timeoutSeconds: Int)
+        /// `removeContainer(id:)`.
+        case removeContainer(String)
+        /// `inspectContainer(id:)`.
+        case inspectContainer(String)
+        /// `listContainers(labels:)`.
+        case listContainers([String: String])
+        /// `events(labels:)`.
+        case events([String: String])
+    }
+
+    /// The runtime operations that ``failNext(_:with:)`` can make fail, named after the methods.
+    public enum Operation: Hashable, Sendable {
+        /// `info()`.
+        case info
+        /// `hasImage(_:)`.
+        case hasImage
+        /// `pullImage(_:credentials:)`.
+        case pullImage
+        /// `createContainer(_:)`.
+        case createContainer
+        /// `startContainer(id:)`.
+        case startContainer
+        /// `stopContainer(id:timeoutSeconds:)`.
+        case stopContainer
+        /// `removeContainer(id:)`.
+        case removeContainer
+        /// `inspectContainer(id:)`.
+        case inspectContainer
+        /// `listContainers(labels:)`.
+        case listContainers
+    }
+
+    struct Container {
+        var spec: ContainerSpec
+        var state: ContainerState
+    }
+
+    struct Subscriber {
+        var labels: [String: String]
+        var continuation: AsyncThrowingStream<ContainerEvent, any Error>.Continuation
+    }
+
+    struct State {
+        var images: [String: Image]
+        var containers: [String: Container] = [:]
+        var creationOrder: [String] = []
+        var nextContainer = 1
+        var nextPort: Int
+        var clock: Double
+        var calls: [Call] = []
+        var failures: [Operation: [RuntimeError]] = [:]
+        var subscribers: [Int: Subscriber] = [:]
+        var nextSubscriber = 0
+    }
+
+    let runtimeInfo: RuntimeInfo
+    let stopExitCode: Int
+    let state: Mutex<State>
+
+    /// A fake engine.
+    /// - Parameters:
+    ///   - info: What ``info()`` answers.
+    ///   - images: The images it knows about.
+    ///   - firstDynamicPort: The first host port it hands out for a port without one.
+    ///   - startTime: The logical clock's start, in seconds since 1970.
+    ///   - stopExitCode: The exit code of a container that ``stopContainer(id:timeoutSeconds:)``
+    ///     stops (143: ended by SIGTERM).
+    public init(
+        info: RuntimeInfo = RuntimeInfo(
+            version: "20.10.24-fake", apiVersion: "1.41", cpus: 4, memoryBytes: 8 << 30, osType: "linux", architecture: "x86_64"
+        ),
+        images: [String: Image] = [:], firstDynamicPort: Int = 49153, startTime: Double = 1_700_000_000,
+        stopExitCode: Int = 143
+    ) {
+        self.runtimeInfo = info
+        self.stopExitCode = stopExitCode
+        self.state = Mutex(State(images: images, nextPort: firstDynamicPort, clock: startTime))
+    }
+
+    /// Every call so far, oldest first.
+    public var calls: [Call] { state.withLock { $0.calls } }
+
+    /// The `info` given at init.
+    public func info() async throws(RuntimeError) -> RuntimeInfo {
+        try state.withLock { state throws(RuntimeError) in
+            try state.record(.info, .info)
+            return runtimeInfo
+        }
+    }
+
+    /// Whether the image is ``Image/present``.
+    public func hasImage(_ reference: String) async throws(RuntimeError) -> Bool {
+        try state.withLock { state throws(RuntimeError) in
+            try state.record(.hasImage(reference), .hasImage)
+            return state.images[reference] == .present
+        }
+    }
+
+    /// Makes a ``Image/pullable`` image present; fails for a ``Image/missing`` (or unknown) or
+    /// ``Image/failing(_:)`` one as the engine would.
+    public func pullImage(_ reference: String, credentials: RegistryCredentials?) async throws(RuntimeError) {
+        try state.withLock { state throws(RuntimeError) in
+            try state.record(.pullImage(reference, credentials: credentials), .pullImage)
+            switch state.images[reference] ?? .missing {
+            case .present:
+                return
+            case .pullable:
+                state.images[reference] = .present
+            case .missing:
+                throw RuntimeError(.imageNotFound, "pulling image \"\(reference)\": manifest unknown")
+            case .failing(let message):
+                throw RuntimeError(.pullFailed, "pulling image \"\(reference)\": \(message)")
+            }
+        }
+    }
+
+    /// Creates a container in state `created` (event `create`). Fails like the engine: `notFound`
+    /// for an image that is not present, `conflict` for a name in use, `invalid` under 6 MiB.
+    public func createContainer(_ spec: ContainerSpec) async throws(RuntimeError) -> String {
+        try state.withLock { state throws(RuntimeError) in
+            try state.record(.createContainer(spec), .createContainer)
+            guard state.images[spec.image] == .present else {
+                throw RuntimeError(.notFound, "creating container \"\(spec.name)\": No such image: \(spec.image)")
+            }
+            if let memory = spec.memoryMiB, memory < 6 {
+                throw RuntimeError(.invalid, "creating container \"\(spec.name)\": Minimum memory limit allowed is 6MB")
+            }
+            guard !state.containers.values.contains(where: { $0.state.name == spec.name }) else {
+                throw RuntimeError(.conflict, "creating container \"\(spec.name)\": the name is already in use")
+            }
+            let id = String(state.nextContainer, radix: 16)
+            let paddedID = String(repeating: "0", count: 64 - id.count) + id
+            state.nextContainer += 1
+            let container = Container(
+                spec: spec, state: ContainerState(id: paddedID, name: spec.name, labels: spec.labels, status: .created)
+            )
+            state.containers[paddedID] = container
+            state.creationOrder.append(paddedID)
+            state.emit("create", container)
+            return paddedID
+        }
+    }
+}
