@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "wharf-controller", targets: ["wharf-controller"]),
         .executable(name: "wharf", targets: ["wharf"]),
+        .executable(name: "wharf-agent", targets: ["wharf-agent"]),
         .library(name: "WharfModel", targets: ["WharfModel"]),
     ],
     dependencies: [
@@ -79,6 +80,9 @@ let package = Package(
             name: "WharfCLI",
             dependencies: [
                 "WharfController",
+                "WharfAgent",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,6 +90,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "wharf-controller",
+            dependencies: ["WharfCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "wharf-agent",
             dependencies: ["WharfCLI"],
             swiftSettings: swiftSettings
         ),

@@ -18,23 +18,26 @@ extension Agent {
         let spec = ContainerSpec(container: name, of: task, instanceArn: instanceArn) { other in
             task.containers.first { $0.name == other }?.runtimeId
         }
-        if tasks[arn]?.pullStartedAt == nil { tasks[arn]?.pullStartedAt = now().timeIntervalSince1970 }
-        do {
-            try await ensureImage(spec.image)
-        } catch {
-            fail(name, task: arn, reason: "CannotPullContainerError: \(error.message)")
-            return
+        // A container created before a restart but never started is started, not created again.
+        var id = task.containers.first { $0.name == name }?.runtimeId ?? ""
+        if id.isEmpty {
+            if tasks[arn]?.pullStartedAt == nil { tasks[arn]?.pullStartedAt = now().timeIntervalSince1970 }
+            do {
+                try await ensureImage(spec.image)
+            } catch {
+                fail(name, task: arn, reason: "CannotPullContainerError: \(error.message)")
+                return
+            }
+            tasks[arn]?.pullStoppedAt = now().timeIntervalSince1970
+            do {
+                id = try await runtime.createContainer(spec)
+            } catch {
+                fail(name, task: arn, reason: "CannotCreateContainerError: \(error.message)")
+                return
+            }
+            update(name, task: arn) { [id] in $0.runtimeId = id }
+            persist()
         }
-        tasks[arn]?.pullStoppedAt = now().timeIntervalSince1970
-        let id: String
-        do {
-            id = try await runtime.createContainer(spec)
-        } catch {
-            fail(name, task: arn, reason: "CannotCreateContainerError: \(error.message)")
-            return
-        }
-        update(name, task: arn) { $0.runtimeId = id }
-        persist()
         do {
             try await runtime.startContainer(id: id)
         } catch {

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs an ``Agent`` as a service: start (registration and re-adoption), then the sync loop, the
+/// container event stream and the cleanup of stopped tasks side by side until graceful shutdown.
+/// Shutting down leaves the containers running, as the ECS agent does: a restarted agent takes
+/// them up again.
+public struct AgentService: Service {
+    let agent: Agent
+    let runtime: any ContainerRuntime
+    let logger: Logger
+    let cleanupInterval: Duration
+
+    public init(agent: Agent, runtime: any ContainerRuntime, logger: Logger, cleanupInterval: Duration = .seconds(30)) {
+        self.agent = agent
+        self.runtime = runtime
+        self.logger = logger
+        self.cleanupInterval = cleanupInterval
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await agent.start()
+            guard let arn = await agent.containerInstanceArn else { return }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await agent.syncLoop() }
+                group.addTask { await watchEvents(instanceArn: arn) }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: cleanupInterval)
+                        await agent.cleanUp()
+                    }
+                }
+                // The first loop to end (a terminal sync error, or cancellation) ends them all.
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        logger.info("agent stopped; its containers keep running")
+    }
+
+    /// Follows container events, reconnecting with a pause when the stream breaks.
+    func watchEvents(instanceArn: String) async {
+        while !Task.isCancelled {
+            do {
+                for try await event in runtime.events(labels: [ContainerLabels.instanceArn: instanceArn]) {
+                    await agent.handle(event)
+                }
+            } catch {
+                logger.warning("container event stream broke; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+            // Anything missed while the stream was down is caught by re-reading the containers.
+            await agent.adopt()
+        }
+    }
+}

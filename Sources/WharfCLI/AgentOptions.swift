@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import WharfAgent
+
+/// The agent's flags; each also reads `WHARF_<FLAG>` from the environment.
+public struct AgentOptions: ParsableArguments {
+    @Option(help: "The controller's URL (env WHARF_CONTROLLER). Default: http://127.0.0.1:8080.")
+    var controller: String?
+
+    @Option(help: "The cluster to join (env WHARF_CLUSTER). Default: default.")
+    var cluster: String?
+
+    @Option(help: "Directory for the agent's identity and task state (env WHARF_DATA_DIR). Default: /var/lib/wharf-agent.")
+    var dataDir: String?
+
+    @Option(help: "The Docker Engine socket (env WHARF_DOCKER_SOCKET). Default: /var/run/docker.sock.")
+    var dockerSocket: String?
+
+    @Option(help: "MiB of memory kept back from tasks (env WHARF_RESERVED_MEMORY). Default: 0.")
+    var reservedMemory: Int?
+
+    @Option(help: "TCP ports never given to tasks, comma-separated (env WHARF_RESERVED_PORTS). Default: 22,2375,2376.")
+    var reservedPorts: String?
+
+    @Option(help: "Attributes for placement, key=value,... (env WHARF_ATTRIBUTES).")
+    var attributes: String?
+
+    @Option(help: "default, always, once or prefer-cached (env WHARF_IMAGE_PULL_BEHAVIOR). Default: default.")
+    var imagePullBehavior: String?
+
+    @Option(help: "Seconds a stopped task's containers are kept (env WHARF_TASK_CLEANUP_WAIT). Default: 3600.")
+    var taskCleanupWait: Int?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env WHARF_LOG_LEVEL). Default: info.")
+    var logLevel: String?
+
+    public init() {}
+
+    func configuration(defaultDataDir: String = "/var/lib/wharf-agent",
+                       environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AgentConfiguration {
+        func value(_ flag: String?, _ name: String) -> String? { flag ?? environment[name] }
+        func number(_ flag: Int?, _ name: String, _ option: String) throws -> Int? {
+            if let flag { return flag }
+            guard let text = environment[name] else { return nil }
+            guard let parsed = Int(text), parsed >= 0 else { throw ValidationError("\(name) \"\(text)\" is not a whole number (\(option))") }
+            return parsed
+        }
+        let controller = value(self.controller, "WHARF_CONTROLLER") ?? "http://127.0.0.1:8080"
+        guard let url = URL(string: controller), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ValidationError("--controller \"\(controller)\" is not an http(s) URL such as http://controller:8080")
+        }
+        var ports = [22, 2375, 2376]
+        if let text = value(reservedPorts, "WHARF_RESERVED_PORTS") {
+            let parsed = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parsed.allSatisfy({ $0 != nil && (1...65535).contains($0!) }) else {
+                throw ValidationError("--reserved-ports \"\(text)\" must be comma-separated port numbers 1-65535, such as 22,2375")
+            }
+            ports = parsed.compactMap { $0 }
+        }
+        var parsedAttributes: [String: String] = [:]
+        if let text = value(attributes, "WHARF_ATTRIBUTES") {
+            guard let parsed = AgentConfiguration.parseAttributes(text) else {
+                throw ValidationError("--attributes \"\(text)\" must be key=value pairs separated by commas, such as rack=a,disk=ssd")
+            }
+            parsedAttributes = parsed
+        }
+        let behaviorText = value(imagePullBehavior, "WHARF_IMAGE_PULL_BEHAVIOR") ?? "default"
+        guard let behavior = AgentConfiguration.ImagePullBehavior(rawValue: behaviorText) else {
+            throw ValidationError("--image-pull-behavior \"\(behaviorText)\" is not one of default, always, once, prefer-cached")
+        }
+        let cleanup = try number(taskCleanupWait, "WHARF_TASK_CLEANUP_WAIT", "--task-cleanup-wait") ?? 3600
+        return AgentConfiguration(
+            controllerURL: controller, cluster: value(cluster, "WHARF_CLUSTER") ?? "default",
+            dataDirectory: value(dataDir, "WHARF_DATA_DIR") ?? defaultDataDir,
+            dockerSocket: value(dockerSocket, "WHARF_DOCKER_SOCKET") ?? "/var/run/docker.sock",
+            reservedMemoryMiB: try number(reservedMemory, "WHARF_RESERVED_MEMORY", "--reserved-memory") ?? 0,
+            reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, taskCleanupWait: .seconds(cleanup))
+    }
+
+    func level(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        let level = logLevel ?? environment["WHARF_LOG_LEVEL"] ?? "info"
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
+            throw ValidationError("--log-level \"\(level)\" is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+}

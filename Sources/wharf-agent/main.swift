@@ -1,0 +1,3 @@
+import WharfCLI
+
+await AgentCommand.launch()
