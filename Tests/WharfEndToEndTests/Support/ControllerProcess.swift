@@ -3,94 +3,33 @@ import Foundation
 import Glibc
 #endif
 
-/// A real `wharf-controller` process on a free loopback port, for end-to-end tests.
-final class ControllerProcess: @unchecked Sendable {
-    // @unchecked: `process` and the file URLs are set once in init and only read afterwards;
-    // Foundation's Process is safe to signal and query from any thread.
-    let process: Process
+/// A real `wharf-controller` (or `wharf dev`) process on a free loopback port.
+final class ControllerProcess: Sendable {
+    let daemon: ManagedProcess
     let dataDirectory: String
-    let logURL: URL
-    private(set) var port = 0
+    let port: Int
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
+    var log: String { daemon.log }
 
-    /// The built `wharf-controller`, beside the test bundle in the build directory.
-    static var executable: URL { built("wharf-controller") }
-
-    /// A product of this package, beside the test bundle in the build directory.
-    static func built(_ name: String) -> URL {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
-        var directory = bundle.deletingLastPathComponent()
-        if bundle.pathExtension != "xctest" {
-            directory = DockerEngine.repositoryRoot.appendingPathComponent(".build/debug")
-        }
-        return directory.appendingPathComponent(name)
-    }
+    /// The built `wharf-controller`.
+    static var executable: URL { ManagedProcess.built("wharf-controller") }
 
     /// Starts a controller on `dataDirectory` and waits until it serves.
     /// - Parameter command: the executable and subcommand; `wharf-controller` by default.
     init(dataDirectory: String, command: [String] = ["wharf-controller"], extraArguments: [String] = []) async throws {
         self.dataDirectory = dataDirectory
-        logURL = URL(fileURLWithPath: dataDirectory + ".log-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        defer { try? log.close() }
-        process = Process()
-        process.executableURL = Self.built(command[0])
-        process.arguments = Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        port = try await waitForPort()
-    }
-
-    private func waitForPort() async throws -> Int {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let text = self.log
-            if let range = text.range(of: "listening on http://127.0.0.1:") {
-                let digits = text[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits) { return port }
-            }
-            if !process.isRunning {
-                throw Failure("wharf-controller exited with status \(process.terminationStatus) before serving:\n\(text)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        daemon = try ManagedProcess(command[0], Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments)
+        port = try await daemon.waitFor("serving") { text in
+            guard let range = text.range(of: "listening on http://127.0.0.1:") else { return nil }
+            return Int(text[range.upperBound...].prefix { $0.isNumber })
         }
-        throw Failure("wharf-controller did not report a port within 30 s:\n\(self.log)")
     }
 
-    /// Everything the process logged so far.
-    var log: String {
-        (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-    }
-
-    /// Sends `signal` and waits for the process to exit; returns its exit status (128 + signal if killed).
+    /// Sends `signal` and waits for the exit; returns the status (128 + signal if killed by one).
     @discardableResult
     func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(20)) async throws -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while process.isRunning {
-            if clock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                throw Failure("wharf-controller did not exit within \(timeout) of signal \(signal):\n\(self.log)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: logURL)
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
+        try await daemon.stop(signal: signal, timeout: timeout)
     }
 }
 

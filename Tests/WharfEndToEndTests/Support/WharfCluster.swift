@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A controller and agents as real processes on the real Docker engine, in a cluster of its own.
+final class WharfCluster: @unchecked Sendable {
+    // @unchecked: `agents` is only touched from the test's own task, one call at a time.
+    let controller: ControllerProcess
+    let name: String
+    let root: String
+    private(set) var agents: [String: ManagedProcess] = [:]
+    var client: ECSClient { ECSClient(endpoint: controller.endpoint) }
+    var clusterArn: String { "arn:aws:ecs:us-east-1:000000000000:cluster/\(name)" }
+
+    init(root: String) async throws {
+        self.root = root
+        name = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
+        controller = try await ControllerProcess(dataDirectory: root + "/controller")
+        let created = try await ECSClient(endpoint: controller.endpoint).call("CreateCluster", ["clusterName": name])
+        guard created.status == 200 else { throw ManagedProcess.Failure("CreateCluster failed: \(created.json)") }
+    }
+
+    /// Starts (or restarts) the agent `node` with its own data directory; returns its instance ARN.
+    @discardableResult
+    func startAgent(_ node: String, arguments: [String] = []) async throws -> String {
+        let agent = try ManagedProcess("wharf-agent", [
+            "--controller", controller.endpoint, "--cluster", name, "--data-dir", "\(root)/\(node)",
+            "--image-pull-behavior", "prefer-cached", "--reserved-ports", "22", "--log-level", "debug",
+        ] + arguments)
+        agents[node] = agent
+        return try await agent.waitFor("registration") { text in
+            guard let range = text.range(of: "instance.arn=") else { return nil }
+            return String(text[range.upperBound...].prefix { !$0.isWhitespace })
+        }
+    }
+
+    /// Kills an agent outright (SIGKILL), as a crash would.
+    func killAgent(_ node: String) async throws {
+        try await agents[node]?.stop(signal: SIGKILL)
+        agents[node] = nil
+    }
+
+    /// Polls DescribeTasks until `done` holds for the task, or fails after `timeout`.
+    func waitForTask(_ arn: String, timeout: Duration = .seconds(60), until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        var last: [String: Any] = [:]
+        while clock.now < deadline {
+            let described = try await client.call("DescribeTasks", ["cluster": name, "tasks": [arn]])
+            last = (described.json["tasks"] as? [[String: Any]])?.first ?? [:]
+            if done(last) { return last }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw ManagedProcess.Failure("task \(arn) did not reach the expected state within \(timeout); last seen: \(last)\nagents:\n\(agents.values.map(\.log).joined(separator: "\n---\n"))")
+    }
+
+    /// Registers a task definition in this cluster's test and returns its ARN.
+    func register(_ definition: [String: Any]) async throws -> String {
+        let response = try await client.call("RegisterTaskDefinition", definition)
+        guard let arn = (response.json["taskDefinition"] as? [String: Any])?["taskDefinitionArn"] as? String else {
+            throw ManagedProcess.Failure("RegisterTaskDefinition failed: \(response.json)")
+        }
+        return arn
+    }
+
+    /// Runs a task and returns its ARN.
+    func run(_ taskDefinition: String, extra: [String: Any] = [:]) async throws -> String {
+        let response = try await client.call("RunTask", ["cluster": name, "taskDefinition": taskDefinition].merging(extra) { _, new in new })
+        guard let arn = (response.json["tasks"] as? [[String: Any]])?.first?["taskArn"] as? String else {
+            throw ManagedProcess.Failure("RunTask placed nothing: \(response.json)")
+        }
+        return arn
+    }
+
+    /// Stops the agents and removes every container of this cluster.
+    func tearDown() async {
+        for agent in agents.values { _ = try? await agent.stop() }
+        agents = [:]
+        let ids = (try? await DockerEngine.run(["docker", "ps", "-aq", "--filter", "label=com.amazonaws.ecs.cluster=\(clusterArn)"]))?
+            .trimmedStdout.split(separator: "\n").map(String.init) ?? []
+        if !ids.isEmpty { _ = try? await DockerEngine.run(["docker", "rm", "-f", "-v"] + ids) }
+        _ = try? await controller.stop()
+    }
+}
+
+/// Runs `body` with a fresh cluster (controller, no agents yet) on the real engine; stops every
+/// process and removes every container and directory afterwards, even when `body` throws.
+func withCluster(_ body: (WharfCluster) async throws -> Void) async throws {
+    _ = try await DockerEngine.ensureAvailable()
+    try await withDataDirectory { root in
+        let cluster = try await WharfCluster(root: root)
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.tearDown()
+            throw error
+        }
+        await cluster.tearDown()
+    }
+}
+
+/// The first container of a described task.
+func firstContainer(_ task: [String: Any]) -> [String: Any] {
+    (task["containers"] as? [[String: Any]])?.first ?? [:]
+}
