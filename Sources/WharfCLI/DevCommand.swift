@@ -1,35 +1,113 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
+import WharfAgent
 import WharfController
 import WharfModel
 
 /// `wharf dev`: a local cluster in one process on embedded defaults (data in ./.wharf, API on
-/// loopback), like `nomad agent -dev`.
+/// loopback) with an agent on the local Docker engine, like `nomad agent -dev`.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
-        abstract: "Run a local Wharf controller with data in ./.wharf and the API on 127.0.0.1:8080."
+        abstract: "Run a local Wharf cluster: a controller on 127.0.0.1:8080 and an agent on the local Docker engine, data in ./.wharf."
     )
 
     @OptionGroup var options: ControllerOptions
 
+    @Option(help: "The Docker Engine socket for the local agent. Default: /var/run/docker.sock.")
+    var dockerSocket: String = "/var/run/docker.sock"
+
     func run() async throws {
         let configuration = try options.configuration(defaultDataDir: ".wharf")
         let logger = Daemon.logger("wharf.dev", level: try options.level())
+        let runtime = DockerRuntime(socketPath: dockerSocket, logger: logger)
+        let port = ListeningPort()
+        var extra: [any Service] = []
+        var agentNote = ""
+        do {
+            _ = try await runtime.info()
+            extra.append(LocalAgentService(port: port, runtime: runtime, logger: logger, configuration: AgentConfiguration(
+                controllerURL: "", cluster: "default",
+                dataDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("agent"),
+                dockerSocket: dockerSocket, reservedPorts: [22, 2375, 2376])))
+            agentNote = "A local agent runs tasks on the Docker engine at \(dockerSocket)."
+        } catch {
+            agentNote = """
+            No Docker engine answers on \(dockerSocket), so no local agent runs tasks (\(error.message)).
+            Start one (`sudo systemctl start docker`, or `sudo dockerd &`) and run `wharf dev` again.
+            """
+            FileHandle.standardError.write(Data("wharf dev: \(agentNote)\n".utf8))
+        }
+        let note = agentNote
         try await Daemon.run(logger: logger) {
-            try await ControllerServer.run(configuration, logger: logger) { port in
-                let endpoint = "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(port)"
+            try await ControllerServer.run(configuration, logger: logger, extraServices: extra) { bound in
+                await port.set(bound)
+                let endpoint = "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(bound)"
                 FileHandle.standardOutput.write(Data("""
 
                 Wharf dev cluster is up. Data: \(configuration.dataDirectory). Stop with Ctrl-C.
+                \(note)
                 Try it with the AWS CLI (any access key works until authentication arrives):
                   export AWS_ACCESS_KEY_ID=wharf AWS_SECRET_ACCESS_KEY=wharf AWS_DEFAULT_REGION=\(configuration.context.region)
                   aws ecs create-cluster --cluster-name demo --endpoint-url \(endpoint)
-                  aws ecs list-clusters --endpoint-url \(endpoint)
+                  aws ecs list-container-instances --endpoint-url \(endpoint)
 
                 """.utf8))
             }
         }
+        await runtime.shutdown()
+    }
+}
+
+/// The port the dev controller bound, handed to the local agent once known.
+actor ListeningPort {
+    private var port: Int?
+    private var waiting: [UUID: CheckedContinuation<Int?, Never>] = [:]
+
+    func set(_ port: Int) {
+        self.port = port
+        for continuation in waiting.values { continuation.resume(returning: port) }
+        waiting = [:]
+    }
+
+    /// The port, once bound; nil when the waiting task is cancelled first (the controller failed).
+    func value() async -> Int? {
+        if let port { return port }
+        let id = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+                if Task.isCancelled { continuation.resume(returning: nil) } else { waiting[id] = continuation }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    private func cancel(_ id: UUID) {
+        waiting.removeValue(forKey: id)?.resume(returning: nil)
+    }
+}
+
+/// The dev cluster's agent: waits for the controller's port, then runs as `wharf-agent` would.
+struct LocalAgentService: Service {
+    let port: ListeningPort
+    let runtime: DockerRuntime
+    let logger: Logger
+    let configuration: AgentConfiguration
+
+    func run() async throws {
+        guard let bound = await cancelWhenGracefulShutdown({ await port.value() }) ?? nil, !Task.isCancelled else { return }
+        var configuration = self.configuration
+        configuration.controllerURL = "http://127.0.0.1:\(bound)"
+        let client = HTTPControllerClient(baseURL: configuration.controllerURL)
+        let agent = Agent(configuration: configuration, runtime: runtime, client: client, logger: logger)
+        do {
+            try await AgentService(agent: agent, runtime: runtime, logger: logger).run()
+        } catch {
+            logger.error("the local agent stopped: \(error)")
+        }
+        await client.shutdown()
     }
 }

@@ -12,8 +12,10 @@ import WharfStore
 /// then closes the store.
 public enum ControllerServer {
     /// Runs until a shutdown signal.
-    /// - Parameter onListening: called with the bound port once the API serves.
-    public static func run(_ configuration: ControllerConfiguration, logger: Logger,
+    /// - Parameters:
+    ///   - extraServices: run in the same group and stopped first (`wharf dev` adds its agent).
+    ///   - onListening: called with the bound port once the API serves.
+    public static func run(_ configuration: ControllerConfiguration, logger: Logger, extraServices: [any Service] = [],
                            onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let lock = try DataDirectoryLock.acquire(configuration.dataDirectory)
         defer { lock.release() }
@@ -37,7 +39,8 @@ public enum ControllerServer {
         // then the store.
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: StoreService(store: store, logger: logger)), .init(service: app),
-                       .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval))],
+                       .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval))]
+                + extraServices.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

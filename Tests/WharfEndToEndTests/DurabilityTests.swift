@@ -135,7 +135,26 @@ struct DevCommandTests {
             let created = try await ECSClient(endpoint: dev.endpoint).call("CreateCluster", ["clusterName": "demo"])
             #expect(created.status == 200)
             #expect(dev.log.contains("aws ecs create-cluster --cluster-name demo --endpoint-url \(dev.endpoint)"))
+            _ = try await DockerEngine.ensureAvailable()
+            _ = try await dev.daemon.waitFor("the local agent's registration") { text in text.contains("registered as a new container instance") ? true : nil }
+            let listed = try await ECSClient(endpoint: dev.endpoint).call("ListContainerInstances", ["cluster": "default"])
+            let instances = listed.json["containerInstanceArns"] as? [String] ?? []
+            #expect(instances.count == 1)
+            let described = try await ECSClient(endpoint: dev.endpoint).call("DescribeContainerInstances", ["cluster": "default", "containerInstances": instances])
+            #expect((described.json["containerInstances"] as? [[String: Any]])?.first?["agentConnected"] as? Bool == true)
             #expect(FileManager.default.fileExists(atPath: directory + "/wharf.db"))
+            #expect(try await dev.stop() == 0)
+        }
+    }
+
+    @Test("without a Docker engine wharf dev says so and how to start one, and still serves the API")
+    func devWithoutDocker() async throws {
+        try await withDataDirectory { directory in
+            let dev = try await ControllerProcess(dataDirectory: directory, command: ["wharf", "dev"],
+                                                  extraArguments: ["--docker-socket", directory + "/no-docker.sock"])
+            #expect(dev.log.contains("No Docker engine answers on \(directory)/no-docker.sock"))
+            #expect(dev.log.contains("sudo systemctl start docker"))
+            #expect(try await ECSClient(endpoint: dev.endpoint).call("ListClusters", [:]).status == 200)
             #expect(try await dev.stop() == 0)
         }
     }
