@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import NIOCore
 import Testing
 @testable import WharfAgent
 
@@ -83,6 +85,18 @@ struct DockerMappingTests {
     func escaping() {
         #expect(DockerClient.escape(#"{"label":["a=b+c&d"]}"#) == "%7B%22label%22%3A%5B%22a%3Db%2Bc%26d%22%5D%7D")
         #expect(DockerClient.escapePath("127.0.0.1:5000/x/y@sha256:ab") == "127.0.0.1:5000/x/y@sha256:ab")
+    }
+
+    @Test("a socket that refuses the agent's user says so; other connection failures say to start the engine")
+    func connectionFailures() async {
+        let client = DockerClient(socketPath: "/run/docker.sock", httpClient: nil, logger: Logger(label: "test"))
+        let denied = client.transportError(IOError(errnoCode: EACCES, reason: "connect"), "listing containers")
+        #expect(denied.code == .unavailable)
+        #expect(denied.message.hasPrefix("listing containers: permission denied on /run/docker.sock; run the agent as root or as a member of the docker group"))
+        let missing = client.transportError(IOError(errnoCode: ENOENT, reason: "connect"), "listing containers")
+        #expect(missing.message.hasPrefix("listing containers: no Docker engine answers on /run/docker.sock; start dockerd"))
+        #expect(client.transportError(CancellationError(), "x").code == .cancelled)
+        await client.shutdown()
     }
 
     @Test("registry credentials are base64url JSON")

@@ -80,6 +80,30 @@ struct DockerStreamTests {
         await runtime.shutdown()
     }
 
+    @Test("a pull cancelled while the engine still streams progress is cancelled, not a success")
+    func cancelledPull() async throws {
+        let engine = try ScriptedEngine { line in
+            if line.hasPrefix("GET /version") { return [ScriptedEngine.version] }
+            let progress = ScriptedEngine.chunk(#"{"status":"Downloading","id":"1"}"# + "\n")
+            return [ScriptedEngine.chunkedHead] + Array(repeating: progress, count: 500) + [ScriptedEngine.lastChunk]
+        }
+        defer { engine.close() }
+        let runtime = DockerRuntime(socketPath: engine.path)
+        let pull = Task { () async -> RuntimeError? in
+            do throws(RuntimeError) {
+                try await runtime.pullImage("app:1", credentials: nil)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        pull.cancel()
+        let error = await pull.value
+        #expect(error?.code == .cancelled, "\(String(describing: error))")
+        await runtime.shutdown()
+    }
+
     @Test("an engine that speaks only an API older than 1.40 is refused with advice")
     func oldEngine() async throws {
         let engine = try ScriptedEngine { _ in [ScriptedEngine.json("200 OK", #"{"Version":"18.09.1","ApiVersion":"1.39"}"#)] }

@@ -168,6 +168,12 @@ final class DockerClient: Sendable {
         if (error as? HTTPClientError) == .alreadyShutdown {
             return RuntimeError(.unavailable, "\(context): the Docker runtime has been shut down")
         }
+        if (error as? IOError)?.errnoCode == EACCES {
+            return RuntimeError(
+                .unavailable,
+                "\(context): permission denied on \(socketPath); run the agent as root or as a member of the docker group (\(error))"
+            )
+        }
         return RuntimeError(
             .unavailable,
             "\(context): no Docker engine answers on \(socketPath); start dockerd (or `systemctl start docker`) (\(error))"

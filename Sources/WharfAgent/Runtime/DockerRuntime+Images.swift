@@ -55,6 +55,8 @@ extension DockerRuntime {
             throw client.transportError(error, context)
         }
         if let failure { throw Self.pullError(context, failure, status: .ok) }
+        // A cancelled read ends like a finished one; only a stream read to its end is a pull.
+        if Task.isCancelled { throw RuntimeError(.cancelled, "\(context): cancelled") }
     }
 
     /// The error for a failed pull: `imageNotFound` when the engine's words say the registry has

@@ -53,7 +53,9 @@ final class ScriptedEngine: Sendable {
                 let head = String(decoding: received, as: UTF8.self)
                 self.heads.withLock { $0.append(head) }
                 for piece in script(String(head.prefix { $0 != "\r" })) {
-                    _ = piece.utf8CString.withUnsafeBufferPointer { write(connection, $0.baseAddress, $0.count - 1) }
+                    // MSG_NOSIGNAL: a client that has gone must not SIGPIPE the test process.
+                    let sent = piece.utf8CString.withUnsafeBufferPointer { send(connection, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+                    if sent < 0 { break }
                     usleep(20_000)
                 }
                 Glibc.close(connection)
