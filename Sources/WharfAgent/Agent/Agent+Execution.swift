@@ -208,6 +208,7 @@ extension Agent {
             for container in task.containers {
                 if let id = container.runtimeId { try? await runtime.removeContainer(id: id) }
             }
+            for volume in task.taskScopedVolumes { try? await runtime.removeVolume(name: volume) }
             tasks[arn] = nil
             logger.info("removed the containers of a stopped task", metadata: ["task.arn": "\(arn)"])
         }

@@ -47,12 +47,15 @@ extension ContainerSpec {
             let source: Mount.Source
             if let hostPath = volume.host?.sourcePath {
                 source = .hostPath(hostPath)
-            } else if let docker = volume.dockerVolumeConfiguration {
-                let shared = docker.scope == "shared"
-                source = .volume(name: shared ? (volume.name ?? "") : "ecs-\(taskID)-\(volume.name ?? "")", driver: docker.driver,
-                                 driverOptions: docker.driverOpts ?? [:], labels: docker.labels ?? [:])
+            } else if let docker = volume.dockerVolumeConfiguration, docker.scope == "shared" {
+                source = .volume(name: volume.name ?? "", driver: docker.driver, driverOptions: docker.driverOpts ?? [:],
+                                 labels: docker.labels ?? [:])
             } else {
-                source = .volume(name: "ecs-\(taskID)-\(volume.name ?? "")", driver: nil, driverOptions: [:], labels: [:])
+                // Task-scoped: named after the task and labelled with it, removed with its containers.
+                let docker = volume.dockerVolumeConfiguration
+                source = .volume(name: ManagedTask.volumeName(task: taskID, volume: volume.name ?? ""), driver: docker?.driver,
+                                 driverOptions: docker?.driverOpts ?? [:],
+                                 labels: (docker?.labels ?? [:]).merging([ContainerLabels.taskArn: task.arn, ContainerLabels.cluster: task.clusterArn]) { _, ours in ours })
             }
             return Mount(source: source, containerPath: path, readOnly: point.readOnly ?? false)
         }

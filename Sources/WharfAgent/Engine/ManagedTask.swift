@@ -75,6 +75,16 @@ public struct ManagedTask: Codable, Equatable, Sendable {
         self.containers = (definition.containerDefinitions ?? []).map { ManagedContainer(name: $0.name ?? "") }
     }
 
+    /// The engine's name for a task-scoped volume of the task with ID `task`.
+    public static func volumeName(task: String, volume: String) -> String { "ecs-\(task)-\(volume)" }
+
+    /// The engine names of this task's task-scoped volumes.
+    public var taskScopedVolumes: [String] {
+        let taskID = arn.split(separator: "/").last.map(String.init) ?? arn
+        return (definition.volumes ?? []).filter { $0.host?.sourcePath == nil && $0.dockerVolumeConfiguration?.scope != "shared" }
+            .map { Self.volumeName(task: taskID, volume: $0.name ?? "") }
+    }
+
     /// The container definition of a container, by name.
     public func definition(of name: String) -> ECS.ContainerDefinition? {
         definition.containerDefinitions?.first { $0.name == name }

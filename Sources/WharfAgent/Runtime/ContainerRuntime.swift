@@ -17,6 +17,8 @@ public protocol ContainerRuntime: Sendable {
     func stopContainer(id: String, timeoutSeconds: Int) async throws(RuntimeError)
     /// Removes a container and its anonymous volumes; a missing container is not an error.
     func removeContainer(id: String) async throws(RuntimeError)
+    /// Removes a named volume; a missing one is not an error. - Throws: `conflict` while in use.
+    func removeVolume(name: String) async throws(RuntimeError)
     /// The container's current state. - Throws: code `notFound` when it does not exist.
     func inspectContainer(id: String) async throws(RuntimeError) -> ContainerState
     /// Every container (running or not) carrying all of `labels`.

@@ -50,6 +50,17 @@ extension DockerRuntime {
 
     /// Removes the container, killing it if it runs, with its anonymous volumes. A container that
     /// does not exist, or whose removal is already under way, is fine.
+    public func removeVolume(name: String) async throws(RuntimeError) {
+        let context = "removing volume \"\(name)\""
+        let response = try await client.request(.DELETE, "/volumes/\(DockerClient.escapePath(name))", context: context)
+        switch response.status {
+        case .noContent, .notFound:
+            return
+        default:
+            throw client.failure(response, context)
+        }
+    }
+
     public func removeContainer(id: String) async throws(RuntimeError) {
         let context = "removing container \(id)"
         let response = try await client.request(

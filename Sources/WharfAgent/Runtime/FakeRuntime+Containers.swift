@@ -34,6 +34,10 @@ extension FakeRuntime {
     }
 
     /// Removes the container (events `die` if it ran, then `destroy`); an unknown one is fine.
+    public func removeVolume(name: String) async throws(RuntimeError) {
+        try state.withLock { state throws(RuntimeError) in try state.record(.removeVolume(name), .removeVolume) }
+    }
+
     public func removeContainer(id: String) async throws(RuntimeError) {
         try state.withLock { state throws(RuntimeError) in
             try state.record(.removeContainer(id), .removeContainer)

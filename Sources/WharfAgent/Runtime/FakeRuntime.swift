@@ -42,6 +42,8 @@ public final class FakeRuntime: ContainerRuntime {
         case stopContainer(String, timeoutSeconds: Int)
         /// `removeContainer(id:)`.
         case removeContainer(String)
+        /// `removeVolume(name:)`.
+        case removeVolume(String)
         /// `inspectContainer(id:)`.
         case inspectContainer(String)
         /// `listContainers(labels:)`.
@@ -66,6 +68,8 @@ public final class FakeRuntime: ContainerRuntime {
         case stopContainer
         /// `removeContainer(id:)`.
         case removeContainer
+        /// `removeVolume(name:)`.
+        case removeVolume
         /// `inspectContainer(id:)`.
         case inspectContainer
         /// `listContainers(labels:)`.

@@ -80,6 +80,9 @@ final class WharfCluster: @unchecked Sendable {
         let ids = (try? await DockerEngine.run(["docker", "ps", "-aq", "--filter", "label=com.amazonaws.ecs.cluster=\(clusterArn)"]))?
             .trimmedStdout.split(separator: "\n").map(String.init) ?? []
         if !ids.isEmpty { _ = try? await DockerEngine.run(["docker", "rm", "-f", "-v"] + ids) }
+        let volumes = (try? await DockerEngine.run(["docker", "volume", "ls", "-q", "--filter", "label=com.amazonaws.ecs.cluster=\(clusterArn)"]))?
+            .trimmedStdout.split(separator: "\n").map(String.init) ?? []
+        if !volumes.isEmpty { _ = try? await DockerEngine.run(["docker", "volume", "rm", "-f"] + volumes) }
         _ = try? await controller.stop()
     }
 }

@@ -2,11 +2,14 @@
 """Checks that a server speaks the Amazon ECS JSON 1.1 protocol the way the real service does.
 
 python3 ecs_conformance.py --endpoint-url http://127.0.0.1:PORT --scenario clusters|task-definitions|
-account-settings|errors|all. Prints one PASS/FAIL line per check, then "N passed, M failed", and exits 1
-on any failure. The raw status, headers and body of every boto3 call are captured on botocore's
-`before-parse.ecs.<Operation>` event and checked strictly against botocore's ECS model. Importable
-too: validate_output(), validate_error(). Needs only python3, boto3 and botocore."""
-import argparse, http.client, io, json, os, re, secrets, select, socket, sys  # noqa: E401
+account-settings|errors|all, or --scenario tasks --cluster NAME: container instances, attributes and
+tasks on an existing cluster with at least one connected agent (not part of all: it runs real tasks of
+--image, default wharf-test/busybox:latest, and stops them all). Prints one PASS/FAIL line per check,
+then "N passed, M failed", and exits 1 on any failure. The raw status, headers and body of every boto3
+call are captured on botocore's `before-parse.ecs.<Operation>` event and checked strictly against
+botocore's ECS model. Importable too: validate_output(), validate_error(). Needs only python3, boto3
+and botocore."""
+import argparse, http.client, io, json, os, re, secrets, select, socket, sys, time  # noqa: E401
 import urllib.error, urllib.request  # noqa: E401
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -142,7 +145,7 @@ class Run:
             os.environ.setdefault(var, "wharf")  # dummy credentials unless the caller set some
         self.endpoint, self.suffix = endpoint.rstrip("/"), secrets.token_hex(4)
         self.passed = self.failed = 0
-        self.raw = []
+        self.raw, self.last_body = [], None
         self.ecs = boto3.client("ecs", region_name=REGION, endpoint_url=self.endpoint,
                                 config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
         # before-parse.ecs.<Op> fires once per HTTP attempt with the unparsed status, headers and body.
@@ -157,9 +160,12 @@ class Run:
         print(f"PASS  {name}" if ok else f"FAIL  {name}: {str(detail)[:600]}")
         return bool(ok)
 
-    def call(self, op, expect_error=None, **params):
-        """Calls op through boto3 and checks each raw response. Returns the parsed dict, {} on error."""
+    def call(self, op, expect_error=None, quiet=False, **params):
+        """Calls op through boto3 and checks each raw response. Returns the parsed dict, {} on error.
+        The raw body of the last successful response stays in last_body (timestamps as sent).
+        quiet (for polling): checks that pass are neither printed nor counted; failures still are."""
         self.raw.clear()
+        self.last_body = None
         result, error = {}, None
         try:
             result = getattr(self.ecs, xform_name(op))(**params)
@@ -172,7 +178,9 @@ class Run:
             if status < 300:
                 value, errors = parse_json(body)
                 errors += header_errors(headers) + ([] if value is None else validate_output(name, value))
-                self.check(f"{name}: raw response matches {name}Response", not errors, "; ".join(errors))
+                self.last_body = value
+                if not quiet or errors:
+                    self.check(f"{name}: raw response matches {name}Response", not errors, "; ".join(errors))
             else:
                 errors, form = validate_error(status, headers, body, expect_error)
                 self.check(f"{name}: raw error is a JSON 1.1 error (HTTP {status}, __type {form})",
@@ -181,7 +189,7 @@ class Run:
             code = error.response["Error"]["Code"] if error else "no error"
             self.check(f"{op}: fails with {expect_error}", code == expect_error, code)
         elif error is not None:
-            self.check(f"{op}: succeeds", False, error)
+            self.check(f"{op}: succeeds", False, f"{error} | request: {json.dumps(params, default=str)[:300]}")
         return result
 
     def signed_headers(self, target, body):
@@ -428,21 +436,322 @@ def scenario_errors(run):
         status = repr(exc)
     run.check("afterwards the server still answers GET /healthz with 200", status == 200, status)
 
+def wait_for_tasks(run, cluster, arns, status, timeout=60):
+    """Polls DescribeTasks (quietly) until every task's lastStatus is status, or a task stops when
+    status is not STOPPED, or timeout seconds pass. Returns (tasks last seen, reached)."""
+    deadline, tasks = time.monotonic() + timeout, []
+    while True:
+        tasks = run.call("DescribeTasks", quiet=True, cluster=cluster, tasks=arns).get("tasks", [])
+        seen = [t.get("lastStatus") for t in tasks]
+        if len(tasks) == len(arns) and all(s == status for s in seen):
+            return tasks, True
+        if time.monotonic() > deadline or (status != "STOPPED" and "STOPPED" in seen):
+            return tasks, False
+        time.sleep(0.5)
+
+def brief(task):
+    """The members of a task worth showing when a check about it fails."""
+    keys = ("taskArn", "lastStatus", "desiredStatus", "stopCode", "stoppedReason", "startedAt", "stoppedAt",
+            "containerInstanceArn", "group", "launchType", "createdAt")
+    return {**{k: task.get(k) for k in keys if k in task},
+            "containers": [{k: c.get(k) for k in ("name", "lastStatus", "exitCode", "reason") if k in c}
+                           for c in task.get("containers", [])]}
+
+def scenario_tasks(run, cluster, image):
+    """Container instances, attributes and tasks on an existing cluster with a connected agent."""
+    name = cluster.rsplit("/", 1)[-1]
+    started, drained, attribute, families = [], [], None, []
+    try:
+        instances = run.call("ListContainerInstances", cluster=cluster, status="ACTIVE",
+                             filter="attribute:ecs.os-type == linux").get("containerInstanceArns", [])
+        run.check("ListContainerInstances ACTIVE, filter attribute:ecs.os-type == linux: at least one instance, "
+                  f"ARNs .../container-instance/{name}/<id>",
+                  instances and all(arn_ok(a, f"container-instance/{name}/{a.rsplit('/', 1)[-1]}") for a in instances),
+                  instances)
+        listed = run.call("ListContainerInstances", cluster=cluster, filter="attribute:ecs.os-type == windows")
+        run.check("ListContainerInstances filter attribute:ecs.os-type == windows: none",
+                  listed.get("containerInstanceArns") == [], listed.get("containerInstanceArns"))
+        if not instances:
+            return
+
+        missing = f"{secrets.token_hex(16)}"
+        out = run.call("DescribeContainerInstances", cluster=cluster, containerInstances=[*instances, missing])
+        described = out.get("containerInstances", [])
+        connected = [i for i in described if i.get("agentConnected") is True]
+        run.check("DescribeContainerInstances by ARN: every listed instance, at least one with agentConnected true",
+                  sorted(i.get("containerInstanceArn") for i in described) == sorted(instances) and connected,
+                  [(i.get("containerInstanceArn"), i.get("agentConnected")) for i in described])
+        failures = [(f.get("arn") or "", f.get("reason")) for f in out.get("failures", [])]
+        run.check("DescribeContainerInstances: the unknown ID in failures, reason MISSING",
+                  len(failures) == 1 and failures[0][0].endswith(missing) and failures[0][1] == "MISSING", failures)
+        if not connected:
+            return
+        ci = connected[0]
+        instance, instance_id = ci.get("containerInstanceArn"), ci.get("containerInstanceArn", "").rsplit("/", 1)[-1]
+        resources = {r.get("name"): r for r in ci.get("registeredResources", [])}
+        run.check("registeredResources: CPU and MEMORY INTEGER > 0, PORTS and PORTS_UDP STRINGSET",
+                  all(resources.get(n, {}).get("type") == "INTEGER" and resources[n].get("integerValue", 0) > 0
+                      for n in ("CPU", "MEMORY"))
+                  and all(resources.get(n, {}).get("type") == "STRINGSET" for n in ("PORTS", "PORTS_UDP")), resources)
+        remaining = {r.get("name") for r in ci.get("remainingResources", [])}
+        run.check("remainingResources: CPU, MEMORY, PORTS, PORTS_UDP",
+                  {"CPU", "MEMORY", "PORTS", "PORTS_UDP"} <= remaining, remaining)
+        attrs = {a.get("name"): a.get("value") for a in ci.get("attributes", [])}
+        run.check("attributes: ecs.os-type linux, ecs.cpu-architecture set",
+                  attrs.get("ecs.os-type") == "linux" and attrs.get("ecs.cpu-architecture"), attrs)
+        run.check("status ACTIVE, versionInfo with agentVersion and dockerVersion, registeredAt, counts",
+                  ci.get("status") == "ACTIVE" and dig(ci, "versionInfo", "agentVersion")
+                  and dig(ci, "versionInfo", "dockerVersion") and "registeredAt" in ci
+                  and isinstance(ci.get("runningTasksCount"), int) and isinstance(ci.get("pendingTasksCount"), int),
+                  {k: ci.get(k) for k in ("status", "versionInfo", "registeredAt", "runningTasksCount",
+                                          "pendingTasksCount")})
+        by_id = run.call("DescribeContainerInstances", cluster=cluster, containerInstances=[instance_id],
+                         include=["TAGS"])
+        run.check("DescribeContainerInstances by ID, include TAGS: the same instance, no failures",
+                  [i.get("containerInstanceArn") for i in by_id.get("containerInstances", [])] == [instance]
+                  and not by_id.get("failures"), by_id)
+
+        # ------------------------------------------------------------- attributes
+        attribute = {"name": f"wharf-conf.{run.suffix}", "value": "blue", "targetType": "container-instance",
+                     "targetId": instance}
+        put = run.call("PutAttributes", cluster=cluster, attributes=[attribute]).get("attributes", [])
+        run.check("PutAttributes: the attribute echoed (name, value, targetId)",
+                  [(a.get("name"), a.get("value"), a.get("targetId")) for a in put]
+                  == [(attribute["name"], "blue", instance)], put)
+        got = run.call("ListAttributes", cluster=cluster, targetType="container-instance",
+                       attributeName=attribute["name"]).get("attributes", [])
+        run.check("ListAttributes container-instance, attributeName: exactly it, on the instance",
+                  [(a.get("name"), a.get("value"), a.get("targetId"), a.get("targetType")) for a in got]
+                  == [(attribute["name"], "blue", instance, "container-instance")], got)
+        got = run.call("ListAttributes", cluster=cluster, targetType="container-instance",
+                       attributeName="ecs.os-type").get("attributes", [])
+        run.check("ListAttributes attributeName ecs.os-type: the instance, value linux",
+                  (instance, "linux") in [(a.get("targetId"), a.get("value")) for a in got], got)
+        hits = run.call("ListContainerInstances", cluster=cluster,
+                        filter=f"attribute:{attribute['name']} == blue").get("containerInstanceArns")
+        run.check("ListContainerInstances filtered by the new attribute: just the instance", hits == [instance], hits)
+        deleted = run.call("DeleteAttributes", cluster=cluster,
+                           attributes=[{"name": attribute["name"], "targetId": instance}]).get("attributes", [])
+        run.check("DeleteAttributes: the attribute echoed",
+                  [a.get("name") for a in deleted] == [attribute["name"]], deleted)
+        attribute = None
+        got = run.call("ListAttributes", cluster=cluster, targetType="container-instance",
+                       attributeName=f"wharf-conf.{run.suffix}").get("attributes")
+        run.check("ListAttributes after DeleteAttributes: none", got == [], got)
+
+        # ------------------------------------------------------------- RunTask, DescribeTasks, ListTasks
+        family, started_by = f"wharf-conf-task-{run.suffix}", f"wharf-conf-{run.suffix}"
+        td = run.call("RegisterTaskDefinition", family=family, containerDefinitions=[
+            {"name": "app", "image": image, "memory": 16, "essential": True, "command": ["sleep", "100000"],
+             "stopTimeout": 1}]).get("taskDefinition", {})
+        td_arn = td.get("taskDefinitionArn")
+        families.append(f"{family}:{td.get('revision', 1)}")
+        run.check("RegisterTaskDefinition busybox sleep 100000, memory 16, stopTimeout 1: revision 1",
+                  arn_ok(td_arn, f"task-definition/{family}:1"), td)
+        tags = [{"key": "suite", "value": "conformance"}]
+        out = run.call("RunTask", cluster=cluster, taskDefinition=family, count=2, startedBy=started_by, tags=tags)
+        raw_tasks = (run.last_body or {}).get("tasks", [])
+        tasks = out.get("tasks", [])
+        arns = [t.get("taskArn") for t in tasks]
+        started += arns
+        run.check("RunTask count 2: two tasks, no failures", len(tasks) == 2 and not out.get("failures"), out)
+        run.check("RunTask: lastStatus PROVISIONING, desiredStatus RUNNING, launchType EC2, "
+                  f"group family:{family}, startedBy echoed",
+                  tasks and all([t.get(k) for k in ("lastStatus", "desiredStatus", "launchType", "group", "startedBy")]
+                                == ["PROVISIONING", "RUNNING", "EC2", f"family:{family}", started_by] for t in tasks),
+                  [brief(t) for t in tasks])
+        run.check(f"RunTask: task ARNs .../task/{name}/<id>, the cluster, definition and a listed instance",
+                  tasks and all(arn_ok(t.get("taskArn"), f"task/{name}/{(t.get('taskArn') or '').rsplit('/', 1)[-1]}")
+                                and t.get("clusterArn", "").endswith(f":cluster/{name}")
+                                and t.get("taskDefinitionArn") == td_arn
+                                and t.get("containerInstanceArn") in instances for t in tasks),
+                  [brief(t) for t in tasks])
+        run.check("RunTask: containers [app] with the image, each with a containerArn and the taskArn",
+                  tasks and all([(c.get("name"), c.get("image"), bool(c.get("containerArn")), c.get("taskArn"))
+                                 for c in t.get("containers", [])] == [("app", image, True, t.get("taskArn"))]
+                                for t in tasks), [t.get("containers") for t in tasks])
+        run.check("RunTask: createdAt is a JSON number (epoch seconds) in the raw response",
+                  raw_tasks and all(type(t.get("createdAt")) in (int, float) for t in raw_tasks),
+                  [t.get("createdAt") for t in raw_tasks])
+        if len(arns) != 2:
+            return
+
+        running, ok = wait_for_tasks(run, cluster, arns, "RUNNING")
+        run.check("DescribeTasks polled: both tasks RUNNING within 60 s", ok, [brief(t) for t in running])
+        out = run.call("DescribeTasks", cluster=cluster, tasks=arns, include=["TAGS"])
+        described = out.get("tasks", [])
+        run.check("DescribeTasks include TAGS: both RUNNING, startedAt set, container RUNNING, tags suite=conformance",
+                  sorted(t.get("taskArn") for t in described) == sorted(arns) and not out.get("failures")
+                  and all(t.get("lastStatus") == "RUNNING" and t.get("startedAt")
+                          and [c.get("lastStatus") for c in t.get("containers", [])] == ["RUNNING"]
+                          and tag_map(t.get("tags")) == tag_map(tags) for t in described),
+                  [dict(brief(t), tags=t.get("tags")) for t in described])
+        out = run.call("DescribeTasks", cluster=cluster, tasks=[arns[0].rsplit("/", 1)[-1], secrets.token_hex(16)])
+        failures = [f.get("reason") for f in out.get("failures", [])]
+        run.check("DescribeTasks by task ID + an unknown ID: the task (no tags without include), one MISSING failure",
+                  [t.get("taskArn") for t in out.get("tasks", [])] == arns[:1]
+                  and not any("tags" in t for t in out.get("tasks", [])) and failures == ["MISSING"], out)
+        host = described[0].get("containerInstanceArn") if described else instance  # task 1's, with several agents
+        on_instance = {t.get("taskArn") for t in described if t.get("containerInstanceArn") == host}
+
+        listed = run.call("ListTasks", cluster=cluster, family=family).get("taskArns", [])
+        run.check("ListTasks family: both tasks", sorted(listed) == sorted(arns), listed)
+        listed = run.call("ListTasks", cluster=cluster, startedBy=started_by).get("taskArns", [])
+        run.check("ListTasks startedBy: both tasks", sorted(listed) == sorted(arns), listed)
+        listed = run.call("ListTasks", cluster=cluster, containerInstance=host).get("taskArns", [])
+        run.check("ListTasks containerInstance: includes the tasks on that instance, none on others",
+                  on_instance and on_instance <= set(listed) and not (set(arns) - on_instance) & set(listed), listed)
+        listed = run.call("ListTasks", cluster=cluster, family=family, desiredStatus="RUNNING").get("taskArns", [])
+        run.check("ListTasks family, desiredStatus RUNNING: both tasks", sorted(listed) == sorted(arns), listed)
+        listed, problems = page_all(run, "ListTasks", "taskArns", cluster=cluster, family=family, maxResults=1)
+        run.check("ListTasks family, maxResults=1 paged to the end: both tasks once, <= 1 a page",
+                  sorted(listed) == sorted(arns) and not problems, problems or listed)
+
+        # ------------------------------------------------------------- StopTask
+        reason = f"stopped by the wharf conformance check {run.suffix}"
+        stopped = run.call("StopTask", cluster=cluster, task=arns[0], reason=reason).get("task", {})
+        run.check("StopTask with a reason: desiredStatus STOPPED, stoppedReason echoed",
+                  (stopped.get("taskArn"), stopped.get("desiredStatus"), stopped.get("stoppedReason"))
+                  == (arns[0], "STOPPED", reason), brief(stopped))
+        final, ok = wait_for_tasks(run, cluster, arns[:1], "STOPPED")
+        run.check("DescribeTasks polled: the stopped task reaches lastStatus STOPPED within 60 s", ok,
+                  [brief(t) for t in final])
+        t = final[0] if final else {}
+        run.check("stopped task: stopCode UserInitiated, stoppedReason echoed",
+                  (t.get("stopCode"), t.get("stoppedReason")) == ("UserInitiated", reason), brief(t))
+        run.check("stopped task: stoppedAt >= startedAt",
+                  None not in (t.get("stoppedAt"), t.get("startedAt")) and t["stoppedAt"] >= t["startedAt"], brief(t))
+        run.check("stopped task: every container STOPPED with an exitCode",
+                  t.get("containers") and all(c.get("lastStatus") == "STOPPED" and isinstance(c.get("exitCode"), int)
+                                              for c in t["containers"]), brief(t))
+        listed = run.call("ListTasks", cluster=cluster, family=family, desiredStatus="STOPPED").get("taskArns", [])
+        run.check("ListTasks desiredStatus STOPPED: includes the stopped task, not the running one",
+                  arns[0] in listed and arns[1] not in listed, listed)
+        listed = run.call("ListTasks", cluster=cluster, family=family).get("taskArns", [])
+        run.check("ListTasks (RUNNING) after StopTask: only the running task", listed == arns[1:], listed)
+
+        # ------------------------------------------------------------- a task that cannot fit
+        out = run.call("RunTask", cluster=cluster, taskDefinition=family, startedBy=started_by,
+                       overrides={"containerOverrides": [{"name": "app", "memory": 10000000}]})
+        started += [t.get("taskArn") for t in out.get("tasks", [])]
+        failures = [(f.get("arn"), f.get("reason")) for f in out.get("failures", [])]
+        run.check("RunTask needing 10000000 MiB: no tasks, failures has (instance ARN, RESOURCE:MEMORY)",
+                  not out.get("tasks") and (instance, "RESOURCE:MEMORY") in failures, out)
+
+        # ------------------------------------------------------------- StartTask
+        out = run.call("StartTask", cluster=cluster, taskDefinition=family, containerInstances=[instance],
+                       startedBy=started_by)
+        tasks = out.get("tasks", [])
+        started += [t.get("taskArn") for t in tasks]
+        run.check("StartTask on the instance: one task there, PROVISIONING, desired RUNNING, no failures",
+                  [(t.get("containerInstanceArn"), t.get("lastStatus"), t.get("desiredStatus")) for t in tasks]
+                  == [(instance, "PROVISIONING", "RUNNING")] and not out.get("failures"), out)
+        if tasks:
+            single = tasks[0].get("taskArn")
+            seen, ok = wait_for_tasks(run, cluster, [single], "RUNNING")
+            run.check("DescribeTasks polled: the started task RUNNING within 60 s", ok, [brief(t) for t in seen])
+            stopped = run.call("StopTask", cluster=cluster, task=single).get("task", {})
+            run.check("StopTask of the started task: desiredStatus STOPPED, stopCode UserInitiated",
+                      (stopped.get("desiredStatus"), stopped.get("stopCode")) == ("STOPPED", "UserInitiated"),
+                      brief(stopped))
+            seen, ok = wait_for_tasks(run, cluster, [single], "STOPPED")
+            run.check("DescribeTasks polled: the started task STOPPED within 60 s", ok, [brief(t) for t in seen])
+
+        # ------------------------------------------------------------- DRAINING
+        # Every ACTIVE instance is drained, so RunTask cannot land on another one.
+        active = run.call("ListContainerInstances", cluster=cluster, status="ACTIVE").get("containerInstanceArns", [])
+        drained = active  # set back to ACTIVE in cleanup unless done below
+        out = run.call("UpdateContainerInstancesState", cluster=cluster, containerInstances=active, status="DRAINING")
+        returned = [i.get("containerInstanceArn") for i in out.get("containerInstances", [])]
+        run.check("UpdateContainerInstancesState DRAINING: every ACTIVE instance returned DRAINING, no failures",
+                  sorted(returned) == sorted(active) and instance in returned and not out.get("failures")
+                  and all(i.get("status") == "DRAINING" for i in out.get("containerInstances", [])), out)
+        listed = run.call("ListContainerInstances", cluster=cluster, status="DRAINING").get("containerInstanceArns")
+        run.check("ListContainerInstances status DRAINING: the drained instances",
+                  sorted(listed or []) == sorted(active), listed)
+        out = run.call("RunTask", cluster=cluster, taskDefinition=family, startedBy=started_by)
+        started += [t.get("taskArn") for t in out.get("tasks", [])]
+        failures = {f.get("arn"): f.get("reason") for f in out.get("failures", [])}
+        run.check(f"RunTask with every instance DRAINING: no tasks, a failure for the instance "
+                  f"(reason {failures.get(instance)!r})",
+                  not out.get("tasks") and isinstance(failures.get(instance), str) and failures[instance], out)
+        out = run.call("UpdateContainerInstancesState", cluster=cluster, containerInstances=drained, status="ACTIVE")
+        run.check("UpdateContainerInstancesState back to ACTIVE: every drained instance ACTIVE",
+                  sorted(i.get("containerInstanceArn") for i in out.get("containerInstances", [])) == sorted(drained)
+                  and all(i.get("status") == "ACTIVE" for i in out.get("containerInstances", [])), out)
+        drained = [] if not out.get("failures") and out.get("containerInstances") else drained
+
+        # ------------------------------------------------------------- bad requests
+        run.call("RunTask", expect_error="InvalidParameterException", cluster=cluster, taskDefinition=family,
+                 launchType="FARGATE")
+        run.call("DescribeTasks", expect_error="InvalidParameterException", cluster=cluster, tasks=[])
+        run.call("StopTask", expect_error="InvalidParameterException", cluster=cluster, task=secrets.token_hex(16))
+        run.call("PutAttributes", expect_error="InvalidParameterException", cluster=cluster,
+                 attributes=[{"name": "bad name!", "value": "x", "targetType": "container-instance",
+                              "targetId": instance}])
+    finally:
+        cleanup_tasks(run, cluster, started, drained, attribute, families)
+
+def cleanup_tasks(run, cluster, started, drained, attribute, families):
+    """Stops every task scenario_tasks started, sets drained instances back to ACTIVE, deletes its
+    attribute and deregisters its task definitions, whatever happened before. Adds a check only
+    when some of that fails, so a passing run's count does not depend on where it stopped."""
+    problems = []
+    try:
+        if drained:
+            run.ecs.update_container_instances_state(cluster=cluster, containerInstances=drained, status="ACTIVE")
+        if attribute:
+            run.ecs.delete_attributes(cluster=cluster,
+                                      attributes=[{"name": attribute["name"], "targetId": attribute["targetId"]}])
+    except Exception as exc:
+        problems.append(f"restoring the instances: {exc!r}")
+    arns = [a for a in started if a]
+    try:
+        for i in range(0, len(arns), 100):
+            for task in run.ecs.describe_tasks(cluster=cluster, tasks=arns[i:i + 100]).get("tasks", []):
+                if task.get("desiredStatus") != "STOPPED":
+                    run.ecs.stop_task(cluster=cluster, task=task["taskArn"], reason="wharf conformance check cleanup")
+        if arns:
+            seen, ok = wait_for_tasks(run, cluster, arns, "STOPPED")
+            if not ok:
+                left = [brief(t) for t in seen if t.get("lastStatus") != "STOPPED"]
+                problems.append(f"not STOPPED within 60 s: {left}")
+    except Exception as exc:
+        problems.append(f"stopping the tasks: {exc!r}")
+    for revision in families:
+        try:
+            run.ecs.deregister_task_definition(taskDefinition=revision)
+        except Exception as exc:
+            problems.append(f"deregistering {revision}: {exc!r}")
+    if problems:
+        run.check("cleanup: every task started is STOPPED, instances and attributes restored", False,
+                  "; ".join(problems))
+    else:
+        print(f"# cleanup: the {len(arns)} task(s) this run started are STOPPED; {len(drained)} instance(s) set back "
+              f"to ACTIVE; {len(families)} task definition(s) deregistered")
+
 SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_definitions,
              "account-settings": scenario_account_settings, "errors": scenario_errors}
+# Scenarios that need a cluster with a connected agent (--cluster); "all" leaves them out.
+AGENT_SCENARIOS = {"tasks": scenario_tasks}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--endpoint-url", required=True)
-    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    parser.add_argument("--scenario", choices=[*SCENARIOS, *AGENT_SCENARIOS, "all"], default="all")
+    parser.add_argument("--cluster", help="for --scenario tasks: an existing cluster with a connected agent")
+    parser.add_argument("--image", default="wharf-test/busybox:latest",
+                        help="for --scenario tasks: a busybox image the agent has or can pull")
     args = parser.parse_args(argv)
+    if args.scenario in AGENT_SCENARIOS and not args.cluster:
+        parser.error(f"--scenario {args.scenario} needs --cluster NAME (a cluster with a connected agent)")
     run = Run(args.endpoint_url)
     print(f"# run suffix {run.suffix}")
-    for name, scenario in SCENARIOS.items():
-        if args.scenario in (name, "all"):
+    for name, scenario in {**SCENARIOS, **AGENT_SCENARIOS}.items():
+        if args.scenario == name or (args.scenario == "all" and name in SCENARIOS):
             print(f"# scenario {name}")
             try:
-                scenario(run)
+                scenario(run, args.cluster, args.image) if name in AGENT_SCENARIOS else scenario(run)
             except Exception as exc:  # a checker bug or a wildly wrong response: report it, go on
                 run.check(f"scenario {name} ran to completion", False, repr(exc))
     print(f"{run.passed} passed, {run.failed} failed")

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Agent footprint at idle: RSS and CPU of wharf-agent with 0 and with 20 running tasks.
+
+    python3 Benchmarks/agent-footprint.py [--bin-dir .build-release/release] [--tasks 20]
+        [--settle 20] [--seconds 60] [--runs 1] [--json docs/benchmarks.json]
+
+Each run starts a fresh wharf-controller (127.0.0.1, a free port, a temp data dir) and a fresh
+wharf-agent (its own temp data dir, cluster "default", prefer-cached pulls), then measures twice:
+with no task, and after RunTask has started --tasks busybox `sleep` tasks and DescribeTasks shows
+them all RUNNING. "Idle" means no task changes: the agent still long-polls the controller and
+follows Docker's event stream. Each phase waits --settle seconds, then for --seconds samples VmRSS
+(/proc/PID/status) once a second and takes utime+stime (/proc/PID/stat) at both ends of the window:
+CPU % is the share of one core over the window. The controller is sampled the same way.
+
+Needs a Docker engine and the image wharf-test/busybox:latest (.ci/setup.sh). Stops both
+processes and removes the containers it created on exit, failure or Ctrl-C.
+"""
+import argparse, datetime, json, os, platform, secrets, shutil, signal, socket, statistics
+import subprocess, sys, tempfile, time, urllib.error, urllib.request
+
+CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
+IMAGE = "wharf-test/busybox:latest"
+GOAL_RSS_MB, GOAL_CPU_PERCENT = 30, 1.0  # issue 3: under 30 MB RSS, under 1 % of a core
+
+
+def ecs(port, operation, body):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", data=json.dumps(body).encode(), headers={
+        "X-Amz-Target": f"AmazonEC2ContainerServiceV20141113.{operation}",
+        "Content-Type": "application/x-amz-json-1.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{operation}: HTTP {error.code} {error.read().decode(errors='replace')}") from None
+
+
+def wait_for(what, check, timeout, processes):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {process.returncode} while waiting for {what}")
+        try:
+            if check():
+                return
+        except (OSError, RuntimeError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
+
+
+def status_fields(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.split(":", 1) for line in f if ":" in line)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()  # after "(comm)"; fields[11:13] = utime, stime
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(pids, seconds):
+    """Samples each process's VmRSS every second for `seconds`; CPU % of one core over the window."""
+    rss = {name: [] for name in pids}
+    start_cpu, start = {n: cpu_seconds(p) for n, p in pids.items()}, time.monotonic()
+    for i in range(seconds + 1):
+        time.sleep(max(0, start + i - time.monotonic()))
+        for name, pid in pids.items():
+            rss[name].append(int(status_fields(pid)["VmRSS"].split()[0]) / 1024)
+    elapsed = time.monotonic() - start
+    result = {}
+    for name, pid in pids.items():
+        status = status_fields(pid)
+        result[name] = {
+            "rss_mib": {"median": round(statistics.median(rss[name]), 2), "min": round(min(rss[name]), 2),
+                        "max": round(max(rss[name]), 2)},
+            "rss_anon_mib": round(int(status["RssAnon"].split()[0]) / 1024, 2),
+            "rss_file_mib": round(int(status["RssFile"].split()[0]) / 1024, 2),
+            "threads": int(status["Threads"]),
+            "cpu_percent": round((cpu_seconds(pid) - start_cpu[name]) / elapsed * 100, 3)}
+    return result
+
+
+def stop(process, grace=15):
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def one_run(args, family_prefix):
+    work = tempfile.mkdtemp(prefix="wharf-footprint-")
+    family = f"{family_prefix}-{secrets.token_hex(4)}"
+    controller = agent = None
+    logs = {}
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        logs.update({n: open(os.path.join(work, f"{n}.log"), "w") for n in ("controller", "agent")})
+        controller = subprocess.Popen([os.path.join(args.bin_dir, "wharf-controller"), "--listen", f"127.0.0.1:{port}",
+                                       "--data-dir", os.path.join(work, "controller")],
+                                      stdin=subprocess.DEVNULL, stdout=logs["controller"], stderr=subprocess.STDOUT,
+                                      start_new_session=True)  # Ctrl-C reaches only this script
+        wait_for("the controller's /healthz", lambda: urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200, 30, {"controller": controller})
+        agent = subprocess.Popen([os.path.join(args.bin_dir, "wharf-agent"), "--controller", f"http://127.0.0.1:{port}",
+                                  "--cluster", "default", "--data-dir", os.path.join(work, "agent"),
+                                  "--image-pull-behavior", "prefer-cached"],
+                                 stdin=subprocess.DEVNULL, stdout=logs["agent"], stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        processes = {"controller": controller, "agent": agent}
+        pids = {name: p.pid for name, p in processes.items()}
+        wait_for("the agent to register", lambda: ecs(port, "ListContainerInstances", {"cluster": "default"})
+                 ["containerInstanceArns"], 60, processes)
+        print(f"  0 tasks: settling {args.settle}s, measuring {args.seconds}s", flush=True)
+        time.sleep(args.settle)
+        idle = measure(pids, args.seconds)
+        ecs(port, "RegisterTaskDefinition", {"family": family, "containerDefinitions": [{
+            "name": "sleep", "image": IMAGE, "command": ["sleep", "100000"], "memory": 16, "essential": True,
+            "stopTimeout": 1}]})
+        arns, started = [], time.monotonic()
+        while len(arns) < args.tasks:
+            answer = ecs(port, "RunTask", {"cluster": "default", "taskDefinition": family,
+                                           "count": min(10, args.tasks - len(arns))})
+            if answer.get("failures"):
+                raise RuntimeError(f"RunTask failures: {answer['failures']}")
+            arns += [t["taskArn"] for t in answer["tasks"]]
+        wait_for(f"{args.tasks} tasks RUNNING", lambda: all(t.get("lastStatus") == "RUNNING" for t in ecs(
+            port, "DescribeTasks", {"cluster": "default", "tasks": arns})["tasks"]), 300, processes)
+        print(f"  {args.tasks} tasks RUNNING after {time.monotonic() - started:.1f}s: settling {args.settle}s, "
+              f"measuring {args.seconds}s", flush=True)
+        time.sleep(args.settle)
+        busy = measure(pids, args.seconds)
+        for process in processes.values():
+            if process.poll() is not None:
+                raise RuntimeError("a process exited during the measurement")
+        return {"agent_0_tasks": idle["agent"], f"agent_{args.tasks}_tasks": busy["agent"],
+                "controller_0_tasks": idle["controller"], f"controller_{args.tasks}_tasks": busy["controller"]}
+    except BaseException:
+        for name in ("controller", "agent"):
+            path = os.path.join(work, f"{name}.log")
+            if os.path.exists(path):
+                print(f"--- last lines of the {name} log ---", file=sys.stderr)
+                print("".join(open(path).readlines()[-15:]), file=sys.stderr)
+        raise
+    finally:
+        stop(agent)
+        stop(controller)
+        ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={CLUSTER_LABEL}", "--filter",
+                              f"label=com.amazonaws.ecs.task-definition-family={family}"],
+                             capture_output=True, text=True).stdout.split()
+        if ids:
+            subprocess.run(["docker", "rm", "-f", *ids], stdout=subprocess.DEVNULL)
+        for log in logs.values():
+            log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def machine():
+    cpuinfo = open("/proc/cpuinfo").read()
+    model = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")), "unknown")
+    mem_kib = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+    docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True)
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 1024 ** 2, 1),
+            "kernel": platform.release(), "docker": docker.stdout.strip() or "unknown"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bin-dir", default=".build-release/release")
+    parser.add_argument("--tasks", type=int, default=20)
+    parser.add_argument("--settle", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=1, help="repeat with fresh processes; medians across runs")
+    parser.add_argument("--json", help="merge the record into this JSON file")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up on SIGTERM as on Ctrl-C
+    runs = []
+    for i in range(args.runs):
+        print(f"run {i + 1}/{args.runs}", flush=True)
+        runs.append(one_run(args, "footprint"))
+    summary = {}
+    print(f"\n{'process':<22}{'RSS median':>11}{'min':>8}{'max':>8}{'CPU %':>8}{'threads':>9}  (MiB; medians of {args.runs} runs)")
+    for key in runs[0]:
+        rows = [r[key] for r in runs]
+        summary[key] = {
+            "rss_median_mib": round(statistics.median(r["rss_mib"]["median"] for r in rows), 2),
+            "rss_min_mib": min(r["rss_mib"]["min"] for r in rows), "rss_max_mib": max(r["rss_mib"]["max"] for r in rows),
+            "cpu_percent_median": round(statistics.median(r["cpu_percent"] for r in rows), 3),
+            "cpu_percent_range": [min(r["cpu_percent"] for r in rows), max(r["cpu_percent"] for r in rows)],
+            "threads": max(r["threads"] for r in rows)}
+        s = summary[key]
+        print(f"{key:<22}{s['rss_median_mib']:>11.1f}{s['rss_min_mib']:>8.1f}{s['rss_max_mib']:>8.1f}"
+              f"{s['cpu_percent_median']:>8.2f}{s['threads']:>9}")
+    agents = [v for k, v in summary.items() if k.startswith("agent")]
+    goal = {"rss_mb": GOAL_RSS_MB, "cpu_percent": GOAL_CPU_PERCENT,
+            "rss_met": all(a["rss_max_mib"] * 1.048576 < GOAL_RSS_MB for a in agents),
+            "cpu_met": all(a["cpu_percent_range"][1] < GOAL_CPU_PERCENT for a in agents)}
+    print(f"goal (agent, every sample under {GOAL_RSS_MB} MB = {GOAL_RSS_MB / 1.048576:.1f} MiB RSS, every run under "
+          f"{GOAL_CPU_PERCENT} % CPU): RSS {'met' if goal['rss_met'] else 'MISSED'}, CPU {'met' if goal['cpu_met'] else 'MISSED'}")
+    if args.json:
+        bin_dir = os.path.realpath(args.bin_dir)
+        swift = subprocess.run(["swift", "--version"], capture_output=True, text=True)
+        record = {"benchmark": "agent-footprint", "date": datetime.date.today().isoformat(), "machine": machine(),
+                  "build": {"type": "release" if "release" in bin_dir else "debug" if "debug" in bin_dir else "unknown",
+                            "bin_dir": args.bin_dir, "swift": (swift.stdout or swift.stderr).splitlines()[0]},
+                  "parameters": {k: getattr(args, k) for k in ("tasks", "settle", "seconds", "runs")},
+                  "results": {"summary": summary, "goal": goal, "runs": runs}}
+        existing = json.load(open(args.json)) if os.path.exists(args.json) else {}
+        existing["agent-footprint"] = record
+        with open(args.json, "w") as f:
+            json.dump(existing, f, indent=2)
+            f.write("\n")
+        print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

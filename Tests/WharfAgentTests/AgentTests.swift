@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import WharfModel
+import WharfProtocol
+@testable import WharfAgent
+
+/// A controller that answers registration and records syncs; tests hand the agent desired state
+/// directly (``Agent/apply(_:)``), so no long poll is involved.
+final class ScriptedController: ControllerClient {
+    let registrations = Mutex<[RegisterRequest]>([])
+
+    func register(_ request: RegisterRequest) async throws(AgentProtocolError) -> RegisterResponse {
+        registrations.withLock { $0.append(request) }
+        return RegisterResponse(containerInstanceArn: request.containerInstanceArn ?? "arn:aws:ecs:us-east-1:000000000000:container-instance/lab/n1",
+                                credential: request.credential ?? "secret", clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/lab",
+                                longPollSeconds: 20)
+    }
+
+    func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse {
+        throw AgentProtocolError(.serverError, "not used in these tests")
+    }
+}
+
+/// Polls until `condition` holds for the agent's tasks (launches run as separate work).
+func eventually(_ agent: Agent, _ what: String, _ condition: ([ManagedTask]) -> Bool) async throws {
+    for _ in 0..<200 {
+        if condition(await agent.taskSnapshot) { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("never happened: \(what); tasks: \(await agent.taskSnapshot)")
+}
+
+func withAgentDirectory(_ body: (String) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-agent-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try await body(directory)
+}
+
+let desiredWeb = DesiredTask(
+    taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/t1", desiredStatus: "RUNNING",
+    taskDefinition: ECS.TaskDefinition(
+        containerDefinitions: [ECS.ContainerDefinition(name: "web", image: "busybox", memory: 32,
+                                                       portMappings: [ECS.PortMapping(containerPort: 80, protocol: "tcp")],
+                                                       mountPoints: [ECS.MountPoint(sourceVolume: "scratch", containerPath: "/scratch")])],
+        family: "web", revision: 1, volumes: [ECS.Volume(name: "scratch")]),
+    overrides: nil, clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/lab")
+
+@Suite("Agent with a fake engine")
+struct AgentTests {
+    func makeAgent(_ directory: String, runtime: FakeRuntime, controller: ScriptedController = ScriptedController(),
+                   cleanup: Duration = .seconds(0)) -> Agent {
+        Agent(configuration: AgentConfiguration(controllerURL: "http://unused", cluster: "lab", dataDirectory: directory,
+                                                reservedMemoryMiB: 512, taskCleanupWait: cleanup),
+              runtime: runtime, client: controller, logger: Logger(label: "test"))
+    }
+
+    @Test("registration reports the node's resources and keeps the identity in a 0600 file for the next start")
+    func registration() async throws {
+        try await withAgentDirectory { directory in
+            let controller = ScriptedController()
+            let runtime = FakeRuntime()
+            try await makeAgent(directory, runtime: runtime, controller: controller).start()
+            try await makeAgent(directory, runtime: runtime, controller: controller).start()
+            let requests = controller.registrations.withLock { $0 }
+            #expect(requests.count == 2)
+            #expect(requests[0].containerInstanceArn == nil)
+            #expect(requests[1].containerInstanceArn == "arn:aws:ecs:us-east-1:000000000000:container-instance/lab/n1")
+            #expect(requests[1].credential == "secret")
+            #expect(requests[0].resources == NodeResources(cpu: 4096, memoryMiB: 8192 - 512, reservedTCPPorts: [22, 2375, 2376], reservedUDPPorts: []))
+            #expect(requests[0].attributes.contains(ECS.Attribute(name: "ecs.os-type", value: "linux")))
+            let mode = try FileManager.default.attributesOfItem(atPath: directory + "/identity.json")[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+    }
+
+    @Test("a desired task is launched, reported RUNNING with its dynamic port, and reported STOPPED with the exit code")
+    func lifecycle() async throws {
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["busybox": .pullable])
+            let agent = makeAgent(directory, runtime: runtime)
+            try await agent.start()
+            await agent.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await eventually(agent, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            let report = try #require(await agent.reports().first)
+            #expect(report.lastStatus == "RUNNING")
+            #expect(report.containers.first?.networkBindings.first?.hostPort == 49153)
+            let id = try #require(report.containers.first?.runtimeId)
+            try runtime.exit(id: id, code: 3)
+            await agent.handle(ContainerEvent(action: "die", containerID: id, labels: [
+                ContainerLabels.taskArn: desiredWeb.taskArn, ContainerLabels.containerName: "web",
+            ]))
+            let stopped = try #require(await agent.reports().first)
+            #expect(stopped.lastStatus == "STOPPED")
+            #expect(stopped.containers.first?.exitCode == 3)
+            #expect(stopped.stopCode == "EssentialContainerExited")
+
+            await agent.apply(SyncResponse(desiredVersion: 2, tasks: [], acknowledgedStopped: [desiredWeb.taskArn]))
+            #expect(await agent.reports().isEmpty, "an acknowledged STOPPED task is no longer reported")
+            await agent.cleanUp()
+            #expect(await agent.taskSnapshot.isEmpty)
+            #expect(runtime.calls.contains(.removeContainer(id)))
+            #expect(runtime.calls.contains(.removeVolume("ecs-t1-scratch")))
+        }
+    }
+
+    @Test("a missing image fails the task with CannotPullContainerError")
+    func missingImage() async throws {
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["busybox": .missing])
+            let agent = makeAgent(directory, runtime: runtime)
+            try await agent.start()
+            await agent.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await eventually(agent, "STOPPED") { $0.first?.lastStatus == "STOPPED" }
+            let report = try #require(await agent.reports().first)
+            #expect(report.stopCode == "TaskFailedToStart")
+            #expect(report.containers.first?.reason?.hasPrefix("CannotPullContainerError") == true)
+        }
+    }
+
+    @Test("after a restart the agent takes up a running container instead of starting a second, and removes strays")
+    func readoption() async throws {
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["busybox": .present])
+            let first = makeAgent(directory, runtime: runtime)
+            try await first.start()
+            await first.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await eventually(first, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            let stray = try await runtime.createContainer(ContainerSpec(name: "stray", image: "busybox", labels: [
+                ContainerLabels.instanceArn: "arn:aws:ecs:us-east-1:000000000000:container-instance/lab/n1",
+                ContainerLabels.taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/unknown", ContainerLabels.containerName: "x",
+            ]))
+            let creates = runtime.calls.filter { if case .createContainer = $0 { true } else { false } }.count
+
+            let second = makeAgent(directory, runtime: runtime)
+            try await second.start()
+            await second.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(runtime.calls.filter { if case .createContainer = $0 { true } else { false } }.count == creates)
+            #expect(await second.reports().first?.lastStatus == "RUNNING")
+            #expect(runtime.calls.contains(.removeContainer(stray)))
+        }
+    }
+}
