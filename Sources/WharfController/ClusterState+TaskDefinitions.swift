@@ -96,8 +96,15 @@ extension ClusterState {
             definition.status = "DELETE_IN_PROGRESS"
             definition.deleteRequestedAt = now
             deleted.append(definition)
-            // Nothing runs a task definition yet, so deletion completes at once.
-            changes.append(.deleteTaskDefinition(arn: record.arn))
+            // As in ECS, a revision that tasks still use stays (DELETE_IN_PROGRESS) until they
+            // stop; one that nothing uses goes at once.
+            if tasks.values.contains(where: { $0.taskDefinitionArn == record.arn && $0.lastStatus != "STOPPED" }) {
+                var kept = record
+                kept.definition = definition
+                changes.append(.putTaskDefinition(kept))
+            } else {
+                changes.append(.deleteTaskDefinition(arn: record.arn))
+            }
         }
         return Outcome(ECS.DeleteTaskDefinitionsResponse(taskDefinitions: deleted, failures: failures), changes)
     }

@@ -140,6 +140,26 @@ struct AgentFlowTests {
         #expect(released?.first { $0.name == "MEMORY" }?.integerValue == 2048)
     }
 
+    @Test("deleting a revision that a task still runs keeps it DELETE_IN_PROGRESS, and the task in the node's desired state")
+    func deleteInUse() async throws {
+        let harness = try await Harness()
+        let node = try await harness.join("node-1")
+        _ = try #require(try await harness.runTask().tasks?.first)
+        _ = try await harness.controller.write { state, now in
+            try state.deregisterTaskDefinition(ECS.DeregisterTaskDefinitionRequest(taskDefinition: "web:1"), now: now)
+        }
+        let deleted = try await harness.controller.write { state, now in
+            try state.deleteTaskDefinitions(ECS.DeleteTaskDefinitionsRequest(taskDefinitions: ["web:1"]), now: now)
+        }
+        #expect(deleted.taskDefinitions?.first?.status == "DELETE_IN_PROGRESS")
+        let listed = try await harness.controller.read { state in
+            try state.listTaskDefinitions(ECS.ListTaskDefinitionsRequest(status: "DELETE_IN_PROGRESS"))
+        }
+        #expect(listed.taskDefinitionArns?.count == 1)
+        let desired = try await harness.sync(node, version: 0)
+        #expect(desired.tasks.count == 1)
+    }
+
     @Test("a held sync is answered as soon as a task is placed on the node")
     func longPollWakes() async throws {
         let harness = try await Harness(longPoll: .seconds(120))

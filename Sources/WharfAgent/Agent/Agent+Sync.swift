@@ -23,6 +23,8 @@ extension Agent {
             let result = await withTaskCancellationHandler { await sync.value } onCancel: { sync.cancel() }
             currentSync = nil
             switch result {
+            case .success(let response) where response.protocolVersion != AgentProtocol.version:
+                throw AgentError(.terminal, "the controller speaks agent protocol version \(response.protocolVersion), this agent \(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller")
             case .success(let response):
                 delay = .milliseconds(200)
                 apply(response)

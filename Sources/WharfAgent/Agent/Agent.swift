@@ -67,6 +67,9 @@ public actor Agent {
         while true {
             do {
                 let response = try await client.register(request)
+                guard response.protocolVersion == AgentProtocol.version else {
+                    throw AgentError(.terminal, "the controller speaks agent protocol version \(response.protocolVersion), this agent \(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller")
+                }
                 if response.containerInstanceArn != saved?.containerInstanceArn {
                     logger.info("registered as a new container instance", metadata: ["instance.arn": "\(response.containerInstanceArn)"])
                 } else {
