@@ -76,11 +76,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The agent's command on its own, so the wharf-agent executable links neither the
+        // controller nor its HTTP server and SQLite (see docs/benchmarks.md, agent footprint).
+        .target(
+            name: "WharfAgentCLI",
+            dependencies: [
+                "WharfAgent",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WharfCLI",
             dependencies: [
                 "WharfController",
                 "WharfAgent",
+                "WharfAgentCLI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,17 +104,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "wharf-controller",
-            dependencies: ["WharfCLI"],
+            dependencies: ["WharfCLI", "WharfAgentCLI"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "wharf-agent",
-            dependencies: ["WharfCLI"],
+            dependencies: ["WharfAgentCLI"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "wharf",
-            dependencies: ["WharfCLI"],
+            dependencies: ["WharfCLI", "WharfAgentCLI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfModelTests", dependencies: ["WharfModel"], swiftSettings: swiftSettings),

@@ -1,19 +1,15 @@
 #!/usr/bin/env python3
-"""Agent footprint at idle: RSS and CPU of wharf-agent with 0 and with 20 running tasks.
+"""Agent footprint at idle: RSS and CPU of wharf-agent with 0 and with 20 running tasks (issue 3).
 
     python3 Benchmarks/agent-footprint.py [--bin-dir .build-release/release] [--tasks 20]
         [--settle 20] [--seconds 60] [--runs 1] [--json docs/benchmarks.json]
 
-Each run starts a fresh wharf-controller (127.0.0.1, a free port, a temp data dir) and a fresh
-wharf-agent (its own temp data dir, cluster "default", prefer-cached pulls), then measures twice:
-with no task, and after RunTask has started --tasks busybox `sleep` tasks and DescribeTasks shows
-them all RUNNING. "Idle" means no task changes: the agent still long-polls the controller and
-follows Docker's event stream. Each phase waits --settle seconds, then for --seconds samples VmRSS
-(/proc/PID/status) once a second and takes utime+stime (/proc/PID/stat) at both ends of the window:
-CPU % is the share of one core over the window. The controller is sampled the same way.
-
-Needs a Docker engine and the image wharf-test/busybox:latest (.ci/setup.sh). Stops both
-processes and removes the containers it created on exit, failure or Ctrl-C.
+Each run starts a fresh wharf-controller and wharf-agent (temp data dirs, cluster "default"),
+measures with no task, then starts --tasks busybox `sleep` tasks through the ECS API and measures
+again once all are RUNNING. Each phase settles, then samples VmRSS once a second and CPU time
+(utime+stime) at both ends of the window, for the agent and the controller. Needs Docker and
+wharf-test/busybox:latest (.ci/setup.sh). Always stops both processes and removes its containers
+and temp dirs, on failure and Ctrl-C too. Method and results: docs/benchmarks.md.
 """
 import argparse, datetime, json, os, platform, secrets, shutil, signal, socket, statistics
 import subprocess, sys, tempfile, time, urllib.error, urllib.request
@@ -49,9 +45,23 @@ def wait_for(what, check, timeout, processes):
     raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
 
 
-def status_fields(pid):
+class TaskStopped(Exception):
+    """A task stopped while the benchmark waited for it to run: no point waiting further."""
+
+
+def all_running(port, arns):
+    tasks = ecs(port, "DescribeTasks", {"cluster": "default", "tasks": arns})["tasks"]
+    for task in tasks:
+        if task.get("lastStatus") == "STOPPED":
+            raise TaskStopped(f"task {task['taskArn']} stopped: {task.get('stoppedReason', 'no reason given')}")
+    return len(tasks) == len(arns) and all(t.get("lastStatus") == "RUNNING" for t in tasks)
+
+
+def status_mib(pid, *keys):
+    """Fields of /proc/PID/status; kB values converted to MiB."""
     with open(f"/proc/{pid}/status") as f:
-        return dict(line.split(":", 1) for line in f if ":" in line)
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    return [int(fields[k].split()[0]) / (1024 if fields[k].strip().endswith("kB") else 1) for k in keys]
 
 
 def cpu_seconds(pid):
@@ -67,17 +77,15 @@ def measure(pids, seconds):
     for i in range(seconds + 1):
         time.sleep(max(0, start + i - time.monotonic()))
         for name, pid in pids.items():
-            rss[name].append(int(status_fields(pid)["VmRSS"].split()[0]) / 1024)
+            rss[name].append(status_mib(pid, "VmRSS")[0])
     elapsed = time.monotonic() - start
     result = {}
     for name, pid in pids.items():
-        status = status_fields(pid)
+        anon, file, threads = status_mib(pid, "RssAnon", "RssFile", "Threads")
         result[name] = {
             "rss_mib": {"median": round(statistics.median(rss[name]), 2), "min": round(min(rss[name]), 2),
                         "max": round(max(rss[name]), 2)},
-            "rss_anon_mib": round(int(status["RssAnon"].split()[0]) / 1024, 2),
-            "rss_file_mib": round(int(status["RssFile"].split()[0]) / 1024, 2),
-            "threads": int(status["Threads"]),
+            "rss_anon_mib": round(anon, 2), "rss_file_mib": round(file, 2), "threads": int(threads),
             "cpu_percent": round((cpu_seconds(pid) - start_cpu[name]) / elapsed * 100, 3)}
     return result
 
@@ -92,11 +100,10 @@ def stop(process, grace=15):
             process.wait()
 
 
-def one_run(args, family_prefix):
+def one_run(args):
     work = tempfile.mkdtemp(prefix="wharf-footprint-")
-    family = f"{family_prefix}-{secrets.token_hex(4)}"
-    controller = agent = None
-    logs = {}
+    family = f"footprint-{secrets.token_hex(4)}"  # unique: cleanup removes only this run's containers
+    controller, agent, logs = None, None, {}
     try:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -130,8 +137,7 @@ def one_run(args, family_prefix):
             if answer.get("failures"):
                 raise RuntimeError(f"RunTask failures: {answer['failures']}")
             arns += [t["taskArn"] for t in answer["tasks"]]
-        wait_for(f"{args.tasks} tasks RUNNING", lambda: all(t.get("lastStatus") == "RUNNING" for t in ecs(
-            port, "DescribeTasks", {"cluster": "default", "tasks": arns})["tasks"]), 300, processes)
+        wait_for(f"{args.tasks} tasks RUNNING", lambda: all_running(port, arns), 300, processes)
         print(f"  {args.tasks} tasks RUNNING after {time.monotonic() - started:.1f}s: settling {args.settle}s, "
               f"measuring {args.seconds}s", flush=True)
         time.sleep(args.settle)
@@ -183,7 +189,7 @@ def main():
     runs = []
     for i in range(args.runs):
         print(f"run {i + 1}/{args.runs}", flush=True)
-        runs.append(one_run(args, "footprint"))
+        runs.append(one_run(args))
     summary = {}
     print(f"\n{'process':<22}{'RSS median':>11}{'min':>8}{'max':>8}{'CPU %':>8}{'threads':>9}  (MiB; medians of {args.runs} runs)")
     for key in runs[0]:
@@ -206,9 +212,11 @@ def main():
     if args.json:
         bin_dir = os.path.realpath(args.bin_dir)
         swift = subprocess.run(["swift", "--version"], capture_output=True, text=True)
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         record = {"benchmark": "agent-footprint", "date": datetime.date.today().isoformat(), "machine": machine(),
                   "build": {"type": "release" if "release" in bin_dir else "debug" if "debug" in bin_dir else "unknown",
-                            "bin_dir": args.bin_dir, "swift": (swift.stdout or swift.stderr).splitlines()[0]},
+                            "bin_dir": args.bin_dir, "commit": commit,
+                            "swift": (swift.stdout or swift.stderr).splitlines()[0]},
                   "parameters": {k: getattr(args, k) for k in ("tasks", "settle", "seconds", "runs")},
                   "results": {"summary": summary, "goal": goal, "runs": runs}}
         existing = json.load(open(args.json)) if os.path.exists(args.json) else {}

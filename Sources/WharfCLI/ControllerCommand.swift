@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import WharfAgentCLI
 import WharfController
 
 /// `wharf-controller`: the API server and cluster state, as a daemon.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WharfAgent
+import WharfAgentCLI
 import WharfController
 import WharfModel
 

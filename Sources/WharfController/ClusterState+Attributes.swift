@@ -9,7 +9,7 @@ extension ClusterState {
         guard let target = attribute.targetId else {
             throw ECSError(.invalidParameter, "attribute \(attribute.name ?? ""): targetId is required (a container instance ID or ARN)")
         }
-        throw ECSError(.resourceNotFound, "attribute \(attribute.name ?? ""): container instance \"\(target)\" is not registered in cluster \"\(cluster)\"")
+        throw ECSError(.targetNotFound, "attribute \(attribute.name ?? ""): container instance \"\(target)\" is not registered in cluster \"\(cluster)\"")
     }
 
     /// PutAttributes: creates or updates custom attributes of container instances.
@@ -20,13 +20,13 @@ extension ClusterState {
         try AttributeRules.check(attributes)
         var records: [String: ContainerInstanceRecord] = [:]
         for attribute in attributes {
-            var record: ContainerInstanceRecord
-            if let seen = records[attribute.targetId ?? ""] { record = seen } else { record = try attributeTarget(attribute, cluster: name) }
+            let target = try attributeTarget(attribute, cluster: name)
+            var record = records[target.arn] ?? target
             var current = record.instance.attributes ?? []
             current.removeAll { $0.name == attribute.name }
             current.append(ECS.Attribute(name: attribute.name, value: attribute.value))
             record.instance.attributes = current
-            records[attribute.targetId ?? ""] = record
+            records[record.arn] = record
         }
         let result = attributes.map { ECS.Attribute(name: $0.name, value: $0.value, targetType: "container-instance", targetId: $0.targetId) }
         return Outcome(ECS.PutAttributesResponse(attributes: result), records.values.map { .putContainerInstance($0) })
@@ -37,10 +37,10 @@ extension ClusterState {
         let name = try activeCluster(request.cluster).clusterName ?? ""
         var records: [String: ContainerInstanceRecord] = [:]
         for attribute in request.attributes ?? [] {
-            var record: ContainerInstanceRecord
-            if let seen = records[attribute.targetId ?? ""] { record = seen } else { record = try attributeTarget(attribute, cluster: name) }
+            let target = try attributeTarget(attribute, cluster: name)
+            var record = records[target.arn] ?? target
             record.instance.attributes = (record.instance.attributes ?? []).filter { $0.name != attribute.name }
-            records[attribute.targetId ?? ""] = record
+            records[record.arn] = record
         }
         return Outcome(ECS.DeleteAttributesResponse(attributes: request.attributes ?? []), records.values.map { .putContainerInstance($0) })
     }

@@ -127,11 +127,34 @@ extension ClusterState {
         return Outcome(ECS.DeleteClusterResponse(cluster: present(cluster, include: Self.allClusterFields)), [.putCluster(cluster)])
     }
 
-    // Services, container instances and tasks arrive with the agent and scheduler; until then a
-    // cluster holds none of them.
+    /// Services arrive with the service scheduler; until then a cluster holds none.
     func activeServicesCount(_ cluster: String) -> Int { 0 }
-    func registeredInstancesCount(_ cluster: String) -> Int { 0 }
-    func tasksCount(_ cluster: String) -> Int { 0 }
+
+    /// Container instances registered in the cluster (ACTIVE or DRAINING, not deregistered).
+    func registeredInstancesCount(_ cluster: String) -> Int {
+        containerInstances.values.filter { $0.cluster == cluster && $0.instance.status != "INACTIVE" }.count
+    }
+
+    /// The cluster's tasks that are not yet STOPPED, by launch type and by whether they run.
+    func liveTasks(_ cluster: String) -> (runningEC2: Int, runningFargate: Int, pendingEC2: Int, pendingFargate: Int) {
+        let arn = context.clusterARN(cluster)
+        var counts = (runningEC2: 0, runningFargate: 0, pendingEC2: 0, pendingFargate: 0)
+        for task in tasks.values where task.clusterArn == arn && task.lastStatus != "STOPPED" {
+            switch (task.lastStatus == "RUNNING", task.launchType == "FARGATE") {
+            case (true, false): counts.runningEC2 += 1
+            case (true, true): counts.runningFargate += 1
+            case (false, false): counts.pendingEC2 += 1
+            case (false, true): counts.pendingFargate += 1
+            }
+        }
+        return counts
+    }
+
+    /// Tasks of the cluster that are not yet STOPPED.
+    func tasksCount(_ cluster: String) -> Int {
+        let counts = liveTasks(cluster)
+        return counts.runningEC2 + counts.runningFargate + counts.pendingEC2 + counts.pendingFargate
+    }
 
     static let allClusterFields: Set<String> = ["CONFIGURATIONS", "SETTINGS", "TAGS"]
 
@@ -140,10 +163,11 @@ extension ClusterState {
         var cluster = stored
         let name = stored.clusterName ?? ""
         cluster.registeredContainerInstancesCount = registeredInstancesCount(name)
-        cluster.runningTasksCount = 0
-        cluster.pendingTasksCount = 0
+        let live = liveTasks(name)
+        cluster.runningTasksCount = live.runningEC2 + live.runningFargate
+        cluster.pendingTasksCount = live.pendingEC2 + live.pendingFargate
         cluster.activeServicesCount = activeServicesCount(name)
-        cluster.statistics = include.contains("STATISTICS") ? statistics(name) : []
+        cluster.statistics = include.contains("STATISTICS") ? statistics(name, live: live) : []
         if !include.contains("TAGS") { cluster.tags = nil }
         if !include.contains("SETTINGS") { cluster.settings = nil }
         if !include.contains("CONFIGURATIONS") { cluster.configuration = nil }
@@ -151,11 +175,13 @@ extension ClusterState {
         return cluster
     }
 
-    func statistics(_ cluster: String) -> [ECS.KeyValuePair] {
-        let names = ["runningEC2TasksCount", "runningFargateTasksCount", "pendingEC2TasksCount",
-                     "pendingFargateTasksCount", "activeEC2ServiceCount", "activeFargateServiceCount",
-                     "drainingEC2ServiceCount", "drainingFargateServiceCount"]
-        return names.map { ECS.KeyValuePair(name: $0, value: "0") }
+    /// The STATISTICS of DescribeClusters, as ECS names them (EXTERNAL tasks count as EC2).
+    func statistics(_ cluster: String, live: (runningEC2: Int, runningFargate: Int, pendingEC2: Int, pendingFargate: Int)) -> [ECS.KeyValuePair] {
+        let values = [("runningEC2TasksCount", live.runningEC2), ("runningFargateTasksCount", live.runningFargate),
+                      ("pendingEC2TasksCount", live.pendingEC2), ("pendingFargateTasksCount", live.pendingFargate),
+                      ("activeEC2ServiceCount", activeServicesCount(cluster)), ("activeFargateServiceCount", 0),
+                      ("drainingEC2ServiceCount", 0), ("drainingFargateServiceCount", 0)]
+        return values.map { ECS.KeyValuePair(name: $0.0, value: "\($0.1)") }
     }
 
     static func merge(_ existing: [ECS.ClusterSetting], _ new: [ECS.ClusterSetting]) -> [ECS.ClusterSetting] {

@@ -75,7 +75,11 @@ extension ClusterState {
                                                           launchType: request.launchType, tags: request.tags ?? [], count: count)
         let group = request.group ?? "family:\(definition.family ?? "")"
         var placement = try Placement(strategies: request.placementStrategy ?? [], constraints: request.placementConstraints ?? [], seed: seed)
-        let result = placement.place(demand, count: count, group: group, on: placementCandidates(cluster: cluster.clusterName ?? ""))
+        let candidates = placementCandidates(cluster: cluster.clusterName ?? "")
+        guard !candidates.isEmpty else {
+            throw ECSError(.invalidParameter, "No Container Instances were found in your cluster. Start wharf-agent on a node with --cluster \(cluster.clusterName ?? "")")
+        }
+        let result = placement.place(demand, count: count, group: group, on: candidates)
         var created: [ECS.Task] = []
         var instances: [String: ContainerInstanceRecord] = [:]
         for arn in result.placements {
@@ -180,10 +184,11 @@ extension ClusterState {
             }
             instance = record.arn
         }
+        // As in ECS, PENDING is accepted but no task is ever desired PENDING, so it lists nothing.
         let desired = request.desiredStatus ?? "RUNNING"
         let arns = tasks.values.filter { task in
             task.clusterArn == cluster.clusterArn
-                && (desired == "PENDING" ? (task.desiredStatus == "RUNNING" && task.lastStatus != "RUNNING" && task.lastStatus != "STOPPED") : task.desiredStatus == desired)
+                && task.desiredStatus == desired
                 && (instance.map { task.containerInstanceArn == $0 } ?? true)
                 && (request.family.map { family in task.taskDefinitionArn?.contains("task-definition/\(family):") == true } ?? true)
                 && (request.startedBy.map { task.startedBy == $0 } ?? true)

@@ -158,6 +158,12 @@ public enum TaskDefinitionRules {
                     throw ECSError(.client, "container \"\(name)\": mount point of volume \"\(source)\" needs a containerPath")
                 }
             }
+            for link in container.links ?? [] {
+                let parts = link.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard let target = parts.first, target != name, byName[target] != nil, parts.count == 1 || !parts[1].isEmpty else {
+                    throw ECSError(.client, "container \"\(name)\": link \"\(link)\" must name another container of this task definition, as NAME or NAME:ALIAS")
+                }
+            }
             for from in container.volumesFrom ?? [] {
                 guard let source = from.sourceContainer, source != name, byName[source] != nil else {
                     throw ECSError(.client, "container \"\(name)\": volumesFrom sourceContainer \"\(from.sourceContainer ?? "")\" must name another container of this task definition")

@@ -88,11 +88,12 @@ public struct Placement: Sendable {
         var best = fitting
         for strategy in strategies where best.count > 1 {
             let score: (PlacementCandidate) -> Double
-            switch (strategy.type, strategy.field?.lowercased()) {
+            let field = strategy.field ?? ""
+            switch (strategy.type, field.lowercased()) {
             case ("binpack", "cpu"): score = { Double($0.remainingCPU) }
             case ("binpack", _): score = { Double($0.remainingMemoryMiB) }
             case ("spread", "instanceid"), ("spread", "host"): score = { Double($0.tasksByGroup[group, default: 0]) }
-            case ("spread", let field?):
+            case ("spread", _) where field.hasPrefix("attribute:"):
                 let name = String(field.dropFirst("attribute:".count))
                 var perValue: [String: Int] = [:]
                 for index in fitting {

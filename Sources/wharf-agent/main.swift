@@ -1,3 +1,3 @@
-import WharfCLI
+import WharfAgentCLI
 
 await AgentCommand.launch()

@@ -1,3 +1,4 @@
+import WharfAgentCLI
 import WharfCLI
 
 await WharfCommand.launch()

@@ -25,7 +25,9 @@ final class ScriptedController: ControllerClient {
 
 /// Polls until `condition` holds for the agent's tasks (launches run as separate work).
 func eventually(_ agent: Agent, _ what: String, _ condition: ([ManagedTask]) -> Bool) async throws {
-    for _ in 0..<200 {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: .seconds(30))
+    while clock.now < deadline {
         if condition(await agent.taskSnapshot) { return }
         try await Task.sleep(for: .milliseconds(10))
     }
@@ -132,12 +134,16 @@ struct AgentTests {
                 ContainerLabels.taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/unknown", ContainerLabels.containerName: "x",
             ]))
             let creates = runtime.calls.filter { if case .createContainer = $0 { true } else { false } }.count
+            let starts = runtime.calls.filter { if case .startContainer = $0 { true } else { false } }.count
 
             let second = makeAgent(directory, runtime: runtime)
             try await second.start()
             await second.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
-            try await Task.sleep(for: .milliseconds(50))
+            // A launch runs as work of its own; give a wrongly started one time to reach the engine.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await second.taskSnapshot.first?.containers.first?.phase == .running)
             #expect(runtime.calls.filter { if case .createContainer = $0 { true } else { false } }.count == creates)
+            #expect(runtime.calls.filter { if case .startContainer = $0 { true } else { false } }.count == starts)
             #expect(await second.reports().first?.lastStatus == "RUNNING")
             #expect(runtime.calls.contains(.removeContainer(stray)))
         }

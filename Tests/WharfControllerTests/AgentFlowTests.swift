@@ -160,6 +160,54 @@ struct AgentFlowTests {
         #expect(desired.tasks.count == 1)
     }
 
+    @Test("RunTask on a cluster without instances is refused; attributes on an unknown instance name TargetNotFoundException")
+    func emptyCluster() async throws {
+        let harness = try await Harness()
+        await #expect { _ = try await harness.runTask() } throws: { ($0 as? ECSError)?.message.contains("No Container Instances") == true }
+        await #expect {
+            _ = try await harness.controller.write { state, _ in
+                try state.putAttributes(ECS.PutAttributesRequest(cluster: "lab", attributes: [ECS.Attribute(name: "a", value: "b", targetId: "nope")]))
+            }
+        } throws: { ($0 as? ECSError)?.code == .targetNotFound }
+    }
+
+    @Test("DescribeClusters counts instances and tasks; DeleteCluster is refused while the cluster holds them")
+    func clusterCounts() async throws {
+        let harness = try await Harness()
+        let node = try await harness.join("node-1")
+        let placed = try #require(try await harness.runTask().tasks?.first)
+        func cluster() async throws -> ECS.Cluster? {
+            try await harness.controller.read { state in
+                try state.describeClusters(ECS.DescribeClustersRequest(clusters: ["lab"], include: ["STATISTICS"]))
+            }.clusters?.first
+        }
+        var described = try #require(try await cluster())
+        #expect(described.registeredContainerInstancesCount == 1)
+        #expect(described.pendingTasksCount == 1)
+        #expect(described.runningTasksCount == 0)
+        #expect(described.statistics?.first { $0.name == "pendingEC2TasksCount" }?.value == "1")
+
+        let running = TaskReport(taskArn: placed.taskArn ?? "", lastStatus: "RUNNING",
+                                 containers: [ContainerReport(name: "httpd", runtimeId: "c0ffee", lastStatus: "RUNNING")])
+        _ = try await harness.sync(node, version: 0, reports: [running])  // answered at once: the placement raised the version
+        described = try #require(try await cluster())
+        #expect(described.runningTasksCount == 1)
+        #expect(described.pendingTasksCount == 0)
+        #expect(described.statistics?.first { $0.name == "runningEC2TasksCount" }?.value == "1")
+
+        func delete() async throws {
+            _ = try await harness.controller.write { state, _ in try state.deleteCluster(ECS.DeleteClusterRequest(cluster: "lab")) }
+        }
+        await #expect { try await delete() } throws: { ($0 as? ECSError)?.code == .clusterContainsContainerInstances }
+        _ = try await harness.controller.write { state, now in
+            try state.deregisterContainerInstance(ECS.DeregisterContainerInstanceRequest(
+                cluster: "lab", containerInstance: node.containerInstanceArn, force: true), now: now)
+        }
+        #expect(try await cluster()?.registeredContainerInstancesCount == 0)
+        try await delete()
+        #expect(try await cluster()?.status == "INACTIVE")
+    }
+
     @Test("a held sync is answered as soon as a task is placed on the node")
     func longPollWakes() async throws {
         let harness = try await Harness(longPoll: .seconds(120))

@@ -111,6 +111,8 @@ struct TaskDefinitionRulesTests {
             request.containerDefinitions?[0].portMappings = []
             request.containerDefinitions?[0].links = ["db"]
         },
+        RuleCase(name: "link to nothing", code: .client, fragment: "must name another container") { $0.containerDefinitions?[0].links = [":"] },
+        RuleCase(name: "link to an unknown container", code: .client, fragment: "must name another container") { $0.containerDefinitions?[0].links = ["db:database"] },
         RuleCase(name: "distinctInstance in a task definition", code: .client, fragment: "only memberOf") { request in
             request.placementConstraints = [ECS.TaskDefinitionPlacementConstraint(type: "distinctInstance")]
         },

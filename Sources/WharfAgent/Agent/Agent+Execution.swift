@@ -25,26 +25,43 @@ extension Agent {
             do {
                 try await ensureImage(spec.image)
             } catch {
-                fail(name, task: arn, reason: "CannotPullContainerError: \(error.message)")
+                fail(name, task: arn, reason: "CannotPullContainerError: \(error.message)", error: error)
                 return
             }
             tasks[arn]?.pullStoppedAt = now().timeIntervalSince1970
+            if await abandonLaunch(name, task: arn, containerID: nil) { return }
             do {
                 id = try await runtime.createContainer(spec)
             } catch {
-                fail(name, task: arn, reason: "CannotCreateContainerError: \(error.message)")
+                fail(name, task: arn, reason: "CannotCreateContainerError: \(error.message)", error: error)
                 return
             }
             update(name, task: arn) { [id] in $0.runtimeId = id }
             persist()
         }
+        if await abandonLaunch(name, task: arn, containerID: id) { return }
         do {
             try await runtime.startContainer(id: id)
         } catch {
-            fail(name, task: arn, reason: "CannotStartContainerError: \(error.message)")
+            fail(name, task: arn, reason: "CannotStartContainerError: \(error.message)", error: error)
             return
         }
         await refresh(containerID: id, task: arn, name: name)
+    }
+
+    /// Whether a launch should stop here because its task is gone or stopping; removes what it
+    /// created and records the container as never started.
+    func abandonLaunch(_ name: String, task arn: String, containerID: String?) async -> Bool {
+        guard tasks[arn]?.isStopping == false else {
+            if let containerID { try? await runtime.removeContainer(id: containerID) }
+            update(name, task: arn) { container in
+                container.phase = .stopped
+                container.launchRequested = false
+            }
+            reconcile()
+            return true
+        }
+        return false
     }
 
     /// Pulls an image when the pull behaviour says so.
@@ -77,13 +94,23 @@ extension Agent {
         do {
             try await runtime.stopContainer(id: id, timeoutSeconds: timeout)
         } catch {
-            logger.warning("stopping a container failed", metadata: ["container.id": "\(id)", "error": "\(error.message)"])
+            logger.warning("stopping a container failed; retrying", metadata: ["container.id": "\(id)", "error": "\(error.message)"])
+            try? await Task.sleep(for: .seconds(1))
+            // Ask again on the next step, unless the container stopped meanwhile.
+            update(name, task: arn) { $0.stopRequested = false }
         }
         await refresh(containerID: id, task: arn, name: name)
     }
 
-    /// Records that a container could not start.
-    func fail(_ name: String, task arn: String, reason: String) {
+    /// Records that a container could not start. A launch cut short by shutdown or an engine that
+    /// went away is not a failure: it is left for the next start (or event) to pick up again.
+    func fail(_ name: String, task arn: String, reason: String, error: RuntimeError) {
+        if error.code == .cancelled || error.code == .unavailable || Task.isCancelled {
+            logger.warning("launch interrupted; it will be retried", metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "error": "\(error.message)"])
+            update(name, task: arn) { $0.launchRequested = false }
+            persist()
+            return
+        }
         logger.warning("container could not start", metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "reason": "\(reason)"])
         update(name, task: arn) { container in
             container.phase = .stopped
@@ -111,12 +138,20 @@ extension Agent {
             logger.warning("cannot inspect a container", metadata: ["container.id": "\(containerID)", "error": "\(error.message)"])
             return
         }
+        let before = tasks[arn]
         update(name, task: arn) { container in Self.record(state, into: &container) }
+        if tasks[arn] != before {
+            persist()
+            syncSoon()
+        }
         reconcile()
     }
 
     /// What the engine says about a container, in the agent's terms.
     static func record(_ state: ContainerState, into container: inout ManagedContainer) {
+        // The agent never restarts a container: once seen stopped, a late "running" answer (an
+        // inspect issued before the exit) must not bring it back.
+        if container.phase == .stopped, container.runtimeId == state.id { return }
         container.runtimeId = state.id
         container.health = state.health
         switch state.status {
@@ -159,7 +194,9 @@ extension Agent {
 
     /// After a restart: finds this instance's containers by their labels, takes up those of known
     /// tasks (without restarting them), records what exited meanwhile, and removes the rest.
-    func adopt() async {
+    /// - Parameter initial: true at start-up, when no launch can be under way; later calls (after
+    ///   the event stream broke) leave launches in flight alone.
+    func adopt(initial: Bool = false) async {
         guard let instanceArn = identity?.containerInstanceArn else { return }
         let found: [ContainerState]
         do {
@@ -182,7 +219,8 @@ extension Agent {
             seen.insert("\(arn)/\(name)")
             update(name, task: arn) { container in
                 Self.record(state, into: &container)
-                if state.status == .created { container.launchRequested = false }
+                if initial, state.status == .created { container.launchRequested = false }
+                if initial, container.phase == .running { container.stopRequested = false }
             }
         }
         for (arn, task) in tasks {
@@ -192,7 +230,7 @@ extension Agent {
                         container.phase = .stopped
                         container.reason = "Container removed while the agent was down"
                     }
-                    if container.phase == .pending { container.launchRequested = false }
+                    if initial, container.phase == .pending { container.launchRequested = false }
                 }
             }
         }

@@ -27,7 +27,17 @@ extension Agent {
                 throw AgentError(.terminal, "the controller speaks agent protocol version \(response.protocolVersion), this agent \(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller")
             case .success(let response):
                 delay = .milliseconds(200)
+                let unchanged = response.desiredVersion == request.desiredVersion
                 apply(response)
+                // A controller answering at once with nothing new (it is shutting down) must not
+                // make the agent spin.
+                if unchanged, !syncInterrupted { try? await Task.sleep(for: .milliseconds(500)) }
+            case .failure(let error) where error.code == .unauthorized:
+                logger.error("the controller no longer knows this instance's credential; registering again", metadata: ["error": "\(error.message)"])
+                files.forgetIdentity()
+                if let info = runtimeInfo { try await register(info) }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
             case .failure(let error) where error.code == .deregistered:
                 logger.error("the controller deregistered this instance; stopping its tasks", metadata: ["error": "\(error.message)"])
                 await stopEverything(reason: "Container instance deregistered")

@@ -53,7 +53,7 @@ public actor Agent {
         }
         runtimeInfo = info
         try await register(info)
-        await adopt()
+        await adopt(initial: true)
     }
 
     /// Registers, or rejoins with the saved identity; retries while the controller cannot be reached.

@@ -44,15 +44,17 @@ public struct AgentService: Service {
     func watchEvents(instanceArn: String) async {
         while !Task.isCancelled {
             do {
-                for try await event in runtime.events(labels: [ContainerLabels.instanceArn: instanceArn]) {
+                // Subscribe first, then re-read the containers: whatever happened before the
+                // subscription shows in the re-read, whatever happens after arrives as an event.
+                let events = runtime.events(labels: [ContainerLabels.instanceArn: instanceArn])
+                await agent.adopt()
+                for try await event in events {
                     await agent.handle(event)
                 }
             } catch {
                 logger.warning("container event stream broke; reconnecting", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: .seconds(1))
-            // Anything missed while the stream was down is caught by re-reading the containers.
-            await agent.adopt()
         }
     }
 }

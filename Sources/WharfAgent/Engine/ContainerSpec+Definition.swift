@@ -111,8 +111,8 @@ extension ContainerSpec {
             links: networkMode == "bridge" ? (definition.links ?? []).compactMap { link in
                 // "name" or "name:alias"; Docker wants the engine's container for "name".
                 let parts = link.split(separator: ":", maxSplits: 1).map(String.init)
-                guard let id = runtimeID(parts[0]) else { return nil }
-                return "\(id):\(parts.count > 1 ? parts[1] : parts[0])"
+                guard let target = parts.first, let id = runtimeID(target) else { return nil }
+                return "\(id):\(parts.count > 1 ? parts[1] : target)"
             } : []
         )
     }

@@ -4,14 +4,16 @@ import Logging
 
 /// What the daemons share: logging to stderr as journald keeps it, and turning a start-up failure
 /// into one clear line and a non-zero exit instead of a crash.
-enum Daemon {
-    static func logger(_ label: String, level: String) -> Logger {
+public enum Daemon {
+    /// A logger for `label` at the level named by `level` (info when the name is unknown).
+    public static func logger(_ label: String, level: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = Logger.Level(rawValue: level) ?? .info
         return logger
     }
 
-    static func run(logger: Logger, _ body: () async throws -> Void) async throws {
+    /// Runs `body`; a failure is logged as one critical line and becomes exit status 1.
+    public static func run(logger: Logger, _ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch {
