@@ -28,6 +28,9 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "default, always, once or prefer-cached (env WHARF_IMAGE_PULL_BEHAVIOR). Default: default.")
     var imagePullBehavior: String?
 
+    @Option(help: "A Docker config.json (or ECS_ENGINE_AUTH_DATA map) with private-registry credentials; keep it mode 0600 (env WHARF_ENGINE_AUTH_FILE).")
+    var engineAuthFile: String?
+
     @Option(help: "Seconds a stopped task's containers are kept (env WHARF_TASK_CLEANUP_WAIT). Default: 3600.")
     var taskCleanupWait: Int?
 
@@ -68,13 +71,24 @@ public struct AgentOptions: ParsableArguments {
         guard let behavior = AgentConfiguration.ImagePullBehavior(rawValue: behaviorText) else {
             throw ValidationError("--image-pull-behavior \"\(behaviorText)\" is not one of default, always, once, prefer-cached")
         }
+        var registryAuth = RegistryAuth()
+        if let path = value(engineAuthFile, "WHARF_ENGINE_AUTH_FILE") {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--engine-auth-file \"\(path)\" cannot be read; give the path of a Docker config.json with the registries' credentials")
+            }
+            do {
+                registryAuth = try RegistryAuth(parsing: data, source: path)
+            } catch {
+                throw ValidationError("--engine-auth-file: \(error.message)")
+            }
+        }
         let cleanup = try number(taskCleanupWait, "WHARF_TASK_CLEANUP_WAIT", "--task-cleanup-wait") ?? 3600
         return AgentConfiguration(
             controllerURL: controller, cluster: value(cluster, "WHARF_CLUSTER") ?? "default",
             dataDirectory: value(dataDir, "WHARF_DATA_DIR") ?? defaultDataDir,
             dockerSocket: value(dockerSocket, "WHARF_DOCKER_SOCKET") ?? "/var/run/docker.sock",
             reservedMemoryMiB: try number(reservedMemory, "WHARF_RESERVED_MEMORY", "--reserved-memory") ?? 0,
-            reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, taskCleanupWait: .seconds(cleanup))
+            reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth, taskCleanupWait: .seconds(cleanup))
     }
 
     func level(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {

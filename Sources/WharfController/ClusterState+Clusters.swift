@@ -127,8 +127,8 @@ extension ClusterState {
         return Outcome(ECS.DeleteClusterResponse(cluster: present(cluster, include: Self.allClusterFields)), [.putCluster(cluster)])
     }
 
-    /// Services arrive with the service scheduler; until then a cluster holds none.
-    func activeServicesCount(_ cluster: String) -> Int { 0 }
+    /// The cluster's services that are ACTIVE or still DRAINING.
+    func activeServicesCount(_ cluster: String) -> Int { activeServices(cluster).count }
 
     /// Container instances registered in the cluster (ACTIVE or DRAINING, not deregistered).
     func registeredInstancesCount(_ cluster: String) -> Int {

@@ -15,6 +15,7 @@ public struct ClusterState: Sendable {
     var accountSettings: [AccountSettingKey: String] = [:]
     var containerInstances: [String: ContainerInstanceRecord] = [:]
     var tasks: [String: ECS.Task] = [:]
+    var services: [String: ServiceRecord] = [:]
     /// What each task not yet STOPPED takes from its instance, by task ARN (derived, not stored).
     var demands: [String: TaskDemand] = [:]
 
@@ -27,6 +28,7 @@ public struct ClusterState: Sendable {
         accountSettings = stored.accountSettings
         for record in stored.containerInstances { apply(.putContainerInstance(record)) }
         for task in stored.tasks { apply(.putTask(task)) }
+        for record in stored.services { apply(.putService(record)) }
     }
 
     /// Applies one change that the store has made durable.
@@ -55,6 +57,8 @@ public struct ClusterState: Sendable {
         case .deleteTask(let arn):
             tasks[arn] = nil
             demands[arn] = nil
+        case .putService(let record):
+            services[record.arn] = record
         }
     }
 

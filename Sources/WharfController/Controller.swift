@@ -22,6 +22,11 @@ public actor Controller {
     private var releasingPolls = false
     /// Seeds placement; fixed in tests for reproducible choices.
     private var placementSeed: UInt64
+    /// Whether a change arrived that the service scheduler has not looked at yet.
+    var schedulingPending = false
+    /// The service scheduler waiting for work, and the timer that ends its wait.
+    var schedulingWaiter: CheckedContinuation<Void, Never>?
+    var schedulingTimer: Task<Void, Never>?
 
     /// Loads the state from `store`.
     /// - Parameters:
@@ -80,6 +85,7 @@ public actor Controller {
             for change in outcome.changes {
                 if case .putContainerInstance(let record) = change { wakePollers(of: record.arn) }
             }
+            wakeScheduler()
         }
         return outcome.response
     }
@@ -128,11 +134,16 @@ public struct AgentTimings: Sendable {
     public var disconnectAfter: Duration
     /// How often liveness is checked.
     public var sweepInterval: Duration
+    /// The longest the service scheduler waits between rounds when nothing changes.
+    public var schedulerSweep: Duration
 
-    /// The defaults: 20 s long polls, disconnected after 60 s (three missed polls), checked every 5 s.
-    public init(longPoll: Duration = .seconds(20), disconnectAfter: Duration = .seconds(60), sweepInterval: Duration = .seconds(5)) {
+    /// The defaults: 20 s long polls, disconnected after 60 s (three missed polls), checked every
+    /// 5 s; a scheduler round at least every 2 s.
+    public init(longPoll: Duration = .seconds(20), disconnectAfter: Duration = .seconds(60), sweepInterval: Duration = .seconds(5),
+                schedulerSweep: Duration = .seconds(2)) {
         self.longPoll = longPoll
         self.disconnectAfter = disconnectAfter
         self.sweepInterval = sweepInterval
+        self.schedulerSweep = schedulerSweep
     }
 }

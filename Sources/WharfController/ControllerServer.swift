@@ -35,11 +35,14 @@ public enum ControllerServer {
             ])
             await onListening(port)
         }
-        // Shut down in reverse order: liveness first (which also answers held syncs), then HTTP,
-        // then the store.
+        // Shut down in reverse order: the service scheduler, liveness (which also answers held
+        // syncs), then HTTP, then the store.
+        let scheduler = ServiceSchedulerService(controller: controller, sweep: configuration.agentTimings.schedulerSweep,
+                                                logger: Logger(label: "wharf.controller.scheduler"))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: StoreService(store: store, logger: logger)), .init(service: app),
-                       .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval))]
+                       .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval)),
+                       .init(service: scheduler)]
                 + extraServices.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

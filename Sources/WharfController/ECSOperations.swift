@@ -50,6 +50,16 @@ struct ECSOperations: Sendable {
         write("StopTask", controller) { (state, request, now) in try state.stopTask(request, now: now) }
         read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
         read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
+
+        write("CreateService", controller) { (state, request, now) in
+            try state.createService(request, now: now, deploymentID: ClusterState.newDeploymentID())
+        }
+        write("UpdateService", controller) { (state, request, now) in
+            try state.updateService(request, now: now, deploymentID: ClusterState.newDeploymentID())
+        }
+        write("DeleteService", controller) { (state, request, now) in try state.deleteService(request, now: now) }
+        read("DescribeServices", controller) { (state, request) in try state.describeServices(request) }
+        read("ListServices", controller) { (state, request) in try state.listServices(request) }
     }
 
     private mutating func read<Request: ECSShape, Response: Encodable & Sendable>(

@@ -14,6 +14,8 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let clusterContainsTasks = Code(rawValue: "ClusterContainsTasksException")
         public static let resourceNotFound = Code(rawValue: "ResourceNotFoundException")
         public static let targetNotFound = Code(rawValue: "TargetNotFoundException")
+        public static let serviceNotFound = Code(rawValue: "ServiceNotFoundException")
+        public static let serviceNotActive = Code(rawValue: "ServiceNotActiveException")
         public static let limitExceeded = Code(rawValue: "LimitExceededException")
         public static let unknownOperation = Code(rawValue: "UnknownOperationException")
         public static let serialization = Code(rawValue: "SerializationException")

@@ -34,6 +34,8 @@ public enum StateChange: Equatable, Sendable {
     case putTask(ECS.Task)
     /// Forgets a task for good (stopped tasks are kept for a while, then removed).
     case deleteTask(arn: String)
+    /// Creates or replaces a service (deleted services stay, INACTIVE).
+    case putService(ServiceRecord)
 }
 
 /// A container instance as the controller keeps it: what DescribeContainerInstances shows (its
@@ -75,6 +77,8 @@ public struct StoredState: Equatable, Sendable {
     public var containerInstances: [ContainerInstanceRecord] = []
     /// Every task not yet forgotten.
     public var tasks: [ECS.Task] = []
+    /// Every service, INACTIVE ones included.
+    public var services: [ServiceRecord] = []
 
     /// Creates an empty state.
     public init() {}

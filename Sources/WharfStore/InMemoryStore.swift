@@ -66,6 +66,12 @@ extension StoredState {
             }
         case .deleteTask(let arn):
             tasks.removeAll { $0.taskArn == arn }
+        case .putService(let record):
+            if let index = services.firstIndex(where: { $0.arn == record.arn }) {
+                services[index] = record
+            } else {
+                services.append(record)
+            }
         }
     }
 }

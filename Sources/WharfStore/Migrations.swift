@@ -24,6 +24,9 @@ enum Migrations {
             "CREATE TABLE tasks (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
             "CREATE INDEX tasks_cluster ON tasks (cluster)",
         ],
+        [
+            "CREATE TABLE services (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
+        ],
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

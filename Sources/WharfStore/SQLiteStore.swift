@@ -66,6 +66,9 @@ public actor SQLiteStore: ClusterStore {
             for row in try await connection.query("SELECT body FROM tasks ORDER BY arn") {
                 state.tasks.append(try decoder.decode(ECS.Task.self, from: Self.body(row)))
             }
+            for row in try await connection.query("SELECT body FROM services ORDER BY arn") {
+                state.services.append(try decoder.decode(ServiceRecord.self, from: Self.body(row)))
+            }
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                       let value = row.column("value")?.string else { continue }
@@ -140,6 +143,9 @@ public actor SQLiteStore: ClusterStore {
                     [.text(task.taskArn ?? ""), .text(task.clusterArn ?? ""), try json(task)])
         case .deleteTask(let arn):
             return ("DELETE FROM tasks WHERE arn = ?", [.text(arn)])
+        case .putService(let record):
+            return ("INSERT OR REPLACE INTO services (arn, cluster, body) VALUES (?, ?, ?)",
+                    [.text(record.arn), .text(record.cluster), try json(record)])
         }
     }
 

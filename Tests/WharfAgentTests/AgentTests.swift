@@ -52,9 +52,9 @@ let desiredWeb = DesiredTask(
 @Suite("Agent with a fake engine")
 struct AgentTests {
     func makeAgent(_ directory: String, runtime: FakeRuntime, controller: ScriptedController = ScriptedController(),
-                   cleanup: Duration = .seconds(0)) -> Agent {
+                   cleanup: Duration = .seconds(0), registryAuth: RegistryAuth = RegistryAuth()) -> Agent {
         Agent(configuration: AgentConfiguration(controllerURL: "http://unused", cluster: "lab", dataDirectory: directory,
-                                                reservedMemoryMiB: 512, taskCleanupWait: cleanup),
+                                                reservedMemoryMiB: 512, registryAuth: registryAuth, taskCleanupWait: cleanup),
               runtime: runtime, client: controller, logger: Logger(label: "test"))
     }
 
@@ -118,6 +118,56 @@ struct AgentTests {
             let report = try #require(await agent.reports().first)
             #expect(report.stopCode == "TaskFailedToStart")
             #expect(report.containers.first?.reason?.hasPrefix("CannotPullContainerError") == true)
+        }
+    }
+
+    @Test("pulls from a private registry carry the agent's credentials for it; a failed pull of repositoryCredentials says where they come from")
+    func privateRegistry() async throws {
+        let credentials = RegistryCredentials(username: "wharf", password: "pw")
+        func task(_ image: String, arn: String) -> DesiredTask {
+            var task = desiredWeb
+            task.taskArn = arn
+            task.taskDefinition.containerDefinitions?[0].image = image
+            task.taskDefinition.containerDefinitions?[0].repositoryCredentials = ECS.RepositoryCredentials(
+                credentialsParameter: "arn:aws:secretsmanager:us-east-1:000000000000:secret:registry")
+            return task
+        }
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["127.0.0.1:5001/app:1": .pullable, "127.0.0.1:5002/app:1": .missing])
+            let agent = makeAgent(directory, runtime: runtime, registryAuth: RegistryAuth(["127.0.0.1:5001": credentials]))
+            try await agent.start()
+            let first = task("127.0.0.1:5001/app:1", arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/p1")
+            let second = task("127.0.0.1:5002/app:1", arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/p2")
+            await agent.apply(SyncResponse(desiredVersion: 2, tasks: [first, second], acknowledgedStopped: []))
+            try await eventually(agent, "one RUNNING, one STOPPED") { tasks in
+                tasks.map(\.lastStatus).sorted() == ["RUNNING", "STOPPED"]
+            }
+            #expect(runtime.calls.contains(.pullImage("127.0.0.1:5001/app:1", credentials: credentials)))
+            #expect(runtime.calls.contains(.pullImage("127.0.0.1:5002/app:1", credentials: nil)))
+            let failed = try #require(await agent.reports().first { $0.taskArn == second.taskArn })
+            let reason = try #require(failed.containers.first?.reason)
+            #expect(reason.hasPrefix("CannotPullContainerError"))
+            #expect(reason.contains("--engine-auth-file") && reason.contains("127.0.0.1:5002"))
+        }
+    }
+
+    @Test("a stopped task's containers stay until the cleanup wait has passed")
+    func cleanupWait() async throws {
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["busybox": .present])
+            let agent = makeAgent(directory, runtime: runtime, cleanup: .seconds(3600))
+            try await agent.start()
+            await agent.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await eventually(agent, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            let id = try #require(await agent.reports().first?.containers.first?.runtimeId)
+            try runtime.exit(id: id, code: 0)
+            await agent.handle(ContainerEvent(action: "die", containerID: id, labels: [
+                ContainerLabels.taskArn: desiredWeb.taskArn, ContainerLabels.containerName: "web",
+            ]))
+            await agent.apply(SyncResponse(desiredVersion: 3, tasks: [], acknowledgedStopped: [desiredWeb.taskArn]))
+            await agent.cleanUp()
+            #expect(await agent.taskSnapshot.count == 1, "kept for the wait, so docker logs still works")
+            #expect(!runtime.calls.contains(.removeContainer(id)))
         }
     }
 

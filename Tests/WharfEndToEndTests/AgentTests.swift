@@ -138,6 +138,32 @@ struct AgentTests {
         }
     }
 
+    @Test("a private registry: the agent with credentials in --engine-auth-file pulls and runs; one without is refused with CannotPullContainerError")
+    func privateRegistry() async throws {
+        try await withCluster { cluster in
+            try await withPrivateRegistry(root: cluster.root) { address, authFile in
+                let withAuth = try await cluster.startAgent("node-1", arguments: ["--image-pull-behavior", "always", "--engine-auth-file", authFile])
+                let without = try await cluster.startAgent("node-2", arguments: ["--image-pull-behavior", "always"])
+                let definition = try await cluster.register(["family": "private-\(cluster.name)", "containerDefinitions": [[
+                    "name": "app", "image": "\(address)/wharf-test/busybox:private", "memory": 32, "command": ["sleep", "1000"], "stopTimeout": 1,
+                    "repositoryCredentials": ["credentialsParameter": "arn:aws:secretsmanager:us-east-1:000000000000:secret:registry"],
+                ]]])
+                func start(on instance: String) async throws -> String {
+                    let answer = try await cluster.client.call("StartTask", ["cluster": cluster.name, "taskDefinition": definition,
+                                                                             "containerInstances": [instance]])
+                    return try #require((answer.json["tasks"] as? [[String: Any]])?.first?["taskArn"] as? String, "\(answer.json)")
+                }
+                let pulled = try await start(on: withAuth)
+                _ = try await cluster.waitForTask(pulled) { $0["lastStatus"] as? String == "RUNNING" }
+                let refused = try await start(on: without)
+                let stopped = try await cluster.waitForTask(refused) { $0["lastStatus"] as? String == "STOPPED" }
+                let reason = firstContainer(stopped)["reason"] as? String ?? ""
+                #expect(reason.hasPrefix("CannotPullContainerError"), "\(reason)")
+                #expect(reason.contains("--engine-auth-file"), "the message says how to give the agent credentials: \(reason)")
+            }
+        }
+    }
+
     @Test("kill -9 of the agent: it rejoins as the same instance, keeps its containers, and reports one killed meanwhile")
     func agentRestart() async throws {
         try await withCluster { cluster in

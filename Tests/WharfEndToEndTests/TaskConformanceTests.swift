@@ -1,22 +1,33 @@
 import Foundation
 import Testing
 
-@Suite("ECS task and instance operations validate against botocore", .serialized)
+/// Runs one agent scenario of `ecs_conformance.py` on a fresh cluster with one real agent and
+/// checks that every one of its checks passed, and that there were at least `minimum` of them.
+func conformanceScenario(_ scenario: String, minimum: Int) async throws {
+    try await withCluster { cluster in
+        try await cluster.startAgent("node-1")
+        let script = DockerEngine.repositoryRoot.appendingPathComponent("Tests/WharfEndToEndTests/Support/ecs_conformance.py").path
+        let result = try await DockerEngine.run([
+            "python3", script, "--endpoint-url", cluster.controller.endpoint, "--scenario", scenario,
+            "--cluster", cluster.name, "--image", DockerEngine.testImage,
+        ])
+        let summary = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(summary.hasSuffix(" passed, 0 failed"), "\(summary)")
+        let passed = Int(summary.split(separator: " ").first ?? "") ?? 0
+        #expect(passed >= minimum, "\(summary)")
+    }
+}
+
+@Suite("ECS task, instance and service operations validate against botocore", .serialized)
 struct TaskConformanceTests {
     @Test("container instances, attributes, RunTask, StartTask, StopTask and draining on a real agent: every response validates, every bad request gets a typed 4xx")
     func tasks() async throws {
-        try await withCluster { cluster in
-            try await cluster.startAgent("node-1")
-            let script = DockerEngine.repositoryRoot.appendingPathComponent("Tests/WharfEndToEndTests/Support/ecs_conformance.py").path
-            let result = try await DockerEngine.run([
-                "python3", script, "--endpoint-url", cluster.controller.endpoint, "--scenario", "tasks",
-                "--cluster", cluster.name, "--image", DockerEngine.testImage,
-            ])
-            let summary = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
-            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
-            #expect(summary.hasSuffix(" passed, 0 failed"), "\(summary)")
-            let passed = Int(summary.split(separator: " ").first ?? "") ?? 0
-            #expect(passed >= 30, "\(summary)")
-        }
+        try await conformanceScenario("tasks", minimum: 30)
+    }
+
+    @Test("service operations on a real agent: every response validates against botocore, every bad request gets a typed 4xx")
+    func services() async throws {
+        try await conformanceScenario("services", minimum: 30)
     }
 }

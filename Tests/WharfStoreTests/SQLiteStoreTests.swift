@@ -36,6 +36,11 @@ struct SQLiteStoreTests {
                               taskArn: "arn:aws:ecs:us-east-1:000000000000:task/a/1")),
             .putTask(ECS.Task(taskArn: "arn:aws:ecs:us-east-1:000000000000:task/a/2")),
             .deleteTask(arn: "arn:aws:ecs:us-east-1:000000000000:task/a/2"),
+            .putService(ServiceRecord(
+                service: ECS.Service(serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/a/web", serviceName: "web", status: "ACTIVE",
+                                     desiredCount: 2, deployments: [ECS.Deployment(id: "ecs-svc/1", status: "PRIMARY", rolloutState: "IN_PROGRESS")]),
+                cluster: "a", clientToken: "token", lastCompleted: CompletedDeployment(id: "ecs-svc/0", taskDefinition: "web:1"),
+                consecutiveFailures: 2, throttledUntil: 1_700_000_100.5, countedFailures: ["t1"], steady: true)),
         ]
     }
 
@@ -54,6 +59,7 @@ struct SQLiteStoreTests {
             var expected = StoredState()
             for change in sampleChanges() { expected.apply(change) }
             #expect(loaded == expected)
+            #expect(loaded.services.first?.lastCompleted?.id == "ecs-svc/0")
             #expect(loaded.taskDefinitions.first?.definition.registeredAt == Date(timeIntervalSince1970: 1_700_000_000.25))
         }
     }
@@ -68,7 +74,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 2)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 3)
         }
     }
 

@@ -25,7 +25,12 @@ extension Agent {
             do {
                 try await ensureImage(spec.image)
             } catch {
-                fail(name, task: arn, reason: "CannotPullContainerError: \(error.message)", error: error)
+                var message = error.message
+                let declared = task.definition.containerDefinitions?.first { $0.name == name }?.repositoryCredentials?.credentialsParameter
+                if let declared, configuration.registryAuth.credentials(for: spec.image) == nil {
+                    message += "; the container names repositoryCredentials \(declared), but Wharf reads no Secrets Manager: give the agent credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
+                }
+                fail(name, task: arn, reason: "CannotPullContainerError: \(message)", error: error)
                 return
             }
             tasks[arn]?.pullStoppedAt = now().timeIntervalSince1970
@@ -64,9 +69,10 @@ extension Agent {
         return false
     }
 
-    /// Pulls an image when the pull behaviour says so.
+    /// Pulls an image when the pull behaviour says so, with the agent's credentials for its registry.
     func ensureImage(_ image: String) async throws(RuntimeError) {
         let present = (try? await runtime.hasImage(image)) ?? false
+        let credentials = configuration.registryAuth.credentials(for: image)
         switch configuration.imagePullBehavior {
         case .preferCached where present:
             return
@@ -74,7 +80,7 @@ extension Agent {
             return
         case .default:
             do {
-                try await runtime.pullImage(image, credentials: nil)
+                try await runtime.pullImage(image, credentials: credentials)
             } catch {
                 if present {
                     logger.warning("pull failed; using the local copy", metadata: ["image": "\(image)", "error": "\(error.message)"])
@@ -83,7 +89,7 @@ extension Agent {
                 throw error
             }
         default:
-            try await runtime.pullImage(image, credentials: nil)
+            try await runtime.pullImage(image, credentials: credentials)
         }
         pulledImages.insert(image)
     }

@@ -29,6 +29,8 @@ public struct AgentConfiguration: Sendable {
     /// The operator's attributes (`--attributes key=value,...`).
     public var attributes: [String: String]
     public var imagePullBehavior: ImagePullBehavior
+    /// Private-registry credentials for pulls (`--engine-auth-file`); empty means anonymous pulls.
+    public var registryAuth: RegistryAuth
     /// How long the containers of a stopped task are kept before removal.
     public var taskCleanupWait: Duration
     /// Whether the agent may stop and remove containers it finds labelled for this instance that
@@ -38,7 +40,7 @@ public struct AgentConfiguration: Sendable {
     public init(controllerURL: String, cluster: String = "default", dataDirectory: String, dockerSocket: String = "/var/run/docker.sock",
                 reservedMemoryMiB: Int = 0, reservedPorts: [Int] = [22, 2375, 2376], reservedUDPPorts: [Int] = [],
                 attributes: [String: String] = [:], imagePullBehavior: ImagePullBehavior = .default,
-                taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
+                registryAuth: RegistryAuth = RegistryAuth(), taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
         self.controllerURL = controllerURL
         self.cluster = cluster
         self.dataDirectory = dataDirectory
@@ -48,6 +50,7 @@ public struct AgentConfiguration: Sendable {
         self.reservedUDPPorts = reservedUDPPorts
         self.attributes = attributes
         self.imagePullBehavior = imagePullBehavior
+        self.registryAuth = registryAuth
         self.taskCleanupWait = taskCleanupWait
         self.removeUnknownContainers = removeUnknownContainers
     }

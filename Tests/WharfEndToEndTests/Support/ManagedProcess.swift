@@ -21,14 +21,14 @@ final class ManagedProcess: @unchecked Sendable {
         return directory.appendingPathComponent(name)
     }
 
-    /// Starts `executable` (a product name) with `arguments`.
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `executable` (a product name, or the program at `path`) with `arguments`.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], path: String? = nil) throws {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-e2e-\(executable)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         defer { try? log.close() }
         process = Process()
-        process.executableURL = Self.built(executable)
+        process.executableURL = path.map { URL(fileURLWithPath: $0) } ?? Self.built(executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardInput = FileHandle.nullDevice

@@ -730,10 +730,102 @@ def cleanup_tasks(run, cluster, started, drained, attribute, families):
         print(f"# cleanup: the {len(arns)} task(s) this run started are STOPPED; {len(drained)} instance(s) set back "
               f"to ACTIVE; {len(families)} task definition(s) deregistered")
 
+def wait_for_service(run, cluster, service, done, timeout=60):
+    """Polls DescribeServices until done(service) holds; returns (last seen, whether it held)."""
+    deadline, seen = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        found = run.call("DescribeServices", quiet=True, cluster=cluster, services=[service]).get("services", [])
+        seen = found[0] if found else {}
+        if done(seen):
+            return seen, True
+        time.sleep(0.25)
+    return seen, False
+
+def primary_rollout(service):
+    return ((service.get("deployments") or [{}])[0]).get("rolloutState")
+
+def scenario_services(run, cluster, image):
+    """Service operations on an existing cluster with a connected agent."""
+    name = cluster.rsplit("/", 1)[-1]
+    family, service = f"conf-svc-{run.suffix}", f"conf-{run.suffix}"
+    container = {"name": "app", "image": image, "memory": 16, "command": ["sleep", "1000"], "stopTimeout": 1}
+    created = False
+    try:
+        td = run.call("RegisterTaskDefinition", family=family, containerDefinitions=[container]).get("taskDefinition", {})
+        out = run.call("CreateService", cluster=cluster, serviceName=service, taskDefinition=family, desiredCount=2,
+                       clientToken=f"token-{run.suffix}", tags=[{"key": "k", "value": "v"}], propagateTags="SERVICE",
+                       deploymentConfiguration={"maximumPercent": 200, "minimumHealthyPercent": 50,
+                                                "deploymentCircuitBreaker": {"enable": True, "rollback": True}}).get("service", {})
+        created = bool(out)
+        run.check("CreateService: ACTIVE, long ARN, one PRIMARY deployment IN_PROGRESS, REPLICA, ECS deployment controller",
+                  out.get("status") == "ACTIVE" and arn_ok(out.get("serviceArn", ""), f"service/{name}/{service}")
+                  and [d.get("status") for d in out.get("deployments", [])] == ["PRIMARY"]
+                  and out["deployments"][0].get("rolloutState") == "IN_PROGRESS"
+                  and out.get("schedulingStrategy") == "REPLICA" and dig(out, "deploymentController", "type") == "ECS"
+                  and dig(out, "deploymentConfiguration", "deploymentCircuitBreaker", "rollback") is True, out)
+        again = run.call("CreateService", cluster=cluster, serviceName=service, taskDefinition=family, desiredCount=2,
+                         clientToken=f"token-{run.suffix}").get("service", {})
+        run.check("CreateService with the same clientToken returns the same service", again.get("serviceArn") == out.get("serviceArn"))
+        run.call("CreateService", expect_error="InvalidParameterException", cluster=cluster, serviceName=service,
+                 taskDefinition=family, desiredCount=2)
+        run.call("CreateService", expect_error="InvalidParameterException", cluster=cluster, serviceName=f"x-{run.suffix}",
+                 taskDefinition=family, desiredCount=1, deploymentConfiguration={"maximumPercent": 50})
+        run.call("CreateService", expect_error="ClientException", cluster=cluster, serviceName=f"x-{run.suffix}",
+                 taskDefinition=f"nope-{run.suffix}", desiredCount=1)
+        run.call("CreateService", expect_error="ClusterNotFoundException", cluster=f"nope-{run.suffix}",
+                 serviceName=service, taskDefinition=family, desiredCount=1)
+        seen, ok = wait_for_service(run, cluster, service,
+                                    lambda s: s.get("runningCount") == 2 and primary_rollout(s) == "COMPLETED")
+        run.check("the service reaches 2 running tasks and its deployment COMPLETED", ok, seen)
+        events = [e.get("message", "") for e in seen.get("events", [])]
+        run.check("events are newest first and say, in ECS's words, that it started 2 tasks and reached a steady state",
+                  events[:1] == [f"(service {service}) has reached a steady state."]
+                  and any(m.startswith(f"(service {service}) has started 2 tasks: (task ") for m in events), events)
+        described = run.call("DescribeServices", cluster=cluster, services=[service, f"missing-{run.suffix}"], include=["TAGS"])
+        run.check("DescribeServices: tags with include TAGS, unknown names as MISSING failures",
+                  described.get("services", [{}])[0].get("tags") == [{"key": "k", "value": "v"}]
+                  and [f.get("reason") for f in described.get("failures", [])] == ["MISSING"], described)
+        tasks = run.call("ListTasks", cluster=cluster, serviceName=service).get("taskArns", [])
+        detail = run.call("DescribeTasks", cluster=cluster, tasks=tasks, include=["TAGS"]).get("tasks", []) if tasks else []
+        run.check("ListTasks serviceName: the service's 2 tasks, in group service:NAME, started by the deployment, with the service's tags",
+                  len(detail) == 2 and all(t.get("group") == f"service:{service}" and t.get("startedBy", "").startswith("ecs-svc/")
+                                           and t.get("tags") == [{"key": "k", "value": "v"}] for t in detail), [brief(t) for t in detail])
+        listed, problems = page_all(run, "ListServices", "serviceArns", cluster=cluster, maxResults=1)
+        run.check("ListServices pages of 1 hold the service", out.get("serviceArn") in listed and not problems, (listed, problems))
+        run.call("ListServices", expect_error="InvalidParameterException", cluster=cluster, maxResults=101)
+        up = run.call("UpdateService", cluster=cluster, service=service, desiredCount=3, forceNewDeployment=True).get("service", {})
+        run.check("UpdateService forceNewDeployment: a new PRIMARY deployment beside the old ACTIVE one",
+                  [d.get("status") for d in up.get("deployments", [])] == ["PRIMARY", "ACTIVE"] and up.get("desiredCount") == 3, up)
+        seen, ok = wait_for_service(run, cluster, service,
+                                    lambda s: s.get("runningCount") == 3 and len(s.get("deployments", [])) == 1
+                                    and primary_rollout(s) == "COMPLETED")
+        run.check("the forced deployment replaces every task and completes with 3 running", ok, seen)
+        run.call("UpdateService", expect_error="ServiceNotFoundException", cluster=cluster, service=f"missing-{run.suffix}", desiredCount=1)
+        run.call("UpdateService", expect_error="InvalidParameterException", cluster=cluster, service=service, desiredCount=-1)
+        run.call("DeleteService", expect_error="InvalidParameterException", cluster=cluster, service=service)
+        gone = run.call("DeleteService", cluster=cluster, service=service, force=True).get("service", {})
+        run.check("DeleteService force: DRAINING with desiredCount 0", gone.get("status") == "DRAINING" and gone.get("desiredCount") == 0, gone)
+        seen, ok = wait_for_service(run, cluster, service, lambda s: s.get("status") == "INACTIVE")
+        created = not ok
+        run.check("the deleted service turns INACTIVE once its tasks have stopped", ok, seen)
+        run.call("UpdateService", expect_error="ServiceNotActiveException", cluster=cluster, service=service, desiredCount=1)
+        listed, _ = page_all(run, "ListServices", "serviceArns", cluster=cluster)
+        run.check("ListServices no longer lists it", out.get("serviceArn") not in listed, listed)
+    finally:
+        if created:
+            try:
+                run.ecs.delete_service(cluster=cluster, service=service, force=True)
+            except Exception as exc:
+                run.check("cleanup: the service is deleted", False, repr(exc))
+        try:
+            run.ecs.deregister_task_definition(taskDefinition=f"{family}:1")
+        except Exception:
+            pass
+
 SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_definitions,
              "account-settings": scenario_account_settings, "errors": scenario_errors}
 # Scenarios that need a cluster with a connected agent (--cluster); "all" leaves them out.
-AGENT_SCENARIOS = {"tasks": scenario_tasks}
+AGENT_SCENARIOS = {"tasks": scenario_tasks, "services": scenario_services}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -1,0 +1,209 @@
+import Foundation
+import WharfModel
+
+/// The service scheduler: one round of decisions for one service, as a pure function of the
+/// service, its tasks and the cluster's instances. It keeps `desiredCount` tasks of the primary
+/// deployment running, rolls deployments within `minimumHealthyPercent` and `maximumPercent`,
+/// replaces tasks that stopped, failed their health checks or sit on a lost or draining instance,
+/// throttles launches that keep failing, and trips the deployment circuit breaker. The caller
+/// creates and stops the tasks it names and stores the updated record.
+public struct ServiceScheduler: Sendable {
+    /// A task to start: the deployment it belongs to and the instance placement chose.
+    public struct Launch: Equatable, Sendable {
+        public var deployment: String
+        public var taskDefinition: String
+        public var instanceArn: String
+    }
+
+    /// A task to stop, and why (its `stoppedReason`).
+    public struct Stop: Equatable, Sendable {
+        public var taskArn: String
+        public var reason: String
+    }
+
+    /// What one round decided.
+    public struct Plan: Equatable, Sendable {
+        /// The service with its deployments, counts and bookkeeping brought up to date.
+        public var record: ServiceRecord
+        public var launches: [Launch] = []
+        public var stops: [Stop] = []
+        /// New service events, oldest first, as messages (the caller dates and numbers them).
+        public var events: [String] = []
+    }
+
+    /// The first seconds of a throttle; it doubles with each further failure up to ``maximumThrottle``.
+    public static let firstThrottle: Double = 5
+    public static let maximumThrottle: Double = 300
+    /// Failures in a row before launches are throttled.
+    public static let failuresBeforeThrottle = 3
+
+    public var now: Double
+    /// Seeds placement.
+    public var seed: UInt64
+    /// An ID for a deployment this round may create (a circuit-breaker rollback).
+    public var newDeploymentID: String
+
+    /// Creates a scheduler round at `now` (epoch seconds).
+    public init(now: Double, seed: UInt64, newDeploymentID: String) {
+        self.now = now
+        self.seed = seed
+        self.newDeploymentID = newDeploymentID
+    }
+
+    /// Decides one round for `record`.
+    /// - Parameters:
+    ///   - tasks: every task of the service that the controller still holds, stopped ones included.
+    ///   - candidates: the cluster's instances as placement sees them.
+    ///   - demands: what a task of each deployment's task definition takes, by task definition ARN.
+    public func plan(_ record: ServiceRecord, tasks: [ServiceTask], candidates: [PlacementCandidate],
+                     demands: [String: TaskDemand]) -> Plan {
+        var plan = Plan(record: record)
+        guard record.service.status != "INACTIVE", !(record.service.deployments ?? []).isEmpty else { return plan }
+        countFailures(&plan, tasks: tasks)
+        if plan.record.service.status == "ACTIVE" { tripCircuitBreaker(&plan, tasks: tasks) }
+        var live = tasks.filter(\.isLive)
+        // Unhealthy past the grace period, or on an instance whose agent is lost: replace.
+        let grace = Double(record.service.healthCheckGracePeriodSeconds ?? 0)
+        for task in live {
+            if task.instance == .lost || task.instance == .gone {
+                plan.stops.append(Stop(taskArn: task.arn, reason: "Task stopped because its container instance \(Self.resourceID(task.instanceArn)) is \(task.instance == .lost ? "disconnected" : "no longer registered"); it is replaced on another instance"))
+            } else if task.health == .unhealthy, (task.startedAt ?? now) + grace <= now {
+                plan.stops.append(Stop(taskArn: task.arn, reason: "Task failed container health checks"))
+                countFailure(&plan, task.arn)
+            }
+        }
+        let stopped = Set(plan.stops.map(\.taskArn))
+        live.removeAll { stopped.contains($0.arn) }
+        if record.service.schedulingStrategy == "DAEMON" {
+            daemonRound(&plan, live: live, candidates: candidates, demands: demands)
+        } else {
+            replicaRound(&plan, live: live, present: Self.present(tasks).count, candidates: candidates, demands: demands)
+        }
+        finish(&plan, tasks: tasks)
+        return plan
+    }
+
+    /// The REPLICA strategy: scale, start within maximumPercent, stop old within minimumHealthyPercent.
+    /// - Parameter present: how many of the service's tasks still run or are about to (those being
+    ///   stopped included): maximumPercent bounds them.
+    func replicaRound(_ plan: inout Plan, live: [ServiceTask], present: Int, candidates: [PlacementCandidate], demands: [String: TaskDemand]) {
+        let service = plan.record.service
+        guard let primary = service.deployments?.first, let primaryID = primary.id else { return }
+        let desired = service.status == "ACTIVE" ? (service.desiredCount ?? 0) : 0
+        let bounds = Self.bounds(desired: desired, configuration: service.deploymentConfiguration, daemon: false)
+        let current = live.filter { $0.deployment == primaryID && $0.instance == .usable }
+        var others = live.filter { !($0.deployment == primaryID && $0.instance == .usable) }
+        var keep = current
+        // Scale in: stop the extra primary tasks, those not yet running first, then from the
+        // instances that hold the most.
+        if current.count > desired {
+            let extra = Self.scaleInOrder(current).prefix(current.count - desired)
+            for task in extra {
+                plan.stops.append(Stop(taskArn: task.arn, reason: "Scaling activity initiated by (deployment \(primaryID))"))
+            }
+            let removed = Set(extra.map(\.arn))
+            keep.removeAll { removed.contains($0.arn) }
+        }
+        // Stop old tasks (older deployments, or on draining instances) while enough healthy tasks
+        // remain: those not healthy go at once, healthy ones only down to minimumHealthy. A
+        // FAILED deployment without a rollback keeps what still runs.
+        let failed = primary.rolloutState == "FAILED"
+        var healthy = (keep + others).filter(\.isHealthy).count
+        others.sort { ($0.isHealthy ? 1 : 0, $0.arn) < ($1.isHealthy ? 1 : 0, $1.arn) }
+        for task in others {
+            if task.isHealthy {
+                guard !failed, healthy - 1 >= bounds.minimumHealthy else { continue }
+                healthy -= 1
+            }
+            plan.stops.append(Stop(taskArn: task.arn, reason: task.instance == .draining
+                ? "Task stopped because its container instance \(Self.resourceID(task.instanceArn)) is draining"
+                : "Task replaced by (deployment \(primaryID))"))
+        }
+        // Start new tasks within maximumPercent: tasks being stopped count until they have stopped.
+        let count = min(desired - keep.count, bounds.maximum - present)
+        guard count > 0, !failed else { return }
+        launch(&plan, count: count, deployment: primary, candidates: candidates, demands: demands)
+    }
+
+    /// Starts `count` tasks of `deployment` where placement puts them, unless launches are throttled.
+    func launch(_ plan: inout Plan, count: Int, deployment: ECS.Deployment, candidates: [PlacementCandidate],
+                demands: [String: TaskDemand], pinned: [String]? = nil) {
+        if let until = plan.record.throttledUntil, until > now { return }
+        let definition = deployment.taskDefinition ?? ""
+        let service = plan.record.service
+        guard let demand = demands[definition] else {
+            plan.events.append("(service \(service.serviceName ?? "")) was unable to start tasks: task definition \(definition) is no longer available.")
+            return
+        }
+        if let pinned {
+            for instance in pinned {
+                plan.launches.append(Launch(deployment: deployment.id ?? "", taskDefinition: definition, instanceArn: instance))
+            }
+            return
+        }
+        var placement: Placement
+        do {
+            placement = try Placement(strategies: Self.strategies(service), constraints: service.placementConstraints ?? [], seed: seed)
+        } catch {
+            plan.events.append("(service \(service.serviceName ?? "")) was unable to place a task: \(error.message)")
+            return
+        }
+        let result = placement.place(demand, count: count, group: plan.record.group, on: candidates)
+        for instance in result.placements {
+            plan.launches.append(Launch(deployment: deployment.id ?? "", taskDefinition: definition, instanceArn: instance))
+        }
+        if result.placements.count < count {
+            plan.events.append(Self.unplaceable(service.serviceName ?? "", result.failures))
+        }
+    }
+
+    /// The service's placement strategies; without any, ECS's default for services: spread over
+    /// availability zones, then over instances.
+    public static func strategies(_ service: ECS.Service) -> [ECS.PlacementStrategy] {
+        let given = service.placementStrategy ?? []
+        return given.isEmpty
+            ? [ECS.PlacementStrategy(type: "spread", field: "attribute:ecs.availability-zone"), ECS.PlacementStrategy(type: "spread", field: "instanceId")]
+            : given
+    }
+
+    /// The tasks of a scale-in, in the order they go.
+    static func scaleInOrder(_ tasks: [ServiceTask]) -> [ServiceTask] {
+        var perInstance: [String: Int] = [:]
+        for task in tasks { perInstance[task.instanceArn, default: 0] += 1 }
+        return tasks.sorted { a, b in
+            let key = { (t: ServiceTask) in (t.lastStatus == "RUNNING" ? 1 : 0, -(perInstance[t.instanceArn] ?? 0), t.arn) }
+            return key(a) < key(b)
+        }
+    }
+
+    /// How many tasks may run at most and must stay healthy at least, with ECS's rounding:
+    /// maximumPercent rounds down, minimumHealthyPercent up.
+    public static func bounds(desired: Int, configuration: ECS.DeploymentConfiguration?, daemon: Bool) -> (maximum: Int, minimumHealthy: Int) {
+        let maximumPercent = configuration?.maximumPercent ?? (daemon ? 100 : 200)
+        let minimumPercent = configuration?.minimumHealthyPercent ?? (daemon ? 0 : 100)
+        let maximum = max(desired, desired * maximumPercent / 100)
+        let minimum = min(desired, (desired * minimumPercent + 99) / 100)
+        return (maximum, minimum)
+    }
+
+    /// The last part of an ARN: a task or instance ID.
+    public static func resourceID(_ arn: String) -> String { String(arn.split(separator: "/").last ?? "") }
+
+    /// ECS's event for tasks no instance could take.
+    static func unplaceable(_ service: String, _ failures: [Placement.Failure]) -> String {
+        let prefix = "(service \(service)) was unable to place a task because no container instance met all of its requirements."
+        guard let closest = failures.first(where: { !$0.arn.isEmpty }) else {
+            return prefix + " Reason: No Container Instances were found in your cluster."
+        }
+        let why: String
+        switch closest.reason {
+        case "RESOURCE:MEMORY": why = "has insufficient memory available"
+        case "RESOURCE:CPU": why = "has insufficient CPU units available"
+        case "RESOURCE:PORTS": why = "is already using a port required by your task"
+        case "AGENT": why = "has a disconnected agent"
+        case "INACTIVE": why = "is not ACTIVE"
+        default: why = "does not satisfy: \(closest.reason)"
+        }
+        return prefix + " The closest matching (container-instance \(resourceID(closest.arn))) \(why)."
+    }
+}

@@ -1,0 +1,68 @@
+import WharfModel
+
+/// One task of a service as the service scheduler sees it.
+public struct ServiceTask: Equatable, Sendable {
+    /// What the task's health checks say.
+    public enum Health: Equatable, Sendable {
+        /// The definition has no health check: a RUNNING task counts as healthy.
+        case none
+        /// Checks are defined but have not passed yet.
+        case unknown
+        case healthy
+        case unhealthy
+    }
+
+    /// Where the task's container instance stands.
+    public enum Instance: Equatable, Sendable {
+        /// ACTIVE and its agent connected.
+        case usable
+        /// DRAINING: its service tasks are replaced elsewhere, then stopped.
+        case draining
+        /// Its agent has been disconnected past the grace period.
+        case lost
+        /// Deregistered or unknown.
+        case gone
+    }
+
+    public var arn: String
+    /// The deployment that started it (the task's `startedBy`).
+    public var deployment: String
+    /// Its container instance's ARN.
+    public var instanceArn: String
+    public var instance: Instance
+    public var lastStatus: String
+    public var desiredStatus: String
+    public var health: Health
+    /// When it reached RUNNING (epoch seconds).
+    public var startedAt: Double?
+    public var stopCode: String?
+    public var stoppedReason: String?
+
+    /// Creates a task view.
+    public init(arn: String, deployment: String, instanceArn: String, instance: Instance = .usable, lastStatus: String,
+                desiredStatus: String = "RUNNING", health: Health = .none, startedAt: Double? = nil,
+                stopCode: String? = nil, stoppedReason: String? = nil) {
+        self.arn = arn
+        self.deployment = deployment
+        self.instanceArn = instanceArn
+        self.instance = instance
+        self.lastStatus = lastStatus
+        self.desiredStatus = desiredStatus
+        self.health = health
+        self.startedAt = startedAt
+        self.stopCode = stopCode
+        self.stoppedReason = stoppedReason
+    }
+
+    /// Wanted running: not yet asked to stop.
+    public var isLive: Bool { desiredStatus == "RUNNING" && lastStatus != "STOPPED" }
+    /// RUNNING, and its health checks (if any) pass.
+    public var isHealthy: Bool { isLive && lastStatus == "RUNNING" && (health == .none || health == .healthy) }
+    /// Stopped on its own (it failed to start or its essential container exited), not by the
+    /// scheduler or a user.
+    public var failed: Bool {
+        lastStatus == "STOPPED" && (stopCode == "TaskFailedToStart" || stopCode == "EssentialContainerExited")
+    }
+    /// The task's ID (the last part of its ARN), as events name it.
+    public var id: String { String(arn.split(separator: "/").last ?? "") }
+}
