@@ -82,6 +82,7 @@ let package = Package(
             name: "WharfAgentCLI",
             dependencies: [
                 "WharfAgent",
+                "WharfModel",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

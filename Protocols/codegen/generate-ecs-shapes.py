@@ -123,7 +123,8 @@ def generate(OUT):
             continue
         members = s["members"]
         required = set(s.get("required", []))
-        lines = [header, "import Foundation", "", "extension ECS {"]
+        lines = [header, "#if canImport(FoundationEssentials)", "import FoundationEssentials", "#else", "import Foundation", "#endif",
+                 "", "extension ECS {"]
         lines.append(f"    /// {doc_line(s.get('documentation'), f'The ECS `{name}` shape.')}")
         lines.append(f"    public struct {name}: Codable, Equatable, Sendable {{")
         props = []

@@ -1,6 +1,11 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import WharfAgent
+import WharfModel
 
 /// The agent's flags; each also reads `WHARF_<FLAG>` from the environment.
 public struct AgentOptions: ParsableArguments {
@@ -54,7 +59,7 @@ public struct AgentOptions: ParsableArguments {
         }
         var ports = [22, 2375, 2376]
         if let text = value(reservedPorts, "WHARF_RESERVED_PORTS") {
-            let parsed = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let parsed = text.split(separator: ",").map { Int($0.trimmingWhitespace()) }
             guard parsed.allSatisfy({ $0 != nil && (1...65535).contains($0!) }) else {
                 throw ValidationError("--reserved-ports \"\(text)\" must be comma-separated port numbers 1-65535, such as 22,2375")
             }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// ECS's rules for custom attributes of container instances: names of up to 128 letters, numbers,
 /// hyphens, underscores, slashes and periods; values of up to 128 of those plus `@`, `:` and

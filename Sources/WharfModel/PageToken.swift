@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Pagination as ECS does it: `maxResults` bounds a page and an opaque `nextToken` resumes after
 /// the last item returned. The token carries the sort key of that item, so a page stays correct

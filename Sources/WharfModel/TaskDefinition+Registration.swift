@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ECS.TaskDefinition {
     /// Builds the stored revision from a registration request, as ECS does: validated, task-level

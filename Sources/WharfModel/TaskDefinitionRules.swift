@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// ECS's rules for a task definition, checked before anything is stored. Each rule throws the
 /// exception ECS throws, with a message that names the container or member and what is allowed.
@@ -60,7 +64,7 @@ public enum TaskDefinitionRules {
         guard seen.insert(name).inserted else {
             throw ECSError(.client, "container name \"\(name)\" is used more than once; container names must be unique within a task definition")
         }
-        guard let image = container.image, !image.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let image = container.image, !image.trimmingWhitespace().isEmpty else {
             throw ECSError(.client, "container \"\(name)\": image is required, such as \"nginx:latest\" or \"public.ecr.aws/docker/library/httpd:latest\"")
         }
         return name

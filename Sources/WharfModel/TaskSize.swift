@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Task-level CPU and memory as ECS accepts them: CPU in units ("256") or vCPUs ("1 vCPU",
 /// ".25 vcpu"), memory in MiB ("512") or GB ("1GB", "0.5 GB"). Both are stored as unit strings.
@@ -29,10 +33,10 @@ public enum TaskSize {
 
     /// Parses a plain integer, or a decimal with one of `suffixes` multiplied by `scale`.
     static func parse(_ text: String, suffixes: [String], scale: Double) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = text.trimmingWhitespace().lowercased()
         if let plain = Int(trimmed) { return plain }
         for suffix in suffixes where trimmed.hasSuffix(suffix) {
-            let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+            let number = trimmed.dropLast(suffix.count).trimmingWhitespace()
             guard number.allSatisfy({ $0.isNumber || $0 == "." }), let value = Double(number), value > 0 else { return nil }
             let scaled = value * scale
             guard scaled == scaled.rounded(), scaled < Double(Int32.max) else { return nil }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import WharfModel
 
 /// How an agent is set up: which controller and cluster, where it keeps its state, what it offers.
 public struct AgentConfiguration: Sendable {
@@ -59,10 +64,10 @@ public struct AgentConfiguration: Sendable {
     /// - Returns: nil when an item has no `=` or an empty key.
     public static func parseAttributes(_ text: String) -> [String: String]? {
         var attributes: [String: String] = [:]
-        for item in text.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+        for item in text.split(separator: ",") where !item.trimmingWhitespace().isEmpty {
             let parts = item.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-            attributes[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
+            guard parts.count == 2, !parts[0].trimmingWhitespace().isEmpty else { return nil }
+            attributes[parts[0].trimmingWhitespace()] = parts[1].trimmingWhitespace()
         }
         return attributes
     }

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import WharfProtocol
 
 /// The agent's memory across restarts, as files under its data directory: `identity.json`
@@ -11,8 +18,8 @@ public struct AgentStateFiles: Sendable {
         self.directory = directory
     }
 
-    var identityPath: String { (directory as NSString).appendingPathComponent("identity.json") }
-    var tasksPath: String { (directory as NSString).appendingPathComponent("tasks.json") }
+    var identityPath: String { directory.hasSuffix("/") ? directory + "identity.json" : directory + "/identity.json" }
+    var tasksPath: String { directory.hasSuffix("/") ? directory + "tasks.json" : directory + "/tasks.json" }
 
     /// Creates the directory (mode 0700) if needed.
     public func prepare() throws(AgentError) {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import WharfModel
 
 /// The private-registry credentials an agent pulls with, by registry, as the Amazon ECS agent
 /// takes them from `ECS_ENGINE_AUTH_DATA`.
@@ -26,12 +31,12 @@ public struct RegistryAuth: Equatable, Sendable {
     /// - Parameter source: the file's path, for messages.
     /// - Throws: ``AgentError`` with code `configuration`, naming the file and the entry at fault.
     public init(parsing data: Data, source: String) throws(AgentError) {
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard case .object(let root)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw AgentError(.configuration, "engine auth file \(source) is not a JSON object such as {\"auths\": {\"registry:5000\": {\"auth\": \"BASE64(user:password)\"}}}")
         }
-        let entries: [String: Any]
+        let entries: [String: JSONValue]
         if let auths = root["auths"] {
-            guard let map = auths as? [String: Any] else {
+            guard case .object(let map) = auths else {
                 throw AgentError(.configuration, "engine auth file \(source): \"auths\" must be an object of registries")
             }
             entries = map
@@ -39,7 +44,7 @@ public struct RegistryAuth: Equatable, Sendable {
             entries = root.filter { !["credsStore", "credHelpers", "HttpHeaders", "experimental"].contains($0.key) }
         }
         for (key, value) in entries {
-            guard let entry = value as? [String: Any] else {
+            guard case .object(let entry) = value else {
                 throw AgentError(.configuration, "engine auth file \(source): registry \"\(key)\" must map to an object with auth, or username and password")
             }
             registries[Self.normalize(key)] = try Self.credentials(entry, registry: key, source: source)
@@ -57,15 +62,19 @@ public struct RegistryAuth: Equatable, Sendable {
         ((try? ImageReference(parsing: image))?.registry).map(normalize) ?? dockerHub
     }
 
-    private static func credentials(_ entry: [String: Any], registry: String, source: String) throws(AgentError) -> RegistryCredentials {
-        if let auth = entry["auth"] as? String, !auth.isEmpty {
+    private static func credentials(_ entry: [String: JSONValue], registry: String, source: String) throws(AgentError) -> RegistryCredentials {
+        func text(_ key: String) -> String? {
+            if case .string(let value)? = entry[key] { return value }
+            return nil
+        }
+        if let auth = text("auth"), !auth.isEmpty {
             guard let decoded = Data(base64Encoded: auth).map({ String(decoding: $0, as: UTF8.self) }),
                   let colon = decoded.firstIndex(of: ":"), colon != decoded.startIndex else {
                 throw AgentError(.configuration, "engine auth file \(source): registry \"\(registry)\": auth must be base64 of user:password")
             }
             return RegistryCredentials(username: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
         }
-        guard let username = entry["username"] as? String, !username.isEmpty, let password = entry["password"] as? String else {
+        guard let username = text("username"), !username.isEmpty, let password = text("password") else {
             throw AgentError(.configuration, "engine auth file \(source): registry \"\(registry)\" needs auth (base64 of user:password), or username and password")
         }
         return RegistryCredentials(username: username, password: password)

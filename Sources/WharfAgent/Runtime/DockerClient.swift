@@ -1,9 +1,17 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import WharfModel
 
 /// The HTTP side of ``DockerRuntime``: requests to one engine over its unix socket, in the API
 /// version negotiated on first use, with every failure turned into a `RuntimeError`.
@@ -26,7 +34,7 @@ final class DockerClient: Sendable {
         var engineMessage: String {
             let data = Data(body.readableBytesView)
             if let error = try? JSONDecoder().decode(DockerAPI.ErrorMessage.self, from: data) { return error.message }
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: data, as: UTF8.self).trimmingWhitespace()
             return text.isEmpty ? "HTTP \(status.code) \(status.reasonPhrase)" : text
         }
     }

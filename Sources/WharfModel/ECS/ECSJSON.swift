@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// JSON coding as the AWS JSON 1.1 protocol has it: timestamps are numbers of epoch seconds
 /// (fractions allowed) and absent members are omitted.
