@@ -21,6 +21,12 @@ public struct ControllerOptions: ParsableArguments {
     @Option(help: "Largest request body accepted, in bytes (env WHARF_MAX_REQUEST_BYTES). Default: 4194304.")
     var maxRequestBytes: Int?
 
+    @Option(help: "Seconds without a sync before an agent counts as disconnected and its service tasks are replaced (env WHARF_AGENT_DISCONNECT_AFTER). Default: 60.")
+    var agentDisconnectAfter: Int?
+
+    @Option(help: "Seconds a sync with nothing new is held open (env WHARF_AGENT_LONG_POLL). Default: 20.")
+    var agentLongPoll: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env WHARF_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
@@ -50,11 +56,29 @@ public struct ControllerOptions: ParsableArguments {
         }
         if let given = maxRequestBytes { maxBytes = given }
         guard maxBytes >= 1024 else { throw ValidationError("--max-request-bytes \(maxBytes) is too small; give at least 1024") }
+        func seconds(_ flag: Int?, _ name: String, _ option: String, _ range: ClosedRange<Int>, default value: Int) throws -> Int {
+            var result = value
+            if let flag {
+                result = flag
+            } else if let text = environment[name] {
+                guard let parsed = Int(text) else { throw ValidationError("\(name) \"\(text)\" is not a whole number of seconds (\(option))") }
+                result = parsed
+            }
+            guard range.contains(result) else { throw ValidationError("\(option) \(result) must be \(range.lowerBound) to \(range.upperBound) seconds") }
+            return result
+        }
+        let longPoll = try seconds(agentLongPoll, "WHARF_AGENT_LONG_POLL", "--agent-long-poll", 1...300, default: 20)
+        let disconnect = try seconds(agentDisconnectAfter, "WHARF_AGENT_DISCONNECT_AFTER", "--agent-disconnect-after", 2...86_400, default: 60)
+        guard disconnect > longPoll else {
+            throw ValidationError("--agent-disconnect-after (\(disconnect) s) must be longer than --agent-long-poll (\(longPoll) s), or every idle agent would count as disconnected")
+        }
         return ControllerConfiguration(
             host: host, port: port,
             dataDirectory: dataDir ?? environment["WHARF_DATA_DIR"] ?? defaultDataDir,
             context: AccountContext(region: region, accountID: account),
-            maxBodyBytes: maxBytes
+            maxBodyBytes: maxBytes,
+            agentTimings: AgentTimings(longPoll: .seconds(longPoll), disconnectAfter: .seconds(disconnect),
+                                       sweepInterval: .seconds(min(5, max(1, disconnect / 4))))
         )
     }
 

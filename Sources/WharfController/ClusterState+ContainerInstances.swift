@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfScheduler
 
 extension ClusterState {
     /// Resolves a container instance ID or ARN within a cluster.
@@ -90,16 +91,20 @@ extension ClusterState {
         return ECS.DescribeContainerInstancesResponse(containerInstances: found, failures: failures)
     }
 
-    /// ListContainerInstances: by status (default: every status but INACTIVE) and a simple
-    /// attribute filter, a page at a time.
+    /// ListContainerInstances: by status (default: every status but INACTIVE) and a filter in the
+    /// cluster query language, a page at a time.
     public func listContainerInstances(_ request: ECS.ListContainerInstancesRequest) throws(ECSError) -> ECS.ListContainerInstancesResponse {
         let name = try activeCluster(request.cluster).clusterName ?? ""
         let size = try PageToken.pageSize(request.maxResults, limit: 100)
-        let filter = try request.filter.map { (text) throws(ECSError) in try AttributeFilter(text) }
+        let filter = try request.filter.map { (text) throws(ECSError) in
+            let query = try ClusterQuery(parsing: text)
+            try query.check()
+            return query
+        }
         let arns = containerInstances.values.filter { record in
             record.cluster == name
                 && (request.status.map { record.instance.status == $0 } ?? (record.instance.status != "INACTIVE"))
-                && (filter?.matches(record.instance.attributes ?? []) ?? true)
+                && (filter.map { $0.matches(placementCandidate(record).queryTarget) } ?? true)
         }.map(\.arn).sorted()
         let page = try PageToken.page(arns, key: { $0 }, size: size, after: request.nextToken,
                                       scope: "instances/\(name)/\(request.status ?? "")/\(request.filter ?? "")")

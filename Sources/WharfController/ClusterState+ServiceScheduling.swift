@@ -16,12 +16,16 @@ extension ClusterState {
             let serviceTasks = grouped["\(record.service.clusterArn ?? "")|\(record.group)"] ?? []
             let mine = serviceTasks.compactMap { working.tasks[$0.taskArn ?? ""] }.map(working.schedulerView)
             var demands: [String: TaskDemand] = [:]
+            var constraints: [String: [ECS.PlacementConstraint]] = [:]
             for deployment in record.service.deployments ?? [] {
                 let arn = deployment.taskDefinition ?? ""
-                if let definition = working.taskDefinitions[arn]?.definition { demands[arn] = try? TaskDemand.of(definition, overrides: nil) }
+                guard let definition = working.taskDefinitions[arn]?.definition else { continue }
+                demands[arn] = try? TaskDemand.of(definition, overrides: nil)
+                constraints[arn] = Self.placementConstraints(of: definition)
             }
             let scheduler = ServiceScheduler(now: now.timeIntervalSince1970, seed: seed &+ UInt64(offset), newDeploymentID: Self.newDeploymentID())
-            let plan = scheduler.plan(record, tasks: mine, candidates: working.placementCandidates(cluster: record.cluster), demands: demands)
+            let plan = scheduler.plan(record, tasks: mine, candidates: working.placementCandidates(cluster: record.cluster), demands: demands,
+                                      definitionConstraints: constraints)
             let applied = working.materialize(plan, original: record, now: now)
             for change in applied { working.apply(change) }
             changes += applied
@@ -37,7 +41,7 @@ extension ClusterState {
         let instance: ServiceTask.Instance
         switch (record?.instance.status, record?.instance.agentConnected) {
         case (nil, _), ("INACTIVE", _): instance = .gone
-        case (_, false?), (_, nil): instance = .lost
+        case (_, false?), (_, nil): instance = replacesLostTasks(record?.cluster ?? "") ? .lost : .usable
         case ("DRAINING", _): instance = .draining
         default: instance = .usable
         }
@@ -53,6 +57,15 @@ extension ClusterState {
                            instance: instance, lastStatus: task.lastStatus ?? "", desiredStatus: task.desiredStatus ?? "",
                            health: health, startedAt: task.startedAt?.timeIntervalSince1970, stopCode: task.stopCode,
                            stoppedReason: task.stoppedReason)
+    }
+
+    /// The cluster tag that turns off the replacement of a lost instance's service tasks (value
+    /// `disabled`), leaving them alone as ECS does.
+    public static let lostTaskReplacementTag = "wharf:lost-task-replacement"
+
+    /// Whether the service tasks of the cluster's lost instances are replaced (the default).
+    func replacesLostTasks(_ cluster: String) -> Bool {
+        clusters[cluster]?.tags?.first { $0.key == Self.lostTaskReplacementTag }?.value?.lowercased() != "disabled"
     }
 
     /// The changes that carry out a plan: new tasks, tasks wanted STOPPED, the instances told, and
@@ -117,6 +130,11 @@ extension ClusterState {
             tags += [ECS.Tag(key: "aws:ecs:clusterName", value: record.cluster), ECS.Tag(key: "aws:ecs:serviceName", value: record.name)]
         }
         return tags
+    }
+
+    /// A task definition's placement constraints (memberOf) in the shape placement takes.
+    static func placementConstraints(of definition: ECS.TaskDefinition) -> [ECS.PlacementConstraint] {
+        (definition.placementConstraints ?? []).map { ECS.PlacementConstraint(type: $0.type, expression: $0.expression) }
     }
 
     /// A deployment ID in ECS's form: `ecs-svc/` and 19 digits.

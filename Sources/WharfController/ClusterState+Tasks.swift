@@ -7,22 +7,26 @@ extension ClusterState {
     func placementCandidates(cluster: String) -> [PlacementCandidate] {
         containerInstances.values.filter { $0.cluster == cluster && $0.instance.status != "INACTIVE" }
             .sorted { $0.arn < $1.arn }
-            .map { record in
-                let active = activeTasks(on: record.arn)
-                let remaining = remainingResources(record, tasks: active)
-                func integer(_ name: String) -> Int { remaining.first { $0.name == name }?.integerValue ?? 0 }
-                func ports(_ name: String, _ transport: String) -> [TaskDemand.HostPort] {
-                    (remaining.first { $0.name == name }?.stringSetValue ?? []).compactMap { Int($0) }.map { TaskDemand.HostPort(port: $0, transport: transport) }
-                }
-                var groups: [String: Int] = [:]
-                for task in active { groups[task.group ?? "", default: 0] += 1 }
-                return PlacementCandidate(
-                    arn: record.arn, status: record.instance.status ?? "", agentConnected: record.instance.agentConnected ?? false,
-                    remainingCPU: integer("CPU"), remainingMemoryMiB: integer("MEMORY"),
-                    usedPorts: Set(ports("PORTS", "tcp") + ports("PORTS_UDP", "udp")),
-                    attributes: Dictionary((record.instance.attributes ?? []).map { ($0.name ?? "", $0.value ?? "") }, uniquingKeysWith: { a, _ in a }),
-                    tasksByGroup: groups, taskCount: active.count)
-            }
+            .map(placementCandidate)
+    }
+
+    /// One instance as placement (and the cluster query language) sees it.
+    func placementCandidate(_ record: ContainerInstanceRecord) -> PlacementCandidate {
+        let active = activeTasks(on: record.arn)
+        let remaining = remainingResources(record, tasks: active)
+        func integer(_ name: String) -> Int { remaining.first { $0.name == name }?.integerValue ?? 0 }
+        func ports(_ name: String, _ transport: String) -> [TaskDemand.HostPort] {
+            (remaining.first { $0.name == name }?.stringSetValue ?? []).compactMap { Int($0) }.map { TaskDemand.HostPort(port: $0, transport: transport) }
+        }
+        var groups: [String: Int] = [:]
+        for task in active { groups[task.group ?? "", default: 0] += 1 }
+        return PlacementCandidate(
+            arn: record.arn, status: record.instance.status ?? "", agentConnected: record.instance.agentConnected ?? false,
+            remainingCPU: integer("CPU"), remainingMemoryMiB: integer("MEMORY"),
+            usedPorts: Set(ports("PORTS", "tcp") + ports("PORTS_UDP", "udp")),
+            attributes: Dictionary((record.instance.attributes ?? []).map { ($0.name ?? "", $0.value ?? "") }, uniquingKeysWith: { a, _ in a }),
+            tasksByGroup: groups, taskCount: active.count, agentVersion: record.instance.versionInfo?.agentVersion,
+            ec2InstanceId: record.instance.ec2InstanceId, registeredAt: record.instance.registeredAt?.timeIntervalSince1970)
     }
 
     /// A new task on `instance`, PROVISIONING and wanted RUNNING.
@@ -74,7 +78,8 @@ extension ClusterState {
         let (definition, demand, launch) = try taskLaunch(request.taskDefinition, overrides: request.overrides,
                                                           launchType: request.launchType, tags: request.tags ?? [], count: count)
         let group = request.group ?? "family:\(definition.family ?? "")"
-        var placement = try Placement(strategies: request.placementStrategy ?? [], constraints: request.placementConstraints ?? [], seed: seed)
+        var placement = try Placement(strategies: request.placementStrategy ?? [],
+                                      constraints: (request.placementConstraints ?? []) + Self.placementConstraints(of: definition), seed: seed)
         let candidates = placementCandidates(cluster: cluster.clusterName ?? "")
         guard !candidates.isEmpty else {
             throw ECSError(.invalidParameter, "No Container Instances were found in your cluster. Start wharf-agent on a node with --cluster \(cluster.clusterName ?? "")")

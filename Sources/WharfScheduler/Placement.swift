@@ -23,6 +23,9 @@ public struct Placement: Sendable {
 
     public var strategies: [ECS.PlacementStrategy]
     public var constraints: [ECS.PlacementConstraint]
+    /// The parsed expressions of the memberOf constraints.
+    private var memberOf: [ClusterQuery] = []
+    private var distinctInstance = false
     private var random: SplitMix64
 
     /// Checks the strategies and constraints.
@@ -39,8 +42,26 @@ public struct Placement: Sendable {
         }
         guard strategies.count <= 5 else { throw ECSError(.invalidParameter, "placementStrategy: at most 5 strategies are allowed") }
         guard constraints.count <= 10 else { throw ECSError(.invalidParameter, "placementConstraints: at most 10 are allowed") }
-        for constraint in constraints where constraint.type != "distinctInstance" {
-            throw ECSError(.invalidParameter, "placementConstraints: \(constraint.type ?? "an untyped constraint") is not supported yet; Wharf supports distinctInstance (memberOf arrives with the cluster query language)")
+        for constraint in constraints {
+            switch constraint.type {
+            case "distinctInstance":
+                guard constraint.expression == nil else {
+                    throw ECSError(.invalidParameter, "placementConstraints: distinctInstance takes no expression")
+                }
+                distinctInstance = true
+            case "memberOf":
+                guard let expression = constraint.expression, !expression.isEmpty else {
+                    throw ECSError(.invalidParameter, "placementConstraints: memberOf needs an expression in the cluster query language, such as attribute:ecs.os-type == linux")
+                }
+                guard expression.count <= 2000 else {
+                    throw ECSError(.invalidParameter, "placementConstraints: a memberOf expression is \(expression.count) characters; at most 2000 are allowed")
+                }
+                let query = try ClusterQuery(parsing: expression)
+                try query.check()
+                memberOf.append(query)
+            default:
+                throw ECSError(.invalidParameter, "placementConstraints: type \(constraint.type ?? "(none)") is not valid; use distinctInstance or memberOf")
+            }
         }
         self.strategies = strategies
         self.constraints = constraints
@@ -75,11 +96,20 @@ public struct Placement: Sendable {
         return result
     }
 
+    /// Why the constraints refuse `candidate` for a task of `group`, in ECS's words, or nil.
     func constraintFailure(_ candidate: PlacementCandidate, group: String) -> String? {
-        for constraint in constraints where constraint.type == "distinctInstance" && candidate.tasksByGroup[group, default: 0] > 0 {
-            return "DistinctInstance placement constraint unsatisfied."
+        if distinctInstance, candidate.tasksByGroup[group, default: 0] > 0 { return "DistinctInstance placement constraint unsatisfied." }
+        if !memberOf.isEmpty {
+            let target = candidate.queryTarget
+            if !memberOf.allSatisfy({ $0.matches(target) }) { return "MemberOf placement constraint unsatisfied." }
         }
         return nil
+    }
+
+    /// Whether the memberOf constraints admit `candidate` (distinctInstance aside).
+    public func admits(_ candidate: PlacementCandidate) -> Bool {
+        let target = candidate.queryTarget
+        return memberOf.allSatisfy { $0.matches(target) }
     }
 
     /// Ranks the fitting instances by the strategies in order; ties fall to the next strategy and

@@ -16,10 +16,16 @@ public struct PlacementCandidate: Equatable, Sendable {
     public var tasksByGroup: [String: Int]
     /// How many tasks run here in all.
     public var taskCount: Int
+    /// What the cluster query language also looks at.
+    public var agentVersion: String?
+    public var ec2InstanceId: String?
+    /// When the instance registered (epoch seconds).
+    public var registeredAt: Double?
 
     public init(arn: String, status: String = "ACTIVE", agentConnected: Bool = true, remainingCPU: Int, remainingMemoryMiB: Int,
                 usedPorts: Set<TaskDemand.HostPort> = [], attributes: [String: String] = [:],
-                tasksByGroup: [String: Int] = [:], taskCount: Int = 0) {
+                tasksByGroup: [String: Int] = [:], taskCount: Int = 0, agentVersion: String? = nil, ec2InstanceId: String? = nil,
+                registeredAt: Double? = nil) {
         self.arn = arn
         self.status = status
         self.agentConnected = agentConnected
@@ -29,6 +35,16 @@ public struct PlacementCandidate: Equatable, Sendable {
         self.attributes = attributes
         self.tasksByGroup = tasksByGroup
         self.taskCount = taskCount
+        self.agentVersion = agentVersion
+        self.ec2InstanceId = ec2InstanceId
+        self.registeredAt = registeredAt
+    }
+
+    /// The instance as a cluster query sees it.
+    public var queryTarget: QueryTarget {
+        QueryTarget(attributes: attributes, agentConnected: agentConnected, agentVersion: agentVersion, ec2InstanceId: ec2InstanceId,
+                    registeredAt: registeredAt, runningTasksCount: taskCount,
+                    taskGroups: Set(tasksByGroup.filter { $0.value > 0 }.keys))
     }
 
     /// Why `demand` does not fit here, in ECS's words (`RESOURCE:CPU`, `AGENT`, ...), or nil.

@@ -4,13 +4,13 @@ extension ServiceScheduler {
     /// The DAEMON strategy: one task of the primary deployment on every ACTIVE, connected instance
     /// that satisfies the placement constraints; none elsewhere. A new deployment replaces the
     /// old task instance by instance, stopping it first, within minimumHealthyPercent (default 0).
-    func daemonRound(_ plan: inout Plan, live: [ServiceTask], candidates: [PlacementCandidate], demands: [String: TaskDemand]) {
+    func daemonRound(_ plan: inout Plan, live: [ServiceTask], candidates: [PlacementCandidate], demands: [String: TaskDemand],
+                     constraints: [ECS.PlacementConstraint]) {
         let service = plan.record.service
         guard let primary = service.deployments?.first, let primaryID = primary.id else { return }
-        let placement = try? Placement(strategies: [], constraints: (service.placementConstraints ?? []).filter { $0.type != "distinctInstance" }, seed: seed)
-        let group = plan.record.group
+        let placement = try? Placement(strategies: [], constraints: (service.placementConstraints ?? []) + constraints, seed: seed)
         let eligible = service.status == "ACTIVE" ? candidates.filter { candidate in
-            candidate.status == "ACTIVE" && candidate.agentConnected && placement?.constraintFailure(candidate, group: group) == nil
+            candidate.status == "ACTIVE" && candidate.agentConnected && placement?.admits(candidate) == true
         } : []
         let eligibleArns = Set(eligible.map(\.arn))
         plan.record.service.desiredCount = eligible.count

@@ -55,8 +55,10 @@ public struct ServiceScheduler: Sendable {
     ///   - tasks: every task of the service that the controller still holds, stopped ones included.
     ///   - candidates: the cluster's instances as placement sees them.
     ///   - demands: what a task of each deployment's task definition takes, by task definition ARN.
+    ///   - definitionConstraints: the placement constraints of each task definition (memberOf),
+    ///     which apply beside the service's.
     public func plan(_ record: ServiceRecord, tasks: [ServiceTask], candidates: [PlacementCandidate],
-                     demands: [String: TaskDemand]) -> Plan {
+                     demands: [String: TaskDemand], definitionConstraints: [String: [ECS.PlacementConstraint]] = [:]) -> Plan {
         var plan = Plan(record: record)
         guard record.service.status != "INACTIVE", !(record.service.deployments ?? []).isEmpty else { return plan }
         countFailures(&plan, tasks: tasks)
@@ -75,9 +77,11 @@ public struct ServiceScheduler: Sendable {
         let stopped = Set(plan.stops.map(\.taskArn))
         live.removeAll { stopped.contains($0.arn) }
         if record.service.schedulingStrategy == "DAEMON" {
-            daemonRound(&plan, live: live, candidates: candidates, demands: demands)
+            let primary = record.service.deployments?.first?.taskDefinition ?? ""
+            daemonRound(&plan, live: live, candidates: candidates, demands: demands, constraints: definitionConstraints[primary] ?? [])
         } else {
-            replicaRound(&plan, live: live, present: Self.present(tasks).count, candidates: candidates, demands: demands)
+            replicaRound(&plan, live: live, present: Self.present(tasks).count, candidates: candidates, demands: demands,
+                         definitionConstraints: definitionConstraints)
         }
         finish(&plan, tasks: tasks)
         return plan
@@ -86,7 +90,8 @@ public struct ServiceScheduler: Sendable {
     /// The REPLICA strategy: scale, start within maximumPercent, stop old within minimumHealthyPercent.
     /// - Parameter present: how many of the service's tasks still run or are about to (those being
     ///   stopped included): maximumPercent bounds them.
-    func replicaRound(_ plan: inout Plan, live: [ServiceTask], present: Int, candidates: [PlacementCandidate], demands: [String: TaskDemand]) {
+    func replicaRound(_ plan: inout Plan, live: [ServiceTask], present: Int, candidates: [PlacementCandidate], demands: [String: TaskDemand],
+                      definitionConstraints: [String: [ECS.PlacementConstraint]]) {
         let service = plan.record.service
         guard let primary = service.deployments?.first, let primaryID = primary.id else { return }
         let desired = service.status == "ACTIVE" ? (service.desiredCount ?? 0) : 0
@@ -122,12 +127,13 @@ public struct ServiceScheduler: Sendable {
         // Start new tasks within maximumPercent: tasks being stopped count until they have stopped.
         let count = min(desired - keep.count, bounds.maximum - present)
         guard count > 0, !failed else { return }
-        launch(&plan, count: count, deployment: primary, candidates: candidates, demands: demands)
+        launch(&plan, count: count, deployment: primary, candidates: candidates, demands: demands,
+               constraints: definitionConstraints[primary.taskDefinition ?? ""] ?? [])
     }
 
     /// Starts `count` tasks of `deployment` where placement puts them, unless launches are throttled.
     func launch(_ plan: inout Plan, count: Int, deployment: ECS.Deployment, candidates: [PlacementCandidate],
-                demands: [String: TaskDemand], pinned: [String]? = nil) {
+                demands: [String: TaskDemand], constraints: [ECS.PlacementConstraint] = [], pinned: [String]? = nil) {
         if let until = plan.record.throttledUntil, until > now { return }
         let definition = deployment.taskDefinition ?? ""
         let service = plan.record.service
@@ -143,7 +149,7 @@ public struct ServiceScheduler: Sendable {
         }
         var placement: Placement
         do {
-            placement = try Placement(strategies: Self.strategies(service), constraints: service.placementConstraints ?? [], seed: seed)
+            placement = try Placement(strategies: Self.strategies(service), constraints: (service.placementConstraints ?? []) + constraints, seed: seed)
         } catch {
             plan.events.append("(service \(service.serviceName ?? "")) was unable to place a task: \(error.message)")
             return

@@ -152,4 +152,39 @@ struct ServiceFlowTests {
             _ = try await update(harness, ECS.UpdateServiceRequest(cluster: "lab", service: "api", desiredCount: 1))
         } throws: { ($0 as? ECSError)?.code == .serviceNotActive }
     }
+
+    @Test("a lost node's service tasks are replaced on the others and told to stop; a cluster tag keeps ECS's behaviour", arguments: [true, false])
+    func lostNode(replace: Bool) async throws {
+        let harness = try await harness()
+        if !replace {
+            _ = try await harness.controller.write { state, _ in
+                try state.tagResource(ECS.TagResourceRequest(resourceArn: "arn:aws:ecs:us-east-1:000000000000:cluster/lab",
+                                                             tags: [ECS.Tag(key: "wharf:lost-task-replacement", value: "disabled")]))
+            }
+        }
+        let first = try await harness.join("node-1", memory: 4096)
+        let second = try await harness.join("node-2", memory: 4096)
+        _ = try await create(harness, ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api:1", desiredCount: 2))
+        #expect(try await harness.controller.scheduleServices().started == 2)
+        try await report(harness, first)
+        try await report(harness, second)
+        _ = try await harness.controller.scheduleServices()
+        let onSecond = try await harness.controller.read { state in
+            try state.listTasks(ECS.ListTasksRequest(cluster: "lab", containerInstance: second.containerInstanceArn))
+        }.taskArns ?? []
+        #expect(onSecond.count == 1, "spread puts one task on each node")
+
+        harness.clock.advance(61)
+        _ = try await harness.sync(first, version: 0)
+        await harness.controller.sweepLiveness()
+        #expect(try await harness.instance(second.containerInstanceArn)?.agentConnected == false)
+        let round = try await harness.controller.scheduleServices()
+        if replace {
+            #expect(round.started == 1 && round.stopped == 1)
+            let back = try await harness.sync(second, version: 0)
+            #expect(back.tasks.first { $0.taskArn == onSecond.first }?.desiredStatus == "STOPPED", "the node that returns stops the replaced task")
+        } else {
+            #expect(round.started == 0 && round.stopped == 0)
+        }
+    }
 }

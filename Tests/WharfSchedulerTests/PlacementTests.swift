@@ -71,10 +71,12 @@ struct PlacementTests {
         #expect(first.place(small, count: 5, group: "g", on: pool) == second.place(small, count: 5, group: "g", on: pool))
     }
 
-    @Test("invalid strategies and unsupported constraints are refused", arguments: [
+    @Test("invalid strategies and constraints are refused", arguments: [
         ([ECS.PlacementStrategy(type: "binpack", field: "disk")], [ECS.PlacementConstraint]()),
         ([ECS.PlacementStrategy(type: "fill")], []),
-        ([], [ECS.PlacementConstraint(type: "memberOf", expression: "attribute:a == b")]),
+        ([], [ECS.PlacementConstraint(type: "sameHost")]),
+        ([], [ECS.PlacementConstraint(type: "distinctInstance", expression: "attribute:a == b")]),
+        ([], [ECS.PlacementConstraint(type: "memberOf", expression: "attribute:a ==")]),
     ])
     func refused(strategies: [ECS.PlacementStrategy], constraints: [ECS.PlacementConstraint]) {
         #expect(throws: ECSError.self) { try Placement(strategies: strategies, constraints: constraints, seed: 1) }

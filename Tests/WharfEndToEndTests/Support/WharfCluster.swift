@@ -13,10 +13,10 @@ final class WharfCluster: @unchecked Sendable {
     var client: ECSClient { ECSClient(endpoint: controller.endpoint) }
     var clusterArn: String { "arn:aws:ecs:us-east-1:000000000000:cluster/\(name)" }
 
-    init(root: String) async throws {
+    init(root: String, controllerArguments: [String] = []) async throws {
         self.root = root
         name = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
-        controller = try await ControllerProcess(dataDirectory: root + "/controller")
+        controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments)
         let created = try await ECSClient(endpoint: controller.endpoint).call("CreateCluster", ["clusterName": name])
         guard created.status == 200 else { throw ManagedProcess.Failure("CreateCluster failed: \(created.json)") }
     }
@@ -89,10 +89,10 @@ final class WharfCluster: @unchecked Sendable {
 
 /// Runs `body` with a fresh cluster (controller, no agents yet) on the real engine; stops every
 /// process and removes every container and directory afterwards, even when `body` throws.
-func withCluster(_ body: (WharfCluster) async throws -> Void) async throws {
+func withCluster(controllerArguments: [String] = [], _ body: (WharfCluster) async throws -> Void) async throws {
     _ = try await DockerEngine.ensureAvailable()
     try await withDataDirectory { root in
-        let cluster = try await WharfCluster(root: root)
+        let cluster = try await WharfCluster(root: root, controllerArguments: controllerArguments)
         do {
             try await body(cluster)
         } catch {
