@@ -11,38 +11,11 @@ again once all are RUNNING. Each phase settles, then samples VmRSS once a second
 wharf-test/busybox:latest (.ci/setup.sh). Always stops both processes and removes its containers
 and temp dirs, on failure and Ctrl-C too. Method and results: docs/benchmarks.md.
 """
-import argparse, datetime, json, os, platform, secrets, shutil, signal, socket, statistics
-import subprocess, sys, tempfile, time, urllib.error, urllib.request
+import argparse, os, secrets, signal, statistics, sys, time
 
-CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
-IMAGE = "wharf-test/busybox:latest"
+from wharf_bench import IMAGE, Cluster, ecs, wait_for, write_record
+
 GOAL_RSS_MB, GOAL_CPU_PERCENT = 30, 1.0  # issue 3: under 30 MB RSS, under 1 % of a core
-
-
-def ecs(port, operation, body):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/", data=json.dumps(body).encode(), headers={
-        "X-Amz-Target": f"AmazonEC2ContainerServiceV20141113.{operation}",
-        "Content-Type": "application/x-amz-json-1.1"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)
-    except urllib.error.HTTPError as error:
-        raise RuntimeError(f"{operation}: HTTP {error.code} {error.read().decode(errors='replace')}") from None
-
-
-def wait_for(what, check, timeout, processes):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with status {process.returncode} while waiting for {what}")
-        try:
-            if check():
-                return
-        except (OSError, RuntimeError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
 
 
 class TaskStopped(Exception):
@@ -90,40 +63,11 @@ def measure(pids, seconds):
     return result
 
 
-def stop(process, grace=15):
-    if process and process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def one_run(args):
-    work = tempfile.mkdtemp(prefix="wharf-footprint-")
     family = f"footprint-{secrets.token_hex(4)}"  # unique: cleanup removes only this run's containers
-    controller, agent, logs = None, None, {}
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        logs.update({n: open(os.path.join(work, f"{n}.log"), "w") for n in ("controller", "agent")})
-        controller = subprocess.Popen([os.path.join(args.bin_dir, "wharf-controller"), "--listen", f"127.0.0.1:{port}",
-                                       "--data-dir", os.path.join(work, "controller")],
-                                      stdin=subprocess.DEVNULL, stdout=logs["controller"], stderr=subprocess.STDOUT,
-                                      start_new_session=True)  # Ctrl-C reaches only this script
-        wait_for("the controller's /healthz", lambda: urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200, 30, {"controller": controller})
-        agent = subprocess.Popen([os.path.join(args.bin_dir, "wharf-agent"), "--controller", f"http://127.0.0.1:{port}",
-                                  "--cluster", "default", "--data-dir", os.path.join(work, "agent"),
-                                  "--image-pull-behavior", "prefer-cached"],
-                                 stdin=subprocess.DEVNULL, stdout=logs["agent"], stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-        processes = {"controller": controller, "agent": agent}
+    with Cluster(args.bin_dir, family, "wharf-footprint-") as cluster:
+        port, processes = cluster.port, cluster.processes
         pids = {name: p.pid for name, p in processes.items()}
-        wait_for("the agent to register", lambda: ecs(port, "ListContainerInstances", {"cluster": "default"})
-                 ["containerInstanceArns"], 60, processes)
         print(f"  0 tasks: settling {args.settle}s, measuring {args.seconds}s", flush=True)
         time.sleep(args.settle)
         idle = measure(pids, args.seconds)
@@ -147,33 +91,6 @@ def one_run(args):
                 raise RuntimeError("a process exited during the measurement")
         return {"agent_0_tasks": idle["agent"], f"agent_{args.tasks}_tasks": busy["agent"],
                 "controller_0_tasks": idle["controller"], f"controller_{args.tasks}_tasks": busy["controller"]}
-    except BaseException:
-        for name in ("controller", "agent"):
-            path = os.path.join(work, f"{name}.log")
-            if os.path.exists(path):
-                print(f"--- last lines of the {name} log ---", file=sys.stderr)
-                print("".join(open(path).readlines()[-15:]), file=sys.stderr)
-        raise
-    finally:
-        stop(agent)
-        stop(controller)
-        ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={CLUSTER_LABEL}", "--filter",
-                              f"label=com.amazonaws.ecs.task-definition-family={family}"],
-                             capture_output=True, text=True).stdout.split()
-        if ids:
-            subprocess.run(["docker", "rm", "-f", *ids], stdout=subprocess.DEVNULL)
-        for log in logs.values():
-            log.close()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def machine():
-    cpuinfo = open("/proc/cpuinfo").read()
-    model = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")), "unknown")
-    mem_kib = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
-    docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True)
-    return {"cpu": model, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 1024 ** 2, 1),
-            "kernel": platform.release(), "docker": docker.stdout.strip() or "unknown"}
 
 
 def main():
@@ -210,21 +127,8 @@ def main():
     print(f"goal (agent, every sample under {GOAL_RSS_MB} MB = {GOAL_RSS_MB / 1.048576:.1f} MiB RSS, every run under "
           f"{GOAL_CPU_PERCENT} % CPU): RSS {'met' if goal['rss_met'] else 'MISSED'}, CPU {'met' if goal['cpu_met'] else 'MISSED'}")
     if args.json:
-        bin_dir = os.path.realpath(args.bin_dir)
-        swift = subprocess.run(["swift", "--version"], capture_output=True, text=True)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        record = {"benchmark": "agent-footprint", "date": datetime.date.today().isoformat(), "machine": machine(),
-                  "build": {"type": "release" if "release" in bin_dir else "debug" if "debug" in bin_dir else "unknown",
-                            "bin_dir": args.bin_dir, "commit": commit,
-                            "swift": (swift.stdout or swift.stderr).splitlines()[0]},
-                  "parameters": {k: getattr(args, k) for k in ("tasks", "settle", "seconds", "runs")},
-                  "results": {"summary": summary, "goal": goal, "runs": runs}}
-        existing = json.load(open(args.json)) if os.path.exists(args.json) else {}
-        existing["agent-footprint"] = record
-        with open(args.json, "w") as f:
-            json.dump(existing, f, indent=2)
-            f.write("\n")
-        print(f"wrote {args.json}")
+        write_record(args.json, "agent-footprint", args.bin_dir, {k: getattr(args, k) for k in ("tasks", "settle", "seconds", "runs")},
+                     {"summary": summary, "goal": goal, "runs": runs})
 
 
 if __name__ == "__main__":

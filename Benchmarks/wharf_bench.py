@@ -1,0 +1,132 @@
+"""What Wharf's benchmark scripts share: the ECS JSON 1.1 calls, a controller and agents as real
+processes on loopback (release binaries), cleanup of their containers, and the JSON record."""
+import datetime, json, os, platform, shutil, signal, socket, subprocess, sys, tempfile, time
+import urllib.error, urllib.request
+
+IMAGE = "wharf-test/busybox:latest"
+CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
+
+
+def ecs(port, operation, body):
+    """One ECS call; returns the decoded answer or raises RuntimeError with the error body."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", data=json.dumps(body).encode(), headers={
+        "X-Amz-Target": f"AmazonEC2ContainerServiceV20141113.{operation}",
+        "Content-Type": "application/x-amz-json-1.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"{operation}: HTTP {error.code} {error.read().decode(errors='replace')}") from None
+
+
+def wait_for(what, check, timeout, processes, interval=0.5):
+    """Polls check() until it is true; fails when a process exits or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {process.returncode} while waiting for {what}")
+        try:
+            if check():
+                return
+        except (OSError, RuntimeError):
+            pass
+        time.sleep(interval)
+    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
+
+
+def stop(process, grace=15):
+    """SIGTERM, then SIGKILL after `grace` seconds."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Cluster:
+    """A wharf-controller and one wharf-agent (cluster "default") in a temporary directory. Used as a
+    context manager: on exit, even on failure or Ctrl-C, both are stopped, the containers of the
+    given task definition family are removed, and the directory is deleted (logs printed first when
+    something failed)."""
+
+    def __init__(self, bin_dir, family, prefix):
+        self.bin_dir, self.family = bin_dir, family
+        self.work = tempfile.mkdtemp(prefix=prefix)
+        self.controller = self.agent = None
+        self.logs = {}
+
+    def __enter__(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.logs = {n: open(os.path.join(self.work, f"{n}.log"), "w") for n in ("controller", "agent")}
+        self.controller = self._start("controller", [
+            "wharf-controller", "--listen", f"127.0.0.1:{self.port}", "--data-dir", os.path.join(self.work, "controller")])
+        wait_for("the controller's /healthz", lambda: urllib.request.urlopen(
+            f"http://127.0.0.1:{self.port}/healthz", timeout=2).status == 200, 30, {"controller": self.controller})
+        self.agent = self._start("agent", [
+            "wharf-agent", "--controller", f"http://127.0.0.1:{self.port}", "--cluster", "default",
+            "--data-dir", os.path.join(self.work, "agent"), "--image-pull-behavior", "prefer-cached"])
+        wait_for("the agent to register", lambda: self.call("ListContainerInstances", {"cluster": "default"})
+                 ["containerInstanceArns"], 60, self.processes)
+        return self
+
+    def _start(self, name, command):
+        command[0] = os.path.join(self.bin_dir, command[0])
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.logs[name], stderr=subprocess.STDOUT,
+                                start_new_session=True)  # Ctrl-C reaches only the script
+
+    @property
+    def processes(self):
+        return {"controller": self.controller, "agent": self.agent}
+
+    def call(self, operation, body):
+        return ecs(self.port, operation, body)
+
+    def __exit__(self, kind, value, traceback):
+        if kind is not None:
+            for name in ("controller", "agent"):
+                path = os.path.join(self.work, f"{name}.log")
+                if os.path.exists(path):
+                    print(f"--- last lines of the {name} log ---", file=sys.stderr)
+                    print("".join(open(path).readlines()[-15:]), file=sys.stderr)
+        stop(self.agent)
+        stop(self.controller)
+        ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={CLUSTER_LABEL}", "--filter",
+                              f"label=com.amazonaws.ecs.task-definition-family={self.family}"],
+                             capture_output=True, text=True).stdout.split()
+        if ids:
+            subprocess.run(["docker", "rm", "-f", *ids], stdout=subprocess.DEVNULL)
+        for log in self.logs.values():
+            log.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+        return False
+
+
+def machine():
+    cpuinfo = open("/proc/cpuinfo").read()
+    model = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")), "unknown")
+    mem_kib = int(next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1])
+    docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True)
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 1024 ** 2, 1),
+            "kernel": platform.release(), "docker": docker.stdout.strip() or "unknown"}
+
+
+def write_record(path, name, bin_dir, parameters, results):
+    """Merges one benchmark's record (date, machine, build, parameters, results) into `path`."""
+    real = os.path.realpath(bin_dir)
+    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    record = {"benchmark": name, "date": datetime.date.today().isoformat(), "machine": machine(),
+              "build": {"type": "release" if "release" in real else "debug" if "debug" in real else "unknown",
+                        "bin_dir": bin_dir, "commit": commit, "swift": (swift.stdout or swift.stderr).splitlines()[0]},
+              "parameters": parameters, "results": results}
+    existing = json.load(open(path)) if os.path.exists(path) else {}
+    existing[name] = record
+    with open(path, "w") as f:
+        json.dump(existing, f, indent=2)
+        f.write("\n")
+    print(f"wrote {path}")
