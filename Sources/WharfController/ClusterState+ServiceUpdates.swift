@@ -60,6 +60,8 @@ extension ClusterState {
                 networkConfiguration: service.networkConfiguration, rolloutState: "IN_PROGRESS",
                 rolloutStateReason: "ECS deployment \(deploymentID) in progress.")
             service.deployments = [deployment] + deployments
+            record.service = service
+            ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
             record.consecutiveFailures = 0
             record.throttledUntil = nil
             record.countedFailures = []
@@ -84,6 +86,10 @@ extension ClusterState {
         }
         record.service.status = "DRAINING"
         record.service.desiredCount = 0
+        for entry in record.serviceDeployments where entry.status == "IN_PROGRESS" || entry.status == "ROLLBACK_IN_PROGRESS" {
+            let id = "ecs-svc/" + (entry.serviceDeploymentArn?.split(separator: "/").last ?? "")
+            ServiceDeploymentHistory.stop(&record, deployment: id, reason: "The service was deleted.", now: now)
+        }
         if var primary = record.service.deployments?.first {
             primary.desiredCount = 0
             primary.updatedAt = now

@@ -71,7 +71,8 @@ extension ClusterState {
             schedulingStrategy: strategy, deploymentController: ECS.DeploymentController(type: "ECS"), tags: request.tags ?? [],
             createdBy: caller, enableECSManagedTags: request.enableECSManagedTags ?? false, propagateTags: request.propagateTags ?? "NONE",
             enableExecuteCommand: request.enableExecuteCommand ?? false)
-        let record = ServiceRecord(service: service, cluster: clusterName, clientToken: request.clientToken)
+        var record = ServiceRecord(service: service, cluster: clusterName, clientToken: request.clientToken)
+        ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
         return Outcome(ECS.CreateServiceResponse(service: presentService(record, includeTags: true)), [.putService(record)])
     }
 
@@ -87,10 +88,29 @@ extension ClusterState {
         return definition
     }
 
-    /// A service as DescribeServices shows it.
+    /// A service as DescribeServices shows it, its counts taken from its tasks as they are now (the
+    /// record's are those of the scheduler's last round).
     func presentService(_ record: ServiceRecord, includeTags: Bool) -> ECS.Service {
         var service = record.service
         if !includeTags { service.tags = nil }
+        var running: [String: Int] = [:]
+        var pending: [String: Int] = [:]
+        for task in tasks.values where task.group == record.group && task.clusterArn == service.clusterArn && task.lastStatus != "STOPPED" {
+            let deployment = task.startedBy ?? ""
+            if task.lastStatus == "RUNNING" {
+                running[deployment, default: 0] += 1
+            } else if task.desiredStatus == "RUNNING" {
+                pending[deployment, default: 0] += 1
+            }
+        }
+        service.deployments = service.deployments?.map { deployment in
+            var deployment = deployment
+            deployment.runningCount = running[deployment.id ?? ""] ?? 0
+            deployment.pendingCount = pending[deployment.id ?? ""] ?? 0
+            return deployment
+        }
+        service.runningCount = service.deployments?.reduce(0) { $0 + ($1.runningCount ?? 0) } ?? 0
+        service.pendingCount = service.deployments?.reduce(0) { $0 + ($1.pendingCount ?? 0) } ?? 0
         return service
     }
 

@@ -60,6 +60,8 @@ struct ECSOperations: Sendable {
         write("DeleteService", controller) { (state, request, now) in try state.deleteService(request, now: now) }
         read("DescribeServices", controller) { (state, request) in try state.describeServices(request) }
         read("ListServices", controller) { (state, request) in try state.listServices(request) }
+        read("ListServiceDeployments", controller) { (state, request) in try state.listServiceDeployments(request) }
+        read("DescribeServiceDeployments", controller) { (state, request) in try state.describeServiceDeployments(request) }
     }
 
     private mutating func read<Request: ECSShape, Response: Encodable & Sendable>(

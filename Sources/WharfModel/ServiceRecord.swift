@@ -19,10 +19,13 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     public var countedFailures: Set<String>
     /// Whether the service was last seen in a steady state (so the event is written once).
     public var steady: Bool
+    /// Its service deployments (ListServiceDeployments), newest first.
+    public var serviceDeployments: [ECS.ServiceDeployment]
 
     /// Creates a record.
     public init(service: ECS.Service, cluster: String, clientToken: String? = nil, lastCompleted: CompletedDeployment? = nil,
-                consecutiveFailures: Int = 0, throttledUntil: Double? = nil, countedFailures: Set<String> = [], steady: Bool = false) {
+                consecutiveFailures: Int = 0, throttledUntil: Double? = nil, countedFailures: Set<String> = [], steady: Bool = false,
+                serviceDeployments: [ECS.ServiceDeployment] = []) {
         self.service = service
         self.cluster = cluster
         self.clientToken = clientToken
@@ -31,6 +34,7 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
         self.throttledUntil = throttledUntil
         self.countedFailures = countedFailures
         self.steady = steady
+        self.serviceDeployments = serviceDeployments
     }
 
     /// The service's ARN.

@@ -46,8 +46,11 @@ extension ServiceScheduler {
         plan.events.append("(service \(name)) (deployment \(primary.id ?? "")) deployment failed: tasks failed to start.")
         guard breaker.rollback == true, let target = plan.record.lastCompleted, target.taskDefinition != primary.taskDefinition else {
             plan.record.service.deployments?[0] = primary
+            ServiceDeploymentHistory.finish(&plan.record, deployment: primary.id ?? "", status: "STOPPED",
+                                            reason: "ECS deployment circuit breaker: tasks failed to start.", now: Date(timeIntervalSince1970: now))
             return
         }
+        ServiceDeploymentHistory.rollingBack(&plan.record, failed: primary.id ?? "", target: target.id, now: Date(timeIntervalSince1970: now))
         primary.status = "ACTIVE"
         var rollback = primary
         rollback.id = newDeploymentID
@@ -107,6 +110,16 @@ extension ServiceScheduler {
             primary.updatedAt = Date(timeIntervalSince1970: now)
             plan.record.lastCompleted = CompletedDeployment(id: primary.id ?? "", taskDefinition: primary.taskDefinition ?? "")
             plan.events.append("(service \(name)) (deployment \(primary.id ?? "")) deployment completed.")
+            let moment = Date(timeIntervalSince1970: now)
+            let own = ServiceDeploymentHistory.arn(service: plan.record.arn, deployment: primary.id ?? "")
+            if plan.record.serviceDeployments.contains(where: { $0.serviceDeploymentArn == own }) {
+                ServiceDeploymentHistory.finish(&plan.record, deployment: primary.id ?? "", status: "SUCCESSFUL",
+                                                reason: "ECS deployment \(primary.id ?? "") completed.", now: moment)
+            } else if let rolledBack = plan.record.serviceDeployments.first(where: { $0.status == "ROLLBACK_IN_PROGRESS" }) {
+                let id = String(rolledBack.serviceDeploymentArn?.split(separator: "/").last ?? "")
+                ServiceDeploymentHistory.finish(&plan.record, deployment: "ecs-svc/\(id)", status: "ROLLBACK_SUCCESSFUL",
+                                                reason: "ECS deployment circuit breaker: rolled back to the last completed deployment.", now: moment)
+            }
         }
         if settled {
             plan.record.consecutiveFailures = 0
@@ -118,6 +131,7 @@ extension ServiceScheduler {
         plan.record.steady = settled
         deployments[0] = primary
         plan.record.service.deployments = deployments
+        ServiceDeploymentHistory.refresh(&plan.record, now: Date(timeIntervalSince1970: now))
         plan.record.service.runningCount = deployments.reduce(0) { $0 + ($1.runningCount ?? 0) }
         plan.record.service.pendingCount = deployments.reduce(0) { $0 + ($1.pendingCount ?? 0) }
         if service.status == "DRAINING", present.isEmpty, plan.launches.isEmpty {

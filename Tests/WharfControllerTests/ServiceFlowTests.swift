@@ -133,6 +133,21 @@ struct ServiceFlowTests {
         #expect(service.deployments?.count == 1)
         #expect(service.deployments?.first?.taskDefinition == "arn:aws:ecs:us-east-1:000000000000:task-definition/api:2")
         #expect(service.deployments?.first?.rolloutState == "COMPLETED")
+        let history = try await harness.controller.read { state in
+            try state.listServiceDeployments(ECS.ListServiceDeploymentsRequest(service: "api", cluster: "lab"))
+        }.serviceDeployments ?? []
+        #expect(history.map(\.status) == ["SUCCESSFUL", "SUCCESSFUL"])
+        #expect(history.first?.serviceDeploymentArn == "arn:aws:ecs:us-east-1:000000000000:service-deployment/lab/api/2")
+        #expect(history.first?.targetServiceRevisionArn == "arn:aws:ecs:us-east-1:000000000000:service-revision/lab/api/2")
+        let detail = try await harness.controller.read { state in
+            try state.describeServiceDeployments(ECS.DescribeServiceDeploymentsRequest(serviceDeploymentArns: [
+                history.first?.serviceDeploymentArn ?? "", "arn:aws:ecs:us-east-1:000000000000:service-deployment/lab/api/9",
+            ]))
+        }
+        #expect(detail.serviceDeployments?.first?.targetServiceRevision?.runningTaskCount == 3)
+        #expect(detail.serviceDeployments?.first?.sourceServiceRevisions?.map(\.arn) == ["arn:aws:ecs:us-east-1:000000000000:service-revision/lab/api/1"],
+                "it started from revision 1's deployment")
+        #expect(detail.failures?.map(\.reason) == ["MISSING"])
 
         // Delete: refused while scaled up, then drains to INACTIVE.
         await #expect {

@@ -119,14 +119,19 @@ struct ServiceTests {
             _ = try await DockerEngine.run(["docker", "kill", container])
             let stopped = try await cluster.waitForTask(before["taskArn"] as? String ?? "") { $0["lastStatus"] as? String == "STOPPED" }
             #expect(stopped["stopCode"] as? String == "EssentialContainerExited")
-            let after = try await cluster.waitForService("heal", "a replacement running") { service in
-                service["runningCount"] as? Int == 1
+            var replacement: [String: Any] = [:]
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while clock.now < deadline {
+                replacement = try await cluster.serviceTasks("heal").first ?? [:]
+                if replacement["lastStatus"] as? String == "RUNNING" { break }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            let replacement = try #require(try await cluster.serviceTasks("heal").first)
+            let after = try await cluster.waitForService("heal", "a replacement running") { $0["runningCount"] as? Int == 1 }
             #expect(replacement["taskArn"] as? String != before["taskArn"] as? String)
             #expect(replacement["lastStatus"] as? String == "RUNNING")
             let events = (after["events"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
-            #expect(events.contains { $0.hasPrefix("(service heal) has started 1 tasks:") && $0 != events.last })
+            #expect(events.filter { $0.hasPrefix("(service heal) has started 1 tasks:") }.count == 2, "the first task and its replacement: \(events)")
         }
     }
 
@@ -194,6 +199,10 @@ struct ServiceTests {
             #expect(events.contains { $0.contains("rolling back to deployment") }, "\(events)")
             let tasks = try await cluster.serviceTasks("breaker")
             #expect(tasks.count == 2 && tasks.allSatisfy { $0["taskDefinitionArn"] as? String == good })
+            let history = try await aws(["ecs", "list-service-deployments", "--cluster", cluster.name, "--service", "breaker"],
+                                        endpoint: cluster.controller.endpoint)
+            let statuses = (history.json["serviceDeployments"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+            #expect(statuses == ["ROLLBACK_SUCCESSFUL", "SUCCESSFUL"], "\(history.json) \(history.stderr)")
         }
     }
 

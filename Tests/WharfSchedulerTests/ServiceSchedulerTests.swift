@@ -138,6 +138,7 @@ struct ServiceSchedulerTests {
     func rollback() {
         var record = service(desired: 2, deployments: [("d2", "web:2"), ("d1", "web:1")], breaker: (true, true))
         record.lastCompleted = CompletedDeployment(id: "d1", taskDefinition: "web:1")
+        ServiceDeploymentHistory.begin(&record, deployment: record.service.deployments![0], now: Date(timeIntervalSince1970: 900))
         let failed = (1...3).map { task("f\($0)", "d2", "STOPPED", desired: "STOPPED", stopCode: "TaskFailedToStart") }
         let plan = ServiceScheduler(now: 1000, seed: 1, newDeploymentID: "d3").plan(record, tasks: failed + [task("o1", "d1"), task("o2", "d1")],
                                                                                      candidates: three, demands: demands)
@@ -151,6 +152,17 @@ struct ServiceSchedulerTests {
         #expect(plan.record.service.taskDefinition == "web:1")
         #expect(plan.events.contains("(service web) (deployment d2) deployment failed: tasks failed to start."))
         #expect(plan.events.contains { $0.contains("rolling back to deployment d1") })
+        let entry = plan.record.serviceDeployments.first
+        #expect(entry?.status == "ROLLBACK_IN_PROGRESS")
+        #expect(entry?.deploymentCircuitBreaker?.status == "TRIGGERED")
+        #expect(entry?.deploymentCircuitBreaker?.threshold == 3)
+        #expect(entry?.rollback?.serviceRevisionArn == "arn:aws:ecs:us-east-1:000000000000:service-revision/lab/web/d1")
+
+        // The rollback's tasks run and the old ones are gone: the service deployment is ROLLBACK_SUCCESSFUL.
+        let healed = ServiceScheduler(now: 1010, seed: 1, newDeploymentID: "d4").plan(plan.record, tasks: [task("r1", "d3"), task("r2", "d3")],
+                                                                                       candidates: three, demands: demands)
+        #expect(healed.record.service.deployments?.first?.rolloutState == "COMPLETED")
+        #expect(healed.record.serviceDeployments.first?.status == "ROLLBACK_SUCCESSFUL")
     }
 
     @Test("without rollback a tripped breaker leaves the deployment FAILED and launches nothing more")

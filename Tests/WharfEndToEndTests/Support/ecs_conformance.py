@@ -800,6 +800,21 @@ def scenario_services(run, cluster, image):
                                     lambda s: s.get("runningCount") == 3 and len(s.get("deployments", [])) == 1
                                     and primary_rollout(s) == "COMPLETED")
         run.check("the forced deployment replaces every task and completes with 3 running", ok, seen)
+        history = run.call("ListServiceDeployments", cluster=cluster, service=service).get("serviceDeployments", [])
+        run.check("ListServiceDeployments: the forced deployment and the first, newest first, both SUCCESSFUL",
+                  [d.get("status") for d in history] == ["SUCCESSFUL", "SUCCESSFUL"]
+                  and all(arn_ok(d.get("serviceDeploymentArn", ""), f"service-deployment/{name}/{service}/"
+                                 + d.get("serviceDeploymentArn", "").rsplit("/", 1)[-1]) for d in history), history)
+        one = run.call("ListServiceDeployments", cluster=cluster, service=service, maxResults=1)
+        run.check("ListServiceDeployments pages", len(one.get("serviceDeployments", [])) == 1 and one.get("nextToken"), one)
+        arns = [d.get("serviceDeploymentArn") for d in history]
+        described = run.call("DescribeServiceDeployments", serviceDeploymentArns=arns + [arns[0][:-1] + "x"] if arns else ["x"])
+        first = (described.get("serviceDeployments") or [{}])[0]
+        run.check("DescribeServiceDeployments: target revision with 3 running, circuit breaker MONITORING_COMPLETE, unknown ARN MISSING",
+                  dig(first, "targetServiceRevision", "runningTaskCount") == 3
+                  and dig(first, "deploymentCircuitBreaker", "status") == "MONITORING_COMPLETE"
+                  and [f.get("reason") for f in described.get("failures", [])] == ["MISSING"], described)
+        run.call("ListServiceDeployments", expect_error="ServiceNotFoundException", cluster=cluster, service=f"missing-{run.suffix}")
         run.call("UpdateService", expect_error="ServiceNotFoundException", cluster=cluster, service=f"missing-{run.suffix}", desiredCount=1)
         run.call("UpdateService", expect_error="InvalidParameterException", cluster=cluster, service=service, desiredCount=-1)
         run.call("DeleteService", expect_error="InvalidParameterException", cluster=cluster, service=service)
