@@ -132,7 +132,7 @@ extension ClusterState {
     /// The node's desired state: every task placed on it that is not yet recorded STOPPED, and the
     /// STOPPED reports this sync carried (so the agent may forget them).
     public func desiredState(for record: ContainerInstanceRecord, reported: [TaskReport]) -> SyncResponse {
-        let wanted = tasks.values.filter { $0.containerInstanceArn == record.arn && $0.lastStatus != "STOPPED" }
+        let wanted = activeTasks(on: record.arn)
             .sorted { ($0.taskArn ?? "") < ($1.taskArn ?? "") }
             .compactMap { task -> DesiredTask? in
                 guard let definition = taskDefinitions[task.taskDefinitionArn ?? ""]?.definition else { return nil }

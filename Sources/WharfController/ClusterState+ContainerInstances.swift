@@ -15,7 +15,7 @@ extension ClusterState {
 
     /// The tasks on an instance that still hold resources (not yet STOPPED).
     func activeTasks(on instance: String) -> [ECS.Task] {
-        tasks.values.filter { $0.containerInstanceArn == instance && $0.lastStatus != "STOPPED" }
+        (activeTaskArns[instance] ?? []).compactMap { tasks[$0] }
     }
 
     /// A container instance as DescribeContainerInstances shows it.

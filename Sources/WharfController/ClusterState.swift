@@ -18,6 +18,9 @@ public struct ClusterState: Sendable {
     var services: [String: ServiceRecord] = [:]
     /// What each task not yet STOPPED takes from its instance, by task ARN (derived, not stored).
     var demands: [String: TaskDemand] = [:]
+    /// The ARNs of the tasks not yet STOPPED on each instance (derived, not stored), so placement
+    /// and syncs look at an instance's tasks without scanning them all.
+    var activeTaskArns: [String: Set<String>] = [:]
 
     /// Builds the view from what the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -48,6 +51,8 @@ public struct ClusterState: Sendable {
             containerInstances[record.arn] = record
         case .putTask(let task):
             let arn = task.taskArn ?? ""
+            if let previous = tasks[arn]?.containerInstanceArn { activeTaskArns[previous]?.remove(arn) }
+            if let instance = task.containerInstanceArn, task.lastStatus != "STOPPED" { activeTaskArns[instance, default: []].insert(arn) }
             tasks[arn] = task
             if task.lastStatus == "STOPPED" || task.containerInstanceArn == nil {
                 demands[arn] = nil
@@ -55,6 +60,7 @@ public struct ClusterState: Sendable {
                 demands[arn] = try? TaskDemand.of(record.definition, overrides: task.overrides)
             }
         case .deleteTask(let arn):
+            if let previous = tasks[arn]?.containerInstanceArn { activeTaskArns[previous]?.remove(arn) }
             tasks[arn] = nil
             demands[arn] = nil
         case .putService(let record):

@@ -69,13 +69,64 @@ public struct Placement: Sendable {
     }
 
     /// Places `count` tasks of `demand` in `group` on `candidates`.
+    ///
+    /// Placing a task changes only the instance it lands on, so the instances that fit and their
+    /// rank are computed once and then kept in a priority queue: O((instances + count) × log
+    /// instances) in all. Only a `spread` over an attribute, whose rank depends on the other
+    /// instances with the same value, is placed by rescanning the instances for each task.
     public mutating func place(_ demand: TaskDemand, count: Int, group: String, on candidates: [PlacementCandidate]) -> Result {
-        var pool = candidates
-        var result = Result()
-        guard !pool.isEmpty else {
+        guard !candidates.isEmpty else {
+            var result = Result()
             result.failures = [Failure(arn: "", reason: "No Container Instances were found in your cluster.")]
             return result
         }
+        let ranking = strategies.filter { strategy in
+            // A spread over an attribute that every instance shares ranks nothing.
+            guard strategy.type == "spread", let field = strategy.field, field.hasPrefix("attribute:") else { return true }
+            let name = String(field.dropFirst("attribute:".count))
+            return Set(candidates.map { $0.attributes[name] ?? "" }).count > 1
+        }
+        if ranking.contains(where: { $0.type == "spread" && ($0.field ?? "").hasPrefix("attribute:") }) {
+            return placeByScanning(demand, count: count, group: group, on: candidates)
+        }
+        var pool = candidates
+        var result = Result()
+        var queue = PlacementQueue()
+        func rank(_ index: Int) -> [Double] {
+            ranking.compactMap { strategy in
+                switch (strategy.type, (strategy.field ?? "").lowercased()) {
+                case ("binpack", "cpu"): Double(pool[index].remainingCPU)
+                case ("binpack", _): Double(pool[index].remainingMemoryMiB)
+                case ("spread", _): Double(pool[index].tasksByGroup[group, default: 0])
+                default: nil
+                }
+            }
+        }
+        for index in pool.indices where fits(pool[index], demand, group: group) {
+            queue.push(index, rank: rank(index), tiebreak: random.next())
+        }
+        for _ in 0..<count {
+            guard let chosen = queue.pop() else {
+                result.failures = pool.compactMap { candidate in
+                    (candidate.misfitReason(demand) ?? constraintFailure(candidate, group: group)).map { Failure(arn: candidate.arn, reason: $0) }
+                }.sorted { $0.arn < $1.arn }
+                break
+            }
+            pool[chosen].take(demand, group: group)
+            result.placements.append(pool[chosen].arn)
+            if fits(pool[chosen], demand, group: group) { queue.push(chosen, rank: rank(chosen), tiebreak: random.next()) }
+        }
+        return result
+    }
+
+    func fits(_ candidate: PlacementCandidate, _ demand: TaskDemand, group: String) -> Bool {
+        candidate.misfitReason(demand) == nil && constraintFailure(candidate, group: group) == nil
+    }
+
+    /// Places by ranking every instance again for each task (for spread over an attribute).
+    mutating func placeByScanning(_ demand: TaskDemand, count: Int, group: String, on candidates: [PlacementCandidate]) -> Result {
+        var pool = candidates
+        var result = Result()
         var reasons: [String: String] = [:]
         for _ in 0..<count {
             var fitting: [Int] = []
@@ -150,5 +201,52 @@ struct SplitMix64: Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// A priority queue of instance indices by rank (lexicographic, lowest first), then by a random
+/// tiebreak, so ties fall to a seeded random choice. Each index is in it at most once.
+struct PlacementQueue {
+    private struct Entry {
+        var rank: [Double]
+        var tiebreak: UInt64
+        var index: Int
+        func precedes(_ other: Entry) -> Bool {
+            for (a, b) in zip(rank, other.rank) where a != b { return a < b }
+            return tiebreak < other.tiebreak
+        }
+    }
+
+    private var heap: [Entry] = []
+
+    mutating func push(_ index: Int, rank: [Double], tiebreak: UInt64) {
+        heap.append(Entry(rank: rank, tiebreak: tiebreak, index: index))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].precedes(heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    /// The best index, removed; nil when empty.
+    mutating func pop() -> Int? {
+        guard let top = heap.first else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < heap.count, heap[left].precedes(heap[best]) { best = left }
+                if right < heap.count, heap[right].precedes(heap[best]) { best = right }
+                guard best != parent else { break }
+                heap.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return top.index
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WharfModel
 import WharfScheduler
@@ -69,6 +70,28 @@ struct PlacementTests {
         var first = try Placement(strategies: [ECS.PlacementStrategy(type: "random")], constraints: [], seed: 42)
         var second = try Placement(strategies: [ECS.PlacementStrategy(type: "random")], constraints: [], seed: 42)
         #expect(first.place(small, count: 5, group: "g", on: pool) == second.place(small, count: 5, group: "g", on: pool))
+    }
+
+    @Test("many tasks at once: spread stays even over a large fleet, binpack fills instance by instance, ties are seeded")
+    func large() throws {
+        let fleet = (0..<2000).map { PlacementCandidate(arn: String(format: "i%04d", $0), remainingCPU: 4096, remainingMemoryMiB: 8192) }
+        var spread = try Placement(strategies: [ECS.PlacementStrategy(type: "spread", field: "instanceId")], constraints: [], seed: 5)
+        let even = spread.place(small, count: 15_000, group: "g", on: fleet)
+        #expect(even.placements.count == 15_000)
+        let perInstance = Dictionary(grouping: even.placements) { $0 }.mapValues(\.count)
+        #expect(perInstance.count == 2000 && Set(perInstance.values) == [7, 8], "15,000 over 2,000: 7 or 8 each")
+
+        var binpack = try Placement(strategies: [ECS.PlacementStrategy(type: "binpack", field: "memory")], constraints: [], seed: 5)
+        let packed = binpack.place(small, count: 100, group: "g", on: fleet)
+        #expect(Dictionary(grouping: packed.placements) { $0 }.values.map(\.count).sorted() == [4, 16, 16, 16, 16, 16, 16],
+                "16 tasks of 512 MiB fill an 8 GiB instance before the next one is used")
+
+        var again = try Placement(strategies: [ECS.PlacementStrategy(type: "spread", field: "instanceId")], constraints: [], seed: 5)
+        #expect(again.place(small, count: 15_000, group: "g", on: fleet) == even, "the same seed places the same way")
+        var full = try Placement(strategies: [], constraints: [], seed: 5)
+        let overflow = full.place(TaskDemand(cpu: 4096, memoryMiB: 1, hostPorts: []), count: 2001, group: "g", on: fleet)
+        #expect(overflow.placements.count == 2000)
+        #expect(overflow.failures.count == 2000 && overflow.failures.allSatisfy { $0.reason == "RESOURCE:CPU" })
     }
 
     @Test("invalid strategies and constraints are refused", arguments: [
