@@ -40,6 +40,7 @@ extension ServiceScheduler {
               var primary = service.deployments?.first, primary.rolloutState == "IN_PROGRESS",
               (primary.failedTasks ?? 0) >= Self.failureThreshold(desired: service.desiredCount ?? 0) else { return }
         let name = plan.record.name
+        ServiceDeploymentHistory.refresh(&plan.record, now: Date(timeIntervalSince1970: now))
         primary.rolloutState = "FAILED"
         primary.rolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
         primary.updatedAt = Date(timeIntervalSince1970: now)
@@ -101,6 +102,9 @@ extension ServiceScheduler {
         let name = plan.record.name
         let service = plan.record.service
         primary.desiredCount = service.status == "ACTIVE" ? service.desiredCount ?? 0 : 0
+        deployments[0] = primary
+        plan.record.service.deployments = deployments
+        ServiceDeploymentHistory.refresh(&plan.record, now: Date(timeIntervalSince1970: now))
         let healthyPrimary = live.filter { $0.deployment == primary.id && $0.isHealthy && $0.instance == .usable }.count
         let settled = deployments.count == 1 && plan.launches.isEmpty && plan.stops.isEmpty && present.count == healthyPrimary
             && healthyPrimary == (primary.desiredCount ?? 0)

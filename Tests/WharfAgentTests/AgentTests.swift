@@ -52,9 +52,11 @@ let desiredWeb = DesiredTask(
 @Suite("Agent with a fake engine")
 struct AgentTests {
     func makeAgent(_ directory: String, runtime: FakeRuntime, controller: ScriptedController = ScriptedController(),
-                   cleanup: Duration = .seconds(0), registryAuth: RegistryAuth = RegistryAuth()) -> Agent {
+                   cleanup: Duration = .seconds(0), registryAuth: RegistryAuth = RegistryAuth(),
+                   pulls: AgentConfiguration.ImagePullBehavior = .default) -> Agent {
         Agent(configuration: AgentConfiguration(controllerURL: "http://unused", cluster: "lab", dataDirectory: directory,
-                                                reservedMemoryMiB: 512, registryAuth: registryAuth, taskCleanupWait: cleanup),
+                                                reservedMemoryMiB: 512, imagePullBehavior: pulls, registryAuth: registryAuth,
+                                                taskCleanupWait: cleanup),
               runtime: runtime, client: controller, logger: Logger(label: "test"))
     }
 
@@ -148,6 +150,30 @@ struct AgentTests {
             let reason = try #require(failed.containers.first?.reason)
             #expect(reason.hasPrefix("CannotPullContainerError"))
             #expect(reason.contains("--engine-auth-file") && reason.contains("127.0.0.1:5002"))
+        }
+    }
+
+    @Test("image pull behaviours: which launches pull", arguments: [
+        (AgentConfiguration.ImagePullBehavior.default, FakeRuntime.Image.present, 2),
+        (.always, .present, 2),
+        (.preferCached, .present, 0),
+        (.preferCached, .pullable, 1),
+        (.once, .present, 1),
+        (.once, .pullable, 1),
+    ])
+    func pullBehaviours(behaviour: AgentConfiguration.ImagePullBehavior, image: FakeRuntime.Image, pulls: Int) async throws {
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["busybox": image])
+            let agent = makeAgent(directory, runtime: runtime, pulls: behaviour)
+            try await agent.start()
+            var second = desiredWeb
+            second.taskArn = "arn:aws:ecs:us-east-1:000000000000:task/lab/t2"
+            // One task, then a second of the same image once the first runs.
+            await agent.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await eventually(agent, "first RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            await agent.apply(SyncResponse(desiredVersion: 3, tasks: [desiredWeb, second], acknowledgedStopped: []))
+            try await eventually(agent, "both RUNNING") { $0.count == 2 && $0.allSatisfy { $0.lastStatus == "RUNNING" } }
+            #expect(runtime.calls.filter { if case .pullImage = $0 { true } else { false } }.count == pulls)
         }
     }
 

@@ -165,6 +165,32 @@ struct ServiceSchedulerTests {
         #expect(healed.record.serviceDeployments.first?.status == "ROLLBACK_SUCCESSFUL")
     }
 
+    @Test("service deployments: a new one stops the one still in progress; completion makes it SUCCESSFUL; a tripped breaker without rollback STOPPED")
+    func serviceDeployments() {
+        let now = Date(timeIntervalSince1970: 900)
+        var record = service(desired: 1, deployments: [("d1", "web:1")], breaker: (true, false))
+        ServiceDeploymentHistory.begin(&record, deployment: record.service.deployments![0], now: now)
+        #expect(record.serviceDeployments.map(\.status) == ["IN_PROGRESS"])
+        #expect(record.serviceDeployments.first?.deploymentCircuitBreaker?.status == "MONITORING")
+        record.service.deployments = [ECS.Deployment(id: "d2", status: "PRIMARY", taskDefinition: "web:2", desiredCount: 1, failedTasks: 0,
+                                                     rolloutState: "IN_PROGRESS")] + record.service.deployments!
+        ServiceDeploymentHistory.begin(&record, deployment: record.service.deployments![0], now: now)
+        #expect(record.serviceDeployments.map(\.status) == ["IN_PROGRESS", "STOPPED"])
+        #expect(record.serviceDeployments.first?.sourceServiceRevisions?.map(\.arn) == ["arn:aws:ecs:us-east-1:000000000000:service-revision/lab/web/d1"])
+        let done = round.plan(record, tasks: [task("a", "d2")], candidates: three, demands: demands)
+        #expect(done.record.serviceDeployments.map(\.status) == ["SUCCESSFUL", "STOPPED"])
+        #expect(done.record.serviceDeployments.first?.deploymentCircuitBreaker?.status == "MONITORING_COMPLETE")
+        #expect(done.record.serviceDeployments.first?.targetServiceRevision?.runningTaskCount == 1)
+
+        var failing = service(desired: 1, deployments: [("d2", "web:2"), ("d1", "web:1")], breaker: (true, false))
+        ServiceDeploymentHistory.begin(&failing, deployment: failing.service.deployments![0], now: now)
+        let failed = (1...3).map { task("f\($0)", "d2", "STOPPED", desired: "STOPPED", stopCode: "TaskFailedToStart") }
+        let tripped = round.plan(failing, tasks: failed + [task("o1", "d1")], candidates: three, demands: demands)
+        #expect(tripped.record.serviceDeployments.first?.status == "STOPPED")
+        #expect(tripped.record.serviceDeployments.first?.deploymentCircuitBreaker?.status == "TRIGGERED")
+        #expect(tripped.record.serviceDeployments.first?.deploymentCircuitBreaker?.failureCount == 3)
+    }
+
     @Test("without rollback a tripped breaker leaves the deployment FAILED and launches nothing more")
     func breakerWithoutRollback() {
         let record = service(desired: 2, deployments: [("d2", "web:2"), ("d1", "web:1")], breaker: (true, false))
