@@ -175,6 +175,8 @@ struct AgentTests {
             let lose = try await cluster.run(definition)
             let kept = try await cluster.waitForTask(keep) { $0["lastStatus"] as? String == "RUNNING" }
             let lost = try await cluster.waitForTask(lose) { $0["lastStatus"] as? String == "RUNNING" }
+            let keptID = try #require(firstContainer(kept)["runtimeId"] as? String)
+            let startedBefore = try await DockerEngine.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", keptID]).trimmedStdout
             try await cluster.killAgent("node-1")
             let lostID = try #require(firstContainer(lost)["runtimeId"] as? String)
             _ = try await DockerEngine.run(["docker", "kill", lostID])
@@ -187,6 +189,8 @@ struct AgentTests {
             #expect(firstContainer(still)["runtimeId"] as? String == firstContainer(kept)["runtimeId"] as? String)
             let containers = try await DockerEngine.run(["docker", "ps", "-aq", "--filter", "label=com.amazonaws.ecs.task-arn=\(keep)"])
             #expect(containers.trimmedStdout.split(separator: "\n").count == 1, "a second copy of the task was started")
+            let startedAfter = try await DockerEngine.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", keptID]).trimmedStdout
+            #expect(!startedBefore.isEmpty && startedAfter == startedBefore, "the kept container was not restarted: \(startedBefore) → \(startedAfter)")
         }
     }
 
