@@ -7,10 +7,11 @@ IMAGE = "wharf-test/busybox:latest"
 CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
 
 
-def ecs(port, operation, body):
-    """One ECS call; returns the decoded answer or raises RuntimeError with the error body."""
+def ecs(port, operation, body, target="AmazonEC2ContainerServiceV20141113"):
+    """One ECS call (or, with target AmazonSSM, an activation call); returns the decoded answer or
+    raises RuntimeError with the error body."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/", data=json.dumps(body).encode(), headers={
-        "X-Amz-Target": f"AmazonEC2ContainerServiceV20141113.{operation}",
+        "X-Amz-Target": f"{target}.{operation}",
         "Content-Type": "application/x-amz-json-1.1"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -67,9 +68,11 @@ class Cluster:
             "wharf-controller", "--listen", f"127.0.0.1:{self.port}", "--data-dir", os.path.join(self.work, "controller")])
         wait_for("the controller's /healthz", lambda: urllib.request.urlopen(
             f"http://127.0.0.1:{self.port}/healthz", timeout=2).status == 200, 30, {"controller": self.controller})
+        activation = ecs(self.port, "CreateActivation", {"IamRole": "ecsAnywhereRole"}, target="AmazonSSM")
         self.agent = self._start("agent", [
             "wharf-agent", "--controller", f"http://127.0.0.1:{self.port}", "--cluster", "default",
-            "--data-dir", os.path.join(self.work, "agent"), "--image-pull-behavior", "prefer-cached"])
+            "--data-dir", os.path.join(self.work, "agent"), "--image-pull-behavior", "prefer-cached",
+            "--activation-id", activation["ActivationId"], "--activation-code", activation["ActivationCode"]])
         wait_for("the agent to register", lambda: self.call("ListContainerInstances", {"cluster": "default"})
                  ["containerInstanceArns"], 60, self.processes)
         return self

@@ -33,6 +33,12 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "default, always, once or prefer-cached (env WHARF_IMAGE_PULL_BEHAVIOR). Default: default.")
     var imagePullBehavior: String?
 
+    @Option(help: "The activation ID to join with the first time, from `aws ssm create-activation` (env WHARF_ACTIVATION_ID).")
+    var activationId: String?
+
+    @Option(help: "The activation code that goes with --activation-id (env WHARF_ACTIVATION_CODE). Not needed once joined.")
+    var activationCode: String?
+
     @Option(help: "A Docker config.json (or ECS_ENGINE_AUTH_DATA map) with private-registry credentials; keep it mode 0600 (env WHARF_ENGINE_AUTH_FILE).")
     var engineAuthFile: String?
 
@@ -87,13 +93,19 @@ public struct AgentOptions: ParsableArguments {
                 throw ValidationError("--engine-auth-file: \(error.message)")
             }
         }
+        let activation = value(activationId, "WHARF_ACTIVATION_ID")
+        let code = value(activationCode, "WHARF_ACTIVATION_CODE")
+        guard (activation == nil) == (code == nil) else {
+            throw ValidationError("--activation-id and --activation-code go together; give both, as `aws ssm create-activation` printed them")
+        }
         let cleanup = try number(taskCleanupWait, "WHARF_TASK_CLEANUP_WAIT", "--task-cleanup-wait") ?? 3600
         return AgentConfiguration(
             controllerURL: controller, cluster: value(cluster, "WHARF_CLUSTER") ?? "default",
             dataDirectory: value(dataDir, "WHARF_DATA_DIR") ?? defaultDataDir,
             dockerSocket: value(dockerSocket, "WHARF_DOCKER_SOCKET") ?? "/var/run/docker.sock",
             reservedMemoryMiB: try number(reservedMemory, "WHARF_RESERVED_MEMORY", "--reserved-memory") ?? 0,
-            reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth, taskCleanupWait: .seconds(cleanup))
+            reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth,
+            activationId: activation, activationCode: code, taskCleanupWait: .seconds(cleanup))
     }
 
     func level(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {

@@ -27,13 +27,16 @@ public struct ControllerOptions: ParsableArguments {
     @Option(help: "Seconds a sync with nothing new is held open (env WHARF_AGENT_LONG_POLL). Default: 20.")
     var agentLongPoll: Int?
 
+    @Flag(help: "Let nodes join without an activation (env WHARF_OPEN_REGISTRATION=true). Only on a network you trust; wharf dev does this.")
+    var openRegistration = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env WHARF_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
     public init() {}
 
     /// The configuration these flags and the environment describe, with `defaults` for what neither gives.
-    func configuration(defaultListen: String = "127.0.0.1:8080", defaultDataDir: String = "/var/lib/wharf",
+    func configuration(defaultListen: String = "127.0.0.1:8080", defaultDataDir: String = "/var/lib/wharf", defaultOpenRegistration: Bool = false,
                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ControllerConfiguration {
         let listen = self.listen ?? environment["WHARF_LISTEN"] ?? defaultListen
         guard let (host, port) = ControllerConfiguration.parseListen(listen) else {
@@ -72,13 +75,21 @@ public struct ControllerOptions: ParsableArguments {
         guard disconnect > longPoll else {
             throw ValidationError("--agent-disconnect-after (\(disconnect) s) must be longer than --agent-long-poll (\(longPoll) s), or every idle agent would count as disconnected")
         }
+        var open = openRegistration || defaultOpenRegistration
+        if let text = environment["WHARF_OPEN_REGISTRATION"], !openRegistration {
+            guard let value = Bool(text.lowercased()) else {
+                throw ValidationError("WHARF_OPEN_REGISTRATION \"\(text)\" must be true or false")
+            }
+            open = value
+        }
         return ControllerConfiguration(
             host: host, port: port,
             dataDirectory: dataDir ?? environment["WHARF_DATA_DIR"] ?? defaultDataDir,
             context: AccountContext(region: region, accountID: account),
             maxBodyBytes: maxBytes,
             agentTimings: AgentTimings(longPoll: .seconds(longPoll), disconnectAfter: .seconds(disconnect),
-                                       sweepInterval: .seconds(min(5, max(1, disconnect / 4))))
+                                       sweepInterval: .seconds(min(5, max(1, disconnect / 4)))),
+            openRegistration: open
         )
     }
 

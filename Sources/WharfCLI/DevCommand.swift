@@ -21,7 +21,7 @@ struct DevCommand: AsyncParsableCommand {
     var dockerSocket: String = "/var/run/docker.sock"
 
     func run() async throws {
-        let configuration = try options.configuration(defaultDataDir: ".wharf")
+        let configuration = try options.configuration(defaultDataDir: ".wharf", defaultOpenRegistration: true)
         let logger = Daemon.logger("wharf.dev", level: try options.level())
         let runtime = DockerRuntime(socketPath: dockerSocket, logger: logger)
         let port = ListeningPort()

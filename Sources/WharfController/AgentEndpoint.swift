@@ -53,6 +53,7 @@ struct AgentEndpoint: Sendable {
         switch code {
         case .versionMismatch, .invalidRequest: .badRequest
         case .unauthorized: .unauthorized
+        case .activationRefused: .forbidden
         case .clusterNotFound: .notFound
         case .deregistered: .gone
         case .serverError: .internalServerError

@@ -6,9 +6,10 @@ extension ClusterState {
     /// `register`: a node joins, or rejoins with its saved identity (same ARN, same credential).
     /// - Parameters:
     ///   - credential: a fresh credential for a new identity (ignored when rejoining).
-    ///   - credentialHash: hashes a credential for comparison and storage.
+    ///   - credentialHash: hashes a credential (or an activation code) for comparison and storage.
+    ///   - openRegistration: whether a new node may join without an activation.
     public func registerAgent(_ request: RegisterRequest, credential: String, credentialHash: (String) -> String,
-                              longPollSeconds: Int, now: Date) throws(AgentProtocolError) -> Outcome<RegisterResponse> {
+                              openRegistration: Bool = false, longPollSeconds: Int, now: Date) throws(AgentProtocolError) -> Outcome<RegisterResponse> {
         let clusterName: String
         let cluster: ECS.Cluster
         do {
@@ -27,6 +28,7 @@ extension ClusterState {
         }
         var record: ContainerInstanceRecord
         var issued = credential
+        var changes: [StateChange] = []
         if let arn = request.containerInstanceArn, let existing = containerInstances[arn] {
             guard let given = request.credential, credentialHash(given) == existing.credentialHash, !existing.credentialHash.isEmpty else {
                 throw AgentProtocolError(.unauthorized, "the credential does not match container instance \(arn)")
@@ -40,21 +42,31 @@ extension ClusterState {
             record = existing
             issued = given
         } else {
+            var activation: String?
+            if let activationId = request.activationId {
+                let redeemed = try redeem(activation: activationId, code: request.activationCode ?? "", codeHash: credentialHash, now: now)
+                changes.append(.putActivation(redeemed))
+                activation = activationId
+            } else if !openRegistration {
+                throw AgentProtocolError(.activationRefused, "this controller joins new nodes with an activation: create one with `aws ssm create-activation --iam-role ecsAnywhereRole --registration-limit 1 --endpoint-url URL` (or `wharf activation create`) and start the agent with --activation-id and --activation-code")
+            }
             let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             record = ContainerInstanceRecord(
                 instance: ECS.ContainerInstance(containerInstanceArn: context.ecsARN("container-instance", "\(clusterName)/\(id)").description,
                                                 ec2InstanceId: request.hostname, status: "ACTIVE", agentUpdateStatus: nil, registeredAt: now),
-                cluster: clusterName, credentialHash: credentialHash(credential), desiredVersion: 1)
+                cluster: clusterName, credentialHash: credentialHash(credential), desiredVersion: 1, activationId: activation)
         }
         let custom = (record.instance.attributes ?? []).filter { attribute in
             !(attribute.name ?? "").hasPrefix("ecs.") && !request.attributes.contains { $0.name == attribute.name }
         }
-        record.instance.attributes = request.attributes.map { ECS.Attribute(name: $0.name, value: $0.value) } + custom
+        // Every node a Wharf agent runs is an external instance in ECS Anywhere's terms.
+        record.instance.attributes = request.attributes.filter { $0.name != "ecs.capability.external" }.map { ECS.Attribute(name: $0.name, value: $0.value) }
+            + [ECS.Attribute(name: "ecs.capability.external")] + custom
         record.instance.registeredResources = Self.resources(request.resources)
         record.instance.versionInfo = request.versionInfo
         record.instance.agentConnected = true
         return Outcome(RegisterResponse(containerInstanceArn: record.arn, credential: issued, clusterArn: cluster.clusterArn ?? "",
-                                        longPollSeconds: longPollSeconds), [.putContainerInstance(record)])
+                                        longPollSeconds: longPollSeconds), changes + [.putContainerInstance(record)])
     }
 
     static func resources(_ resources: NodeResources) -> [ECS.Resource] {

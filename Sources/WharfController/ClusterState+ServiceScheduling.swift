@@ -21,7 +21,7 @@ extension ClusterState {
                 let arn = deployment.taskDefinition ?? ""
                 guard let definition = working.taskDefinitions[arn]?.definition else { continue }
                 demands[arn] = try? TaskDemand.of(definition, overrides: nil)
-                constraints[arn] = Self.placementConstraints(of: definition)
+                constraints[arn] = Self.placementConstraints(of: definition) + Self.launchTypeConstraints(record.service.launchType ?? "EC2")
             }
             let scheduler = ServiceScheduler(now: now.timeIntervalSince1970, seed: seed &+ UInt64(offset), newDeploymentID: Self.newDeploymentID())
             let plan = scheduler.plan(record, tasks: mine, candidates: working.placementCandidates(cluster: record.cluster), demands: demands,
@@ -135,6 +135,12 @@ extension ClusterState {
     /// A task definition's placement constraints (memberOf) in the shape placement takes.
     static func placementConstraints(of definition: ECS.TaskDefinition) -> [ECS.PlacementConstraint] {
         (definition.placementConstraints ?? []).map { ECS.PlacementConstraint(type: $0.type, expression: $0.expression) }
+    }
+
+    /// What a launch type asks of instances: EXTERNAL tasks run only on instances joined with an
+    /// activation (attribute `ecs.capability.external`), as ECS Anywhere's do.
+    static func launchTypeConstraints(_ launchType: String) -> [ECS.PlacementConstraint] {
+        launchType == "EXTERNAL" ? [ECS.PlacementConstraint(type: "memberOf", expression: "attribute:ecs.capability.external exists")] : []
     }
 
     /// A deployment ID in ECS's form: `ecs-svc/` and 19 digits.

@@ -79,7 +79,8 @@ extension ClusterState {
                                                           launchType: request.launchType, tags: request.tags ?? [], count: count)
         let group = request.group ?? "family:\(definition.family ?? "")"
         var placement = try Placement(strategies: request.placementStrategy ?? [],
-                                      constraints: (request.placementConstraints ?? []) + Self.placementConstraints(of: definition), seed: seed)
+                                      constraints: (request.placementConstraints ?? []) + Self.placementConstraints(of: definition)
+                                          + Self.launchTypeConstraints(launch), seed: seed)
         let candidates = placementCandidates(cluster: cluster.clusterName ?? "")
         guard !candidates.isEmpty else {
             throw ECSError(.invalidParameter, "No Container Instances were found in your cluster. Start wharf-agent on a node with --cluster \(cluster.clusterName ?? "")")

@@ -16,6 +16,7 @@ public struct ClusterState: Sendable {
     var containerInstances: [String: ContainerInstanceRecord] = [:]
     var tasks: [String: ECS.Task] = [:]
     var services: [String: ServiceRecord] = [:]
+    var activations: [String: ActivationRecord] = [:]
     /// What each task not yet STOPPED takes from its instance, by task ARN (derived, not stored).
     var demands: [String: TaskDemand] = [:]
     /// The ARNs of the tasks not yet STOPPED on each instance (derived, not stored), so placement
@@ -32,6 +33,7 @@ public struct ClusterState: Sendable {
         for record in stored.containerInstances { apply(.putContainerInstance(record)) }
         for task in stored.tasks { apply(.putTask(task)) }
         for record in stored.services { apply(.putService(record)) }
+        for record in stored.activations { apply(.putActivation(record)) }
     }
 
     /// Applies one change that the store has made durable.
@@ -65,6 +67,10 @@ public struct ClusterState: Sendable {
             demands[arn] = nil
         case .putService(let record):
             services[record.arn] = record
+        case .putActivation(let record):
+            activations[record.id] = record
+        case .deleteActivation(let id):
+            activations[id] = nil
         }
     }
 

@@ -27,8 +27,10 @@ extension Controller {
             if request.cluster == "default" || request.cluster.isEmpty {
                 _ = try await write { state, _ in try state.createCluster(ECS.CreateClusterRequest(clusterName: "default")) }
             }
+            let open = openRegistration
             let response = try await write { state, now in
-                try state.registerAgent(request, credential: credential, credentialHash: Self.hash, longPollSeconds: longPoll, now: now)
+                try state.registerAgent(request, credential: credential, credentialHash: Self.hash, openRegistration: open,
+                                        longPollSeconds: longPoll, now: now)
             }
             lastSeen[response.containerInstanceArn] = now()
             return response

@@ -22,6 +22,8 @@ public actor Controller {
     private var releasingPolls = false
     /// Seeds placement; fixed in tests for reproducible choices.
     private var placementSeed: UInt64
+    /// Whether a node may join without an activation (`wharf dev`, `--open-registration`).
+    let openRegistration: Bool
     /// Whether a change arrived that the service scheduler has not looked at yet.
     var schedulingPending = false
     /// The service scheduler waiting for work, and the timer that ends its wait.
@@ -31,8 +33,9 @@ public actor Controller {
     /// Loads the state from `store`.
     /// - Parameters:
     ///   - now: the wall clock, injected so tests can fix it.
+    ///   - openRegistration: whether new nodes may join without an activation.
     public init(store: any ClusterStore, context: AccountContext, logger: Logger, settings: AgentTimings = AgentTimings(),
-                placementSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
+                openRegistration: Bool = false, placementSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
                 now: @escaping @Sendable () -> Date = { Date() }) async throws(StoreError) {
         self.store = store
         let state = ClusterState(context: context, stored: try await store.load())
@@ -41,6 +44,7 @@ public actor Controller {
         self.logger = logger
         self.settings = settings
         self.placementSeed = placementSeed
+        self.openRegistration = openRegistration
         let started = now()
         for arn in state.containerInstances.keys { lastSeen[arn] = started }
     }

@@ -14,17 +14,20 @@ public struct ControllerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Long poll, disconnection grace period and liveness checks for agents.
     public var agentTimings: AgentTimings
+    /// Whether nodes may join without an activation (`wharf dev`, `--open-registration`).
+    public var openRegistration: Bool
 
     /// Creates a configuration.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String,
                 context: AccountContext = AccountContext(), maxBodyBytes: Int = 4 * 1024 * 1024,
-                agentTimings: AgentTimings = AgentTimings()) {
+                agentTimings: AgentTimings = AgentTimings(), openRegistration: Bool = false) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.context = context
         self.maxBodyBytes = maxBodyBytes
         self.agentTimings = agentTimings
+        self.openRegistration = openRegistration
     }
 
     /// Parses `host:port`, `:port` or `port`.

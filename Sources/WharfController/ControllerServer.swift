@@ -24,7 +24,7 @@ public enum ControllerServer {
         let controller: Controller
         do {
             controller = try await Controller(store: store, context: configuration.context, logger: logger,
-                                              settings: configuration.agentTimings)
+                                              settings: configuration.agentTimings, openRegistration: configuration.openRegistration)
         } catch {
             await store.close()
             throw error

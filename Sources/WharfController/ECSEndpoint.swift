@@ -10,6 +10,8 @@ import WharfModel
 /// `x-amzn-RequestId`, and errors as HTTP 4xx with `{"__type": ..., "message": ...}`.
 struct ECSEndpoint: Sendable {
     static let targetPrefix = "AmazonEC2ContainerServiceV20141113."
+    /// Systems Manager's prefix, for the activation operations.
+    static let ssmPrefix = "AmazonSSM."
     static let contentType = "application/x-amz-json-1.1"
 
     let operations: ECSOperations
@@ -20,14 +22,28 @@ struct ECSEndpoint: Sendable {
         let requestID = UUID().uuidString.lowercased()
         let target = request.headers[.amzTarget] ?? ""
         do {
-            guard target.hasPrefix(Self.targetPrefix), let handler = operations.handlers[String(target.dropFirst(Self.targetPrefix.count))] else {
-                throw unknownOperation(target)
+            let handler: ECSOperations.Handler?
+            if target.hasPrefix(Self.ssmPrefix) {
+                handler = operations.ssmHandlers[String(target.dropFirst(Self.ssmPrefix.count))]
+            } else if target.hasPrefix(Self.targetPrefix) {
+                handler = operations.handlers[String(target.dropFirst(Self.targetPrefix.count))]
+            } else {
+                handler = nil
             }
+            guard let handler else { throw unknownOperation(target) }
             let body = try await collectBody(request)
             let data = try await handler(body)
             return Self.response(.ok, data, requestID: requestID)
-        } catch let error as ECSError {
-            if error.code == .server {
+        } catch var error as ECSError {
+            if target.hasPrefix(Self.ssmPrefix) {
+                // Systems Manager's names for the same failures.
+                switch error.code {
+                case .invalidParameter: error.code = .ssmInvalidParameters
+                case .server: error.code = ECSError.Code(rawValue: "InternalServerError")
+                default: break
+                }
+            }
+            if error.code == .server || error.code.rawValue == "InternalServerError" {
                 logger.error("request failed", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error.message)"])
             } else {
                 logger.debug("request refused", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error)"])
@@ -54,6 +70,9 @@ struct ECSEndpoint: Sendable {
     }
 
     func unknownOperation(_ target: String) -> ECSError {
+        if target.hasPrefix(Self.ssmPrefix) {
+            return ECSError(.unknownOperation, "Wharf serves only CreateActivation, DescribeActivations and DeleteActivation of Systems Manager, not \(target.dropFirst(Self.ssmPrefix.count))")
+        }
         guard target.hasPrefix(Self.targetPrefix) else {
             let shown = target.isEmpty ? "no X-Amz-Target header" : "X-Amz-Target \"\(target)\""
             return ECSError(.unknownOperation, "\(shown); Wharf serves the ECS API as \(Self.targetPrefix)<Operation>")

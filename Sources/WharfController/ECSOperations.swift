@@ -7,6 +7,8 @@ struct ECSOperations: Sendable {
     typealias Handler = @Sendable (Data) async throws -> Data
 
     private(set) var handlers: [String: Handler] = [:]
+    /// The Systems Manager operations of ECS Anywhere's join (`X-Amz-Target: AmazonSSM.<Operation>`).
+    private(set) var ssmHandlers: [String: Handler] = [:]
 
     init(controller: Controller) {
         read("DescribeClusters", controller) { (state, request) in try state.describeClusters(request) }
@@ -51,6 +53,23 @@ struct ECSOperations: Sendable {
         read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
         read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
 
+        ssmHandlers["CreateActivation"] = { (data: Data) async throws -> Data in
+            let request: SSM.CreateActivationRequest = try ECSWire.decode(data)
+            let id = UUID().uuidString.lowercased()
+            let code = Self.newActivationCode()
+            return try ECSWire.encode(try await controller.write { state, now in
+                try state.createActivation(request, now: now, id: id, code: code, codeHash: Controller.hash)
+            })
+        }
+        ssmHandlers["DescribeActivations"] = { (data: Data) async throws -> Data in
+            let request: SSM.DescribeActivationsRequest = try ECSWire.decode(data)
+            return try ECSWire.encode(try await controller.write { state, now in Outcome(try state.describeActivations(request, now: now)) })
+        }
+        ssmHandlers["DeleteActivation"] = { (data: Data) async throws -> Data in
+            let request: SSM.DeleteActivationRequest = try ECSWire.decode(data)
+            return try ECSWire.encode(try await controller.write { state, _ in try state.deleteActivation(request) })
+        }
+
         write("CreateService", controller) { (state, request, now) in
             try state.createService(request, now: now, deploymentID: ClusterState.newDeploymentID())
         }
@@ -62,6 +81,13 @@ struct ECSOperations: Sendable {
         read("ListServices", controller) { (state, request) in try state.listServices(request) }
         read("ListServiceDeployments", controller) { (state, request) in try state.listServiceDeployments(request) }
         read("DescribeServiceDeployments", controller) { (state, request) in try state.describeServiceDeployments(request) }
+    }
+
+    /// A new activation code: 20 letters and digits (about 119 random bits), as ECS Anywhere's look.
+    static func newActivationCode() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 
     private mutating func read<Request: ECSShape, Response: Encodable & Sendable>(

@@ -16,6 +16,12 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let targetNotFound = Code(rawValue: "TargetNotFoundException")
         public static let serviceNotFound = Code(rawValue: "ServiceNotFoundException")
         public static let serviceNotActive = Code(rawValue: "ServiceNotActiveException")
+        /// Systems Manager's errors, for the activation operations.
+        public static let ssmInvalidParameters = Code(rawValue: "InvalidParameters")
+        public static let invalidActivationId = Code(rawValue: "InvalidActivationId")
+        public static let invalidActivation = Code(rawValue: "InvalidActivation")
+        public static let invalidFilter = Code(rawValue: "InvalidFilter")
+        public static let invalidNextToken = Code(rawValue: "InvalidNextToken")
         public static let limitExceeded = Code(rawValue: "LimitExceededException")
         public static let unknownOperation = Code(rawValue: "UnknownOperationException")
         public static let serialization = Code(rawValue: "SerializationException")
@@ -34,7 +40,7 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The HTTP status the error travels with: 500 for a server fault, 400 for everything else.
-    public var httpStatus: Int { code == .server ? 500 : 400 }
+    public var httpStatus: Int { code == .server || code.rawValue == "InternalServerError" ? 500 : 400 }
 
     public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -36,6 +36,10 @@ public enum StateChange: Equatable, Sendable {
     case deleteTask(arn: String)
     /// Creates or replaces a service (deleted services stay, INACTIVE).
     case putService(ServiceRecord)
+    /// Creates or replaces an activation (a registration counted, for example).
+    case putActivation(ActivationRecord)
+    /// Removes an activation (DeleteActivation).
+    case deleteActivation(id: String)
 }
 
 /// A container instance as the controller keeps it: what DescribeContainerInstances shows (its
@@ -51,12 +55,15 @@ public struct ContainerInstanceRecord: Codable, Equatable, Sendable {
     /// The version of the node's desired state; raised whenever a task on it is added or changes
     /// desired status, so a syncing agent knows it has news.
     public var desiredVersion: Int
+    /// The activation it joined with (nil for nodes that joined without one, or through the ECS API).
+    public var activationId: String?
 
-    public init(instance: ECS.ContainerInstance, cluster: String, credentialHash: String, desiredVersion: Int) {
+    public init(instance: ECS.ContainerInstance, cluster: String, credentialHash: String, desiredVersion: Int, activationId: String? = nil) {
         self.instance = instance
         self.cluster = cluster
         self.credentialHash = credentialHash
         self.desiredVersion = desiredVersion
+        self.activationId = activationId
     }
 
     /// The instance's ARN.
@@ -79,6 +86,8 @@ public struct StoredState: Equatable, Sendable {
     public var tasks: [ECS.Task] = []
     /// Every service, INACTIVE ones included.
     public var services: [ServiceRecord] = []
+    /// Every activation not deleted.
+    public var activations: [ActivationRecord] = []
 
     /// Creates an empty state.
     public init() {}

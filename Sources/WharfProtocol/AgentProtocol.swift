@@ -40,6 +40,9 @@ public struct RegisterRequest: Codable, Equatable, Sendable {
     public var containerInstanceArn: String?
     /// The credential issued with the saved identity.
     public var credential: String?
+    /// An activation to join with (first registration only), as `aws ssm create-activation` gave it.
+    public var activationId: String?
+    public var activationCode: String?
     /// The node's host name, shown as its `ec2InstanceId`-like identifier.
     public var hostname: String
     public var resources: NodeResources
@@ -48,12 +51,14 @@ public struct RegisterRequest: Codable, Equatable, Sendable {
     public var versionInfo: ECS.VersionInfo
 
     public init(protocolVersion: Int = AgentProtocol.version, cluster: String, containerInstanceArn: String? = nil,
-                credential: String? = nil, hostname: String, resources: NodeResources, attributes: [ECS.Attribute],
-                versionInfo: ECS.VersionInfo) {
+                credential: String? = nil, activationId: String? = nil, activationCode: String? = nil, hostname: String,
+                resources: NodeResources, attributes: [ECS.Attribute], versionInfo: ECS.VersionInfo) {
         self.protocolVersion = protocolVersion
         self.cluster = cluster
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
+        self.activationId = activationId
+        self.activationCode = activationCode
         self.hostname = hostname
         self.resources = resources
         self.attributes = attributes
@@ -218,6 +223,8 @@ public struct AgentProtocolError: Codable, Error, Equatable, Sendable, CustomStr
         case invalidRequest
         /// A fault on the controller; retry.
         case serverError
+        /// The activation is unknown, expired, used up, or its code is wrong.
+        case activationRefused
     }
 
     public var code: Code
@@ -229,7 +236,7 @@ public struct AgentProtocolError: Codable, Error, Equatable, Sendable, CustomStr
     }
 
     /// Whether retrying the same request can succeed.
-    public var isTerminal: Bool { [.versionMismatch, .deregistered, .clusterNotFound].contains(code) }
+    public var isTerminal: Bool { [.versionMismatch, .deregistered, .clusterNotFound, .activationRefused].contains(code) }
 
     public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -35,17 +35,9 @@ extension StoredState {
     public mutating func apply(_ change: StateChange) {
         switch change {
         case .putCluster(let cluster):
-            if let index = clusters.firstIndex(where: { $0.clusterName == cluster.clusterName }) {
-                clusters[index] = cluster
-            } else {
-                clusters.append(cluster)
-            }
+            clusters.upsert(cluster, where: { $0.clusterName == cluster.clusterName })
         case .putTaskDefinition(let record):
-            if let index = taskDefinitions.firstIndex(where: { $0.arn == record.arn }) {
-                taskDefinitions[index] = record
-            } else {
-                taskDefinitions.append(record)
-            }
+            taskDefinitions.upsert(record, where: { $0.arn == record.arn })
         case .deleteTaskDefinition(let arn):
             taskDefinitions.removeAll { $0.arn == arn }
         case .putFamilyRevision(let family, let revision):
@@ -53,25 +45,24 @@ extension StoredState {
         case .putAccountSetting(let principal, let name, let value):
             accountSettings[AccountSettingKey(principal: principal, name: name)] = value
         case .putContainerInstance(let record):
-            if let index = containerInstances.firstIndex(where: { $0.arn == record.arn }) {
-                containerInstances[index] = record
-            } else {
-                containerInstances.append(record)
-            }
+            containerInstances.upsert(record, where: { $0.arn == record.arn })
         case .putTask(let task):
-            if let index = tasks.firstIndex(where: { $0.taskArn == task.taskArn }) {
-                tasks[index] = task
-            } else {
-                tasks.append(task)
-            }
+            tasks.upsert(task, where: { $0.taskArn == task.taskArn })
         case .deleteTask(let arn):
             tasks.removeAll { $0.taskArn == arn }
         case .putService(let record):
-            if let index = services.firstIndex(where: { $0.arn == record.arn }) {
-                services[index] = record
-            } else {
-                services.append(record)
-            }
+            services.upsert(record, where: { $0.arn == record.arn })
+        case .putActivation(let record):
+            activations.upsert(record, where: { $0.id == record.id })
+        case .deleteActivation(let id):
+            activations.removeAll { $0.id == id }
         }
+    }
+}
+
+extension Array {
+    /// Replaces the element that `same` matches, or appends `element` when none does.
+    mutating func upsert(_ element: Element, where same: (Element) -> Bool) {
+        if let index = firstIndex(where: same) { self[index] = element } else { append(element) }
     }
 }

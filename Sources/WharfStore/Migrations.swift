@@ -27,6 +27,9 @@ enum Migrations {
         [
             "CREATE TABLE services (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
         ],
+        [
+            "CREATE TABLE activations (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+        ],
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

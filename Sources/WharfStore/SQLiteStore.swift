@@ -69,6 +69,9 @@ public actor SQLiteStore: ClusterStore {
             for row in try await connection.query("SELECT body FROM services ORDER BY arn") {
                 state.services.append(try decoder.decode(ServiceRecord.self, from: Self.body(row)))
             }
+            for row in try await connection.query("SELECT body FROM activations ORDER BY id") {
+                state.activations.append(try decoder.decode(ActivationRecord.self, from: Self.body(row)))
+            }
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                       let value = row.column("value")?.string else { continue }
@@ -146,6 +149,10 @@ public actor SQLiteStore: ClusterStore {
         case .putService(let record):
             return ("INSERT OR REPLACE INTO services (arn, cluster, body) VALUES (?, ?, ?)",
                     [.text(record.arn), .text(record.cluster), try json(record)])
+        case .putActivation(let record):
+            return ("INSERT OR REPLACE INTO activations (id, body) VALUES (?, ?)", [.text(record.id), try json(record)])
+        case .deleteActivation(let id):
+            return ("DELETE FROM activations WHERE id = ?", [.text(id)])
         }
     }
 

@@ -19,11 +19,11 @@ struct Harness {
     let controller: Controller
     let clock = ManualClock()
 
-    init(longPoll: Duration = .seconds(30)) async throws {
+    init(longPoll: Duration = .seconds(30), openRegistration: Bool = true) async throws {
         let clock = self.clock
         controller = try await Controller(store: InMemoryStore(), context: AccountContext(), logger: Logger(label: "test"),
                                           settings: AgentTimings(longPoll: longPoll, disconnectAfter: .seconds(60)),
-                                          placementSeed: 1, now: { clock.now() })
+                                          openRegistration: openRegistration, placementSeed: 1, now: { clock.now() })
         _ = try await controller.write { state, _ in try state.createCluster(ECS.CreateClusterRequest(clusterName: "lab")) }
         _ = try await controller.write { state, now in
             try state.registerTaskDefinition(ECS.RegisterTaskDefinitionRequest(
@@ -33,9 +33,11 @@ struct Harness {
         }
     }
 
-    func join(_ hostname: String, memory: Int = 2048, identity: RegisterResponse? = nil) async throws -> RegisterResponse {
+    func join(_ hostname: String, memory: Int = 2048, identity: RegisterResponse? = nil,
+              activation: (id: String, code: String)? = nil) async throws -> RegisterResponse {
         try await controller.register(RegisterRequest(
-            cluster: "lab", containerInstanceArn: identity?.containerInstanceArn, credential: identity?.credential, hostname: hostname,
+            cluster: "lab", containerInstanceArn: identity?.containerInstanceArn, credential: identity?.credential,
+            activationId: activation?.id, activationCode: activation?.code, hostname: hostname,
             resources: NodeResources(cpu: 2048, memoryMiB: memory, reservedTCPPorts: [22], reservedUDPPorts: []),
             attributes: [ECS.Attribute(name: "ecs.os-type", value: "linux"), ECS.Attribute(name: "rack", value: hostname)],
             versionInfo: ECS.VersionInfo(agentVersion: "0.1.0", dockerVersion: "20.10.24")))

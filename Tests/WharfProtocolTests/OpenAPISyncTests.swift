@@ -151,7 +151,8 @@ enum Sample {
     static let noReservedPorts = NodeResources(cpu: 1024, memoryMiB: 512, reservedTCPPorts: [], reservedUDPPorts: [])
 
     static let registerRequest = RegisterRequest(protocolVersion: AgentProtocol.version, cluster: "default", containerInstanceArn: instanceArn,
-                                                 credential: credential, hostname: "node-1", resources: resources, attributes: [attribute],
+                                                 credential: credential, activationId: "0f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f60",
+                                                 activationCode: "m0E5n1pLq2rS3tU4vW5x", hostname: "node-1", resources: resources, attributes: [attribute],
                                                  versionInfo: versionInfo)
     static let firstRegisterRequest = RegisterRequest(cluster: "default", hostname: "node-1", resources: noReservedPorts, attributes: [],
                                                       versionInfo: ECS.VersionInfo())
@@ -199,7 +200,8 @@ enum Sample {
         case .deregistered: return .clusterNotFound
         case .clusterNotFound: return .invalidRequest
         case .invalidRequest: return .serverError
-        case .serverError: return nil
+        case .serverError: return .activationRefused
+        case .activationRefused: return nil
         }
     }
 }

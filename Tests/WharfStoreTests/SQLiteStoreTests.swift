@@ -41,6 +41,10 @@ struct SQLiteStoreTests {
                                      desiredCount: 2, deployments: [ECS.Deployment(id: "ecs-svc/1", status: "PRIMARY", rolloutState: "IN_PROGRESS")]),
                 cluster: "a", clientToken: "token", lastCompleted: CompletedDeployment(id: "ecs-svc/0", taskDefinition: "web:1"),
                 consecutiveFailures: 2, throttledUntil: 1_700_000_100.5, countedFailures: ["t1"], steady: true)),
+            .putActivation(ActivationRecord(activation: SSM.Activation(activationId: "a1", iamRole: "r", registrationLimit: 3, registrationsCount: 1,
+                                                                       expirationDate: Date(timeIntervalSince1970: 1_700_086_400)), codeHash: "h1")),
+            .putActivation(ActivationRecord(activation: SSM.Activation(activationId: "a2", iamRole: "r"), codeHash: "h2")),
+            .deleteActivation(id: "a2"),
         ]
     }
 
@@ -60,6 +64,7 @@ struct SQLiteStoreTests {
             for change in sampleChanges() { expected.apply(change) }
             #expect(loaded == expected)
             #expect(loaded.services.first?.lastCompleted?.id == "ecs-svc/0")
+            #expect(loaded.activations.map(\.id) == ["a1"])
             #expect(loaded.taskDefinitions.first?.definition.registeredAt == Date(timeIntervalSince1970: 1_700_000_000.25))
         }
     }
@@ -74,7 +79,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 3)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 4)
         }
     }
 

@@ -36,6 +36,9 @@ public struct AgentConfiguration: Sendable {
     public var imagePullBehavior: ImagePullBehavior
     /// Private-registry credentials for pulls (`--engine-auth-file`); empty means anonymous pulls.
     public var registryAuth: RegistryAuth
+    /// The activation to join with, the first time (`--activation-id`, `--activation-code`).
+    public var activationId: String?
+    public var activationCode: String?
     /// How long the containers of a stopped task are kept before removal.
     public var taskCleanupWait: Duration
     /// Whether the agent may stop and remove containers it finds labelled for this instance that
@@ -45,7 +48,7 @@ public struct AgentConfiguration: Sendable {
     public init(controllerURL: String, cluster: String = "default", dataDirectory: String, dockerSocket: String = "/var/run/docker.sock",
                 reservedMemoryMiB: Int = 0, reservedPorts: [Int] = [22, 2375, 2376], reservedUDPPorts: [Int] = [],
                 attributes: [String: String] = [:], imagePullBehavior: ImagePullBehavior = .default,
-                registryAuth: RegistryAuth = RegistryAuth(), taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
+                registryAuth: RegistryAuth = RegistryAuth(), activationId: String? = nil, activationCode: String? = nil, taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
         self.controllerURL = controllerURL
         self.cluster = cluster
         self.dataDirectory = dataDirectory
@@ -56,6 +59,8 @@ public struct AgentConfiguration: Sendable {
         self.attributes = attributes
         self.imagePullBehavior = imagePullBehavior
         self.registryAuth = registryAuth
+        self.activationId = activationId
+        self.activationCode = activationCode
         self.taskCleanupWait = taskCleanupWait
         self.removeUnknownContainers = removeUnknownContainers
     }

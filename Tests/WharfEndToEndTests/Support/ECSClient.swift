@@ -9,11 +9,12 @@ struct ECSClient: Sendable {
     let endpoint: String
 
     /// Calls `operation` with a JSON body; returns the HTTP status and the decoded JSON object.
-    func call(_ operation: String, _ body: [String: Any]) async throws -> (status: Int, json: [String: Any]) {
+    /// - Parameter target: the service's target prefix; `AmazonSSM` for the activation operations.
+    func call(_ operation: String, _ body: [String: Any], target: String = "AmazonEC2ContainerServiceV20141113") async throws -> (status: Int, json: [String: Any]) {
         var request = URLRequest(url: URL(string: endpoint + "/")!)
         request.httpMethod = "POST"
         request.setValue("application/x-amz-json-1.1", forHTTPHeaderField: "Content-Type")
-        request.setValue("AmazonEC2ContainerServiceV20141113.\(operation)", forHTTPHeaderField: "X-Amz-Target")
+        request.setValue("\(target).\(operation)", forHTTPHeaderField: "X-Amz-Target")
         request.httpBody = try JSONSerialization.data(withJSONObject: body)
         let (data, response) = try await URLSession.shared.data(for: request)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]

@@ -19,7 +19,17 @@ final class WharfCluster: @unchecked Sendable {
         controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments)
         let created = try await ECSClient(endpoint: controller.endpoint).call("CreateCluster", ["clusterName": name])
         guard created.status == 200 else { throw ManagedProcess.Failure("CreateCluster failed: \(created.json)") }
+        // Agents join as ECS Anywhere nodes do: with an activation (20 joins; restarts rejoin with their identity).
+        let activation = try await ECSClient(endpoint: controller.endpoint).call(
+            "CreateActivation", ["IamRole": "ecsAnywhereRole", "RegistrationLimit": 20], target: "AmazonSSM")
+        guard let id = activation.json["ActivationId"] as? String, let code = activation.json["ActivationCode"] as? String else {
+            throw ManagedProcess.Failure("CreateActivation failed: \(activation.json)")
+        }
+        activationArguments = ["--activation-id", id, "--activation-code", code]
     }
+
+    /// `--activation-id` and `--activation-code` of the cluster's activation.
+    private(set) var activationArguments: [String] = []
 
     /// Starts (or restarts) the agent `node` with its own data directory; returns its instance ARN.
     @discardableResult
@@ -27,7 +37,7 @@ final class WharfCluster: @unchecked Sendable {
         let agent = try ManagedProcess("wharf-agent", [
             "--controller", controller.endpoint, "--cluster", name, "--data-dir", "\(root)/\(node)",
             "--image-pull-behavior", "prefer-cached", "--reserved-ports", "22", "--log-level", "debug",
-        ] + arguments)
+        ] + activationArguments + arguments)
         agents[node] = agent
         return try await agent.waitFor("registration") { text in
             guard let range = text.range(of: "instance.arn=") else { return nil }
