@@ -31,7 +31,8 @@ public struct AgentCommand: AsyncParsableCommand {
         let client = HTTPControllerClient(baseURL: configuration.controllerURL)
         let agent = Agent(configuration: configuration, runtime: runtime, client: client, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: AgentService(agent: agent, runtime: runtime, logger: logger))],
+            services: [.init(service: AgentService(agent: agent, runtime: runtime, logger: logger) { SystemdNotifier.notify("READY=1") }),
+                       .init(service: SystemdStoppingService())],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

@@ -18,7 +18,9 @@ public struct ControllerCommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         let logger = Daemon.logger("wharf.controller", level: try options.level())
         try await Daemon.run(logger: logger) {
-            try await ControllerServer.run(configuration, logger: logger)
+            try await ControllerServer.run(configuration, logger: logger, extraServices: [SystemdStoppingService()]) { _ in
+                SystemdNotifier.notify("READY=1")
+            }
         }
     }
 }

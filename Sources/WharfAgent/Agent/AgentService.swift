@@ -15,18 +15,23 @@ public struct AgentService: Service {
     let runtime: any ContainerRuntime
     let logger: Logger
     let cleanupInterval: Duration
+    let onReady: @Sendable () async -> Void
 
-    public init(agent: Agent, runtime: any ContainerRuntime, logger: Logger, cleanupInterval: Duration = .seconds(30)) {
+    /// - Parameter onReady: called once the agent has registered and taken up its containers.
+    public init(agent: Agent, runtime: any ContainerRuntime, logger: Logger, cleanupInterval: Duration = .seconds(30),
+                onReady: @escaping @Sendable () async -> Void = {}) {
         self.agent = agent
         self.runtime = runtime
         self.logger = logger
         self.cleanupInterval = cleanupInterval
+        self.onReady = onReady
     }
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
             try await agent.start()
             guard let arn = await agent.containerInstanceArn else { return }
+            await onReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await agent.syncLoop() }
                 group.addTask { await watchEvents(instanceArn: arn) }

@@ -33,16 +33,22 @@ final class WharfCluster: @unchecked Sendable {
 
     /// Starts (or restarts) the agent `node` with its own data directory; returns its instance ARN.
     @discardableResult
-    func startAgent(_ node: String, arguments: [String] = []) async throws -> String {
+    func startAgent(_ node: String, arguments: [String] = [], environment: [String: String] = [:]) async throws -> String {
         let agent = try ManagedProcess("wharf-agent", [
             "--controller", controller.endpoint, "--cluster", name, "--data-dir", "\(root)/\(node)",
             "--image-pull-behavior", "prefer-cached", "--reserved-ports", "22", "--log-level", "debug",
-        ] + activationArguments + arguments)
+        ] + activationArguments + arguments, environment: environment)
         agents[node] = agent
         return try await agent.waitFor("registration") { text in
             guard let range = text.range(of: "instance.arn=") else { return nil }
             return String(text[range.upperBound...].prefix { !$0.isWhitespace })
         }
+    }
+
+    /// Stops an agent gracefully (SIGTERM).
+    func stopAgent(_ node: String) async throws {
+        try await agents[node]?.stop()
+        agents[node] = nil
     }
 
     /// Kills an agent outright (SIGKILL), as a crash would.
