@@ -31,8 +31,11 @@ public struct AgentCommand: AsyncParsableCommand {
         let client = HTTPControllerClient(baseURL: configuration.controllerURL)
         let agent = Agent(configuration: configuration, runtime: runtime, client: client, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: AgentService(agent: agent, runtime: runtime, logger: logger) { SystemdNotifier.notify("READY=1") }),
-                       .init(service: SystemdStoppingService())],
+            services: [.init(service: AgentService(agent: agent, runtime: runtime, logger: logger) { SystemdNotifier.notify("READY=1") })]
+                + (configuration.introspectionPort.map { port in
+                    [.init(service: IntrospectionServer(agent: agent, cluster: configuration.cluster, port: port, logger: logger))]
+                } ?? [])
+                + [.init(service: SystemdStoppingService())],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

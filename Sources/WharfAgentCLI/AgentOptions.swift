@@ -39,6 +39,9 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "The activation code that goes with --activation-id (env WHARF_ACTIVATION_CODE). Not needed once joined.")
     var activationCode: String?
 
+    @Option(help: "Loopback port of the introspection endpoint (/v1/metadata, /v1/tasks), 0 for any free one, off for none (env WHARF_INTROSPECTION_PORT). Default: 51678.")
+    var introspectionPort: String?
+
     @Option(help: "A Docker config.json (or ECS_ENGINE_AUTH_DATA map) with private-registry credentials; keep it mode 0600 (env WHARF_ENGINE_AUTH_FILE).")
     var engineAuthFile: String?
 
@@ -98,6 +101,14 @@ public struct AgentOptions: ParsableArguments {
         guard (activation == nil) == (code == nil) else {
             throw ValidationError("--activation-id and --activation-code go together; give both, as `aws ssm create-activation` printed them")
         }
+        let introspectionText = value(introspectionPort, "WHARF_INTROSPECTION_PORT") ?? "51678"
+        var introspection: Int?
+        if introspectionText != "off" {
+            guard let port = Int(introspectionText), (0...65535).contains(port) else {
+                throw ValidationError("--introspection-port \"\(introspectionText)\" must be a port number 0-65535 (0: any free port) or off")
+            }
+            introspection = port
+        }
         let cleanup = try number(taskCleanupWait, "WHARF_TASK_CLEANUP_WAIT", "--task-cleanup-wait") ?? 3600
         return AgentConfiguration(
             controllerURL: controller, cluster: value(cluster, "WHARF_CLUSTER") ?? "default",
@@ -105,7 +116,7 @@ public struct AgentOptions: ParsableArguments {
             dockerSocket: value(dockerSocket, "WHARF_DOCKER_SOCKET") ?? "/var/run/docker.sock",
             reservedMemoryMiB: try number(reservedMemory, "WHARF_RESERVED_MEMORY", "--reserved-memory") ?? 0,
             reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth,
-            activationId: activation, activationCode: code, taskCleanupWait: .seconds(cleanup))
+            activationId: activation, activationCode: code, introspectionPort: introspection, taskCleanupWait: .seconds(cleanup))
     }
 
     func level(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {

@@ -164,6 +164,33 @@ struct AgentTests {
         }
     }
 
+    @Test("the introspection endpoint on loopback shows the agent's cluster, instance and tasks, as the ECS agent's does")
+    func introspection() async throws {
+        try await withCluster { cluster in
+            let arn = try await cluster.startAgent("node-1")
+            let base = try await cluster.introspectionURL("node-1")
+            #expect(base.hasPrefix("http://127.0.0.1:"))
+            let metadata = try await DockerEngine.run(["curl", "-sf", base + "/v1/metadata"])
+            let meta = try #require(try JSONSerialization.jsonObject(with: Data(metadata.stdout.utf8)) as? [String: Any], "\(metadata.stderr)")
+            #expect(meta["Cluster"] as? String == cluster.name)
+            #expect(meta["ContainerInstanceArn"] as? String == arn)
+            #expect((meta["Version"] as? String)?.hasPrefix("Wharf Agent v") == true)
+            let definition = try await cluster.register(["family": "intro-\(cluster.name)", "containerDefinitions": [
+                busybox("app", ["sleep", "1000"], extra: ["stopTimeout": 1]),
+            ]])
+            let task = try await cluster.run(definition)
+            let running = try await cluster.waitForTask(task) { $0["lastStatus"] as? String == "RUNNING" }
+            let listed = try await DockerEngine.run(["curl", "-sf", base + "/v1/tasks"])
+            let tasks = (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["Tasks"] as? [[String: Any]] ?? []
+            let entry = try #require(tasks.first { $0["Arn"] as? String == task }, "\(listed.stdout)")
+            #expect(entry["KnownStatus"] as? String == "RUNNING" && entry["DesiredStatus"] as? String == "RUNNING")
+            #expect(entry["Family"] as? String == "intro-\(cluster.name)")
+            #expect(((entry["Containers"] as? [[String: Any]])?.first?["DockerId"] as? String) == firstContainer(running)["runtimeId"] as? String)
+            let missing = try await DockerEngine.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/v2/nothing"])
+            #expect(missing.trimmedStdout == "404")
+        }
+    }
+
     @Test("kill -9 of the agent: it rejoins as the same instance, keeps its containers, and reports one killed meanwhile")
     func agentRestart() async throws {
         try await withCluster { cluster in

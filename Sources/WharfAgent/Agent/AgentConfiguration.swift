@@ -36,6 +36,8 @@ public struct AgentConfiguration: Sendable {
     public var imagePullBehavior: ImagePullBehavior
     /// Private-registry credentials for pulls (`--engine-auth-file`); empty means anonymous pulls.
     public var registryAuth: RegistryAuth
+    /// The loopback port of the introspection endpoint (0: any free port; nil: none).
+    public var introspectionPort: Int?
     /// The activation to join with, the first time (`--activation-id`, `--activation-code`).
     public var activationId: String?
     public var activationCode: String?
@@ -48,7 +50,7 @@ public struct AgentConfiguration: Sendable {
     public init(controllerURL: String, cluster: String = "default", dataDirectory: String, dockerSocket: String = "/var/run/docker.sock",
                 reservedMemoryMiB: Int = 0, reservedPorts: [Int] = [22, 2375, 2376], reservedUDPPorts: [Int] = [],
                 attributes: [String: String] = [:], imagePullBehavior: ImagePullBehavior = .default,
-                registryAuth: RegistryAuth = RegistryAuth(), activationId: String? = nil, activationCode: String? = nil, taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
+                registryAuth: RegistryAuth = RegistryAuth(), activationId: String? = nil, activationCode: String? = nil, introspectionPort: Int? = nil, taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
         self.controllerURL = controllerURL
         self.cluster = cluster
         self.dataDirectory = dataDirectory
@@ -60,6 +62,7 @@ public struct AgentConfiguration: Sendable {
         self.imagePullBehavior = imagePullBehavior
         self.registryAuth = registryAuth
         self.activationId = activationId
+        self.introspectionPort = introspectionPort
         self.activationCode = activationCode
         self.taskCleanupWait = taskCleanupWait
         self.removeUnknownContainers = removeUnknownContainers

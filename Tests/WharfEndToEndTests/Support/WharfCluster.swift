@@ -37,11 +37,21 @@ final class WharfCluster: @unchecked Sendable {
         let agent = try ManagedProcess("wharf-agent", [
             "--controller", controller.endpoint, "--cluster", name, "--data-dir", "\(root)/\(node)",
             "--image-pull-behavior", "prefer-cached", "--reserved-ports", "22", "--log-level", "debug",
+            "--introspection-port", "0",
         ] + activationArguments + arguments, environment: environment)
         agents[node] = agent
         return try await agent.waitFor("registration") { text in
             guard let range = text.range(of: "instance.arn=") else { return nil }
             return String(text[range.upperBound...].prefix { !$0.isWhitespace })
+        }
+    }
+
+    /// The URL of a running agent's introspection endpoint, from its log.
+    func introspectionURL(_ node: String) async throws -> String {
+        guard let agent = agents[node] else { throw ManagedProcess.Failure("no agent \(node)") }
+        return try await agent.waitFor("the introspection endpoint") { text in
+            guard let range = text.range(of: "introspection.url=") else { return nil }
+            return String(text[range.upperBound...].prefix { !$0.isWhitespace }).replacingOccurrences(of: "/v1/metadata", with: "")
         }
     }
 

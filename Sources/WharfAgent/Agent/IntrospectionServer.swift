@@ -1,0 +1,134 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import WharfModel
+
+/// The agent's introspection endpoint on loopback, like the Amazon ECS agent's on port 51678:
+/// `GET /v1/metadata` (cluster, container instance ARN, version) and `GET /v1/tasks` (each task
+/// with its desired and known status and its containers), in the ECS agent's JSON. Read-only; it
+/// answers from the agent's memory.
+public struct IntrospectionServer: Service {
+    let agent: Agent
+    let cluster: String
+    let port: Int
+    let logger: Logger
+    let onBound: @Sendable (Int) -> Void
+
+    /// - Parameters:
+    ///   - port: the loopback port; 0 picks a free one (`onBound` says which).
+    public init(agent: Agent, cluster: String, port: Int, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.agent = agent
+        self.cluster = cluster
+        self.port = port
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    /// Serves until graceful shutdown. A port that cannot be bound is logged and the agent goes on
+    /// without the endpoint: it is a convenience, not a reason to stop running tasks.
+    public func run() async throws {
+        do {
+            try await serve()
+        } catch {
+            logger.error("the introspection endpoint is not available", metadata: ["port": "\(port)", "error": "\(error)"])
+            // Ending would end the agent's whole service group: wait for the shutdown instead.
+            try? await gracefulShutdown()
+        }
+    }
+
+    func serve() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let bound = server.channel.localAddress?.port ?? port
+        logger.info("introspection endpoint listening", metadata: ["introspection.url": "http://127.0.0.1:\(bound)/v1/metadata"])
+        onBound(bound)
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await serve(connection) }
+                    }
+                }
+            }
+        }
+    }
+
+    func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            for try await part in inbound {
+                switch part {
+                case .head(let request): head = request
+                case .body: break
+                case .end:
+                    guard let request = head else { continue }
+                    let (status, body) = await answer(request)
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Content-Type", value: "application/json")
+                    headers.add(name: "Content-Length", value: "\(body.count)")
+                    try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                    try await outbound.write(.end(nil))
+                    head = nil
+                }
+            }
+        }
+    }
+
+    func answer(_ request: HTTPRequestHead) async -> (HTTPResponseStatus, [UInt8]) {
+        guard request.method == .GET else { return (.methodNotAllowed, Self.json(["error": "only GET is served"])) }
+        switch request.uri.split(separator: "?").first.map(String.init) ?? "" {
+        case "/v1/metadata":
+            return (.ok, Self.json(Metadata(cluster: cluster, containerInstanceArn: await agent.containerInstanceArn,
+                                            version: "Wharf Agent v\(WharfAgentVersion.current)")))
+        case "/v1/tasks":
+            let tasks = await agent.taskSnapshot.map { task in
+                TaskEntry(arn: task.arn, desiredStatus: task.desiredStatus, knownStatus: task.lastStatus,
+                          family: task.definition.family ?? "", version: String(task.definition.revision ?? 0),
+                          containers: task.containers.map { ContainerEntry(dockerId: $0.runtimeId, name: $0.name) })
+            }
+            return (.ok, Self.json(["Tasks": tasks]))
+        default:
+            return (.notFound, Self.json(["error": "not found; try /v1/metadata or /v1/tasks"]))
+        }
+    }
+
+    static func json(_ value: some Encodable) -> [UInt8] {
+        Array((try? JSONEncoder().encode(value)) ?? Data("{}".utf8))
+    }
+
+    struct Metadata: Encodable {
+        var cluster: String
+        var containerInstanceArn: String?
+        var version: String
+        enum CodingKeys: String, CodingKey { case cluster = "Cluster", containerInstanceArn = "ContainerInstanceArn", version = "Version" }
+    }
+
+    struct TaskEntry: Encodable {
+        var arn, desiredStatus, knownStatus, family, version: String
+        var containers: [ContainerEntry]
+        enum CodingKeys: String, CodingKey {
+            case arn = "Arn", desiredStatus = "DesiredStatus", knownStatus = "KnownStatus", family = "Family", version = "Version"
+            case containers = "Containers"
+        }
+    }
+
+    struct ContainerEntry: Encodable {
+        var dockerId: String?
+        var name: String
+        enum CodingKeys: String, CodingKey { case dockerId = "DockerId", name = "Name" }
+    }
+}
