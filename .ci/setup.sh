@@ -5,7 +5,7 @@
 #
 # Usage: .ci/setup.sh [COMMAND]
 #   all                (default) every ensure-* step below, in order
-#   ensure-packages    apt-get install docker.io busybox-static docker-registry iproute2 curl systemd if missing
+#   ensure-packages    apt-get install docker.io busybox-static docker-registry iproute2 curl systemd shellcheck if missing
 #   ensure-docker      start dockerd in the background unless `docker version` already answers
 #   ensure-test-image  build $WHARF_TEST_IMAGE from Debian's static busybox with `docker import`
 #   ensure-registry    run docker-registry on $WHARF_CI_REGISTRY_ADDR and push the test image to it
@@ -102,6 +102,7 @@ wharf_ci_ensure_packages() {
     command -v ip >/dev/null 2>&1 || missing+=(iproute2)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+    command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
     if ((${#missing[@]} == 0)); then
         wharf_ci_log "packages: all present"
         return 0

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@Suite("Deploy/install-agent.sh joins a node with an activation (systemd simulated)", .serialized)
+struct InstallScriptTests {
+    static let script = DockerEngine.repositoryRoot.appendingPathComponent("Deploy/install-agent.sh").path
+    static let fakeSystemd = DockerEngine.repositoryRoot.appendingPathComponent("Tests/WharfEndToEndTests/Fixtures/fake-systemd").path
+
+    /// Runs the script under `root` with the fake systemctl first on PATH.
+    func install(_ root: String, _ arguments: [String]) async throws -> DockerEngine.CommandResult {
+        let path = Self.fakeSystemd + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        return try await DockerEngine.run(["env", "PATH=\(path)", "WHARF_INSTALL_ROOT=\(root)", "WHARF_INSTALL_TIMEOUT=60",
+                                           "bash", Self.script] + arguments)
+    }
+
+    @Test("shellcheck finds nothing in the install script")
+    func shellcheck() async throws {
+        let result = try await DockerEngine.run(["shellcheck", Self.script, Self.fakeSystemd + "/systemctl"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test("install leaves a running, registered agent; a second run is safe; --uninstall removes it; bad arguments are refused")
+    func installs() async throws {
+        try await withCluster { cluster in
+            let root = cluster.root + "/machine"
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            defer { _ = try? FileManager.default.removeItem(atPath: root) }
+            let activation = try await cluster.client.call("CreateActivation", ["IamRole": "ecsAnywhereRole", "RegistrationLimit": 1], target: "AmazonSSM")
+            let id = try #require(activation.json["ActivationId"] as? String)
+            let code = try #require(activation.json["ActivationCode"] as? String)
+            let arguments = ["--controller", cluster.controller.endpoint, "--cluster", cluster.name, "--activation-id", id,
+                             "--activation-code", code, "--binary", ManagedProcess.built("wharf-agent").path]
+            do {
+                let first = try await install(root, arguments)
+                #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+                let joined = try #require(first.stdout.split(separator: "\n").last { $0.contains("joined cluster") }, "\(first.stdout)")
+                let arn = String(joined.split(separator: " ").last ?? "")
+                let listed = try await cluster.client.call("ListContainerInstances", ["cluster": cluster.name]).json["containerInstanceArns"] as? [String]
+                #expect(listed == [arn])
+                let mode = try FileManager.default.attributesOfItem(atPath: root + "/etc/wharf/agent.env")[.posixPermissions] as? Int
+                #expect(mode == 0o600, "the settings hold the activation code")
+                #expect(FileManager.default.isExecutableFile(atPath: root + "/usr/local/bin/wharf-agent"))
+
+                // Again: the same node (it rejoins with its saved identity; the activation allowed one).
+                let second = try await install(root, arguments)
+                #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+                #expect(second.stdout.contains("as \(arn)"), "\(second.stdout)")
+
+                let removed = try await install(root, ["--uninstall"])
+                #expect(removed.status == 0, "\(removed.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: root + "/usr/local/bin/wharf-agent"))
+                #expect(!FileManager.default.fileExists(atPath: root + "/etc/systemd/system/wharf-agent.service"))
+                #expect(!FileManager.default.fileExists(atPath: root + "/run/wharf-agent.pid"), "the agent was stopped")
+            } catch {
+                _ = try? await install(root, ["--uninstall"])
+                throw error
+            }
+            _ = try? await install(root, ["--uninstall"])
+
+            for (bad, fragment) in [
+                (["--controller", cluster.controller.endpoint], "--activation-id and --activation-code are required"),
+                (["--controller", "ftp://x", "--activation-id", id, "--activation-code", code], "is not an http(s) URL"),
+                (arguments + ["--ca-fingerprint", "ab"], "need TLS"),
+                (["--frobnicate"], "unknown option"),
+            ] {
+                let result = try await install(root, bad)
+                #expect(result.status != 0 && result.stderr.contains(fragment), "\(bad): \(result.stderr)")
+            }
+        }
+    }
+}
