@@ -90,6 +90,22 @@ struct AgentFlowTests {
         #expect(instance.versionInfo?.dockerVersion == "20.10.24")
     }
 
+    @Test("one instance's credential cannot sync or rejoin as another instance")
+    func credentialsAreOwnInstance() async throws {
+        let harness = try await Harness()
+        let first = try await harness.join("node-1")
+        let second = try await harness.join("node-2")
+        await #expect {
+            _ = try await harness.controller.sync(SyncRequest(containerInstanceArn: second.containerInstanceArn, credential: first.credential,
+                                                              desiredVersion: 0, tasks: []))
+        } throws: { ($0 as? AgentProtocolError)?.code == .unauthorized }
+        var impostor = second
+        impostor.credential = first.credential
+        await #expect { _ = try await harness.join("node-2", identity: impostor) } throws: { ($0 as? AgentProtocolError)?.code == .unauthorized }
+        // Its own credential still works.
+        _ = try await harness.sync(second, version: 0)
+    }
+
     @Test("a task runs through its life: placed, synced, reported RUNNING, stopped, resources released")
     func lifecycle() async throws {
         let harness = try await Harness()
