@@ -13,7 +13,7 @@ extension ClusterState {
             throw ECSError(.serviceNotFound, "service \"\(reference)\" not found in cluster \"\(name)\"; list them with ListServices")
         }
         let statuses = request.status ?? []
-        let size = try PageToken.pageSize(request.maxResults, limit: 100)
+        let size = request.maxResults == nil ? 20 : try PageToken.pageSize(request.maxResults, limit: 100)
         let after = request.createdAt?.after
         let before = request.createdAt?.before
         let entries = record.serviceDeployments.filter { entry in
@@ -25,7 +25,7 @@ extension ClusterState {
         // Newest first: the page key is the creation time (then the ARN), descending.
         let keyed = entries.map { (String(format: "%017.6f|", $0.createdAt?.timeIntervalSince1970 ?? 0) + ($0.serviceDeploymentArn ?? ""), $0) }
             .sorted { $0.0 > $1.0 }
-        let page = try PageToken.page(keyed, key: { $0.0 }, ascending: false, size: request.maxResults == nil ? 20 : size,
+        let page = try PageToken.page(keyed, key: { $0.0 }, ascending: false, size: size,
                                       after: request.nextToken, scope: scope)
         let briefs = page.items.map { _, entry in
             ECS.ServiceDeploymentBrief(serviceDeploymentArn: entry.serviceDeploymentArn, serviceArn: entry.serviceArn, clusterArn: entry.clusterArn,

@@ -86,10 +86,7 @@ extension ClusterState {
         }
         record.service.status = "DRAINING"
         record.service.desiredCount = 0
-        for entry in record.serviceDeployments where entry.status == "IN_PROGRESS" || entry.status == "ROLLBACK_IN_PROGRESS" {
-            let id = "ecs-svc/" + (entry.serviceDeploymentArn?.split(separator: "/").last ?? "")
-            ServiceDeploymentHistory.stop(&record, deployment: id, reason: "The service was deleted.", now: now)
-        }
+        ServiceDeploymentHistory.stopRunning(&record, reason: "The service was deleted.", now: now)
         if var primary = record.service.deployments?.first {
             primary.desiredCount = 0
             primary.updatedAt = now

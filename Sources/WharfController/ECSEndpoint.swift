@@ -39,11 +39,11 @@ struct ECSEndpoint: Sendable {
                 // Systems Manager's names for the same failures.
                 switch error.code {
                 case .invalidParameter: error.code = .ssmInvalidParameters
-                case .server: error.code = ECSError.Code(rawValue: "InternalServerError")
+                case .server: error.code = .ssmInternalServerError
                 default: break
                 }
             }
-            if error.code == .server || error.code.rawValue == "InternalServerError" {
+            if error.httpStatus == 500 {
                 logger.error("request failed", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error.message)"])
             } else {
                 logger.debug("request refused", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error)"])

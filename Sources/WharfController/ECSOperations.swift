@@ -63,7 +63,8 @@ struct ECSOperations: Sendable {
         }
         ssmHandlers["DescribeActivations"] = { (data: Data) async throws -> Data in
             let request: SSM.DescribeActivationsRequest = try ECSWire.decode(data)
-            return try ECSWire.encode(try await controller.write { state, now in Outcome(try state.describeActivations(request, now: now)) })
+            let now = controller.now()
+            return try ECSWire.encode(try await controller.read { state in try state.describeActivations(request, now: now) })
         }
         ssmHandlers["DeleteActivation"] = { (data: Data) async throws -> Data in
             let request: SSM.DeleteActivationRequest = try ECSWire.decode(data)

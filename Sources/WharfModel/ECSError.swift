@@ -22,6 +22,7 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let invalidActivation = Code(rawValue: "InvalidActivation")
         public static let invalidFilter = Code(rawValue: "InvalidFilter")
         public static let invalidNextToken = Code(rawValue: "InvalidNextToken")
+        public static let ssmInternalServerError = Code(rawValue: "InternalServerError")
         public static let limitExceeded = Code(rawValue: "LimitExceededException")
         public static let unknownOperation = Code(rawValue: "UnknownOperationException")
         public static let serialization = Code(rawValue: "SerializationException")
@@ -40,7 +41,7 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The HTTP status the error travels with: 500 for a server fault, 400 for everything else.
-    public var httpStatus: Int { code == .server || code.rawValue == "InternalServerError" ? 500 : 400 }
+    public var httpStatus: Int { code == .server || code == .ssmInternalServerError ? 500 : 400 }
 
     public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -24,7 +24,7 @@ public enum ServiceDeploymentHistory {
     public static func begin(_ record: inout ServiceRecord, deployment: ECS.Deployment, now: Date) {
         let serviceArn = record.arn
         var history = record.serviceDeployments
-        for index in history.indices where history[index].status == "IN_PROGRESS" || history[index].status == "ROLLBACK_IN_PROGRESS" {
+        for index in history.indices where isRunning(history[index]) {
             history[index].status = "STOPPED"
             history[index].statusReason = "A new deployment was started before this one completed."
             history[index].stoppedAt = now
@@ -52,7 +52,7 @@ public enum ServiceDeploymentHistory {
 
     /// Brings the running entry's counts and circuit breaker up to date with the deployments.
     static func refresh(_ record: inout ServiceRecord, now: Date) {
-        guard let index = record.serviceDeployments.firstIndex(where: { $0.status == "IN_PROGRESS" || $0.status == "ROLLBACK_IN_PROGRESS" }),
+        guard let index = record.serviceDeployments.firstIndex(where: isRunning),
               let primary = record.service.deployments?.first else { return }
         var entry = record.serviceDeployments[index]
         let serviceArn = record.arn
@@ -76,9 +76,18 @@ public enum ServiceDeploymentHistory {
         record.serviceDeployments[index] = entry
     }
 
-    /// Marks the entry of `deployment` finished with `status` (SUCCESSFUL, STOPPED, ...).
+    /// Whether a service deployment is still under way (in progress or rolling back).
+    static func isRunning(_ entry: ECS.ServiceDeployment) -> Bool {
+        entry.status == "IN_PROGRESS" || entry.status == "ROLLBACK_IN_PROGRESS"
+    }
+
+    /// Marks the entry of `deployment` (an `ecs-svc/…` ID) finished with `status` (SUCCESSFUL, STOPPED, ...).
     static func finish(_ record: inout ServiceRecord, deployment: String, status: String, reason: String, now: Date) {
-        let arn = arn(service: record.arn, deployment: deployment)
+        finish(&record, arn: arn(service: record.arn, deployment: deployment), status: status, reason: reason, now: now)
+    }
+
+    /// Marks the entry with the service deployment ARN `arn` finished with `status`.
+    static func finish(_ record: inout ServiceRecord, arn: String?, status: String, reason: String, now: Date) {
         guard let index = record.serviceDeployments.firstIndex(where: { $0.serviceDeploymentArn == arn }) else { return }
         record.serviceDeployments[index].status = status
         record.serviceDeployments[index].statusReason = reason
@@ -90,9 +99,11 @@ public enum ServiceDeploymentHistory {
         }
     }
 
-    /// Marks the entry of `deployment` STOPPED (the service was deleted).
-    public static func stop(_ record: inout ServiceRecord, deployment: String, reason: String, now: Date) {
-        finish(&record, deployment: deployment, status: "STOPPED", reason: reason, now: now)
+    /// Marks every entry still under way STOPPED (the service was deleted).
+    public static func stopRunning(_ record: inout ServiceRecord, reason: String, now: Date) {
+        for entry in record.serviceDeployments where isRunning(entry) {
+            finish(&record, arn: entry.serviceDeploymentArn, status: "STOPPED", reason: reason, now: now)
+        }
     }
 
     /// The circuit breaker tripped on `failed`: its entry rolls back to `target`'s revision.

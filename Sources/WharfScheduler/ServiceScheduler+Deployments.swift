@@ -120,8 +120,7 @@ extension ServiceScheduler {
                 ServiceDeploymentHistory.finish(&plan.record, deployment: primary.id ?? "", status: "SUCCESSFUL",
                                                 reason: "ECS deployment \(primary.id ?? "") completed.", now: moment)
             } else if let rolledBack = plan.record.serviceDeployments.first(where: { $0.status == "ROLLBACK_IN_PROGRESS" }) {
-                let id = String(rolledBack.serviceDeploymentArn?.split(separator: "/").last ?? "")
-                ServiceDeploymentHistory.finish(&plan.record, deployment: "ecs-svc/\(id)", status: "ROLLBACK_SUCCESSFUL",
+                ServiceDeploymentHistory.finish(&plan.record, arn: rolledBack.serviceDeploymentArn, status: "ROLLBACK_SUCCESSFUL",
                                                 reason: "ECS deployment circuit breaker: rolled back to the last completed deployment.", now: moment)
             }
         }
