@@ -8,6 +8,8 @@ struct ActivationTests {
         let agent = try ManagedProcess("wharf-agent", [
             "--controller", cluster.controller.endpoint, "--cluster", cluster.name, "--data-dir", "\(cluster.root)/\(node)",
             "--activation-id", id, "--activation-code", code,
+            // Never the default port 51678: the install-script suite, running alongside, owns it.
+            "--introspection-port", "off",
         ])
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(30))

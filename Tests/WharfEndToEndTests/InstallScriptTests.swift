@@ -13,6 +13,12 @@ struct InstallScriptTests {
                                            "bash", Self.script] + arguments)
     }
 
+    /// What the simulated service printed, for failure messages.
+    func agentLog(_ root: String) -> String {
+        let log = (try? String(contentsOfFile: root + "/run/wharf-agent.log", encoding: .utf8)) ?? "(no agent log)"
+        return "\nagent log:\n" + log.split(separator: "\n").suffix(30).joined(separator: "\n")
+    }
+
     @Test("shellcheck finds nothing in the install script")
     func shellcheck() async throws {
         let result = try await DockerEngine.run(["shellcheck", Self.script, Self.fakeSystemd + "/systemctl"])
@@ -32,7 +38,7 @@ struct InstallScriptTests {
                              "--activation-code", code, "--binary", ManagedProcess.built("wharf-agent").path]
             do {
                 let first = try await install(root, arguments)
-                #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+                #expect(first.status == 0, "\(first.stdout)\(first.stderr)\(agentLog(root))")
                 let joined = try #require(first.stdout.split(separator: "\n").last { $0.contains("joined cluster") }, "\(first.stdout)")
                 let arn = String(joined.split(separator: " ").last ?? "")
                 let listed = try await cluster.client.call("ListContainerInstances", ["cluster": cluster.name]).json["containerInstanceArns"] as? [String]
@@ -43,7 +49,7 @@ struct InstallScriptTests {
 
                 // Again: the same node (it rejoins with its saved identity; the activation allowed one).
                 let second = try await install(root, arguments)
-                #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+                #expect(second.status == 0, "\(second.stdout)\(second.stderr)\(agentLog(root))")
                 #expect(second.stdout.contains("as \(arn)"), "\(second.stdout)")
 
                 let removed = try await install(root, ["--uninstall"])

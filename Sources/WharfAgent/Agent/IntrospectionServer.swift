@@ -19,27 +19,42 @@ public struct IntrospectionServer: Service {
     let cluster: String
     let port: Int
     let logger: Logger
+    let retryInterval: Duration
     let onBound: @Sendable (Int) -> Void
 
     /// - Parameters:
     ///   - port: the loopback port; 0 picks a free one (`onBound` says which).
-    public init(agent: Agent, cluster: String, port: Int, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+    ///   - retryInterval: how long to wait before binding again when the port is taken.
+    public init(agent: Agent, cluster: String, port: Int, logger: Logger, retryInterval: Duration = .seconds(2),
+                onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.agent = agent
+        self.retryInterval = retryInterval
         self.cluster = cluster
         self.port = port
         self.logger = logger
         self.onBound = onBound
     }
 
-    /// Serves until graceful shutdown. A port that cannot be bound is logged and the agent goes on
-    /// without the endpoint: it is a convenience, not a reason to stop running tasks.
+    /// Serves until graceful shutdown. A port that cannot be bound (another process holds it) is
+    /// logged and tried again every `retryInterval` while the agent goes on: the endpoint is a
+    /// convenience, not a reason to stop running tasks, and it comes up once the port is free.
     public func run() async throws {
-        do {
-            try await serve()
-        } catch {
-            logger.error("the introspection endpoint is not available", metadata: ["port": "\(port)", "error": "\(error)"])
-            // Ending would end the agent's whole service group: wait for the shutdown instead.
-            try? await gracefulShutdown()
+        var failures = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await serve()
+                return
+            } catch {
+                failures += 1
+                let metadata: Logger.Metadata = ["port": "\(port)", "error": "\(error)", "retry.after": "\(retryInterval)"]
+                if failures == 1 {
+                    logger.error("the introspection endpoint is not available; trying again until the port is free", metadata: metadata)
+                } else {
+                    logger.debug("the introspection port is still taken", metadata: metadata)
+                }
+            }
+            // Ending would end the agent's whole service group: wait for the next try or the shutdown.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: retryInterval) }
         }
     }
 
