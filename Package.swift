@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "WharfModel", swiftSettings: swiftSettings),
         .target(name: "WharfScheduler", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
         .target(name: "WharfProtocol", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        // AWS Signature Version 4: verified by the controller, made by Wharf's own clients.
+        .target(name: "WharfAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .target(
             name: "WharfStore",
             dependencies: [
@@ -53,6 +55,7 @@ let package = Package(
                 "WharfStore",
                 "WharfScheduler",
                 "WharfProtocol",
+                "WharfAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +101,7 @@ let package = Package(
                 "WharfAgent",
                 "WharfAgentCLI",
                 "WharfModel",
+                "WharfAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -132,11 +136,12 @@ let package = Package(
         .testTarget(
             name: "WharfControllerTests",
             dependencies: [
-                "WharfController", "WharfModel", "WharfStore", "WharfProtocol",
+                "WharfController", "WharfModel", "WharfStore", "WharfProtocol", "WharfAuth",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], exclude: ["Support"],
                     swiftSettings: swiftSettings),
@@ -155,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WharfEndToEndTests",
-            dependencies: ["WharfModel"],
+            dependencies: ["WharfModel", "WharfAuth"],
             exclude: ["Fixtures", "Support/ecs_conformance.py"],
             swiftSettings: swiftSettings
         ),

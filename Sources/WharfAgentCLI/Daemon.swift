@@ -16,10 +16,13 @@ public enum Daemon {
         return logger
     }
 
-    /// Runs `body`; a failure is logged as one critical line and becomes exit status 1.
+    /// Runs `body`; a failure is logged as one critical line and becomes exit status 1 (an
+    /// `ExitCode` that `body` chose itself passes through).
     public static func run(logger: Logger, _ body: () async throws -> Void) async throws {
         do {
             try await body()
+        } catch let code as ExitCode {
+            throw code
         } catch {
             logger.critical("cannot run: \(error)")
             throw ExitCode(1)

@@ -18,8 +18,14 @@ public struct ControllerCommand: AsyncParsableCommand {
         let configuration = try options.configuration()
         let logger = Daemon.logger("wharf.controller", level: try options.level())
         try await Daemon.run(logger: logger) {
-            try await ControllerServer.run(configuration, logger: logger, extraServices: [SystemdStoppingService()]) { _ in
-                SystemdNotifier.notify("READY=1")
+            do {
+                try await ControllerServer.run(configuration, logger: logger, extraServices: [SystemdStoppingService()]) { _ in
+                    SystemdNotifier.notify("READY=1")
+                }
+            } catch let error as ControllerStartError {
+                // A setting to fix: 64, which the systemd unit does not restart on.
+                logger.critical("cannot run: \(error)")
+                throw ExitCode(64)
             }
         }
     }

@@ -3,9 +3,11 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import WharfAuth
 import WharfModel
 
-/// How the `wharf` commands reach a controller: its URL, and the output format.
+/// How the `wharf` commands reach a controller: its URL, the output format, and the access key
+/// requests are signed with (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, as the AWS CLI reads them).
 struct ControllerConnection: ParsableArguments {
     @Option(help: "The controller's URL (env WHARF_ENDPOINT, else AWS_ENDPOINT_URL). Default: http://127.0.0.1:8080.")
     var endpoint: String?
@@ -19,17 +21,51 @@ struct ControllerConnection: ParsableArguments {
         return endpoint ?? environment["WHARF_ENDPOINT"] ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:8080"
     }
 
+    @Option(help: "The region requests are signed for (env AWS_REGION, else AWS_DEFAULT_REGION). Default: us-east-1.")
+    var region: String?
+
     func validate() throws {
         guard ["table", "json"].contains(output) else { throw ValidationError("--output \"\(output)\" is not table or json") }
     }
 
-    /// Calls an SSM operation of the controller (requests are not signed until authentication arrives).
-    func call<Request: Encodable, Response: Decodable>(_ operation: String, _ body: Request) async throws -> Response {
-        var request = HTTPClientRequest(url: resolvedEndpoint.hasSuffix("/") ? resolvedEndpoint : resolvedEndpoint + "/")
+    /// The signer for the access key in the environment; nil without one (requests then go
+    /// unsigned, which only `wharf dev` accepts).
+    func signer(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SigV4Signer? {
+        let id = environment["AWS_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        let secret = environment["AWS_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let id, let secret else {
+            if id != nil || secret != nil {
+                throw ValidationError("set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither")
+            }
+            return nil
+        }
+        let region = self.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
+        return SigV4Signer(accessKeyId: id, secretAccessKey: secret, region: region)
+    }
+
+    /// Calls an operation of the controller, signed when an access key is in the environment.
+    /// - Parameters:
+    ///   - target: the operation's target prefix (`AmazonSSM`, `WharfAdmin`).
+    ///   - signingName: the service name SigV4 signs for (`ssm`, `wharf`).
+    func call<Request: Encodable, Response: Decodable>(_ operation: String, _ body: Request, target: String = "AmazonSSM",
+                                                       signingName: String = "ssm") async throws -> Response {
+        let base = resolvedEndpoint.hasSuffix("/") ? String(resolvedEndpoint.dropLast()) : resolvedEndpoint
+        guard let url = URL(string: base + "/"), let host = url.host, let scheme = url.scheme, ["http", "https"].contains(scheme) else {
+            throw ValidationError("--endpoint \"\(resolvedEndpoint)\" is not an http(s) URL such as http://127.0.0.1:8080")
+        }
+        let payload = try ECSJSON.encoder().encode(body)
+        var request = HTTPClientRequest(url: base + "/")
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-amz-json-1.1")
-        request.headers.add(name: "X-Amz-Target", value: "AmazonSSM.\(operation)")
-        request.body = .bytes(ByteBuffer(bytes: try ECSJSON.encoder().encode(body)))
+        var headers: [(name: String, value: String)] = [
+            ("Host", url.port.map { "\(host):\($0)" } ?? host),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "\(target).\(operation)"),
+        ]
+        if let signer = try signer() {
+            headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload, service: signingName)
+        }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: payload))
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = client.shutdown() }
         let response: HTTPClientResponse

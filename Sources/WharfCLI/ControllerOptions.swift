@@ -89,8 +89,32 @@ public struct ControllerOptions: ParsableArguments {
             maxBodyBytes: maxBytes,
             agentTimings: AgentTimings(longPoll: .seconds(longPoll), disconnectAfter: .seconds(disconnect),
                                        sweepInterval: .seconds(min(5, max(1, disconnect / 4)))),
-            openRegistration: open
+            openRegistration: open,
+            authentication: .sigV4(bootstrap: try Self.bootstrapKey(environment))
         )
+    }
+
+    /// The bootstrap pair from `WHARF_ADMIN_ACCESS_KEY_ID` and `WHARF_ADMIN_SECRET_ACCESS_KEY`:
+    /// both or neither (secrets go in the environment, never in flags that `ps` shows).
+    static func bootstrapKey(_ environment: [String: String]) throws -> AccessKeyPair? {
+        let id = environment["WHARF_ADMIN_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        let secret = environment["WHARF_ADMIN_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        switch (id, secret) {
+        case (nil, nil):
+            return nil
+        case (let id?, let secret?):
+            guard (3...128).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw ValidationError("WHARF_ADMIN_ACCESS_KEY_ID \"\(id)\" must be 3 to 128 letters and digits, such as AKWHADMIN0000000001")
+            }
+            guard secret.count >= 16, secret.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw ValidationError("WHARF_ADMIN_SECRET_ACCESS_KEY must be at least 16 characters without spaces (openssl rand -base64 30 makes one)")
+            }
+            return AccessKeyPair(accessKeyId: id, secretAccessKey: secret)
+        case (nil, _):
+            throw ValidationError("WHARF_ADMIN_SECRET_ACCESS_KEY is set but WHARF_ADMIN_ACCESS_KEY_ID is not; set both, or neither")
+        case (_, nil):
+            throw ValidationError("WHARF_ADMIN_ACCESS_KEY_ID is set but WHARF_ADMIN_SECRET_ACCESS_KEY is not; set both, or neither")
+        }
     }
 
     /// The log level these flags and the environment ask for.

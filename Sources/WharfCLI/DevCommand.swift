@@ -21,7 +21,19 @@ struct DevCommand: AsyncParsableCommand {
     var dockerSocket: String = "/var/run/docker.sock"
 
     func run() async throws {
-        let configuration = try options.configuration(defaultDataDir: ".wharf", defaultOpenRegistration: true)
+        var settings = try options.configuration(defaultDataDir: ".wharf", defaultOpenRegistration: true)
+        // Without the bootstrap pair, wharf dev checks no signatures, and so serves on loopback only.
+        let authenticated = settings.authentication != .sigV4(bootstrap: nil)
+        if !authenticated {
+            guard Self.isLoopback(settings.host) else {
+                throw ValidationError("""
+                    wharf dev without WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY checks no signatures, so it serves on \
+                    loopback only (127.0.0.1 or ::1), not \(settings.host); set that pair to turn authentication on, or run wharf-controller
+                    """)
+            }
+            settings.authentication = .disabled
+        }
+        let configuration = settings
         let logger = Daemon.logger("wharf.dev", level: try options.level())
         let runtime = DockerRuntime(socketPath: dockerSocket, logger: logger)
         let port = ListeningPort()
@@ -50,8 +62,11 @@ struct DevCommand: AsyncParsableCommand {
 
                 Wharf dev cluster is up. Data: \(configuration.dataDirectory). Stop with Ctrl-C.
                 \(note)
-                Try it with the AWS CLI (any access key works until authentication arrives):
-                  export AWS_ACCESS_KEY_ID=wharf AWS_SECRET_ACCESS_KEY=wharf AWS_DEFAULT_REGION=\(configuration.context.region)
+                \(authenticated
+                    ? "Authentication is on: requests must be signed with the bootstrap pair or a key from wharf keys create."
+                    : "Authentication is OFF (loopback only): any access key works. Set WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY to turn it on.")
+                Try it with the AWS CLI:
+                  export \(authenticated ? "AWS_ACCESS_KEY_ID=$WHARF_ADMIN_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$WHARF_ADMIN_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID=wharf AWS_SECRET_ACCESS_KEY=wharf") AWS_DEFAULT_REGION=\(configuration.context.region)
                   aws ecs create-cluster --cluster-name demo --endpoint-url \(endpoint)
                   aws ecs list-container-instances --endpoint-url \(endpoint)
 
@@ -110,5 +125,12 @@ struct LocalAgentService: Service {
             logger.error("the local agent stopped: \(error)")
         }
         await client.shutdown()
+    }
+}
+
+extension DevCommand {
+    /// Whether `host` is a loopback address or name.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

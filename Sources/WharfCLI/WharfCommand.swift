@@ -5,7 +5,7 @@ public struct WharfCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "wharf",
         abstract: "Run and operate a Wharf cluster: Amazon ECS on your own machines.",
-        subcommands: [DevCommand.self, ActivationCommand.self]
+        subcommands: [DevCommand.self, ActivationCommand.self, KeysCommand.self]
     )
 
     public init() {}

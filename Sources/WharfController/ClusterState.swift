@@ -17,6 +17,7 @@ public struct ClusterState: Sendable {
     var tasks: [String: ECS.Task] = [:]
     var services: [String: ServiceRecord] = [:]
     var activations: [String: ActivationRecord] = [:]
+    var accessKeys: [String: AccessKeyRecord] = [:]
     /// What each task not yet STOPPED takes from its instance, by task ARN (derived, not stored).
     var demands: [String: TaskDemand] = [:]
     /// The ARNs of the tasks not yet STOPPED on each instance (derived, not stored), so placement
@@ -34,6 +35,7 @@ public struct ClusterState: Sendable {
         for task in stored.tasks { apply(.putTask(task)) }
         for record in stored.services { apply(.putService(record)) }
         for record in stored.activations { apply(.putActivation(record)) }
+        for record in stored.accessKeys { apply(.putAccessKey(record)) }
     }
 
     /// Applies one change that the store has made durable.
@@ -71,6 +73,10 @@ public struct ClusterState: Sendable {
             activations[record.id] = record
         case .deleteActivation(let id):
             activations[id] = nil
+        case .putAccessKey(let record):
+            accessKeys[record.accessKeyId] = record
+        case .deleteAccessKey(let id):
+            accessKeys[id] = nil
         }
     }
 

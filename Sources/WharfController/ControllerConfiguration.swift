@@ -16,11 +16,14 @@ public struct ControllerConfiguration: Sendable {
     public var agentTimings: AgentTimings
     /// Whether nodes may join without an activation (`wharf dev`, `--open-registration`).
     public var openRegistration: Bool
+    /// How API calls are authenticated: SigV4 unless this is `wharf dev`.
+    public var authentication: APIAuthentication
 
     /// Creates a configuration.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String,
                 context: AccountContext = AccountContext(), maxBodyBytes: Int = 4 * 1024 * 1024,
-                agentTimings: AgentTimings = AgentTimings(), openRegistration: Bool = false) {
+                agentTimings: AgentTimings = AgentTimings(), openRegistration: Bool = false,
+                authentication: APIAuthentication = .sigV4(bootstrap: nil)) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -28,6 +31,7 @@ public struct ControllerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.agentTimings = agentTimings
         self.openRegistration = openRegistration
+        self.authentication = authentication
     }
 
     /// Parses `host:port`, `:port` or `port`.

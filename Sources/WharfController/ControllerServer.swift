@@ -29,9 +29,26 @@ public enum ControllerServer {
             await store.close()
             throw error
         }
-        let app = makeApplication(controller: controller, configuration: configuration, logger: logger) { port in
+        let sealer: SecretSealer
+        do {
+            sealer = try SecretSealer.load(dataDirectory: configuration.dataDirectory)
+            if case .sigV4(let bootstrap) = configuration.authentication, bootstrap == nil, await controller.read({ $0.accessKeys.isEmpty }) {
+                throw ControllerStartError("""
+                    no access key can sign requests: set WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY (the bootstrap pair; \
+                    in /etc/wharf/controller.env for the systemd unit), then create more with wharf keys create
+                    """)
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        let app = makeApplication(controller: controller, configuration: configuration, sealer: sealer, logger: logger) { port in
+            let auth = switch configuration.authentication {
+            case .disabled: "off (wharf dev, loopback only)"
+            case .sigV4(let bootstrap): "SigV4" + (bootstrap.map { ", bootstrap key \($0.accessKeyId)" } ?? "")
+            }
             logger.info("wharf-controller listening on http://\(configuration.host):\(port)", metadata: [
-                "data.dir": "\(configuration.dataDirectory)", "region": "\(configuration.context.region)",
+                "data.dir": "\(configuration.dataDirectory)", "region": "\(configuration.context.region)", "authentication": "\(auth)",
             ])
             await onListening(port)
         }
@@ -52,12 +69,17 @@ public enum ControllerServer {
     }
 
     /// The HTTP application: `POST /` for the ECS API and `GET /healthz`.
+    /// - Parameter sealer: seals access key secrets; the data directory's (``SecretSealer/load(dataDirectory:)``).
     public static func makeApplication(
-        controller: Controller, configuration: ControllerConfiguration, logger: Logger,
+        controller: Controller, configuration: ControllerConfiguration, sealer: SecretSealer = SecretSealer(), logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let endpoint = ECSEndpoint(operations: ECSOperations(controller: controller),
-                                   maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+        let authentication = configuration.authentication
+        let endpoint = ECSEndpoint(
+            operations: ECSOperations(controller: controller, sealer: sealer, bootstrapKeyId: authentication.bootstrapKeyId),
+            authenticator: APIAuthenticator(mode: authentication, region: configuration.context.region, controller: controller,
+                                            sealer: sealer, logger: logger),
+            maxBodyBytes: configuration.maxBodyBytes, logger: logger)
         let router = Router()
         router.post("/") { request, _ in await endpoint.handle(request) }
         AgentEndpoint(controller: controller, maxBodyBytes: configuration.maxBodyBytes, logger: logger).register(on: router)

@@ -15,6 +15,7 @@ struct ECSEndpoint: Sendable {
     static let contentType = "application/x-amz-json-1.1"
 
     let operations: ECSOperations
+    let authenticator: APIAuthenticator
     let maxBodyBytes: Int
     let logger: Logger
 
@@ -23,15 +24,21 @@ struct ECSEndpoint: Sendable {
         let target = request.headers[.amzTarget] ?? ""
         do {
             let handler: ECSOperations.Handler?
+            let signingName: String
             if target.hasPrefix(Self.ssmPrefix) {
                 handler = operations.ssmHandlers[String(target.dropFirst(Self.ssmPrefix.count))]
-            } else if target.hasPrefix(Self.targetPrefix) {
-                handler = operations.handlers[String(target.dropFirst(Self.targetPrefix.count))]
+                signingName = "ssm"
+            } else if target.hasPrefix(WharfAdmin.targetPrefix) {
+                handler = operations.adminHandlers[String(target.dropFirst(WharfAdmin.targetPrefix.count))]
+                signingName = WharfAdmin.signingName
             } else {
-                handler = nil
+                handler = target.hasPrefix(Self.targetPrefix) ? operations.handlers[String(target.dropFirst(Self.targetPrefix.count))] : nil
+                signingName = "ecs"
             }
-            guard let handler else { throw unknownOperation(target) }
             let body = try await collectBody(request)
+            // As AWS does: who is calling comes before whether the operation exists.
+            _ = try await authenticator.authenticate(request, body: body, service: signingName)
+            guard let handler else { throw unknownOperation(target) }
             let data = try await handler(body)
             return Self.response(.ok, data, requestID: requestID)
         } catch var error as ECSError {
@@ -70,6 +77,9 @@ struct ECSEndpoint: Sendable {
     }
 
     func unknownOperation(_ target: String) -> ECSError {
+        if target.hasPrefix(WharfAdmin.targetPrefix) {
+            return ECSError(.unknownOperation, "Wharf's admin API serves CreateAccessKey, ListAccessKeys and DeleteAccessKey, not \(target.dropFirst(WharfAdmin.targetPrefix.count))")
+        }
         if target.hasPrefix(Self.ssmPrefix) {
             return ECSError(.unknownOperation, "Wharf serves only CreateActivation, DescribeActivations and DeleteActivation of Systems Manager, not \(target.dropFirst(Self.ssmPrefix.count))")
         }

@@ -9,8 +9,13 @@ struct ECSOperations: Sendable {
     private(set) var handlers: [String: Handler] = [:]
     /// The Systems Manager operations of ECS Anywhere's join (`X-Amz-Target: AmazonSSM.<Operation>`).
     private(set) var ssmHandlers: [String: Handler] = [:]
+    /// Wharf's admin operations, by name (`WharfAdmin.<name>`).
+    private(set) var adminHandlers: [String: Handler] = [:]
 
-    init(controller: Controller) {
+    /// - Parameters:
+    ///   - sealer: seals the secrets of new access keys.
+    ///   - bootstrapKeyId: the bootstrap pair's ID, listed and never revocable.
+    init(controller: Controller, sealer: SecretSealer = SecretSealer(), bootstrapKeyId: String? = nil) {
         read("DescribeClusters", controller) { (state, request) in try state.describeClusters(request) }
         read("ListClusters", controller) { (state, request) in try state.listClusters(request) }
         write("CreateCluster", controller) { (state, request, _) in try state.createCluster(request) }
@@ -71,6 +76,25 @@ struct ECSOperations: Sendable {
             return try ECSWire.encode(try await controller.write { state, _ in try state.deleteActivation(request) })
         }
 
+        adminHandlers["CreateAccessKey"] = { (data: Data) async throws -> Data in
+            let request: WharfAdmin.CreateAccessKeyRequest = try ECSWire.decode(data)
+            let id = Self.newAccessKeyId()
+            let secret = Self.newSecretAccessKey()
+            let sealed = sealer.seal(secret, context: id)
+            let record = try await controller.write { state, now in try state.createAccessKey(request, now: now, id: id, sealedSecret: sealed) }
+            return try ECSWire.encode(WharfAdmin.CreateAccessKeyResult(accessKey: WharfAdmin.AccessKey(
+                accessKeyId: id, secretAccessKey: secret, description: record.description, status: "Active",
+                createDate: record.createDate, source: "stored")))
+        }
+        adminHandlers["ListAccessKeys"] = { (data: Data) async throws -> Data in
+            let _: WharfAdmin.ListAccessKeysRequest = try ECSWire.decode(data)
+            return try ECSWire.encode(await controller.read { state in state.listAccessKeys(bootstrapKeyId: bootstrapKeyId) })
+        }
+        adminHandlers["DeleteAccessKey"] = { (data: Data) async throws -> Data in
+            let request: WharfAdmin.DeleteAccessKeyRequest = try ECSWire.decode(data)
+            return try ECSWire.encode(try await controller.write { state, _ in try state.deleteAccessKey(request, bootstrapKeyId: bootstrapKeyId) })
+        }
+
         write("CreateService", controller) { (state, request, now) in
             try state.createService(request, now: now, deploymentID: ClusterState.newDeploymentID())
         }
@@ -85,6 +109,20 @@ struct ECSOperations: Sendable {
     }
 
     /// A new activation code: 20 letters and digits (about 119 random bits), as ECS Anywhere's look.
+    /// A new access key ID: `AKWH` and 16 base32 characters, shaped like AWS's `AKIA...`.
+    static func newAccessKeyId() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        var generator = SystemRandomNumberGenerator()
+        return "AKWH" + String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    /// A new secret access key: 40 characters (238 bits), as long as AWS's.
+    static func newSecretAccessKey() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<40).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
     static func newActivationCode() -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var generator = SystemRandomNumberGenerator()

@@ -23,6 +23,13 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let invalidFilter = Code(rawValue: "InvalidFilter")
         public static let invalidNextToken = Code(rawValue: "InvalidNextToken")
         public static let ssmInternalServerError = Code(rawValue: "InternalServerError")
+        /// IAM's error for an access key that is not there.
+        public static let noSuchEntity = Code(rawValue: "NoSuchEntityException")
+        /// Authentication refusals (AWS Signature Version 4).
+        public static let missingAuthenticationToken = Code(rawValue: "MissingAuthenticationTokenException")
+        public static let incompleteSignature = Code(rawValue: "IncompleteSignatureException")
+        public static let unrecognizedClient = Code(rawValue: "UnrecognizedClientException")
+        public static let invalidSignature = Code(rawValue: "InvalidSignatureException")
         public static let limitExceeded = Code(rawValue: "LimitExceededException")
         public static let unknownOperation = Code(rawValue: "UnknownOperationException")
         public static let serialization = Code(rawValue: "SerializationException")
@@ -40,8 +47,15 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// The HTTP status the error travels with: 500 for a server fault, 400 for everything else.
-    public var httpStatus: Int { code == .server || code == .ssmInternalServerError ? 500 : 400 }
+    /// The HTTP status the error travels with: 500 for a server fault, 403 for a request without
+    /// authentication, 400 for everything else.
+    public var httpStatus: Int {
+        switch code {
+        case .server, .ssmInternalServerError: 500
+        case .missingAuthenticationToken: 403
+        default: 400
+        }
+    }
 
     public var description: String { "\(code.rawValue): \(message)" }
 }

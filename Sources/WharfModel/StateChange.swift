@@ -40,6 +40,10 @@ public enum StateChange: Equatable, Sendable {
     case putActivation(ActivationRecord)
     /// Removes an activation (DeleteActivation).
     case deleteActivation(id: String)
+    /// Creates or replaces an access key.
+    case putAccessKey(AccessKeyRecord)
+    /// Revokes an access key.
+    case deleteAccessKey(id: String)
 }
 
 /// A container instance as the controller keeps it: what DescribeContainerInstances shows (its
@@ -88,6 +92,8 @@ public struct StoredState: Equatable, Sendable {
     public var services: [ServiceRecord] = []
     /// Every activation not deleted.
     public var activations: [ActivationRecord] = []
+    /// Every access key not revoked.
+    public var accessKeys: [AccessKeyRecord] = []
 
     /// Creates an empty state.
     public init() {}

@@ -56,6 +56,10 @@ extension StoredState {
             activations.upsert(record, where: { $0.id == record.id })
         case .deleteActivation(let id):
             activations.removeAll { $0.id == id }
+        case .putAccessKey(let record):
+            accessKeys.upsert(record, where: { $0.accessKeyId == record.accessKeyId })
+        case .deleteAccessKey(let id):
+            accessKeys.removeAll { $0.accessKeyId == id }
         }
     }
 }

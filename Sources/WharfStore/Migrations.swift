@@ -30,6 +30,9 @@ enum Migrations {
         [
             "CREATE TABLE activations (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
         ],
+        [
+            "CREATE TABLE access_keys (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+        ],
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

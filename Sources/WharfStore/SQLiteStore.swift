@@ -72,6 +72,9 @@ public actor SQLiteStore: ClusterStore {
             for row in try await connection.query("SELECT body FROM activations ORDER BY id") {
                 state.activations.append(try decoder.decode(ActivationRecord.self, from: Self.body(row)))
             }
+            for row in try await connection.query("SELECT body FROM access_keys ORDER BY id") {
+                state.accessKeys.append(try decoder.decode(AccessKeyRecord.self, from: Self.body(row)))
+            }
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                       let value = row.column("value")?.string else { continue }
@@ -153,6 +156,10 @@ public actor SQLiteStore: ClusterStore {
             return ("INSERT OR REPLACE INTO activations (id, body) VALUES (?, ?)", [.text(record.id), try json(record)])
         case .deleteActivation(let id):
             return ("DELETE FROM activations WHERE id = ?", [.text(id)])
+        case .putAccessKey(let record):
+            return ("INSERT OR REPLACE INTO access_keys (id, body) VALUES (?, ?)", [.text(record.accessKeyId), try json(record)])
+        case .deleteAccessKey(let id):
+            return ("DELETE FROM access_keys WHERE id = ?", [.text(id)])
         }
     }
 

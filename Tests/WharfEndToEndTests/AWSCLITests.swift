@@ -61,7 +61,7 @@ struct AWSCLITests {
     func conformance() async throws {
         try await withController { controller in
             let script = DockerEngine.repositoryRoot.appendingPathComponent("Tests/WharfEndToEndTests/Support/ecs_conformance.py").path
-            let result = try await DockerEngine.run(["python3", script, "--endpoint-url", controller.endpoint, "--scenario", "all"])
+            let result = try await DockerEngine.run(TestCredentials.signing(["python3", script, "--endpoint-url", controller.endpoint, "--scenario", "all"]))
             let summary = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
             #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
             #expect(summary.hasSuffix(" passed, 0 failed"), "\(summary)")

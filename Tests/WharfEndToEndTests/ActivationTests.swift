@@ -70,23 +70,23 @@ struct ActivationCLITests {
         try await withDataDirectory { directory in
             try await withController(dataDirectory: directory) { controller in
                 let wharf = ManagedProcess.built("wharf").path
-                let created = try await DockerEngine.run([wharf, "activation", "create", "--endpoint", controller.endpoint,
-                                                          "--registration-limit", "2", "--description", "lab"])
+                let created = try await DockerEngine.run(TestCredentials.signing([wharf, "activation", "create", "--endpoint", controller.endpoint,
+                                                          "--registration-limit", "2", "--description", "lab"]))
                 #expect(created.status == 0, "\(created.stderr)")
                 let id = try #require(created.stdout.split(separator: "\n").first { $0.hasPrefix("ActivationId:") }?.split(separator: " ").last.map(String.init))
                 #expect(created.stdout.contains("ActivationCode: "))
                 #expect(created.stdout.contains("wharf-agent --controller \(controller.endpoint) --activation-id \(id) --activation-code "))
-                let table = try await DockerEngine.run([wharf, "activation", "list", "--endpoint", controller.endpoint])
+                let table = try await DockerEngine.run(TestCredentials.signing([wharf, "activation", "list", "--endpoint", controller.endpoint]))
                 let row = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix(id) }, "\(table.stdout)\(table.stderr)")
                 #expect(row.contains("0/2") && row.contains("lab") && row.contains(" no "), "\(row)")
-                let json = try await DockerEngine.run([wharf, "activation", "list", "--endpoint", controller.endpoint, "--output", "json"])
+                let json = try await DockerEngine.run(TestCredentials.signing([wharf, "activation", "list", "--endpoint", controller.endpoint, "--output", "json"]))
                 let listed = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["ActivationList"] as? [[String: Any]]
                 #expect(listed?.first?["ActivationId"] as? String == id && listed?.first?["ActivationCode"] == nil)
-                let deleted = try await DockerEngine.run([wharf, "activation", "delete", id, "--endpoint", controller.endpoint])
+                let deleted = try await DockerEngine.run(TestCredentials.signing([wharf, "activation", "delete", id, "--endpoint", controller.endpoint]))
                 #expect(deleted.status == 0 && deleted.stdout.contains("deleted activation \(id)"), "\(deleted.stderr)")
-                let again = try await DockerEngine.run([wharf, "activation", "delete", id, "--endpoint", controller.endpoint])
+                let again = try await DockerEngine.run(TestCredentials.signing([wharf, "activation", "delete", id, "--endpoint", controller.endpoint]))
                 #expect(again.status != 0 && again.stderr.contains("InvalidActivation"), "\(again.stderr)")
-                let unreachable = try await DockerEngine.run([wharf, "activation", "list", "--endpoint", "http://127.0.0.1:1"])
+                let unreachable = try await DockerEngine.run(TestCredentials.signing([wharf, "activation", "list", "--endpoint", "http://127.0.0.1:1"]))
                 #expect(unreachable.status != 0 && unreachable.stderr.contains("cannot reach the controller"), "\(unreachable.stderr)")
             }
         }

@@ -33,7 +33,7 @@ struct SystemdTests {
         try await withCluster { cluster in
             let controllerSocket = try NotifySocket(directory: cluster.root)
             let controller = try ManagedProcess("wharf-controller", ["--listen", "127.0.0.1:0", "--data-dir", cluster.root + "/notified"],
-                                                environment: ["NOTIFY_SOCKET": controllerSocket.path])
+                                                environment: TestCredentials.controllerEnvironment.merging(["NOTIFY_SOCKET": controllerSocket.path]) { $1 })
             _ = try await controllerSocket.waitFor("READY=1")
             #expect(controller.log.contains("listening on"), "READY=1 comes once the API serves")
             try await controller.stop()

@@ -7,10 +7,10 @@ func conformanceScenario(_ scenario: String, minimum: Int) async throws {
     try await withCluster { cluster in
         try await cluster.startAgent("node-1")
         let script = DockerEngine.repositoryRoot.appendingPathComponent("Tests/WharfEndToEndTests/Support/ecs_conformance.py").path
-        let result = try await DockerEngine.run([
+        let result = try await DockerEngine.run(TestCredentials.signing([
             "python3", script, "--endpoint-url", cluster.controller.endpoint, "--scenario", scenario,
             "--cluster", cluster.name, "--image", DockerEngine.testImage,
-        ])
+        ]))
         let summary = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(summary.hasSuffix(" passed, 0 failed"), "\(summary)")

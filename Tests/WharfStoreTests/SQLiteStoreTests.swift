@@ -45,6 +45,9 @@ struct SQLiteStoreTests {
                                                                        expirationDate: Date(timeIntervalSince1970: 1_700_086_400)), codeHash: "h1")),
             .putActivation(ActivationRecord(activation: SSM.Activation(activationId: "a2", iamRole: "r"), codeHash: "h2")),
             .deleteActivation(id: "a2"),
+            .putAccessKey(AccessKeyRecord(accessKeyId: "AKWHKEEP", sealedSecret: "c2VhbGVk", description: "ci", createDate: Date(timeIntervalSince1970: 1_700_000_000))),
+            .putAccessKey(AccessKeyRecord(accessKeyId: "AKWHGONE", sealedSecret: "eA==", description: nil, createDate: Date(timeIntervalSince1970: 1_700_000_001))),
+            .deleteAccessKey(id: "AKWHGONE"),
         ]
     }
 
@@ -65,6 +68,7 @@ struct SQLiteStoreTests {
             #expect(loaded == expected)
             #expect(loaded.services.first?.lastCompleted?.id == "ecs-svc/0")
             #expect(loaded.activations.map(\.id) == ["a1"])
+            #expect(loaded.accessKeys.map(\.accessKeyId) == ["AKWHKEEP"])
             #expect(loaded.taskDefinitions.first?.definition.registeredAt == Date(timeIntervalSince1970: 1_700_000_000.25))
         }
     }
@@ -79,7 +83,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 4)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 5)
         }
     }
 

@@ -17,9 +17,13 @@ final class ControllerProcess: Sendable {
 
     /// Starts a controller on `dataDirectory` and waits until it serves.
     /// - Parameter command: the executable and subcommand; `wharf-controller` by default.
-    init(dataDirectory: String, command: [String] = ["wharf-controller"], extraArguments: [String] = []) async throws {
+    init(dataDirectory: String, command: [String] = ["wharf-controller"], extraArguments: [String] = [],
+         environment: [String: String] = [:]) async throws {
         self.dataDirectory = dataDirectory
-        daemon = try ManagedProcess(command[0], Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments)
+        // wharf-controller requires signed requests: it gets the tests' bootstrap pair. wharf dev
+        // runs without, as people start it.
+        daemon = try ManagedProcess(command[0], Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments,
+                                    environment: command == ["wharf-controller"] ? TestCredentials.controllerEnvironment.merging(environment) { $1 } : environment)
         port = try await daemon.waitFor("serving") { text in
             guard let range = text.range(of: "listening on http://127.0.0.1:") else { return nil }
             return Int(text[range.upperBound...].prefix { $0.isNumber })
@@ -64,11 +68,9 @@ func withController<T>(dataDirectory directory: String, command: [String] = ["wh
     }
 }
 
-/// Runs the AWS CLI against `endpoint` with throwaway credentials and returns its JSON output.
+/// Runs the AWS CLI against `endpoint` signed with the tests' access key and returns its JSON output.
 func aws(_ arguments: [String], endpoint: String) async throws -> (status: Int32, json: [String: Any], stderr: String) {
-    let result = try await DockerEngine.run(
-        ["env", "AWS_ACCESS_KEY_ID=wharf", "AWS_SECRET_ACCESS_KEY=wharf", "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=",
-         "aws"] + arguments + ["--endpoint-url", endpoint, "--output", "json"])
+    let result = try await DockerEngine.run(TestCredentials.signing(["aws"] + arguments + ["--endpoint-url", endpoint, "--output", "json"]))
     let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any]
     return (result.status, json ?? [:], result.stderr)
 }

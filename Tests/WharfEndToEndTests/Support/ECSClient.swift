@@ -1,4 +1,5 @@
 import Foundation
+import WharfAuth
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -7,15 +8,24 @@ import FoundationNetworking
 /// interpreter per call).
 struct ECSClient: Sendable {
     let endpoint: String
+    /// Signs each call; the tests' access key unless another (or none) is given.
+    var signer: SigV4Signer? = TestCredentials.signer
 
     /// Calls `operation` with a JSON body; returns the HTTP status and the decoded JSON object.
     /// - Parameter target: the service's target prefix; `AmazonSSM` for the activation operations.
     func call(_ operation: String, _ body: [String: Any], target: String = "AmazonEC2ContainerServiceV20141113") async throws -> (status: Int, json: [String: Any]) {
-        var request = URLRequest(url: URL(string: endpoint + "/")!)
+        let url = URL(string: endpoint + "/")!
+        var request = URLRequest(url: url)
         request.httpMethod = "POST"
-        request.setValue("application/x-amz-json-1.1", forHTTPHeaderField: "Content-Type")
-        request.setValue("\(target).\(operation)", forHTTPHeaderField: "X-Amz-Target")
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        let payload = try JSONSerialization.data(withJSONObject: body)
+        var headers = [("Host", "\(url.host ?? "127.0.0.1")\(url.port.map { ":\($0)" } ?? "")"),
+                       ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "\(target).\(operation)")]
+        if let signer {
+            headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload,
+                                   service: target == "AmazonSSM" ? "ssm" : target == "WharfAdmin" ? "wharf" : "ecs")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = payload
         let (data, response) = try await URLSession.shared.data(for: request)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)

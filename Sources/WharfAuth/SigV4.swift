@@ -1,0 +1,200 @@
+import Crypto
+import Foundation
+
+/// AWS Signature Version 4, as the AWS CLI, boto3 and every AWS SDK sign requests: the canonical
+/// request, the string to sign, the derived signing key and the signature. Shared by the
+/// controller (which verifies) and Wharf's own clients (which sign), so both compute the same
+/// bytes. Reference: the AWS General Reference, "Create a signed AWS API request".
+public enum SigV4 {
+    /// The only algorithm served.
+    public static let algorithm = "AWS4-HMAC-SHA256"
+    /// The hex SHA-256 of an empty payload.
+    public static let emptyPayloadHash = hexSHA256(Data())
+
+    /// A request as signing sees it.
+    public struct Request: Sendable {
+        /// `GET`, `POST`, ...
+        public var method: String
+        /// The path as sent, without the query (`/`).
+        public var path: String
+        /// The query as sent, without `?` (often empty).
+        public var query: String
+        /// Every header, names in any case; `host` included.
+        public var headers: [(name: String, value: String)]
+        /// The hex SHA-256 of the body.
+        public var payloadHash: String
+
+        /// Creates a request.
+        public init(method: String, path: String, query: String = "", headers: [(name: String, value: String)], payloadHash: String) {
+            self.method = method
+            self.path = path
+            self.query = query
+            self.headers = headers
+            self.payloadHash = payloadHash
+        }
+
+        /// The values of the header `name` (case-insensitive), in order.
+        public func values(_ name: String) -> [String] {
+            headers.filter { $0.name.lowercased() == name }.map(\.value)
+        }
+    }
+
+    /// The credential scope: `date/region/service/aws4_request`.
+    public struct Scope: Equatable, Sendable {
+        /// `yyyyMMdd`.
+        public var date: String
+        public var region: String
+        public var service: String
+
+        /// Creates a scope.
+        public init(date: String, region: String, service: String) {
+            self.date = date
+            self.region = region
+            self.service = service
+        }
+
+        /// The scope as it appears in the Credential and the string to sign.
+        public var text: String { "\(date)/\(region)/\(service)/aws4_request" }
+    }
+
+    /// The canonical request over `signedHeaders` (lowercase names).
+    public static func canonicalRequest(_ request: Request, signedHeaders: [String]) -> String {
+        let headerLines = signedHeaders.map { name in
+            let value = request.values(name).map(trimmedValue).joined(separator: ",")
+            return "\(name):\(value)\n"
+        }.joined()
+        return [request.method.uppercased(), canonicalPath(request.path), canonicalQuery(request.query),
+                headerLines, signedHeaders.joined(separator: ";"), request.payloadHash].joined(separator: "\n")
+    }
+
+    /// The string to sign for a canonical request.
+    public static func stringToSign(canonicalRequest: String, amzDate: String, scope: Scope) -> String {
+        [algorithm, amzDate, scope.text, hexSHA256(Data(canonicalRequest.utf8))].joined(separator: "\n")
+    }
+
+    /// The hex signature: the string to sign under the key derived from `secret` for `scope`.
+    public static func signature(secret: String, scope: Scope, stringToSign: String) -> String {
+        var key = SymmetricKey(data: Data("AWS4\(secret)".utf8))
+        for part in [scope.date, scope.region, scope.service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
+        }
+        return hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+    }
+
+    /// The hex SHA-256 of `data`.
+    public static func hexSHA256(_ data: Data) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
+    /// `yyyyMMdd'T'HHmmss'Z'` in UTC, as X-Amz-Date has it.
+    public static func amzDate(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
+        return "\(c.year ?? 1970)\(two(c.month))\(two(c.day))T\(two(c.hour))\(two(c.minute))\(two(c.second))Z"
+    }
+
+    /// Parses an X-Amz-Date; nil unless it is exactly `yyyyMMdd'T'HHmmss'Z'`.
+    public static func parseAmzDate(_ text: String) -> Date? {
+        let chars = Array(text.utf8)
+        guard chars.count == 16, chars[8] == UInt8(ascii: "T"), chars[15] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let c = chars[index]
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(c - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
+              let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let date = calendar.date(from: components), amzDate(date) == text else { return nil }
+        return date
+    }
+
+    // MARK: - Canonical forms
+
+    /// Characters left as they are by URI encoding (RFC 3986 unreserved).
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Percent-encodes every byte but the unreserved ones (and `/` when `keepSlash`), in uppercase hex.
+    public static func uriEncode(_ text: String, keepSlash: Bool = false) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
+    /// Decodes `%XX` escapes (and `+` as a space when `plusIsSpace`).
+    static func percentDecode(_ text: Substring, plusIsSpace: Bool = false) -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+            } else if plusIsSpace && byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The path as the AWS CLI canonicalizes it for services other than S3: the path as sent,
+    /// URI-encoded once more with `/` kept; an empty path is `/`.
+    static func canonicalPath(_ path: String) -> String {
+        path.isEmpty ? "/" : uriEncode(path, keepSlash: true)
+    }
+
+    /// The query's parameters decoded, encoded again strictly and sorted by name, then value.
+    static func canonicalQuery(_ query: String) -> String {
+        guard !query.isEmpty else { return "" }
+        let pairs = query.split(separator: "&", omittingEmptySubsequences: true).map { item -> (String, String) in
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (uriEncode(percentDecode(parts[0])), parts.count > 1 ? uriEncode(percentDecode(parts[1])) : "")
+        }
+        return pairs.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+
+    /// A header value with its ends trimmed and inner runs of whitespace made one space.
+    static func trimmedValue(_ value: String) -> String {
+        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,125 @@
+import Crypto
+import Foundation
+
+/// Checks a request's AWS Signature Version 4 in its Authorization header: the algorithm, the
+/// credential scope (this controller's region, the service the operation belongs to), the
+/// X-Amz-Date within the clock-skew window, the signed headers, the payload hash and the
+/// signature itself. Pure: the secret lookup and the clock are given.
+public struct SigV4Verifier: Sendable {
+    /// The region every credential scope must name.
+    public var region: String
+    /// How far the request's X-Amz-Date may be from the controller's clock, either way (AWS: 15 minutes).
+    public var allowedSkew: TimeInterval
+
+    /// Creates a verifier.
+    public init(region: String, allowedSkew: TimeInterval = 15 * 60) {
+        self.region = region
+        self.allowedSkew = allowedSkew
+    }
+
+    /// The parts of an Authorization header.
+    public struct Authorization: Equatable, Sendable {
+        public var accessKeyId: String
+        public var scope: SigV4.Scope
+        public var signedHeaders: [String]
+        public var signature: String
+    }
+
+    /// Verifies `request` for `service` (the signing name: `ecs`, `ssm`, ...).
+    /// - Parameters:
+    ///   - secret: the secret of an access key ID, or nil when the controller knows no such key.
+    /// - Returns: the access key ID that signed it.
+    public func verify(_ request: SigV4.Request, service: String, now: Date,
+                       secret: (String) async -> String?) async throws(AuthError) -> String {
+        let authorization = try Self.parse(request)
+        let scope = authorization.scope
+        guard scope.region == region else {
+            throw AuthError(.invalidSignature, "Credential should be scoped to a valid region, not '\(scope.region)': this controller answers as \(region) (set AWS_DEFAULT_REGION=\(region), or --region in the client)")
+        }
+        guard scope.service == service else {
+            throw AuthError(.invalidSignature, "Credential should be scoped to correct service: '\(service)', not '\(scope.service)'")
+        }
+        guard let dateText = request.values("x-amz-date").first else {
+            throw AuthError(.incompleteSignature, "Authorization header requires existence of a 'X-Amz-Date' header, signed")
+        }
+        guard let date = SigV4.parseAmzDate(dateText) else {
+            throw AuthError(.incompleteSignature, "X-Amz-Date '\(dateText)' is not an ISO 8601 basic date-time such as 20261201T120000Z")
+        }
+        guard dateText.hasPrefix(scope.date) else {
+            throw AuthError(.invalidSignature, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(scope.date)' != '\(dateText.prefix(8))'")
+        }
+        let minutes = Int(allowedSkew / 60)
+        if date < now.addingTimeInterval(-allowedSkew) {
+            throw AuthError(.invalidSignature, "Signature expired: \(dateText) is now earlier than \(SigV4.amzDate(now.addingTimeInterval(-allowedSkew))) (\(SigV4.amzDate(now)) - \(minutes) min.); check this machine's clock")
+        }
+        if date > now.addingTimeInterval(allowedSkew) {
+            throw AuthError(.invalidSignature, "Signature not yet current: \(dateText) is still later than \(SigV4.amzDate(now.addingTimeInterval(allowedSkew))) (\(SigV4.amzDate(now)) + \(minutes) min.); check this machine's clock")
+        }
+        for required in ["host", "x-amz-date"] where !authorization.signedHeaders.contains(required) {
+            throw AuthError(.incompleteSignature, "'\(required)' must be a 'SignedHeader' in the AWS Authorization")
+        }
+        for name in authorization.signedHeaders where request.values(name).isEmpty {
+            throw AuthError(.incompleteSignature, "the signed header '\(name)' is not in the request")
+        }
+        if let declared = request.values("x-amz-content-sha256").first, declared != request.payloadHash {
+            throw AuthError(.invalidSignature, "x-amz-content-sha256 does not match the body sent (unsigned payloads are not accepted)")
+        }
+        guard let key = await secret(authorization.accessKeyId) else {
+            throw AuthError(.unrecognizedClient, "The security token included in the request is invalid: this controller has no access key \(authorization.accessKeyId) (wharf keys list shows the keys it has)")
+        }
+        let canonical = SigV4.canonicalRequest(request, signedHeaders: authorization.signedHeaders)
+        let expected = SigV4.signature(secret: key, scope: scope,
+                                       stringToSign: SigV4.stringToSign(canonicalRequest: canonical, amzDate: dateText, scope: scope))
+        guard Self.constantTimeEqual(expected, authorization.signature.lowercased()) else {
+            throw AuthError(.invalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+        }
+        return authorization.accessKeyId
+    }
+
+    /// Reads the Authorization header.
+    public static func parse(_ request: SigV4.Request) throws(AuthError) -> Authorization {
+        guard let header = request.values("authorization").first else {
+            if request.query.contains("X-Amz-Signature=") || request.query.contains("X-Amz-Credential=") {
+                throw AuthError(.incompleteSignature, "query-string (presigned) authentication is not served; sign with the Authorization header")
+            }
+            throw AuthError(.missingAuthenticationToken, "Missing Authentication Token: sign the request with AWS Signature Version 4, using an access key of this controller (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+        }
+        let trimmed = header.drop { $0 == " " }
+        guard trimmed.hasPrefix(SigV4.algorithm + " ") else {
+            let given = trimmed.prefix { $0 != " " }
+            throw AuthError(.incompleteSignature, "Unsupported AWS 'algorithm': '\(given)'; only \(SigV4.algorithm) (Signature Version 4) is accepted")
+        }
+        var fields: [String: String] = [:]
+        for part in trimmed.dropFirst(SigV4.algorithm.count + 1).split(separator: ",") {
+            let item = part.trimmingCharacters(in: .whitespaces)
+            guard let equals = item.firstIndex(of: "=") else { continue }
+            fields[String(item[..<equals])] = String(item[item.index(after: equals)...])
+        }
+        let missing = ["Credential", "SignedHeaders", "Signature"].filter { fields[$0]?.isEmpty ?? true }
+        guard missing.isEmpty else {
+            throw AuthError(.incompleteSignature, missing.map { "Authorization header requires '\($0)' parameter." }.joined(separator: " ")
+                            + " Authorization=\(SigV4.algorithm) Credential=...")
+        }
+        let credential = fields["Credential"]!.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard credential.count == 5, !credential[0].isEmpty else {
+            throw AuthError(.incompleteSignature, "Credential should be ACCESS_KEY_ID/yyyyMMdd/region/service/aws4_request, not '\(fields["Credential"]!)'")
+        }
+        guard credential[4] == "aws4_request" else {
+            throw AuthError(.incompleteSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '\(credential[4])'")
+        }
+        guard credential[1].count == 8, credential[1].allSatisfy(\.isNumber) else {
+            throw AuthError(.incompleteSignature, "Credential's date '\(credential[1])' is not yyyyMMdd")
+        }
+        let signedHeaders = fields["SignedHeaders"]!.split(separator: ";").map { $0.lowercased() }
+        return Authorization(accessKeyId: credential[0], scope: SigV4.Scope(date: credential[1], region: credential[2], service: credential[3]),
+                             signedHeaders: signedHeaders, signature: fields["Signature"]!)
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import Logging
+import WharfAuth
+import WharfModel
+
+/// An access key ID and its secret, as the AWS CLI takes them.
+public struct AccessKeyPair: Sendable, Equatable {
+    public var accessKeyId: String
+    public var secretAccessKey: String
+
+    /// Creates a pair.
+    public init(accessKeyId: String, secretAccessKey: String) {
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+    }
+}
+
+/// How the controller authenticates ECS, SSM and admin API calls.
+public enum APIAuthentication: Sendable, Equatable {
+    /// None: `wharf dev`, which serves on loopback only and says so at start.
+    case disabled
+    /// AWS Signature Version 4 against the stored access keys and, when given, the bootstrap
+    /// pair from `WHARF_ADMIN_ACCESS_KEY_ID` / `WHARF_ADMIN_SECRET_ACCESS_KEY`.
+    case sigV4(bootstrap: AccessKeyPair?)
+
+    /// The bootstrap key's ID, if there is one.
+    var bootstrapKeyId: String? {
+        if case .sigV4(let bootstrap?) = self { return bootstrap.accessKeyId }
+        return nil
+    }
+}
+
+/// Verifies the SigV4 signature of an API request against the keys the controller knows: the
+/// bootstrap pair, then the stored keys (their secrets unsealed as needed). A revoked key is
+/// refused from the next request on, since the lookup reads the current state.
+struct APIAuthenticator: Sendable {
+    let mode: APIAuthentication
+    let verifier: SigV4Verifier
+    let controller: Controller
+    let sealer: SecretSealer
+    let logger: Logger
+
+    init(mode: APIAuthentication, region: String, controller: Controller, sealer: SecretSealer, logger: Logger) {
+        self.mode = mode
+        self.verifier = SigV4Verifier(region: region)
+        self.controller = controller
+        self.sealer = sealer
+        self.logger = logger
+    }
+
+    /// Checks `request` (whose body is `body`) for the API whose SigV4 signing name is `service`.
+    /// - Returns: the access key ID that signed it; nil when authentication is disabled.
+    func authenticate(_ request: Request, body: Data, service: String) async throws(ECSError) -> String? {
+        guard case .sigV4(let bootstrap) = mode else { return nil }
+        var headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
+        // HTTP/1.1's Host header arrives as the :authority pseudo-header.
+        if let authority = request.head.authority, !headers.contains(where: { $0.name.lowercased() == "host" }) {
+            headers.append((name: "host", value: authority))
+        }
+        let target = request.head.path ?? "/"
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let signable = SigV4.Request(method: request.method.rawValue, path: String(path[0]), query: path.count > 1 ? String(path[1]) : "",
+                                     headers: headers, payloadHash: SigV4.hexSHA256(body))
+        do {
+            return try await verifier.verify(signable, service: service, now: controller.now()) { id in
+                if let bootstrap, bootstrap.accessKeyId == id { return bootstrap.secretAccessKey }
+                guard let record = await controller.read({ $0.accessKeys[id] }) else { return nil }
+                guard let secret = sealer.open(record.sealedSecret, context: id) else {
+                    logger.error("a stored access key cannot be unsealed: secrets.key is not the one it was sealed with", metadata: ["access.key.id": "\(id)"])
+                    return nil
+                }
+                return secret
+            }
+        } catch {
+            logger.notice("request refused: \(error.code.rawValue)", metadata: ["reason": "\(error.message)"])
+            throw ECSError(ECSError.Code(rawValue: error.code.rawValue), error.message)
+        }
+    }
+}

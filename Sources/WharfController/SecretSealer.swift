@@ -1,0 +1,64 @@
+import Crypto
+import Foundation
+
+/// Seals the secrets the controller must be able to read back (access key secrets: verifying a
+/// SigV4 signature needs the secret itself, so it cannot be only hashed) with AES-256-GCM under a
+/// key kept apart from the database, in `secrets.key` (mode 0600) in the data directory. A copy of
+/// `wharf.db` alone reveals no secret.
+public struct SecretSealer: Sendable {
+    /// The 32 key bytes (kept as bytes: `SymmetricKey` is not `Sendable`).
+    let keyBytes: Data
+
+    /// A sealer with `key`; tests use a random one.
+    public init(key: SymmetricKey = SymmetricKey(size: .bits256)) {
+        self.keyBytes = key.withUnsafeBytes { Data($0) }
+    }
+
+    var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+
+    /// The file name of the key in the data directory.
+    public static let fileName = "secrets.key"
+
+    /// Reads the data directory's key, creating it (32 random bytes, mode 0600) on first start.
+    public static func load(dataDirectory: String) throws(ControllerStartError) -> SecretSealer {
+        let path = (dataDirectory as NSString).appendingPathComponent(fileName)
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count == 32 else {
+                throw ControllerStartError("\(path) holds \(data.count) bytes, not the 32 of a secrets key; restore it from a backup (the stored access keys cannot be read without it)")
+            }
+            return SecretSealer(key: SymmetricKey(data: data))
+        }
+        let key = SymmetricKey(size: .bits256)
+        let bytes = key.withUnsafeBytes { Data($0) }
+        guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
+            throw ControllerStartError("cannot create \(path), the key that seals stored secrets; check that the data directory is writable")
+        }
+        return SecretSealer(key: key)
+    }
+
+    /// Seals `secret`, bound to `context` (the key's ID): base64 of nonce, ciphertext and tag.
+    public func seal(_ secret: String, context: String) -> String {
+        // AES-GCM sealing fails only for a nonce of the wrong size, and this one is generated.
+        let box = try! AES.GCM.seal(Data(secret.utf8), using: key, authenticating: Data(context.utf8))
+        return box.combined!.base64EncodedString()
+    }
+
+    /// Opens what ``seal(_:context:)`` made; nil when it was sealed under another key or context,
+    /// or altered.
+    public func open(_ sealed: String, context: String) -> String? {
+        guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data),
+              let plain = try? AES.GCM.open(box, using: key, authenticating: Data(context.utf8)) else { return nil }
+        return String(decoding: plain, as: UTF8.self)
+    }
+}
+
+/// Why the controller cannot start: a setting or a file to fix, said so the operator can.
+public struct ControllerStartError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong and what to do.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
