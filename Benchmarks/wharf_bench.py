@@ -4,15 +4,23 @@ import datetime, json, os, platform, shutil, signal, socket, subprocess, sys, te
 import urllib.error, urllib.request
 
 IMAGE = "wharf-test/busybox:latest"
+# The bootstrap pair each benchmark controller starts with; every call is signed with it (SigV4).
+ACCESS_KEY = ("AKWHBENCH00000000001", "bench-secret-0123456789abcdefghij")
+SIGNING_NAMES = {"AmazonEC2ContainerServiceV20141113": "ecs", "AmazonSSM": "ssm"}
 CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
 
 
 def ecs(port, operation, body, target="AmazonEC2ContainerServiceV20141113"):
     """One ECS call (or, with target AmazonSSM, an activation call); returns the decoded answer or
     raises RuntimeError with the error body."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/", data=json.dumps(body).encode(), headers={
-        "X-Amz-Target": f"{target}.{operation}",
-        "Content-Type": "application/x-amz-json-1.1"})
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    url, data = f"http://127.0.0.1:{port}/", json.dumps(body).encode()
+    signed = AWSRequest(method="POST", url=url, data=data, headers={
+        "X-Amz-Target": f"{target}.{operation}", "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials(*ACCESS_KEY), SIGNING_NAMES[target], "us-east-1").add_auth(signed)
+    request = urllib.request.Request(url, data=data, headers=dict(signed.headers.items()))
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
@@ -79,8 +87,9 @@ class Cluster:
 
     def _start(self, name, command):
         command[0] = os.path.join(self.bin_dir, command[0])
+        environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=ACCESS_KEY[1])
         return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.logs[name], stderr=subprocess.STDOUT,
-                                start_new_session=True)  # Ctrl-C reaches only the script
+                                env=environment, start_new_session=True)  # Ctrl-C reaches only the script
 
     @property
     def processes(self):

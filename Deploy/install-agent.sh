@@ -77,7 +77,7 @@ if ((uninstall)); then
     if systemctl list-unit-files wharf-agent.service >/dev/null 2>&1; then
         systemctl disable --now wharf-agent.service >/dev/null 2>&1 || true
     fi
-    rm -f "$unit_path" "$bin_path" "$env_path"
+    rm -f "$unit_path" "$bin_path" "$env_path" "$env_dir/controller-ca.pem"
     rmdir "$env_dir" 2>/dev/null || true
     systemctl daemon-reload || true
     say "uninstalled wharf-agent; its state stays in /var/lib/wharf-agent and its containers keep running"
@@ -91,7 +91,19 @@ fi
 [[ $activation_id =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] ||
     fail "--activation-id \"$activation_id\" is not an activation ID (a UUID)"
 if [[ -n $ca_fingerprint || -n $ca_file ]]; then
-    fail "--ca-fingerprint and --ca-file need TLS, which this Wharf does not serve yet; use an http:// controller on a trusted network"
+    [[ $controller == https://* ]] ||
+        fail "--ca-fingerprint and --ca-file verify an https:// controller; \"$controller\" is not one"
+    [[ -z $ca_fingerprint || -z $ca_file ]] || fail "give --ca-fingerprint or --ca-file, not both"
+fi
+if [[ -n $ca_fingerprint ]]; then
+    pin="${ca_fingerprint//:/}"
+    pin="${pin,,}"
+    [[ $pin =~ ^[0-9a-f]{64}$ ]] ||
+        fail "--ca-fingerprint \"$ca_fingerprint\" is not a SHA-256 fingerprint (64 hex digits; wharf-controller prints it)"
+fi
+if [[ -n $ca_file ]]; then
+    [[ -r $ca_file ]] || fail "--ca-file \"$ca_file\" cannot be read; copy the controller's tls/ca.pem here first"
+    grep -q "BEGIN CERTIFICATE" "$ca_file" || fail "--ca-file \"$ca_file\" holds no PEM certificate"
 fi
 need_root
 check_platform
@@ -134,6 +146,10 @@ mv -f "$bin_path.new" "$bin_path"
 
 say "writing $env_path (mode 0600)"
 install -d -m 0700 "$env_dir"
+ca_path="$env_dir/controller-ca.pem"
+if [[ -n $ca_file ]]; then
+    install -m 0644 "$ca_file" "$ca_path"
+fi
 umask 077
 {
     printf '# Written by install-agent.sh. The activation is used once; the agent then keeps its identity.\n'
@@ -141,6 +157,8 @@ umask 077
     printf 'WHARF_CLUSTER=%s\n' "$cluster"
     printf 'WHARF_ACTIVATION_ID=%s\n' "$activation_id"
     printf 'WHARF_ACTIVATION_CODE=%s\n' "$activation_code"
+    if [[ -n $ca_fingerprint ]]; then printf 'WHARF_CA_FINGERPRINT=%s\n' "$pin"; fi
+    if [[ -n $ca_file ]]; then printf 'WHARF_CA_FILE=%s\n' "$ca_path"; fi
 } >"$env_path.new"
 chmod 0600 "$env_path.new"
 mv -f "$env_path.new" "$env_path"

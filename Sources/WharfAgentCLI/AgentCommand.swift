@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 import WharfAgent
@@ -27,8 +28,9 @@ public struct AgentCommand: AsyncParsableCommand {
 
     /// Runs the agent until SIGTERM/SIGINT; exits 5 on a terminal refusal.
     static func runAgent(_ configuration: AgentConfiguration, logger: Logger) async throws {
+        let roots = try await trustRoots(configuration, logger: logger)
         let runtime = DockerRuntime(socketPath: configuration.dockerSocket, logger: logger)
-        let client = HTTPControllerClient(baseURL: configuration.controllerURL)
+        let client = HTTPControllerClient(baseURL: configuration.controllerURL, trustRoots: roots)
         let agent = Agent(configuration: configuration, runtime: runtime, client: client, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: AgentService(agent: agent, runtime: runtime, logger: logger) { SystemdNotifier.notify("READY=1") })]
@@ -52,5 +54,24 @@ public struct AgentCommand: AsyncParsableCommand {
         }
         await client.shutdown()
         await runtime.shutdown()
+    }
+
+    /// The CAs to verify the controller against, retrying while the controller cannot be
+    /// reached; a CA that is not the pinned one ends the agent (exit 5).
+    static func trustRoots(_ configuration: AgentConfiguration, logger: Logger) async throws -> [NIOSSLCertificate]? {
+        var delay = 1
+        while true {
+            do {
+                return try await configuration.controllerTrust.roots(controllerURL: configuration.controllerURL,
+                                                                     dataDirectory: configuration.dataDirectory, logger: logger)
+            } catch where error.code == .terminal {
+                logger.critical("cannot trust the controller: \(error.message)")
+                throw ExitCode(terminalExitCode)
+            } catch {
+                logger.warning("cannot fetch the controller's CA yet; trying again", metadata: ["error": "\(error.message)", "retry.seconds": "\(delay)"])
+                try await Task.sleep(for: .seconds(delay))
+                delay = min(delay * 2, 30)
+            }
+        }
     }
 }

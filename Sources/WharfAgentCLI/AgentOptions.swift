@@ -48,6 +48,12 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "Seconds a stopped task's containers are kept (env WHARF_TASK_CLEANUP_WAIT). Default: 3600.")
     var taskCleanupWait: Int?
 
+    @Option(help: "SHA-256 fingerprint of the controller's CA (wharf-controller prints it): fetched once and pinned (env WHARF_CA_FINGERPRINT). https only.")
+    var caFingerprint: String?
+
+    @Option(help: "PEM file of the CA that signs the controller's certificate (env WHARF_CA_FILE). https only.")
+    var caFile: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env WHARF_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
@@ -110,13 +116,38 @@ public struct AgentOptions: ParsableArguments {
             introspection = port
         }
         let cleanup = try number(taskCleanupWait, "WHARF_TASK_CLEANUP_WAIT", "--task-cleanup-wait") ?? 3600
-        return AgentConfiguration(
+        var trust = ControllerTrust.system
+        let pin = value(caFingerprint, "WHARF_CA_FINGERPRINT").flatMap { $0.isEmpty ? nil : $0 }
+        let file = value(caFile, "WHARF_CA_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        if pin != nil || file != nil {
+            guard url.scheme == "https" else {
+                throw ValidationError("--ca-fingerprint and --ca-file verify an https controller; --controller \"\(controller)\" is http")
+            }
+            guard pin == nil || file == nil else {
+                throw ValidationError("give --ca-fingerprint or --ca-file, not both")
+            }
+        }
+        if let pin {
+            guard let normalized = ControllerTrust.normalize(fingerprint: pin) else {
+                throw ValidationError("--ca-fingerprint \"\(pin)\" is not a SHA-256 fingerprint (64 hex digits, colons allowed)")
+            }
+            trust = .pinned(fingerprint: normalized)
+        }
+        if let file {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ValidationError("--ca-file \"\(file)\" cannot be read; give the controller's ca.pem")
+            }
+            trust = .caFile(file)
+        }
+        var configuration = AgentConfiguration(
             controllerURL: controller, cluster: value(cluster, "WHARF_CLUSTER") ?? "default",
             dataDirectory: value(dataDir, "WHARF_DATA_DIR") ?? defaultDataDir,
             dockerSocket: value(dockerSocket, "WHARF_DOCKER_SOCKET") ?? "/var/run/docker.sock",
             reservedMemoryMiB: try number(reservedMemory, "WHARF_RESERVED_MEMORY", "--reserved-memory") ?? 0,
             reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth,
             activationId: activation, activationCode: code, introspectionPort: introspection, taskCleanupWait: .seconds(cleanup))
+        configuration.controllerTrust = trust
+        return configuration
     }
 
     func level(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import WharfAuth
 import WharfModel
 
@@ -23,6 +24,9 @@ struct ControllerConnection: ParsableArguments {
 
     @Option(help: "The region requests are signed for (env AWS_REGION, else AWS_DEFAULT_REGION). Default: us-east-1.")
     var region: String?
+
+    @Option(help: "PEM file of the CA that signs an https controller's certificate, such as its tls/ca.pem (env AWS_CA_BUNDLE, as the AWS CLI reads it).")
+    var caBundle: String?
 
     func validate() throws {
         guard ["table", "json"].contains(output) else { throw ValidationError("--output \"\(output)\" is not table or json") }
@@ -66,7 +70,15 @@ struct ControllerConnection: ParsableArguments {
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: payload))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let bundle = caBundle ?? ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"], !bundle.isEmpty {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(bundle))
+            } catch {
+                throw ValidationError("--ca-bundle \"\(bundle)\" cannot be read as PEM certificates: \(error)")
+            }
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
         defer { _ = client.shutdown() }
         let response: HTTPClientResponse
         do {

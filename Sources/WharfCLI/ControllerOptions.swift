@@ -30,10 +30,41 @@ public struct ControllerOptions: ParsableArguments {
     @Flag(help: "Let nodes join without an activation (env WHARF_OPEN_REGISTRATION=true). Only on a network you trust; wharf dev does this.")
     var openRegistration = false
 
+    @Option(help: "auto (HTTPS with the data directory's certificate, created at first start when listening beyond loopback), on or off (env WHARF_TLS). Default: auto.")
+    var tls: String?
+
+    @Option(help: "Your own certificate chain (PEM) to serve HTTPS with, instead of the controller's CA (env WHARF_TLS_CERT).")
+    var tlsCert: String?
+
+    @Option(help: "The key (PEM) of --tls-cert (env WHARF_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(help: "A DNS name for the certificate the controller creates; repeat for more (env WHARF_TLS_NAMES, comma-separated).")
+    var tlsName: [String] = []
+
+    @Option(help: "An IP address for the certificate the controller creates; repeat for more (env WHARF_TLS_IPS, comma-separated).")
+    var tlsIp: [String] = []
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env WHARF_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
     public init() {}
+
+    /// The certificate names and addresses from the flags and the environment.
+    func certificateSubjects(_ environment: [String: String]) throws -> (names: [String], addresses: [String]) {
+        func list(_ flags: [String], _ name: String) -> [String] {
+            flags.isEmpty ? (environment[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } : flags
+        }
+        let names = list(tlsName, "WHARF_TLS_NAMES")
+        let addresses = list(tlsIp, "WHARF_TLS_IPS")
+        for name in names where name.isEmpty || name.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "*") }) {
+            throw ValidationError("--tls-name \"\(name)\" is not a DNS name such as controller.lan")
+        }
+        for address in addresses where ControllerTLS.ipBytes(address) == nil {
+            throw ValidationError("--tls-ip \"\(address)\" is not an IPv4 or IPv6 address such as 192.168.1.10")
+        }
+        return (names, addresses)
+    }
 
     /// The configuration these flags and the environment describe, with `defaults` for what neither gives.
     func configuration(defaultListen: String = "127.0.0.1:8080", defaultDataDir: String = "/var/lib/wharf", defaultOpenRegistration: Bool = false,
@@ -82,7 +113,26 @@ public struct ControllerOptions: ParsableArguments {
             }
             open = value
         }
-        return ControllerConfiguration(
+        let tlsText = tls ?? environment["WHARF_TLS"] ?? "auto"
+        var tlsMode: ControllerConfiguration.TLSMode
+        switch tlsText {
+        case "auto": tlsMode = .auto
+        case "on": tlsMode = .on
+        case "off": tlsMode = .off
+        default: throw ValidationError("--tls \"\(tlsText)\" is not auto, on or off")
+        }
+        let certificate = tlsCert ?? environment["WHARF_TLS_CERT"]
+        let key = tlsKey ?? environment["WHARF_TLS_KEY"]
+        switch (certificate, key) {
+        case (nil, nil): break
+        case (let certificate?, let key?):
+            guard tlsMode != .off else { throw ValidationError("--tls-cert serves HTTPS; it cannot go with --tls off") }
+            tlsMode = .files(certificate: certificate, key: key)
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together: the certificate chain and its key, PEM files")
+        }
+        let subjects = try certificateSubjects(environment)
+        var configuration = ControllerConfiguration(
             host: host, port: port,
             dataDirectory: dataDir ?? environment["WHARF_DATA_DIR"] ?? defaultDataDir,
             context: AccountContext(region: region, accountID: account),
@@ -90,8 +140,12 @@ public struct ControllerOptions: ParsableArguments {
             agentTimings: AgentTimings(longPoll: .seconds(longPoll), disconnectAfter: .seconds(disconnect),
                                        sweepInterval: .seconds(min(5, max(1, disconnect / 4)))),
             openRegistration: open,
-            authentication: .sigV4(bootstrap: try Self.bootstrapKey(environment))
+            authentication: .sigV4(bootstrap: try Self.bootstrapKey(environment)),
+            tls: tlsMode
         )
+        configuration.tlsNames = subjects.names
+        configuration.tlsAddresses = subjects.addresses
+        return configuration
     }
 
     /// The bootstrap pair from `WHARF_ADMIN_ACCESS_KEY_ID` and `WHARF_ADMIN_SECRET_ACCESS_KEY`:

@@ -18,12 +18,30 @@ public struct ControllerConfiguration: Sendable {
     public var openRegistration: Bool
     /// How API calls are authenticated: SigV4 unless this is `wharf dev`.
     public var authentication: APIAuthentication
+    /// Whether and with what certificate the controller serves HTTPS.
+    public var tls: TLSMode
+    /// Extra DNS names and IP addresses for a certificate the controller creates itself.
+    public var tlsNames: [String] = []
+    public var tlsAddresses: [String] = []
+
+    /// Whether the controller serves HTTPS.
+    public enum TLSMode: Sendable, Equatable {
+        /// HTTPS when the data directory holds a certificate, or when listening beyond loopback
+        /// (the CA and certificate are created at first start); plain HTTP on loopback otherwise.
+        case auto
+        /// HTTPS, creating the CA and certificate when there are none.
+        case on
+        /// Plain HTTP, wherever it listens (behind a TLS-terminating proxy, say).
+        case off
+        /// HTTPS with the operator's certificate (chain) and key, PEM files.
+        case files(certificate: String, key: String)
+    }
 
     /// Creates a configuration.
     public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String,
                 context: AccountContext = AccountContext(), maxBodyBytes: Int = 4 * 1024 * 1024,
                 agentTimings: AgentTimings = AgentTimings(), openRegistration: Bool = false,
-                authentication: APIAuthentication = .sigV4(bootstrap: nil)) {
+                authentication: APIAuthentication = .sigV4(bootstrap: nil), tls: TLSMode = .auto) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -32,6 +50,12 @@ public struct ControllerConfiguration: Sendable {
         self.agentTimings = agentTimings
         self.openRegistration = openRegistration
         self.authentication = authentication
+        self.tls = tls
+    }
+
+    /// Whether `host` is a loopback address or name.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// Parses `host:port`, `:port` or `port`.

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -30,8 +32,10 @@ public enum ControllerServer {
             throw error
         }
         let sealer: SecretSealer
+        let tls: ControllerTLS?
         do {
             sealer = try SecretSealer.load(dataDirectory: configuration.dataDirectory)
+            tls = try resolveTLS(configuration, logger: logger)
             if case .sigV4(let bootstrap) = configuration.authentication, bootstrap == nil, await controller.read({ $0.accessKeys.isEmpty }) {
                 throw ControllerStartError("""
                     no access key can sign requests: set WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY (the bootstrap pair; \
@@ -42,12 +46,17 @@ public enum ControllerServer {
             await store.close()
             throw error
         }
-        let app = makeApplication(controller: controller, configuration: configuration, sealer: sealer, logger: logger) { port in
+        let scheme = tls == nil ? "http" : "https"
+        if let caPEM = tls?.caPEM, let fingerprint = try? ControllerTLS.fingerprint(ofPEM: caPEM) {
+            logger.notice("serving HTTPS with the controller's own CA; agents join with --ca-fingerprint \(fingerprint)",
+                          metadata: ["ca.file": "\(ControllerTLS.directory(configuration.dataDirectory))/ca.pem"])
+        }
+        let app = try makeApplication(controller: controller, configuration: configuration, sealer: sealer, tls: tls, logger: logger) { port in
             let auth = switch configuration.authentication {
             case .disabled: "off (wharf dev, loopback only)"
             case .sigV4(let bootstrap): "SigV4" + (bootstrap.map { ", bootstrap key \($0.accessKeyId)" } ?? "")
             }
-            logger.info("wharf-controller listening on http://\(configuration.host):\(port)", metadata: [
+            logger.info("wharf-controller listening on \(scheme)://\(configuration.host):\(port)", metadata: [
                 "data.dir": "\(configuration.dataDirectory)", "region": "\(configuration.context.region)", "authentication": "\(auth)",
             ])
             await onListening(port)
@@ -69,11 +78,14 @@ public enum ControllerServer {
     }
 
     /// The HTTP application: `POST /` for the ECS API and `GET /healthz`.
-    /// - Parameter sealer: seals access key secrets; the data directory's (``SecretSealer/load(dataDirectory:)``).
+    /// - Parameters:
+    ///   - sealer: seals access key secrets; the data directory's (``SecretSealer/load(dataDirectory:)``).
+    ///   - tls: the certificate to serve HTTPS with; nil for plain HTTP.
     public static func makeApplication(
-        controller: Controller, configuration: ControllerConfiguration, sealer: SecretSealer = SecretSealer(), logger: Logger,
+        controller: Controller, configuration: ControllerConfiguration, sealer: SecretSealer = SecretSealer(),
+        tls: ControllerTLS? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws(ControllerStartError) -> some ApplicationProtocol {
         let authentication = configuration.authentication
         let endpoint = ECSEndpoint(
             operations: ECSOperations(controller: controller, sealer: sealer, bootstrapKeyId: authentication.bootstrapKeyId),
@@ -84,12 +96,60 @@ public enum ControllerServer {
         router.post("/") { request, _ in await endpoint.handle(request) }
         AgentEndpoint(controller: controller, maxBodyBytes: configuration.maxBodyBytes, logger: logger).register(on: router)
         router.get("/healthz") { _, _ in "ok\n" }
+        // The CA agents pin at join (public: its fingerprint is what they check).
+        let caPEM = tls?.caPEM
+        router.get("/v1/ca") { _, _ -> Response in
+            guard let caPEM else {
+                return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "this controller has no CA of its own\n")))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-pem-file"], body: ResponseBody(byteBuffer: ByteBuffer(string: caPEM)))
+        }
+        let server: HTTPServerBuilder
+        if let tls {
+            let settings = try tls.serverConfiguration()
+            do {
+                server = try .tls(.http1(), tlsConfiguration: settings)
+            } catch {
+                throw ControllerStartError("cannot serve HTTPS with this certificate: \(error)")
+            }
+        } else {
+            server = .http1()
+        }
         return Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "wharf"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
+    }
+}
+
+extension ControllerServer {
+    /// The certificate the controller serves with, per ``ControllerConfiguration/TLSMode``.
+    static func resolveTLS(_ configuration: ControllerConfiguration, logger: Logger) throws(ControllerStartError) -> ControllerTLS? {
+        let directory = configuration.dataDirectory
+        let loopback = ControllerConfiguration.isLoopback(configuration.host)
+        switch configuration.tls {
+        case .off:
+            if !loopback {
+                logger.warning("serving plain HTTP beyond loopback (--tls off): signatures stop tampering, not eavesdropping; put a TLS proxy in front")
+            }
+            return nil
+        case .files(let certificate, let key):
+            return try ControllerTLS.load(certificate: certificate, key: key)
+        case .on, .auto:
+            if !ControllerTLS.exists(dataDirectory: directory) {
+                guard configuration.tls == .on || !loopback else { return nil }
+                let host = ProcessInfo.processInfo.hostName
+                let listening = configuration.host == "0.0.0.0" || configuration.host == "::" ? [] : [configuration.host]
+                let fingerprint = try ControllerTLS.initialize(
+                    dataDirectory: directory, names: [host] + configuration.tlsNames.filter { $0 != host },
+                    addresses: listening.filter { ControllerTLS.ipBytes($0) != nil } + configuration.tlsAddresses)
+                logger.notice("created a CA and a server certificate in \(ControllerTLS.directory(directory)); agents join with --ca-fingerprint \(fingerprint)")
+            }
+            return try ControllerTLS.load(dataDirectory: directory)
+        }
     }
 }
 

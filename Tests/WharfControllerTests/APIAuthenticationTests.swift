@@ -24,7 +24,7 @@ struct SignedEndpoint {
         let controller = try await Controller(store: store, context: AccountContext(), logger: Logger(label: "test"), now: { now })
         let configuration = ControllerConfiguration(dataDirectory: "/unused", authentication: .sigV4(bootstrap: bootstrap))
         let sealer = SecretSealer()
-        let app = ControllerServer.makeApplication(controller: controller, configuration: configuration, sealer: sealer, logger: Logger(label: "test"))
+        let app = try ControllerServer.makeApplication(controller: controller, configuration: configuration, sealer: sealer, logger: Logger(label: "test"))
         let endpoint = SignedEndpoint(controller: controller, store: store, sealer: sealer)
         try await app.test(.router) { client in try await body(endpoint, client) }
     }

@@ -20,7 +20,7 @@ struct WireResponse {
 func withEndpoint(maxBodyBytes: Int = 64 * 1024, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
     let controller = try await Controller(store: InMemoryStore(), context: AccountContext(), logger: Logger(label: "test"))
     let configuration = ControllerConfiguration(dataDirectory: "/unused", maxBodyBytes: maxBodyBytes, authentication: .disabled)
-    let app = ControllerServer.makeApplication(controller: controller, configuration: configuration, logger: Logger(label: "test"))
+    let app = try ControllerServer.makeApplication(controller: controller, configuration: configuration, logger: Logger(label: "test"))
     try await app.test(.router, body)
 }
 

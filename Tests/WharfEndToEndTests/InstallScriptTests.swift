@@ -25,17 +25,20 @@ struct InstallScriptTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    @Test("install leaves a running, registered agent; a second run is safe; --uninstall removes it; bad arguments are refused")
+    @Test("install joins over HTTPS with the pinned CA and leaves a running, registered agent; a second run is safe; --uninstall removes it; bad arguments are refused")
     func installs() async throws {
-        try await withCluster { cluster in
+        try await withCluster(controllerArguments: ["--tls", "on"]) { cluster in
             let root = cluster.root + "/machine"
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             defer { _ = try? FileManager.default.removeItem(atPath: root) }
             let activation = try await cluster.client.call("CreateActivation", ["IamRole": "ecsAnywhereRole", "RegistrationLimit": 1], target: "AmazonSSM")
             let id = try #require(activation.json["ActivationId"] as? String)
             let code = try #require(activation.json["ActivationCode"] as? String)
-            let arguments = ["--controller", cluster.controller.endpoint, "--cluster", cluster.name, "--activation-id", id,
-                             "--activation-code", code, "--binary", ManagedProcess.built("wharf-agent").path]
+            #expect(cluster.controller.endpoint.hasPrefix("https://"))
+            let fingerprint = try #require(cluster.controller.caFingerprint, "\(cluster.controller.log)")
+            let base = ["--controller", cluster.controller.endpoint, "--cluster", cluster.name, "--activation-id", id,
+                        "--activation-code", code, "--binary", ManagedProcess.built("wharf-agent").path]
+            let arguments = base + ["--ca-fingerprint", fingerprint]
             do {
                 let first = try await install(root, arguments)
                 #expect(first.status == 0, "\(first.stdout)\(first.stderr)\(agentLog(root))")
@@ -46,6 +49,9 @@ struct InstallScriptTests {
                 let mode = try FileManager.default.attributesOfItem(atPath: root + "/etc/wharf/agent.env")[.posixPermissions] as? Int
                 #expect(mode == 0o600, "the settings hold the activation code")
                 #expect(FileManager.default.isExecutableFile(atPath: root + "/usr/local/bin/wharf-agent"))
+                let settings = (try? String(contentsOfFile: root + "/etc/wharf/agent.env", encoding: .utf8)) ?? ""
+                #expect(settings.contains("WHARF_CA_FINGERPRINT=\(fingerprint)"), "\(settings)")
+                #expect(FileManager.default.fileExists(atPath: root + "/var/lib/wharf-agent/controller-ca.pem"), "the agent pinned the CA")
 
                 // Again: the same node (it rejoins with its saved identity; the activation allowed one).
                 let second = try await install(root, arguments)
@@ -66,7 +72,10 @@ struct InstallScriptTests {
             for (bad, fragment) in [
                 (["--controller", cluster.controller.endpoint], "--activation-id and --activation-code are required"),
                 (["--controller", "ftp://x", "--activation-id", id, "--activation-code", code], "is not an http(s) URL"),
-                (arguments + ["--ca-fingerprint", "ab"], "need TLS"),
+                (base + ["--ca-fingerprint", "ab"], "is not a SHA-256 fingerprint"),
+                (base + ["--ca-fingerprint", fingerprint, "--ca-file", "/etc/hostname"], "not both"),
+                (["--controller", "http://127.0.0.1:1", "--activation-id", id, "--activation-code", code, "--ca-fingerprint", fingerprint],
+                 "verify an https:// controller"),
                 (["--frobnicate"], "unknown option"),
             ] {
                 let result = try await install(root, bad)

@@ -43,6 +43,8 @@ public struct AgentConfiguration: Sendable {
     public var activationCode: String?
     /// How long the containers of a stopped task are kept before removal.
     public var taskCleanupWait: Duration
+    /// Which CA an https controller's certificate must chain to.
+    public var controllerTrust: ControllerTrust = .system
     /// Whether the agent may stop and remove containers it finds labelled for this instance that
     /// belong to no task it knows (true in production; tests turn it off to keep foreign ones).
     public var removeUnknownContainers: Bool

@@ -6,6 +6,7 @@ import Foundation
 #endif
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import WharfModel
 import WharfProtocol
 
@@ -23,10 +24,21 @@ public final class HTTPControllerClient: ControllerClient {
     private let baseURL: String
     private let timeout: TimeAmount
 
-    /// - Parameter timeout: how long a request may take, longer than the controller's long poll.
-    public init(baseURL: String, timeout: Duration = .seconds(60)) {
+    /// - Parameters:
+    ///   - timeout: how long a request may take, longer than the controller's long poll.
+    ///   - trustRoots: the CAs an https controller's certificate must chain to; nil for the
+    ///     system's. The certificate and its host name are always verified.
+    public init(baseURL: String, timeout: Duration = .seconds(60), trustRoots: [NIOSSLCertificate]? = nil) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let trustRoots { tls.trustRoots = .certificates(trustRoots) }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // Report a refused connection or a certificate that does not verify at once, with its
+        // cause; the agent retries with its own backoff.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = .seconds(timeout.components.seconds)
     }
 

@@ -8,9 +8,19 @@ final class ControllerProcess: Sendable {
     let daemon: ManagedProcess
     let dataDirectory: String
     let port: Int
+    /// `http`, or `https` when it serves TLS.
+    let scheme: String
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    /// Where clients on this machine reach it (loopback, whatever address it listens on).
+    var endpoint: String { "\(scheme)://127.0.0.1:\(port)" }
     var log: String { daemon.log }
+    /// The CA of an https controller (its own, in the data directory).
+    var caFile: String? { scheme == "https" ? dataDirectory + "/tls/ca.pem" : nil }
+    /// The fingerprint agents pin, as the controller logs it.
+    var caFingerprint: String? {
+        guard let range = log.range(of: "--ca-fingerprint ") else { return nil }
+        return String(log[range.upperBound...].prefix { $0.isHexDigit })
+    }
 
     /// The built `wharf-controller`.
     static var executable: URL { ManagedProcess.built("wharf-controller") }
@@ -24,9 +34,11 @@ final class ControllerProcess: Sendable {
         // runs without, as people start it.
         daemon = try ManagedProcess(command[0], Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments,
                                     environment: command == ["wharf-controller"] ? TestCredentials.controllerEnvironment.merging(environment) { $1 } : environment)
-        port = try await daemon.waitFor("serving") { text in
-            guard let range = text.range(of: "listening on http://127.0.0.1:") else { return nil }
-            return Int(text[range.upperBound...].prefix { $0.isNumber })
+        (scheme, port) = try await daemon.waitFor("serving") { text -> (String, Int)? in
+            guard let range = text.range(of: "wharf-controller listening on ") else { return nil }
+            let url = text[range.upperBound...].prefix { !$0.isWhitespace }
+            guard let colon = url.lastIndex(of: ":"), let port = Int(url[url.index(after: colon)...]) else { return nil }
+            return (url.hasPrefix("https") ? "https" : "http", port)
         }
     }
 
@@ -69,8 +81,10 @@ func withController<T>(dataDirectory directory: String, command: [String] = ["wh
 }
 
 /// Runs the AWS CLI against `endpoint` signed with the tests' access key and returns its JSON output.
-func aws(_ arguments: [String], endpoint: String) async throws -> (status: Int32, json: [String: Any], stderr: String) {
-    let result = try await DockerEngine.run(TestCredentials.signing(["aws"] + arguments + ["--endpoint-url", endpoint, "--output", "json"]))
+/// - Parameter caBundle: the CA of an https endpoint.
+func aws(_ arguments: [String], endpoint: String, caBundle: String? = nil) async throws -> (status: Int32, json: [String: Any], stderr: String) {
+    let bundle = caBundle.map { ["--ca-bundle", $0] } ?? []
+    let result = try await DockerEngine.run(TestCredentials.signing(["aws"] + arguments + ["--endpoint-url", endpoint, "--output", "json"] + bundle))
     let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any]
     return (result.status, json ?? [:], result.stderr)
 }

@@ -10,6 +10,8 @@ struct ECSClient: Sendable {
     let endpoint: String
     /// Signs each call; the tests' access key unless another (or none) is given.
     var signer: SigV4Signer? = TestCredentials.signer
+    /// The CA of an https endpoint.
+    var caFile: String? = nil
 
     /// Calls `operation` with a JSON body; returns the HTTP status and the decoded JSON object.
     /// - Parameter target: the service's target prefix; `AmazonSSM` for the activation operations.
@@ -23,6 +25,15 @@ struct ECSClient: Sendable {
         if let signer {
             headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload,
                                    service: target == "AmazonSSM" ? "ssm" : target == "WharfAdmin" ? "wharf" : "ecs")
+        }
+        if let caFile {
+            // URLSession on Linux cannot trust a CA of its own: curl can.
+            let result = try await DockerEngine.run(["curl", "-sS", "--cacert", caFile, "-o", "-", "-w", "\n%{http_code}", "-X", "POST"]
+                + headers.flatMap { ["-H", "\($0.0): \($0.1)"] } + ["--data-binary", String(decoding: payload, as: UTF8.self), url.absoluteString])
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            let status = Int(lines.last ?? "") ?? 0
+            let body = lines.dropLast().joined(separator: "\n")
+            return (status, (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:])
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = payload

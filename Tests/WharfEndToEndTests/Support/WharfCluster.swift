@@ -10,17 +10,17 @@ final class WharfCluster: @unchecked Sendable {
     let name: String
     let root: String
     private(set) var agents: [String: ManagedProcess] = [:]
-    var client: ECSClient { ECSClient(endpoint: controller.endpoint) }
+    var client: ECSClient { ECSClient(endpoint: controller.endpoint, caFile: controller.caFile) }
     var clusterArn: String { "arn:aws:ecs:us-east-1:000000000000:cluster/\(name)" }
 
     init(root: String, controllerArguments: [String] = []) async throws {
         self.root = root
         name = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
         controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments)
-        let created = try await ECSClient(endpoint: controller.endpoint).call("CreateCluster", ["clusterName": name])
+        let created = try await ECSClient(endpoint: controller.endpoint, caFile: controller.caFile).call("CreateCluster", ["clusterName": name])
         guard created.status == 200 else { throw ManagedProcess.Failure("CreateCluster failed: \(created.json)") }
         // Agents join as ECS Anywhere nodes do: with an activation (20 joins; restarts rejoin with their identity).
-        let activation = try await ECSClient(endpoint: controller.endpoint).call(
+        let activation = try await ECSClient(endpoint: controller.endpoint, caFile: controller.caFile).call(
             "CreateActivation", ["IamRole": "ecsAnywhereRole", "RegistrationLimit": 20], target: "AmazonSSM")
         guard let id = activation.json["ActivationId"] as? String, let code = activation.json["ActivationCode"] as? String else {
             throw ManagedProcess.Failure("CreateActivation failed: \(activation.json)")
@@ -38,7 +38,7 @@ final class WharfCluster: @unchecked Sendable {
             "--controller", controller.endpoint, "--cluster", name, "--data-dir", "\(root)/\(node)",
             "--image-pull-behavior", "prefer-cached", "--reserved-ports", "22", "--log-level", "debug",
             "--introspection-port", "0",
-        ] + activationArguments + arguments, environment: environment)
+        ] + (controller.caFile.map { ["--ca-file", $0] } ?? []) + activationArguments + arguments, environment: environment)
         agents[node] = agent
         return try await agent.waitFor("registration") { text in
             guard let range = text.range(of: "instance.arn=") else { return nil }
