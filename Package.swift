@@ -161,6 +161,7 @@ let package = Package(
             name: "WharfAgentTests",
             dependencies: [
                 "WharfAgent", "WharfModel",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

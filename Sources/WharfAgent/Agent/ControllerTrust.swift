@@ -93,7 +93,9 @@ public enum ControllerTrust: Sendable, Equatable {
     static func fetchCA(_ controllerURL: String) async throws(AgentError) -> String {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.connectionPool.retryConnectionEstablishment = false  // the caller retries
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         defer { _ = client.shutdown() }
         do {
             let base = controllerURL.hasSuffix("/") ? String(controllerURL.dropLast()) : controllerURL

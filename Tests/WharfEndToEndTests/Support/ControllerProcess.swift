@@ -27,12 +27,13 @@ final class ControllerProcess: Sendable {
 
     /// Starts a controller on `dataDirectory` and waits until it serves.
     /// - Parameter command: the executable and subcommand; `wharf-controller` by default.
+    /// - Parameter listen: the address to listen on; loopback and a free port by default.
     init(dataDirectory: String, command: [String] = ["wharf-controller"], extraArguments: [String] = [],
-         environment: [String: String] = [:]) async throws {
+         environment: [String: String] = [:], listen: String = "127.0.0.1:0") async throws {
         self.dataDirectory = dataDirectory
         // wharf-controller requires signed requests: it gets the tests' bootstrap pair. wharf dev
         // runs without, as people start it.
-        daemon = try ManagedProcess(command[0], Array(command.dropFirst()) + ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory] + extraArguments,
+        daemon = try ManagedProcess(command[0], Array(command.dropFirst()) + ["--listen", listen, "--data-dir", dataDirectory] + extraArguments,
                                     environment: command == ["wharf-controller"] ? TestCredentials.controllerEnvironment.merging(environment) { $1 } : environment)
         (scheme, port) = try await daemon.waitFor("serving") { text -> (String, Int)? in
             guard let range = text.range(of: "wharf-controller listening on ") else { return nil }

@@ -13,10 +13,10 @@ final class WharfCluster: @unchecked Sendable {
     var client: ECSClient { ECSClient(endpoint: controller.endpoint, caFile: controller.caFile) }
     var clusterArn: String { "arn:aws:ecs:us-east-1:000000000000:cluster/\(name)" }
 
-    init(root: String, controllerArguments: [String] = []) async throws {
+    init(root: String, controllerArguments: [String] = [], listen: String = "127.0.0.1:0") async throws {
         self.root = root
         name = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
-        controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments)
+        controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments, listen: listen)
         let created = try await ECSClient(endpoint: controller.endpoint, caFile: controller.caFile).call("CreateCluster", ["clusterName": name])
         guard created.status == 200 else { throw ManagedProcess.Failure("CreateCluster failed: \(created.json)") }
         // Agents join as ECS Anywhere nodes do: with an activation (20 joins; restarts rejoin with their identity).
@@ -28,17 +28,28 @@ final class WharfCluster: @unchecked Sendable {
         activationArguments = ["--activation-id", id, "--activation-code", code]
     }
 
-    /// `--activation-id` and `--activation-code` of the cluster's activation.
-    private(set) var activationArguments: [String] = []
+    /// `--activation-id` and `--activation-code` of the cluster's activation (replaceable by a test
+    /// that joins its nodes with an activation of its own).
+    var activationArguments: [String] = []
 
     /// Starts (or restarts) the agent `node` with its own data directory; returns its instance ARN.
+    /// - Parameters:
+    ///   - namespace: a network namespace to run it in (`ip netns exec`), reaching the controller at `controllerURL`.
+    ///   - trust: how it trusts an https controller; `--ca-file` with the controller's CA by default.
     @discardableResult
-    func startAgent(_ node: String, arguments: [String] = [], environment: [String: String] = [:]) async throws -> String {
-        let agent = try ManagedProcess("wharf-agent", [
-            "--controller", controller.endpoint, "--cluster", name, "--data-dir", "\(root)/\(node)",
+    func startAgent(_ node: String, arguments: [String] = [], environment: [String: String] = [:], namespace: String? = nil,
+                    controllerURL: String? = nil, trust: [String]? = nil) async throws -> String {
+        let agentArguments = [
+            "--controller", controllerURL ?? controller.endpoint, "--cluster", name, "--data-dir", "\(root)/\(node)",
             "--image-pull-behavior", "prefer-cached", "--reserved-ports", "22", "--log-level", "debug",
             "--introspection-port", "0",
-        ] + (controller.caFile.map { ["--ca-file", $0] } ?? []) + activationArguments + arguments, environment: environment)
+        ] + (trust ?? controller.caFile.map { ["--ca-file", $0] } ?? []) + activationArguments + arguments
+        let agent = if let namespace {
+            try ManagedProcess("ip", ["ip", "netns", "exec", namespace, ManagedProcess.built("wharf-agent").path] + agentArguments,
+                               environment: environment, path: "/usr/bin/env")
+        } else {
+            try ManagedProcess("wharf-agent", agentArguments, environment: environment)
+        }
         agents[node] = agent
         return try await agent.waitFor("registration") { text in
             guard let range = text.range(of: "instance.arn=") else { return nil }
@@ -115,10 +126,10 @@ final class WharfCluster: @unchecked Sendable {
 
 /// Runs `body` with a fresh cluster (controller, no agents yet) on the real engine; stops every
 /// process and removes every container and directory afterwards, even when `body` throws.
-func withCluster(controllerArguments: [String] = [], _ body: (WharfCluster) async throws -> Void) async throws {
+func withCluster(controllerArguments: [String] = [], listen: String = "127.0.0.1:0", _ body: (WharfCluster) async throws -> Void) async throws {
     _ = try await DockerEngine.ensureAvailable()
     try await withDataDirectory { root in
-        let cluster = try await WharfCluster(root: root, controllerArguments: controllerArguments)
+        let cluster = try await WharfCluster(root: root, controllerArguments: controllerArguments, listen: listen)
         do {
             try await body(cluster)
         } catch {
