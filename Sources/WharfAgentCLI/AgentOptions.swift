@@ -102,8 +102,9 @@ public struct AgentOptions: ParsableArguments {
                 throw ValidationError("--engine-auth-file: \(error.message)")
             }
         }
-        let activation = value(activationId, "WHARF_ACTIVATION_ID")
-        let code = value(activationCode, "WHARF_ACTIVATION_CODE")
+        // Empty counts as unset, as in an EnvironmentFile that leaves them blank.
+        let activation = value(activationId, "WHARF_ACTIVATION_ID").flatMap { $0.isEmpty ? nil : $0 }
+        let code = value(activationCode, "WHARF_ACTIVATION_CODE").flatMap { $0.isEmpty ? nil : $0 }
         guard (activation == nil) == (code == nil) else {
             throw ValidationError("--activation-id and --activation-code go together; give both, as `aws ssm create-activation` printed them")
         }
