@@ -98,6 +98,15 @@ struct NetworkJoinTests {
                 _ = try await untrusting.stop(signal: SIGKILL)
                 let listed = try await aws(["ecs", "list-container-instances", "--cluster", cluster.name], endpoint: controller.endpoint, caBundle: controller.caFile)
                 #expect((listed.json["containerInstanceArns"] as? [String])?.count == 3)
+                // Neither side logs the activation code or the instances' credentials.
+                let credentials = (0..<3).compactMap { index in
+                    (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(cluster.root)/node-\(index + 1)/identity.json")))) as? [String: Any]
+                }.compactMap { $0["credential"] as? String }
+                #expect(credentials.count == 3, "identity.json holds each node's credential")
+                let logs = [controller.log] + cluster.agents.values.map(\.log)
+                for secret in [code] + credentials {
+                    #expect(!logs.contains { $0.contains(secret) }, "a secret is in a log")
+                }
             }
         } catch {
             await network.tearDown()
