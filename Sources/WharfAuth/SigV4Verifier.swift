@@ -55,8 +55,10 @@ public struct SigV4Verifier: Sendable {
         if date > now.addingTimeInterval(allowedSkew) {
             throw AuthError(.invalidSignature, "Signature not yet current: \(dateText) is still later than \(SigV4.amzDate(now.addingTimeInterval(allowedSkew))) (\(SigV4.amzDate(now)) + \(minutes) min.); check this machine's clock")
         }
-        for required in ["host", "x-amz-date"] where !authorization.signedHeaders.contains(required) {
-            throw AuthError(.incompleteSignature, "'\(required)' must be a 'SignedHeader' in the AWS Authorization")
+        // X-Amz-Target names the operation: unsigned, it could be swapped in transit.
+        let required = ["host", "x-amz-date"] + (request.values("x-amz-target").isEmpty ? [] : ["x-amz-target"])
+        for name in required where !authorization.signedHeaders.contains(name) {
+            throw AuthError(.incompleteSignature, "'\(name)' must be a 'SignedHeader' in the AWS Authorization")
         }
         for name in authorization.signedHeaders where request.values(name).isEmpty {
             throw AuthError(.incompleteSignature, "the signed header '\(name)' is not in the request")

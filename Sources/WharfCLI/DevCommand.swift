@@ -25,7 +25,7 @@ struct DevCommand: AsyncParsableCommand {
         // Without the bootstrap pair, wharf dev checks no signatures, and so serves on loopback only.
         let authenticated = settings.authentication != .sigV4(bootstrap: nil)
         if !authenticated {
-            guard Self.isLoopback(settings.host) else {
+            guard ControllerConfiguration.isLoopback(settings.host) else {
                 throw ValidationError("""
                     wharf dev without WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY checks no signatures, so it serves on \
                     loopback only (127.0.0.1 or ::1), not \(settings.host); set that pair to turn authentication on, or run wharf-controller
@@ -125,12 +125,5 @@ struct LocalAgentService: Service {
             logger.error("the local agent stopped: \(error)")
         }
         await client.shutdown()
-    }
-}
-
-extension DevCommand {
-    /// Whether `host` is a loopback address or name.
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

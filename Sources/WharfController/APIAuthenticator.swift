@@ -52,11 +52,26 @@ struct APIAuthenticator: Sendable {
     /// Checks `request` (whose body is `body`) for the API whose SigV4 signing name is `service`.
     /// - Returns: the access key ID that signed it; nil when authentication is disabled.
     func authenticate(_ request: Request, body: Data, service: String) async throws(ECSError) -> String? {
-        guard case .sigV4(let bootstrap) = mode else { return nil }
+        guard case .sigV4(let bootstrap) = mode else {
+            // No signatures: answer only requests addressed to loopback by name, so a web page on
+            // a rebinding DNS name cannot drive the API through the browser.
+            let host = Self.hostName(request.head.authority ?? request.headers[values: .init("Host")!].first ?? "")
+            guard ControllerConfiguration.isLoopback(host) else {
+                throw ECSError(.missingAuthenticationToken, "this controller checks no signatures (wharf dev), so it answers only requests to localhost or 127.0.0.1, not to \"\(host)\"")
+            }
+            return nil
+        }
         var headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
-        // HTTP/1.1's Host header arrives as the :authority pseudo-header.
-        if let authority = request.head.authority, !headers.contains(where: { $0.name.lowercased() == "host" }) {
+        // HTTP/1.1's Host header arrives as the :authority pseudo-header; a second Host stays a
+        // header field, and a request with two is refused rather than verified against either.
+        let hostFields = headers.filter { $0.name.lowercased() == "host" }.count
+        if let authority = request.head.authority {
+            guard hostFields == 0 else {
+                throw ECSError(.incompleteSignature, "the request has more than one Host header")
+            }
             headers.append((name: "host", value: authority))
+        } else if hostFields > 1 {
+            throw ECSError(.incompleteSignature, "the request has more than one Host header")
         }
         let target = request.head.path ?? "/"
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
@@ -73,8 +88,21 @@ struct APIAuthenticator: Sendable {
                 return secret
             }
         } catch {
-            logger.notice("request refused: \(error.code.rawValue)", metadata: ["reason": "\(error.message)"])
+            // Unsigned requests are what scanners send: debug. The others are a client misconfigured.
+            logger.log(level: error.code == .missingAuthenticationToken ? .debug : .notice,
+                       "request refused: \(error.code.rawValue)", metadata: ["reason": "\(error.message)"])
             throw ECSError(ECSError.Code(rawValue: error.code.rawValue), error.message)
         }
+    }
+
+    /// The host part of an authority (`host`, `host:port`, `[v6]:port`).
+    static func hostName(_ authority: String) -> String {
+        if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") {
+            return String(authority[authority.index(after: authority.startIndex)..<end])
+        }
+        if authority.filter({ $0 == ":" }).count == 1, let colon = authority.firstIndex(of: ":") {
+            return String(authority[..<colon])
+        }
+        return authority
     }
 }

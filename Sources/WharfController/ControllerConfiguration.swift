@@ -53,9 +53,13 @@ public struct ControllerConfiguration: Sendable {
         self.tls = tls
     }
 
-    /// Whether `host` is a loopback address or name.
+    /// Whether `host` is `localhost`, an IPv4 address in 127.0.0.0/8 or `::1` (a DNS name that
+    /// merely starts with "127." is not).
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        guard let bytes = ControllerTLS.ipBytes(bare) else { return false }
+        return bytes.count == 4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1]
     }
 
     /// Parses `host:port`, `:port` or `port`.

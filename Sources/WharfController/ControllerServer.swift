@@ -36,7 +36,14 @@ public enum ControllerServer {
         do {
             sealer = try SecretSealer.load(dataDirectory: configuration.dataDirectory)
             tls = try resolveTLS(configuration, logger: logger)
-            if case .sigV4(let bootstrap) = configuration.authentication, bootstrap == nil, await controller.read({ $0.accessKeys.isEmpty }) {
+            let stored = await controller.read { Array($0.accessKeys.values) }
+            if !stored.isEmpty, !stored.contains(where: { sealer.open($0.sealedSecret, context: $0.accessKeyId) != nil }) {
+                throw ControllerStartError("""
+                    none of the \(stored.count) stored access keys can be unsealed with \(configuration.dataDirectory)/\(SecretSealer.fileName): \
+                    restore the secrets.key that belongs with this wharf.db
+                    """)
+            }
+            if case .sigV4(let bootstrap) = configuration.authentication, bootstrap == nil, stored.isEmpty {
                 throw ControllerStartError("""
                     no access key can sign requests: set WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY (the bootstrap pair; \
                     in /etc/wharf/controller.env for the systemd unit), then create more with wharf keys create

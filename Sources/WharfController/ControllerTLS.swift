@@ -162,12 +162,14 @@ public struct ControllerTLS: Sendable {
         }
     }
 
+    /// Writes `text` to `path` through a temporary file created with `mode` from the start.
     static func write(_ text: String, to path: String, mode: Int) throws {
         let temporary = path + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-            throw ControllerStartError("cannot write \(temporary)")
+        _ = unlink(temporary)
+        try SecretSealer.writeExclusively(Array(text.utf8), to: temporary, what: "a TLS file")
+        guard chmod(temporary, mode_t(mode)) == 0, rename(temporary, path) == 0 else {
+            throw ControllerStartError("cannot move \(temporary) to \(path): errno \(errno)")
         }
-        guard rename(temporary, path) == 0 else { throw ControllerStartError("cannot move \(temporary) to \(path): errno \(errno)") }
     }
 
     /// The bytes of an IPv4 or IPv6 address in text form; nil for anything else.

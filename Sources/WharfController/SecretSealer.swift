@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Seals the secrets the controller must be able to read back (access key secrets: verifying a
 /// SigV4 signature needs the secret itself, so it cannot be only hashed) with AES-256-GCM under a
@@ -22,18 +25,37 @@ public struct SecretSealer: Sendable {
     /// Reads the data directory's key, creating it (32 random bytes, mode 0600) on first start.
     public static func load(dataDirectory: String) throws(ControllerStartError) -> SecretSealer {
         let path = (dataDirectory as NSString).appendingPathComponent(fileName)
-        if let data = FileManager.default.contents(atPath: path) {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            // It exists: read it or stop. A new key would orphan every stored secret.
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ControllerStartError("\(path) exists but cannot be read (errno \(errno)); the stored access keys need it")
+            }
             guard data.count == 32 else {
                 throw ControllerStartError("\(path) holds \(data.count) bytes, not the 32 of a secrets key; restore it from a backup (the stored access keys cannot be read without it)")
             }
             return SecretSealer(key: SymmetricKey(data: data))
         }
-        let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Data($0) }
-        guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw ControllerStartError("cannot create \(path), the key that seals stored secrets; check that the data directory is writable")
+        guard errno == ENOENT else {
+            throw ControllerStartError("cannot look at \(path) (errno \(errno)); the stored access keys need it")
         }
+        let key = SymmetricKey(size: .bits256)
+        try writeExclusively(key.withUnsafeBytes { Array($0) }, to: path, what: "the key that seals stored secrets")
         return SecretSealer(key: key)
+    }
+
+    /// Creates `path` with mode 0600 from the start (never readable by others, whatever the
+    /// umask), fails if it exists, and syncs it to disk.
+    static func writeExclusively(_ bytes: [UInt8], to path: String, what: String) throws(ControllerStartError) {
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ControllerStartError("cannot create \(path), \(what) (errno \(errno)); check that the data directory is writable")
+        }
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(descriptor) == 0 else {
+            throw ControllerStartError("cannot write \(path), \(what) (errno \(errno))")
+        }
     }
 
     /// Seals `secret`, bound to `context` (the key's ID): base64 of nonce, ciphertext and tag.

@@ -108,6 +108,8 @@ struct SigV4Tests {
                     now: Botocore.now.addingTimeInterval(16 * 60)),
             Refusal(name: "16 minutes ahead", request: good, code: .invalidSignature, fragment: "Signature not yet current",
                     now: Botocore.now.addingTimeInterval(-16 * 60)),
+            Refusal(name: "X-Amz-Target not signed", request: replacing("authorization", with: authorization.replacingOccurrences(of: "x-amz-date;x-amz-target", with: "x-amz-date"), in: good),
+                    code: .incompleteSignature, fragment: "'x-amz-target' must be a 'SignedHeader'"),
             Refusal(name: "host not signed", request: replacing("authorization", with: authorization.replacingOccurrences(of: "content-type;host;", with: "content-type;"), in: good),
                     code: .incompleteSignature, fragment: "'host' must be a 'SignedHeader'"),
         ]

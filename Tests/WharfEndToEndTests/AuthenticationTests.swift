@@ -84,6 +84,22 @@ struct AuthenticationTests {
         }
     }
 
+    @Test("a database whose stored keys do not unseal with secrets.key (restored without it) stops the controller at start, with exit 64")
+    func lostSecretsKey() async throws {
+        try await withDataDirectory { directory in
+            try await withController(dataDirectory: directory) { controller in
+                let created = try await controller.client.call("CreateAccessKey", ["Description": "kept"], target: "WharfAdmin")
+                #expect(created.status == 200, "\(created.json)")
+            }
+            try FileManager.default.removeItem(atPath: directory + "/secrets.key")
+            let restarted = try await DockerEngine.run(["env", "WHARF_ADMIN_ACCESS_KEY_ID=\(TestCredentials.accessKeyId)",
+                                                        "WHARF_ADMIN_SECRET_ACCESS_KEY=\(TestCredentials.secretAccessKey)",
+                                                        ControllerProcess.executable.path, "--listen", "127.0.0.1:0", "--data-dir", directory])
+            #expect(restarted.status == 64, "\(restarted.stderr)")
+            #expect(restarted.stderr.contains("none of the 1 stored access keys can be unsealed"), "\(restarted.stderr)")
+        }
+    }
+
     @Test("wharf-controller without any access key refuses to start (exit 64) and says how; wharf dev off loopback without one is refused")
     func noKeys() async throws {
         try await withDataDirectory { directory in

@@ -136,6 +136,10 @@ struct DevCommandTests {
             let created = try await ECSClient(endpoint: dev.endpoint, signer: nil).call("CreateCluster", ["clusterName": "demo"])
             #expect(created.status == 200)
             #expect(dev.log.contains("Authentication is OFF (loopback only)"))
+            // A request addressed to another name (a DNS rebinding page in a browser) is refused.
+            let rebound = try await DockerEngine.run(["curl", "-s", "-H", "Host: rebind.example:8080", "-H", "X-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters",
+                                                      "-H", "Content-Type: application/x-amz-json-1.1", "-d", "{}", dev.endpoint + "/"])
+            #expect(rebound.stdout.contains("MissingAuthenticationTokenException") && rebound.stdout.contains("rebind.example"), "\(rebound.stdout)")
             #expect(dev.log.contains("aws ecs create-cluster --cluster-name demo --endpoint-url \(dev.endpoint)"))
             _ = try await DockerEngine.ensureAvailable()
             _ = try await dev.daemon.waitFor("the local agent's registration") { text in text.contains("registered as a new container instance") ? true : nil }

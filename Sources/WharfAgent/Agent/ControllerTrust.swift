@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -35,7 +34,7 @@ public enum ControllerTrust: Sendable, Equatable {
 
     /// The SHA-256 fingerprint (lowercase hex of the DER) of a certificate.
     public static func fingerprint(_ certificate: NIOSSLCertificate) throws -> String {
-        SHA256.hash(data: try certificate.toDERBytes()).map { byte in
+        SHA256Digest.hash(try certificate.toDERBytes()).map { byte in
             let digits = Array("0123456789abcdef")
             return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
         }.joined()

@@ -14,6 +14,8 @@ final class ControllerProcess: Sendable {
     /// Where clients on this machine reach it (loopback, whatever address it listens on).
     var endpoint: String { "\(scheme)://127.0.0.1:\(port)" }
     var log: String { daemon.log }
+    /// A client signed with the tests' key.
+    var client: ECSClient { ECSClient(endpoint: endpoint, caFile: caFile) }
     /// The CA of an https controller (its own, in the data directory).
     var caFile: String? { scheme == "https" ? dataDirectory + "/tls/ca.pem" : nil }
     /// The fingerprint agents pin, as the controller logs it.
