@@ -133,8 +133,12 @@ public enum SigV4 {
 
     /// Percent-encodes every byte but the unreserved ones (and `/` when `keepSlash`), in uppercase hex.
     public static func uriEncode(_ text: String, keepSlash: Bool = false) -> String {
+        uriEncode(bytes: Array(text.utf8), keepSlash: keepSlash)
+    }
+
+    static func uriEncode(bytes: [UInt8], keepSlash: Bool = false) -> String {
         var out = ""
-        for byte in text.utf8 {
+        for byte in bytes {
             if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
@@ -144,21 +148,23 @@ public enum SigV4 {
         return out
     }
 
-    /// Decodes `%XX` escapes (and `+` as a space when `plusIsSpace`).
-    static func percentDecode(_ text: Substring, plusIsSpace: Bool = false) -> String {
+    /// Decodes `%XX` escapes to bytes (never through `String`, so invalid UTF-8 stays distinct);
+    /// a `%` not followed by two hex digits stays as it is.
+    static func percentDecode(_ text: Substring) -> [UInt8] {
+        let input = Array(text.utf8)
         var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+        var index = 0
+        while index < input.count {
+            if input[index] == UInt8(ascii: "%"), index + 2 < input.count,
+               let value = UInt8(String(decoding: input[(index + 1)...(index + 2)], as: UTF8.self), radix: 16) {
                 bytes.append(value)
-            } else if plusIsSpace && byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
+                index += 3
             } else {
-                bytes.append(byte)
+                bytes.append(input[index])
+                index += 1
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The path as the AWS CLI canonicalizes it for services other than S3: the path as sent,
@@ -172,7 +178,7 @@ public enum SigV4 {
         guard !query.isEmpty else { return "" }
         let pairs = query.split(separator: "&", omittingEmptySubsequences: true).map { item -> (String, String) in
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (uriEncode(percentDecode(parts[0])), parts.count > 1 ? uriEncode(percentDecode(parts[1])) : "")
+            return (uriEncode(bytes: percentDecode(parts[0])), parts.count > 1 ? uriEncode(bytes: percentDecode(parts[1])) : "")
         }
         return pairs.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }

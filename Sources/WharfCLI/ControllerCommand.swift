@@ -43,16 +43,19 @@ struct ControllerInitCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let tls = ControllerTLS.directory(directory)
-        let reach = subjects.names.first ?? subjects.addresses.first ?? host
+        let address = subjects.names.first ?? subjects.addresses.first ?? host
+        let listen = options.listen ?? environment["WHARF_LISTEN"] ?? "0.0.0.0:8080"
+        let port = ControllerConfiguration.parseListen(listen)?.port ?? 8080
+        let reach = (address.contains(":") ? "[\(address)]" : address) + ":\(port)"
         print("""
         CA certificate:     \(tls)/ca.pem (created once, kept on later runs)
         Server certificate: \(tls)/server.pem for \((["localhost"] + names + ["127.0.0.1", "::1"] + subjects.addresses).joined(separator: ", "))
         CA fingerprint:     \(fingerprint)
 
         The controller serves HTTPS with it. Join nodes with:
-          install-agent.sh --controller https://\(reach):8080 --ca-fingerprint \(fingerprint) --activation-id ID --activation-code CODE
+          install-agent.sh --controller https://\(reach) --ca-fingerprint \(fingerprint) --activation-id ID --activation-code CODE
         Point the AWS CLI at it with:
-          export AWS_CA_BUNDLE=\(tls)/ca.pem AWS_ENDPOINT_URL=https://\(reach):8080
+          export AWS_CA_BUNDLE=\(tls)/ca.pem AWS_ENDPOINT_URL=https://\(reach)
         """)
     }
 }

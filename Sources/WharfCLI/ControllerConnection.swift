@@ -61,7 +61,7 @@ struct ControllerConnection: ParsableArguments {
         var request = HTTPClientRequest(url: base + "/")
         request.method = .POST
         var headers: [(name: String, value: String)] = [
-            ("Host", url.port.map { "\(host):\($0)" } ?? host),
+            ("Host", (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host) + (url.port.map { ":\($0)" } ?? "")),
             ("Content-Type", "application/x-amz-json-1.1"),
             ("X-Amz-Target", "\(target).\(operation)"),
         ]

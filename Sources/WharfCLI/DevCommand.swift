@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import WharfAgent
 import WharfAgentCLI
@@ -44,7 +45,8 @@ struct DevCommand: AsyncParsableCommand {
             extra.append(LocalAgentService(port: port, runtime: runtime, logger: logger, configuration: AgentConfiguration(
                 controllerURL: "", cluster: "default",
                 dataDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("agent"),
-                dockerSocket: dockerSocket, reservedPorts: [22, 2375, 2376])))
+                dockerSocket: dockerSocket, reservedPorts: [22, 2375, 2376]),
+                controllerDataDirectory: settings.dataDirectory, serving: settings.tls))
             agentNote = "A local agent runs tasks on the Docker engine at \(dockerSocket)."
         } catch {
             agentNote = """
@@ -56,8 +58,14 @@ struct DevCommand: AsyncParsableCommand {
         let note = agentNote
         try await Daemon.run(logger: logger) {
             try await ControllerServer.run(configuration, logger: logger, extraServices: extra) { bound in
+                // Whether it serves HTTPS is known now: the certificate is resolved before it listens.
+                let https = switch configuration.tls {
+                case .off: false
+                case .files: true
+                case .on, .auto: ControllerTLS.exists(dataDirectory: configuration.dataDirectory)
+                }
                 await port.set(bound)
-                let endpoint = "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(bound)"
+                let endpoint = "\(https ? "https" : "http")://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(bound)"
                 FileHandle.standardOutput.write(Data("""
 
                 Wharf dev cluster is up. Data: \(configuration.dataDirectory). Stop with Ctrl-C.
@@ -65,6 +73,7 @@ struct DevCommand: AsyncParsableCommand {
                 \(authenticated
                     ? "Authentication is on: requests must be signed with the bootstrap pair or a key from wharf keys create."
                     : "Authentication is OFF (loopback only): any access key works. Set WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY to turn it on.")
+                \(ControllerConfiguration.isLoopback(configuration.host) ? "" : "Nodes join WITHOUT an activation here, as the local agent does: for a network, run wharf-controller.")
                 Try it with the AWS CLI:
                   export \(authenticated ? "AWS_ACCESS_KEY_ID=$WHARF_ADMIN_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$WHARF_ADMIN_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID=wharf AWS_SECRET_ACCESS_KEY=wharf") AWS_DEFAULT_REGION=\(configuration.context.region)
                   aws ecs create-cluster --cluster-name demo --endpoint-url \(endpoint)
@@ -112,12 +121,19 @@ struct LocalAgentService: Service {
     let runtime: DockerRuntime
     let logger: Logger
     let configuration: AgentConfiguration
+    /// The controller's data directory and TLS mode, to reach it over HTTPS when it serves that.
+    let controllerDataDirectory: String
+    let serving: ControllerConfiguration.TLSMode
 
     func run() async throws {
         guard let bound = await cancelWhenGracefulShutdown({ await port.value() }) ?? nil, !Task.isCancelled else { return }
         var configuration = self.configuration
-        configuration.controllerURL = "http://127.0.0.1:\(bound)"
-        let client = HTTPControllerClient(baseURL: configuration.controllerURL)
+        // The controller's own CA, when it serves HTTPS with one (wharf dev --tls on, say).
+        let caFile = ControllerTLS.directory(controllerDataDirectory) + "/ca.pem"
+        let https = serving != .off && ControllerTLS.exists(dataDirectory: controllerDataDirectory)
+        configuration.controllerURL = "\(https ? "https" : "http")://127.0.0.1:\(bound)"
+        let roots = https ? try? NIOSSLCertificate.fromPEMFile(caFile) : nil
+        let client = HTTPControllerClient(baseURL: configuration.controllerURL, trustRoots: roots)
         let agent = Agent(configuration: configuration, runtime: runtime, client: client, logger: logger)
         do {
             try await AgentService(agent: agent, runtime: runtime, logger: logger).run()

@@ -146,14 +146,18 @@ extension ControllerServer {
         case .files(let certificate, let key):
             return try ControllerTLS.load(certificate: certificate, key: key)
         case .on, .auto:
+            let host = ProcessInfo.processInfo.hostName
+            let listening = configuration.host == "0.0.0.0" || configuration.host == "::" ? [] : [configuration.host]
+            let names = [host] + configuration.tlsNames.filter { $0 != host }
+            let addresses = listening.filter { ControllerTLS.ipBytes($0) != nil } + configuration.tlsAddresses
             if !ControllerTLS.exists(dataDirectory: directory) {
                 guard configuration.tls == .on || !loopback else { return nil }
-                let host = ProcessInfo.processInfo.hostName
-                let listening = configuration.host == "0.0.0.0" || configuration.host == "::" ? [] : [configuration.host]
-                let fingerprint = try ControllerTLS.initialize(
-                    dataDirectory: directory, names: [host] + configuration.tlsNames.filter { $0 != host },
-                    addresses: listening.filter { ControllerTLS.ipBytes($0) != nil } + configuration.tlsAddresses)
+                let fingerprint = try ControllerTLS.initialize(dataDirectory: directory, names: names, addresses: addresses)
                 logger.notice("created a CA and a server certificate in \(ControllerTLS.directory(directory)); agents join with --ca-fingerprint \(fingerprint)")
+            } else if let reason = ControllerTLS.reissueReason(dataDirectory: directory, names: names, addresses: addresses) {
+                // Same CA, so agents that pinned it keep trusting the controller.
+                try ControllerTLS.initialize(dataDirectory: directory, names: names, addresses: addresses)
+                logger.notice("issued the server certificate anew with the same CA: \(reason)")
             }
             return try ControllerTLS.load(dataDirectory: directory)
         }

@@ -9,7 +9,7 @@ import X509
 /// and clients reach it by. Agents pin the CA by its fingerprint at join, as k3s pins its CA in the
 /// join token; the AWS CLI trusts it through `AWS_CA_BUNDLE`. An operator may give their own
 /// certificate and key instead (`--tls-cert`, `--tls-key`).
-public struct ControllerTLS: Sendable {
+public struct ControllerTLS: Sendable, Equatable {
     /// The server certificate chain, PEM.
     public var certificatePEM: String
     /// The server key, PEM.
@@ -28,7 +28,8 @@ public struct ControllerTLS: Sendable {
     }
 
     /// Creates the CA (once; kept when it exists) and a new server certificate for `names`
-    /// (DNS names) and `addresses` (IPv4 or IPv6), always with `localhost`, 127.0.0.1 and ::1.
+    /// (DNS names) and `addresses` (IPv4 or IPv6), always with `localhost`, 127.0.0.1 and ::1, and
+    /// with every name and address the previous server certificate had (names are only added).
     /// - Returns: the CA's fingerprint.
     @discardableResult
     public static func initialize(dataDirectory: String, names: [String], addresses: [String], now: Date = Date()) throws(ControllerStartError) -> String {
@@ -60,6 +61,9 @@ public struct ControllerTLS: Sendable {
                 try write(try ca.serializeAsPEM().pemString, to: dir + "/ca.pem", mode: 0o644)
             }
             var general: [GeneralName] = []
+            let previous = (try? String(contentsOfFile: dir + "/server.pem", encoding: .utf8)).flatMap { try? Certificate(pemEncoded: $0) }
+            let kept = (try? previous?.extensions.subjectAlternativeNames).flatMap { $0 }.map(Array.init) ?? []
+            for name in kept where !general.contains(name) { general.append(name) }
             for name in ["localhost"] + names where !general.contains(.dnsName(name)) {
                 general.append(.dnsName(name))
             }
@@ -99,6 +103,26 @@ public struct ControllerTLS: Sendable {
         } catch {
             throw ControllerStartError("cannot create the TLS certificates in \(dir): \(error)")
         }
+    }
+
+    /// Why the data directory's server certificate should be issued anew: it expires within 30
+    /// days, or lacks one of `names` or `addresses`; nil when it is fine or not the controller's
+    /// own (no CA key to issue with).
+    public static func reissueReason(dataDirectory: String, names: [String], addresses: [String], now: Date = Date()) -> String? {
+        let dir = directory(dataDirectory)
+        guard FileManager.default.fileExists(atPath: dir + "/ca.key"),
+              let pem = try? String(contentsOfFile: dir + "/server.pem", encoding: .utf8),
+              let certificate = try? Certificate(pemEncoded: pem) else { return nil }
+        if certificate.notValidAfter < now.addingTimeInterval(30 * 86_400) {
+            return "it expires on \(certificate.notValidAfter.formatted(.iso8601))"
+        }
+        let present = ((try? certificate.extensions.subjectAlternativeNames).flatMap { $0 }).map(Array.init) ?? []
+        for name in names where !present.contains(.dnsName(name)) { return "it does not name \(name)" }
+        for address in addresses {
+            guard let bytes = ipBytes(address) else { continue }
+            if !present.contains(.ipAddress(ASN1OctetString(contentBytes: bytes[...]))) { return "it does not name \(address)" }
+        }
+        return nil
     }
 
     /// Loads the data directory's material.

@@ -147,5 +147,7 @@ struct SigV4Tests {
         #expect(SigV4.uriEncode("a b/c~d_e.f-g*+é") == "a%20b%2Fc~d_e.f-g%2A%2B%C3%A9")
         #expect(SigV4.uriEncode("/a b/", keepSlash: true) == "/a%20b/")
         #expect(SigV4.canonicalQuery("b=2&a=1&a=0&sp=x%20y&e") == "a=0&a=1&b=2&e=&sp=x%20y")
+        #expect(SigV4.canonicalQuery("a=%FF") != SigV4.canonicalQuery("a=%FE"), "invalid UTF-8 stays distinct")
+        #expect(SigV4.canonicalQuery("a=%zz&b=%4") == "a=%25zz&b=%254", "a stray % is kept, encoded")
     }
 }

@@ -46,6 +46,12 @@ public struct IntrospectionServer: Service {
                 return
             } catch {
                 failures += 1
+                guard (error as? IOError)?.errnoCode == EADDRINUSE else {
+                    // Not a port another process holds (no permission, no such address): it will not pass.
+                    logger.error("the introspection endpoint is not available", metadata: ["port": "\(port)", "error": "\(error)"])
+                    try? await gracefulShutdown()
+                    return
+                }
                 let metadata: Logger.Metadata = ["port": "\(port)", "error": "\(error)", "retry.after": "\(retryInterval)"]
                 if failures == 1 {
                     logger.error("the introspection endpoint is not available; trying again until the port is free", metadata: metadata)
