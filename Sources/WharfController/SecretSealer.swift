@@ -25,8 +25,7 @@ public struct SecretSealer: Sendable {
     /// Reads the data directory's key, creating it (32 random bytes, mode 0600) on first start.
     public static func load(dataDirectory: String) throws(ControllerStartError) -> SecretSealer {
         let path = (dataDirectory as NSString).appendingPathComponent(fileName)
-        var status = stat()
-        if stat(path, &status) == 0 {
+        if access(path, F_OK) == 0 {
             // It exists: read it or stop. A new key would orphan every stored secret.
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ControllerStartError("\(path) exists but cannot be read (errno \(errno)); the stored access keys need it")
