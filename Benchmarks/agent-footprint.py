@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Agent footprint at idle: RSS and CPU of wharf-agent with 0 and with 20 running tasks (issue 3).
 
-    python3 Benchmarks/agent-footprint.py [--bin-dir .build-release/release] [--tasks 20]
+    python3 Benchmarks/agent-footprint.py [--bin-dir .build-static/release] [--tasks 20]
         [--settle 20] [--seconds 60] [--runs 1] [--json docs/benchmarks.json]
 
 Each run starts a fresh wharf-controller and wharf-agent (temp data dirs, cluster "default"),
@@ -95,7 +95,7 @@ def one_run(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--bin-dir", default=".build-release/release")
+    parser.add_argument("--bin-dir", default=".build-static/release")
     parser.add_argument("--tasks", type=int, default=20)
     parser.add_argument("--settle", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
