@@ -45,6 +45,9 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "A Docker config.json (or ECS_ENGINE_AUTH_DATA map) with private-registry credentials; keep it mode 0600 (env WHARF_ENGINE_AUTH_FILE).")
     var engineAuthFile: String?
 
+    @Option(help: "Secrets for containers' repositoryCredentials, by secret ARN or name: {\"NAME\": {\"username\": ..., \"password\": ...}}; keep it mode 0600 (env WHARF_SECRETS_FILE).")
+    var secretsFile: String?
+
     @Option(help: "Seconds a stopped task's containers are kept (env WHARF_TASK_CLEANUP_WAIT). Default: 3600.")
     var taskCleanupWait: Int?
 
@@ -100,6 +103,16 @@ public struct AgentOptions: ParsableArguments {
                 registryAuth = try RegistryAuth(parsing: data, source: path)
             } catch {
                 throw ValidationError("--engine-auth-file: \(error.message)")
+            }
+        }
+        if let path = value(secretsFile, "WHARF_SECRETS_FILE").flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--secrets-file \"\(path)\" cannot be read; give the path of a JSON file of secrets by ARN or name")
+            }
+            do {
+                try registryAuth.addSecrets(parsing: data, source: path)
+            } catch {
+                throw ValidationError("--secrets-file: \(error.message)")
             }
         }
         // Empty counts as unset, as in an EnvironmentFile that leaves them blank.

@@ -150,6 +150,27 @@ struct AgentTests {
             let reason = try #require(failed.containers.first?.reason)
             #expect(reason.hasPrefix("CannotPullContainerError"))
             #expect(reason.contains("--engine-auth-file") && reason.contains("127.0.0.1:5002"))
+            #expect(reason.contains("not in the agent's --secrets-file"), "\(reason)")
+        }
+    }
+
+    @Test("a container's repositoryCredentials secret, from --secrets-file, is what its pull carries")
+    func repositoryCredentialsSecret() async throws {
+        let registry = RegistryCredentials(username: "agent", password: "agent-pw")
+        var auth = RegistryAuth(["127.0.0.1:5001": registry])
+        try auth.addSecrets(parsing: Data(#"{"team/registry": {"username": "team", "password": "team-pw"}}"#.utf8), source: "secrets.json")
+        var task = desiredWeb
+        task.taskDefinition.containerDefinitions?[0].image = "127.0.0.1:5001/app:1"
+        task.taskDefinition.containerDefinitions?[0].repositoryCredentials = ECS.RepositoryCredentials(
+            credentialsParameter: "arn:aws:secretsmanager:us-east-1:000000000000:secret:team/registry-AbCdEf")
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["127.0.0.1:5001/app:1": .pullable])
+            let agent = makeAgent(directory, runtime: runtime, registryAuth: auth)
+            try await agent.start()
+            await agent.apply(SyncResponse(desiredVersion: 2, tasks: [task], acknowledgedStopped: []))
+            try await eventually(agent, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            #expect(runtime.calls.contains(.pullImage("127.0.0.1:5001/app:1", credentials: RegistryCredentials(username: "team", password: "team-pw"))))
+            #expect(!runtime.calls.contains(.pullImage("127.0.0.1:5001/app:1", credentials: registry)))
         }
     }
 

@@ -44,4 +44,23 @@ struct RegistryAuthTests {
             return error.code == .configuration && error.message.contains("/etc/wharf/auth.json") && error.message.contains(fragment)
         }
     }
+
+    @Test("a secrets file maps secret ARNs and names to credentials, as objects or SecretString JSON; lookups match ARN, name and suffixed name")
+    func secrets() throws {
+        var auth = RegistryAuth()
+        try auth.addSecrets(parsing: Data(#"""
+            {"arn:aws:secretsmanager:us-east-1:000000000000:secret:exact": {"username": "a", "password": "1"},
+             "named": "{\"username\": \"b\", \"password\": \"2\"}"}
+            """#.utf8), source: "s.json")
+        #expect(auth.credentials(forSecret: "arn:aws:secretsmanager:us-east-1:000000000000:secret:exact") == RegistryCredentials(username: "a", password: "1"))
+        #expect(auth.credentials(forSecret: "named") == RegistryCredentials(username: "b", password: "2"))
+        #expect(auth.credentials(forSecret: "arn:aws:secretsmanager:us-east-1:000000000000:secret:named") == RegistryCredentials(username: "b", password: "2"))
+        #expect(auth.credentials(forSecret: "arn:aws:secretsmanager:us-east-1:000000000000:secret:named-Xy12Zq") == RegistryCredentials(username: "b", password: "2"))
+        #expect(auth.credentials(forSecret: "arn:aws:secretsmanager:us-east-1:000000000000:secret:other") == nil)
+        #expect(auth.credentials(forSecret: "arn:aws:ssm:us-east-1:000000000000:parameter/named") == nil)
+        for bad in [#"[]"#, #"{"x": 3}"#, #"{"x": {"username": "u"}}"#, #"{"x": "not json"}"#] {
+            var other = RegistryAuth()
+            #expect(throws: AgentError.self, "\(bad)") { try other.addSecrets(parsing: Data(bad.utf8), source: "s.json") }
+        }
+    }
 }

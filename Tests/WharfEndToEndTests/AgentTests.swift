@@ -138,12 +138,15 @@ struct AgentTests {
         }
     }
 
-    @Test("a private registry: the agent with credentials in --engine-auth-file pulls and runs; one without is refused with CannotPullContainerError")
+    @Test("a private registry: the agent with credentials in --engine-auth-file pulls and runs, so does one with the task's repositoryCredentials secret in --secrets-file; one with neither is refused with CannotPullContainerError")
     func privateRegistry() async throws {
         try await withCluster { cluster in
             try await withPrivateRegistry(root: cluster.root) { address, authFile in
                 let withAuth = try await cluster.startAgent("node-1", arguments: ["--image-pull-behavior", "always", "--engine-auth-file", authFile])
                 let without = try await cluster.startAgent("node-2", arguments: ["--image-pull-behavior", "always"])
+                let secretsFile = cluster.root + "/secrets.json"
+                try #"{"registry": {"username": "wharf", "password": "wharf-test-password"}}"#.write(toFile: secretsFile, atomically: true, encoding: .utf8)
+                let withSecret = try await cluster.startAgent("node-3", arguments: ["--image-pull-behavior", "always", "--secrets-file", secretsFile])
                 let definition = try await cluster.register(["family": "private-\(cluster.name)", "containerDefinitions": [[
                     "name": "app", "image": "\(address)/wharf-test/busybox:private", "memory": 32, "command": ["sleep", "1000"], "stopTimeout": 1,
                     "repositoryCredentials": ["credentialsParameter": "arn:aws:secretsmanager:us-east-1:000000000000:secret:registry"],
@@ -155,6 +158,8 @@ struct AgentTests {
                 }
                 let pulled = try await start(on: withAuth)
                 _ = try await cluster.waitForTask(pulled) { $0["lastStatus"] as? String == "RUNNING" }
+                let bySecret = try await start(on: withSecret)
+                _ = try await cluster.waitForTask(bySecret) { $0["lastStatus"] as? String == "RUNNING" }
                 let refused = try await start(on: without)
                 let stopped = try await cluster.waitForTask(refused) { $0["lastStatus"] as? String == "STOPPED" }
                 let reason = firstContainer(stopped)["reason"] as? String ?? ""

@@ -26,13 +26,14 @@ extension Agent {
         var id = task.containers.first { $0.name == name }?.runtimeId ?? ""
         if id.isEmpty {
             if tasks[arn]?.pullStartedAt == nil { tasks[arn]?.pullStartedAt = now().timeIntervalSince1970 }
+            let declared = task.definition.containerDefinitions?.first { $0.name == name }?.repositoryCredentials?.credentialsParameter
+            let secret = declared.flatMap { configuration.registryAuth.credentials(forSecret: $0) }
             do {
-                try await ensureImage(spec.image)
+                try await ensureImage(spec.image, credentials: secret)
             } catch {
                 var message = error.message
-                let declared = task.definition.containerDefinitions?.first { $0.name == name }?.repositoryCredentials?.credentialsParameter
-                if let declared, configuration.registryAuth.credentials(for: spec.image) == nil {
-                    message += "; the container names repositoryCredentials \(declared), but Wharf reads no Secrets Manager: give the agent credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
+                if let declared, secret == nil, configuration.registryAuth.credentials(for: spec.image) == nil {
+                    message += "; the container names repositoryCredentials \(declared), which is not in the agent's --secrets-file (Wharf serves no Secrets Manager); put it there, or give the agent credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
                 }
                 fail(name, task: arn, reason: "CannotPullContainerError: \(message)", error: error)
                 return
@@ -74,9 +75,10 @@ extension Agent {
     }
 
     /// Pulls an image when the pull behaviour says so, with the agent's credentials for its registry.
-    func ensureImage(_ image: String) async throws(RuntimeError) {
+    /// - Parameter credentials: the container's own (`repositoryCredentials`); else the agent's for the registry.
+    func ensureImage(_ image: String, credentials given: RegistryCredentials? = nil) async throws(RuntimeError) {
         let present = (try? await runtime.hasImage(image)) ?? false
-        let credentials = configuration.registryAuth.credentials(for: image)
+        let credentials = given ?? configuration.registryAuth.credentials(for: image)
         switch configuration.imagePullBehavior {
         case .preferCached where present:
             return

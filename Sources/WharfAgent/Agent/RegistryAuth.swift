@@ -15,6 +15,9 @@ import WharfModel
 public struct RegistryAuth: Equatable, Sendable {
     /// Credentials by registry host (with its port); Docker Hub under ``dockerHub``.
     public private(set) var registries: [String: RegistryCredentials] = [:]
+    /// Credentials by secret, for `repositoryCredentials.credentialsParameter`: keyed by the
+    /// secret's full ARN or its name (`--secrets-file`).
+    public private(set) var secrets: [String: RegistryCredentials] = [:]
 
     /// The key Docker Hub's credentials are kept under.
     public static let dockerHub = "docker.io"
@@ -51,10 +54,49 @@ public struct RegistryAuth: Equatable, Sendable {
         }
     }
 
+    /// Adds the secrets of a `--secrets-file`: a JSON object from each secret's ARN or name to
+    /// what Secrets Manager would hold for `repositoryCredentials`, the SecretString
+    /// `{"username": "...", "password": "..."}` (as an object, or as that JSON in a string).
+    /// - Throws: ``AgentError`` with code `configuration`, naming the file and the entry at fault.
+    public mutating func addSecrets(parsing data: Data, source: String) throws(AgentError) {
+        guard case .object(let root)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw AgentError(.configuration, "secrets file \(source) is not a JSON object such as {\"arn:aws:secretsmanager:us-east-1:000000000000:secret:registry\": {\"username\": \"u\", \"password\": \"p\"}}")
+        }
+        for (key, value) in root {
+            var entry: [String: JSONValue]?
+            switch value {
+            case .object(let object): entry = object
+            case .string(let text):
+                if case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { entry = object }
+            default: break
+            }
+            guard let entry, case .string(let username)? = entry["username"], !username.isEmpty, case .string(let password)? = entry["password"] else {
+                throw AgentError(.configuration, "secrets file \(source): secret \"\(key)\" must hold {\"username\": ..., \"password\": ...}, as a repositoryCredentials secret does")
+            }
+            secrets[key] = RegistryCredentials(username: username, password: password)
+        }
+    }
+
     /// The credentials for the registry that `image` names, or nil for an anonymous pull.
     public func credentials(for image: String) -> RegistryCredentials? {
         guard let reference = try? ImageReference(parsing: image) else { return nil }
         return registries[reference.registry.map(Self.normalize) ?? Self.dockerHub]
+    }
+
+    /// The credentials a container's `repositoryCredentials.credentialsParameter` names: the
+    /// secret by its full ARN, or by its name (`arn:...:secret:NAME`, with or without the
+    /// six-character suffix Secrets Manager adds); nil when the secrets file has neither.
+    public func credentials(forSecret parameter: String) -> RegistryCredentials? {
+        if let found = secrets[parameter] { return found }
+        let parts = parameter.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 7, parts[0] == "arn", parts[5] == "secret" else { return nil }
+        let name = String(parts[6])
+        if let found = secrets[name] { return found }
+        // NAME-AbCdEf: Secrets Manager's random suffix.
+        if let dash = name.lastIndex(of: "-"), name.distance(from: dash, to: name.endIndex) == 7 {
+            return secrets[String(name[..<dash])]
+        }
+        return nil
     }
 
     /// The registry `image` is pulled from, as messages name it.
