@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import WharfAuth
+import WharfController
 import WharfModel
 
 /// How the `wharf` commands reach a controller: its URL, the output format, and the access key
@@ -56,6 +57,10 @@ struct ControllerConnection: ParsableArguments {
         let base = resolvedEndpoint.hasSuffix("/") ? String(resolvedEndpoint.dropLast()) : resolvedEndpoint
         guard let url = URL(string: base + "/"), let host = url.host, let scheme = url.scheme, ["http", "https"].contains(scheme) else {
             throw ValidationError("--endpoint \"\(resolvedEndpoint)\" is not an http(s) URL such as http://127.0.0.1:8080")
+        }
+        if scheme == "http", !ControllerConfiguration.isLoopback(host) {
+            // Signatures stop tampering, not reading: a new key's secret would cross the network in clear.
+            FileHandle.standardError.write(Data("wharf: warning: \(base) is plain HTTP beyond loopback; what it answers (such as a new key's secret) crosses the network unencrypted. Use https://\n".utf8))
         }
         let payload = try ECSJSON.encoder().encode(body)
         var request = HTTPClientRequest(url: base + "/")

@@ -70,6 +70,10 @@ struct AuthenticationTests {
             #expect(refused.status != 0 && refused.stderr.contains("(UnrecognizedClientException)"), "\(refused.stderr)")
             let again = try await DockerEngine.run(TestCredentials.signing([wharf, "keys", "revoke", id, "--endpoint", controller.endpoint]))
             #expect(again.status != 0 && again.stderr.contains("NoSuchEntityException"), "\(again.stderr)")
+            // Plain HTTP to a machine elsewhere (TEST-NET-1, unroutable): warned before anything is sent.
+            let remote = try await DockerEngine.run(TestCredentials.signing(["timeout", "5", wharf, "keys", "list", "--endpoint", "http://192.0.2.1:9"]))
+            #expect(remote.stderr.contains("is plain HTTP beyond loopback"), "\(remote.stderr)")
+            #expect(!table.stderr.contains("plain HTTP"), "no warning on loopback")
             let unsigned = try await DockerEngine.run([wharf, "keys", "list", "--endpoint", controller.endpoint])
             #expect(unsigned.status != 0 && unsigned.stderr.contains("MissingAuthenticationTokenException"), "\(unsigned.stderr)")
 
