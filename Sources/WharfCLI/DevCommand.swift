@@ -130,9 +130,16 @@ struct LocalAgentService: Service {
         var configuration = self.configuration
         // The controller's own CA, when it serves HTTPS with one (wharf dev --tls on, say).
         let caFile = ControllerTLS.directory(controllerDataDirectory) + "/ca.pem"
-        let https = serving != .off && ControllerTLS.exists(dataDirectory: controllerDataDirectory)
+        let https = switch serving {
+        case .off: false
+        case .files: true
+        case .on, .auto: ControllerTLS.exists(dataDirectory: controllerDataDirectory)
+        }
         configuration.controllerURL = "\(https ? "https" : "http")://127.0.0.1:\(bound)"
-        let roots = https ? try? NIOSSLCertificate.fromPEMFile(caFile) : nil
+        // An operator's own certificate (--tls-cert) is checked against the system's trust store.
+        var ownCA = https && FileManager.default.fileExists(atPath: caFile)
+        if case .files = serving { ownCA = false }
+        let roots = ownCA ? try? NIOSSLCertificate.fromPEMFile(caFile) : nil
         let client = HTTPControllerClient(baseURL: configuration.controllerURL, trustRoots: roots)
         let agent = Agent(configuration: configuration, runtime: runtime, client: client, logger: logger)
         do {

@@ -153,6 +153,19 @@ struct DevCommandTests {
         }
     }
 
+    @Test("wharf dev --tls on serves HTTPS with its own CA, and its local agent joins over it")
+    func devOverTLS() async throws {
+        _ = try await DockerEngine.ensureAvailable()
+        try await withDataDirectory { directory in
+            let dev = try await ControllerProcess(dataDirectory: directory, command: ["wharf", "dev"], extraArguments: ["--tls", "on"])
+            #expect(dev.endpoint.hasPrefix("https://") && dev.log.contains("--endpoint-url https://"), "\(dev.log)")
+            _ = try await dev.daemon.waitFor("the local agent's registration") { text in text.contains("registered as a new container instance") ? true : nil }
+            let listed = try await ECSClient(endpoint: dev.endpoint, signer: nil, caFile: dev.caFile).call("ListContainerInstances", ["cluster": "default"])
+            #expect((listed.json["containerInstanceArns"] as? [String])?.count == 1, "\(listed.json)")
+            #expect(try await dev.stop() == 0)
+        }
+    }
+
     @Test("without a Docker engine wharf dev says so and how to start one, and still serves the API")
     func devWithoutDocker() async throws {
         try await withDataDirectory { directory in
