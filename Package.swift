@@ -153,6 +153,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfCLITests", dependencies: ["WharfCLI"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], exclude: ["Support"],
                     swiftSettings: swiftSettings),

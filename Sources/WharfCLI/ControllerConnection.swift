@@ -9,7 +9,7 @@ import WharfController
 import WharfModel
 
 /// How the `wharf` commands reach a controller: its URL, the output format, and the access key
-/// requests are signed with (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, as the AWS CLI reads them).
+/// requests are signed with, found as the AWS CLI finds it (``AWSCredentials``).
 struct ControllerConnection: ParsableArguments {
     @Option(help: "The controller's URL (env WHARF_ENDPOINT, else AWS_ENDPOINT_URL). Default: http://127.0.0.1:8080.")
     var endpoint: String?
@@ -23,8 +23,11 @@ struct ControllerConnection: ParsableArguments {
         return endpoint ?? environment["WHARF_ENDPOINT"] ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:8080"
     }
 
-    @Option(help: "The region requests are signed for (env AWS_REGION, else AWS_DEFAULT_REGION). Default: us-east-1.")
+    @Option(help: "The region requests are signed for (env AWS_REGION, else AWS_DEFAULT_REGION, else the profile's). Default: us-east-1.")
     var region: String?
+
+    @Option(help: "The profile in ~/.aws/credentials (or ~/.aws/config) to sign with (env AWS_PROFILE). Default: default.")
+    var profile: String?
 
     @Option(help: "PEM file of the CA that signs an https controller's certificate, such as its tls/ca.pem (env AWS_CA_BUNDLE, as the AWS CLI reads it).")
     var caBundle: String?
@@ -33,19 +36,15 @@ struct ControllerConnection: ParsableArguments {
         guard ["table", "json"].contains(output) else { throw ValidationError("--output \"\(output)\" is not table or json") }
     }
 
-    /// The signer for the access key in the environment; nil without one (requests then go
-    /// unsigned, which only `wharf dev` accepts).
+    /// The signer for the access key the AWS CLI would use (``AWSCredentials``); nil without one
+    /// (requests then go unsigned, which only `wharf dev` accepts).
     func signer(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SigV4Signer? {
-        let id = environment["AWS_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
-        let secret = environment["AWS_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let id, let secret else {
-            if id != nil || secret != nil {
-                throw ValidationError("set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither")
-            }
-            return nil
+        do {
+            guard let found = try AWSCredentials.resolve(profile: profile, region: region, environment: environment) else { return nil }
+            return SigV4Signer(accessKeyId: found.accessKeyId, secretAccessKey: found.secretAccessKey, region: found.region)
+        } catch {
+            throw ValidationError(error.description)
         }
-        let region = self.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        return SigV4Signer(accessKeyId: id, secretAccessKey: secret, region: region)
     }
 
     /// Calls an operation of the controller, signed when an access key is in the environment.

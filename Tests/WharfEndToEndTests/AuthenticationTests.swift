@@ -58,6 +58,12 @@ struct AuthenticationTests {
             let secret = try #require(key?["SecretAccessKey"] as? String)
             let used = try await aws(["ecs", "list-clusters"], controller.endpoint, id: id, secret: secret)
             #expect(used.status == 0, "\(used.stderr)")
+            // wharf finds the key in a profile of ~/.aws/credentials, as the AWS CLI would.
+            let home = controller.dataDirectory + "/home"
+            try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
+            try "[laptop]\naws_access_key_id = \(id)\naws_secret_access_key = \(secret)\n".write(toFile: home + "/.aws/credentials", atomically: true, encoding: .utf8)
+            let byProfile = try await DockerEngine.run(["env", "HOME=\(home)", "AWS_PROFILE=laptop", wharf, "keys", "list", "--endpoint", controller.endpoint])
+            #expect(byProfile.status == 0 && byProfile.stdout.contains(id), "\(byProfile.stdout)\(byProfile.stderr)")
 
             let table = try await DockerEngine.run(TestCredentials.signing([wharf, "keys", "list", "--endpoint", controller.endpoint]))
             let row = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix(id) }, "\(table.stdout)\(table.stderr)")
