@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOSSL
 import SwiftASN1
+import WharfAuth
 import X509
 
 /// The controller's TLS material in `<data dir>/tls`: a CA of its own (`ca.pem`, `ca.key`) and a
@@ -169,7 +170,7 @@ public struct ControllerTLS: Sendable, Equatable {
         let der = try Certificate(pemEncoded: pem)
         var serializer = DER.Serializer()
         try serializer.serialize(der)
-        return SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02x", $0) }.joined()
+        return SigV4.hexSHA256(Data(serializer.serializedBytes))
     }
 
     /// Gives the TLS files to the owner of the data directory, so a controller running as its own

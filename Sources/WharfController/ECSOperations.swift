@@ -80,7 +80,7 @@ struct ECSOperations: Sendable {
             let request: WharfAdmin.CreateAccessKeyRequest = try ECSWire.decode(data)
             let id = Self.newAccessKeyId()
             let secret = Self.newSecretAccessKey()
-            let sealed = sealer.seal(secret, context: id)
+            let sealed = try sealer.seal(secret, context: id)
             let record = try await controller.write { state, now in try state.createAccessKey(request, now: now, id: id, sealedSecret: sealed) }
             return try ECSWire.encode(WharfAdmin.CreateAccessKeyResult(accessKey: WharfAdmin.AccessKey(
                 accessKeyId: id, secretAccessKey: secret, description: record.description, status: "Active",

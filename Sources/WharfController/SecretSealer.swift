@@ -58,10 +58,13 @@ public struct SecretSealer: Sendable {
     }
 
     /// Seals `secret`, bound to `context` (the key's ID): base64 of nonce, ciphertext and tag.
-    public func seal(_ secret: String, context: String) -> String {
-        // AES-GCM sealing fails only for a nonce of the wrong size, and this one is generated.
-        let box = try! AES.GCM.seal(Data(secret.utf8), using: key, authenticating: Data(context.utf8))
-        return box.combined!.base64EncodedString()
+    /// - Throws: what AES-GCM throws; with the random 12-byte nonce used here it has no reason to.
+    public func seal(_ secret: String, context: String) throws -> String {
+        let box = try AES.GCM.seal(Data(secret.utf8), using: key, authenticating: Data(context.utf8))
+        guard let combined = box.combined else {
+            throw ControllerStartError("AES-GCM gave no combined form for a sealed secret (the nonce is not 12 bytes)")
+        }
+        return combined.base64EncodedString()
     }
 
     /// Opens what ``seal(_:context:)`` made; nil when it was sealed under another key or context,

@@ -136,9 +136,9 @@ struct APIAuthenticationTests {
         try await SignedEndpoint.run(bootstrap: nil) { endpoint, client in
             // One stored key, as CreateAccessKey makes it.
             let only = AccessKeyPair(accessKeyId: "AKWHONLYKEY000000001", secretAccessKey: "only-key-secret-0123456789abcdefghijklmn")
+            let sealed = try endpoint.sealer.seal(only.secretAccessKey, context: only.accessKeyId)
             _ = try await endpoint.controller.write { state, now in
-                try state.createAccessKey(.init(description: "the only one"), now: now, id: only.accessKeyId,
-                                          sealedSecret: endpoint.sealer.seal(only.secretAccessKey, context: only.accessKeyId))
+                try state.createAccessKey(.init(description: "the only one"), now: now, id: only.accessKeyId, sealedSecret: sealed)
             }
             #expect(try await client.admin("ListAccessKeys", key: nil).status == 403)
             #expect(try await client.admin("ListAccessKeys", key: SignedEndpoint.admin).json["__type"] as? String == "UnrecognizedClientException",

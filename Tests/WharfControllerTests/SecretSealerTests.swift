@@ -17,7 +17,7 @@ struct SecretSealerTests {
             let first = try SecretSealer.load(dataDirectory: directory)
             let path = directory + "/" + SecretSealer.fileName
             #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
-            let sealed = first.seal("the-secret", context: "AKWH1")
+            let sealed = try first.seal("the-secret", context: "AKWH1")
             #expect(!sealed.contains("the-secret"))
             let second = try SecretSealer.load(dataDirectory: directory)
             #expect(second.open(sealed, context: "AKWH1") == "the-secret")

@@ -34,10 +34,8 @@ public enum ControllerTrust: Sendable, Equatable {
 
     /// The SHA-256 fingerprint (lowercase hex of the DER) of a certificate.
     public static func fingerprint(_ certificate: NIOSSLCertificate) throws -> String {
-        SHA256Digest.hash(try certificate.toDERBytes()).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
+        let digits = Array("0123456789abcdef")
+        return String(SHA256Digest.hash(try certificate.toDERBytes()).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
     }
 
     /// The trust roots to verify the controller against: nil for the system's.
