@@ -5,7 +5,8 @@
 #
 # Usage: .ci/setup.sh [COMMAND]
 #   all                (default) every ensure-* step below, in order
-#   ensure-packages    apt-get install docker.io busybox-static docker-registry iproute2 curl openssl systemd shellcheck if missing
+#   ensure-packages    apt-get install docker.io busybox-static docker-registry iproute2 curl openssl systemd shellcheck
+#                      prometheus (for promtool) if missing
 #   ensure-docker      start dockerd in the background unless `docker version` already answers
 #   ensure-test-image  build $WHARF_TEST_IMAGE from Debian's static busybox with `docker import`
 #   ensure-registry    run docker-registry on $WHARF_CI_REGISTRY_ADDR and push the test image to it
@@ -104,6 +105,8 @@ wharf_ci_ensure_packages() {
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+    # promtool checks the daemons' /metrics; Debian ships it in the prometheus package.
+    command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
     if ((${#missing[@]} == 0)); then
         wharf_ci_log "packages: all present"
         return 0

@@ -21,6 +21,9 @@ public struct ControllerOptions: ParsableArguments {
     @Option(help: "Largest request body accepted, in bytes (env WHARF_MAX_REQUEST_BYTES). Default: 4194304.")
     var maxRequestBytes: Int?
 
+    @Option(help: "Most the stored container logs (logs.db) may take, in MiB; past it the oldest events are deleted (env WHARF_LOG_STORAGE_MB). Default: 1024.")
+    var logStorageMb: Int?
+
     @Option(help: "Seconds without a sync before an agent counts as disconnected and its service tasks are replaced (env WHARF_AGENT_DISCONNECT_AFTER). Default: 60.")
     var agentDisconnectAfter: Int?
 
@@ -131,6 +134,16 @@ public struct ControllerOptions: ParsableArguments {
         default:
             throw ValidationError("--tls-cert and --tls-key go together: the certificate chain and its key, PEM files")
         }
+        var logStorage = 1024
+        if let given = logStorageMb {
+            logStorage = given
+        } else if let text = environment["WHARF_LOG_STORAGE_MB"] {
+            guard let value = Int(text) else { throw ValidationError("WHARF_LOG_STORAGE_MB \"\(text)\" is not a whole number of MiB, such as 1024") }
+            logStorage = value
+        }
+        guard (1...1_048_576).contains(logStorage) else {
+            throw ValidationError("--log-storage-mb \(logStorage) must be 1 to 1048576 MiB")
+        }
         let subjects = try certificateSubjects(environment)
         var configuration = ControllerConfiguration(
             host: host, port: port,
@@ -145,6 +158,7 @@ public struct ControllerOptions: ParsableArguments {
         )
         configuration.tlsNames = subjects.names
         configuration.tlsAddresses = subjects.addresses
+        configuration.logStorageBytes = logStorage << 20
         return configuration
     }
 

@@ -6,11 +6,14 @@ import NIOCore
 import ServiceLifecycle
 import WharfModel
 import WharfProtocol
+import WharfStore
 
-/// The agent protocol's HTTP side: `POST /agent/v1/register` and `POST /agent/v1/sync`, JSON in and
+/// The agent protocol's HTTP side: `POST /agent/v1/register`, `sync` and `logs`, JSON in and
 /// out, errors as ``AgentProtocolError`` JSON with 400 (bad request or version), 401, 404, 410 or 500.
 struct AgentEndpoint: Sendable {
     let controller: Controller
+    /// Where shipped container output goes; nil refuses it.
+    let logs: SQLiteLogStore?
     let maxBodyBytes: Int
     let logger: Logger
 
@@ -20,6 +23,27 @@ struct AgentEndpoint: Sendable {
         }
         router.post(RouterPath(AgentProtocol.syncPath)) { request, _ in
             await handle(request) { (body: SyncRequest) async throws(AgentProtocolError) in try await controller.sync(body) }
+        }
+        router.post(RouterPath(AgentProtocol.logsPath)) { request, _ in
+            await handle(request) { (body: LogDeliveryRequest) async throws(AgentProtocolError) in try await deliver(body) }
+        }
+    }
+
+    /// Stores shipped container output once the agent's credential checks out.
+    func deliver(_ request: LogDeliveryRequest) async throws(AgentProtocolError) -> LogDeliveryResponse {
+        try Controller.checkVersion(request.protocolVersion)
+        _ = try await controller.authenticateAgent(arn: request.containerInstanceArn, credential: request.credential)
+        guard let logs else { throw AgentProtocolError(.invalidRequest, "this controller keeps no logs") }
+        let deliveries = request.streams.map { stream in
+            SQLiteLogStore.Delivery(group: stream.logGroup, stream: stream.logStream, createGroup: stream.createGroup,
+                                    events: stream.events.map { SQLiteLogStore.NewEvent(timestamp: $0.timestamp, message: $0.message) })
+        }
+        do {
+            let now = Int((controller.now().timeIntervalSince1970 * 1000).rounded(.down))
+            let result = try await logs.deliver(source: request.containerInstanceArn, firstSequence: request.firstSequence, deliveries, now: now)
+            return LogDeliveryResponse(lastSequence: result.lastSequence, missingGroups: result.missingGroups)
+        } catch {
+            throw AgentProtocolError(.serverError, "cannot store the log events: \(error)")
         }
     }
 
@@ -83,5 +107,27 @@ struct AgentLivenessService: Service {
             }
         }
         await controller.releasePolls()
+    }
+}
+
+/// Enforces the log groups' retention every `interval` until shutdown.
+struct LogRetentionService: Service {
+    let store: SQLiteLogStore
+    let interval: Duration
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let deleted = try await store.enforceRetention(now: Int(now().timeIntervalSince1970 * 1000))
+                    if deleted > 0 { logger.debug("deleted log events past their retention", metadata: ["events": "\(deleted)"]) }
+                } catch {
+                    logger.warning("cannot enforce log retention", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
     }
 }

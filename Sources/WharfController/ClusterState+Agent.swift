@@ -82,8 +82,16 @@ extension ClusterState {
 
     /// Checks a sync's identity and version.
     public func authenticate(_ request: SyncRequest, credentialHash: (String) -> String) throws(AgentProtocolError) -> ContainerInstanceRecord {
-        guard let record = containerInstances[request.containerInstanceArn], !record.credentialHash.isEmpty,
-              credentialHash(request.credential) == record.credentialHash else {
+        try authenticateAgent(arn: request.containerInstanceArn, credential: request.credential, credentialHash: credentialHash)
+    }
+
+    /// The container instance `arn` names, when `credential` is the one issued to it and it is
+    /// still registered.
+    public func authenticateAgent(arn: String, credential: String, credentialHash: (String) -> String) throws(AgentProtocolError)
+        -> ContainerInstanceRecord
+    {
+        guard let record = containerInstances[arn], !record.credentialHash.isEmpty,
+              credentialHash(credential) == record.credentialHash else {
             throw AgentProtocolError(.unauthorized, "unknown container instance or wrong credential; register again")
         }
         guard record.instance.status != "INACTIVE" else {

@@ -41,6 +41,17 @@ extension Controller {
         }
     }
 
+    /// The registered instance `arn` names, when `credential` is its own.
+    public func authenticateAgent(arn: String, credential: String) throws(AgentProtocolError) -> ContainerInstanceRecord {
+        do {
+            return try read { try $0.authenticateAgent(arn: arn, credential: credential, credentialHash: Self.hash) }
+        } catch let error as AgentProtocolError {
+            throw error
+        } catch {
+            throw AgentProtocolError(.serverError, "\(error)")
+        }
+    }
+
     /// `sync`: records the agent's report, then answers with the node's desired state at once when
     /// it is newer than the agent's, else after it changes or the long poll ends.
     public func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse {

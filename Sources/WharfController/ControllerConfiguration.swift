@@ -23,6 +23,10 @@ public struct ControllerConfiguration: Sendable {
     /// Extra DNS names and IP addresses for a certificate the controller creates itself.
     public var tlsNames: [String] = []
     public var tlsAddresses: [String] = []
+    /// The most the stored container logs may take (`logs.db`); past it the oldest events go.
+    public var logStorageBytes: Int = 1 << 30
+    /// How often the log groups' retention is enforced.
+    public var logRetentionSweep: Duration = .seconds(60)
 
     /// Whether the controller serves HTTPS.
     public enum TLSMode: Sendable, Equatable {

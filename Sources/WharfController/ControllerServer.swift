@@ -23,11 +23,20 @@ public enum ControllerServer {
         defer { lock.release() }
         let databasePath = (configuration.dataDirectory as NSString).appendingPathComponent("wharf.db")
         let store = try await SQLiteStore.open(path: databasePath, logger: logger)
+        let logs: SQLiteLogStore
+        do {
+            logs = try await SQLiteLogStore.open(path: (configuration.dataDirectory as NSString).appendingPathComponent("logs.db"),
+                                                 maxStoredBytes: configuration.logStorageBytes, logger: logger)
+        } catch {
+            await store.close()
+            throw error
+        }
         let controller: Controller
         do {
             controller = try await Controller(store: store, context: configuration.context, logger: logger,
                                               settings: configuration.agentTimings, openRegistration: configuration.openRegistration)
         } catch {
+            await logs.close()
             await store.close()
             throw error
         }
@@ -50,6 +59,7 @@ public enum ControllerServer {
                     """)
             }
         } catch {
+            await logs.close()
             await store.close()
             throw error
         }
@@ -58,7 +68,8 @@ public enum ControllerServer {
             logger.notice("serving HTTPS with the controller's own CA; agents join with --ca-fingerprint \(fingerprint)",
                           metadata: ["ca.file": "\(ControllerTLS.directory(configuration.dataDirectory))/ca.pem"])
         }
-        let app = try makeApplication(controller: controller, configuration: configuration, sealer: sealer, tls: tls, logger: logger) { port in
+        let app = try makeApplication(controller: controller, configuration: configuration, sealer: sealer, tls: tls, logs: logs,
+                                      logger: logger) { port in
             let auth = switch configuration.authentication {
             case .disabled: "off (wharf dev, loopback only)"
             case .sigV4(let bootstrap): "SigV4" + (bootstrap.map { ", bootstrap key \($0.accessKeyId)" } ?? "")
@@ -73,7 +84,9 @@ public enum ControllerServer {
         let scheduler = ServiceSchedulerService(controller: controller, sweep: configuration.agentTimings.schedulerSweep,
                                                 logger: Logger(label: "wharf.controller.scheduler"))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: StoreService(store: store, logger: logger)), .init(service: app),
+            services: [.init(service: StoreService(store: store, logs: logs, logger: logger)), .init(service: app),
+                       .init(service: LogRetentionService(store: logs, interval: configuration.logRetentionSweep, now: controller.now,
+                                                          logger: Logger(label: "wharf.controller.logs"))),
                        .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval)),
                        .init(service: scheduler)]
                 + extraServices.map { .init(service: $0) },
@@ -84,24 +97,28 @@ public enum ControllerServer {
         logger.info("wharf-controller stopped")
     }
 
-    /// The HTTP application: `POST /` for the ECS API and `GET /healthz`.
+    /// The HTTP application: `POST /` for the ECS, CloudWatch Logs, SSM and admin APIs, the agent
+    /// protocol, `GET /healthz` and `GET /v1/ca`.
     /// - Parameters:
     ///   - sealer: seals access key secrets; the data directory's (``SecretSealer/load(dataDirectory:)``).
     ///   - tls: the certificate to serve HTTPS with; nil for plain HTTP.
+    ///   - logs: the container logs behind the CloudWatch Logs API and the agents' log shipping;
+    ///     nil serves neither.
     public static func makeApplication(
         controller: Controller, configuration: ControllerConfiguration, sealer: SecretSealer = SecretSealer(),
-        tls: ControllerTLS? = nil, logger: Logger,
+        tls: ControllerTLS? = nil, logs: SQLiteLogStore? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ControllerStartError) -> some ApplicationProtocol {
         let authentication = configuration.authentication
         let endpoint = ECSEndpoint(
             operations: ECSOperations(controller: controller, sealer: sealer, bootstrapKeyId: authentication.bootstrapKeyId),
+            logs: logs.map { LogsOperations(store: $0, context: configuration.context, now: controller.now) },
             authenticator: APIAuthenticator(mode: authentication, region: configuration.context.region, controller: controller,
                                             sealer: sealer, logger: logger),
             maxBodyBytes: configuration.maxBodyBytes, logger: logger)
         let router = Router()
         router.post("/") { request, _ in await endpoint.handle(request) }
-        AgentEndpoint(controller: controller, maxBodyBytes: configuration.maxBodyBytes, logger: logger).register(on: router)
+        AgentEndpoint(controller: controller, logs: logs, maxBodyBytes: configuration.maxBodyBytes, logger: logger).register(on: router)
         router.get("/healthz") { _, _ in "ok\n" }
         // The CA agents pin at join (public: its fingerprint is what they check).
         let caPEM = tls?.caPEM
@@ -168,10 +185,12 @@ extension ControllerServer {
 /// (the group stops services in reverse order, so this one goes last).
 struct StoreService: Service {
     let store: any ClusterStore
+    let logs: SQLiteLogStore?
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
+        await logs?.close()
         await store.close()
         logger.info("store closed")
     }

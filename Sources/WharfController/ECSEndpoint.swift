@@ -15,6 +15,8 @@ struct ECSEndpoint: Sendable {
     static let contentType = "application/x-amz-json-1.1"
 
     let operations: ECSOperations
+    /// The CloudWatch Logs operations (`Logs_20140328.<Operation>`); nil serves none.
+    let logs: LogsOperations?
     let authenticator: APIAuthenticator
     let maxBodyBytes: Int
     let logger: Logger
@@ -28,6 +30,9 @@ struct ECSEndpoint: Sendable {
             if target.hasPrefix(Self.ssmPrefix) {
                 handler = operations.ssmHandlers[String(target.dropFirst(Self.ssmPrefix.count))]
                 signingName = "ssm"
+            } else if target.hasPrefix(CloudWatchLogs.targetPrefix) {
+                handler = logs?.handlers[String(target.dropFirst(CloudWatchLogs.targetPrefix.count))]
+                signingName = CloudWatchLogs.signingName
             } else if target.hasPrefix(WharfAdmin.targetPrefix) {
                 handler = operations.adminHandlers[String(target.dropFirst(WharfAdmin.targetPrefix.count))]
                 signingName = WharfAdmin.signingName
@@ -79,6 +84,10 @@ struct ECSEndpoint: Sendable {
     func unknownOperation(_ target: String) -> ECSError {
         if target.hasPrefix(WharfAdmin.targetPrefix) {
             return ECSError(.unknownOperation, "Wharf's admin API serves CreateAccessKey, ListAccessKeys and DeleteAccessKey, not \(target.dropFirst(WharfAdmin.targetPrefix.count))")
+        }
+        if target.hasPrefix(CloudWatchLogs.targetPrefix) {
+            let served = (logs?.handlers.keys.sorted() ?? []).joined(separator: ", ")
+            return ECSError(.unknownOperation, "Wharf serves the CloudWatch Logs operations \(served), not \(target.dropFirst(CloudWatchLogs.targetPrefix.count))")
         }
         if target.hasPrefix(Self.ssmPrefix) {
             return ECSError(.unknownOperation, "Wharf serves only CreateActivation, DescribeActivations and DeleteActivation of Systems Manager, not \(target.dropFirst(Self.ssmPrefix.count))")

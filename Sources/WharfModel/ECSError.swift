@@ -13,6 +13,8 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let clusterContainsContainerInstances = Code(rawValue: "ClusterContainsContainerInstancesException")
         public static let clusterContainsTasks = Code(rawValue: "ClusterContainsTasksException")
         public static let resourceNotFound = Code(rawValue: "ResourceNotFoundException")
+        /// CloudWatch Logs' error for a log group or stream that exists already.
+        public static let resourceAlreadyExists = Code(rawValue: "ResourceAlreadyExistsException")
         public static let targetNotFound = Code(rawValue: "TargetNotFoundException")
         public static let serviceNotFound = Code(rawValue: "ServiceNotFoundException")
         public static let serviceNotActive = Code(rawValue: "ServiceNotActiveException")

@@ -13,6 +13,8 @@ public enum AgentProtocol {
     public static let registerPath = "/agent/v1/register"
     /// `POST` with a ``SyncRequest``; answers ``SyncResponse``, at once or after a long poll.
     public static let syncPath = "/agent/v1/sync"
+    /// `POST` with a ``LogDeliveryRequest``; answers ``LogDeliveryResponse``.
+    public static let logsPath = "/agent/v1/logs"
 }
 
 /// What a node offers: CPU units (cores × 1024), memory in MiB after the agent's reservation, and
@@ -99,9 +101,12 @@ public struct ContainerReport: Codable, Equatable, Sendable {
     public var networkBindings: [ECS.NetworkBinding]
     /// `HEALTHY`, `UNHEALTHY` or `UNKNOWN`.
     public var healthStatus: String?
+    /// What the running container uses, from the engine's last stats sample.
+    public var usage: ContainerUsage?
 
     public init(name: String, runtimeId: String? = nil, lastStatus: String, exitCode: Int? = nil, reason: String? = nil,
-                networkBindings: [ECS.NetworkBinding] = [], healthStatus: String? = nil) {
+                networkBindings: [ECS.NetworkBinding] = [], healthStatus: String? = nil, usage: ContainerUsage? = nil) {
+        self.usage = usage
         self.name = name
         self.runtimeId = runtimeId
         self.lastStatus = lastStatus
@@ -109,6 +114,21 @@ public struct ContainerReport: Codable, Equatable, Sendable {
         self.reason = reason
         self.networkBindings = networkBindings
         self.healthStatus = healthStatus
+    }
+}
+
+/// What a container uses: CPU in ECS's units (1024 per core) averaged since the previous sample,
+/// and memory in MiB without the page cache, as `docker stats` counts it.
+public struct ContainerUsage: Codable, Equatable, Sendable {
+    public var cpuUnits: Double
+    public var memoryMiB: Double
+    /// When the sample was taken, seconds since 1970.
+    public var sampledAt: Double
+
+    public init(cpuUnits: Double, memoryMiB: Double, sampledAt: Double) {
+        self.cpuUnits = cpuUnits
+        self.memoryMiB = memoryMiB
+        self.sampledAt = sampledAt
     }
 }
 
@@ -204,6 +224,72 @@ public struct SyncResponse: Codable, Equatable, Sendable {
         self.desiredVersion = desiredVersion
         self.tasks = tasks
         self.acknowledgedStopped = acknowledgedStopped
+    }
+}
+
+/// One event of a container's output: milliseconds since 1970 and the line, without its newline.
+public struct LogEventRecord: Codable, Equatable, Sendable {
+    public var timestamp: Int
+    public var message: String
+
+    public init(timestamp: Int, message: String) {
+        self.timestamp = timestamp
+        self.message = message
+    }
+}
+
+/// Events for one log stream, as a container's `awslogs` configuration names it.
+public struct LogStreamEvents: Codable, Equatable, Sendable {
+    /// `awslogs-group`.
+    public var logGroup: String
+    /// `prefix/container-name/task-id`, as ECS names awslogs streams.
+    public var logStream: String
+    /// `awslogs-create-group`: create the group when it does not exist.
+    public var createGroup: Bool
+    public var events: [LogEventRecord]
+
+    public init(logGroup: String, logStream: String, createGroup: Bool, events: [LogEventRecord]) {
+        self.logGroup = logGroup
+        self.logStream = logStream
+        self.createGroup = createGroup
+        self.events = events
+    }
+}
+
+/// `logs`: containers' output, shipped from the agent's on-disk buffer. Every event has a
+/// sequence number, `firstSequence` for the first and one more for each after it across
+/// `streams`, so a batch sent again after a lost answer is stored once.
+public struct LogDeliveryRequest: Codable, Equatable, Sendable {
+    public var protocolVersion: Int
+    public var containerInstanceArn: String
+    public var credential: String
+    public var firstSequence: Int
+    public var streams: [LogStreamEvents]
+
+    public init(protocolVersion: Int = AgentProtocol.version, containerInstanceArn: String, credential: String, firstSequence: Int,
+                streams: [LogStreamEvents]) {
+        self.protocolVersion = protocolVersion
+        self.containerInstanceArn = containerInstanceArn
+        self.credential = credential
+        self.firstSequence = firstSequence
+        self.streams = streams
+    }
+}
+
+/// The controller's answer to a log delivery.
+public struct LogDeliveryResponse: Codable, Equatable, Sendable {
+    public var protocolVersion: Int
+    /// The highest sequence number stored from this agent; the agent may drop what it buffers up
+    /// to here.
+    public var lastSequence: Int
+    /// Groups whose events were dropped because they do not exist and the container did not ask
+    /// for them to be created (`awslogs-create-group`).
+    public var missingGroups: [String]
+
+    public init(protocolVersion: Int = AgentProtocol.version, lastSequence: Int, missingGroups: [String]) {
+        self.protocolVersion = protocolVersion
+        self.lastSequence = lastSequence
+        self.missingGroups = missingGroups
     }
 }
 

@@ -17,6 +17,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is.
     public enum Code: String, Sendable {
         case open, migrate, read, write, locked
+        /// What the request names does not exist (a log group or stream).
+        case notFound
+        /// What the request would create exists already.
+        case alreadyExists
     }
 
     /// What kind of failure this is.

@@ -36,6 +36,11 @@ enum Migrations {
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {
+        try await run(steps, on: connection, logger: logger)
+    }
+
+    /// Runs the `steps` a database has not had yet (its `PRAGMA user_version` counts those it has).
+    static func run(_ steps: [[String]], on connection: SQLiteConnection, logger: Logger) async throws {
         let current = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
         guard current <= steps.count else {
             throw StoreError(.migrate, "the database has schema version \(current), newer than this Wharf understands (\(steps.count)); run a newer wharf-controller or restore a backup")

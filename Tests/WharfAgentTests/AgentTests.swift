@@ -21,6 +21,10 @@ final class ScriptedController: ControllerClient {
     func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse {
         throw AgentProtocolError(.serverError, "not used in these tests")
     }
+
+    func deliverLogs(_ request: LogDeliveryRequest) async throws(AgentProtocolError) -> LogDeliveryResponse {
+        throw AgentProtocolError(.serverError, "not used in these tests")
+    }
 }
 
 /// Polls until `condition` holds for the agent's tasks (launches run as separate work).

@@ -36,6 +36,11 @@ struct OpenAPISyncTests {
         try Self.write([Sample.syncRequest], minimal: [Sample.emptySyncRequest], to: directory)
         try Self.write([Sample.desiredTask], minimal: [Sample.plainDesiredTask], to: directory)
         try Self.write([Sample.syncResponse], minimal: [Sample.emptySyncResponse], to: directory)
+        try Self.write([ContainerUsage(cpuUnits: 0, memoryMiB: 1.5, sampledAt: 1_795_319_150)], to: directory)
+        try Self.write(Sample.logDeliveryRequest.streams.flatMap(\.events), to: directory)
+        try Self.write(Sample.logDeliveryRequest.streams, to: directory)
+        try Self.write([Sample.logDeliveryRequest], minimal: [Sample.emptyLogDeliveryRequest], to: directory)
+        try Self.write([Sample.logDeliveryResponse], to: directory)
         try Self.write(Sample.allCodes.map { AgentProtocolError($0, "the request failed: \($0.rawValue)") }, to: directory)
         let written = try files.contentsOfDirectory(atPath: directory.path).count
 
@@ -161,7 +166,14 @@ enum Sample {
 
     static let containerReport = ContainerReport(name: "web", runtimeId: "9f86d081884c7d659a2feaa0c55ad015", lastStatus: "STOPPED", exitCode: 137,
                                                  reason: "OutOfMemoryError: container killed due to memory usage",
-                                                 networkBindings: [networkBinding], healthStatus: "UNHEALTHY")
+                                                 networkBindings: [networkBinding], healthStatus: "UNHEALTHY",
+                                                 usage: ContainerUsage(cpuUnits: 12.5, memoryMiB: 48.2, sampledAt: 1_795_319_150.5))
+    static let logDeliveryRequest = LogDeliveryRequest(containerInstanceArn: instanceArn, credential: "c2VjcmV0", firstSequence: 41, streams: [
+        LogStreamEvents(logGroup: "/ecs/web", logStream: "ecs/web/0f3c", createGroup: true,
+                        events: [LogEventRecord(timestamp: 1_795_319_150_123, message: "GET / 200")]),
+    ])
+    static let emptyLogDeliveryRequest = LogDeliveryRequest(containerInstanceArn: instanceArn, credential: "c2VjcmV0", firstSequence: 1, streams: [])
+    static let logDeliveryResponse = LogDeliveryResponse(lastSequence: 41, missingGroups: ["/ecs/missing"])
     static let newContainerReport = ContainerReport(name: "web", lastStatus: "PENDING")
     static let taskReport = TaskReport(taskArn: taskArn, lastStatus: "STOPPED", containers: [containerReport, newContainerReport],
                                        pullStartedAt: 1_795_319_100.25, pullStoppedAt: 1_795_319_104.5, startedAt: 1_795_319_105,

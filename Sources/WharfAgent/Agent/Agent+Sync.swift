@@ -103,7 +103,8 @@ extension Agent {
                     ContainerReport(name: container.name, runtimeId: container.runtimeId,
                                     lastStatus: container.phase == .running ? "RUNNING" : (container.phase == .stopped ? "STOPPED" : "PENDING"),
                                     exitCode: container.exitCode, reason: container.reason, networkBindings: container.bindings,
-                                    healthStatus: container.health.map { $0 == "healthy" ? "HEALTHY" : ($0 == "unhealthy" ? "UNHEALTHY" : "UNKNOWN") })
+                                    healthStatus: container.health.map { $0 == "healthy" ? "HEALTHY" : ($0 == "unhealthy" ? "UNHEALTHY" : "UNKNOWN") },
+                                    usage: container.phase == .running ? container.runtimeId.flatMap { usage[$0] } : nil)
                 },
                 pullStartedAt: task.pullStartedAt, pullStoppedAt: task.pullStoppedAt, startedAt: task.startedAt,
                 executionStoppedAt: task.executionStoppedAt, stopCode: task.lastStatus == "STOPPED" ? task.stopCode : nil,

@@ -27,6 +27,9 @@ public actor Agent {
     /// Images this agent has pulled (for the `once` pull behaviour).
     var pulledImages: Set<String> = []
     var runtimeInfo: RuntimeInfo?
+    /// The last stats sample and what it says each running container uses, by container ID.
+    var lastSamples: [String: ContainerStatsSample] = [:]
+    var usage: [String: ContainerUsage] = [:]
 
     public init(configuration: AgentConfiguration, runtime: any ContainerRuntime, client: any ControllerClient, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {

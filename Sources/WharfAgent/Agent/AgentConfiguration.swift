@@ -48,6 +48,10 @@ public struct AgentConfiguration: Sendable {
     /// Whether the agent may stop and remove containers it finds labelled for this instance that
     /// belong to no task it knows (true in production; tests turn it off to keep foreign ones).
     public var removeUnknownContainers: Bool
+    /// The most the on-disk buffer of container output may take (`--log-buffer-mb`).
+    public var logBufferBytes: Int = 64 << 20
+    /// How often the containers' CPU and memory are sampled.
+    public var usageInterval: Duration = .seconds(10)
 
     public init(controllerURL: String, cluster: String = "default", dataDirectory: String, dockerSocket: String = "/var/run/docker.sock",
                 reservedMemoryMiB: Int = 0, reservedPorts: [Int] = [22, 2375, 2376], reservedUDPPorts: [Int] = [],

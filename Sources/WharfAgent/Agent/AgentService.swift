@@ -7,7 +7,8 @@ import Logging
 import ServiceLifecycle
 
 /// Runs an ``Agent`` as a service: start (registration and re-adoption), then the sync loop, the
-/// container event stream and the cleanup of stopped tasks side by side until graceful shutdown.
+/// container event stream, log collection and shipping, usage sampling and the cleanup of
+/// stopped tasks side by side until graceful shutdown.
 /// Shutting down leaves the containers running, as the ECS agent does: a restarted agent takes
 /// them up again.
 public struct AgentService: Service {
@@ -31,10 +32,22 @@ public struct AgentService: Service {
         try await cancelWhenGracefulShutdown {
             try await agent.start()
             guard let arn = await agent.containerInstanceArn else { return }
+            let configuration = agent.configuration
+            let buffer = try LogBuffer(directory: configuration.dataDirectory + "/log-buffer", maxBytes: configuration.logBufferBytes)
+            let collector = LogCollector(runtime: runtime, buffer: buffer, logger: logger)
+            let shipper = LogShipper(buffer: buffer, client: agent.client, logger: logger)
             await onReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await agent.syncLoop() }
                 group.addTask { await watchEvents(instanceArn: arn) }
+                group.addTask { await collector.run { await agent.logSources() } }
+                group.addTask { await shipper.run { await agent.shippingIdentity() } }
+                group.addTask {
+                    while !Task.isCancelled {
+                        await agent.sampleUsage()
+                        try? await Task.sleep(for: configuration.usageInterval)
+                    }
+                }
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: cleanupInterval)

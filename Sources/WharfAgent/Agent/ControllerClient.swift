@@ -16,6 +16,8 @@ public protocol ControllerClient: Sendable {
     func register(_ request: RegisterRequest) async throws(AgentProtocolError) -> RegisterResponse
     /// A sync; may be held by the controller up to its long poll. Cancelling it abandons it.
     func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse
+    /// Ships buffered container output.
+    func deliverLogs(_ request: LogDeliveryRequest) async throws(AgentProtocolError) -> LogDeliveryResponse
 }
 
 /// Agent protocol v1 over HTTP with AsyncHTTPClient.
@@ -52,6 +54,10 @@ public final class HTTPControllerClient: ControllerClient {
 
     public func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse {
         try await post(AgentProtocol.syncPath, request)
+    }
+
+    public func deliverLogs(_ request: LogDeliveryRequest) async throws(AgentProtocolError) -> LogDeliveryResponse {
+        try await post(AgentProtocol.logsPath, request)
     }
 
     func post<In: Encodable, Out: Decodable>(_ path: String, _ body: In) async throws(AgentProtocolError) -> Out {

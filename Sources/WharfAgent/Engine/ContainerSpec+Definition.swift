@@ -70,7 +70,7 @@ extension ContainerSpec {
         let (driver, options): (String, [String: String]) = if let logDriver, passThroughDrivers.contains(logDriver) {
             (logDriver, definition.logConfiguration?.options ?? [:])
         } else {
-            // json-file with rotation, also standing in for awslogs until the agent ships logs itself.
+            // json-file with rotation; for awslogs the agent reads it from the engine and ships it.
             ("json-file", ["max-size": "10m", "max-file": "3"])
         }
 

@@ -30,6 +30,14 @@ public protocol ContainerRuntime: Sendable {
     /// subscription reaches the engine. The stream finishes without an error when the consumer
     /// cancels it, and with a `RuntimeError` when the engine goes away; it never ends otherwise.
     func events(labels: [String: String]) -> AsyncThrowingStream<ContainerEvent, any Error>
+    /// The container's output (stdout and stderr, with the engine's timestamps) written after
+    /// `sinceNanos` (nanoseconds since 1970; nil: all of it), followed while the container runs,
+    /// in the batches it arrives in.
+    /// The stream ends once the container has stopped and everything it wrote was delivered, and
+    /// with a `RuntimeError` when the engine goes away or the container does not exist.
+    func logs(id: String, sinceNanos: Int64?) -> AsyncThrowingStream<[ContainerLogLine], any Error>
+    /// One sample of the container's CPU time and memory. - Throws: code `notFound` when it does not exist.
+    func stats(id: String) async throws(RuntimeError) -> ContainerStatsSample
 }
 
 /// What a container engine reports about itself and its host.

@@ -130,6 +130,10 @@ extension FakeRuntime.State {
         container.state.bindings = []
         containers[key] = container
         emit("die", container, ["exitCode": String(exitCode)])
+        for (subscriber, follower) in logFollowers where follower.container == key {
+            follower.continuation.finish()
+            logFollowers[subscriber] = nil
+        }
     }
 }
 

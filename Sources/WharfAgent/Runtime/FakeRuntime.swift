@@ -97,6 +97,11 @@ public final class FakeRuntime: ContainerRuntime {
         var failures: [Operation: [RuntimeError]] = [:]
         var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
+        /// What each container wrote, by full ID, and who follows it.
+        var output: [String: [ContainerLogLine]] = [:]
+        var logFollowers: [Int: (container: String, continuation: AsyncThrowingStream<[ContainerLogLine], any Error>.Continuation)] = [:]
+        /// What ``stats(id:)`` answers, by full ID.
+        var stats: [String: ContainerStatsSample] = [:]
     }
 
     let runtimeInfo: RuntimeInfo

@@ -5,8 +5,9 @@ import Glibc
 
 /// A controller and agents as real processes on the real Docker engine, in a cluster of its own.
 final class WharfCluster: @unchecked Sendable {
-    // @unchecked: `agents` is only touched from the test's own task, one call at a time.
-    let controller: ControllerProcess
+    // @unchecked: `agents` and `controller` are only touched from the test's own task, one call at a time.
+    private(set) var controller: ControllerProcess
+    private let controllerArguments: [String]
     let name: String
     let root: String
     private(set) var agents: [String: ManagedProcess] = [:]
@@ -15,6 +16,7 @@ final class WharfCluster: @unchecked Sendable {
 
     init(root: String, controllerArguments: [String] = [], listen: String = "127.0.0.1:0") async throws {
         self.root = root
+        self.controllerArguments = controllerArguments
         name = "e2e-\(UUID().uuidString.prefix(8).lowercased())"
         controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments, listen: listen)
         let created = try await ECSClient(endpoint: controller.endpoint, caFile: controller.caFile).call("CreateCluster", ["clusterName": name])
@@ -64,6 +66,15 @@ final class WharfCluster: @unchecked Sendable {
             guard let range = text.range(of: "introspection.url=") else { return nil }
             return String(text[range.upperBound...].prefix { !$0.isWhitespace }).replacingOccurrences(of: "/v1/metadata", with: "")
         }
+    }
+
+    /// Stops the controller gracefully, waits `downtime`, then starts it again on the same data
+    /// directory and port, so the agents find it where it was.
+    func restartController(downtime: Duration = .seconds(2)) async throws {
+        let port = controller.port
+        try await controller.stop()
+        try await Task.sleep(for: downtime)
+        controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments, listen: "127.0.0.1:\(port)")
     }
 
     /// Stops an agent gracefully (SIGTERM).

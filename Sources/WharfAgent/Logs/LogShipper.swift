@@ -1,0 +1,55 @@
+import Logging
+import WharfProtocol
+
+/// Sends the ``LogBuffer``'s records to the controller in batches, oldest first, soon after they
+/// arrive; while the controller cannot be reached it retries with a growing pause and the
+/// records wait on disk.
+public struct LogShipper: Sendable {
+    let buffer: LogBuffer
+    let client: any ControllerClient
+    let logger: Logger
+    /// How long to wait after new records for more to join the batch.
+    let linger: Duration
+
+    public init(buffer: LogBuffer, client: any ControllerClient, logger: Logger, linger: Duration = .milliseconds(100)) {
+        self.buffer = buffer
+        self.client = client
+        self.logger = logger
+        self.linger = linger
+    }
+
+    /// Ships until cancelled, as `identity` (the instance ARN and credential) allows.
+    public func run(identity: @escaping @Sendable () async -> (arn: String, credential: String)?) async {
+        var warned: Set<String> = []
+        var additions = buffer.additions.makeAsyncIterator()
+        // Whatever an earlier run left is shipped at once.
+        var pending = true
+        while !Task.isCancelled {
+            if !pending {
+                guard await additions.next() != nil else { return }
+                try? await Task.sleep(for: linger)
+            }
+            pending = false
+            var delay: Duration = .milliseconds(250)
+            while !Task.isCancelled, let batch = await buffer.nextBatch() {
+                guard let (arn, credential) = await identity() else { break }
+                let request = LogDeliveryRequest(containerInstanceArn: arn, credential: credential, firstSequence: batch.firstSequence,
+                                                 streams: batch.streams)
+                do {
+                    let response = try await client.deliverLogs(request)
+                    await buffer.acknowledge(batch)
+                    delay = .milliseconds(250)
+                    for group in response.missingGroups where warned.insert(group).inserted {
+                        logger.warning("log group does not exist and awslogs-create-group is not true; its events are dropped",
+                                       metadata: ["log.group": "\(group)"])
+                    }
+                } catch {
+                    if error.isTerminal { return }
+                    logger.debug("cannot ship logs yet; retrying", metadata: ["error": "\(error)", "retry.in": "\(delay)"])
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
+                }
+            }
+        }
+    }
+}

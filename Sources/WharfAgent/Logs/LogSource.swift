@@ -1,0 +1,40 @@
+import WharfModel
+
+/// A container whose output the agent ships, as its `awslogs` log configuration says.
+public struct LogSource: Hashable, Sendable {
+    /// The engine's container ID.
+    public var containerID: String
+    /// `awslogs-group`.
+    public var group: String
+    /// `awslogs-stream-prefix/container-name/task-id`, or the container ID without a prefix, as
+    /// ECS names awslogs streams.
+    public var stream: String
+    /// `awslogs-create-group` is `true`.
+    public var createGroup: Bool
+    /// Whether the container runs (a stopped one is read to its end once).
+    public var running: Bool
+
+    public init(containerID: String, group: String, stream: String, createGroup: Bool, running: Bool) {
+        self.containerID = containerID
+        self.group = group
+        self.stream = stream
+        self.createGroup = createGroup
+        self.running = running
+    }
+}
+
+extension ManagedTask {
+    /// The containers of this task that log through `awslogs`.
+    var logSources: [LogSource] {
+        let taskID = arn.split(separator: "/").last.map(String.init) ?? arn
+        return containers.compactMap { container in
+            guard let id = container.runtimeId, let configuration = definition(of: container.name)?.logConfiguration,
+                  configuration.logDriver == "awslogs", let group = configuration.options?["awslogs-group"], !group.isEmpty
+            else { return nil }
+            let options = configuration.options ?? [:]
+            let stream = options["awslogs-stream-prefix"].map { "\($0)/\(container.name)/\(taskID)" } ?? id
+            return LogSource(containerID: id, group: group, stream: stream, createGroup: options["awslogs-create-group"]?.lowercased() == "true",
+                             running: container.phase == .running)
+        }
+    }
+}

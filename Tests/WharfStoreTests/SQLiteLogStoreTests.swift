@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import Testing
+import WharfStore
+
+@Suite("SQLite log store")
+struct SQLiteLogStoreTests {
+    let logger = Logger(label: "test")
+
+    func withStore<T>(maxStoredBytes: Int = 1 << 30, _ body: (SQLiteLogStore, String) async throws -> T) async throws -> T {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/logs.db"
+            let store = try await SQLiteLogStore.open(path: path, maxStoredBytes: maxStoredBytes, logger: logger)
+            do {
+                let result = try await body(store, path)
+                await store.close()
+                return result
+            } catch {
+                await store.close()
+                throw error
+            }
+        }
+    }
+
+    static func events(_ range: Range<Int>, at base: Int = 1_000) -> [SQLiteLogStore.NewEvent] {
+        range.map { SQLiteLogStore.NewEvent(timestamp: base + $0, message: "line \($0)") }
+    }
+
+    @Test("reads a stream from either end and pages through it by (timestamp, id) in both directions")
+    func positions() async throws {
+        try await withStore { store, _ in
+            try await store.createGroup("g", now: 1)
+            try await store.createStream(group: "g", stream: "s", now: 1)
+            try await store.put(group: "g", stream: "s", events: Self.events(0..<10), now: 2)
+            let head = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 3)
+            #expect(head.map(\.message) == ["line 0", "line 1", "line 2"])
+            let tail = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .tail, limit: 3)
+            #expect(tail.map(\.message) == ["line 7", "line 8", "line 9"])
+            let last = try #require(head.last)
+            let next = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .after(timestamp: last.timestamp, id: last.id), limit: 3)
+            #expect(next.map(\.message) == ["line 3", "line 4", "line 5"])
+            let first = try #require(tail.first)
+            let earlier = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .before(timestamp: first.timestamp, id: first.id), limit: 2)
+            #expect(earlier.map(\.message) == ["line 5", "line 6"])
+            let window = try await store.events(group: "g", stream: "s", start: 1_004, end: 1_006, from: .head, limit: 100)
+            #expect(window.map(\.message) == ["line 4", "line 5"])
+            let streams = try await store.streams(group: "g")
+            #expect(streams.map(\.firstEventTimestamp) == [1_000])
+            #expect(streams.map(\.lastEventTimestamp) == [1_009])
+            #expect(streams.map(\.storedBytes) == [10 * (6 + 26)])
+        }
+    }
+
+    @Test("a delivery sent again is stored once; streams and asked-for groups are created, other groups refused")
+    func deliveries() async throws {
+        try await withStore { store, _ in
+            let batch = [
+                SQLiteLogStore.Delivery(group: "/ecs/web", stream: "ecs/app/1", createGroup: true, events: Self.events(0..<3)),
+                SQLiteLogStore.Delivery(group: "/missing", stream: "x", createGroup: false, events: Self.events(3..<4)),
+            ]
+            let first = try await store.deliver(source: "node-1", firstSequence: 1, batch, now: 5)
+            #expect(first.lastSequence == 4)
+            #expect(first.missingGroups == ["/missing"])
+            let again = try await store.deliver(source: "node-1", firstSequence: 1, batch, now: 6)
+            #expect(again.lastSequence == 4)
+            // Overlapping: sequence 4 (line 2 again) is old, 5 is new.
+            let overlap = [SQLiteLogStore.Delivery(group: "/ecs/web", stream: "ecs/app/1", createGroup: true,
+                                                   events: [.init(timestamp: 1_002, message: "line 2"), .init(timestamp: 1_005, message: "line 5")])]
+            #expect(try await store.deliver(source: "node-1", firstSequence: 4, overlap, now: 7).lastSequence == 5)
+            // Another node's numbers are its own.
+            #expect(try await store.deliver(source: "node-2", firstSequence: 1, overlap, now: 7).lastSequence == 2)
+            let stored = try await store.events(group: "/ecs/web", stream: "ecs/app/1", start: nil, end: nil, from: .head, limit: 100)
+            #expect(stored.map(\.message) == ["line 0", "line 1", "line 2", "line 2", "line 5", "line 5"])
+            #expect(try await store.groups().map(\.name) == ["/ecs/web"])
+        }
+    }
+
+    @Test("past its bound the store deletes the oldest events and keeps the newest; the totals survive a reopen")
+    func bound() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/logs.db"
+            let limit = 50_000
+            let store = try await SQLiteLogStore.open(path: path, maxStoredBytes: limit, logger: logger)
+            try await store.createGroup("g", now: 1)
+            try await store.createStream(group: "g", stream: "s", now: 1)
+            let line = String(repeating: "x", count: 974)  // 1,000 bytes with the 26 of overhead
+            for batch in 0..<20 {
+                try await store.put(group: "g", stream: "s", events: (0..<10).map { .init(timestamp: batch * 10 + $0, message: "\(batch * 10 + $0) " + line) }, now: 2)
+            }
+            let total = await store.totalStoredBytes
+            #expect(total <= limit)
+            #expect(total > 0)
+            let kept = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 1_000)
+            #expect(kept.last?.timestamp == 199)
+            #expect((kept.first?.timestamp ?? 0) > 0)
+            #expect(try await store.streams(group: "g").first?.storedBytes == total)
+            #expect(try await store.streams(group: "g").first?.firstEventTimestamp == kept.first?.timestamp)
+            await store.close()
+            let reopened = try await SQLiteLogStore.open(path: path, maxStoredBytes: limit, logger: logger)
+            #expect(await reopened.totalStoredBytes == total)
+            await reopened.close()
+        }
+    }
+
+    @Test("retention deletes what is older than the group keeps, and only in that group")
+    func retention() async throws {
+        try await withStore { store, _ in
+            let day = 86_400_000
+            let now = 100 * day
+            for group in ["short", "forever"] {
+                try await store.createGroup(group, now: 1)
+                try await store.createStream(group: group, stream: "s", now: 1)
+                try await store.put(group: group, stream: "s", events: [.init(timestamp: now - 3 * day, message: "old"), .init(timestamp: now - 1_000, message: "new")], now: now)
+            }
+            try await store.setRetention("short", days: 1, now: now)
+            #expect(try await store.events(group: "short", stream: "s", start: nil, end: nil, from: .head, limit: 10).map(\.message) == ["new"])
+            #expect(try await store.events(group: "forever", stream: "s", start: nil, end: nil, from: .head, limit: 10).map(\.message) == ["old", "new"])
+            #expect(try await store.group("short")?.retentionInDays == 1)
+            #expect(try await store.group("short")?.storedBytes == 3 + 26)
+        }
+    }
+
+    @Test("deleting a group or stream removes its events; names that do not exist are notFound, duplicates alreadyExists")
+    func deletion() async throws {
+        try await withStore { store, _ in
+            try await store.createGroup("g", now: 1)
+            await #expect { try await store.createGroup("g", now: 1) } throws: { ($0 as? StoreError)?.code == .alreadyExists }
+            await #expect { try await store.createStream(group: "nope", stream: "s", now: 1) } throws: { ($0 as? StoreError)?.code == .notFound }
+            try await store.createStream(group: "g", stream: "s", now: 1)
+            await #expect { try await store.createStream(group: "g", stream: "s", now: 1) } throws: { ($0 as? StoreError)?.code == .alreadyExists }
+            try await store.put(group: "g", stream: "s", events: Self.events(0..<5), now: 2)
+            await #expect { try await store.put(group: "g", stream: "t", events: Self.events(0..<1), now: 2) } throws: { ($0 as? StoreError)?.code == .notFound }
+            try await store.deleteStream(group: "g", stream: "s")
+            #expect(await store.totalStoredBytes == 0)
+            try await store.createStream(group: "g", stream: "s", now: 3)
+            try await store.put(group: "g", stream: "s", events: Self.events(0..<5), now: 3)
+            try await store.deleteGroup("g")
+            #expect(await store.totalStoredBytes == 0)
+            await #expect { try await store.deleteGroup("g") } throws: { ($0 as? StoreError)?.code == .notFound }
+        }
+    }
+
+    @Test("filters a group's events by terms across streams, in time order, from a position")
+    func filtering() async throws {
+        try await withStore { store, _ in
+            try await store.createGroup("g", now: 1)
+            for stream in ["a", "b"] { try await store.createStream(group: "g", stream: stream, now: 1) }
+            try await store.put(group: "g", stream: "a", events: [.init(timestamp: 1, message: "ERROR disk full"), .init(timestamp: 3, message: "INFO ok")], now: 2)
+            try await store.put(group: "g", stream: "b", events: [.init(timestamp: 2, message: "ERROR net down"), .init(timestamp: 4, message: "WARN slow")], now: 2)
+            func messages(_ required: [String] = [], anyOf: [String] = [], excluded: [String] = [], streams: [String]? = nil) async throws -> [String] {
+                try await store.filter(group: "g", streams: streams, streamPrefix: nil, start: nil, end: nil, required: required, anyOf: anyOf,
+                                       excluded: excluded, after: nil, limit: 100).map(\.message)
+            }
+            #expect(try await messages() == ["ERROR disk full", "ERROR net down", "INFO ok", "WARN slow"])
+            #expect(try await messages(["ERROR"]) == ["ERROR disk full", "ERROR net down"])
+            #expect(try await messages(["ERROR", "net"]) == ["ERROR net down"])
+            #expect(try await messages(["error"]) == [])
+            #expect(try await messages(anyOf: ["WARN", "disk"]) == ["ERROR disk full", "WARN slow"])
+            #expect(try await messages(excluded: ["ERROR"]) == ["INFO ok", "WARN slow"])
+            #expect(try await messages(streams: ["b"]) == ["ERROR net down", "WARN slow"])
+            let page = try await store.filter(group: "g", streams: nil, streamPrefix: "a", start: nil, end: nil, required: [], anyOf: [], excluded: [],
+                                              after: (1, 1), limit: 100)
+            #expect(page.map(\.message) == ["INFO ok"])
+            #expect(page.map(\.streamName) == ["a"])
+        }
+    }
+}
