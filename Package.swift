@@ -33,11 +33,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "WharfModel", swiftSettings: swiftSettings),
         .target(name: "WharfScheduler", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
         .target(name: "WharfProtocol", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        // swift-metrics handlers in a Prometheus registry per daemon; no Foundation, so the agent can link it.
+        .target(
+            name: "WharfMetrics",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // AWS Signature Version 4: verified by the controller, made by Wharf's own clients.
         .target(name: "WharfAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .target(
@@ -59,6 +70,8 @@ let package = Package(
                 "WharfScheduler",
                 "WharfProtocol",
                 "WharfAuth",
+                "WharfMetrics",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -79,6 +92,8 @@ let package = Package(
             dependencies: [
                 "WharfModel",
                 "WharfProtocol",
+                "WharfMetrics",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

@@ -51,6 +51,12 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "Seconds a stopped task's containers are kept (env WHARF_TASK_CLEANUP_WAIT). Default: 3600.")
     var taskCleanupWait: Int?
 
+    @Option(help: "MiB the on-disk buffer of container output (awslogs) may take while the controller cannot be reached; past it the oldest lines are dropped and counted (env WHARF_LOG_BUFFER_MB). Default: 64.")
+    var logBufferMb: Int?
+
+    @Option(help: "Seconds between samples of the containers' CPU and memory (env WHARF_STATS_INTERVAL). Default: 10.")
+    var statsInterval: Int?
+
     @Option(help: "SHA-256 fingerprint of the controller's CA (wharf-controller prints it): fetched once and pinned (env WHARF_CA_FINGERPRINT). https only.")
     var caFingerprint: String?
 
@@ -130,6 +136,10 @@ public struct AgentOptions: ParsableArguments {
             introspection = port
         }
         let cleanup = try number(taskCleanupWait, "WHARF_TASK_CLEANUP_WAIT", "--task-cleanup-wait") ?? 3600
+        let bufferMiB = try number(logBufferMb, "WHARF_LOG_BUFFER_MB", "--log-buffer-mb") ?? 64
+        guard (1...65_536).contains(bufferMiB) else { throw ValidationError("--log-buffer-mb \(bufferMiB) must be 1 to 65536 MiB") }
+        let stats = try number(statsInterval, "WHARF_STATS_INTERVAL", "--stats-interval") ?? 10
+        guard (1...3_600).contains(stats) else { throw ValidationError("--stats-interval \(stats) must be 1 to 3600 seconds") }
         var trust = ControllerTrust.system
         let pin = value(caFingerprint, "WHARF_CA_FINGERPRINT").flatMap { $0.isEmpty ? nil : $0 }
         let file = value(caFile, "WHARF_CA_FILE").flatMap { $0.isEmpty ? nil : $0 }
@@ -161,6 +171,8 @@ public struct AgentOptions: ParsableArguments {
             reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth,
             activationId: activation, activationCode: code, introspectionPort: introspection, taskCleanupWait: .seconds(cleanup))
         configuration.controllerTrust = trust
+        configuration.logBufferBytes = bufferMiB << 20
+        configuration.usageInterval = .seconds(stats)
         return configuration
     }
 

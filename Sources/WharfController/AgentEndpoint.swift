@@ -14,6 +14,7 @@ struct AgentEndpoint: Sendable {
     let controller: Controller
     /// Where shipped container output goes; nil refuses it.
     let logs: SQLiteLogStore?
+    let metrics: ControllerMetrics?
     let maxBodyBytes: Int
     let logger: Logger
 
@@ -22,7 +23,9 @@ struct AgentEndpoint: Sendable {
             await handle(request) { (body: RegisterRequest) async throws(AgentProtocolError) in try await controller.register(body) }
         }
         router.post(RouterPath(AgentProtocol.syncPath)) { request, _ in
-            await handle(request) { (body: SyncRequest) async throws(AgentProtocolError) in try await controller.sync(body) }
+            await handle(request) { (body: SyncRequest) async throws(AgentProtocolError) in
+                try await controller.sync(body) { outcome, duration in metrics?.sync(outcome: outcome, duration: duration) }
+            }
         }
         router.post(RouterPath(AgentProtocol.logsPath)) { request, _ in
             await handle(request) { (body: LogDeliveryRequest) async throws(AgentProtocolError) in try await deliver(body) }
@@ -41,6 +44,7 @@ struct AgentEndpoint: Sendable {
         do {
             let now = Int((controller.now().timeIntervalSince1970 * 1000).rounded(.down))
             let result = try await logs.deliver(source: request.containerInstanceArn, firstSequence: request.firstSequence, deliveries, now: now)
+            metrics?.logsIngested(events: deliveries.reduce(0) { $0 + $1.events.count }, bytes: deliveries.reduce(0) { $0 + $1.events.reduce(0) { $0 + $1.message.utf8.count } })
             return LogDeliveryResponse(lastSequence: result.lastSequence, missingGroups: result.missingGroups)
         } catch {
             throw AgentProtocolError(.serverError, "cannot store the log events: \(error)")

@@ -54,19 +54,28 @@ extension Controller {
 
     /// `sync`: records the agent's report, then answers with the node's desired state at once when
     /// it is newer than the agent's, else after it changes or the long poll ends.
-    public func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse {
-        try Self.checkVersion(request.protocolVersion)
-        let arn = request.containerInstanceArn
+    /// - Parameter recorded: told the outcome (`ok` or the error code) and how long recording the
+    ///   report took, before any long poll.
+    public func sync(_ request: SyncRequest, recorded: @Sendable (String, Duration) -> Void = { _, _ in }) async throws(AgentProtocolError)
+        -> SyncResponse
+    {
+        let started = ContinuousClock.now
         do {
+            try Self.checkVersion(request.protocolVersion)
             _ = try await write { state, now in
                 let record = try state.authenticate(request, credentialHash: Self.hash)
                 return state.recordSync(request, record: record, now: now)
             }
         } catch let error as AgentProtocolError {
+            recorded(error.code.rawValue, ContinuousClock.now - started)
             throw error
         } catch {
+            recorded(AgentProtocolError.Code.serverError.rawValue, ContinuousClock.now - started)
             throw AgentProtocolError(.serverError, "\(error)")
         }
+        recorded("ok", ContinuousClock.now - started)
+        let arn = request.containerInstanceArn
+        recordUsage(request)
         lastSeen[arn] = now()
         if desiredVersion(arn) <= request.desiredVersion {
             await waitForChange(of: arn, beyond: request.desiredVersion, timeout: settings.longPoll)

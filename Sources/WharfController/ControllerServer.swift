@@ -68,8 +68,9 @@ public enum ControllerServer {
             logger.notice("serving HTTPS with the controller's own CA; agents join with --ca-fingerprint \(fingerprint)",
                           metadata: ["ca.file": "\(ControllerTLS.directory(configuration.dataDirectory))/ca.pem"])
         }
+        let metrics = ControllerMetrics()
         let app = try makeApplication(controller: controller, configuration: configuration, sealer: sealer, tls: tls, logs: logs,
-                                      logger: logger) { port in
+                                      metrics: metrics, logger: logger) { port in
             let auth = switch configuration.authentication {
             case .disabled: "off (wharf dev, loopback only)"
             case .sigV4(let bootstrap): "SigV4" + (bootstrap.map { ", bootstrap key \($0.accessKeyId)" } ?? "")
@@ -82,7 +83,7 @@ public enum ControllerServer {
         // Shut down in reverse order: the service scheduler, liveness (which also answers held
         // syncs), then HTTP, then the store.
         let scheduler = ServiceSchedulerService(controller: controller, sweep: configuration.agentTimings.schedulerSweep,
-                                                logger: Logger(label: "wharf.controller.scheduler"))
+                                                logger: Logger(label: "wharf.controller.scheduler"), metrics: metrics)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: StoreService(store: store, logs: logs, logger: logger)), .init(service: app),
                        .init(service: LogRetentionService(store: logs, interval: configuration.logRetentionSweep, now: controller.now,
@@ -106,7 +107,7 @@ public enum ControllerServer {
     ///     nil serves neither.
     public static func makeApplication(
         controller: Controller, configuration: ControllerConfiguration, sealer: SecretSealer = SecretSealer(),
-        tls: ControllerTLS? = nil, logs: SQLiteLogStore? = nil, logger: Logger,
+        tls: ControllerTLS? = nil, logs: SQLiteLogStore? = nil, metrics: ControllerMetrics = ControllerMetrics(), logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ControllerStartError) -> some ApplicationProtocol {
         let authentication = configuration.authentication
@@ -115,11 +116,18 @@ public enum ControllerServer {
             logs: logs.map { LogsOperations(store: $0, context: configuration.context, now: controller.now) },
             authenticator: APIAuthenticator(mode: authentication, region: configuration.context.region, controller: controller,
                                             sealer: sealer, logger: logger),
-            maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+            maxBodyBytes: configuration.maxBodyBytes, logger: logger, metrics: metrics)
         let router = Router()
         router.post("/") { request, _ in await endpoint.handle(request) }
-        AgentEndpoint(controller: controller, logs: logs, maxBodyBytes: configuration.maxBodyBytes, logger: logger).register(on: router)
+        AgentEndpoint(controller: controller, logs: logs, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, logger: logger).register(on: router)
         router.get("/healthz") { _, _ in "ok\n" }
+        // Prometheus scrapes without signing, as it does every exporter; the figures name
+        // operations and counts, never resources or secrets.
+        router.get("/metrics") { _, _ -> Response in
+            let text = await metrics.exposition(controller: controller, logs: logs)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
         // The CA agents pin at join (public: its fingerprint is what they check).
         let caPEM = tls?.caPEM
         router.get("/v1/ca") { _, _ -> Response in

@@ -20,10 +20,32 @@ struct ECSEndpoint: Sendable {
     let authenticator: APIAuthenticator
     let maxBodyBytes: Int
     let logger: Logger
+    let metrics: ControllerMetrics?
 
     func handle(_ request: Request) async -> Response {
-        let requestID = UUID().uuidString.lowercased()
+        let started = ContinuousClock.now
         let target = request.headers[.amzTarget] ?? ""
+        let response = await answer(request, target: target)
+        metrics?.apiCall(operation: operationLabel(target), status: Int(response.status.code), duration: ContinuousClock.now - started)
+        return response
+    }
+
+    /// The operation as a metric label: `ecs:RunTask`, `logs:GetLogEvents`; one label for every
+    /// target that is not served, so junk cannot grow the metrics without bound.
+    func operationLabel(_ target: String) -> String {
+        let served: [(String, String, [String: ECSOperations.Handler])] = [
+            (Self.targetPrefix, "ecs", operations.handlers), (Self.ssmPrefix, "ssm", operations.ssmHandlers),
+            (WharfAdmin.targetPrefix, "admin", operations.adminHandlers), (CloudWatchLogs.targetPrefix, "logs", logs?.handlers ?? [:]),
+        ]
+        for (prefix, service, handlers) in served where target.hasPrefix(prefix) {
+            let name = String(target.dropFirst(prefix.count))
+            return handlers[name] == nil ? "unknown" : "\(service):\(name)"
+        }
+        return "unknown"
+    }
+
+    func answer(_ request: Request, target: String) async -> Response {
+        let requestID = UUID().uuidString.lowercased()
         do {
             let handler: ECSOperations.Handler?
             let signingName: String

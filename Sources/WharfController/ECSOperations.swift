@@ -6,7 +6,7 @@ import WharfModel
 struct ECSOperations: Sendable {
     typealias Handler = @Sendable (Data) async throws -> Data
 
-    private(set) var handlers: [String: Handler] = [:]
+    var handlers: [String: Handler] = [:]
     /// The Systems Manager operations of ECS Anywhere's join (`X-Amz-Target: AmazonSSM.<Operation>`).
     private(set) var ssmHandlers: [String: Handler] = [:]
     /// Wharf's admin operations, by name (`WharfAdmin.<name>`).
@@ -103,6 +103,7 @@ struct ECSOperations: Sendable {
         }
         write("DeleteService", controller) { (state, request, now) in try state.deleteService(request, now: now) }
         read("DescribeServices", controller) { (state, request) in try state.describeServices(request) }
+        describeWithUtilization(controller)
         read("ListServices", controller) { (state, request) in try state.listServices(request) }
         read("ListServiceDeployments", controller) { (state, request) in try state.listServiceDeployments(request) }
         read("DescribeServiceDeployments", controller) { (state, request) in try state.describeServiceDeployments(request) }

@@ -8,12 +8,15 @@ struct ServiceSchedulerService: Service {
     let controller: Controller
     let sweep: Duration
     let logger: Logger
+    var metrics: ControllerMetrics?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    let started = ContinuousClock.now
                     let round = try await controller.scheduleServices()
+                    metrics?.schedulerRound(round, duration: ContinuousClock.now - started)
                     if round.started + round.stopped > 0 {
                         logger.debug("service scheduler round", metadata: ["tasks.started": "\(round.started)", "tasks.stopped": "\(round.stopped)"])
                     }

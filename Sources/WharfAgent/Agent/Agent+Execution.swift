@@ -56,6 +56,7 @@ extension Agent {
             fail(name, task: arn, reason: "CannotStartContainerError: \(error.message)", error: error)
             return
         }
+        metrics.containerStarted()
         await refresh(containerID: id, task: arn, name: name)
     }
 
@@ -124,6 +125,7 @@ extension Agent {
             return
         }
         logger.warning("container could not start", metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "reason": "\(reason)"])
+        metrics.containerFailed(reason: reason)
         update(name, task: arn) { container in
             container.phase = .stopped
             container.reason = reason

@@ -26,6 +26,9 @@ extension Agent {
             syncInterrupted = false
             let result = await withTaskCancellationHandler { await sync.value } onCancel: { sync.cancel() }
             currentSync = nil
+            if case .failure = result, syncInterrupted || Task.isCancelled {} else {
+                metrics.sync(ok: (try? result.get()) != nil)
+            }
             switch result {
             case .success(let response) where response.protocolVersion != AgentProtocol.version:
                 throw AgentError(.terminal, "the controller speaks agent protocol version \(response.protocolVersion), this agent \(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller")

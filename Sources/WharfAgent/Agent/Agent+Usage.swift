@@ -7,6 +7,11 @@ extension Agent {
         tasks.values.sorted { $0.arn < $1.arn }.flatMap(\.logSources)
     }
 
+    /// Keeps the buffer of container output, for `/metrics`.
+    func attach(_ buffer: LogBuffer) {
+        logBuffer = buffer
+    }
+
     /// The instance ARN and credential, once registered.
     public func shippingIdentity() -> (arn: String, credential: String)? {
         identity.map { ($0.containerInstanceArn, $0.credential) }

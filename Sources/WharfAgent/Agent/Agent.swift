@@ -30,9 +30,14 @@ public actor Agent {
     /// The last stats sample and what it says each running container uses, by container ID.
     var lastSamples: [String: ContainerStatsSample] = [:]
     var usage: [String: ContainerUsage] = [:]
+    /// What the agent counts (`/metrics`).
+    public nonisolated let metrics: AgentMetrics
+    /// The buffer of container output, once the service runs.
+    var logBuffer: LogBuffer?
 
     public init(configuration: AgentConfiguration, runtime: any ContainerRuntime, client: any ControllerClient, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                metrics: AgentMetrics = AgentMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.metrics = metrics
         self.configuration = configuration
         self.runtime = runtime
         self.client = client

@@ -34,8 +34,9 @@ public struct AgentService: Service {
             guard let arn = await agent.containerInstanceArn else { return }
             let configuration = agent.configuration
             let buffer = try LogBuffer(directory: configuration.dataDirectory + "/log-buffer", maxBytes: configuration.logBufferBytes)
+            await agent.attach(buffer)
             let collector = LogCollector(runtime: runtime, buffer: buffer, logger: logger)
-            let shipper = LogShipper(buffer: buffer, client: agent.client, logger: logger)
+            let shipper = LogShipper(buffer: buffer, client: agent.client, logger: logger, metrics: agent.metrics)
             await onReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await agent.syncLoop() }

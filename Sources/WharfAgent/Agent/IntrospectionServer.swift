@@ -98,7 +98,8 @@ public struct IntrospectionServer: Service {
                     guard let request = head else { continue }
                     let (status, body) = await answer(request)
                     var headers = HTTPHeaders()
-                    headers.add(name: "Content-Type", value: "application/json")
+                    let metrics = request.uri.hasPrefix("/metrics") && status == .ok
+                    headers.add(name: "Content-Type", value: metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json")
                     headers.add(name: "Content-Length", value: "\(body.count)")
                     try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
@@ -122,8 +123,10 @@ public struct IntrospectionServer: Service {
                           containers: task.containers.map { ContainerEntry(dockerId: $0.runtimeId, name: $0.name) })
             }
             return (.ok, Self.json(["Tasks": tasks]))
+        case "/metrics":
+            return (.ok, Array(await agent.metrics.exposition(agent: agent).utf8))
         default:
-            return (.notFound, Self.json(["error": "not found; try /v1/metadata or /v1/tasks"]))
+            return (.notFound, Self.json(["error": "not found; try /v1/metadata, /v1/tasks or /metrics"]))
         }
     }
 

@@ -10,8 +10,10 @@ public struct LogShipper: Sendable {
     let logger: Logger
     /// How long to wait after new records for more to join the batch.
     let linger: Duration
+    let metrics: AgentMetrics?
 
-    public init(buffer: LogBuffer, client: any ControllerClient, logger: Logger, linger: Duration = .milliseconds(100)) {
+    public init(buffer: LogBuffer, client: any ControllerClient, logger: Logger, metrics: AgentMetrics? = nil, linger: Duration = .milliseconds(100)) {
+        self.metrics = metrics
         self.buffer = buffer
         self.client = client
         self.logger = logger
@@ -24,12 +26,20 @@ public struct LogShipper: Sendable {
         var additions = buffer.additions.makeAsyncIterator()
         // Whatever an earlier run left is shipped at once.
         var pending = true
+        var dropped = await buffer.snapshot
         while !Task.isCancelled {
             if !pending {
                 guard await additions.next() != nil else { return }
                 try? await Task.sleep(for: linger)
             }
             pending = false
+            let counters = await buffer.snapshot
+            if counters.droppedEvents > dropped.droppedEvents {
+                metrics?.logsDropped(events: counters.droppedEvents - dropped.droppedEvents, bytes: counters.droppedBytes - dropped.droppedBytes)
+                logger.warning("the log buffer is full; dropped the oldest events", metadata: [
+                    "events.dropped": "\(counters.droppedEvents - dropped.droppedEvents)", "buffer.bytes": "\(buffer.maxBytes)"])
+                dropped = counters
+            }
             var delay: Duration = .milliseconds(250)
             while !Task.isCancelled, let batch = await buffer.nextBatch() {
                 guard let (arn, credential) = await identity() else { break }
@@ -38,6 +48,7 @@ public struct LogShipper: Sendable {
                 do {
                     let response = try await client.deliverLogs(request)
                     await buffer.acknowledge(batch)
+                    metrics?.logsShipped(events: batch.lastSequence - batch.firstSequence + 1, bytes: batch.bytes)
                     delay = .milliseconds(250)
                     for group in response.missingGroups where warned.insert(group).inserted {
                         logger.warning("log group does not exist and awslogs-create-group is not true; its events are dropped",

@@ -1,0 +1,85 @@
+import CoreMetrics
+import WharfMetrics
+import WharfModel
+import WharfStore
+
+/// What the controller counts, served at `GET /metrics` in Prometheus' text format. Counters and
+/// timers move as work happens; the gauges (agents, tasks, stored logs) are set from the state at
+/// each scrape.
+public final class ControllerMetrics: Sendable {
+    /// The registry behind `/metrics`.
+    public let registry = MetricsRegistry(help: [
+        "wharf_api_requests_total": "API calls (ECS, CloudWatch Logs, SSM, admin) by operation and outcome (ok, client_error, server_error).",
+        "wharf_api_request_duration_seconds": "Time to answer an API call, by operation.",
+        "wharf_agent_syncs_total": "Agent syncs received, by outcome.",
+        "wharf_agent_sync_duration_seconds": "Time to authenticate and record an agent's sync report (before any long poll).",
+        "wharf_agents_connected": "Container instances whose agent is connected.",
+        "wharf_container_instances": "Registered container instances, by status.",
+        "wharf_tasks": "Tasks the controller knows, by last status.",
+        "wharf_scheduler_decisions_total": "Tasks the service scheduler started or stopped, by action.",
+        "wharf_scheduler_round_duration_seconds": "Time of one service scheduler round.",
+        "wharf_log_events_ingested_total": "Log events stored, from agents and PutLogEvents.",
+        "wharf_log_bytes_ingested_total": "Bytes of log messages stored.",
+        "wharf_log_stored_bytes": "Bytes the stored log events take, as CloudWatch Logs counts them.",
+    ])
+
+    public init() {}
+
+    /// One answered API call.
+    func apiCall(operation: String, status: Int, duration: Duration) {
+        let outcome = status < 400 ? "ok" : (status < 500 ? "client_error" : "server_error")
+        Counter(label: "wharf_api_requests_total", dimensions: [("operation", operation), ("outcome", outcome)], factory: registry).increment()
+        Timer(label: "wharf_api_request_duration_seconds", dimensions: [("operation", operation)], factory: registry)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// One agent sync, recorded or refused.
+    func sync(outcome: String, duration: Duration) {
+        Counter(label: "wharf_agent_syncs_total", dimensions: [("outcome", outcome)], factory: registry).increment()
+        Timer(label: "wharf_agent_sync_duration_seconds", factory: registry).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// One service scheduler round.
+    func schedulerRound(_ round: ServiceRound, duration: Duration) {
+        if round.started > 0 {
+            Counter(label: "wharf_scheduler_decisions_total", dimensions: [("action", "start")], factory: registry).increment(by: round.started)
+        }
+        if round.stopped > 0 {
+            Counter(label: "wharf_scheduler_decisions_total", dimensions: [("action", "stop")], factory: registry).increment(by: round.stopped)
+        }
+        Timer(label: "wharf_scheduler_round_duration_seconds", factory: registry).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Log events stored.
+    func logsIngested(events: Int, bytes: Int) {
+        guard events > 0 else { return }
+        Counter(label: "wharf_log_events_ingested_total", factory: registry).increment(by: events)
+        Counter(label: "wharf_log_bytes_ingested_total", factory: registry).increment(by: bytes)
+    }
+
+    /// Sets the gauges from the state, then renders everything.
+    func exposition(controller: Controller, logs: SQLiteLogStore?) async -> String {
+        let (instances, tasks) = await controller.read { state in
+            (Array(state.containerInstances.values.map { ($0.instance.status ?? "ACTIVE", $0.instance.agentConnected == true) }),
+             state.tasks.values.map { $0.lastStatus ?? "PROVISIONING" })
+        }
+        Gauge(label: "wharf_agents_connected", factory: registry).record(instances.filter { $0.1 }.count)
+        for status in ["ACTIVE", "DRAINING", "INACTIVE", "REGISTERING", "DEREGISTERING"] {
+            Gauge(label: "wharf_container_instances", dimensions: [("status", status)], factory: registry)
+                .record(instances.filter { $0.0 == status }.count)
+        }
+        for status in ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"] {
+            Gauge(label: "wharf_tasks", dimensions: [("last_status", status)], factory: registry).record(tasks.filter { $0 == status }.count)
+        }
+        if let logs { Gauge(label: "wharf_log_stored_bytes", factory: registry).record(await logs.totalStoredBytes) }
+        return registry.exposition()
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

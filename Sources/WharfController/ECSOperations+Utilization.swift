@@ -1,0 +1,75 @@
+import Foundation
+import WharfModel
+
+/// A resource of an ECS answer with Wharf's `utilization` member beside ECS's own: what its
+/// running containers use, as the agents last sampled it. SDKs parse the members of ECS's model
+/// and drop this one; the `wharf` CLI and raw JSON readers see it.
+struct WithUtilization<Resource: Encodable & Sendable>: Encodable, Sendable {
+    let resource: Resource
+    let utilization: Utilization?
+
+    enum Key: String, CodingKey { case utilization }
+
+    func encode(to encoder: any Encoder) throws {
+        try resource.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(utilization, forKey: .utilization)
+    }
+}
+
+/// An ECS describe answer whose resources carry ``WithUtilization``.
+struct UtilizationAnswer<Resource: Encodable & Sendable>: Encodable, Sendable {
+    let key: String
+    let resources: [WithUtilization<Resource>]?
+    let failures: [ECS.Failure]?
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(resources, forKey: Key(stringValue: key))
+        try container.encodeIfPresent(failures, forKey: Key(stringValue: "failures"))
+    }
+}
+
+extension ECSOperations {
+    /// DescribeTasks, DescribeServices and DescribeContainerInstances, with utilization.
+    mutating func describeWithUtilization(_ controller: Controller) {
+        handlers["DescribeTasks"] = { (data: Data) async throws -> Data in
+            let request: ECS.DescribeTasksRequest = try ECSWire.decode(data)
+            let response = try await controller.read { state in try state.describeTasks(request) }
+            let usage = await controller.taskUtilization()
+            return try ECSWire.encode(UtilizationAnswer(key: "tasks", resources: response.tasks?.map { task in
+                WithUtilization(resource: task, utilization: task.lastStatus == "RUNNING" ? usage[task.taskArn ?? ""] ?? Utilization() : nil)
+            }, failures: response.failures))
+        }
+        handlers["DescribeServices"] = { (data: Data) async throws -> Data in
+            let request: ECS.DescribeServicesRequest = try ECSWire.decode(data)
+            let response = try await controller.read { state in try state.describeServices(request) }
+            let usage = await controller.taskUtilization()
+            let groups = await controller.read { state in
+                state.tasks.values.reduce(into: [String: [String]]()) { groups, task in
+                    guard task.lastStatus == "RUNNING", let group = task.group, let arn = task.taskArn else { return }
+                    groups[(task.clusterArn ?? "") + "|" + group, default: []].append(arn)
+                }
+            }
+            return try ECSWire.encode(UtilizationAnswer(key: "services", resources: response.services?.map { service in
+                let arns = groups[(service.clusterArn ?? "") + "|service:" + (service.serviceName ?? "")] ?? []
+                return WithUtilization(resource: service, utilization: arns.compactMap { usage[$0] }.reduce(Utilization(), +))
+            }, failures: response.failures))
+        }
+        handlers["DescribeContainerInstances"] = { (data: Data) async throws -> Data in
+            let request: ECS.DescribeContainerInstancesRequest = try ECSWire.decode(data)
+            let response = try await controller.read { state in try state.describeContainerInstances(request) }
+            let usage = await controller.instanceUtilization()
+            return try ECSWire.encode(UtilizationAnswer(key: "containerInstances", resources: response.containerInstances?.map { instance in
+                WithUtilization(resource: instance, utilization: usage[instance.containerInstanceArn ?? ""] ?? Utilization())
+            }, failures: response.failures))
+        }
+    }
+}
