@@ -53,49 +53,9 @@ struct ControllerConnection: ParsableArguments {
     ///   - signingName: the service name SigV4 signs for (`ssm`, `wharf`).
     func call<Request: Encodable, Response: Decodable>(_ operation: String, _ body: Request, target: String = "AmazonSSM",
                                                        signingName: String = "ssm") async throws -> Response {
-        let base = resolvedEndpoint.hasSuffix("/") ? String(resolvedEndpoint.dropLast()) : resolvedEndpoint
-        guard let url = URL(string: base + "/"), let host = url.host, let scheme = url.scheme, ["http", "https"].contains(scheme) else {
-            throw ValidationError("--endpoint \"\(resolvedEndpoint)\" is not an http(s) URL such as http://127.0.0.1:8080")
-        }
-        if scheme == "http", !ControllerConfiguration.isLoopback(host) {
-            // Signatures stop tampering, not reading: a new key's secret would cross the network in clear.
-            FileHandle.standardError.write(Data("wharf: warning: \(base) is plain HTTP beyond loopback; what it answers (such as a new key's secret) crosses the network unencrypted. Use https://\n".utf8))
-        }
         let payload = try ECSJSON.encoder().encode(body)
-        var request = HTTPClientRequest(url: base + "/")
-        request.method = .POST
-        var headers: [(name: String, value: String)] = [
-            ("Host", (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host) + (url.port.map { ":\($0)" } ?? "")),
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("X-Amz-Target", "\(target).\(operation)"),
-        ]
-        if let signer = try signer() {
-            headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload, service: signingName)
-        }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: payload))
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let bundle = caBundle ?? ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"], !bundle.isEmpty {
-            do {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(bundle))
-            } catch {
-                throw ValidationError("--ca-bundle \"\(bundle)\" cannot be read as PEM certificates: \(error)")
-            }
-        }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
-        defer { _ = client.shutdown() }
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: .seconds(30))
-        } catch {
-            throw ValidationError("cannot reach the controller at \(resolvedEndpoint): \(error); give its URL with --endpoint")
-        }
-        let data = Data((try await response.body.collect(upTo: 16 * 1024 * 1024)).readableBytesView)
-        guard response.status == .ok else {
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            let type = object?["__type"] as? String ?? "HTTP \(response.status.code)"
-            let message = object?["message"] as? String ?? String(decoding: data, as: UTF8.self)
-            throw ValidationError("\(operation) failed: \(type): \(message)")
+        let data = try await APISession.with(self) { session in
+            try await session.call(operation, body: payload, target: target, signingName: signingName)
         }
         return try ECSJSON.decoder().decode(Response.self, from: data)
     }

@@ -5,7 +5,8 @@ public struct WharfCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "wharf",
         abstract: "Run and operate a Wharf cluster: Amazon ECS on your own machines.",
-        subcommands: [DevCommand.self, ActivationCommand.self, KeysCommand.self]
+        subcommands: [DevCommand.self, StatusCommand.self, ServicesCommand.self, TasksCommand.self, InstancesCommand.self, LogsCommand.self,
+                      EventsCommand.self, DeployCommand.self, ActivationCommand.self, KeysCommand.self]
     )
 
     public init() {}

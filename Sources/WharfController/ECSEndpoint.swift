@@ -59,7 +59,9 @@ struct ECSEndpoint: Sendable {
                 handler = operations.adminHandlers[String(target.dropFirst(WharfAdmin.targetPrefix.count))]
                 signingName = WharfAdmin.signingName
             } else {
-                handler = target.hasPrefix(Self.targetPrefix) ? operations.handlers[String(target.dropFirst(Self.targetPrefix.count))] : nil
+                let name = String(target.dropFirst(Self.targetPrefix.count))
+                let utilization = request.headers[.wharfInclude]?.split(separator: ",").contains { $0.trimmingWhitespace() == "utilization" } == true
+                handler = target.hasPrefix(Self.targetPrefix) ? (utilization ? operations.utilizationHandlers[name] : nil) ?? operations.handlers[name] : nil
                 signingName = "ecs"
             }
             let body = try await collectBody(request)
@@ -141,4 +143,6 @@ extension HTTPField.Name {
     static let amzTarget = HTTPField.Name("X-Amz-Target")!
     static let amznRequestID = HTTPField.Name("x-amzn-RequestId")!
     static let amznErrorType = HTTPField.Name("x-amzn-ErrorType")!
+    /// Wharf's additions to ECS answers a caller asks for: `utilization`.
+    static let wharfInclude = HTTPField.Name("X-Wharf-Include")!
 }

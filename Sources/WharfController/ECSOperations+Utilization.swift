@@ -2,8 +2,8 @@ import Foundation
 import WharfModel
 
 /// A resource of an ECS answer with Wharf's `utilization` member beside ECS's own: what its
-/// running containers use, as the agents last sampled it. SDKs parse the members of ECS's model
-/// and drop this one; the `wharf` CLI and raw JSON readers see it.
+/// running containers use, as the agents last sampled it. Served only to a request with
+/// `X-Wharf-Include: utilization` (the `wharf` CLI sends it), so the AWS SDKs get exactly ECS's shapes.
 struct WithUtilization<Resource: Encodable & Sendable>: Encodable, Sendable {
     let resource: Resource
     let utilization: Utilization?
@@ -38,9 +38,9 @@ struct UtilizationAnswer<Resource: Encodable & Sendable>: Encodable, Sendable {
 }
 
 extension ECSOperations {
-    /// DescribeTasks, DescribeServices and DescribeContainerInstances, with utilization.
+    /// DescribeTasks, DescribeServices and DescribeContainerInstances, with utilization, for requests that ask.
     mutating func describeWithUtilization(_ controller: Controller) {
-        handlers["DescribeTasks"] = { (data: Data) async throws -> Data in
+        utilizationHandlers["DescribeTasks"] = { (data: Data) async throws -> Data in
             let request: ECS.DescribeTasksRequest = try ECSWire.decode(data)
             let response = try await controller.read { state in try state.describeTasks(request) }
             let usage = await controller.taskUtilization()
@@ -48,7 +48,7 @@ extension ECSOperations {
                 WithUtilization(resource: task, utilization: task.lastStatus == "RUNNING" ? usage[task.taskArn ?? ""] ?? Utilization() : nil)
             }, failures: response.failures))
         }
-        handlers["DescribeServices"] = { (data: Data) async throws -> Data in
+        utilizationHandlers["DescribeServices"] = { (data: Data) async throws -> Data in
             let request: ECS.DescribeServicesRequest = try ECSWire.decode(data)
             let response = try await controller.read { state in try state.describeServices(request) }
             let usage = await controller.taskUtilization()
@@ -63,7 +63,7 @@ extension ECSOperations {
                 return WithUtilization(resource: service, utilization: arns.compactMap { usage[$0] }.reduce(Utilization(), +))
             }, failures: response.failures))
         }
-        handlers["DescribeContainerInstances"] = { (data: Data) async throws -> Data in
+        utilizationHandlers["DescribeContainerInstances"] = { (data: Data) async throws -> Data in
             let request: ECS.DescribeContainerInstancesRequest = try ECSWire.decode(data)
             let response = try await controller.read { state in try state.describeContainerInstances(request) }
             let usage = await controller.instanceUtilization()

@@ -6,7 +6,9 @@ import WharfModel
 struct ECSOperations: Sendable {
     typealias Handler = @Sendable (Data) async throws -> Data
 
-    var handlers: [String: Handler] = [:]
+    private(set) var handlers: [String: Handler] = [:]
+    /// The describe operations that add `utilization`, for `X-Wharf-Include: utilization`.
+    var utilizationHandlers: [String: Handler] = [:]
     /// The Systems Manager operations of ECS Anywhere's join (`X-Amz-Target: AmazonSSM.<Operation>`).
     private(set) var ssmHandlers: [String: Handler] = [:]
     /// Wharf's admin operations, by name (`WharfAdmin.<name>`).

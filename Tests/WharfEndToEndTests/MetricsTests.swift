@@ -25,7 +25,9 @@ func scrape(_ url: String, caFile: String? = nil) async throws -> String {
 
 @Suite("Metrics: Prometheus /metrics of both daemons and the containers' use, on the real Docker engine", .serialized)
 struct MetricsTests {
-    @Test("both /metrics pass promtool check metrics and their counters move with work; DescribeTasks, DescribeServices and DescribeContainerInstances show CPU and memory")
+    static let include = [("X-Wharf-Include", "utilization")]
+
+    @Test("both /metrics pass promtool check metrics and their counters move with work; DescribeTasks, DescribeServices and DescribeContainerInstances show CPU and memory when asked (X-Wharf-Include)")
     func prometheusAndUtilization() async throws {
         try await withCluster { cluster in
             let arn = try await cluster.startAgent("node-1", arguments: ["--stats-interval", "1"])
@@ -50,7 +52,7 @@ struct MetricsTests {
             let deadline = clock.now.advanced(by: .seconds(60))
             var used: [String: Any] = [:]
             while clock.now < deadline {
-                let described = try await cluster.client.call("DescribeTasks", ["cluster": cluster.name, "tasks": [taskArn]])
+                let described = try await cluster.client.call("DescribeTasks", ["cluster": cluster.name, "tasks": [taskArn]], extraHeaders: Self.include)
                 used = (described.json["tasks"] as? [[String: Any]])?.first?["utilization"] as? [String: Any] ?? [:]
                 if (used["cpuUnits"] as? Double ?? 0) > 0, (used["memoryMiB"] as? Double ?? 0) > 0 { break }
                 // A sync carries the latest sample; a scale call makes one happen sooner.
@@ -59,10 +61,13 @@ struct MetricsTests {
             #expect((used["cpuUnits"] as? Double ?? 0) > 0, "task utilization: \(used)")
             #expect((used["memoryMiB"] as? Double ?? 0) > 0, "task utilization: \(used)")
             #expect(used["containers"] as? Int == 1)
-            let service = try await cluster.client.call("DescribeServices", ["cluster": cluster.name, "services": ["burn"]])
+            let service = try await cluster.client.call("DescribeServices", ["cluster": cluster.name, "services": ["burn"]], extraHeaders: Self.include)
             let serviceUse = (service.json["services"] as? [[String: Any]])?.first?["utilization"] as? [String: Any] ?? [:]
             #expect((serviceUse["memoryMiB"] as? Double ?? 0) > 0, "service utilization: \(serviceUse)")
-            let instance = try await cluster.client.call("DescribeContainerInstances", ["cluster": cluster.name, "containerInstances": [arn]])
+            let instance = try await cluster.client.call("DescribeContainerInstances", ["cluster": cluster.name, "containerInstances": [arn]],
+                                                        extraHeaders: Self.include)
+            #expect((try await cluster.client.call("DescribeContainerInstances", ["cluster": cluster.name, "containerInstances": [arn]])
+                .json["containerInstances"] as? [[String: Any]])?.first?["utilization"] == nil, "only when asked for: ECS's shapes stay ECS's")
             let instanceUse = (instance.json["containerInstances"] as? [[String: Any]])?.first?["utilization"] as? [String: Any] ?? [:]
             #expect((instanceUse["memoryMiB"] as? Double ?? 0) > 0, "instance utilization: \(instanceUse)")
 

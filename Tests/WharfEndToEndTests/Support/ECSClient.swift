@@ -15,13 +15,15 @@ struct ECSClient: Sendable {
 
     /// Calls `operation` with a JSON body; returns the HTTP status and the decoded JSON object.
     /// - Parameter target: the service's target prefix; `AmazonSSM` for the activation operations.
-    func call(_ operation: String, _ body: [String: Any], target: String = "AmazonEC2ContainerServiceV20141113") async throws -> (status: Int, json: [String: Any]) {
+    /// - Parameter extraHeaders: more headers to send (and sign), such as `X-Wharf-Include`.
+    func call(_ operation: String, _ body: [String: Any], target: String = "AmazonEC2ContainerServiceV20141113",
+              extraHeaders: [(String, String)] = []) async throws -> (status: Int, json: [String: Any]) {
         let url = URL(string: endpoint + "/")!
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         let payload = try JSONSerialization.data(withJSONObject: body)
         var headers = [("Host", "\(url.host ?? "127.0.0.1")\(url.port.map { ":\($0)" } ?? "")"),
-                       ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "\(target).\(operation)")]
+                       ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "\(target).\(operation)")] + extraHeaders
         if let signer {
             headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload,
                                    service: target == "AmazonSSM" ? "ssm" : target == "WharfAdmin" ? "wharf" : "ecs")

@@ -1,0 +1,111 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import WharfAuth
+import WharfController
+
+/// One command's conversation with the controller: a single HTTP client for every call it makes
+/// (`wharf logs -f` and `wharf deploy --wait` make many), each call signed as the AWS CLI would
+/// sign it.
+final class APISession: Sendable {
+    let endpoint: String
+    private let url: URL
+    private let signer: SigV4Signer?
+    private let client: HTTPClient
+
+    init(_ connection: ControllerConnection) throws {
+        let base = connection.resolvedEndpoint.hasSuffix("/") ? String(connection.resolvedEndpoint.dropLast()) : connection.resolvedEndpoint
+        guard let url = URL(string: base + "/"), let host = url.host, let scheme = url.scheme, ["http", "https"].contains(scheme) else {
+            throw ValidationError("--endpoint \"\(connection.resolvedEndpoint)\" is not an http(s) URL such as http://127.0.0.1:8080")
+        }
+        if scheme == "http", !ControllerConfiguration.isLoopback(host) {
+            // Signatures stop tampering, not reading: a new key's secret would cross the network in clear.
+            FileHandle.standardError.write(Data("wharf: warning: \(base) is plain HTTP beyond loopback; what it answers (such as a new key's secret) crosses the network unencrypted. Use https://\n".utf8))
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let bundle = connection.caBundle ?? ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"], !bundle.isEmpty {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(bundle))
+            } catch {
+                throw ValidationError("--ca-bundle \"\(bundle)\" cannot be read as PEM certificates: \(error)")
+            }
+        }
+        self.endpoint = base
+        self.url = url
+        self.signer = try connection.signer()
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+    }
+
+    func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// Calls `target.operation` with a JSON body and returns the answer's body.
+    /// - Throws: `ValidationError` naming the operation and the controller's error type and message.
+    func call(_ operation: String, body payload: Data, target: String, signingName: String, extraHeaders: [(name: String, value: String)] = []) async throws -> Data {
+        let host = url.host ?? ""
+        var headers: [(name: String, value: String)] = [
+            ("Host", (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host) + (url.port.map { ":\($0)" } ?? "")),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "\(target).\(operation)"),
+        ] + extraHeaders
+        if let signer { headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload, service: signingName) }
+        var request = HTTPClientRequest(url: endpoint + "/")
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(30))
+        } catch {
+            throw ValidationError("cannot reach the controller at \(endpoint): \(error); give its URL with --endpoint")
+        }
+        let data = Data((try await response.body.collect(upTo: 64 * 1024 * 1024)).readableBytesView)
+        guard response.status == .ok else {
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            let type = object?["__type"] as? String ?? "HTTP \(response.status.code)"
+            let message = object?["message"] as? String ?? String(decoding: data, as: UTF8.self)
+            throw ValidationError("\(operation) failed: \(type): \(message)")
+        }
+        return data
+    }
+
+    /// An ECS operation with a JSON object in and out.
+    func ecs(_ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
+        // Wharf's utilization beside ECS's members in DescribeTasks, DescribeServices, DescribeContainerInstances.
+        try await json(operation, body, target: "AmazonEC2ContainerServiceV20141113", signingName: "ecs", extraHeaders: [("X-Wharf-Include", "utilization")])
+    }
+
+    /// A CloudWatch Logs operation with a JSON object in and out.
+    func logs(_ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
+        try await json(operation, body, target: "Logs_20140328", signingName: "logs")
+    }
+
+    private func json(_ operation: String, _ body: [String: Any], target: String, signingName: String,
+                      extraHeaders: [(name: String, value: String)] = []) async throws -> [String: Any] {
+        let payload = try JSONSerialization.data(withJSONObject: body)
+        let data = try await call(operation, body: payload, target: target, signingName: signingName, extraHeaders: extraHeaders)
+        guard let object = try JSONSerialization.jsonObject(with: data.isEmpty ? Data("{}".utf8) : data) as? [String: Any] else {
+            throw ValidationError("\(operation): the controller's answer is not a JSON object")
+        }
+        return object
+    }
+}
+
+extension APISession {
+    /// Runs `body` with a session, shutting it down afterwards whatever happens.
+    static func with<T>(_ connection: ControllerConnection, _ body: (APISession) async throws -> T) async throws -> T {
+        let session = try APISession(connection)
+        do {
+            let result = try await body(session)
+            await session.shutdown()
+            return result
+        } catch {
+            await session.shutdown()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `wharf logs`: a task's or a service's container output, from the CloudWatch Logs API, as
+/// `docker logs` and `nomad alloc logs` show it; `-f` follows it.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Show (-f: follow) the output of a task or a service's tasks that log through awslogs.",
+        discussion: "wharf logs TASK-ID, or wharf logs service NAME."
+    )
+
+    @OptionGroup var connection: ControllerConnection
+    @OptionGroup var cluster: ClusterOption
+
+    @Flag(name: [.short, .long], help: "Keep printing new lines as they arrive.")
+    var follow = false
+
+    @Option(help: "Only lines from this long ago on: 30s, 10m, 2h, 1d. Default: everything.")
+    var since: String?
+
+    @Argument(help: "A task ID or ARN, or `service` and a service name.")
+    var target: [String]
+
+    /// A stream to read, and how to label its lines.
+    struct Source: Hashable {
+        var group: String
+        var stream: String
+        var label: String
+    }
+
+    func validate() throws {
+        guard target.count == 1 || (target.count == 2 && target[0] == "service") else {
+            throw ValidationError("give a task ID, or `service NAME`; got \(target.joined(separator: " "))")
+        }
+        if let since { _ = try Self.milliseconds(since) }
+    }
+
+    /// `30s`, `10m`, `2h`, `1d` in milliseconds.
+    static func milliseconds(_ text: String) throws -> Int {
+        let units: [Character: Int] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        guard let unit = text.last.flatMap({ units[$0] }), let count = Int(text.dropLast()), count >= 0 else {
+            throw ValidationError("--since \"\(text)\" is not a duration such as 30s, 10m, 2h or 1d")
+        }
+        return count * unit
+    }
+
+    func run() async throws {
+        let now = Int(Date().timeIntervalSince1970 * 1000)
+        var start = try since.map { now - (try Self.milliseconds($0)) } ?? 0
+        try await APISession.with(connection) { session in
+            var sources = try await resolve(session)
+            var seen: Set<String> = []
+            var resolved = ContinuousClock.now
+            while true {
+                let events = try await fetch(session, sources, from: start)
+                for (source, event) in events {
+                    let id = "\(source.group)|\(event["eventId"] as? String ?? "")"
+                    guard seen.insert(id).inserted else { continue }
+                    print(line(source, event, labelled: Set(sources.map(\.label)).count > 1))
+                }
+                fflush(nil)
+                guard follow else { return }
+                // Next time from the newest timestamp on (inclusive: lines stamped alike may be
+                // stored a moment apart); what was printed is skipped by its event ID.
+                if let newest = events.compactMap({ $0.1["timestamp"] as? Int }).max() { start = max(start, newest) }
+                if seen.count > 50_000 { seen = Set(events.map { "\($0.0.group)|\($0.1["eventId"] as? String ?? "")" }) }
+                try await Task.sleep(for: .milliseconds(250))
+                if target.count == 2, ContinuousClock.now - resolved > .seconds(5) {
+                    // A service's tasks come and go.
+                    sources = try await resolve(session)
+                    resolved = ContinuousClock.now
+                }
+            }
+        }
+    }
+
+    func line(_ source: Source, _ event: [String: Any], labelled: Bool) -> String {
+        let message = event["message"] as? String ?? ""
+        return labelled ? Terminal.paint("[\(source.label)]", .cyan) + " " + message : message
+    }
+
+    /// Every event from `start` on in the sources' streams, in time order.
+    func fetch(_ session: APISession, _ sources: [Source], from start: Int) async throws -> [(Source, [String: Any])] {
+        var all: [(Source, [String: Any])] = []
+        for (group, members) in Dictionary(grouping: sources, by: \.group) {
+            let byStream = Dictionary(members.map { ($0.stream, $0) }) { first, _ in first }
+            for chunk in stride(from: 0, to: members.count, by: 100) {
+                var token: String?
+                repeat {
+                    var body: [String: Any] = ["logGroupName": group, "logStreamNames": members[chunk..<min(chunk + 100, members.count)].map(\.stream),
+                                               "startTime": start]
+                    if let token { body["nextToken"] = token }
+                    let page: [String: Any]
+                    do {
+                        page = try await session.logs("FilterLogEvents", body)
+                    } catch let error as ValidationError where error.message.contains("ResourceNotFoundException") {
+                        break  // No line shipped yet: the group comes with the first.
+                    }
+                    for event in page["events"] as? [[String: Any]] ?? [] {
+                        if let source = byStream[event["logStreamName"] as? String ?? ""] { all.append((source, event)) }
+                    }
+                    token = page["nextToken"] as? String
+                } while token != nil
+            }
+        }
+        return all.sorted { (($0.1["timestamp"] as? Int) ?? 0, Int($0.1["eventId"] as? String ?? "") ?? 0) < (($1.1["timestamp"] as? Int) ?? 0, Int($1.1["eventId"] as? String ?? "") ?? 0) }
+    }
+
+    /// The awslogs streams of the task, or of the service's tasks (running and recently stopped).
+    func resolve(_ session: APISession) async throws -> [Source] {
+        let tasks: [[String: Any]]
+        if target.count == 2 {
+            tasks = try await session.tasks(cluster: cluster.name, service: target[1]) + session.tasks(cluster: cluster.name, service: target[1], stopped: true)
+            if tasks.isEmpty, follow == false { throw ValidationError("service \(target[1]) has no tasks in cluster \(cluster.name)") }
+        } else {
+            let described = try await session.ecs("DescribeTasks", ["cluster": cluster.name, "tasks": [target[0]]])
+            tasks = described["tasks"] as? [[String: Any]] ?? []
+            if tasks.isEmpty { throw ValidationError("task \(target[0]) not found in cluster \(cluster.name); wharf tasks lists them") }
+        }
+        var definitions: [String: [[String: Any]]] = [:]
+        var sources: [Source] = []
+        for task in tasks {
+            guard let arn = task["taskArn"] as? String, let definitionArn = task["taskDefinitionArn"] as? String else { continue }
+            if definitions[definitionArn] == nil {
+                let described = try await session.ecs("DescribeTaskDefinition", ["taskDefinition": definitionArn])
+                definitions[definitionArn] = (described["taskDefinition"] as? [String: Any])?["containerDefinitions"] as? [[String: Any]] ?? []
+            }
+            let taskID = Terminal.short(arn)
+            for container in definitions[definitionArn] ?? [] {
+                guard let log = container["logConfiguration"] as? [String: Any], log["logDriver"] as? String == "awslogs",
+                      let options = log["options"] as? [String: String], let group = options["awslogs-group"], let name = container["name"] as? String
+                else { continue }
+                let runtimeID = (task["containers"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["runtimeId"] as? String
+                guard let stream = options["awslogs-stream-prefix"].map({ "\($0)/\(name)/\(taskID)" }) ?? runtimeID else { continue }
+                sources.append(Source(group: group, stream: stream, label: target.count == 2 ? "\(name) \(taskID.prefix(8))" : name))
+            }
+        }
+        if sources.isEmpty, target.count == 1 {
+            throw ValidationError("task \(target[0]) has no container that logs through awslogs; give its containers a logConfiguration with logDriver awslogs")
+        }
+        return sources
+    }
+}
