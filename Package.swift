@@ -168,7 +168,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth"], swiftSettings: swiftSettings),
-        .testTarget(name: "WharfCLITests", dependencies: ["WharfCLI"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfCLITests", dependencies: ["WharfCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], exclude: ["Support"],
                     swiftSettings: swiftSettings),

@@ -122,7 +122,7 @@ public actor Agent {
             "com.amazonaws.ecs.capability.docker-remote-api.1.17", "com.amazonaws.ecs.capability.docker-remote-api.1.18",
             "com.amazonaws.ecs.capability.docker-remote-api.1.19", "com.amazonaws.ecs.capability.docker-remote-api.1.21",
             "com.amazonaws.ecs.capability.docker-remote-api.1.24", "com.amazonaws.ecs.capability.docker-remote-api.1.25",
-            "com.amazonaws.ecs.capability.logging-driver.json-file", "com.amazonaws.ecs.capability.logging-driver.none",
+            "com.amazonaws.ecs.capability.logging-driver.awslogs", "com.amazonaws.ecs.capability.logging-driver.json-file", "com.amazonaws.ecs.capability.logging-driver.none",
             "com.amazonaws.ecs.capability.logging-driver.syslog", "com.amazonaws.ecs.capability.logging-driver.journald",
             "ecs.capability.container-health-check", "ecs.capability.container-ordering", "ecs.capability.docker-plugin.local",
         ]
