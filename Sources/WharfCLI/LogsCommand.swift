@@ -39,35 +39,41 @@ struct LogsCommand: AsyncParsableCommand {
         if let since { _ = try Self.milliseconds(since) }
     }
 
+    /// How far before the newest line `-f` reads again, in milliseconds.
+    static let lookBack = 15_000
+
     /// `30s`, `10m`, `2h`, `1d` in milliseconds.
     static func milliseconds(_ text: String) throws -> Int {
         let units: [Character: Int] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
         guard let unit = text.last.flatMap({ units[$0] }), let count = Int(text.dropLast()), count >= 0 else {
             throw ValidationError("--since \"\(text)\" is not a duration such as 30s, 10m, 2h or 1d")
         }
-        return count * unit
+        let (milliseconds, overflow) = count.multipliedReportingOverflow(by: unit)
+        return overflow ? Int.max : milliseconds
     }
 
     func run() async throws {
         let now = Int(Date().timeIntervalSince1970 * 1000)
-        var start = try since.map { now - (try Self.milliseconds($0)) } ?? 0
+        var start = try since.map { max(0, now - min(now, try Self.milliseconds($0))) } ?? 0
         try await APISession.with(connection) { session in
             var sources = try await resolve(session)
-            var seen: Set<String> = []
+            // Event IDs printed, with their timestamps, kept for the look-back window.
+            var seen: [String: Int] = [:]
             var resolved = ContinuousClock.now
             while true {
                 let events = try await fetch(session, sources, from: start)
                 for (source, event) in events {
                     let id = "\(source.group)|\(event["eventId"] as? String ?? "")"
-                    guard seen.insert(id).inserted else { continue }
+                    guard seen.updateValue(event["timestamp"] as? Int ?? 0, forKey: id) == nil else { continue }
                     print(line(source, event, labelled: Set(sources.map(\.label)).count > 1))
                 }
                 fflush(nil)
                 guard follow else { return }
-                // Next time from the newest timestamp on (inclusive: lines stamped alike may be
-                // stored a moment apart); what was printed is skipped by its event ID.
-                if let newest = events.compactMap({ $0.1["timestamp"] as? Int }).max() { start = max(start, newest) }
-                if seen.count > 50_000 { seen = Set(events.map { "\($0.0.group)|\($0.1["eventId"] as? String ?? "")" }) }
+                // Next time from a little before the newest timestamp: an agent ships a line some
+                // time after it was printed (a batch's linger, a retry), so one node's older line can
+                // arrive after another's newer one. What was printed is skipped by its event ID.
+                if let newest = events.compactMap({ $0.1["timestamp"] as? Int }).max() { start = max(start, newest - Self.lookBack) }
+                seen = seen.filter { $0.value >= start }
                 try await Task.sleep(for: .milliseconds(250))
                 if target.count == 2, ContinuousClock.now - resolved > .seconds(5) {
                     // A service's tasks come and go.

@@ -37,15 +37,21 @@ struct AgentEndpoint: Sendable {
         try Controller.checkVersion(request.protocolVersion)
         _ = try await controller.authenticateAgent(arn: request.containerInstanceArn, credential: request.credential)
         guard let logs else { throw AgentProtocolError(.invalidRequest, "this controller keeps no logs") }
+        // Names CloudWatch Logs would refuse are dropped (and reported), or they could never be
+        // read or deleted through the API. Their events still count toward the sequence.
+        var refused: [String] = []
         let deliveries = request.streams.map { stream in
-            SQLiteLogStore.Delivery(group: stream.logGroup, stream: stream.logStream, createGroup: stream.createGroup,
-                                    events: stream.events.map { SQLiteLogStore.NewEvent(timestamp: $0.timestamp, message: $0.message) })
+            let accepted = CloudWatchLogs.acceptsNames(group: stream.logGroup, stream: stream.logStream)
+            if !accepted, !refused.contains(stream.logGroup) { refused.append(stream.logGroup) }
+            return SQLiteLogStore.Delivery(group: stream.logGroup, stream: stream.logStream, createGroup: stream.createGroup,
+                                           events: stream.events.map { SQLiteLogStore.NewEvent(timestamp: max(0, $0.timestamp), message: $0.message) },
+                                           refused: !accepted)
         }
         do {
             let now = Int((controller.now().timeIntervalSince1970 * 1000).rounded(.down))
             let result = try await logs.deliver(source: request.containerInstanceArn, firstSequence: request.firstSequence, deliveries, now: now)
-            metrics?.logsIngested(events: deliveries.reduce(0) { $0 + $1.events.count }, bytes: deliveries.reduce(0) { $0 + $1.events.reduce(0) { $0 + $1.message.utf8.count } })
-            return LogDeliveryResponse(lastSequence: result.lastSequence, missingGroups: result.missingGroups)
+            metrics?.logsIngested(events: result.storedEvents, bytes: result.storedBytes)
+            return LogDeliveryResponse(lastSequence: result.lastSequence, missingGroups: result.missingGroups + refused.filter { !result.missingGroups.contains($0) })
         } catch {
             throw AgentProtocolError(.serverError, "cannot store the log events: \(error)")
         }

@@ -106,6 +106,8 @@ extension Controller {
         do {
             let lost = try await write { state, _ in state.disconnect(lastSeen: lastSeen, cutoff: cutoff) }
             for arn in lost {
+                // What it last reported is no longer known to be true.
+                usage[arn] = nil
                 logger.warning("agent disconnected: no sync within the grace period", metadata: ["instance.arn": "\(arn)"])
             }
         } catch {

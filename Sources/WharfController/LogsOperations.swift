@@ -37,7 +37,9 @@ struct LogsOperations: Sendable {
         on("DescribeLogGroups") { (request: CloudWatchLogs.DescribeLogGroupsRequest) in
             var groups = try await Self.storing { try await store.groups() }
             if let prefix = request.logGroupNamePrefix { groups = groups.filter { $0.name.hasPrefix(prefix) } }
-            if let pattern = request.logGroupNamePattern, !pattern.isEmpty { groups = groups.filter { $0.name.contains(pattern) } }
+            if let pattern = request.logGroupNamePattern?.lowercased(), !pattern.isEmpty {
+                groups = groups.filter { $0.name.lowercased().contains(pattern) }
+            }
             if let identifiers = request.logGroupIdentifiers {
                 let names = try Set(identifiers.map { identifier throws(ECSError) in try CloudWatchLogs.groupName(name: nil, identifier: identifier) })
                 groups = groups.filter { names.contains($0.name) }
@@ -84,7 +86,7 @@ struct LogsOperations: Sendable {
             guard zip(timestamps, timestamps.dropFirst()).allSatisfy({ $0 <= $1 }) else {
                 throw ECSError(.invalidParameter, "logEvents: the events of one PutLogEvents request must be in chronological order of timestamp")
             }
-            if let first = timestamps.first, let last = timestamps.last, last - first > 86_400_000 {
+            if let first = timestamps.first, let last = timestamps.last, last.subtractingReportingOverflow(first).partialValue > 86_400_000 {
                 throw ECSError(.invalidParameter, "logEvents: the events of one PutLogEvents request may not span more than 24 hours")
             }
             let now = clock()
@@ -139,10 +141,15 @@ struct LogsOperations: Sendable {
                 forward = "f/\(last.timestamp)/\(last.id)"
                 backward = "b/\(first.timestamp)/\(first.id)"
             } else {
-                // Nothing here: the same token again, as CloudWatch Logs answers at either end.
-                let start = (request.startTime ?? 0) - 1
-                forward = request.nextToken.flatMap { $0.hasPrefix("f/") ? $0 : nil } ?? "f/\(start)/0"
-                backward = request.nextToken.flatMap { $0.hasPrefix("b/") ? $0 : nil } ?? "b/\(start + 1)/0"
+                // Nothing here: the same token again, as CloudWatch Logs answers at either end; going
+                // forward from the start of an empty backward read reaches what comes after it.
+                let start = max(0, request.startTime ?? 0)
+                switch position {
+                case .after: forward = request.nextToken ?? "f/\(start - 1)/0"
+                case .before(let timestamp, let id): forward = "f/\(timestamp)/\(id - 1)"
+                default: forward = "f/\(start - 1)/0"
+                }
+                backward = request.nextToken.flatMap { $0.hasPrefix("b/") ? $0 : nil } ?? "b/\(start)/0"
             }
             return CloudWatchLogs.GetLogEventsResponse(
                 events: events.map { CloudWatchLogs.OutputLogEvent(timestamp: $0.timestamp, message: $0.message, ingestionTime: $0.ingestionTime) },

@@ -54,11 +54,14 @@ public actor SQLiteLogStore {
         /// Create the group when it does not exist (`awslogs-create-group`).
         public var createGroup: Bool
         public var events: [NewEvent]
-        public init(group: String, stream: String, createGroup: Bool, events: [NewEvent]) {
+        /// Skipped (its names are not allowed), but its events still take up their numbers.
+        public var refused: Bool
+        public init(group: String, stream: String, createGroup: Bool, events: [NewEvent], refused: Bool = false) {
             self.group = group
             self.stream = stream
             self.createGroup = createGroup
             self.events = events
+            self.refused = refused
         }
     }
 
@@ -184,6 +187,9 @@ public actor SQLiteLogStore {
 
     /// Every group, by name.
     public func groups() async throws(StoreError) -> [Group] {
+        // Not between another call's BEGIN and COMMIT on the one connection.
+        await acquire()
+        defer { release() }
         do {
             return try await connection.query("SELECT name, created, retention_days, stored_bytes FROM log_groups ORDER BY name").map { row in
                 Group(name: row.column("name")?.string ?? "", creationTime: row.column("created")?.integer ?? 0,
@@ -228,6 +234,9 @@ public actor SQLiteLogStore {
 
     /// Every stream of a group, by name. - Throws: `notFound` for a missing group.
     public func streams(group: String) async throws(StoreError) -> [Stream] {
+        // Not between another call's BEGIN and COMMIT on the one connection.
+        await acquire()
+        defer { release() }
         do {
             guard let groupID = try await groupID(group) else { throw Self.groupNotFound(group) }
             let rows = try await connection.query("""
@@ -268,19 +277,21 @@ public actor SQLiteLogStore {
     /// - Parameters:
     ///   - source: who sends (a container instance ARN).
     ///   - firstSequence: the number of the first event; the rest follow in order across deliveries.
-    /// - Returns: the highest sequence number now stored, and the groups refused for not existing.
+    /// - Returns: the highest sequence number now stored, the groups refused for not existing, and
+    ///   how many events (and message bytes) were stored.
     public func deliver(source: String, firstSequence: Int, _ deliveries: [Delivery], now: Int) async throws(StoreError)
-        -> (lastSequence: Int, missingGroups: [String])
+        -> (lastSequence: Int, missingGroups: [String], storedEvents: Int, storedBytes: Int)
     {
         try await transaction("storing log events from \(source)") { store in
             let last = try await store.connection.query("SELECT last_sequence FROM log_sources WHERE source = ?", [.text(source)])
                 .first?.column("last_sequence")?.integer ?? 0
             var sequence = firstSequence
             var missing: [String] = []
+            var stored = (events: 0, bytes: 0)
             for delivery in deliveries {
                 let fresh = Array(delivery.events.dropFirst(max(0, min(delivery.events.count, last - sequence + 1))))
                 sequence += delivery.events.count
-                guard !fresh.isEmpty else { continue }
+                guard !fresh.isEmpty, !delivery.refused else { continue }
                 var groupID = try await store.groupID(delivery.group)
                 if groupID == nil, delivery.createGroup {
                     _ = try await store.connection.query("INSERT INTO log_groups (name, created) VALUES (?, ?)", [.text(delivery.group), .integer(now)])
@@ -298,11 +309,13 @@ public actor SQLiteLogStore {
                 }
                 guard let streamID else { continue }
                 try await store.insert(fresh, groupID: groupID, streamID: streamID, now: now)
+                stored.events += fresh.count
+                stored.bytes += fresh.reduce(0) { $0 + $1.message.utf8.count }
             }
             let highest = max(last, sequence - 1)
             _ = try await store.connection.query("INSERT OR REPLACE INTO log_sources (source, last_sequence) VALUES (?, ?)",
                                                  [.text(source), .integer(highest)])
-            return (highest, missing)
+            return (highest, missing, stored.events, stored.bytes)
         } after: { store in
             try await store.trimToBound()
         }
@@ -342,6 +355,9 @@ public actor SQLiteLogStore {
     /// Events of one stream within `[start, end)` (milliseconds), from `position`, oldest first.
     /// - Throws: `notFound` for a missing group or stream.
     public func events(group: String, stream: String, start: Int?, end: Int?, from position: Position, limit: Int) async throws(StoreError) -> [Event] {
+        // Not between another call's BEGIN and COMMIT on the one connection.
+        await acquire()
+        defer { release() }
         do {
             guard let groupID = try await groupID(group) else { throw Self.groupNotFound(group) }
             guard let streamID = try await streamID(groupID, stream) else { throw Self.streamNotFound(group, stream) }
@@ -373,7 +389,7 @@ public actor SQLiteLogStore {
         }
     }
 
-    /// Events of a group within `[start, end)` that contain every `required` text, at least one of
+    /// Events of a group within `[start, end]` that contain every `required` text, at least one of
     /// `anyOf` (when given) and none of `excluded`, after `(timestamp, id)`, in time order across
     /// streams, at most `limit`.
     /// - Parameters:
@@ -382,9 +398,13 @@ public actor SQLiteLogStore {
     /// - Throws: `notFound` for a missing group.
     public func filter(group: String, streams: [String]?, streamPrefix: String?, start: Int?, end: Int?, required: [String], anyOf: [String],
                        excluded: [String], after: (timestamp: Int, id: Int)?, limit: Int) async throws(StoreError) -> [Event] {
+        // Not between another call's BEGIN and COMMIT on the one connection.
+        await acquire()
+        defer { release() }
         do {
             guard let groupID = try await groupID(group) else { throw Self.groupNotFound(group) }
-            var conditions = ["e.group_id = ?", "e.ts >= ?", "e.ts < ?"]
+            // FilterLogEvents' endTime is inclusive (GetLogEvents' is not), as in CloudWatch Logs.
+            var conditions = ["e.group_id = ?", "e.ts >= ?", "e.ts <= ?"]
             var binds: [SQLiteData] = [.integer(groupID), .integer(start ?? Int.min), .integer(end ?? Int.max)]
             if let after {
                 conditions.append("(e.ts, e.id) > (?, ?)")
@@ -395,8 +415,8 @@ public actor SQLiteLogStore {
                 binds += streams.map { .text($0) }
             }
             if let streamPrefix {
-                conditions.append("substr(s.name, 1, ?) = ?")
-                binds += [.integer(streamPrefix.count), .text(streamPrefix)]
+                conditions.append("substr(s.name, 1, length(?)) = ?")
+                binds += [.text(streamPrefix), .text(streamPrefix)]
             }
             for term in required {
                 conditions.append("instr(e.message, ?) > 0")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WharfModel
 import WharfProtocol
 @testable import WharfAgent
 
@@ -84,6 +85,55 @@ struct LogBufferTests {
         }
     }
 
+    @Test("a batch that read a full segment to its end is acknowledged after the next segment began: the next segment ships")
+    func rolloverDuringDelivery() async throws {
+        try await withAgentDirectory { directory in
+            let buffer = try LogBuffer(directory: directory, maxBytes: 1 << 20)  // segments of 128 KiB
+            // One append past a segment's size: the first segment is full.
+            await buffer.append(group: "g", stream: "s", createGroup: true, lines: Self.lines(0..<1_000, size: 100), container: "c")
+            let inFlight = try #require(await buffer.nextBatch())
+            #expect(inFlight.lastSequence == 1_000)
+            // While it is on its way, more lines open a second segment.
+            await buffer.append(group: "g", stream: "s", createGroup: true, lines: Self.lines(1_000..<1_300, size: 100), container: "c")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".seg") }.count == 2)
+            await buffer.acknowledge(inFlight)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".seg") }.count == 1)
+            var shipped: [Int] = []
+            while let batch = await buffer.nextBatch(maxEvents: 100) {
+                shipped += batch.streams.flatMap { $0.events.map(\.timestamp) }
+                await buffer.acknowledge(batch)
+            }
+            #expect(shipped == Array(1_000..<1_300))
+        }
+    }
+
+    @Test("after a reopen, a segment with thousands of acknowledged records before the first unshipped one still ships")
+    func reopenPastManyAcknowledged() async throws {
+        try await withAgentDirectory { directory in
+            do {
+                let buffer = try LogBuffer(directory: directory, maxBytes: 64 << 20)
+                await buffer.append(group: "g", stream: "s", createGroup: true, lines: Self.lines(0..<3_000, size: 1), container: "c")
+                while let batch = await buffer.nextBatch(maxEvents: 500), batch.lastSequence <= 2_500 {
+                    await buffer.acknowledge(batch)
+                }
+            }
+            let reopened = try LogBuffer(directory: directory, maxBytes: 64 << 20)
+            let batch = try #require(await reopened.nextBatch())
+            #expect(batch.firstSequence == 2_501)
+            #expect(batch.lastSequence == 3_000)
+        }
+    }
+
+    @Test("a line longer than 256 KiB is cut into events of at most 256 KiB")
+    func longLine() {
+        let text = String(repeating: "y", count: 600 * 1024)
+        let payload = Array("2026-12-01T10:00:00.000000001Z \(text)\n".utf8)
+        let size = UInt32(payload.count)
+        var demuxer = DockerLogDemuxer()
+        let lines = demuxer.append([1, 0, 0, 0, UInt8(size >> 24), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF)] + payload)
+        #expect(lines.map(\.message.utf8.count) == [256 * 1024, 256 * 1024, 88 * 1024])
+    }
+
     @Test("the engine's multiplexed frames become lines with nanosecond timestamps, across chunks and long lines")
     func demuxer() {
         func frame(_ type: UInt8, _ text: String) -> [UInt8] {
@@ -102,5 +152,32 @@ struct LogBufferTests {
         #expect(rest.first?.timestampNanos == 1_796_119_200_123_456_789)
         #expect(rest[1].timestampNanos == 1_796_119_201_500_000_000)
         #expect(rest[2].timestampNanos == 1_796_119_202_000_000_001)
+    }
+}
+
+@Suite("Which containers' output the agent ships")
+struct LogSourceTests {
+    @Test("awslogs containers once started, named prefix/container/task-id; not while only created, not other drivers")
+    func sources() {
+        let definition = ECS.TaskDefinition(containerDefinitions: [
+            ECS.ContainerDefinition(name: "app", image: "busybox", logConfiguration: ECS.LogConfiguration(
+                logDriver: "awslogs", options: ["awslogs-group": "/ecs/web", "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"])),
+            ECS.ContainerDefinition(name: "side", image: "busybox", logConfiguration: ECS.LogConfiguration(
+                logDriver: "awslogs", options: ["awslogs-group": "/ecs/web"])),
+            ECS.ContainerDefinition(name: "plain", image: "busybox", logConfiguration: ECS.LogConfiguration(logDriver: "json-file")),
+        ], family: "web", revision: 1)
+        var task = ManagedTask(arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/0123abcd", clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/lab",
+                               definition: definition, overrides: nil, desiredStatus: "RUNNING")
+        task.containers[0].runtimeId = "c-app"
+        task.containers[1].runtimeId = "c-side"
+        task.containers[2].runtimeId = "c-plain"
+        #expect(task.logSources.isEmpty, "created, not started")
+        for index in 0..<3 { task.containers[index].phase = .running }
+        #expect(task.logSources == [
+            LogSource(containerID: "c-app", group: "/ecs/web", stream: "ecs/app/0123abcd", createGroup: true, running: true),
+            LogSource(containerID: "c-side", group: "/ecs/web", stream: "c-side", createGroup: false, running: true),
+        ])
+        task.containers[0].phase = .stopped
+        #expect(task.logSources.first?.running == false, "a stopped one is still read to its end")
     }
 }

@@ -10,6 +10,7 @@ struct CLIFormattingTests {
         #expect(try LogsCommand.milliseconds("10m") == 600_000)
         #expect(try LogsCommand.milliseconds("2h") == 7_200_000)
         #expect(try LogsCommand.milliseconds("1d") == 86_400_000)
+        #expect(try LogsCommand.milliseconds("99999999999999999d") == Int.max)
         for bad in ["10", "m", "-5m", "1w", ""] {
             #expect(throws: (any Error).self, "\(bad)") { try LogsCommand.milliseconds(bad) }
         }

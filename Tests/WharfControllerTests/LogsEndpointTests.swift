@@ -87,6 +87,9 @@ struct LogsEndpointTests {
             #expect(Self.messages(errors) == ["a ERROR boom", "b ERROR boom"])
             #expect((errors.json["events"] as? [[String: Any]])?.compactMap { $0["logStreamName"] as? String } == ["a", "b"])
             #expect(errors.json["nextToken"] == nil)
+            // endTime is inclusive for FilterLogEvents.
+            let window = try await client.logs("FilterLogEvents", #"{"logGroupName":"g","startTime":\#(Self.nowMillis - 100),"endTime":\#(Self.nowMillis - 99)}"#)
+            #expect(Self.messages(window) == ["a ok", "b ok"])
             let phrase = try await client.logs("FilterLogEvents", #"{"logGroupName":"g","filterPattern":"\"b ERROR\"","logStreamNames":["a","b"]}"#)
             #expect(Self.messages(phrase) == ["b ERROR boom"])
             var seen: [String] = []
@@ -194,6 +197,10 @@ struct LogsEndpointTests {
         ErrorCase(operation: "PutLogEvents", body: #"{"logGroupName":"g","logStreamName":"s","logEvents":[{"timestamp":1800000000000,"message":""}]}"#,
                   type: "InvalidParameterException", mentions: "logEvents[0].message"),
         ErrorCase(operation: "GetLogEvents", body: #"{"logGroupName":"g","logStreamName":"s","limit":10001}"#, type: "InvalidParameterException", mentions: "limit"),
+        ErrorCase(operation: "PutLogEvents", body: #"{"logGroupName":"g","logStreamName":"s","logEvents":[{"timestamp":-1,"message":"x"},{"timestamp":9223372036854775807,"message":"y"}]}"#,
+                  type: "InvalidParameterException", mentions: "logEvents[0].timestamp"),
+        ErrorCase(operation: "PutLogEvents", body: #"{"logGroupName":"g","logStreamName":"s","logEvents":[{"timestamp":0,"message":"x"},{"timestamp":9223372036854775807,"message":"y"}]}"#,
+                  type: "InvalidParameterException", mentions: "24 hours"),
         ErrorCase(operation: "GetLogEvents", body: #"{"logStreamName":"s"}"#, type: "InvalidParameterException", mentions: "logGroupName"),
         ErrorCase(operation: "GetLogEvents", body: #"{"logGroupName":"g","logStreamName":"t"}"#, type: "ResourceNotFoundException", mentions: "t"),
         ErrorCase(operation: "DeleteLogGroup", body: #"{"logGroupName":"h"}"#, type: "ResourceNotFoundException", mentions: "h"),

@@ -72,6 +72,12 @@ struct SQLiteLogStoreTests {
             let stored = try await store.events(group: "/ecs/web", stream: "ecs/app/1", start: nil, end: nil, from: .head, limit: 100)
             #expect(stored.map(\.message) == ["line 0", "line 1", "line 2", "line 2", "line 5", "line 5"])
             #expect(try await store.groups().map(\.name) == ["/ecs/web"])
+            // A refused delivery stores nothing but uses up its numbers.
+            let refused = try await store.deliver(source: "node-3", firstSequence: 1, [
+                SQLiteLogStore.Delivery(group: "bad name", stream: "s", createGroup: true, events: Self.events(0..<2), refused: true),
+            ], now: 8)
+            #expect(refused.lastSequence == 2 && refused.storedEvents == 0)
+            #expect(try await store.groups().map(\.name) == ["/ecs/web"])
         }
     }
 

@@ -123,16 +123,25 @@ public actor LogBuffer {
         guard !lines.isEmpty else { return }
         let encoder = JSONEncoder()
         var bytes: [UInt8] = []
+        var count = 0
         for line in lines {
             let record = Record(s: nextSequence, g: group, t: stream, c: createGroup, ts: Int(line.timestampNanos / 1_000_000), m: line.message)
             guard let data = try? encoder.encode(record) else { continue }
             nextSequence += 1
+            count += 1
             bytes += data
             bytes.append(UInt8(ascii: "\n"))
         }
-        write(bytes, firstSequence: nextSequence - lines.count)
-        counters.bufferedEvents += lines.count
         if let last = lines.last { cursors[container] = last.timestampNanos }
+        guard write(bytes, firstSequence: nextSequence - count) else {
+            // The disk refused them (full, or the directory is gone): lost, and counted so.
+            nextSequence -= count
+            counters.droppedEvents += count
+            counters.droppedBytes += bytes.count
+            saveCursors()
+            return
+        }
+        counters.bufferedEvents += count
         saveCursors()
         trimToBound()
         signal.yield()
@@ -143,13 +152,15 @@ public actor LogBuffer {
     public func nextBatch(maxEvents: Int = 2_000, maxBytes: Int = 512 * 1024) -> Batch? {
         guard acknowledged + 1 < nextSequence else { return nil }
         let start = acknowledged + 1
-        var position: (segment: Int, offset: Int) = readCursor ?? (segment: segments.last { $0.first <= start }?.first ?? segments.first?.first ?? start, offset: 0)
+        // The cursor only while its segment is there; else from the segment holding `start`.
+        var position: (segment: Int, offset: Int) = readCursor.flatMap { cursor in segments.contains { $0.first == cursor.segment } ? cursor : nil }
+            ?? (segment: segments.last { $0.first <= start }?.first ?? segments.first?.first ?? start, offset: 0)
         var records: [Record] = []
         var bytes = 0
         while records.count < maxEvents, bytes < maxBytes, let index = segments.firstIndex(where: { $0.first == position.segment }) {
             let found = Self.records(in: path(Self.segmentName(position.segment)), from: position.offset, limit: maxEvents - records.count,
-                                     maxBytes: maxBytes - bytes)
-            for record in found.items where record.s >= start {
+                                     maxBytes: maxBytes - bytes, from: start)
+            for record in found.items {
                 records.append(record)
                 bytes += record.m.utf8.count
             }
@@ -174,6 +185,16 @@ public actor LogBuffer {
         return Batch(firstSequence: first.s, lastSequence: last.s, streams: streams, bytes: bytes, resume: position)
     }
 
+    /// Drops `batch` unshipped (the controller refused it as it is), counting it as dropped.
+    public func discard(_ batch: Batch) {
+        let count = batch.lastSequence - max(acknowledged, batch.firstSequence - 1)
+        acknowledge(batch)
+        counters.shippedEvents -= count
+        counters.shippedBytes -= batch.bytes
+        counters.droppedEvents += count
+        counters.droppedBytes += batch.bytes
+    }
+
     /// Records that the controller holds everything through `batch`, and deletes the segments
     /// that holds entirely.
     public func acknowledge(_ batch: Batch) {
@@ -189,6 +210,7 @@ public actor LogBuffer {
             let done = segments.removeFirst()
             unlink(path(Self.segmentName(done.first)))
         }
+        if let cursor = readCursor, !segments.contains(where: { $0.first == cursor.segment }) { readCursor = nil }
     }
 
     // MARK: Files
@@ -200,17 +222,22 @@ public actor LogBuffer {
         return String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".seg"
     }
 
-    /// Appends bytes to the newest segment, starting a new one when it is full.
-    private func write(_ bytes: [UInt8], firstSequence: Int) {
+    /// Appends bytes to the newest segment, starting a new one when it is full. Returns false
+    /// when they could not all be written; what was written of them is cut off again.
+    private func write(_ bytes: [UInt8], firstSequence: Int) -> Bool {
         if segments.isEmpty || segments[segments.count - 1].size >= segmentBytes {
             if descriptor >= 0 { close(descriptor) }
             descriptor = -1
             segments.append((firstSequence, 0))
         }
+        let file = path(Self.segmentName(segments[segments.count - 1].first))
         if descriptor < 0 {
-            descriptor = open(path(Self.segmentName(segments[segments.count - 1].first)), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         }
-        guard descriptor >= 0 else { return }
+        guard descriptor >= 0 else {
+            if segments[segments.count - 1].size == 0 { segments.removeLast() }
+            return false
+        }
         var written = 0
         bytes.withUnsafeBytes { buffer in
             while written < buffer.count {
@@ -219,7 +246,12 @@ public actor LogBuffer {
                 written += result
             }
         }
+        guard written == bytes.count else {
+            _ = ftruncate(descriptor, off_t(segments[segments.count - 1].size))
+            return false
+        }
         segments[segments.count - 1].size += written
+        return true
     }
 
     /// Deletes the oldest segments while the buffer is over its bound, counting what they held
@@ -249,9 +281,10 @@ public actor LogBuffer {
         Self.replace(path("cursors.json"), with: Array(data))
     }
 
-    /// The whole records of a segment from byte `offset`, at most `limit` of them and about
-    /// `maxBytes` of messages, and the offset after the last one read.
-    static func records(in path: String, from offset: Int, limit: Int, maxBytes: Int = Int.max) -> (items: [Record], end: Int) {
+    /// The whole records of a segment from byte `offset` numbered `first` or more, at most `limit`
+    /// of them and about `maxBytes` of messages, and the offset after the last one read. Records
+    /// below `first` are passed over without counting toward the limits.
+    static func records(in path: String, from offset: Int, limit: Int, maxBytes: Int = Int.max, from first: Int = 0) -> (items: [Record], end: Int) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return ([], offset) }
         defer { close(descriptor) }
@@ -269,7 +302,7 @@ public actor LogBuffer {
             pending += chunk[0..<count]
             var lineStart = 0
             while let newline = pending[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
-                if let record = try? decoder.decode(Record.self, from: Data(pending[lineStart..<newline])) {
+                if let record = try? decoder.decode(Record.self, from: Data(pending[lineStart..<newline])), record.s >= first {
                     items.append(record)
                     bytes += record.m.utf8.count
                 }

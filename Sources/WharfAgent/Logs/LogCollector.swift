@@ -8,7 +8,8 @@ public actor LogCollector {
     let runtime: any ContainerRuntime
     let buffer: LogBuffer
     let logger: Logger
-    private var followers: [String: Task<Void, Never>] = [:]
+    private var followers: [String: (token: Int, task: Task<Void, Never>)] = [:]
+    private var nextToken = 0
     /// Containers whose stream ended with the container stopped: read to the end.
     private var finished: Set<String> = []
 
@@ -24,7 +25,7 @@ public actor LogCollector {
             await update(await sources())
             try? await Task.sleep(for: interval)
         }
-        for follower in followers.values { follower.cancel() }
+        for follower in followers.values { follower.task.cancel() }
         followers = [:]
     }
 
@@ -32,7 +33,7 @@ public actor LogCollector {
     func update(_ sources: [LogSource]) async {
         let listed = Set(sources.map(\.containerID))
         for (id, follower) in followers where !listed.contains(id) {
-            follower.cancel()
+            follower.task.cancel()
             followers[id] = nil
         }
         for id in finished where !listed.contains(id) {
@@ -43,32 +44,40 @@ public actor LogCollector {
             // A container read to its end is followed again only if it runs again.
             if finished.contains(source.containerID), !source.running { continue }
             finished.remove(source.containerID)
-            followers[source.containerID] = Task { await self.follow(source) }
+            nextToken += 1
+            let token = nextToken
+            followers[source.containerID] = (token, Task { await self.follow(source, token: token) })
         }
     }
 
     /// The ID of every container followed now.
     public var following: [String] { followers.keys.sorted() }
 
-    private func ended(_ source: LogSource, completely: Bool) {
+    /// Forgets the follower `token` of a container (not a newer one that replaced it).
+    private func ended(_ source: LogSource, token: Int, completely: Bool) {
+        guard followers[source.containerID]?.token == token else { return }
         followers[source.containerID] = nil
         if completely { finished.insert(source.containerID) }
     }
 
-    private func follow(_ source: LogSource) async {
+    private func follow(_ source: LogSource, token: Int) async {
         let id = source.containerID
         do {
             let since = await buffer.cursor(for: id)
             for try await lines in runtime.logs(id: id, sinceNanos: since) {
                 await buffer.append(group: source.group, stream: source.stream, createGroup: source.createGroup, lines: lines, container: id)
             }
-            ended(source, completely: true)
+            // Cancelled (the container is gone from the list): not read to its end.
+            ended(source, token: token, completely: !Task.isCancelled)
+        } catch let error as RuntimeError where error.code == .notFound {
+            // Removed behind the agent's back: there is nothing more to read.
+            ended(source, token: token, completely: true)
         } catch {
             if !Task.isCancelled {
                 logger.warning("cannot read a container's output; trying again", metadata: ["container.id": "\(id)", "error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }
-            ended(source, completely: false)
+            ended(source, token: token, completely: false)
         }
     }
 }

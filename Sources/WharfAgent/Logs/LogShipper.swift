@@ -42,7 +42,12 @@ public struct LogShipper: Sendable {
             }
             var delay: Duration = .milliseconds(250)
             while !Task.isCancelled, let batch = await buffer.nextBatch() {
-                guard let (arn, credential) = await identity() else { break }
+                guard let (arn, credential) = await identity() else {
+                    // Not registered (again) yet: try once more soon.
+                    try? await Task.sleep(for: .seconds(1))
+                    pending = true
+                    break
+                }
                 let request = LogDeliveryRequest(containerInstanceArn: arn, credential: credential, firstSequence: batch.firstSequence,
                                                  streams: batch.streams)
                 do {
@@ -54,6 +59,13 @@ public struct LogShipper: Sendable {
                         logger.warning("log group does not exist and awslogs-create-group is not true; its events are dropped",
                                        metadata: ["log.group": "\(group)"])
                     }
+                } catch where error.code == .invalidRequest {
+                    // Refused as it is (too large, a name the controller does not take): retrying
+                    // would hold up every line behind it.
+                    await buffer.discard(batch)
+                    pending = true  // counted as dropped, in the metrics too, at the top of the loop
+                    logger.warning("the controller refused a batch of log events; dropped it", metadata: [
+                        "events": "\(batch.lastSequence - batch.firstSequence + 1)", "error": "\(error.message)"])
                 } catch {
                     if error.isTerminal { return }
                     logger.debug("cannot ship logs yet; retrying", metadata: ["error": "\(error)", "retry.in": "\(delay)"])

@@ -28,7 +28,10 @@ extension ManagedTask {
     var logSources: [LogSource] {
         let taskID = arn.split(separator: "/").last.map(String.init) ?? arn
         return containers.compactMap { container in
-            guard let id = container.runtimeId, let configuration = definition(of: container.name)?.logConfiguration,
+            // Not while it is only created: following a container that has not started yet ends at
+            // once, and it would count as read.
+            guard container.phase != .pending, container.started,
+                  let id = container.runtimeId, let configuration = definition(of: container.name)?.logConfiguration,
                   configuration.logDriver == "awslogs", let group = configuration.options?["awslogs-group"], !group.isEmpty
             else { return nil }
             let options = configuration.options ?? [:]

@@ -35,6 +35,9 @@ public struct ContainerStatsSample: Equatable, Sendable {
 /// timestamp the `timestamps` option adds. A frame may arrive in pieces, and a line longer than
 /// the engine's 16 KiB buffer arrives as several frames, the last one ending in a newline.
 struct DockerLogDemuxer {
+    /// The longest line kept whole (as the awslogs driver splits events); a longer one is cut into
+    /// lines of this size.
+    static let maxLineBytes = 256 * 1024
     private var pending: [UInt8] = []
     /// A line's start per stream while it arrives in more than one frame.
     private var partial: [UInt8: (timestamp: Int64, text: [UInt8])] = [:]
@@ -74,6 +77,11 @@ struct DockerLogDemuxer {
                 line = started
             } else {
                 line = (stamp ?? 0, stamp == nil ? Array(piece) : text)
+            }
+            while line.text.count > Self.maxLineBytes {
+                lines.append(ContainerLogLine(timestampNanos: line.timestamp, stream: stream,
+                                              message: String(decoding: line.text.prefix(Self.maxLineBytes), as: UTF8.self)))
+                line.text.removeFirst(Self.maxLineBytes)
             }
             if newline == nil {
                 partial[type] = line

@@ -9,6 +9,14 @@ public enum CloudWatchLogs {
     /// The retention periods CloudWatch Logs accepts, in days.
     public static let retentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 
+    /// Whether CloudWatch Logs takes `group` as a log group name and `stream` as a stream name.
+    public static func acceptsNames(group: String, stream: String) -> Bool {
+        var v = ShapeValidator()
+        checkGroupName(group, &v, at: "", "logGroupName")
+        checkStreamName(stream, &v, at: "", "logStreamName")
+        return v.problems.isEmpty
+    }
+
     /// Checks a log group name against the model: 1 to 512 of `.-_/#` and ASCII letters and digits.
     static func checkGroupName(_ name: String?, _ v: inout ShapeValidator, at path: String, _ key: String) {
         guard let name else { return }
@@ -243,6 +251,7 @@ public enum CloudWatchLogs {
         }
         public func validate(_ v: inout ShapeValidator, at path: String) {
             v.require(timestamp, at: path, "timestamp")
+            v.range(timestamp, min: 0, max: Int.max, at: path, "timestamp")
             v.require(message, at: path, "message")
             v.length(message?.utf8.count, min: 1, max: PutLogEventsRequest.maxEventBytes, at: path, "message")
         }
