@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "wharf-controller", targets: ["wharf-controller"]),
         .executable(name: "wharf", targets: ["wharf"]),
         .executable(name: "wharf-agent", targets: ["wharf-agent"]),
+        .executable(name: "wharf-sim", targets: ["wharf-sim"]),
         .library(name: "WharfModel", targets: ["WharfModel"]),
     ],
     dependencies: [
@@ -138,6 +139,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fleet simulator: many agents with fake runtimes in one process (benchmarks, CI smoke test).
+        .target(
+            name: "WharfSim",
+            dependencies: [
+                "WharfAgent",
+                "WharfAgentCLI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "wharf-sim", dependencies: ["WharfSim", "WharfAgentCLI"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "wharf-controller",
             dependencies: ["WharfCLI", "WharfAgentCLI"],

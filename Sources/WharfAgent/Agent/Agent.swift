@@ -74,7 +74,7 @@ public actor Agent {
         let request = RegisterRequest(
             cluster: configuration.cluster, containerInstanceArn: saved?.containerInstanceArn, credential: saved?.credential,
             activationId: saved == nil ? configuration.activationId : nil, activationCode: saved == nil ? configuration.activationCode : nil,
-            hostname: ProcessInfo.processInfo.hostName, resources: resources(info), attributes: attributes(info),
+            hostname: configuration.hostname ?? ProcessInfo.processInfo.hostName, resources: resources(info), attributes: attributes(info),
             versionInfo: ECS.VersionInfo(agentVersion: WharfAgentVersion.current, agentHash: nil, dockerVersion: "DockerVersion: \(info.version)"))
         var delay: Duration = .milliseconds(500)
         while true {

@@ -50,6 +50,11 @@ public struct AgentConfiguration: Sendable {
     public var removeUnknownContainers: Bool
     /// The most the on-disk buffer of container output may take (`--log-buffer-mb`).
     public var logBufferBytes: Int = 64 << 20
+    /// Whether the agent ships awslogs output and samples usage (the fleet simulator turns both off).
+    public var shipsLogs = true
+    public var samplesUsage = true
+    /// The host name to register with; nil for the machine's (the fleet simulator names its nodes).
+    public var hostname: String?
     /// How often the containers' CPU and memory are sampled.
     public var usageInterval: Duration = .seconds(10)
 

@@ -41,12 +41,16 @@ public struct AgentService: Service {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await agent.syncLoop() }
                 group.addTask { await watchEvents(instanceArn: arn) }
-                group.addTask { await collector.run { await agent.logSources() } }
-                group.addTask { await shipper.run { await agent.shippingIdentity() } }
-                group.addTask {
-                    while !Task.isCancelled {
-                        await agent.sampleUsage()
-                        try? await Task.sleep(for: configuration.usageInterval)
+                if configuration.shipsLogs {
+                    group.addTask { await collector.run { await agent.logSources() } }
+                    group.addTask { await shipper.run { await agent.shippingIdentity() } }
+                }
+                if configuration.samplesUsage {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            await agent.sampleUsage()
+                            try? await Task.sleep(for: configuration.usageInterval)
+                        }
                     }
                 }
                 group.addTask {

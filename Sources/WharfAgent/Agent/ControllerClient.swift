@@ -23,6 +23,7 @@ public protocol ControllerClient: Sendable {
 /// Agent protocol v1 over HTTP with AsyncHTTPClient.
 public final class HTTPControllerClient: ControllerClient {
     private let client: HTTPClient
+    private let ownsClient: Bool
     private let baseURL: String
     private let timeout: TimeAmount
 
@@ -30,6 +31,15 @@ public final class HTTPControllerClient: ControllerClient {
     ///   - timeout: how long a request may take, longer than the controller's long poll.
     ///   - trustRoots: the CAs an https controller's certificate must chain to; nil for the
     ///     system's. The certificate and its host name are always verified.
+    /// A client on an HTTP client of someone else's (the fleet simulator shares one among its
+    /// nodes), which ``shutdown()`` leaves running.
+    public init(baseURL: String, httpClient: HTTPClient, timeout: Duration = .seconds(60)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.client = httpClient
+        self.ownsClient = false
+        self.timeout = .seconds(timeout.components.seconds)
+    }
+
     public init(baseURL: String, timeout: Duration = .seconds(60), trustRoots: [NIOSSLCertificate]? = nil) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -41,11 +51,12 @@ public final class HTTPControllerClient: ControllerClient {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(10)
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.ownsClient = true
         self.timeout = .seconds(timeout.components.seconds)
     }
 
     public func shutdown() async {
-        try? await client.shutdown()
+        if ownsClient { try? await client.shutdown() }
     }
 
     public func register(_ request: RegisterRequest) async throws(AgentProtocolError) -> RegisterResponse {

@@ -4,6 +4,16 @@ extension FakeRuntime {
     /// Starts the container (event `start`), allocating its host ports; one that runs is fine.
     /// Fails with `conflict` when a static host port is held by a running container.
     public func startContainer(id: String) async throws(RuntimeError) {
+        if startDelay > .zero {
+            do {
+                try await Task.sleep(for: startDelay)
+            } catch {
+                throw RuntimeError(.cancelled, "starting container \(id): cancelled")
+            }
+        }
+        if startFailureRate > 0, Double.random(in: 0..<1) < startFailureRate {
+            throw RuntimeError(.engine, "starting container \(id): simulated failure (the fake engine fails \(Int(startFailureRate * 100)) % of starts)")
+        }
         try state.withLock { state throws(RuntimeError) in
             try state.record(.startContainer(id), .startContainer)
             let key = try state.resolve(id, "starting container \(id)")
@@ -75,7 +85,7 @@ extension FakeRuntime {
 extension FakeRuntime.State {
     /// Logs the call, then throws the failure queued for `operation`, if any.
     mutating func record(_ call: FakeRuntime.Call, _ operation: FakeRuntime.Operation) throws(RuntimeError) {
-        calls.append(call)
+        if recordsCalls { calls.append(call) }
         if var queued = failures[operation], !queued.isEmpty {
             let failure = queued.removeFirst()
             failures[operation] = queued

@@ -97,6 +97,9 @@ public final class FakeRuntime: ContainerRuntime {
         var failures: [Operation: [RuntimeError]] = [:]
         var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
+        var recordsCalls = true
+        /// What an image not in `images` is.
+        var otherImages: Image = .missing
         /// What each container wrote, by full ID, and who follows it.
         var output: [String: [ContainerLogLine]] = [:]
         var logFollowers: [Int: (container: String, continuation: AsyncThrowingStream<[ContainerLogLine], any Error>.Continuation)] = [:]
@@ -107,6 +110,10 @@ public final class FakeRuntime: ContainerRuntime {
     let runtimeInfo: RuntimeInfo
     let stopExitCode: Int
     let state: Mutex<State>
+    /// How long a start takes, as an engine's does (the fleet simulator's containers start late).
+    let startDelay: Duration
+    /// The share of starts that fail with an engine error, 0 to 1.
+    let startFailureRate: Double
 
     /// A fake engine.
     /// - Parameters:
@@ -116,17 +123,30 @@ public final class FakeRuntime: ContainerRuntime {
     ///   - startTime: The logical clock's start, in seconds since 1970.
     ///   - stopExitCode: The exit code of a container that ``stopContainer(id:timeoutSeconds:)``
     ///     stops (143: ended by SIGTERM).
+    ///   - startDelay: How long each start takes.
+    ///   - startFailureRate: The share of starts that fail (0 to 1).
+    ///   - recordsCalls: Whether ``calls`` keeps every call (off for long runs with many containers).
+    ///   - otherImages: What every image not in `images` is (``Image/missing`` unless given).
     public init(
         info: RuntimeInfo = RuntimeInfo(
             version: "20.10.24-fake", apiVersion: "1.41", cpus: 4, memoryBytes: 8 << 30, osType: "linux", architecture: "x86_64"
         ),
         images: [String: Image] = [:], firstDynamicPort: Int = 49153, startTime: Double = 1_700_000_000,
-        stopExitCode: Int = 143
+        stopExitCode: Int = 143, startDelay: Duration = .zero, startFailureRate: Double = 0, recordsCalls: Bool = true,
+        otherImages: Image = .missing
     ) {
         self.runtimeInfo = info
         self.stopExitCode = stopExitCode
-        self.state = Mutex(State(images: images, nextPort: firstDynamicPort, clock: startTime))
+        self.startDelay = startDelay
+        self.startFailureRate = startFailureRate
+        var state = State(images: images, nextPort: firstDynamicPort, clock: startTime)
+        state.recordsCalls = recordsCalls
+        state.otherImages = otherImages
+        self.state = Mutex(state)
     }
+
+    /// How many containers run now.
+    public var runningCount: Int { state.withLock { $0.containers.values.filter { $0.state.status == .running }.count } }
 
     /// Every call so far, oldest first.
     public var calls: [Call] { state.withLock { $0.calls } }
@@ -143,7 +163,7 @@ public final class FakeRuntime: ContainerRuntime {
     public func hasImage(_ reference: String) async throws(RuntimeError) -> Bool {
         try state.withLock { state throws(RuntimeError) in
             try state.record(.hasImage(reference), .hasImage)
-            return state.images[reference] == .present
+            return (state.images[reference] ?? state.otherImages) == .present
         }
     }
 
@@ -152,7 +172,7 @@ public final class FakeRuntime: ContainerRuntime {
     public func pullImage(_ reference: String, credentials: RegistryCredentials?) async throws(RuntimeError) {
         try state.withLock { state throws(RuntimeError) in
             try state.record(.pullImage(reference, credentials: credentials), .pullImage)
-            switch state.images[reference] ?? .missing {
+            switch state.images[reference] ?? state.otherImages {
             case .present:
                 return
             case .pullable:
@@ -170,7 +190,7 @@ public final class FakeRuntime: ContainerRuntime {
     public func createContainer(_ spec: ContainerSpec) async throws(RuntimeError) -> String {
         try state.withLock { state throws(RuntimeError) in
             try state.record(.createContainer(spec), .createContainer)
-            guard state.images[spec.image] == .present else {
+            guard (state.images[spec.image] ?? state.otherImages) == .present else {
                 throw RuntimeError(.notFound, "creating container \"\(spec.name)\": No such image: \(spec.image)")
             }
             if let memory = spec.memoryMiB, memory < 6 {

@@ -1,0 +1,5 @@
+import WharfSim
+
+import WharfAgentCLI
+
+await SimulatorCommand.launch()
