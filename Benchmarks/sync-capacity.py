@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Sync capacity (issue 7): one release wharf-controller and wharf-sim's simulated agents at the
+default sync settings (20 s long poll, 60 s disconnect grace). For each fleet size: the
+controller's CPU and RSS over a window after every agent has joined and settled, syncs per second,
+sync latency from the controller's own histogram (authenticate and record a report; the long poll
+is not counted), and false disconnects (must be 0).
+
+    python3 Benchmarks/sync-capacity.py --agents 1000 5000 10000 --json docs/benchmarks.json
+"""
+import argparse, os, re, resource, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wharf_bench as bench
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def raise_fd_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(max(hard, 200_000), 1_048_576) if os.geteuid() == 0 else hard
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def scrape(port):
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def histogram_quantiles(before, after, name, quantiles):
+    """Upper bucket bounds (ms) under which the given shares of the window's observations fall."""
+    buckets = []
+    for key, value in after.items():
+        match = re.fullmatch(name + r'_bucket\{le="([^"]+)"\}', key)
+        if match:
+            bound = float("inf") if match.group(1) == "+Inf" else float(match.group(1))
+            buckets.append((bound, value - before.get(key, 0)))
+    buckets.sort()
+    total = buckets[-1][1] if buckets else 0
+    result = {}
+    for q in quantiles:
+        bound = next((b for b, count in buckets if total and count >= q * total), float("inf"))
+        result[f"p{int(q * 100)}_ms_at_most"] = None if bound == float("inf") else round(bound * 1000, 3)
+    return result, int(total)
+
+
+def measure(bin_dir, agents, settle, window):
+    work = tempfile.mkdtemp(prefix=f"wharf-sync-{agents}-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    logs = {n: open(os.path.join(work, f"{n}.log"), "w") for n in ("controller", "sim")}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=bench.ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=bench.ACCESS_KEY[1])
+    controller = subprocess.Popen([os.path.join(bin_dir, "wharf-controller"), "--listen", f"127.0.0.1:{port}", "--data-dir",
+                                   os.path.join(work, "controller"), "--open-registration"], stdin=subprocess.DEVNULL,
+                                  stdout=logs["controller"], stderr=subprocess.STDOUT, env=environment, start_new_session=True,
+                                  preexec_fn=raise_fd_limit)
+    sim = None
+    try:
+        bench.wait_for("the controller's /healthz", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200,
+                       30, {"controller": controller})
+        ramp = max(10, agents // 250)
+        sim = subprocess.Popen([os.path.join(bin_dir, "wharf-sim"), "--controller", f"http://127.0.0.1:{port}", "--agents", str(agents),
+                                "--ramp", str(ramp), "--data-dir", os.path.join(work, "fleet")], stdin=subprocess.DEVNULL,
+                               stdout=logs["sim"], stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=raise_fd_limit)
+        joined = time.monotonic()
+        bench.wait_for(f"{agents} agents to register", lambda: f"{agents}/{agents} agents registered" in open(os.path.join(work, "sim.log")).read(),
+                       ramp + 300, {"controller": controller, "sim": sim}, interval=1)
+        join_seconds = time.monotonic() - joined
+        print(f"  {agents} agents registered {join_seconds:.0f} s after start (ramp {ramp} s); settling {settle} s")
+        time.sleep(settle)
+        before, cpu0, sim_cpu0, start = scrape(port), cpu_seconds(controller.pid), cpu_seconds(sim.pid), time.monotonic()
+        rss, sim_rss = [], []
+        while time.monotonic() - start < window:
+            rss.append(rss_mib(controller.pid))
+            sim_rss.append(rss_mib(sim.pid))
+            time.sleep(1)
+            for name, process in (("controller", controller), ("sim", sim)):
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}")
+        elapsed = time.monotonic() - start
+        after, cpu1, sim_cpu1 = scrape(port), cpu_seconds(controller.pid), cpu_seconds(sim.pid)
+        quantiles, observed = histogram_quantiles(before, after, "wharf_agent_sync_duration_seconds", [0.5, 0.99])
+        log = open(os.path.join(work, "controller.log")).read()
+        result = {
+            "agents": agents, "join_seconds": round(join_seconds, 1), "window_seconds": round(elapsed),
+            "controller_cpu_percent": round((cpu1 - cpu0) / elapsed * 100, 1),
+            "controller_rss_mib_median": round(statistics.median(rss), 1), "controller_rss_mib_max": round(max(rss), 1),
+            "syncs_per_second": round(observed / elapsed, 1), "sync_latency": quantiles,
+            "connected_at_end": int(after.get("wharf_agents_connected", 0)),
+            "false_disconnects": log.count("agent disconnected"),
+            "sync_errors": int(sum(v for k, v in after.items() if k.startswith("wharf_agent_syncs_total") and 'outcome="ok"' not in k)),
+            "simulator_cpu_percent": round((sim_cpu1 - sim_cpu0) / elapsed * 100, 1), "simulator_rss_mib_median": round(statistics.median(sim_rss), 1),
+        }
+        print(f"  {result}")
+        return result
+    except BaseException:
+        for name in ("controller", "sim"):
+            logs[name].flush()
+            print(f"--- last lines of the {name} log ---", file=sys.stderr)
+            print("".join(open(os.path.join(work, f"{name}.log")).readlines()[-10:]), file=sys.stderr)
+        raise
+    finally:
+        bench.stop(sim, grace=60)
+        bench.stop(controller)
+        for log in logs.values():
+            log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin-dir", default=".build-release/release")
+    parser.add_argument("--agents", type=int, nargs="+", default=[1000, 5000, 10000])
+    parser.add_argument("--settle", type=int, default=30, help="seconds after the last join before measuring (one long poll and more)")
+    parser.add_argument("--window", type=int, default=60)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    results = []
+    for agents in args.agents:
+        print(f"{agents} agents")
+        results.append(measure(args.bin_dir, agents, args.settle, args.window))
+    print("\nagents  controller CPU %  RSS MiB  syncs/s  p50 ms<=  p99 ms<=  false disconnects")
+    for r in results:
+        print(f"{r['agents']:>6}  {r['controller_cpu_percent']:>16}  {r['controller_rss_mib_median']:>7}  {r['syncs_per_second']:>7}  "
+              f"{r['sync_latency']['p50_ms_at_most']!s:>8}  {r['sync_latency']['p99_ms_at_most']!s:>8}  {r['false_disconnects']:>17}")
+    if args.json:
+        bench.write_record(args.json, "sync-capacity", args.bin_dir, {"agents": args.agents, "settle_seconds": args.settle,
+                                                                       "window_seconds": args.window, "long_poll_seconds": 20,
+                                                                       "disconnect_after_seconds": 60}, {"runs": results})
+
+
+if __name__ == "__main__":
+    main()
