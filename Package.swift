@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "WharfControllerTests",
             dependencies: [
-                "WharfController", "WharfModel", "WharfStore", "WharfProtocol", "WharfAuth",
+                "WharfController", "WharfModel", "WharfStore", "WharfProtocol", "WharfAuth", "WharfScheduler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

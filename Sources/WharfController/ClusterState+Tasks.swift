@@ -5,9 +5,8 @@ import WharfScheduler
 extension ClusterState {
     /// The cluster's instances as placement sees them.
     func placementCandidates(cluster: String) -> [PlacementCandidate] {
-        containerInstances.values.filter { $0.cluster == cluster && $0.instance.status != "INACTIVE" }
-            .sorted { $0.arn < $1.arn }
-            .map(placementCandidate)
+        containerInstances.filter { $0.value.cluster == cluster && $0.value.instance.status != "INACTIVE" }.keys.sorted()
+            .compactMap { arn in candidates[arn] ?? containerInstances[arn].map(placementCandidate) }
     }
 
     /// One instance as placement (and the cluster query language) sees it.

@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfScheduler
 
 /// The controller's view of the cluster state, with every ECS operation as a pure function of it.
 ///
@@ -23,6 +24,10 @@ public struct ClusterState: Sendable {
     /// The ARNs of the tasks not yet STOPPED on each instance (derived, not stored), so placement
     /// and syncs look at an instance's tasks without scanning them all.
     var activeTaskArns: [String: Set<String>] = [:]
+    /// Each instance as placement sees it, kept up to date as its record and tasks change (derived,
+    /// not stored), so a RunTask or a scheduler round does not rebuild every instance's remaining
+    /// resources from its tasks (docs/benchmarks.md, scheduling throughput).
+    var candidates: [String: PlacementCandidate] = [:]
 
     /// Builds the view from what the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -53,9 +58,11 @@ public struct ClusterState: Sendable {
             accountSettings[AccountSettingKey(principal: principal, name: name)] = value
         case .putContainerInstance(let record):
             containerInstances[record.arn] = record
+            refreshCandidate(record.arn)
         case .putTask(let task):
             let arn = task.taskArn ?? ""
-            if let previous = tasks[arn]?.containerInstanceArn { activeTaskArns[previous]?.remove(arn) }
+            let previous = tasks[arn]?.containerInstanceArn
+            if let previous { activeTaskArns[previous]?.remove(arn) }
             if let instance = task.containerInstanceArn, task.lastStatus != "STOPPED" { activeTaskArns[instance, default: []].insert(arn) }
             tasks[arn] = task
             if task.lastStatus == "STOPPED" || task.containerInstanceArn == nil {
@@ -63,10 +70,14 @@ public struct ClusterState: Sendable {
             } else if demands[arn] == nil, let record = taskDefinitions[task.taskDefinitionArn ?? ""] {
                 demands[arn] = try? TaskDemand.of(record.definition, overrides: task.overrides)
             }
+            if let previous, previous != task.containerInstanceArn { refreshCandidate(previous) }
+            if let instance = task.containerInstanceArn { refreshCandidate(instance) }
         case .deleteTask(let arn):
-            if let previous = tasks[arn]?.containerInstanceArn { activeTaskArns[previous]?.remove(arn) }
+            let previous = tasks[arn]?.containerInstanceArn
+            if let previous { activeTaskArns[previous]?.remove(arn) }
             tasks[arn] = nil
             demands[arn] = nil
+            if let previous { refreshCandidate(previous) }
         case .putService(let record):
             services[record.arn] = record
         case .putActivation(let record):
@@ -78,6 +89,11 @@ public struct ClusterState: Sendable {
         case .deleteAccessKey(let id):
             accessKeys[id] = nil
         }
+    }
+
+    /// Recomputes the placement view of instance `arn` (or drops it, when the instance is gone).
+    mutating func refreshCandidate(_ arn: String) {
+        candidates[arn] = containerInstances[arn].map(placementCandidate)
     }
 
     /// The identity calls are made as. Until requests are authenticated, the account's root.
