@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""API latency (issue 7): DescribeServices, ListTasks, RunTask and RegisterTaskDefinition at
+--clients concurrent clients against one release wharf-controller with --agents simulated
+instances (wharf-sim): calls per second and latency percentiles per operation.
+
+    python3 Benchmarks/api-latency.py --clients 64 --seconds 10 --json docs/benchmarks.json
+
+Each client keeps one HTTP/1.1 connection and sends a request signed once with SigV4 (a signature
+holds for 15 minutes, as AWS's does), so the client's signing is not what is measured.
+"""
+import argparse, http.client, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wharf_bench as bench
+from importlib import import_module
+
+capacity = import_module("sync-capacity")
+
+
+def signed(port, operation, body):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    data = json.dumps(body).encode()
+    request = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=data, headers={
+        "X-Amz-Target": f"AmazonEC2ContainerServiceV20141113.{operation}", "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials(*bench.ACCESS_KEY), "ecs", "us-east-1").add_auth(request)
+    return data, dict(request.headers.items())
+
+
+def load(port, operation, body, clients, seconds):
+    data, headers = signed(port, operation, body)
+    latencies, errors = [], []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, failed = [], 0
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            connection.request("POST", "/", body=data, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - start) * 1000)
+            if response.status != 200:
+                failed += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors.append(failed)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    pick = lambda q: round(latencies[min(len(latencies) - 1, int(len(latencies) * q))], 2)
+    return {"calls": len(latencies), "errors": sum(errors), "calls_per_second": round(len(latencies) / elapsed),
+            "p50_ms": pick(0.5), "p90_ms": pick(0.9), "p99_ms": pick(0.99), "max_ms": round(latencies[-1], 2)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin-dir", default=".build-release/release")
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="wharf-api-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    logs = {n: open(os.path.join(work, f"{n}.log"), "w") for n in ("controller", "sim")}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=bench.ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=bench.ACCESS_KEY[1])
+    controller = subprocess.Popen([os.path.join(args.bin_dir, "wharf-controller"), "--listen", f"127.0.0.1:{port}", "--data-dir",
+                                   os.path.join(work, "controller"), "--open-registration"], stdin=subprocess.DEVNULL, stdout=logs["controller"],
+                                  stderr=subprocess.STDOUT, env=environment, start_new_session=True, preexec_fn=capacity.raise_fd_limit)
+    sim = None
+    try:
+        bench.wait_for("the controller", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200, 30,
+                       {"controller": controller})
+        sim = subprocess.Popen([os.path.join(args.bin_dir, "wharf-sim"), "--controller", f"http://127.0.0.1:{port}", "--agents", str(args.agents),
+                                "--ramp", "5", "--cpus", "64", "--memory", "262144", "--data-dir", os.path.join(work, "fleet")],
+                               stdin=subprocess.DEVNULL, stdout=logs["sim"], stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=capacity.raise_fd_limit)
+        bench.wait_for(f"{args.agents} agents", lambda: f"{args.agents}/{args.agents} agents registered" in open(os.path.join(work, "sim.log")).read(),
+                       120, {"controller": controller, "sim": sim}, interval=1)
+        definition = {"family": "api", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 8, "cpu": 1}]}
+        bench.ecs(port, "RegisterTaskDefinition", definition)
+        bench.ecs(port, "CreateService", {"serviceName": "web", "taskDefinition": "api", "desiredCount": 200})
+        bench.wait_for("200 running", lambda: bench.ecs(port, "DescribeServices", {"services": ["web"]})["services"][0]["runningCount"] == 200,
+                       120, {"controller": controller, "sim": sim})
+        results = {}
+        # RunTask before RegisterTaskDefinition, so it resolves the family among 1 revision, not thousands.
+        for operation, body in (("DescribeServices", {"services": ["web"]}), ("ListTasks", {"serviceName": "web"}),
+                                ("RunTask", {"taskDefinition": "api", "count": 1}), ("RegisterTaskDefinition", definition)):
+            results[operation] = load(port, operation, body, args.clients, args.seconds)
+            print(f"{operation}: {results[operation]}")
+            time.sleep(2)
+        results["tasks_at_end"] = bench.ecs(port, "DescribeClusters", {"clusters": ["default"]})["clusters"][0]
+        results["tasks_at_end"] = {k: results["tasks_at_end"][k] for k in ("runningTasksCount", "pendingTasksCount")}
+        if args.json:
+            bench.write_record(args.json, "api-latency", args.bin_dir, {"agents": args.agents, "clients": args.clients, "seconds": args.seconds}, results)
+    except BaseException:
+        for name in ("controller", "sim"):
+            logs[name].flush()
+            print(f"--- last lines of the {name} log ---", file=sys.stderr)
+            print("".join(open(os.path.join(work, f"{name}.log")).readlines()[-10:]), file=sys.stderr)
+        raise
+    finally:
+        bench.stop(sim, grace=60)
+        bench.stop(controller)
+        for log in logs.values():
+            log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
