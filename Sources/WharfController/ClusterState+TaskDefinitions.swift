@@ -130,9 +130,9 @@ extension ClusterState {
             if requireRevision {
                 throw ECSError(.client, "give a revision (\"\(family):REVISION\") or a task definition ARN, not only the family \"\(family)\"")
             }
-            let newest = taskDefinitions.values
-                .filter { $0.definition.family == family && $0.definition.status == "ACTIVE" }
-                .max { ($0.definition.revision ?? 0) < ($1.definition.revision ?? 0) }
+            // Newest first: usually the first one looked at is ACTIVE.
+            let newest = (revisionsByFamily[family] ?? [:]).sorted { $0.key > $1.key }.lazy
+                .compactMap { taskDefinitions[$0.value] }.first { $0.definition.status == "ACTIVE" }
             guard let newest else { throw notFound }
             return newest
         case 2:

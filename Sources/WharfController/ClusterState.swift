@@ -28,6 +28,9 @@ public struct ClusterState: Sendable {
     /// not stored), so a RunTask or a scheduler round does not rebuild every instance's remaining
     /// resources from its tasks (docs/benchmarks.md, scheduling throughput).
     var candidates: [String: PlacementCandidate] = [:]
+    /// Each family's revisions, number to ARN (derived, not stored), so naming a task definition by
+    /// its family finds the newest ACTIVE one without scanning every revision of every family.
+    var revisionsByFamily: [String: [Int: String]] = [:]
 
     /// Builds the view from what the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -50,7 +53,11 @@ public struct ClusterState: Sendable {
             clusters[cluster.clusterName ?? ""] = cluster
         case .putTaskDefinition(let record):
             taskDefinitions[record.arn] = record
+            revisionsByFamily[record.definition.family ?? "", default: [:]][record.definition.revision ?? 0] = record.arn
         case .deleteTaskDefinition(let arn):
+            if let definition = taskDefinitions[arn]?.definition {
+                revisionsByFamily[definition.family ?? ""]?[definition.revision ?? 0] = nil
+            }
             taskDefinitions[arn] = nil
         case .putFamilyRevision(let family, let revision):
             familyRevisions[family] = revision

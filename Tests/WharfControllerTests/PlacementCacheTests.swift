@@ -54,3 +54,29 @@ struct PlacementCacheTests {
         #expect(await harness.controller.read { $0.candidates } == reloaded.candidates)
     }
 }
+
+@Suite("Task definitions by family")
+struct FamilyLookupTests {
+    @Test("a family names its newest ACTIVE revision, also after deregistering and deleting revisions and a reload")
+    func newestActive() throws {
+        var state = ClusterState(context: AccountContext())
+        for command in ["sleep 1", "sleep 2", "sleep 3"] {
+            _ = commit(&state, try state.registerTaskDefinition(ECS.RegisterTaskDefinitionRequest(
+                family: "job", containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "busybox", memory: 16, command: [command])]),
+                now: Date(timeIntervalSince1970: 1_800_000_000)))
+        }
+        _ = commit(&state, try state.registerTaskDefinition(definitionRequest("other"), now: Date(timeIntervalSince1970: 1_800_000_000)))
+        #expect(try state.taskDefinition("job").definition.revision == 3)
+        _ = commit(&state, try state.deregisterTaskDefinition(ECS.DeregisterTaskDefinitionRequest(taskDefinition: "job:3"), now: Date()))
+        #expect(try state.taskDefinition("job").definition.revision == 2)
+        _ = commit(&state, try state.deregisterTaskDefinition(ECS.DeregisterTaskDefinitionRequest(taskDefinition: "job:2"), now: Date()))
+        _ = commit(&state, try state.deleteTaskDefinitions(ECS.DeleteTaskDefinitionsRequest(taskDefinitions: ["job:2", "job:3"]), now: Date()))
+        #expect(try state.taskDefinition("job").definition.revision == 1)
+        var stored = StoredState()
+        stored.taskDefinitions = Array(state.taskDefinitions.values)
+        let reloaded = ClusterState(context: AccountContext(), stored: stored)
+        #expect(try reloaded.taskDefinition("job").definition.revision == 1)
+        #expect(try reloaded.taskDefinition("other").definition.family == "other")
+        #expect(throws: ECSError.self) { try reloaded.taskDefinition("nope") }
+    }
+}
