@@ -69,6 +69,8 @@ def main():
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--operations", nargs="+", default=["DescribeServices", "ListTasks", "RunTask", "RegisterTaskDefinition"],
+                        help="in this order; RunTask after RegisterTaskDefinition resolves the family among the revisions that registered")
     parser.add_argument("--json")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="wharf-api-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
@@ -96,16 +98,18 @@ def main():
         bench.wait_for("200 running", lambda: bench.ecs(port, "DescribeServices", {"services": ["web"]})["services"][0]["runningCount"] == 200,
                        120, {"controller": controller, "sim": sim})
         results = {}
-        # RunTask before RegisterTaskDefinition, so it resolves the family among 1 revision, not thousands.
-        for operation, body in (("DescribeServices", {"services": ["web"]}), ("ListTasks", {"serviceName": "web"}),
-                                ("RunTask", {"taskDefinition": "api", "count": 1}), ("RegisterTaskDefinition", definition)):
+        bodies = {"DescribeServices": {"services": ["web"]}, "ListTasks": {"serviceName": "web"},
+                  "RunTask": {"taskDefinition": "api", "count": 1}, "RegisterTaskDefinition": definition}
+        for operation in args.operations:
+            body = bodies[operation]
             results[operation] = load(port, operation, body, args.clients, args.seconds)
             print(f"{operation}: {results[operation]}")
             time.sleep(2)
         results["tasks_at_end"] = bench.ecs(port, "DescribeClusters", {"clusters": ["default"]})["clusters"][0]
         results["tasks_at_end"] = {k: results["tasks_at_end"][k] for k in ("runningTasksCount", "pendingTasksCount")}
         if args.json:
-            bench.write_record(args.json, "api-latency", args.bin_dir, {"agents": args.agents, "clients": args.clients, "seconds": args.seconds}, results)
+            bench.write_record(args.json, "api-latency", args.bin_dir, {"agents": args.agents, "clients": args.clients, "seconds": args.seconds,
+                                                                       "operations": args.operations}, results)
     except BaseException:
         for name in ("controller", "sim"):
             logs[name].flush()
