@@ -8,13 +8,11 @@ instances (wharf-sim): calls per second and latency percentiles per operation.
 Each client keeps one HTTP/1.1 connection and sends a request signed once with SigV4 (a signature
 holds for 15 minutes, as AWS's does), so the client's signing is not what is measured.
 """
-import argparse, http.client, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, http.client, json, os, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wharf_bench as bench
-from importlib import import_module
 
-capacity = import_module("sync-capacity")
 
 
 def signed(port, operation, body):
@@ -73,30 +71,14 @@ def main():
                         help="in this order; RunTask after RegisterTaskDefinition resolves the family among the revisions that registered")
     parser.add_argument("--json")
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="wharf-api-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    logs = {n: open(os.path.join(work, f"{n}.log"), "w") for n in ("controller", "sim")}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=bench.ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=bench.ACCESS_KEY[1])
-    controller = subprocess.Popen([os.path.join(args.bin_dir, "wharf-controller"), "--listen", f"127.0.0.1:{port}", "--data-dir",
-                                   os.path.join(work, "controller"), "--open-registration"], stdin=subprocess.DEVNULL, stdout=logs["controller"],
-                                  stderr=subprocess.STDOUT, env=environment, start_new_session=True, preexec_fn=capacity.raise_fd_limit)
-    sim = None
-    try:
-        bench.wait_for("the controller", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200, 30,
-                       {"controller": controller})
-        sim = subprocess.Popen([os.path.join(args.bin_dir, "wharf-sim"), "--controller", f"http://127.0.0.1:{port}", "--agents", str(args.agents),
-                                "--ramp", "5", "--cpus", "64", "--memory", "262144", "--data-dir", os.path.join(work, "fleet")],
-                               stdin=subprocess.DEVNULL, stdout=logs["sim"], stderr=subprocess.STDOUT, start_new_session=True,
-                               preexec_fn=capacity.raise_fd_limit)
-        bench.wait_for(f"{args.agents} agents", lambda: f"{args.agents}/{args.agents} agents registered" in open(os.path.join(work, "sim.log")).read(),
-                       120, {"controller": controller, "sim": sim}, interval=1)
+    with bench.Fleet(args.bin_dir, args.agents, "wharf-api-", ["--ramp", "5", "--cpus", "64", "--memory", "262144"], register_timeout=120) as fleet:
+        controller, sim, port = fleet.controller, fleet.sim, fleet.port
+        processes = fleet.processes
         definition = {"family": "api", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 8, "cpu": 1}]}
         bench.ecs(port, "RegisterTaskDefinition", definition)
         bench.ecs(port, "CreateService", {"serviceName": "web", "taskDefinition": "api", "desiredCount": 200})
         bench.wait_for("200 running", lambda: bench.ecs(port, "DescribeServices", {"services": ["web"]})["services"][0]["runningCount"] == 200,
-                       120, {"controller": controller, "sim": sim})
+                       120, processes)
         results = {}
         bodies = {"DescribeServices": {"services": ["web"]}, "ListTasks": {"serviceName": "web"},
                   "RunTask": {"taskDefinition": "api", "count": 1}, "RegisterTaskDefinition": definition}
@@ -110,18 +92,6 @@ def main():
         if args.json:
             bench.write_record(args.json, "api-latency", args.bin_dir, {"agents": args.agents, "clients": args.clients, "seconds": args.seconds,
                                                                        "operations": args.operations}, results)
-    except BaseException:
-        for name in ("controller", "sim"):
-            logs[name].flush()
-            print(f"--- last lines of the {name} log ---", file=sys.stderr)
-            print("".join(open(os.path.join(work, f"{name}.log")).readlines()[-10:]), file=sys.stderr)
-        raise
-    finally:
-        bench.stop(sim, grace=60)
-        bench.stop(controller)
-        for log in logs.values():
-            log.close()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ and the time until every task is RUNNING.
 Anchor: HashiCorp's C1M placed 1,000,000 containers on 5,000 hosts in under 5 minutes with 5
 servers, about 3,750 a second. Goal here: 10,000 placements a second.
 """
-import argparse, concurrent.futures, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, concurrent.futures, os, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wharf_bench as bench
@@ -31,29 +31,13 @@ def main():
     parser.add_argument("--run-task-share", type=float, default=0.1, help="the share of the tasks started by RunTask (10 a call)")
     parser.add_argument("--json")
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="wharf-scheduling-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    logs = {n: open(os.path.join(work, f"{n}.log"), "w") for n in ("controller", "sim")}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=bench.ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=bench.ACCESS_KEY[1])
-    controller = subprocess.Popen([os.path.join(args.bin_dir, "wharf-controller"), "--listen", f"127.0.0.1:{port}", "--data-dir",
-                                   os.path.join(work, "controller"), "--open-registration"], stdin=subprocess.DEVNULL, stdout=logs["controller"],
-                                  stderr=subprocess.STDOUT, env=environment, start_new_session=True, preexec_fn=capacity.raise_fd_limit)
-    sim = None
-    try:
-        bench.wait_for("the controller", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200, 30,
-                       {"controller": controller})
-        # Room for the tasks: each takes 10 CPU units and 32 MiB.
-        per_node = -(-args.tasks // args.agents) * 2
-        sim = subprocess.Popen([os.path.join(args.bin_dir, "wharf-sim"), "--controller", f"http://127.0.0.1:{port}", "--agents", str(args.agents),
-                                "--ramp", str(max(10, args.agents // 250)), "--cpus", str(max(1, per_node * 10 // 1024 + 1)),
-                                "--memory", str(max(1024, per_node * 32 + 512)), "--data-dir", os.path.join(work, "fleet")],
-                               stdin=subprocess.DEVNULL, stdout=logs["sim"], stderr=subprocess.STDOUT, start_new_session=True,
-                               preexec_fn=capacity.raise_fd_limit)
-        processes = {"controller": controller, "sim": sim}
-        bench.wait_for(f"{args.agents} agents", lambda: f"{args.agents}/{args.agents} agents registered" in open(os.path.join(work, "sim.log")).read(),
-                       args.agents // 250 + 300, processes, interval=1)
+    # Room for the tasks: each takes 10 CPU units and 32 MiB.
+    per_node = -(-args.tasks // args.agents) * 2
+    with bench.Fleet(args.bin_dir, args.agents, "wharf-scheduling-", ["--ramp", str(max(10, args.agents // 250)), "--cpus",
+                     str(max(1, per_node * 10 // 1024 + 1)), "--memory", str(max(1024, per_node * 32 + 512))],
+                     register_timeout=args.agents // 250 + 300) as fleet:
+        controller, sim, port = fleet.controller, fleet.sim, fleet.port
+        processes = fleet.processes
         bench.ecs(port, "RegisterTaskDefinition", {"family": "load", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 32, "cpu": 10}]})
         run_tasks = int(args.tasks * args.run_task_share) // 10 * 10
         service_tasks = args.tasks - run_tasks
@@ -92,24 +76,12 @@ def main():
                   "placements_per_second": round(args.tasks / placed_at) if placed_at else None,
                   "seconds_until_running": round(running_at, 2) if running_at else None,
                   "controller_rss_mib": round(capacity.rss_mib(controller.pid), 1), "simulator_rss_mib": round(capacity.rss_mib(sim.pid), 1),
-                  "false_disconnects": open(os.path.join(work, "controller.log")).read().count("agent disconnected"),
+                  "false_disconnects": fleet.log("controller").count("agent disconnected"),
                   "samples": samples[:: max(1, len(samples) // 60)]}
         print({k: v for k, v in result.items() if k != "samples"})
         if args.json:
             bench.write_record(args.json, "scheduling-throughput", args.bin_dir, {"agents": args.agents, "tasks": args.tasks,
                                                                                    "run_task_share": args.run_task_share}, result)
-    except BaseException:
-        for name in ("controller", "sim"):
-            logs[name].flush()
-            print(f"--- last lines of the {name} log ---", file=sys.stderr)
-            print("".join(open(os.path.join(work, f"{name}.log")).readlines()[-10:]), file=sys.stderr)
-        raise
-    finally:
-        bench.stop(sim, grace=120)
-        bench.stop(controller)
-        for log in logs.values():
-            log.close()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

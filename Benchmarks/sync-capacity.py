@@ -7,21 +7,12 @@ is not counted), and false disconnects (must be 0).
 
     python3 Benchmarks/sync-capacity.py --agents 1000 5000 10000 --json docs/benchmarks.json
 """
-import argparse, os, re, resource, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, os, re, statistics, sys, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wharf_bench as bench
 
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def raise_fd_limit():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = min(max(hard, 200_000), 1_048_576) if os.geteuid() == 0 else hard
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
-    except (ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def cpu_seconds(pid):
@@ -64,28 +55,10 @@ def histogram_quantiles(before, after, name, quantiles):
 
 
 def measure(bin_dir, agents, settle, window):
-    work = tempfile.mkdtemp(prefix=f"wharf-sync-{agents}-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    logs = {n: open(os.path.join(work, f"{n}.log"), "w") for n in ("controller", "sim")}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=bench.ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=bench.ACCESS_KEY[1])
-    controller = subprocess.Popen([os.path.join(bin_dir, "wharf-controller"), "--listen", f"127.0.0.1:{port}", "--data-dir",
-                                   os.path.join(work, "controller"), "--open-registration"], stdin=subprocess.DEVNULL,
-                                  stdout=logs["controller"], stderr=subprocess.STDOUT, env=environment, start_new_session=True,
-                                  preexec_fn=raise_fd_limit)
-    sim = None
-    try:
-        bench.wait_for("the controller's /healthz", lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200,
-                       30, {"controller": controller})
-        ramp = max(10, agents // 250)
-        sim = subprocess.Popen([os.path.join(bin_dir, "wharf-sim"), "--controller", f"http://127.0.0.1:{port}", "--agents", str(agents),
-                                "--ramp", str(ramp), "--data-dir", os.path.join(work, "fleet")], stdin=subprocess.DEVNULL,
-                               stdout=logs["sim"], stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=raise_fd_limit)
-        joined = time.monotonic()
-        bench.wait_for(f"{agents} agents to register", lambda: f"{agents}/{agents} agents registered" in open(os.path.join(work, "sim.log")).read(),
-                       ramp + 300, {"controller": controller, "sim": sim}, interval=1)
-        join_seconds = time.monotonic() - joined
+    ramp = max(10, agents // 250)
+    with bench.Fleet(bin_dir, agents, f"wharf-sync-{agents}-", ["--ramp", str(ramp)], register_timeout=ramp + 300) as fleet:
+        controller, sim, port = fleet.controller, fleet.sim, fleet.port
+        join_seconds = time.monotonic() - fleet.started
         print(f"  {agents} agents registered {join_seconds:.0f} s after start (ramp {ramp} s); settling {settle} s")
         time.sleep(settle)
         before, cpu0, sim_cpu0, start = scrape(port), cpu_seconds(controller.pid), cpu_seconds(sim.pid), time.monotonic()
@@ -94,37 +67,24 @@ def measure(bin_dir, agents, settle, window):
             rss.append(rss_mib(controller.pid))
             sim_rss.append(rss_mib(sim.pid))
             time.sleep(1)
-            for name, process in (("controller", controller), ("sim", sim)):
+            for name, process in fleet.processes.items():
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with {process.returncode}")
         elapsed = time.monotonic() - start
         after, cpu1, sim_cpu1 = scrape(port), cpu_seconds(controller.pid), cpu_seconds(sim.pid)
         quantiles, observed = histogram_quantiles(before, after, "wharf_agent_sync_duration_seconds", [0.5, 0.99])
-        log = open(os.path.join(work, "controller.log")).read()
         result = {
             "agents": agents, "join_seconds": round(join_seconds, 1), "window_seconds": round(elapsed),
             "controller_cpu_percent": round((cpu1 - cpu0) / elapsed * 100, 1),
             "controller_rss_mib_median": round(statistics.median(rss), 1), "controller_rss_mib_max": round(max(rss), 1),
             "syncs_per_second": round(observed / elapsed, 1), "sync_latency": quantiles,
             "connected_at_end": int(after.get("wharf_agents_connected", 0)),
-            "false_disconnects": log.count("agent disconnected"),
+            "false_disconnects": fleet.log("controller").count("agent disconnected"),
             "sync_errors": int(sum(v for k, v in after.items() if k.startswith("wharf_agent_syncs_total") and 'outcome="ok"' not in k)),
             "simulator_cpu_percent": round((sim_cpu1 - sim_cpu0) / elapsed * 100, 1), "simulator_rss_mib_median": round(statistics.median(sim_rss), 1),
         }
         print(f"  {result}")
         return result
-    except BaseException:
-        for name in ("controller", "sim"):
-            logs[name].flush()
-            print(f"--- last lines of the {name} log ---", file=sys.stderr)
-            print("".join(open(os.path.join(work, f"{name}.log")).readlines()[-10:]), file=sys.stderr)
-        raise
-    finally:
-        bench.stop(sim, grace=60)
-        bench.stop(controller)
-        for log in logs.values():
-            log.close()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main():

@@ -142,3 +142,71 @@ def write_record(path, name, bin_dir, parameters, results):
         json.dump(existing, f, indent=2)
         f.write("\n")
     print(f"wrote {path}")
+
+
+def raise_fd_limit():
+    """For a child process: as many open files as root may have (each simulated agent holds a connection)."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(max(hard, 200_000), 1_048_576) if os.geteuid() == 0 else hard
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Fleet:
+    """A release wharf-controller with open registration and wharf-sim's simulated agents, in a
+    temporary directory (in /dev/shm when there is one). A context manager: on entry both run and
+    every agent has registered; on exit, even on failure or Ctrl-C, both are stopped (the logs'
+    last lines printed first when something failed) and the directory is deleted."""
+
+    def __init__(self, bin_dir, agents, prefix, sim_arguments=(), register_timeout=300):
+        self.bin_dir, self.agents, self.sim_arguments, self.register_timeout = bin_dir, agents, list(sim_arguments), register_timeout
+        self.work = tempfile.mkdtemp(prefix=prefix, dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        self.controller = self.sim = None
+        self.logs = {}
+
+    def _start(self, name, command, environment=None):
+        return subprocess.Popen([os.path.join(self.bin_dir, command[0])] + command[1:], stdin=subprocess.DEVNULL, stdout=self.logs[name],
+                                stderr=subprocess.STDOUT, env=environment, start_new_session=True, preexec_fn=raise_fd_limit)
+
+    def __enter__(self):
+        self.logs = {n: open(os.path.join(self.work, f"{n}.log"), "w") for n in ("controller", "sim")}
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=ACCESS_KEY[1])
+        self.controller = self._start("controller", ["wharf-controller", "--listen", f"127.0.0.1:{self.port}", "--data-dir",
+                                                     os.path.join(self.work, "controller"), "--open-registration"], environment)
+        wait_for("the controller's /healthz", lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status == 200,
+                 30, {"controller": self.controller})
+        self.started = time.monotonic()
+        self.sim = self._start("sim", ["wharf-sim", "--controller", f"http://127.0.0.1:{self.port}", "--agents", str(self.agents),
+                                       "--data-dir", os.path.join(self.work, "fleet")] + self.sim_arguments)
+        wait_for(f"{self.agents} agents to register", lambda: f"{self.agents}/{self.agents} agents registered" in self.log("sim"),
+                 self.register_timeout, self.processes, interval=1)
+        return self
+
+    @property
+    def processes(self):
+        return {"controller": self.controller, "sim": self.sim}
+
+    def log(self, name):
+        return open(os.path.join(self.work, f"{name}.log")).read()
+
+    def call(self, operation, body):
+        return ecs(self.port, operation, body)
+
+    def __exit__(self, kind, value, traceback):
+        if kind is not None:
+            for name in ("controller", "sim"):
+                self.logs[name].flush()
+                print(f"--- last lines of the {name} log ---", file=sys.stderr)
+                print("".join(self.log(name).splitlines(keepends=True)[-10:]), file=sys.stderr)
+        stop(self.sim, grace=120)
+        stop(self.controller)
+        for log in self.logs.values():
+            log.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+        return False
