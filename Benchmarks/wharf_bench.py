@@ -59,10 +59,10 @@ class Cluster:
     """A wharf-controller and one wharf-agent (cluster "default") in a temporary directory. Used as a
     context manager: on exit, even on failure or Ctrl-C, both are stopped, the containers of the
     given task definition family are removed, and the directory is deleted (logs printed first when
-    something failed)."""
+    something failed). `pull_behavior` is the agent's --image-pull-behavior."""
 
-    def __init__(self, bin_dir, family, prefix):
-        self.bin_dir, self.family = bin_dir, family
+    def __init__(self, bin_dir, family, prefix, pull_behavior="prefer-cached"):
+        self.bin_dir, self.family, self.pull_behavior = bin_dir, family, pull_behavior
         self.work = tempfile.mkdtemp(prefix=prefix)
         self.controller = self.agent = None
         self.logs = {}
@@ -79,7 +79,7 @@ class Cluster:
         activation = ecs(self.port, "CreateActivation", {"IamRole": "ecsAnywhereRole"}, target="AmazonSSM")
         self.agent = self._start("agent", [
             "wharf-agent", "--controller", f"http://127.0.0.1:{self.port}", "--cluster", "default",
-            "--data-dir", os.path.join(self.work, "agent"), "--image-pull-behavior", "prefer-cached",
+            "--data-dir", os.path.join(self.work, "agent"), "--image-pull-behavior", self.pull_behavior,
             "--activation-id", activation["ActivationId"], "--activation-code", activation["ActivationCode"]])
         wait_for("the agent to register", lambda: self.call("ListContainerInstances", {"cluster": "default"})
                  ["containerInstanceArns"], 60, self.processes)
