@@ -17,13 +17,14 @@ struct AgentEndpoint: Sendable {
     let metrics: ControllerMetrics?
     let maxBodyBytes: Int
     let logger: Logger
+    let syncJSON = SyncResponseJSON()
 
     func register(on router: Router<BasicRequestContext>) {
         router.post(RouterPath(AgentProtocol.registerPath)) { request, _ in
             await handle(request) { (body: RegisterRequest) async throws(AgentProtocolError) in try await controller.register(body) }
         }
         router.post(RouterPath(AgentProtocol.syncPath)) { request, _ in
-            await handle(request) { (body: SyncRequest) async throws(AgentProtocolError) in
+            await handle(request, encode: syncJSON.encode) { (body: SyncRequest) async throws(AgentProtocolError) in
                 try await controller.sync(body) { outcome, duration in metrics?.sync(outcome: outcome, duration: duration) }
             }
         }
@@ -57,8 +58,9 @@ struct AgentEndpoint: Sendable {
         }
     }
 
+    /// Decodes the request, runs `body`, and answers with its JSON (made by `encode` when given).
     func handle<In: Decodable, Out: Encodable>(
-        _ request: Request, _ body: (In) async throws(AgentProtocolError) -> Out
+        _ request: Request, encode: ((Out) throws -> Data)? = nil, _ body: (In) async throws(AgentProtocolError) -> Out
     ) async -> Response {
         do throws(AgentProtocolError) {
             let buffer: ByteBuffer
@@ -74,6 +76,7 @@ struct AgentEndpoint: Sendable {
                 throw AgentProtocolError(.invalidRequest, "the request body is not a valid \(In.self): \(error)")
             }
             let output = try await body(input)
+            if let encode, let data = try? encode(output) { return Self.json(.ok, data: data) }
             return Self.json(.ok, output)
         } catch {
             if error.code == .serverError {
@@ -95,7 +98,10 @@ struct AgentEndpoint: Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let data = (try? ECSJSON.encoder().encode(value)) ?? Data("{}".utf8)
+        json(status, data: (try? ECSJSON.encoder().encode(value)) ?? Data("{}".utf8))
+    }
+
+    static func json(_ status: HTTPResponse.Status, data: Data) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

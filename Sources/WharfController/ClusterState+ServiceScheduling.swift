@@ -6,28 +6,51 @@ extension ClusterState {
     /// One round of the service scheduler over every service that is not INACTIVE: decides with
     /// ``ServiceScheduler`` and turns its plan into task and service changes. Services are taken
     /// in ARN order, each seeing the tasks the ones before it placed.
-    /// - Returns: how many tasks the round started and stopped, with the changes that do it.
-    public func scheduleServices(now: Date, seed: UInt64) -> Outcome<ServiceRound> {
-        var working = self
+    /// - Parameter evaluated: what each service's plan read when it was last made; a service whose
+    ///   inputs are still the same is left out (nothing it reads changed, so its plan would be
+    ///   the same). Empty: every service is planned. Time alone changes nothing here, so rounds
+    ///   that pass it must alternate with rounds that do not.
+    /// - Returns: how many tasks the round started and stopped, and what each planned service
+    ///   read, with the changes that do it.
+    public func scheduleServices(now: Date, seed: UInt64, evaluated: [String: ServiceInputs] = [:]) -> Outcome<ServiceRound> {
+        // The round works on its own copies of what its placements change, the instances' placement
+        // views and desired versions, not on a copy of the whole state: a service's tasks are its
+        // own, so the services after it need to see only those.
+        var candidates = self.candidates
+        var instances: [String: ContainerInstanceRecord] = [:]
+        var views = SchedulerViews()
         var changes: [StateChange] = []
         var round = ServiceRound()
-        let grouped = Dictionary(grouping: tasks.values.filter { $0.group?.hasPrefix("service:") == true }) { "\($0.clusterArn ?? "")|\($0.group ?? "")" }
         for (offset, record) in services.values.filter({ $0.service.status != "INACTIVE" }).sorted(by: { $0.arn < $1.arn }).enumerated() {
-            let serviceTasks = grouped["\(record.service.clusterArn ?? "")|\(record.group)"] ?? []
-            let mine = serviceTasks.compactMap { working.tasks[$0.taskArn ?? ""] }.map(working.schedulerView)
+            let key = Self.groupKey(cluster: record.service.clusterArn, group: record.group)
+            let inputs = ServiceInputs(group: groupRevisions[key] ?? 0, cluster: clusterRevisions[record.cluster] ?? 0)
+            if evaluated[record.arn] == inputs { continue }
+            round.evaluated[record.arn] = inputs
+            let arns = taskArnsByGroup[key] ?? []
+            let mine = arns.compactMap { tasks[$0] }.map { schedulerView($0, views: &views) }
             var demands: [String: TaskDemand] = [:]
             var constraints: [String: [ECS.PlacementConstraint]] = [:]
             for deployment in record.service.deployments ?? [] {
                 let arn = deployment.taskDefinition ?? ""
-                guard let definition = working.taskDefinitions[arn]?.definition else { continue }
+                guard let definition = taskDefinitions[arn]?.definition else { continue }
                 demands[arn] = try? TaskDemand.of(definition, overrides: nil)
                 constraints[arn] = Self.placementConstraints(of: definition) + Self.launchTypeConstraints(record.service.launchType ?? "EC2")
             }
+            let pool = (instanceArnsByCluster[record.cluster] ?? []).compactMap { candidates[$0] }.filter { $0.status != "INACTIVE" }
             let scheduler = ServiceScheduler(now: now.timeIntervalSince1970, seed: seed &+ UInt64(offset), newDeploymentID: Self.newDeploymentID())
-            let plan = scheduler.plan(record, tasks: mine, candidates: working.placementCandidates(cluster: record.cluster), demands: demands,
-                                      definitionConstraints: constraints)
-            let applied = working.materialize(plan, original: record, now: now)
-            for change in applied { working.apply(change) }
+            let plan = scheduler.plan(record, tasks: mine, candidates: pool, demands: demands, definitionConstraints: constraints)
+            let applied = materialize(plan, original: record, now: now, instances: instances)
+            for change in applied {
+                switch change {
+                case .putContainerInstance(let instance): instances[instance.arn] = instance
+                case .putTask(let task) where self.tasks[task.taskArn ?? ""] == nil:
+                    if let instance = task.containerInstanceArn {
+                        let demand = demands[task.taskDefinitionArn ?? ""] ?? TaskDemand(cpu: 0, memoryMiB: 0, hostPorts: [])
+                        candidates[instance]?.take(demand, group: task.group ?? "")
+                    }
+                default: break
+                }
+            }
             changes += applied
             round.started += plan.launches.count
             round.stopped += plan.stops.count
@@ -35,25 +58,45 @@ extension ClusterState {
         return Outcome(round, changes)
     }
 
-    /// A task as the scheduler sees it.
-    func schedulerView(_ task: ECS.Task) -> ServiceTask {
-        let record = containerInstances[task.containerInstanceArn ?? ""]
+    /// What a round looks up for many tasks and keeps once: each instance's state as the
+    /// scheduler sees it, and whether a task definition has health checks.
+    struct SchedulerViews {
+        var instances: [String: ServiceTask.Instance] = [:]
+        var healthChecked: [String: Bool] = [:]
+    }
+
+    /// A task as the scheduler sees it, with what it looks up kept in `views`.
+    func schedulerView(_ task: ECS.Task, views: inout SchedulerViews) -> ServiceTask {
+        let instanceArn = task.containerInstanceArn ?? ""
         let instance: ServiceTask.Instance
-        switch (record?.instance.status, record?.instance.agentConnected) {
-        case (nil, _), ("INACTIVE", _): instance = .gone
-        case (_, false?), (_, nil): instance = replacesLostTasks(record?.cluster ?? "") ? .lost : .usable
-        case ("DRAINING", _): instance = .draining
-        default: instance = .usable
+        if let known = views.instances[instanceArn] {
+            instance = known
+        } else {
+            let record = containerInstances[instanceArn]
+            switch (record?.instance.status, record?.instance.agentConnected) {
+            case (nil, _), ("INACTIVE", _): instance = .gone
+            case (_, false?), (_, nil): instance = replacesLostTasks(record?.cluster ?? "") ? .lost : .usable
+            case ("DRAINING", _): instance = .draining
+            default: instance = .usable
+            }
+            views.instances[instanceArn] = instance
         }
         let health: ServiceTask.Health
         switch task.healthStatus {
         case "HEALTHY": health = .healthy
         case "UNHEALTHY": health = .unhealthy
         default:
-            let checked = taskDefinitions[task.taskDefinitionArn ?? ""]?.definition.containerDefinitions?.contains { $0.healthCheck != nil } ?? false
+            let definition = task.taskDefinitionArn ?? ""
+            let checked: Bool
+            if let known = views.healthChecked[definition] {
+                checked = known
+            } else {
+                checked = taskDefinitions[definition]?.definition.containerDefinitions?.contains { $0.healthCheck != nil } ?? false
+                views.healthChecked[definition] = checked
+            }
             health = checked ? .unknown : .none
         }
-        return ServiceTask(arn: task.taskArn ?? "", deployment: task.startedBy ?? "", instanceArn: task.containerInstanceArn ?? "",
+        return ServiceTask(arn: task.taskArn ?? "", deployment: task.startedBy ?? "", instanceArn: instanceArn,
                            instance: instance, lastStatus: task.lastStatus ?? "", desiredStatus: task.desiredStatus ?? "",
                            health: health, startedAt: task.startedAt?.timeIntervalSince1970, stopCode: task.stopCode,
                            stoppedReason: task.stoppedReason)
@@ -70,10 +113,13 @@ extension ClusterState {
 
     /// The changes that carry out a plan: new tasks, tasks wanted STOPPED, the instances told, and
     /// the service with its new events.
-    func materialize(_ plan: ServiceScheduler.Plan, original: ServiceRecord, now: Date) -> [StateChange] {
+    /// - Parameter changed: the instances earlier services in the round changed, newer than the state's.
+    func materialize(_ plan: ServiceScheduler.Plan, original: ServiceRecord, now: Date,
+                     instances changed: [String: ContainerInstanceRecord] = [:]) -> [StateChange] {
         var record = plan.record
         var changes: [StateChange] = []
         var instances: [String: ContainerInstanceRecord] = [:]
+        func latest(_ arn: String) -> ContainerInstanceRecord? { instances[arn] ?? changed[arn] ?? containerInstances[arn] }
         var messages = plan.events
         if !plan.stops.isEmpty {
             var stopped: [String] = []
@@ -86,7 +132,7 @@ extension ClusterState {
                 task.version = (task.version ?? 0) + 1
                 changes.append(.putTask(task))
                 stopped.append(ServiceScheduler.resourceID(stop.taskArn))
-                if let arn = task.containerInstanceArn, let instance = instances[arn] ?? containerInstances[arn] {
+                if let arn = task.containerInstanceArn, let instance = latest(arn) {
                     instances[arn] = instance
                     instances[arn]?.desiredVersion += 1
                 }
@@ -104,7 +150,7 @@ extension ClusterState {
                                    launchType: record.service.launchType ?? "EC2", now: now)
                 changes.append(.putTask(task))
                 started.append(ServiceScheduler.resourceID(task.taskArn ?? ""))
-                if let instance = instances[launch.instanceArn] ?? containerInstances[launch.instanceArn] {
+                if let instance = latest(launch.instanceArn) {
                     instances[launch.instanceArn] = instance
                     instances[launch.instanceArn]?.desiredVersion += 1
                 }
@@ -155,4 +201,15 @@ public struct ServiceRound: Equatable, Sendable {
     public var started = 0
     /// Tasks asked to stop.
     public var stopped = 0
+    /// The services planned, by ARN, with what their plans read.
+    public var evaluated: [String: ServiceInputs] = [:]
+}
+
+/// What a service's plan reads, as two counters: its own tasks and record, and its cluster's
+/// instances and the room on them. Equal counters mean an equal plan, but for the clock.
+public struct ServiceInputs: Equatable, Sendable {
+    /// ``ClusterState`` `groupRevisions` of the service's task group.
+    public var group: Int
+    /// ``ClusterState`` `clusterRevisions` of the service's cluster.
+    public var cluster: Int
 }

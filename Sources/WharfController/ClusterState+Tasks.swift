@@ -5,8 +5,7 @@ import WharfScheduler
 extension ClusterState {
     /// The cluster's instances as placement sees them.
     func placementCandidates(cluster: String) -> [PlacementCandidate] {
-        containerInstances.filter { $0.value.cluster == cluster && $0.value.instance.status != "INACTIVE" }.keys.sorted()
-            .compactMap { arn in candidates[arn] ?? containerInstances[arn].map(placementCandidate) }
+        (instanceArnsByCluster[cluster] ?? []).compactMap { arn in candidates[arn] }.filter { $0.status != "INACTIVE" }
     }
 
     /// One instance as placement (and the cluster query language) sees it.

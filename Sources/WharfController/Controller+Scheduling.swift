@@ -4,10 +4,20 @@ import WharfModel
 extension Controller {
     /// Runs one round of the service scheduler as a write, so its decisions are stored before
     /// anyone sees them.
+    /// - Parameter onlyChanged: plan only the services whose tasks, record, cluster or instances
+    ///   changed since their last plan (a round after a change); otherwise every service (a round
+    ///   that also sees time pass: health-check grace periods, throttled launches).
     @discardableResult
-    public func scheduleServices() async throws -> ServiceRound {
+    public func scheduleServices(onlyChanged: Bool = false) async throws -> ServiceRound {
         let seed = nextPlacementSeed()
-        return try await write { state, now in state.scheduleServices(now: now, seed: seed) }
+        let evaluated = onlyChanged ? lastEvaluated : [:]
+        let round = try await write { state, now in state.scheduleServices(now: now, seed: seed, evaluated: evaluated) }
+        if onlyChanged {
+            lastEvaluated.merge(round.evaluated) { _, new in new }
+        } else {
+            lastEvaluated = round.evaluated
+        }
+        return round
     }
 
     /// Waits until a change arrived since the last call, `timeout` passed, or the task is

@@ -31,6 +31,8 @@ public actor Controller {
     /// The service scheduler waiting for work, and the timer that ends its wait.
     var schedulingWaiter: CheckedContinuation<Void, Never>?
     var schedulingTimer: Task<Void, Never>?
+    /// What each service's plan read when the scheduler last made it.
+    var lastEvaluated: [String: ServiceInputs] = [:]
 
     /// Loads the state from `store`.
     /// - Parameters:

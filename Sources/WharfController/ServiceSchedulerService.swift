@@ -2,20 +2,27 @@ import Logging
 import ServiceLifecycle
 
 /// Runs the service scheduler: a round after every stored change (a task reported, an instance
-/// joined or drained, a service updated) and at least every `sweep`, so throttled launches and
-/// health-check grace periods are picked up without a change. Stops on graceful shutdown.
+/// joined or drained, a service updated) over the services the change concerns, and a round over
+/// every service at least every `sweep`, so throttled launches and health-check grace periods
+/// are picked up without a change. Rounds are at least `spacing` apart, so a burst of agent
+/// reports is planned in a few rounds rather than one round per report, each holding the writer.
+/// Stops on graceful shutdown.
 struct ServiceSchedulerService: Service {
     let controller: Controller
     let sweep: Duration
     let logger: Logger
     var metrics: ControllerMetrics?
+    var spacing: Duration = .milliseconds(20)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            var lastFull = ContinuousClock.now - sweep
             while !Task.isCancelled {
                 do {
                     let started = ContinuousClock.now
-                    let round = try await controller.scheduleServices()
+                    let full = started - lastFull >= sweep
+                    if full { lastFull = started }
+                    let round = try await controller.scheduleServices(onlyChanged: !full)
                     metrics?.schedulerRound(round, duration: ContinuousClock.now - started)
                     if round.started + round.stopped > 0 {
                         logger.debug("service scheduler round", metadata: ["tasks.started": "\(round.started)", "tasks.stopped": "\(round.stopped)"])
@@ -24,6 +31,7 @@ struct ServiceSchedulerService: Service {
                     logger.error("a service scheduler round failed; retrying", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .seconds(1))
                 }
+                try? await Task.sleep(for: spacing)
                 await controller.waitForSchedulingWork(timeout: sweep)
             }
         }

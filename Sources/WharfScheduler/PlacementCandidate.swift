@@ -58,11 +58,22 @@ public struct PlacementCandidate: Equatable, Sendable {
     }
 
     /// Takes `demand` (and one task of `group`) from this instance.
-    mutating func take(_ demand: TaskDemand, group: String) {
+    public mutating func take(_ demand: TaskDemand, group: String) {
         remainingCPU -= demand.cpu
         remainingMemoryMiB -= demand.memoryMiB
         usedPorts.formUnion(demand.hostPorts)
         tasksByGroup[group, default: 0] += 1
         taskCount += 1
+    }
+
+    /// Gives back what ``take(_:group:)`` took, for a task that leaves this instance. Host ports
+    /// are not given back: a port may also be one the instance reserves, so the caller rebuilds
+    /// the candidate when the demand holds any.
+    public mutating func giveBack(_ demand: TaskDemand, group: String) {
+        remainingCPU += demand.cpu
+        remainingMemoryMiB += demand.memoryMiB
+        let left = tasksByGroup[group, default: 0] - 1
+        tasksByGroup[group] = left > 0 ? left : nil
+        taskCount -= 1
     }
 }

@@ -55,6 +55,70 @@ struct PlacementCacheTests {
     }
 }
 
+extension PlacementCacheTests {
+    /// The derived indexes equal what a scan of the state finds.
+    static func indexed(_ state: ClusterState) -> Bool {
+        let groups = Dictionary(grouping: state.tasks.values.filter { $0.group != nil }) {
+            ClusterState.groupKey(cluster: $0.clusterArn, group: $0.group ?? "")
+        }.mapValues { Set($0.compactMap(\.taskArn)) }
+        let clusters = Dictionary(grouping: state.containerInstances.values, by: \.cluster).mapValues { $0.map(\.arn).sorted() }
+        return groups == state.taskArnsByGroup.filter { !$0.value.isEmpty } && clusters == state.instanceArnsByCluster
+    }
+
+    @Test("two services in one scheduler round share the instances' capacity; placements, reports and stops with host ports keep the views and indexes equal to a scan")
+    func sharedRound() async throws {
+        let harness = try await Harness()
+        let nodes = [try await harness.join("a"), try await harness.join("b", memory: 1024)]
+        _ = try await harness.controller.write { state, now in
+            try state.registerTaskDefinition(ECS.RegisterTaskDefinitionRequest(
+                family: "api", containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "busybox", memory: 512)]), now: now)
+        }
+        // "one" takes port 8080 and 512 MiB, so one task per node; "two" (sorted after it) then
+        // finds 1,536 MiB on a and 512 on b: 4 tasks, not the 6 the empty nodes would hold.
+        for (name, definition, count) in [("one", "web", 3), ("two", "api", 6)] {
+            _ = try await harness.controller.write { state, now in
+                try state.createService(ECS.CreateServiceRequest(cluster: "lab", serviceName: name, taskDefinition: definition, desiredCount: count),
+                                        now: now, deploymentID: "ecs-svc/\(name)")
+            }
+        }
+        let round = try await harness.controller.scheduleServices()
+        #expect(round.started == 6)
+        #expect(await harness.controller.read(Self.consistent))
+        #expect(await harness.controller.read(Self.indexed))
+        let free = await harness.controller.read { state in nodes.map { state.candidates[$0.containerInstanceArn]?.remainingMemoryMiB } }
+        #expect(free == [0, 0])
+
+        // RUNNING reports change no view; then "one" scales to 0 and its STOPPED reports give the
+        // port and the memory back.
+        for node in nodes {
+            let desired = try await harness.sync(node, version: 0)
+            let reports = desired.tasks.map { task in
+                TaskReport(taskArn: task.taskArn, lastStatus: "RUNNING", containers: [
+                    ContainerReport(name: task.taskDefinition.containerDefinitions?.first?.name ?? "", runtimeId: "c-\(task.taskArn.suffix(6))", lastStatus: "RUNNING")])
+            }
+            _ = try await harness.sync(node, version: 0, reports: reports)
+        }
+        #expect(await harness.controller.read(Self.consistent))
+        _ = try await harness.controller.write { state, now in
+            try state.updateService(ECS.UpdateServiceRequest(cluster: "lab", service: "one", desiredCount: 0), now: now, deploymentID: "ecs-svc/one-2")
+        }
+        #expect(try await harness.controller.scheduleServices().stopped == 2)
+        for node in nodes {
+            let desired = try await harness.sync(node, version: 0)
+            let reports = desired.tasks.filter { $0.desiredStatus == "STOPPED" }.map { task in
+                TaskReport(taskArn: task.taskArn, lastStatus: "STOPPED", containers: [
+                    ContainerReport(name: "httpd", runtimeId: "c-\(task.taskArn.suffix(6))", lastStatus: "STOPPED", exitCode: 0)])
+            }
+            _ = try await harness.sync(node, version: 0, reports: reports)
+        }
+        let after = await harness.controller.read { state in nodes.map { state.candidates[$0.containerInstanceArn] } }
+        #expect(after.map { $0?.remainingMemoryMiB } == [512, 512])
+        #expect(after.allSatisfy { $0?.usedPorts == [TaskDemand.HostPort(port: 22, transport: "tcp")] })
+        #expect(await harness.controller.read(Self.consistent))
+        #expect(await harness.controller.read(Self.indexed))
+    }
+}
+
 @Suite("Task definitions by family")
 struct FamilyLookupTests {
     @Test("a family names its newest ACTIVE revision, also after deregistering and deleting revisions and a reload")

@@ -20,6 +20,8 @@ public actor Agent {
 
     var identity: RegisterResponse?
     var tasks: [String: ManagedTask] = [:]
+    /// The tasks' JSON as last saved, so a save encodes only what changed.
+    var encodedTasks = AgentStateFiles.EncodedTasks()
     var desiredVersion = 0
     /// The sync in flight; an event on the node cancels it so news goes out at once.
     var currentSync: Task<Result<SyncResponse, AgentProtocolError>, Never>?
@@ -134,7 +136,7 @@ public actor Agent {
     /// Persists the tasks; a failure is logged (the next change tries again).
     func persist() {
         do {
-            try files.save(tasks: Array(tasks.values))
+            try files.save(tasks: Array(tasks.values), reusing: &encodedTasks)
         } catch {
             logger.error("cannot save the agent's tasks", metadata: ["error": "\(error)"])
         }

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import WharfModel
+import WharfProtocol
+@testable import WharfController
+
+@Suite("Scheduler rounds after a change plan only the services it concerns")
+struct IncrementalRoundTests {
+    func create(_ harness: Harness, _ name: String, count: Int) async throws {
+        _ = try await harness.controller.write { state, now in
+            try state.createService(ECS.CreateServiceRequest(cluster: "lab", serviceName: name, taskDefinition: "api", desiredCount: count),
+                                    now: now, deploymentID: "ecs-svc/\(name)")
+        }
+    }
+
+    /// Rounds after changes until one plans nothing (its own changes make a round plan again);
+    /// how many rounds that took, at most 5.
+    func settle(_ harness: Harness) async throws -> Int {
+        for count in 1...5 where try await harness.controller.scheduleServices(onlyChanged: true).evaluated.isEmpty { return count }
+        return 6
+    }
+
+    func names(_ round: ServiceRound) -> [String] {
+        round.evaluated.keys.map { String($0.split(separator: "/").last ?? "") }.sorted()
+    }
+
+    @Test("an unchanged service is left out; its own change, a joining instance, or room freed by another service's task brings it back; a full round plans all")
+    func onlyChanged() async throws {
+        let harness = try await Harness()
+        let node = try await harness.join("a", memory: 1024)
+        _ = try await harness.controller.write { state, now in
+            try state.registerTaskDefinition(ECS.RegisterTaskDefinitionRequest(
+                family: "api", containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "busybox", memory: 512)]), now: now)
+        }
+        try await create(harness, "one", count: 1)
+        try await create(harness, "two", count: 2)
+        // one takes half the node, two finds room for one of its two.
+        var round = try await harness.controller.scheduleServices(onlyChanged: true)
+        #expect(names(round) == ["one", "two"])
+        #expect(round.started == 2)
+        // Its own launches changed both: planned again, with nothing more to do, until no
+        // round plans anything.
+        round = try await harness.controller.scheduleServices(onlyChanged: true)
+        #expect(names(round) == ["one", "two"])
+        #expect(round.started == 0)
+        #expect(try await settle(harness) <= 5)
+
+        // A change to two alone.
+        _ = try await harness.controller.write { state, now in
+            try state.updateService(ECS.UpdateServiceRequest(cluster: "lab", service: "two", desiredCount: 3), now: now, deploymentID: "ecs-svc/two-2")
+        }
+        round = try await harness.controller.scheduleServices(onlyChanged: true)
+        #expect(names(round) == ["two"])
+        #expect(round.started == 0)
+        #expect(try await settle(harness) <= 5)
+
+        // one scales in; its task's STOPPED report frees room that two then fills, in rounds after changes only.
+        _ = try await harness.controller.write { state, now in
+            try state.updateService(ECS.UpdateServiceRequest(cluster: "lab", service: "one", desiredCount: 0), now: now, deploymentID: "ecs-svc/one-2")
+        }
+        round = try await harness.controller.scheduleServices(onlyChanged: true)
+        #expect(names(round) == ["one"])
+        #expect(round.stopped == 1)
+        #expect(try await settle(harness) <= 5)
+        let desired = try await harness.sync(node, version: 0)
+        let reports = desired.tasks.filter { $0.desiredStatus == "STOPPED" }.map { task in
+            TaskReport(taskArn: task.taskArn, lastStatus: "STOPPED",
+                       containers: [ContainerReport(name: "app", runtimeId: "c-\(task.taskArn.suffix(6))", lastStatus: "STOPPED", exitCode: 0)])
+        }
+        #expect(reports.count == 1)
+        _ = try await harness.sync(node, version: 0, reports: reports)
+        round = try await harness.controller.scheduleServices(onlyChanged: true)
+        #expect(names(round) == ["one", "two"])
+        #expect(round.started == 1)
+        #expect(try await settle(harness) <= 5)
+
+        // A new instance concerns every service of its cluster; so does a full round.
+        _ = try await harness.join("b", memory: 512)
+        round = try await harness.controller.scheduleServices(onlyChanged: true)
+        #expect(names(round) == ["one", "two"])
+        #expect(round.started == 1)
+        #expect(try await settle(harness) <= 5)
+        #expect(names(try await harness.controller.scheduleServices()) == ["one", "two"])
+        let running = try await harness.controller.read { state in
+            try state.describeServices(ECS.DescribeServicesRequest(cluster: "lab", services: ["one", "two"])).services?.map(\.pendingCount)
+        }
+        #expect(running == [0, 3])
+    }
+}

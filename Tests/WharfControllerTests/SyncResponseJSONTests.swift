@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import WharfModel
+import WharfProtocol
+@testable import WharfController
+
+@Suite("Sync answers encoded with reused task definition JSON")
+struct SyncResponseJSONTests {
+    static func definition(status: String = "ACTIVE", deregisteredAt: Date? = nil) -> ECS.TaskDefinition {
+        var definition = ECS.TaskDefinition()
+        definition.taskDefinitionArn = "arn:aws:ecs:us-east-1:000000000000:task-definition/web:3"
+        definition.family = "web"
+        definition.revision = 3
+        definition.status = status
+        definition.deregisteredAt = deregisteredAt
+        definition.registeredAt = Date(timeIntervalSince1970: 1_750_000_000.5)
+        definition.containerDefinitions = [ECS.ContainerDefinition(name: "httpd", image: "busybox", memory: 64, command: ["echo", "a \"quoted\" /path"])]
+        return definition
+    }
+
+    static func response(_ definition: ECS.TaskDefinition) -> SyncResponse {
+        SyncResponse(desiredVersion: 7, tasks: [
+            DesiredTask(taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/a", desiredStatus: "RUNNING", taskDefinition: definition,
+                        overrides: ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "httpd", command: ["sh"])]), clusterArn: "arn:c"),
+            DesiredTask(taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/b", desiredStatus: "STOPPED", taskDefinition: definition,
+                        overrides: nil, clusterArn: "arn:c", stoppedReason: "Scaling \"in\""),
+        ], acknowledgedStopped: ["arn:aws:ecs:us-east-1:000000000000:task/lab/z"])
+    }
+
+    static func decoded(_ data: Data) throws -> SyncResponse {
+        try ECSJSON.decoder().decode(SyncResponse.self, from: data)
+    }
+
+    @Test("the answer decodes to what was encoded, and to what JSONEncoder makes of it, with no tasks, with tasks, and after the definition changes")
+    func sameAnswer() throws {
+        let json = SyncResponseJSON()
+        let empty = SyncResponse(desiredVersion: 0, tasks: [], acknowledgedStopped: [])
+        #expect(try Self.decoded(json.encode(empty)) == empty)
+        let first = Self.response(Self.definition())
+        let reference = try Self.decoded(ECSJSON.encoder().encode(first))
+        #expect(try Self.decoded(json.encode(first)) == first)
+        #expect(try Self.decoded(json.encode(first)) == reference)
+        // The second time the definition's JSON comes from the cache.
+        #expect(try Self.decoded(json.encode(first)) == first)
+        // Deregistered, the same ARN carries a new status and time: the answer shows them.
+        let deregistered = Self.response(Self.definition(status: "INACTIVE", deregisteredAt: Date(timeIntervalSince1970: 1_760_000_000)))
+        let answer = try Self.decoded(json.encode(deregistered))
+        #expect(answer == deregistered)
+        #expect(answer.tasks.first?.taskDefinition.status == "INACTIVE")
+    }
+}
