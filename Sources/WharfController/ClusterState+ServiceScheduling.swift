@@ -13,10 +13,11 @@ extension ClusterState {
     /// - Returns: how many tasks the round started and stopped, and what each planned service
     ///   read, with the changes that do it.
     public func scheduleServices(now: Date, seed: UInt64, evaluated: [String: ServiceInputs] = [:]) -> Outcome<ServiceRound> {
-        // The round works on its own copies of what its placements change, the instances' placement
-        // views and desired versions, not on a copy of the whole state: a service's tasks are its
-        // own, so the services after it need to see only those.
-        var candidates = self.candidates
+        // The round works on its own copies of what its placements change, the clusters' placement
+        // pools and the instances' desired versions, not on a copy of the whole state: a service's
+        // tasks are its own, so the services after it need to see only those. A cluster's pool is
+        // made once per round, with where each instance sits in it.
+        var pools: [String: (pool: [PlacementCandidate], index: [String: Int])] = [:]
         var instances: [String: ContainerInstanceRecord] = [:]
         var views = SchedulerViews()
         var changes: [StateChange] = []
@@ -27,7 +28,13 @@ extension ClusterState {
             if evaluated[record.arn] == inputs { continue }
             round.evaluated[record.arn] = inputs
             let arns = taskArnsByGroup[key] ?? []
-            let mine = arns.compactMap { tasks[$0] }.map { schedulerView($0, views: &views) }
+            var mine: [ServiceTask] = []
+            mine.reserveCapacity(arns.count)
+            for arn in arns {
+                // Read in place, through the index: a copy of each whole task cost more than the plan.
+                guard let index = tasks.index(forKey: arn) else { continue }
+                mine.append(schedulerView(tasks.values[index], views: &views))
+            }
             var demands: [String: TaskDemand] = [:]
             var constraints: [String: [ECS.PlacementConstraint]] = [:]
             for deployment in record.service.deployments ?? [] {
@@ -36,17 +43,24 @@ extension ClusterState {
                 demands[arn] = try? TaskDemand.of(definition, overrides: nil)
                 constraints[arn] = Self.placementConstraints(of: definition) + Self.launchTypeConstraints(record.service.launchType ?? "EC2")
             }
-            let pool = (instanceArnsByCluster[record.cluster] ?? []).compactMap { candidates[$0] }.filter { $0.status != "INACTIVE" }
+            if pools[record.cluster] == nil {
+                let pool = placementCandidates(cluster: record.cluster)
+                pools[record.cluster] = (pool, Dictionary(uniqueKeysWithValues: pool.enumerated().map { ($1.arn, $0) }))
+            }
             let scheduler = ServiceScheduler(now: now.timeIntervalSince1970, seed: seed &+ UInt64(offset), newDeploymentID: Self.newDeploymentID())
-            let plan = scheduler.plan(record, tasks: mine, candidates: pool, demands: demands, definitionConstraints: constraints)
+            // The pool is passed, not held: the round's own changes to it below must not copy it.
+            let plan = scheduler.plan(record, tasks: mine, candidates: pools[record.cluster]?.pool ?? [], demands: demands,
+                                      definitionConstraints: constraints)
             let applied = materialize(plan, original: record, now: now, instances: instances)
             for change in applied {
                 switch change {
                 case .putContainerInstance(let instance): instances[instance.arn] = instance
-                case .putTask(let task) where self.tasks[task.taskArn ?? ""] == nil:
+                case .putTask(let task) where tasks.index(forKey: task.taskArn ?? "") == nil:
                     if let instance = task.containerInstanceArn {
                         let demand = demands[task.taskDefinitionArn ?? ""] ?? TaskDemand(cpu: 0, memoryMiB: 0, hostPorts: [])
-                        candidates[instance]?.take(demand, group: task.group ?? "")
+                        if let position = pools[record.cluster]?.index[instance] {
+                            pools[record.cluster]?.pool[position].take(demand, group: task.group ?? "")
+                        }
                     }
                 default: break
                 }

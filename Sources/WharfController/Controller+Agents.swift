@@ -62,10 +62,12 @@ extension Controller {
         let started = ContinuousClock.now
         do {
             try Self.checkVersion(request.protocolVersion)
-            _ = try await write { state, now in
-                let record = try state.authenticate(request, credentialHash: Self.hash)
-                return state.recordSync(request, record: record, now: now)
+            // An agent whose request arrived is alive, however long its write waits for the
+            // writer: under a heavy load of writes it must not be taken for lost meanwhile.
+            if (try? stateSnapshot.authenticate(request, credentialHash: Self.hash)) != nil {
+                lastSeen[request.containerInstanceArn] = now()
             }
+            try await recordBatched(request)
         } catch let error as AgentProtocolError {
             recorded(error.code.rawValue, ContinuousClock.now - started)
             throw error
@@ -112,6 +114,56 @@ extension Controller {
             }
         } catch {
             logger.error("could not record disconnected agents", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension Controller {
+    /// Records a sync's report together with the others that arrived while the writer was busy:
+    /// one write, and one store transaction, for a whole batch. A fleet reporting at once used to
+    /// queue one write per sync, and the syncs waited seconds for their turn
+    /// (docs/benchmarks.md, scheduling throughput). Returns once the report is durable, or throws
+    /// what recording this report alone threw.
+    func recordBatched(_ request: SyncRequest) async throws {
+        let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
+            pendingSyncs.append((request, continuation))
+            if pendingSyncs.count == 1 { Task { await self.flushSyncs() } }
+        }
+        try result.get()
+    }
+
+    /// Records every pending sync in one write; a second sync of the same instance waits for the
+    /// next batch, so each report is recorded against the state the one before it left.
+    func flushSyncs() async {
+        while !pendingSyncs.isEmpty {
+            await acquireWriter()
+            // Taken once the turn came, so the batch holds all that arrived meanwhile.
+            var seen = Set<String>()
+            var batch: [(request: SyncRequest, continuation: CheckedContinuation<Result<Void, any Error>, Never>)] = []
+            var later: [(request: SyncRequest, continuation: CheckedContinuation<Result<Void, any Error>, Never>)] = []
+            for entry in pendingSyncs {
+                if seen.insert(entry.request.containerInstanceArn).inserted { batch.append(entry) } else { later.append(entry) }
+            }
+            pendingSyncs = later
+            let now = now()
+            var changes: [StateChange] = []
+            var results: [Result<Void, any Error>] = []
+            for entry in batch {
+                do {
+                    let record = try stateSnapshot.authenticate(entry.request, credentialHash: Self.hash)
+                    changes += stateSnapshot.recordSync(entry.request, record: record, now: now).changes
+                    results.append(.success(()))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            do {
+                try await commit(changes)
+            } catch {
+                results = results.map { $0.flatMap { .failure(error) } }
+            }
+            releaseWriter()
+            for (entry, result) in zip(batch, results) { entry.continuation.resume(returning: result) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import WharfModel
+import WharfProtocol
 import WharfStore
 
 /// The one owner of the cluster state. Reads see only changes the store has made durable; writes
@@ -33,6 +34,8 @@ public actor Controller {
     var schedulingTimer: Task<Void, Never>?
     /// What each service's plan read when the scheduler last made it.
     var lastEvaluated: [String: ServiceInputs] = [:]
+    /// Sync reports waiting to be recorded in the next batch (``recordBatched(_:)``).
+    var pendingSyncs: [(request: SyncRequest, continuation: CheckedContinuation<Result<Void, any Error>, Never>)] = []
 
     /// Loads the state from `store`.
     /// - Parameters:
@@ -71,31 +74,42 @@ public actor Controller {
     /// - Throws: what `body` throws (an ``ECSError`` for a refused request), or `ServerException`
     ///   when the store fails (nothing is applied then, so memory and disk still agree).
     public func write<T: Sendable>(_ body: (ClusterState, Date) throws -> Outcome<T>) async throws -> T {
-        // One write at a time, first come first served: a finishing write hands its turn
-        // directly to the longest waiter, so no newcomer can overtake.
+        await acquireWriter()
+        defer { releaseWriter() }
+        let outcome = try body(state, now())
+        try await commit(outcome.changes)
+        return outcome.response
+    }
+
+    /// Waits for the turn to write. One write at a time, first come first served: a finishing
+    /// write hands its turn directly to the longest waiter, so no newcomer can overtake.
+    func acquireWriter() async {
         if writing {
             await withCheckedContinuation { waiting.append($0) }
         } else {
             writing = true
         }
-        defer {
-            if waiting.isEmpty { writing = false } else { waiting.removeFirst().resume() }
+    }
+
+    /// Ends the turn ``acquireWriter()`` gave.
+    func releaseWriter() {
+        if waiting.isEmpty { writing = false } else { waiting.removeFirst().resume() }
+    }
+
+    /// Within a writer's turn: stores `changes` durably, then applies them and wakes whom they concern.
+    func commit(_ changes: [StateChange]) async throws {
+        guard !changes.isEmpty else { return }
+        do {
+            try await store.apply(changes)
+        } catch {
+            logger.error("could not store a change; it was not applied", metadata: ["error": "\(error)"])
+            throw ECSError(.server, "the controller could not store the change (\(error.message)); nothing was changed, retry later")
         }
-        let outcome = try body(state, now())
-        if !outcome.changes.isEmpty {
-            do {
-                try await store.apply(outcome.changes)
-            } catch {
-                logger.error("could not store a change; it was not applied", metadata: ["error": "\(error)"])
-                throw ECSError(.server, "the controller could not store the change (\(error.message)); nothing was changed, retry later")
-            }
-            for change in outcome.changes { state.apply(change) }
-            for change in outcome.changes {
-                if case .putContainerInstance(let record) = change { wakePollers(of: record.arn) }
-            }
-            wakeScheduler()
+        for change in changes { state.apply(change) }
+        for change in changes {
+            if case .putContainerInstance(let record) = change { wakePollers(of: record.arn) }
         }
-        return outcome.response
+        wakeScheduler()
     }
 
     /// Holds a sync until the node's desired state passes `version`, the timeout ends, or the

@@ -87,3 +87,33 @@ struct IncrementalRoundTests {
         #expect(running == [0, 3])
     }
 }
+
+@Suite("Sync reports recorded in batches")
+struct SyncBatchTests {
+    @Test("syncs that arrive together are all recorded, a second one of the same node after the first, and a bad credential fails only its own")
+    func batched() async throws {
+        let harness = try await Harness(longPoll: .milliseconds(50))
+        let nodes = [try await harness.join("a"), try await harness.join("b", memory: 1024)]
+        let run = try await harness.runTask(count: 2)
+        let placed = Dictionary(uniqueKeysWithValues: (run.tasks ?? []).map { ($0.containerInstanceArn ?? "", $0.taskArn ?? "") })
+        #expect(placed.count == 2)
+        func report(_ node: RegisterResponse, _ status: String) -> [TaskReport] {
+            [TaskReport(taskArn: placed[node.containerInstanceArn] ?? "", lastStatus: status,
+                        containers: [ContainerReport(name: "httpd", runtimeId: "c-\(node.containerInstanceArn.suffix(4))", lastStatus: status)])]
+        }
+        var forged = nodes[1]
+        forged.credential = "not-the-credential"
+        async let first = harness.sync(nodes[0], version: 0, reports: report(nodes[0], "PENDING"))
+        async let second = harness.sync(nodes[1], version: 0, reports: report(nodes[1], "RUNNING"))
+        async let again = harness.sync(nodes[0], version: 0, reports: report(nodes[0], "RUNNING"))
+        async let bad: SyncResponse? = try? harness.sync(forged, version: 0, reports: [])
+        let answers = try await [first, second, again]
+        #expect(answers.allSatisfy { $0.tasks.count == 1 })
+        #expect(await bad == nil)
+        for node in nodes {
+            let task = try await harness.describe(placed[node.containerInstanceArn] ?? "")
+            #expect(task?.lastStatus == "RUNNING")
+        }
+        await #expect(throws: AgentProtocolError.self) { try await harness.sync(forged, version: 0, reports: []) }
+    }
+}
