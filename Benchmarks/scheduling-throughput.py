@@ -19,7 +19,7 @@ capacity = import_module("sync-capacity")
 
 
 def counts(port):
-    cluster = bench.ecs(port, "DescribeClusters", {"clusters": ["default"]})["clusters"][0]
+    cluster = bench.ecs(port, "DescribeClusters", {"clusters": ["default"]}, timeout=300)["clusters"][0]
     return cluster["pendingTasksCount"], cluster["runningTasksCount"]
 
 
@@ -46,10 +46,14 @@ def main():
         start = time.monotonic()
         for index, count in enumerate(services):
             bench.ecs(port, "CreateService", {"serviceName": f"s{index}", "taskDefinition": "load", "desiredCount": count})
-        failures = []
+        failures, latencies = [], []
 
         def run(_):
-            answer = bench.ecs(port, "RunTask", {"taskDefinition": "load", "count": 10})
+            # Under the full load a call can wait long for the controller's writer: allowed 5
+            # minutes, and each call's latency is recorded.
+            sent = time.monotonic()
+            answer = bench.ecs(port, "RunTask", {"taskDefinition": "load", "count": 10}, timeout=300)
+            latencies.append(time.monotonic() - sent)
             failures.extend(answer.get("failures", []))
         pool = concurrent.futures.ThreadPoolExecutor(8)
         runs = [pool.submit(run, i) for i in range(run_tasks // 10)]
@@ -72,7 +76,11 @@ def main():
             future.result()
         pool.shutdown()
         result = {"agents": args.agents, "tasks": args.tasks, "service_tasks": service_tasks, "run_task_tasks": run_tasks,
-                  "run_task_failures": len(failures), "seconds_until_placed": round(placed_at, 2) if placed_at else None,
+                  "run_task_failures": len(failures),
+                  "run_task_latency_s": {"median": round(sorted(latencies)[len(latencies) // 2], 3),
+                                         "p99": round(sorted(latencies)[int(len(latencies) * 0.99)], 3),
+                                         "max": round(max(latencies), 3)} if latencies else None,
+                  "seconds_until_placed": round(placed_at, 2) if placed_at else None,
                   "placements_per_second": round(args.tasks / placed_at) if placed_at else None,
                   "seconds_until_running": round(running_at, 2) if running_at else None,
                   "controller_rss_mib": round(capacity.rss_mib(controller.pid), 1), "simulator_rss_mib": round(capacity.rss_mib(sim.pid), 1),

@@ -10,7 +10,7 @@ SIGNING_NAMES = {"AmazonEC2ContainerServiceV20141113": "ecs", "AmazonSSM": "ssm"
 CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
 
 
-def ecs(port, operation, body, target="AmazonEC2ContainerServiceV20141113"):
+def ecs(port, operation, body, target="AmazonEC2ContainerServiceV20141113", timeout=30):
     """One ECS call (or, with target AmazonSSM, an activation call); returns the decoded answer or
     raises RuntimeError with the error body."""
     from botocore.auth import SigV4Auth
@@ -22,7 +22,7 @@ def ecs(port, operation, body, target="AmazonEC2ContainerServiceV20141113"):
     SigV4Auth(Credentials(*ACCESS_KEY), SIGNING_NAMES[target], "us-east-1").add_auth(signed)
     request = urllib.request.Request(url, data=data, headers=dict(signed.headers.items()))
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.load(response)
     except urllib.error.HTTPError as error:
         raise RuntimeError(f"{operation}: HTTP {error.code} {error.read().decode(errors='replace')}") from None

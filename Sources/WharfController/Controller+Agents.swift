@@ -60,12 +60,21 @@ extension Controller {
         -> SyncResponse
     {
         let started = ContinuousClock.now
+        var inFlight = false
+        defer {
+            if inFlight {
+                let arn = request.containerInstanceArn
+                syncsInFlight[arn] = (syncsInFlight[arn] ?? 1) > 1 ? (syncsInFlight[arn] ?? 1) - 1 : nil
+            }
+        }
         do {
             try Self.checkVersion(request.protocolVersion)
             // An agent whose request arrived is alive, however long its write waits for the
             // writer: under a heavy load of writes it must not be taken for lost meanwhile.
             if (try? stateSnapshot.authenticate(request, credentialHash: Self.hash)) != nil {
                 lastSeen[request.containerInstanceArn] = now()
+                syncsInFlight[request.containerInstanceArn, default: 0] += 1
+                inFlight = true
             }
             try await recordBatched(request)
         } catch let error as AgentProtocolError {
@@ -106,7 +115,13 @@ extension Controller {
     public func sweepLiveness() async {
         let cutoff = now().addingTimeInterval(-Double(settings.disconnectAfter.components.seconds))
         do {
-            let lost = try await write { state, _ in state.disconnect(lastSeen: lastSeen, cutoff: cutoff) }
+            let lost = try await write { state, now in
+                // An agent waiting for the answer to a sync is alive: it cannot sync again before
+                // the answer comes, however long the controller takes to give it.
+                var seen = lastSeen
+                for (arn, count) in syncsInFlight where count > 0 { seen[arn] = now }
+                return state.disconnect(lastSeen: seen, cutoff: cutoff)
+            }
             for arn in lost {
                 // What it last reported is no longer known to be true.
                 usage[arn] = nil

@@ -17,6 +17,8 @@ public actor Controller {
     private var waiting: [CheckedContinuation<Void, Never>] = []
     /// When each agent last synced (memory only: after a restart every agent gets a full grace period).
     var lastSeen: [String: Date] = [:]
+    /// How many syncs of each instance are being answered (recorded, or held in a long poll).
+    var syncsInFlight: [String: Int] = [:]
     /// What each instance's tasks use, from its last sync (``recordUsage(_:)``).
     var usage: [String: [String: Utilization]] = [:]
     /// Syncs held open, by instance ARN, with the timers that end them.

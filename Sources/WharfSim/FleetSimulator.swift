@@ -75,6 +75,9 @@ public struct FleetSimulator: Service {
                                                         imagePullBehavior: .preferCached, taskCleanupWait: .seconds(60))
             agentConfiguration.shipsLogs = false
             agentConfiguration.samplesUsage = false
+            // A simulated node never restarts; saving its tasks on every change took half of
+            // the simulator's CPU at 1,000 nodes (docs/benchmarks.md, scheduling throughput).
+            agentConfiguration.persistsTasks = false
             agentConfiguration.hostname = name
             let agent = Agent(configuration: agentConfiguration, runtime: runtime, client: controller,
                               logger: nodeLogger.with(name))

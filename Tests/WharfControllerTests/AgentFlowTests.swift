@@ -268,6 +268,25 @@ struct AgentFlowTests {
         #expect(try await harness.instance(node.containerInstanceArn)?.agentConnected == true)
     }
 
+    @Test("an agent waiting for the answer to its sync is not taken for lost, however long the answer takes")
+    func livenessWhileAnswering() async throws {
+        let harness = try await Harness(longPoll: .seconds(600))
+        let node = try await harness.join("node-1")
+        // A sync whose answer is held (the long poll stands in for a controller slow to answer).
+        let held = Task { try await harness.sync(node, version: 99) }
+        try await Task.sleep(for: .milliseconds(100))
+        harness.clock.advance(120)
+        await harness.controller.sweepLiveness()
+        #expect(try await harness.instance(node.containerInstanceArn)?.agentConnected == true)
+        held.cancel()
+        await harness.controller.releasePolls()
+        _ = try? await held.value
+        // Answered, and silent past the grace period: lost.
+        harness.clock.advance(61)
+        await harness.controller.sweepLiveness()
+        #expect(try await harness.instance(node.containerInstanceArn)?.agentConnected == false)
+    }
+
     @Test("deregistering needs force while tasks remain; the agent is then told it was deregistered")
     func deregister() async throws {
         let harness = try await Harness()

@@ -135,6 +135,7 @@ public actor Agent {
 
     /// Persists the tasks; a failure is logged (the next change tries again).
     func persist() {
+        guard configuration.persistsTasks else { return }
         do {
             try files.save(tasks: Array(tasks.values), reusing: &encodedTasks)
         } catch {

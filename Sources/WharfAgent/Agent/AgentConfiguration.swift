@@ -53,6 +53,9 @@ public struct AgentConfiguration: Sendable {
     /// Whether the agent ships awslogs output and samples usage (the fleet simulator turns both off).
     public var shipsLogs = true
     public var samplesUsage = true
+    /// Whether the agent saves its tasks to `tasks.json` to take them up again after a restart;
+    /// off only for the fleet simulator's nodes, which never restart.
+    public var persistsTasks = true
     /// The host name to register with; nil for the machine's (the fleet simulator names its nodes).
     public var hostname: String?
     /// How often the containers' CPU and memory are sampled.
