@@ -95,7 +95,11 @@ extension ClusterState {
         if !includeTags { service.tags = nil }
         var running: [String: Int] = [:]
         var pending: [String: Int] = [:]
-        for task in tasks.values where task.group == record.group && task.clusterArn == service.clusterArn && task.lastStatus != "STOPPED" {
+        // The service's own tasks, through the group index and read in place, not a scan of all.
+        for arn in taskArnsByGroup[Self.groupKey(cluster: service.clusterArn, group: record.group)] ?? [] {
+            guard let index = tasks.index(forKey: arn) else { continue }
+            let task = tasks.values[index]
+            guard task.lastStatus != "STOPPED" else { continue }
             let deployment = task.startedBy ?? ""
             if task.lastStatus == "RUNNING" {
                 running[deployment, default: 0] += 1
