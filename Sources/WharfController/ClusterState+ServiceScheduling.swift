@@ -57,7 +57,7 @@ extension ClusterState {
                 case .putContainerInstance(let instance): instances[instance.arn] = instance
                 case .putTask(let task) where tasks.index(forKey: task.taskArn ?? "") == nil:
                     if let instance = task.containerInstanceArn {
-                        let demand = demands[task.taskDefinitionArn ?? ""] ?? TaskDemand(cpu: 0, memoryMiB: 0, hostPorts: [])
+                        let demand = demands[task.taskDefinitionArn ?? ""] ?? .zero
                         if let position = pools[record.cluster]?.index[instance] {
                             pools[record.cluster]?.pool[position].take(demand, group: task.group ?? "")
                         }

@@ -142,7 +142,7 @@ public struct ClusterState: Sendable {
     /// Adds a task that arrived on instance `arn` to its placement view.
     mutating func takePlacement(on arn: String, demand: TaskDemand?, group: String?) {
         guard candidates[arn] != nil else { return refreshCandidate(arn) }
-        candidates[arn]?.take(demand ?? TaskDemand(cpu: 0, memoryMiB: 0, hostPorts: []), group: group ?? "")
+        candidates[arn]?.take(demand ?? .zero, group: group ?? "")
     }
 
     /// Removes a task that left or stopped on instance `arn` from its placement view; rebuilds the
@@ -150,7 +150,7 @@ public struct ClusterState: Sendable {
     mutating func releasePlacement(on arn: String, demand: TaskDemand?, group: String?) {
         if let cluster = containerInstances[arn]?.cluster { clusterRevisions[cluster, default: 0] += 1 }
         guard candidates[arn] != nil, demand?.hostPorts.isEmpty ?? true else { return refreshCandidate(arn) }
-        candidates[arn]?.giveBack(demand ?? TaskDemand(cpu: 0, memoryMiB: 0, hostPorts: []), group: group ?? "")
+        candidates[arn]?.giveBack(demand ?? .zero, group: group ?? "")
     }
 
     /// The key of ``taskArnsByGroup``: a task group within one cluster.

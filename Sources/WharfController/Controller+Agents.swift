@@ -63,20 +63,22 @@ extension Controller {
         var inFlight = false
         defer {
             if inFlight {
-                let arn = request.containerInstanceArn
-                syncsInFlight[arn] = (syncsInFlight[arn] ?? 1) > 1 ? (syncsInFlight[arn] ?? 1) - 1 : nil
+                let left = (syncsInFlight[request.containerInstanceArn] ?? 1) - 1
+                syncsInFlight[request.containerInstanceArn] = left > 0 ? left : nil
             }
         }
         do {
             try Self.checkVersion(request.protocolVersion)
+            // Hashed once: checked here and again when the batch records the report.
+            let hashed = Self.hash(request.credential)
             // An agent whose request arrived is alive, however long its write waits for the
             // writer: under a heavy load of writes it must not be taken for lost meanwhile.
-            if (try? stateSnapshot.authenticate(request, credentialHash: Self.hash)) != nil {
+            if (try? stateSnapshot.authenticate(request, credentialHash: { _ in hashed })) != nil {
                 lastSeen[request.containerInstanceArn] = now()
                 syncsInFlight[request.containerInstanceArn, default: 0] += 1
                 inFlight = true
             }
-            try await recordBatched(request)
+            try await recordBatched(request, credentialHash: hashed)
         } catch let error as AgentProtocolError {
             recorded(error.code.rawValue, ContinuousClock.now - started)
             throw error
@@ -139,9 +141,10 @@ extension Controller {
     /// queue one write per sync, and the syncs waited seconds for their turn
     /// (docs/benchmarks.md, scheduling throughput). Returns once the report is durable, or throws
     /// what recording this report alone threw.
-    func recordBatched(_ request: SyncRequest) async throws {
+    /// - Parameter credentialHash: the hash of the request's credential.
+    func recordBatched(_ request: SyncRequest, credentialHash: String) async throws {
         let result: Result<Void, any Error> = await withCheckedContinuation { continuation in
-            pendingSyncs.append((request, continuation))
+            pendingSyncs.append(PendingSync(request: request, credentialHash: credentialHash, continuation: continuation))
             if pendingSyncs.count == 1 { Task { await self.flushSyncs() } }
         }
         try result.get()
@@ -154,8 +157,8 @@ extension Controller {
             await acquireWriter()
             // Taken once the turn came, so the batch holds all that arrived meanwhile.
             var seen = Set<String>()
-            var batch: [(request: SyncRequest, continuation: CheckedContinuation<Result<Void, any Error>, Never>)] = []
-            var later: [(request: SyncRequest, continuation: CheckedContinuation<Result<Void, any Error>, Never>)] = []
+            var batch: [PendingSync] = []
+            var later: [PendingSync] = []
             for entry in pendingSyncs {
                 if seen.insert(entry.request.containerInstanceArn).inserted { batch.append(entry) } else { later.append(entry) }
             }
@@ -165,7 +168,7 @@ extension Controller {
             var results: [Result<Void, any Error>] = []
             for entry in batch {
                 do {
-                    let record = try stateSnapshot.authenticate(entry.request, credentialHash: Self.hash)
+                    let record = try stateSnapshot.authenticate(entry.request, credentialHash: { _ in entry.credentialHash })
                     changes += stateSnapshot.recordSync(entry.request, record: record, now: now).changes
                     results.append(.success(()))
                 } catch {
@@ -181,4 +184,11 @@ extension Controller {
             for (entry, result) in zip(batch, results) { entry.continuation.resume(returning: result) }
         }
     }
+}
+
+/// A sync report waiting for its batch, and the sync waiting for it to be recorded.
+struct PendingSync {
+    var request: SyncRequest
+    var credentialHash: String
+    var continuation: CheckedContinuation<Result<Void, any Error>, Never>
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import WharfModel
-import WharfProtocol
 import WharfStore
 
 /// The one owner of the cluster state. Reads see only changes the store has made durable; writes
@@ -37,7 +36,7 @@ public actor Controller {
     /// What each service's plan read when the scheduler last made it.
     var lastEvaluated: [String: ServiceInputs] = [:]
     /// Sync reports waiting to be recorded in the next batch (``recordBatched(_:)``).
-    var pendingSyncs: [(request: SyncRequest, continuation: CheckedContinuation<Result<Void, any Error>, Never>)] = []
+    var pendingSyncs: [PendingSync] = []
 
     /// Loads the state from `store`.
     /// - Parameters:

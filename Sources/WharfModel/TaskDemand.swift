@@ -18,6 +18,9 @@ public struct TaskDemand: Equatable, Sendable {
     /// Static host ports only; dynamic ones (hostPort 0 or absent in bridge mode) take none.
     public var hostPorts: Set<HostPort>
 
+    /// What a task takes when its demand is unknown (its definition is gone): nothing.
+    public static let zero = TaskDemand(cpu: 0, memoryMiB: 0, hostPorts: [])
+
     public init(cpu: Int, memoryMiB: Int, hostPorts: Set<HostPort>) {
         self.cpu = cpu
         self.memoryMiB = memoryMiB
