@@ -39,7 +39,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "WharfModel", swiftSettings: swiftSettings),
-        .target(name: "WharfScheduler", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        // The controller's state as typed records split by aggregate; pure (no NIO, SQL or HTTP).
+        .target(name: "WharfState", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        .target(name: "WharfScheduler", dependencies: ["WharfModel", "WharfState"], swiftSettings: swiftSettings),
         .target(name: "WharfProtocol", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
         // swift-metrics handlers in a Prometheus registry per daemon; no Foundation, so the agent can link it.
         .target(
@@ -56,6 +58,7 @@ let package = Package(
             name: "WharfStore",
             dependencies: [
                 "WharfModel",
+                "WharfState",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -67,6 +70,7 @@ let package = Package(
             name: "WharfController",
             dependencies: [
                 "WharfModel",
+                "WharfState",
                 "WharfStore",
                 "WharfScheduler",
                 "WharfProtocol",
@@ -171,29 +175,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfModelTests", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfStateTests", dependencies: ["WharfState", "WharfModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfStoreTests",
-            dependencies: ["WharfStore", "WharfModel"],
+            dependencies: ["WharfStore", "WharfState", "WharfModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WharfControllerTests",
             dependencies: [
-                "WharfController", "WharfModel", "WharfStore", "WharfProtocol", "WharfAuth", "WharfScheduler",
+                "WharfController", "WharfModel", "WharfState", "WharfStore", "WharfProtocol", "WharfAuth", "WharfScheduler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth"], swiftSettings: swiftSettings),
-        .testTarget(name: "WharfCLITests", dependencies: ["WharfCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        .testTarget(name: "WharfCLITests", dependencies: ["WharfCLI", "WharfModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfState", "WharfModel"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], exclude: ["Support"],
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfAgentTests",
             dependencies: [
-                "WharfAgent", "WharfModel",
+                "WharfAgent", "WharfModel", "WharfSim",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOSSL
 import WharfAuth
 import WharfController
+import WharfModel
 
 /// One command's conversation with the controller: a single HTTP client for every call it makes
 /// (`wharf logs -f` and `wharf deploy --wait` make many), each call signed as the AWS CLI would
@@ -65,33 +66,82 @@ final class APISession: Sendable {
         }
         let data = Data((try await response.body.collect(upTo: 64 * 1024 * 1024)).readableBytesView)
         guard response.status == .ok else {
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            let type = object?["__type"] as? String ?? "HTTP \(response.status.code)"
-            let message = object?["message"] as? String ?? String(decoding: data, as: UTF8.self)
+            let answer = try? JSONDecoder().decode(ErrorAnswer.self, from: data)
+            let type = answer?.type ?? "HTTP \(response.status.code)"
+            let message = answer?.message ?? String(decoding: data, as: UTF8.self)
             throw ValidationError("\(operation) failed: \(type): \(message)")
         }
         return data
     }
 
-    /// An ECS operation with a JSON object in and out.
-    func ecs(_ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
+    /// An ECS operation: `request` encoded as ECS has it, the answer decoded as `Response`.
+    /// - Throws: `ValidationError` when the call fails or the answer is not a `Response`.
+    func ecs<Request: Encodable, Response: Decodable>(
+        _ operation: String,
+        _ request: Request,
+        as _: Response.Type = Response.self
+    ) async throws -> Response {
         // Wharf's utilization beside ECS's members in DescribeTasks, DescribeServices, DescribeContainerInstances.
-        try await json(operation, body, target: "AmazonEC2ContainerServiceV20141113", signingName: "ecs", extraHeaders: [("X-Wharf-Include", "utilization")])
+        try await json(
+            operation,
+            request,
+            target: "AmazonEC2ContainerServiceV20141113",
+            signingName: "ecs",
+            extraHeaders: [("X-Wharf-Include", "utilization")]
+        )
     }
 
-    /// A CloudWatch Logs operation with a JSON object in and out.
-    func logs(_ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
-        try await json(operation, body, target: "Logs_20140328", signingName: "logs")
+    /// A CloudWatch Logs operation: `request` encoded as CloudWatch Logs has it, the answer decoded
+    /// as `Response`.
+    /// - Throws: `ValidationError` when the call fails or the answer is not a `Response`.
+    func logs<Request: Encodable, Response: Decodable>(
+        _ operation: String,
+        _ request: Request,
+        as _: Response.Type = Response.self
+    ) async throws -> Response {
+        try await json(operation, request, target: "Logs_20140328", signingName: "logs")
     }
 
-    private func json(_ operation: String, _ body: [String: Any], target: String, signingName: String,
-                      extraHeaders: [(name: String, value: String)] = []) async throws -> [String: Any] {
-        let payload = try JSONSerialization.data(withJSONObject: body)
-        let data = try await call(operation, body: payload, target: target, signingName: signingName, extraHeaders: extraHeaders)
-        guard let object = try JSONSerialization.jsonObject(with: data.isEmpty ? Data("{}".utf8) : data) as? [String: Any] else {
-            throw ValidationError("\(operation): the controller's answer is not a JSON object")
+    private func json<Request: Encodable, Response: Decodable>(
+        _ operation: String,
+        _ request: Request,
+        target: String,
+        signingName: String,
+        extraHeaders: [(name: String, value: String)] = []
+    ) async throws -> Response {
+        let payload = try ECSJSON.encoder().encode(request)
+        let data = try await call(
+            operation,
+            body: payload,
+            target: target,
+            signingName: signingName,
+            extraHeaders: extraHeaders
+        )
+        do {
+            return try ECSJSON.decoder().decode(Response.self, from: data.isEmpty ? Data("{}".utf8) : data)
+        } catch {
+            throw ValidationError("\(operation): the controller's answer cannot be read: \(error)")
         }
-        return object
+    }
+}
+
+/// The body of an AWS JSON error answer, `{"__type": "ClusterNotFoundException", "message": "…"}`;
+/// a member that is absent or not a string reads as nil.
+private struct ErrorAnswer: Decodable {
+    /// The error's type, `__type` on the wire.
+    var type: String?
+    /// What went wrong.
+    var message: String?
+
+    private enum Key: String, CodingKey {
+        case type = "__type"
+        case message
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        type = try? container.decodeIfPresent(String.self, forKey: .type)
+        message = try? container.decodeIfPresent(String.self, forKey: .message)
     }
 }
 

@@ -30,6 +30,12 @@ public struct ControllerOptions: ParsableArguments {
     @Option(help: "Seconds a sync with nothing new is held open (env WHARF_AGENT_LONG_POLL). Default: 20.")
     var agentLongPoll: Int?
 
+    @Option(help: """
+        How long a STOPPED task, and an INACTIVE service, is kept before it is forgotten, as 90s, 30m, 1h or 2d \
+        (env WHARF_TASK_RETENTION). Default: 1h, as ECS.
+        """)
+    var taskRetention: String?
+
     @Flag(help: "Let nodes join without an activation (env WHARF_OPEN_REGISTRATION=true). Only on a network you trust; wharf dev does this.")
     var openRegistration = false
 
@@ -159,7 +165,35 @@ public struct ControllerOptions: ParsableArguments {
         configuration.tlsNames = subjects.names
         configuration.tlsAddresses = subjects.addresses
         configuration.logStorageBytes = logStorage << 20
+        let retention = taskRetention ?? environment["WHARF_TASK_RETENTION"] ?? "1h"
+        guard let seconds = Self.seconds(retention), (1...366 * 86_400).contains(seconds) else {
+            throw ValidationError("--task-retention \"\(retention)\" is not a duration from 1s to 366d, such as 90s, 30m, 1h or 2d")
+        }
+        configuration.taskRetention = .seconds(seconds)
         return configuration
+    }
+
+    /// The seconds in a duration such as `90s`, `30m`, `1h`, `2d` or `1h30m`; nil when it is not one.
+    static func seconds(_ text: String) -> Int? {
+        var total = 0
+        var number = ""
+        for character in text {
+            if character.isASCII, character.isNumber {
+                number.append(character)
+                continue
+            }
+            let unit = switch character {
+            case "s": 1
+            case "m": 60
+            case "h": 3600
+            case "d": 86_400
+            default: 0
+            }
+            guard unit > 0, let value = Int(number), value <= 1_000_000_000 else { return nil }
+            total += value * unit
+            number = ""
+        }
+        return number.isEmpty && !text.isEmpty ? total : nil
     }
 
     /// The bootstrap pair from `WHARF_ADMIN_ACCESS_KEY_ID` and `WHARF_ADMIN_SECRET_ACCESS_KEY`:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WharfModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,16 +38,21 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let request = ECS.UpdateServiceRequest(
+            cluster: cluster.name,
+            service: service,
+            desiredCount: desired,
+            taskDefinition: taskDefinition
+        )
         let outcome = try await APISession.with(connection) { session -> Outcome in
-            var body: [String: Any] = ["cluster": cluster.name, "service": service, "taskDefinition": taskDefinition]
-            if let desired { body["desiredCount"] = desired }
-            let updated = try await session.ecs("UpdateService", body)
-            let started = updated["service"] as? [String: Any] ?? [:]
-            let deployment = (started["deployments"] as? [[String: Any]])?.first
-            let id = deployment?["id"] as? String ?? ""
+            let updated = try await session.ecs("UpdateService", request, as: ECS.UpdateServiceResponse.self)
+            let id = updated.service?.deployments?.first?.id ?? ""
             if !wait {
-                if connection.output == "json" { try Terminal.printJSON(updated) } else {
-                    print("deploying \(Terminal.short(started["taskDefinition"] as? String)) to \(service): deployment \(id)")
+                if connection.output == "json" {
+                    try Terminal.printJSON(updated)
+                } else {
+                    let definition = Terminal.short(updated.service?.taskDefinition)
+                    print("deploying \(definition) to \(service): deployment \(id)")
                 }
                 return .completed
             }
@@ -67,14 +73,15 @@ struct DeployCommand: AsyncParsableCommand {
     func watch(_ session: APISession, deployment id: String) async throws -> Outcome {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(timeout))
+        let request = ECS.DescribeServicesRequest(cluster: cluster.name, services: [service])
         var drawn = 0
         var last = ""
         while true {
-            let described = try await session.ecs("DescribeServices", ["cluster": cluster.name, "services": [service]])
-            guard let current = (described["services"] as? [[String: Any]])?.first else {
+            let described = try await session.ecs("DescribeServices", request, as: ECS.DescribeServicesResponse.self)
+            guard let current = described.services?.first else {
                 return .failed("service \(service) is gone")
             }
-            let deployments = current["deployments"] as? [[String: Any]] ?? []
+            let deployments = current.deployments ?? []
             let lines = deployments.map(Self.progress)
             let frame = lines.joined(separator: "\n")
             if connection.output == "json" {
@@ -89,18 +96,20 @@ struct DeployCommand: AsyncParsableCommand {
             }
             last = frame
             fflush(nil)
-            let ours = deployments.first { $0["id"] as? String == id }
-            let reason = ours?["rolloutStateReason"] as? String ?? ""
-            if ours?["rolloutState"] as? String == "FAILED" {
+            let ours = deployments.first { $0.id == id }
+            let reason = ours?.rolloutStateReason ?? ""
+            if ours?.rolloutState == "FAILED" {
                 return .failed(reason.isEmpty ? "deployment \(id) failed" : reason)
             }
-            if ours == nil || deployments.first?["id"] as? String != id {
-                let primary = deployments.first?["rolloutStateReason"] as? String ?? ""
+            if ours == nil || deployments.first?.id != id {
+                let primary = deployments.first?.rolloutStateReason ?? ""
                 return .failed("deployment \(id) was replaced\(primary.isEmpty ? "" : ": " + primary)")
             }
-            if ours?["rolloutState"] as? String == "COMPLETED", deployments.count == 1,
-               ours?["runningCount"] as? Int == ours?["desiredCount"] as? Int {
-                if connection.output != "json" { print(Terminal.paint("deployment \(id) completed: \(reason)", .green)) }
+            if ours?.rolloutState == "COMPLETED", deployments.count == 1,
+               ours?.runningCount == ours?.desiredCount {
+                if connection.output != "json" {
+                    print(Terminal.paint("deployment \(id) completed: \(reason)", .green))
+                }
                 return .completed
             }
             guard clock.now < deadline else { return .failed("deployment \(id) did not finish within \(timeout) s") }
@@ -109,16 +118,16 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     /// `PRIMARY  web:3  [##########----------]  2/4 running  IN_PROGRESS`.
-    static func progress(_ deployment: [String: Any]) -> String {
-        let running = deployment["runningCount"] as? Int ?? 0
-        let desired = deployment["desiredCount"] as? Int ?? 0
-        let failed = deployment["failedTasks"] as? Int ?? 0
+    static func progress(_ deployment: ECS.Deployment) -> String {
+        let running = deployment.runningCount ?? 0
+        let desired = deployment.desiredCount ?? 0
+        let failed = deployment.failedTasks ?? 0
         return [
-            (deployment["status"] as? String ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0),
-            Terminal.short(deployment["taskDefinition"] as? String),
+            (deployment.status ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0),
+            Terminal.short(deployment.taskDefinition),
             Terminal.bar(running, of: desired),
             "\(running)/\(desired) running" + (failed > 0 ? ", \(failed) failed" : ""),
-            Terminal.status(deployment["rolloutState"] as? String ?? "-"),
+            Terminal.status(deployment.rolloutState ?? "-"),
         ].joined(separator: "  ")
     }
 }

@@ -1,8 +1,12 @@
 import ArgumentParser
+import WharfModel
 
 /// `wharf instances`: the cluster's container instances.
 struct InstancesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "instances", abstract: "List the cluster's container instances: agent, free CPU and memory, tasks, use.")
+    static let configuration = CommandConfiguration(
+        commandName: "instances",
+        abstract: "List the cluster's container instances: agent, free CPU and memory, tasks, use."
+    )
 
     @OptionGroup var connection: ControllerConnection
     @OptionGroup var cluster: ClusterOption

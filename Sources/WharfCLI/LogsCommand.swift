@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WharfModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,8 +64,8 @@ struct LogsCommand: AsyncParsableCommand {
             while true {
                 let events = try await fetch(session, sources, from: start)
                 for (source, event) in events {
-                    let id = "\(source.group)|\(event["eventId"] as? String ?? "")"
-                    guard seen.updateValue(event["timestamp"] as? Int ?? 0, forKey: id) == nil else { continue }
+                    let id = "\(source.group)|\(event.eventId)"
+                    guard seen.updateValue(event.timestamp, forKey: id) == nil else { continue }
                     print(line(source, event, labelled: Set(sources.map(\.label)).count > 1))
                 }
                 fflush(nil)
@@ -72,7 +73,7 @@ struct LogsCommand: AsyncParsableCommand {
                 // Next time from a little before the newest timestamp: an agent ships a line some
                 // time after it was printed (a batch's linger, a retry), so one node's older line can
                 // arrive after another's newer one. What was printed is skipped by its event ID.
-                if let newest = events.compactMap({ $0.1["timestamp"] as? Int }).max() { start = max(start, newest - Self.lookBack) }
+                if let newest = events.map({ $0.1.timestamp }).max() { start = max(start, newest - Self.lookBack) }
                 seen = seen.filter { $0.value >= start }
                 try await Task.sleep(for: .milliseconds(250))
                 if target.count == 2, ContinuousClock.now - resolved > .seconds(5) {
@@ -84,69 +85,93 @@ struct LogsCommand: AsyncParsableCommand {
         }
     }
 
-    func line(_ source: Source, _ event: [String: Any], labelled: Bool) -> String {
-        let message = event["message"] as? String ?? ""
-        return labelled ? Terminal.paint("[\(source.label)]", .cyan) + " " + message : message
+    func line(_ source: Source, _ event: CloudWatchLogs.FilteredLogEvent, labelled: Bool) -> String {
+        labelled ? Terminal.paint("[\(source.label)]", .cyan) + " " + event.message : event.message
     }
 
     /// Every event from `start` on in the sources' streams, in time order.
-    func fetch(_ session: APISession, _ sources: [Source], from start: Int) async throws -> [(Source, [String: Any])] {
-        var all: [(Source, [String: Any])] = []
+    func fetch(
+        _ session: APISession,
+        _ sources: [Source],
+        from start: Int
+    ) async throws -> [(Source, CloudWatchLogs.FilteredLogEvent)] {
+        var all: [(Source, CloudWatchLogs.FilteredLogEvent)] = []
         for (group, members) in Dictionary(grouping: sources, by: \.group) {
             let byStream = Dictionary(members.map { ($0.stream, $0) }) { first, _ in first }
             for chunk in stride(from: 0, to: members.count, by: 100) {
-                var token: String?
+                var request = CloudWatchLogs.FilterLogEventsRequest(
+                    logGroupName: group,
+                    logStreamNames: members[chunk..<min(chunk + 100, members.count)].map(\.stream),
+                    startTime: start
+                )
                 repeat {
-                    var body: [String: Any] = ["logGroupName": group, "logStreamNames": members[chunk..<min(chunk + 100, members.count)].map(\.stream),
-                                               "startTime": start]
-                    if let token { body["nextToken"] = token }
-                    let page: [String: Any]
+                    let page: CloudWatchLogs.FilterLogEventsResponse
                     do {
-                        page = try await session.logs("FilterLogEvents", body)
+                        page = try await session.logs(
+                            "FilterLogEvents",
+                            request,
+                            as: CloudWatchLogs.FilterLogEventsResponse.self
+                        )
                     } catch let error as ValidationError where error.message.contains("ResourceNotFoundException") {
                         break  // No line shipped yet: the group comes with the first.
                     }
-                    for event in page["events"] as? [[String: Any]] ?? [] {
-                        if let source = byStream[event["logStreamName"] as? String ?? ""] { all.append((source, event)) }
+                    for event in page.events {
+                        if let source = byStream[event.logStreamName] { all.append((source, event)) }
                     }
-                    token = page["nextToken"] as? String
-                } while token != nil
+                    request.nextToken = page.nextToken
+                } while request.nextToken != nil
             }
         }
-        return all.sorted { (($0.1["timestamp"] as? Int) ?? 0, Int($0.1["eventId"] as? String ?? "") ?? 0) < (($1.1["timestamp"] as? Int) ?? 0, Int($1.1["eventId"] as? String ?? "") ?? 0) }
+        return all.sorted { ($0.1.timestamp, Int($0.1.eventId) ?? 0) < ($1.1.timestamp, Int($1.1.eventId) ?? 0) }
     }
 
     /// The awslogs streams of the task, or of the service's tasks (running and recently stopped).
     func resolve(_ session: APISession) async throws -> [Source] {
-        let tasks: [[String: Any]]
+        let tasks: [ECS.Task]
         if target.count == 2 {
-            tasks = try await session.tasks(cluster: cluster.name, service: target[1]) + session.tasks(cluster: cluster.name, service: target[1], stopped: true)
-            if tasks.isEmpty, follow == false { throw ValidationError("service \(target[1]) has no tasks in cluster \(cluster.name)") }
+            let running = try await session.tasks(cluster: cluster.name, service: target[1])
+            let stopped = try await session.tasks(cluster: cluster.name, service: target[1], stopped: true)
+            tasks = (running + stopped).map(\.resource)
+            if tasks.isEmpty, follow == false {
+                throw ValidationError("service \(target[1]) has no tasks in cluster \(cluster.name)")
+            }
         } else {
-            let described = try await session.ecs("DescribeTasks", ["cluster": cluster.name, "tasks": [target[0]]])
-            tasks = described["tasks"] as? [[String: Any]] ?? []
-            if tasks.isEmpty { throw ValidationError("task \(target[0]) not found in cluster \(cluster.name); wharf tasks lists them") }
+            let request = ECS.DescribeTasksRequest(cluster: cluster.name, tasks: [target[0]])
+            tasks = try await session.ecs("DescribeTasks", request, as: ECS.DescribeTasksResponse.self).tasks ?? []
+            if tasks.isEmpty {
+                throw ValidationError("task \(target[0]) not found in cluster \(cluster.name); wharf tasks lists them")
+            }
         }
-        var definitions: [String: [[String: Any]]] = [:]
+        var definitions: [String: [ECS.ContainerDefinition]] = [:]
         var sources: [Source] = []
         for task in tasks {
-            guard let arn = task["taskArn"] as? String, let definitionArn = task["taskDefinitionArn"] as? String else { continue }
+            guard let arn = task.taskArn, let definitionArn = task.taskDefinitionArn else { continue }
             if definitions[definitionArn] == nil {
-                let described = try await session.ecs("DescribeTaskDefinition", ["taskDefinition": definitionArn])
-                definitions[definitionArn] = (described["taskDefinition"] as? [String: Any])?["containerDefinitions"] as? [[String: Any]] ?? []
+                let request = ECS.DescribeTaskDefinitionRequest(taskDefinition: definitionArn)
+                let described = try await session.ecs(
+                    "DescribeTaskDefinition",
+                    request,
+                    as: ECS.DescribeTaskDefinitionResponse.self
+                )
+                definitions[definitionArn] = described.taskDefinition?.containerDefinitions ?? []
             }
             let taskID = Terminal.short(arn)
             for container in definitions[definitionArn] ?? [] {
-                guard let log = container["logConfiguration"] as? [String: Any], log["logDriver"] as? String == "awslogs",
-                      let options = log["options"] as? [String: String], let group = options["awslogs-group"], let name = container["name"] as? String
+                guard let log = container.logConfiguration, log.logDriver == "awslogs",
+                      let options = log.options, let group = options["awslogs-group"], let name = container.name
                 else { continue }
-                let runtimeID = (task["containers"] as? [[String: Any]])?.first { $0["name"] as? String == name }?["runtimeId"] as? String
-                guard let stream = options["awslogs-stream-prefix"].map({ "\($0)/\(name)/\(taskID)" }) ?? runtimeID else { continue }
-                sources.append(Source(group: group, stream: stream, label: target.count == 2 ? "\(name) \(taskID.prefix(8))" : name))
+                let runtimeID = task.containers?.first { $0.name == name }?.runtimeId
+                let prefixed = options["awslogs-stream-prefix"].map { "\($0)/\(name)/\(taskID)" }
+                guard let stream = prefixed ?? runtimeID else { continue }
+                let label = target.count == 2 ? "\(name) \(taskID.prefix(8))" : name
+                sources.append(Source(group: group, stream: stream, label: label))
             }
         }
         if sources.isEmpty, target.count == 1 {
-            throw ValidationError("task \(target[0]) has no container that logs through awslogs; give its containers a logConfiguration with logDriver awslogs")
+            throw ValidationError(
+                "task \(target[0]) has no container that logs through awslogs; "
+                    + "give its containers a logConfiguration with logDriver awslogs"
+            )
         }
         return sources
     }

@@ -1,45 +1,100 @@
+import Foundation
+import WharfModel
+
 /// The table rows the listing commands share, from described ECS resources.
 enum Rows {
-    static func resource(_ item: [String: Any], _ name: String, _ key: String = "remainingResources") -> Int? {
-        (item[key] as? [[String: Any]])?.first { $0["name"] as? String == name }?["integerValue"] as? Int
+    /// The `integerValue` of the resource named `name` (`CPU`, `MEMORY`) in `resources`.
+    static func resource(_ resources: [ECS.Resource]?, _ name: String) -> Int? {
+        resources?.first { $0.name == name }?.integerValue
     }
 
-    static func usage(_ item: [String: Any]) -> (cpu: String, memory: String) {
-        guard let used = item["utilization"] as? [String: Any] else { return ("-", "-") }
-        return (Terminal.number(used["cpuUnits"] as? Double), Terminal.number(used["memoryMiB"] as? Double))
+    /// `remaining/registered` of the resource named `name` on a container instance.
+    static func capacity(_ item: ECS.ContainerInstance, _ name: String) -> String {
+        let remaining = resource(item.remainingResources, name).map(String.init) ?? "-"
+        let registered = resource(item.registeredResources, name).map(String.init) ?? "-"
+        return "\(remaining)/\(registered)"
     }
 
-    static let instanceHeader = ["INSTANCE", "HOST", "STATUS", "AGENT", "TASKS", "CPU FREE", "MEMORY FREE (MiB)", "CPU USED", "MEMORY USED (MiB)"]
-
-    static func instance(_ item: [String: Any]) -> [String] {
-        let used = usage(item)
-        let connected = item["agentConnected"] as? Bool == true
-        let cpu = "\(resource(item, "CPU").map(String.init) ?? "-")/\(resource(item, "CPU", "registeredResources").map(String.init) ?? "-")"
-        let memory = "\(resource(item, "MEMORY").map(String.init) ?? "-")/\(resource(item, "MEMORY", "registeredResources").map(String.init) ?? "-")"
-        return [Terminal.short(item["containerInstanceArn"] as? String), item["ec2InstanceId"] as? String ?? "-",
-                Terminal.status(item["status"] as? String ?? "-"), connected ? Terminal.paint("connected", .green) : Terminal.paint("disconnected", .red),
-                String(item["runningTasksCount"] as? Int ?? 0), cpu, memory, used.cpu, used.memory]
+    /// CPU units and MiB of memory used, `-` where the controller did not say.
+    static func usage(_ used: Usage?) -> (cpu: String, memory: String) {
+        guard let used else { return ("-", "-") }
+        return (Terminal.number(used.cpuUnits), Terminal.number(used.memoryMiB))
     }
 
-    static let serviceHeader = ["SERVICE", "STATUS", "RUNNING", "PENDING", "DEPLOYMENT", "TASK DEFINITION", "CPU USED", "MEMORY USED (MiB)"]
+    static let clusterHeader = ["CLUSTER", "STATUS", "INSTANCES", "SERVICES", "RUNNING", "PENDING"]
 
-    static func service(_ item: [String: Any]) -> [String] {
-        let used = usage(item)
-        let deployments = item["deployments"] as? [[String: Any]] ?? []
-        let rollout = deployments.first?["rolloutState"] as? String ?? "-"
+    /// A cluster's row: its name, status, and how many instances, services and tasks it has.
+    static func cluster(_ item: ECS.Cluster) -> [String] {
+        [
+            item.clusterName ?? "-",
+            Terminal.status(item.status ?? "-"),
+            String(item.registeredContainerInstancesCount ?? 0),
+            String(item.activeServicesCount ?? 0),
+            String(item.runningTasksCount ?? 0),
+            String(item.pendingTasksCount ?? 0),
+        ]
+    }
+
+    static let instanceHeader = [
+        "INSTANCE", "HOST", "STATUS", "AGENT", "TASKS", "CPU FREE", "MEMORY FREE (MiB)", "CPU USED",
+        "MEMORY USED (MiB)",
+    ]
+
+    static func instance(_ item: Described<ECS.ContainerInstance>) -> [String] {
+        let used = usage(item.utilization)
+        let connected = item.agentConnected == true
+        return [
+            Terminal.short(item.containerInstanceArn),
+            item.ec2InstanceId ?? "-",
+            Terminal.status(item.status ?? "-"),
+            connected ? Terminal.paint("connected", .green) : Terminal.paint("disconnected", .red),
+            String(item.runningTasksCount ?? 0),
+            capacity(item.resource, "CPU"),
+            capacity(item.resource, "MEMORY"),
+            used.cpu,
+            used.memory,
+        ]
+    }
+
+    static let serviceHeader = [
+        "SERVICE", "STATUS", "RUNNING", "PENDING", "DEPLOYMENT", "TASK DEFINITION", "CPU USED", "MEMORY USED (MiB)",
+    ]
+
+    static func service(_ item: Described<ECS.Service>) -> [String] {
+        let used = usage(item.utilization)
+        let deployments = item.deployments ?? []
+        let rollout = deployments.first?.rolloutState ?? "-"
         let state = deployments.count > 1 ? "\(rollout) (\(deployments.count) deployments)" : rollout
-        return [item["serviceName"] as? String ?? "-", Terminal.status(item["status"] as? String ?? "-"),
-                "\(item["runningCount"] as? Int ?? 0)/\(item["desiredCount"] as? Int ?? 0)", String(item["pendingCount"] as? Int ?? 0),
-                Terminal.status(state), Terminal.short(item["taskDefinition"] as? String), used.cpu, used.memory]
+        return [
+            item.serviceName ?? "-",
+            Terminal.status(item.status ?? "-"),
+            "\(item.runningCount ?? 0)/\(item.desiredCount ?? 0)",
+            String(item.pendingCount ?? 0),
+            Terminal.status(state),
+            Terminal.short(item.taskDefinition),
+            used.cpu,
+            used.memory,
+        ]
     }
 
-    static let taskHeader = ["TASK", "GROUP", "STATUS", "DESIRED", "HEALTH", "TASK DEFINITION", "INSTANCE", "STARTED", "CPU USED", "MEMORY USED (MiB)"]
+    static let taskHeader = [
+        "TASK", "GROUP", "STATUS", "DESIRED", "HEALTH", "TASK DEFINITION", "INSTANCE", "STARTED", "CPU USED",
+        "MEMORY USED (MiB)",
+    ]
 
-    static func task(_ item: [String: Any]) -> [String] {
-        let used = usage(item)
-        return [Terminal.short(item["taskArn"] as? String), item["group"] as? String ?? "-", Terminal.status(item["lastStatus"] as? String ?? "-"),
-                item["desiredStatus"] as? String ?? "-", Terminal.status(item["healthStatus"] as? String ?? "-"),
-                Terminal.short(item["taskDefinitionArn"] as? String), Terminal.short(item["containerInstanceArn"] as? String),
-                Terminal.ago(item["startedAt"] as? Double), used.cpu, used.memory]
+    static func task(_ item: Described<ECS.Task>) -> [String] {
+        let used = usage(item.utilization)
+        return [
+            Terminal.short(item.taskArn),
+            item.group ?? "-",
+            Terminal.status(item.lastStatus ?? "-"),
+            item.desiredStatus ?? "-",
+            Terminal.status(item.healthStatus ?? "-"),
+            Terminal.short(item.taskDefinitionArn),
+            Terminal.short(item.containerInstanceArn),
+            Terminal.ago(item.startedAt?.timeIntervalSince1970),
+            used.cpu,
+            used.memory,
+        ]
     }
 }

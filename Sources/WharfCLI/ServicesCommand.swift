@@ -1,8 +1,12 @@
 import ArgumentParser
+import WharfModel
 
 /// `wharf services`: the cluster's services.
 struct ServicesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "services", abstract: "List the cluster's services: running of desired, deployment state, use.")
+    static let configuration = CommandConfiguration(
+        commandName: "services",
+        abstract: "List the cluster's services: running of desired, deployment state, use."
+    )
 
     @OptionGroup var connection: ControllerConnection
     @OptionGroup var cluster: ClusterOption

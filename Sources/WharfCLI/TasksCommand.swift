@@ -1,8 +1,12 @@
 import ArgumentParser
+import WharfModel
 
 /// `wharf tasks`: the cluster's tasks, or one service's.
 struct TasksCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tasks", abstract: "List the cluster's running tasks (or a service's), with status, health and use.")
+    static let configuration = CommandConfiguration(
+        commandName: "tasks",
+        abstract: "List the cluster's running tasks (or a service's), with status, health and use."
+    )
 
     @OptionGroup var connection: ControllerConnection
     @OptionGroup var cluster: ClusterOption
@@ -14,7 +18,9 @@ struct TasksCommand: AsyncParsableCommand {
     var stopped = false
 
     func run() async throws {
-        let tasks = try await APISession.with(connection) { try await $0.tasks(cluster: cluster.name, service: service, stopped: stopped) }
+        let tasks = try await APISession.with(connection) { session in
+            try await session.tasks(cluster: cluster.name, service: service, stopped: stopped)
+        }
         if connection.output == "json" { return try Terminal.printJSON(["tasks": tasks]) }
         print(Table(header: Rows.taskHeader, rows: tasks.map(Rows.task)).rendered)
     }

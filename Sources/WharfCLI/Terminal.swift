@@ -1,4 +1,5 @@
 import Foundation
+import WharfModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,10 +41,18 @@ enum Terminal {
         return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
     }
 
-    /// Prints a JSON value, pretty and with sorted keys.
-    static func printJSON(_ value: Any) throws {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: data, as: UTF8.self))
+    /// Prints `value` as JSON (``json(_:)``).
+    static func printJSON(_ value: some Encodable) throws {
+        let text = try json(value)
+        print(text)
+    }
+
+    /// `value` as JSON for scripts: pretty, with sorted keys and unescaped slashes, dates in epoch
+    /// seconds as the API answers them.
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = ECSJSON.encoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// How long ago epoch seconds `time` was, short: `45s`, `3m`, `2h`, `5d`.

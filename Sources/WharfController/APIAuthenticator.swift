@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import WharfAuth
 import WharfModel
+import WharfState
 
 /// An access key ID and its secret, as the AWS CLI takes them.
 public struct AccessKeyPair: Sendable, Equatable {
@@ -80,7 +81,9 @@ struct APIAuthenticator: Sendable {
         do {
             return try await verifier.verify(signable, service: service, now: controller.now()) { id in
                 if let bootstrap, bootstrap.accessKeyId == id { return bootstrap.secretAccessKey }
-                guard let record = await controller.read({ $0.accessKeys[id] }) else { return nil }
+                // The controller's own check, not an answer: no need to wait for a batch in flight
+                // (a key's secret reaches its owner only once the key is stored).
+                guard let record = await controller.inspect({ $0.credentials.accessKey(id) }) else { return nil }
                 guard let secret = sealer.open(record.sealedSecret, context: id) else {
                     logger.error("a stored access key cannot be unsealed: secrets.key is not the one it was sealed with", metadata: ["access.key.id": "\(id)"])
                     return nil

@@ -1,4 +1,5 @@
 import WharfModel
+import WharfState
 
 extension ClusterState {
     /// The value in force for the caller: its own setting, else the account default, else ECS's default.
@@ -9,30 +10,43 @@ extension ClusterState {
     }
 
     /// PutAccountSetting: for the caller, or for `principalArn` when given.
-    public func putAccountSetting(_ request: ECS.PutAccountSettingRequest) throws(ECSError) -> Outcome<ECS.PutAccountSettingResponse> {
+    public func putAccountSetting(
+        _ request: ECS.PutAccountSettingRequest
+    ) throws(ECSError) -> Outcome<ECS.PutAccountSettingResponse> {
         try AccountSettingRules.check(name: request.name, value: request.value)
         let principal = request.principalArn ?? caller
         let (name, value) = (request.name ?? "", request.value ?? "")
         let setting = ECS.Setting(name: name, value: value, principalArn: principal, type: "user")
-        return Outcome(ECS.PutAccountSettingResponse(setting: setting),
-                       [.putAccountSetting(principal: principal, name: name, value: value)])
+        return Outcome(
+            ECS.PutAccountSettingResponse(setting: setting),
+            [.putAccountSetting(principal: principal, name: name, value: value)]
+        )
     }
 
     /// PutAccountSettingDefault: the value for every principal that has not set its own.
-    public func putAccountSettingDefault(_ request: ECS.PutAccountSettingDefaultRequest) throws(ECSError) -> Outcome<ECS.PutAccountSettingDefaultResponse> {
+    public func putAccountSettingDefault(
+        _ request: ECS.PutAccountSettingDefaultRequest
+    ) throws(ECSError) -> Outcome<ECS.PutAccountSettingDefaultResponse> {
         try AccountSettingRules.check(name: request.name, value: request.value)
         let (name, value) = (request.name ?? "", request.value ?? "")
         let setting = ECS.Setting(name: name, value: value, principalArn: caller, type: "user")
-        return Outcome(ECS.PutAccountSettingDefaultResponse(setting: setting),
-                       [.putAccountSetting(principal: nil, name: name, value: value)])
+        return Outcome(
+            ECS.PutAccountSettingDefaultResponse(setting: setting),
+            [.putAccountSetting(principal: nil, name: name, value: value)]
+        )
     }
 
     /// ListAccountSettings: the principal's own settings, or with `effectiveSettings` the value in
     /// force for every setting (own, else account default, else ECS's default).
-    public func listAccountSettings(_ request: ECS.ListAccountSettingsRequest) throws(ECSError) -> ECS.ListAccountSettingsResponse {
+    public func listAccountSettings(
+        _ request: ECS.ListAccountSettingsRequest
+    ) throws(ECSError) -> ECS.ListAccountSettingsResponse {
         let size = try PageToken.pageSize(request.maxResults, limit: 10)
         if let name = request.name, AccountSettingRules.settings[name] == nil {
-            throw ECSError(.invalidParameter, "name \"\(name)\" is not an account setting; use one of \(ECS.Enum.settingName.joined(separator: ", "))")
+            throw ECSError(
+                .invalidParameter,
+                "name \"\(name)\" is not an account setting; use one of \(ECS.Enum.settingName.joined(separator: ", "))"
+            )
         }
         let principal = request.principalArn ?? caller
         var settings: [ECS.Setting] = []
@@ -44,8 +58,10 @@ extension ClusterState {
             if let own {
                 (value, type) = (own, "user")
             } else if request.effectiveSettings == true {
-                (value, type) = (accountDefault ?? AccountSettingRules.settings[name]?.builtInDefault,
-                                 accountDefault == nil ? "aws_managed" : "user")
+                (value, type) = (
+                    accountDefault ?? AccountSettingRules.settings[name]?.builtInDefault,
+                    accountDefault == nil ? "aws_managed" : "user"
+                )
             } else {
                 (value, type) = (nil, "user")
             }
@@ -53,8 +69,13 @@ extension ClusterState {
             let owner = own != nil ? principal : (accountDefault != nil ? caller : principal)
             settings.append(ECS.Setting(name: name, value: value, principalArn: owner, type: type))
         }
-        let page = try PageToken.page(settings, key: { $0.name ?? "" }, size: size, after: request.nextToken,
-                                      scope: "settings/\(principal)/\(request.effectiveSettings == true)")
+        let page = try PageToken.page(
+            settings,
+            key: { $0.name ?? "" },
+            size: size,
+            after: request.nextToken,
+            scope: "settings/\(principal)/\(request.effectiveSettings == true)"
+        )
         return ECS.ListAccountSettingsResponse(settings: page.items, nextToken: page.nextToken)
     }
 }

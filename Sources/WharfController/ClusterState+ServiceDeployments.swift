@@ -1,16 +1,22 @@
 import Foundation
 import WharfModel
+import WharfState
 
 extension ClusterState {
     /// ListServiceDeployments: a service's deployments, newest first, by status and creation time,
     /// in pages of at most 100 (default 20).
-    public func listServiceDeployments(_ request: ECS.ListServiceDeploymentsRequest) throws(ECSError) -> ECS.ListServiceDeploymentsResponse {
-        let name = try activeCluster(request.cluster).clusterName ?? ""
+    public func listServiceDeployments(
+        _ request: ECS.ListServiceDeploymentsRequest
+    ) throws(ECSError) -> ECS.ListServiceDeploymentsResponse {
+        let name = try activeCluster(request.cluster).name
         guard let reference = request.service, !reference.isEmpty else {
             throw ECSError(.invalidParameter, "service is required: a service name or ARN")
         }
         guard let record = serviceRecord(reference, cluster: name) else {
-            throw ECSError(.serviceNotFound, "service \"\(reference)\" not found in cluster \"\(name)\"; list them with ListServices")
+            throw ECSError(
+                .serviceNotFound,
+                "service \"\(reference)\" not found in cluster \"\(name)\"; list them with ListServices"
+            )
         }
         let statuses = request.status ?? []
         let size = request.maxResults == nil ? 20 : try PageToken.pageSize(request.maxResults, limit: 100)
@@ -21,32 +27,57 @@ extension ClusterState {
                 && (after.map { (entry.createdAt ?? .distantPast) >= $0 } ?? true)
                 && (before.map { (entry.createdAt ?? .distantFuture) <= $0 } ?? true)
         }
-        let scope = "service-deployments/\(record.arn)/\(statuses.joined(separator: ","))/\(after?.timeIntervalSince1970 ?? 0)/\(before?.timeIntervalSince1970 ?? 0)"
+        let scope =
+            "service-deployments/\(record.arn)/\(statuses.joined(separator: ","))/\(after?.timeIntervalSince1970 ?? 0)/\(before?.timeIntervalSince1970 ?? 0)"
         // Newest first: the page key is the creation time (then the ARN), descending.
-        let keyed = entries.map { (String(format: "%017.6f|", $0.createdAt?.timeIntervalSince1970 ?? 0) + ($0.serviceDeploymentArn ?? ""), $0) }
-            .sorted { $0.0 > $1.0 }
-        let page = try PageToken.page(keyed, key: { $0.0 }, ascending: false, size: size,
-                                      after: request.nextToken, scope: scope)
+        let keyed = entries.map {
+            (String(format: "%017.6f|", $0.createdAt?.timeIntervalSince1970 ?? 0) + ($0.serviceDeploymentArn ?? ""), $0)
+        }
+        .sorted { $0.0 > $1.0 }
+        let page = try PageToken.page(
+            keyed,
+            key: { $0.0 },
+            ascending: false,
+            size: size,
+            after: request.nextToken,
+            scope: scope
+        )
         let briefs = page.items.map { _, entry in
-            ECS.ServiceDeploymentBrief(serviceDeploymentArn: entry.serviceDeploymentArn, serviceArn: entry.serviceArn, clusterArn: entry.clusterArn,
-                                       startedAt: entry.startedAt, createdAt: entry.createdAt, finishedAt: entry.finishedAt,
-                                       targetServiceRevisionArn: entry.targetServiceRevision?.arn, status: entry.status, statusReason: entry.statusReason)
+            ECS.ServiceDeploymentBrief(
+                serviceDeploymentArn: entry.serviceDeploymentArn,
+                serviceArn: entry.serviceArn,
+                clusterArn: entry.clusterArn,
+                startedAt: entry.startedAt,
+                createdAt: entry.createdAt,
+                finishedAt: entry.finishedAt,
+                targetServiceRevisionArn: entry.targetServiceRevision?.arn,
+                status: entry.status,
+                statusReason: entry.statusReason
+            )
         }
         return ECS.ListServiceDeploymentsResponse(serviceDeployments: briefs, nextToken: page.nextToken)
     }
 
     /// DescribeServiceDeployments: up to 20 service deployments by ARN; unknown ones are MISSING failures.
-    public func describeServiceDeployments(_ request: ECS.DescribeServiceDeploymentsRequest) throws(ECSError) -> ECS.DescribeServiceDeploymentsResponse {
+    public func describeServiceDeployments(
+        _ request: ECS.DescribeServiceDeploymentsRequest
+    ) throws(ECSError) -> ECS.DescribeServiceDeploymentsResponse {
         let arns = request.serviceDeploymentArns ?? []
         guard (1...20).contains(arns.count) else {
-            throw ECSError(.invalidParameter, "serviceDeploymentArns names \(arns.count) service deployments; give 1 to 20")
+            throw ECSError(
+                .invalidParameter,
+                "serviceDeploymentArns names \(arns.count) service deployments; give 1 to 20"
+            )
         }
         var found: [ECS.ServiceDeployment] = []
         var failures: [ECS.Failure] = []
         for arn in arns {
             // arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID
             let parts = arn.split(separator: "/").map(String.init)
-            let serviceArn = parts.count == 4 ? parts[0].replacingOccurrences(of: ":service-deployment", with: ":service") + "/\(parts[1])/\(parts[2])" : ""
+            let serviceArn =
+                parts.count == 4
+                ? parts[0].replacingOccurrences(of: ":service-deployment", with: ":service")
+                    + "/\(parts[1])/\(parts[2])" : ""
             if let entry = services[serviceArn]?.serviceDeployments.first(where: { $0.serviceDeploymentArn == arn }) {
                 found.append(entry)
             } else {

@@ -1,68 +1,86 @@
 import Foundation
 import WharfModel
 import WharfScheduler
+import WharfState
 
 extension ClusterState {
     /// One round of the service scheduler over every service that is not INACTIVE: decides with
     /// ``ServiceScheduler`` and turns its plan into task and service changes. Services are taken
     /// in ARN order, each seeing the tasks the ones before it placed.
-    /// - Parameter evaluated: what each service's plan read when it was last made; a service whose
-    ///   inputs are still the same is left out (nothing it reads changed, so its plan would be
-    ///   the same). Empty: every service is planned. Time alone changes nothing here, so rounds
-    ///   that pass it must alternate with rounds that do not.
+    /// - Parameters:
+    ///   - seed: seeds placements and the IDs of new tasks, deployments and events.
+    ///   - evaluated: what each service's plan read when it was last made; a service whose
+    ///     inputs are still the same is left out (nothing it reads changed, so its plan would be
+    ///     the same). Empty: every service is planned. Time alone changes nothing here, so rounds
+    ///     that pass it must alternate with rounds that do not.
     /// - Returns: how many tasks the round started and stopped, and what each planned service
     ///   read, with the changes that do it.
-    public func scheduleServices(now: Date, seed: UInt64, evaluated: [String: ServiceInputs] = [:]) -> Outcome<ServiceRound> {
-        // The round works on its own copies of what its placements change, the clusters' placement
-        // pools and the instances' desired versions, not on a copy of the whole state: a service's
-        // tasks are its own, so the services after it need to see only those. A cluster's pool is
-        // made once per round, with where each instance sits in it.
-        var pools: [String: (pool: [PlacementCandidate], index: [String: Int])] = [:]
-        var instances: [String: ContainerInstanceRecord] = [:]
+    public func scheduleServices(
+        now: Date,
+        seed: UInt64,
+        evaluated: [String: ServiceInputs] = [:]
+    ) -> Outcome<ServiceRound> {
+        // The round works on its own copy of what its placements change, each cluster's placement
+        // pool (made once per round, with where each instance sits in it), not on a copy of the
+        // whole state: a service's tasks are its own, so the services after it need only those.
+        var pools: [String: (pool: [PlacementCandidate], index: [InstanceID: Int])] = [:]
         var views = SchedulerViews()
         var changes: [StateChange] = []
         var round = ServiceRound()
-        for (offset, record) in services.values.filter({ $0.service.status != "INACTIVE" }).sorted(by: { $0.arn < $1.arn }).enumerated() {
-            let key = Self.groupKey(cluster: record.service.clusterArn, group: record.group)
-            let inputs = ServiceInputs(group: groupRevisions[key] ?? 0, cluster: clusterRevisions[record.cluster] ?? 0)
+        var random = SeededRandom(seed: seed)
+        let planned = services.all.filter { !$0.isInactive }.sorted { $0.arn < $1.arn }
+        for record in planned {
+            let inputs = ServiceInputs(
+                group: tasks.revision(of: record.groupKey),
+                cluster: instances.poolRevision(of: record.cluster)
+            )
             if evaluated[record.arn] == inputs { continue }
             round.evaluated[record.arn] = inputs
-            let arns = taskArnsByGroup[key] ?? []
+            let ids = tasks.ids(in: record.groupKey)
             var mine: [ServiceTask] = []
-            mine.reserveCapacity(arns.count)
-            for arn in arns {
-                // Read in place, through the index: a copy of each whole task cost more than the plan.
-                guard let index = tasks.index(forKey: arn) else { continue }
-                mine.append(schedulerView(tasks.values[index], views: &views))
+            mine.reserveCapacity(ids.count)
+            for id in ids {
+                guard let task = tasks[id] else { continue }
+                mine.append(schedulerView(task, views: &views))
             }
             var demands: [String: TaskDemand] = [:]
             var constraints: [String: [ECS.PlacementConstraint]] = [:]
             for deployment in record.service.deployments ?? [] {
                 let arn = deployment.taskDefinition ?? ""
-                guard let definition = taskDefinitions[arn]?.definition else { continue }
-                demands[arn] = try? TaskDemand.of(definition, overrides: nil)
-                constraints[arn] = Self.placementConstraints(of: definition) + Self.launchTypeConstraints(record.service.launchType ?? "EC2")
+                guard let key = TaskDefinitionKey(arn), let definition = taskDefinitions[key] else { continue }
+                demands[arn] = taskDefinitions.demand(of: key)
+                constraints[arn] =
+                    Self.placementConstraints(of: definition.spec)
+                    + Self.launchTypeConstraints(LaunchType(rawValue: record.service.launchType ?? "EC2") ?? .ec2)
             }
             if pools[record.cluster] == nil {
-                let pool = placementCandidates(cluster: record.cluster)
-                pools[record.cluster] = (pool, Dictionary(uniqueKeysWithValues: pool.enumerated().map { ($1.arn, $0) }))
+                let pool = instances.candidates(inCluster: record.cluster)
+                let index = pool.enumerated().compactMap { offset, candidate in
+                    InstanceID(arnSuffix: candidate.arn).map { ($0, offset) }
+                }
+                pools[record.cluster] = (pool, Dictionary(index, uniquingKeysWith: { first, _ in first }))
             }
-            let scheduler = ServiceScheduler(now: now.timeIntervalSince1970, seed: seed &+ UInt64(offset), newDeploymentID: Self.newDeploymentID())
+            let scheduler = ServiceScheduler(
+                now: now.timeIntervalSince1970,
+                seed: random.next(),
+                newDeploymentID: random.deploymentID()
+            )
             // The pool is passed, not held: the round's own changes to it below must not copy it.
-            let plan = scheduler.plan(record, tasks: mine, candidates: pools[record.cluster]?.pool ?? [], demands: demands,
-                                      definitionConstraints: constraints)
-            let applied = materialize(plan, original: record, now: now, instances: instances)
+            let plan = scheduler.plan(
+                record,
+                tasks: mine,
+                candidates: pools[record.cluster]?.pool ?? [],
+                demands: demands,
+                definitionConstraints: constraints
+            )
+            let applied = materialize(plan, original: record, now: now, random: &random)
             for change in applied {
-                switch change {
-                case .putContainerInstance(let instance): instances[instance.arn] = instance
-                case .putTask(let task) where tasks.index(forKey: task.taskArn ?? "") == nil:
-                    if let instance = task.containerInstanceArn {
-                        let demand = demands[task.taskDefinitionArn ?? ""] ?? .zero
-                        if let position = pools[record.cluster]?.index[instance] {
-                            pools[record.cluster]?.pool[position].take(demand, group: task.group ?? "")
-                        }
-                    }
-                default: break
+                guard case .putTask(let task) = change, tasks[task.id] == nil, let instance = task.instance else {
+                    continue
+                }
+                let demand = demands[arn(of: task.taskDefinition)] ?? .zero
+                if let position = pools[record.cluster]?.index[instance] {
+                    pools[record.cluster]?.pool[position].take(demand, group: task.group)
                 }
             }
             changes += applied
@@ -75,45 +93,53 @@ extension ClusterState {
     /// What a round looks up for many tasks and keeps once: each instance's state as the
     /// scheduler sees it, and whether a task definition has health checks.
     struct SchedulerViews {
-        var instances: [String: ServiceTask.Instance] = [:]
-        var healthChecked: [String: Bool] = [:]
+        var instances: [InstanceID: ServiceTask.Instance] = [:]
+        var healthChecked: [TaskDefinitionKey: Bool] = [:]
     }
 
     /// A task as the scheduler sees it, with what it looks up kept in `views`.
-    func schedulerView(_ task: ECS.Task, views: inout SchedulerViews) -> ServiceTask {
-        let instanceArn = task.containerInstanceArn ?? ""
-        let instance: ServiceTask.Instance
-        if let known = views.instances[instanceArn] {
-            instance = known
-        } else {
-            let record = containerInstances[instanceArn]
-            switch (record?.instance.status, record?.instance.agentConnected) {
-            case (nil, _), ("INACTIVE", _): instance = .gone
-            case (_, false?), (_, nil): instance = replacesLostTasks(record?.cluster ?? "") ? .lost : .usable
-            case ("DRAINING", _): instance = .draining
-            default: instance = .usable
+    func schedulerView(_ task: TaskRecord, views: inout SchedulerViews) -> ServiceTask {
+        var instance = ServiceTask.Instance.gone
+        if let id = task.instance {
+            if let known = views.instances[id] {
+                instance = known
+            } else {
+                let record = instances[id]
+                switch (record?.status, record?.agentConnected) {
+                case (nil, _), (.inactive?, _): instance = .gone
+                case (_, false?): instance = replacesLostTasks(record?.cluster ?? "") ? .lost : .usable
+                case (.draining?, _): instance = .draining
+                default: instance = .usable
+                }
+                views.instances[id] = instance
             }
-            views.instances[instanceArn] = instance
         }
         let health: ServiceTask.Health
-        switch task.healthStatus {
-        case "HEALTHY": health = .healthy
-        case "UNHEALTHY": health = .unhealthy
-        default:
-            let definition = task.taskDefinitionArn ?? ""
+        switch task.health {
+        case .healthy: health = .healthy
+        case .unhealthy: health = .unhealthy
+        case .unknown:
             let checked: Bool
-            if let known = views.healthChecked[definition] {
+            if let known = views.healthChecked[task.taskDefinition] {
                 checked = known
             } else {
-                checked = taskDefinitions[definition]?.definition.containerDefinitions?.contains { $0.healthCheck != nil } ?? false
-                views.healthChecked[definition] = checked
+                checked = taskDefinitions[task.taskDefinition]?.hasHealthChecks ?? false
+                views.healthChecked[task.taskDefinition] = checked
             }
             health = checked ? .unknown : .none
         }
-        return ServiceTask(arn: task.taskArn ?? "", deployment: task.startedBy ?? "", instanceArn: instanceArn,
-                           instance: instance, lastStatus: task.lastStatus ?? "", desiredStatus: task.desiredStatus ?? "",
-                           health: health, startedAt: task.startedAt?.timeIntervalSince1970, stopCode: task.stopCode,
-                           stoppedReason: task.stoppedReason)
+        return ServiceTask(
+            arn: arn(of: task),
+            deployment: task.startedBy ?? "",
+            instanceArn: task.instance.map { instances.arn(of: $0, cluster: task.cluster) } ?? "",
+            instance: instance,
+            lastStatus: task.lastStatus.rawValue,
+            desiredStatus: task.desiredStatus.rawValue,
+            health: health,
+            startedAt: task.startedAt?.timeIntervalSince1970,
+            stopCode: task.stopCode?.rawValue,
+            stoppedReason: task.stoppedReason
+        )
     }
 
     /// The cluster tag that turns off the replacement of a lost instance's service tasks (value
@@ -122,90 +148,105 @@ extension ClusterState {
 
     /// Whether the service tasks of the cluster's lost instances are replaced (the default).
     func replacesLostTasks(_ cluster: String) -> Bool {
-        clusters[cluster]?.tags?.first { $0.key == Self.lostTaskReplacementTag }?.value?.lowercased() != "disabled"
+        clusters[cluster]?.tags.first { $0.key == Self.lostTaskReplacementTag }?.value?.lowercased() != "disabled"
     }
 
-    /// The changes that carry out a plan: new tasks, tasks wanted STOPPED, the instances told, and
-    /// the service with its new events.
-    /// - Parameter changed: the instances earlier services in the round changed, newer than the state's.
-    func materialize(_ plan: ServiceScheduler.Plan, original: ServiceRecord, now: Date,
-                     instances changed: [String: ContainerInstanceRecord] = [:]) -> [StateChange] {
+    /// The changes that carry out a plan: new tasks, tasks wanted STOPPED, and the service with
+    /// its new events. The nodes hear of both when the changes are applied.
+    func materialize(
+        _ plan: ServiceScheduler.Plan,
+        original: ServiceRecord,
+        now: Date,
+        random: inout SeededRandom
+    ) -> [StateChange] {
         var record = plan.record
         var changes: [StateChange] = []
-        var instances: [String: ContainerInstanceRecord] = [:]
-        func latest(_ arn: String) -> ContainerInstanceRecord? { instances[arn] ?? changed[arn] ?? containerInstances[arn] }
         var messages = plan.events
         if !plan.stops.isEmpty {
             var stopped: [String] = []
             for stop in plan.stops {
-                guard var task = tasks[stop.taskArn], task.desiredStatus != "STOPPED" else { continue }
-                task.desiredStatus = "STOPPED"
-                task.stopCode = "ServiceSchedulerInitiated"
+                guard let id = TaskID(arnSuffix: stop.taskArn), var task = tasks[id], task.desiredStatus != .stopped
+                else { continue }
+                task.desiredStatus = .stopped
+                task.stopCode = .serviceSchedulerInitiated
                 task.stoppedReason = stop.reason
                 task.stoppingAt = now
-                task.version = (task.version ?? 0) + 1
+                task.version += 1
                 changes.append(.putTask(task))
-                stopped.append(ServiceScheduler.resourceID(stop.taskArn))
-                if let arn = task.containerInstanceArn, let instance = latest(arn) {
-                    instances[arn] = instance
-                    instances[arn]?.desiredVersion += 1
-                }
+                stopped.append(id.description)
             }
             if !stopped.isEmpty {
-                messages.append("(service \(record.name)) has stopped \(stopped.count) running tasks: \(stopped.map { "(task \($0))" }.joined(separator: " ")).")
+                messages.append(
+                    "(service \(record.name)) has stopped \(stopped.count) running tasks: \(stopped.map { "(task \($0))" }.joined(separator: " "))."
+                )
             }
         }
-        if !plan.launches.isEmpty, let cluster = clusters[record.cluster] {
+        if !plan.launches.isEmpty {
             var started: [String] = []
+            let launchType = LaunchType(rawValue: record.service.launchType ?? "EC2") ?? .ec2
             for launch in plan.launches {
-                guard let definition = taskDefinitions[launch.taskDefinition]?.definition else { continue }
-                let task = newTask(definition, cluster: cluster, instance: launch.instanceArn, overrides: nil, startedBy: launch.deployment,
-                                   group: record.group, tags: propagatedTags(record, definition: launch.taskDefinition),
-                                   launchType: record.service.launchType ?? "EC2", now: now)
+                guard let key = TaskDefinitionKey(launch.taskDefinition), let definition = taskDefinitions[key],
+                    let instance = InstanceID(arnSuffix: launch.instanceArn)
+                else { continue }
+                let task = newTask(
+                    definition,
+                    cluster: record.cluster,
+                    instance: instance,
+                    overrides: nil,
+                    startedBy: launch.deployment,
+                    group: record.group,
+                    tags: propagatedTags(record, definition: definition),
+                    launchType: launchType,
+                    now: now,
+                    random: &random
+                )
                 changes.append(.putTask(task))
-                started.append(ServiceScheduler.resourceID(task.taskArn ?? ""))
-                if let instance = latest(launch.instanceArn) {
-                    instances[launch.instanceArn] = instance
-                    instances[launch.instanceArn]?.desiredVersion += 1
-                }
+                started.append(task.id.description)
             }
-            messages.append("(service \(record.name)) has started \(started.count) tasks: \(started.map { "(task \($0))" }.joined(separator: " ")).")
+            messages.append(
+                "(service \(record.name)) has started \(started.count) tasks: \(started.map { "(task \($0))" }.joined(separator: " "))."
+            )
         }
-        record.service.events = ServiceEvents.adding(messages, to: record.service.events ?? [], now: now)
-        changes += instances.values.sorted { $0.arn < $1.arn }.map { .putContainerInstance($0) }
+        record.service.events = ServiceEvents.adding(
+            messages,
+            to: record.service.events ?? [],
+            now: now,
+            random: &random
+        )
         if record != original { changes.append(.putService(record)) }
         return changes
     }
 
     /// The tags a service's new task carries: the service's or the task definition's, as
     /// `propagateTags` says, and ECS's managed tags when enabled.
-    func propagatedTags(_ record: ServiceRecord, definition: String) -> [ECS.Tag] {
-        var tags: [ECS.Tag] = []
+    func propagatedTags(_ record: ServiceRecord, definition: TaskDefinitionRecord) -> [Tag] {
+        var tags: [Tag] = []
         switch record.service.propagateTags {
-        case "SERVICE": tags = record.service.tags ?? []
-        case "TASK_DEFINITION": tags = taskDefinitions[definition]?.tags ?? []
+        case "SERVICE": tags = (record.service.tags ?? []).map(Tag.init)
+        case "TASK_DEFINITION": tags = definition.tags
         default: break
         }
         if record.service.enableECSManagedTags == true {
-            tags += [ECS.Tag(key: "aws:ecs:clusterName", value: record.cluster), ECS.Tag(key: "aws:ecs:serviceName", value: record.name)]
+            tags += [
+                Tag(key: "aws:ecs:clusterName", value: record.cluster),
+                Tag(key: "aws:ecs:serviceName", value: record.name),
+            ]
         }
         return tags
     }
 
     /// A task definition's placement constraints (memberOf) in the shape placement takes.
     static func placementConstraints(of definition: ECS.TaskDefinition) -> [ECS.PlacementConstraint] {
-        (definition.placementConstraints ?? []).map { ECS.PlacementConstraint(type: $0.type, expression: $0.expression) }
+        (definition.placementConstraints ?? []).map {
+            ECS.PlacementConstraint(type: $0.type, expression: $0.expression)
+        }
     }
 
     /// What a launch type asks of instances: EXTERNAL tasks run only on instances joined with an
     /// activation (attribute `ecs.capability.external`), as ECS Anywhere's do.
-    static func launchTypeConstraints(_ launchType: String) -> [ECS.PlacementConstraint] {
-        launchType == "EXTERNAL" ? [ECS.PlacementConstraint(type: "memberOf", expression: "attribute:ecs.capability.external exists")] : []
-    }
-
-    /// A deployment ID in ECS's form: `ecs-svc/` and 19 digits.
-    static func newDeploymentID() -> String {
-        "ecs-svc/" + String(UInt64.random(in: 1_000_000_000_000_000_000...9_999_999_999_999_999_999))
+    static func launchTypeConstraints(_ launchType: LaunchType) -> [ECS.PlacementConstraint] {
+        launchType == .external
+            ? [ECS.PlacementConstraint(type: "memberOf", expression: "attribute:ecs.capability.external exists")] : []
     }
 }
 
@@ -222,8 +263,8 @@ public struct ServiceRound: Equatable, Sendable {
 /// What a service's plan reads, as two counters: its own tasks and record, and its cluster's
 /// instances and the room on them. Equal counters mean an equal plan, but for the clock.
 public struct ServiceInputs: Equatable, Sendable {
-    /// ``ClusterState`` `groupRevisions` of the service's task group.
+    /// The revision of the service's task group (``Tasks/revision(of:)``).
     public var group: Int
-    /// ``ClusterState`` `clusterRevisions` of the service's cluster.
+    /// The revision of the service's cluster's pool (``Instances/poolRevision(of:)``).
     public var cluster: Int
 }

@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 import WharfScheduler
 
 extension ClusterState {
@@ -15,75 +16,141 @@ extension ClusterState {
 
     /// A service that is ACTIVE, for UpdateService and DeleteService.
     func activeService(_ reference: String?, cluster: String) throws(ECSError) -> ServiceRecord {
-        guard let reference, !reference.isEmpty else { throw ECSError(.invalidParameter, "service is required: a service name or ARN") }
+        guard let reference, !reference.isEmpty else {
+            throw ECSError(.invalidParameter, "service is required: a service name or ARN")
+        }
         guard let record = serviceRecord(reference, cluster: cluster) else {
-            throw ECSError(.serviceNotFound, "service \"\(reference)\" not found in cluster \"\(cluster)\"; list them with ListServices")
+            throw ECSError(
+                .serviceNotFound,
+                "service \"\(reference)\" not found in cluster \"\(cluster)\"; list them with ListServices"
+            )
         }
         guard record.service.status == "ACTIVE" else {
-            throw ECSError(.serviceNotActive, "service \"\(record.name)\" is \(record.service.status ?? ""); create it again to use it")
+            throw ECSError(
+                .serviceNotActive,
+                "service \"\(record.name)\" is \(record.service.status ?? ""); create it again to use it"
+            )
         }
         return record
     }
 
     /// The services of a cluster that are not INACTIVE.
     func activeServices(_ cluster: String) -> [ServiceRecord] {
-        services.values.filter { $0.cluster == cluster && $0.service.status != "INACTIVE" }
+        services.inCluster(cluster).filter { !$0.isInactive }
     }
 
     /// CreateService: a REPLICA or DAEMON service with its first deployment; the scheduler starts
     /// its tasks. A retry with the same `clientToken` and parameters returns the same service.
-    public func createService(_ request: ECS.CreateServiceRequest, now: Date, deploymentID: String) throws(ECSError) -> Outcome<ECS.CreateServiceResponse> {
+    public func createService(
+        _ request: ECS.CreateServiceRequest,
+        now: Date,
+        deploymentID: String
+    ) throws(ECSError) -> Outcome<ECS.CreateServiceResponse> {
         let cluster = try activeCluster(request.cluster)
-        let clusterName = cluster.clusterName ?? ""
+        let clusterName = cluster.name
         let name = request.serviceName ?? ""
         try NameRules.check(name, field: "serviceName")
         let strategy = request.schedulingStrategy ?? "REPLICA"
-        let configuration = try ServiceRules.deploymentConfiguration(request.deploymentConfiguration, base: nil, daemon: strategy == "DAEMON")
+        let configuration = try ServiceRules.deploymentConfiguration(
+            request.deploymentConfiguration,
+            base: nil,
+            daemon: strategy == "DAEMON"
+        )
         try ServiceRules.check(request, strategy: strategy)
         let definition = try serviceTaskDefinition(request.taskDefinition)
         let launchType = request.capacityProviderStrategy == nil ? (request.launchType ?? "EC2") : nil
         if let launchType {
             guard (definition.compatibilities ?? []).contains(launchType) else {
-                throw ECSError(.invalidParameter, "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType) (it supports \((definition.compatibilities ?? []).joined(separator: ", ")))")
+                throw ECSError(
+                    .invalidParameter,
+                    "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType) (it supports \((definition.compatibilities ?? []).joined(separator: ", ")))"
+                )
             }
         }
-        _ = try Placement(strategies: request.placementStrategy ?? [], constraints: request.placementConstraints ?? [], seed: 0)
+        _ = try Placement(
+            strategies: request.placementStrategy ?? [],
+            constraints: request.placementConstraints ?? [],
+            seed: 0
+        )
         if let existing = serviceRecord(name, cluster: clusterName), existing.service.status != "INACTIVE" {
             if let token = request.clientToken, token == existing.clientToken {
                 return Outcome(ECS.CreateServiceResponse(service: presentService(existing, includeTags: true)))
             }
-            throw ECSError(.invalidParameter, "Creation of service was not idempotent: service \"\(name)\" already exists in cluster \"\(clusterName)\" (\(existing.service.status ?? "")); update it with UpdateService, or delete it first")
+            throw ECSError(
+                .invalidParameter,
+                "Creation of service was not idempotent: service \"\(name)\" already exists in cluster \"\(clusterName)\" (\(existing.service.status ?? "")); update it with UpdateService, or delete it first"
+            )
         }
         let desired = strategy == "DAEMON" ? 0 : (request.desiredCount ?? 0)
         let arn = context.ecsARN("service", "\(clusterName)/\(name)").description
         let deployment = ECS.Deployment(
-            id: deploymentID, status: "PRIMARY", taskDefinition: definition.taskDefinitionArn, desiredCount: desired, pendingCount: 0,
-            runningCount: 0, failedTasks: 0, createdAt: now, updatedAt: now, capacityProviderStrategy: request.capacityProviderStrategy,
-            launchType: launchType, networkConfiguration: request.networkConfiguration, rolloutState: "IN_PROGRESS",
-            rolloutStateReason: "ECS deployment \(deploymentID) in progress.")
+            id: deploymentID,
+            status: "PRIMARY",
+            taskDefinition: definition.taskDefinitionArn,
+            desiredCount: desired,
+            pendingCount: 0,
+            runningCount: 0,
+            failedTasks: 0,
+            createdAt: now,
+            updatedAt: now,
+            capacityProviderStrategy: request.capacityProviderStrategy,
+            launchType: launchType,
+            networkConfiguration: request.networkConfiguration,
+            rolloutState: "IN_PROGRESS",
+            rolloutStateReason: "ECS deployment \(deploymentID) in progress."
+        )
         let service = ECS.Service(
-            serviceArn: arn, serviceName: name, clusterArn: cluster.clusterArn, loadBalancers: [], serviceRegistries: [], status: "ACTIVE",
-            desiredCount: desired, runningCount: 0, pendingCount: 0, launchType: launchType,
-            capacityProviderStrategy: request.capacityProviderStrategy, taskDefinition: definition.taskDefinitionArn,
-            deploymentConfiguration: configuration, deployments: [deployment], roleArn: request.role, events: [], createdAt: now,
-            placementConstraints: request.placementConstraints ?? [], placementStrategy: request.placementStrategy ?? [],
-            networkConfiguration: request.networkConfiguration, healthCheckGracePeriodSeconds: request.healthCheckGracePeriodSeconds,
-            schedulingStrategy: strategy, deploymentController: ECS.DeploymentController(type: "ECS"), tags: request.tags ?? [],
-            createdBy: caller, enableECSManagedTags: request.enableECSManagedTags ?? false, propagateTags: request.propagateTags ?? "NONE",
-            enableExecuteCommand: request.enableExecuteCommand ?? false)
+            serviceArn: arn,
+            serviceName: name,
+            clusterArn: context.clusterARN(clusterName),
+            loadBalancers: [],
+            serviceRegistries: [],
+            status: "ACTIVE",
+            desiredCount: desired,
+            runningCount: 0,
+            pendingCount: 0,
+            launchType: launchType,
+            capacityProviderStrategy: request.capacityProviderStrategy,
+            taskDefinition: definition.taskDefinitionArn,
+            deploymentConfiguration: configuration,
+            deployments: [deployment],
+            roleArn: request.role,
+            events: [],
+            createdAt: now,
+            placementConstraints: request.placementConstraints ?? [],
+            placementStrategy: request.placementStrategy ?? [],
+            networkConfiguration: request.networkConfiguration,
+            healthCheckGracePeriodSeconds: request.healthCheckGracePeriodSeconds,
+            schedulingStrategy: strategy,
+            deploymentController: ECS.DeploymentController(type: "ECS"),
+            tags: request.tags ?? [],
+            createdBy: caller,
+            enableECSManagedTags: request.enableECSManagedTags ?? false,
+            propagateTags: request.propagateTags ?? "NONE",
+            enableExecuteCommand: request.enableExecuteCommand ?? false
+        )
         var record = ServiceRecord(service: service, cluster: clusterName, clientToken: request.clientToken)
         ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
-        return Outcome(ECS.CreateServiceResponse(service: presentService(record, includeTags: true)), [.putService(record)])
+        return Outcome(
+            ECS.CreateServiceResponse(service: presentService(record, includeTags: true)),
+            [.putService(record)]
+        )
     }
 
     /// The ACTIVE task definition a service runs (family, family:revision or ARN).
     func serviceTaskDefinition(_ reference: String?) throws(ECSError) -> ECS.TaskDefinition {
         guard let reference, !reference.isEmpty else {
-            throw ECSError(.invalidParameter, "taskDefinition is required: a family, family:revision or task definition ARN")
+            throw ECSError(
+                .invalidParameter,
+                "taskDefinition is required: a family, family:revision or task definition ARN"
+            )
         }
         let definition = try taskDefinition(reference).definition
-        guard definition.status == "ACTIVE" else {
-            throw ECSError(.client, "task definition \(definition.taskDefinitionArn ?? "") is \(definition.status ?? ""); register a new revision to run it")
+        guard definition.status == TaskDefinitionStatus.active.rawValue else {
+            throw ECSError(
+                .client,
+                "task definition \(definition.taskDefinitionArn ?? "") is \(definition.status ?? ""); register a new revision to run it"
+            )
         }
         return definition
     }
@@ -95,15 +162,13 @@ extension ClusterState {
         if !includeTags { service.tags = nil }
         var running: [String: Int] = [:]
         var pending: [String: Int] = [:]
-        // The service's own tasks, through the group index and read in place, not a scan of all.
-        for arn in taskArnsByGroup[Self.groupKey(cluster: service.clusterArn, group: record.group)] ?? [] {
-            guard let index = tasks.index(forKey: arn) else { continue }
-            let task = tasks.values[index]
-            guard task.lastStatus != "STOPPED" else { continue }
+        // The service's own tasks, through the group index, not a scan of all.
+        for id in tasks.ids(in: record.groupKey) {
+            guard let task = tasks[id], !task.isStopped else { continue }
             let deployment = task.startedBy ?? ""
-            if task.lastStatus == "RUNNING" {
+            if task.lastStatus == .running {
                 running[deployment, default: 0] += 1
-            } else if task.desiredStatus == "RUNNING" {
+            } else if task.desiredStatus == .running {
                 pending[deployment, default: 0] += 1
             }
         }
@@ -119,10 +184,14 @@ extension ClusterState {
     }
 
     /// DescribeServices: up to 10 services by name or ARN; unknown ones are MISSING failures.
-    public func describeServices(_ request: ECS.DescribeServicesRequest) throws(ECSError) -> ECS.DescribeServicesResponse {
-        let name = try activeCluster(request.cluster).clusterName ?? ""
+    public func describeServices(
+        _ request: ECS.DescribeServicesRequest
+    ) throws(ECSError) -> ECS.DescribeServicesResponse {
+        let name = try activeCluster(request.cluster).name
         let references = request.services ?? []
-        guard (1...10).contains(references.count) else { throw ECSError(.invalidParameter, "services names \(references.count) services; give 1 to 10") }
+        guard (1...10).contains(references.count) else {
+            throw ECSError(.invalidParameter, "services names \(references.count) services; give 1 to 10")
+        }
         let includeTags = (request.include ?? []).contains("TAGS")
         var found: [ECS.Service] = []
         var failures: [ECS.Failure] = []
@@ -130,7 +199,9 @@ extension ClusterState {
             if let record = serviceRecord(reference, cluster: name) {
                 found.append(presentService(record, includeTags: includeTags))
             } else {
-                let arn = reference.hasPrefix("arn:") ? reference : context.ecsARN("service", "\(name)/\(reference)").description
+                let arn =
+                    reference.hasPrefix("arn:")
+                    ? reference : context.ecsARN("service", "\(name)/\(reference)").description
                 failures.append(ECS.Failure(arn: arn, reason: "MISSING"))
             }
         }
@@ -140,7 +211,7 @@ extension ClusterState {
     /// ListServices: the ARNs of the cluster's services that are not INACTIVE, by launch type and
     /// scheduling strategy, in pages of at most 100 (default 10).
     public func listServices(_ request: ECS.ListServicesRequest) throws(ECSError) -> ECS.ListServicesResponse {
-        let name = try activeCluster(request.cluster).clusterName ?? ""
+        let name = try activeCluster(request.cluster).name
         let size = try PageToken.pageSize(request.maxResults, limit: 100)
         let arns = activeServices(name)
             .filter { record in

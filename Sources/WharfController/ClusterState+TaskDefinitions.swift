@@ -1,76 +1,125 @@
 import Foundation
 import WharfModel
+import WharfState
 
 extension ClusterState {
     /// RegisterTaskDefinition: the next revision of the family.
-    public func registerTaskDefinition(_ request: ECS.RegisterTaskDefinitionRequest, now: Date) throws(ECSError) -> Outcome<ECS.RegisterTaskDefinitionResponse> {
+    public func registerTaskDefinition(
+        _ request: ECS.RegisterTaskDefinitionRequest,
+        now: Date
+    ) throws(ECSError) -> Outcome<ECS.RegisterTaskDefinitionResponse> {
         let family = request.family ?? ""
-        let revision = (familyRevisions[family] ?? 0) + 1
-        let definition = try ECS.TaskDefinition.registering(request, revision: revision, context: context,
-                                                           registeredAt: now, registeredBy: caller)
-        let record = TaskDefinitionRecord(definition: definition, tags: request.tags ?? [])
-        let tags = record.tags.isEmpty ? nil : record.tags
-        return Outcome(ECS.RegisterTaskDefinitionResponse(taskDefinition: definition, tags: tags),
-                       [.putTaskDefinition(record), .putFamilyRevision(family: family, revision: revision)])
+        let revision = taskDefinitions.lastRevision(of: family) + 1
+        let definition = try ECS.TaskDefinition.registering(
+            request,
+            revision: revision,
+            context: context,
+            registeredAt: now,
+            registeredBy: caller
+        )
+        let record = TaskDefinitionRecord(
+            key: TaskDefinitionKey(family: family, revision: revision),
+            registeredAt: now,
+            registeredBy: caller,
+            tags: (request.tags ?? []).map(Tag.init),
+            spec: definition
+        )
+        let tags = record.tags.isEmpty ? nil : record.tags.map(\.ecs)
+        return Outcome(
+            ECS.RegisterTaskDefinitionResponse(taskDefinition: record.definition, tags: tags),
+            [.putTaskDefinition(record), .putFamilyRevision(family: family, revision: revision)]
+        )
     }
 
     /// DescribeTaskDefinition by family (newest ACTIVE revision), `family:revision` or ARN.
-    public func describeTaskDefinition(_ request: ECS.DescribeTaskDefinitionRequest) throws(ECSError) -> ECS.DescribeTaskDefinitionResponse {
+    public func describeTaskDefinition(
+        _ request: ECS.DescribeTaskDefinitionRequest
+    ) throws(ECSError) -> ECS.DescribeTaskDefinitionResponse {
         let record = try taskDefinition(request.taskDefinition)
         let withTags = (request.include ?? []).contains("TAGS")
-        return ECS.DescribeTaskDefinitionResponse(taskDefinition: record.definition, tags: withTags ? record.tags : nil)
+        return ECS.DescribeTaskDefinitionResponse(
+            taskDefinition: record.definition,
+            tags: withTags ? record.tags.map(\.ecs) : nil
+        )
     }
 
     /// ListTaskDefinitions: ARNs by family and revision, filtered by family and status.
-    public func listTaskDefinitions(_ request: ECS.ListTaskDefinitionsRequest) throws(ECSError) -> ECS.ListTaskDefinitionsResponse {
+    public func listTaskDefinitions(
+        _ request: ECS.ListTaskDefinitionsRequest
+    ) throws(ECSError) -> ECS.ListTaskDefinitionsResponse {
         let size = try PageToken.pageSize(request.maxResults, limit: 100)
         let status = request.status ?? "ACTIVE"
         let ascending = (request.sort ?? "ASC") == "ASC"
-        var records = taskDefinitions.values.filter { record in
-            record.definition.status == status && (request.familyPrefix.map { record.definition.family == $0 } ?? true)
+        var records = taskDefinitions.all.filter { record in
+            record.status.rawValue == status && (request.familyPrefix.map { record.key.family == $0 } ?? true)
         }
         records.sort { ascending ? Self.sortKey($0) < Self.sortKey($1) : Self.sortKey($0) > Self.sortKey($1) }
         let scope = "task-definitions/\(request.familyPrefix ?? "")/\(status)/\(ascending)"
-        let page = try PageToken.page(records, key: Self.sortKey, ascending: ascending, size: size,
-                                      after: request.nextToken, scope: scope)
-        return ECS.ListTaskDefinitionsResponse(taskDefinitionArns: page.items.map(\.arn), nextToken: page.nextToken)
+        let page = try PageToken.page(
+            records,
+            key: Self.sortKey,
+            ascending: ascending,
+            size: size,
+            after: request.nextToken,
+            scope: scope
+        )
+        return ECS.ListTaskDefinitionsResponse(
+            taskDefinitionArns: page.items.map { arn(of: $0.key) },
+            nextToken: page.nextToken
+        )
     }
 
     /// ListTaskDefinitionFamilies: family names by prefix; a family is ACTIVE while any revision is.
-    public func listTaskDefinitionFamilies(_ request: ECS.ListTaskDefinitionFamiliesRequest) throws(ECSError) -> ECS.ListTaskDefinitionFamiliesResponse {
+    public func listTaskDefinitionFamilies(
+        _ request: ECS.ListTaskDefinitionFamiliesRequest
+    ) throws(ECSError) -> ECS.ListTaskDefinitionFamiliesResponse {
         let size = try PageToken.pageSize(request.maxResults, limit: 100)
         let status = request.status ?? "ACTIVE"
         var active = Set<String>()
         var all = Set<String>()
-        for record in taskDefinitions.values {
-            let family = record.definition.family ?? ""
-            all.insert(family)
-            if record.definition.status == "ACTIVE" { active.insert(family) }
+        for record in taskDefinitions.all {
+            all.insert(record.key.family)
+            if record.status == .active { active.insert(record.key.family) }
         }
-        let chosen: Set<String> = switch status {
-        case "ACTIVE": active
-        case "INACTIVE": all.subtracting(active)
-        default: all
-        }
+        let chosen: Set<String> =
+            switch status {
+            case "ACTIVE": active
+            case "INACTIVE": all.subtracting(active)
+            default: all
+            }
         let families = chosen.filter { family in request.familyPrefix.map { family.hasPrefix($0) } ?? true }.sorted()
-        let page = try PageToken.page(families, key: { $0 }, size: size, after: request.nextToken,
-                                      scope: "families/\(request.familyPrefix ?? "")/\(status)")
+        let page = try PageToken.page(
+            families,
+            key: { $0 },
+            size: size,
+            after: request.nextToken,
+            scope: "families/\(request.familyPrefix ?? "")/\(status)"
+        )
         return ECS.ListTaskDefinitionFamiliesResponse(families: page.items, nextToken: page.nextToken)
     }
 
     /// DeregisterTaskDefinition: the revision becomes INACTIVE and stays describable.
-    public func deregisterTaskDefinition(_ request: ECS.DeregisterTaskDefinitionRequest, now: Date) throws(ECSError) -> Outcome<ECS.DeregisterTaskDefinitionResponse> {
+    public func deregisterTaskDefinition(
+        _ request: ECS.DeregisterTaskDefinitionRequest,
+        now: Date
+    ) throws(ECSError) -> Outcome<ECS.DeregisterTaskDefinitionResponse> {
         var record = try taskDefinition(request.taskDefinition, requireRevision: true)
-        guard record.definition.status == "ACTIVE" else {
+        guard record.status == .active else {
             return Outcome(ECS.DeregisterTaskDefinitionResponse(taskDefinition: record.definition))
         }
-        record.definition.status = "INACTIVE"
-        record.definition.deregisteredAt = now
-        return Outcome(ECS.DeregisterTaskDefinitionResponse(taskDefinition: record.definition), [.putTaskDefinition(record)])
+        record.status = .inactive
+        record.deregisteredAt = now
+        return Outcome(
+            ECS.DeregisterTaskDefinitionResponse(taskDefinition: record.definition),
+            [.putTaskDefinition(record)]
+        )
     }
 
     /// DeleteTaskDefinitions: INACTIVE revisions are deleted; others come back as failures.
-    public func deleteTaskDefinitions(_ request: ECS.DeleteTaskDefinitionsRequest, now: Date) throws(ECSError) -> Outcome<ECS.DeleteTaskDefinitionsResponse> {
+    public func deleteTaskDefinitions(
+        _ request: ECS.DeleteTaskDefinitionsRequest,
+        now: Date
+    ) throws(ECSError) -> Outcome<ECS.DeleteTaskDefinitionsResponse> {
         let references = request.taskDefinitions ?? []
         guard (1...10).contains(references.count) else {
             throw ECSError(.invalidParameter, "taskDefinitions names \(references.count) revisions; give 1 to 10")
@@ -78,33 +127,38 @@ extension ClusterState {
         var deleted: [ECS.TaskDefinition] = []
         var failures: [ECS.Failure] = []
         var changes: [StateChange] = []
-        var seen = Set<String>()
+        var seen = Set<TaskDefinitionKey>()
         for reference in references {
-            let record: TaskDefinitionRecord
+            var record: TaskDefinitionRecord
             do {
                 record = try taskDefinition(reference, requireRevision: true)
             } catch {
-                failures.append(ECS.Failure(arn: reference, reason: "The specified task definition does not exist.", detail: error.message))
+                failures.append(
+                    ECS.Failure(
+                        arn: reference,
+                        reason: "The specified task definition does not exist.",
+                        detail: error.message
+                    )
+                )
                 continue
             }
-            guard seen.insert(record.arn).inserted else { continue }
-            guard record.definition.status == "INACTIVE" else {
-                failures.append(ECS.Failure(arn: record.arn, reason: "The specified task definition is still in ACTIVE status. Please deregister the target and try again."))
+            guard seen.insert(record.key).inserted else { continue }
+            guard record.status == .inactive else {
+                failures.append(
+                    ECS.Failure(
+                        arn: arn(of: record.key),
+                        reason:
+                            "The specified task definition is still in ACTIVE status. Please deregister the target and try again."
+                    )
+                )
                 continue
             }
-            var definition = record.definition
-            definition.status = "DELETE_IN_PROGRESS"
-            definition.deleteRequestedAt = now
-            deleted.append(definition)
+            record.status = .deleteInProgress
+            record.deleteRequestedAt = now
+            deleted.append(record.definition)
             // As in ECS, a revision that tasks still use stays (DELETE_IN_PROGRESS) until they
             // stop; one that nothing uses goes at once.
-            if tasks.values.contains(where: { $0.taskDefinitionArn == record.arn && $0.lastStatus != "STOPPED" }) {
-                var kept = record
-                kept.definition = definition
-                changes.append(.putTaskDefinition(kept))
-            } else {
-                changes.append(.deleteTaskDefinition(arn: record.arn))
-            }
+            changes.append(tasks.uses(record.key) ? .putTaskDefinition(record) : .deleteTaskDefinition(record.key))
         }
         return Outcome(ECS.DeleteTaskDefinitionsResponse(taskDefinitions: deleted, failures: failures), changes)
     }
@@ -113,33 +167,44 @@ extension ClusterState {
     /// - Throws: `ClientException` naming the reference when nothing matches.
     func taskDefinition(_ reference: String?, requireRevision: Bool = false) throws(ECSError) -> TaskDefinitionRecord {
         guard let reference, !reference.isEmpty else {
-            throw ECSError(.invalidParameter, "taskDefinition is required: give family, family:revision or a task definition ARN")
+            throw ECSError(
+                .invalidParameter,
+                "taskDefinition is required: give family, family:revision or a task definition ARN"
+            )
         }
         var identifier = reference
         if reference.hasPrefix("arn:") {
             guard let arn = ARN(parsing: reference), arn.resourceType == "task-definition", context.owns(arn) else {
-                throw ECSError(.client, "\"\(reference)\" is not a task definition ARN of this controller (arn:aws:ecs:\(context.region):\(context.accountID):task-definition/FAMILY:REVISION)")
+                throw ECSError(
+                    .client,
+                    "\"\(reference)\" is not a task definition ARN of this controller (arn:aws:ecs:\(context.region):\(context.accountID):task-definition/FAMILY:REVISION)"
+                )
             }
             identifier = arn.resourceID
         }
         let parts = identifier.split(separator: ":", omittingEmptySubsequences: false)
         let family = String(parts[0])
-        let notFound = ECSError(.client, "task definition \"\(identifier)\" not found in region \(context.region); list them with ListTaskDefinitions")
+        let notFound = ECSError(
+            .client,
+            "task definition \"\(identifier)\" not found in region \(context.region); list them with ListTaskDefinitions"
+        )
         switch parts.count {
         case 1:
             if requireRevision {
-                throw ECSError(.client, "give a revision (\"\(family):REVISION\") or a task definition ARN, not only the family \"\(family)\"")
+                throw ECSError(
+                    .client,
+                    "give a revision (\"\(family):REVISION\") or a task definition ARN, not only the family \"\(family)\""
+                )
             }
-            // Newest first: usually the first one looked at is ACTIVE.
-            let newest = (revisionsByFamily[family] ?? [:]).sorted { $0.key > $1.key }.lazy
-                .compactMap { taskDefinitions[$0.value] }.first { $0.definition.status == "ACTIVE" }
-            guard let newest else { throw notFound }
+            guard let newest = taskDefinitions.newestActive(family: family) else { throw notFound }
             return newest
         case 2:
             guard let revision = Int(parts[1]), revision > 0 else {
                 throw ECSError(.client, "revision \"\(parts[1])\" in \"\(identifier)\" is not a positive number")
             }
-            guard let record = taskDefinitions[context.taskDefinitionARN(family: family, revision: revision)] else { throw notFound }
+            guard let record = taskDefinitions[TaskDefinitionKey(family: family, revision: revision)] else {
+                throw notFound
+            }
             return record
         default:
             throw ECSError(.client, "\"\(identifier)\" is not family, family:revision or a task definition ARN")
@@ -147,7 +212,7 @@ extension ClusterState {
     }
 
     static func sortKey(_ record: TaskDefinitionRecord) -> String {
-        let revision = String(record.definition.revision ?? 0)
-        return "\(record.definition.family ?? "")\u{1}\(String(repeating: "0", count: max(0, 10 - revision.count)))\(revision)"
+        let revision = String(record.key.revision)
+        return "\(record.key.family)\u{1}\(String(repeating: "0", count: max(0, 10 - revision.count)))\(revision)"
     }
 }

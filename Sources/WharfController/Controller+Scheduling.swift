@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 
 extension Controller {
     /// Runs one round of the service scheduler as a write, so its decisions are stored before
@@ -9,7 +10,7 @@ extension Controller {
     ///   that also sees time pass: health-check grace periods, throttled launches).
     @discardableResult
     public func scheduleServices(onlyChanged: Bool = false) async throws -> ServiceRound {
-        let seed = nextPlacementSeed()
+        let seed = nextSeed()
         let evaluated = onlyChanged ? lastEvaluated : [:]
         let round = try await write { state, now in state.scheduleServices(now: now, seed: seed, evaluated: evaluated) }
         if onlyChanged {
@@ -18,6 +19,17 @@ extension Controller {
             lastEvaluated = round.evaluated
         }
         return round
+    }
+
+    /// Forgets STOPPED tasks and INACTIVE services that have been so for longer than `retention`,
+    /// up to `limit` of each in one write (see ``ClusterState/expire(before:loadedAt:limit:)``).
+    @discardableResult
+    public func expire(retention: Duration, limit: Int = 5000) async throws -> ExpiryCount {
+        let loaded = loadedAt
+        let seconds = Double(retention.components.seconds) + Double(retention.components.attoseconds) / 1e18
+        return try await write { state, now in
+            state.expire(before: now.addingTimeInterval(-seconds), loadedAt: loaded, limit: limit)
+        }
     }
 
     /// Waits until a change arrived since the last call, `timeout` passed, or the task is

@@ -1,5 +1,6 @@
 import WharfModel
 import WharfProtocol
+import WharfState
 
 /// What the running containers use, as the agents sample it: kept in memory from each sync (the
 /// next sync replaces it), summed per task, service and instance.
@@ -18,21 +19,26 @@ public struct Utilization: Codable, Equatable, Sendable {
     }
 
     static func + (left: Utilization, right: Utilization) -> Utilization {
-        Utilization(cpuUnits: ((left.cpuUnits + right.cpuUnits) * 10).rounded() / 10,
-                    memoryMiB: ((left.memoryMiB + right.memoryMiB) * 10).rounded() / 10, containers: left.containers + right.containers)
+        Utilization(
+            cpuUnits: ((left.cpuUnits + right.cpuUnits) * 10).rounded() / 10,
+            memoryMiB: ((left.memoryMiB + right.memoryMiB) * 10).rounded() / 10,
+            containers: left.containers + right.containers
+        )
     }
 }
 
 extension Controller {
     /// Keeps the usage a sync reports, replacing what the instance reported before.
-    func recordUsage(_ request: SyncRequest) {
+    func recordUsage(_ request: SyncRequest, instance: InstanceID) {
         var tasks: [String: Utilization] = [:]
         for task in request.tasks {
             let sampled = task.containers.compactMap(\.usage)
             guard !sampled.isEmpty else { continue }
-            tasks[task.taskArn] = sampled.reduce(Utilization()) { $0 + Utilization(cpuUnits: $1.cpuUnits, memoryMiB: $1.memoryMiB, containers: 1) }
+            tasks[task.taskArn] = sampled.reduce(Utilization()) {
+                $0 + Utilization(cpuUnits: $1.cpuUnits, memoryMiB: $1.memoryMiB, containers: 1)
+            }
         }
-        usage[request.containerInstanceArn] = tasks.isEmpty ? nil : tasks
+        usage[instance] = tasks.isEmpty ? nil : tasks
     }
 
     /// The sampled use of each task, by task ARN.
@@ -42,8 +48,8 @@ extension Controller {
         return all
     }
 
-    /// The sampled use of each container instance's tasks, by instance ARN.
-    public func instanceUtilization() -> [String: Utilization] {
+    /// The sampled use of each container instance's tasks, by instance ID.
+    public func instanceUtilization() -> [InstanceID: Utilization] {
         usage.mapValues { $0.values.reduce(Utilization(), +) }
     }
 }

@@ -1,31 +1,42 @@
 import Foundation
 import Logging
 import WharfModel
+import WharfState
 import WharfStore
 
-/// The one owner of the cluster state. Reads see only changes the store has made durable; writes
-/// run one at a time in arrival order, and each is committed to the store before it is applied in memory and
-/// before its caller is answered, so an acknowledged change survives a crash at any instant.
+/// The one owner of the cluster state. Writes are computed one at a time in arrival order and
+/// applied to the state at once; all the writes that arrive while the store commits one batch
+/// form the next batch, stored in one transaction (group commit). Nothing is acknowledged before
+/// its batch is stored, and no answer leaves before what it read is stored: a read that saw a
+/// batch not yet committed waits for that commit. A batch the store refuses is undone in memory,
+/// its writes fail, and the reads that saw it run again. So an acknowledged change survives a
+/// crash at any instant, and nobody ever sees a change that a crash could take back.
 public actor Controller {
     private var state: ClusterState
     private let store: any ClusterStore
     let now: @Sendable () -> Date
     let logger: Logger
     let settings: AgentTimings
-    private var writing = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Writes waiting for the next batch, and whether a batch is being committed.
+    private var queued: [QueuedWrite] = []
+    private var flushing = false
+    /// Batches applied in memory so far, and how many of them the store has committed.
+    private var appliedBatches = 0
+    private var storedBatches = 0
+    /// Reads waiting for the batch they saw to be committed (true) or undone (false).
+    private var readers: [(batch: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     /// When each agent last synced (memory only: after a restart every agent gets a full grace period).
-    var lastSeen: [String: Date] = [:]
+    var lastSeen: [InstanceID: Date] = [:]
     /// How many syncs of each instance are being answered (recorded, or held in a long poll).
-    var syncsInFlight: [String: Int] = [:]
-    /// What each instance's tasks use, from its last sync (``recordUsage(_:)``).
-    var usage: [String: [String: Utilization]] = [:]
-    /// Syncs held open, by instance ARN, with the timers that end them.
-    private var pollers: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    var syncsInFlight: [InstanceID: Int] = [:]
+    /// What each instance's tasks use, by task ARN, from its last sync (``recordUsage(_:)``).
+    var usage: [InstanceID: [String: Utilization]] = [:]
+    /// Syncs held open, by instance, with the timers that end them.
+    private var pollers: [InstanceID: [UUID: CheckedContinuation<Void, Never>]] = [:]
     private var pollTimers: [UUID: Task<Void, Never>] = [:]
     private var releasingPolls = false
-    /// Seeds placement; fixed in tests for reproducible choices.
-    private var placementSeed: UInt64
+    /// The source of every seed: placements, IDs. Fixed in tests for reproducible runs.
+    private var random: SeededRandom
     /// Whether a node may join without an activation (`wharf dev`, `--open-registration`).
     let openRegistration: Bool
     /// Whether a change arrived that the service scheduler has not looked at yet.
@@ -35,118 +46,187 @@ public actor Controller {
     var schedulingTimer: Task<Void, Never>?
     /// What each service's plan read when the scheduler last made it.
     var lastEvaluated: [String: ServiceInputs] = [:]
-    /// Sync reports waiting to be recorded in the next batch (``recordBatched(_:)``).
-    var pendingSyncs: [PendingSync] = []
+    /// When the state was loaded (the expiry of records older than this release's bookkeeping).
+    let loadedAt: Date
 
     /// Loads the state from `store`.
     /// - Parameters:
+    ///   - placementSeed: seeds every placement and every ID the controller makes.
     ///   - now: the wall clock, injected so tests can fix it.
     ///   - openRegistration: whether new nodes may join without an activation.
-    public init(store: any ClusterStore, context: AccountContext, logger: Logger, settings: AgentTimings = AgentTimings(),
-                openRegistration: Bool = false, placementSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
-                now: @escaping @Sendable () -> Date = { Date() }) async throws(StoreError) {
+    public init(
+        store: any ClusterStore,
+        context: AccountContext,
+        logger: Logger,
+        settings: AgentTimings = AgentTimings(),
+        openRegistration: Bool = false,
+        placementSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws(StoreError) {
         self.store = store
         let state = ClusterState(context: context, stored: try await store.load())
         self.state = state
         self.now = now
         self.logger = logger
         self.settings = settings
-        self.placementSeed = placementSeed
+        self.random = SeededRandom(seed: placementSeed)
         self.openRegistration = openRegistration
         let started = now()
-        for arn in state.containerInstances.keys { lastSeen[arn] = started }
+        loadedAt = started
+        for record in state.instances.all { lastSeen[record.id] = started }
     }
 
-    /// The current state (only durable changes).
-    var stateSnapshot: ClusterState { state }
-
-    /// A fresh seed for one placement decision.
-    func nextPlacementSeed() -> UInt64 {
-        placementSeed &+= 0x9E37_79B9_7F4A_7C15
-        return placementSeed
+    /// A fresh seed for one decision (a placement, the IDs of a write).
+    func nextSeed() -> UInt64 {
+        random.next()
     }
 
-    /// Answers from the current state.
-    public func read<T: Sendable>(_ body: (ClusterState) throws -> T) rethrows -> T {
+    /// Answers from the current state. When the state holds a batch not yet committed, the
+    /// answer waits for the commit (and is computed again if the batch is undone).
+    public func read<T: Sendable>(_ body: (ClusterState) throws -> T) async rethrows -> T {
+        while true {
+            let result = try body(state)
+            if appliedBatches == storedBatches { return result }
+            let batch = appliedBatches
+            let stored = await withCheckedContinuation { readers.append((batch, $0)) }
+            if stored { return result }
+        }
+    }
+
+    /// Looks at the current state for the controller's own bookkeeping (authentication, versions),
+    /// not for an answer: it may hold a batch not yet committed.
+    func inspect<T: Sendable>(_ body: (ClusterState) throws -> T) rethrows -> T {
         try body(state)
     }
 
-    /// Computes a change from the current state, stores it durably, then applies it.
+    /// Computes a change from the current state, applies it, stores it durably with the other
+    /// writes of its batch, then answers.
     /// - Throws: what `body` throws (an ``ECSError`` for a refused request), or `ServerException`
-    ///   when the store fails (nothing is applied then, so memory and disk still agree).
-    public func write<T: Sendable>(_ body: (ClusterState, Date) throws -> Outcome<T>) async throws -> T {
-        await acquireWriter()
-        defer { releaseWriter() }
-        let outcome = try body(state, now())
-        try await commit(outcome.changes)
-        return outcome.response
-    }
-
-    /// Waits for the turn to write. One write at a time, first come first served: a finishing
-    /// write hands its turn directly to the longest waiter, so no newcomer can overtake.
-    func acquireWriter() async {
-        if writing {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            writing = true
+    ///   when the store fails (the batch is undone then, so memory and disk still agree).
+    public func write<T: Sendable>(
+        _ body: @escaping @Sendable (ClusterState, Date) throws -> Outcome<T>
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            queued.append(
+                QueuedWrite(
+                    compute: { state, now in
+                        let outcome = try body(state, now)
+                        return (outcome.changes, { continuation.resume(returning: outcome.response) })
+                    },
+                    fail: { continuation.resume(throwing: $0) }
+                )
+            )
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
         }
     }
 
-    /// Ends the turn ``acquireWriter()`` gave.
-    func releaseWriter() {
-        if waiting.isEmpty { writing = false } else { waiting.removeFirst().resume() }
+    /// Computes, applies and commits batches until no write waits.
+    private func flush() async {
+        while !queued.isEmpty {
+            let batch = queued
+            queued = []
+            let time = now()
+            var changes: [StateChange] = []
+            var applied: [Applied] = []
+            var answers: [@Sendable () -> Void] = []
+            var refusals: [(QueuedWrite, any Error)] = []
+            for write in batch {
+                do {
+                    let (writeChanges, answer) = try write.compute(state, time)
+                    for change in writeChanges { applied.append(state.apply(change)) }
+                    changes += writeChanges
+                    answers.append(answer)
+                } catch {
+                    refusals.append((write, error))
+                }
+            }
+            if !changes.isEmpty {
+                appliedBatches += 1
+                do {
+                    try await store.apply(changes)
+                    storedBatches = appliedBatches
+                    releaseReaders(stored: true)
+                    for answer in answers { answer() }
+                    wakePollers(of: Set(applied.compactMap(\.woken)))
+                    wakeScheduler()
+                } catch {
+                    for entry in applied.reversed() { state.revert(entry) }
+                    appliedBatches = storedBatches
+                    releaseReaders(stored: false)
+                    logger.error(
+                        "could not store a batch of changes; it was undone",
+                        metadata: [
+                            "error": "\(error)", "writes": "\(answers.count)", "changes": "\(changes.count)",
+                        ]
+                    )
+                    let failure = ECSError(
+                        .server,
+                        "the controller could not store the change (\(error.message)); nothing was changed, retry later"
+                    )
+                    for write in batch where !refusals.contains(where: { $0.0.id == write.id }) { write.fail(failure) }
+                }
+            } else {
+                for answer in answers { answer() }
+            }
+            for (write, error) in refusals { write.fail(error) }
+        }
+        flushing = false
     }
 
-    /// Within a writer's turn: stores `changes` durably, then applies them and wakes whom they concern.
-    func commit(_ changes: [StateChange]) async throws {
-        guard !changes.isEmpty else { return }
-        do {
-            try await store.apply(changes)
-        } catch {
-            logger.error("could not store a change; it was not applied", metadata: ["error": "\(error)"])
-            throw ECSError(.server, "the controller could not store the change (\(error.message)); nothing was changed, retry later")
-        }
-        for change in changes { state.apply(change) }
-        for change in changes {
-            if case .putContainerInstance(let record) = change { wakePollers(of: record.arn) }
-        }
-        wakeScheduler()
+    private func releaseReaders(stored: Bool) {
+        let waiting = readers
+        readers = []
+        for (_, continuation) in waiting { continuation.resume(returning: stored) }
     }
 
     /// Holds a sync until the node's desired state passes `version`, the timeout ends, or the
     /// controller shuts down.
-    func waitForChange(of arn: String, beyond version: Int, timeout: Duration) async {
-        let id = UUID()
+    func waitForChange(of id: InstanceID, beyond version: Int, timeout: Duration) async {
+        let key = UUID()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if releasingPolls || (state.containerInstances[arn]?.desiredVersion ?? 0) > version {
+            if releasingPolls || state.instances.desiredVersion(of: id) > version {
                 continuation.resume()
                 return
             }
-            pollers[arn, default: [:]][id] = continuation
-            pollTimers[id] = Task { [weak self] in
+            pollers[id, default: [:]][key] = continuation
+            pollTimers[key] = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                await self?.endPoll(of: arn, id: id)
+                await self?.endPoll(of: id, key: key)
             }
         }
     }
 
-    private func endPoll(of arn: String, id: UUID) {
-        pollTimers.removeValue(forKey: id)?.cancel()
-        pollers[arn]?.removeValue(forKey: id)?.resume()
+    private func endPoll(of id: InstanceID, key: UUID) {
+        pollTimers.removeValue(forKey: key)?.cancel()
+        pollers[id]?.removeValue(forKey: key)?.resume()
     }
 
-    private func wakePollers(of arn: String) {
-        for (id, continuation) in pollers.removeValue(forKey: arn) ?? [:] {
-            pollTimers.removeValue(forKey: id)?.cancel()
-            continuation.resume()
+    private func wakePollers(of ids: Set<InstanceID>) {
+        for id in ids {
+            for (key, continuation) in pollers.removeValue(forKey: id) ?? [:] {
+                pollTimers.removeValue(forKey: key)?.cancel()
+                continuation.resume()
+            }
         }
     }
 
     /// Answers every held sync now and holds no more: for a graceful shutdown.
     public func releasePolls() {
         releasingPolls = true
-        for arn in Array(pollers.keys) { wakePollers(of: arn) }
+        wakePollers(of: Set(pollers.keys))
     }
+}
+
+/// A write waiting for its batch.
+private struct QueuedWrite: Sendable {
+    let id = UUID()
+    /// Computes the write's changes from the state, and how to answer once they are stored.
+    let compute: @Sendable (ClusterState, Date) throws -> (changes: [StateChange], answer: @Sendable () -> Void)
+    /// Answers with an error.
+    let fail: @Sendable (any Error) -> Void
 }
 
 /// How the controller paces agents.
@@ -162,11 +242,29 @@ public struct AgentTimings: Sendable {
 
     /// The defaults: 20 s long polls, disconnected after 60 s (three missed polls), checked every
     /// 5 s; a scheduler round at least every 2 s.
-    public init(longPoll: Duration = .seconds(20), disconnectAfter: Duration = .seconds(60), sweepInterval: Duration = .seconds(5),
-                schedulerSweep: Duration = .seconds(2)) {
+    public init(
+        longPoll: Duration = .seconds(20),
+        disconnectAfter: Duration = .seconds(60),
+        sweepInterval: Duration = .seconds(5),
+        schedulerSweep: Duration = .seconds(2)
+    ) {
         self.longPoll = longPoll
         self.disconnectAfter = disconnectAfter
         self.sweepInterval = sweepInterval
         self.schedulerSweep = schedulerSweep
+    }
+}
+
+/// The result of a write: the response to send once `changes` are durable.
+public struct Outcome<Response: Sendable>: Sendable {
+    /// What the caller receives.
+    public var response: Response
+    /// What must be stored first.
+    public var changes: [StateChange]
+
+    /// Creates an outcome.
+    public init(_ response: Response, _ changes: [StateChange] = []) {
+        self.response = response
+        self.changes = changes
     }
 }

@@ -27,6 +27,9 @@ public struct ControllerConfiguration: Sendable {
     public var logStorageBytes: Int = 1 << 30
     /// How often the log groups' retention is enforced.
     public var logRetentionSweep: Duration = .seconds(60)
+    /// How long a STOPPED task (and an INACTIVE service) is kept before it is forgotten: an hour,
+    /// as ECS keeps them (`--task-retention`).
+    public var taskRetention: Duration = .seconds(3600)
 
     /// Whether the controller serves HTTPS.
     public enum TLSMode: Sendable, Equatable {

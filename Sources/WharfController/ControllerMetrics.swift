@@ -1,6 +1,7 @@
 import CoreMetrics
 import WharfMetrics
 import WharfModel
+import WharfState
 import WharfStore
 
 /// What the controller counts, served at `GET /metrics` in Prometheus' text format. Counters and
@@ -59,17 +60,24 @@ public final class ControllerMetrics: Sendable {
 
     /// Sets the gauges from the state, then renders everything.
     func exposition(controller: Controller, logs: SQLiteLogStore?) async -> String {
-        let (instances, tasks) = await controller.read { state in
-            (Array(state.containerInstances.values.map { ($0.instance.status ?? "ACTIVE", $0.instance.agentConnected == true) }),
-             state.tasks.values.map { $0.lastStatus ?? "PROVISIONING" })
+        let (connected, instances, tasks) = await controller.read { state in
+            var connected = 0
+            var instances: [InstanceStatus: Int] = [:]
+            var tasks: [TaskStatus: Int] = [:]
+            for record in state.instances.all {
+                instances[record.status, default: 0] += 1
+                if record.agentConnected { connected += 1 }
+            }
+            for record in state.tasks.all { tasks[record.lastStatus, default: 0] += 1 }
+            return (connected, instances, tasks)
         }
-        Gauge(label: "wharf_agents_connected", factory: registry).record(instances.filter { $0.1 }.count)
-        for status in ["ACTIVE", "DRAINING", "INACTIVE", "REGISTERING", "DEREGISTERING"] {
-            Gauge(label: "wharf_container_instances", dimensions: [("status", status)], factory: registry)
-                .record(instances.filter { $0.0 == status }.count)
+        Gauge(label: "wharf_agents_connected", factory: registry).record(connected)
+        for status in [InstanceStatus.active, .draining, .inactive, .registering, .deregistering] {
+            Gauge(label: "wharf_container_instances", dimensions: [("status", status.rawValue)], factory: registry)
+                .record(instances[status] ?? 0)
         }
-        for status in ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"] {
-            Gauge(label: "wharf_tasks", dimensions: [("last_status", status)], factory: registry).record(tasks.filter { $0 == status }.count)
+        for status in TaskStatus.allCases where status != .deleted {
+            Gauge(label: "wharf_tasks", dimensions: [("last_status", status.rawValue)], factory: registry).record(tasks[status] ?? 0)
         }
         if let logs { Gauge(label: "wharf_log_stored_bytes", factory: registry).record(await logs.totalStoredBytes) }
         return registry.exposition()

@@ -7,6 +7,7 @@ import NIOCore
 import ServiceLifecycle
 import UnixSignals
 import WharfModel
+import WharfState
 import WharfStore
 
 /// The `wharf-controller` daemon: the store, the state actor and the HTTP API in one
@@ -45,7 +46,7 @@ public enum ControllerServer {
         do {
             sealer = try SecretSealer.load(dataDirectory: configuration.dataDirectory)
             tls = try resolveTLS(configuration, logger: logger)
-            let stored = await controller.read { Array($0.accessKeys.values) }
+            let stored = await controller.read { Array($0.credentials.accessKeys) }
             if !stored.isEmpty, !stored.contains(where: { sealer.open($0.sealedSecret, context: $0.accessKeyId) != nil }) {
                 throw ControllerStartError("""
                     none of the \(stored.count) stored access keys can be unsealed with \(configuration.dataDirectory)/\(SecretSealer.fileName): \
@@ -80,8 +81,8 @@ public enum ControllerServer {
             ])
             await onListening(port)
         }
-        // Shut down in reverse order: the service scheduler, liveness (which also answers held
-        // syncs), then HTTP, then the store.
+        // Shut down in reverse order: the service scheduler, expiry, liveness (which also answers
+        // held syncs), then HTTP, then the store.
         let scheduler = ServiceSchedulerService(controller: controller, sweep: configuration.agentTimings.schedulerSweep,
                                                 logger: Logger(label: "wharf.controller.scheduler"), metrics: metrics)
         let group = ServiceGroup(configuration: .init(
@@ -89,6 +90,8 @@ public enum ControllerServer {
                        .init(service: LogRetentionService(store: logs, interval: configuration.logRetentionSweep, now: controller.now,
                                                           logger: Logger(label: "wharf.controller.logs"))),
                        .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval)),
+                       .init(service: RetentionService(controller: controller, retention: configuration.taskRetention,
+                                                       logger: Logger(label: "wharf.controller.retention"))),
                        .init(service: scheduler)]
                 + extraServices.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 
 /// A resource of an ECS answer with Wharf's `utilization` member beside ECS's own: what its
 /// running containers use, as the agents last sampled it. Served only to a request with
@@ -52,15 +53,16 @@ extension ECSOperations {
             let request: ECS.DescribeServicesRequest = try ECSWire.decode(data)
             let response = try await controller.read { state in try state.describeServices(request) }
             let usage = await controller.taskUtilization()
-            let groups = await controller.read { state in
-                state.tasks.values.reduce(into: [String: [String]]()) { groups, task in
-                    guard task.lastStatus == "RUNNING", let group = task.group, let arn = task.taskArn else { return }
-                    groups[(task.clusterArn ?? "") + "|" + group, default: []].append(arn)
+            // Each service's running tasks, through its group's index.
+            let running = await controller.read { state in
+                (response.services ?? []).map { service in
+                    let cluster = (service.clusterArn ?? "").split(separator: "/").last.map(String.init) ?? ""
+                    return state.tasks.ids(in: GroupKey(cluster: cluster, group: "service:\(service.serviceName ?? "")"))
+                        .compactMap { state.tasks[$0] }.filter { $0.lastStatus == .running }.map { state.arn(of: $0) }
                 }
             }
-            return try ECSWire.encode(UtilizationAnswer(key: "services", resources: response.services?.map { service in
-                let arns = groups[(service.clusterArn ?? "") + "|service:" + (service.serviceName ?? "")] ?? []
-                return WithUtilization(resource: service, utilization: arns.compactMap { usage[$0] }.reduce(Utilization(), +))
+            return try ECSWire.encode(UtilizationAnswer(key: "services", resources: zip(response.services ?? [], running).map { service, arns in
+                WithUtilization(resource: service, utilization: arns.compactMap { usage[$0] }.reduce(Utilization(), +))
             }, failures: response.failures))
         }
         utilizationHandlers["DescribeContainerInstances"] = { (data: Data) async throws -> Data in
@@ -68,7 +70,8 @@ extension ECSOperations {
             let response = try await controller.read { state in try state.describeContainerInstances(request) }
             let usage = await controller.instanceUtilization()
             return try ECSWire.encode(UtilizationAnswer(key: "containerInstances", resources: response.containerInstances?.map { instance in
-                WithUtilization(resource: instance, utilization: usage[instance.containerInstanceArn ?? ""] ?? Utilization())
+                WithUtilization(resource: instance, utilization: InstanceID(arnSuffix: instance.containerInstanceArn ?? "")
+                    .flatMap { usage[$0] } ?? Utilization())
             }, failures: response.failures))
         }
     }

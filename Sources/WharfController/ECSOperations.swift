@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 
 /// The ECS operations this controller serves, by name, each decoding its request shape, checking
 /// the model's constraints and running against the ``Controller``.
@@ -41,7 +42,9 @@ struct ECSOperations: Sendable {
         write("PutAccountSettingDefault", controller) { (state, request, _) in try state.putAccountSettingDefault(request) }
         read("ListAccountSettings", controller) { (state, request) in try state.listAccountSettings(request) }
 
-        write("RegisterContainerInstance", controller) { (state, request, now) in try state.registerContainerInstance(request, now: now) }
+        seededWrite("RegisterContainerInstance", controller) { (state, request, now, seed) in
+            try state.registerContainerInstance(request, now: now, seed: seed)
+        }
         read("DescribeContainerInstances", controller) { (state, request) in try state.describeContainerInstances(request) }
         read("ListContainerInstances", controller) { (state, request) in try state.listContainerInstances(request) }
         write("DeregisterContainerInstance", controller) { (state, request, now) in try state.deregisterContainerInstance(request, now: now) }
@@ -50,12 +53,8 @@ struct ECSOperations: Sendable {
         write("DeleteAttributes", controller) { (state, request, _) in try state.deleteAttributes(request) }
         read("ListAttributes", controller) { (state, request) in try state.listAttributes(request) }
 
-        handlers["RunTask"] = { (data: Data) async throws -> Data in
-            let request: ECS.RunTaskRequest = try ECSWire.decode(data)
-            let seed = await controller.nextPlacementSeed()
-            return try ECSWire.encode(try await controller.write { state, now in try state.runTask(request, now: now, seed: seed) })
-        }
-        write("StartTask", controller) { (state, request, now) in try state.startTask(request, now: now) }
+        seededWrite("RunTask", controller) { (state, request, now, seed) in try state.runTask(request, now: now, seed: seed) }
+        seededWrite("StartTask", controller) { (state, request, now, seed) in try state.startTask(request, now: now, seed: seed) }
         write("StopTask", controller) { (state, request, now) in try state.stopTask(request, now: now) }
         read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
         read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
@@ -97,11 +96,13 @@ struct ECSOperations: Sendable {
             return try ECSWire.encode(try await controller.write { state, _ in try state.deleteAccessKey(request, bootstrapKeyId: bootstrapKeyId) })
         }
 
-        write("CreateService", controller) { (state, request, now) in
-            try state.createService(request, now: now, deploymentID: ClusterState.newDeploymentID())
+        seededWrite("CreateService", controller) { (state, request, now, seed) in
+            var random = SeededRandom(seed: seed)
+            return try state.createService(request, now: now, deploymentID: random.deploymentID())
         }
-        write("UpdateService", controller) { (state, request, now) in
-            try state.updateService(request, now: now, deploymentID: ClusterState.newDeploymentID())
+        seededWrite("UpdateService", controller) { (state, request, now, seed) in
+            var random = SeededRandom(seed: seed)
+            return try state.updateService(request, now: now, deploymentID: random.deploymentID())
         }
         write("DeleteService", controller) { (state, request, now) in try state.deleteService(request, now: now) }
         read("DescribeServices", controller) { (state, request) in try state.describeServices(request) }
@@ -139,6 +140,19 @@ struct ECSOperations: Sendable {
         handlers[name] = { (data: Data) async throws -> Data in
             let request: Request = try ECSWire.decode(data)
             let response = try await controller.read { state in try body(state, request) }
+            return try ECSWire.encode(response)
+        }
+    }
+
+    /// A write whose outcome needs a seed (new IDs, placement tiebreaks), drawn from the controller's.
+    private mutating func seededWrite<Request: ECSShape, Response: Encodable & Sendable>(
+        _ name: String, _ controller: Controller,
+        _ body: @escaping @Sendable (ClusterState, Request, Date, UInt64) throws -> Outcome<Response>
+    ) {
+        handlers[name] = { (data: Data) async throws -> Data in
+            let request: Request = try ECSWire.decode(data)
+            let seed = await controller.nextSeed()
+            let response = try await controller.write { state, now in try body(state, request, now, seed) }
             return try ECSWire.encode(response)
         }
     }

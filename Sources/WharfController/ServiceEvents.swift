@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 
 /// A service's event list as ECS keeps it: newest first, at most 100.
 enum ServiceEvents {
@@ -9,13 +10,21 @@ enum ServiceEvents {
     /// task that cannot be placed says so once a minute, not once a round).
     static let repeatWindow: Double = 60
 
-    /// `events` with `messages` (oldest first) added at the front.
-    static func adding(_ messages: [String], to events: [ECS.ServiceEvent], now: Date) -> [ECS.ServiceEvent] {
+    /// `events` with `messages` (oldest first) added at the front, their IDs drawn from `random`.
+    static func adding(
+        _ messages: [String],
+        to events: [ECS.ServiceEvent],
+        now: Date,
+        random: inout SeededRandom
+    ) -> [ECS.ServiceEvent] {
         var events = events
         for message in messages {
             if let newest = events.first, newest.message == message,
-               now.timeIntervalSince(newest.createdAt ?? .distantPast) < repeatWindow { continue }
-            events.insert(ECS.ServiceEvent(id: UUID().uuidString.lowercased(), createdAt: now, message: message), at: 0)
+                now.timeIntervalSince(newest.createdAt ?? .distantPast) < repeatWindow
+            {
+                continue
+            }
+            events.insert(ECS.ServiceEvent(id: random.uuid(), createdAt: now, message: message), at: 0)
         }
         return Array(events.prefix(limit))
     }

@@ -1,4 +1,5 @@
 import WharfModel
+import WharfState
 
 /// An expression of ECS's cluster query language, as `memberOf` placement constraints and
 /// ListContainerInstances' `filter` take it: `attribute:ecs.instance-type =~ t3.*`,
@@ -65,5 +66,14 @@ public struct QueryTarget: Sendable {
         self.registeredAt = registeredAt
         self.runningTasksCount = runningTasksCount
         self.taskGroups = taskGroups
+    }
+}
+
+extension PlacementCandidate {
+    /// The instance as a cluster query sees it.
+    public var queryTarget: QueryTarget {
+        QueryTarget(attributes: attributes, agentConnected: agentConnected, agentVersion: agentVersion, ec2InstanceId: ec2InstanceId,
+                    registeredAt: registeredAt, runningTasksCount: taskCount,
+                    taskGroups: Set(tasksByGroup.filter { $0.value > 0 }.keys))
     }
 }

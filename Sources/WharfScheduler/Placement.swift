@@ -1,4 +1,5 @@
 import WharfModel
+import WharfState
 
 /// Chooses container instances for tasks, as ECS does: only instances that are ACTIVE, connected
 /// and have the CPU, memory and host ports left; then the placement constraints; then the
@@ -26,7 +27,7 @@ public struct Placement: Sendable {
     /// The parsed expressions of the memberOf constraints.
     private var memberOf: [ClusterQuery] = []
     private var distinctInstance = false
-    private var random: SplitMix64
+    private var random: SeededRandom
 
     /// Checks the strategies and constraints.
     /// - Throws: `InvalidParameterException` naming what is not valid.
@@ -65,7 +66,7 @@ public struct Placement: Sendable {
         }
         self.strategies = strategies
         self.constraints = constraints
-        self.random = SplitMix64(seed: seed)
+        self.random = SeededRandom(seed: seed)
     }
 
     /// Places `count` tasks of `demand` in `group` on `candidates`.
@@ -188,19 +189,6 @@ public struct Placement: Sendable {
         }
         guard !best.isEmpty else { return nil }
         return best[Int(random.next() % UInt64(best.count))]
-    }
-}
-
-/// A small, fast, seedable generator, so placement is reproducible in tests.
-struct SplitMix64: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

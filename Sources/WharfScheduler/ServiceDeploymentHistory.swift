@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 
 /// The service deployments of ECS's ListServiceDeployments and DescribeServiceDeployments: one per
 /// deployment a user started (CreateService, or an UpdateService that deploys), with its status,

@@ -1,4 +1,5 @@
 import WharfModel
+import WharfState
 
 extension ServiceScheduler {
     /// The DAEMON strategy: one task of the primary deployment on every ACTIVE, connected instance
@@ -10,7 +11,7 @@ extension ServiceScheduler {
         guard let primary = service.deployments?.first, let primaryID = primary.id else { return }
         let placement = try? Placement(strategies: [], constraints: (service.placementConstraints ?? []) + constraints, seed: seed)
         let eligible = service.status == "ACTIVE" ? candidates.filter { candidate in
-            candidate.status == "ACTIVE" && candidate.agentConnected && placement?.admits(candidate) == true
+            candidate.status == .active && candidate.agentConnected && placement?.admits(candidate) == true
         } : []
         let eligibleArns = Set(eligible.map(\.arn))
         plan.record.service.desiredCount = eligible.count

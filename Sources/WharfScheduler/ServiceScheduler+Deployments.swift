@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 
 extension ServiceScheduler {
     /// The circuit breaker's threshold, as ECS computes it: half the desired count, rounded up,
@@ -139,6 +140,7 @@ extension ServiceScheduler {
         plan.record.service.pendingCount = deployments.reduce(0) { $0 + ($1.pendingCount ?? 0) }
         if service.status == "DRAINING", present.isEmpty, plan.launches.isEmpty {
             plan.record.service.status = "INACTIVE"
+            plan.record.inactiveAt = Date(timeIntervalSince1970: now)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfState
 
 /// The service scheduler: one round of decisions for one service, as a pure function of the
 /// service, its tasks and the cluster's instances. It keeps `desiredCount` tasks of the primary

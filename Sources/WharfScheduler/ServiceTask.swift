@@ -1,4 +1,5 @@
 import WharfModel
+import WharfState
 
 /// One task of a service as the service scheduler sees it.
 public struct ServiceTask: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import WharfModel
+import WharfState
 
 /// Where the controller keeps its state durably. A store applies each batch of changes atomically
 /// and makes it durable before `apply` returns, so a change the controller acknowledged survives a

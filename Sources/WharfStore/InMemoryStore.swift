@@ -1,5 +1,6 @@
 import Synchronization
 import WharfModel
+import WharfState
 
 /// A store that keeps its state in memory only: for tests and throwaway runs.
 public final class InMemoryStore: ClusterStore {
@@ -16,12 +17,18 @@ public final class InMemoryStore: ClusterStore {
         failWrites.withLock { $0 = failing }
     }
 
+    /// Each load is a new controller start, with a generation one higher than the last.
     public func load() async throws(StoreError) -> StoredState {
-        state.withLock { $0 }
+        state.withLock { state in
+            state.generation += 1
+            return state
+        }
     }
 
     public func apply(_ changes: [StateChange]) async throws(StoreError) {
-        if failWrites.withLock({ $0 }) { throw StoreError(.write, "writes are failing (InMemoryStore.setFailingWrites)") }
+        if failWrites.withLock({ $0 }) {
+            throw StoreError(.write, "writes are failing (InMemoryStore.setFailingWrites)")
+        }
         state.withLock { state in
             for change in changes { state.apply(change) }
         }
@@ -34,24 +41,26 @@ extension StoredState {
     /// Applies one change, exactly as the SQLite store's rows would reflect it.
     public mutating func apply(_ change: StateChange) {
         switch change {
-        case .putCluster(let cluster):
-            clusters.upsert(cluster, where: { $0.clusterName == cluster.clusterName })
+        case .putCluster(let record):
+            clusters.upsert(record, where: { $0.name == record.name })
         case .putTaskDefinition(let record):
-            taskDefinitions.upsert(record, where: { $0.arn == record.arn })
-        case .deleteTaskDefinition(let arn):
-            taskDefinitions.removeAll { $0.arn == arn }
+            taskDefinitions.upsert(record, where: { $0.key == record.key })
+        case .deleteTaskDefinition(let key):
+            taskDefinitions.removeAll { $0.key == key }
         case .putFamilyRevision(let family, let revision):
             familyRevisions[family] = revision
         case .putAccountSetting(let principal, let name, let value):
             accountSettings[AccountSettingKey(principal: principal, name: name)] = value
-        case .putContainerInstance(let record):
-            containerInstances.upsert(record, where: { $0.arn == record.arn })
-        case .putTask(let task):
-            tasks.upsert(task, where: { $0.taskArn == task.taskArn })
-        case .deleteTask(let arn):
-            tasks.removeAll { $0.taskArn == arn }
+        case .putInstance(let record):
+            instances.upsert(record, where: { $0.id == record.id })
+        case .putTask(let record):
+            tasks.upsert(record, where: { $0.id == record.id })
+        case .deleteTask(let id):
+            tasks.removeAll { $0.id == id }
         case .putService(let record):
             services.upsert(record, where: { $0.arn == record.arn })
+        case .deleteService(let arn):
+            services.removeAll { $0.arn == arn }
         case .putActivation(let record):
             activations.upsert(record, where: { $0.id == record.id })
         case .deleteActivation(let id):

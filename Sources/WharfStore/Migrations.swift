@@ -4,9 +4,16 @@ import SQLiteNIO
 /// The schema, as numbered migrations. `PRAGMA user_version` records how many have run; each
 /// runs in its own transaction, so a crash mid-migration leaves the previous version intact.
 enum Migrations {
+    /// One migration: SQL statements, or (when rows must be rewritten) code run on the connection
+    /// inside the migration's transaction.
+    enum Step: Sendable {
+        case sql([String])
+        case code(@Sendable (SQLiteConnection) async throws -> Void)
+    }
+
     /// Migration N (1-based) brings the schema from version N-1 to N. Append; never edit.
-    static let steps: [[String]] = [
-        [
+    static let steps: [Step] = [
+        .sql([
             "CREATE TABLE clusters (name TEXT PRIMARY KEY, body TEXT NOT NULL)",
             """
             CREATE TABLE task_definitions (arn TEXT PRIMARY KEY, family TEXT NOT NULL,
@@ -18,21 +25,24 @@ enum Migrations {
             CREATE TABLE account_settings (principal TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
                 PRIMARY KEY (principal, name))
             """,
-        ],
-        [
+        ]),
+        .sql([
             "CREATE TABLE container_instances (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
             "CREATE TABLE tasks (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
             "CREATE INDEX tasks_cluster ON tasks (cluster)",
-        ],
-        [
-            "CREATE TABLE services (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)",
-        ],
-        [
-            "CREATE TABLE activations (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
-        ],
-        [
-            "CREATE TABLE access_keys (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
-        ],
+        ]),
+        .sql([
+            "CREATE TABLE services (arn TEXT PRIMARY KEY, cluster TEXT NOT NULL, body TEXT NOT NULL)"
+        ]),
+        .sql([
+            "CREATE TABLE activations (id TEXT PRIMARY KEY, body TEXT NOT NULL)"
+        ]),
+        .sql([
+            "CREATE TABLE access_keys (id TEXT PRIMARY KEY, body TEXT NOT NULL)"
+        ]),
+        // Typed records (issue 13): rows keyed by ID, bodies the records' JSON; the desired-state
+        // version leaves the instance rows; the controller's start number gets a row of its own.
+        .code(TypedRecordsMigration.run),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {
@@ -40,16 +50,24 @@ enum Migrations {
     }
 
     /// Runs the `steps` a database has not had yet (its `PRAGMA user_version` counts those it has).
-    static func run(_ steps: [[String]], on connection: SQLiteConnection, logger: Logger) async throws {
+    static func run(_ steps: [Step], on connection: SQLiteConnection, logger: Logger) async throws {
         let current = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
         guard current <= steps.count else {
-            throw StoreError(.migrate, "the database has schema version \(current), newer than this Wharf understands (\(steps.count)); run a newer wharf-controller or restore a backup")
+            throw StoreError(
+                .migrate,
+                "the database has schema version \(current), newer than this Wharf understands (\(steps.count)); run a newer wharf-controller or restore a backup"
+            )
         }
         for version in (current + 1)..<(steps.count + 1) {
             _ = try await connection.query("BEGIN IMMEDIATE")
             do {
-                for sql in steps[version - 1] {
-                    _ = try await connection.query(sql)
+                switch steps[version - 1] {
+                case .sql(let statements):
+                    for sql in statements {
+                        _ = try await connection.query(sql)
+                    }
+                case .code(let body):
+                    try await body(connection)
                 }
                 _ = try await connection.query("PRAGMA user_version = \(version)")
                 _ = try await connection.query("COMMIT")
@@ -59,5 +77,10 @@ enum Migrations {
             }
             logger.info("migrated the database schema", metadata: ["schema.version": "\(version)"])
         }
+    }
+
+    /// Runs plain SQL steps (for tests of the runner).
+    static func run(_ steps: [[String]], on connection: SQLiteConnection, logger: Logger) async throws {
+        try await run(steps.map(Step.sql), on: connection, logger: logger)
     }
 }

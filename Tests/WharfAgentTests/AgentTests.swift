@@ -5,6 +5,7 @@ import Testing
 import WharfModel
 import WharfProtocol
 @testable import WharfAgent
+import WharfSim
 
 /// A controller that answers registration and records syncs; tests hand the agent desired state
 /// directly (``Agent/apply(_:)``), so no long poll is involved.

@@ -71,7 +71,7 @@ struct ContainerSpecDockerTests {
         #expect(body.exposedPorts == nil && body.hostConfig.portBindings == nil)
     }
 
-    @Test("inspect gives real host ports once each, and exit details only after exit")
+    @Test("inspect gives real host ports once each (IPv4 first, even when IPv6 got another number), and exit details only after exit")
     func inspectMapping() throws {
         let json = #"""
         {"Id":"abc","Name":"/web-1","State":{"Status":"running","ExitCode":0,"OOMKilled":false,"Error":"",
@@ -79,7 +79,8 @@ struct ContainerSpecDockerTests {
          "Config":{"Labels":{"k":"v"}},
          "NetworkSettings":{"Ports":{"80/udp":[{"HostIp":"0.0.0.0","HostPort":"8081"},{"HostIp":"::","HostPort":"8081"}],
            "8080/tcp":[{"HostIp":"0.0.0.0","HostPort":"32769"},{"HostIp":"::","HostPort":"32769"}],
-           "81/tcp":[{"HostIp":"127.0.0.1","HostPort":"32770"}], "82/tcp":[{"HostIp":"::","HostPort":"32771"}], "9/tcp":null}}}
+           "81/tcp":[{"HostIp":"127.0.0.1","HostPort":"32770"}], "82/tcp":[{"HostIp":"::","HostPort":"32771"}], "9/tcp":null,
+           "8443/tcp":[{"HostIp":"0.0.0.0","HostPort":"32775"},{"HostIp":"::","HostPort":"32774"}]}}}
         """#
         let inspect = try JSONDecoder().decode(DockerAPI.ContainerInspect.self, from: Data(json.utf8))
         let state = ContainerState(inspect)
@@ -96,6 +97,7 @@ struct ContainerSpecDockerTests {
             .init(containerPort: 81, hostPort: 32770, hostIP: "127.0.0.1", transport: "tcp"),
             .init(containerPort: 82, hostPort: 32771, hostIP: "::", transport: "tcp"),
             .init(containerPort: 8080, hostPort: 32769, hostIP: "0.0.0.0", transport: "tcp"),
+            .init(containerPort: 8443, hostPort: 32775, hostIP: "0.0.0.0", transport: "tcp"),
         ])
     }
 

@@ -1,5 +1,6 @@
 import Testing
 import WharfAgent
+import WharfSim
 
 @Suite("Fake runtime")
 struct FakeRuntimeTests {

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 @testable import WharfAgent
+import WharfSim
 
 @Suite("Introspection endpoint")
 struct IntrospectionServerTests {

@@ -8,6 +8,7 @@ import Testing
 import WharfAuth
 import WharfModel
 import WharfStore
+import WharfState
 @testable import WharfController
 
 /// The controller with SigV4 on, a fixed clock and the bootstrap pair `admin`.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WharfModel
 import WharfProtocol
+import WharfState
 @testable import WharfController
 
 @Suite("Activations: CreateActivation, DescribeActivations, DeleteActivation, and joining with them")

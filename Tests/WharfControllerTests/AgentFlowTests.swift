@@ -5,6 +5,7 @@ import Testing
 import WharfModel
 import WharfProtocol
 import WharfStore
+import WharfState
 @testable import WharfController
 
 /// A wall clock a test moves by hand.
@@ -19,9 +20,9 @@ struct Harness {
     let controller: Controller
     let clock = ManualClock()
 
-    init(longPoll: Duration = .seconds(30), openRegistration: Bool = true) async throws {
+    init(longPoll: Duration = .seconds(30), openRegistration: Bool = true, store: InMemoryStore = InMemoryStore()) async throws {
         let clock = self.clock
-        controller = try await Controller(store: InMemoryStore(), context: AccountContext(), logger: Logger(label: "test"),
+        controller = try await Controller(store: store, context: AccountContext(), logger: Logger(label: "test"),
                                           settings: AgentTimings(longPoll: longPoll, disconnectAfter: .seconds(60)),
                                           openRegistration: openRegistration, placementSeed: 1, now: { clock.now() })
         _ = try await controller.write { state, _ in try state.createCluster(ECS.CreateClusterRequest(clusterName: "lab")) }
@@ -49,7 +50,7 @@ struct Harness {
     }
 
     func runTask(count: Int = 1) async throws -> ECS.RunTaskResponse {
-        let seed = await controller.nextPlacementSeed()
+        let seed = await controller.nextSeed()
         return try await controller.write { state, now in
             try state.runTask(ECS.RunTaskRequest(cluster: "lab", count: count, taskDefinition: "web"), now: now, seed: seed)
         }
@@ -272,8 +273,10 @@ struct AgentFlowTests {
     func livenessWhileAnswering() async throws {
         let harness = try await Harness(longPoll: .seconds(600))
         let node = try await harness.join("node-1")
-        // A sync whose answer is held (the long poll stands in for a controller slow to answer).
-        let held = Task { try await harness.sync(node, version: 99) }
+        // A sync whose answer is held (the long poll stands in for a controller slow to answer):
+        // the agent already holds the node's current desired state.
+        let current = try await harness.sync(node, version: 0).desiredVersion
+        let held = Task { try await harness.sync(node, version: current) }
         try await Task.sleep(for: .milliseconds(100))
         harness.clock.advance(120)
         await harness.controller.sweepLiveness()

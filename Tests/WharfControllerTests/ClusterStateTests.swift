@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WharfModel
+import WharfState
 @testable import WharfController
 
 /// Applies a write's changes the way the Controller does after the store committed them.

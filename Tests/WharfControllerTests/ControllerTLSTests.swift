@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import WharfState
 @testable import WharfController
 
 @Suite("The controller's CA and server certificate")

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import WharfModel
 import WharfStore
+import WharfState
 @testable import WharfController
 
 @Suite("Controller actor")
@@ -12,7 +13,7 @@ struct ControllerTests {
         let store = InMemoryStore()
         let controller = try await Controller(store: store, context: AccountContext(), logger: Logger(label: "test"))
         _ = try await controller.write { state, _ in try state.createCluster(ECS.CreateClusterRequest(clusterName: "kept")) }
-        #expect(try await store.load().clusters.map(\.clusterName) == ["kept"])
+        #expect(try await store.load().clusters.map(\.name) == ["kept"])
 
         store.setFailingWrites(true)
         await #expect {

@@ -7,6 +7,7 @@ import NIOCore
 import Testing
 import WharfModel
 import WharfStore
+import WharfState
 @testable import WharfController
 
 /// A response as a client sees it: status, headers and the JSON object of the body.

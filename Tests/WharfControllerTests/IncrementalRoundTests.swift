@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WharfModel
 import WharfProtocol
+import WharfState
 @testable import WharfController
 
 @Suite("Scheduler rounds after a change plan only the services it concerns")

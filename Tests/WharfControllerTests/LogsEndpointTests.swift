@@ -7,6 +7,7 @@ import NIOCore
 import Testing
 import WharfModel
 import WharfStore
+import WharfState
 @testable import WharfController
 
 /// The CloudWatch Logs operations over a real log database, at a fixed time.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WharfState
 @testable import WharfController
 
 @Suite("Sealed secrets and the loopback rule")

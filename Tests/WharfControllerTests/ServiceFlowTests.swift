@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WharfModel
 import WharfProtocol
+import WharfState
 @testable import WharfController
 
 /// Service operations and scheduler rounds on a controller with fake agents.

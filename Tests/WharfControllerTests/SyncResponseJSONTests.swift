@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WharfModel
 import WharfProtocol
+import WharfState
 @testable import WharfController
 
 @Suite("Sync answers encoded with reused task definition JSON")

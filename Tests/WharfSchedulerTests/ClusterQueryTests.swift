@@ -1,6 +1,7 @@
 import Testing
 import WharfModel
 @testable import WharfScheduler
+import WharfState
 
 /// Two instances to query: a t3 in zone a running a web task, an m5 in zone b running nothing.
 let t3a = QueryTarget(attributes: ["ecs.instance-type": "t3.micro", "ecs.availability-zone": "us-east-1a", "ecs.os-type": "linux", "disk": "ssd"],

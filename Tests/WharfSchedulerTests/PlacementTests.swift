@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import WharfModel
 import WharfScheduler
+import WharfState
 
 func candidate(_ name: String, cpu: Int = 2048, memory: Int = 4096, ports: Set<TaskDemand.HostPort> = [],
-               status: String = "ACTIVE", connected: Bool = true, groups: [String: Int] = [:]) -> PlacementCandidate {
+               status: InstanceStatus = .active, connected: Bool = true, groups: [String: Int] = [:]) -> PlacementCandidate {
     PlacementCandidate(arn: name, status: status, agentConnected: connected, remainingCPU: cpu, remainingMemoryMiB: memory,
                        usedPorts: ports, tasksByGroup: groups, taskCount: groups.values.reduce(0, +))
 }
@@ -18,7 +19,7 @@ struct PlacementTests {
         (candidate("a", memory: 100), "RESOURCE:MEMORY"),
         (candidate("a", ports: [TaskDemand.HostPort(port: 80, transport: "tcp")]), "RESOURCE:PORTS"),
         (candidate("a", connected: false), "AGENT"),
-        (candidate("a", status: "DRAINING"), "INACTIVE"),
+        (candidate("a", status: .draining), "INACTIVE"),
     ])
     func misfits(candidate: PlacementCandidate, reason: String) throws {
         var placement = try Placement(strategies: [], constraints: [], seed: 1)

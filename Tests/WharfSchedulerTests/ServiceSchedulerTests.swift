@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WharfModel
 import WharfScheduler
+import WharfState
 
 /// A service of `desired` tasks with the given deployments (newest first).
 func service(desired: Int = 3, deployments: [(id: String, definition: String)] = [("d2", "web:2")], strategy: String = "REPLICA",
@@ -235,7 +236,7 @@ struct ServiceSchedulerTests {
 
     @Test("a draining instance's task is replaced first and stopped once the replacement is healthy")
     func draining() {
-        let candidates = [candidate("i1", status: "DRAINING"), candidate("i2"), candidate("i3")]
+        let candidates = [candidate("i1", status: .draining), candidate("i2"), candidate("i3")]
         let tasks = [task("a", "d2", on: "i1", where: .draining), task("b", "d2", on: "i2"), task("c", "d2", on: "i3")]
         let first = round.plan(service(), tasks: tasks, candidates: candidates, demands: demands)
         #expect(first.launches.count == 1)
@@ -247,7 +248,7 @@ struct ServiceSchedulerTests {
 
     @Test("a DAEMON service runs one task on each ACTIVE instance and none on a draining one")
     func daemon() {
-        let candidates = [candidate("i1"), candidate("i2"), candidate("i3", status: "DRAINING")]
+        let candidates = [candidate("i1"), candidate("i2"), candidate("i3", status: .draining)]
         let record = service(desired: 0, strategy: "DAEMON")
         let plan = round.plan(record, tasks: [task("a", "d2", on: "i1"), task("z", "d2", on: "i3", where: .draining)],
                               candidates: candidates, demands: demands)

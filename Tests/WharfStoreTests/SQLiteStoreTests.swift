@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import WharfModel
+import WharfState
 import WharfStore
 
 /// Runs `body` with a fresh temporary directory that is removed afterwards, whatever happens.
@@ -17,37 +18,55 @@ struct SQLiteStoreTests {
     let logger = Logger(label: "test")
 
     func sampleChanges() -> [StateChange] {
-        let cluster = ECS.Cluster(clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/a", clusterName: "a", status: "ACTIVE",
-                                  tags: [ECS.Tag(key: "k", value: "v")])
+        let cluster = ClusterRecord(name: "a", tags: [Tag(key: "k", value: "v")], settings: [ClusterSetting(name: "containerInsights", value: "enabled")])
         let definition = ECS.TaskDefinition(taskDefinitionArn: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1",
                                             containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "nginx", memory: 64)],
-                                            family: "web", revision: 1, status: "ACTIVE", registeredAt: Date(timeIntervalSince1970: 1_700_000_000.25))
+                                            family: "web", revision: 1)
+        let instance = InstanceID(high: 1, low: 2)
+        let task = TaskRecord(
+            id: TaskID(high: 3, low: 4), cluster: "a", instance: instance, taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+            group: "family:web", lastStatus: .running, createdAt: Date(timeIntervalSince1970: 1_700_000_000.5),
+            containers: [ContainerRecord(id: ContainerID(high: 5, low: 6), name: "app", image: "nginx", memory: 64, runtimeId: "c1",
+                                         lastStatus: .running, networkBindings: [NetworkBinding(bindIP: "0.0.0.0", containerPort: 80, hostPort: 8080, protocol: "tcp")])],
+            overrides: Shared(ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "app", command: ["sh"])])),
+            tags: [Tag(key: "t", value: nil)])
         return [
             .putCluster(cluster),
-            .putTaskDefinition(TaskDefinitionRecord(definition: definition, tags: [ECS.Tag(key: "team", value: "web")])),
+            .putTaskDefinition(TaskDefinitionRecord(key: TaskDefinitionKey(family: "web", revision: 1),
+                                                    registeredAt: Date(timeIntervalSince1970: 1_700_000_000.25), registeredBy: "me",
+                                                    tags: [Tag(key: "team", value: "web")], spec: definition)),
             .putFamilyRevision(family: "web", revision: 1),
             .putAccountSetting(principal: nil, name: "containerInsights", value: "enabled"),
             .putAccountSetting(principal: "arn:aws:iam::000000000000:root", name: "awsvpcTrunking", value: "enabled"),
-            .putContainerInstance(ContainerInstanceRecord(
-                instance: ECS.ContainerInstance(containerInstanceArn: "arn:aws:ecs:us-east-1:000000000000:container-instance/a/1", status: "ACTIVE",
-                                                agentConnected: true, attributes: [ECS.Attribute(name: "ecs.os-type", value: "linux")]),
-                cluster: "a", credentialHash: "abc", desiredVersion: 3)),
-            .putTask(ECS.Task(clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/a", lastStatus: "RUNNING",
-                              taskArn: "arn:aws:ecs:us-east-1:000000000000:task/a/1")),
-            .putTask(ECS.Task(taskArn: "arn:aws:ecs:us-east-1:000000000000:task/a/2")),
-            .deleteTask(arn: "arn:aws:ecs:us-east-1:000000000000:task/a/2"),
+            .putInstance(InstanceRecord(
+                id: instance, cluster: "a", ec2InstanceId: "node-1", agentConnected: true, registeredAt: Date(timeIntervalSince1970: 1_700_000_000),
+                resources: InstanceResources(cpu: 2048, memoryMiB: 4096, reservedTCPPorts: [22]),
+                attributes: [InstanceAttribute(name: "ecs.os-type", value: "linux")], credentialHash: "abc")),
+            .putTask(task),
+            .putTask(TaskRecord(id: TaskID(high: 7, low: 8), cluster: "a", instance: nil, taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+                                group: "family:web", createdAt: Date(timeIntervalSince1970: 1_700_000_000))),
+            .deleteTask(TaskID(high: 7, low: 8)),
             .putService(ServiceRecord(
                 service: ECS.Service(serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/a/web", serviceName: "web", status: "ACTIVE",
                                      desiredCount: 2, deployments: [ECS.Deployment(id: "ecs-svc/1", status: "PRIMARY", rolloutState: "IN_PROGRESS")]),
                 cluster: "a", clientToken: "token", lastCompleted: CompletedDeployment(id: "ecs-svc/0", taskDefinition: "web:1"),
                 consecutiveFailures: 2, throttledUntil: 1_700_000_100.5, countedFailures: ["t1"], steady: true)),
-            .putActivation(ActivationRecord(activation: SSM.Activation(activationId: "a1", iamRole: "r", registrationLimit: 3, registrationsCount: 1,
-                                                                       expirationDate: Date(timeIntervalSince1970: 1_700_086_400)), codeHash: "h1")),
-            .putActivation(ActivationRecord(activation: SSM.Activation(activationId: "a2", iamRole: "r"), codeHash: "h2")),
+            .putService(ServiceRecord(service: ECS.Service(serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/a/gone", serviceName: "gone"),
+                                      cluster: "a")),
+            .deleteService(arn: "arn:aws:ecs:us-east-1:000000000000:service/a/gone"),
+            .putActivation(ActivationRecord(id: "a1", description: nil, defaultInstanceName: nil, iamRole: "r", registrationLimit: 3,
+                                            registrationsCount: 1, expirationDate: Date(timeIntervalSince1970: 1_700_086_400),
+                                            createdDate: Date(timeIntervalSince1970: 1_700_000_000), codeHash: "h1")),
+            .putActivation(ActivationRecord(id: "a2", description: nil, defaultInstanceName: nil, iamRole: "r", registrationLimit: 1,
+                                            expirationDate: Date(timeIntervalSince1970: 1_700_086_400),
+                                            createdDate: Date(timeIntervalSince1970: 1_700_000_000), codeHash: "h2")),
             .deleteActivation(id: "a2"),
             .putAccessKey(AccessKeyRecord(accessKeyId: "AKWHKEEP", sealedSecret: "c2VhbGVk", description: "ci", createDate: Date(timeIntervalSince1970: 1_700_000_000))),
             .putAccessKey(AccessKeyRecord(accessKeyId: "AKWHGONE", sealedSecret: "eA==", description: nil, createDate: Date(timeIntervalSince1970: 1_700_000_001))),
             .deleteAccessKey(id: "AKWHGONE"),
+            .putTaskDefinition(TaskDefinitionRecord(key: TaskDefinitionKey(family: "web", revision: 2), registeredAt: nil, registeredBy: nil,
+                                                    spec: definition)),
+            .deleteTaskDefinition(TaskDefinitionKey(family: "web", revision: 2)),
         ]
     }
 
@@ -65,11 +84,59 @@ struct SQLiteStoreTests {
 
             var expected = StoredState()
             for change in sampleChanges() { expected.apply(change) }
+            expected.generation = loaded.generation
             #expect(loaded == expected)
             #expect(loaded.services.first?.lastCompleted?.id == "ecs-svc/0")
             #expect(loaded.activations.map(\.id) == ["a1"])
             #expect(loaded.accessKeys.map(\.accessKeyId) == ["AKWHKEEP"])
             #expect(loaded.taskDefinitions.first?.definition.registeredAt == Date(timeIntervalSince1970: 1_700_000_000.25))
+            #expect(loaded.tasks.map(\.id) == [TaskID(high: 3, low: 4)])
+            #expect(loaded.tasks.first?.overrides?.value.containerOverrides?.first?.command == ["sh"])
+            #expect(loaded.services.map(\.name) == ["web"])
+        }
+    }
+
+    @Test("every load counts a controller start: the generation rises by one each time, across reopening")
+    func generations() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/wharf.db"
+            let store = try await SQLiteStore.open(path: path, logger: logger)
+            let first = try await store.load().generation
+            let second = try await store.load().generation
+            await store.close()
+            let reopened = try await SQLiteStore.open(path: path, logger: logger)
+            let third = try await reopened.load().generation
+            await reopened.close()
+            #expect(first >= 1)
+            #expect(second == first + 1)
+            #expect(third == first + 2)
+        }
+    }
+
+    @Test("a batch of thousands of changes, rows changed several times and deleted and put again, stores each row's last change")
+    func largeBatches() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/wharf.db"
+            let store = try await SQLiteStore.open(path: path, logger: logger)
+            func task(_ number: UInt64, _ status: TaskStatus) -> TaskRecord {
+                TaskRecord(id: TaskID(high: 0, low: number), cluster: "a", instance: InstanceID(high: 9, low: number % 7),
+                           taskDefinition: TaskDefinitionKey(family: "web", revision: 1), group: "family:web", lastStatus: status,
+                           createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+            }
+            var changes: [StateChange] = (0..<2500).map { .putTask(task($0, .provisioning)) }
+            changes += (0..<2500).filter { $0 % 2 == 0 }.map { .putTask(task($0, .running)) }
+            changes += (0..<2500).filter { $0 % 5 == 0 }.map { .deleteTask(TaskID(high: 0, low: $0)) }
+            changes += (0..<2500).filter { $0 % 10 == 0 }.map { .putTask(task($0, .stopped)) }
+            try await store.apply(changes)
+            await store.close()
+            let reopened = try await SQLiteStore.open(path: path, logger: logger)
+            let loaded = try await reopened.load()
+            await reopened.close()
+            var expected = StoredState()
+            for change in changes { expected.apply(change) }
+            #expect(loaded.tasks.count == 2500 - 500 + 250)
+            #expect(Dictionary(uniqueKeysWithValues: loaded.tasks.map { ($0.id, $0.lastStatus) })
+                    == Dictionary(uniqueKeysWithValues: expected.tasks.map { ($0.id, $0.lastStatus) }))
         }
     }
 
@@ -83,7 +150,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 5)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 6)
         }
     }
 

@@ -1,6 +1,6 @@
 /// The container engine of a node, as the task engine needs it. `DockerRuntime` speaks the Docker
-/// Engine API over its unix socket; tests of the task engine use `FakeRuntime`, which keeps
-/// containers in memory.
+/// Engine API over its unix socket; the simulator and the agent's tests use `FakeRuntime` (in
+/// WharfSim, with the one shipped tool that needs it), which keeps containers in memory.
 public protocol ContainerRuntime: Sendable {
     /// The engine's version and the node's resources.
     func info() async throws(RuntimeError) -> RuntimeInfo

@@ -96,8 +96,11 @@ extension ContainerState {
                 guard let hostPort = Int(binding.hostPort), hostPort > 0 else { return nil }
                 return Binding(containerPort: containerPort, hostPort: hostPort, hostIP: binding.hostIP, transport: transport)
             }
-            let ipv4HostPorts = Set(all.filter { !$0.hostIP.contains(":") }.map(\.hostPort))
-            result += all.filter { !$0.hostIP.contains(":") || !ipv4HostPorts.contains($0.hostPort) }
+            // One binding per published port: the IPv4 one. An engine with IPv6 publishes each
+            // port on :: too, a dynamic one sometimes under another number; those are dropped
+            // unless the port is published on IPv6 alone.
+            let ipv4 = all.filter { !$0.hostIP.contains(":") }
+            result += ipv4.isEmpty ? all : ipv4
         }
         return result.sorted {
             ($0.containerPort, $0.transport, $0.hostPort, $0.hostIP) < ($1.containerPort, $1.transport, $1.hostPort, $1.hostIP)

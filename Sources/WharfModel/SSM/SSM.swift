@@ -176,20 +176,3 @@ public enum SSM {
         public init() {}
     }
 }
-
-/// An activation as the controller keeps it: what DescribeActivations shows, and the SHA-256 of
-/// its code (the code itself is shown once, by CreateActivation, and never stored).
-public struct ActivationRecord: Codable, Equatable, Sendable {
-    public var activation: SSM.Activation
-    /// SHA-256 (hex) of the activation code.
-    public var codeHash: String
-
-    /// Creates a record.
-    public init(activation: SSM.Activation, codeHash: String) {
-        self.activation = activation
-        self.codeHash = codeHash
-    }
-
-    /// The activation's ID.
-    public var id: String { activation.activationId ?? "" }
-}

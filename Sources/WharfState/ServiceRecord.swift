@@ -1,3 +1,6 @@
+import Foundation
+import WharfModel
+
 /// A service as the controller keeps it: the `Service` that DescribeServices returns (its
 /// deployments and newest events included) plus what the service scheduler remembers between
 /// rounds.
@@ -21,11 +24,23 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     public var steady: Bool
     /// Its service deployments (ListServiceDeployments), newest first.
     public var serviceDeployments: [ECS.ServiceDeployment]
+    /// When the scheduler made it INACTIVE (its last task had stopped after DeleteService): it is
+    /// forgotten a task retention later. Nil for services INACTIVE since before this was kept.
+    public var inactiveAt: Date?
 
     /// Creates a record.
-    public init(service: ECS.Service, cluster: String, clientToken: String? = nil, lastCompleted: CompletedDeployment? = nil,
-                consecutiveFailures: Int = 0, throttledUntil: Double? = nil, countedFailures: Set<String> = [], steady: Bool = false,
-                serviceDeployments: [ECS.ServiceDeployment] = []) {
+    public init(
+        service: ECS.Service,
+        cluster: String,
+        clientToken: String? = nil,
+        lastCompleted: CompletedDeployment? = nil,
+        consecutiveFailures: Int = 0,
+        throttledUntil: Double? = nil,
+        countedFailures: Set<String> = [],
+        steady: Bool = false,
+        serviceDeployments: [ECS.ServiceDeployment] = [],
+        inactiveAt: Date? = nil
+    ) {
         self.service = service
         self.cluster = cluster
         self.clientToken = clientToken
@@ -35,6 +50,7 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
         self.countedFailures = countedFailures
         self.steady = steady
         self.serviceDeployments = serviceDeployments
+        self.inactiveAt = inactiveAt
     }
 
     /// The service's ARN.
@@ -43,6 +59,10 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     public var name: String { service.serviceName ?? "" }
     /// The task group its tasks carry, as ECS sets it: `service:<name>`.
     public var group: String { "service:\(name)" }
+    /// Its task group within its cluster.
+    public var groupKey: GroupKey { GroupKey(cluster: cluster, group: group) }
+    /// Whether the scheduler has nothing more to do for it: deleted and drained.
+    public var isInactive: Bool { service.status == "INACTIVE" }
 }
 
 /// A deployment that reached COMPLETED, remembered after it is drained.

@@ -1,4 +1,5 @@
 import Synchronization
+import WharfAgent
 
 extension FakeRuntime {
     /// Starts the container (event `start`), allocating its host ports; one that runs is fine.

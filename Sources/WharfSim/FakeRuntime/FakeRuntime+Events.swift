@@ -1,4 +1,5 @@
 import Synchronization
+import WharfAgent
 
 extension FakeRuntime {
     /// The events of containers carrying all of `labels` from now on, until the consumer stops or

@@ -1,4 +1,5 @@
 import Synchronization
+import WharfAgent
 
 /// What a test does to the fake engine: the things that happen to containers on their own on a
 /// real node.

@@ -1,4 +1,5 @@
 import Synchronization
+import WharfAgent
 
 /// A `ContainerRuntime` that keeps images and containers in memory, for tests of the task engine.
 ///

@@ -1,4 +1,5 @@
 import Synchronization
+import WharfAgent
 
 extension FakeRuntime {
     /// What the container wrote after `sinceNanos`, then what it writes (``write(id:_:stream:)``)

@@ -2,9 +2,10 @@ import WharfModel
 
 /// A container instance as placement sees it: what is left on it and what describes it.
 public struct PlacementCandidate: Equatable, Sendable {
+    /// The instance's ARN.
     public var arn: String
     /// ACTIVE instances take tasks; DRAINING and others do not.
-    public var status: String
+    public var status: InstanceStatus
     public var agentConnected: Bool
     public var remainingCPU: Int
     public var remainingMemoryMiB: Int
@@ -22,10 +23,21 @@ public struct PlacementCandidate: Equatable, Sendable {
     /// When the instance registered (epoch seconds).
     public var registeredAt: Double?
 
-    public init(arn: String, status: String = "ACTIVE", agentConnected: Bool = true, remainingCPU: Int, remainingMemoryMiB: Int,
-                usedPorts: Set<TaskDemand.HostPort> = [], attributes: [String: String] = [:],
-                tasksByGroup: [String: Int] = [:], taskCount: Int = 0, agentVersion: String? = nil, ec2InstanceId: String? = nil,
-                registeredAt: Double? = nil) {
+    /// Creates a candidate.
+    public init(
+        arn: String,
+        status: InstanceStatus = .active,
+        agentConnected: Bool = true,
+        remainingCPU: Int,
+        remainingMemoryMiB: Int,
+        usedPorts: Set<TaskDemand.HostPort> = [],
+        attributes: [String: String] = [:],
+        tasksByGroup: [String: Int] = [:],
+        taskCount: Int = 0,
+        agentVersion: String? = nil,
+        ec2InstanceId: String? = nil,
+        registeredAt: Double? = nil
+    ) {
         self.arn = arn
         self.status = status
         self.agentConnected = agentConnected
@@ -40,16 +52,9 @@ public struct PlacementCandidate: Equatable, Sendable {
         self.registeredAt = registeredAt
     }
 
-    /// The instance as a cluster query sees it.
-    public var queryTarget: QueryTarget {
-        QueryTarget(attributes: attributes, agentConnected: agentConnected, agentVersion: agentVersion, ec2InstanceId: ec2InstanceId,
-                    registeredAt: registeredAt, runningTasksCount: taskCount,
-                    taskGroups: Set(tasksByGroup.filter { $0.value > 0 }.keys))
-    }
-
     /// Why `demand` does not fit here, in ECS's words (`RESOURCE:CPU`, `AGENT`, ...), or nil.
     public func misfitReason(_ demand: TaskDemand) -> String? {
-        if status != "ACTIVE" { return "INACTIVE" }
+        if status != .active { return "INACTIVE" }
         if !agentConnected { return "AGENT" }
         if demand.cpu > remainingCPU { return "RESOURCE:CPU" }
         if demand.memoryMiB > remainingMemoryMiB { return "RESOURCE:MEMORY" }

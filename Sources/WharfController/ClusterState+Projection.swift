@@ -1,0 +1,177 @@
+import Foundation
+import WharfModel
+import WharfState
+
+/// The API edge: ECS's shapes made from the records, when an answer is written. ARNs are derived
+/// from the records' IDs here; counts and what is left on an instance from the aggregates.
+extension ClusterState {
+    /// A task's ARN.
+    func arn(of task: TaskRecord) -> String {
+        context.ecsARN("task", "\(task.cluster)/\(task.id)").description
+    }
+
+    /// A container instance's ARN.
+    func arn(of instance: InstanceRecord) -> String {
+        instances.arn(of: instance.id, cluster: instance.cluster)
+    }
+
+    /// A task definition revision's ARN.
+    func arn(of key: TaskDefinitionKey) -> String {
+        context.taskDefinitionARN(family: key.family, revision: key.revision)
+    }
+
+    /// A task as DescribeTasks, RunTask and StopTask show it.
+    func project(_ task: TaskRecord, includeTags: Bool = true) -> ECS.Task {
+        let taskArn = arn(of: task)
+        let containers = task.containers.map { container in
+            ECS.Container(
+                containerArn: context.ecsARN("container", "\(task.cluster)/\(task.id)/\(container.id)").description,
+                taskArn: taskArn,
+                name: container.name,
+                image: container.image,
+                runtimeId: container.runtimeId,
+                lastStatus: container.lastStatus.rawValue,
+                exitCode: container.exitCode,
+                reason: container.reason,
+                networkBindings: container.networkBindings.map(\.ecs),
+                healthStatus: container.health?.rawValue,
+                cpu: String(container.cpu),
+                memory: container.memory.map(String.init),
+                memoryReservation: container.memoryReservation.map(String.init)
+            )
+        }
+        return ECS.Task(
+            attributes: [],
+            clusterArn: context.clusterARN(task.cluster),
+            connectivity: "CONNECTED",
+            connectivityAt: task.createdAt,
+            containerInstanceArn: task.instance.map { instances.arn(of: $0, cluster: task.cluster) },
+            containers: containers,
+            cpu: task.cpu,
+            createdAt: task.createdAt,
+            desiredStatus: task.desiredStatus.rawValue,
+            enableExecuteCommand: false,
+            executionStoppedAt: task.executionStoppedAt,
+            group: task.group,
+            healthStatus: task.health.rawValue,
+            lastStatus: task.lastStatus.rawValue,
+            launchType: task.launchType.rawValue,
+            memory: task.memory,
+            overrides: task.overrides?.value ?? ECS.TaskOverride(containerOverrides: []),
+            pullStartedAt: task.pullStartedAt,
+            pullStoppedAt: task.pullStoppedAt,
+            startedAt: task.startedAt,
+            startedBy: task.startedBy,
+            stopCode: task.stopCode?.rawValue,
+            stoppedAt: task.stoppedAt,
+            stoppedReason: task.stoppedReason,
+            stoppingAt: task.stoppingAt,
+            tags: includeTags ? task.tags.map(\.ecs) : nil,
+            taskArn: taskArn,
+            taskDefinitionArn: arn(of: task.taskDefinition),
+            version: task.version
+        )
+    }
+
+    /// A container instance as DescribeContainerInstances shows it: what is left on it and its
+    /// task counts come from the tasks it holds, its version from its desired state.
+    func project(_ record: InstanceRecord, includeTags: Bool = true) -> ECS.ContainerInstance {
+        let held = tasks.holding(record.id)
+        let running = held.filter { $0.lastStatus == .running }.count
+        var cpu = record.resources.cpu
+        var memory = record.resources.memoryMiB
+        var takenTCP: [Int] = []
+        var takenUDP: [Int] = []
+        for task in held {
+            guard let demand = tasks.demand(of: task.id) else { continue }
+            cpu -= demand.cpu
+            memory -= demand.memoryMiB
+            for port in demand.hostPorts {
+                if port.transport == "udp" { takenUDP.append(port.port) } else { takenTCP.append(port.port) }
+            }
+        }
+        return ECS.ContainerInstance(
+            containerInstanceArn: arn(of: record),
+            ec2InstanceId: record.ec2InstanceId,
+            version: instances.desiredVersion(of: record.id),
+            versionInfo: record.versionInfo?.ecs,
+            remainingResources: record.resources.ecs(
+                cpu: cpu,
+                memoryMiB: memory,
+                takenTCP: takenTCP,
+                takenUDP: takenUDP
+            ),
+            registeredResources: record.resources.ecs(),
+            status: record.status.rawValue,
+            agentConnected: record.agentConnected,
+            runningTasksCount: running,
+            pendingTasksCount: held.count - running,
+            attributes: record.attributes.map(\.ecs),
+            registeredAt: record.registeredAt,
+            tags: includeTags ? record.tags.map(\.ecs) : nil
+        )
+    }
+
+    /// A cluster as DescribeClusters shows it: counts filled in, optional parts only when included.
+    func project(_ cluster: ClusterRecord, include: Set<String>) -> ECS.Cluster {
+        let name = cluster.name
+        let live = tasks.counts(inCluster: name)
+        let services = activeServicesCount(name)
+        var shape = ECS.Cluster(
+            clusterArn: context.clusterARN(name),
+            clusterName: name,
+            configuration: cluster.configuration?.value,
+            status: cluster.status.rawValue,
+            registeredContainerInstancesCount: registeredInstancesCount(name),
+            runningTasksCount: live.running,
+            pendingTasksCount: live.pending,
+            activeServicesCount: services,
+            statistics: include.contains("STATISTICS") ? Self.statistics(live, services: services) : [],
+            tags: cluster.tags.map(\.ecs),
+            settings: cluster.settings.map { ECS.ClusterSetting(name: $0.name, value: $0.value) },
+            capacityProviders: cluster.capacityProviders,
+            defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy.map {
+                ECS.CapacityProviderStrategyItem(
+                    capacityProvider: $0.capacityProvider,
+                    weight: $0.weight,
+                    base: $0.base
+                )
+            },
+            serviceConnectDefaults: cluster.serviceConnectNamespace.map {
+                ECS.ClusterServiceConnectDefaults(namespace: $0)
+            }
+        )
+        if !include.contains("TAGS") { shape.tags = nil }
+        if !include.contains("SETTINGS") { shape.settings = nil }
+        if !include.contains("CONFIGURATIONS") { shape.configuration = nil }
+        if include.contains("ATTACHMENTS") { shape.attachments = [] }
+        return shape
+    }
+
+    /// The STATISTICS of DescribeClusters, as ECS names them (EXTERNAL tasks count as EC2).
+    static func statistics(_ live: TaskCounts, services: Int) -> [ECS.KeyValuePair] {
+        let values = [
+            ("runningEC2TasksCount", live.runningEC2), ("runningFargateTasksCount", live.runningFargate),
+            ("pendingEC2TasksCount", live.pendingEC2), ("pendingFargateTasksCount", live.pendingFargate),
+            ("activeEC2ServiceCount", services), ("activeFargateServiceCount", 0),
+            ("drainingEC2ServiceCount", 0), ("drainingFargateServiceCount", 0),
+        ]
+        return values.map { ECS.KeyValuePair(name: $0.0, value: "\($0.1)") }
+    }
+
+    /// An activation as DescribeActivations shows it.
+    static func project(_ record: ActivationRecord, now: Date) -> SSM.Activation {
+        SSM.Activation(
+            activationId: record.id,
+            description: record.description,
+            defaultInstanceName: record.defaultInstanceName,
+            iamRole: record.iamRole,
+            registrationLimit: record.registrationLimit,
+            registrationsCount: record.registrationsCount,
+            expirationDate: record.expirationDate,
+            expired: record.expirationDate <= now,
+            createdDate: record.createdDate,
+            tags: record.tags.map { SSM.Tag(key: $0.key, value: $0.value) }
+        )
+    }
+}

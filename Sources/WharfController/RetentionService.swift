@@ -1,0 +1,38 @@
+import Logging
+import ServiceLifecycle
+
+/// Forgets STOPPED tasks and INACTIVE services once they have been so for the retention
+/// (`--task-retention`, one hour by default, as ECS keeps them), so memory, `wharf.db` and every
+/// listing stay bounded however many tasks come and go. Checks every quarter of the retention
+/// (between 1 s and 1 min), and at once again while a pass found a full batch. Stops on graceful
+/// shutdown.
+struct RetentionService: Service {
+    let controller: Controller
+    let retention: Duration
+    let logger: Logger
+    var batch = 5000
+
+    func run() async throws {
+        let interval = min(max(retention / 4, .seconds(1)), .seconds(60))
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let expired = try await controller.expire(retention: retention, limit: batch)
+                    if expired.tasks + expired.services + expired.taskDefinitions > 0 {
+                        logger.debug(
+                            "forgot expired records",
+                            metadata: [
+                                "tasks": "\(expired.tasks)", "services": "\(expired.services)",
+                                "task_definitions": "\(expired.taskDefinitions)",
+                            ]
+                        )
+                    }
+                    if expired.tasks == batch || expired.services == batch { continue }
+                } catch {
+                    logger.error("could not forget expired records; retrying", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import WharfModel
+
+/// The controller's state, split by aggregate: clusters, task definitions, container instances
+/// with their placement pool, tasks, services, credentials and account settings. Each aggregate
+/// keeps its own indexes private; the only way to change any of them is ``apply(_:)``, which also
+/// keeps the aggregates in step with each other (a task that arrives on an instance takes from
+/// that instance's placement view; a task wanted elsewhere wakes its node).
+///
+/// Pure: no I/O, no clock, no randomness. The operations (WharfController) read it and return the
+/// changes they would make; IDs, random seeds and the time are their parameters.
+public struct ClusterState: Sendable {
+    /// The region and account every ARN carries.
+    public let context: AccountContext
+    public private(set) var clusters = Clusters()
+    public private(set) var taskDefinitions = TaskDefinitions()
+    public private(set) var instances: Instances
+    public private(set) var tasks = Tasks()
+    public private(set) var services = Services()
+    public private(set) var credentials = Credentials()
+    public private(set) var accountSettings = AccountSettings()
+
+    /// The state the store loaded.
+    public init(context: AccountContext, stored: StoredState = StoredState()) {
+        self.context = context
+        instances = Instances(context: context, generation: stored.generation)
+        for record in stored.clusters { apply(.putCluster(record)) }
+        for record in stored.taskDefinitions { apply(.putTaskDefinition(record)) }
+        for (family, revision) in stored.familyRevisions { taskDefinitions.setLastRevision(revision, of: family) }
+        for (key, value) in stored.accountSettings { accountSettings.set(value, for: key) }
+        for record in stored.instances { apply(.putInstance(record)) }
+        for record in stored.tasks { apply(.putTask(record)) }
+        tasks.sortStopped()
+        for record in stored.services { apply(.putService(record)) }
+        for record in stored.activations { apply(.putActivation(record)) }
+        for record in stored.accessKeys { apply(.putAccessKey(record)) }
+    }
+
+    /// Applies one change.
+    /// - Returns: how to undo it, and the instance whose agent must hear of it (its desired
+    ///   state changed), if any.
+    @discardableResult
+    public mutating func apply(_ change: StateChange) -> Applied {
+        switch change {
+        case .putCluster(let record):
+            let old = clusters.put(record)
+            instances.touch(cluster: record.name)
+            return Applied(.cluster(record.name, old))
+        case .putTaskDefinition(let record):
+            return Applied(.taskDefinition(record.key, taskDefinitions.put(record)))
+        case .deleteTaskDefinition(let key):
+            return Applied(.taskDefinition(key, taskDefinitions.remove(key)))
+        case .putFamilyRevision(let family, let revision):
+            let old = taskDefinitions.lastRevision(of: family)
+            taskDefinitions.setLastRevision(revision, of: family)
+            return Applied(.familyRevision(family, old == 0 ? nil : old))
+        case .putAccountSetting(let principal, let name, let value):
+            let key = AccountSettingKey(principal: principal, name: name)
+            return Applied(.accountSetting(key, accountSettings.set(value, for: key)))
+        case .putInstance(let record):
+            let old = instances.put(record, held: held(on: record.id))
+            // A node deregistered (or drained, or brought back) hears of it at once.
+            guard let old, old.status != record.status else { return Applied(.instance(record.id, old)) }
+            instances.wake(record.id)
+            return Applied(.instance(record.id, old), woken: record.id)
+        case .putTask(let record):
+            return putTask(record)
+        case .deleteTask(let id):
+            let oldDemand = tasks.demand(of: id)
+            guard let old = tasks.remove(id) else { return Applied(.task(id, nil)) }
+            if old.holdsResources, let instance = old.instance {
+                giveBack(oldDemand ?? .zero, group: old.group, on: instance)
+            }
+            return Applied(.task(id, old))
+        case .putService(let record):
+            let old = services.put(record)
+            tasks.touch(record.groupKey)
+            return Applied(.service(record.arn, old))
+        case .deleteService(let arn):
+            let old = services.remove(arn)
+            if let old { tasks.touch(old.groupKey) }
+            return Applied(.service(arn, old))
+        case .putActivation(let record):
+            return Applied(.activation(record.id, credentials.put(record)))
+        case .deleteActivation(let id):
+            return Applied(.activation(id, credentials.removeActivation(id)))
+        case .putAccessKey(let record):
+            return Applied(.accessKey(record.accessKeyId, credentials.put(record)))
+        case .deleteAccessKey(let id):
+            return Applied(.accessKey(id, credentials.removeAccessKey(id)))
+        }
+    }
+
+    /// Puts a task, moving what it takes between instances' placement views as it arrives on an
+    /// instance, leaves it, or stops there. A status report alone leaves the views as they are.
+    private mutating func putTask(_ record: TaskRecord) -> Applied {
+        let previous = tasks[record.id]
+        let oldDemand = tasks.demand(of: record.id)
+        var demand: TaskDemand?
+        if record.holdsResources {
+            demand = previous?.holdsResources == true && previous?.instance == record.instance ? oldDemand : nil
+            demand = demand ?? self.demand(of: record)
+        }
+        tasks.put(record, demand: demand)
+        let wasHolding = previous?.holdsResources ?? false
+        let sameInstance = previous?.instance == record.instance
+        if !(wasHolding && record.holdsResources && sameInstance) {
+            if wasHolding, let previous, let instance = previous.instance {
+                giveBack(oldDemand ?? .zero, group: previous.group, on: instance)
+            }
+            if record.holdsResources, let instance = record.instance {
+                instances.take(demand ?? .zero, group: record.group, on: instance)
+            }
+        }
+        // The node hears of a task placed on it, and of a change in what is wanted of one.
+        var woken: InstanceID?
+        if let instance = record.instance,
+            previous == nil ? !record.isStopped : previous?.desiredStatus != record.desiredStatus || !sameInstance
+        {
+            instances.wake(instance)
+            woken = instance
+        }
+        return Applied(.task(record.id, previous), woken: woken)
+    }
+
+    /// Gives what a task that left `instance` (or stopped there) took back to its placement view.
+    private mutating func giveBack(_ demand: TaskDemand, group: String, on instance: InstanceID) {
+        let held = demand.hostPorts.isEmpty ? nil : held(on: instance)
+        instances.giveBack(demand, group: group, on: instance, held: held)
+    }
+
+    /// What a task takes from its instance: its definition's demand, or with overrides its own.
+    private func demand(of record: TaskRecord) -> TaskDemand? {
+        guard let overrides = record.overrides?.value else { return taskDefinitions.demand(of: record.taskDefinition) }
+        guard let definition = taskDefinitions[record.taskDefinition] else { return nil }
+        return try? TaskDemand.of(definition.spec, overrides: overrides)
+    }
+
+    /// What the tasks holding resources on `instance` take, with their groups.
+    private func held(on instance: InstanceID) -> [(demand: TaskDemand, group: String)] {
+        tasks.ids(holding: instance).compactMap { id in
+            tasks[id].map { (tasks.demand(of: id) ?? .zero, $0.group) }
+        }
+    }
+
+    /// Instance `id` as placement sees it, derived afresh from its record and the tasks holding
+    /// resources on it: what ``Instances/candidate(_:)`` keeps up to date change by change, for
+    /// checking that it does.
+    public func derivedCandidate(of id: InstanceID) -> PlacementCandidate? {
+        instances[id].map { record in
+            let held = tasks.all.filter { $0.holdsResources && $0.instance == id }.map { task in
+                (demand: demand(of: task) ?? .zero, group: task.group)
+            }
+            return instances.candidate(record, held: held)
+        }
+    }
+
+    /// Undoes a change ``apply(_:)`` made, restoring what it replaced. Undo the changes of a
+    /// batch in the reverse of the order they were applied in.
+    public mutating func revert(_ applied: Applied) {
+        switch applied.undo {
+        case .cluster(let name, let old):
+            if let old { apply(.putCluster(old)) } else { clusters.remove(name); instances.touch(cluster: name) }
+        case .taskDefinition(let key, let old):
+            if let old { apply(.putTaskDefinition(old)) } else { taskDefinitions.remove(key) }
+        case .familyRevision(let family, let old):
+            taskDefinitions.setLastRevision(old, of: family)
+        case .accountSetting(let key, let old):
+            accountSettings.set(old, for: key)
+        case .instance(let id, let old):
+            if let old { apply(.putInstance(old)) } else { instances.remove(id) }
+        case .task(let id, let old):
+            if let old { apply(.putTask(old)) } else { apply(.deleteTask(id)) }
+        case .service(let arn, let old):
+            if let old { apply(.putService(old)) } else { apply(.deleteService(arn: arn)) }
+        case .activation(let id, let old):
+            if let old { apply(.putActivation(old)) } else { credentials.removeActivation(id) }
+        case .accessKey(let id, let old):
+            if let old { apply(.putAccessKey(old)) } else { credentials.removeAccessKey(id) }
+        }
+    }
+}
+
+/// What applying one change did: how to undo it, and the node it wakes.
+public struct Applied: Sendable {
+    /// What the change replaced.
+    enum Undo: Sendable {
+        case cluster(String, ClusterRecord?)
+        case taskDefinition(TaskDefinitionKey, TaskDefinitionRecord?)
+        case familyRevision(String, Int?)
+        case accountSetting(AccountSettingKey, String?)
+        case instance(InstanceID, InstanceRecord?)
+        case task(TaskID, TaskRecord?)
+        case service(String, ServiceRecord?)
+        case activation(String, ActivationRecord?)
+        case accessKey(String, AccessKeyRecord?)
+    }
+
+    let undo: Undo
+    /// The instance whose desired state changed: its agent's held sync should be answered.
+    public let woken: InstanceID?
+
+    init(_ undo: Undo, woken: InstanceID? = nil) {
+        self.undo = undo
+        self.woken = woken
+    }
+}

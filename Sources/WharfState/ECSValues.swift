@@ -1,0 +1,111 @@
+import WharfModel
+
+// The small values records share with ECS's shapes, both ways. The API edge (WharfController)
+// and the store's upgrade of old data directories (WharfStore) use these; nothing inside the state
+// holds a wire shape it would convert on every read.
+
+extension Tag {
+    /// A tag from ECS's shape (whose members are optional on the wire; the rules require a key).
+    public init(_ tag: ECS.Tag) {
+        self.init(key: tag.key ?? "", value: tag.value)
+    }
+
+    /// The tag in ECS's shape.
+    public var ecs: ECS.Tag { ECS.Tag(key: key, value: value) }
+}
+
+extension InstanceAttribute {
+    /// An attribute from ECS's shape.
+    public init(_ attribute: ECS.Attribute) {
+        self.init(name: attribute.name ?? "", value: attribute.value)
+    }
+
+    /// The attribute in ECS's shape, as DescribeContainerInstances lists it.
+    public var ecs: ECS.Attribute { ECS.Attribute(name: name, value: value) }
+}
+
+extension NetworkBinding {
+    /// A binding from ECS's shape.
+    public init(_ binding: ECS.NetworkBinding) {
+        self.init(
+            bindIP: binding.bindIP,
+            containerPort: binding.containerPort,
+            hostPort: binding.hostPort,
+            protocol: binding.protocol,
+            containerPortRange: binding.containerPortRange,
+            hostPortRange: binding.hostPortRange
+        )
+    }
+
+    /// The binding in ECS's shape.
+    public var ecs: ECS.NetworkBinding {
+        ECS.NetworkBinding(
+            bindIP: bindIP,
+            containerPort: containerPort,
+            hostPort: hostPort,
+            protocol: `protocol`,
+            containerPortRange: containerPortRange,
+            hostPortRange: hostPortRange
+        )
+    }
+}
+
+extension VersionInfo {
+    /// Version information from ECS's shape.
+    public init(_ info: ECS.VersionInfo) {
+        self.init(agentVersion: info.agentVersion, agentHash: info.agentHash, dockerVersion: info.dockerVersion)
+    }
+
+    /// The version information in ECS's shape.
+    public var ecs: ECS.VersionInfo {
+        ECS.VersionInfo(agentVersion: agentVersion, agentHash: agentHash, dockerVersion: dockerVersion)
+    }
+}
+
+extension InstanceResources {
+    /// Resources from ECS's list, as the ECS agent registers them: `CPU` and `MEMORY` as integers,
+    /// `PORTS` and `PORTS_UDP` as string sets of port numbers; others are kept as given.
+    public init(_ resources: [ECS.Resource]) {
+        func ports(_ name: String) -> [Int] {
+            (resources.first { $0.name == name }?.stringSetValue ?? []).compactMap { Int($0) }
+        }
+        self.init(
+            cpu: resources.first { $0.name == "CPU" }?.integerValue ?? 0,
+            memoryMiB: resources.first { $0.name == "MEMORY" }?.integerValue ?? 0,
+            reservedTCPPorts: ports("PORTS"),
+            reservedUDPPorts: ports("PORTS_UDP"),
+            other: resources.filter { !Self.known.contains($0.name ?? "") }
+        )
+    }
+
+    /// The names placement counts.
+    public static let known: Set<String> = ["CPU", "MEMORY", "PORTS", "PORTS_UDP"]
+
+    /// The resources in ECS's list: `CPU`, `MEMORY`, `PORTS`, `PORTS_UDP`, then any others.
+    /// - Parameters: the CPU units and memory to show, and the ports taken besides the reserved ones
+    ///   (what is left, for `remainingResources`).
+    public func ecs(
+        cpu: Int? = nil,
+        memoryMiB: Int? = nil,
+        takenTCP: [Int] = [],
+        takenUDP: [Int] = []
+    ) -> [ECS.Resource] {
+        func integer(_ name: String, _ value: Int) -> ECS.Resource {
+            ECS.Resource(name: name, type: "INTEGER", doubleValue: 0, longValue: 0, integerValue: value)
+        }
+        func portSet(_ name: String, _ ports: [Int]) -> ECS.Resource {
+            ECS.Resource(
+                name: name,
+                type: "STRINGSET",
+                doubleValue: 0,
+                longValue: 0,
+                integerValue: 0,
+                stringSetValue: Set(ports).sorted().map(String.init)
+            )
+        }
+        return [
+            integer("CPU", cpu ?? self.cpu), integer("MEMORY", memoryMiB ?? self.memoryMiB),
+            portSet("PORTS", reservedTCPPorts + takenTCP), portSet("PORTS_UDP", reservedUDPPorts + takenUDP),
+        ] + other
+    }
+}

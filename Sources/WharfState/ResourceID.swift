@@ -1,0 +1,151 @@
+/// A 128-bit identifier written as 32 lowercase hexadecimal digits, as ECS writes task and container
+/// instance IDs (`…:task/default/0535940edf404cc9972b41d30a1a9950`). Kept as two integers, not a
+/// string: 16 bytes inline instead of a 32-character string on the heap, for every task in memory.
+///
+/// `Kind` only keeps the kinds apart (a task ID is not an instance ID); it holds nothing.
+public struct ResourceID<Kind>: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The first 64 bits (the first 16 digits).
+    public var high: UInt64
+    /// The last 64 bits.
+    public var low: UInt64
+
+    /// Creates an ID from its two halves.
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Parses exactly 32 lowercase hexadecimal digits; nil for anything else.
+    public init?(_ text: some StringProtocol) {
+        var digits = 0
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for unit in text.utf8 {
+            guard let value = HexDigits.value(of: unit), digits < 32 else { return nil }
+            if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
+            digits += 1
+        }
+        guard digits == 32 else { return nil }
+        self.init(high: high, low: low)
+    }
+
+    /// The ID at the end of an ARN (`…/<cluster>/<id>`), when it is one.
+    public init?(arnSuffix arn: some StringProtocol) {
+        guard let slash = arn.lastIndex(of: "/") else { return nil }
+        self.init(arn[arn.index(after: slash)...])
+    }
+
+    /// A random ID.
+    public static func random(using generator: inout some RandomNumberGenerator) -> ResourceID {
+        ResourceID(high: generator.next(), low: generator.next())
+    }
+
+    /// The 32 lowercase hexadecimal digits.
+    public var description: String {
+        HexDigits.format(high, width: 16) + HexDigits.format(low, width: 16)
+    }
+
+    /// Orders as the descriptions do, so sorting IDs sorts the ARNs that end in them.
+    public static func < (left: ResourceID, right: ResourceID) -> Bool {
+        (left.high, left.low) < (right.high, right.low)
+    }
+}
+
+/// The kind of ``TaskID``.
+public enum TaskKind {}
+/// The kind of ``InstanceID``.
+public enum InstanceKind {}
+
+/// A task's ID: the last part of its ARN.
+public typealias TaskID = ResourceID<TaskKind>
+/// A container instance's ID: the last part of its ARN.
+public typealias InstanceID = ResourceID<InstanceKind>
+
+/// A container's ID within its task: a UUID in its usual form (`0f1573ac-3e3f-42ae-8898-943c51ffe6d4`),
+/// the last part of the container's ARN.
+public struct ContainerID: Hashable, Sendable, CustomStringConvertible {
+    /// The first 64 bits.
+    public var high: UInt64
+    /// The last 64 bits.
+    public var low: UInt64
+
+    /// Creates an ID from its two halves.
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Parses a lowercase UUID (8-4-4-4-12 hexadecimal digits); nil for anything else.
+    public init?(_ text: some StringProtocol) {
+        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.count) == [8, 4, 4, 4, 12], let id = ResourceID<Self>(groups.joined()) else { return nil }
+        self.init(high: id.high, low: id.low)
+    }
+
+    /// A random version 4 UUID.
+    public static func random(using generator: inout some RandomNumberGenerator) -> ContainerID {
+        let high = (generator.next() as UInt64) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
+        let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        return ContainerID(high: high, low: low)
+    }
+
+    /// The UUID, lowercase, with its dashes.
+    public var description: String {
+        let digits = Array(HexDigits.format(high, width: 16) + HexDigits.format(low, width: 16))
+        return String(digits[0..<8]) + "-" + String(digits[8..<12]) + "-" + String(digits[12..<16]) + "-"
+            + String(digits[16..<20]) + "-" + String(digits[20..<32])
+    }
+}
+
+/// Hexadecimal digits without Foundation's formatting.
+enum HexDigits {
+    private static let alphabet = Array("0123456789abcdef".utf8)
+
+    /// The value of one lowercase hexadecimal digit, or nil.
+    static func value(of unit: UInt8) -> UInt8? {
+        switch unit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): unit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): unit - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
+    /// `value` as `width` lowercase digits, zero-padded.
+    static func format(_ value: UInt64, width: Int) -> String {
+        String(unsafeUninitializedCapacity: width) { buffer in
+            var rest = value
+            for index in stride(from: width - 1, through: 0, by: -1) {
+                buffer[index] = alphabet[Int(rest & 0xF)]
+                rest >>= 4
+            }
+            return width
+        }
+    }
+}
+
+/// An identifier kept as numbers and written as text.
+protocol TextIdentifier: Codable, CustomStringConvertible {
+    init?(_ text: String)
+}
+
+extension TextIdentifier {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = Self(text) else {
+            let context = DecodingError.Context(
+                codingPath: decoder.codingPath,
+                debugDescription: "\"\(text)\" is not a \(Self.self)"
+            )
+            throw DecodingError.dataCorrupted(context)
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension ResourceID: TextIdentifier {}
+extension ContainerID: TextIdentifier {}

@@ -1,0 +1,61 @@
+/// One durable change to the cluster state. The controller applies a batch of these to its
+/// in-memory state, stores the same batch in one transaction, and answers only once it is stored;
+/// a batch the store refuses is undone (``ClusterState/revert(_:)``). The store and the state
+/// apply the same changes, which is what keeps them in agreement.
+public enum StateChange: Equatable, Sendable {
+    /// Creates or replaces a cluster (clusters are never removed; deletion makes them INACTIVE).
+    case putCluster(ClusterRecord)
+    /// Creates or replaces one task definition revision.
+    case putTaskDefinition(TaskDefinitionRecord)
+    /// Removes a revision for good (DeleteTaskDefinitions).
+    case deleteTaskDefinition(TaskDefinitionKey)
+    /// Records the newest revision number a family has used, so numbers are never reused.
+    case putFamilyRevision(family: String, revision: Int)
+    /// Sets an account setting for a principal, or the account default when `principal` is nil.
+    case putAccountSetting(principal: String?, name: String, value: String)
+    /// Creates or replaces a container instance.
+    case putInstance(InstanceRecord)
+    /// Creates or replaces a task.
+    case putTask(TaskRecord)
+    /// Forgets a task for good (a STOPPED task past its retention).
+    case deleteTask(TaskID)
+    /// Creates or replaces a service.
+    case putService(ServiceRecord)
+    /// Forgets a service for good (an INACTIVE service past its retention).
+    case deleteService(arn: String)
+    /// Creates or replaces an activation (a registration counted, for example).
+    case putActivation(ActivationRecord)
+    /// Removes an activation (DeleteActivation).
+    case deleteActivation(id: String)
+    /// Creates or replaces an access key.
+    case putAccessKey(AccessKeyRecord)
+    /// Revokes an access key.
+    case deleteAccessKey(id: String)
+}
+
+/// Everything the store holds, as loaded at start-up.
+public struct StoredState: Equatable, Sendable {
+    /// Every cluster, ACTIVE or INACTIVE.
+    public var clusters: [ClusterRecord] = []
+    /// Every task definition revision not deleted.
+    public var taskDefinitions: [TaskDefinitionRecord] = []
+    /// The newest revision number of each family.
+    public var familyRevisions: [String: Int] = [:]
+    /// Account settings by principal ARN; the account defaults under the key `nil`.
+    public var accountSettings: [AccountSettingKey: String] = [:]
+    /// Every container instance, registered or deregistered.
+    public var instances: [InstanceRecord] = []
+    /// Every task not yet forgotten.
+    public var tasks: [TaskRecord] = []
+    /// Every service not yet forgotten.
+    public var services: [ServiceRecord] = []
+    /// Every activation not deleted.
+    public var activations: [ActivationRecord] = []
+    /// Every access key not revoked.
+    public var accessKeys: [AccessKeyRecord] = []
+    /// This controller start's number: one more than the last start's (see ``Instances/generation``).
+    public var generation = 1
+
+    /// Creates an empty state.
+    public init() {}
+}

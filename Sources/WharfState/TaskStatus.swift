@@ -1,0 +1,51 @@
+/// A task's status, as ECS names the steps of its lifecycle. The raw values are ECS's.
+public enum TaskStatus: String, Codable, Sendable, CaseIterable {
+    case provisioning = "PROVISIONING"
+    case pending = "PENDING"
+    case activating = "ACTIVATING"
+    case running = "RUNNING"
+    case deactivating = "DEACTIVATING"
+    case stopping = "STOPPING"
+    case deprovisioning = "DEPROVISIONING"
+    case stopped = "STOPPED"
+    case deleted = "DELETED"
+}
+
+/// What the controller wants of a task. ECS's model also lists PENDING, which no task is ever
+/// desired to be.
+public enum DesiredStatus: String, Codable, Sendable {
+    case running = "RUNNING"
+    case stopped = "STOPPED"
+}
+
+/// A container's status as the agent reports it.
+public enum ContainerStatus: String, Codable, Sendable {
+    case pending = "PENDING"
+    case running = "RUNNING"
+    case stopped = "STOPPED"
+}
+
+/// What health checks say of a task or container.
+public enum HealthStatus: String, Codable, Sendable {
+    case unknown = "UNKNOWN"
+    case healthy = "HEALTHY"
+    case unhealthy = "UNHEALTHY"
+}
+
+/// Why a task stopped, in ECS's codes.
+public enum TaskStopCode: String, Codable, Sendable {
+    case taskFailedToStart = "TaskFailedToStart"
+    case essentialContainerExited = "EssentialContainerExited"
+    case userInitiated = "UserInitiated"
+    case serviceSchedulerInitiated = "ServiceSchedulerInitiated"
+    case spotInterruption = "SpotInterruption"
+    case terminationNotice = "TerminationNotice"
+}
+
+/// Where ECS runs a task. Wharf runs EC2 and EXTERNAL tasks on its own container instances.
+public enum LaunchType: String, Codable, Sendable {
+    case ec2 = "EC2"
+    case fargate = "FARGATE"
+    case external = "EXTERNAL"
+    case managedInstances = "MANAGED_INSTANCES"
+}

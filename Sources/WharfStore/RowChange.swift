@@ -1,0 +1,101 @@
+import Foundation
+import SQLiteNIO
+import WharfModel
+import WharfState
+
+/// One change as the store writes it: a row to put in a table, or a key to delete from it. Each
+/// record is encoded here, once per change.
+struct RowChange {
+    var table: StoreTable
+    /// The row's primary key, one value per key column.
+    var key: [SQLiteData]
+    /// The whole row, or nil to delete it.
+    var row: [SQLiteData]?
+
+    /// The change's row.
+    init(_ change: StateChange, encoder: JSONEncoder) throws {
+        func json(_ value: some Encodable) throws -> SQLiteData {
+            .text(String(decoding: try encoder.encode(value), as: UTF8.self))
+        }
+        switch change {
+        case .putCluster(let record):
+            self.init(.clusters, key: [.text(record.name)], body: try json(record))
+        case .putTaskDefinition(let record):
+            self.init(
+                .taskDefinitions,
+                key: [.text(record.key.family), .integer(record.key.revision)],
+                body: try json(record)
+            )
+        case .deleteTaskDefinition(let key):
+            self.init(.taskDefinitions, key: [.text(key.family), .integer(key.revision)])
+        case .putFamilyRevision(let family, let revision):
+            self.init(.families, key: [.text(family)], body: .integer(revision))
+        case .putAccountSetting(let principal, let name, let value):
+            self.init(.accountSettings, key: [.text(principal ?? "*"), .text(name)], body: .text(value))
+        case .putInstance(let record):
+            self.init(
+                .instances,
+                key: [.text(record.id.description)],
+                columns: [.text(record.cluster)],
+                body: try json(record)
+            )
+        case .putTask(let record):
+            self.init(
+                .tasks,
+                key: [.text(record.id.description)],
+                columns: [.text(record.cluster)],
+                body: try json(record)
+            )
+        case .deleteTask(let id):
+            self.init(.tasks, key: [.text(id.description)])
+        case .putService(let record):
+            self.init(.services, key: [.text(record.arn)], columns: [.text(record.cluster)], body: try json(record))
+        case .deleteService(let arn):
+            self.init(.services, key: [.text(arn)])
+        case .putActivation(let record):
+            self.init(.activations, key: [.text(record.id)], body: try json(record))
+        case .deleteActivation(let id):
+            self.init(.activations, key: [.text(id)])
+        case .putAccessKey(let record):
+            self.init(.accessKeys, key: [.text(record.accessKeyId)], body: try json(record))
+        case .deleteAccessKey(let id):
+            self.init(.accessKeys, key: [.text(id)])
+        }
+    }
+
+    private init(_ table: StoreTable, key: [SQLiteData], columns: [SQLiteData] = [], body: SQLiteData? = nil) {
+        self.table = table
+        self.key = key
+        self.row = body.map { key + columns + [$0] }
+    }
+
+    /// Writes a batch: for each row only its last change counts (a task created and reported on
+    /// in one batch is written once), then each table's puts and deletes go out together.
+    static func write(_ changes: [RowChange], on connection: SQLiteConnection) async throws {
+        var last: [RowIdentity: Int] = [:]
+        for (index, change) in changes.enumerated() {
+            last[RowIdentity(table: change.table.name, key: change.key.map(\.description))] = index
+        }
+        var puts: [StoreTable: [[SQLiteData]]] = [:]
+        var deletes: [StoreTable: [[SQLiteData]]] = [:]
+        for index in last.values.sorted() {
+            let change = changes[index]
+            if let row = change.row {
+                puts[change.table, default: []].append(row)
+            } else {
+                deletes[change.table, default: []].append(change.key)
+            }
+        }
+        for (table, keys) in deletes.sorted(by: { $0.key.name < $1.key.name }) {
+            try await table.delete(keys, on: connection)
+        }
+        for (table, rows) in puts.sorted(by: { $0.key.name < $1.key.name }) {
+            try await table.put(rows, on: connection)
+        }
+    }
+
+    private struct RowIdentity: Hashable {
+        var table: String
+        var key: [String]
+    }
+}
