@@ -30,15 +30,19 @@ def main():
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--run-task-share", type=float, default=0.1, help="the share of the tasks started by RunTask (10 a call)")
     parser.add_argument("--json")
+    parser.add_argument("--settle", type=float, default=20, help="seconds after all RUNNING before the settled RSS")
+    parser.add_argument("--record", default="scheduling-throughput", help="the record's name in the JSON file")
+    parser.add_argument("--sim-bin-dir", help="where wharf-sim is, when not in --bin-dir")
     args = parser.parse_args()
     # Room for the tasks: each takes 10 CPU units and 32 MiB.
     per_node = -(-args.tasks // args.agents) * 2
     with bench.Fleet(args.bin_dir, args.agents, "wharf-scheduling-", ["--ramp", str(max(10, args.agents // 250)), "--cpus",
                      str(max(1, per_node * 10 // 1024 + 1)), "--memory", str(max(1024, per_node * 32 + 512))],
-                     register_timeout=args.agents // 250 + 300) as fleet:
+                     register_timeout=args.agents // 250 + 300, sim_bin_dir=args.sim_bin_dir) as fleet:
         controller, sim, port = fleet.controller, fleet.sim, fleet.port
         processes = fleet.processes
         bench.ecs(port, "RegisterTaskDefinition", {"family": "load", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 32, "cpu": 10}]})
+        idle_rss = capacity.rss_mib(controller.pid)
         run_tasks = int(args.tasks * args.run_task_share) // 10 * 10
         service_tasks = args.tasks - run_tasks
         services = [5000] * (service_tasks // 5000) + ([service_tasks % 5000] if service_tasks % 5000 else [])
@@ -75,6 +79,11 @@ def main():
         for future in runs:
             future.result()
         pool.shutdown()
+        rss_running = capacity.rss_mib(controller.pid)
+        # What the tasks themselves cost, once the start's transient allocations are over: RSS
+        # after --settle seconds of nothing but idle syncs.
+        time.sleep(args.settle)
+        rss_settled = capacity.rss_mib(controller.pid)
         result = {"agents": args.agents, "tasks": args.tasks, "service_tasks": service_tasks, "run_task_tasks": run_tasks,
                   "run_task_failures": len(failures),
                   "run_task_latency_s": {"median": round(sorted(latencies)[len(latencies) // 2], 3),
@@ -83,12 +92,15 @@ def main():
                   "seconds_until_placed": round(placed_at, 2) if placed_at else None,
                   "placements_per_second": round(args.tasks / placed_at) if placed_at else None,
                   "seconds_until_running": round(running_at, 2) if running_at else None,
-                  "controller_rss_mib": round(capacity.rss_mib(controller.pid), 1), "simulator_rss_mib": round(capacity.rss_mib(sim.pid), 1),
+                  "controller_rss_mib": round(rss_running, 1), "simulator_rss_mib": round(capacity.rss_mib(sim.pid), 1),
+                  "controller_rss_before_tasks_mib": round(idle_rss, 1),
+                  "controller_rss_settled_mib": round(rss_settled, 1),
+                  "controller_kib_per_task_settled": round((rss_settled - idle_rss) * 1024 / args.tasks, 2),
                   "false_disconnects": fleet.log("controller").count("agent disconnected"),
                   "samples": samples[:: max(1, len(samples) // 60)]}
         print({k: v for k, v in result.items() if k != "samples"})
         if args.json:
-            bench.write_record(args.json, "scheduling-throughput", args.bin_dir, {"agents": args.agents, "tasks": args.tasks,
+            bench.write_record(args.json, args.record, args.bin_dir, {"agents": args.agents, "tasks": args.tasks,
                                                                                    "run_task_share": args.run_task_share}, result)
 
 

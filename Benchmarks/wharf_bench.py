@@ -131,7 +131,10 @@ def write_record(path, name, bin_dir, parameters, results):
     """Merges one benchmark's record (date, machine, build, parameters, results) into `path`."""
     real = os.path.realpath(bin_dir)
     swift = subprocess.run(["swift", "--version"], capture_output=True, text=True)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    # WHARF_BENCH_COMMIT names the build measured when it is not this checkout's HEAD (a
+    # baseline built from an earlier commit, measured beside today's).
+    commit = os.environ.get("WHARF_BENCH_COMMIT") or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                                                    text=True).stdout.strip()
     record = {"benchmark": name, "date": datetime.date.today().isoformat(), "machine": machine(),
               "build": {"type": "release" if "release" in real else "debug" if "debug" in real else "unknown",
                         "bin_dir": bin_dir, "commit": commit, "swift": (swift.stdout or swift.stderr).splitlines()[0]},
@@ -161,14 +164,19 @@ class Fleet:
     every agent has registered; on exit, even on failure or Ctrl-C, both are stopped (the logs'
     last lines printed first when something failed) and the directory is deleted."""
 
-    def __init__(self, bin_dir, agents, prefix, sim_arguments=(), register_timeout=300):
+    def __init__(self, bin_dir, agents, prefix, sim_arguments=(), register_timeout=300, controller_arguments=(), sim_bin_dir=None):
         self.bin_dir, self.agents, self.sim_arguments, self.register_timeout = bin_dir, agents, list(sim_arguments), register_timeout
+        self.controller_arguments = list(controller_arguments)
+        # The simulator may come from another build than the controller (an older controller
+        # measured with today's simulator: they speak the same agent protocol).
+        self.sim_bin_dir = sim_bin_dir or bin_dir
         self.work = tempfile.mkdtemp(prefix=prefix, dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
         self.controller = self.sim = None
         self.logs = {}
 
     def _start(self, name, command, environment=None):
-        return subprocess.Popen([os.path.join(self.bin_dir, command[0])] + command[1:], stdin=subprocess.DEVNULL, stdout=self.logs[name],
+        directory = self.sim_bin_dir if command[0] == "wharf-sim" else self.bin_dir
+        return subprocess.Popen([os.path.join(directory, command[0])] + command[1:], stdin=subprocess.DEVNULL, stdout=self.logs[name],
                                 stderr=subprocess.STDOUT, env=environment, start_new_session=True, preexec_fn=raise_fd_limit)
 
     def __enter__(self):
@@ -178,7 +186,8 @@ class Fleet:
             self.port = s.getsockname()[1]
         environment = dict(os.environ, WHARF_ADMIN_ACCESS_KEY_ID=ACCESS_KEY[0], WHARF_ADMIN_SECRET_ACCESS_KEY=ACCESS_KEY[1])
         self.controller = self._start("controller", ["wharf-controller", "--listen", f"127.0.0.1:{self.port}", "--data-dir",
-                                                     os.path.join(self.work, "controller"), "--open-registration"], environment)
+                                                     os.path.join(self.work, "controller"), "--open-registration"]
+                                      + self.controller_arguments, environment)
         wait_for("the controller's /healthz", lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status == 200,
                  30, {"controller": self.controller})
         self.started = time.monotonic()

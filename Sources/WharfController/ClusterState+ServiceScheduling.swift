@@ -13,12 +13,17 @@ extension ClusterState {
     ///     inputs are still the same is left out (nothing it reads changed, so its plan would be
     ///     the same). Empty: every service is planned. Time alone changes nothing here, so rounds
     ///     that pass it must alternate with rounds that do not.
+    ///   - launchBudget: the most tasks the round starts in all. A service that would start more gets
+    ///     what is left, and the services after it wait for the next round (they do not count as
+    ///     planned, so that round plans them). A round of thousands of launches would hold its
+    ///     batch's commit for long, and every write queued behind it.
     /// - Returns: how many tasks the round started and stopped, and what each planned service
     ///   read, with the changes that do it.
     public func scheduleServices(
         now: Date,
         seed: UInt64,
-        evaluated: [String: ServiceInputs] = [:]
+        evaluated: [String: ServiceInputs] = [:],
+        launchBudget: Int = .max
     ) -> Outcome<ServiceRound> {
         // The round works on its own copy of what its placements change, each cluster's placement
         // pool (made once per round, with where each instance sits in it), not on a copy of the
@@ -29,7 +34,12 @@ extension ClusterState {
         var round = ServiceRound()
         var random = SeededRandom(seed: seed)
         let planned = services.all.filter { !$0.isInactive }.sorted { $0.arn < $1.arn }
+        var budget = launchBudget
         for record in planned {
+            guard budget > 0 else {
+                round.deferred = true
+                break
+            }
             let inputs = ServiceInputs(
                 group: tasks.revision(of: record.groupKey),
                 cluster: instances.poolRevision(of: record.cluster)
@@ -60,11 +70,12 @@ extension ClusterState {
                 }
                 pools[record.cluster] = (pool, Dictionary(index, uniquingKeysWith: { first, _ in first }))
             }
-            let scheduler = ServiceScheduler(
+            var scheduler = ServiceScheduler(
                 now: now.timeIntervalSince1970,
                 seed: random.next(),
                 newDeploymentID: random.deploymentID()
             )
+            scheduler.launchLimit = budget
             // The pool is passed, not held: the round's own changes to it below must not copy it.
             let plan = scheduler.plan(
                 record,
@@ -84,6 +95,12 @@ extension ClusterState {
                 }
             }
             changes += applied
+            budget -= plan.launches.count
+            if budget == 0 {
+                // It may want more than it got: plan it again next round.
+                round.evaluated[record.arn] = nil
+                round.replan.insert(record.arn)
+            }
             round.started += plan.launches.count
             round.stopped += plan.stops.count
         }
@@ -258,6 +275,13 @@ public struct ServiceRound: Equatable, Sendable {
     public var stopped = 0
     /// The services planned, by ARN, with what their plans read.
     public var evaluated: [String: ServiceInputs] = [:]
+    /// Whether the launch budget ran out before every service was planned.
+    public var deferred = false
+    /// The services the budget cut short: planned again next round whatever changes.
+    public var replan: Set<String> = []
+    /// How long the round's decisions took to compute (not its wait for the writer nor its
+    /// commit): what the scheduler spaces its rounds by. Set by the ``Controller``.
+    public var computeTime: Duration = .zero
 }
 
 /// What a service's plan reads, as two counters: its own tasks and record, and its cluster's

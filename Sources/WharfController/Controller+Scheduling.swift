@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WharfModel
 import WharfState
 
@@ -8,16 +9,26 @@ extension Controller {
     /// - Parameter onlyChanged: plan only the services whose tasks, record, cluster or instances
     ///   changed since their last plan (a round after a change); otherwise every service (a round
     ///   that also sees time pass: health-check grace periods, throttled launches).
+    /// - Parameter launchBudget: the most tasks one round starts
+    ///   (``ClusterState/scheduleServices(now:seed:evaluated:launchBudget:)``).
     @discardableResult
-    public func scheduleServices(onlyChanged: Bool = false) async throws -> ServiceRound {
+    public func scheduleServices(onlyChanged: Bool = false, launchBudget: Int = .max) async throws -> ServiceRound {
         let seed = nextSeed()
         let evaluated = onlyChanged ? lastEvaluated : [:]
-        let round = try await write { state, now in state.scheduleServices(now: now, seed: seed, evaluated: evaluated) }
+        let computed = Mutex(Duration.zero)
+        var round = try await write { state, now in
+            let started = ContinuousClock.now
+            let outcome = state.scheduleServices(now: now, seed: seed, evaluated: evaluated, launchBudget: launchBudget)
+            computed.withLock { $0 = ContinuousClock.now - started }
+            return outcome
+        }
+        round.computeTime = computed.withLock { $0 }
         if onlyChanged {
             lastEvaluated.merge(round.evaluated) { _, new in new }
         } else {
             lastEvaluated = round.evaluated
         }
+        for arn in round.replan { lastEvaluated[arn] = nil }
         return round
     }
 
@@ -27,7 +38,7 @@ extension Controller {
     public func expire(retention: Duration, limit: Int = 5000) async throws -> ExpiryCount {
         let loaded = loadedAt
         let seconds = Double(retention.components.seconds) + Double(retention.components.attoseconds) / 1e18
-        return try await write { state, now in
+        return try await write(background: true) { state, now in
             state.expire(before: now.addingTimeInterval(-seconds), loadedAt: loaded, limit: limit)
         }
     }

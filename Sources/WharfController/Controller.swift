@@ -17,8 +17,15 @@ public actor Controller {
     let now: @Sendable () -> Date
     let logger: Logger
     let settings: AgentTimings
-    /// Writes waiting for the next batch, and whether a batch is being committed.
+    /// Writes waiting for the next batch (requests and scheduler rounds; agents' reports and
+    /// the controller's own upkeep apart), and whether a batch is being committed.
     private var queued: [QueuedWrite] = []
+    private var queuedBackground: [QueuedWrite] = []
+    /// The most background writes one batch takes, and the changes past which it takes no more:
+    /// the rest wait for the next batch. A fleet's reports arrive in bursts of thousands; a batch
+    /// of all of them held every request behind its commit.
+    static let backgroundPerBatch = 256
+    static let changesPerBatch = 2000
     private var flushing = false
     /// Batches applied in memory so far, and how many of them the store has committed.
     private var appliedBatches = 0
@@ -103,19 +110,22 @@ public actor Controller {
     /// writes of its batch, then answers.
     /// - Throws: what `body` throws (an ``ECSError`` for a refused request), or `ServerException`
     ///   when the store fails (the batch is undone then, so memory and disk still agree).
+    /// - Parameter background: an agent's report or the controller's upkeep rather than a request
+    ///   someone waits on: every batch takes all waiting requests, and background writes only up
+    ///   to ``backgroundPerBatch``.
     public func write<T: Sendable>(
+        background: Bool = false,
         _ body: @escaping @Sendable (ClusterState, Date) throws -> Outcome<T>
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            queued.append(
-                QueuedWrite(
-                    compute: { state, now in
-                        let outcome = try body(state, now)
-                        return (outcome.changes, { continuation.resume(returning: outcome.response) })
-                    },
-                    fail: { continuation.resume(throwing: $0) }
-                )
+            let write = QueuedWrite(
+                compute: { state, now in
+                    let outcome = try body(state, now)
+                    return (outcome.changes, { continuation.resume(returning: outcome.response) })
+                },
+                fail: { continuation.resume(throwing: $0) }
             )
+            if background { queuedBackground.append(write) } else { queued.append(write) }
             if !flushing {
                 flushing = true
                 Task { await self.flush() }
@@ -125,15 +135,15 @@ public actor Controller {
 
     /// Computes, applies and commits batches until no write waits.
     private func flush() async {
-        while !queued.isEmpty {
-            let batch = queued
+        while !queued.isEmpty || !queuedBackground.isEmpty {
+            var batch = queued
             queued = []
             let time = now()
             var changes: [StateChange] = []
             var applied: [Applied] = []
             var answers: [@Sendable () -> Void] = []
             var refusals: [(QueuedWrite, any Error)] = []
-            for write in batch {
+            func compute(_ write: QueuedWrite) {
                 do {
                     let (writeChanges, answer) = try write.compute(state, time)
                     for change in writeChanges { applied.append(state.apply(change)) }
@@ -143,6 +153,16 @@ public actor Controller {
                     refusals.append((write, error))
                 }
             }
+            for write in batch { compute(write) }
+            // Background writes fill what the requests left of the batch.
+            var taken = 0
+            while taken < queuedBackground.count, taken < Self.backgroundPerBatch, changes.count < Self.changesPerBatch {
+                let write = queuedBackground[taken]
+                taken += 1
+                batch.append(write)
+                compute(write)
+            }
+            queuedBackground.removeFirst(taken)
             if !changes.isEmpty {
                 appliedBatches += 1
                 do {

@@ -16,7 +16,7 @@ final class SyncResponseJSON: Sendable {
         var status: String?
         var deregisteredAt: Date?
         var deleteRequestedAt: Date?
-        var json: Data
+        var json: String
 
         func holds(_ definition: ECS.TaskDefinition) -> Bool {
             status == definition.status && deregisteredAt == definition.deregisteredAt && deleteRequestedAt == definition.deleteRequestedAt
@@ -27,49 +27,66 @@ final class SyncResponseJSON: Sendable {
     static let limit = 4096
     private let definitions = Mutex<[String: Entry]>([:])
 
-    /// What a sync answer holds besides its tasks.
-    private struct Head: Encodable {
-        var protocolVersion: Int
-        var desiredVersion: Int
-        var acknowledgedStopped: [String]
-    }
+    /// The JSON of the overrides almost every task has: none.
+    private static let noOverrides = ECS.TaskOverride(containerOverrides: [])
+    private static let noOverridesJSON = #"{"containerOverrides":[]}"#
 
-    /// What a desired task holds besides its definition.
-    private struct TaskHead: Encodable {
-        var taskArn: String
-        var desiredStatus: String
-        var overrides: ECS.TaskOverride?
-        var clusterArn: String
-        var stoppedReason: String?
-    }
-
-    /// The answer's JSON.
+    /// The answer's JSON, written by hand around the definitions' cached JSON: the same document
+    /// a `JSONEncoder` makes of the ``SyncResponse``, up to the order of the keys.
     func encode(_ response: SyncResponse) throws -> Data {
         let encoder = ECSJSON.encoder()
-        var data = try encoder.encode(Head(protocolVersion: response.protocolVersion, desiredVersion: response.desiredVersion,
-                                           acknowledgedStopped: response.acknowledgedStopped))
-        data.removeLast()  // the closing brace: the tasks follow
-        data.append(contentsOf: Array(#","tasks":["#.utf8))
-        for (index, task) in response.tasks.enumerated() {
-            if index > 0 { data.append(UInt8(ascii: ",")) }
-            var head = try encoder.encode(TaskHead(taskArn: task.taskArn, desiredStatus: task.desiredStatus, overrides: task.overrides,
-                                                   clusterArn: task.clusterArn, stoppedReason: task.stoppedReason))
-            head.removeLast()
-            data.append(head)
-            data.append(contentsOf: Array(#","taskDefinition":"#.utf8))
-            data.append(try definitionJSON(task.taskDefinition, encoder: encoder))
-            data.append(UInt8(ascii: "}"))
+        var out = JSONText()
+        out.open()
+        out.key("protocolVersion")
+        out.integer(response.protocolVersion)
+        out.key("desiredVersion")
+        out.integer(response.desiredVersion)
+        out.key("acknowledgedStopped")
+        out.array(response.acknowledgedStopped) { out, arn in out.string(arn) }
+        out.key("tasks")
+        var failure: (any Error)?
+        out.array(response.tasks) { out, task in
+            out.open()
+            out.key("taskArn")
+            out.string(task.taskArn)
+            out.key("desiredStatus")
+            out.string(task.desiredStatus)
+            if let overrides = task.overrides {
+                out.key("overrides")
+                if overrides == Self.noOverrides {
+                    out.raw(Self.noOverridesJSON)
+                } else {
+                    do {
+                        out.raw([UInt8](try encoder.encode(overrides)))
+                    } catch {
+                        failure = error
+                        out.raw("null")
+                    }
+                }
+            }
+            out.key("clusterArn")
+            out.string(task.clusterArn)
+            out.optional("stoppedReason", task.stoppedReason)
+            out.key("taskDefinition")
+            do {
+                out.raw(try definitionJSON(task.taskDefinition, encoder: encoder))
+            } catch {
+                failure = error
+                out.raw("null")
+            }
+            out.close()
         }
-        data.append(contentsOf: Array("]}".utf8))
-        return data
+        out.close()
+        if let failure { throw failure }
+        return Data(out.bytes)
     }
 
-    private func definitionJSON(_ definition: ECS.TaskDefinition, encoder: JSONEncoder) throws -> Data {
-        guard let arn = definition.taskDefinitionArn else { return try encoder.encode(definition) }
+    private func definitionJSON(_ definition: ECS.TaskDefinition, encoder: JSONEncoder) throws -> String {
+        guard let arn = definition.taskDefinitionArn else { return String(decoding: try encoder.encode(definition), as: UTF8.self) }
         if let entry = definitions.withLock({ $0[arn] }), entry.holds(definition) {
             return entry.json
         }
-        let json = try encoder.encode(definition)
+        let json = String(decoding: try encoder.encode(definition), as: UTF8.self)
         definitions.withLock { cache in
             if cache.count >= Self.limit { cache.removeAll(keepingCapacity: true) }
             cache[arn] = Entry(status: definition.status, deregisteredAt: definition.deregisteredAt,

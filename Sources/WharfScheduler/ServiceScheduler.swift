@@ -41,6 +41,9 @@ public struct ServiceScheduler: Sendable {
     public var now: Double
     /// Seeds placement.
     public var seed: UInt64
+    /// The most tasks this round may start for the service (what the round's budget has left);
+    /// the rest wait for the next round.
+    public var launchLimit = Int.max
     /// An ID for a deployment this round may create (a circuit-breaker rollback).
     public var newDeploymentID: String
 
@@ -136,6 +139,9 @@ public struct ServiceScheduler: Sendable {
     func launch(_ plan: inout Plan, count: Int, deployment: ECS.Deployment, candidates: [PlacementCandidate],
                 demands: [String: TaskDemand], constraints: [ECS.PlacementConstraint] = [], pinned: [String]? = nil) {
         if let until = plan.record.throttledUntil, until > now { return }
+        let count = min(count, launchLimit)
+        let pinned = pinned.map { Array($0.prefix(launchLimit)) }
+        guard count > 0 else { return }
         let definition = deployment.taskDefinition ?? ""
         let service = plan.record.service
         guard let demand = demands[definition] else {

@@ -23,6 +23,8 @@ public struct FleetSimulator: Service {
         public var memoryMiB: Int
         public var startDelay: Duration
         public var startFailureRate: Double
+        /// How long each container runs before it exits on its own (code 0); nil runs until stopped.
+        public var runTime: Duration?
         /// The nodes start spread over this long, so they do not all register in one instant.
         public var ramp: Duration
         /// How often a progress line is printed; nil prints none.
@@ -30,7 +32,7 @@ public struct FleetSimulator: Service {
 
         public init(controllerURL: String, cluster: String = "default", agents: Int, dataDirectory: String, cpus: Int = 4,
                     memoryMiB: Int = 16_384, startDelay: Duration = .milliseconds(200), startFailureRate: Double = 0,
-                    ramp: Duration = .seconds(10), reportEvery: Duration? = .seconds(5)) {
+                    runTime: Duration? = nil, ramp: Duration = .seconds(10), reportEvery: Duration? = .seconds(5)) {
             self.controllerURL = controllerURL
             self.cluster = cluster
             self.agents = agents
@@ -39,6 +41,7 @@ public struct FleetSimulator: Service {
             self.memoryMiB = memoryMiB
             self.startDelay = startDelay
             self.startFailureRate = startFailureRate
+            self.runTime = runTime
             self.ramp = ramp
             self.reportEvery = reportEvery
         }
@@ -69,7 +72,7 @@ public struct FleetSimulator: Service {
         let nodes = (0..<configuration.agents).map { index in
             let name = "node-" + String(repeating: "0", count: max(0, 5 - String(index + 1).count)) + String(index + 1)
             let runtime = FakeRuntime(info: info, startDelay: configuration.startDelay, startFailureRate: configuration.startFailureRate,
-                                      recordsCalls: false, otherImages: .present)
+                                      runTime: configuration.runTime, recordsCalls: false, otherImages: .present)
             var agentConfiguration = AgentConfiguration(controllerURL: configuration.controllerURL, cluster: configuration.cluster,
                                                         dataDirectory: configuration.dataDirectory + "/" + name, reservedPorts: [],
                                                         imagePullBehavior: .preferCached, taskCleanupWait: .seconds(60))

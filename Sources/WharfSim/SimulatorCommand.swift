@@ -32,6 +32,9 @@ public struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "The share of container starts that fail, 0 to 1.")
     var failRate = 0.0
 
+    @Option(help: "Milliseconds each container runs before it exits on its own (code 0); 0 runs it until it is stopped.")
+    var runMs = 0
+
     @Option(help: "Seconds over which the nodes start.")
     var ramp = 10
 
@@ -46,7 +49,7 @@ public struct SimulatorCommand: AsyncParsableCommand {
     public func validate() throws {
         guard agents > 0 else { throw ValidationError("--agents \(agents) must be at least 1") }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate \(failRate) must be 0 to 1") }
-        guard startDelayMs >= 0, ramp >= 0, cpus > 0, memory > 0 else {
+        guard startDelayMs >= 0, runMs >= 0, ramp >= 0, cpus > 0, memory > 0 else {
             throw ValidationError("--start-delay-ms, --ramp, --cpus and --memory take positive numbers")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \"\(logLevel)\" is not trace, debug, info, notice, warning, error or critical") }
@@ -63,7 +66,8 @@ public struct SimulatorCommand: AsyncParsableCommand {
         defer { if owned { try? FileManager.default.removeItem(atPath: directory) } }
         let simulator = FleetSimulator(configuration: .init(
             controllerURL: controller, cluster: cluster, agents: agents, dataDirectory: directory, cpus: cpus, memoryMiB: memory,
-            startDelay: .milliseconds(startDelayMs), startFailureRate: failRate, ramp: .seconds(ramp)), logger: logger, nodeLogger: nodeLogger)
+            startDelay: .milliseconds(startDelayMs), startFailureRate: failRate, runTime: runMs > 0 ? .milliseconds(runMs) : nil,
+            ramp: .seconds(ramp)), logger: logger, nodeLogger: nodeLogger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -17,27 +17,43 @@ public struct ResourceID<Kind>: Hashable, Comparable, Sendable, CustomStringConv
 
     /// Parses exactly 32 lowercase hexadecimal digits; nil for anything else.
     public init?(_ text: some StringProtocol) {
-        var digits = 0
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for unit in text.utf8 {
-            guard let value = HexDigits.value(of: unit), digits < 32 else { return nil }
-            if digits < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
-            digits += 1
-        }
-        guard digits == 32 else { return nil }
-        self.init(high: high, low: low)
+        var text = String(text)
+        guard let id = text.withUTF8({ Self(utf8: $0[...]) }) else { return nil }
+        self = id
     }
 
     /// The ID at the end of an ARN (`…/<cluster>/<id>`), when it is one.
     public init?(arnSuffix arn: some StringProtocol) {
-        guard let slash = arn.lastIndex(of: "/") else { return nil }
-        self.init(arn[arn.index(after: slash)...])
+        var text = String(arn)
+        let id = text.withUTF8 { bytes -> Self? in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+            return Self(utf8: bytes[(slash + 1)...])
+        }
+        guard let id else { return nil }
+        self = id
+    }
+
+    /// Parses 32 lowercase hexadecimal digits given as UTF-8.
+    init?(utf8 bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        guard bytes.count == 32 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (offset, unit) in bytes.enumerated() {
+            guard let value = HexDigits.value(of: unit) else { return nil }
+            if offset < 16 { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
+        }
+        self.init(high: high, low: low)
     }
 
     /// A random ID.
     public static func random(using generator: inout some RandomNumberGenerator) -> ResourceID {
         ResourceID(high: generator.next(), low: generator.next())
+    }
+
+    /// Appends the 32 lowercase hexadecimal digits to `bytes` as UTF-8.
+    public func write(into bytes: inout [UInt8]) {
+        HexDigits.write(high, width: 16, into: &bytes)
+        HexDigits.write(low, width: 16, into: &bytes)
     }
 
     /// The 32 lowercase hexadecimal digits.
@@ -89,6 +105,11 @@ public struct ContainerID: Hashable, Sendable, CustomStringConvertible {
         return ContainerID(high: high, low: low)
     }
 
+    /// Appends the UUID, lowercase, with its dashes, to `bytes` as UTF-8.
+    public func write(into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: description.utf8)
+    }
+
     /// The UUID, lowercase, with its dashes.
     public var description: String {
         let digits = Array(HexDigits.format(high, width: 16) + HexDigits.format(low, width: 16))
@@ -107,6 +128,13 @@ enum HexDigits {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): unit - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): unit - UInt8(ascii: "a") + 10
         default: nil
+        }
+    }
+
+    /// Appends `value` as `width` lowercase digits, zero-padded.
+    static func write(_ value: UInt64, width: Int, into bytes: inout [UInt8]) {
+        for index in stride(from: width - 1, through: 0, by: -1) {
+            bytes.append(alphabet[Int((value >> UInt64(index * 4)) & 0xF)])
         }
     }
 

@@ -44,7 +44,7 @@ struct RowChange {
                 .tasks,
                 key: [.text(record.id.description)],
                 columns: [.text(record.cluster)],
-                body: try json(record)
+                body: .text(String(decoding: try record.json(encoder: encoder), as: UTF8.self))
             )
         case .deleteTask(let id):
             self.init(.tasks, key: [.text(id.description)])

@@ -118,3 +118,39 @@ struct SyncBatchTests {
         await #expect(throws: AgentProtocolError.self) { try await harness.sync(forged, version: 0, reports: []) }
     }
 }
+
+@Suite("A round's launch budget")
+struct LaunchBudgetTests {
+    @Test("a round starts at most its budget; the service cut short and those after it are planned in the rounds that follow, until all run")
+    func budget() async throws {
+        let harness = try await Harness()
+        _ = try await harness.join("a", memory: 8192)
+        _ = try await harness.controller.write { state, now in
+            try state.registerTaskDefinition(ECS.RegisterTaskDefinitionRequest(
+                family: "api", containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "busybox", memory: 64)]), now: now)
+        }
+        for name in ["one", "two"] {
+            _ = try await harness.controller.write { state, now in
+                try state.createService(ECS.CreateServiceRequest(cluster: "lab", serviceName: name, taskDefinition: "api", desiredCount: 6),
+                                        now: now, deploymentID: "ecs-svc/\(name)")
+            }
+        }
+        var started: [Int] = []
+        for _ in 0..<5 {
+            let round = try await harness.controller.scheduleServices(onlyChanged: true, launchBudget: 4)
+            started.append(round.started)
+            #expect(round.started <= 4)
+        }
+        #expect(started.reduce(0, +) == 12, "every task of both services was started in the end: \(started)")
+        #expect(started.prefix(3) == [4, 4, 4])
+        let counts = try await harness.controller.read { state in
+            try state.describeServices(ECS.DescribeServicesRequest(cluster: "lab", services: ["one", "two"])).services?.map(\.pendingCount)
+        }
+        #expect(counts == [6, 6])
+        let events = try await harness.controller.read { state in
+            try state.describeServices(ECS.DescribeServicesRequest(cluster: "lab", services: ["one", "two"])).services?
+                .flatMap { $0.events ?? [] }.map { $0.message ?? "" }
+        }
+        #expect(events?.contains { $0.contains("unable to place") } == false, "a deferred launch is not a placement failure")
+    }
+}

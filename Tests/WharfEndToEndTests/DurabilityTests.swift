@@ -1,8 +1,14 @@
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// How many writes were acknowledged, across writers.
+final class Counter: Sendable {
+    let value = Mutex(0)
+}
 
 /// What one writer got acknowledged before the controller died.
 struct Acknowledged: Sendable {
@@ -18,15 +24,17 @@ func definition(_ family: String) -> [String: Any] {
 @Suite("Durability and the daemon's life cycle", .serialized)
 struct DurabilityTests {
     /// Writers register revisions and create clusters as fast as they can until the controller dies.
-    func write(_ client: ECSClient, family: String) async -> Acknowledged {
+    func write(_ client: ECSClient, family: String, count: Counter) async -> Acknowledged {
         var acknowledged = Acknowledged(family: family)
         for round in 0..<10_000 {
             guard let registered = try? await client.call("RegisterTaskDefinition", definition(family)), registered.status == 200,
                   let revision = (registered.json["taskDefinition"] as? [String: Any])?["revision"] as? Int else { break }
             acknowledged.revisions.append(revision)
+            count.value.withLock { $0 += 1 }
             let name = "\(family)-c\(round)"
             guard let created = try? await client.call("CreateCluster", ["clusterName": name]), created.status == 200 else { break }
             acknowledged.clusters.append(name)
+            count.value.withLock { $0 += 1 }
         }
         return acknowledged
     }
@@ -36,12 +44,19 @@ struct DurabilityTests {
         try await withDataDirectory { directory in
             let first = try await ControllerProcess(dataDirectory: directory)
             let client = ECSClient(endpoint: first.endpoint)
+            let acknowledgedSoFar = Counter()
             let results = await withTaskGroup(of: Acknowledged.self) { group in
                 for writer in 0..<6 {
-                    group.addTask { await write(client, family: "w\(writer)") }
+                    group.addTask { await write(client, family: "w\(writer)", count: acknowledgedSoFar) }
                 }
                 group.addTask {
-                    try? await Task.sleep(for: .milliseconds(1500))
+                    // Killed in the middle of the writes: once 40 were acknowledged (however
+                    // busy the machine), at least half a second in, at most 20 s.
+                    let started = ContinuousClock.now
+                    while ContinuousClock.now - started < .seconds(20),
+                          acknowledgedSoFar.value.withLock({ $0 }) < 40 || ContinuousClock.now - started < .milliseconds(500) {
+                        try? await Task.sleep(for: .milliseconds(20))
+                    }
                     _ = try? await first.stop(signal: SIGKILL)
                     return Acknowledged(family: "")
                 }

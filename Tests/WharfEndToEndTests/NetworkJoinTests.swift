@@ -68,8 +68,9 @@ struct NetworkJoinTests {
                                                    arguments: pinned + ["--activation-id", id, "--activation-code", "not-the-code-at-all-x"])
                 #expect(wrong.status == 5 && wrong.log.contains("code does not match"), "\(wrong.log)")
 
-                // Ten seconds ahead: the AWS CLI takes seconds to start on a loaded machine.
-                let expiry = Date().addingTimeInterval(10)
+                // Twenty seconds ahead: the AWS CLI takes seconds to start on a loaded machine (over
+                // ten once, with the whole suite running).
+                let expiry = Date().addingTimeInterval(20)
                 let soon = ISO8601DateFormatter().string(from: expiry)
                 let expiring = try await aws(["ssm", "create-activation", "--iam-role", "ecsAnywhereRole", "--expiration-date", soon],
                                              endpoint: controller.endpoint, caBundle: controller.caFile)

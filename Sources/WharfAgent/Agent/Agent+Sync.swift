@@ -23,7 +23,9 @@ extension Agent {
                 do throws(AgentProtocolError) { return .success(try await client.sync(request)) } catch { return .failure(error) }
             }
             currentSync = sync
+            syncSentAt = .now
             syncInterrupted = false
+            newsPending = false
             let result = await withTaskCancellationHandler { await sync.value } onCancel: { sync.cancel() }
             currentSync = nil
             if case .failure = result, syncInterrupted || Task.isCancelled {} else {
@@ -38,7 +40,7 @@ extension Agent {
                 apply(response)
                 // A controller answering at once with nothing new (it is shutting down) must not
                 // make the agent spin.
-                if unchanged, !syncInterrupted { try? await Task.sleep(for: .milliseconds(500)) }
+                if unchanged, !syncInterrupted, !newsPending { try? await Task.sleep(for: .milliseconds(500)) }
             case .failure(let error) where error.code == .unauthorized:
                 logger.error("the controller no longer knows this instance's credential; registering again", metadata: ["error": "\(error.message)"])
                 files.forgetIdentity()
@@ -61,9 +63,36 @@ extension Agent {
         }
     }
 
-    /// Cuts the held sync short so news reaches the controller now.
+    /// How long a sync just sent is left to finish before news cuts it short: its answer usually
+    /// comes sooner (the controller holds a sync only when it has nothing new), and the news goes
+    /// in the next sync, sent as soon as that answer is in. Cutting every sync at once sent a
+    /// node's whole report again for every container that started in a burst, and the controller
+    /// decoded and recorded each (docs/benchmarks.md, scheduling throughput).
+    static let syncCoalescing: Duration = .milliseconds(50)
+
+    /// Gets news to the controller soon: cuts the held sync short, at once when it was sent
+    /// longer than ``syncCoalescing`` ago, else when that much time has passed if it is still held.
     func syncSoon() {
-        guard let currentSync else { return }
+        newsPending = true
+        guard let currentSync, let sent = syncSentAt else { return }
+        let age = ContinuousClock.now - sent
+        guard age < Self.syncCoalescing else {
+            syncInterrupted = true
+            currentSync.cancel()
+            return
+        }
+        guard !interruptScheduled else { return }
+        interruptScheduled = true
+        Task { [weak self] in
+            try? await Task.sleep(for: Self.syncCoalescing - age)
+            await self?.interruptSync(sentAt: sent)
+        }
+    }
+
+    /// Cuts the sync sent at `sent` short, if it is still the one in flight and news waits.
+    private func interruptSync(sentAt sent: ContinuousClock.Instant) {
+        interruptScheduled = false
+        guard newsPending, let currentSync, syncSentAt == sent else { return }
         syncInterrupted = true
         currentSync.cancel()
     }

@@ -23,9 +23,15 @@ public actor Agent {
     /// The tasks' JSON as last saved, so a save encodes only what changed.
     var encodedTasks = AgentStateFiles.EncodedTasks()
     var desiredVersion = 0
-    /// The sync in flight; an event on the node cancels it so news goes out at once.
+    /// The sync in flight and when it was sent; an event on the node cuts it short so news goes
+    /// out soon (``syncSoon()``).
     var currentSync: Task<Result<SyncResponse, AgentProtocolError>, Never>?
+    var syncSentAt: ContinuousClock.Instant?
     var syncInterrupted = false
+    /// Whether something changed on the node that the sync in flight does not carry.
+    var newsPending = false
+    /// Whether a cut of the sync in flight is already scheduled.
+    var interruptScheduled = false
     /// Images this agent has pulled (for the `once` pull behaviour).
     var pulledImages: Set<String> = []
     var runtimeInfo: RuntimeInfo?

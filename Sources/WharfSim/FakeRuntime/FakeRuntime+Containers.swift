@@ -2,7 +2,8 @@ import Synchronization
 import WharfAgent
 
 extension FakeRuntime {
-    /// Starts the container (event `start`), allocating its host ports; one that runs is fine.
+    /// Starts the container (event `start`), allocating its host ports; one that runs is fine. With
+    /// a run time, it exits on its own that long after (code 0).
     /// Fails with `conflict` when a static host port is held by a running container.
     public func startContainer(id: String) async throws(RuntimeError) {
         if startDelay > .zero {
@@ -29,6 +30,13 @@ extension FakeRuntime {
             container.state.finishedAt = nil
             state.containers[key] = container
             state.emit("start", container)
+        }
+        if let runTime {
+            Task {
+                try? await Task.sleep(for: runTime)
+                // Stopped or removed meanwhile: nothing left to exit.
+                try? self.exit(id: id, code: 0)
+            }
         }
     }
 

@@ -115,6 +115,8 @@ public final class FakeRuntime: ContainerRuntime {
     let startDelay: Duration
     /// The share of starts that fail with an engine error, 0 to 1.
     let startFailureRate: Double
+    /// How long a started container runs before it exits on its own (code 0); nil: until stopped.
+    let runTime: Duration?
 
     /// A fake engine.
     /// - Parameters:
@@ -126,6 +128,8 @@ public final class FakeRuntime: ContainerRuntime {
     ///     stops (143: ended by SIGTERM).
     ///   - startDelay: How long each start takes.
     ///   - startFailureRate: The share of starts that fail (0 to 1).
+    ///   - runTime: How long each started container runs before it exits with code 0; nil runs it
+    ///     until it is stopped.
     ///   - recordsCalls: Whether ``calls`` keeps every call (off for long runs with many containers).
     ///   - otherImages: What every image not in `images` is (``Image/missing`` unless given).
     public init(
@@ -133,13 +137,14 @@ public final class FakeRuntime: ContainerRuntime {
             version: "20.10.24-fake", apiVersion: "1.41", cpus: 4, memoryBytes: 8 << 30, osType: "linux", architecture: "x86_64"
         ),
         images: [String: Image] = [:], firstDynamicPort: Int = 49153, startTime: Double = 1_700_000_000,
-        stopExitCode: Int = 143, startDelay: Duration = .zero, startFailureRate: Double = 0, recordsCalls: Bool = true,
-        otherImages: Image = .missing
+        stopExitCode: Int = 143, startDelay: Duration = .zero, startFailureRate: Double = 0, runTime: Duration? = nil,
+        recordsCalls: Bool = true, otherImages: Image = .missing
     ) {
         self.runtimeInfo = info
         self.stopExitCode = stopExitCode
         self.startDelay = startDelay
         self.startFailureRate = startFailureRate
+        self.runTime = runTime
         var state = State(images: images, nextPort: firstDynamicPort, clock: startTime)
         state.recordsCalls = recordsCalls
         state.otherImages = otherImages

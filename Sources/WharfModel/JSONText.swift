@@ -1,0 +1,155 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A JSON document written member by member into a byte buffer: objects, arrays, strings
+/// (escaped as JSON requires), integers, and dates as seconds since 1970, which is how
+/// `ECSJSON.encoder()` writes them. For the few documents written so often that `JSONEncoder`'s
+/// generic machinery showed in profiles (stored tasks, sync answers).
+public struct JSONText: Sendable {
+    /// The document so far, as UTF-8.
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next member or element needs a comma before it.
+    private var needsComma = false
+
+    /// An empty document.
+    public init() {
+        bytes.reserveCapacity(1024)
+    }
+
+    /// The document as a string.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Begins an object.
+    public mutating func open() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    /// Ends an object.
+    public mutating func close() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// Begins an object member.
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = false
+    }
+
+    /// A string value.
+    public mutating func string(_ value: String) {
+        separate()
+        appendQuoted(value)
+        needsComma = true
+    }
+
+    /// A string value given as ASCII bytes that need no escaping (IDs, enum values).
+    public mutating func plainString(_ write: (inout [UInt8]) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        write(&bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// An integer value.
+    public mutating func integer(_ value: Int) {
+        separate()
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+        } else {
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            let start = bytes.count
+            while magnitude > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                magnitude /= 10
+            }
+            bytes[start...].reverse()
+        }
+        needsComma = true
+    }
+
+    /// A date, as seconds since 1970 (the shortest decimal that reads back as the same number).
+    public mutating func date(_ value: Date) {
+        separate()
+        bytes.append(contentsOf: value.timeIntervalSince1970.description.utf8)
+        needsComma = true
+    }
+
+    /// A member written only when it has a value, as `Codable` leaves nil members out.
+    public mutating func optional(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    /// A member written only when it has a value.
+    public mutating func optional(_ name: StaticString, _ value: Int?) {
+        guard let value else { return }
+        key(name)
+        integer(value)
+    }
+
+    /// A member written only when it has a value.
+    public mutating func optional(_ name: StaticString, _ value: Date?) {
+        guard let value else { return }
+        key(name)
+        date(value)
+    }
+
+    /// An array, each element written by `write`.
+    public mutating func array<Element>(_ elements: [Element], _ write: (inout JSONText, Element) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+        for element in elements { write(&self, element) }
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// JSON made elsewhere, as a value.
+    public mutating func raw(_ json: String) {
+        separate()
+        bytes.append(contentsOf: json.utf8)
+        needsComma = true
+    }
+
+    /// JSON made elsewhere, as a value.
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func appendQuoted(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for unit in value.utf8 {
+            switch unit {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case ..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          digits[Int(unit >> 4)], digits[Int(unit & 0xF)]])
+            default: bytes.append(unit)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import WharfModel
+import WharfState
+
+extension TaskRecord {
+    /// The record's JSON, written directly rather than through `JSONEncoder`: the same document
+    /// its `Codable` conformance writes (the store reads it back with `JSONDecoder`), made several
+    /// times faster. Tasks are by far the most written record (a fleet-wide start writes each one
+    /// three or four times), and `JSONEncoder`'s generic machinery was a fifth of the
+    /// controller's CPU under load (docs/benchmarks.md, scheduling throughput).
+    /// - Parameter encoder: encodes the overrides, the one member kept in ECS's shape.
+    func json(encoder: JSONEncoder) throws -> [UInt8] {
+        var out = JSONText()
+        out.open()
+        out.key("id")
+        out.plainString { id.write(into: &$0) }
+        out.key("cluster")
+        out.string(cluster)
+        if let instance {
+            out.key("instance")
+            out.plainString { instance.write(into: &$0) }
+        }
+        out.key("taskDefinition")
+        out.open()
+        out.key("family")
+        out.string(taskDefinition.family)
+        out.key("revision")
+        out.integer(taskDefinition.revision)
+        out.close()
+        out.key("group")
+        out.string(group)
+        out.optional("startedBy", startedBy)
+        out.key("launchType")
+        out.string(launchType.rawValue)
+        out.key("lastStatus")
+        out.string(lastStatus.rawValue)
+        out.key("desiredStatus")
+        out.string(desiredStatus.rawValue)
+        out.key("health")
+        out.string(health.rawValue)
+        out.optional("stopCode", stopCode?.rawValue)
+        out.optional("stoppedReason", stoppedReason)
+        out.optional("cpu", cpu)
+        out.optional("memory", memory)
+        out.key("createdAt")
+        out.date(createdAt)
+        out.optional("pullStartedAt", pullStartedAt)
+        out.optional("pullStoppedAt", pullStoppedAt)
+        out.optional("startedAt", startedAt)
+        out.optional("stoppingAt", stoppingAt)
+        out.optional("stoppedAt", stoppedAt)
+        out.optional("executionStoppedAt", executionStoppedAt)
+        out.key("version")
+        out.integer(version)
+        out.key("containers")
+        out.array(containers) { out, container in container.write(into: &out) }
+        if let overrides {
+            out.key("overrides")
+            out.raw([UInt8](try encoder.encode(overrides)))
+        }
+        out.key("tags")
+        out.array(tags) { out, tag in
+            out.open()
+            out.key("key")
+            out.string(tag.key)
+            out.optional("value", tag.value)
+            out.close()
+        }
+        out.close()
+        return out.bytes
+    }
+}
+
+extension ContainerRecord {
+    fileprivate func write(into out: inout JSONText) {
+        out.open()
+        out.key("id")
+        out.plainString { id.write(into: &$0) }
+        out.key("name")
+        out.string(name)
+        out.optional("image", image)
+        out.key("cpu")
+        out.integer(cpu)
+        out.optional("memory", memory)
+        out.optional("memoryReservation", memoryReservation)
+        out.optional("runtimeId", runtimeId)
+        out.key("lastStatus")
+        out.string(lastStatus.rawValue)
+        out.optional("exitCode", exitCode)
+        out.optional("reason", reason)
+        out.key("networkBindings")
+        out.array(networkBindings) { out, binding in
+            out.open()
+            out.optional("bindIP", binding.bindIP)
+            out.optional("containerPort", binding.containerPort)
+            out.optional("hostPort", binding.hostPort)
+            out.optional("protocol", binding.protocol)
+            out.optional("containerPortRange", binding.containerPortRange)
+            out.optional("hostPortRange", binding.hostPortRange)
+            out.close()
+        }
+        out.optional("health", health?.rawValue)
+        out.close()
+    }
+}
