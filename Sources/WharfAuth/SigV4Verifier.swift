@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Checks a request's AWS Signature Version 4 in its Authorization header: the algorithm, the
 /// credential scope (this controller's region, the service the operation belongs to), the
@@ -10,6 +11,9 @@ public struct SigV4Verifier: Sendable {
     public var region: String
     /// How far the request's X-Amz-Date may be from the controller's clock, either way (AWS: 15 minutes).
     public var allowedSkew: TimeInterval
+    /// Signing keys derived already, by key, secret and scope: a client signs with one scope all
+    /// day, and deriving the key is four HMACs on every request.
+    private let signingKeys = SigningKeys()
 
     /// Creates a verifier.
     public init(region: String, allowedSkew: TimeInterval = 15 * 60) {
@@ -70,7 +74,8 @@ public struct SigV4Verifier: Sendable {
             throw AuthError(.unrecognizedClient, "The security token included in the request is invalid: this controller has no access key \(authorization.accessKeyId) (wharf keys list shows the keys it has)")
         }
         let canonical = SigV4.canonicalRequest(request, signedHeaders: authorization.signedHeaders)
-        let expected = SigV4.signature(secret: key, scope: scope,
+        let signingKey = signingKeys.key(accessKeyId: authorization.accessKeyId, secret: key, scope: scope)
+        let expected = SigV4.signature(signingKey: signingKey,
                                        stringToSign: SigV4.stringToSign(canonicalRequest: canonical, amzDate: dateText, scope: scope))
         guard Self.constantTimeEqual(expected, authorization.signature.lowercased()) else {
             throw AuthError(.invalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
@@ -93,7 +98,7 @@ public struct SigV4Verifier: Sendable {
         }
         var fields: [String: String] = [:]
         for part in trimmed.dropFirst(SigV4.algorithm.count + 1).split(separator: ",") {
-            let item = part.trimmingCharacters(in: .whitespaces)
+            let item = Self.trimmed(part)
             guard let equals = item.firstIndex(of: "=") else { continue }
             fields[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
@@ -117,11 +122,45 @@ public struct SigV4Verifier: Sendable {
                              signedHeaders: signedHeaders, signature: fields["Signature"]!)
     }
 
+    /// `text` without spaces and tabs at either end.
+    static func trimmed(_ text: Substring) -> Substring {
+        var start = text.startIndex
+        var end = text.endIndex
+        while start < end, text[start] == " " || text[start] == "\t" { start = text.index(after: start) }
+        while end > start, text[text.index(before: end)] == " " || text[text.index(before: end)] == "\t" {
+            end = text.index(before: end)
+        }
+        return text[start..<end]
+    }
+
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
         for index in x.indices { difference |= x[index] ^ y[index] }
         return difference == 0
+    }
+}
+
+/// Signing keys already derived, bounded (it starts afresh past 256 entries).
+final class SigningKeys: Sendable {
+    private struct Entry: Hashable {
+        var accessKeyId: String
+        var secret: String
+        var scope: String
+    }
+
+    private let keys = Mutex<[Entry: SymmetricKey]>([:])
+
+    /// The signing key of `secret` for `scope`, derived once.
+    func key(accessKeyId: String, secret: String, scope: SigV4.Scope) -> SymmetricKey {
+        let entry = Entry(accessKeyId: accessKeyId, secret: secret, scope: scope.text)
+        return keys.withLock { keys in
+            if let known = keys[entry] { return known }
+            if keys.count >= 256 { keys.removeAll() }
+            let derived = SigV4.signingKey(secret: secret, scope: scope)
+            keys[entry] = derived
+            return derived
+        }
     }
 }

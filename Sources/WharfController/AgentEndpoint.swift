@@ -17,7 +17,7 @@ struct AgentEndpoint: Sendable {
     let metrics: ControllerMetrics?
     let maxBodyBytes: Int
     let logger: Logger
-    let syncJSON = SyncResponseJSON()
+    var syncJSON = SyncResponseJSON()
 
     func register(on router: Router<BasicRequestContext>) {
         router.post(RouterPath(AgentProtocol.registerPath)) { request, _ in

@@ -160,22 +160,12 @@ extension ClusterState {
     func presentService(_ record: ServiceRecord, includeTags: Bool) -> ECS.Service {
         var service = record.service
         if !includeTags { service.tags = nil }
-        var running: [String: Int] = [:]
-        var pending: [String: Int] = [:]
-        // The service's own tasks, through the group index, not a scan of all.
-        for id in tasks.ids(in: record.groupKey) {
-            guard let task = tasks[id], !task.isStopped else { continue }
-            let deployment = task.startedBy ?? ""
-            if task.lastStatus == .running {
-                running[deployment, default: 0] += 1
-            } else if task.desiredStatus == .running {
-                pending[deployment, default: 0] += 1
-            }
-        }
+        // The service's tasks, counted by deployment as they change (`Tasks`), not scanned.
+        let counts = tasks.counts(in: record.groupKey)
         service.deployments = service.deployments?.map { deployment in
             var deployment = deployment
-            deployment.runningCount = running[deployment.id ?? ""] ?? 0
-            deployment.pendingCount = pending[deployment.id ?? ""] ?? 0
+            deployment.runningCount = counts[deployment.id ?? ""]?.running ?? 0
+            deployment.pendingCount = counts[deployment.id ?? ""]?.pending ?? 0
             return deployment
         }
         service.runningCount = service.deployments?.reduce(0) { $0 + ($1.runningCount ?? 0) } ?? 0

@@ -271,12 +271,13 @@ extension ClusterState {
             request.serviceName.map { tasks.ids(in: GroupKey(cluster: name, group: "service:\($0)")) }
             ?? tasks.ids(inCluster: name)
         let ids = candidates.filter { id in
-            guard let task = tasks[id] else { return false }
-            return task.desiredStatus.rawValue == desired
+            tasks.contains(id) { task in
+                task.desiredStatus.rawValue == desired
                 && (instance.map { task.instance == $0 } ?? true)
                 && (request.family.map { task.taskDefinition.family == $0 } ?? true)
                 && (request.startedBy.map { task.startedBy == $0 } ?? true)
                 && (request.launchType.map { task.launchType.rawValue == $0 } ?? true)
+            }
         }.sorted()
         let scope =
             "tasks/\(name)/\(desired)/\(instance.map { String(describing: $0) } ?? "")/\(request.family ?? "")/\(request.startedBy ?? "")/\(request.serviceName ?? "")"

@@ -18,7 +18,9 @@ struct ECSOperations: Sendable {
     /// - Parameters:
     ///   - sealer: seals the secrets of new access keys.
     ///   - bootstrapKeyId: the bootstrap pair's ID, listed and never revocable.
-    init(controller: Controller, sealer: SecretSealer = SecretSealer(), bootstrapKeyId: String? = nil) {
+    ///   - definitions: each task definition's JSON, made once (shared with the sync answers).
+    init(controller: Controller, sealer: SecretSealer = SecretSealer(), bootstrapKeyId: String? = nil,
+         definitions: TaskDefinitionJSON = TaskDefinitionJSON()) {
         read("DescribeClusters", controller) { (state, request) in try state.describeClusters(request) }
         read("ListClusters", controller) { (state, request) in try state.listClusters(request) }
         write("CreateCluster", controller) { (state, request, _) in try state.createCluster(request) }
@@ -28,7 +30,11 @@ struct ECSOperations: Sendable {
         write("DeleteCluster", controller) { (state, request, _) in try state.deleteCluster(request) }
 
         write("RegisterTaskDefinition", controller) { (state, request, now) in try state.registerTaskDefinition(request, now: now) }
-        read("DescribeTaskDefinition", controller) { (state, request) in try state.describeTaskDefinition(request) }
+        handlers["DescribeTaskDefinition"] = { (data: Data) async throws -> Data in
+            let request: ECS.DescribeTaskDefinitionRequest = try ECSWire.decode(data)
+            let response = try await controller.read { state in try state.describeTaskDefinition(request) }
+            return try Self.encode(response, definitions: definitions)
+        }
         read("ListTaskDefinitions", controller) { (state, request) in try state.listTaskDefinitions(request) }
         read("ListTaskDefinitionFamilies", controller) { (state, request) in try state.listTaskDefinitionFamilies(request) }
         write("DeregisterTaskDefinition", controller) { (state, request, now) in try state.deregisterTaskDefinition(request, now: now) }
@@ -110,6 +116,31 @@ struct ECSOperations: Sendable {
         read("ListServices", controller) { (state, request) in try state.listServices(request) }
         read("ListServiceDeployments", controller) { (state, request) in try state.listServiceDeployments(request) }
         read("DescribeServiceDeployments", controller) { (state, request) in try state.describeServiceDeployments(request) }
+    }
+
+    /// DescribeTaskDefinition's answer around the definition's cached JSON: what `ECSWire.encode`
+    /// makes of it, up to the order of the keys. Encoding the definition was most of the call's cost.
+    static func encode(_ response: ECS.DescribeTaskDefinitionResponse, definitions: TaskDefinitionJSON) throws(ECSError) -> Data {
+        guard let definition = response.taskDefinition else { return try ECSWire.encode(response) }
+        var out = JSONText()
+        out.open()
+        out.key("taskDefinition")
+        do {
+            out.raw(try definitions.json(definition, encoder: ECSJSON.encoder()))
+        } catch {
+            throw ECSError(.server, "the response could not be encoded: \(error)")
+        }
+        if let tags = response.tags {
+            out.key("tags")
+            out.array(tags) { out, tag in
+                out.open()
+                out.optional("key", tag.key)
+                out.optional("value", tag.value)
+                out.close()
+            }
+        }
+        out.close()
+        return Data(out.bytes)
     }
 
     /// A new activation code: 20 letters and digits (about 119 random bits), as ECS Anywhere's look.

@@ -28,6 +28,8 @@ struct RetentionService: Service {
                         )
                     }
                     if expired.tasks == batch || expired.services == batch { continue }
+                    // What was forgotten, and what bursts of reports left behind, back to the system.
+                    AllocatorTrim.run()
                 } catch {
                     logger.error("could not forget expired records; retrying", metadata: ["error": "\(error)"])
                 }

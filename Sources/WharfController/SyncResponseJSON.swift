@@ -10,22 +10,13 @@ import WharfProtocol
 /// controller under thousands of agents (docs/benchmarks.md, scheduling throughput). The JSON is
 /// the same a `JSONEncoder` makes of the ``SyncResponse``, up to the order of the keys.
 final class SyncResponseJSON: Sendable {
-    /// A definition's JSON, valid while its status and the times of its deregistration and
-    /// deletion request are the same: nothing else of a revision changes under its ARN.
-    private struct Entry {
-        var status: String?
-        var deregisteredAt: Date?
-        var deleteRequestedAt: Date?
-        var json: String
+    /// Each definition's JSON, made once.
+    let definitions: TaskDefinitionJSON
 
-        func holds(_ definition: ECS.TaskDefinition) -> Bool {
-            status == definition.status && deregisteredAt == definition.deregisteredAt && deleteRequestedAt == definition.deleteRequestedAt
-        }
+    /// An encoder sharing `definitions` (the ECS API's DescribeTaskDefinition uses them too).
+    init(definitions: TaskDefinitionJSON = TaskDefinitionJSON()) {
+        self.definitions = definitions
     }
-
-    /// Past this many definitions the cache starts afresh.
-    static let limit = 4096
-    private let definitions = Mutex<[String: Entry]>([:])
 
     /// The JSON of the overrides almost every task has: none.
     private static let noOverrides = ECS.TaskOverride(containerOverrides: [])
@@ -69,7 +60,7 @@ final class SyncResponseJSON: Sendable {
             out.optional("stoppedReason", task.stoppedReason)
             out.key("taskDefinition")
             do {
-                out.raw(try definitionJSON(task.taskDefinition, encoder: encoder))
+                out.raw(try definitions.json(task.taskDefinition, encoder: encoder))
             } catch {
                 failure = error
                 out.raw("null")
@@ -79,19 +70,5 @@ final class SyncResponseJSON: Sendable {
         out.close()
         if let failure { throw failure }
         return Data(out.bytes)
-    }
-
-    private func definitionJSON(_ definition: ECS.TaskDefinition, encoder: JSONEncoder) throws -> String {
-        guard let arn = definition.taskDefinitionArn else { return String(decoding: try encoder.encode(definition), as: UTF8.self) }
-        if let entry = definitions.withLock({ $0[arn] }), entry.holds(definition) {
-            return entry.json
-        }
-        let json = String(decoding: try encoder.encode(definition), as: UTF8.self)
-        definitions.withLock { cache in
-            if cache.count >= Self.limit { cache.removeAll(keepingCapacity: true) }
-            cache[arn] = Entry(status: definition.status, deregisteredAt: definition.deregisteredAt,
-                               deleteRequestedAt: definition.deleteRequestedAt, json: json)
-        }
-        return json
     }
 }

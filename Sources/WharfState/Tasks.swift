@@ -16,6 +16,8 @@ public struct Tasks: Sendable {
     /// The tasks not yet STOPPED of each task definition revision.
     private var liveByDefinition: [TaskDefinitionKey: Int] = [:]
     private var groupRevisions: [GroupKey: Int] = [:]
+    /// Each group's tasks not yet STOPPED, by who started them (a service's deployment ID).
+    private var deploymentCounts: [GroupKey: [String: DeploymentCounts]] = [:]
     /// STOPPED tasks in the order they stopped, for expiry.
     private var stopped = StopQueue()
 
@@ -27,6 +29,13 @@ public struct Tasks: Sendable {
 
     /// The task with this ID.
     public subscript(id: TaskID) -> TaskRecord? { records[id] }
+
+    /// Whether task `id` is held and `predicate` holds for it, looked at in place (a lookup by
+    /// subscript copies the whole record).
+    public func contains(_ id: TaskID, where predicate: (TaskRecord) -> Bool) -> Bool {
+        guard let index = records.index(forKey: id) else { return false }
+        return predicate(records.values[index])
+    }
 
     /// Every task, in no particular order.
     public var all: Dictionary<TaskID, TaskRecord>.Values { records.values }
@@ -53,6 +62,9 @@ public struct Tasks: Sendable {
 
     /// Whether a task not yet STOPPED runs `definition`.
     public func uses(_ definition: TaskDefinitionKey) -> Bool { (liveByDefinition[definition] ?? 0) > 0 }
+
+    /// A group's tasks not yet STOPPED, by `startedBy` (for a service, by deployment ID).
+    public func counts(in group: GroupKey) -> [String: DeploymentCounts] { deploymentCounts[group] ?? [:] }
 
     /// A counter that moves whenever one of the group's tasks changes.
     public func revision(of group: GroupKey) -> Int { groupRevisions[group] ?? 0 }
@@ -120,6 +132,7 @@ public struct Tasks: Sendable {
         }
         if !record.isStopped {
             counts[record.cluster, default: TaskCounts()].add(record)
+            deploymentCounts[record.groupKey, default: [:]][record.startedBy ?? "", default: DeploymentCounts()].add(record)
             liveByDefinition[record.taskDefinition, default: 0] += 1
         } else if old?.isStopped != true {
             stopped.append(id, at: record.stoppedAt ?? record.createdAt)
@@ -135,6 +148,11 @@ public struct Tasks: Sendable {
         demands[old.id] = nil
         if !old.isStopped {
             counts[old.cluster]?.remove(old)
+            deploymentCounts[old.groupKey]?[old.startedBy ?? ""]?.remove(old)
+            if deploymentCounts[old.groupKey]?[old.startedBy ?? ""]?.isEmpty == true {
+                deploymentCounts[old.groupKey]?[old.startedBy ?? ""] = nil
+                if deploymentCounts[old.groupKey]?.isEmpty == true { deploymentCounts[old.groupKey] = nil }
+            }
             let left = (liveByDefinition[old.taskDefinition] ?? 1) - 1
             liveByDefinition[old.taskDefinition] = left > 0 ? left : nil
         }
@@ -162,6 +180,34 @@ public struct TaskCounts: Equatable, Sendable {
         case (true, true): runningFargate += step
         case (false, false): pendingEC2 += step
         case (false, true): pendingFargate += step
+        }
+    }
+
+    mutating func remove(_ record: TaskRecord) {
+        add(record, by: -1)
+    }
+}
+
+/// A deployment's tasks not yet STOPPED as DescribeServices counts them: running (last status
+/// RUNNING, wanted or not), pending (wanted RUNNING, not running yet); `others` the rest (being
+/// stopped before they ran), so a count reaching nothing can be dropped.
+public struct DeploymentCounts: Equatable, Sendable {
+    public var running = 0
+    public var pending = 0
+    var others = 0
+
+    /// No tasks.
+    public init() {}
+
+    var isEmpty: Bool { running == 0 && pending == 0 && others == 0 }
+
+    mutating func add(_ record: TaskRecord, by step: Int = 1) {
+        if record.lastStatus == .running {
+            running += step
+        } else if record.desiredStatus == .running {
+            pending += step
+        } else {
+            others += step
         }
     }
 

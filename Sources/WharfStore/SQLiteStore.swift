@@ -67,7 +67,16 @@ public actor SQLiteStore: ClusterStore {
                 }
             }
             state.instances = try await rows("SELECT body FROM instances ORDER BY id", as: InstanceRecord.self)
-            state.tasks = try await rows("SELECT body FROM tasks ORDER BY id", as: TaskRecord.self)
+            // In pages: all rows at once held every task's JSON beside its record, a peak of more
+            // than twice the state that the allocator then kept.
+            var after = ""
+            while true {
+                let page = try await connection.query(
+                    "SELECT id, body FROM tasks WHERE id > ? ORDER BY id LIMIT 5000", [.text(after)])
+                guard let last = page.last?.column("id")?.string else { break }
+                state.tasks += try page.map { try decoder.decode(TaskRecord.self, from: Self.body($0)) }
+                after = last
+            }
             state.services = try await rows("SELECT body FROM services ORDER BY arn", as: ServiceRecord.self)
             state.activations = try await rows("SELECT body FROM activations ORDER BY id", as: ActivationRecord.self)
             state.accessKeys = try await rows("SELECT body FROM access_keys ORDER BY id", as: AccessKeyRecord.self)

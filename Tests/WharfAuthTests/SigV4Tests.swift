@@ -142,6 +142,26 @@ struct SigV4Tests {
         #expect(SigV4.parseAmzDate("20260229T000000Z") == nil, "2026 is not a leap year")
     }
 
+    @Test("X-Amz-Date's calendar arithmetic agrees with Foundation's Calendar, leap days and centuries included")
+    func dateArithmetic() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        // Every 7 hours 13 minutes from 1899 to 2101: each hour of day and every day of month met.
+        var seconds = -2_240_524_800.0
+        while seconds < 4_133_980_800 {
+            let date = Date(timeIntervalSince1970: seconds)
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let text = String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+            #expect(SigV4.amzDate(date) == text)
+            #expect(SigV4.parseAmzDate(text) == date)
+            seconds += 7 * 3600 + 13 * 60 + 7
+        }
+        for leap in ["20240229T000000Z", "20000229T120000Z"] { #expect(SigV4.parseAmzDate(leap) != nil) }
+        for impossible in ["20230229T000000Z", "19000229T000000Z", "20260431T000000Z", "20261301T000000Z", "20261201T240000Z"] {
+            #expect(SigV4.parseAmzDate(impossible) == nil, "\(impossible)")
+        }
+    }
+
     @Test("URI encoding keeps only RFC 3986 unreserved characters")
     func encoding() {
         #expect(SigV4.uriEncode("a b/c~d_e.f-g*+é") == "a%20b%2Fc~d_e.f-g%2A%2B%C3%A9")

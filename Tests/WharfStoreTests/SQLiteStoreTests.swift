@@ -123,10 +123,10 @@ struct SQLiteStoreTests {
                            taskDefinition: TaskDefinitionKey(family: "web", revision: 1), group: "family:web", lastStatus: status,
                            createdAt: Date(timeIntervalSince1970: 1_700_000_000))
             }
-            var changes: [StateChange] = (0..<2500).map { .putTask(task($0, .provisioning)) }
-            changes += (0..<2500).filter { $0 % 2 == 0 }.map { .putTask(task($0, .running)) }
-            changes += (0..<2500).filter { $0 % 5 == 0 }.map { .deleteTask(TaskID(high: 0, low: $0)) }
-            changes += (0..<2500).filter { $0 % 10 == 0 }.map { .putTask(task($0, .stopped)) }
+            var changes: [StateChange] = (0..<6000).map { .putTask(task($0, .provisioning)) }
+            changes += (0..<6000).filter { $0 % 2 == 0 }.map { .putTask(task($0, .running)) }
+            changes += (0..<6000).filter { $0 % 5 == 0 }.map { .deleteTask(TaskID(high: 0, low: $0)) }
+            changes += (0..<6000).filter { $0 % 10 == 0 }.map { .putTask(task($0, .stopped)) }
             try await store.apply(changes)
             await store.close()
             let reopened = try await SQLiteStore.open(path: path, logger: logger)
@@ -134,7 +134,7 @@ struct SQLiteStoreTests {
             await reopened.close()
             var expected = StoredState()
             for change in changes { expected.apply(change) }
-            #expect(loaded.tasks.count == 2500 - 500 + 250)
+            #expect(loaded.tasks.count == 6000 - 1200 + 600, "more than one page of 5,000 is loaded")
             #expect(Dictionary(uniqueKeysWithValues: loaded.tasks.map { ($0.id, $0.lastStatus) })
                     == Dictionary(uniqueKeysWithValues: expected.tasks.map { ($0.id, $0.lastStatus) }))
         }
