@@ -7,7 +7,19 @@ import WharfState
 extension ClusterState {
     /// A task's ARN.
     func arn(of task: TaskRecord) -> String {
-        context.ecsARN("task", "\(task.cluster)/\(task.id)").description
+        taskARNs(cluster: task.cluster, [task.id])[0]
+    }
+
+    /// The ARNs of tasks of one cluster, written byte by byte after a prefix made once: listings
+    /// and scheduler rounds make thousands.
+    func taskARNs(cluster: String, _ ids: [TaskID]) -> [String] {
+        let prefix = Array("arn:aws:ecs:\(context.region):\(context.accountID):task/\(cluster)/".utf8)
+        return ids.map { id in
+            var bytes = prefix
+            bytes.reserveCapacity(prefix.count + 32)
+            id.write(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     /// A container instance's ARN.

@@ -283,7 +283,7 @@ extension ClusterState {
             "tasks/\(name)/\(desired)/\(instance.map { String(describing: $0) } ?? "")/\(request.family ?? "")/\(request.startedBy ?? "")/\(request.serviceName ?? "")"
         let page = try PageToken.page(ids, key: \.description, size: size, after: request.nextToken, scope: scope)
         return ECS.ListTasksResponse(
-            taskArns: page.items.map { context.ecsARN("task", "\(name)/\($0)").description },
+            taskArns: taskARNs(cluster: name, page.items),
             nextToken: page.nextToken
         )
     }

@@ -11,6 +11,8 @@ struct RetentionService: Service {
     let retention: Duration
     let logger: Logger
     var batch = 5000
+    /// How many tasks a pass must forget before the allocator is trimmed after it.
+    static let trimAfter = 1000
 
     func run() async throws {
         let interval = min(max(retention / 4, .seconds(1)), .seconds(60))
@@ -28,8 +30,9 @@ struct RetentionService: Service {
                         )
                     }
                     if expired.tasks == batch || expired.services == batch { continue }
-                    // What was forgotten, and what bursts of reports left behind, back to the system.
-                    AllocatorTrim.run()
+                    // Back to the system, once enough was forgotten to be worth it: a trim walks
+                    // every free block of the heap, holding each arena while it does.
+                    if expired.tasks >= Self.trimAfter { AllocatorTrim.run() }
                 } catch {
                     logger.error("could not forget expired records; retrying", metadata: ["error": "\(error)"])
                 }
