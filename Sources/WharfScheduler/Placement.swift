@@ -90,32 +90,40 @@ public struct Placement: Sendable {
         if ranking.contains(where: { $0.type == "spread" && ($0.field ?? "").hasPrefix("attribute:") }) {
             return placeByScanning(demand, count: count, group: group, on: candidates)
         }
-        var pool = candidates
+        // Only the instances placed on change: they are kept aside, by index, rather than copying
+        // the whole pool (a cluster's pool is thousands of instances; a RunTask places a few).
+        var placedOn: [Int: PlacementCandidate] = [:]
         var result = Result()
         var queue = PlacementQueue()
-        func rank(_ index: Int) -> [Double] {
+        func rank(_ candidate: PlacementCandidate) -> [Double] {
             ranking.compactMap { strategy in
                 switch (strategy.type, (strategy.field ?? "").lowercased()) {
-                case ("binpack", "cpu"): Double(pool[index].remainingCPU)
-                case ("binpack", _): Double(pool[index].remainingMemoryMiB)
-                case ("spread", _): Double(pool[index].tasksByGroup[group, default: 0])
+                case ("binpack", "cpu"): Double(candidate.remainingCPU)
+                case ("binpack", _): Double(candidate.remainingMemoryMiB)
+                case ("spread", _): Double(candidate.tasksByGroup[group, default: 0])
                 default: nil
                 }
             }
         }
-        for index in pool.indices where fits(pool[index], demand, group: group) {
-            queue.push(index, rank: rank(index), tiebreak: random.next())
+        for index in candidates.indices where fits(candidates[index], demand, group: group) {
+            queue.push(index, rank: rank(candidates[index]), tiebreak: random.next())
         }
         for _ in 0..<count {
             guard let chosen = queue.pop() else {
-                result.failures = pool.compactMap { candidate in
-                    (candidate.misfitReason(demand) ?? constraintFailure(candidate, group: group)).map { Failure(arn: candidate.arn, reason: $0) }
+                result.failures = candidates.indices.compactMap { index in
+                    let candidate = placedOn[index] ?? candidates[index]
+                    return (candidate.misfitReason(demand) ?? constraintFailure(candidate, group: group))
+                        .map { Failure(arn: candidate.arn, reason: $0) }
                 }.sorted { $0.arn < $1.arn }
                 break
             }
-            pool[chosen].take(demand, group: group)
-            result.placements.append(pool[chosen].arn)
-            if fits(pool[chosen], demand, group: group) { queue.push(chosen, rank: rank(chosen), tiebreak: random.next()) }
+            var candidate = placedOn[chosen] ?? candidates[chosen]
+            candidate.take(demand, group: group)
+            placedOn[chosen] = candidate
+            result.placements.append(candidate.arn)
+            if fits(candidate, demand, group: group) {
+                queue.push(chosen, rank: rank(candidate), tiebreak: random.next())
+            }
         }
         return result
     }

@@ -9,7 +9,13 @@ public struct Instances: Sendable {
     private var records: [InstanceID: InstanceRecord] = [:]
     /// Each cluster's instances in ARN order, the order placement sees them in.
     private var byCluster: [String: [InstanceID]] = [:]
-    private var pool: [InstanceID: PlacementCandidate] = [:]
+    /// Each cluster's instances as placement sees them, in the order of `byCluster`: kept as one
+    /// array per cluster so that a placement reads the cluster's pool without building it.
+    private var pools: [String: [PlacementCandidate]] = [:]
+    /// Where each instance is in its cluster's `byCluster` and `pools`.
+    private var slots: [InstanceID: Int] = [:]
+    /// How many of each cluster's instances are INACTIVE (placement leaves them out).
+    private var inactive: [String: Int] = [:]
     /// How often each node's desired state changed since this controller started.
     private var wakes: [InstanceID: Int] = [:]
     private var poolRevisions: [String: Int] = [:]
@@ -36,12 +42,17 @@ public struct Instances: Sendable {
     public func ids(inCluster cluster: String) -> [InstanceID] { byCluster[cluster] ?? [] }
 
     /// The cluster's registered instances as placement sees them, in ARN order.
+    /// The cluster's kept array itself while none of its instances is INACTIVE, so no copy.
     public func candidates(inCluster cluster: String) -> [PlacementCandidate] {
-        (byCluster[cluster] ?? []).compactMap { pool[$0] }.filter { $0.status != .inactive }
+        guard let pool = pools[cluster] else { return [] }
+        return inactive[cluster, default: 0] == 0 ? pool : pool.filter { $0.status != .inactive }
     }
 
     /// One instance as placement sees it.
-    public func candidate(_ id: InstanceID) -> PlacementCandidate? { pool[id] }
+    public func candidate(_ id: InstanceID) -> PlacementCandidate? {
+        guard let cluster = records[id]?.cluster, let slot = slots[id] else { return nil }
+        return pools[cluster]?[slot]
+    }
 
     /// The version of the node's desired state: it rises whenever a task is placed on the node or
     /// a task's desired status there changes. Its high half is the controller start's number, so
@@ -64,13 +75,17 @@ public struct Instances: Sendable {
     @discardableResult
     mutating func put(_ record: InstanceRecord, held: [(demand: TaskDemand, group: String)]) -> InstanceRecord? {
         let old = records.updateValue(record, forKey: record.id)
-        if let old, old.cluster != record.cluster {
-            byCluster[old.cluster]?.removeAll { $0 == record.id }
-            poolRevisions[old.cluster, default: 0] += 1
+        let view = candidate(record, held: held)
+        if let old, old.cluster == record.cluster, let slot = slots[record.id] {
+            replaceView(at: slot, in: record.cluster, with: view)
+        } else {
+            if let old {
+                detach(record.id, from: old.cluster)
+                poolRevisions[old.cluster, default: 0] += 1
+            }
+            attach(record.id, view, to: record.cluster)
         }
-        if old?.cluster != record.cluster { byCluster[record.cluster, default: []].insertSorted(record.id) }
         poolRevisions[record.cluster, default: 0] += 1
-        pool[record.id] = candidate(record, held: held)
         return old
     }
 
@@ -78,15 +93,15 @@ public struct Instances: Sendable {
     @discardableResult
     mutating func remove(_ id: InstanceID) -> InstanceRecord? {
         guard let old = records.removeValue(forKey: id) else { return nil }
-        byCluster[old.cluster]?.removeAll { $0 == id }
-        pool[id] = nil
+        detach(id, from: old.cluster)
         poolRevisions[old.cluster, default: 0] += 1
         return old
     }
 
     /// A task of `group` arrived on instance `id`, taking `demand`.
     mutating func take(_ demand: TaskDemand, group: String, on id: InstanceID) {
-        pool[id]?.take(demand, group: group)
+        guard let cluster = records[id]?.cluster, let slot = slots[id] else { return }
+        pools[cluster]?[slot].take(demand, group: group)
     }
 
     /// A task of `group` that took `demand` left instance `id` or stopped there. Given what the
@@ -98,13 +113,43 @@ public struct Instances: Sendable {
         on id: InstanceID,
         held: [(demand: TaskDemand, group: String)]?
     ) {
-        guard let record = records[id] else { return }
+        guard let record = records[id], let slot = slots[id] else { return }
         poolRevisions[record.cluster, default: 0] += 1
         if let held {
-            pool[id] = candidate(record, held: held)
+            replaceView(at: slot, in: record.cluster, with: candidate(record, held: held))
         } else {
-            pool[id]?.giveBack(demand, group: group)
+            pools[record.cluster]?[slot].giveBack(demand, group: group)
         }
+    }
+
+    /// Puts `view` in the pool in ARN order (the instance is in no pool).
+    private mutating func attach(_ id: InstanceID, _ view: PlacementCandidate, to cluster: String) {
+        var ids = byCluster.removeValue(forKey: cluster) ?? []
+        let position = ids.sortedInsertionIndex(of: id)
+        ids.insert(id, at: position)
+        for index in position..<ids.count { slots[ids[index]] = index }
+        byCluster[cluster] = ids
+        pools[cluster, default: []].insert(view, at: position)
+        if view.status == .inactive { inactive[cluster, default: 0] += 1 }
+    }
+
+    /// Takes the instance out of its cluster's pool.
+    private mutating func detach(_ id: InstanceID, from cluster: String) {
+        guard let position = slots.removeValue(forKey: id), var ids = byCluster.removeValue(forKey: cluster) else {
+            return
+        }
+        ids.remove(at: position)
+        for index in position..<ids.count { slots[ids[index]] = index }
+        byCluster[cluster] = ids
+        if pools[cluster]?.remove(at: position).status == .inactive { inactive[cluster, default: 0] -= 1 }
+    }
+
+    /// Replaces the view at `slot`, counting INACTIVE ones.
+    private mutating func replaceView(at slot: Int, in cluster: String, with view: PlacementCandidate) {
+        guard let previous = pools[cluster]?[slot] else { return }
+        if previous.status == .inactive { inactive[cluster, default: 0] -= 1 }
+        if view.status == .inactive { inactive[cluster, default: 0] += 1 }
+        pools[cluster]?[slot] = view
     }
 
     /// The node's desired state changed: its version rises.
@@ -153,15 +198,22 @@ public struct Instances: Sendable {
 }
 
 extension Array where Element: Comparable {
-    /// Inserts `element` where it keeps the array sorted, unless it is already there.
-    mutating func insertSorted(_ element: Element) {
+    /// Where `element` goes to keep the array sorted: the index of the first element not less
+    /// than it.
+    func sortedInsertionIndex(of element: Element) -> Int {
         var low = 0
         var high = count
         while low < high {
             let middle = (low + high) / 2
             if self[middle] < element { low = middle + 1 } else { high = middle }
         }
-        if low < count, self[low] == element { return }
-        insert(element, at: low)
+        return low
+    }
+
+    /// Inserts `element` where it keeps the array sorted, unless it is already there.
+    mutating func insertSorted(_ element: Element) {
+        let index = sortedInsertionIndex(of: element)
+        if index < count, self[index] == element { return }
+        insert(element, at: index)
     }
 }

@@ -60,6 +60,38 @@ struct InstancesTests {
         #expect(state.apply(.putInstance(renamed)).woken == nil)
     }
 
+    @Test(
+        "the pool stays in ARN order as instances join out of order, move to another cluster, leave and come back"
+    )
+    func poolOrder() throws {
+        var state = Sample.state()
+        let registered = state
+        state.apply(.putInstance(Sample.instance(9)))
+        state.apply(.putInstance(Sample.instance(5)))
+        state.apply(.putInstance(Sample.instance(7, status: .inactive)))
+        state.apply(.putTask(Sample.task(1, on: 5)))
+        func lows(_ cluster: String) -> [UInt64] {
+            state.instances.candidates(inCluster: cluster).compactMap { InstanceID(arnSuffix: $0.arn)?.low }
+        }
+        #expect(lows("lab") == [1, 2, 5, 9], "INACTIVE node 7 is left out")
+        #expect(state.instances.ids(inCluster: "lab").map(\.low) == [1, 2, 5, 7, 9])
+        #expect(state.instances.candidate(InstanceID(high: 0, low: 7))?.status == .inactive)
+        let applied = state.apply(.putInstance(Sample.instance(5, cluster: "edge")))
+        #expect(lows("lab") == [1, 2, 9])
+        #expect(lows("edge") == [5])
+        state.revert(applied)
+        #expect(lows("lab") == [1, 2, 5, 9])
+        #expect(lows("edge") == [])
+        state.apply(.putInstance(Sample.instance(7)))
+        #expect(lows("lab") == [1, 2, 5, 7, 9], "node 7 came back")
+        for low: UInt64 in [1, 2, 5, 7, 9] {
+            let id = InstanceID(high: 0, low: low)
+            #expect(state.instances.candidate(id) == state.derivedCandidate(of: id))
+        }
+        #expect(state.instances.candidate(InstanceID(high: 0, low: 5))?.taskCount == 1)
+        #expect(registered.instances.candidates(inCluster: "lab").count == 2, "a copy of the state is not changed")
+    }
+
     @Test("a deregistered instance leaves the placement pool but stays listed")
     func deregistered() {
         var state = Sample.state()
