@@ -13,13 +13,21 @@ extension ClusterState {
     /// The ARNs of tasks of one cluster, written byte by byte after a prefix made once: listings
     /// and scheduler rounds make thousands.
     func taskARNs(cluster: String, _ ids: [TaskID]) -> [String] {
-        let prefix = Array("arn:aws:ecs:\(context.region):\(context.accountID):task/\(cluster)/".utf8)
-        return ids.map { id in
-            var bytes = prefix
-            bytes.reserveCapacity(prefix.count + 32)
-            id.write(into: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        let prefix = taskARNPrefix(cluster: cluster)
+        return ids.map { Self.taskARN($0, prefix: prefix) }
+    }
+
+    /// What every task ARN of `cluster` begins with, as bytes.
+    func taskARNPrefix(cluster: String) -> [UInt8] {
+        Array("arn:aws:ecs:\(context.region):\(context.accountID):task/\(cluster)/".utf8)
+    }
+
+    /// A task's ARN: its cluster's ``taskARNPrefix(cluster:)`` and its ID.
+    static func taskARN(_ id: TaskID, prefix: [UInt8]) -> String {
+        var bytes = prefix
+        bytes.reserveCapacity(prefix.count + 32)
+        id.write(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A container instance's ARN.

@@ -108,9 +108,12 @@ extension ClusterState {
     }
 
     /// What a round looks up for many tasks and keeps once: each instance's state as the
-    /// scheduler sees it, and whether a task definition has health checks.
+    /// scheduler sees it and its ARN, each cluster's task ARN prefix, and whether a task
+    /// definition has health checks.
     struct SchedulerViews {
         var instances: [InstanceID: ServiceTask.Instance] = [:]
+        var instanceARNs: [InstanceID: String] = [:]
+        var taskARNPrefixes: [String: [UInt8]] = [:]
         var healthChecked: [TaskDefinitionKey: Bool] = [:]
     }
 
@@ -145,10 +148,26 @@ extension ClusterState {
             }
             health = checked ? .unknown : .none
         }
+        var instanceARN = ""
+        if let id = task.instance {
+            if let known = views.instanceARNs[id] {
+                instanceARN = known
+            } else {
+                instanceARN = instances.arn(of: id, cluster: task.cluster)
+                views.instanceARNs[id] = instanceARN
+            }
+        }
+        let prefix: [UInt8]
+        if let known = views.taskARNPrefixes[task.cluster] {
+            prefix = known
+        } else {
+            prefix = taskARNPrefix(cluster: task.cluster)
+            views.taskARNPrefixes[task.cluster] = prefix
+        }
         return ServiceTask(
-            arn: arn(of: task),
+            arn: Self.taskARN(task.id, prefix: prefix),
             deployment: task.startedBy ?? "",
-            instanceArn: task.instance.map { instances.arn(of: $0, cluster: task.cluster) } ?? "",
+            instanceArn: instanceARN,
             instance: instance,
             lastStatus: task.lastStatus.rawValue,
             desiredStatus: task.desiredStatus.rawValue,

@@ -105,8 +105,11 @@ public struct Placement: Sendable {
                 }
             }
         }
-        for index in candidates.indices where fits(candidates[index], demand, group: group) {
-            queue.push(index, rank: rank(candidates[index]), tiebreak: random.next())
+        // Read in place: an array's subscript copies the element (a retain for each of its members).
+        candidates.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices where fits(buffer[index], demand, group: group) {
+                queue.push(index, rank: rank(buffer[index]), tiebreak: random.next())
+            }
         }
         for _ in 0..<count {
             guard let chosen = queue.pop() else {
