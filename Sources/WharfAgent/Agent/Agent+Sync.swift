@@ -63,36 +63,42 @@ extension Agent {
         }
     }
 
-    /// How long a sync just sent is left to finish before news cuts it short: its answer usually
-    /// comes sooner (the controller holds a sync only when it has nothing new), and the news goes
-    /// in the next sync, sent as soon as that answer is in. Cutting every sync at once sent a
-    /// node's whole report again for every container that started in a burst, and the controller
-    /// decoded and recorded each (docs/benchmarks.md, scheduling throughput).
-    static let syncCoalescing: Duration = .milliseconds(50)
-
     /// Gets news to the controller soon: cuts the held sync short, at once when it was sent
-    /// longer than ``syncCoalescing`` ago, else when that much time has passed if it is still held.
+    /// longer than `configuration.syncCoalescing` (50 ms) ago, else when that much time has passed
+    /// if it is still held. A sync just sent usually has its answer sooner (the controller holds a
+    /// sync only when it has nothing new), and the news goes in the next sync, sent as soon as that
+    /// answer is in. Cutting every sync at once sent a node's whole report again for every
+    /// container that started in a burst, and the controller decoded and recorded each
+    /// (docs/benchmarks.md, scheduling throughput).
     func syncSoon() {
         newsPending = true
         guard let currentSync, let sent = syncSentAt else { return }
         let age = ContinuousClock.now - sent
-        guard age < Self.syncCoalescing else {
+        guard age < configuration.syncCoalescing else {
             syncInterrupted = true
             currentSync.cancel()
             return
         }
         guard !interruptScheduled else { return }
         interruptScheduled = true
+        let wait = configuration.syncCoalescing - age
         Task { [weak self] in
-            try? await Task.sleep(for: Self.syncCoalescing - age)
+            try? await Task.sleep(for: wait)
             await self?.interruptSync(sentAt: sent)
         }
     }
 
-    /// Cuts the sync sent at `sent` short, if it is still the one in flight and news waits.
+    /// Cuts the sync sent at `sent` short, if it is still the one in flight and news waits. When
+    /// another sync went out meanwhile and news came after it, that news is looked at again
+    /// against the sync now in flight: the one wait scheduled is this one, so giving up here would
+    /// leave the news in the agent until the held sync ends by itself (a long poll, 20 s).
     private func interruptSync(sentAt sent: ContinuousClock.Instant) {
         interruptScheduled = false
-        guard newsPending, let currentSync, syncSentAt == sent else { return }
+        guard newsPending, let currentSync else { return }
+        guard syncSentAt == sent else {
+            syncSoon()
+            return
+        }
         syncInterrupted = true
         currentSync.cancel()
     }

@@ -60,6 +60,9 @@ public struct AgentConfiguration: Sendable {
     public var hostname: String?
     /// How often the containers' CPU and memory are sampled.
     public var usageInterval: Duration = .seconds(10)
+    /// How long a sync just sent is left to finish before news cuts it short (see
+    /// ``Agent/syncSoon()``); tests lengthen it to make the timing certain.
+    public var syncCoalescing: Duration = .milliseconds(50)
 
     public init(controllerURL: String, cluster: String = "default", dataDirectory: String, dockerSocket: String = "/var/run/docker.sock",
                 reservedMemoryMiB: Int = 0, reservedPorts: [Int] = [22, 2375, 2376], reservedUDPPorts: [Int] = [],
