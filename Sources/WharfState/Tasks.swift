@@ -132,7 +132,8 @@ public struct Tasks: Sendable {
         }
         if !record.isStopped {
             counts[record.cluster, default: TaskCounts()].add(record)
-            deploymentCounts[record.groupKey, default: [:]][record.startedBy ?? "", default: DeploymentCounts()].add(record)
+            let deployment = record.startedBy ?? ""
+            deploymentCounts[record.groupKey, default: [:]][deployment, default: DeploymentCounts()].add(record)
             liveByDefinition[record.taskDefinition, default: 0] += 1
         } else if old?.isStopped != true {
             stopped.append(id, at: record.stoppedAt ?? record.createdAt)

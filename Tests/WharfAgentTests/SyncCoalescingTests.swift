@@ -69,7 +69,11 @@ struct SyncCoalescingTests {
     )
     func newsAfterTheNextSyncWentOut() async throws {
         try await withAgentDirectory { directory in
-            var configuration = AgentConfiguration(controllerURL: "http://unused", cluster: "lab", dataDirectory: directory)
+            var configuration = AgentConfiguration(
+                controllerURL: "http://unused",
+                cluster: "lab",
+                dataDirectory: directory
+            )
             // Long enough that every step below happens inside one wait, however slow the machine.
             configuration.syncCoalescing = .seconds(1)
             configuration.shipsLogs = false

@@ -51,7 +51,10 @@ struct RetentionTests {
     }
 
     @Test(
-        "a STOPPED task is forgotten a retention after it stopped: gone from DescribeTasks, ListTasks, memory and the store"
+        """
+        a STOPPED task is forgotten a retention after it stopped: gone from DescribeTasks, ListTasks, memory and \
+        the store
+        """
     )
     func tasksExpire() async throws {
         let store = InMemoryStore()
@@ -87,7 +90,10 @@ struct RetentionTests {
     }
 
     @Test(
-        "an INACTIVE service is forgotten a retention after the scheduler made it so; a deleted revision goes once its last task stopped"
+        """
+        an INACTIVE service is forgotten a retention after the scheduler made it so; a deleted revision goes \
+        once its last task stopped
+        """
     )
     func servicesAndRevisionsExpire() async throws {
         let harness = try await Harness()

@@ -59,7 +59,10 @@ struct UpgradeTests {
     }
 
     @Test(
-        "every record of a schema version 5 data directory survives the upgrade, and every read answers as the old release did"
+        """
+        every record of a schema version 5 data directory survives the upgrade, and every read answers as the \
+        old release did
+        """
     )
     func upgrade() async throws {
         let recorded = try JSONDecoder().decode(

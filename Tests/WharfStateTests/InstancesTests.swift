@@ -6,7 +6,10 @@ import WharfState
 @Suite("Instances aggregate and its placement pool")
 struct InstancesTests {
     @Test(
-        "a task's arrival, stop and deletion move its instance's view by its demand, and the view equals one derived afresh"
+        """
+        a task's arrival, stop and deletion move its instance's view by its demand, and the view equals one \
+        derived afresh
+        """
     )
     func pool() throws {
         var state = Sample.state()

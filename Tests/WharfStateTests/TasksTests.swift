@@ -79,15 +79,27 @@ struct TasksTests {
     func deploymentCounts() {
         var state = Sample.state()
         let group = GroupKey(cluster: "lab", group: "service:web")
-        func task(_ number: UInt64, _ deployment: String, _ status: TaskStatus, _ desired: DesiredStatus = .running) -> TaskRecord {
-            var record = Sample.task(number, on: number % 2 + 1, group: "service:web", status: status, desired: desired,
-                                     stoppedAt: status == .stopped ? Sample.time : nil)
+        func task(
+            _ number: UInt64,
+            _ deployment: String,
+            _ status: TaskStatus,
+            _ desired: DesiredStatus = .running
+        ) -> TaskRecord {
+            var record = Sample.task(
+                number,
+                on: number % 2 + 1,
+                group: "service:web",
+                status: status,
+                desired: desired,
+                stoppedAt: status == .stopped ? Sample.time : nil
+            )
             record.startedBy = deployment
             return record
         }
         let changes: [TaskRecord] = [
             task(1, "d1", .running), task(2, "d1", .pending), task(3, "d2", .provisioning), task(4, "d2", .running),
-            task(2, "d1", .running), task(4, "d2", .running, .stopped), task(1, "d1", .stopped, .stopped), task(5, "d2", .pending, .stopped),
+            task(2, "d1", .running), task(4, "d2", .running, .stopped), task(1, "d1", .stopped, .stopped),
+            task(5, "d2", .pending, .stopped),
         ]
         for record in changes {
             state.apply(.putTask(record))
@@ -103,7 +115,10 @@ struct TasksTests {
                 expected[task.startedBy ?? ""] = counts
             }
             let kept = state.tasks.counts(in: group).mapValues { [$0.running, $0.pending] }
-            #expect(kept.filter { $0.value != [0, 0] } == expected.mapValues { [$0.running, $0.pending] }.filter { $0.value != [0, 0] })
+            #expect(
+                kept.filter { $0.value != [0, 0] }
+                    == expected.mapValues { [$0.running, $0.pending] }.filter { $0.value != [0, 0] }
+            )
         }
         #expect(state.tasks.counts(in: group)["d1"]?.running == 1)
         #expect(state.tasks.counts(in: group)["d2"]?.running == 1, "a running task wanted STOPPED still runs")
