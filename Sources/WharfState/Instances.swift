@@ -41,8 +41,8 @@ public struct Instances: Sendable {
     /// A cluster's instances in ARN order, deregistered ones included.
     public func ids(inCluster cluster: String) -> [InstanceID] { byCluster[cluster] ?? [] }
 
-    /// The cluster's registered instances as placement sees them, in ARN order.
-    /// The cluster's kept array itself while none of its instances is INACTIVE, so no copy.
+    /// The cluster's registered instances as placement sees them, in ARN order: the kept array
+    /// itself (no copy) while none of its instances is INACTIVE.
     public func candidates(inCluster cluster: String) -> [PlacementCandidate] {
         guard let pool = pools[cluster] else { return [] }
         return inactive[cluster, default: 0] == 0 ? pool : pool.filter { $0.status != .inactive }
