@@ -164,8 +164,8 @@ extension ClusterState {
         let counts = tasks.counts(in: record.groupKey)
         service.deployments = service.deployments?.map { deployment in
             var deployment = deployment
-            deployment.runningCount = counts[deployment.id ?? ""]?.running ?? 0
-            deployment.pendingCount = counts[deployment.id ?? ""]?.pending ?? 0
+            deployment.runningCount = counts[deployment.id]?.running ?? 0
+            deployment.pendingCount = counts[deployment.id]?.pending ?? 0
             return deployment
         }
         service.runningCount = service.deployments?.reduce(0) { $0 + ($1.runningCount ?? 0) } ?? 0

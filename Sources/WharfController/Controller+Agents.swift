@@ -163,7 +163,9 @@ extension Controller {
         for (id, count) in syncsInFlight where count > 0 { alive[id] = moment }
         let seen = alive
         do {
-            let lost = try await write(background: true) { state, _ in state.disconnect(lastSeen: seen, cutoff: cutoff) }
+            let lost = try await write(background: true) { state, _ in
+                state.disconnect(lastSeen: seen, cutoff: cutoff)
+            }
             for id in lost {
                 // What it last reported is no longer known to be true.
                 usage[id] = nil

@@ -156,7 +156,9 @@ public actor Controller {
             for write in batch { compute(write) }
             // Background writes fill what the requests left of the batch.
             var taken = 0
-            while taken < queuedBackground.count, taken < Self.backgroundPerBatch, changes.count < Self.changesPerBatch {
+            while taken < queuedBackground.count, taken < Self.backgroundPerBatch,
+                changes.count < Self.changesPerBatch
+            {
                 let write = queuedBackground[taken]
                 taken += 1
                 batch.append(write)

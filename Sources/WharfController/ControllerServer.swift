@@ -119,16 +119,26 @@ public enum ControllerServer {
         // Each revision's JSON, shared by sync answers and DescribeTaskDefinition.
         let definitions = TaskDefinitionJSON()
         let endpoint = ECSEndpoint(
-            operations: ECSOperations(controller: controller, sealer: sealer, bootstrapKeyId: authentication.bootstrapKeyId,
-                                      definitions: definitions),
+            operations: ECSOperations(
+                controller: controller,
+                sealer: sealer,
+                bootstrapKeyId: authentication.bootstrapKeyId,
+                definitions: definitions
+            ),
             logs: logs.map { LogsOperations(store: $0, context: configuration.context, now: controller.now) },
             authenticator: APIAuthenticator(mode: authentication, region: configuration.context.region, controller: controller,
                                             sealer: sealer, logger: logger),
             maxBodyBytes: configuration.maxBodyBytes, logger: logger, metrics: metrics)
         let router = Router()
         router.post("/") { request, _ in await endpoint.handle(request) }
-        AgentEndpoint(controller: controller, logs: logs, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes, logger: logger,
-                      syncJSON: SyncResponseJSON(definitions: definitions)).register(on: router)
+        AgentEndpoint(
+            controller: controller,
+            logs: logs,
+            metrics: metrics,
+            maxBodyBytes: configuration.maxBodyBytes,
+            logger: logger,
+            syncJSON: SyncResponseJSON(definitions: definitions)
+        ).register(on: router)
         router.get("/healthz") { _, _ in "ok\n" }
         // Prometheus scrapes without signing, as it does every exporter; the figures name
         // operations and counts, never resources or secrets.

@@ -120,7 +120,10 @@ struct ECSOperations: Sendable {
 
     /// DescribeTaskDefinition's answer around the definition's cached JSON: what `ECSWire.encode`
     /// makes of it, up to the order of the keys. Encoding the definition was most of the call's cost.
-    static func encode(_ response: ECS.DescribeTaskDefinitionResponse, definitions: TaskDefinitionJSON) throws(ECSError) -> Data {
+    static func encode(
+        _ response: ECS.DescribeTaskDefinitionResponse,
+        definitions: TaskDefinitionJSON
+    ) throws(ECSError) -> Data {
         guard let definition = response.taskDefinition else { return try ECSWire.encode(response) }
         var out = JSONText()
         out.open()

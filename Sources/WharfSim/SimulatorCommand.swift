@@ -32,7 +32,9 @@ public struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "The share of container starts that fail, 0 to 1.")
     var failRate = 0.0
 
-    @Option(help: "Milliseconds each container runs before it exits on its own (code 0); 0 runs it until it is stopped.")
+    @Option(
+        help: "Milliseconds each container runs before it exits on its own (code 0); 0 runs it until it is stopped."
+    )
     var runMs = 0
 
     @Option(help: "Seconds over which the nodes start.")
@@ -66,7 +68,9 @@ public struct SimulatorCommand: AsyncParsableCommand {
         defer { if owned { try? FileManager.default.removeItem(atPath: directory) } }
         let simulator = FleetSimulator(configuration: .init(
             controllerURL: controller, cluster: cluster, agents: agents, dataDirectory: directory, cpus: cpus, memoryMiB: memory,
-            startDelay: .milliseconds(startDelayMs), startFailureRate: failRate, runTime: runMs > 0 ? .milliseconds(runMs) : nil,
+            startDelay: .milliseconds(startDelayMs),
+            startFailureRate: failRate,
+            runTime: runMs > 0 ? .milliseconds(runMs) : nil,
             ramp: .seconds(ramp)), logger: logger, nodeLogger: nodeLogger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

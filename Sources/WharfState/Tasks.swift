@@ -17,7 +17,7 @@ public struct Tasks: Sendable {
     private var liveByDefinition: [TaskDefinitionKey: Int] = [:]
     private var groupRevisions: [GroupKey: Int] = [:]
     /// Each group's tasks not yet STOPPED, by who started them (a service's deployment ID).
-    private var deploymentCounts: [GroupKey: [String: DeploymentCounts]] = [:]
+    private var deploymentCounts: [GroupKey: [String?: DeploymentCounts]] = [:]
     /// STOPPED tasks in the order they stopped, for expiry.
     private var stopped = StopQueue()
 
@@ -64,7 +64,7 @@ public struct Tasks: Sendable {
     public func uses(_ definition: TaskDefinitionKey) -> Bool { (liveByDefinition[definition] ?? 0) > 0 }
 
     /// A group's tasks not yet STOPPED, by `startedBy` (for a service, by deployment ID).
-    public func counts(in group: GroupKey) -> [String: DeploymentCounts] { deploymentCounts[group] ?? [:] }
+    public func counts(in group: GroupKey) -> [String?: DeploymentCounts] { deploymentCounts[group] ?? [:] }
 
     /// A counter that moves whenever one of the group's tasks changes.
     public func revision(of group: GroupKey) -> Int { groupRevisions[group] ?? 0 }
@@ -132,8 +132,7 @@ public struct Tasks: Sendable {
         }
         if !record.isStopped {
             counts[record.cluster, default: TaskCounts()].add(record)
-            let deployment = record.startedBy ?? ""
-            deploymentCounts[record.groupKey, default: [:]][deployment, default: DeploymentCounts()].add(record)
+            deploymentCounts[record.groupKey, default: [:]][record.startedBy, default: DeploymentCounts()].add(record)
             liveByDefinition[record.taskDefinition, default: 0] += 1
         } else if old?.isStopped != true {
             stopped.append(id, at: record.stoppedAt ?? record.createdAt)
@@ -149,9 +148,9 @@ public struct Tasks: Sendable {
         demands[old.id] = nil
         if !old.isStopped {
             counts[old.cluster]?.remove(old)
-            deploymentCounts[old.groupKey]?[old.startedBy ?? ""]?.remove(old)
-            if deploymentCounts[old.groupKey]?[old.startedBy ?? ""]?.isEmpty == true {
-                deploymentCounts[old.groupKey]?[old.startedBy ?? ""] = nil
+            deploymentCounts[old.groupKey]?[old.startedBy]?.remove(old)
+            if deploymentCounts[old.groupKey]?[old.startedBy]?.isEmpty == true {
+                deploymentCounts[old.groupKey]?[old.startedBy] = nil
                 if deploymentCounts[old.groupKey]?.isEmpty == true { deploymentCounts[old.groupKey] = nil }
             }
             let left = (liveByDefinition[old.taskDefinition] ?? 1) - 1

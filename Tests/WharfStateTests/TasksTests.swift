@@ -103,16 +103,16 @@ struct TasksTests {
         ]
         for record in changes {
             state.apply(.putTask(record))
-            var expected: [String: DeploymentCounts] = [:]
+            var expected: [String?: DeploymentCounts] = [:]
             for id in state.tasks.ids(in: group) {
                 guard let task = state.tasks[id], !task.isStopped else { continue }
-                var counts = expected[task.startedBy ?? "", default: DeploymentCounts()]
+                var counts = expected[task.startedBy, default: DeploymentCounts()]
                 if task.lastStatus == .running {
                     counts.running += 1
                 } else if task.desiredStatus == .running {
                     counts.pending += 1
                 }
-                expected[task.startedBy ?? ""] = counts
+                expected[task.startedBy] = counts
             }
             let kept = state.tasks.counts(in: group).mapValues { [$0.running, $0.pending] }
             #expect(
