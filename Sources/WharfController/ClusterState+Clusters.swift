@@ -13,7 +13,8 @@ extension ClusterState {
         guard let cluster = clusters[name], cluster.status == .active else {
             throw ECSError(
                 .clusterNotFound,
-                "cluster \"\(name)\" not found in region \(context.region); create it with CreateCluster or check the name"
+                "cluster \"\(name)\" not found in region \(context.region); "
+                    + "create it with CreateCluster or check the name"
             )
         }
         return cluster
@@ -26,13 +27,15 @@ extension ClusterState {
         guard let arn = ARN(parsing: reference), arn.resourceType == "cluster" else {
             throw ECSError(
                 .invalidParameter,
-                "\"\(reference)\" is not a cluster ARN; give a cluster name or arn:aws:ecs:\(context.region):\(context.accountID):cluster/NAME"
+                "\"\(reference)\" is not a cluster ARN; give a cluster name or "
+                    + "arn:aws:ecs:\(context.region):\(context.accountID):cluster/NAME"
             )
         }
         guard context.owns(arn) else {
             throw ECSError(
                 .clusterNotFound,
-                "cluster \(reference) belongs to another region or account; this controller serves \(context.region) for account \(context.accountID)"
+                "cluster \(reference) belongs to another region or account; this controller serves \(context.region) "
+                    + "for account \(context.accountID)"
             )
         }
         return arn.resourceID
@@ -62,7 +65,9 @@ extension ClusterState {
             ),
             configuration: request.configuration.map(Shared.init),
             capacityProviders: request.capacityProviders ?? [],
-            defaultCapacityProviderStrategy: (request.defaultCapacityProviderStrategy ?? []).map(Self.strategyItem),
+            defaultCapacityProviderStrategy: (request.defaultCapacityProviderStrategy ?? []).map(
+                CapacityProviderStrategyItem.init
+            ),
             serviceConnectNamespace: request.serviceConnectDefaults?.namespace
         )
         return Outcome(
@@ -154,7 +159,9 @@ extension ClusterState {
         for provider in providers { try NameRules.check(provider, field: "capacityProviders") }
         try Self.checkStrategy(request.defaultCapacityProviderStrategy ?? [], providers: providers)
         cluster.capacityProviders = providers
-        cluster.defaultCapacityProviderStrategy = (request.defaultCapacityProviderStrategy ?? []).map(Self.strategyItem)
+        cluster.defaultCapacityProviderStrategy = (request.defaultCapacityProviderStrategy ?? []).map(
+            CapacityProviderStrategyItem.init
+        )
         return Outcome(
             ECS.PutClusterCapacityProvidersResponse(cluster: project(cluster, include: Self.allClusterFields)),
             [.putCluster(cluster)]
@@ -194,14 +201,6 @@ extension ClusterState {
         ClusterSetting(name: setting.name ?? "", value: setting.value ?? "")
     }
 
-    static func strategyItem(_ item: ECS.CapacityProviderStrategyItem) -> CapacityProviderStrategyItem {
-        CapacityProviderStrategyItem(
-            capacityProvider: item.capacityProvider ?? "",
-            weight: item.weight,
-            base: item.base
-        )
-    }
-
     static func merge(_ existing: [ClusterSetting], _ new: [ClusterSetting]) -> [ClusterSetting] {
         var merged = existing
         for setting in new {
@@ -221,7 +220,8 @@ extension ClusterState {
             guard providers.contains(name) else {
                 throw ECSError(
                     .invalidParameter,
-                    "defaultCapacityProviderStrategy names \"\(name)\", which is not in capacityProviders [\(providers.joined(separator: ", "))]"
+                    "defaultCapacityProviderStrategy names \"\(name)\", which is not in capacityProviders "
+                        + "[\(providers.joined(separator: ", "))]"
                 )
             }
             guard seen.insert(name).inserted else {

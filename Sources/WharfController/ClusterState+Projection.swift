@@ -150,13 +150,7 @@ extension ClusterState {
             tags: cluster.tags.map(\.ecs),
             settings: cluster.settings.map { ECS.ClusterSetting(name: $0.name, value: $0.value) },
             capacityProviders: cluster.capacityProviders,
-            defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy.map {
-                ECS.CapacityProviderStrategyItem(
-                    capacityProvider: $0.capacityProvider,
-                    weight: $0.weight,
-                    base: $0.base
-                )
-            },
+            defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy.map(\.ecs),
             serviceConnectDefaults: cluster.serviceConnectNamespace.map {
                 ECS.ClusterServiceConnectDefaults(namespace: $0)
             }

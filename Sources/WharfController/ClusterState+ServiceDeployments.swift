@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfScheduler
 import WharfState
 
 extension ClusterState {
@@ -23,12 +24,12 @@ extension ClusterState {
         let after = request.createdAt?.after
         let before = request.createdAt?.before
         let entries = record.serviceDeployments.filter { entry in
-            (statuses.isEmpty || statuses.contains(entry.status ?? ""))
-                && (after.map { (entry.createdAt ?? .distantPast) >= $0 } ?? true)
-                && (before.map { (entry.createdAt ?? .distantFuture) <= $0 } ?? true)
-        }
-        let scope =
-            "service-deployments/\(record.arn)/\(statuses.joined(separator: ","))/\(after?.timeIntervalSince1970 ?? 0)/\(before?.timeIntervalSince1970 ?? 0)"
+            (statuses.isEmpty || statuses.contains(entry.status.rawValue))
+                && (after.map { entry.createdAt >= $0 } ?? true)
+                && (before.map { entry.createdAt <= $0 } ?? true)
+        }.map { presentServiceDeployment($0, of: record) }
+        let window = "\(after?.timeIntervalSince1970 ?? 0)/\(before?.timeIntervalSince1970 ?? 0)"
+        let scope = "service-deployments/\(record.arn)/\(statuses.joined(separator: ","))/\(window)"
         // Newest first: the page key is the creation time (then the ARN), descending.
         let keyed = entries.map {
             (String(format: "%017.6f|", $0.createdAt?.timeIntervalSince1970 ?? 0) + ($0.serviceDeploymentArn ?? ""), $0)
@@ -78,8 +79,11 @@ extension ClusterState {
                 parts.count == 4
                 ? parts[0].replacingOccurrences(of: ":service-deployment", with: ":service")
                     + "/\(parts[1])/\(parts[2])" : ""
-            if let entry = services[serviceArn]?.serviceDeployments.first(where: { $0.serviceDeploymentArn == arn }) {
-                found.append(entry)
+            let deployment = ServiceDeploymentHistory.deployment(inARN: arn)
+            if let record = services[serviceArn],
+                let entry = record.serviceDeployments.first(where: { $0.deployment == deployment })
+            {
+                found.append(presentServiceDeployment(entry, of: record))
             } else {
                 failures.append(ECS.Failure(arn: arn, reason: "MISSING", detail: "no service deployment with this ARN"))
             }

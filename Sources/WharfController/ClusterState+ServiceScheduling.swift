@@ -53,15 +53,15 @@ extension ClusterState {
                 guard let task = tasks[id] else { continue }
                 mine.append(schedulerView(task, views: &views))
             }
-            var demands: [String: TaskDemand] = [:]
-            var constraints: [String: [ECS.PlacementConstraint]] = [:]
-            for deployment in record.service.deployments ?? [] {
-                let arn = deployment.taskDefinition ?? ""
-                guard let key = TaskDefinitionKey(arn), let definition = taskDefinitions[key] else { continue }
-                demands[arn] = taskDefinitions.demand(of: key)
-                constraints[arn] =
+            var demands: [TaskDefinitionKey: TaskDemand] = [:]
+            var constraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]
+            for deployment in record.deployments {
+                let key = deployment.taskDefinition
+                guard let definition = taskDefinitions[key] else { continue }
+                demands[key] = taskDefinitions.demand(of: key)
+                constraints[key] =
                     Self.placementConstraints(of: definition.spec)
-                    + Self.launchTypeConstraints(LaunchType(rawValue: record.service.launchType ?? "EC2") ?? .ec2)
+                    + Self.launchTypeConstraints(record.launchType ?? .ec2)
             }
             if pools[record.cluster] == nil {
                 let pool = instances.candidates(inCluster: record.cluster)
@@ -89,7 +89,7 @@ extension ClusterState {
                 guard case .putTask(let task) = change, tasks[task.id] == nil, let instance = task.instance else {
                     continue
                 }
-                let demand = demands[arn(of: task.taskDefinition)] ?? .zero
+                let demand = demands[task.taskDefinition] ?? .zero
                 if let position = pools[record.cluster]?.index[instance] {
                     pools[record.cluster]?.pool[position].take(demand, group: task.group)
                 }
@@ -169,11 +169,11 @@ extension ClusterState {
             deployment: task.startedBy ?? "",
             instanceArn: instanceARN,
             instance: instance,
-            lastStatus: task.lastStatus.rawValue,
-            desiredStatus: task.desiredStatus.rawValue,
+            lastStatus: task.lastStatus,
+            desiredStatus: task.desiredStatus,
             health: health,
             startedAt: task.startedAt?.timeIntervalSince1970,
-            stopCode: task.stopCode?.rawValue,
+            stopCode: task.stopCode,
             stoppedReason: task.stoppedReason
         )
     }
@@ -213,15 +213,16 @@ extension ClusterState {
             }
             if !stopped.isEmpty {
                 messages.append(
-                    "(service \(record.name)) has stopped \(stopped.count) running tasks: \(stopped.map { "(task \($0))" }.joined(separator: " "))."
+                    "(service \(record.name)) has stopped \(stopped.count) running tasks: "
+                        + "\(stopped.map { "(task \($0))" }.joined(separator: " "))."
                 )
             }
         }
         if !plan.launches.isEmpty {
             var started: [String] = []
-            let launchType = LaunchType(rawValue: record.service.launchType ?? "EC2") ?? .ec2
+            let launchType = record.launchType ?? .ec2
             for launch in plan.launches {
-                guard let key = TaskDefinitionKey(launch.taskDefinition), let definition = taskDefinitions[key],
+                guard let definition = taskDefinitions[launch.taskDefinition],
                     let instance = InstanceID(arnSuffix: launch.instanceArn)
                 else { continue }
                 let task = newTask(
@@ -240,12 +241,13 @@ extension ClusterState {
                 started.append(task.id.description)
             }
             messages.append(
-                "(service \(record.name)) has started \(started.count) tasks: \(started.map { "(task \($0))" }.joined(separator: " "))."
+                "(service \(record.name)) has started \(started.count) tasks: "
+                    + "\(started.map { "(task \($0))" }.joined(separator: " "))."
             )
         }
-        record.service.events = ServiceEvents.adding(
+        record.events = ServiceEvents.adding(
             messages,
-            to: record.service.events ?? [],
+            to: record.events,
             now: now,
             random: &random
         )
@@ -257,12 +259,12 @@ extension ClusterState {
     /// `propagateTags` says, and ECS's managed tags when enabled.
     func propagatedTags(_ record: ServiceRecord, definition: TaskDefinitionRecord) -> [Tag] {
         var tags: [Tag] = []
-        switch record.service.propagateTags {
-        case "SERVICE": tags = (record.service.tags ?? []).map(Tag.init)
-        case "TASK_DEFINITION": tags = definition.tags
-        default: break
+        switch record.propagateTags {
+        case .service: tags = record.tags
+        case .taskDefinition: tags = definition.tags
+        case .none: break
         }
-        if record.service.enableECSManagedTags == true {
+        if record.enableECSManagedTags {
             tags += [
                 Tag(key: "aws:ecs:clusterName", value: record.cluster),
                 Tag(key: "aws:ecs:serviceName", value: record.name),

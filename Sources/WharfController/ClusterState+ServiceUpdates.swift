@@ -14,8 +14,7 @@ extension ClusterState {
     ) throws(ECSError) -> Outcome<ECS.UpdateServiceResponse> {
         let name = try activeCluster(request.cluster).name
         var record = try activeService(request.service, cluster: name)
-        var service = record.service
-        let daemon = service.schedulingStrategy == "DAEMON"
+        let daemon = record.isDaemon
         if let desired = request.desiredCount {
             guard !daemon else {
                 throw ECSError(
@@ -24,14 +23,15 @@ extension ClusterState {
                 )
             }
             try ServiceRules.checkDesiredCount(desired)
-            service.desiredCount = desired
+            record.desiredCount = desired
         }
-        service.deploymentConfiguration = try ServiceRules.deploymentConfiguration(
+        let configuration = try ServiceRules.deploymentConfiguration(
             request.deploymentConfiguration,
-            base: service.deploymentConfiguration,
+            base: record.deploymentConfiguration.ecs,
             daemon: daemon
         )
-        if let constraints = request.placementConstraints { service.placementConstraints = constraints }
+        record.deploymentConfiguration = DeploymentSettings(configuration, daemon: daemon)
+        if let constraints = request.placementConstraints { record.placementConstraints = constraints }
         if let strategy = request.placementStrategy {
             guard !daemon || strategy.isEmpty else {
                 throw ECSError(
@@ -39,80 +39,70 @@ extension ClusterState {
                     "placementStrategy is not supported with the DAEMON scheduling strategy"
                 )
             }
-            service.placementStrategy = strategy
+            record.placementStrategy = strategy
         }
-        _ = try Placement(
-            strategies: service.placementStrategy ?? [],
-            constraints: service.placementConstraints ?? [],
-            seed: 0
-        )
+        _ = try Placement(strategies: record.placementStrategy, constraints: record.placementConstraints, seed: 0)
         if let grace = request.healthCheckGracePeriodSeconds {
             guard grace >= 0 else {
                 throw ECSError(.invalidParameter, "healthCheckGracePeriodSeconds \(grace) must be 0 or more")
             }
-            service.healthCheckGracePeriodSeconds = grace
+            record.healthCheckGracePeriodSeconds = grace
         }
         if let propagate = request.propagateTags {
-            guard ["TASK_DEFINITION", "SERVICE", "NONE"].contains(propagate) else {
+            guard let value = PropagateTags(rawValue: propagate) else {
                 throw ECSError(
                     .invalidParameter,
                     "propagateTags \(propagate) is not valid; use TASK_DEFINITION, SERVICE or NONE"
                 )
             }
-            service.propagateTags = propagate
+            record.propagateTags = value
         }
-        if let managed = request.enableECSManagedTags { service.enableECSManagedTags = managed }
+        if let managed = request.enableECSManagedTags { record.enableECSManagedTags = managed }
         if !(request.loadBalancers ?? []).isEmpty || !(request.serviceRegistries ?? []).isEmpty {
             throw ECSError(.invalidParameter, "loadBalancers and serviceRegistries are not supported by Wharf yet")
         }
         var redeploy = request.forceNewDeployment == true
         if let reference = request.taskDefinition {
-            let definition = try serviceTaskDefinition(reference)
-            if let launchType = service.launchType, !(definition.compatibilities ?? []).contains(launchType) {
+            let (key, definition) = try serviceTaskDefinition(reference)
+            if let launchType = record.launchType, !(definition.compatibilities ?? []).contains(launchType.rawValue) {
                 throw ECSError(
                     .invalidParameter,
-                    "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType)"
+                    "task definition \(definition.taskDefinitionArn ?? "") does not support launch type "
+                        + "\(launchType.rawValue)"
                 )
             }
-            if definition.taskDefinitionArn != service.taskDefinition { redeploy = true }
-            service.taskDefinition = definition.taskDefinitionArn
+            if key != record.taskDefinition { redeploy = true }
+            record.taskDefinition = key
         }
-        if let network = request.networkConfiguration, network != service.networkConfiguration {
-            service.networkConfiguration = network
+        if let network = request.networkConfiguration, network != record.networkConfiguration?.value {
+            record.networkConfiguration = Shared(network)
             redeploy = true
         }
         if redeploy {
-            var deployments = service.deployments ?? []
-            if !deployments.isEmpty { deployments[0].status = "ACTIVE" }
-            let deployment = ECS.Deployment(
+            if !record.deployments.isEmpty { record.deployments[0].status = .active }
+            let deployment = DeploymentRecord(
                 id: deploymentID,
-                status: "PRIMARY",
-                taskDefinition: service.taskDefinition,
-                desiredCount: service.desiredCount,
-                pendingCount: 0,
-                runningCount: 0,
-                failedTasks: 0,
+                status: .primary,
+                taskDefinition: record.taskDefinition,
+                desiredCount: record.desiredCount,
                 createdAt: now,
                 updatedAt: now,
-                capacityProviderStrategy: service.capacityProviderStrategy,
-                launchType: service.launchType,
-                networkConfiguration: service.networkConfiguration,
-                rolloutState: "IN_PROGRESS",
+                launchType: record.launchType,
+                capacityProviderStrategy: record.capacityProviderStrategy,
+                networkConfiguration: record.networkConfiguration,
+                rolloutState: .inProgress,
                 rolloutStateReason: "ECS deployment \(deploymentID) in progress."
             )
-            service.deployments = [deployment] + deployments
-            record.service = service
+            record.deployments.insert(deployment, at: 0)
             ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
             record.consecutiveFailures = 0
             record.throttledUntil = nil
             record.countedFailures = []
-        } else if var primary = service.deployments?.first {
-            primary.desiredCount = service.desiredCount
-            primary.updatedAt = now
-            service.deployments?[0] = primary
+        } else if !record.deployments.isEmpty {
+            record.deployments[0].desiredCount = record.desiredCount
+            record.deployments[0].updatedAt = now
         }
         record.steady = false
-        record.service = service
         return Outcome(
             ECS.UpdateServiceResponse(service: presentService(record, includeTags: false)),
             [.putService(record)]
@@ -128,20 +118,19 @@ extension ClusterState {
     ) throws(ECSError) -> Outcome<ECS.DeleteServiceResponse> {
         let name = try activeCluster(request.cluster).name
         var record = try activeService(request.service, cluster: name)
-        if record.service.schedulingStrategy != "DAEMON", (record.service.desiredCount ?? 0) > 0, request.force != true
-        {
+        if !record.isDaemon, record.desiredCount > 0, request.force != true {
             throw ECSError(
                 .invalidParameter,
-                "The service cannot be stopped while it is scaled above 0: set desiredCount to 0 with UpdateService first, or delete with force"
+                "The service cannot be stopped while it is scaled above 0: set desiredCount to 0 with UpdateService "
+                    + "first, or delete with force"
             )
         }
-        record.service.status = "DRAINING"
-        record.service.desiredCount = 0
+        record.status = .draining
+        record.desiredCount = 0
         ServiceDeploymentHistory.stopRunning(&record, reason: "The service was deleted.", now: now)
-        if var primary = record.service.deployments?.first {
-            primary.desiredCount = 0
-            primary.updatedAt = now
-            record.service.deployments?[0] = primary
+        if !record.deployments.isEmpty {
+            record.deployments[0].desiredCount = 0
+            record.deployments[0].updatedAt = now
         }
         record.steady = false
         return Outcome(

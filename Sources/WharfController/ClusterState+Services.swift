@@ -25,10 +25,10 @@ extension ClusterState {
                 "service \"\(reference)\" not found in cluster \"\(cluster)\"; list them with ListServices"
             )
         }
-        guard record.service.status == "ACTIVE" else {
+        guard record.status == .active else {
             throw ECSError(
                 .serviceNotActive,
-                "service \"\(record.name)\" is \(record.service.status ?? ""); create it again to use it"
+                "service \"\(record.name)\" is \(record.status.rawValue); create it again to use it"
             )
         }
         return record
@@ -57,13 +57,15 @@ extension ClusterState {
             daemon: strategy == "DAEMON"
         )
         try ServiceRules.check(request, strategy: strategy)
-        let definition = try serviceTaskDefinition(request.taskDefinition)
+        let scheduling = SchedulingStrategy(rawValue: strategy) ?? .replica
+        let (key, definition) = try serviceTaskDefinition(request.taskDefinition)
         let launchType = request.capacityProviderStrategy == nil ? (request.launchType ?? "EC2") : nil
         if let launchType {
             guard (definition.compatibilities ?? []).contains(launchType) else {
                 throw ECSError(
                     .invalidParameter,
-                    "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType) (it supports \((definition.compatibilities ?? []).joined(separator: ", ")))"
+                    "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType) "
+                        + "(it supports \((definition.compatibilities ?? []).joined(separator: ", ")))"
                 )
             }
         }
@@ -72,64 +74,57 @@ extension ClusterState {
             constraints: request.placementConstraints ?? [],
             seed: 0
         )
-        if let existing = serviceRecord(name, cluster: clusterName), existing.service.status != "INACTIVE" {
+        if let existing = serviceRecord(name, cluster: clusterName), existing.status != .inactive {
             if let token = request.clientToken, token == existing.clientToken {
                 return Outcome(ECS.CreateServiceResponse(service: presentService(existing, includeTags: true)))
             }
             throw ECSError(
                 .invalidParameter,
-                "Creation of service was not idempotent: service \"\(name)\" already exists in cluster \"\(clusterName)\" (\(existing.service.status ?? "")); update it with UpdateService, or delete it first"
+                "Creation of service was not idempotent: service \"\(name)\" already exists in cluster "
+                    + "\"\(clusterName)\" (\(existing.status.rawValue)); update it with UpdateService, "
+                    + "or delete it first"
             )
         }
-        let desired = strategy == "DAEMON" ? 0 : (request.desiredCount ?? 0)
-        let arn = context.ecsARN("service", "\(clusterName)/\(name)").description
-        let deployment = ECS.Deployment(
+        let desired = scheduling == .daemon ? 0 : (request.desiredCount ?? 0)
+        let providers = request.capacityProviderStrategy?.map(CapacityProviderStrategyItem.init)
+        let network = request.networkConfiguration.map(Shared.init)
+        let deployment = DeploymentRecord(
             id: deploymentID,
-            status: "PRIMARY",
-            taskDefinition: definition.taskDefinitionArn,
+            status: .primary,
+            taskDefinition: key,
             desiredCount: desired,
-            pendingCount: 0,
-            runningCount: 0,
-            failedTasks: 0,
             createdAt: now,
             updatedAt: now,
-            capacityProviderStrategy: request.capacityProviderStrategy,
-            launchType: launchType,
-            networkConfiguration: request.networkConfiguration,
-            rolloutState: "IN_PROGRESS",
+            launchType: launchType.flatMap(LaunchType.init),
+            capacityProviderStrategy: providers,
+            networkConfiguration: network,
+            rolloutState: .inProgress,
             rolloutStateReason: "ECS deployment \(deploymentID) in progress."
         )
-        let service = ECS.Service(
-            serviceArn: arn,
-            serviceName: name,
-            clusterArn: context.clusterARN(clusterName),
-            loadBalancers: [],
-            serviceRegistries: [],
-            status: "ACTIVE",
+        var record = ServiceRecord(
+            arn: context.ecsARN("service", "\(clusterName)/\(name)").description,
+            name: name,
+            cluster: clusterName,
             desiredCount: desired,
-            runningCount: 0,
-            pendingCount: 0,
-            launchType: launchType,
-            capacityProviderStrategy: request.capacityProviderStrategy,
-            taskDefinition: definition.taskDefinitionArn,
-            deploymentConfiguration: configuration,
+            schedulingStrategy: scheduling,
+            launchType: launchType.flatMap(LaunchType.init),
+            capacityProviderStrategy: providers,
+            taskDefinition: key,
+            deploymentConfiguration: DeploymentSettings(configuration, daemon: scheduling == .daemon),
             deployments: [deployment],
             roleArn: request.role,
-            events: [],
             createdAt: now,
+            createdBy: caller,
             placementConstraints: request.placementConstraints ?? [],
             placementStrategy: request.placementStrategy ?? [],
-            networkConfiguration: request.networkConfiguration,
+            networkConfiguration: network,
             healthCheckGracePeriodSeconds: request.healthCheckGracePeriodSeconds,
-            schedulingStrategy: strategy,
-            deploymentController: ECS.DeploymentController(type: "ECS"),
-            tags: request.tags ?? [],
-            createdBy: caller,
+            tags: (request.tags ?? []).map(Tag.init),
             enableECSManagedTags: request.enableECSManagedTags ?? false,
-            propagateTags: request.propagateTags ?? "NONE",
-            enableExecuteCommand: request.enableExecuteCommand ?? false
+            propagateTags: request.propagateTags.flatMap(PropagateTags.init) ?? .none,
+            enableExecuteCommand: request.enableExecuteCommand ?? false,
+            clientToken: request.clientToken
         )
-        var record = ServiceRecord(service: service, cluster: clusterName, clientToken: request.clientToken)
         ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
         return Outcome(
             ECS.CreateServiceResponse(service: presentService(record, includeTags: true)),
@@ -138,39 +133,25 @@ extension ClusterState {
     }
 
     /// The ACTIVE task definition a service runs (family, family:revision or ARN).
-    func serviceTaskDefinition(_ reference: String?) throws(ECSError) -> ECS.TaskDefinition {
+    func serviceTaskDefinition(
+        _ reference: String?
+    ) throws(ECSError) -> (key: TaskDefinitionKey, definition: ECS.TaskDefinition) {
         guard let reference, !reference.isEmpty else {
             throw ECSError(
                 .invalidParameter,
                 "taskDefinition is required: a family, family:revision or task definition ARN"
             )
         }
-        let definition = try taskDefinition(reference).definition
+        let record = try taskDefinition(reference)
+        let definition = record.definition
         guard definition.status == TaskDefinitionStatus.active.rawValue else {
             throw ECSError(
                 .client,
-                "task definition \(definition.taskDefinitionArn ?? "") is \(definition.status ?? ""); register a new revision to run it"
+                "task definition \(definition.taskDefinitionArn ?? "") is \(definition.status ?? ""); register a new "
+                    + "revision to run it"
             )
         }
-        return definition
-    }
-
-    /// A service as DescribeServices shows it, its counts taken from its tasks as they are now (the
-    /// record's are those of the scheduler's last round).
-    func presentService(_ record: ServiceRecord, includeTags: Bool) -> ECS.Service {
-        var service = record.service
-        if !includeTags { service.tags = nil }
-        // The service's tasks, counted by deployment as they change (`Tasks`), not scanned.
-        let counts = tasks.counts(in: record.groupKey)
-        service.deployments = service.deployments?.map { deployment in
-            var deployment = deployment
-            deployment.runningCount = counts[deployment.id]?.running ?? 0
-            deployment.pendingCount = counts[deployment.id]?.pending ?? 0
-            return deployment
-        }
-        service.runningCount = service.deployments?.reduce(0) { $0 + ($1.runningCount ?? 0) } ?? 0
-        service.pendingCount = service.deployments?.reduce(0) { $0 + ($1.pendingCount ?? 0) } ?? 0
-        return service
+        return (record.key, definition)
     }
 
     /// DescribeServices: up to 10 services by name or ARN; unknown ones are MISSING failures.
@@ -205,8 +186,8 @@ extension ClusterState {
         let size = try PageToken.pageSize(request.maxResults, limit: 100)
         let arns = activeServices(name)
             .filter { record in
-                (request.launchType.map { record.service.launchType == $0 } ?? true)
-                    && (request.schedulingStrategy.map { record.service.schedulingStrategy == $0 } ?? true)
+                (request.launchType.map { record.launchType?.rawValue == $0 } ?? true)
+                    && (request.schedulingStrategy.map { record.schedulingStrategy.rawValue == $0 } ?? true)
             }
             .map(\.arn).sorted()
         let scope = "services/\(name)/\(request.launchType ?? "")/\(request.schedulingStrategy ?? "")"

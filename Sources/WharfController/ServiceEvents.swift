@@ -13,18 +13,18 @@ enum ServiceEvents {
     /// `events` with `messages` (oldest first) added at the front, their IDs drawn from `random`.
     static func adding(
         _ messages: [String],
-        to events: [ECS.ServiceEvent],
+        to events: [ServiceEventRecord],
         now: Date,
         random: inout SeededRandom
-    ) -> [ECS.ServiceEvent] {
+    ) -> [ServiceEventRecord] {
         var events = events
         for message in messages {
             if let newest = events.first, newest.message == message,
-                now.timeIntervalSince(newest.createdAt ?? .distantPast) < repeatWindow
+                now.timeIntervalSince(newest.createdAt) < repeatWindow
             {
                 continue
             }
-            events.insert(ECS.ServiceEvent(id: random.uuid(), createdAt: now, message: message), at: 0)
+            events.insert(ServiceEventRecord(id: random.uuid(), createdAt: now, message: message), at: 0)
         }
         return Array(events.prefix(limit))
     }

@@ -21,101 +21,117 @@ public enum ServiceDeploymentHistory {
         serviceArn.replacingFirst(":service/", with: ":service-revision/") + "/" + digits(deployment)
     }
 
+    /// The deployment ID (`ecs-svc/…`) a service deployment or service revision ARN names.
+    public static func deployment(inARN arn: String) -> String {
+        "ecs-svc/" + digits(arn)
+    }
+
     /// Records that `deployment` (now the primary) began; a deployment still in progress is STOPPED.
-    public static func begin(_ record: inout ServiceRecord, deployment: ECS.Deployment, now: Date) {
-        let serviceArn = record.arn
+    public static func begin(_ record: inout ServiceRecord, deployment: DeploymentRecord, now: Date) {
         var history = record.serviceDeployments
-        for index in history.indices where isRunning(history[index]) {
-            history[index].status = "STOPPED"
+        for index in history.indices where history[index].status.isRunning {
+            history[index].status = .stopped
             history[index].statusReason = "A new deployment was started before this one completed."
             history[index].stoppedAt = now
             history[index].updatedAt = now
             history[index].finishedAt = now
         }
-        let id = deployment.id ?? ""
-        let sources = (record.service.deployments ?? []).filter { $0.id != id }.map { old in
-            ECS.ServiceRevisionSummary(arn: revisionArn(service: serviceArn, deployment: old.id ?? ""), requestedTaskCount: old.desiredCount ?? 0,
-                                       runningTaskCount: old.runningCount ?? 0, pendingTaskCount: old.pendingCount ?? 0)
-        }
-        let breaker = record.service.deploymentConfiguration?.deploymentCircuitBreaker
-        let entry = ECS.ServiceDeployment(
-            serviceDeploymentArn: arn(service: serviceArn, deployment: id), serviceArn: serviceArn, clusterArn: record.service.clusterArn,
-            createdAt: now, startedAt: now, updatedAt: now, sourceServiceRevisions: sources,
-            targetServiceRevision: ECS.ServiceRevisionSummary(arn: revisionArn(service: serviceArn, deployment: id),
-                                                              requestedTaskCount: deployment.desiredCount ?? 0, runningTaskCount: 0, pendingTaskCount: 0),
-            status: "IN_PROGRESS", statusReason: "ECS deployment \(id) in progress.",
-            deploymentConfiguration: record.service.deploymentConfiguration,
-            deploymentCircuitBreaker: ECS.ServiceDeploymentCircuitBreaker(
-                status: breaker?.enable == true ? "MONITORING" : "DISABLED", failureCount: 0,
-                threshold: ServiceScheduler.failureThreshold(desired: record.service.desiredCount ?? 0)))
+        let sources = record.deployments.filter { $0.id != deployment.id }.map(counts)
+        let settings = record.deploymentConfiguration
+        let entry = ServiceDeploymentRecord(
+            deployment: deployment.id,
+            createdAt: now,
+            startedAt: now,
+            updatedAt: now,
+            sources: sources,
+            target: RevisionCounts(
+                deployment: deployment.id,
+                requested: deployment.desiredCount,
+                running: 0,
+                pending: 0
+            ),
+            status: .inProgress,
+            statusReason: "ECS deployment \(deployment.id) in progress.",
+            configuration: settings,
+            circuitBreaker: CircuitBreakerState(
+                status: settings.circuitBreakerEnabled ? .monitoring : .disabled,
+                failureCount: 0,
+                threshold: ServiceScheduler.failureThreshold(desired: record.desiredCount)
+            )
+        )
         record.serviceDeployments = Array(([entry] + history).prefix(limit))
+    }
+
+    /// A deployment's revision with its counts.
+    static func counts(_ deployment: DeploymentRecord) -> RevisionCounts {
+        RevisionCounts(
+            deployment: deployment.id,
+            requested: deployment.desiredCount,
+            running: deployment.runningCount,
+            pending: deployment.pendingCount
+        )
     }
 
     /// Brings the running entry's counts and circuit breaker up to date with the deployments.
     static func refresh(_ record: inout ServiceRecord, now: Date) {
-        guard let index = record.serviceDeployments.firstIndex(where: isRunning),
-              let primary = record.service.deployments?.first else { return }
+        guard let index = record.serviceDeployments.firstIndex(where: \.status.isRunning),
+            let primary = record.primary
+        else { return }
         var entry = record.serviceDeployments[index]
-        let serviceArn = record.arn
         let before = entry
-        entry.targetServiceRevision?.requestedTaskCount = primary.desiredCount ?? 0
-        entry.targetServiceRevision?.runningTaskCount = primary.runningCount ?? 0
-        entry.targetServiceRevision?.pendingTaskCount = primary.pendingCount ?? 0
+        entry.target.requested = primary.desiredCount
+        entry.target.running = primary.runningCount
+        entry.target.pending = primary.pendingCount
         // The revisions it started from stay listed; their counts follow them as they drain.
-        let current = Dictionary((record.service.deployments ?? []).map { (revisionArn(service: serviceArn, deployment: $0.id ?? ""), $0) },
-                                 uniquingKeysWith: { a, _ in a })
-        entry.sourceServiceRevisions = entry.sourceServiceRevisions?.map { source in
-            var source = source
-            let old = current[source.arn ?? ""]
-            source.runningTaskCount = old?.runningCount ?? 0
-            source.pendingTaskCount = old?.pendingCount ?? 0
-            source.requestedTaskCount = old?.desiredCount ?? 0
-            return source
+        let current = Dictionary(record.deployments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        entry.sources = entry.sources.map { source in
+            current[source.deployment].map(counts)
+                ?? RevisionCounts(deployment: source.deployment, requested: 0, running: 0, pending: 0)
         }
-        if entry.status == "IN_PROGRESS" { entry.deploymentCircuitBreaker?.failureCount = primary.failedTasks ?? 0 }
+        if entry.status == .inProgress { entry.circuitBreaker.failureCount = primary.failedTasks }
         if entry != before { entry.updatedAt = now }
         record.serviceDeployments[index] = entry
     }
 
-    /// Whether a service deployment is still under way (in progress or rolling back).
-    static func isRunning(_ entry: ECS.ServiceDeployment) -> Bool {
-        entry.status == "IN_PROGRESS" || entry.status == "ROLLBACK_IN_PROGRESS"
-    }
-
     /// Marks the entry of `deployment` (an `ecs-svc/…` ID) finished with `status` (SUCCESSFUL, STOPPED, ...).
-    static func finish(_ record: inout ServiceRecord, deployment: String, status: String, reason: String, now: Date) {
-        finish(&record, arn: arn(service: record.arn, deployment: deployment), status: status, reason: reason, now: now)
-    }
-
-    /// Marks the entry with the service deployment ARN `arn` finished with `status`.
-    static func finish(_ record: inout ServiceRecord, arn: String?, status: String, reason: String, now: Date) {
-        guard let index = record.serviceDeployments.firstIndex(where: { $0.serviceDeploymentArn == arn }) else { return }
+    static func finish(
+        _ record: inout ServiceRecord,
+        deployment: String,
+        status: ServiceDeploymentStatus,
+        reason: String,
+        now: Date
+    ) {
+        guard let index = record.serviceDeployments.firstIndex(where: { $0.deployment == deployment }) else { return }
         record.serviceDeployments[index].status = status
         record.serviceDeployments[index].statusReason = reason
         record.serviceDeployments[index].finishedAt = now
         record.serviceDeployments[index].updatedAt = now
-        if status == "STOPPED" { record.serviceDeployments[index].stoppedAt = now }
-        if record.serviceDeployments[index].deploymentCircuitBreaker?.status == "MONITORING" {
-            record.serviceDeployments[index].deploymentCircuitBreaker?.status = status == "SUCCESSFUL" ? "MONITORING_COMPLETE" : "TRIGGERED"
+        if status == .stopped { record.serviceDeployments[index].stoppedAt = now }
+        if record.serviceDeployments[index].circuitBreaker.status == .monitoring {
+            record.serviceDeployments[index].circuitBreaker.status =
+                status == .successful ? .monitoringComplete : .triggered
         }
     }
 
     /// Marks every entry still under way STOPPED (the service was deleted).
     public static func stopRunning(_ record: inout ServiceRecord, reason: String, now: Date) {
-        for entry in record.serviceDeployments where isRunning(entry) {
-            finish(&record, arn: entry.serviceDeploymentArn, status: "STOPPED", reason: reason, now: now)
+        for entry in record.serviceDeployments where entry.status.isRunning {
+            finish(&record, deployment: entry.deployment, status: .stopped, reason: reason, now: now)
         }
     }
 
     /// The circuit breaker tripped on `failed`: its entry rolls back to `target`'s revision.
     static func rollingBack(_ record: inout ServiceRecord, failed: String, target: String, now: Date) {
-        let arn = arn(service: record.arn, deployment: failed)
-        guard let index = record.serviceDeployments.firstIndex(where: { $0.serviceDeploymentArn == arn }) else { return }
-        record.serviceDeployments[index].status = "ROLLBACK_IN_PROGRESS"
-        record.serviceDeployments[index].statusReason = "ECS deployment circuit breaker: tasks failed to start; rolling back to \(target)."
-        record.serviceDeployments[index].deploymentCircuitBreaker?.status = "TRIGGERED"
-        record.serviceDeployments[index].rollback = ECS.Rollback(reason: "ECS deployment circuit breaker: tasks failed to start.", startedAt: now,
-                                                          serviceRevisionArn: revisionArn(service: record.arn, deployment: target))
+        guard let index = record.serviceDeployments.firstIndex(where: { $0.deployment == failed }) else { return }
+        record.serviceDeployments[index].status = .rollbackInProgress
+        record.serviceDeployments[index].statusReason =
+            "ECS deployment circuit breaker: tasks failed to start; rolling back to \(target)."
+        record.serviceDeployments[index].circuitBreaker.status = .triggered
+        record.serviceDeployments[index].rollback = RollbackRecord(
+            reason: "ECS deployment circuit breaker: tasks failed to start.",
+            startedAt: now,
+            target: target
+        )
         record.serviceDeployments[index].updatedAt = now
     }
 

@@ -12,7 +12,7 @@ public struct ServiceScheduler: Sendable {
     /// A task to start: the deployment it belongs to and the instance placement chose.
     public struct Launch: Equatable, Sendable {
         public var deployment: String
-        public var taskDefinition: String
+        public var taskDefinition: TaskDefinitionKey
         public var instanceArn: String
     }
 
@@ -58,21 +58,33 @@ public struct ServiceScheduler: Sendable {
     /// - Parameters:
     ///   - tasks: every task of the service that the controller still holds, stopped ones included.
     ///   - candidates: the cluster's instances as placement sees them.
-    ///   - demands: what a task of each deployment's task definition takes, by task definition ARN.
+    ///   - demands: what a task of each deployment's task definition takes.
     ///   - definitionConstraints: the placement constraints of each task definition (memberOf),
     ///     which apply beside the service's.
-    public func plan(_ record: ServiceRecord, tasks: [ServiceTask], candidates: [PlacementCandidate],
-                     demands: [String: TaskDemand], definitionConstraints: [String: [ECS.PlacementConstraint]] = [:]) -> Plan {
+    public func plan(
+        _ record: ServiceRecord,
+        tasks: [ServiceTask],
+        candidates: [PlacementCandidate],
+        demands: [TaskDefinitionKey: TaskDemand],
+        definitionConstraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]
+    ) -> Plan {
         var plan = Plan(record: record)
-        guard record.service.status != "INACTIVE", !(record.service.deployments ?? []).isEmpty else { return plan }
+        guard record.status != .inactive, let primary = record.primary else { return plan }
         countFailures(&plan, tasks: tasks)
-        if plan.record.service.status == "ACTIVE" { tripCircuitBreaker(&plan, tasks: tasks) }
+        if plan.record.status == .active { tripCircuitBreaker(&plan, tasks: tasks) }
         var live = tasks.filter(\.isLive)
         // Unhealthy past the grace period, or on an instance whose agent is lost: replace.
-        let grace = Double(record.service.healthCheckGracePeriodSeconds ?? 0)
+        let grace = Double(record.healthCheckGracePeriodSeconds ?? 0)
         for task in live {
             if task.instance == .lost || task.instance == .gone {
-                plan.stops.append(Stop(taskArn: task.arn, reason: "Task stopped because its container instance \(Self.resourceID(task.instanceArn)) is \(task.instance == .lost ? "disconnected" : "no longer registered"); it is replaced on another instance"))
+                let state = task.instance == .lost ? "disconnected" : "no longer registered"
+                plan.stops.append(
+                    Stop(
+                        taskArn: task.arn,
+                        reason: "Task stopped because its container instance \(Self.resourceID(task.instanceArn)) is "
+                            + "\(state); it is replaced on another instance"
+                    )
+                )
             } else if task.health == .unhealthy, (task.startedAt ?? now) + grace <= now {
                 plan.stops.append(Stop(taskArn: task.arn, reason: "Task failed container health checks"))
                 countFailure(&plan, task.arn)
@@ -80,12 +92,23 @@ public struct ServiceScheduler: Sendable {
         }
         let stopped = Set(plan.stops.map(\.taskArn))
         live.removeAll { stopped.contains($0.arn) }
-        if record.service.schedulingStrategy == "DAEMON" {
-            let primary = record.service.deployments?.first?.taskDefinition ?? ""
-            daemonRound(&plan, live: live, candidates: candidates, demands: demands, constraints: definitionConstraints[primary] ?? [])
+        if record.isDaemon {
+            daemonRound(
+                &plan,
+                live: live,
+                candidates: candidates,
+                demands: demands,
+                constraints: definitionConstraints[primary.taskDefinition] ?? []
+            )
         } else {
-            replicaRound(&plan, live: live, present: Self.present(tasks).count, candidates: candidates, demands: demands,
-                         definitionConstraints: definitionConstraints)
+            replicaRound(
+                &plan,
+                live: live,
+                present: Self.present(tasks).count,
+                candidates: candidates,
+                demands: demands,
+                definitionConstraints: definitionConstraints
+            )
         }
         finish(&plan, tasks: tasks)
         return plan
@@ -94,12 +117,19 @@ public struct ServiceScheduler: Sendable {
     /// The REPLICA strategy: scale, start within maximumPercent, stop old within minimumHealthyPercent.
     /// - Parameter present: how many of the service's tasks still run or are about to (those being
     ///   stopped included): maximumPercent bounds them.
-    func replicaRound(_ plan: inout Plan, live: [ServiceTask], present: Int, candidates: [PlacementCandidate], demands: [String: TaskDemand],
-                      definitionConstraints: [String: [ECS.PlacementConstraint]]) {
-        let service = plan.record.service
-        guard let primary = service.deployments?.first, let primaryID = primary.id else { return }
-        let desired = service.status == "ACTIVE" ? (service.desiredCount ?? 0) : 0
-        let bounds = Self.bounds(desired: desired, configuration: service.deploymentConfiguration, daemon: false)
+    func replicaRound(
+        _ plan: inout Plan,
+        live: [ServiceTask],
+        present: Int,
+        candidates: [PlacementCandidate],
+        demands: [TaskDefinitionKey: TaskDemand],
+        definitionConstraints: [TaskDefinitionKey: [ECS.PlacementConstraint]]
+    ) {
+        let record = plan.record
+        guard let primary = record.primary else { return }
+        let primaryID = primary.id
+        let desired = record.status == .active ? record.desiredCount : 0
+        let bounds = Self.bounds(desired: desired, settings: record.deploymentConfiguration)
         let current = live.filter { $0.deployment == primaryID && $0.instance == .usable }
         var others = live.filter { !($0.deployment == primaryID && $0.instance == .usable) }
         var keep = current
@@ -108,7 +138,9 @@ public struct ServiceScheduler: Sendable {
         if current.count > desired {
             let extra = Self.scaleInOrder(current).prefix(current.count - desired)
             for task in extra {
-                plan.stops.append(Stop(taskArn: task.arn, reason: "Scaling activity initiated by (deployment \(primaryID))"))
+                plan.stops.append(
+                    Stop(taskArn: task.arn, reason: "Scaling activity initiated by (deployment \(primaryID))")
+                )
             }
             let removed = Set(extra.map(\.arn))
             keep.removeAll { removed.contains($0.arn) }
@@ -116,7 +148,7 @@ public struct ServiceScheduler: Sendable {
         // Stop old tasks (older deployments, or on draining instances) while enough healthy tasks
         // remain: those not healthy go at once, healthy ones only down to minimumHealthy. A
         // FAILED deployment without a rollback keeps what still runs.
-        let failed = primary.rolloutState == "FAILED"
+        let failed = primary.rolloutState == .failed
         var healthy = (keep + others).filter(\.isHealthy).count
         others.sort { ($0.isHealthy ? 1 : 0, $0.arn) < ($1.isHealthy ? 1 : 0, $1.arn) }
         for task in others {
@@ -124,59 +156,82 @@ public struct ServiceScheduler: Sendable {
                 guard !failed, healthy - 1 >= bounds.minimumHealthy else { continue }
                 healthy -= 1
             }
-            plan.stops.append(Stop(taskArn: task.arn, reason: task.instance == .draining
+            let reason =
+                task.instance == .draining
                 ? "Task stopped because its container instance \(Self.resourceID(task.instanceArn)) is draining"
-                : "Task replaced by (deployment \(primaryID))"))
+                : "Task replaced by (deployment \(primaryID))"
+            plan.stops.append(Stop(taskArn: task.arn, reason: reason))
         }
         // Start new tasks within maximumPercent: tasks being stopped count until they have stopped.
         let count = min(desired - keep.count, bounds.maximum - present)
         guard count > 0, !failed else { return }
-        launch(&plan, count: count, deployment: primary, candidates: candidates, demands: demands,
-               constraints: definitionConstraints[primary.taskDefinition ?? ""] ?? [])
+        launch(
+            &plan,
+            count: count,
+            deployment: primary,
+            candidates: candidates,
+            demands: demands,
+            constraints: definitionConstraints[primary.taskDefinition] ?? []
+        )
     }
 
     /// Starts `count` tasks of `deployment` where placement puts them, unless launches are throttled.
-    func launch(_ plan: inout Plan, count: Int, deployment: ECS.Deployment, candidates: [PlacementCandidate],
-                demands: [String: TaskDemand], constraints: [ECS.PlacementConstraint] = [], pinned: [String]? = nil) {
+    func launch(
+        _ plan: inout Plan,
+        count: Int,
+        deployment: DeploymentRecord,
+        candidates: [PlacementCandidate],
+        demands: [TaskDefinitionKey: TaskDemand],
+        constraints: [ECS.PlacementConstraint] = [],
+        pinned: [String]? = nil
+    ) {
         if let until = plan.record.throttledUntil, until > now { return }
         let count = min(count, launchLimit)
         let pinned = pinned.map { Array($0.prefix(launchLimit)) }
         guard count > 0 else { return }
-        let definition = deployment.taskDefinition ?? ""
-        let service = plan.record.service
+        let definition = deployment.taskDefinition
+        let record = plan.record
         guard let demand = demands[definition] else {
-            plan.events.append("(service \(service.serviceName ?? "")) was unable to start tasks: task definition \(definition) is no longer available.")
+            plan.events.append(
+                "(service \(record.name)) was unable to start tasks: "
+                    + "task definition \(definition) is no longer available."
+            )
             return
         }
+        let launch = { (instance: String) in
+            Launch(deployment: deployment.id, taskDefinition: definition, instanceArn: instance)
+        }
         if let pinned {
-            for instance in pinned {
-                plan.launches.append(Launch(deployment: deployment.id ?? "", taskDefinition: definition, instanceArn: instance))
-            }
+            plan.launches += pinned.map(launch)
             return
         }
         var placement: Placement
         do {
-            placement = try Placement(strategies: Self.strategies(service), constraints: (service.placementConstraints ?? []) + constraints, seed: seed)
+            placement = try Placement(
+                strategies: Self.strategies(record),
+                constraints: record.placementConstraints + constraints,
+                seed: seed
+            )
         } catch {
-            plan.events.append("(service \(service.serviceName ?? "")) was unable to place a task: \(error.message)")
+            plan.events.append("(service \(record.name)) was unable to place a task: \(error.message)")
             return
         }
-        let result = placement.place(demand, count: count, group: plan.record.group, on: candidates)
-        for instance in result.placements {
-            plan.launches.append(Launch(deployment: deployment.id ?? "", taskDefinition: definition, instanceArn: instance))
-        }
+        let result = placement.place(demand, count: count, group: record.group, on: candidates)
+        plan.launches += result.placements.map(launch)
         if result.placements.count < count {
-            plan.events.append(Self.unplaceable(service.serviceName ?? "", result.failures))
+            plan.events.append(Self.unplaceable(record.name, result.failures))
         }
     }
 
     /// The service's placement strategies; without any, ECS's default for services: spread over
     /// availability zones, then over instances.
-    public static func strategies(_ service: ECS.Service) -> [ECS.PlacementStrategy] {
-        let given = service.placementStrategy ?? []
-        return given.isEmpty
-            ? [ECS.PlacementStrategy(type: "spread", field: "attribute:ecs.availability-zone"), ECS.PlacementStrategy(type: "spread", field: "instanceId")]
-            : given
+    public static func strategies(_ record: ServiceRecord) -> [ECS.PlacementStrategy] {
+        record.placementStrategy.isEmpty
+            ? [
+                ECS.PlacementStrategy(type: "spread", field: "attribute:ecs.availability-zone"),
+                ECS.PlacementStrategy(type: "spread", field: "instanceId"),
+            ]
+            : record.placementStrategy
     }
 
     /// The tasks of a scale-in, in the order they go.
@@ -184,18 +239,18 @@ public struct ServiceScheduler: Sendable {
         var perInstance: [String: Int] = [:]
         for task in tasks { perInstance[task.instanceArn, default: 0] += 1 }
         return tasks.sorted { a, b in
-            let key = { (t: ServiceTask) in (t.lastStatus == "RUNNING" ? 1 : 0, -(perInstance[t.instanceArn] ?? 0), t.arn) }
+            let key = { (t: ServiceTask) in
+                (t.lastStatus == .running ? 1 : 0, -(perInstance[t.instanceArn] ?? 0), t.arn)
+            }
             return key(a) < key(b)
         }
     }
 
     /// How many tasks may run at most and must stay healthy at least, with ECS's rounding:
     /// maximumPercent rounds down, minimumHealthyPercent up.
-    public static func bounds(desired: Int, configuration: ECS.DeploymentConfiguration?, daemon: Bool) -> (maximum: Int, minimumHealthy: Int) {
-        let maximumPercent = configuration?.maximumPercent ?? (daemon ? 100 : 200)
-        let minimumPercent = configuration?.minimumHealthyPercent ?? (daemon ? 0 : 100)
-        let maximum = max(desired, desired * maximumPercent / 100)
-        let minimum = min(desired, (desired * minimumPercent + 99) / 100)
+    public static func bounds(desired: Int, settings: DeploymentSettings) -> (maximum: Int, minimumHealthy: Int) {
+        let maximum = max(desired, desired * settings.maximumPercent / 100)
+        let minimum = min(desired, (desired * settings.minimumHealthyPercent + 99) / 100)
         return (maximum, minimum)
     }
 
@@ -204,7 +259,8 @@ public struct ServiceScheduler: Sendable {
 
     /// ECS's event for tasks no instance could take.
     static func unplaceable(_ service: String, _ failures: [Placement.Failure]) -> String {
-        let prefix = "(service \(service)) was unable to place a task because no container instance met all of its requirements."
+        let prefix =
+            "(service \(service)) was unable to place a task because no container instance met all of its requirements."
         guard let closest = failures.first(where: { !$0.arn.isEmpty }) else {
             return prefix + " Reason: No Container Instances were found in your cluster."
         }

@@ -31,18 +31,27 @@ public struct ServiceTask: Equatable, Sendable {
     /// Its container instance's ARN.
     public var instanceArn: String
     public var instance: Instance
-    public var lastStatus: String
-    public var desiredStatus: String
+    public var lastStatus: TaskStatus
+    public var desiredStatus: DesiredStatus
     public var health: Health
     /// When it reached RUNNING (epoch seconds).
     public var startedAt: Double?
-    public var stopCode: String?
+    public var stopCode: TaskStopCode?
     public var stoppedReason: String?
 
     /// Creates a task view.
-    public init(arn: String, deployment: String, instanceArn: String, instance: Instance = .usable, lastStatus: String,
-                desiredStatus: String = "RUNNING", health: Health = .none, startedAt: Double? = nil,
-                stopCode: String? = nil, stoppedReason: String? = nil) {
+    public init(
+        arn: String,
+        deployment: String,
+        instanceArn: String,
+        instance: Instance = .usable,
+        lastStatus: TaskStatus,
+        desiredStatus: DesiredStatus = .running,
+        health: Health = .none,
+        startedAt: Double? = nil,
+        stopCode: TaskStopCode? = nil,
+        stoppedReason: String? = nil
+    ) {
         self.arn = arn
         self.deployment = deployment
         self.instanceArn = instanceArn
@@ -56,13 +65,13 @@ public struct ServiceTask: Equatable, Sendable {
     }
 
     /// Wanted running: not yet asked to stop.
-    public var isLive: Bool { desiredStatus == "RUNNING" && lastStatus != "STOPPED" }
+    public var isLive: Bool { desiredStatus == .running && lastStatus != .stopped }
     /// RUNNING, and its health checks (if any) pass.
-    public var isHealthy: Bool { isLive && lastStatus == "RUNNING" && (health == .none || health == .healthy) }
+    public var isHealthy: Bool { isLive && lastStatus == .running && (health == .none || health == .healthy) }
     /// Stopped on its own (it failed to start or its essential container exited), not by the
     /// scheduler or a user.
     public var failed: Bool {
-        lastStatus == "STOPPED" && (stopCode == "TaskFailedToStart" || stopCode == "EssentialContainerExited")
+        lastStatus == .stopped && (stopCode == .taskFailedToStart || stopCode == .essentialContainerExited)
     }
     /// The task's ID (the last part of its ARN), as events name it.
     public var id: String { String(arn.split(separator: "/").last ?? "") }

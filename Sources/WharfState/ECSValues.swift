@@ -109,3 +109,46 @@ extension InstanceResources {
         ] + other
     }
 }
+
+extension CapacityProviderStrategyItem {
+    /// An entry from ECS's shape.
+    public init(_ item: ECS.CapacityProviderStrategyItem) {
+        self.init(capacityProvider: item.capacityProvider ?? "", weight: item.weight, base: item.base)
+    }
+
+    /// The entry in ECS's shape.
+    public var ecs: ECS.CapacityProviderStrategyItem {
+        ECS.CapacityProviderStrategyItem(capacityProvider: capacityProvider, weight: weight, base: base)
+    }
+}
+
+extension DeploymentSettings {
+    /// Settings from a complete configuration in ECS's shape (ServiceRules fills in the defaults),
+    /// the members the scheduler does not act on kept as given.
+    public init(_ configuration: ECS.DeploymentConfiguration, daemon: Bool) {
+        let defaults = DeploymentSettings.defaults(daemon: daemon)
+        var others = configuration
+        others.maximumPercent = nil
+        others.minimumHealthyPercent = nil
+        others.deploymentCircuitBreaker = nil
+        self.init(
+            maximumPercent: configuration.maximumPercent ?? defaults.maximumPercent,
+            minimumHealthyPercent: configuration.minimumHealthyPercent ?? defaults.minimumHealthyPercent,
+            circuitBreakerEnabled: configuration.deploymentCircuitBreaker?.enable ?? false,
+            circuitBreakerRollback: configuration.deploymentCircuitBreaker?.rollback ?? false,
+            others: others == ECS.DeploymentConfiguration() ? nil : Shared(others)
+        )
+    }
+
+    /// The configuration in ECS's shape.
+    public var ecs: ECS.DeploymentConfiguration {
+        var configuration = others?.value ?? ECS.DeploymentConfiguration()
+        configuration.deploymentCircuitBreaker = ECS.DeploymentCircuitBreaker(
+            enable: circuitBreakerEnabled,
+            rollback: circuitBreakerRollback
+        )
+        configuration.maximumPercent = maximumPercent
+        configuration.minimumHealthyPercent = minimumHealthyPercent
+        return configuration
+    }
+}

@@ -1,14 +1,43 @@
 import Foundation
 import WharfModel
 
-/// A service as the controller keeps it: the `Service` that DescribeServices returns (its
-/// deployments and newest events included) plus what the service scheduler remembers between
-/// rounds.
+/// A service as the controller keeps it: its settings, its deployments (the primary first) and
+/// newest events, and what the service scheduler remembers between rounds. DescribeServices shows
+/// it in ECS's shape, made at the API edge.
 public struct ServiceRecord: Codable, Equatable, Sendable {
-    /// The service, in ECS's shape.
-    public var service: ECS.Service
+    /// Its ARN: `arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME`.
+    public var arn: String
+    public var name: String
     /// The cluster's name.
     public var cluster: String
+    public var status: ServiceStatus
+    /// How many tasks it keeps (for a DAEMON service: how many instances qualify).
+    public var desiredCount: Int
+    public var schedulingStrategy: SchedulingStrategy
+    /// Nil when it runs with a capacity provider strategy instead.
+    public var launchType: LaunchType?
+    public var capacityProviderStrategy: [CapacityProviderStrategyItem]?
+    /// The task definition of its primary deployment.
+    public var taskDefinition: TaskDefinitionKey
+    public var deploymentConfiguration: DeploymentSettings
+    /// Its deployments, the primary first.
+    public var deployments: [DeploymentRecord]
+    public var roleArn: String?
+    /// Its events, newest first.
+    public var events: [ServiceEventRecord]
+    public var createdAt: Date
+    /// The principal that created it.
+    public var createdBy: String?
+    /// Placement rules as given (checked when given; placement reads them each round).
+    public var placementConstraints: [ECS.PlacementConstraint]
+    public var placementStrategy: [ECS.PlacementStrategy]
+    public var networkConfiguration: Shared<ECS.NetworkConfiguration>?
+    public var healthCheckGracePeriodSeconds: Int?
+    public var tags: [Tag]
+    public var enableECSManagedTags: Bool
+    public var propagateTags: PropagateTags
+    public var enableExecuteCommand: Bool
+
     /// The `clientToken` of the CreateService that made it, for idempotent retries.
     public var clientToken: String?
     /// The newest deployment that completed: where a circuit breaker rolls back to.
@@ -23,57 +52,98 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     /// Whether the service was last seen in a steady state (so the event is written once).
     public var steady: Bool
     /// Its service deployments (ListServiceDeployments), newest first.
-    public var serviceDeployments: [ECS.ServiceDeployment]
+    public var serviceDeployments: [ServiceDeploymentRecord]
     /// When the scheduler made it INACTIVE (its last task had stopped after DeleteService): it is
     /// forgotten a task retention later. Nil for services INACTIVE since before this was kept.
     public var inactiveAt: Date?
 
-    /// Creates a record.
+    /// Creates a record of an ACTIVE service with no event, deployment history nor bookkeeping yet.
     public init(
-        service: ECS.Service,
+        arn: String,
+        name: String,
         cluster: String,
-        clientToken: String? = nil,
-        lastCompleted: CompletedDeployment? = nil,
-        consecutiveFailures: Int = 0,
-        throttledUntil: Double? = nil,
-        countedFailures: Set<String> = [],
-        steady: Bool = false,
-        serviceDeployments: [ECS.ServiceDeployment] = [],
-        inactiveAt: Date? = nil
+        status: ServiceStatus = .active,
+        desiredCount: Int,
+        schedulingStrategy: SchedulingStrategy = .replica,
+        launchType: LaunchType? = .ec2,
+        capacityProviderStrategy: [CapacityProviderStrategyItem]? = nil,
+        taskDefinition: TaskDefinitionKey,
+        deploymentConfiguration: DeploymentSettings = .defaults(daemon: false),
+        deployments: [DeploymentRecord] = [],
+        roleArn: String? = nil,
+        events: [ServiceEventRecord] = [],
+        createdAt: Date,
+        createdBy: String? = nil,
+        placementConstraints: [ECS.PlacementConstraint] = [],
+        placementStrategy: [ECS.PlacementStrategy] = [],
+        networkConfiguration: Shared<ECS.NetworkConfiguration>? = nil,
+        healthCheckGracePeriodSeconds: Int? = nil,
+        tags: [Tag] = [],
+        enableECSManagedTags: Bool = false,
+        propagateTags: PropagateTags = .none,
+        enableExecuteCommand: Bool = false,
+        clientToken: String? = nil
     ) {
-        self.service = service
+        self.arn = arn
+        self.name = name
         self.cluster = cluster
+        self.status = status
+        self.desiredCount = desiredCount
+        self.schedulingStrategy = schedulingStrategy
+        self.launchType = launchType
+        self.capacityProviderStrategy = capacityProviderStrategy
+        self.taskDefinition = taskDefinition
+        self.deploymentConfiguration = deploymentConfiguration
+        self.deployments = deployments
+        self.roleArn = roleArn
+        self.events = events
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.placementConstraints = placementConstraints
+        self.placementStrategy = placementStrategy
+        self.networkConfiguration = networkConfiguration
+        self.healthCheckGracePeriodSeconds = healthCheckGracePeriodSeconds
+        self.tags = tags
+        self.enableECSManagedTags = enableECSManagedTags
+        self.propagateTags = propagateTags
+        self.enableExecuteCommand = enableExecuteCommand
         self.clientToken = clientToken
-        self.lastCompleted = lastCompleted
-        self.consecutiveFailures = consecutiveFailures
-        self.throttledUntil = throttledUntil
-        self.countedFailures = countedFailures
-        self.steady = steady
-        self.serviceDeployments = serviceDeployments
-        self.inactiveAt = inactiveAt
+        self.lastCompleted = nil
+        self.consecutiveFailures = 0
+        self.throttledUntil = nil
+        self.countedFailures = []
+        self.steady = false
+        self.serviceDeployments = []
+        self.inactiveAt = nil
     }
 
-    /// The service's ARN.
-    public var arn: String { service.serviceArn ?? "" }
-    /// The service's name.
-    public var name: String { service.serviceName ?? "" }
     /// The task group its tasks carry, as ECS sets it: `service:<name>`.
     public var group: String { "service:\(name)" }
     /// Its task group within its cluster.
     public var groupKey: GroupKey { GroupKey(cluster: cluster, group: group) }
     /// Whether the scheduler has nothing more to do for it: deleted and drained.
-    public var isInactive: Bool { service.status == "INACTIVE" }
+    public var isInactive: Bool { status == .inactive }
+    /// Whether it runs one task on every instance that qualifies.
+    public var isDaemon: Bool { schedulingStrategy == .daemon }
+    /// The deployment being rolled out.
+    public var primary: DeploymentRecord? {
+        get { deployments.first }
+        set {
+            guard let newValue, !deployments.isEmpty else { return }
+            deployments[0] = newValue
+        }
+    }
 }
 
 /// A deployment that reached COMPLETED, remembered after it is drained.
 public struct CompletedDeployment: Codable, Equatable, Sendable {
     /// The deployment's ID (`ecs-svc/…`).
     public var id: String
-    /// The task definition ARN it ran.
-    public var taskDefinition: String
+    /// The task definition it ran.
+    public var taskDefinition: TaskDefinitionKey
 
     /// Creates one.
-    public init(id: String, taskDefinition: String) {
+    public init(id: String, taskDefinition: TaskDefinitionKey) {
         self.id = id
         self.taskDefinition = taskDefinition
     }

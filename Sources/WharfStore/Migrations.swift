@@ -43,6 +43,8 @@ enum Migrations {
         // Typed records (issue 13): rows keyed by ID, bodies the records' JSON; the desired-state
         // version leaves the instance rows; the controller's start number gets a row of its own.
         .code(TypedRecordsMigration.run),
+        // Typed services (issue 13): ECS's `Service` shape leaves the service rows.
+        .code(TypedServicesMigration.run),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {
@@ -55,7 +57,8 @@ enum Migrations {
         guard current <= steps.count else {
             throw StoreError(
                 .migrate,
-                "the database has schema version \(current), newer than this Wharf understands (\(steps.count)); run a newer wharf-controller or restore a backup"
+                "the database has schema version \(current), newer than this Wharf understands (\(steps.count)); run "
+                    + "a newer wharf-controller or restore a backup"
             )
         }
         for version in (current + 1)..<(steps.count + 1) {

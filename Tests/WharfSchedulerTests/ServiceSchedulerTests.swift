@@ -4,45 +4,101 @@ import WharfModel
 import WharfScheduler
 import WharfState
 
+/// A task definition key from `family:revision`.
+func key(_ text: String) -> TaskDefinitionKey { TaskDefinitionKey(text)! }
+
 /// A service of `desired` tasks with the given deployments (newest first).
-func service(desired: Int = 3, deployments: [(id: String, definition: String)] = [("d2", "web:2")], strategy: String = "REPLICA",
-             minimum: Int? = nil, maximum: Int? = nil, breaker: (enable: Bool, rollback: Bool)? = nil, grace: Int? = nil,
-             placement: [ECS.PlacementStrategy] = [], status: String = "ACTIVE") -> ServiceRecord {
+func service(
+    desired: Int = 3,
+    deployments: [(id: String, definition: String)] = [("d2", "web:2")],
+    strategy: SchedulingStrategy = .replica,
+    minimum: Int? = nil,
+    maximum: Int? = nil,
+    breaker: (enable: Bool, rollback: Bool)? = nil,
+    grace: Int? = nil,
+    placement: [ECS.PlacementStrategy] = [],
+    status: ServiceStatus = .active
+) -> ServiceRecord {
+    let epoch = Date(timeIntervalSince1970: 0)
     let list = deployments.enumerated().map { index, deployment in
-        ECS.Deployment(id: deployment.id, status: index == 0 ? "PRIMARY" : "ACTIVE", taskDefinition: deployment.definition,
-                       desiredCount: desired, failedTasks: 0, rolloutState: index == 0 ? "IN_PROGRESS" : "COMPLETED")
+        DeploymentRecord(
+            id: deployment.id,
+            status: index == 0 ? .primary : .active,
+            taskDefinition: key(deployment.definition),
+            desiredCount: desired,
+            createdAt: epoch,
+            updatedAt: epoch,
+            launchType: .ec2,
+            rolloutState: index == 0 ? .inProgress : .completed
+        )
     }
-    let configuration = ECS.DeploymentConfiguration(
-        deploymentCircuitBreaker: breaker.map { ECS.DeploymentCircuitBreaker(enable: $0.enable, rollback: $0.rollback) },
-        maximumPercent: maximum, minimumHealthyPercent: minimum)
-    return ServiceRecord(service: ECS.Service(
-        serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/lab/web", serviceName: "web", status: status, desiredCount: desired,
-        taskDefinition: deployments.first?.definition, deploymentConfiguration: configuration, deployments: list,
-        placementStrategy: placement, healthCheckGracePeriodSeconds: grace, schedulingStrategy: strategy), cluster: "lab")
+    let defaults = DeploymentSettings.defaults(daemon: strategy == .daemon)
+    return ServiceRecord(
+        arn: "arn:aws:ecs:us-east-1:000000000000:service/lab/web",
+        name: "web",
+        cluster: "lab",
+        status: status,
+        desiredCount: desired,
+        schedulingStrategy: strategy,
+        taskDefinition: key(deployments.first?.definition ?? "web:1"),
+        deploymentConfiguration: DeploymentSettings(
+            maximumPercent: maximum ?? defaults.maximumPercent,
+            minimumHealthyPercent: minimum ?? defaults.minimumHealthyPercent,
+            circuitBreakerEnabled: breaker?.enable ?? false,
+            circuitBreakerRollback: breaker?.rollback ?? false
+        ),
+        deployments: list,
+        createdAt: epoch,
+        placementStrategy: placement,
+        healthCheckGracePeriodSeconds: grace
+    )
 }
 
-func task(_ id: String, _ deployment: String, on instance: String = "i1", _ status: String = "RUNNING", desired: String = "RUNNING",
-          health: ServiceTask.Health = .none, where place: ServiceTask.Instance = .usable, started: Double? = 900, stopCode: String? = nil) -> ServiceTask {
-    ServiceTask(arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/\(id)", deployment: deployment, instanceArn: instance, instance: place,
-                lastStatus: status, desiredStatus: desired, health: health, startedAt: started, stopCode: stopCode)
+func task(
+    _ id: String,
+    _ deployment: String,
+    on instance: String = "i1",
+    _ status: TaskStatus = .running,
+    desired: DesiredStatus = .running,
+    health: ServiceTask.Health = .none,
+    where place: ServiceTask.Instance = .usable,
+    started: Double? = 900,
+    stopCode: TaskStopCode? = nil
+) -> ServiceTask {
+    ServiceTask(
+        arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/\(id)",
+        deployment: deployment,
+        instanceArn: instance,
+        instance: place,
+        lastStatus: status,
+        desiredStatus: desired,
+        health: health,
+        startedAt: started,
+        stopCode: stopCode
+    )
 }
 
-let demands = ["web:1": small, "web:2": small]
+let demands = [key("web:1"): small, key("web:2"): small]
 let three = [candidate("i1"), candidate("i2"), candidate("i3")]
 let round = ServiceScheduler(now: 1000, seed: 7, newDeploymentID: "d9")
 
 @Suite("Service scheduler")
 struct ServiceSchedulerTests {
-    @Test("a new service starts desiredCount tasks, spread evenly over the instances (ECS's default without a strategy)", arguments: [
-        [ECS.PlacementStrategy(type: "spread", field: "instanceId")], [],
-    ])
+    @Test(
+        "a new service starts desiredCount tasks, spread evenly over the instances (ECS's default without a strategy)",
+        arguments: [
+            [ECS.PlacementStrategy(type: "spread", field: "instanceId")], [],
+        ]
+    )
     func starts(spread: [ECS.PlacementStrategy]) {
         let plan = round.plan(service(desired: 6, placement: spread), tasks: [], candidates: three, demands: demands)
         #expect(plan.launches.count == 6)
-        #expect(Dictionary(grouping: plan.launches, by: \.instanceArn).mapValues(\.count) == ["i1": 2, "i2": 2, "i3": 2])
-        #expect(plan.launches.allSatisfy { $0.deployment == "d2" && $0.taskDefinition == "web:2" })
-        #expect(plan.record.service.deployments?.first?.pendingCount == 6)
-        #expect(plan.record.service.deployments?.first?.rolloutState == "IN_PROGRESS")
+        #expect(
+            Dictionary(grouping: plan.launches, by: \.instanceArn).mapValues(\.count) == ["i1": 2, "i2": 2, "i3": 2]
+        )
+        #expect(plan.launches.allSatisfy { $0.deployment == "d2" && $0.taskDefinition == key("web:2") })
+        #expect(plan.record.primary?.pendingCount == 6)
+        #expect(plan.record.primary?.rolloutState == .inProgress)
     }
 
     @Test("when every task runs, the deployment completes and a steady state is noted once")
@@ -50,10 +106,14 @@ struct ServiceSchedulerTests {
         let running = [task("a", "d2"), task("b", "d2", on: "i2"), task("c", "d2", on: "i3")]
         let first = round.plan(service(), tasks: running, candidates: three, demands: demands)
         #expect(first.launches.isEmpty && first.stops.isEmpty)
-        #expect(first.record.service.deployments?.first?.rolloutState == "COMPLETED")
-        #expect(first.record.service.runningCount == 3)
-        #expect(first.record.lastCompleted == CompletedDeployment(id: "d2", taskDefinition: "web:2"))
-        #expect(first.events == ["(service web) (deployment d2) deployment completed.", "(service web) has reached a steady state."])
+        #expect(first.record.primary?.rolloutState == .completed)
+        #expect(first.record.primary?.runningCount == 3)
+        #expect(first.record.lastCompleted == CompletedDeployment(id: "d2", taskDefinition: key("web:2")))
+        #expect(
+            first.events == [
+                "(service web) (deployment d2) deployment completed.", "(service web) has reached a steady state.",
+            ]
+        )
         let second = round.plan(first.record, tasks: running, candidates: three, demands: demands)
         #expect(second.events.isEmpty)
         #expect(second.record == first.record)
@@ -61,12 +121,15 @@ struct ServiceSchedulerTests {
 
     @Test("a task that stopped is replaced at once and counts as a failure")
     func replaces() {
-        let tasks = [task("a", "d2"), task("b", "d2"), task("c", "d2", "STOPPED", desired: "STOPPED", stopCode: "EssentialContainerExited")]
+        let tasks = [
+            task("a", "d2"), task("b", "d2"),
+            task("c", "d2", .stopped, desired: .stopped, stopCode: .essentialContainerExited),
+        ]
         let plan = round.plan(service(), tasks: tasks, candidates: three, demands: demands)
         #expect(plan.launches.count == 1)
-        #expect(plan.record.service.deployments?.first?.failedTasks == 1)
+        #expect(plan.record.primary?.failedTasks == 1)
         let again = round.plan(plan.record, tasks: tasks, candidates: three, demands: demands)
-        #expect(again.record.service.deployments?.first?.failedTasks == 1, "a failure is counted once")
+        #expect(again.record.primary?.failedTasks == 1, "a failure is counted once")
     }
 
     @Test("200/100: new tasks start beside the old ones, which stop only as the new ones turn healthy")
@@ -76,20 +139,25 @@ struct ServiceSchedulerTests {
         let first = round.plan(record, tasks: old, candidates: three, demands: demands)
         #expect(first.launches.count == 3)
         #expect(first.stops.isEmpty)
-        let pending = old + [task("n1", "d2", "PENDING"), task("n2", "d2", "PENDING"), task("n3", "d2", "PENDING")]
+        let pending = old + [task("n1", "d2", .pending), task("n2", "d2", .pending), task("n3", "d2", .pending)]
         let waiting = round.plan(first.record, tasks: pending, candidates: three, demands: demands)
         #expect(waiting.launches.isEmpty && waiting.stops.isEmpty, "nothing healthy to spare yet")
         let healthy = old + [task("n1", "d2"), task("n2", "d2"), task("n3", "d2")]
         let swap = round.plan(first.record, tasks: healthy, candidates: three, demands: demands)
         #expect(Set(swap.stops.map(\.taskArn)) == Set(old.map(\.arn)))
         #expect(swap.launches.isEmpty)
-        let done = round.plan(swap.record, tasks: healthy.map { t in
-            var t = t
-            if t.deployment == "d1" { t.desiredStatus = "STOPPED"; t.lastStatus = "STOPPED" }
-            return t
-        }, candidates: three, demands: demands)
-        #expect(done.record.service.deployments?.map(\.id) == ["d2"], "the drained deployment is gone")
-        #expect(done.record.service.deployments?.first?.rolloutState == "COMPLETED")
+        let done = round.plan(
+            swap.record,
+            tasks: healthy.map { t in
+                var t = t
+                if t.deployment == "d1" { t.desiredStatus = .stopped; t.lastStatus = .stopped }
+                return t
+            },
+            candidates: three,
+            demands: demands
+        )
+        #expect(done.record.deployments.map(\.id) == ["d2"], "the drained deployment is gone")
+        #expect(done.record.primary?.rolloutState == .completed)
     }
 
     @Test("50/100: half the old tasks stop first, then new ones take their place")
@@ -102,7 +170,7 @@ struct ServiceSchedulerTests {
         let stopped = Set(plan.stops.map(\.taskArn))
         let after = old.map { t in
             var t = t
-            if stopped.contains(t.arn) { t.desiredStatus = "STOPPED"; t.lastStatus = "STOPPED" }
+            if stopped.contains(t.arn) { t.desiredStatus = .stopped; t.lastStatus = .stopped }
             return t
         }
         let next = round.plan(plan.record, tasks: after, candidates: three, demands: demands)
@@ -112,25 +180,32 @@ struct ServiceSchedulerTests {
 
     @Test("scaling in stops the tasks not yet running first")
     func scalesIn() {
-        let tasks = [task("a", "d2"), task("b", "d2", "PENDING"), task("c", "d2")]
+        let tasks = [task("a", "d2"), task("b", "d2", .pending), task("c", "d2")]
         let plan = round.plan(service(desired: 1), tasks: tasks, candidates: three, demands: demands)
         #expect(plan.stops.count == 2)
         #expect(plan.stops.contains { $0.taskArn.hasSuffix("/b") })
         #expect(plan.launches.isEmpty)
     }
 
-    @Test("ECS rounding: maximumPercent rounds down, minimumHealthyPercent up", arguments: [
-        (3, 150, 50, 4, 2), (4, 200, 100, 8, 4), (1, 200, 50, 2, 1), (10, 125, 75, 12, 8), (0, 200, 100, 0, 0),
-    ])
+    @Test(
+        "ECS rounding: maximumPercent rounds down, minimumHealthyPercent up",
+        arguments: [
+            (3, 150, 50, 4, 2), (4, 200, 100, 8, 4), (1, 200, 50, 2, 1), (10, 125, 75, 12, 8), (0, 200, 100, 0, 0),
+        ]
+    )
     func bounds(desired: Int, maximum: Int, minimum: Int, expectedMaximum: Int, expectedMinimum: Int) {
-        let result = ServiceScheduler.bounds(desired: desired, configuration: ECS.DeploymentConfiguration(maximumPercent: maximum, minimumHealthyPercent: minimum), daemon: false)
+        let settings = DeploymentSettings(maximumPercent: maximum, minimumHealthyPercent: minimum)
+        let result = ServiceScheduler.bounds(desired: desired, settings: settings)
         #expect(result.maximum == expectedMaximum)
         #expect(result.minimumHealthy == expectedMinimum)
     }
 
-    @Test("the circuit breaker's threshold: half the desired count, at least 3, at most 200", arguments: [
-        (1, 3), (6, 3), (7, 4), (10, 5), (399, 200), (1000, 200),
-    ])
+    @Test(
+        "the circuit breaker's threshold: half the desired count, at least 3, at most 200",
+        arguments: [
+            (1, 3), (6, 3), (7, 4), (10, 5), (399, 200), (1000, 200),
+        ]
+    )
     func threshold(desired: Int, expected: Int) {
         #expect(ServiceScheduler.failureThreshold(desired: desired) == expected)
     }
@@ -138,84 +213,128 @@ struct ServiceSchedulerTests {
     @Test("the circuit breaker fails the deployment and rolls back to the last completed one")
     func rollback() {
         var record = service(desired: 2, deployments: [("d2", "web:2"), ("d1", "web:1")], breaker: (true, true))
-        record.lastCompleted = CompletedDeployment(id: "d1", taskDefinition: "web:1")
-        ServiceDeploymentHistory.begin(&record, deployment: record.service.deployments![0], now: Date(timeIntervalSince1970: 900))
-        let failed = (1...3).map { task("f\($0)", "d2", "STOPPED", desired: "STOPPED", stopCode: "TaskFailedToStart") }
-        let plan = ServiceScheduler(now: 1000, seed: 1, newDeploymentID: "d3").plan(record, tasks: failed + [task("o1", "d1"), task("o2", "d1")],
-                                                                                     candidates: three, demands: demands)
-        let deployments = plan.record.service.deployments ?? []
+        record.lastCompleted = CompletedDeployment(id: "d1", taskDefinition: key("web:1"))
+        ServiceDeploymentHistory.begin(
+            &record,
+            deployment: record.deployments[0],
+            now: Date(timeIntervalSince1970: 900)
+        )
+        let failed = (1...3).map { task("f\($0)", "d2", .stopped, desired: .stopped, stopCode: .taskFailedToStart) }
+        let plan = ServiceScheduler(now: 1000, seed: 1, newDeploymentID: "d3").plan(
+            record,
+            tasks: failed + [task("o1", "d1"), task("o2", "d1")],
+            candidates: three,
+            demands: demands
+        )
+        let deployments = plan.record.deployments
         #expect(deployments.first?.id == "d3")
-        #expect(deployments.first?.taskDefinition == "web:1")
-        #expect(deployments.first?.status == "PRIMARY")
-        #expect(deployments.first?.rolloutStateReason == "ECS deployment circuit breaker: rolling back to deploymentId d1.")
+        #expect(deployments.first?.taskDefinition == key("web:1"))
+        #expect(deployments.first?.status == .primary)
+        #expect(
+            deployments.first?.rolloutStateReason == "ECS deployment circuit breaker: rolling back to deploymentId d1."
+        )
         #expect(!deployments.contains { $0.id == "d2" }, "the failed deployment has no task left, so it is gone")
         #expect(deployments.map(\.id) == ["d3", "d1"], "the old deployment's tasks keep running and are kept")
-        #expect(plan.record.service.taskDefinition == "web:1")
+        #expect(plan.record.taskDefinition == key("web:1"))
         #expect(plan.events.contains("(service web) (deployment d2) deployment failed: tasks failed to start."))
         #expect(plan.events.contains { $0.contains("rolling back to deployment d1") })
         let entry = plan.record.serviceDeployments.first
-        #expect(entry?.status == "ROLLBACK_IN_PROGRESS")
-        #expect(entry?.deploymentCircuitBreaker?.status == "TRIGGERED")
-        #expect(entry?.deploymentCircuitBreaker?.threshold == 3)
-        #expect(entry?.rollback?.serviceRevisionArn == "arn:aws:ecs:us-east-1:000000000000:service-revision/lab/web/d1")
+        #expect(entry?.status == .rollbackInProgress)
+        #expect(entry?.circuitBreaker.status == .triggered)
+        #expect(entry?.circuitBreaker.threshold == 3)
+        #expect(entry?.rollback?.target == "d1")
+        #expect(
+            ServiceDeploymentHistory.revisionArn(service: record.arn, deployment: "d1")
+                == "arn:aws:ecs:us-east-1:000000000000:service-revision/lab/web/d1"
+        )
 
         // The rollback's tasks run and the old ones are gone: the service deployment is ROLLBACK_SUCCESSFUL.
-        let healed = ServiceScheduler(now: 1010, seed: 1, newDeploymentID: "d4").plan(plan.record, tasks: [task("r1", "d3"), task("r2", "d3")],
-                                                                                       candidates: three, demands: demands)
-        #expect(healed.record.service.deployments?.first?.rolloutState == "COMPLETED")
-        #expect(healed.record.serviceDeployments.first?.status == "ROLLBACK_SUCCESSFUL")
+        let healed = ServiceScheduler(now: 1010, seed: 1, newDeploymentID: "d4").plan(
+            plan.record,
+            tasks: [task("r1", "d3"), task("r2", "d3")],
+            candidates: three,
+            demands: demands
+        )
+        #expect(healed.record.primary?.rolloutState == .completed)
+        #expect(healed.record.serviceDeployments.first?.status == .rollbackSuccessful)
     }
 
-    @Test("service deployments: a new one stops the one still in progress; completion makes it SUCCESSFUL; a tripped breaker without rollback STOPPED")
+    @Test(
+        """
+        service deployments: a new one stops the one still in progress; completion makes it SUCCESSFUL; a tripped \
+        breaker without rollback STOPPED
+        """
+    )
     func serviceDeployments() {
         let now = Date(timeIntervalSince1970: 900)
         var record = service(desired: 1, deployments: [("d1", "web:1")], breaker: (true, false))
-        ServiceDeploymentHistory.begin(&record, deployment: record.service.deployments![0], now: now)
-        #expect(record.serviceDeployments.map(\.status) == ["IN_PROGRESS"])
-        #expect(record.serviceDeployments.first?.deploymentCircuitBreaker?.status == "MONITORING")
-        record.service.deployments = [ECS.Deployment(id: "d2", status: "PRIMARY", taskDefinition: "web:2", desiredCount: 1, failedTasks: 0,
-                                                     rolloutState: "IN_PROGRESS")] + record.service.deployments!
-        ServiceDeploymentHistory.begin(&record, deployment: record.service.deployments![0], now: now)
-        #expect(record.serviceDeployments.map(\.status) == ["IN_PROGRESS", "STOPPED"])
-        #expect(record.serviceDeployments.first?.sourceServiceRevisions?.map(\.arn) == ["arn:aws:ecs:us-east-1:000000000000:service-revision/lab/web/d1"])
+        ServiceDeploymentHistory.begin(&record, deployment: record.deployments[0], now: now)
+        #expect(record.serviceDeployments.map(\.status) == [.inProgress])
+        #expect(record.serviceDeployments.first?.circuitBreaker.status == .monitoring)
+        let second = DeploymentRecord(
+            id: "d2",
+            status: .primary,
+            taskDefinition: key("web:2"),
+            desiredCount: 1,
+            createdAt: now,
+            updatedAt: now,
+            launchType: .ec2
+        )
+        record.deployments.insert(second, at: 0)
+        ServiceDeploymentHistory.begin(&record, deployment: record.deployments[0], now: now)
+        #expect(record.serviceDeployments.map(\.status) == [.inProgress, .stopped])
+        #expect(record.serviceDeployments.first?.sources.map(\.deployment) == ["d1"])
         let done = round.plan(record, tasks: [task("a", "d2")], candidates: three, demands: demands)
-        #expect(done.record.serviceDeployments.map(\.status) == ["SUCCESSFUL", "STOPPED"])
-        #expect(done.record.serviceDeployments.first?.deploymentCircuitBreaker?.status == "MONITORING_COMPLETE")
-        #expect(done.record.serviceDeployments.first?.targetServiceRevision?.runningTaskCount == 1)
+        #expect(done.record.serviceDeployments.map(\.status) == [.successful, .stopped])
+        #expect(done.record.serviceDeployments.first?.circuitBreaker.status == .monitoringComplete)
+        #expect(done.record.serviceDeployments.first?.target.running == 1)
 
         var failing = service(desired: 1, deployments: [("d2", "web:2"), ("d1", "web:1")], breaker: (true, false))
-        ServiceDeploymentHistory.begin(&failing, deployment: failing.service.deployments![0], now: now)
-        let failed = (1...3).map { task("f\($0)", "d2", "STOPPED", desired: "STOPPED", stopCode: "TaskFailedToStart") }
+        ServiceDeploymentHistory.begin(&failing, deployment: failing.deployments[0], now: now)
+        let failed = (1...3).map { task("f\($0)", "d2", .stopped, desired: .stopped, stopCode: .taskFailedToStart) }
         let tripped = round.plan(failing, tasks: failed + [task("o1", "d1")], candidates: three, demands: demands)
-        #expect(tripped.record.serviceDeployments.first?.status == "STOPPED")
-        #expect(tripped.record.serviceDeployments.first?.deploymentCircuitBreaker?.status == "TRIGGERED")
-        #expect(tripped.record.serviceDeployments.first?.deploymentCircuitBreaker?.failureCount == 3)
+        #expect(tripped.record.serviceDeployments.first?.status == .stopped)
+        #expect(tripped.record.serviceDeployments.first?.circuitBreaker.status == .triggered)
+        #expect(tripped.record.serviceDeployments.first?.circuitBreaker.failureCount == 3)
     }
 
     @Test("without rollback a tripped breaker leaves the deployment FAILED and launches nothing more")
     func breakerWithoutRollback() {
         let record = service(desired: 2, deployments: [("d2", "web:2"), ("d1", "web:1")], breaker: (true, false))
-        let failed = (1...3).map { task("f\($0)", "d2", "STOPPED", desired: "STOPPED", stopCode: "TaskFailedToStart") }
-        let plan = round.plan(record, tasks: failed + [task("o1", "d1"), task("o2", "d1")], candidates: three, demands: demands)
-        #expect(plan.record.service.deployments?.first?.rolloutState == "FAILED")
+        let failed = (1...3).map { task("f\($0)", "d2", .stopped, desired: .stopped, stopCode: .taskFailedToStart) }
+        let plan = round.plan(
+            record,
+            tasks: failed + [task("o1", "d1"), task("o2", "d1")],
+            candidates: three,
+            demands: demands
+        )
+        #expect(plan.record.primary?.rolloutState == .failed)
         #expect(plan.launches.isEmpty)
         #expect(plan.stops.isEmpty, "the old tasks keep running")
     }
 
     @Test("launches that keep failing are throttled, with an event saying so")
     func throttles() {
-        let failed = (1...3).map { task("f\($0)", "d2", "STOPPED", desired: "STOPPED", stopCode: "TaskFailedToStart") }
+        let failed = (1...3).map { task("f\($0)", "d2", .stopped, desired: .stopped, stopCode: .taskFailedToStart) }
         let plan = round.plan(service(), tasks: failed, candidates: three, demands: demands)
         #expect(plan.record.throttledUntil == 1005)
         #expect(plan.launches.isEmpty)
         #expect(plan.events.contains { $0.contains("is unable to consistently start tasks successfully") })
-        let later = ServiceScheduler(now: 1006, seed: 1, newDeploymentID: "x").plan(plan.record, tasks: failed, candidates: three, demands: demands)
+        let later = ServiceScheduler(now: 1006, seed: 1, newDeploymentID: "x").plan(
+            plan.record,
+            tasks: failed,
+            candidates: three,
+            demands: demands
+        )
         #expect(later.launches.count == 3)
     }
 
     @Test("an unhealthy task is replaced once its grace period is over")
     func unhealthy() {
-        let tasks = [task("a", "d2", health: .unhealthy, started: 990), task("b", "d2", health: .healthy), task("c", "d2", health: .healthy)]
+        let tasks = [
+            task("a", "d2", health: .unhealthy, started: 990), task("b", "d2", health: .healthy),
+            task("c", "d2", health: .healthy),
+        ]
         let inGrace = round.plan(service(grace: 30), tasks: tasks, candidates: three, demands: demands)
         #expect(inGrace.stops.isEmpty)
         let after = round.plan(service(grace: 5), tasks: tasks, candidates: three, demands: demands)
@@ -242,29 +361,38 @@ struct ServiceSchedulerTests {
         #expect(first.launches.count == 1)
         #expect(first.launches.first?.instanceArn != "i1")
         #expect(first.stops.isEmpty, "minimumHealthyPercent 100 keeps it until its replacement is healthy")
-        let replaced = round.plan(first.record, tasks: tasks + [task("d", "d2", on: "i2")], candidates: candidates, demands: demands)
+        let replaced = round.plan(
+            first.record,
+            tasks: tasks + [task("d", "d2", on: "i2")],
+            candidates: candidates,
+            demands: demands
+        )
         #expect(replaced.stops.map(\.taskArn) == [tasks[0].arn])
     }
 
     @Test("a DAEMON service runs one task on each ACTIVE instance and none on a draining one")
     func daemon() {
         let candidates = [candidate("i1"), candidate("i2"), candidate("i3", status: .draining)]
-        let record = service(desired: 0, strategy: "DAEMON")
-        let plan = round.plan(record, tasks: [task("a", "d2", on: "i1"), task("z", "d2", on: "i3", where: .draining)],
-                              candidates: candidates, demands: demands)
+        let record = service(desired: 0, strategy: .daemon)
+        let plan = round.plan(
+            record,
+            tasks: [task("a", "d2", on: "i1"), task("z", "d2", on: "i3", where: .draining)],
+            candidates: candidates,
+            demands: demands
+        )
         #expect(plan.launches.map(\.instanceArn) == ["i2"])
         #expect(plan.stops.map(\.taskArn) == ["arn:aws:ecs:us-east-1:000000000000:task/lab/z"])
-        #expect(plan.record.service.desiredCount == 2)
+        #expect(plan.record.desiredCount == 2)
     }
 
     @Test("a deleted (DRAINING) service stops its tasks and turns INACTIVE once they are gone")
     func deleted() {
-        let record = service(status: "DRAINING")
+        let record = service(status: .draining)
         let plan = round.plan(record, tasks: [task("a", "d2"), task("b", "d2")], candidates: three, demands: demands)
         #expect(plan.stops.count == 2)
-        #expect(plan.record.service.status == "DRAINING", "until its tasks have stopped")
-        let gone = [task("a", "d2", "STOPPED", desired: "STOPPED"), task("b", "d2", "STOPPED", desired: "STOPPED")]
-        #expect(round.plan(plan.record, tasks: gone, candidates: three, demands: demands).record.service.status == "INACTIVE")
+        #expect(plan.record.status == .draining, "until its tasks have stopped")
+        let gone = [task("a", "d2", .stopped, desired: .stopped), task("b", "d2", .stopped, desired: .stopped)]
+        #expect(round.plan(plan.record, tasks: gone, candidates: three, demands: demands).record.status == .inactive)
     }
 
     @Test("what no instance can take is said in ECS's words")
@@ -272,6 +400,11 @@ struct ServiceSchedulerTests {
         let full = [candidate("i1", memory: 100)]
         let plan = round.plan(service(desired: 1), tasks: [], candidates: full, demands: demands)
         #expect(plan.launches.isEmpty)
-        #expect(plan.events == ["(service web) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance i1) has insufficient memory available."])
+        #expect(
+            plan.events == [
+                "(service web) was unable to place a task because no container instance met all of its requirements. "
+                    + "The closest matching (container-instance i1) has insufficient memory available."
+            ]
+        )
     }
 }

@@ -72,6 +72,18 @@ enum Sample {
     }
 
     /// A state with cluster `lab`, revision `web:1` and nodes 1 and 2.
+    static func service(_ name: String, cluster: String = "lab", status: ServiceStatus = .active) -> ServiceRecord {
+        ServiceRecord(
+            arn: "arn:aws:ecs:us-east-1:000000000000:service/\(cluster)/\(name)",
+            name: name,
+            cluster: cluster,
+            status: status,
+            desiredCount: 0,
+            taskDefinition: web,
+            createdAt: time
+        )
+    }
+
     static func state(generation: Int = 3) -> ClusterState {
         var stored = StoredState()
         stored.generation = generation

@@ -35,15 +35,7 @@ struct RevertTests {
             .putCluster(ClusterRecord(name: "new")),
             .putFamilyRevision(family: "web", revision: 7),
             .putAccountSetting(principal: nil, name: "containerInsights", value: "enabled"),
-            .putService(
-                ServiceRecord(
-                    service: ECS.Service(
-                        serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/lab/s",
-                        serviceName: "s"
-                    ),
-                    cluster: "lab"
-                )
-            ),
+            .putService(Sample.service("s")),
             .putActivation(
                 ActivationRecord(
                     id: "a",

@@ -26,21 +26,15 @@ struct SmallAggregatesTests {
     @Test("INACTIVE services are found for expiry by when they became so, or by the load time when that is not known")
     func services() {
         var state = Sample.state()
-        func service(_ name: String, status: String, inactiveAt: Date?) -> ServiceRecord {
-            ServiceRecord(
-                service: ECS.Service(
-                    serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/lab/\(name)",
-                    serviceName: name,
-                    status: status
-                ),
-                cluster: "lab",
-                inactiveAt: inactiveAt
-            )
+        func service(_ name: String, status: ServiceStatus, inactiveAt: Date?) -> ServiceRecord {
+            var record = Sample.service(name, status: status)
+            record.inactiveAt = inactiveAt
+            return record
         }
-        state.apply(.putService(service("old", status: "INACTIVE", inactiveAt: Sample.time)))
-        state.apply(.putService(service("new", status: "INACTIVE", inactiveAt: Sample.time.addingTimeInterval(3600))))
-        state.apply(.putService(service("legacy", status: "INACTIVE", inactiveAt: nil)))
-        state.apply(.putService(service("live", status: "ACTIVE", inactiveAt: nil)))
+        state.apply(.putService(service("old", status: .inactive, inactiveAt: Sample.time)))
+        state.apply(.putService(service("new", status: .inactive, inactiveAt: Sample.time.addingTimeInterval(3600))))
+        state.apply(.putService(service("legacy", status: .inactive, inactiveAt: nil)))
+        state.apply(.putService(service("live", status: .active, inactiveAt: nil)))
         let found = state.services.inactive(
             before: Sample.time.addingTimeInterval(60),
             loadedAt: Sample.time,

@@ -18,54 +18,209 @@ struct SQLiteStoreTests {
     let logger = Logger(label: "test")
 
     func sampleChanges() -> [StateChange] {
-        let cluster = ClusterRecord(name: "a", tags: [Tag(key: "k", value: "v")], settings: [ClusterSetting(name: "containerInsights", value: "enabled")])
-        let definition = ECS.TaskDefinition(taskDefinitionArn: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1",
-                                            containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "nginx", memory: 64)],
-                                            family: "web", revision: 1)
+        let cluster = ClusterRecord(
+            name: "a",
+            tags: [Tag(key: "k", value: "v")],
+            settings: [ClusterSetting(name: "containerInsights", value: "enabled")]
+        )
+        let definition = ECS.TaskDefinition(
+            taskDefinitionArn: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1",
+            containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "nginx", memory: 64)],
+            family: "web",
+            revision: 1
+        )
         let instance = InstanceID(high: 1, low: 2)
         let task = TaskRecord(
-            id: TaskID(high: 3, low: 4), cluster: "a", instance: instance, taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
-            group: "family:web", lastStatus: .running, createdAt: Date(timeIntervalSince1970: 1_700_000_000.5),
-            containers: [ContainerRecord(id: ContainerID(high: 5, low: 6), name: "app", image: "nginx", memory: 64, runtimeId: "c1",
-                                         lastStatus: .running, networkBindings: [NetworkBinding(bindIP: "0.0.0.0", containerPort: 80, hostPort: 8080, protocol: "tcp")])],
-            overrides: Shared(ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "app", command: ["sh"])])),
-            tags: [Tag(key: "t", value: nil)])
+            id: TaskID(high: 3, low: 4),
+            cluster: "a",
+            instance: instance,
+            taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+            group: "family:web",
+            lastStatus: .running,
+            createdAt: Date(timeIntervalSince1970: 1_700_000_000.5),
+            containers: [
+                ContainerRecord(
+                    id: ContainerID(high: 5, low: 6),
+                    name: "app",
+                    image: "nginx",
+                    memory: 64,
+                    runtimeId: "c1",
+                    lastStatus: .running,
+                    networkBindings: [
+                        NetworkBinding(bindIP: "0.0.0.0", containerPort: 80, hostPort: 8080, protocol: "tcp")
+                    ]
+                )
+            ],
+            overrides: Shared(
+                ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "app", command: ["sh"])])
+            ),
+            tags: [Tag(key: "t", value: nil)]
+        )
+        let created = Date(timeIntervalSince1970: 1_700_000_000.25)
+        let network = Shared(ECS.NetworkConfiguration(awsvpcConfiguration: ECS.AwsVpcConfiguration(subnets: ["s-1"])))
+        var service = ServiceRecord(
+            arn: "arn:aws:ecs:us-east-1:000000000000:service/a/web",
+            name: "web",
+            cluster: "a",
+            desiredCount: 2,
+            taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+            deploymentConfiguration: DeploymentSettings(
+                maximumPercent: 150,
+                minimumHealthyPercent: 50,
+                circuitBreakerEnabled: true,
+                circuitBreakerRollback: true,
+                others: Shared(ECS.DeploymentConfiguration(strategy: "ROLLING"))
+            ),
+            deployments: [
+                DeploymentRecord(
+                    id: "ecs-svc/1",
+                    status: .primary,
+                    taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+                    desiredCount: 2,
+                    runningCount: 1,
+                    failedTasks: 1,
+                    createdAt: created,
+                    updatedAt: created,
+                    launchType: .ec2,
+                    networkConfiguration: network,
+                    rolloutStateReason: "r"
+                )
+            ],
+            events: [ServiceEventRecord(id: "e1", createdAt: created, message: "m")],
+            createdAt: created,
+            createdBy: "me",
+            placementConstraints: [ECS.PlacementConstraint(type: "distinctInstance")],
+            placementStrategy: [ECS.PlacementStrategy(type: "binpack", field: "memory")],
+            networkConfiguration: network,
+            healthCheckGracePeriodSeconds: 5,
+            tags: [Tag(key: "k", value: "v")],
+            propagateTags: .service,
+            clientToken: "token"
+        )
+        service.lastCompleted = CompletedDeployment(
+            id: "ecs-svc/0",
+            taskDefinition: TaskDefinitionKey(family: "web", revision: 1)
+        )
+        service.consecutiveFailures = 2
+        service.throttledUntil = 1_700_000_100.5
+        service.countedFailures = ["t1"]
+        service.steady = true
+        service.serviceDeployments = [
+            ServiceDeploymentRecord(
+                deployment: "ecs-svc/1",
+                createdAt: created,
+                startedAt: created,
+                updatedAt: created,
+                sources: [RevisionCounts(deployment: "ecs-svc/0", requested: 0, running: 1, pending: 0)],
+                target: RevisionCounts(deployment: "ecs-svc/1", requested: 2, running: 1, pending: 1),
+                status: .rollbackInProgress,
+                statusReason: "s",
+                configuration: service.deploymentConfiguration,
+                circuitBreaker: CircuitBreakerState(status: .triggered, failureCount: 1, threshold: 3),
+                rollback: RollbackRecord(reason: "r", startedAt: created, target: "ecs-svc/0")
+            )
+        ]
         return [
             .putCluster(cluster),
-            .putTaskDefinition(TaskDefinitionRecord(key: TaskDefinitionKey(family: "web", revision: 1),
-                                                    registeredAt: Date(timeIntervalSince1970: 1_700_000_000.25), registeredBy: "me",
-                                                    tags: [Tag(key: "team", value: "web")], spec: definition)),
+            .putTaskDefinition(
+                TaskDefinitionRecord(
+                    key: TaskDefinitionKey(family: "web", revision: 1),
+                    registeredAt: Date(timeIntervalSince1970: 1_700_000_000.25),
+                    registeredBy: "me",
+                    tags: [Tag(key: "team", value: "web")],
+                    spec: definition
+                )
+            ),
             .putFamilyRevision(family: "web", revision: 1),
             .putAccountSetting(principal: nil, name: "containerInsights", value: "enabled"),
             .putAccountSetting(principal: "arn:aws:iam::000000000000:root", name: "awsvpcTrunking", value: "enabled"),
-            .putInstance(InstanceRecord(
-                id: instance, cluster: "a", ec2InstanceId: "node-1", agentConnected: true, registeredAt: Date(timeIntervalSince1970: 1_700_000_000),
-                resources: InstanceResources(cpu: 2048, memoryMiB: 4096, reservedTCPPorts: [22]),
-                attributes: [InstanceAttribute(name: "ecs.os-type", value: "linux")], credentialHash: "abc")),
+            .putInstance(
+                InstanceRecord(
+                    id: instance,
+                    cluster: "a",
+                    ec2InstanceId: "node-1",
+                    agentConnected: true,
+                    registeredAt: Date(timeIntervalSince1970: 1_700_000_000),
+                    resources: InstanceResources(cpu: 2048, memoryMiB: 4096, reservedTCPPorts: [22]),
+                    attributes: [InstanceAttribute(name: "ecs.os-type", value: "linux")],
+                    credentialHash: "abc"
+                )
+            ),
             .putTask(task),
-            .putTask(TaskRecord(id: TaskID(high: 7, low: 8), cluster: "a", instance: nil, taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
-                                group: "family:web", createdAt: Date(timeIntervalSince1970: 1_700_000_000))),
+            .putTask(
+                TaskRecord(
+                    id: TaskID(high: 7, low: 8),
+                    cluster: "a",
+                    instance: nil,
+                    taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+                    group: "family:web",
+                    createdAt: Date(timeIntervalSince1970: 1_700_000_000)
+                )
+            ),
             .deleteTask(TaskID(high: 7, low: 8)),
-            .putService(ServiceRecord(
-                service: ECS.Service(serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/a/web", serviceName: "web", status: "ACTIVE",
-                                     desiredCount: 2, deployments: [ECS.Deployment(id: "ecs-svc/1", status: "PRIMARY", rolloutState: "IN_PROGRESS")]),
-                cluster: "a", clientToken: "token", lastCompleted: CompletedDeployment(id: "ecs-svc/0", taskDefinition: "web:1"),
-                consecutiveFailures: 2, throttledUntil: 1_700_000_100.5, countedFailures: ["t1"], steady: true)),
-            .putService(ServiceRecord(service: ECS.Service(serviceArn: "arn:aws:ecs:us-east-1:000000000000:service/a/gone", serviceName: "gone"),
-                                      cluster: "a")),
+            .putService(service),
+            .putService(
+                ServiceRecord(
+                    arn: "arn:aws:ecs:us-east-1:000000000000:service/a/gone",
+                    name: "gone",
+                    cluster: "a",
+                    desiredCount: 0,
+                    taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+                    createdAt: Date(timeIntervalSince1970: 1_700_000_000)
+                )
+            ),
             .deleteService(arn: "arn:aws:ecs:us-east-1:000000000000:service/a/gone"),
-            .putActivation(ActivationRecord(id: "a1", description: nil, defaultInstanceName: nil, iamRole: "r", registrationLimit: 3,
-                                            registrationsCount: 1, expirationDate: Date(timeIntervalSince1970: 1_700_086_400),
-                                            createdDate: Date(timeIntervalSince1970: 1_700_000_000), codeHash: "h1")),
-            .putActivation(ActivationRecord(id: "a2", description: nil, defaultInstanceName: nil, iamRole: "r", registrationLimit: 1,
-                                            expirationDate: Date(timeIntervalSince1970: 1_700_086_400),
-                                            createdDate: Date(timeIntervalSince1970: 1_700_000_000), codeHash: "h2")),
+            .putActivation(
+                ActivationRecord(
+                    id: "a1",
+                    description: nil,
+                    defaultInstanceName: nil,
+                    iamRole: "r",
+                    registrationLimit: 3,
+                    registrationsCount: 1,
+                    expirationDate: Date(timeIntervalSince1970: 1_700_086_400),
+                    createdDate: Date(timeIntervalSince1970: 1_700_000_000),
+                    codeHash: "h1"
+                )
+            ),
+            .putActivation(
+                ActivationRecord(
+                    id: "a2",
+                    description: nil,
+                    defaultInstanceName: nil,
+                    iamRole: "r",
+                    registrationLimit: 1,
+                    expirationDate: Date(timeIntervalSince1970: 1_700_086_400),
+                    createdDate: Date(timeIntervalSince1970: 1_700_000_000),
+                    codeHash: "h2"
+                )
+            ),
             .deleteActivation(id: "a2"),
-            .putAccessKey(AccessKeyRecord(accessKeyId: "AKWHKEEP", sealedSecret: "c2VhbGVk", description: "ci", createDate: Date(timeIntervalSince1970: 1_700_000_000))),
-            .putAccessKey(AccessKeyRecord(accessKeyId: "AKWHGONE", sealedSecret: "eA==", description: nil, createDate: Date(timeIntervalSince1970: 1_700_000_001))),
+            .putAccessKey(
+                AccessKeyRecord(
+                    accessKeyId: "AKWHKEEP",
+                    sealedSecret: "c2VhbGVk",
+                    description: "ci",
+                    createDate: Date(timeIntervalSince1970: 1_700_000_000)
+                )
+            ),
+            .putAccessKey(
+                AccessKeyRecord(
+                    accessKeyId: "AKWHGONE",
+                    sealedSecret: "eA==",
+                    description: nil,
+                    createDate: Date(timeIntervalSince1970: 1_700_000_001)
+                )
+            ),
             .deleteAccessKey(id: "AKWHGONE"),
-            .putTaskDefinition(TaskDefinitionRecord(key: TaskDefinitionKey(family: "web", revision: 2), registeredAt: nil, registeredBy: nil,
-                                                    spec: definition)),
+            .putTaskDefinition(
+                TaskDefinitionRecord(
+                    key: TaskDefinitionKey(family: "web", revision: 2),
+                    registeredAt: nil,
+                    registeredBy: nil,
+                    spec: definition
+                )
+            ),
             .deleteTaskDefinition(TaskDefinitionKey(family: "web", revision: 2)),
         ]
     }
@@ -89,7 +244,9 @@ struct SQLiteStoreTests {
             #expect(loaded.services.first?.lastCompleted?.id == "ecs-svc/0")
             #expect(loaded.activations.map(\.id) == ["a1"])
             #expect(loaded.accessKeys.map(\.accessKeyId) == ["AKWHKEEP"])
-            #expect(loaded.taskDefinitions.first?.definition.registeredAt == Date(timeIntervalSince1970: 1_700_000_000.25))
+            #expect(
+                loaded.taskDefinitions.first?.definition.registeredAt == Date(timeIntervalSince1970: 1_700_000_000.25)
+            )
             #expect(loaded.tasks.map(\.id) == [TaskID(high: 3, low: 4)])
             #expect(loaded.tasks.first?.overrides?.value.containerOverrides?.first?.command == ["sh"])
             #expect(loaded.services.map(\.name) == ["web"])
@@ -113,15 +270,26 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test("a batch of thousands of changes, rows changed several times and deleted and put again, stores each row's last change")
+    @Test(
+        """
+        a batch of thousands of changes, rows changed several times and deleted and put again, stores each row's \
+        last change
+        """
+    )
     func largeBatches() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory + "/wharf.db"
             let store = try await SQLiteStore.open(path: path, logger: logger)
             func task(_ number: UInt64, _ status: TaskStatus) -> TaskRecord {
-                TaskRecord(id: TaskID(high: 0, low: number), cluster: "a", instance: InstanceID(high: 9, low: number % 7),
-                           taskDefinition: TaskDefinitionKey(family: "web", revision: 1), group: "family:web", lastStatus: status,
-                           createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+                TaskRecord(
+                    id: TaskID(high: 0, low: number),
+                    cluster: "a",
+                    instance: InstanceID(high: 9, low: number % 7),
+                    taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+                    group: "family:web",
+                    lastStatus: status,
+                    createdAt: Date(timeIntervalSince1970: 1_700_000_000)
+                )
             }
             var changes: [StateChange] = (0..<6000).map { .putTask(task($0, .provisioning)) }
             changes += (0..<6000).filter { $0 % 2 == 0 }.map { .putTask(task($0, .running)) }
@@ -135,8 +303,10 @@ struct SQLiteStoreTests {
             var expected = StoredState()
             for change in changes { expected.apply(change) }
             #expect(loaded.tasks.count == 6000 - 1200 + 600, "more than one page of 5,000 is loaded")
-            #expect(Dictionary(uniqueKeysWithValues: loaded.tasks.map { ($0.id, $0.lastStatus) })
-                    == Dictionary(uniqueKeysWithValues: expected.tasks.map { ($0.id, $0.lastStatus) }))
+            #expect(
+                Dictionary(uniqueKeysWithValues: loaded.tasks.map { ($0.id, $0.lastStatus) })
+                    == Dictionary(uniqueKeysWithValues: expected.tasks.map { ($0.id, $0.lastStatus) })
+            )
         }
     }
 
@@ -150,7 +320,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 6)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 7)
         }
     }
 

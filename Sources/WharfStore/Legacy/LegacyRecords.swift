@@ -40,13 +40,9 @@ enum Legacy {
             settings: (cluster.settings ?? []).map { ClusterSetting(name: $0.name ?? "", value: $0.value ?? "") },
             configuration: cluster.configuration.map(Shared.init),
             capacityProviders: cluster.capacityProviders ?? [],
-            defaultCapacityProviderStrategy: (cluster.defaultCapacityProviderStrategy ?? []).map {
-                CapacityProviderStrategyItem(
-                    capacityProvider: $0.capacityProvider ?? "",
-                    weight: $0.weight,
-                    base: $0.base
-                )
-            },
+            defaultCapacityProviderStrategy: (cluster.defaultCapacityProviderStrategy ?? []).map(
+                CapacityProviderStrategyItem.init
+            ),
             serviceConnectNamespace: cluster.serviceConnectDefaults?.namespace
         )
     }
@@ -167,12 +163,12 @@ enum Legacy {
         )
     }
 
-    private static func required<T>(_ value: T?, _ what: String) throws -> T {
+    static func required<T>(_ value: T?, _ what: String) throws -> T {
         guard let value else { throw UpgradeError(description: "a stored record has no \(what)") }
         return value
     }
 
-    private static func parse<T: RawRepresentable>(_ type: T.Type, _ text: String, _ what: String) throws -> T
+    static func parse<T: RawRepresentable>(_ type: T.Type, _ text: String, _ what: String) throws -> T
     where T.RawValue == String {
         guard let value = T(rawValue: text) else { throw UpgradeError(description: "\(what) \"\(text)\" is not known") }
         return value
