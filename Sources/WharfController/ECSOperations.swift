@@ -11,7 +11,7 @@ struct ECSOperations: Sendable {
     /// The describe operations that add `utilization`, for `X-Wharf-Include: utilization`.
     var utilizationHandlers: [String: Handler] = [:]
     /// The Systems Manager operations of ECS Anywhere's join (`X-Amz-Target: AmazonSSM.<Operation>`).
-    private(set) var ssmHandlers: [String: Handler] = [:]
+    var ssmHandlers: [String: Handler] = [:]
     /// Wharf's admin operations, by name (`WharfAdmin.<name>`).
     private(set) var adminHandlers: [String: Handler] = [:]
 
@@ -19,48 +19,74 @@ struct ECSOperations: Sendable {
     ///   - sealer: seals the secrets of new access keys.
     ///   - bootstrapKeyId: the bootstrap pair's ID, listed and never revocable.
     ///   - definitions: each task definition's JSON, made once (shared with the sync answers).
-    init(controller: Controller, sealer: SecretSealer = SecretSealer(), bootstrapKeyId: String? = nil,
-         definitions: TaskDefinitionJSON = TaskDefinitionJSON()) {
+    init(
+        controller: Controller,
+        sealer: SecretSealer = SecretSealer(),
+        bootstrapKeyId: String? = nil,
+        definitions: TaskDefinitionJSON = TaskDefinitionJSON()
+    ) {
         read("DescribeClusters", controller) { (state, request) in try state.describeClusters(request) }
         read("ListClusters", controller) { (state, request) in try state.listClusters(request) }
         write("CreateCluster", controller) { (state, request, _) in try state.createCluster(request) }
         write("UpdateCluster", controller) { (state, request, _) in try state.updateCluster(request) }
         write("UpdateClusterSettings", controller) { (state, request, _) in try state.updateClusterSettings(request) }
-        write("PutClusterCapacityProviders", controller) { (state, request, _) in try state.putClusterCapacityProviders(request) }
+        write("PutClusterCapacityProviders", controller) { (state, request, _) in
+            try state.putClusterCapacityProviders(request)
+        }
         write("DeleteCluster", controller) { (state, request, _) in try state.deleteCluster(request) }
 
-        write("RegisterTaskDefinition", controller) { (state, request, now) in try state.registerTaskDefinition(request, now: now) }
+        write("RegisterTaskDefinition", controller) { (state, request, now) in
+            try state.registerTaskDefinition(request, now: now)
+        }
         handlers["DescribeTaskDefinition"] = { (data: Data) async throws -> Data in
             let request: ECS.DescribeTaskDefinitionRequest = try ECSWire.decode(data)
             let response = try await controller.read { state in try state.describeTaskDefinition(request) }
             return try Self.encode(response, definitions: definitions)
         }
         read("ListTaskDefinitions", controller) { (state, request) in try state.listTaskDefinitions(request) }
-        read("ListTaskDefinitionFamilies", controller) { (state, request) in try state.listTaskDefinitionFamilies(request) }
-        write("DeregisterTaskDefinition", controller) { (state, request, now) in try state.deregisterTaskDefinition(request, now: now) }
-        write("DeleteTaskDefinitions", controller) { (state, request, now) in try state.deleteTaskDefinitions(request, now: now) }
+        read("ListTaskDefinitionFamilies", controller) { (state, request) in
+            try state.listTaskDefinitionFamilies(request)
+        }
+        write("DeregisterTaskDefinition", controller) { (state, request, now) in
+            try state.deregisterTaskDefinition(request, now: now)
+        }
+        write("DeleteTaskDefinitions", controller) { (state, request, now) in
+            try state.deleteTaskDefinitions(request, now: now)
+        }
 
         write("TagResource", controller) { (state, request, _) in try state.tagResource(request) }
         write("UntagResource", controller) { (state, request, _) in try state.untagResource(request) }
         read("ListTagsForResource", controller) { (state, request) in try state.listTagsForResource(request) }
 
         write("PutAccountSetting", controller) { (state, request, _) in try state.putAccountSetting(request) }
-        write("PutAccountSettingDefault", controller) { (state, request, _) in try state.putAccountSettingDefault(request) }
+        write("PutAccountSettingDefault", controller) { (state, request, _) in
+            try state.putAccountSettingDefault(request)
+        }
         read("ListAccountSettings", controller) { (state, request) in try state.listAccountSettings(request) }
 
         seededWrite("RegisterContainerInstance", controller) { (state, request, now, seed) in
             try state.registerContainerInstance(request, now: now, seed: seed)
         }
-        read("DescribeContainerInstances", controller) { (state, request) in try state.describeContainerInstances(request) }
+        read("DescribeContainerInstances", controller) { (state, request) in
+            try state.describeContainerInstances(request)
+        }
         read("ListContainerInstances", controller) { (state, request) in try state.listContainerInstances(request) }
-        write("DeregisterContainerInstance", controller) { (state, request, now) in try state.deregisterContainerInstance(request, now: now) }
-        write("UpdateContainerInstancesState", controller) { (state, request, _) in try state.updateContainerInstancesState(request) }
+        write("DeregisterContainerInstance", controller) { (state, request, now) in
+            try state.deregisterContainerInstance(request, now: now)
+        }
+        write("UpdateContainerInstancesState", controller) { (state, request, _) in
+            try state.updateContainerInstancesState(request)
+        }
         write("PutAttributes", controller) { (state, request, _) in try state.putAttributes(request) }
         write("DeleteAttributes", controller) { (state, request, _) in try state.deleteAttributes(request) }
         read("ListAttributes", controller) { (state, request) in try state.listAttributes(request) }
 
-        seededWrite("RunTask", controller) { (state, request, now, seed) in try state.runTask(request, now: now, seed: seed) }
-        seededWrite("StartTask", controller) { (state, request, now, seed) in try state.startTask(request, now: now, seed: seed) }
+        seededWrite("RunTask", controller) { (state, request, now, seed) in
+            try state.runTask(request, now: now, seed: seed)
+        }
+        seededWrite("StartTask", controller) { (state, request, now, seed) in
+            try state.startTask(request, now: now, seed: seed)
+        }
         write("StopTask", controller) { (state, request, now) in try state.stopTask(request, now: now) }
         read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
         read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
@@ -69,37 +95,59 @@ struct ECSOperations: Sendable {
             let request: SSM.CreateActivationRequest = try ECSWire.decode(data)
             let id = UUID().uuidString.lowercased()
             let code = Self.newActivationCode()
-            return try ECSWire.encode(try await controller.write { state, now in
-                try state.createActivation(request, now: now, id: id, code: code, codeHash: Controller.hash)
-            })
+            return try ECSWire.encode(
+                try await controller.write { state, now in
+                    try state.createActivation(request, now: now, id: id, code: code, codeHash: Controller.hash)
+                }
+            )
         }
         ssmHandlers["DescribeActivations"] = { (data: Data) async throws -> Data in
             let request: SSM.DescribeActivationsRequest = try ECSWire.decode(data)
             let now = controller.now()
-            return try ECSWire.encode(try await controller.read { state in try state.describeActivations(request, now: now) })
+            return try ECSWire.encode(
+                try await controller.read { state in try state.describeActivations(request, now: now) }
+            )
         }
         ssmHandlers["DeleteActivation"] = { (data: Data) async throws -> Data in
             let request: SSM.DeleteActivationRequest = try ECSWire.decode(data)
             return try ECSWire.encode(try await controller.write { state, _ in try state.deleteActivation(request) })
         }
+        addParameterStore(controller, sealer: sealer)
 
         adminHandlers["CreateAccessKey"] = { (data: Data) async throws -> Data in
             let request: WharfAdmin.CreateAccessKeyRequest = try ECSWire.decode(data)
             let id = Self.newAccessKeyId()
             let secret = Self.newSecretAccessKey()
             let sealed = try sealer.seal(secret, context: id)
-            let record = try await controller.write { state, now in try state.createAccessKey(request, now: now, id: id, sealedSecret: sealed) }
-            return try ECSWire.encode(WharfAdmin.CreateAccessKeyResult(accessKey: WharfAdmin.AccessKey(
-                accessKeyId: id, secretAccessKey: secret, description: record.description, status: "Active",
-                createDate: record.createDate, source: "stored")))
+            let record = try await controller.write { state, now in
+                try state.createAccessKey(request, now: now, id: id, sealedSecret: sealed)
+            }
+            return try ECSWire.encode(
+                WharfAdmin.CreateAccessKeyResult(
+                    accessKey: WharfAdmin.AccessKey(
+                        accessKeyId: id,
+                        secretAccessKey: secret,
+                        description: record.description,
+                        status: "Active",
+                        createDate: record.createDate,
+                        source: "stored"
+                    )
+                )
+            )
         }
         adminHandlers["ListAccessKeys"] = { (data: Data) async throws -> Data in
             let _: WharfAdmin.ListAccessKeysRequest = try ECSWire.decode(data)
-            return try ECSWire.encode(await controller.read { state in state.listAccessKeys(bootstrapKeyId: bootstrapKeyId) })
+            return try ECSWire.encode(
+                await controller.read { state in state.listAccessKeys(bootstrapKeyId: bootstrapKeyId) }
+            )
         }
         adminHandlers["DeleteAccessKey"] = { (data: Data) async throws -> Data in
             let request: WharfAdmin.DeleteAccessKeyRequest = try ECSWire.decode(data)
-            return try ECSWire.encode(try await controller.write { state, _ in try state.deleteAccessKey(request, bootstrapKeyId: bootstrapKeyId) })
+            return try ECSWire.encode(
+                try await controller.write { state, _ in
+                    try state.deleteAccessKey(request, bootstrapKeyId: bootstrapKeyId)
+                }
+            )
         }
 
         seededWrite("CreateService", controller) { (state, request, now, seed) in
@@ -115,7 +163,9 @@ struct ECSOperations: Sendable {
         describeWithUtilization(controller)
         read("ListServices", controller) { (state, request) in try state.listServices(request) }
         read("ListServiceDeployments", controller) { (state, request) in try state.listServiceDeployments(request) }
-        read("DescribeServiceDeployments", controller) { (state, request) in try state.describeServiceDeployments(request) }
+        read("DescribeServiceDeployments", controller) { (state, request) in
+            try state.describeServiceDeployments(request)
+        }
     }
 
     /// DescribeTaskDefinition's answer around the definition's cached JSON: what `ECSWire.encode`
@@ -168,7 +218,8 @@ struct ECSOperations: Sendable {
     }
 
     private mutating func read<Request: ECSShape, Response: Encodable & Sendable>(
-        _ name: String, _ controller: Controller,
+        _ name: String,
+        _ controller: Controller,
         _ body: @escaping @Sendable (ClusterState, Request) throws -> Response
     ) {
         handlers[name] = { (data: Data) async throws -> Data in
@@ -180,7 +231,8 @@ struct ECSOperations: Sendable {
 
     /// A write whose outcome needs a seed (new IDs, placement tiebreaks), drawn from the controller's.
     private mutating func seededWrite<Request: ECSShape, Response: Encodable & Sendable>(
-        _ name: String, _ controller: Controller,
+        _ name: String,
+        _ controller: Controller,
         _ body: @escaping @Sendable (ClusterState, Request, Date, UInt64) throws -> Outcome<Response>
     ) {
         handlers[name] = { (data: Data) async throws -> Data in
@@ -192,7 +244,8 @@ struct ECSOperations: Sendable {
     }
 
     private mutating func write<Request: ECSShape, Response: Encodable & Sendable>(
-        _ name: String, _ controller: Controller,
+        _ name: String,
+        _ controller: Controller,
         _ body: @escaping @Sendable (ClusterState, Request, Date) throws -> Outcome<Response>
     ) {
         handlers[name] = { (data: Data) async throws -> Data in

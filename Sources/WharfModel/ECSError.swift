@@ -10,7 +10,9 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let invalidParameter = Code(rawValue: "InvalidParameterException")
         public static let clusterNotFound = Code(rawValue: "ClusterNotFoundException")
         public static let clusterContainsServices = Code(rawValue: "ClusterContainsServicesException")
-        public static let clusterContainsContainerInstances = Code(rawValue: "ClusterContainsContainerInstancesException")
+        public static let clusterContainsContainerInstances = Code(
+            rawValue: "ClusterContainsContainerInstancesException"
+        )
         public static let clusterContainsTasks = Code(rawValue: "ClusterContainsTasksException")
         public static let resourceNotFound = Code(rawValue: "ResourceNotFoundException")
         /// CloudWatch Logs' error for a log group or stream that exists already.
@@ -25,6 +27,25 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let invalidFilter = Code(rawValue: "InvalidFilter")
         public static let invalidNextToken = Code(rawValue: "InvalidNextToken")
         public static let ssmInternalServerError = Code(rawValue: "InternalServerError")
+        /// Parameter Store's errors.
+        public static let validation = Code(rawValue: "ValidationException")
+        public static let parameterNotFound = Code(rawValue: "ParameterNotFound")
+        public static let parameterAlreadyExists = Code(rawValue: "ParameterAlreadyExists")
+        public static let parameterVersionNotFound = Code(rawValue: "ParameterVersionNotFound")
+        public static let parameterMaxVersionLimitExceeded = Code(rawValue: "ParameterMaxVersionLimitExceeded")
+        public static let parameterVersionLabelLimitExceeded = Code(rawValue: "ParameterVersionLabelLimitExceeded")
+        public static let parameterPatternMismatch = Code(rawValue: "ParameterPatternMismatchException")
+        public static let invalidAllowedPattern = Code(rawValue: "InvalidAllowedPatternException")
+        public static let hierarchyLevelLimitExceeded = Code(rawValue: "HierarchyLevelLimitExceededException")
+        public static let hierarchyTypeMismatch = Code(rawValue: "HierarchyTypeMismatchException")
+        public static let invalidKeyId = Code(rawValue: "InvalidKeyId")
+        public static let invalidPolicyType = Code(rawValue: "InvalidPolicyTypeException")
+        public static let invalidFilterKey = Code(rawValue: "InvalidFilterKey")
+        public static let invalidFilterOption = Code(rawValue: "InvalidFilterOption")
+        public static let invalidFilterValue = Code(rawValue: "InvalidFilterValue")
+        public static let invalidResourceType = Code(rawValue: "InvalidResourceType")
+        public static let invalidResourceId = Code(rawValue: "InvalidResourceId")
+        public static let tooManyTags = Code(rawValue: "TooManyTagsError")
         /// IAM's error for an access key that is not there.
         public static let noSuchEntity = Code(rawValue: "NoSuchEntityException")
         /// Authentication refusals (AWS Signature Version 4).

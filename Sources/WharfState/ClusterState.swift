@@ -19,6 +19,7 @@ public struct ClusterState: Sendable {
     public private(set) var services = Services()
     public private(set) var credentials = Credentials()
     public private(set) var accountSettings = AccountSettings()
+    public private(set) var parameters = Parameters()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -34,6 +35,7 @@ public struct ClusterState: Sendable {
         for record in stored.services { apply(.putService(record)) }
         for record in stored.activations { apply(.putActivation(record)) }
         for record in stored.accessKeys { apply(.putAccessKey(record)) }
+        for record in stored.parameters { apply(.putParameter(record)) }
     }
 
     /// Applies one change.
@@ -88,6 +90,10 @@ public struct ClusterState: Sendable {
             return Applied(.accessKey(record.accessKeyId, credentials.put(record)))
         case .deleteAccessKey(let id):
             return Applied(.accessKey(id, credentials.removeAccessKey(id)))
+        case .putParameter(let record):
+            return Applied(.parameter(record.name, parameters.put(record)))
+        case .deleteParameter(let name):
+            return Applied(.parameter(name, parameters.remove(name)))
         }
     }
 
@@ -177,6 +183,8 @@ public struct ClusterState: Sendable {
             if let old { apply(.putActivation(old)) } else { credentials.removeActivation(id) }
         case .accessKey(let id, let old):
             if let old { apply(.putAccessKey(old)) } else { credentials.removeAccessKey(id) }
+        case .parameter(let name, let old):
+            if let old { apply(.putParameter(old)) } else { parameters.remove(name) }
         }
     }
 }
@@ -194,6 +202,7 @@ public struct Applied: Sendable {
         case service(String, ServiceRecord?)
         case activation(String, ActivationRecord?)
         case accessKey(String, AccessKeyRecord?)
+        case parameter(String, ParameterRecord?)
     }
 
     let undo: Undo

@@ -31,6 +31,10 @@ public enum StateChange: Equatable, Sendable {
     case putAccessKey(AccessKeyRecord)
     /// Revokes an access key.
     case deleteAccessKey(id: String)
+    /// Creates or replaces a Parameter Store parameter (all its versions).
+    case putParameter(ParameterRecord)
+    /// Deletes a parameter and every version of it.
+    case deleteParameter(name: String)
 }
 
 /// Everything the store holds, as loaded at start-up.
@@ -53,6 +57,8 @@ public struct StoredState: Equatable, Sendable {
     public var activations: [ActivationRecord] = []
     /// Every access key not revoked.
     public var accessKeys: [AccessKeyRecord] = []
+    /// Every Parameter Store parameter.
+    public var parameters: [ParameterRecord] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

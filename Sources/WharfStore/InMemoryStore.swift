@@ -69,6 +69,10 @@ extension StoredState {
             accessKeys.upsert(record, where: { $0.accessKeyId == record.accessKeyId })
         case .deleteAccessKey(let id):
             accessKeys.removeAll { $0.accessKeyId == id }
+        case .putParameter(let record):
+            parameters.upsert(record, where: { $0.name == record.name })
+        case .deleteParameter(let name):
+            parameters.removeAll { $0.name == name }
         }
     }
 }

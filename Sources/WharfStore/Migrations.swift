@@ -45,6 +45,10 @@ enum Migrations {
         .code(TypedRecordsMigration.run),
         // Typed services (issue 13): ECS's `Service` shape leaves the service rows.
         .code(TypedServicesMigration.run),
+        // Parameter Store (issue 14): one row per parameter, its versions in its body.
+        .sql([
+            "CREATE TABLE parameters (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

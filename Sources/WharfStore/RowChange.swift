@@ -60,6 +60,10 @@ struct RowChange {
             self.init(.accessKeys, key: [.text(record.accessKeyId)], body: try json(record))
         case .deleteAccessKey(let id):
             self.init(.accessKeys, key: [.text(id)])
+        case .putParameter(let record):
+            self.init(.parameters, key: [.text(record.name)], body: try json(record))
+        case .deleteParameter(let name):
+            self.init(.parameters, key: [.text(name)])
         }
     }
 

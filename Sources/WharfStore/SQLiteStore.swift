@@ -72,7 +72,9 @@ public actor SQLiteStore: ClusterStore {
             var after = ""
             while true {
                 let page = try await connection.query(
-                    "SELECT id, body FROM tasks WHERE id > ? ORDER BY id LIMIT 5000", [.text(after)])
+                    "SELECT id, body FROM tasks WHERE id > ? ORDER BY id LIMIT 5000",
+                    [.text(after)]
+                )
                 guard let last = page.last?.column("id")?.string else { break }
                 state.tasks += try page.map { try decoder.decode(TaskRecord.self, from: Self.body($0)) }
                 after = last
@@ -80,6 +82,7 @@ public actor SQLiteStore: ClusterStore {
             state.services = try await rows("SELECT body FROM services ORDER BY arn", as: ServiceRecord.self)
             state.activations = try await rows("SELECT body FROM activations ORDER BY id", as: ActivationRecord.self)
             state.accessKeys = try await rows("SELECT body FROM access_keys ORDER BY id", as: AccessKeyRecord.self)
+            state.parameters = try await rows("SELECT body FROM parameters ORDER BY name", as: ParameterRecord.self)
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

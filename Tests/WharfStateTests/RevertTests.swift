@@ -17,7 +17,7 @@ struct RevertTests {
         return tasks + pools + [
             "\(counts)", "\(state.tasks.ids(in: GroupKey(cluster: "lab", group: "family:web")).sorted())",
             "\(state.clusters.all.map(\.name).sorted())", "\(state.taskDefinitions.lastRevision(of: "web"))",
-            "\(state.services.count)", "\(state.credentials.activations.count)",
+            "\(state.services.count)", "\(state.credentials.activations.count)", "\(state.parameters.names)",
         ]
     }
 
@@ -36,6 +36,20 @@ struct RevertTests {
             .putFamilyRevision(family: "web", revision: 7),
             .putAccountSetting(principal: nil, name: "containerInsights", value: "enabled"),
             .putService(Sample.service("s")),
+            .putParameter(
+                ParameterRecord(
+                    name: "/p",
+                    versions: [
+                        ParameterVersion(
+                            version: 1,
+                            type: .string,
+                            value: "v",
+                            modifiedAt: Sample.time,
+                            modifiedBy: "me"
+                        )
+                    ]
+                )
+            ),
             .putActivation(
                 ActivationRecord(
                     id: "a",

@@ -213,6 +213,42 @@ struct SQLiteStoreTests {
                 )
             ),
             .deleteAccessKey(id: "AKWHGONE"),
+            .putParameter(
+                ParameterRecord(
+                    name: "/app/password",
+                    versions: [
+                        ParameterVersion(
+                            version: 1,
+                            type: .secureString,
+                            value: "c2VhbGVk",
+                            keyId: "alias/aws/ssm",
+                            labels: ["stable"],
+                            modifiedAt: created,
+                            modifiedBy: "me"
+                        ),
+                        ParameterVersion(
+                            version: 2,
+                            type: .secureString,
+                            value: "c2VhbGVkMg==",
+                            description: "d",
+                            tier: .advanced,
+                            keyId: "alias/aws/ssm",
+                            modifiedAt: created,
+                            modifiedBy: "me"
+                        ),
+                    ],
+                    tags: [Tag(key: "env", value: "prod")]
+                )
+            ),
+            .putParameter(
+                ParameterRecord(
+                    name: "gone",
+                    versions: [
+                        ParameterVersion(version: 1, type: .string, value: "v", modifiedAt: created, modifiedBy: "me")
+                    ]
+                )
+            ),
+            .deleteParameter(name: "gone"),
             .putTaskDefinition(
                 TaskDefinitionRecord(
                     key: TaskDefinitionKey(family: "web", revision: 2),
@@ -250,6 +286,8 @@ struct SQLiteStoreTests {
             #expect(loaded.tasks.map(\.id) == [TaskID(high: 3, low: 4)])
             #expect(loaded.tasks.first?.overrides?.value.containerOverrides?.first?.command == ["sh"])
             #expect(loaded.services.map(\.name) == ["web"])
+            #expect(loaded.parameters.map(\.name) == ["/app/password"])
+            #expect(loaded.parameters.first?.version(labelled: "stable")?.value == "c2VhbGVk")
         }
     }
 
@@ -320,7 +358,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 7)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 8)
         }
     }
 
