@@ -6,9 +6,9 @@ file per shape: all members optional (the API edge checks `required` itself, so 
 gets a clear error naming it instead of a decoding error), enum-typed members kept as String and
 checked against `ECS.Enum` tables, and a generated `validate(_:at:)` that applies the model's own
 constraints (required, enum values, numeric ranges, lengths). For Systems Manager, whose model is
-far larger than what Wharf serves, only the structures its served operations reach are generated,
-as `SSM.<Shape>` in Sources/WharfModel/SSM/Generated/; their PascalCase members become camelCase
-properties with coding keys.
+far larger than what Wharf serves, and for Secrets Manager, only the structures the served
+operations reach are generated, as `SSM.<Shape>` and `SecretsManager.<Shape>`; their PascalCase
+members become camelCase properties with coding keys.
 
 Run from the repository root after upgrading botocore:
     python3 Protocols/codegen/generate-ecs-shapes.py
@@ -39,6 +39,11 @@ SERVICES = [
       "PutParameter", "GetParameter", "GetParameters", "GetParametersByPath", "DescribeParameters",
       "GetParameterHistory", "LabelParameterVersion", "UnlabelParameterVersion", "DeleteParameter",
       "DeleteParameters", "AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource"]),
+    ("SecretsManager", "Secrets Manager", os.path.join(DATA, "secretsmanager", "2017-10-17", "service-2.json.gz"),
+     os.path.join("Sources", "WharfModel", "SecretsManager", "Generated"),
+     ["CreateSecret", "GetSecretValue", "PutSecretValue", "UpdateSecret", "DescribeSecret", "ListSecrets",
+      "DeleteSecret", "RestoreSecret", "TagResource", "UntagResource", "ListSecretVersionIds",
+      "UpdateSecretVersionStage", "GetRandomPassword"]),
 ]
 
 KEYWORDS = {"protocol", "type", "default", "operator", "self", "extension", "internal", "public", "private", "func",
@@ -134,7 +139,7 @@ def generate(NS, label, path, OUT, operations):
         if t == "map":
             return f"[{swift_type(s['key']['shape'])}: {swift_type(s['value']['shape'])}]"
         return {"string": "String", "integer": "Int", "long": "Int", "boolean": "Bool", "double": "Double",
-                "timestamp": "Date"}[t]
+                "timestamp": "Date", "blob": "Data"}[t]
 
     def checks(ident, member, shape_name):
         """Validation statements for one member (`ident` its Swift property, `member` its wire name)."""

@@ -258,14 +258,7 @@ extension ClusterState {
         _ request: SSM.AddTagsToResourceRequest
     ) throws(ECSError) -> Outcome<SSM.AddTagsToResourceResult> {
         var record = try taggedParameter(request.resourceType, request.resourceId)
-        for tag in request.tags ?? [] {
-            let key = tag.key ?? ""
-            if let index = record.tags.firstIndex(where: { $0.key == key }) {
-                record.tags[index].value = tag.value
-            } else {
-                record.tags.append(Tag(key: key, value: tag.value))
-            }
-        }
+        record.tags.merge((request.tags ?? []).map { Tag(key: $0.key ?? "", value: $0.value) })
         guard record.tags.count <= 50 else {
             throw ECSError(
                 .tooManyTags,

@@ -39,7 +39,7 @@ extension Controller {
         let loaded = loadedAt
         let seconds = Double(retention.components.seconds) + Double(retention.components.attoseconds) / 1e18
         return try await write(background: true) { state, now in
-            state.expire(before: now.addingTimeInterval(-seconds), loadedAt: loaded, limit: limit)
+            state.expire(before: now.addingTimeInterval(-seconds), loadedAt: loaded, limit: limit, now: now)
         }
     }
 

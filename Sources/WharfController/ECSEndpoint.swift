@@ -12,6 +12,8 @@ struct ECSEndpoint: Sendable {
     static let targetPrefix = "AmazonEC2ContainerServiceV20141113."
     /// Systems Manager's prefix, for the activation operations.
     static let ssmPrefix = "AmazonSSM."
+    /// Secrets Manager's operations: `secretsmanager.<Operation>`, signed for `secretsmanager`.
+    static let secretsPrefix = "secretsmanager."
     static let contentType = "application/x-amz-json-1.1"
 
     let operations: ECSOperations
@@ -26,7 +28,11 @@ struct ECSEndpoint: Sendable {
         let started = ContinuousClock.now
         let target = request.headers[.amzTarget] ?? ""
         let response = await answer(request, target: target)
-        metrics?.apiCall(operation: operationLabel(target), status: Int(response.status.code), duration: ContinuousClock.now - started)
+        metrics?.apiCall(
+            operation: operationLabel(target),
+            status: Int(response.status.code),
+            duration: ContinuousClock.now - started
+        )
         return response
     }
 
@@ -35,7 +41,9 @@ struct ECSEndpoint: Sendable {
     func operationLabel(_ target: String) -> String {
         let served: [(String, String, [String: ECSOperations.Handler])] = [
             (Self.targetPrefix, "ecs", operations.handlers), (Self.ssmPrefix, "ssm", operations.ssmHandlers),
-            (WharfAdmin.targetPrefix, "admin", operations.adminHandlers), (CloudWatchLogs.targetPrefix, "logs", logs?.handlers ?? [:]),
+            (Self.secretsPrefix, "secretsmanager", operations.secretsHandlers),
+            (WharfAdmin.targetPrefix, "admin", operations.adminHandlers),
+            (CloudWatchLogs.targetPrefix, "logs", logs?.handlers ?? [:]),
         ]
         for (prefix, service, handlers) in served where target.hasPrefix(prefix) {
             let name = String(target.dropFirst(prefix.count))
@@ -52,6 +60,9 @@ struct ECSEndpoint: Sendable {
             if target.hasPrefix(Self.ssmPrefix) {
                 handler = operations.ssmHandlers[String(target.dropFirst(Self.ssmPrefix.count))]
                 signingName = "ssm"
+            } else if target.hasPrefix(Self.secretsPrefix) {
+                handler = operations.secretsHandlers[String(target.dropFirst(Self.secretsPrefix.count))]
+                signingName = "secretsmanager"
             } else if target.hasPrefix(CloudWatchLogs.targetPrefix) {
                 handler = logs?.handlers[String(target.dropFirst(CloudWatchLogs.targetPrefix.count))]
                 signingName = CloudWatchLogs.signingName
@@ -60,8 +71,13 @@ struct ECSEndpoint: Sendable {
                 signingName = WharfAdmin.signingName
             } else {
                 let name = String(target.dropFirst(Self.targetPrefix.count))
-                let utilization = request.headers[.wharfInclude]?.split(separator: ",").contains { $0.trimmingWhitespace() == "utilization" } == true
-                handler = target.hasPrefix(Self.targetPrefix) ? (utilization ? operations.utilizationHandlers[name] : nil) ?? operations.handlers[name] : nil
+                let utilization =
+                    request.headers[.wharfInclude]?.split(separator: ",").contains {
+                        $0.trimmingWhitespace() == "utilization"
+                    } == true
+                handler =
+                    target.hasPrefix(Self.targetPrefix)
+                    ? (utilization ? operations.utilizationHandlers[name] : nil) ?? operations.handlers[name] : nil
                 signingName = "ecs"
             }
             let body = try await collectBody(request)
@@ -80,20 +96,32 @@ struct ECSEndpoint: Sendable {
                 }
             }
             if error.httpStatus == 500 {
-                logger.error("request failed", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error.message)"])
+                logger.error(
+                    "request failed",
+                    metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error.message)"]
+                )
             } else {
-                logger.debug("request refused", metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error)"])
+                logger.debug(
+                    "request refused",
+                    metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error)"]
+                )
             }
             return Self.errorResponse(error, requestID: requestID)
         } catch {
             logger.error("request failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
-            return Self.errorResponse(ECSError(.server, "internal error; see the controller's log for request \(requestID)"), requestID: requestID)
+            return Self.errorResponse(
+                ECSError(.server, "internal error; see the controller's log for request \(requestID)"),
+                requestID: requestID
+            )
         }
     }
 
     /// Reads the body up to the limit, refusing a larger one without reading it all.
     func collectBody(_ request: Request) async throws(ECSError) -> Data {
-        let tooLarge = ECSError(.client, "the request body exceeds the controller's limit of \(maxBodyBytes) bytes (--max-request-bytes)")
+        let tooLarge = ECSError(
+            .client,
+            "the request body exceeds the controller's limit of \(maxBodyBytes) bytes (--max-request-bytes)"
+        )
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
             throw tooLarge
         }
@@ -107,21 +135,44 @@ struct ECSEndpoint: Sendable {
 
     func unknownOperation(_ target: String) -> ECSError {
         if target.hasPrefix(WharfAdmin.targetPrefix) {
-            return ECSError(.unknownOperation, "Wharf's admin API serves CreateAccessKey, ListAccessKeys and DeleteAccessKey, not \(target.dropFirst(WharfAdmin.targetPrefix.count))")
+            return ECSError(
+                .unknownOperation,
+                "Wharf's admin API serves CreateAccessKey, ListAccessKeys and DeleteAccessKey, not "
+                    + "\(target.dropFirst(WharfAdmin.targetPrefix.count))"
+            )
         }
         if target.hasPrefix(CloudWatchLogs.targetPrefix) {
             let served = (logs?.handlers.keys.sorted() ?? []).joined(separator: ", ")
-            return ECSError(.unknownOperation, "Wharf serves the CloudWatch Logs operations \(served), not \(target.dropFirst(CloudWatchLogs.targetPrefix.count))")
+            return ECSError(
+                .unknownOperation,
+                "Wharf serves the CloudWatch Logs operations \(served), not "
+                    + "\(target.dropFirst(CloudWatchLogs.targetPrefix.count))"
+            )
+        }
+        if target.hasPrefix(Self.secretsPrefix) {
+            let served = operations.secretsHandlers.keys.sorted().joined(separator: ", ")
+            return ECSError(
+                .unknownOperation,
+                "Wharf serves the Secrets Manager operations \(served), not "
+                    + "\(target.dropFirst(Self.secretsPrefix.count))"
+            )
         }
         if target.hasPrefix(Self.ssmPrefix) {
-            return ECSError(.unknownOperation, "Wharf serves only CreateActivation, DescribeActivations and DeleteActivation of Systems Manager, not \(target.dropFirst(Self.ssmPrefix.count))")
+            let served = operations.ssmHandlers.keys.sorted().joined(separator: ", ")
+            return ECSError(
+                .unknownOperation,
+                "Wharf serves the Systems Manager operations \(served), not \(target.dropFirst(Self.ssmPrefix.count))"
+            )
         }
         guard target.hasPrefix(Self.targetPrefix) else {
             let shown = target.isEmpty ? "no X-Amz-Target header" : "X-Amz-Target \"\(target)\""
             return ECSError(.unknownOperation, "\(shown); Wharf serves the ECS API as \(Self.targetPrefix)<Operation>")
         }
         let name = target.dropFirst(Self.targetPrefix.count)
-        return ECSError(.unknownOperation, "Wharf does not serve the ECS operation \(name) yet; Protocols/ecs-api.md lists the operations served")
+        return ECSError(
+            .unknownOperation,
+            "Wharf does not serve the ECS operation \(name) yet; Protocols/ecs-api.md lists the operations served"
+        )
     }
 
     static func response(_ status: HTTPResponse.Status, _ data: Data, requestID: String) -> Response {

@@ -12,6 +12,8 @@ struct ECSOperations: Sendable {
     var utilizationHandlers: [String: Handler] = [:]
     /// The Systems Manager operations of ECS Anywhere's join (`X-Amz-Target: AmazonSSM.<Operation>`).
     var ssmHandlers: [String: Handler] = [:]
+    /// The Secrets Manager operations, by name (`secretsmanager.<name>`).
+    var secretsHandlers: [String: Handler] = [:]
     /// Wharf's admin operations, by name (`WharfAdmin.<name>`).
     private(set) var adminHandlers: [String: Handler] = [:]
 
@@ -113,6 +115,7 @@ struct ECSOperations: Sendable {
             return try ECSWire.encode(try await controller.write { state, _ in try state.deleteActivation(request) })
         }
         addParameterStore(controller, sealer: sealer)
+        addSecretsManager(controller, sealer: sealer)
 
         adminHandlers["CreateAccessKey"] = { (data: Data) async throws -> Data in
             let request: WharfAdmin.CreateAccessKeyRequest = try ECSWire.decode(data)

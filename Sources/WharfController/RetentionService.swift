@@ -20,12 +20,12 @@ struct RetentionService: Service {
             while !Task.isCancelled {
                 do {
                     let expired = try await controller.expire(retention: retention, limit: batch)
-                    if expired.tasks + expired.services + expired.taskDefinitions > 0 {
+                    if expired.tasks + expired.services + expired.taskDefinitions + expired.secrets > 0 {
                         logger.debug(
                             "forgot expired records",
                             metadata: [
                                 "tasks": "\(expired.tasks)", "services": "\(expired.services)",
-                                "task_definitions": "\(expired.taskDefinitions)",
+                                "task_definitions": "\(expired.taskDefinitions)", "secrets": "\(expired.secrets)",
                             ]
                         )
                     }

@@ -46,6 +46,12 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let invalidResourceType = Code(rawValue: "InvalidResourceType")
         public static let invalidResourceId = Code(rawValue: "InvalidResourceId")
         public static let tooManyTags = Code(rawValue: "TooManyTagsError")
+        /// Secrets Manager's errors (beside InvalidParameterException and ResourceNotFoundException).
+        public static let resourceExists = Code(rawValue: "ResourceExistsException")
+        public static let invalidRequest = Code(rawValue: "InvalidRequestException")
+        public static let invalidNextTokenException = Code(rawValue: "InvalidNextTokenException")
+        public static let decryptionFailure = Code(rawValue: "DecryptionFailure")
+        public static let encryptionFailure = Code(rawValue: "EncryptionFailure")
         /// IAM's error for an access key that is not there.
         public static let noSuchEntity = Code(rawValue: "NoSuchEntityException")
         /// Authentication refusals (AWS Signature Version 4).

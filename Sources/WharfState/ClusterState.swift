@@ -20,6 +20,7 @@ public struct ClusterState: Sendable {
     public private(set) var credentials = Credentials()
     public private(set) var accountSettings = AccountSettings()
     public private(set) var parameters = Parameters()
+    public private(set) var secrets = Secrets()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -36,6 +37,7 @@ public struct ClusterState: Sendable {
         for record in stored.activations { apply(.putActivation(record)) }
         for record in stored.accessKeys { apply(.putAccessKey(record)) }
         for record in stored.parameters { apply(.putParameter(record)) }
+        for record in stored.secrets { apply(.putSecret(record)) }
     }
 
     /// Applies one change.
@@ -94,6 +96,10 @@ public struct ClusterState: Sendable {
             return Applied(.parameter(record.name, parameters.put(record)))
         case .deleteParameter(let name):
             return Applied(.parameter(name, parameters.remove(name)))
+        case .putSecret(let record):
+            return Applied(.secret(record.name, secrets.put(record)))
+        case .deleteSecret(let name):
+            return Applied(.secret(name, secrets.remove(name)))
         }
     }
 
@@ -185,6 +191,8 @@ public struct ClusterState: Sendable {
             if let old { apply(.putAccessKey(old)) } else { credentials.removeAccessKey(id) }
         case .parameter(let name, let old):
             if let old { apply(.putParameter(old)) } else { parameters.remove(name) }
+        case .secret(let name, let old):
+            if let old { apply(.putSecret(old)) } else { secrets.remove(name) }
         }
     }
 }
@@ -203,6 +211,7 @@ public struct Applied: Sendable {
         case activation(String, ActivationRecord?)
         case accessKey(String, AccessKeyRecord?)
         case parameter(String, ParameterRecord?)
+        case secret(String, SecretRecord?)
     }
 
     let undo: Undo

@@ -35,6 +35,10 @@ public enum StateChange: Equatable, Sendable {
     case putParameter(ParameterRecord)
     /// Deletes a parameter and every version of it.
     case deleteParameter(name: String)
+    /// Creates or replaces a Secrets Manager secret (all its versions).
+    case putSecret(SecretRecord)
+    /// Deletes a secret for good.
+    case deleteSecret(name: String)
 }
 
 /// Everything the store holds, as loaded at start-up.
@@ -59,6 +63,8 @@ public struct StoredState: Equatable, Sendable {
     public var accessKeys: [AccessKeyRecord] = []
     /// Every Parameter Store parameter.
     public var parameters: [ParameterRecord] = []
+    /// Every Secrets Manager secret, those scheduled for deletion included.
+    public var secrets: [SecretRecord] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

@@ -36,3 +36,16 @@ extension Shared: Codable where Value: Codable {
         try value.encode(to: encoder)
     }
 }
+
+extension Array where Element == Tag {
+    /// Adds each tag, replacing the value of one with the same key.
+    public mutating func merge(_ tags: [Tag]) {
+        for tag in tags {
+            if let index = firstIndex(where: { $0.key == tag.key }) {
+                self[index].value = tag.value
+            } else {
+                append(tag)
+            }
+        }
+    }
+}

@@ -73,6 +73,10 @@ extension StoredState {
             parameters.upsert(record, where: { $0.name == record.name })
         case .deleteParameter(let name):
             parameters.removeAll { $0.name == name }
+        case .putSecret(let record):
+            secrets.upsert(record, where: { $0.name == record.name })
+        case .deleteSecret(let name):
+            secrets.removeAll { $0.name == name }
         }
     }
 }

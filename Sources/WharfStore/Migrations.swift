@@ -49,6 +49,10 @@ enum Migrations {
         .sql([
             "CREATE TABLE parameters (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
         ]),
+        // Secrets Manager (issue 14): one row per secret, its sealed versions in its body.
+        .sql([
+            "CREATE TABLE secrets (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

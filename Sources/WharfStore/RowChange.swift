@@ -64,6 +64,10 @@ struct RowChange {
             self.init(.parameters, key: [.text(record.name)], body: try json(record))
         case .deleteParameter(let name):
             self.init(.parameters, key: [.text(name)])
+        case .putSecret(let record):
+            self.init(.secrets, key: [.text(record.name)], body: try json(record))
+        case .deleteSecret(let name):
+            self.init(.secrets, key: [.text(name)])
         }
     }
 

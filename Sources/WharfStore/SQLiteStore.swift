@@ -83,6 +83,7 @@ public actor SQLiteStore: ClusterStore {
             state.activations = try await rows("SELECT body FROM activations ORDER BY id", as: ActivationRecord.self)
             state.accessKeys = try await rows("SELECT body FROM access_keys ORDER BY id", as: AccessKeyRecord.self)
             state.parameters = try await rows("SELECT body FROM parameters ORDER BY name", as: ParameterRecord.self)
+            state.secrets = try await rows("SELECT body FROM secrets ORDER BY name", as: SecretRecord.self)
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

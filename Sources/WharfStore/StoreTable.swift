@@ -34,6 +34,7 @@ struct StoreTable: Hashable, Sendable {
     static let activations = StoreTable(name: "activations", columns: ["id", "body"], keyCount: 1)
     static let accessKeys = StoreTable(name: "access_keys", columns: ["id", "body"], keyCount: 1)
     static let parameters = StoreTable(name: "parameters", columns: ["name", "body"], keyCount: 1)
+    static let secrets = StoreTable(name: "secrets", columns: ["name", "body"], keyCount: 1)
 
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400

@@ -7,47 +7,9 @@ import WharfState
 /// Parameter Store through the wire handlers (`AmazonSSM.*`), as the SDKs call it.
 @Suite("Parameter Store: PutParameter, GetParameter(s), paths, history, labels, tags and deletion")
 struct ParameterStoreTests {
-    struct Store {
-        let harness: Harness
-        let operations: ECSOperations
-
-        init() async throws {
-            harness = try await Harness()
-            operations = ECSOperations(controller: harness.controller, sealer: SecretSealer())
-        }
-
-        /// Calls an operation with a JSON body; returns the answer, or the error's name and message.
-        func call(_ operation: String, _ body: [String: Any]) async throws -> Result<[String: Any], ECSError> {
-            let handler = try #require(operations.ssmHandlers[operation], "\(operation) is served")
-            do {
-                let data = try await handler(try JSONSerialization.data(withJSONObject: body))
-                return .success(try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
-            } catch let error as ECSError {
-                return .failure(error)
-            }
-        }
-
-        func ok(_ operation: String, _ body: [String: Any]) async throws -> [String: Any] {
-            switch try await call(operation, body) {
-            case .success(let answer): return answer
-            case .failure(let error): Issue.record("\(operation) failed: \(error)"); return [:]
-            }
-        }
-
-        func refusal(_ operation: String, _ body: [String: Any]) async throws -> ECSError? {
-            if case .failure(let error) = try await call(operation, body) { return error }
-            return nil
-        }
-
-        func value(_ name: String, decrypt: Bool = false) async throws -> String? {
-            let answer = try await ok("GetParameter", ["Name": name, "WithDecryption": decrypt])
-            return (answer["Parameter"] as? [String: Any])?["Value"] as? String
-        }
-    }
-
     @Test("a parameter gets versions by overwriting; selectors pick a version or a label; ARNs name it too")
     func versions() async throws {
-        let store = try await Store()
+        let store = try await WireClient(\.ssmHandlers)
         let first = try await store.ok("PutParameter", ["Name": "/app/url", "Value": "http://a", "Type": "String"])
         #expect(first["Version"] as? Int == 1 && first["Tier"] as? String == "Standard")
         #expect(
@@ -99,7 +61,7 @@ struct ParameterStoreTests {
 
     @Test("a SecureString is sealed in the state, shown sealed without decryption and plain with it, never described")
     func secureStrings() async throws {
-        let store = try await Store()
+        let store = try await WireClient(\.ssmHandlers)
         _ = try await store.ok(
             "PutParameter",
             ["Name": "/db/password", "Value": "hunter2-secret", "Type": "SecureString"]
@@ -135,7 +97,7 @@ struct ParameterStoreTests {
 
     @Test("paths: one level or recursive, filtered by type, in pages; DescribeParameters filters by name, path and tag")
     func paths() async throws {
-        let store = try await Store()
+        let store = try await WireClient(\.ssmHandlers)
         for (name, type) in [
             ("/prod/a", "String"), ("/prod/b", "SecureString"), ("/prod/db/c", "String"),
             ("/test/a", "String"), ("plain", "StringList"),
@@ -244,7 +206,7 @@ struct ParameterStoreTests {
 
     @Test("names, values, patterns, tiers, policies and data types are checked with Parameter Store's errors")
     func rules() async throws {
-        let store = try await Store()
+        let store = try await WireClient(\.ssmHandlers)
         let refused: [([String: Any], ECSError.Code)] = [
             (["Name": "bad name", "Value": "v", "Type": "String"], .validation),
             (["Name": "a/b", "Value": "v", "Type": "String"], .validation),
@@ -315,7 +277,7 @@ struct ParameterStoreTests {
 
     @Test("a hundred versions are kept: the oldest goes, unless it carries a label")
     func versionLimit() async throws {
-        let store = try await Store()
+        let store = try await WireClient(\.ssmHandlers)
         _ = try await store.ok("PutParameter", ["Name": "counter", "Value": "1", "Type": "String"])
         _ = try await store.ok(
             "LabelParameterVersion",
@@ -340,7 +302,7 @@ struct ParameterStoreTests {
 
     @Test("tags are added, listed and removed on parameters only; deletion takes every version")
     func tagsAndDeletion() async throws {
-        let store = try await Store()
+        let store = try await WireClient(\.ssmHandlers)
         _ = try await store.ok(
             "PutParameter",
             [
@@ -389,5 +351,13 @@ struct ParameterStoreTests {
             try await store.refusal("DeleteParameters", ["Names": []])?.code == .validation,
             "the model's minimum of 1"
         )
+    }
+}
+
+extension WireClient {
+    /// A parameter's value as GetParameter answers it.
+    func value(_ name: String, decrypt: Bool = false) async throws -> String? {
+        let answer = try await ok("GetParameter", ["Name": name, "WithDecryption": decrypt])
+        return (answer["Parameter"] as? [String: Any])?["Value"] as? String
     }
 }

@@ -124,7 +124,7 @@ struct RetentionTests {
         }
         #expect(
             try await harness.controller.expire(retention: .seconds(3600))
-                == ExpiryCount(tasks: 0, services: 0, taskDefinitions: 0)
+                == ExpiryCount(tasks: 0, services: 0, taskDefinitions: 0, secrets: 0)
         )
         _ = try await harness.sync(
             node,
@@ -134,7 +134,7 @@ struct RetentionTests {
         harness.clock.advance(3601)
         #expect(
             try await harness.controller.expire(retention: .seconds(3600))
-                == ExpiryCount(tasks: 1, services: 1, taskDefinitions: 1)
+                == ExpiryCount(tasks: 1, services: 1, taskDefinitions: 1, secrets: 0)
         )
         let missing = try await harness.controller.read { state in
             try state.describeServices(ECS.DescribeServicesRequest(cluster: "lab", services: ["api"]))

@@ -93,12 +93,7 @@ struct ParameterStoreEndToEndTests {
                 #expect(!controller.log.contains(secret), "the plaintext is in no log line")
             }
             // Stopped: no file of the data directory holds the plaintext (wharf.db, its WAL, the key).
-            let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
-            #expect(files.contains("wharf.db"))
-            for file in files {
-                let data = (try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)"))) ?? Data()
-                #expect(data.range(of: Data(secret.utf8)) == nil, "\(file) holds the plaintext")
-            }
+            expectNoFile(in: directory, contains: secret)
             // Restarted on the same directory: the value opens again with the stored key.
             try await withController(dataDirectory: directory) { controller in
                 let decrypted = try await aws(

@@ -249,6 +249,36 @@ struct SQLiteStoreTests {
                 )
             ),
             .deleteParameter(name: "gone"),
+            .putSecret(
+                SecretRecord(
+                    name: "prod/db",
+                    arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-AbC123",
+                    description: "d",
+                    tags: [Tag(key: "team", value: "web")],
+                    createdAt: created,
+                    changedAt: created,
+                    accessedAt: created,
+                    deletionAt: created.addingTimeInterval(86400),
+                    versions: [
+                        SecretVersion(
+                            id: "v1",
+                            sealedValue: "c2VhbGVk",
+                            isBinary: false,
+                            stages: ["AWSCURRENT"],
+                            createdAt: created
+                        )
+                    ]
+                )
+            ),
+            .putSecret(
+                SecretRecord(
+                    name: "gone",
+                    arn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:gone-x",
+                    createdAt: created,
+                    changedAt: created
+                )
+            ),
+            .deleteSecret(name: "gone"),
             .putTaskDefinition(
                 TaskDefinitionRecord(
                     key: TaskDefinitionKey(family: "web", revision: 2),
@@ -287,6 +317,7 @@ struct SQLiteStoreTests {
             #expect(loaded.tasks.first?.overrides?.value.containerOverrides?.first?.command == ["sh"])
             #expect(loaded.services.map(\.name) == ["web"])
             #expect(loaded.parameters.map(\.name) == ["/app/password"])
+            #expect(loaded.secrets.map(\.name) == ["prod/db"])
             #expect(loaded.parameters.first?.version(labelled: "stable")?.value == "c2VhbGVk")
         }
     }
@@ -358,7 +389,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 8)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 9)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,17 +31,28 @@ final class ControllerProcess: Sendable {
     /// Starts a controller on `dataDirectory` and waits until it serves.
     /// - Parameter command: the executable and subcommand; `wharf-controller` by default.
     /// - Parameter listen: the address to listen on; loopback and a free port by default.
-    init(dataDirectory: String, command: [String] = ["wharf-controller"], extraArguments: [String] = [],
-         environment: [String: String] = [:], listen: String = "127.0.0.1:0") async throws {
+    init(
+        dataDirectory: String,
+        command: [String] = ["wharf-controller"],
+        extraArguments: [String] = [],
+        environment: [String: String] = [:],
+        listen: String = "127.0.0.1:0"
+    ) async throws {
         self.dataDirectory = dataDirectory
         // wharf-controller requires signed requests: it gets the tests' bootstrap pair. wharf dev
         // runs without, as people start it.
-        daemon = try ManagedProcess(command[0], Array(command.dropFirst()) + ["--listen", listen, "--data-dir", dataDirectory] + extraArguments,
-                                    environment: command == ["wharf-controller"] ? TestCredentials.controllerEnvironment.merging(environment) { $1 } : environment)
+        daemon = try ManagedProcess(
+            command[0],
+            Array(command.dropFirst()) + ["--listen", listen, "--data-dir", dataDirectory] + extraArguments,
+            environment: command == ["wharf-controller"]
+                ? TestCredentials.controllerEnvironment.merging(environment) { $1 } : environment
+        )
         (scheme, port) = try await daemon.waitFor("serving") { text -> (String, Int)? in
             guard let range = text.range(of: "wharf-controller listening on ") else { return nil }
             let url = text[range.upperBound...].prefix { !$0.isWhitespace }
-            guard let colon = url.lastIndex(of: ":"), let port = Int(url[url.index(after: colon)...]) else { return nil }
+            guard let colon = url.lastIndex(of: ":"), let port = Int(url[url.index(after: colon)...]) else {
+                return nil
+            }
             return (url.hasPrefix("https") ? "https" : "http", port)
         }
     }
@@ -70,8 +82,11 @@ func withDataDirectory<T>(_ body: (String) async throws -> T) async throws -> T 
 
 /// Runs `body` with a controller serving `dataDirectory`; stops it afterwards, even when `body` throws.
 @discardableResult
-func withController<T>(dataDirectory directory: String, command: [String] = ["wharf-controller"],
-                       _ body: (ControllerProcess) async throws -> T) async throws -> T {
+func withController<T>(
+    dataDirectory directory: String,
+    command: [String] = ["wharf-controller"],
+    _ body: (ControllerProcess) async throws -> T
+) async throws -> T {
     let controller = try await ControllerProcess(dataDirectory: directory, command: command)
     do {
         let result = try await body(controller)
@@ -85,9 +100,26 @@ func withController<T>(dataDirectory directory: String, command: [String] = ["wh
 
 /// Runs the AWS CLI against `endpoint` signed with the tests' access key and returns its JSON output.
 /// - Parameter caBundle: the CA of an https endpoint.
-func aws(_ arguments: [String], endpoint: String, caBundle: String? = nil) async throws -> (status: Int32, json: [String: Any], stderr: String) {
+func aws(
+    _ arguments: [String],
+    endpoint: String,
+    caBundle: String? = nil
+) async throws -> (status: Int32, json: [String: Any], stderr: String) {
     let bundle = caBundle.map { ["--ca-bundle", $0] } ?? []
-    let result = try await DockerEngine.run(TestCredentials.signing(["aws"] + arguments + ["--endpoint-url", endpoint, "--output", "json"] + bundle))
+    let result = try await DockerEngine.run(
+        TestCredentials.signing(["aws"] + arguments + ["--endpoint-url", endpoint, "--output", "json"] + bundle)
+    )
     let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any]
     return (result.status, json ?? [:], result.stderr)
+}
+
+/// Records an issue for every file under `directory` whose bytes contain `text` (a secret's
+/// plaintext), and checks that the directory holds `wharf.db`.
+func expectNoFile(in directory: String, contains text: String) {
+    let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
+    #expect(files.contains("wharf.db"))
+    for file in files {
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)"))) ?? Data()
+        #expect(data.range(of: Data(text.utf8)) == nil, "\(file) holds the plaintext")
+    }
 }
