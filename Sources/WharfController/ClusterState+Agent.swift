@@ -32,7 +32,8 @@ extension ClusterState {
         } catch {
             throw AgentProtocolError(
                 .clusterNotFound,
-                "cluster \"\(request.cluster)\" does not exist; create it with `aws ecs create-cluster --cluster-name \(request.cluster)` or start the agent with --cluster default"
+                "cluster \"\(request.cluster)\" does not exist; create it with `aws ecs create-cluster --cluster-name "
+                    + "\(request.cluster)` or start the agent with --cluster default"
             )
         }
         do {
@@ -43,7 +44,8 @@ extension ClusterState {
         guard request.resources.cpu > 0, request.resources.memoryMiB > 0 else {
             throw AgentProtocolError(
                 .invalidRequest,
-                "resources must offer some CPU and memory (cpu \(request.resources.cpu), memoryMiB \(request.resources.memoryMiB))"
+                "resources must offer some CPU and memory (cpu \(request.resources.cpu), memoryMiB "
+                    + "\(request.resources.memoryMiB))"
             )
         }
         var record: InstanceRecord
@@ -56,7 +58,8 @@ extension ClusterState {
             guard existing.status != .inactive else {
                 throw AgentProtocolError(
                     .deregistered,
-                    "container instance \(arn) was deregistered; remove the agent's data directory to join again as a new instance"
+                    "container instance \(arn) was deregistered; remove the agent's data directory to join again as a "
+                        + "new instance"
                 )
             }
             guard existing.cluster == clusterName else {
@@ -81,7 +84,9 @@ extension ClusterState {
             } else if !openRegistration {
                 throw AgentProtocolError(
                     .activationRefused,
-                    "this controller joins new nodes with an activation: create one with `aws ssm create-activation --iam-role ecsAnywhereRole --registration-limit 1 --endpoint-url URL` (or `wharf activation create`) and start the agent with --activation-id and --activation-code"
+                    "this controller joins new nodes with an activation: create one with `aws ssm create-activation "
+                        + "--iam-role ecsAnywhereRole --registration-limit 1 --endpoint-url URL` (or `wharf activation "
+                        + "create`) and start the agent with --activation-id and --activation-code"
                 )
             }
             var random = SeededRandom(seed: seed)
@@ -213,10 +218,19 @@ extension ClusterState {
         return updated
     }
 
+    /// The statuses of a task its node has not started yet: only then are its secrets sent.
+    static let startingStatuses: Set<TaskStatus> = [.provisioning, .pending, .activating]
+
     /// The node's desired state: every task placed on it that is not yet recorded STOPPED, and the
     /// STOPPED reports this sync carried (so the agent may forget them).
     /// - Throws: `deregistered` when the instance is gone or was deregistered.
-    public func desiredState(for id: InstanceID, reported: [TaskReport]) throws(AgentProtocolError) -> SyncResponse {
+    /// - Parameter seal: opens the values of the `secrets` of the tasks still to be started, which
+    ///   go to this node only; without it, those tasks' secrets are not sent.
+    public func desiredState(
+        for id: InstanceID,
+        reported: [TaskReport],
+        seal: ValueSeal? = nil
+    ) throws(AgentProtocolError) -> SyncResponse {
         guard let record = instances[id] else {
             throw AgentProtocolError(.deregistered, "container instance \(id) is gone")
         }
@@ -234,7 +248,9 @@ extension ClusterState {
                 taskDefinition: definition,
                 overrides: task.overrides?.value ?? ECS.TaskOverride(containerOverrides: []),
                 clusterArn: context.clusterARN(task.cluster),
-                stoppedReason: task.stoppedReason
+                stoppedReason: task.stoppedReason,
+                secrets: task.desiredStatus == .running && Self.startingStatuses.contains(task.lastStatus)
+                    ? seal.flatMap { resolveSecrets(of: definition, seal: $0) } : nil
             )
         }
         let acknowledged = reported.filter { report in

@@ -139,7 +139,7 @@ extension ClusterState {
     /// `Recursive`, filtered by type, key or label, with their values.
     func getParametersByPath(
         _ request: SSM.GetParametersByPathRequest,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> SSM.GetParametersByPathResult {
         let path = request.path ?? ""
         try ParameterRules.checkPath(path)
@@ -171,7 +171,7 @@ extension ClusterState {
     /// GetParameterHistory: every version kept, oldest first.
     func getParameterHistory(
         _ request: SSM.GetParameterHistoryRequest,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> SSM.GetParameterHistoryResult {
         let record = try parameter(request.name)
         let name = record.name

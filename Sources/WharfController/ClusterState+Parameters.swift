@@ -2,11 +2,27 @@ import Foundation
 import WharfModel
 import WharfState
 
-/// Seals a SecureString value for a parameter (`name` binds it), and opens it again (nil when it
-/// cannot be opened). The controller's ``SecretSealer``; the state holds only sealed values.
-struct ParameterSeal: Sendable {
-    var seal: @Sendable (_ value: String, _ name: String) throws -> String
-    var open: @Sendable (_ sealed: String, _ name: String) -> String?
+/// Seals a stored secret value (a SecureString parameter's, a secret's) bound to a context that
+/// names what holds it (`parameter:NAME`, `secret:NAME`), and opens it again (nil when it cannot be
+/// opened): the controller's ``SecretSealer``, so the state holds only sealed values.
+public struct ValueSeal: Sendable {
+    var seal: @Sendable (_ value: String, _ context: String) throws -> String
+    var open: @Sendable (_ sealed: String, _ context: String) -> String?
+
+    /// The seal of `sealer`.
+    public init(_ sealer: SecretSealer) {
+        seal = { value, context in try sealer.seal(value, context: context) }
+        open = { sealed, context in sealer.open(sealed, context: context) }
+    }
+
+    /// A seal made of two functions (tests).
+    init(
+        seal: @escaping @Sendable (_ value: String, _ context: String) throws -> String,
+        open: @escaping @Sendable (_ sealed: String, _ context: String) -> String?
+    ) {
+        self.seal = seal
+        self.open = open
+    }
 }
 
 extension ClusterState {
@@ -85,7 +101,7 @@ extension ClusterState {
         _ version: ParameterVersion,
         selector: String?,
         decrypt: Bool,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> SSM.Parameter {
         SSM.Parameter(
             name: record.name,
@@ -104,10 +120,10 @@ extension ClusterState {
         _ name: String,
         _ version: ParameterVersion,
         decrypt: Bool,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> String {
         guard version.type == .secureString, decrypt else { return version.value }
-        guard let plain = seal.open(version.value, name) else {
+        guard let plain = seal.open(version.value, "parameter:\(name)") else {
             throw ECSError(
                 .ssmInternalServerError,
                 "the value of \(name) cannot be decrypted with this controller's secrets.key"
@@ -120,7 +136,7 @@ extension ClusterState {
     func putParameter(
         _ request: SSM.PutParameterRequest,
         now: Date,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> Outcome<SSM.PutParameterResult> {
         let name = request.name ?? ""
         try ParameterRules.checkName(name)
@@ -230,7 +246,7 @@ extension ClusterState {
         let stored: String
         if type == .secureString {
             do {
-                stored = try seal.seal(value, name)
+                stored = try seal.seal(value, "parameter:\(name)")
             } catch {
                 throw ECSError(.ssmInternalServerError, "the value of \(name) could not be encrypted: \(error)")
             }
@@ -292,7 +308,7 @@ extension ClusterState {
     /// GetParameter: one parameter by name, ARN or `name:selector`.
     func getParameter(
         _ request: SSM.GetParameterRequest,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> SSM.GetParameterResult {
         let (record, version, selector) = try selectedVersion(request.name ?? "")
         return SSM.GetParameterResult(
@@ -310,7 +326,7 @@ extension ClusterState {
     /// invalid.
     func getParameters(
         _ request: SSM.GetParametersRequest,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> SSM.GetParametersResult {
         var found: [SSM.Parameter] = []
         var invalid: [String] = []

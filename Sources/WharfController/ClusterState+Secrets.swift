@@ -7,7 +7,7 @@ import WharfState
 struct SecretDraws: Sendable {
     var arnSuffix: String
     var versionId: String
-    var seal: ParameterSeal
+    var seal: ValueSeal
 }
 
 extension ClusterState {
@@ -253,7 +253,7 @@ extension ClusterState {
     func getSecretValue(
         _ request: SecretsManager.GetSecretValueRequest,
         now: Date,
-        seal: ParameterSeal
+        seal: ValueSeal
     ) throws(ECSError) -> Outcome<SecretsManager.GetSecretValueResponse> {
         var record = try secret(request.secretId)
         let stage = request.versionStage ?? (request.versionId == nil ? SecretRecord.current : nil)

@@ -120,7 +120,8 @@ extension Controller {
         }
         lastSeen[id] = now()
         do {
-            return try await read { state in try state.desiredState(for: id, reported: request.tasks) }
+            let seal = secretSeal
+            return try await read { state in try state.desiredState(for: id, reported: request.tasks, seal: seal) }
         } catch let error as AgentProtocolError {
             throw error
         } catch {
@@ -144,7 +145,8 @@ extension Controller {
         guard version == AgentProtocol.version else {
             throw AgentProtocolError(
                 .versionMismatch,
-                "the agent speaks protocol version \(version), this controller speaks \(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller"
+                "the agent speaks protocol version \(version), this controller speaks \(AgentProtocol.version); run "
+                    + "matching versions of wharf-agent and wharf-controller"
             )
         }
     }

@@ -61,6 +61,16 @@ public actor Controller {
     ///   - placementSeed: seeds every placement and every ID the controller makes.
     ///   - now: the wall clock, injected so tests can fix it.
     ///   - openRegistration: whether new nodes may join without an activation.
+    /// Opens the values of tasks' `secrets` for the nodes that start them; nil until
+    /// ``useSecrets(_:)`` (then no secret is sent).
+    private(set) var secretSeal: ValueSeal?
+
+    /// Lets syncs carry the values of the `secrets` of the tasks a node is to start, opened with
+    /// `sealer` (the data directory's, which sealed them).
+    public func useSecrets(_ sealer: SecretSealer) {
+        secretSeal = ValueSeal(sealer)
+    }
+
     public init(
         store: any ClusterStore,
         context: AccountContext,

@@ -18,24 +18,36 @@ public enum ControllerServer {
     /// - Parameters:
     ///   - extraServices: run in the same group and stopped first (`wharf dev` adds its agent).
     ///   - onListening: called with the bound port once the API serves.
-    public static func run(_ configuration: ControllerConfiguration, logger: Logger, extraServices: [any Service] = [],
-                           onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public static func run(
+        _ configuration: ControllerConfiguration,
+        logger: Logger,
+        extraServices: [any Service] = [],
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let lock = try DataDirectoryLock.acquire(configuration.dataDirectory)
         defer { lock.release() }
         let databasePath = (configuration.dataDirectory as NSString).appendingPathComponent("wharf.db")
         let store = try await SQLiteStore.open(path: databasePath, logger: logger)
         let logs: SQLiteLogStore
         do {
-            logs = try await SQLiteLogStore.open(path: (configuration.dataDirectory as NSString).appendingPathComponent("logs.db"),
-                                                 maxStoredBytes: configuration.logStorageBytes, logger: logger)
+            logs = try await SQLiteLogStore.open(
+                path: (configuration.dataDirectory as NSString).appendingPathComponent("logs.db"),
+                maxStoredBytes: configuration.logStorageBytes,
+                logger: logger
+            )
         } catch {
             await store.close()
             throw error
         }
         let controller: Controller
         do {
-            controller = try await Controller(store: store, context: configuration.context, logger: logger,
-                                              settings: configuration.agentTimings, openRegistration: configuration.openRegistration)
+            controller = try await Controller(
+                store: store,
+                context: configuration.context,
+                logger: logger,
+                settings: configuration.agentTimings,
+                openRegistration: configuration.openRegistration
+            )
         } catch {
             await logs.close()
             await store.close()
@@ -49,17 +61,25 @@ public enum ControllerServer {
             sealer = try SecretSealer.load(dataDirectory: configuration.dataDirectory)
             tls = try resolveTLS(configuration, logger: logger)
             let stored = await controller.read { Array($0.credentials.accessKeys) }
-            if !stored.isEmpty, !stored.contains(where: { sealer.open($0.sealedSecret, context: $0.accessKeyId) != nil }) {
-                throw ControllerStartError("""
-                    none of the \(stored.count) stored access keys can be unsealed with \(configuration.dataDirectory)/\(SecretSealer.fileName): \
-                    restore the secrets.key that belongs with this wharf.db
-                    """)
+            if !stored.isEmpty,
+                !stored.contains(where: { sealer.open($0.sealedSecret, context: $0.accessKeyId) != nil })
+            {
+                throw ControllerStartError(
+                    """
+                    none of the \(stored.count) stored access keys can be unsealed with \
+                    \(configuration.dataDirectory)/\(SecretSealer.fileName): restore the secrets.key that belongs \
+                    with this wharf.db
+                    """
+                )
             }
             if case .sigV4(let bootstrap) = configuration.authentication, bootstrap == nil, stored.isEmpty {
-                throw ControllerStartError("""
-                    no access key can sign requests: set WHARF_ADMIN_ACCESS_KEY_ID and WHARF_ADMIN_SECRET_ACCESS_KEY (the bootstrap pair; \
-                    in /etc/wharf/controller.env for the systemd unit), then create more with wharf keys create
-                    """)
+                throw ControllerStartError(
+                    """
+                    no access key can sign requests: set WHARF_ADMIN_ACCESS_KEY_ID and \
+                    WHARF_ADMIN_SECRET_ACCESS_KEY (the bootstrap pair; in /etc/wharf/controller.env for the systemd \
+                    unit), then create more with wharf keys create
+                    """
+                )
             }
         } catch {
             await logs.close()
@@ -68,37 +88,76 @@ public enum ControllerServer {
         }
         let scheme = tls == nil ? "http" : "https"
         if let caPEM = tls?.caPEM, let fingerprint = try? ControllerTLS.fingerprint(ofPEM: caPEM) {
-            logger.notice("serving HTTPS with the controller's own CA; agents join with --ca-fingerprint \(fingerprint)",
-                          metadata: ["ca.file": "\(ControllerTLS.directory(configuration.dataDirectory))/ca.pem"])
+            logger.notice(
+                "serving HTTPS with the controller's own CA; agents join with --ca-fingerprint \(fingerprint)",
+                metadata: ["ca.file": "\(ControllerTLS.directory(configuration.dataDirectory))/ca.pem"]
+            )
         }
         let metrics = ControllerMetrics()
-        let app = try makeApplication(controller: controller, configuration: configuration, sealer: sealer, tls: tls, logs: logs,
-                                      metrics: metrics, logger: logger) { port in
-            let auth = switch configuration.authentication {
-            case .disabled: "off (wharf dev, loopback only)"
-            case .sigV4(let bootstrap): "SigV4" + (bootstrap.map { ", bootstrap key \($0.accessKeyId)" } ?? "")
-            }
-            logger.info("wharf-controller listening on \(scheme)://\(configuration.host):\(port)", metadata: [
-                "data.dir": "\(configuration.dataDirectory)", "region": "\(configuration.context.region)", "authentication": "\(auth)",
-            ])
+        await controller.useSecrets(sealer)
+        let app = try makeApplication(
+            controller: controller,
+            configuration: configuration,
+            sealer: sealer,
+            tls: tls,
+            logs: logs,
+            metrics: metrics,
+            logger: logger
+        ) { port in
+            let auth =
+                switch configuration.authentication {
+                case .disabled: "off (wharf dev, loopback only)"
+                case .sigV4(let bootstrap): "SigV4" + (bootstrap.map { ", bootstrap key \($0.accessKeyId)" } ?? "")
+                }
+            logger.info(
+                "wharf-controller listening on \(scheme)://\(configuration.host):\(port)",
+                metadata: [
+                    "data.dir": "\(configuration.dataDirectory)", "region": "\(configuration.context.region)",
+                    "authentication": "\(auth)",
+                ]
+            )
             await onListening(port)
         }
         // Shut down in reverse order: the service scheduler, expiry, liveness (which also answers
         // held syncs), then HTTP, then the store.
-        let scheduler = ServiceSchedulerService(controller: controller, sweep: configuration.agentTimings.schedulerSweep,
-                                                logger: Logger(label: "wharf.controller.scheduler"), metrics: metrics)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: StoreService(store: store, logs: logs, logger: logger)), .init(service: app),
-                       .init(service: LogRetentionService(store: logs, interval: configuration.logRetentionSweep, now: controller.now,
-                                                          logger: Logger(label: "wharf.controller.logs"))),
-                       .init(service: AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval)),
-                       .init(service: RetentionService(controller: controller, retention: configuration.taskRetention,
-                                                       logger: Logger(label: "wharf.controller.retention"))),
-                       .init(service: scheduler)]
-                + extraServices.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+        let scheduler = ServiceSchedulerService(
+            controller: controller,
+            sweep: configuration.agentTimings.schedulerSweep,
+            logger: Logger(label: "wharf.controller.scheduler"),
+            metrics: metrics
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: StoreService(store: store, logs: logs, logger: logger)), .init(service: app),
+                    .init(
+                        service: LogRetentionService(
+                            store: logs,
+                            interval: configuration.logRetentionSweep,
+                            now: controller.now,
+                            logger: Logger(label: "wharf.controller.logs")
+                        )
+                    ),
+                    .init(
+                        service: AgentLivenessService(
+                            controller: controller,
+                            interval: configuration.agentTimings.sweepInterval
+                        )
+                    ),
+                    .init(
+                        service: RetentionService(
+                            controller: controller,
+                            retention: configuration.taskRetention,
+                            logger: Logger(label: "wharf.controller.retention")
+                        )
+                    ),
+                    .init(service: scheduler),
+                ]
+                    + extraServices.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
         logger.info("wharf-controller stopped")
     }
@@ -111,8 +170,13 @@ public enum ControllerServer {
     ///   - logs: the container logs behind the CloudWatch Logs API and the agents' log shipping;
     ///     nil serves neither.
     public static func makeApplication(
-        controller: Controller, configuration: ControllerConfiguration, sealer: SecretSealer = SecretSealer(),
-        tls: ControllerTLS? = nil, logs: SQLiteLogStore? = nil, metrics: ControllerMetrics = ControllerMetrics(), logger: Logger,
+        controller: Controller,
+        configuration: ControllerConfiguration,
+        sealer: SecretSealer = SecretSealer(),
+        tls: ControllerTLS? = nil,
+        logs: SQLiteLogStore? = nil,
+        metrics: ControllerMetrics = ControllerMetrics(),
+        logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ControllerStartError) -> some ApplicationProtocol {
         let authentication = configuration.authentication
@@ -126,9 +190,17 @@ public enum ControllerServer {
                 definitions: definitions
             ),
             logs: logs.map { LogsOperations(store: $0, context: configuration.context, now: controller.now) },
-            authenticator: APIAuthenticator(mode: authentication, region: configuration.context.region, controller: controller,
-                                            sealer: sealer, logger: logger),
-            maxBodyBytes: configuration.maxBodyBytes, logger: logger, metrics: metrics)
+            authenticator: APIAuthenticator(
+                mode: authentication,
+                region: configuration.context.region,
+                controller: controller,
+                sealer: sealer,
+                logger: logger
+            ),
+            maxBodyBytes: configuration.maxBodyBytes,
+            logger: logger,
+            metrics: metrics
+        )
         let router = Router()
         router.post("/") { request, _ in await endpoint.handle(request) }
         AgentEndpoint(
@@ -144,16 +216,26 @@ public enum ControllerServer {
         // operations and counts, never resources or secrets.
         router.get("/metrics") { _, _ -> Response in
             let text = await metrics.exposition(controller: controller, logs: logs)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+            )
         }
         // The CA agents pin at join (public: its fingerprint is what they check).
         let caPEM = tls?.caPEM
         router.get("/v1/ca") { _, _ -> Response in
             guard let caPEM else {
-                return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "this controller has no CA of its own\n")))
+                return Response(
+                    status: .notFound,
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: "this controller has no CA of its own\n"))
+                )
             }
-            return Response(status: .ok, headers: [.contentType: "application/x-pem-file"], body: ResponseBody(byteBuffer: ByteBuffer(string: caPEM)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/x-pem-file"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: caPEM))
+            )
         }
         let server: HTTPServerBuilder
         if let tls {
@@ -178,13 +260,21 @@ public enum ControllerServer {
 
 extension ControllerServer {
     /// The certificate the controller serves with, per ``ControllerConfiguration/TLSMode``.
-    static func resolveTLS(_ configuration: ControllerConfiguration, logger: Logger) throws(ControllerStartError) -> ControllerTLS? {
+    static func resolveTLS(
+        _ configuration: ControllerConfiguration,
+        logger: Logger
+    ) throws(ControllerStartError) -> ControllerTLS? {
         let directory = configuration.dataDirectory
         let loopback = ControllerConfiguration.isLoopback(configuration.host)
         switch configuration.tls {
         case .off:
             if !loopback {
-                logger.warning("serving plain HTTP beyond loopback (--tls off): signatures stop tampering, not eavesdropping; put a TLS proxy in front")
+                logger.warning(
+                    """
+                    serving plain HTTP beyond loopback (--tls off): signatures stop tampering, not eavesdropping; \
+                    put a TLS proxy in front
+                    """
+                )
             }
             return nil
         case .files(let certificate, let key):
@@ -196,9 +286,22 @@ extension ControllerServer {
             let addresses = listening.filter { ControllerTLS.ipBytes($0) != nil } + configuration.tlsAddresses
             if !ControllerTLS.exists(dataDirectory: directory) {
                 guard configuration.tls == .on || !loopback else { return nil }
-                let fingerprint = try ControllerTLS.initialize(dataDirectory: directory, names: names, addresses: addresses)
-                logger.notice("created a CA and a server certificate in \(ControllerTLS.directory(directory)); agents join with --ca-fingerprint \(fingerprint)")
-            } else if let reason = ControllerTLS.reissueReason(dataDirectory: directory, names: names, addresses: addresses) {
+                let fingerprint = try ControllerTLS.initialize(
+                    dataDirectory: directory,
+                    names: names,
+                    addresses: addresses
+                )
+                logger.notice(
+                    """
+                    created a CA and a server certificate in \(ControllerTLS.directory(directory)); agents join with \
+                    --ca-fingerprint \(fingerprint)
+                    """
+                )
+            } else if let reason = ControllerTLS.reissueReason(
+                dataDirectory: directory,
+                names: names,
+                addresses: addresses
+            ) {
                 // Same CA, so agents that pinned it keep trusting the controller.
                 try ControllerTLS.initialize(dataDirectory: directory, names: names, addresses: addresses)
                 logger.notice("issued the server certificate anew with the same CA: \(reason)")

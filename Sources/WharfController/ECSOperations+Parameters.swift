@@ -6,10 +6,7 @@ extension ECSOperations {
     /// Serves Parameter Store (`AmazonSSM.PutParameter` and the rest). SecureString values are
     /// sealed with the controller's key before they reach the state, bound to the parameter's name.
     mutating func addParameterStore(_ controller: Controller, sealer: SecretSealer) {
-        let seal = ParameterSeal(
-            seal: { value, name in try sealer.seal(value, context: "parameter:\(name)") },
-            open: { sealed, name in sealer.open(sealed, context: "parameter:\(name)") }
-        )
+        let seal = ValueSeal(sealer)
         ssmWrite("PutParameter", controller) { (state, request: SSM.PutParameterRequest, now) in
             try state.putParameter(request, now: now, seal: seal)
         }

@@ -6,10 +6,7 @@ extension ECSOperations {
     /// Serves Secrets Manager (`secretsmanager.CreateSecret` and the rest). Values are sealed with
     /// the controller's key before they reach the state, bound to the secret's name.
     mutating func addSecretsManager(_ controller: Controller, sealer: SecretSealer) {
-        let seal = ParameterSeal(
-            seal: { value, context in try sealer.seal(value, context: context) },
-            open: { sealed, context in sealer.open(sealed, context: context) }
-        )
+        let seal = ValueSeal(sealer)
         let draws: @Sendable () -> SecretDraws = {
             SecretDraws(arnSuffix: Self.secretSuffix(), versionId: UUID().uuidString.lowercased(), seal: seal)
         }

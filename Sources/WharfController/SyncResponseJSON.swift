@@ -58,6 +58,15 @@ final class SyncResponseJSON: Sendable {
             out.key("clusterArn")
             out.string(task.clusterArn)
             out.optional("stoppedReason", task.stoppedReason)
+            if let secrets = task.secrets {
+                out.key("secrets")
+                do {
+                    out.raw([UInt8](try encoder.encode(secrets)))
+                } catch {
+                    failure = error
+                    out.raw("null")
+                }
+            }
             out.key("taskDefinition")
             do {
                 out.raw(try definitions.json(task.taskDefinition, encoder: encoder))

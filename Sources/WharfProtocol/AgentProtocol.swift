@@ -52,9 +52,18 @@ public struct RegisterRequest: Codable, Equatable, Sendable {
     public var attributes: [ECS.Attribute]
     public var versionInfo: ECS.VersionInfo
 
-    public init(protocolVersion: Int = AgentProtocol.version, cluster: String, containerInstanceArn: String? = nil,
-                credential: String? = nil, activationId: String? = nil, activationCode: String? = nil, hostname: String,
-                resources: NodeResources, attributes: [ECS.Attribute], versionInfo: ECS.VersionInfo) {
+    public init(
+        protocolVersion: Int = AgentProtocol.version,
+        cluster: String,
+        containerInstanceArn: String? = nil,
+        credential: String? = nil,
+        activationId: String? = nil,
+        activationCode: String? = nil,
+        hostname: String,
+        resources: NodeResources,
+        attributes: [ECS.Attribute],
+        versionInfo: ECS.VersionInfo
+    ) {
         self.protocolVersion = protocolVersion
         self.cluster = cluster
         self.containerInstanceArn = containerInstanceArn
@@ -78,8 +87,13 @@ public struct RegisterResponse: Codable, Equatable, Sendable {
     /// How long the controller holds a sync that has nothing new (seconds).
     public var longPollSeconds: Int
 
-    public init(protocolVersion: Int = AgentProtocol.version, containerInstanceArn: String, credential: String,
-                clusterArn: String, longPollSeconds: Int) {
+    public init(
+        protocolVersion: Int = AgentProtocol.version,
+        containerInstanceArn: String,
+        credential: String,
+        clusterArn: String,
+        longPollSeconds: Int
+    ) {
         self.protocolVersion = protocolVersion
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
@@ -104,8 +118,16 @@ public struct ContainerReport: Codable, Equatable, Sendable {
     /// What the running container uses, from the engine's last stats sample.
     public var usage: ContainerUsage?
 
-    public init(name: String, runtimeId: String? = nil, lastStatus: String, exitCode: Int? = nil, reason: String? = nil,
-                networkBindings: [ECS.NetworkBinding] = [], healthStatus: String? = nil, usage: ContainerUsage? = nil) {
+    public init(
+        name: String,
+        runtimeId: String? = nil,
+        lastStatus: String,
+        exitCode: Int? = nil,
+        reason: String? = nil,
+        networkBindings: [ECS.NetworkBinding] = [],
+        healthStatus: String? = nil,
+        usage: ContainerUsage? = nil
+    ) {
         self.usage = usage
         self.name = name
         self.runtimeId = runtimeId
@@ -149,9 +171,18 @@ public struct TaskReport: Codable, Equatable, Sendable {
     /// `HEALTHY`, `UNHEALTHY` or `UNKNOWN`, from the essential containers' health checks.
     public var healthStatus: String?
 
-    public init(taskArn: String, lastStatus: String, containers: [ContainerReport], pullStartedAt: Double? = nil,
-                pullStoppedAt: Double? = nil, startedAt: Double? = nil, executionStoppedAt: Double? = nil,
-                stopCode: String? = nil, stoppedReason: String? = nil, healthStatus: String? = nil) {
+    public init(
+        taskArn: String,
+        lastStatus: String,
+        containers: [ContainerReport],
+        pullStartedAt: Double? = nil,
+        pullStoppedAt: Double? = nil,
+        startedAt: Double? = nil,
+        executionStoppedAt: Double? = nil,
+        stopCode: String? = nil,
+        stoppedReason: String? = nil,
+        healthStatus: String? = nil
+    ) {
         self.taskArn = taskArn
         self.lastStatus = lastStatus
         self.containers = containers
@@ -176,8 +207,13 @@ public struct SyncRequest: Codable, Equatable, Sendable {
     /// Every task the agent knows of that the controller has not yet seen STOPPED.
     public var tasks: [TaskReport]
 
-    public init(protocolVersion: Int = AgentProtocol.version, containerInstanceArn: String, credential: String,
-                desiredVersion: Int, tasks: [TaskReport]) {
+    public init(
+        protocolVersion: Int = AgentProtocol.version,
+        containerInstanceArn: String,
+        credential: String,
+        desiredVersion: Int,
+        tasks: [TaskReport]
+    ) {
         self.protocolVersion = protocolVersion
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
@@ -196,15 +232,40 @@ public struct DesiredTask: Codable, Equatable, Sendable {
     public var clusterArn: String
     /// Why the controller wants it stopped, when it does.
     public var stoppedReason: String?
+    /// The values of the definition's `secrets`, sent only while the task is still to be started;
+    /// never written to the node's disk.
+    public var secrets: TaskSecrets?
 
-    public init(taskArn: String, desiredStatus: String, taskDefinition: ECS.TaskDefinition, overrides: ECS.TaskOverride?,
-                clusterArn: String, stoppedReason: String? = nil) {
+    public init(
+        taskArn: String,
+        desiredStatus: String,
+        taskDefinition: ECS.TaskDefinition,
+        overrides: ECS.TaskOverride?,
+        clusterArn: String,
+        stoppedReason: String? = nil,
+        secrets: TaskSecrets? = nil
+    ) {
         self.taskArn = taskArn
         self.desiredStatus = desiredStatus
         self.taskDefinition = taskDefinition
         self.overrides = overrides
         self.clusterArn = clusterArn
         self.stoppedReason = stoppedReason
+        self.secrets = secrets
+    }
+}
+
+/// What the controller read from Parameter Store and Secrets Manager for a task's `secrets`.
+public struct TaskSecrets: Codable, Equatable, Sendable {
+    /// Environment variables by container name, then variable name.
+    public var environment: [String: [String: String]]
+    /// Why they could not all be read (ECS's `ResourceInitializationError` text): the task must
+    /// stop without starting.
+    public var failure: String?
+
+    public init(environment: [String: [String: String]] = [:], failure: String? = nil) {
+        self.environment = environment
+        self.failure = failure
     }
 }
 
@@ -218,8 +279,12 @@ public struct SyncResponse: Codable, Equatable, Sendable {
     /// Task ARNs whose STOPPED report the controller has recorded; the agent may forget them.
     public var acknowledgedStopped: [String]
 
-    public init(protocolVersion: Int = AgentProtocol.version, desiredVersion: Int, tasks: [DesiredTask],
-                acknowledgedStopped: [String]) {
+    public init(
+        protocolVersion: Int = AgentProtocol.version,
+        desiredVersion: Int,
+        tasks: [DesiredTask],
+        acknowledgedStopped: [String]
+    ) {
         self.protocolVersion = protocolVersion
         self.desiredVersion = desiredVersion
         self.tasks = tasks
@@ -266,8 +331,13 @@ public struct LogDeliveryRequest: Codable, Equatable, Sendable {
     public var firstSequence: Int
     public var streams: [LogStreamEvents]
 
-    public init(protocolVersion: Int = AgentProtocol.version, containerInstanceArn: String, credential: String, firstSequence: Int,
-                streams: [LogStreamEvents]) {
+    public init(
+        protocolVersion: Int = AgentProtocol.version,
+        containerInstanceArn: String,
+        credential: String,
+        firstSequence: Int,
+        streams: [LogStreamEvents]
+    ) {
         self.protocolVersion = protocolVersion
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
@@ -322,7 +392,9 @@ public struct AgentProtocolError: Codable, Error, Equatable, Sendable, CustomStr
     }
 
     /// Whether retrying the same request can succeed.
-    public var isTerminal: Bool { [.versionMismatch, .deregistered, .clusterNotFound, .activationRefused].contains(code) }
+    public var isTerminal: Bool {
+        [.versionMismatch, .deregistered, .clusterNotFound, .activationRefused].contains(code)
+    }
 
     public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -4,17 +4,29 @@ import WharfModel
 
 /// A task of containers `app` (essential) and whatever `extra` adds.
 func managedTask(_ containers: [ECS.ContainerDefinition], desired: String = "RUNNING") -> ManagedTask {
-    ManagedTask(arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/abc", clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/lab",
-                definition: ECS.TaskDefinition(containerDefinitions: containers, family: "web", revision: 1),
-                overrides: nil, desiredStatus: desired)
+    ManagedTask(
+        arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/abc",
+        clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/lab",
+        definition: ECS.TaskDefinition(containerDefinitions: containers, family: "web", revision: 1),
+        overrides: nil,
+        desiredStatus: desired
+    )
 }
 
 extension ManagedTask {
     /// Records what the engine would report after an action.
-    mutating func set(_ name: String, _ phase: ContainerPhase, exit: Int? = nil, reason: String? = nil, health: String? = nil) {
+    mutating func set(
+        _ name: String,
+        _ phase: ContainerPhase,
+        exit: Int? = nil,
+        reason: String? = nil,
+        health: String? = nil
+    ) {
         guard let index = containers.firstIndex(where: { $0.name == name }) else { return }
         containers[index].phase = phase
-        if phase != .pending, containers[index].runtimeId == nil, reason == nil { containers[index].runtimeId = "id-\(name)" }
+        if phase != .pending, containers[index].runtimeId == nil, reason == nil {
+            containers[index].runtimeId = "id-\(name)"
+        }
         containers[index].exitCode = exit ?? containers[index].exitCode
         containers[index].reason = reason ?? containers[index].reason
         containers[index].health = health ?? containers[index].health
@@ -38,7 +50,11 @@ struct TaskEngineTests {
         #expect(TaskEngine.step(&task) == [])
         #expect(task.lastStatus == "RUNNING")
         task.desiredStatus = "STOPPED"
-        #expect(TaskEngine.step(&task) == [.stop(container: "app", timeoutSeconds: 30), .stop(container: "side", timeoutSeconds: 5)])
+        #expect(
+            TaskEngine.step(&task) == [
+                .stop(container: "app", timeoutSeconds: 30), .stop(container: "side", timeoutSeconds: 5),
+            ]
+        )
         #expect(task.lastStatus == "STOPPING")
         #expect(TaskEngine.step(&task) == [], "a stop is asked for once")
         task.set("app", .stopped, exit: 143)
@@ -71,7 +87,10 @@ struct TaskEngineTests {
         let dependency: (ContainerPhase, Int?, String?)
         let expected: Expected
         enum Expected: Sendable, Equatable { case launches, waits, fails }
-        var testDescription: String { "\(condition) with dependency \(dependency.0) exit \(dependency.1.map(String.init) ?? "-") health \(dependency.2 ?? "-")" }
+        var testDescription: String {
+            "\(condition) with dependency \(dependency.0) exit \(dependency.1.map(String.init) ?? "-") health "
+                + "\(dependency.2 ?? "-")"
+        }
     }
 
     static let dependencyCases: [DependencyCase] = [
@@ -155,12 +174,24 @@ struct TaskEngineTests {
 
     @Test("the container spec carries the definition, the overrides and Wharf's labels")
     func spec() {
-        var definition = ECS.ContainerDefinition(name: "app", image: "busybox", cpu: 128, memory: 64,
-                                                 portMappings: [ECS.PortMapping(containerPort: 80, hostPort: 0, protocol: "tcp")],
-                                                 command: ["httpd", "-f"], environment: [ECS.KeyValuePair(name: "A", value: "1")])
+        var definition = ECS.ContainerDefinition(
+            name: "app",
+            image: "busybox",
+            cpu: 128,
+            memory: 64,
+            portMappings: [ECS.PortMapping(containerPort: 80, hostPort: 0, protocol: "tcp")],
+            command: ["httpd", "-f"],
+            environment: [ECS.KeyValuePair(name: "A", value: "1")]
+        )
         definition.healthCheck = ECS.HealthCheck(command: ["CMD-SHELL", "true"], interval: 5)
         var task = managedTask([definition])
-        task.overrides = ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "app", command: ["sleep", "5"], environment: [ECS.KeyValuePair(name: "B", value: "2")])])
+        task.overrides = ECS.TaskOverride(containerOverrides: [
+            ECS.ContainerOverride(
+                name: "app",
+                command: ["sleep", "5"],
+                environment: [ECS.KeyValuePair(name: "B", value: "2")]
+            )
+        ])
         let spec = ContainerSpec(container: "app", of: task, instanceArn: "instance", runtimeID: { _ in nil })
         #expect(spec.command == ["sleep", "5"])
         #expect(spec.environment == ["A": "1", "B": "2"])
@@ -168,9 +199,37 @@ struct TaskEngineTests {
         #expect(spec.labels[ContainerLabels.taskArn] == task.arn)
         #expect(spec.labels[ContainerLabels.containerName] == "app")
         #expect(spec.labels[ContainerLabels.instanceArn] == "instance")
-        #expect(spec.healthCheck == ContainerSpec.HealthCheck(test: ["CMD-SHELL", "true"], intervalSeconds: 5, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0))
+        #expect(
+            spec.healthCheck
+                == ContainerSpec.HealthCheck(
+                    test: ["CMD-SHELL", "true"],
+                    intervalSeconds: 5,
+                    timeoutSeconds: 5,
+                    retries: 3,
+                    startPeriodSeconds: 0
+                )
+        )
         #expect(spec.logDriver == "json-file")
         #expect(spec.memoryMiB == 64)
         #expect(spec.stopTimeoutSeconds == 30)
+    }
+
+    @Test("the values of a container's secrets are in its environment, over a variable of the same name")
+    func secretsInEnvironment() {
+        let definition = ECS.ContainerDefinition(
+            name: "app",
+            image: "busybox",
+            memory: 64,
+            environment: [ECS.KeyValuePair(name: "A", value: "1"), ECS.KeyValuePair(name: "DB", value: "plain")]
+        )
+        let task = managedTask([definition])
+        let spec = ContainerSpec(
+            container: "app",
+            of: task,
+            instanceArn: "instance",
+            secrets: ["DB": "s3cret", "TOKEN": "t"],
+            runtimeID: { _ in nil }
+        )
+        #expect(spec.environment == ["A": "1", "DB": "s3cret", "TOKEN": "t"])
     }
 }

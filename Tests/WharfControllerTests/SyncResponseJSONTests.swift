@@ -15,24 +15,69 @@ struct SyncResponseJSONTests {
         definition.status = status
         definition.deregisteredAt = deregisteredAt
         definition.registeredAt = Date(timeIntervalSince1970: 1_750_000_000.5)
-        definition.containerDefinitions = [ECS.ContainerDefinition(name: "httpd", image: "busybox", memory: 64, command: ["echo", "a \"quoted\" /path"])]
+        definition.containerDefinitions = [
+            ECS.ContainerDefinition(
+                name: "httpd",
+                image: "busybox",
+                memory: 64,
+                command: ["echo", "a \"quoted\" /path"]
+            )
+        ]
         return definition
     }
 
     static func response(_ definition: ECS.TaskDefinition) -> SyncResponse {
-        SyncResponse(desiredVersion: 7, tasks: [
-            DesiredTask(taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/a", desiredStatus: "RUNNING", taskDefinition: definition,
-                        overrides: ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "httpd", command: ["sh"])]), clusterArn: "arn:c"),
-            DesiredTask(taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/b", desiredStatus: "STOPPED", taskDefinition: definition,
-                        overrides: nil, clusterArn: "arn:c", stoppedReason: "Scaling \"in\""),
-        ], acknowledgedStopped: ["arn:aws:ecs:us-east-1:000000000000:task/lab/z"])
+        SyncResponse(
+            desiredVersion: 7,
+            tasks: [
+                DesiredTask(
+                    taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/a",
+                    desiredStatus: "RUNNING",
+                    taskDefinition: definition,
+                    overrides: ECS.TaskOverride(containerOverrides: [
+                        ECS.ContainerOverride(name: "httpd", command: ["sh"])
+                    ]),
+                    clusterArn: "arn:c"
+                ),
+                DesiredTask(
+                    taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/b",
+                    desiredStatus: "STOPPED",
+                    taskDefinition: definition,
+                    overrides: nil,
+                    clusterArn: "arn:c",
+                    stoppedReason: "Scaling \"in\""
+                ),
+                DesiredTask(
+                    taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/c",
+                    desiredStatus: "RUNNING",
+                    taskDefinition: definition,
+                    overrides: nil,
+                    clusterArn: "arn:c",
+                    secrets: TaskSecrets(environment: ["httpd": ["DB_PASSWORD": "p\"w"]])
+                ),
+                DesiredTask(
+                    taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/d",
+                    desiredStatus: "RUNNING",
+                    taskDefinition: definition,
+                    overrides: nil,
+                    clusterArn: "arn:c",
+                    secrets: TaskSecrets(failure: "ResourceInitializationError: x")
+                ),
+            ],
+            acknowledgedStopped: ["arn:aws:ecs:us-east-1:000000000000:task/lab/z"]
+        )
     }
 
     static func decoded(_ data: Data) throws -> SyncResponse {
         try ECSJSON.decoder().decode(SyncResponse.self, from: data)
     }
 
-    @Test("the answer decodes to what was encoded, and to what JSONEncoder makes of it, with no tasks, with tasks, and after the definition changes")
+    @Test(
+        """
+        the answer decodes to what was encoded, and to what JSONEncoder makes of it, with no tasks, with tasks, \
+        and after the definition changes
+        """
+    )
     func sameAnswer() throws {
         let json = SyncResponseJSON()
         let empty = SyncResponse(desiredVersion: 0, tasks: [], acknowledgedStopped: [])
@@ -44,7 +89,9 @@ struct SyncResponseJSONTests {
         // The second time the definition's JSON comes from the cache.
         #expect(try Self.decoded(json.encode(first)) == first)
         // Deregistered, the same ARN carries a new status and time: the answer shows them.
-        let deregistered = Self.response(Self.definition(status: "INACTIVE", deregisteredAt: Date(timeIntervalSince1970: 1_760_000_000)))
+        let deregistered = Self.response(
+            Self.definition(status: "INACTIVE", deregisteredAt: Date(timeIntervalSince1970: 1_760_000_000))
+        )
         let answer = try Self.decoded(json.encode(deregistered))
         #expect(answer == deregistered)
         #expect(answer.tasks.first?.taskDefinition.status == "INACTIVE")

@@ -35,6 +35,8 @@ struct OpenAPISyncTests {
         try Self.write([Sample.taskReport], minimal: [Sample.newTaskReport], to: directory)
         try Self.write([Sample.syncRequest], minimal: [Sample.emptySyncRequest], to: directory)
         try Self.write([Sample.desiredTask], minimal: [Sample.plainDesiredTask], to: directory)
+        try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], failure: "why")], minimal: [TaskSecrets()],
+                       to: directory)
         try Self.write([Sample.syncResponse], minimal: [Sample.emptySyncResponse], to: directory)
         try Self.write([ContainerUsage(cpuUnits: 0, memoryMiB: 1.5, sampledAt: 1_795_319_150)], to: directory)
         try Self.write(Sample.logDeliveryRequest.streams.flatMap(\.events), to: directory)
@@ -193,7 +195,9 @@ enum Sample {
     static let desiredTask = DesiredTask(taskArn: taskArn, desiredStatus: "STOPPED", taskDefinition: taskDefinition,
                                          overrides: ECS.TaskOverride(containerOverrides: [ECS.ContainerOverride(name: "web", command: ["nginx", "-g", "daemon off;"])],
                                                                      cpu: "256", memory: "512"),
-                                         clusterArn: clusterArn, stoppedReason: "Task stopped by user")
+                                         clusterArn: clusterArn, stoppedReason: "Task stopped by user",
+                                         secrets: TaskSecrets(environment: ["web": ["DB_PASSWORD": "pw"]],
+                                                              failure: "ResourceInitializationError: none"))
     static let plainDesiredTask = DesiredTask(taskArn: taskArn, desiredStatus: "RUNNING", taskDefinition: ECS.TaskDefinition(), overrides: nil,
                                               clusterArn: clusterArn)
     static let syncResponse = SyncResponse(protocolVersion: AgentProtocol.version, desiredVersion: 8, tasks: [desiredTask, plainDesiredTask],

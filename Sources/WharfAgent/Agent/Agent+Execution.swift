@@ -19,21 +19,40 @@ extension Agent {
     /// Pulls (per the pull behaviour), creates and starts a container.
     func launch(_ name: String, task arn: String) async {
         guard let task = tasks[arn], let instanceArn = identity?.containerInstanceArn else { return }
-        let spec = ContainerSpec(container: name, of: task, instanceArn: instanceArn) { other in
+        var id = task.containers.first { $0.name == name }?.runtimeId ?? ""
+        let needsSecrets = !(task.definition(of: name)?.secrets ?? []).isEmpty
+        if id.isEmpty, needsSecrets, taskSecrets[arn]?[name] == nil {
+            // Its secrets come with the controller's next answer (a restarted agent has none in
+            // memory): the container waits for them rather than starting without them.
+            if let index = tasks[arn]?.containers.firstIndex(where: { $0.name == name }) {
+                tasks[arn]?.containers[index].launchRequested = false
+            }
+            syncSoon()
+            return
+        }
+        let spec = ContainerSpec(
+            container: name,
+            of: task,
+            instanceArn: instanceArn,
+            secrets: taskSecrets[arn]?[name] ?? [:]
+        ) { other in
             task.containers.first { $0.name == other }?.runtimeId
         }
         // A container created before a restart but never started is started, not created again.
-        var id = task.containers.first { $0.name == name }?.runtimeId ?? ""
         if id.isEmpty {
             if tasks[arn]?.pullStartedAt == nil { tasks[arn]?.pullStartedAt = now().timeIntervalSince1970 }
-            let declared = task.definition.containerDefinitions?.first { $0.name == name }?.repositoryCredentials?.credentialsParameter
+            let declared = task.definition.containerDefinitions?.first { $0.name == name }?.repositoryCredentials?
+                .credentialsParameter
             let secret = declared.flatMap { configuration.registryAuth.credentials(forSecret: $0) }
             do {
                 try await ensureImage(spec.image, credentials: secret)
             } catch {
                 var message = error.message
                 if let declared, secret == nil, configuration.registryAuth.credentials(for: spec.image) == nil {
-                    message += "; the container names repositoryCredentials \(declared), which is not in the agent's --secrets-file (Wharf serves no Secrets Manager); put it there, or give the agent credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
+                    message +=
+                        "; the container names repositoryCredentials \(declared), which is not in the agent's "
+                            + "--secrets-file (Wharf serves no Secrets Manager); put it there, or give the agent "
+                            + "credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
                 }
                 fail(name, task: arn, reason: "CannotPullContainerError: \(message)", error: error)
                 return
@@ -90,7 +109,10 @@ extension Agent {
                 try await runtime.pullImage(image, credentials: credentials)
             } catch {
                 if present {
-                    logger.warning("pull failed; using the local copy", metadata: ["image": "\(image)", "error": "\(error.message)"])
+                    logger.warning(
+                        "pull failed; using the local copy",
+                        metadata: ["image": "\(image)", "error": "\(error.message)"]
+                    )
                     return
                 }
                 throw error
@@ -107,7 +129,10 @@ extension Agent {
         do {
             try await runtime.stopContainer(id: id, timeoutSeconds: timeout)
         } catch {
-            logger.warning("stopping a container failed; retrying", metadata: ["container.id": "\(id)", "error": "\(error.message)"])
+            logger.warning(
+                "stopping a container failed; retrying",
+                metadata: ["container.id": "\(id)", "error": "\(error.message)"]
+            )
             try? await Task.sleep(for: .seconds(1))
             // Ask again on the next step, unless the container stopped meanwhile.
             update(name, task: arn) { $0.stopRequested = false }
@@ -119,12 +144,18 @@ extension Agent {
     /// went away is not a failure: it is left for the next start (or event) to pick up again.
     func fail(_ name: String, task arn: String, reason: String, error: RuntimeError) {
         if error.code == .cancelled || error.code == .unavailable || Task.isCancelled {
-            logger.warning("launch interrupted; it will be retried", metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "error": "\(error.message)"])
+            logger.warning(
+                "launch interrupted; it will be retried",
+                metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "error": "\(error.message)"]
+            )
             update(name, task: arn) { $0.launchRequested = false }
             persist()
             return
         }
-        logger.warning("container could not start", metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "reason": "\(reason)"])
+        logger.warning(
+            "container could not start",
+            metadata: ["task.arn": "\(arn)", "container.name": "\(name)", "reason": "\(reason)"]
+        )
         metrics.containerFailed(reason: reason)
         update(name, task: arn) { container in
             container.phase = .stopped
@@ -149,7 +180,10 @@ extension Agent {
             reconcile()
             return
         } catch {
-            logger.warning("cannot inspect a container", metadata: ["container.id": "\(containerID)", "error": "\(error.message)"])
+            logger.warning(
+                "cannot inspect a container",
+                metadata: ["container.id": "\(containerID)", "error": "\(error.message)"]
+            )
             return
         }
         let before = tasks[arn]
@@ -172,7 +206,12 @@ extension Agent {
         case .running, .paused, .restarting:
             container.phase = .running
             container.bindings = state.bindings.map {
-                ECS.NetworkBinding(bindIP: $0.hostIP, containerPort: $0.containerPort, hostPort: $0.hostPort, protocol: $0.transport)
+                ECS.NetworkBinding(
+                    bindIP: $0.hostIP,
+                    containerPort: $0.containerPort,
+                    hostPort: $0.hostPort,
+                    protocol: $0.transport
+                )
             }
         case .exited, .dead:
             container.phase = .stopped
@@ -195,7 +234,8 @@ extension Agent {
     /// A container event: re-read the container and tell the controller.
     func handle(_ event: ContainerEvent) async {
         guard let arn = event.labels[ContainerLabels.taskArn], let name = event.labels[ContainerLabels.containerName],
-              tasks[arn] != nil else { return }
+            tasks[arn] != nil
+        else { return }
         switch event.action {
         case "start", "die", "oom", "stop", "kill", "destroy":
             await refresh(containerID: event.containerID, task: arn, name: name)
@@ -221,8 +261,10 @@ extension Agent {
         }
         var seen = Set<String>()
         for state in found {
-            guard let arn = state.labels[ContainerLabels.taskArn], let name = state.labels[ContainerLabels.containerName],
-                  tasks[arn]?.containers.contains(where: { $0.name == name }) == true else {
+            guard let arn = state.labels[ContainerLabels.taskArn],
+                let name = state.labels[ContainerLabels.containerName],
+                tasks[arn]?.containers.contains(where: { $0.name == name }) == true
+            else {
                 if configuration.removeUnknownContainers {
                     logger.warning("removing a container of no known task", metadata: ["container.id": "\(state.id)"])
                     try? await runtime.stopContainer(id: state.id, timeoutSeconds: 10)
@@ -262,6 +304,7 @@ extension Agent {
             }
             for volume in task.taskScopedVolumes { try? await runtime.removeVolume(name: volume) }
             tasks[arn] = nil
+            taskSecrets[arn] = nil
             logger.info("removed the containers of a stopped task", metadata: ["task.arn": "\(arn)"])
         }
         persist()

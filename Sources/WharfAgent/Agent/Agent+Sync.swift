@@ -16,24 +16,39 @@ extension Agent {
         var delay: Duration = .milliseconds(200)
         while !Task.isCancelled {
             guard let identity else { throw AgentError(.state, "not registered") }
-            let request = SyncRequest(containerInstanceArn: identity.containerInstanceArn, credential: identity.credential,
-                                      desiredVersion: desiredVersion, tasks: reports())
+            let request = SyncRequest(
+                containerInstanceArn: identity.containerInstanceArn,
+                credential: identity.credential,
+                desiredVersion: desiredVersion,
+                tasks: reports()
+            )
             let client = self.client
             let sync = Task { () -> Result<SyncResponse, AgentProtocolError> in
-                do throws(AgentProtocolError) { return .success(try await client.sync(request)) } catch { return .failure(error) }
+                do throws(AgentProtocolError) { return .success(try await client.sync(request)) } catch {
+                    return .failure(error)
+                }
             }
             currentSync = sync
             syncSentAt = .now
             syncInterrupted = false
             newsPending = false
-            let result = await withTaskCancellationHandler { await sync.value } onCancel: { sync.cancel() }
+            let result = await withTaskCancellationHandler {
+                await sync.value
+            } onCancel: {
+                sync.cancel()
+            }
             currentSync = nil
-            if case .failure = result, syncInterrupted || Task.isCancelled {} else {
+            if case .failure = result, syncInterrupted || Task.isCancelled {
+            } else {
                 metrics.sync(ok: (try? result.get()) != nil)
             }
             switch result {
             case .success(let response) where response.protocolVersion != AgentProtocol.version:
-                throw AgentError(.terminal, "the controller speaks agent protocol version \(response.protocolVersion), this agent \(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller")
+                throw AgentError(
+                    .terminal,
+                    "the controller speaks agent protocol version \(response.protocolVersion), this agent "
+                        + "\(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller"
+                )
             case .success(let response):
                 delay = .milliseconds(200)
                 let unchanged = response.desiredVersion == request.desiredVersion
@@ -42,13 +57,19 @@ extension Agent {
                 // make the agent spin.
                 if unchanged, !syncInterrupted, !newsPending { try? await Task.sleep(for: .milliseconds(500)) }
             case .failure(let error) where error.code == .unauthorized:
-                logger.error("the controller no longer knows this instance's credential; registering again", metadata: ["error": "\(error.message)"])
+                logger.error(
+                    "the controller no longer knows this instance's credential; registering again",
+                    metadata: ["error": "\(error.message)"]
+                )
                 files.forgetIdentity()
                 if let info = runtimeInfo { try await register(info) }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             case .failure(let error) where error.code == .deregistered:
-                logger.error("the controller deregistered this instance; stopping its tasks", metadata: ["error": "\(error.message)"])
+                logger.error(
+                    "the controller deregistered this instance; stopping its tasks",
+                    metadata: ["error": "\(error.message)"]
+                )
                 await stopEverything(reason: "Container instance deregistered")
                 files.forgetIdentity()
                 throw AgentError(.terminal, error.message)
@@ -56,7 +77,10 @@ extension Agent {
                 throw AgentError(.terminal, error.message)
             case .failure(let error):
                 if syncInterrupted || Task.isCancelled { continue }
-                logger.warning("sync failed; retrying", metadata: ["error": "\(error.message)", "retry.in": "\(delay)"])
+                logger.warning(
+                    "sync failed; retrying",
+                    metadata: ["error": "\(error.message)", "retry.in": "\(delay)"]
+                )
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }
@@ -108,6 +132,9 @@ extension Agent {
         desiredVersion = response.desiredVersion
         let wanted = Set(response.tasks.map(\.taskArn))
         for desired in response.tasks {
+            if let secrets = desired.secrets, secrets.failure == nil, tasks[desired.taskArn]?.isStopping != true {
+                taskSecrets[desired.taskArn] = secrets.environment
+            }
             if var task = tasks[desired.taskArn] {
                 if desired.desiredStatus == "STOPPED", task.desiredStatus != "STOPPED" {
                     task.desiredStatus = "STOPPED"
@@ -115,8 +142,20 @@ extension Agent {
                     tasks[desired.taskArn] = task
                 }
             } else {
-                tasks[desired.taskArn] = ManagedTask(arn: desired.taskArn, clusterArn: desired.clusterArn, definition: desired.taskDefinition,
-                                                     overrides: desired.overrides, desiredStatus: desired.desiredStatus)
+                var task = ManagedTask(
+                    arn: desired.taskArn,
+                    clusterArn: desired.clusterArn,
+                    definition: desired.taskDefinition,
+                    overrides: desired.overrides,
+                    desiredStatus: desired.desiredStatus
+                )
+                if let failure = desired.secrets?.failure {
+                    // Its secrets could not be read: it stops without starting, as ECS's does.
+                    task.desiredStatus = "STOPPED"
+                    task.stopCode = "TaskFailedToStart"
+                    task.stoppedReason = failure
+                }
+                tasks[desired.taskArn] = task
             }
         }
         for arn in response.acknowledgedStopped {
@@ -136,17 +175,31 @@ extension Agent {
     func reports() -> [TaskReport] {
         tasks.values.filter { $0.cleanupAt == nil }.sorted { $0.arn < $1.arn }.map { task in
             TaskReport(
-                taskArn: task.arn, lastStatus: task.lastStatus,
+                taskArn: task.arn,
+                lastStatus: task.lastStatus,
                 containers: task.containers.map { container in
-                    ContainerReport(name: container.name, runtimeId: container.runtimeId,
-                                    lastStatus: container.phase == .running ? "RUNNING" : (container.phase == .stopped ? "STOPPED" : "PENDING"),
-                                    exitCode: container.exitCode, reason: container.reason, networkBindings: container.bindings,
-                                    healthStatus: container.health.map { $0 == "healthy" ? "HEALTHY" : ($0 == "unhealthy" ? "UNHEALTHY" : "UNKNOWN") },
-                                    usage: container.phase == .running ? container.runtimeId.flatMap { usage[$0] } : nil)
+                    ContainerReport(
+                        name: container.name,
+                        runtimeId: container.runtimeId,
+                        lastStatus: container.phase == .running
+                            ? "RUNNING" : (container.phase == .stopped ? "STOPPED" : "PENDING"),
+                        exitCode: container.exitCode,
+                        reason: container.reason,
+                        networkBindings: container.bindings,
+                        healthStatus: container.health.map {
+                            $0 == "healthy" ? "HEALTHY" : ($0 == "unhealthy" ? "UNHEALTHY" : "UNKNOWN")
+                        },
+                        usage: container.phase == .running ? container.runtimeId.flatMap { usage[$0] } : nil
+                    )
                 },
-                pullStartedAt: task.pullStartedAt, pullStoppedAt: task.pullStoppedAt, startedAt: task.startedAt,
-                executionStoppedAt: task.executionStoppedAt, stopCode: task.lastStatus == "STOPPED" ? task.stopCode : nil,
-                stoppedReason: task.lastStatus == "STOPPED" ? task.stoppedReason : nil, healthStatus: task.healthStatus)
+                pullStartedAt: task.pullStartedAt,
+                pullStoppedAt: task.pullStoppedAt,
+                startedAt: task.startedAt,
+                executionStoppedAt: task.executionStoppedAt,
+                stopCode: task.lastStatus == "STOPPED" ? task.stopCode : nil,
+                stoppedReason: task.lastStatus == "STOPPED" ? task.stoppedReason : nil,
+                healthStatus: task.healthStatus
+            )
         }
     }
 
@@ -158,7 +211,9 @@ extension Agent {
             let before = task
             let actions = TaskEngine.step(&task)
             if task.lastStatus == "RUNNING", task.startedAt == nil { task.startedAt = now().timeIntervalSince1970 }
-            if task.lastStatus == "STOPPED", task.executionStoppedAt == nil { task.executionStoppedAt = now().timeIntervalSince1970 }
+            if task.lastStatus == "STOPPED", task.executionStoppedAt == nil {
+                task.executionStoppedAt = now().timeIntervalSince1970
+            }
             if task != before {
                 tasks[arn] = task
                 changed = true
@@ -187,6 +242,7 @@ extension Agent {
                 }
             }
             tasks[arn] = nil
+            taskSecrets[arn] = nil
         }
         persist()
     }

@@ -20,6 +20,9 @@ public actor Agent {
 
     var identity: RegisterResponse?
     var tasks: [String: ManagedTask] = [:]
+    /// The values of each task's `secrets` as the controller sent them (by task ARN, container and
+    /// variable), kept in memory only until its containers are created; never saved.
+    var taskSecrets: [String: [String: [String: String]]] = [:]
     /// The tasks' JSON as last saved, so a save encodes only what changed.
     var encodedTasks = AgentStateFiles.EncodedTasks()
     var desiredVersion = 0
@@ -43,8 +46,14 @@ public actor Agent {
     /// The buffer of container output, once the service runs.
     var logBuffer: LogBuffer?
 
-    public init(configuration: AgentConfiguration, runtime: any ContainerRuntime, client: any ControllerClient, logger: Logger,
-                metrics: AgentMetrics = AgentMetrics(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        configuration: AgentConfiguration,
+        runtime: any ContainerRuntime,
+        client: any ControllerClient,
+        logger: Logger,
+        metrics: AgentMetrics = AgentMetrics(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.metrics = metrics
         self.configuration = configuration
         self.runtime = runtime
@@ -80,21 +89,41 @@ public actor Agent {
     func register(_ info: RuntimeInfo) async throws(AgentError) {
         let saved = try files.identity()
         let request = RegisterRequest(
-            cluster: configuration.cluster, containerInstanceArn: saved?.containerInstanceArn, credential: saved?.credential,
-            activationId: saved == nil ? configuration.activationId : nil, activationCode: saved == nil ? configuration.activationCode : nil,
-            hostname: configuration.hostname ?? ProcessInfo.processInfo.hostName, resources: resources(info), attributes: attributes(info),
-            versionInfo: ECS.VersionInfo(agentVersion: WharfAgentVersion.current, agentHash: nil, dockerVersion: "DockerVersion: \(info.version)"))
+            cluster: configuration.cluster,
+            containerInstanceArn: saved?.containerInstanceArn,
+            credential: saved?.credential,
+            activationId: saved == nil ? configuration.activationId : nil,
+            activationCode: saved == nil ? configuration.activationCode : nil,
+            hostname: configuration.hostname ?? ProcessInfo.processInfo.hostName,
+            resources: resources(info),
+            attributes: attributes(info),
+            versionInfo: ECS.VersionInfo(
+                agentVersion: WharfAgentVersion.current,
+                agentHash: nil,
+                dockerVersion: "DockerVersion: \(info.version)"
+            )
+        )
         var delay: Duration = .milliseconds(500)
         while true {
             do {
                 let response = try await client.register(request)
                 guard response.protocolVersion == AgentProtocol.version else {
-                    throw AgentError(.terminal, "the controller speaks agent protocol version \(response.protocolVersion), this agent \(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller")
+                    throw AgentError(
+                        .terminal,
+                        "the controller speaks agent protocol version \(response.protocolVersion), this agent "
+                            + "\(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller"
+                    )
                 }
                 if response.containerInstanceArn != saved?.containerInstanceArn {
-                    logger.info("registered as a new container instance", metadata: ["instance.arn": "\(response.containerInstanceArn)"])
+                    logger.info(
+                        "registered as a new container instance",
+                        metadata: ["instance.arn": "\(response.containerInstanceArn)"]
+                    )
                 } else {
-                    logger.info("rejoined as the saved container instance", metadata: ["instance.arn": "\(response.containerInstanceArn)"])
+                    logger.info(
+                        "rejoined as the saved container instance",
+                        metadata: ["instance.arn": "\(response.containerInstanceArn)"]
+                    )
                 }
                 try files.save(identity: response)
                 identity = response
@@ -104,7 +133,10 @@ public actor Agent {
             } catch let error as AgentError {
                 throw error
             } catch {
-                logger.warning("cannot register yet; retrying", metadata: ["error": "\(error)", "retry.in": "\(delay)"])
+                logger.warning(
+                    "cannot register yet; retrying",
+                    metadata: ["error": "\(error)", "retry.in": "\(delay)"]
+                )
                 try? await Task.sleep(for: delay)
                 if Task.isCancelled { throw AgentError(.controller, "stopped before registering") }
                 delay = min(delay * 2, .seconds(10))
@@ -114,8 +146,12 @@ public actor Agent {
 
     /// What the node offers: all cores × 1024 CPU units, memory less the reservation, reserved ports.
     func resources(_ info: RuntimeInfo) -> NodeResources {
-        NodeResources(cpu: info.cpus * 1024, memoryMiB: max(0, info.memoryBytes / 1_048_576 - configuration.reservedMemoryMiB),
-                      reservedTCPPorts: configuration.reservedPorts, reservedUDPPorts: configuration.reservedUDPPorts)
+        NodeResources(
+            cpu: info.cpus * 1024,
+            memoryMiB: max(0, info.memoryBytes / 1_048_576 - configuration.reservedMemoryMiB),
+            reservedTCPPorts: configuration.reservedPorts,
+            reservedUDPPorts: configuration.reservedUDPPorts
+        )
     }
 
     /// The attributes placement can match: OS, architecture, what this agent supports, and the
@@ -127,15 +163,23 @@ public actor Agent {
             ECS.Attribute(name: "ecs.cpu-architecture", value: architecture),
         ]
         let capabilities = [
-            "com.amazonaws.ecs.capability.docker-remote-api.1.17", "com.amazonaws.ecs.capability.docker-remote-api.1.18",
-            "com.amazonaws.ecs.capability.docker-remote-api.1.19", "com.amazonaws.ecs.capability.docker-remote-api.1.21",
-            "com.amazonaws.ecs.capability.docker-remote-api.1.24", "com.amazonaws.ecs.capability.docker-remote-api.1.25",
-            "com.amazonaws.ecs.capability.logging-driver.awslogs", "com.amazonaws.ecs.capability.logging-driver.json-file", "com.amazonaws.ecs.capability.logging-driver.none",
-            "com.amazonaws.ecs.capability.logging-driver.syslog", "com.amazonaws.ecs.capability.logging-driver.journald",
-            "ecs.capability.container-health-check", "ecs.capability.container-ordering", "ecs.capability.docker-plugin.local",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.17",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.18",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.19",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.21",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.24",
+            "com.amazonaws.ecs.capability.docker-remote-api.1.25",
+            "com.amazonaws.ecs.capability.logging-driver.awslogs",
+            "com.amazonaws.ecs.capability.logging-driver.json-file", "com.amazonaws.ecs.capability.logging-driver.none",
+            "com.amazonaws.ecs.capability.logging-driver.syslog",
+            "com.amazonaws.ecs.capability.logging-driver.journald",
+            "ecs.capability.container-health-check", "ecs.capability.container-ordering",
+            "ecs.capability.docker-plugin.local",
         ]
         attributes += capabilities.map { ECS.Attribute(name: $0) }
-        attributes += configuration.attributes.sorted { $0.key < $1.key }.map { ECS.Attribute(name: $0.key, value: $0.value) }
+        attributes += configuration.attributes.sorted { $0.key < $1.key }.map {
+            ECS.Attribute(name: $0.key, value: $0.value)
+        }
         return attributes
     }
 

@@ -15,8 +15,15 @@ extension ContainerSpec {
     /// The spec for one container of `task`, with the task's overrides applied.
     /// - Parameters:
     ///   - instanceArn: the node's identity, recorded in a label.
+    ///   - secrets: the values of the container's `secrets`, as environment variables.
     ///   - runtimeID: the engine ID of another container of the task, for `volumesFrom`.
-    public init(container name: String, of task: ManagedTask, instanceArn: String, runtimeID: (String) -> String?) {
+    public init(
+        container name: String,
+        of task: ManagedTask,
+        instanceArn: String,
+        secrets: [String: String] = [:],
+        runtimeID: (String) -> String?
+    ) {
         let definition = task.definition(of: name) ?? ECS.ContainerDefinition(name: name)
         let override = task.overrides?.containerOverrides?.first { $0.name == name }
         let family = task.definition.family ?? "task"
@@ -28,6 +35,7 @@ extension ContainerSpec {
         for pair in (definition.environment ?? []) + (override?.environment ?? []) {
             if let key = pair.name { environment[key] = pair.value ?? "" }
         }
+        environment.merge(secrets) { _, secret in secret }
         var labels = definition.dockerLabels ?? [:]
         labels[ContainerLabels.cluster] = task.clusterArn
         labels[ContainerLabels.taskArn] = task.arn
@@ -36,43 +44,67 @@ extension ContainerSpec {
         labels[ContainerLabels.revision] = String(revision)
         labels[ContainerLabels.instanceArn] = instanceArn
 
-        let ports: [Port] = networkMode == "bridge" ? (definition.portMappings ?? []).compactMap { mapping in
-            guard let containerPort = mapping.containerPort else { return nil }
-            return Port(containerPort: containerPort, hostPort: mapping.hostPort, transport: mapping.protocol ?? "tcp")
-        } : []
+        let ports: [Port] =
+            networkMode == "bridge"
+            ? (definition.portMappings ?? []).compactMap { mapping in
+                guard let containerPort = mapping.containerPort else { return nil }
+                return Port(
+                    containerPort: containerPort,
+                    hostPort: mapping.hostPort,
+                    transport: mapping.protocol ?? "tcp"
+                )
+            } : []
 
         let volumes = task.definition.volumes ?? []
         let mounts: [Mount] = (definition.mountPoints ?? []).compactMap { point in
-            guard let volume = volumes.first(where: { $0.name == point.sourceVolume }), let path = point.containerPath else { return nil }
+            guard let volume = volumes.first(where: { $0.name == point.sourceVolume }), let path = point.containerPath
+            else { return nil }
             let source: Mount.Source
             if let hostPath = volume.host?.sourcePath {
                 source = .hostPath(hostPath)
             } else if let docker = volume.dockerVolumeConfiguration, docker.scope == "shared" {
-                source = .volume(name: volume.name ?? "", driver: docker.driver, driverOptions: docker.driverOpts ?? [:],
-                                 labels: docker.labels ?? [:])
+                source = .volume(
+                    name: volume.name ?? "",
+                    driver: docker.driver,
+                    driverOptions: docker.driverOpts ?? [:],
+                    labels: docker.labels ?? [:]
+                )
             } else {
                 // Task-scoped: named after the task and labelled with it, removed with its containers.
                 let docker = volume.dockerVolumeConfiguration
-                source = .volume(name: ManagedTask.volumeName(task: taskID, volume: volume.name ?? ""), driver: docker?.driver,
-                                 driverOptions: docker?.driverOpts ?? [:],
-                                 labels: (docker?.labels ?? [:]).merging([ContainerLabels.taskArn: task.arn, ContainerLabels.cluster: task.clusterArn]) { _, ours in ours })
+                source = .volume(
+                    name: ManagedTask.volumeName(task: taskID, volume: volume.name ?? ""),
+                    driver: docker?.driver,
+                    driverOptions: docker?.driverOpts ?? [:],
+                    labels: (docker?.labels ?? [:]).merging([
+                        ContainerLabels.taskArn: task.arn, ContainerLabels.cluster: task.clusterArn,
+                    ]) { _, ours in ours }
+                )
             }
             return Mount(source: source, containerPath: path, readOnly: point.readOnly ?? false)
         }
 
         let health = definition.healthCheck.map { check in
-            HealthCheck(test: check.command ?? [], intervalSeconds: check.interval ?? 30, timeoutSeconds: check.timeout ?? 5,
-                        retries: check.retries ?? 3, startPeriodSeconds: check.startPeriod ?? 0)
+            HealthCheck(
+                test: check.command ?? [],
+                intervalSeconds: check.interval ?? 30,
+                timeoutSeconds: check.timeout ?? 5,
+                retries: check.retries ?? 3,
+                startPeriodSeconds: check.startPeriod ?? 0
+            )
         }
 
-        let passThroughDrivers: Set<String> = ["json-file", "local", "none", "syslog", "journald", "fluentd", "gelf", "splunk"]
+        let passThroughDrivers: Set<String> = [
+            "json-file", "local", "none", "syslog", "journald", "fluentd", "gelf", "splunk",
+        ]
         let logDriver = definition.logConfiguration?.logDriver
-        let (driver, options): (String, [String: String]) = if let logDriver, passThroughDrivers.contains(logDriver) {
-            (logDriver, definition.logConfiguration?.options ?? [:])
-        } else {
-            // json-file with rotation; for awslogs the agent reads it from the engine and ships it.
-            ("json-file", ["max-size": "10m", "max-file": "3"])
-        }
+        let (driver, options): (String, [String: String]) =
+            if let logDriver, passThroughDrivers.contains(logDriver) {
+                (logDriver, definition.logConfiguration?.options ?? [:])
+            } else {
+                // json-file with rotation; for awslogs the agent reads it from the engine and ships it.
+                ("json-file", ["max-size": "10m", "max-file": "3"])
+            }
 
         self.init(
             name: "ecs-\(family)-\(revision)-\(name)-\(taskID.prefix(12))",
@@ -89,7 +121,9 @@ extension ContainerSpec {
             cpuShares: override?.cpu ?? definition.cpu ?? 0,
             memoryMiB: override?.memory ?? definition.memory,
             memoryReservationMiB: override?.memoryReservation ?? definition.memoryReservation,
-            ulimits: (definition.ulimits ?? []).map { Ulimit(name: $0.name ?? "", soft: $0.softLimit ?? 0, hard: $0.hardLimit ?? 0) },
+            ulimits: (definition.ulimits ?? []).map {
+                Ulimit(name: $0.name ?? "", soft: $0.softLimit ?? 0, hard: $0.hardLimit ?? 0)
+            },
             initProcess: definition.linuxParameters?.initProcessEnabled ?? false,
             mounts: mounts,
             volumesFrom: (definition.volumesFrom ?? []).compactMap { from in
@@ -108,12 +142,13 @@ extension ContainerSpec {
                 guard let host = entry.hostname, let ip = entry.ipAddress else { return nil }
                 return "\(host):\(ip)"
             },
-            links: networkMode == "bridge" ? (definition.links ?? []).compactMap { link in
-                // "name" or "name:alias"; Docker wants the engine's container for "name".
-                let parts = link.split(separator: ":", maxSplits: 1).map(String.init)
-                guard let target = parts.first, let id = runtimeID(target) else { return nil }
-                return "\(id):\(parts.count > 1 ? parts[1] : target)"
-            } : []
+            links: networkMode == "bridge"
+                ? (definition.links ?? []).compactMap { link in
+                    // "name" or "name:alias"; Docker wants the engine's container for "name".
+                    let parts = link.split(separator: ":", maxSplits: 1).map(String.init)
+                    guard let target = parts.first, let id = runtimeID(target) else { return nil }
+                    return "\(id):\(parts.count > 1 ? parts[1] : target)"
+                } : []
         )
     }
 }

@@ -11,8 +11,13 @@ struct WireClient {
     let handlers: KeyPath<ECSOperations, [String: ECSOperations.Handler]>
 
     init(_ handlers: KeyPath<ECSOperations, [String: ECSOperations.Handler]>) async throws {
-        harness = try await Harness()
-        operations = ECSOperations(controller: harness.controller, sealer: SecretSealer())
+        self.init(harness: try await Harness(), sealer: SecretSealer(), handlers: handlers)
+    }
+
+    /// A client of `harness`'s controller, sealing with `sealer`.
+    init(harness: Harness, sealer: SecretSealer, handlers: KeyPath<ECSOperations, [String: ECSOperations.Handler]>) {
+        self.harness = harness
+        operations = ECSOperations(controller: harness.controller, sealer: sealer)
         self.handlers = handlers
     }
 

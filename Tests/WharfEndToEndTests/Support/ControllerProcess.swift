@@ -114,10 +114,10 @@ func aws(
 }
 
 /// Records an issue for every file under `directory` whose bytes contain `text` (a secret's
-/// plaintext), and checks that the directory holds `wharf.db`.
-func expectNoFile(in directory: String, contains text: String) {
+/// plaintext), and checks that the directory holds `expected` (`wharf.db` by default).
+func expectNoFile(in directory: String, contains text: String, expected: String = "wharf.db") {
     let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
-    #expect(files.contains("wharf.db"))
+    #expect(files.contains(expected), "\(directory) holds \(files)")
     for file in files {
         let data = (try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)"))) ?? Data()
         #expect(data.range(of: Data(text.utf8)) == nil, "\(file) holds the plaintext")

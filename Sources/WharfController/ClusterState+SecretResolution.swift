@@ -1,0 +1,69 @@
+import Foundation
+import WharfModel
+import WharfProtocol
+import WharfState
+
+extension ClusterState {
+    /// The values of a definition's container `secrets`, read from Parameter Store (a parameter's
+    /// name or ARN) and Secrets Manager (a secret's ARN, with ECS's optional
+    /// `:json-key:version-stage:version-id`), as the node that starts the task needs them; nil when
+    /// the definition has none. What cannot be read becomes the answer's `failure`, in ECS's words.
+    func resolveSecrets(of definition: ECS.TaskDefinition, seal: ValueSeal) -> TaskSecrets? {
+        let containers = (definition.containerDefinitions ?? []).filter { !($0.secrets ?? []).isEmpty }
+        guard !containers.isEmpty else { return nil }
+        var resolved = TaskSecrets()
+        for container in containers {
+            var environment: [String: String] = [:]
+            for secret in container.secrets ?? [] {
+                let source = secret.valueFrom ?? ""
+                do throws(ECSError) {
+                    environment[secret.name ?? ""] = try secretValue(source, seal: seal)
+                } catch {
+                    let service = source.hasPrefix("arn:aws:secretsmanager:") ? "asm" : "ssm"
+                    resolved.failure =
+                        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                        + "retrieval failed: unable to retrieve secret from \(service): \(source): "
+                        + "\(error.code.rawValue): \(error.message)"
+                    return resolved
+                }
+            }
+            resolved.environment[container.name ?? ""] = environment
+        }
+        return resolved
+    }
+
+    /// One `valueFrom`'s value.
+    func secretValue(_ source: String, seal: ValueSeal) throws(ECSError) -> String {
+        guard source.hasPrefix("arn:aws:secretsmanager:") else {
+            let (record, version, _) = try selectedVersion(source)
+            return try parameterValue(record.name, version, decrypt: true, seal: seal)
+        }
+        // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME[:json-key[:version-stage[:version-id]]]
+        let parts = source.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 7 else {
+            throw ECSError(.invalidParameter, "\(source) is not a Secrets Manager secret ARN")
+        }
+        let record = try secret(parts[0..<7].joined(separator: ":"))
+        let key = parts.count > 7 && !parts[7].isEmpty ? parts[7] : nil
+        let stage = parts.count > 8 && !parts[8].isEmpty ? parts[8] : nil
+        let versionId = parts.count > 9 && !parts[9].isEmpty ? parts[9] : nil
+        let version =
+            versionId.flatMap { record.version(id: $0) }
+            ?? (versionId == nil ? record.version(stage: stage ?? SecretRecord.current) : nil)
+        guard let version else {
+            throw ECSError(.resourceNotFound, "Secrets Manager can't find the specified secret value.")
+        }
+        guard let text = seal.open(version.sealedValue, "secret:\(record.name)") else {
+            throw ECSError(.decryptionFailure, "the value of \(record.name) cannot be decrypted with secrets.key")
+        }
+        guard let key else { return text }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+            let member = object[key]
+        else {
+            throw ECSError(.invalidParameter, "the secret \(record.name) holds no JSON key \(key)")
+        }
+        if let string = member as? String { return string }
+        let data = (try? JSONSerialization.data(withJSONObject: member, options: [.fragmentsAllowed])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
