@@ -6,7 +6,7 @@ extension ClusterState {
     /// Forgets what ECS forgets: STOPPED tasks that stopped at or before `cutoff`, and INACTIVE
     /// services that became so by then, up to `limit` of each; and task definition revisions
     /// whose deletion waited for their last task to stop, once none is left; and secrets whose
-    /// recovery window ended by `now`.
+    /// recovery window ended by `now`, and RunTask client tokens 24 hours old.
     /// - Parameter loadedAt: when the state was loaded; an INACTIVE service whose record does not
     ///   say when it became so counts from then.
     /// - Returns: how many tasks and services were forgotten.
@@ -19,6 +19,8 @@ extension ClusterState {
         changes += released.map { .deleteTaskDefinition($0.key) }
         let deletedSecrets = secrets.all.filter { ($0.deletionAt ?? .distantFuture) <= now }.prefix(limit)
         changes += deletedSecrets.map { .deleteSecret(name: $0.name) }
+        let oldTokens = runTaskTokens.all.filter { $0.createdAt.addingTimeInterval(RunTaskToken.lifetime) <= now }
+        changes += oldTokens.prefix(limit).map { .deleteRunTaskToken(key: $0.key) }
         return Outcome(
             ExpiryCount(
                 tasks: expiredTasks.count,

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import WharfModel
 import WharfScheduler
@@ -65,14 +66,16 @@ extension ClusterState {
         guard let typed = LaunchType(rawValue: launch), typed == .ec2 || typed == .external else {
             throw ECSError(
                 .invalidParameter,
-                "launchType \(launch) is not available: Wharf runs tasks on its own container instances; use EC2 or EXTERNAL"
+                "launchType \(launch) is not available: Wharf runs tasks on its own container instances; use EC2 or "
+                    + "EXTERNAL"
             )
         }
         let compatibilities = record.spec.compatibilities ?? []
         guard compatibilities.contains(launch) else {
             throw ECSError(
                 .invalidParameter,
-                "task definition \(arn) does not support launch type \(launch) (it supports \(compatibilities.joined(separator: ", ")))"
+                "task definition \(arn) does not support launch type \(launch) (it supports "
+                    + "\(compatibilities.joined(separator: ", ")))"
             )
         }
         guard (1...10).contains(count) else { throw ECSError(.invalidParameter, "count \(count) is outside 1...10") }
@@ -97,6 +100,23 @@ extension ClusterState {
         seed: UInt64
     ) throws(ECSError) -> Outcome<ECS.RunTaskResponse> {
         let cluster = try activeCluster(request.cluster)
+        let fingerprint = try Self.runTaskFingerprint(request)
+        if let token = request.clientToken, let earlier = runTaskTokens.record(cluster: cluster.name, token: token) {
+            guard earlier.fingerprint == fingerprint else {
+                throw ECSError(
+                    .conflict,
+                    "The clientToken \(token) was used by a RunTask with other parameters in cluster \(cluster.name); "
+                        + "use a new token for a new request"
+                )
+            }
+            // A retry: the tasks the first call started, as they are now.
+            return Outcome(
+                ECS.RunTaskResponse(
+                    tasks: earlier.tasks.compactMap { tasks[$0] }.map { project($0) },
+                    failures: earlier.failures.map { ECS.Failure(arn: $0.arn, reason: $0.reason) }
+                )
+            )
+        }
         let count = request.count ?? 1
         let (definition, demand, launch) = try taskLaunch(
             request.taskDefinition,
@@ -117,7 +137,8 @@ extension ClusterState {
         guard !candidates.isEmpty else {
             throw ECSError(
                 .invalidParameter,
-                "No Container Instances were found in your cluster. Start wharf-agent on a node with --cluster \(cluster.name)"
+                "No Container Instances were found in your cluster. Start wharf-agent on a node with --cluster "
+                    + "\(cluster.name)"
             )
         }
         let result = placement.place(demand, count: count, group: group, on: candidates)
@@ -139,10 +160,42 @@ extension ClusterState {
             }
         }
         let failures = result.failures.map { ECS.Failure(arn: $0.arn.isEmpty ? nil : $0.arn, reason: $0.reason) }
-        return Outcome(
-            ECS.RunTaskResponse(tasks: created.map { project($0) }, failures: failures),
-            created.map { .putTask($0) }
-        )
+        var changes = created.map { StateChange.putTask($0) }
+        if let token = request.clientToken {
+            changes.append(
+                .putRunTaskToken(
+                    RunTaskToken(
+                        cluster: cluster.name,
+                        token: token,
+                        fingerprint: fingerprint,
+                        tasks: created.map(\.id),
+                        failures: failures.map { RunTaskFailure(arn: $0.arn, reason: $0.reason ?? "") },
+                        createdAt: now
+                    )
+                )
+            )
+        }
+        return Outcome(ECS.RunTaskResponse(tasks: created.map { project($0) }, failures: failures), changes)
+    }
+
+    /// A digest of a RunTask's members but its client token: a retry with the token must match it.
+    /// - Throws: `InvalidParameterException` for a token ECS refuses (1 to 64 characters from `!` to
+    ///   `~`).
+    static func runTaskFingerprint(_ request: ECS.RunTaskRequest) throws(ECSError) -> String {
+        if let token = request.clientToken {
+            guard (1...64).contains(token.utf8.count), token.utf8.allSatisfy({ (33...126).contains($0) }) else {
+                throw ECSError(
+                    .invalidParameter,
+                    "clientToken must be 1 to 64 characters in the ASCII range 33-126 (no spaces)"
+                )
+            }
+        }
+        var unsigned = request
+        unsigned.clientToken = nil
+        let encoder = ECSJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(unsigned)) ?? Data()
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
     /// StartTask: one task on each named instance, when it fits there.
@@ -273,14 +326,16 @@ extension ClusterState {
         let ids = candidates.filter { id in
             tasks.contains(id) { task in
                 task.desiredStatus.rawValue == desired
-                && (instance.map { task.instance == $0 } ?? true)
-                && (request.family.map { task.taskDefinition.family == $0 } ?? true)
-                && (request.startedBy.map { task.startedBy == $0 } ?? true)
-                && (request.launchType.map { task.launchType.rawValue == $0 } ?? true)
+                    && (instance.map { task.instance == $0 } ?? true)
+                    && (request.family.map { task.taskDefinition.family == $0 } ?? true)
+                    && (request.startedBy.map { task.startedBy == $0 } ?? true)
+                    && (request.launchType.map { task.launchType.rawValue == $0 } ?? true)
             }
         }.sorted()
-        let scope =
-            "tasks/\(name)/\(desired)/\(instance.map { String(describing: $0) } ?? "")/\(request.family ?? "")/\(request.startedBy ?? "")/\(request.serviceName ?? "")"
+        let filters = [
+            instance.map { String(describing: $0) }, request.family, request.startedBy, request.serviceName,
+        ]
+        let scope = "tasks/\(name)/\(desired)/" + filters.map { $0 ?? "" }.joined(separator: "/")
         let page = try PageToken.page(ids, key: \.description, size: size, after: request.nextToken, scope: scope)
         return ECS.ListTasksResponse(
             taskArns: taskARNs(cluster: name, page.items),

@@ -20,6 +20,8 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let targetNotFound = Code(rawValue: "TargetNotFoundException")
         public static let serviceNotFound = Code(rawValue: "ServiceNotFoundException")
         public static let serviceNotActive = Code(rawValue: "ServiceNotActiveException")
+        /// A client token reused with other parameters (RunTask).
+        public static let conflict = Code(rawValue: "ConflictException")
         /// Systems Manager's errors, for the activation operations.
         public static let ssmInvalidParameters = Code(rawValue: "InvalidParameters")
         public static let invalidActivationId = Code(rawValue: "InvalidActivationId")

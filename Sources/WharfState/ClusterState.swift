@@ -21,6 +21,7 @@ public struct ClusterState: Sendable {
     public private(set) var accountSettings = AccountSettings()
     public private(set) var parameters = Parameters()
     public private(set) var secrets = Secrets()
+    public private(set) var runTaskTokens = RunTaskTokens()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -38,6 +39,7 @@ public struct ClusterState: Sendable {
         for record in stored.accessKeys { apply(.putAccessKey(record)) }
         for record in stored.parameters { apply(.putParameter(record)) }
         for record in stored.secrets { apply(.putSecret(record)) }
+        for record in stored.runTaskTokens { apply(.putRunTaskToken(record)) }
     }
 
     /// Applies one change.
@@ -100,6 +102,10 @@ public struct ClusterState: Sendable {
             return Applied(.secret(record.name, secrets.put(record)))
         case .deleteSecret(let name):
             return Applied(.secret(name, secrets.remove(name)))
+        case .putRunTaskToken(let record):
+            return Applied(.runTaskToken(record.key, runTaskTokens.put(record)))
+        case .deleteRunTaskToken(let key):
+            return Applied(.runTaskToken(key, runTaskTokens.remove(key)))
         }
     }
 
@@ -193,6 +199,8 @@ public struct ClusterState: Sendable {
             if let old { apply(.putParameter(old)) } else { parameters.remove(name) }
         case .secret(let name, let old):
             if let old { apply(.putSecret(old)) } else { secrets.remove(name) }
+        case .runTaskToken(let key, let old):
+            if let old { apply(.putRunTaskToken(old)) } else { runTaskTokens.remove(key) }
         }
     }
 }
@@ -212,6 +220,7 @@ public struct Applied: Sendable {
         case accessKey(String, AccessKeyRecord?)
         case parameter(String, ParameterRecord?)
         case secret(String, SecretRecord?)
+        case runTaskToken(String, RunTaskToken?)
     }
 
     let undo: Undo

@@ -39,6 +39,10 @@ public enum StateChange: Equatable, Sendable {
     case putSecret(SecretRecord)
     /// Deletes a secret for good.
     case deleteSecret(name: String)
+    /// Remembers what a RunTask with a client token did.
+    case putRunTaskToken(RunTaskToken)
+    /// Forgets a RunTask client token (24 hours on).
+    case deleteRunTaskToken(key: String)
 }
 
 /// Everything the store holds, as loaded at start-up.
@@ -65,6 +69,8 @@ public struct StoredState: Equatable, Sendable {
     public var parameters: [ParameterRecord] = []
     /// Every Secrets Manager secret, those scheduled for deletion included.
     public var secrets: [SecretRecord] = []
+    /// The client tokens of RunTask calls of the last 24 hours.
+    public var runTaskTokens: [RunTaskToken] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

@@ -77,6 +77,10 @@ extension StoredState {
             secrets.upsert(record, where: { $0.name == record.name })
         case .deleteSecret(let name):
             secrets.removeAll { $0.name == name }
+        case .putRunTaskToken(let record):
+            runTaskTokens.upsert(record, where: { $0.key == record.key })
+        case .deleteRunTaskToken(let key):
+            runTaskTokens.removeAll { $0.key == key }
         }
     }
 }

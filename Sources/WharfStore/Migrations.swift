@@ -53,6 +53,10 @@ enum Migrations {
         .sql([
             "CREATE TABLE secrets (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
         ]),
+        // RunTask's client tokens (issue 14): what each did, kept 24 hours for retries.
+        .sql([
+            "CREATE TABLE run_task_tokens (key TEXT PRIMARY KEY, body TEXT NOT NULL)"
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

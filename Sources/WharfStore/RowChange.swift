@@ -68,6 +68,10 @@ struct RowChange {
             self.init(.secrets, key: [.text(record.name)], body: try json(record))
         case .deleteSecret(let name):
             self.init(.secrets, key: [.text(name)])
+        case .putRunTaskToken(let record):
+            self.init(.runTaskTokens, key: [.text(record.key)], body: try json(record))
+        case .deleteRunTaskToken(let key):
+            self.init(.runTaskTokens, key: [.text(key)])
         }
     }
 

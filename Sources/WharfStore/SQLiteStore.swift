@@ -84,6 +84,7 @@ public actor SQLiteStore: ClusterStore {
             state.accessKeys = try await rows("SELECT body FROM access_keys ORDER BY id", as: AccessKeyRecord.self)
             state.parameters = try await rows("SELECT body FROM parameters ORDER BY name", as: ParameterRecord.self)
             state.secrets = try await rows("SELECT body FROM secrets ORDER BY name", as: SecretRecord.self)
+            state.runTaskTokens = try await rows("SELECT body FROM run_task_tokens ORDER BY key", as: RunTaskToken.self)
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

@@ -35,6 +35,7 @@ struct StoreTable: Hashable, Sendable {
     static let accessKeys = StoreTable(name: "access_keys", columns: ["id", "body"], keyCount: 1)
     static let parameters = StoreTable(name: "parameters", columns: ["name", "body"], keyCount: 1)
     static let secrets = StoreTable(name: "secrets", columns: ["name", "body"], keyCount: 1)
+    static let runTaskTokens = StoreTable(name: "run_task_tokens", columns: ["key", "body"], keyCount: 1)
 
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400

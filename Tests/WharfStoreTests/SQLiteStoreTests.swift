@@ -279,6 +279,27 @@ struct SQLiteStoreTests {
                 )
             ),
             .deleteSecret(name: "gone"),
+            .putRunTaskToken(
+                RunTaskToken(
+                    cluster: "a",
+                    token: "t-1",
+                    fingerprint: "f",
+                    tasks: [TaskID(high: 3, low: 4)],
+                    failures: [RunTaskFailure(arn: nil, reason: "RESOURCE:MEMORY")],
+                    createdAt: created
+                )
+            ),
+            .putRunTaskToken(
+                RunTaskToken(
+                    cluster: "a",
+                    token: "t-2",
+                    fingerprint: "f",
+                    tasks: [],
+                    failures: [],
+                    createdAt: created
+                )
+            ),
+            .deleteRunTaskToken(key: RunTaskToken.key(cluster: "a", token: "t-2")),
             .putTaskDefinition(
                 TaskDefinitionRecord(
                     key: TaskDefinitionKey(family: "web", revision: 2),
@@ -318,6 +339,7 @@ struct SQLiteStoreTests {
             #expect(loaded.services.map(\.name) == ["web"])
             #expect(loaded.parameters.map(\.name) == ["/app/password"])
             #expect(loaded.secrets.map(\.name) == ["prod/db"])
+            #expect(loaded.runTaskTokens.map(\.token) == ["t-1"])
             #expect(loaded.parameters.first?.version(labelled: "stable")?.value == "c2VhbGVk")
         }
     }
@@ -389,7 +411,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 9)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 10)
         }
     }
 
