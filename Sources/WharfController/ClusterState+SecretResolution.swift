@@ -9,9 +9,38 @@ extension ClusterState {
     /// `:json-key:version-stage:version-id`), as the node that starts the task needs them; nil when
     /// the definition has none. What cannot be read becomes the answer's `failure`, in ECS's words.
     func resolveSecrets(of definition: ECS.TaskDefinition, seal: ValueSeal) -> TaskSecrets? {
-        let containers = (definition.containerDefinitions ?? []).filter { !($0.secrets ?? []).isEmpty }
-        guard !containers.isEmpty else { return nil }
+        let all = definition.containerDefinitions ?? []
+        let containers = all.filter { !($0.secrets ?? []).isEmpty }
+        let logins = all.compactMap { container in
+            container.repositoryCredentials?.credentialsParameter.map { (container.name ?? "", $0) }
+        }
+        guard !containers.isEmpty || !logins.isEmpty else { return nil }
         var resolved = TaskSecrets()
+        for (container, source) in logins {
+            do throws(ECSError) {
+                // A secret the controller does not hold may be in the agent's --secrets-file.
+                guard (try? secret(Self.secretARN(in: source))) != nil else { continue }
+                let text = try secretValue(source, seal: seal)
+                let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+                guard let username = object?["username"] as? String, let password = object?["password"] as? String
+                else {
+                    throw ECSError(
+                        .invalidParameter,
+                        "the secret does not hold {\"username\": ..., \"password\": ...}, as "
+                            + "repositoryCredentials needs"
+                    )
+                }
+                resolved.registryLogins = (resolved.registryLogins ?? [:]).merging(
+                    [container: RegistryLogin(username: username, password: password)]
+                ) { _, new in new }
+            } catch {
+                resolved.failure =
+                    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                    + "retrieval failed: unable to retrieve secret from asm: \(source): \(error.code.rawValue): "
+                    + "\(error.message)"
+                return resolved
+            }
+        }
         for container in containers {
             var environment: [String: String] = [:]
             for secret in container.secrets ?? [] {
@@ -30,6 +59,11 @@ extension ClusterState {
             resolved.environment[container.name ?? ""] = environment
         }
         return resolved
+    }
+
+    /// The secret ARN at the start of a `valueFrom` that may go on with `:json-key:...`.
+    static func secretARN(in source: String) -> String {
+        source.split(separator: ":", omittingEmptySubsequences: false).prefix(7).joined(separator: ":")
     }
 
     /// One `valueFrom`'s value.

@@ -259,13 +259,33 @@ public struct DesiredTask: Codable, Equatable, Sendable {
 public struct TaskSecrets: Codable, Equatable, Sendable {
     /// Environment variables by container name, then variable name.
     public var environment: [String: [String: String]]
+    /// Registry logins from `repositoryCredentials.credentialsParameter` secrets found in the
+    /// controller's Secrets Manager, by container name (others come from the agent's
+    /// `--secrets-file`).
+    public var registryLogins: [String: RegistryLogin]?
     /// Why they could not all be read (ECS's `ResourceInitializationError` text): the task must
     /// stop without starting.
     public var failure: String?
 
-    public init(environment: [String: [String: String]] = [:], failure: String? = nil) {
+    public init(
+        environment: [String: [String: String]] = [:],
+        registryLogins: [String: RegistryLogin]? = nil,
+        failure: String? = nil
+    ) {
         self.environment = environment
+        self.registryLogins = registryLogins
         self.failure = failure
+    }
+}
+
+/// A registry user name and password, as a `repositoryCredentials` secret holds them.
+public struct RegistryLogin: Codable, Equatable, Sendable {
+    public var username: String
+    public var password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
     }
 }
 

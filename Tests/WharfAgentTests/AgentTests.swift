@@ -155,7 +155,11 @@ struct AgentTests {
             let reason = try #require(failed.containers.first?.reason)
             #expect(reason.hasPrefix("CannotPullContainerError"))
             #expect(reason.contains("--engine-auth-file") && reason.contains("127.0.0.1:5002"))
-            #expect(reason.contains("not in the agent's --secrets-file"), "\(reason)")
+            #expect(
+                reason.contains(
+                    "neither a secret of the controller's Secrets Manager nor in the agent's --secrets-file"),
+                "\(reason)"
+            )
         }
     }
 

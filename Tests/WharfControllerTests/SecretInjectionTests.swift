@@ -43,7 +43,11 @@ struct SecretInjectionTests {
                     family: "web",
                     containerDefinitions: [
                         ECS.ContainerDefinition(
-                            name: "httpd", image: "wharf-test/busybox:latest", memory: 512, secrets: secrets)
+                            name: "httpd",
+                            image: "wharf-test/busybox:latest",
+                            memory: 512,
+                            secrets: secrets
+                        )
                     ]
                 ),
                 now: now
@@ -121,5 +125,46 @@ struct SecretInjectionTests {
         _ = try await harness.runTask()
         let desired = try await harness.sync(node, version: initial.desiredVersion)
         #expect(desired.tasks.count == 1 && desired.tasks.first?.secrets == nil)
+    }
+
+    @Test(
+        """
+        repositoryCredentials naming a secret of the controller send its login; one the controller does not hold \
+        is left to the agent's --secrets-file; one without a username and password is the task's failure
+        """
+    )
+    func registryLogins() async throws {
+        let harness = try await Harness()
+        await harness.controller.useSecrets(Self.sealer)
+        let secrets = WireClient(harness: harness, sealer: Self.sealer, handlers: \.secretsHandlers)
+        let login = try #require(
+            try await secrets.ok(
+                "CreateSecret",
+                ["Name": "registry", "SecretString": "{\"username\":\"u\",\"password\":\"p\"}"]
+            )[
+                "ARN"
+            ] as? String
+        )
+        let bad = try #require(
+            try await secrets.ok("CreateSecret", ["Name": "bad", "SecretString": "{\"user\":\"u\"}"])["ARN"] as? String
+        )
+        let state = await harness.controller.inspect { $0 }
+        func definition(_ parameter: String) -> ECS.TaskDefinition {
+            ECS.TaskDefinition(containerDefinitions: [
+                ECS.ContainerDefinition(
+                    name: "app",
+                    repositoryCredentials: ECS.RepositoryCredentials(credentialsParameter: parameter)
+                )
+            ])
+        }
+        let found = state.resolveSecrets(of: definition(login), seal: ValueSeal(Self.sealer))
+        #expect(found?.registryLogins == ["app": RegistryLogin(username: "u", password: "p")] && found?.failure == nil)
+        let elsewhere = state.resolveSecrets(
+            of: definition("arn:aws:secretsmanager:us-east-1:000000000000:secret:not-here"),
+            seal: ValueSeal(Self.sealer)
+        )
+        #expect(elsewhere?.registryLogins == nil && elsewhere?.failure == nil)
+        let broken = state.resolveSecrets(of: definition(bad), seal: ValueSeal(Self.sealer))
+        #expect(broken?.failure?.contains("does not hold") == true, "\(broken?.failure ?? "")")
     }
 }

@@ -138,7 +138,13 @@ struct AgentTests {
         }
     }
 
-    @Test("a private registry: the agent with credentials in --engine-auth-file pulls and runs, so does one with the task's repositoryCredentials secret in --secrets-file; one with neither is refused with CannotPullContainerError")
+    @Test(
+        """
+        a private registry: the agent with credentials in --engine-auth-file pulls and runs, so does one with the \
+        task's repositoryCredentials secret in --secrets-file; one with neither is refused with \
+        CannotPullContainerError, and pulls once the secret is in the controller's Secrets Manager
+        """
+    )
     func privateRegistry() async throws {
         try await withCluster { cluster in
             try await withPrivateRegistry(root: cluster.root) { address, authFile in
@@ -165,6 +171,26 @@ struct AgentTests {
                 let reason = firstContainer(stopped)["reason"] as? String ?? ""
                 #expect(reason.hasPrefix("CannotPullContainerError"), "\(reason)")
                 #expect(reason.contains("--engine-auth-file"), "the message says how to give the agent credentials: \(reason)")
+
+                // The login kept as a secret of the controller's Secrets Manager: the agent without
+                // any credentials of its own pulls with it.
+                let created = try await aws(
+                    ["secretsmanager", "create-secret", "--name", "registry-login",
+                     "--secret-string", #"{"username": "wharf", "password": "wharf-test-password"}"#],
+                    endpoint: cluster.controller.endpoint, caBundle: cluster.controller.caFile)
+                let secretArn = try #require(created.json["ARN"] as? String, "\(created.stderr)")
+                let container: [String: Any] = [
+                    "name": "app", "image": "\(address)/wharf-test/busybox:private", "memory": 32,
+                    "command": ["sleep", "1000"], "stopTimeout": 1,
+                    "repositoryCredentials": ["credentialsParameter": secretArn],
+                ]
+                let managed = try await cluster.register(
+                    ["family": "managed-\(cluster.name)", "containerDefinitions": [container]])
+                let answer = try await cluster.client.call(
+                    "StartTask",
+                    ["cluster": cluster.name, "taskDefinition": managed, "containerInstances": [without]])
+                let byManaged = try #require((answer.json["tasks"] as? [[String: Any]])?.first?["taskArn"] as? String)
+                _ = try await cluster.waitForTask(byManaged) { $0["lastStatus"] as? String == "RUNNING" }
             }
         }
     }

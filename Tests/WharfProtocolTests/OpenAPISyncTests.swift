@@ -35,8 +35,10 @@ struct OpenAPISyncTests {
         try Self.write([Sample.taskReport], minimal: [Sample.newTaskReport], to: directory)
         try Self.write([Sample.syncRequest], minimal: [Sample.emptySyncRequest], to: directory)
         try Self.write([Sample.desiredTask], minimal: [Sample.plainDesiredTask], to: directory)
-        try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], failure: "why")], minimal: [TaskSecrets()],
-                       to: directory)
+        let login = RegistryLogin(username: "u", password: "p")
+        try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], registryLogins: ["web": login], failure: "why")],
+                       minimal: [TaskSecrets()], to: directory)
+        try Self.write([RegistryLogin(username: "u", password: "p")], to: directory)
         try Self.write([Sample.syncResponse], minimal: [Sample.emptySyncResponse], to: directory)
         try Self.write([ContainerUsage(cpuUnits: 0, memoryMiB: 1.5, sampledAt: 1_795_319_150)], to: directory)
         try Self.write(Sample.logDeliveryRequest.streams.flatMap(\.events), to: directory)
@@ -197,6 +199,8 @@ enum Sample {
                                                                      cpu: "256", memory: "512"),
                                          clusterArn: clusterArn, stoppedReason: "Task stopped by user",
                                          secrets: TaskSecrets(environment: ["web": ["DB_PASSWORD": "pw"]],
+                                                              registryLogins: ["web": RegistryLogin(username: "u",
+                                                                                                    password: "p")],
                                                               failure: "ResourceInitializationError: none"))
     static let plainDesiredTask = DesiredTask(taskArn: taskArn, desiredStatus: "RUNNING", taskDefinition: ECS.TaskDefinition(), overrides: nil,
                                               clusterArn: clusterArn)

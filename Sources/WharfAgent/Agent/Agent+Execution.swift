@@ -43,15 +43,19 @@ extension Agent {
             if tasks[arn]?.pullStartedAt == nil { tasks[arn]?.pullStartedAt = now().timeIntervalSince1970 }
             let declared = task.definition.containerDefinitions?.first { $0.name == name }?.repositoryCredentials?
                 .credentialsParameter
-            let secret = declared.flatMap { configuration.registryAuth.credentials(forSecret: $0) }
+            let login = taskRegistryLogins[arn]?[name].map {
+                RegistryCredentials(username: $0.username, password: $0.password)
+            }
+            let secret = login ?? declared.flatMap { configuration.registryAuth.credentials(forSecret: $0) }
             do {
                 try await ensureImage(spec.image, credentials: secret)
             } catch {
                 var message = error.message
                 if let declared, secret == nil, configuration.registryAuth.credentials(for: spec.image) == nil {
                     message +=
-                        "; the container names repositoryCredentials \(declared), which is not in the agent's "
-                            + "--secrets-file (Wharf serves no Secrets Manager); put it there, or give the agent "
+                        "; the container names repositoryCredentials \(declared), which is neither a secret of "
+                            + "the controller's Secrets Manager nor in the agent's --secrets-file; create it (aws "
+                            + "secretsmanager create-secret with {\"username\", \"password\"}), or give the agent "
                             + "credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
                 }
                 fail(name, task: arn, reason: "CannotPullContainerError: \(message)", error: error)
@@ -305,6 +309,7 @@ extension Agent {
             for volume in task.taskScopedVolumes { try? await runtime.removeVolume(name: volume) }
             tasks[arn] = nil
             taskSecrets[arn] = nil
+            taskRegistryLogins[arn] = nil
             logger.info("removed the containers of a stopped task", metadata: ["task.arn": "\(arn)"])
         }
         persist()

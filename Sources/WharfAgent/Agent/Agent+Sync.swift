@@ -134,6 +134,7 @@ extension Agent {
         for desired in response.tasks {
             if let secrets = desired.secrets, secrets.failure == nil, tasks[desired.taskArn]?.isStopping != true {
                 taskSecrets[desired.taskArn] = secrets.environment
+                taskRegistryLogins[desired.taskArn] = secrets.registryLogins
             }
             if var task = tasks[desired.taskArn] {
                 if desired.desiredStatus == "STOPPED", task.desiredStatus != "STOPPED" {
@@ -243,6 +244,7 @@ extension Agent {
             }
             tasks[arn] = nil
             taskSecrets[arn] = nil
+            taskRegistryLogins[arn] = nil
         }
         persist()
     }

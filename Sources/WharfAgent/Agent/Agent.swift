@@ -23,6 +23,9 @@ public actor Agent {
     /// The values of each task's `secrets` as the controller sent them (by task ARN, container and
     /// variable), kept in memory only until its containers are created; never saved.
     var taskSecrets: [String: [String: [String: String]]] = [:]
+    /// The registry logins the controller read for each task's containers (by task ARN and
+    /// container), in memory only.
+    var taskRegistryLogins: [String: [String: RegistryLogin]] = [:]
     /// The tasks' JSON as last saved, so a save encodes only what changed.
     var encodedTasks = AgentStateFiles.EncodedTasks()
     var desiredVersion = 0
