@@ -10,7 +10,9 @@ extension ClusterState {
     /// the definition has none. What cannot be read becomes the answer's `failure`, in ECS's words.
     func resolveSecrets(of definition: ECS.TaskDefinition, seal: ValueSeal) -> TaskSecrets? {
         let all = definition.containerDefinitions ?? []
-        let containers = all.filter { !($0.secrets ?? []).isEmpty }
+        let containers = all.filter {
+            !($0.secrets ?? []).isEmpty || !($0.logConfiguration?.secretOptions ?? []).isEmpty
+        }
         let logins = all.compactMap { container in
             container.repositoryCredentials?.credentialsParameter.map { (container.name ?? "", $0) }
         }
@@ -34,31 +36,53 @@ extension ClusterState {
                     [container: RegistryLogin(username: username, password: password)]
                 ) { _, new in new }
             } catch {
-                resolved.failure =
-                    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
-                    + "retrieval failed: unable to retrieve secret from asm: \(source): \(error.code.rawValue): "
-                    + "\(error.message)"
+                resolved.failure = Self.initializationFailure(source, error)
+                resolved.registryLogins = nil
                 return resolved
             }
         }
         for container in containers {
-            var environment: [String: String] = [:]
-            for secret in container.secrets ?? [] {
-                let source = secret.valueFrom ?? ""
-                do throws(ECSError) {
-                    environment[secret.name ?? ""] = try secretValue(source, seal: seal)
-                } catch {
-                    let service = source.hasPrefix("arn:aws:secretsmanager:") ? "asm" : "ssm"
-                    resolved.failure =
-                        "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
-                        + "retrieval failed: unable to retrieve secret from \(service): \(source): "
-                        + "\(error.code.rawValue): \(error.message)"
-                    return resolved
+            let name = container.name ?? ""
+            do throws(ECSError) {
+                if let secrets = container.secrets, !secrets.isEmpty {
+                    resolved.environment[name] = try values(of: secrets, seal: seal)
                 }
+                if let options = container.logConfiguration?.secretOptions, !options.isEmpty {
+                    resolved.logOptions = (resolved.logOptions ?? [:]).merging(
+                        [name: try values(of: options, seal: seal)]
+                    ) { _, new in new }
+                }
+            } catch {
+                resolved.failure = error.message
+                resolved.environment = [:]
+                resolved.logOptions = nil
+                return resolved
             }
-            resolved.environment[container.name ?? ""] = environment
         }
         return resolved
+    }
+
+    /// The values of `secrets` by name.
+    /// - Throws: ECS's `ResourceInitializationError` text as the message, for the first that cannot
+    ///   be read.
+    func values(of secrets: [ECS.Secret], seal: ValueSeal) throws(ECSError) -> [String: String] {
+        var values: [String: String] = [:]
+        for secret in secrets {
+            let source = secret.valueFrom ?? ""
+            do throws(ECSError) {
+                values[secret.name ?? ""] = try secretValue(source, seal: seal)
+            } catch {
+                throw ECSError(error.code, Self.initializationFailure(source, error))
+            }
+        }
+        return values
+    }
+
+    /// ECS's words for a secret a task needs that cannot be read.
+    static func initializationFailure(_ source: String, _ error: ECSError) -> String {
+        let service = source.hasPrefix("arn:aws:secretsmanager:") ? "asm" : "ssm"
+        return "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+            + "failed: unable to retrieve secret from \(service): \(source): \(error.code.rawValue): \(error.message)"
     }
 
     /// The secret ARN at the start of a `valueFrom` that may go on with `:json-key:...`.

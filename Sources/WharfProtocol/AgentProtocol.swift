@@ -259,6 +259,8 @@ public struct DesiredTask: Codable, Equatable, Sendable {
 public struct TaskSecrets: Codable, Equatable, Sendable {
     /// Environment variables by container name, then variable name.
     public var environment: [String: [String: String]]
+    /// Log driver options from `logConfiguration.secretOptions`, by container name, then option.
+    public var logOptions: [String: [String: String]]?
     /// Registry logins from `repositoryCredentials.credentialsParameter` secrets found in the
     /// controller's Secrets Manager, by container name (others come from the agent's
     /// `--secrets-file`).
@@ -269,10 +271,12 @@ public struct TaskSecrets: Codable, Equatable, Sendable {
 
     public init(
         environment: [String: [String: String]] = [:],
+        logOptions: [String: [String: String]]? = nil,
         registryLogins: [String: RegistryLogin]? = nil,
         failure: String? = nil
     ) {
         self.environment = environment
+        self.logOptions = logOptions
         self.registryLogins = registryLogins
         self.failure = failure
     }

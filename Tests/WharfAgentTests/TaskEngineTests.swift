@@ -232,4 +232,16 @@ struct TaskEngineTests {
         )
         #expect(spec.environment == ["A": "1", "DB": "s3cret", "TOKEN": "t"])
     }
+
+    @Test("the values of a container's secretOptions join its log driver's options")
+    func secretLogOptions() {
+        let definition = ECS.ContainerDefinition(
+            name: "app", image: "busybox", memory: 64,
+            logConfiguration: ECS.LogConfiguration(logDriver: "json-file", options: ["max-file": "2"]))
+        let spec = ContainerSpec(
+            container: "app", of: managedTask([definition]), instanceArn: "instance", logSecrets: ["max-size": "11m"],
+            runtimeID: { _ in nil })
+        #expect(spec.logDriver == "json-file")
+        #expect(spec.logOptions == ["max-file": "2", "max-size": "11m"])
+    }
 }

@@ -167,4 +167,21 @@ struct SecretInjectionTests {
         let broken = state.resolveSecrets(of: definition(bad), seal: ValueSeal(Self.sealer))
         #expect(broken?.failure?.contains("does not hold") == true, "\(broken?.failure ?? "")")
     }
+
+    @Test("secretOptions of a container's log configuration are read as its secrets are")
+    func logOptions() async throws {
+        let harness = try await Harness()
+        let ssm = WireClient(harness: harness, sealer: Self.sealer, handlers: \.ssmHandlers)
+        _ = try await ssm.ok("PutParameter", ["Name": "/log/token", "Value": "tok", "Type": "SecureString"])
+        let state = await harness.controller.inspect { $0 }
+        let definition = ECS.TaskDefinition(containerDefinitions: [
+            ECS.ContainerDefinition(
+                name: "app",
+                logConfiguration: ECS.LogConfiguration(
+                    logDriver: "splunk", secretOptions: [ECS.Secret(name: "splunk-token", valueFrom: "/log/token")]))
+        ])
+        let resolved = state.resolveSecrets(of: definition, seal: ValueSeal(Self.sealer))
+        #expect(resolved?.logOptions == ["app": ["splunk-token": "tok"]] && resolved?.failure == nil)
+        #expect(resolved?.environment.isEmpty == true)
+    }
 }

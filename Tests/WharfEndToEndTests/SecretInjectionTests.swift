@@ -6,8 +6,8 @@ struct SecretInjectionEndToEndTests {
     @Test(
         """
         a task whose containers name a SecureString parameter and a JSON key of a secret gets both as \
-        environment variables; the plaintext is in no file of the controller's or the agent's data directory \
-        and no log; a secret that is not there stops the task with ResourceInitializationError
+        environment variables, and a log option from a parameter; the plaintext is in no file of the \
+        controller's or the agent's data directory and no log; a secret that is not there stops the task with ResourceInitializationError
         """
     )
     func injected() async throws {
@@ -23,6 +23,11 @@ struct SecretInjectionEndToEndTests {
                 caBundle: caBundle
             )
             #expect(put.status == 0, "\(put.stderr)")
+            let size = try await aws(
+                ["ssm", "put-parameter", "--name", "/e2e/log/size", "--type", "String", "--value", "11m"],
+                endpoint: endpoint, caBundle: caBundle
+            )
+            #expect(size.status == 0, "\(size.stderr)")
             let created = try await aws(
                 [
                     "secretsmanager", "create-secret", "--name", "e2e/api", "--secret-string",
@@ -40,6 +45,10 @@ struct SecretInjectionEndToEndTests {
                         ["sleep", "1000"],
                         extra: [
                             "stopTimeout": 1,
+                            "logConfiguration": [
+                                "logDriver": "json-file", "options": ["max-file": "2"],
+                                "secretOptions": [["name": "max-size", "valueFrom": "/e2e/log/size"]],
+                            ],
                             "secrets": [
                                 ["name": "DB_PASSWORD", "valueFrom": "/e2e/db/password"],
                                 ["name": "API_TOKEN", "valueFrom": "\(arn):token::"],
@@ -55,6 +64,10 @@ struct SecretInjectionEndToEndTests {
                 ["docker", "inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", runtimeId])
             #expect(environment.stdout.contains("DB_PASSWORD=\(password)"), "\(environment.stdout)")
             #expect(environment.stdout.contains("API_TOKEN=\(token)"), "\(environment.stdout)")
+            let logConfig = try await DockerEngine.run(
+                ["docker", "inspect", "-f", "{{json .HostConfig.LogConfig.Config}}", runtimeId])
+            #expect(logConfig.stdout.contains(#""max-size":"11m""#), "\(logConfig.stdout)")
+            #expect(logConfig.stdout.contains(#""max-file":"2""#), "\(logConfig.stdout)")
             let described = try await cluster.client.call("DescribeTasks", ["cluster": cluster.name, "tasks": [task]])
             let text = String(decoding: try JSONSerialization.data(withJSONObject: described.json), as: UTF8.self)
             #expect(!text.contains(password) && !text.contains(token))

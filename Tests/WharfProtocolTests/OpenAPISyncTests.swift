@@ -36,7 +36,9 @@ struct OpenAPISyncTests {
         try Self.write([Sample.syncRequest], minimal: [Sample.emptySyncRequest], to: directory)
         try Self.write([Sample.desiredTask], minimal: [Sample.plainDesiredTask], to: directory)
         let login = RegistryLogin(username: "u", password: "p")
-        try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], registryLogins: ["web": login], failure: "why")],
+        let options = ["web": ["splunk-token": "t"]]
+        try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], logOptions: options,
+                                    registryLogins: ["web": login], failure: "why")],
                        minimal: [TaskSecrets()], to: directory)
         try Self.write([RegistryLogin(username: "u", password: "p")], to: directory)
         try Self.write([Sample.syncResponse], minimal: [Sample.emptySyncResponse], to: directory)
@@ -199,6 +201,7 @@ enum Sample {
                                                                      cpu: "256", memory: "512"),
                                          clusterArn: clusterArn, stoppedReason: "Task stopped by user",
                                          secrets: TaskSecrets(environment: ["web": ["DB_PASSWORD": "pw"]],
+                                                              logOptions: ["web": ["splunk-token": "t"]],
                                                               registryLogins: ["web": RegistryLogin(username: "u",
                                                                                                     password: "p")],
                                                               failure: "ResourceInitializationError: none"))

@@ -20,8 +20,12 @@ extension Agent {
     func launch(_ name: String, task arn: String) async {
         guard let task = tasks[arn], let instanceArn = identity?.containerInstanceArn else { return }
         var id = task.containers.first { $0.name == name }?.runtimeId ?? ""
-        let needsSecrets = !(task.definition(of: name)?.secrets ?? []).isEmpty
-        if id.isEmpty, needsSecrets, taskSecrets[arn]?[name] == nil {
+        let container = task.definition(of: name)
+        let needsSecrets = !(container?.secrets ?? []).isEmpty
+        let needsLogOptions = !(container?.logConfiguration?.secretOptions ?? []).isEmpty
+        if id.isEmpty,
+            (needsSecrets && taskSecrets[arn]?[name] == nil) || (needsLogOptions && taskLogOptions[arn]?[name] == nil)
+        {
             // Its secrets come with the controller's next answer (a restarted agent has none in
             // memory): the container waits for them rather than starting without them.
             if let index = tasks[arn]?.containers.firstIndex(where: { $0.name == name }) {
@@ -34,7 +38,8 @@ extension Agent {
             container: name,
             of: task,
             instanceArn: instanceArn,
-            secrets: taskSecrets[arn]?[name] ?? [:]
+            secrets: taskSecrets[arn]?[name] ?? [:],
+            logSecrets: taskLogOptions[arn]?[name] ?? [:]
         ) { other in
             task.containers.first { $0.name == other }?.runtimeId
         }
@@ -310,6 +315,7 @@ extension Agent {
             tasks[arn] = nil
             taskSecrets[arn] = nil
             taskRegistryLogins[arn] = nil
+            taskLogOptions[arn] = nil
             logger.info("removed the containers of a stopped task", metadata: ["task.arn": "\(arn)"])
         }
         persist()

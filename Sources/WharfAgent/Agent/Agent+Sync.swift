@@ -135,6 +135,7 @@ extension Agent {
             if let secrets = desired.secrets, secrets.failure == nil, tasks[desired.taskArn]?.isStopping != true {
                 taskSecrets[desired.taskArn] = secrets.environment
                 taskRegistryLogins[desired.taskArn] = secrets.registryLogins
+                taskLogOptions[desired.taskArn] = secrets.logOptions
             }
             if var task = tasks[desired.taskArn] {
                 if desired.desiredStatus == "STOPPED", task.desiredStatus != "STOPPED" {
@@ -245,6 +246,7 @@ extension Agent {
             tasks[arn] = nil
             taskSecrets[arn] = nil
             taskRegistryLogins[arn] = nil
+            taskLogOptions[arn] = nil
         }
         persist()
     }

@@ -26,6 +26,9 @@ public actor Agent {
     /// The registry logins the controller read for each task's containers (by task ARN and
     /// container), in memory only.
     var taskRegistryLogins: [String: [String: RegistryLogin]] = [:]
+    /// The log driver options from each task's `secretOptions` (by task ARN and container), in
+    /// memory only.
+    var taskLogOptions: [String: [String: [String: String]]] = [:]
     /// The tasks' JSON as last saved, so a save encodes only what changed.
     var encodedTasks = AgentStateFiles.EncodedTasks()
     var desiredVersion = 0

@@ -16,12 +16,14 @@ extension ContainerSpec {
     /// - Parameters:
     ///   - instanceArn: the node's identity, recorded in a label.
     ///   - secrets: the values of the container's `secrets`, as environment variables.
+    ///   - logSecrets: the values of its `logConfiguration.secretOptions`, as log driver options.
     ///   - runtimeID: the engine ID of another container of the task, for `volumesFrom`.
     public init(
         container name: String,
         of task: ManagedTask,
         instanceArn: String,
         secrets: [String: String] = [:],
+        logSecrets: [String: String] = [:],
         runtimeID: (String) -> String?
     ) {
         let definition = task.definition(of: name) ?? ECS.ContainerDefinition(name: name)
@@ -100,7 +102,7 @@ extension ContainerSpec {
         let logDriver = definition.logConfiguration?.logDriver
         let (driver, options): (String, [String: String]) =
             if let logDriver, passThroughDrivers.contains(logDriver) {
-                (logDriver, definition.logConfiguration?.options ?? [:])
+                (logDriver, (definition.logConfiguration?.options ?? [:]).merging(logSecrets) { _, secret in secret })
             } else {
                 // json-file with rotation; for awslogs the agent reads it from the engine and ships it.
                 ("json-file", ["max-size": "10m", "max-file": "3"])
