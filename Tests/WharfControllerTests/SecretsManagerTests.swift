@@ -79,7 +79,7 @@ struct SecretsManagerTests {
 
         let held = await manager.harness.controller.inspect { $0.secrets["prod/db"] }
         #expect(
-            held?.versions.allSatisfy { !$0.sealedValue.contains("p1") } == true,
+            held?.versions.allSatisfy { !$0.sealedValue.contains(#"{"password":"p1"}"#) } == true,
             "the state holds only sealed values"
         )
     }
