@@ -41,7 +41,7 @@ extension ClusterState {
             registrationLimit: request.registrationLimit ?? 1,
             expirationDate: expiration,
             createdDate: now,
-            tags: (request.tags ?? []).map { Tag(key: $0.key ?? "", value: $0.value) },
+            tags: (request.tags ?? []).map(Tag.init),
             codeHash: codeHash(code)
         )
         return Outcome(SSM.CreateActivationResult(activationId: id, activationCode: code), [.putActivation(record)])

@@ -258,7 +258,7 @@ extension ClusterState {
         _ request: SSM.AddTagsToResourceRequest
     ) throws(ECSError) -> Outcome<SSM.AddTagsToResourceResult> {
         var record = try taggedParameter(request.resourceType, request.resourceId)
-        record.tags.merge((request.tags ?? []).map { Tag(key: $0.key ?? "", value: $0.value) })
+        record.tags.merge((request.tags ?? []).map(Tag.init))
         guard record.tags.count <= 50 else {
             throw ECSError(
                 .tooManyTags,
@@ -283,6 +283,6 @@ extension ClusterState {
     func listParameterTags(_ request: SSM.ListTagsForResourceRequest) throws(ECSError) -> SSM.ListTagsForResourceResult
     {
         let record = try taggedParameter(request.resourceType, request.resourceId)
-        return SSM.ListTagsForResourceResult(tagList: record.tags.map { SSM.Tag(key: $0.key, value: $0.value) })
+        return SSM.ListTagsForResourceResult(tagList: record.tags.map(\.ssm))
     }
 }

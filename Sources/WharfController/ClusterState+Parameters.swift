@@ -2,29 +2,6 @@ import Foundation
 import WharfModel
 import WharfState
 
-/// Seals a stored secret value (a SecureString parameter's, a secret's) bound to a context that
-/// names what holds it (`parameter:NAME`, `secret:NAME`), and opens it again (nil when it cannot be
-/// opened): the controller's ``SecretSealer``, so the state holds only sealed values.
-public struct ValueSeal: Sendable {
-    var seal: @Sendable (_ value: String, _ context: String) throws -> String
-    var open: @Sendable (_ sealed: String, _ context: String) -> String?
-
-    /// The seal of `sealer`.
-    public init(_ sealer: SecretSealer) {
-        seal = { value, context in try sealer.seal(value, context: context) }
-        open = { sealed, context in sealer.open(sealed, context: context) }
-    }
-
-    /// A seal made of two functions (tests).
-    init(
-        seal: @escaping @Sendable (_ value: String, _ context: String) throws -> String,
-        open: @escaping @Sendable (_ sealed: String, _ context: String) -> String?
-    ) {
-        self.seal = seal
-        self.open = open
-    }
-}
-
 extension ClusterState {
     /// The ARN of a parameter: `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (a path's leading `/`
     /// is not repeated).
@@ -227,9 +204,7 @@ extension ClusterState {
             ?? ParameterRecord(
                 name: name,
                 versions: [],
-                tags: (request.tags ?? []).map {
-                    Tag(key: $0.key ?? "", value: $0.value)
-                }
+                tags: (request.tags ?? []).map(Tag.init)
             )
         if record.versions.count >= ParameterRecord.versionLimit {
             guard let oldest = record.versions.first, oldest.labels.isEmpty else {
@@ -371,48 +346,5 @@ extension ClusterState {
             }
         }
         return Outcome(SSM.DeleteParametersResult(deletedParameters: deleted, invalidParameters: invalid), changes)
-    }
-
-    /// LabelParameterVersion: puts labels on a version (the newest when none is named), moving
-    /// them from the version that had them; labels that break the rules are returned, not put.
-    func labelParameterVersion(
-        _ request: SSM.LabelParameterVersionRequest
-    ) throws(ECSError) -> Outcome<SSM.LabelParameterVersionResult> {
-        var record = try parameter(request.name)
-        let name = record.name
-        let number = request.parameterVersion ?? record.versions[record.versions.count - 1].version
-        let index = try versionIndex(number, of: record)
-        let labels = request.labels ?? []
-        let valid = labels.filter(ParameterRules.isValidLabel)
-        let invalid = labels.filter { !ParameterRules.isValidLabel($0) }
-        for other in record.versions.indices where other != index {
-            record.versions[other].labels.removeAll { valid.contains($0) }
-        }
-        for label in valid where !record.versions[index].labels.contains(label) {
-            record.versions[index].labels.append(label)
-        }
-        guard record.versions[index].labels.count <= ParameterRules.labelsPerVersion else {
-            throw ECSError(
-                .parameterVersionLabelLimitExceeded,
-                "A parameter version can have at most \(ParameterRules.labelsPerVersion) labels; version \(number) of "
-                    + "\(name) would have \(record.versions[index].labels.count)"
-            )
-        }
-        let changes: [StateChange] = record == parameters[name] ? [] : [.putParameter(record)]
-        return Outcome(SSM.LabelParameterVersionResult(invalidLabels: invalid, parameterVersion: number), changes)
-    }
-
-    /// UnlabelParameterVersion: removes labels from a version; those it does not carry are returned.
-    func unlabelParameterVersion(
-        _ request: SSM.UnlabelParameterVersionRequest
-    ) throws(ECSError) -> Outcome<SSM.UnlabelParameterVersionResult> {
-        var record = try parameter(request.name)
-        let index = try versionIndex(request.parameterVersion ?? 0, of: record)
-        let labels = request.labels ?? []
-        let removed = labels.filter { record.versions[index].labels.contains($0) }
-        let invalid = labels.filter { !record.versions[index].labels.contains($0) }
-        record.versions[index].labels.removeAll { removed.contains($0) }
-        let changes: [StateChange] = removed.isEmpty ? [] : [.putParameter(record)]
-        return Outcome(SSM.UnlabelParameterVersionResult(removedLabels: removed, invalidLabels: invalid), changes)
     }
 }

@@ -185,7 +185,7 @@ extension ClusterState {
             expirationDate: record.expirationDate,
             expired: record.expirationDate <= now,
             createdDate: record.createdDate,
-            tags: record.tags.map { SSM.Tag(key: $0.key, value: $0.value) }
+            tags: record.tags.map(\.ssm)
         )
     }
 }

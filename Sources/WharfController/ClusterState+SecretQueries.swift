@@ -17,7 +17,7 @@ extension ClusterState {
             lastChangedDate: record.changedAt,
             lastAccessedDate: record.accessedAt,
             deletedDate: record.deletionAt,
-            tags: record.tags.map { SecretsManager.Tag(key: $0.key, value: $0.value) },
+            tags: record.tags.map(\.secretsManager),
             versionIdsToStages: Self.stagedVersions(record),
             createdDate: record.createdAt
         )
@@ -98,7 +98,7 @@ extension ClusterState {
                 lastChangedDate: record.changedAt,
                 lastAccessedDate: record.accessedAt,
                 deletedDate: record.deletionAt,
-                tags: record.tags.map { SecretsManager.Tag(key: $0.key, value: $0.value) },
+                tags: record.tags.map(\.secretsManager),
                 secretVersionsToStages: Self.stagedVersions(record),
                 createdDate: record.createdAt
             )
@@ -209,7 +209,7 @@ extension ClusterState {
     func tagSecret(_ request: SecretsManager.TagResourceRequest) throws(ECSError) -> Outcome<EmptyAnswer> {
         var record = try secret(request.secretId)
         try TagRules.check((request.tags ?? []).map { ECS.Tag(key: $0.key, value: $0.value) })
-        record.tags.merge((request.tags ?? []).map { Tag(key: $0.key ?? "", value: $0.value) })
+        record.tags.merge((request.tags ?? []).map(Tag.init))
         guard record.tags.count <= 50 else {
             throw ECSError(
                 .invalidParameter,

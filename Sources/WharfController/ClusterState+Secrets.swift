@@ -122,7 +122,7 @@ extension ClusterState {
             arn: secretARN(name, suffix: draws.arnSuffix),
             description: request.description,
             kmsKeyId: kmsKeyId,
-            tags: (request.tags ?? []).map { Tag(key: $0.key ?? "", value: $0.value) },
+            tags: (request.tags ?? []).map(Tag.init),
             createdAt: now,
             changedAt: now
         )

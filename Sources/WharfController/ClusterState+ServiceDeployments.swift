@@ -79,7 +79,7 @@ extension ClusterState {
                 parts.count == 4
                 ? parts[0].replacingOccurrences(of: ":service-deployment", with: ":service")
                     + "/\(parts[1])/\(parts[2])" : ""
-            let deployment = ServiceDeploymentHistory.deployment(inARN: arn)
+            let deployment = ServiceDeploymentRecord.deploymentID(inARN: arn)
             if let record = services[serviceArn],
                 let entry = record.serviceDeployments.first(where: { $0.deployment == deployment })
             {

@@ -169,7 +169,9 @@ extension ClusterState {
                         token: token,
                         fingerprint: fingerprint,
                         tasks: created.map(\.id),
-                        failures: failures.map { RunTaskFailure(arn: $0.arn, reason: $0.reason ?? "") },
+                        failures: result.failures.map {
+                            RunTaskFailure(arn: $0.arn.isEmpty ? nil : $0.arn, reason: $0.reason)
+                        },
                         createdAt: now
                     )
                 )

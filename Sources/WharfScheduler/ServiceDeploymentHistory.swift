@@ -21,11 +21,6 @@ public enum ServiceDeploymentHistory {
         serviceArn.replacingFirst(":service/", with: ":service-revision/") + "/" + digits(deployment)
     }
 
-    /// The deployment ID (`ecs-svc/…`) a service deployment or service revision ARN names.
-    public static func deployment(inARN arn: String) -> String {
-        "ecs-svc/" + digits(arn)
-    }
-
     /// Records that `deployment` (now the primary) began; a deployment still in progress is STOPPED.
     public static func begin(_ record: inout ServiceRecord, deployment: DeploymentRecord, now: Date) {
         var history = record.serviceDeployments

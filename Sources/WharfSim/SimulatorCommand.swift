@@ -8,7 +8,9 @@ import UnixSignals
 public struct SimulatorCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "wharf-sim",
-        abstract: "Simulate many Wharf agents in one process against a real controller: real agent protocol, real HTTP, fake containers."
+        abstract:
+            "Simulate many Wharf agents in one process against a real controller: real agent protocol, real HTTP, "
+                + "fake containers."
     )
 
     @Option(help: "The controller's URL. It must let nodes join without an activation (--open-registration).")
@@ -54,7 +56,11 @@ public struct SimulatorCommand: AsyncParsableCommand {
         guard startDelayMs >= 0, runMs >= 0, ramp >= 0, cpus > 0, memory > 0 else {
             throw ValidationError("--start-delay-ms, --ramp, --cpus and --memory take positive numbers")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \"\(logLevel)\" is not trace, debug, info, notice, warning, error or critical") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level \"\(logLevel)\" is not trace, debug, info, notice, warning, error or critical"
+            )
+        }
     }
 
     public func run() async throws {
@@ -66,13 +72,29 @@ public struct SimulatorCommand: AsyncParsableCommand {
         let directory = dataDir ?? NSTemporaryDirectory() + "wharf-sim-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { if owned { try? FileManager.default.removeItem(atPath: directory) } }
-        let simulator = FleetSimulator(configuration: .init(
-            controllerURL: controller, cluster: cluster, agents: agents, dataDirectory: directory, cpus: cpus, memoryMiB: memory,
-            startDelay: .milliseconds(startDelayMs),
-            startFailureRate: failRate,
-            runTime: runMs > 0 ? .milliseconds(runMs) : nil,
-            ramp: .seconds(ramp)), logger: logger, nodeLogger: nodeLogger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let simulator = FleetSimulator(
+            configuration: .init(
+                controllerURL: controller,
+                cluster: cluster,
+                agents: agents,
+                dataDirectory: directory,
+                cpus: cpus,
+                memoryMiB: memory,
+                startDelay: .milliseconds(startDelayMs),
+                startFailureRate: failRate,
+                runTime: runMs > 0 ? .milliseconds(runMs) : nil,
+                ramp: .seconds(ramp)
+            ),
+            logger: logger,
+            nodeLogger: nodeLogger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: simulator)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
     }
 }

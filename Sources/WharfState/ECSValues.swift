@@ -152,3 +152,21 @@ extension DeploymentSettings {
         return configuration
     }
 }
+
+extension Tag {
+    /// A tag from Systems Manager's shape (its `Key` is required by the model).
+    public init(_ tag: SSM.Tag) {
+        self.init(key: tag.key ?? "", value: tag.value)
+    }
+
+    /// A tag from Secrets Manager's shape.
+    public init(_ tag: SecretsManager.Tag) {
+        self.init(key: tag.key ?? "", value: tag.value)
+    }
+
+    /// The tag in Systems Manager's shape.
+    public var ssm: SSM.Tag { SSM.Tag(key: key, value: value) }
+
+    /// The tag in Secrets Manager's shape.
+    public var secretsManager: SecretsManager.Tag { SecretsManager.Tag(key: key, value: value) }
+}

@@ -23,6 +23,11 @@ public struct ServiceDeploymentRecord: Codable, Equatable, Sendable {
     /// Set once the circuit breaker rolled it back.
     public var rollback: RollbackRecord?
 
+    /// The deployment ID (`ecs-svc/…`) that ends a service deployment or service revision ARN.
+    public static func deploymentID(inARN arn: String) -> String {
+        "ecs-svc/" + (arn.split(separator: "/").last.map(String.init) ?? "")
+    }
+
     /// Creates a service deployment.
     public init(
         deployment: String,

@@ -59,9 +59,9 @@ extension Agent {
                 if let declared, secret == nil, configuration.registryAuth.credentials(for: spec.image) == nil {
                     message +=
                         "; the container names repositoryCredentials \(declared), which is neither a secret of "
-                            + "the controller's Secrets Manager nor in the agent's --secrets-file; create it (aws "
-                            + "secretsmanager create-secret with {\"username\", \"password\"}), or give the agent "
-                            + "credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
+                        + "the controller's Secrets Manager nor in the agent's --secrets-file; create it (aws "
+                        + "secretsmanager create-secret with {\"username\", \"password\"}), or give the agent "
+                        + "credentials for \(RegistryAuth.registryName(of: spec.image)) with --engine-auth-file"
                 }
                 fail(name, task: arn, reason: "CannotPullContainerError: \(message)", error: error)
                 return

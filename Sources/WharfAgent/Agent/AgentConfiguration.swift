@@ -64,10 +64,23 @@ public struct AgentConfiguration: Sendable {
     /// ``Agent/syncSoon()``); tests lengthen it to make the timing certain.
     public var syncCoalescing: Duration = .milliseconds(50)
 
-    public init(controllerURL: String, cluster: String = "default", dataDirectory: String, dockerSocket: String = "/var/run/docker.sock",
-                reservedMemoryMiB: Int = 0, reservedPorts: [Int] = [22, 2375, 2376], reservedUDPPorts: [Int] = [],
-                attributes: [String: String] = [:], imagePullBehavior: ImagePullBehavior = .default,
-                registryAuth: RegistryAuth = RegistryAuth(), activationId: String? = nil, activationCode: String? = nil, introspectionPort: Int? = nil, taskCleanupWait: Duration = .seconds(3600), removeUnknownContainers: Bool = true) {
+    public init(
+        controllerURL: String,
+        cluster: String = "default",
+        dataDirectory: String,
+        dockerSocket: String = "/var/run/docker.sock",
+        reservedMemoryMiB: Int = 0,
+        reservedPorts: [Int] = [22, 2375, 2376],
+        reservedUDPPorts: [Int] = [],
+        attributes: [String: String] = [:],
+        imagePullBehavior: ImagePullBehavior = .default,
+        registryAuth: RegistryAuth = RegistryAuth(),
+        activationId: String? = nil,
+        activationCode: String? = nil,
+        introspectionPort: Int? = nil,
+        taskCleanupWait: Duration = .seconds(3600),
+        removeUnknownContainers: Bool = true
+    ) {
         self.controllerURL = controllerURL
         self.cluster = cluster
         self.dataDirectory = dataDirectory

@@ -104,7 +104,9 @@ extension Legacy {
         let target = try required(entry.targetServiceRevision, "target service revision")
         let breaker = entry.deploymentCircuitBreaker
         return ServiceDeploymentRecord(
-            deployment: deploymentID(inARN: try required(entry.serviceDeploymentArn, "service deployment ARN")),
+            deployment: ServiceDeploymentRecord.deploymentID(
+                inARN: try required(entry.serviceDeploymentArn, "service deployment ARN")
+            ),
             createdAt: created,
             startedAt: entry.startedAt ?? created,
             updatedAt: entry.updatedAt ?? created,
@@ -127,7 +129,9 @@ extension Legacy {
                 RollbackRecord(
                     reason: rollback.reason ?? "",
                     startedAt: rollback.startedAt ?? created,
-                    target: deploymentID(inARN: try required(rollback.serviceRevisionArn, "rollback revision ARN"))
+                    target: ServiceDeploymentRecord.deploymentID(
+                        inARN: try required(rollback.serviceRevisionArn, "rollback revision ARN")
+                    )
                 )
             }
         )
@@ -135,16 +139,11 @@ extension Legacy {
 
     static func revision(_ summary: ECS.ServiceRevisionSummary) throws -> RevisionCounts {
         RevisionCounts(
-            deployment: deploymentID(inARN: try required(summary.arn, "service revision ARN")),
+            deployment: ServiceDeploymentRecord.deploymentID(inARN: try required(summary.arn, "service revision ARN")),
             requested: summary.requestedTaskCount ?? 0,
             running: summary.runningTaskCount ?? 0,
             pending: summary.pendingTaskCount ?? 0
         )
-    }
-
-    /// The deployment ID (`ecs-svc/…`) that ends a service deployment or revision ARN.
-    static func deploymentID(inARN arn: String) -> String {
-        "ecs-svc/" + (arn.split(separator: "/").last.map(String.init) ?? "")
     }
 
     /// A task definition key from a stored ARN.
