@@ -30,6 +30,14 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "Attributes for placement, key=value,... (env WHARF_ATTRIBUTES).")
     var attributes: String?
 
+    @Option(
+        help: """
+            GPUs for tasks' resourceRequirements: comma-separated IDs, auto (the NVIDIA GPUs the driver lists \
+            under /proc/driver/nvidia/gpus) or none (env WHARF_GPUS). Default: auto.
+            """
+    )
+    var gpus: String?
+
     @Option(help: "default, always, once or prefer-cached (env WHARF_IMAGE_PULL_BEHAVIOR). Default: default.")
     var imagePullBehavior: String?
 
@@ -171,6 +179,12 @@ public struct AgentOptions: ParsableArguments {
             reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth,
             activationId: activation, activationCode: code, introspectionPort: introspection, taskCleanupWait: .seconds(cleanup))
         configuration.controllerTrust = trust
+        switch value(gpus, "WHARF_GPUS") ?? "auto" {
+        case "auto": configuration.gpus = GPUDiscovery.nvidiaGPUs()
+        case "none": configuration.gpus = []
+        case let text:
+            configuration.gpus = text.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        }
         configuration.logBufferBytes = bufferMiB << 20
         configuration.usageInterval = .seconds(stats)
         return configuration

@@ -113,7 +113,9 @@ extension ClusterState {
             cpu: resources.cpu,
             memoryMiB: resources.memoryMiB,
             reservedTCPPorts: resources.reservedTCPPorts.sorted(),
-            reservedUDPPorts: resources.reservedUDPPorts.sorted()
+            reservedUDPPorts: resources.reservedUDPPorts.sorted(),
+            other: (resources.gpus ?? []).isEmpty
+                ? [] : [ECS.Resource(name: "GPU", type: "STRINGSET", stringSetValue: resources.gpus)]
         )
         record.versionInfo = VersionInfo(request.versionInfo)
         record.agentConnected = true
@@ -205,6 +207,7 @@ extension ClusterState {
             container.reason = seen.reason ?? container.reason
             container.networkBindings = seen.networkBindings.map(NetworkBinding.init)
             container.health = seen.healthStatus.flatMap(HealthStatus.init(rawValue:)) ?? container.health
+            container.gpuIDs = seen.gpuIds ?? container.gpuIDs
             updated.containers[index] = container
         }
         if updated.lastStatus == .stopped {

@@ -57,7 +57,8 @@ extension ClusterState {
                 healthStatus: container.health?.rawValue,
                 cpu: String(container.cpu),
                 memory: container.memory.map(String.init),
-                memoryReservation: container.memoryReservation.map(String.init)
+                memoryReservation: container.memoryReservation.map(String.init),
+                gpuIds: container.gpuIDs
             )
         }
         return ECS.Task(
@@ -102,10 +103,14 @@ extension ClusterState {
         var memory = record.resources.memoryMiB
         var takenTCP: [Int] = []
         var takenUDP: [Int] = []
+        var gpusHeld = 0
+        var gpusSeen: Set<String> = []
         for task in held {
+            gpusSeen.formUnion(task.containers.flatMap { $0.gpuIDs ?? [] })
             guard let demand = tasks.demand(of: task.id) else { continue }
             cpu -= demand.cpu
             memory -= demand.memoryMiB
+            gpusHeld += demand.gpus
             for port in demand.hostPorts {
                 if port.transport == "udp" { takenUDP.append(port.port) } else { takenTCP.append(port.port) }
             }
@@ -119,7 +124,13 @@ extension ClusterState {
                 cpu: cpu,
                 memoryMiB: memory,
                 takenTCP: takenTCP,
-                takenUDP: takenUDP
+                takenUDP: takenUDP,
+                // The IDs no task's container reported, as many as no task's demand holds.
+                gpus: Array(
+                    (record.resources.other.first { $0.name == "GPU" }?.stringSetValue ?? [])
+                        .filter { !gpusSeen.contains($0) }
+                        .prefix(max(0, record.resources.gpuCount - gpusHeld))
+                )
             ),
             registeredResources: record.resources.ecs(),
             status: record.status.rawValue,

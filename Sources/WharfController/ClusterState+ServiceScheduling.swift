@@ -274,10 +274,21 @@ extension ClusterState {
     }
 
     /// A task definition's placement constraints (memberOf) in the shape placement takes.
+    /// `runtimePlatform.cpuArchitecture` asks for instances of that architecture, by the
+    /// `ecs.cpu-architecture` attribute the agent reports (`x86_64` or `arm64`).
     static func placementConstraints(of definition: ECS.TaskDefinition) -> [ECS.PlacementConstraint] {
-        (definition.placementConstraints ?? []).map {
+        var constraints = (definition.placementConstraints ?? []).map {
             ECS.PlacementConstraint(type: $0.type, expression: $0.expression)
         }
+        if let architecture = definition.runtimePlatform?.cpuArchitecture {
+            constraints.append(
+                ECS.PlacementConstraint(
+                    type: "memberOf",
+                    expression: "attribute:ecs.cpu-architecture == \(architecture.lowercased())"
+                )
+            )
+        }
+        return constraints
     }
 
     /// What a launch type asks of instances: EXTERNAL tasks run only on instances joined with an

@@ -14,6 +14,7 @@ extension ClusterState {
     ) throws(ECSError) -> Outcome<ECS.UpdateServiceResponse> {
         let name = try activeCluster(request.cluster).name
         var record = try activeService(request.service, cluster: name)
+        try ServiceRules.checkSupported(request)
         let daemon = record.isDaemon
         if let desired = request.desiredCount {
             guard !daemon else {

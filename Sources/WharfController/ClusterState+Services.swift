@@ -151,6 +151,13 @@ extension ClusterState {
                     + "revision to run it"
             )
         }
+        if definition.networkMode == "awsvpc" {
+            throw ECSError(
+                .invalidParameter,
+                "task definition \(definition.taskDefinitionArn ?? "") uses networkMode awsvpc: "
+                    + TaskLaunchRules.awsvpcReason
+            )
+        }
         return (record.key, definition)
     }
 

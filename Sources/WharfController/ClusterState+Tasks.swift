@@ -79,6 +79,12 @@ extension ClusterState {
             )
         }
         guard (1...10).contains(count) else { throw ECSError(.invalidParameter, "count \(count) is outside 1...10") }
+        if record.spec.networkMode == "awsvpc" {
+            throw ECSError(
+                .invalidParameter,
+                "task definition \(arn) uses networkMode awsvpc: \(TaskLaunchRules.awsvpcReason)"
+            )
+        }
         for override in overrides?.containerOverrides ?? []
         where !(record.spec.containerDefinitions ?? []).contains(where: { $0.name == override.name }) {
             throw ECSError(
@@ -91,6 +97,21 @@ extension ClusterState {
         return (record, try TaskDemand.of(record.spec, overrides: overrides), typed)
     }
 
+    /// The tags a task RunTask or StartTask starts carries: the request's, the task definition's
+    /// when `propagateTags` is TASK_DEFINITION, and ECS's managed tag with `enableECSManagedTags`.
+    func launchTags(
+        _ request: some TaskLaunchMembers,
+        definition: TaskDefinitionRecord,
+        cluster: String
+    ) -> [Tag] {
+        var tags = (request.tags ?? []).map(Tag.init)
+        if request.propagateTags == "TASK_DEFINITION" {
+            tags += definition.tags.filter { tag in !tags.contains { $0.key == tag.key } }
+        }
+        if request.enableECSManagedTags == true { tags.append(Tag(key: "aws:ecs:clusterName", value: cluster)) }
+        return tags
+    }
+
     /// RunTask: places `count` tasks by the strategies and constraints; what cannot be placed comes
     /// back in `failures` with ECS's reasons.
     /// - Parameter seed: seeds the placement's tiebreaks and the new tasks' IDs.
@@ -101,6 +122,7 @@ extension ClusterState {
     ) throws(ECSError) -> Outcome<ECS.RunTaskResponse> {
         let cluster = try activeCluster(request.cluster)
         let fingerprint = try Self.runTaskFingerprint(request)
+        try TaskLaunchRules.check(request)
         if let token = request.clientToken, let earlier = runTaskTokens.record(cluster: cluster.name, token: token) {
             guard earlier.fingerprint == fingerprint else {
                 throw ECSError(
@@ -142,7 +164,7 @@ extension ClusterState {
             )
         }
         let result = placement.place(demand, count: count, group: group, on: candidates)
-        let tags = (request.tags ?? []).map(Tag.init)
+        let tags = launchTags(request, definition: definition, cluster: cluster.name)
         let created = result.placements.compactMap { arn in
             InstanceID(arnSuffix: arn).map { instance in
                 newTask(
@@ -207,6 +229,7 @@ extension ClusterState {
         seed: UInt64
     ) throws(ECSError) -> Outcome<ECS.StartTaskResponse> {
         let cluster = try activeCluster(request.cluster)
+        try TaskLaunchRules.check(request)
         let references = request.containerInstances ?? []
         let (definition, demand, launch) = try taskLaunch(
             request.taskDefinition,
@@ -217,9 +240,15 @@ extension ClusterState {
         )
         let group = request.group ?? "family:\(definition.key.family)"
         var random = SeededRandom(seed: seed)
-        let tags = (request.tags ?? []).map(Tag.init)
+        let tags = launchTags(request, definition: definition, cluster: cluster.name)
         var created: [TaskRecord] = []
         var failures: [ECS.Failure] = []
+        // The definition's own constraints (memberOf, runtimePlatform) hold on the named instances too.
+        let constraints = try Placement(
+            strategies: [],
+            constraints: Self.placementConstraints(of: definition.spec),
+            seed: 0
+        )
         for reference in references {
             guard let record = containerInstance(reference, cluster: cluster.name), record.status != .inactive,
                 let candidate = instances.candidate(record.id)
@@ -230,7 +259,9 @@ extension ClusterState {
             // Tasks this call already put on the instance take from it too.
             var view = candidate
             for _ in created.filter({ $0.instance == record.id }) { view.take(demand, group: group) }
-            if let reason = view.misfitReason(demand) {
+            if let reason = view.misfitReason(demand)
+                ?? (constraints.admits(view) ? nil : "MemberOf placement constraint unsatisfied.")
+            {
                 failures.append(ECS.Failure(arn: arn(of: record), reason: reason))
                 continue
             }

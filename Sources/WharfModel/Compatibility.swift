@@ -45,6 +45,9 @@ struct Compatibility {
         if definition.ipcMode != nil {
             return "Fargate does not support ipcMode."
         }
+        if containers.contains(where: { TaskDemand.gpus($0.resourceRequirements) > 0 }) {
+            return "Fargate does not support GPUs."
+        }
         return nil
     }
 }

@@ -90,3 +90,11 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(code.rawValue): \(message)" }
 }
+
+extension ECSError {
+    /// `member` is refused because Wharf cannot give it effect, for the reason `why`
+    /// (`InvalidParameterException`).
+    public static func unsupported(_ member: String, _ why: String) -> ECSError {
+        ECSError(.invalidParameter, "\(member) is not supported by Wharf: \(why)")
+    }
+}

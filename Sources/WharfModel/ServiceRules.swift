@@ -25,18 +25,13 @@ public enum ServiceRules {
         if let launchType = request.launchType, launchType != "EC2", launchType != "EXTERNAL" {
             throw ECSError(.invalidParameter, "launchType \(launchType) is not available: Wharf runs tasks on its own container instances; use EC2 or EXTERNAL")
         }
-        if let type = request.deploymentController?.type, type != "ECS" {
-            throw ECSError(.invalidParameter, "deploymentController \(type) is not supported; Wharf's scheduler runs rolling deployments (type ECS)")
-        }
         if !(request.loadBalancers ?? []).isEmpty {
             throw ECSError(.invalidParameter, "loadBalancers are not supported: Wharf has no load balancer integration yet; publish host ports and put your own proxy in front")
         }
         if !(request.serviceRegistries ?? []).isEmpty {
             throw ECSError(.invalidParameter, "serviceRegistries are not supported: Wharf has no service discovery integration yet")
         }
-        if request.serviceConnectConfiguration?.enabled == true {
-            throw ECSError(.invalidParameter, "serviceConnectConfiguration is not supported by Wharf yet")
-        }
+        try checkSupported(request)
         if let grace = request.healthCheckGracePeriodSeconds, grace < 0 {
             throw ECSError(.invalidParameter, "healthCheckGracePeriodSeconds \(grace) must be 0 or more")
         }
@@ -72,12 +67,7 @@ public enum ServiceRules {
             }
             merged.maximumPercent = update.maximumPercent ?? merged.maximumPercent
             merged.minimumHealthyPercent = update.minimumHealthyPercent ?? merged.minimumHealthyPercent
-            if update.alarms?.enable == true {
-                throw ECSError(.invalidParameter, "deploymentConfiguration.alarms: CloudWatch alarms are not supported by Wharf")
-            }
-            if let strategy = update.strategy, strategy != "ROLLING" {
-                throw ECSError(.invalidParameter, "deploymentConfiguration.strategy \(strategy) is not supported; Wharf runs ROLLING deployments")
-            }
+            try checkSupported(update)
         }
         let maximum = merged.maximumPercent ?? 200
         let minimum = merged.minimumHealthyPercent ?? 100

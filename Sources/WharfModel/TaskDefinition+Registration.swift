@@ -18,6 +18,7 @@ extension ECS.TaskDefinition {
         registeredBy: String
     ) throws(ECSError) -> ECS.TaskDefinition {
         let sizes = try TaskDefinitionRules.check(request)
+        try TaskDefinitionRules.checkSupported(request, region: context.region)
         let family = request.family ?? ""
         let networkMode = request.networkMode ?? "bridge"
         var definition = ECS.TaskDefinition(

@@ -100,8 +100,11 @@ public enum TaskDefinitionRules {
             throw ECSError(.client, "container \"\(name)\": port mappings are not allowed in the none network mode")
         }
         for mapping in mappings {
+            if let range = mapping.containerPortRange {
+                try checkPortRange(range, mapping: mapping, name: name, networkMode: networkMode)
+                continue
+            }
             guard let containerPort = mapping.containerPort else {
-                if mapping.containerPortRange != nil { continue }
                 throw ECSError(.client, "container \"\(name)\": each port mapping needs a containerPort (1-65535)")
             }
             guard (1...65535).contains(containerPort) else {
@@ -113,6 +116,32 @@ public enum TaskDefinitionRules {
             if networkMode == "awsvpc" || networkMode == "host", let hostPort = mapping.hostPort, hostPort != containerPort {
                 throw ECSError(.client, "container \"\(name)\": when networkMode=\(networkMode), hostPort must match containerPort (\(hostPort) != \(containerPort)); omit hostPort or set it to \(containerPort)")
             }
+        }
+    }
+
+    /// ECS's rules for `containerPortRange`: `FROM-TO` within 1-65535, FROM below TO, without
+    /// `containerPort` or `hostPort`, in the bridge or awsvpc network mode.
+    static func checkPortRange(
+        _ range: String,
+        mapping: ECS.PortMapping,
+        name: String,
+        networkMode: String
+    ) throws(ECSError) {
+        guard ["bridge", "awsvpc"].contains(networkMode) else {
+            throw ECSError(.client, "container \"\(name)\": containerPortRange needs the bridge or awsvpc network mode")
+        }
+        guard mapping.containerPort == nil, mapping.hostPort == nil else {
+            throw ECSError(
+                .client,
+                "container \"\(name)\": a port mapping with containerPortRange takes no containerPort or hostPort"
+            )
+        }
+        guard PortRange(range) != nil else {
+            throw ECSError(
+                .client,
+                "container \"\(name)\": containerPortRange \(range) is not valid; give FROM-TO within 1-65535, "
+                    + "FROM below TO, such as 8000-8010"
+            )
         }
     }
 

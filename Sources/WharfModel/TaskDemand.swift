@@ -17,14 +17,22 @@ public struct TaskDemand: Equatable, Sendable {
     public var memoryMiB: Int
     /// Static host ports only; dynamic ones (hostPort 0 or absent in bridge mode) take none.
     public var hostPorts: Set<HostPort>
+    /// GPUs: the containers' `resourceRequirements` of type GPU added up.
+    public var gpus: Int
 
     /// What a task takes when its demand is unknown (its definition is gone): nothing.
     public static let zero = TaskDemand(cpu: 0, memoryMiB: 0, hostPorts: [])
 
-    public init(cpu: Int, memoryMiB: Int, hostPorts: Set<HostPort>) {
+    public init(cpu: Int, memoryMiB: Int, hostPorts: Set<HostPort>, gpus: Int = 0) {
         self.cpu = cpu
         self.memoryMiB = memoryMiB
         self.hostPorts = hostPorts
+        self.gpus = gpus
+    }
+
+    /// The GPUs a container asks for in `resourceRequirements` (0 when none).
+    public static func gpus(_ requirements: [ECS.ResourceRequirement]?) -> Int {
+        (requirements ?? []).filter { $0.type == "GPU" }.reduce(0) { $0 + (Int($1.value ?? "") ?? 0) }
     }
 
     /// The demand of a task of `definition` run with `overrides`.
@@ -36,6 +44,7 @@ public struct TaskDemand: Equatable, Sendable {
                 container.cpu = override.cpu ?? container.cpu
                 container.memory = override.memory ?? container.memory
                 container.memoryReservation = override.memoryReservation ?? container.memoryReservation
+                container.resourceRequirements = override.resourceRequirements ?? container.resourceRequirements
             }
             return container
         }
@@ -51,6 +60,7 @@ public struct TaskDemand: Equatable, Sendable {
                 if host != 0 { ports.insert(HostPort(port: host, transport: mapping.protocol ?? "tcp")) }
             }
         }
-        return TaskDemand(cpu: cpu, memoryMiB: memory, hostPorts: ports)
+        let gpus = containers.reduce(0) { $0 + Self.gpus($1.resourceRequirements) }
+        return TaskDemand(cpu: cpu, memoryMiB: memory, hostPorts: ports, gpus: gpus)
     }
 }

@@ -24,12 +24,15 @@ public struct NodeResources: Codable, Equatable, Sendable {
     public var memoryMiB: Int
     public var reservedTCPPorts: [Int]
     public var reservedUDPPorts: [Int]
+    /// The IDs of the node's GPUs (NVIDIA UUIDs such as `GPU-6a8f...`); absent without any.
+    public var gpus: [String]?
 
-    public init(cpu: Int, memoryMiB: Int, reservedTCPPorts: [Int], reservedUDPPorts: [Int]) {
+    public init(cpu: Int, memoryMiB: Int, reservedTCPPorts: [Int], reservedUDPPorts: [Int], gpus: [String]? = nil) {
         self.cpu = cpu
         self.memoryMiB = memoryMiB
         self.reservedTCPPorts = reservedTCPPorts
         self.reservedUDPPorts = reservedUDPPorts
+        self.gpus = gpus
     }
 }
 
@@ -117,6 +120,8 @@ public struct ContainerReport: Codable, Equatable, Sendable {
     public var healthStatus: String?
     /// What the running container uses, from the engine's last stats sample.
     public var usage: ContainerUsage?
+    /// The node's GPUs the agent gave the container (its `resourceRequirements` of type GPU).
+    public var gpuIds: [String]?
 
     public init(
         name: String,
@@ -126,9 +131,11 @@ public struct ContainerReport: Codable, Equatable, Sendable {
         reason: String? = nil,
         networkBindings: [ECS.NetworkBinding] = [],
         healthStatus: String? = nil,
-        usage: ContainerUsage? = nil
+        usage: ContainerUsage? = nil,
+        gpuIds: [String]? = nil
     ) {
         self.usage = usage
+        self.gpuIds = gpuIds
         self.name = name
         self.runtimeId = runtimeId
         self.lastStatus = lastStatus

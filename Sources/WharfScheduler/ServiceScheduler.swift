@@ -269,6 +269,7 @@ public struct ServiceScheduler: Sendable {
         case "RESOURCE:MEMORY": why = "has insufficient memory available"
         case "RESOURCE:CPU": why = "has insufficient CPU units available"
         case "RESOURCE:PORTS": why = "is already using a port required by your task"
+        case "RESOURCE:GPU": why = "has insufficient GPU available"
         case "AGENT": why = "has a disconnected agent"
         case "INACTIVE": why = "is not ACTIVE"
         default: why = "does not satisfy: \(closest.reason)"

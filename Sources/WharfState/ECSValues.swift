@@ -84,11 +84,13 @@ extension InstanceResources {
     /// The resources in ECS's list: `CPU`, `MEMORY`, `PORTS`, `PORTS_UDP`, then any others.
     /// - Parameters: the CPU units and memory to show, and the ports taken besides the reserved ones
     ///   (what is left, for `remainingResources`).
+    ///   `gpus`, when given, are the GPU IDs to show instead of all the node's.
     public func ecs(
         cpu: Int? = nil,
         memoryMiB: Int? = nil,
         takenTCP: [Int] = [],
-        takenUDP: [Int] = []
+        takenUDP: [Int] = [],
+        gpus: [String]? = nil
     ) -> [ECS.Resource] {
         func integer(_ name: String, _ value: Int) -> ECS.Resource {
             ECS.Resource(name: name, type: "INTEGER", doubleValue: 0, longValue: 0, integerValue: value)
@@ -106,7 +108,12 @@ extension InstanceResources {
         return [
             integer("CPU", cpu ?? self.cpu), integer("MEMORY", memoryMiB ?? self.memoryMiB),
             portSet("PORTS", reservedTCPPorts + takenTCP), portSet("PORTS_UDP", reservedUDPPorts + takenUDP),
-        ] + other
+        ] + other.map { resource in
+            guard resource.name == "GPU", let gpus else { return resource }
+            var left = resource
+            left.stringSetValue = gpus
+            return left
+        }
     }
 }
 

@@ -18,9 +18,14 @@ public struct InstanceResources: Codable, Equatable, Sendable {
     public var memoryMiB: Int
     public var reservedTCPPorts: [Int]
     public var reservedUDPPorts: [Int]
-    /// Resources of other names given to RegisterContainerInstance (GPU, ...), kept and shown as
-    /// given; placement does not count them.
+    /// Resources of other names (GPU, ...), kept and shown as given; placement counts the IDs of
+    /// `GPU` (a STRINGSET).
     public var other: [ECS.Resource]
+
+    /// How many GPUs the node has.
+    public var gpuCount: Int {
+        other.first { $0.name == "GPU" }?.stringSetValue?.count ?? 0
+    }
 
     /// Creates a set of resources.
     public init(

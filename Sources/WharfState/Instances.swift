@@ -170,9 +170,11 @@ public struct Instances: Sendable {
         var groups: [String: Int] = [:]
         var cpu = record.resources.cpu
         var memory = record.resources.memoryMiB
+        var gpus = record.resources.gpuCount
         for (demand, group) in held {
             cpu -= demand.cpu
             memory -= demand.memoryMiB
+            gpus -= demand.gpus
             used.formUnion(demand.hostPorts)
             groups[group, default: 0] += 1
         }
@@ -186,6 +188,7 @@ public struct Instances: Sendable {
             agentConnected: record.agentConnected,
             remainingCPU: cpu,
             remainingMemoryMiB: memory,
+            remainingGPUs: gpus,
             usedPorts: used,
             attributes: attributes,
             tasksByGroup: groups,

@@ -9,6 +9,8 @@ public struct PlacementCandidate: Equatable, Sendable {
     public var agentConnected: Bool
     public var remainingCPU: Int
     public var remainingMemoryMiB: Int
+    /// GPUs no task holds.
+    public var remainingGPUs: Int
     /// Host ports taken by running tasks or reserved by the node.
     public var usedPorts: Set<TaskDemand.HostPort>
     /// Attributes by name (`ecs.os-type`, user attributes, ...).
@@ -30,6 +32,7 @@ public struct PlacementCandidate: Equatable, Sendable {
         agentConnected: Bool = true,
         remainingCPU: Int,
         remainingMemoryMiB: Int,
+        remainingGPUs: Int = 0,
         usedPorts: Set<TaskDemand.HostPort> = [],
         attributes: [String: String] = [:],
         tasksByGroup: [String: Int] = [:],
@@ -43,6 +46,7 @@ public struct PlacementCandidate: Equatable, Sendable {
         self.agentConnected = agentConnected
         self.remainingCPU = remainingCPU
         self.remainingMemoryMiB = remainingMemoryMiB
+        self.remainingGPUs = remainingGPUs
         self.usedPorts = usedPorts
         self.attributes = attributes
         self.tasksByGroup = tasksByGroup
@@ -59,6 +63,7 @@ public struct PlacementCandidate: Equatable, Sendable {
         if demand.cpu > remainingCPU { return "RESOURCE:CPU" }
         if demand.memoryMiB > remainingMemoryMiB { return "RESOURCE:MEMORY" }
         if !demand.hostPorts.isDisjoint(with: usedPorts) { return "RESOURCE:PORTS" }
+        if demand.gpus > remainingGPUs { return "RESOURCE:GPU" }
         return nil
     }
 
@@ -66,6 +71,7 @@ public struct PlacementCandidate: Equatable, Sendable {
     public mutating func take(_ demand: TaskDemand, group: String) {
         remainingCPU -= demand.cpu
         remainingMemoryMiB -= demand.memoryMiB
+        remainingGPUs -= demand.gpus
         usedPorts.formUnion(demand.hostPorts)
         tasksByGroup[group, default: 0] += 1
         taskCount += 1
@@ -77,6 +83,7 @@ public struct PlacementCandidate: Equatable, Sendable {
     public mutating func giveBack(_ demand: TaskDemand, group: String) {
         remainingCPU += demand.cpu
         remainingMemoryMiB += demand.memoryMiB
+        remainingGPUs += demand.gpus
         let left = tasksByGroup[group, default: 0] - 1
         tasksByGroup[group] = left > 0 ? left : nil
         taskCount -= 1

@@ -110,6 +110,8 @@ public struct ContainerRecord: Codable, Equatable, Sendable {
     public var reason: String?
     public var networkBindings: [NetworkBinding]
     public var health: HealthStatus?
+    /// The node's GPUs the agent gave it.
+    public var gpuIDs: [String]?
 
     /// Creates a record, PENDING unless told otherwise.
     public init(

@@ -19,11 +19,24 @@ func register(_ request: ECS.RegisterTaskDefinitionRequest) throws -> ECS.TaskDe
 }
 
 struct RuleCase: CustomTestStringConvertible, Sendable {
+    typealias Change = @Sendable (inout ECS.RegisterTaskDefinitionRequest) -> Void
     let name: String
     let code: ECSError.Code
     let fragment: String
-    let change: @Sendable (inout ECS.RegisterTaskDefinitionRequest) -> Void
+    let change: Change
     var testDescription: String { name }
+
+    /// Registering the broken request fails with the case's exception and a message holding its
+    /// fragment.
+    func expectRefused() {
+        let request = webRequest(change)
+        #expect {
+            _ = try register(request)
+        } throws: { error in
+            guard let error = error as? ECSError else { return false }
+            return error.code == code && error.message.contains(fragment)
+        }
+    }
 }
 
 @Suite("Task definition validation")
@@ -121,13 +134,7 @@ struct TaskDefinitionRulesTests {
 
     @Test("each broken rule is refused with ECS's exception and a message naming it", arguments: cases)
     func refused(_ rule: RuleCase) {
-        let request = webRequest(rule.change)
-        #expect {
-            _ = try register(request)
-        } throws: { error in
-            guard let error = error as? ECSError else { return false }
-            return error.code == rule.code && error.message.contains(rule.fragment)
-        }
+        rule.expectRefused()
     }
 
     @Test("a valid definition gets ECS's defaults and computed compatibilities")

@@ -158,7 +158,10 @@ enum Sample {
     static let networkBinding = ECS.NetworkBinding(bindIP: "0.0.0.0", containerPort: 80, hostPort: 32768, protocol: "tcp",
                                                    containerPortRange: "8000-8001", hostPortRange: "40000-40001")
 
-    static let resources = NodeResources(cpu: 2048, memoryMiB: 3584, reservedTCPPorts: [22, 2375, 2376], reservedUDPPorts: [53])
+    static let resources = NodeResources(
+        cpu: 2048, memoryMiB: 3584, reservedTCPPorts: [22, 2375, 2376], reservedUDPPorts: [53],
+        gpus: ["GPU-6a8f0c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"]
+    )
     static let noReservedPorts = NodeResources(cpu: 1024, memoryMiB: 512, reservedTCPPorts: [], reservedUDPPorts: [])
 
     static let registerRequest = RegisterRequest(protocolVersion: AgentProtocol.version, cluster: "default", containerInstanceArn: instanceArn,
@@ -173,7 +176,8 @@ enum Sample {
     static let containerReport = ContainerReport(name: "web", runtimeId: "9f86d081884c7d659a2feaa0c55ad015", lastStatus: "STOPPED", exitCode: 137,
                                                  reason: "OutOfMemoryError: container killed due to memory usage",
                                                  networkBindings: [networkBinding], healthStatus: "UNHEALTHY",
-                                                 usage: ContainerUsage(cpuUnits: 12.5, memoryMiB: 48.2, sampledAt: 1_795_319_150.5))
+                                                 usage: ContainerUsage(cpuUnits: 12.5, memoryMiB: 48.2, sampledAt: 1_795_319_150.5),
+                                                 gpuIds: ["GPU-6a8f0c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"])
     static let logDeliveryRequest = LogDeliveryRequest(containerInstanceArn: instanceArn, credential: "c2VjcmV0", firstSequence: 41, streams: [
         LogStreamEvents(logGroup: "/ecs/web", logStream: "ecs/web/0f3c", createGroup: true,
                         events: [LogEventRecord(timestamp: 1_795_319_150_123, message: "GET / 200")]),

@@ -13,7 +13,29 @@ extension Agent {
         switch action {
         case .launch(let name): await launch(name, task: arn)
         case .stop(let name, let timeout): await stop(name, task: arn, timeout: timeout)
+        case .restart(let name): await restart(name, task: arn)
         }
+    }
+
+    /// Starts an exited container again (its restart policy said so).
+    func restart(_ name: String, task arn: String) async {
+        guard let id = tasks[arn]?.containers.first(where: { $0.name == name })?.runtimeId else { return }
+        logger.info(
+            "restarting a container by its restart policy",
+            metadata: ["task.arn": "\(arn)", "container.name": "\(name)"]
+        )
+        do {
+            try await runtime.startContainer(id: id)
+        } catch {
+            update(name, task: arn) { container in
+                container.phase = .stopped
+                container.reason = "Restart failed: \(error.message)"
+            }
+            reconcile()
+            return
+        }
+        metrics.containerStarted()
+        await refresh(containerID: id, task: arn, name: name)
     }
 
     /// Pulls (per the pull behaviour), creates and starts a container.
@@ -34,14 +56,16 @@ extension Agent {
             syncSoon()
             return
         }
+        if id.isEmpty, !assignGPUs(name, task: arn) { return }
+        guard let current = tasks[arn] else { return }
         let spec = ContainerSpec(
             container: name,
-            of: task,
+            of: current,
             instanceArn: instanceArn,
             secrets: taskSecrets[arn]?[name] ?? [:],
             logSecrets: taskLogOptions[arn]?[name] ?? [:]
         ) { other in
-            task.containers.first { $0.name == other }?.runtimeId
+            current.containers.first { $0.name == other }?.runtimeId
         }
         // A container created before a restart but never started is started, not created again.
         if id.isEmpty {
@@ -86,6 +110,32 @@ extension Agent {
         }
         metrics.containerStarted()
         await refresh(containerID: id, task: arn, name: name)
+    }
+
+    /// Gives a container that asks for GPUs as many of the node's as no running container holds;
+    /// one that cannot have them fails to start. Runs before the launch's first suspension, so
+    /// two launches never take the same GPU.
+    /// - Returns: whether the launch goes on.
+    func assignGPUs(_ name: String, task arn: String) -> Bool {
+        guard let task = tasks[arn] else { return false }
+        let wanted = task.gpus(of: name)
+        guard wanted > 0, task.containers.first(where: { $0.name == name })?.gpuIDs == nil else { return true }
+        let held = Set(
+            tasks.values.flatMap { other in
+                other.containers.filter { $0.phase != .stopped }.flatMap { $0.gpuIDs ?? [] }
+            }
+        )
+        let free = configuration.gpus.filter { !held.contains($0) }
+        guard free.count >= wanted else {
+            let reason =
+                "CannotStartContainerError: the container needs \(wanted) GPUs and the node has \(free.count) "
+                + "free of \(configuration.gpus.count)"
+            fail(name, task: arn, reason: reason, error: RuntimeError(.invalid, reason))
+            return false
+        }
+        update(name, task: arn) { $0.gpuIDs = Array(free.prefix(wanted)) }
+        persist()
+        return true
     }
 
     /// Whether a launch should stop here because its task is gone or stopping; removes what it
@@ -209,6 +259,13 @@ extension Agent {
         // The agent never restarts a container: once seen stopped, a late "running" answer (an
         // inspect issued before the exit) must not bring it back.
         if container.phase == .stopped, container.runtimeId == state.id { return }
+        // Nor may an exit read before a restart end the run the restart began.
+        if (container.restartCount ?? 0) > 0, state.status == .exited || state.status == .dead,
+            let ours = container.startedAt, let theirs = state.startedAt, theirs < ours - 1
+        {
+            return
+        }
+        if let started = state.startedAt { container.startedAt = max(container.startedAt ?? started, started) }
         container.runtimeId = state.id
         container.health = state.health
         switch state.status {

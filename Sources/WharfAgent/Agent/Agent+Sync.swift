@@ -191,7 +191,8 @@ extension Agent {
                         healthStatus: container.health.map {
                             $0 == "healthy" ? "HEALTHY" : ($0 == "unhealthy" ? "UNHEALTHY" : "UNKNOWN")
                         },
-                        usage: container.phase == .running ? container.runtimeId.flatMap { usage[$0] } : nil
+                        usage: container.phase == .running ? container.runtimeId.flatMap { usage[$0] } : nil,
+                        gpuIds: container.gpuIDs
                     )
                 },
                 pullStartedAt: task.pullStartedAt,
@@ -211,7 +212,8 @@ extension Agent {
         for arn in Array(tasks.keys) {
             guard var task = tasks[arn], task.cleanupAt == nil else { continue }
             let before = task
-            let actions = TaskEngine.step(&task)
+            let actions = TaskEngine.step(&task, now: now().timeIntervalSince1970)
+            if let deadline = TaskEngine.nextDeadline(task) { wake(at: deadline) }
             if task.lastStatus == "RUNNING", task.startedAt == nil { task.startedAt = now().timeIntervalSince1970 }
             if task.lastStatus == "STOPPED", task.executionStoppedAt == nil {
                 task.executionStoppedAt = now().timeIntervalSince1970
@@ -227,6 +229,18 @@ extension Agent {
         if changed {
             persist()
             syncSoon()
+        }
+    }
+
+    /// Runs the task engine again at `deadline` (seconds since 1970), when a start timeout may
+    /// run out with nothing else happening.
+    func wake(at deadline: Double) {
+        guard wakeups.insert(deadline).inserted else { return }
+        let delay = max(0, deadline - now().timeIntervalSince1970) + 0.05
+        Task {
+            try? await Task.sleep(for: .seconds(delay))
+            self.wakeups.remove(deadline)
+            self.reconcile()
         }
     }
 

@@ -43,6 +43,8 @@ public actor Agent {
     var interruptScheduled = false
     /// Images this agent has pulled (for the `once` pull behaviour).
     var pulledImages: Set<String> = []
+    /// The moments a reconcile is already scheduled for (start timeouts).
+    var wakeups: Set<Double> = []
     var runtimeInfo: RuntimeInfo?
     /// The last stats sample and what it says each running container uses, by container ID.
     var lastSamples: [String: ContainerStatsSample] = [:]
@@ -156,7 +158,8 @@ public actor Agent {
             cpu: info.cpus * 1024,
             memoryMiB: max(0, info.memoryBytes / 1_048_576 - configuration.reservedMemoryMiB),
             reservedTCPPorts: configuration.reservedPorts,
-            reservedUDPPorts: configuration.reservedUDPPorts
+            reservedUDPPorts: configuration.reservedUDPPorts,
+            gpus: configuration.gpus.isEmpty ? nil : configuration.gpus
         )
     }
 

@@ -31,6 +31,8 @@ public struct AgentConfiguration: Sendable {
     public var reservedPorts: [Int]
     /// UDP ports never given to tasks.
     public var reservedUDPPorts: [Int]
+    /// The GPUs the node offers to tasks, by ID (`resourceRequirements` of type GPU).
+    public var gpus: [String] = []
     /// The operator's attributes (`--attributes key=value,...`).
     public var attributes: [String: String]
     public var imagePullBehavior: ImagePullBehavior

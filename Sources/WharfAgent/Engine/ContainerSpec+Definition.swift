@@ -46,15 +46,16 @@ extension ContainerSpec {
         labels[ContainerLabels.revision] = String(revision)
         labels[ContainerLabels.instanceArn] = instanceArn
 
+        // A containerPortRange publishes each of its ports on a host port the engine chooses.
         let ports: [Port] =
             networkMode == "bridge"
-            ? (definition.portMappings ?? []).compactMap { mapping in
-                guard let containerPort = mapping.containerPort else { return nil }
-                return Port(
-                    containerPort: containerPort,
-                    hostPort: mapping.hostPort,
-                    transport: mapping.protocol ?? "tcp"
-                )
+            ? (definition.portMappings ?? []).flatMap { mapping -> [Port] in
+                let transport = mapping.protocol ?? "tcp"
+                if let range = mapping.containerPortRange.flatMap(PortRange.init) {
+                    return range.ports.map { Port(containerPort: $0, hostPort: nil, transport: transport) }
+                }
+                guard let containerPort = mapping.containerPort else { return [] }
+                return [Port(containerPort: containerPort, hostPort: mapping.hostPort, transport: transport)]
             } : []
 
         let volumes = task.definition.volumes ?? []
@@ -104,8 +105,10 @@ extension ContainerSpec {
             if let logDriver, passThroughDrivers.contains(logDriver) {
                 (logDriver, (definition.logConfiguration?.options ?? [:]).merging(logSecrets) { _, secret in secret })
             } else {
-                // json-file with rotation; for awslogs the agent reads it from the engine and ships it.
-                ("json-file", ["max-size": "10m", "max-file": "3"])
+                // json-file with rotation; for awslogs the agent reads it from the engine and ships it,
+                // so max-buffer-size is how much a file holds that the agent has not shipped yet.
+                ("json-file", ["max-size": definition.logConfiguration?.options?["max-buffer-size"] ?? "10m",
+                               "max-file": "3"])
             }
 
         self.init(
@@ -116,7 +119,7 @@ extension ContainerSpec {
             environment: environment,
             workingDirectory: definition.workingDirectory,
             user: definition.user,
-            hostname: networkMode == "bridge" ? definition.hostname : nil,
+            hostname: networkMode == "host" ? nil : definition.hostname,
             labels: labels,
             networkMode: networkMode == "awsvpc" ? "bridge" : networkMode,
             ports: ports,
@@ -152,5 +155,74 @@ extension ContainerSpec {
                     return "\(id):\(parts.count > 1 ? parts[1] : target)"
                 } : []
         )
+        apply(definition, of: task, runtimeID: runtimeID)
+    }
+
+    /// What `linuxParameters`, `dockerSecurityOptions`, `systemControls`, the task's `pidMode`
+    /// and `ipcMode`, `interactive`, `pseudoTerminal` and `disableNetworking` ask of the engine.
+    mutating func apply(
+        _ definition: ECS.ContainerDefinition,
+        of task: ManagedTask,
+        runtimeID: (String) -> String?
+    ) {
+        let parameters = definition.linuxParameters
+        capabilitiesAdded = parameters?.capabilities?.add ?? []
+        capabilitiesDropped = parameters?.capabilities?.drop ?? []
+        devices = (parameters?.devices ?? []).compactMap { device in
+            guard let host = device.hostPath else { return nil }
+            let permissions = (device.permissions ?? ["read", "write", "mknod"])
+                .compactMap { $0.first.map(String.init) }
+            return Device(
+                hostPath: host,
+                containerPath: device.containerPath ?? host,
+                permissions: ["r", "w", "m"].filter(permissions.contains).joined()
+            )
+        }
+        sharedMemoryMiB = parameters?.sharedMemorySize
+        tmpfs = Dictionary(
+            (parameters?.tmpfs ?? []).compactMap { mount -> (String, String)? in
+                guard let path = mount.containerPath, let size = mount.size else { return nil }
+                return (path, (["size=\(size)m"] + (mount.mountOptions ?? [])).joined(separator: ","))
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        maxSwapMiB = parameters?.maxSwap
+        swappiness = parameters?.swappiness
+        securityOptions = definition.dockerSecurityOptions ?? []
+        sysctls = Dictionary(
+            (definition.systemControls ?? []).compactMap { control in
+                control.namespace.map { ($0, control.value ?? "") }
+            },
+            uniquingKeysWith: { _, last in last }
+        )
+        openStdin = definition.interactive ?? false
+        tty = definition.pseudoTerminal ?? false
+        networkDisabled = definition.disableNetworking ?? false
+        let volumes = task.definition.volumes ?? []
+        existingVolumes = (definition.mountPoints ?? []).compactMap { point in
+            guard let volume = volumes.first(where: { $0.name == point.sourceVolume }),
+                let docker = volume.dockerVolumeConfiguration, docker.scope == "shared", docker.autoprovision != true
+            else { return nil }
+            return volume.name
+        }
+        gpuDeviceIDs = task.containers.first { $0.name == definition.name }?.gpuIDs ?? []
+        if !gpuDeviceIDs.isEmpty {
+            // As ECS's agent sets it, for programs that read which GPUs they have.
+            environment["NVIDIA_VISIBLE_DEVICES"] = gpuDeviceIDs.joined(separator: ",")
+        }
+        let owner = task.namespaceOwner
+        let ownerID = owner.flatMap(runtimeID)
+        let isOwner = owner == definition.name
+        switch task.definition.pidMode {
+        case "host": pidNamespace = .host
+        case "task" where !isOwner: pidNamespace = ownerID.map(Namespace.container)
+        default: pidNamespace = nil
+        }
+        switch task.definition.ipcMode {
+        case "host": ipcNamespace = .host
+        case "none": ipcNamespace = .disabled
+        case "task": ipcNamespace = isOwner ? .shareable : ownerID.map(Namespace.container)
+        default: ipcNamespace = nil
+        }
     }
 }

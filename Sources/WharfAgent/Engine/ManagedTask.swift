@@ -27,6 +27,14 @@ public struct ManagedContainer: Codable, Equatable, Sendable {
     /// Whether a launch (pull, create, start) is under way; a restarted agent clears it after
     /// looking for the container by its labels, so nothing starts twice.
     public var launchRequested: Bool
+    /// When the engine last started it (seconds since 1970): its first start or its last restart.
+    public var startedAt: Double?
+    /// How often its `restartPolicy` restarted it.
+    public var restartCount: Int?
+    /// Since when it has waited for its dependencies (seconds since 1970), for `startTimeout`.
+    public var waitingSince: Double?
+    /// The node's GPUs given to it at its first launch.
+    public var gpuIDs: [String]?
 
     public init(name: String, runtimeId: String? = nil, phase: ContainerPhase = .pending, exitCode: Int? = nil, reason: String? = nil,
                 health: String? = nil, bindings: [ECS.NetworkBinding] = [], stopRequested: Bool = false, launchRequested: Bool = false) {
@@ -83,6 +91,21 @@ public struct ManagedTask: Codable, Equatable, Sendable {
         let taskID = arn.split(separator: "/").last.map(String.init) ?? arn
         return (definition.volumes ?? []).filter { $0.host?.sourcePath == nil && $0.dockerVolumeConfiguration?.scope != "shared" }
             .map { Self.volumeName(task: taskID, volume: $0.name ?? "") }
+    }
+
+    /// The container whose PID and IPC namespaces the others join when the definition's `pidMode`
+    /// or `ipcMode` is `task`: the first container that depends on no other. The others start
+    /// once it runs.
+    public var namespaceOwner: String? {
+        guard definition.pidMode == "task" || definition.ipcMode == "task" else { return nil }
+        let containers = definition.containerDefinitions ?? []
+        return (containers.first { ($0.dependsOn ?? []).isEmpty } ?? containers.first)?.name
+    }
+
+    /// How many GPUs a container asks for (`resourceRequirements`, or its override).
+    public func gpus(of name: String) -> Int {
+        let override = overrides?.containerOverrides?.first { $0.name == name }?.resourceRequirements
+        return TaskDemand.gpus(override ?? definition(of: name)?.resourceRequirements)
     }
 
     /// The container definition of a container, by name.

@@ -6,6 +6,8 @@ public enum EngineAction: Equatable, Sendable {
     case launch(container: String)
     /// Stop a running container: SIGTERM, then SIGKILL after `timeoutSeconds`.
     case stop(container: String, timeoutSeconds: Int)
+    /// Start an exited container again, as its `restartPolicy` says.
+    case restart(container: String)
 }
 
 /// The task lifecycle as a pure state machine: given a task as it stands, it decides what the task
@@ -16,28 +18,79 @@ public enum EngineAction: Equatable, Sendable {
 /// COMPLETE, SUCCESS, HEALTHY); a condition that can no longer hold fails the task
 /// (`TaskFailedToStart`), as does a container that cannot start; an essential container that exits
 /// stops the task (`EssentialContainerExited`); a task asked to stop stops its running containers
-/// with their `stopTimeout` (default 30 s) and never starts the rest.
+/// with their `stopTimeout` (default 30 s) and never starts the rest. A container whose
+/// dependencies do not hold within its `startTimeout` fails the task too. A container with an
+/// enabled `restartPolicy` that exits with a code not ignored, after running at least
+/// `restartAttemptPeriod` seconds (default 300), is started again instead of ending the task.
 public enum TaskEngine {
     /// The default seconds between SIGTERM and SIGKILL, as ECS's agent uses.
     public static let defaultStopTimeout = 30
+    /// How long a container must have run before its restart policy restarts it, as in ECS.
+    public static let defaultRestartAttemptPeriod = 300
 
     /// Decides the next actions for `task`, updating it with the decisions that need no engine
     /// (including that a launch or stop was asked for, so none is asked for twice).
-    public static func step(_ task: inout ManagedTask) -> [EngineAction] {
+    /// - Parameter now: seconds since 1970, for restart periods and start timeouts.
+    public static func step(_ task: inout ManagedTask, now: Double = 0) -> [EngineAction] {
+        var actions: [EngineAction] = []
+        if !task.isStopping { actions += restarts(&task, now: now) }
         if !task.isStopping { decideStop(&task) }
         if task.isStopping { return stopActions(&task) }
-        var actions: [EngineAction] = []
         for (index, container) in task.containers.enumerated() where container.phase == .pending && !container.launchRequested {
             switch dependencies(of: container.name, in: task) {
             case .satisfied:
                 task.containers[index].launchRequested = true
+                task.containers[index].waitingSince = nil
                 actions.append(.launch(container: container.name))
-            case .waiting: continue
+            case .waiting:
+                // Counted only for a container with a start timeout (a change is a save and a sync).
+                guard let timeout = task.definition(of: container.name)?.startTimeout else { continue }
+                let since = container.waitingSince ?? now
+                task.containers[index].waitingSince = since
+                if now - since >= Double(timeout) {
+                    task.stopCode = "TaskFailedToStart"
+                    task.stoppedReason = "Container \(container.name) did not start: its dependencies did not hold "
+                        + "within its startTimeout of \(timeout) seconds"
+                    return stopActions(&task)
+                }
             case .impossible(let why):
                 task.stopCode = "TaskFailedToStart"
                 task.stoppedReason = why
                 return stopActions(&task)
             }
+        }
+        return actions
+    }
+
+    /// When the next start timeout runs out (seconds since 1970), for a container still waiting.
+    public static func nextDeadline(_ task: ManagedTask) -> Double? {
+        guard !task.isStopping else { return nil }
+        return task.containers.compactMap { container -> Double? in
+            guard container.phase == .pending, !container.launchRequested, let since = container.waitingSince,
+                let timeout = task.definition(of: container.name)?.startTimeout
+            else { return nil }
+            return since + Double(timeout)
+        }.min()
+    }
+
+    /// Restarts the exited containers whose restart policy says so; they count as running again.
+    static func restarts(_ task: inout ManagedTask, now: Double) -> [EngineAction] {
+        var actions: [EngineAction] = []
+        for index in task.containers.indices {
+            let container = task.containers[index]
+            guard container.phase == .stopped, container.started, let code = container.exitCode,
+                let policy = task.definition(of: container.name)?.restartPolicy, policy.enabled == true,
+                !(policy.ignoredExitCodes ?? []).contains(code)
+            else { continue }
+            let period = Double(policy.restartAttemptPeriod ?? defaultRestartAttemptPeriod)
+            guard let started = container.startedAt, now - started >= period else { continue }
+            task.containers[index].phase = .running
+            task.containers[index].exitCode = nil
+            task.containers[index].reason = nil
+            task.containers[index].health = nil
+            task.containers[index].startedAt = now
+            task.containers[index].restartCount = (container.restartCount ?? 0) + 1
+            actions.append(.restart(container: container.name))
         }
         return actions
     }
@@ -86,6 +139,19 @@ public enum TaskEngine {
 
     /// Whether a container's `dependsOn` conditions hold, may still hold, or never can.
     static func dependencies(of name: String, in task: ManagedTask) -> Readiness {
+        if let owner = task.namespaceOwner, owner != name,
+            let holder = task.containers.first(where: { $0.name == owner })
+        {
+            switch holder.phase {
+            case .pending: return .waiting
+            case .running: break
+            case .stopped:
+                return .impossible(
+                    "Container \(name) shares the task's namespaces (pidMode or ipcMode task) with \(owner), which "
+                        + "is not running"
+                )
+            }
+        }
         for dependency in task.definition(of: name)?.dependsOn ?? [] {
             guard let target = dependency.containerName, let other = task.containers.first(where: { $0.name == target }) else {
                 return .impossible("Container \(name) depends on \(dependency.containerName ?? "") which is not in the task")

@@ -118,8 +118,10 @@ public actor LogBuffer {
     public var snapshot: Counters { counters }
 
     /// Appends a container's lines to `stream` of `group`, and records how far that container's
-    /// output has been read.
-    public func append(group: String, stream: String, createGroup: Bool, lines: [ContainerLogLine], container: String) {
+    /// output has been read: to `cursor` when given (the last line joined into these events), else
+    /// to the last line's timestamp.
+    public func append(group: String, stream: String, createGroup: Bool, lines: [ContainerLogLine], container: String,
+                       cursor: Int64? = nil) {
         guard !lines.isEmpty else { return }
         let encoder = JSONEncoder()
         var bytes: [UInt8] = []
@@ -132,7 +134,7 @@ public actor LogBuffer {
             bytes += data
             bytes.append(UInt8(ascii: "\n"))
         }
-        if let last = lines.last { cursors[container] = last.timestampNanos }
+        if let last = lines.last { cursors[container] = cursor ?? last.timestampNanos }
         guard write(bytes, firstSequence: nextSequence - count) else {
             // The disk refused them (full, or the directory is gone): lost, and counted so.
             nextSequence -= count

@@ -10,6 +10,7 @@ public actor LogCollector {
     let logger: Logger
     private var followers: [String: (token: Int, task: Task<Void, Never>)] = [:]
     private var nextToken = 0
+    private let began = ContinuousClock.now
     /// Containers whose stream ended with the container stopped: read to the end.
     private var finished: Set<String> = []
 
@@ -53,6 +54,60 @@ public actor LogCollector {
     /// The ID of every container followed now.
     public var following: [String] { followers.keys.sorted() }
 
+    /// What the reader of a multiline source waits for: lines, or a second gone by (to send an
+    /// event that no further line completes).
+    private enum Input: Sendable {
+        case lines([ContainerLogLine])
+        case tick
+    }
+
+    /// Follows a source whose lines join into events; every append happens here, in order.
+    private func followJoining(_ source: LogSource, since: Int64?, joiner: inout LogEventJoiner) async throws {
+        let (inputs, continuation) = AsyncThrowingStream<Input, any Error>.makeStream()
+        let logs = runtime.logs(id: source.containerID, sinceNanos: since)
+        let reader = Task {
+            do {
+                for try await lines in logs { continuation.yield(.lines(lines)) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                continuation.yield(.tick)
+            }
+        }
+        continuation.onTermination = { _ in
+            reader.cancel()
+            ticker.cancel()
+        }
+        func append(_ events: [ContainerLogLine], cursor: Int64?) async {
+            await buffer.append(group: source.group, stream: source.stream, createGroup: source.createGroup,
+                                lines: events, container: source.containerID, cursor: cursor)
+        }
+        for try await input in inputs {
+            let now = clock()
+            switch input {
+            case .lines(let lines):
+                let (events, cursor) = joiner.add(lines, now: now)
+                await append(events, cursor: cursor)
+            case .tick:
+                if let flushed = joiner.flush(now: now) { await append([flushed.event], cursor: flushed.cursor) }
+            }
+        }
+        if !Task.isCancelled, let flushed = joiner.flush(now: clock(), force: true) {
+            await append([flushed.event], cursor: flushed.cursor)
+        }
+    }
+
+    /// Seconds since the collector began, for the joiner's flush.
+    private func clock() -> Double {
+        let elapsed = began.duration(to: .now).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+    }
+
     /// Forgets the follower `token` of a container (not a newer one that replaced it).
     private func ended(_ source: LogSource, token: Int, completely: Bool) {
         guard followers[source.containerID]?.token == token else { return }
@@ -64,8 +119,18 @@ public actor LogCollector {
         let id = source.containerID
         do {
             let since = await buffer.cursor(for: id)
-            for try await lines in runtime.logs(id: id, sinceNanos: since) {
-                await buffer.append(group: source.group, stream: source.stream, createGroup: source.createGroup, lines: lines, container: id)
+            if let pattern = source.eventStart, var joiner = LogEventJoiner(pattern: pattern) {
+                try await followJoining(source, since: since, joiner: &joiner)
+            } else {
+                for try await lines in runtime.logs(id: id, sinceNanos: since) {
+                    await buffer.append(
+                        group: source.group,
+                        stream: source.stream,
+                        createGroup: source.createGroup,
+                        lines: lines,
+                        container: id
+                    )
+                }
             }
             // Cancelled (the container is gone from the list): not read to its end.
             ended(source, token: token, completely: !Task.isCancelled)

@@ -13,13 +13,18 @@ public struct LogSource: Hashable, Sendable {
     public var createGroup: Bool
     /// Whether the container runs (a stopped one is read to its end once).
     public var running: Bool
+    /// The pattern a line that starts a log event matches (`awslogs-multiline-pattern`, or
+    /// `awslogs-datetime-format` as a pattern); nil for one event per line.
+    public var eventStart: String?
 
-    public init(containerID: String, group: String, stream: String, createGroup: Bool, running: Bool) {
+    public init(containerID: String, group: String, stream: String, createGroup: Bool, running: Bool,
+                eventStart: String? = nil) {
         self.containerID = containerID
         self.group = group
         self.stream = stream
         self.createGroup = createGroup
         self.running = running
+        self.eventStart = eventStart
     }
 }
 
@@ -37,7 +42,8 @@ extension ManagedTask {
             let options = configuration.options ?? [:]
             let stream = options["awslogs-stream-prefix"].map { "\($0)/\(container.name)/\(taskID)" } ?? id
             return LogSource(containerID: id, group: group, stream: stream, createGroup: options["awslogs-create-group"]?.lowercased() == "true",
-                             running: container.phase == .running)
+                             running: container.phase == .running,
+                             eventStart: try? AwslogsEvents.startPattern(options))
         }
     }
 }

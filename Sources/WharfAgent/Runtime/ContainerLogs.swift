@@ -34,7 +34,12 @@ public struct ContainerStatsSample: Equatable, Sendable {
 /// 2 = stderr; a big-endian length) and a payload of lines, each beginning with the RFC 3339
 /// timestamp the `timestamps` option adds. A frame may arrive in pieces, and a line longer than
 /// the engine's 16 KiB buffer arrives as several frames, the last one ending in a newline.
+/// A container with a terminal (`pseudoTerminal`) has no frames: its stream is the lines
+/// themselves, all on stdout. Which one a stream is shows in its first byte: a frame header
+/// begins with 0, 1 or 2, a timestamp with a digit.
 struct DockerLogDemuxer {
+    /// Whether the stream is unframed (a terminal's), once its first byte has said.
+    private var raw: Bool?
     /// The longest line kept whole (as the awslogs driver splits events); a longer one is cut into
     /// lines of this size.
     static let maxLineBytes = 256 * 1024
@@ -45,6 +50,12 @@ struct DockerLogDemuxer {
     /// Appends bytes from the stream; returns the lines they complete.
     mutating func append(_ bytes: some Collection<UInt8>) -> [ContainerLogLine] {
         pending.append(contentsOf: bytes)
+        if raw == nil, let first = pending.first { raw = first > 2 }
+        if raw == true {
+            let lines = frame(1, pending[...])
+            pending.removeAll(keepingCapacity: true)
+            return lines
+        }
         var lines: [ContainerLogLine] = []
         var offset = 0
         while pending.count - offset >= 8 {

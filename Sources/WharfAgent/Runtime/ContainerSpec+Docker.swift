@@ -36,6 +36,15 @@ extension DockerAPI.ContainerCreate {
             }
             return "\(source):\(mount.containerPath)" + (mount.readOnly ? ":ro" : "")
         }
+        func mode(_ namespace: ContainerSpec.Namespace?) -> String? {
+            switch namespace {
+            case .host: "host"
+            case .container(let id): "container:\(id)"
+            case .shareable: "shareable"
+            case .disabled: "none"
+            case nil: nil
+            }
+        }
         self.init(
             image: spec.image,
             entrypoint: spec.entryPoint,
@@ -50,6 +59,9 @@ extension DockerAPI.ContainerCreate {
             ),
             healthcheck: healthcheck,
             stopTimeout: spec.stopTimeoutSeconds,
+            openStdin: spec.openStdin ? true : nil,
+            tty: spec.tty ? true : nil,
+            networkDisabled: spec.networkDisabled ? true : nil,
             hostConfig: DockerAPI.HostConfig(
                 networkMode: spec.networkMode,
                 portBindings: bindings.isEmpty ? nil : bindings,
@@ -66,7 +78,22 @@ extension DockerAPI.ContainerCreate {
                 dns: spec.dnsServers.isEmpty ? nil : spec.dnsServers,
                 dnsSearch: spec.dnsSearchDomains.isEmpty ? nil : spec.dnsSearchDomains,
                 extraHosts: spec.extraHosts.isEmpty ? nil : spec.extraHosts,
-                links: spec.links.isEmpty ? nil : spec.links
+                links: spec.links.isEmpty ? nil : spec.links,
+                capAdd: spec.capabilitiesAdded.isEmpty ? nil : spec.capabilitiesAdded,
+                capDrop: spec.capabilitiesDropped.isEmpty ? nil : spec.capabilitiesDropped,
+                devices: spec.devices.isEmpty ? nil : spec.devices.map {
+                    .init(pathOnHost: $0.hostPath, pathInContainer: $0.containerPath, cgroupPermissions: $0.permissions)
+                },
+                shmSize: spec.sharedMemoryMiB.map { $0 * bytesPerMiB },
+                tmpfs: spec.tmpfs.isEmpty ? nil : spec.tmpfs,
+                memorySwap: spec.maxSwapMiB.flatMap { swap in spec.memoryMiB.map { ($0 + swap) * bytesPerMiB } },
+                memorySwappiness: spec.swappiness,
+                securityOpt: spec.securityOptions.isEmpty ? nil : spec.securityOptions,
+                sysctls: spec.sysctls.isEmpty ? nil : spec.sysctls,
+                pidMode: mode(spec.pidNamespace),
+                ipcMode: mode(spec.ipcNamespace),
+                deviceRequests: spec.gpuDeviceIDs.isEmpty
+                    ? nil : [.init(driver: "nvidia", deviceIDs: spec.gpuDeviceIDs, capabilities: [["gpu"]])]
             )
         )
     }
@@ -77,7 +104,8 @@ extension ContainerSpec {
     var namedVolumes: [DockerAPI.VolumeCreate] {
         var seen: Set<String> = []
         return mounts.compactMap { mount in
-            guard case .volume(let name, let driver, let options, let labels) = mount.source, seen.insert(name).inserted
+            guard case .volume(let name, let driver, let options, let labels) = mount.source,
+                !existingVolumes.contains(name), seen.insert(name).inserted
             else { return nil }
             return DockerAPI.VolumeCreate(name: name, driver: driver, driverOptions: options, labels: labels)
         }

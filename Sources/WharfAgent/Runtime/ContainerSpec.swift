@@ -69,6 +69,31 @@ public struct ContainerSpec: Equatable, Sendable {
         }
     }
 
+    /// A host device the container may use (`linuxParameters.devices`).
+    public struct Device: Equatable, Sendable {
+        public var hostPath: String
+        public var containerPath: String
+        /// `r`, `w` and `m` as the engine writes them; `rwm` when the definition names none.
+        public var permissions: String
+        public init(hostPath: String, containerPath: String, permissions: String) {
+            self.hostPath = hostPath
+            self.containerPath = containerPath
+            self.permissions = permissions
+        }
+    }
+
+    /// What the container shares of the node or of another container: its PID or IPC namespace.
+    public enum Namespace: Equatable, Sendable {
+        /// The node's.
+        case host
+        /// The namespace of another container of the task, by engine ID.
+        case container(String)
+        /// Its own, which other containers of the task may join (IPC only).
+        case shareable
+        /// None at all (IPC only: no shared memory).
+        case disabled
+    }
+
     /// The container's name on the engine (unique per node).
     public var name: String
     public var image: String
@@ -112,6 +137,35 @@ public struct ContainerSpec: Equatable, Sendable {
     public var extraHosts: [String]
     /// Legacy links, `name:alias`, in bridge mode.
     public var links: [String]
+    /// Linux capabilities to add and drop.
+    public var capabilitiesAdded: [String] = []
+    public var capabilitiesDropped: [String] = []
+    public var devices: [Device] = []
+    /// The size of `/dev/shm` in MiB; nil for the engine's default.
+    public var sharedMemoryMiB: Int?
+    /// tmpfs mounts: the path and the engine's options (`size=64m,noexec`).
+    public var tmpfs: [String: String] = [:]
+    /// Swap the container may use on top of its memory limit, in MiB (0: none).
+    public var maxSwapMiB: Int?
+    /// 0 to 100: how readily its pages are swapped.
+    public var swappiness: Int?
+    /// `no-new-privileges`, `apparmor:PROFILE`, `label:...`.
+    public var securityOptions: [String] = []
+    /// Namespaced kernel parameters (`net.core.somaxconn`).
+    public var sysctls: [String: String] = [:]
+    public var pidNamespace: Namespace?
+    public var ipcNamespace: Namespace?
+    /// Keeps standard input open (`interactive`).
+    public var openStdin = false
+    /// Gives the container a terminal (`pseudoTerminal`).
+    public var tty = false
+    /// Turns networking off inside the container (`disableNetworking`).
+    public var networkDisabled = false
+    /// Shared volumes that must exist already (not `autoprovision`ed): the container fails to be
+    /// created without them, where the engine would create an empty one.
+    public var existingVolumes: [String] = []
+    /// The node's GPUs the container may use, by ID, through the NVIDIA runtime.
+    public var gpuDeviceIDs: [String] = []
 
     public init(name: String, image: String, entryPoint: [String]? = nil, command: [String]? = nil,
                 environment: [String: String] = [:], workingDirectory: String? = nil, user: String? = nil,

@@ -29,12 +29,16 @@ extension DockerAPI {
         var exposedPorts: [String: Empty]?
         var healthcheck: Healthcheck?
         var stopTimeout: Int?
+        var openStdin: Bool?
+        var tty: Bool?
+        var networkDisabled: Bool?
         var hostConfig: HostConfig
 
         enum CodingKeys: String, CodingKey {
             case image = "Image", entrypoint = "Entrypoint", cmd = "Cmd", env = "Env", workingDir = "WorkingDir"
             case user = "User", hostname = "Hostname", labels = "Labels", exposedPorts = "ExposedPorts"
             case healthcheck = "Healthcheck", stopTimeout = "StopTimeout", hostConfig = "HostConfig"
+            case openStdin = "OpenStdin", tty = "Tty", networkDisabled = "NetworkDisabled"
         }
     }
 
@@ -69,6 +73,28 @@ extension DockerAPI {
             }
         }
 
+        struct Device: Encodable, Sendable, Equatable {
+            var pathOnHost: String
+            var pathInContainer: String
+            var cgroupPermissions: String
+
+            enum CodingKeys: String, CodingKey {
+                case pathOnHost = "PathOnHost", pathInContainer = "PathInContainer"
+                case cgroupPermissions = "CgroupPermissions"
+            }
+        }
+
+        /// A request for devices of a driver: GPUs by ID through `nvidia`.
+        struct DeviceRequest: Encodable, Sendable, Equatable {
+            var driver: String
+            var deviceIDs: [String]
+            var capabilities: [[String]]
+
+            enum CodingKeys: String, CodingKey {
+                case driver = "Driver", deviceIDs = "DeviceIDs", capabilities = "Capabilities"
+            }
+        }
+
         var networkMode: String
         var portBindings: [String: [PortBinding]]?
         var cpuShares: Int?
@@ -87,13 +113,30 @@ extension DockerAPI {
         var dnsSearch: [String]?
         var extraHosts: [String]?
         var links: [String]?
+        var capAdd: [String]?
+        var capDrop: [String]?
+        var devices: [Device]?
+        /// Bytes.
+        var shmSize: Int?
+        var tmpfs: [String: String]?
+        /// Bytes of memory and swap together; -1 for unlimited swap.
+        var memorySwap: Int?
+        var memorySwappiness: Int?
+        var securityOpt: [String]?
+        var sysctls: [String: String]?
+        var pidMode: String?
+        var ipcMode: String?
+        var deviceRequests: [DeviceRequest]?
 
         enum CodingKeys: String, CodingKey {
             case networkMode = "NetworkMode", portBindings = "PortBindings", cpuShares = "CpuShares"
             case memory = "Memory", memoryReservation = "MemoryReservation", ulimits = "Ulimits"
             case initProcess = "Init", binds = "Binds", volumesFrom = "VolumesFrom", logConfig = "LogConfig"
             case privileged = "Privileged", readonlyRootfs = "ReadonlyRootfs", dns = "Dns", dnsSearch = "DnsSearch"
-            case extraHosts = "ExtraHosts", links = "Links"
+            case extraHosts = "ExtraHosts", links = "Links", capAdd = "CapAdd", capDrop = "CapDrop"
+            case devices = "Devices", shmSize = "ShmSize", tmpfs = "Tmpfs", memorySwap = "MemorySwap"
+            case memorySwappiness = "MemorySwappiness", securityOpt = "SecurityOpt", sysctls = "Sysctls"
+            case pidMode = "PidMode", ipcMode = "IpcMode", deviceRequests = "DeviceRequests"
         }
     }
 }

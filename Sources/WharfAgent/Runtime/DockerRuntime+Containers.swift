@@ -15,6 +15,20 @@ extension DockerRuntime {
         for volume in spec.namedVolumes {
             try await ensureVolume(volume)
         }
+        for name in spec.existingVolumes {
+            let context = "looking for volume \"\(name)\""
+            let found = try await client.request(.GET, "/volumes/\(DockerClient.escapePath(name))", context: context)
+            guard found.status == .ok else {
+                if found.status == .notFound {
+                    throw RuntimeError(
+                        .invalid,
+                        "shared volume \"\(name)\" does not exist on this node and autoprovision is not true: create "
+                            + "it (docker volume create \(name)) or set autoprovision in the task definition"
+                    )
+                }
+                throw client.failure(found, context)
+            }
+        }
         let context = "creating container \"\(spec.name)\" from image \"\(spec.image)\""
         let response = try await client.request(
             .POST, "/containers/create", query: [("name", spec.name)],
@@ -25,7 +39,20 @@ extension DockerRuntime {
         for warning in created.warnings ?? [] {
             logger.warning("docker create warning", metadata: ["container.name": "\(spec.name)", "docker.warning": "\(warning)"])
         }
+        // A setting the engine discards (swap on a kernel without swap accounting, swappiness under
+        // cgroup v2) must not pass unnoticed: the container does not start without it.
+        if let discarded = (created.warnings ?? []).first(where: { Self.discards($0, of: spec) }) {
+            try? await removeContainer(id: created.id)
+            throw RuntimeError(.invalid, "the engine cannot apply linuxParameters on this node: \(discarded)")
+        }
         return created.id
+    }
+
+    /// Whether a create warning says the engine dropped a setting `spec` asks for.
+    static func discards(_ warning: String, of spec: ContainerSpec) -> Bool {
+        let text = warning.lowercased()
+        return (spec.swappiness != nil && text.contains("swappiness"))
+            || (spec.maxSwapMiB != nil && text.contains("swap limit"))
     }
 
     /// Starts the container; one that already runs is fine.
