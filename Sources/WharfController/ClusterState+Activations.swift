@@ -23,6 +23,13 @@ extension ClusterState {
                 "IamRole is required: the role the node's agent would assume (ecsAnywhereRole in ECS Anywhere); Wharf records it"
             )
         }
+        if !(request.registrationMetadata ?? []).isEmpty {
+            throw ECSError(
+                .ssmInvalidParameters,
+                "RegistrationMetadata is not supported by Wharf: AWS reserves it for its own use; give what a node "
+                    + "should carry as tags, or as the agent's --attributes"
+            )
+        }
         let expiration = request.expirationDate ?? now.addingTimeInterval(24 * 3600)
         guard expiration > now else {
             throw ECSError(

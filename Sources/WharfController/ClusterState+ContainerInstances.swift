@@ -49,14 +49,58 @@ extension ClusterState {
                 credentialHash: ""
             )
         }
+        if request.instanceIdentityDocumentSignature != nil {
+            throw ECSError.unsupported(
+                "instanceIdentityDocumentSignature",
+                "there are no AWS keys to verify an EC2 identity signature with; send the document alone"
+            )
+        }
         if let resources = request.totalResources { record.resources = InstanceResources(resources) }
+        let devices = (request.platformDevices ?? [])
+        for device in devices where device.type != "GPU" {
+            throw ECSError(.invalidParameter, "platformDevices: type \(device.type ?? "") is not valid; use GPU")
+        }
+        if !devices.isEmpty {
+            let ids = devices.compactMap(\.id)
+            record.resources.other.removeAll { $0.name == "GPU" }
+            record.resources.other.append(ECS.Resource(name: "GPU", type: "STRINGSET", stringSetValue: ids))
+        }
         if let info = request.versionInfo { record.versionInfo = VersionInfo(info) }
+        var identity: [InstanceAttribute] = []
+        if let document = request.instanceIdentityDocument {
+            let fields = try Self.identityDocument(document)
+            record.ec2InstanceId = fields["instanceId"] ?? record.ec2InstanceId
+            identity = [
+                ("ecs.availability-zone", "availabilityZone"), ("ecs.instance-type", "instanceType"),
+                ("ecs.ami-id", "imageId"),
+            ].compactMap { name, key in fields[key].map { InstanceAttribute(name: name, value: $0) } }
+        }
         if let attributes = request.attributes { record.attributes = attributes.map(InstanceAttribute.init) }
+        record.attributes.removeAll { attribute in identity.contains { $0.name == attribute.name } }
+        record.attributes += identity
         if let tags = request.tags { record.tags = tags.map(Tag.init) }
         return Outcome(
             ECS.RegisterContainerInstanceResponse(containerInstance: project(record)),
             [.putInstance(record)]
         )
+    }
+
+    /// The string fields of an EC2 instance identity document (`instanceId`, `availabilityZone`,
+    /// `instanceType`, `imageId`, ...), as ECS reads it to name the instance and set its attributes.
+    /// - Throws: `InvalidParameterException` when it is not a JSON object.
+    static func identityDocument(_ text: String) throws(ECSError) -> [String: String] {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+            case .object(let members) = value
+        else {
+            throw ECSError(
+                .invalidParameter,
+                "instanceIdentityDocument is not a JSON object such as the EC2 instance identity document"
+            )
+        }
+        return members.compactMapValues { member in
+            if case .string(let text) = member { return text }
+            return nil
+        }
     }
 
     /// DescribeContainerInstances: by ID or ARN; unknown ones come back as MISSING failures.

@@ -358,4 +358,54 @@ struct RequestSupportTests {
         )
         #expect(bad?.message.contains("GPU value one must be a whole number") == true)
     }
+
+    @Test(
+        """
+        RegisterContainerInstance: the identity document names the instance and sets its zone, type and AMI \
+        attributes; platformDevices are its GPUs; a signature Wharf cannot verify is refused
+        """
+    )
+    func registerContainerInstance() async throws {
+        let client = try await WireClient(\.handlers)
+        let document = #"""
+            {"instanceId": "i-0abc123", "availabilityZone": "home-1a", "instanceType": "nuc", "imageId": "debian-12"}
+            """#
+        let registered = try await client.ok(
+            "RegisterContainerInstance",
+            ["cluster": "lab", "instanceIdentityDocument": document,
+             "platformDevices": [["id": "GPU-x", "type": "GPU"]],
+             "totalResources": [["name": "CPU", "type": "INTEGER", "integerValue": 2048]]]
+        )
+        let instance = try #require(registered["containerInstance"] as? [String: Any])
+        #expect(instance["ec2InstanceId"] as? String == "i-0abc123")
+        let attributes = (instance["attributes"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) {
+            $0[$1["name"] as? String ?? ""] = $1["value"] as? String
+        }
+        #expect(attributes["ecs.availability-zone"] == "home-1a")
+        #expect(attributes["ecs.instance-type"] == "nuc")
+        #expect(attributes["ecs.ami-id"] == "debian-12")
+        let gpu = (instance["registeredResources"] as? [[String: Any]])?.first { $0["name"] as? String == "GPU" }
+        #expect(gpu?["stringSetValue"] as? [String] == ["GPU-x"])
+        let signed = try await client.refusal(
+            "RegisterContainerInstance",
+            ["cluster": "lab", "instanceIdentityDocument": document, "instanceIdentityDocumentSignature": "c2ln"]
+        )
+        #expect(signed?.message.contains("instanceIdentityDocumentSignature is not supported") == true)
+        let broken = try await client.refusal(
+            "RegisterContainerInstance", ["cluster": "lab", "instanceIdentityDocument": "not json"])
+        #expect(broken?.message.contains("instanceIdentityDocument is not a JSON object") == true)
+    }
+
+    @Test("CreateActivation refuses RegistrationMetadata, which AWS keeps for itself, by name")
+    func registrationMetadata() async throws {
+        let client = try await WireClient(\.ssmHandlers)
+        let error = try await client.refusal(
+            "CreateActivation",
+            ["IamRole": "ecsAnywhereRole", "RegistrationMetadata": [["Key": "k", "Value": "v"]]]
+        )
+        #expect(
+            error?.message.contains("RegistrationMetadata is not supported") == true,
+            "\(String(describing: error))"
+        )
+    }
 }
