@@ -124,9 +124,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `wharf lab`: nodes in network namespaces, each with its own Docker engine, on one machine.
+        .target(name: "WharfLab", swiftSettings: swiftSettings),
         .target(
             name: "WharfCLI",
             dependencies: [
+                "WharfLab",
                 "WharfController",
                 "WharfAgent",
                 "WharfAgentCLI",
@@ -191,6 +194,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfLabTests", dependencies: ["WharfLab"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfCLITests", dependencies: ["WharfCLI", "WharfModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfState", "WharfModel"],

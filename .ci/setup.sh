@@ -6,6 +6,7 @@
 # Usage: .ci/setup.sh [COMMAND]
 #   all                (default) every ensure-* step below, in order
 #   ensure-packages    apt-get install docker.io busybox-static docker-registry iproute2 curl openssl systemd shellcheck
+#                      util-linux procps
 #                      prometheus (for promtool) if missing
 #   ensure-docker      start dockerd in the background unless `docker version` already answers
 #   ensure-test-image  build $WHARF_TEST_IMAGE from Debian's static busybox with `docker import`
@@ -105,6 +106,9 @@ wharf_ci_ensure_packages() {
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+    # wharf lab: nsenter starts each node's engine in its namespace; pkill and pgrep clean up.
+    command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+    command -v pkill >/dev/null 2>&1 || missing+=(procps)
     # promtool checks the daemons' /metrics; Debian ships it in the prometheus package.
     command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
     if ((${#missing[@]} == 0)); then

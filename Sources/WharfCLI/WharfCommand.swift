@@ -6,7 +6,7 @@ public struct WharfCommand: AsyncParsableCommand {
         commandName: "wharf",
         abstract: "Run and operate a Wharf cluster: Amazon ECS on your own machines.",
         subcommands: [DevCommand.self, StatusCommand.self, ServicesCommand.self, TasksCommand.self, InstancesCommand.self, LogsCommand.self,
-                      EventsCommand.self, DeployCommand.self, ActivationCommand.self, KeysCommand.self]
+                      EventsCommand.self, DeployCommand.self, ActivationCommand.self, KeysCommand.self, LabCommand.self]
     )
 
     public init() {}

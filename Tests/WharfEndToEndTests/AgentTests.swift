@@ -8,8 +8,13 @@ func busybox(_ name: String, _ command: [String], memory: Int = 32, essential: B
 
 /// Fetches `http://127.0.0.1:port/` and returns the HTTP status (0 when nothing answers).
 func httpStatus(port: Int) async -> Int {
-    guard let url = URL(string: "http://127.0.0.1:\(port)/passwd"),
-          let result = try? await DockerEngine.run(["curl", "-s", "-o", "/dev/null", "-m", "5", "-w", "%{http_code}", url.absoluteString]) else { return 0 }
+    await httpStatus(url: "http://127.0.0.1:\(port)/passwd")
+}
+
+/// Fetches `url` and returns the HTTP status (0 when nothing answers).
+func httpStatus(url: String) async -> Int {
+    let command = ["curl", "-s", "-o", "/dev/null", "-m", "5", "-w", "%{http_code}", url]
+    guard let result = try? await DockerEngine.run(command) else { return 0 }
     return Int(result.trimmedStdout) ?? 0
 }
 
