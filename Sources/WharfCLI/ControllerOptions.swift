@@ -39,6 +39,14 @@ public struct ControllerOptions: ParsableArguments {
     @Flag(help: "Let nodes join without an activation (env WHARF_OPEN_REGISTRATION=true). Only on a network you trust; wharf dev does this.")
     var openRegistration = false
 
+    @Option(
+        help: """
+            The task address range: each node that joins leases a /24 of it for its awsvpc tasks \
+            (env WHARF_TASK_CIDR). Default: 10.64.0.0/10.
+            """
+    )
+    var taskCidr: String?
+
     @Option(help: "auto (HTTPS with the data directory's certificate, created at first start when listening beyond loopback), on or off (env WHARF_TLS). Default: auto.")
     var tls: String?
 
@@ -170,6 +178,14 @@ public struct ControllerOptions: ParsableArguments {
             throw ValidationError("--task-retention \"\(retention)\" is not a duration from 1s to 366d, such as 90s, 30m, 1h or 2d")
         }
         configuration.taskRetention = .seconds(seconds)
+        let cidr = taskCidr ?? environment["WHARF_TASK_CIDR"] ?? TaskSubnets.defaultCIDR.description
+        guard let network = IPv4Network(cidr), network.prefixLength <= TaskSubnets.blockLength else {
+            throw ValidationError(
+                "--task-cidr \"\(cidr)\" must be an IPv4 network of /24 or wider, such as 10.64.0.0/10 or "
+                    + "192.168.100.0/22"
+            )
+        }
+        configuration.taskCIDR = network
         return configuration
     }
 

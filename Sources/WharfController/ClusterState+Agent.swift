@@ -16,6 +16,7 @@ extension ClusterState {
         credential: String,
         credentialHash: (String) -> String,
         openRegistration: Bool = false,
+        taskCIDR: IPv4Network = TaskSubnets.defaultCIDR,
         longPollSeconds: Int,
         now: Date,
         seed: UInt64
@@ -119,12 +120,14 @@ extension ClusterState {
         )
         record.versionInfo = VersionInfo(request.versionInfo)
         record.agentConnected = true
+        record.taskSubnet = try leaseTaskSubnet(for: record, in: taskCIDR)
         return Outcome(
             RegisterResponse(
                 containerInstanceArn: arn(of: record),
                 credential: issued,
                 clusterArn: context.clusterARN(clusterName),
-                longPollSeconds: longPollSeconds
+                longPollSeconds: longPollSeconds,
+                taskSubnet: record.taskSubnet
             ),
             changes + [.putInstance(record)]
         )

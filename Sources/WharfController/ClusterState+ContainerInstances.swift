@@ -188,6 +188,7 @@ extension ClusterState {
         }
         record.status = .inactive
         record.agentConnected = false
+        record.taskSubnet = nil
         changes.append(.putInstance(record))
         return Outcome(ECS.DeregisterContainerInstanceResponse(containerInstance: project(record)), changes)
     }

@@ -37,6 +37,7 @@ extension Controller {
         let longPoll = Int(settings.longPoll.components.seconds)
         do {
             let open = openRegistration
+            let cidr = taskCIDR
             let seed = nextSeed()
             let response = try await write { state, now in
                 try state.registerAgent(
@@ -44,6 +45,7 @@ extension Controller {
                     credential: credential,
                     credentialHash: Self.hash,
                     openRegistration: open,
+                    taskCIDR: cidr,
                     longPollSeconds: longPoll,
                     now: now,
                     seed: seed

@@ -46,6 +46,8 @@ public actor Controller {
     private var random: SeededRandom
     /// Whether a node may join without an activation (`wharf dev`, `--open-registration`).
     let openRegistration: Bool
+    /// The task address range nodes lease their blocks from.
+    let taskCIDR: IPv4Network
     /// Whether a change arrived that the service scheduler has not looked at yet.
     var schedulingPending = false
     /// The service scheduler waiting for work, and the timer that ends its wait.
@@ -77,6 +79,7 @@ public actor Controller {
         logger: Logger,
         settings: AgentTimings = AgentTimings(),
         openRegistration: Bool = false,
+        taskCIDR: IPv4Network = TaskSubnets.defaultCIDR,
         placementSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws(StoreError) {
@@ -88,6 +91,7 @@ public actor Controller {
         self.settings = settings
         self.random = SeededRandom(seed: placementSeed)
         self.openRegistration = openRegistration
+        self.taskCIDR = taskCIDR
         let started = now()
         loadedAt = started
         for record in state.instances.all { lastSeen[record.id] = started }

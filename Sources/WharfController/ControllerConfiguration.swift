@@ -16,6 +16,8 @@ public struct ControllerConfiguration: Sendable {
     public var agentTimings: AgentTimings
     /// Whether nodes may join without an activation (`wharf dev`, `--open-registration`).
     public var openRegistration: Bool
+    /// The task address range (`--task-cidr`): a /24 of it for each node's awsvpc tasks.
+    public var taskCIDR: IPv4Network = TaskSubnets.defaultCIDR
     /// How API calls are authenticated: SigV4 unless this is `wharf dev`.
     public var authentication: APIAuthentication
     /// Whether and with what certificate the controller serves HTTPS.

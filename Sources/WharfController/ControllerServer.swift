@@ -46,7 +46,8 @@ public enum ControllerServer {
                 context: configuration.context,
                 logger: logger,
                 settings: configuration.agentTimings,
-                openRegistration: configuration.openRegistration
+                openRegistration: configuration.openRegistration,
+                taskCIDR: configuration.taskCIDR
             )
         } catch {
             await logs.close()

@@ -89,19 +89,23 @@ public struct RegisterResponse: Codable, Equatable, Sendable {
     public var clusterArn: String
     /// How long the controller holds a sync that has nothing new (seconds).
     public var longPollSeconds: Int
+    /// The block of task addresses leased to the node (`10.64.3.0/24`), for its awsvpc tasks.
+    public var taskSubnet: String?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
         containerInstanceArn: String,
         credential: String,
         clusterArn: String,
-        longPollSeconds: Int
+        longPollSeconds: Int,
+        taskSubnet: String? = nil
     ) {
         self.protocolVersion = protocolVersion
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
         self.clusterArn = clusterArn
         self.longPollSeconds = longPollSeconds
+        self.taskSubnet = taskSubnet
     }
 }
 

@@ -90,6 +90,9 @@ public struct InstanceRecord: Codable, Equatable, Sendable {
     public var credentialHash: String
     /// The activation it joined with, if any.
     public var activationId: String?
+    /// The block of the task address range (`--task-cidr`) leased to the node for its awsvpc
+    /// tasks, such as `10.64.3.0/24`; released when it is deregistered.
+    public var taskSubnet: String?
 
     /// Creates a record.
     public init(

@@ -171,7 +171,8 @@ enum Sample {
     static let firstRegisterRequest = RegisterRequest(cluster: "default", hostname: "node-1", resources: noReservedPorts, attributes: [],
                                                       versionInfo: ECS.VersionInfo())
     static let registerResponse = RegisterResponse(protocolVersion: AgentProtocol.version, containerInstanceArn: instanceArn,
-                                                   credential: credential, clusterArn: clusterArn, longPollSeconds: 20)
+                                                   credential: credential, clusterArn: clusterArn, longPollSeconds: 20,
+                                                   taskSubnet: "10.64.3.0/24")
 
     static let containerReport = ContainerReport(name: "web", runtimeId: "9f86d081884c7d659a2feaa0c55ad015", lastStatus: "STOPPED", exitCode: 137,
                                                  reason: "OutOfMemoryError: container killed due to memory usage",

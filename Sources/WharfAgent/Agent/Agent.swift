@@ -43,6 +43,8 @@ public actor Agent {
     var interruptScheduled = false
     /// Images this agent has pulled (for the `once` pull behaviour).
     var pulledImages: Set<String> = []
+    /// The block of task addresses the controller leased to this node (for awsvpc tasks).
+    var taskSubnet: String?
     /// The moments a reconcile is already scheduled for (start timeouts).
     var wakeups: Set<Double> = []
     var runtimeInfo: RuntimeInfo?
@@ -125,14 +127,21 @@ public actor Agent {
                 if response.containerInstanceArn != saved?.containerInstanceArn {
                     logger.info(
                         "registered as a new container instance",
-                        metadata: ["instance.arn": "\(response.containerInstanceArn)"]
+                        metadata: [
+                            "instance.arn": "\(response.containerInstanceArn)",
+                            "task.subnet": "\(response.taskSubnet ?? "none")",
+                        ]
                     )
                 } else {
                     logger.info(
                         "rejoined as the saved container instance",
-                        metadata: ["instance.arn": "\(response.containerInstanceArn)"]
+                        metadata: [
+                            "instance.arn": "\(response.containerInstanceArn)",
+                            "task.subnet": "\(response.taskSubnet ?? "none")",
+                        ]
                     )
                 }
+                taskSubnet = response.taskSubnet
                 try files.save(identity: response)
                 identity = response
                 return
