@@ -330,4 +330,63 @@ struct ContainerSettingsEndToEndTests {
             _ = try await cluster.waitForTask(provisioned) { $0["lastStatus"] as? String == "STOPPED" }
         }
     }
+
+    @Test(
+        """
+        task-level cpu and memory: the task's containers run in a cgroup of the task's own whose limits are \
+        the task's size, and it is gone once the task's containers are removed
+        """
+    )
+    func taskCgroup() async throws {
+        try await withCluster { cluster in
+            try await cluster.startAgent("node-1", arguments: ["--task-cleanup-wait", "1"])
+            let definition = try await cluster.register([
+                "family": "sized-\(cluster.name)", "cpu": "256", "memory": "96",
+                "containerDefinitions": [
+                    ["name": "app", "image": DockerEngine.testImage, "command": ["sleep", "1000"], "stopTimeout": 1],
+                    ["name": "side", "image": DockerEngine.testImage, "command": ["sleep", "1000"], "stopTimeout": 1,
+                     "essential": false],
+                ],
+            ])
+            let task = try await cluster.run(definition)
+            let running = try await cluster.waitForTask(task) { $0["lastStatus"] as? String == "RUNNING" }
+            let taskID = String(task.split(separator: "/").last ?? "")
+            let info = try await DockerEngine.run(
+                ["docker", "info", "--format", "{{.CgroupDriver}} {{.CgroupVersion}}"])
+            let containers = try #require(running["containers"] as? [[String: Any]])
+            for container in containers {
+                let id = try #require(container["runtimeId"] as? String)
+                let host = try #require((try await Self.inspect(id))["HostConfig"] as? [String: Any])
+                if info.trimmedStdout.hasPrefix("cgroupfs") {
+                    #expect(host["CgroupParent"] as? String == "/wharf-tasks/\(taskID)")
+                } else {
+                    #expect(host["NanoCpus"] as? Int == 250_000_000, "systemd driver: each container is bounded")
+                }
+            }
+            guard info.trimmedStdout.hasPrefix("cgroupfs") else { return }
+            let v2 = info.trimmedStdout.hasSuffix(" 2")
+            let memory = v2 ? "/sys/fs/cgroup/wharf-tasks/\(taskID)/memory.max"
+                : "/sys/fs/cgroup/memory/wharf-tasks/\(taskID)/memory.limit_in_bytes"
+            let cpu = v2 ? "/sys/fs/cgroup/wharf-tasks/\(taskID)/cpu.max"
+                : "/sys/fs/cgroup/cpu/wharf-tasks/\(taskID)/cpu.cfs_quota_us"
+            let limit = try String(contentsOfFile: memory, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(limit == String(96 << 20))
+            let quota = try String(contentsOfFile: cpu, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(quota == (v2 ? "25000 100000" : "25000"))
+            // Inside: the whole task may use 96 MiB; a container's own view shows the task's limit.
+            let appID = try #require(containers.first { $0["name"] as? String == "app" }?["runtimeId"] as? String)
+            let seen = try await DockerEngine.run(["docker", "exec", appID, "cat", "/proc/self/cgroup"])
+            #expect(seen.stdout.contains("/wharf-tasks/\(taskID)/"), "\(seen.stdout)")
+
+            _ = try await cluster.client.call("StopTask", ["cluster": cluster.name, "task": task])
+            _ = try await cluster.waitForTask(task) { $0["lastStatus"] as? String == "STOPPED" }
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(60))
+            while FileManager.default.fileExists(atPath: memory), clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(!FileManager.default.fileExists(atPath: memory), "the task's cgroup is removed with its containers")
+        }
+    }
 }

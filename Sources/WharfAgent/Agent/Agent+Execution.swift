@@ -58,12 +58,22 @@ extension Agent {
         }
         if id.isEmpty, !assignGPUs(name, task: arn) { return }
         guard let current = tasks[arn] else { return }
+        let cgroup = taskCgroup(of: current)
+        if id.isEmpty, let cgroup, let size = current.size {
+            do {
+                try cgroup.create(cpu: size.cpu, memoryMiB: size.memoryMiB)
+            } catch {
+                fail(name, task: arn, reason: "CannotCreateContainerError: \(error.message)", error: error)
+                return
+            }
+        }
         let spec = ContainerSpec(
             container: name,
             of: current,
             instanceArn: instanceArn,
             secrets: taskSecrets[arn]?[name] ?? [:],
-            logSecrets: taskLogOptions[arn]?[name] ?? [:]
+            logSecrets: taskLogOptions[arn]?[name] ?? [:],
+            cgroup: cgroup
         ) { other in
             current.containers.first { $0.name == other }?.runtimeId
         }
@@ -110,6 +120,13 @@ extension Agent {
         }
         metrics.containerStarted()
         await refresh(containerID: id, task: arn, name: name)
+    }
+
+    /// The task's own cgroup, when it has a task-level size and the engine's cgroup driver is
+    /// `cgroupfs` (with `systemd` the engine manages the slices, and the size bounds each container).
+    func taskCgroup(of task: ManagedTask) -> TaskCgroup? {
+        guard task.size != nil, runtimeInfo?.cgroupDriver == "cgroupfs" else { return nil }
+        return TaskCgroup(version: runtimeInfo?.cgroupVersion ?? "1", taskID: task.id)
     }
 
     /// Gives a container that asks for GPUs as many of the node's as no running container holds;
@@ -369,6 +386,7 @@ extension Agent {
                 if let id = container.runtimeId { try? await runtime.removeContainer(id: id) }
             }
             for volume in task.taskScopedVolumes { try? await runtime.removeVolume(name: volume) }
+            taskCgroup(of: task)?.remove()
             tasks[arn] = nil
             taskSecrets[arn] = nil
             taskRegistryLogins[arn] = nil

@@ -17,6 +17,8 @@ extension ContainerSpec {
     ///   - instanceArn: the node's identity, recorded in a label.
     ///   - secrets: the values of the container's `secrets`, as environment variables.
     ///   - logSecrets: the values of its `logConfiguration.secretOptions`, as log driver options.
+    ///   - cgroup: the task's own cgroup, which holds its task-level size; without one, the size
+    ///     bounds each container.
     ///   - runtimeID: the engine ID of another container of the task, for `volumesFrom`.
     public init(
         container name: String,
@@ -24,6 +26,7 @@ extension ContainerSpec {
         instanceArn: String,
         secrets: [String: String] = [:],
         logSecrets: [String: String] = [:],
+        cgroup: TaskCgroup? = nil,
         runtimeID: (String) -> String?
     ) {
         let definition = task.definition(of: name) ?? ECS.ContainerDefinition(name: name)
@@ -155,7 +158,7 @@ extension ContainerSpec {
                     return "\(id):\(parts.count > 1 ? parts[1] : target)"
                 } : []
         )
-        apply(definition, of: task, runtimeID: runtimeID)
+        apply(definition, of: task, cgroup: cgroup, runtimeID: runtimeID)
     }
 
     /// What `linuxParameters`, `dockerSecurityOptions`, `systemControls`, the task's `pidMode`
@@ -163,6 +166,7 @@ extension ContainerSpec {
     mutating func apply(
         _ definition: ECS.ContainerDefinition,
         of task: ManagedTask,
+        cgroup: TaskCgroup?,
         runtimeID: (String) -> String?
     ) {
         let parameters = definition.linuxParameters
@@ -204,6 +208,13 @@ extension ContainerSpec {
                 let docker = volume.dockerVolumeConfiguration, docker.scope == "shared", docker.autoprovision != true
             else { return nil }
             return volume.name
+        }
+        if let cgroup {
+            cgroupParent = cgroup.parent
+        } else if let size = task.size {
+            // No cgroup of the task's own: its size bounds each container.
+            cpuQuotaUnits = size.cpu
+            memoryMiB = memoryMiB ?? size.memoryMiB
         }
         gpuDeviceIDs = task.containers.first { $0.name == definition.name }?.gpuIDs ?? []
         if !gpuDeviceIDs.isEmpty {

@@ -102,6 +102,16 @@ public struct ManagedTask: Codable, Equatable, Sendable {
         return (containers.first { ($0.dependsOn ?? []).isEmpty } ?? containers.first)?.name
     }
 
+    /// The task-level `cpu` units and `memory` MiB (overrides first), when either is given.
+    public var size: (cpu: Int?, memoryMiB: Int?)? {
+        let cpu = (overrides?.cpu ?? definition.cpu).flatMap { try? TaskSize.cpuUnits($0) }
+        let memory = (overrides?.memory ?? definition.memory).flatMap { try? TaskSize.memoryMiB($0) }
+        return cpu == nil && memory == nil ? nil : (cpu, memory)
+    }
+
+    /// The task's ID: the last part of its ARN.
+    public var id: String { arn.split(separator: "/").last.map(String.init) ?? arn }
+
     /// How many GPUs a container asks for (`resourceRequirements`, or its override).
     public func gpus(of name: String) -> Int {
         let override = overrides?.containerOverrides?.first { $0.name == name }?.resourceRequirements

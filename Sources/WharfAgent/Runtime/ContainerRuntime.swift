@@ -54,15 +54,22 @@ public struct RuntimeInfo: Equatable, Sendable {
     public var osType: String
     /// `x86_64` or `aarch64`, as the engine names it.
     public var architecture: String
+    /// `cgroupfs` or `systemd`; nil when the engine does not say.
+    public var cgroupDriver: String?
+    /// `1` or `2`; nil when the engine does not say.
+    public var cgroupVersion: String?
 
     /// Engine and host facts as the engine reports them.
-    public init(version: String, apiVersion: String, cpus: Int, memoryBytes: Int, osType: String, architecture: String) {
+    public init(version: String, apiVersion: String, cpus: Int, memoryBytes: Int, osType: String, architecture: String,
+                cgroupDriver: String? = nil, cgroupVersion: String? = nil) {
         self.version = version
         self.apiVersion = apiVersion
         self.cpus = cpus
         self.memoryBytes = memoryBytes
         self.osType = osType
         self.architecture = architecture
+        self.cgroupDriver = cgroupDriver
+        self.cgroupVersion = cgroupVersion
     }
 }
 

@@ -93,7 +93,9 @@ extension DockerAPI.ContainerCreate {
                 pidMode: mode(spec.pidNamespace),
                 ipcMode: mode(spec.ipcNamespace),
                 deviceRequests: spec.gpuDeviceIDs.isEmpty
-                    ? nil : [.init(driver: "nvidia", deviceIDs: spec.gpuDeviceIDs, capabilities: [["gpu"]])]
+                    ? nil : [.init(driver: "nvidia", deviceIDs: spec.gpuDeviceIDs, capabilities: [["gpu"]])],
+                cgroupParent: spec.cgroupParent,
+                nanoCpus: spec.cpuQuotaUnits.map { $0 * nanosecondsPerSecond / 1024 }
             )
         )
     }

@@ -164,6 +164,11 @@ public struct ContainerSpec: Equatable, Sendable {
     /// Shared volumes that must exist already (not `autoprovision`ed): the container fails to be
     /// created without them, where the engine would create an empty one.
     public var existingVolumes: [String] = []
+    /// The cgroup the container is created in: its task's, which holds the task-level limits.
+    public var cgroupParent: String?
+    /// A CPU quota in CPU units (1024 a CPU): the task's `cpu`, where the task has no cgroup of
+    /// its own to hold it.
+    public var cpuQuotaUnits: Int?
     /// The node's GPUs the container may use, by ID, through the NVIDIA runtime.
     public var gpuDeviceIDs: [String] = []
 

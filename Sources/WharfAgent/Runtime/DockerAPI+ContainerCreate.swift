@@ -127,6 +127,9 @@ extension DockerAPI {
         var pidMode: String?
         var ipcMode: String?
         var deviceRequests: [DeviceRequest]?
+        var cgroupParent: String?
+        /// Billionths of a CPU.
+        var nanoCpus: Int?
 
         enum CodingKeys: String, CodingKey {
             case networkMode = "NetworkMode", portBindings = "PortBindings", cpuShares = "CpuShares"
@@ -137,6 +140,7 @@ extension DockerAPI {
             case devices = "Devices", shmSize = "ShmSize", tmpfs = "Tmpfs", memorySwap = "MemorySwap"
             case memorySwappiness = "MemorySwappiness", securityOpt = "SecurityOpt", sysctls = "Sysctls"
             case pidMode = "PidMode", ipcMode = "IpcMode", deviceRequests = "DeviceRequests"
+            case cgroupParent = "CgroupParent", nanoCpus = "NanoCpus"
         }
     }
 }

@@ -20,9 +20,12 @@ enum DockerAPI {
         var memoryBytes: Int
         var osType: String
         var architecture: String
+        var cgroupDriver: String?
+        var cgroupVersion: String?
 
         enum CodingKeys: String, CodingKey {
             case cpus = "NCPU", memoryBytes = "MemTotal", osType = "OSType", architecture = "Architecture"
+            case cgroupDriver = "CgroupDriver", cgroupVersion = "CgroupVersion"
         }
     }
 

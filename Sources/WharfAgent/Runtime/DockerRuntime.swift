@@ -60,7 +60,9 @@ public final class DockerRuntime: ContainerRuntime {
             cpus: info.cpus,
             memoryBytes: info.memoryBytes,
             osType: info.osType,
-            architecture: info.architecture
+            architecture: info.architecture,
+            cgroupDriver: info.cgroupDriver,
+            cgroupVersion: info.cgroupVersion
         )
     }
 }
