@@ -68,21 +68,23 @@ public struct Lab: Sendable {
     /// Stops everything the lab runs and removes its namespaces, bridge and directory.
     public func down(_ state: LabState, progress: (String) -> Void = { _ in }) {
         let layout = state.layout
+        // Only processes that are still the lab's: after a reboot, a recorded ID may be another's.
+        let ours = { (pid: Int32) in LabShell.commandLine(pid).contains(layout.root + "/") }
         progress("agents")
-        LabShell.stop(state.agentPIDs, grace: 10)
+        LabShell.stop(state.agentPIDs.filter(ours), grace: 10)
         progress("containers")
         for index in 1...layout.nodes where FileManager.default.fileExists(atPath: layout.dockerSocket(index)) {
-            let engine = "docker -H unix://\(layout.dockerSocket(index))"
-            _ = try? shell.run(["sh", "-c", "ids=$(\(engine) ps -aq) && [ -z \"$ids\" ] || \(engine) rm -f -v $ids"])
+            let script = #"ids=$(docker -H "unix://$1" ps -aq) && [ -z "$ids" ] || docker -H "unix://$1" rm -f -v $ids"#
+            _ = try? shell.run(["sh", "-c", script, "sh", layout.dockerSocket(index)])
         }
         progress("engines")
-        LabShell.stop(state.enginePIDs, grace: 20)
+        LabShell.stop(state.enginePIDs.filter(ours), grace: 20)
         // What an engine that did not stop cleanly left: its containers' processes (in the engine's
         // cgroup parent), their shims and anything else started under the lab's directory.
         for index in 1...layout.nodes { killCgroup(layout.cgroupParent(index)) }
         _ = try? shell.run(["pkill", "-KILL", "-f", layout.root + "/"])
         progress("controller")
-        LabShell.stop([state.controllerPID], grace: 10)
+        LabShell.stop([state.controllerPID].filter(ours), grace: 10)
         progress("network")
         for index in 1...layout.nodes {
             _ = try? shell.run(["ip", "netns", "del", layout.namespace(index)])

@@ -60,6 +60,12 @@ struct LabShell: Sendable {
         return process.processIdentifier
     }
 
+    /// The command line of process `pid`, its arguments joined by spaces; empty when it is gone.
+    static func commandLine(_ pid: Int32) -> String {
+        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
+        return String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
+
     /// Whether process `pid` is alive.
     static func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
