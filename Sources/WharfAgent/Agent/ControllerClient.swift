@@ -45,6 +45,9 @@ public final class HTTPControllerClient: ControllerClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         if let trustRoots { tls.trustRoots = .certificates(trustRoots) }
+        // Closing a connection waits this long for the controller's close_notify (NIOSSL's default
+        // is 5 s, which every stop of the agent waited out); nothing is left to read by then.
+        tls.shutdownTimeout = .milliseconds(250)
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         // Report a refused connection or a certificate that does not verify at once, with its
         // cause; the agent retries with its own backoff.
