@@ -16,7 +16,7 @@ struct LabCommand: AsyncParsableCommand {
 
     /// Which lab: its name and directory.
     struct Which: ParsableArguments {
-        @Option(help: "The lab's name: 1 to 8 lowercase letters and digits. Default: lab.")
+        @Option(help: "The lab's name: 1 to 8 lowercase letters and digits.")
         var name: String = "lab"
 
         @Option(help: "The directory that holds everything the lab writes. Default: /var/lib/wharf-lab/NAME.")
@@ -32,18 +32,17 @@ struct LabCommand: AsyncParsableCommand {
 
         @OptionGroup var which: Which
 
-        @Option(help: "How many nodes. Default: 2.")
+        @Option(help: "How many nodes.")
         var nodes: Int = 2
 
         @Option(
             help: """
-                The /24 of the lab's bridge: .1 is this machine (the controller), .10 and on the nodes. \
-                Default: 10.250.0.0/24.
+                The /24 of the lab's bridge: .1 is this machine (the controller), .10 and on the nodes.
                 """
         )
         var subnet: String = "10.250.0.0/24"
 
-        @Option(help: "The controller's port on the bridge address. Default: 8443.")
+        @Option(help: "The controller's port on the bridge address.")
         var port: Int = 8443
 
         @Option(help: "An image of this machine's Docker engine to load into every node; repeat for more.")
