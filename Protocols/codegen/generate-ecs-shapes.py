@@ -19,6 +19,7 @@ import html
 import json
 import os
 import re
+import textwrap
 import filecmp
 import shutil
 import sys
@@ -62,6 +63,24 @@ def doc_line(text, fallback):
     if len(first) > 200:
         first = first[:197].rstrip() + "..."
     return first or fallback
+
+
+LINE = 120
+
+
+def doc(indent, text):
+    """`///` lines of `text`, wrapped to the project's line length."""
+    return [f"{indent}/// {part}" for part in textwrap.wrap(text, LINE - len(indent) - 4)] or [f"{indent}///"]
+
+
+def fitted(indent, opening, items, closing):
+    """`opening` + the items joined by commas + `closing` on one line when it fits in LINE
+    characters, else one item a line below `opening`."""
+    one = f"{indent}{opening}{', '.join(items)}{closing}"
+    if len(one) <= LINE:
+        return [one]
+    inner = indent + "    "
+    return [f"{indent}{opening}"] + [f"{inner}{item}," for item in items[:-1]] + [f"{inner}{items[-1]}", f"{indent}{closing.strip()}"]
 
 
 def lower_first(name):
@@ -184,7 +203,7 @@ def generate(NS, label, path, OUT, operations):
         required = set(s.get("required", []))
         lines = [header, "#if canImport(FoundationEssentials)", "import FoundationEssentials", "#else", "import Foundation", "#endif",
                  "", f"extension {NS} {{"]
-        lines.append(f"    /// {doc_line(s.get('documentation'), f'The {label} `{name}` shape.')}")
+        lines += doc("    ", doc_line(s.get('documentation'), f'The {label} `{name}` shape.'))
         lines.append(f"    public struct {name}: Codable, Equatable, Sendable {{")
         props = []
         for m in members:
@@ -193,17 +212,23 @@ def generate(NS, label, path, OUT, operations):
             props.append((m, ident, swift_type(members[m]["shape"]), members[m]["shape"]))
         for m, ident, typ, _ in props:
             req = " Required." if m in required else ""
-            lines.append(f"        /// {doc_line(members[m].get('documentation'), f'The `{m}` member.')}{req}")
+            lines += doc("        ", doc_line(members[m].get('documentation'), f'The `{m}` member.') + req)
             lines.append(f"        public var {ident}: {typ}?")
         if any(m != ident.strip("`") for m, ident, _, _ in props):
             lines.append("")
             keys = ", ".join(f'{ident} = "{m}"' for m, ident, _, _ in props)
-            lines.append(f"        enum CodingKeys: String, CodingKey {{ case {keys} }}")
+            one = f"        enum CodingKeys: String, CodingKey {{ case {keys} }}"
+            if len(one) <= LINE:
+                lines.append(one)
+            else:
+                lines.append("        enum CodingKeys: String, CodingKey {")
+                lines += [f'            case {ident} = "{m}"' for m, ident, _, _ in props]
+                lines.append("        }")
         lines.append("")
         lines.append(f"        /// Creates a `{name}`; every member defaults to absent.")
         if props:
-            params = ", ".join(f"{ident}: {typ}? = nil" for m, ident, typ, _ in props)
-            lines.append(f"        public init({params}) {{")
+            params = [f"{ident}: {typ}? = nil" for m, ident, typ, _ in props]
+            lines += fitted("        ", "public init(", params, ") {")
             for m, ident, typ, _ in props:
                 lines.append(f"            self.{ident} = {ident}")
             lines.append("        }")
@@ -222,7 +247,9 @@ def generate(NS, label, path, OUT, operations):
             body.extend(checks(ref, m, shape_name))
         if body:
             lines.append("    public func validate(_ v: inout ShapeValidator, at path: String) {")
-            lines.extend("        " + b for b in body)
+            for b in body:
+                call, _, arguments = b.partition("(")
+                lines += fitted("        ", call + "(", arguments[:-1].split(", "), ")")
             lines.append("    }")
         else:
             lines.append("    public func validate(_ v: inout ShapeValidator, at path: String) {}")
@@ -236,9 +263,9 @@ def generate(NS, label, path, OUT, operations):
     for name in sorted(shapes):
         s = shapes[name]
         if s["type"] == "string" and "enum" in s and name in wanted:
-            values = ", ".join(json.dumps(v) for v in s["enum"])
+            values = [json.dumps(v) for v in s["enum"]]
             enum_lines.append(f"        /// Values of `{name}`.")
-            enum_lines.append(f"        public static let {lower_first(name)}: [String] = [{values}]")
+            enum_lines += fitted("        ", f"public static let {lower_first(name)}: [String] = [", values, "]")
     enum_lines += ["    }", "}"]
     with open(os.path.join(OUT, f"{NS}.Enum.swift"), "w") as f:
         f.write("\n".join(enum_lines) + "\n")

@@ -11,15 +11,23 @@ extension ECS {
     public struct AdvancedConfiguration: Codable, Equatable, Sendable {
         /// The Amazon Resource Name (ARN) of the alternate target group for Amazon ECS blue/green deployments.
         public var alternateTargetGroupArn: String?
-        /// The Amazon Resource Name (ARN) that that identifies the production listener rule (in the case of an Application Load Balancer) or listener (in the case for an Network Load Balancer) for routing pro...
+        /// The Amazon Resource Name (ARN) that that identifies the production listener rule (in the case of an
+        /// Application Load Balancer) or listener (in the case for an Network Load Balancer) for routing pro...
         public var productionListenerRule: String?
-        /// The Amazon Resource Name (ARN) that identifies ) that identifies the test listener rule (in the case of an Application Load Balancer) or listener (in the case for an Network Load Balancer) for rout...
+        /// The Amazon Resource Name (ARN) that identifies ) that identifies the test listener rule (in the case of an
+        /// Application Load Balancer) or listener (in the case for an Network Load Balancer) for rout...
         public var testListenerRule: String?
-        /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call the Elastic Load Balancing APIs for you.
+        /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call the Elastic Load
+        /// Balancing APIs for you.
         public var roleArn: String?
 
         /// Creates a `AdvancedConfiguration`; every member defaults to absent.
-        public init(alternateTargetGroupArn: String? = nil, productionListenerRule: String? = nil, testListenerRule: String? = nil, roleArn: String? = nil) {
+        public init(
+            alternateTargetGroupArn: String? = nil,
+            productionListenerRule: String? = nil,
+            testListenerRule: String? = nil,
+            roleArn: String? = nil
+        ) {
             self.alternateTargetGroupArn = alternateTargetGroupArn
             self.productionListenerRule = productionListenerRule
             self.testListenerRule = testListenerRule

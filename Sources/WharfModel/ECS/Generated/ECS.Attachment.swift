@@ -19,7 +19,12 @@ extension ECS {
         public var details: [ECS.KeyValuePair]?
 
         /// Creates a `Attachment`; every member defaults to absent.
-        public init(id: String? = nil, `type`: String? = nil, status: String? = nil, details: [ECS.KeyValuePair]? = nil) {
+        public init(
+            id: String? = nil,
+            `type`: String? = nil,
+            status: String? = nil,
+            details: [ECS.KeyValuePair]? = nil
+        ) {
             self.id = id
             self.`type` = `type`
             self.status = status

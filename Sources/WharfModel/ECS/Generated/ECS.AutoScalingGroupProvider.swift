@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The details of the Auto Scaling group for the capacity provider.
     public struct AutoScalingGroupProvider: Codable, Equatable, Sendable {
-        /// The Amazon Resource Name (ARN) that identifies the Auto Scaling group, or the Auto Scaling group name. Required.
+        /// The Amazon Resource Name (ARN) that identifies the Auto Scaling group, or the Auto Scaling group name.
+        /// Required.
         public var autoScalingGroupArn: String?
         /// The managed scaling settings for the Auto Scaling group capacity provider.
         public var managedScaling: ECS.ManagedScaling?
@@ -19,7 +20,12 @@ extension ECS {
         public var managedDraining: String?
 
         /// Creates a `AutoScalingGroupProvider`; every member defaults to absent.
-        public init(autoScalingGroupArn: String? = nil, managedScaling: ECS.ManagedScaling? = nil, managedTerminationProtection: String? = nil, managedDraining: String? = nil) {
+        public init(
+            autoScalingGroupArn: String? = nil,
+            managedScaling: ECS.ManagedScaling? = nil,
+            managedTerminationProtection: String? = nil,
+            managedDraining: String? = nil
+        ) {
             self.autoScalingGroupArn = autoScalingGroupArn
             self.managedScaling = managedScaling
             self.managedTerminationProtection = managedTerminationProtection
@@ -32,7 +38,12 @@ extension ECS.AutoScalingGroupProvider: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {
         v.require(autoScalingGroupArn, at: path, "autoScalingGroupArn")
         v.nested(managedScaling, at: path, "managedScaling")
-        v.oneOf(managedTerminationProtection, ECS.Enum.managedTerminationProtection, at: path, "managedTerminationProtection")
+        v.oneOf(
+            managedTerminationProtection,
+            ECS.Enum.managedTerminationProtection,
+            at: path,
+            "managedTerminationProtection"
+        )
         v.oneOf(managedDraining, ECS.Enum.managedDraining, at: path, "managedDraining")
     }
 }

@@ -17,7 +17,11 @@ extension ECS {
         public var managedDraining: String?
 
         /// Creates a `AutoScalingGroupProviderUpdate`; every member defaults to absent.
-        public init(managedScaling: ECS.ManagedScaling? = nil, managedTerminationProtection: String? = nil, managedDraining: String? = nil) {
+        public init(
+            managedScaling: ECS.ManagedScaling? = nil,
+            managedTerminationProtection: String? = nil,
+            managedDraining: String? = nil
+        ) {
             self.managedScaling = managedScaling
             self.managedTerminationProtection = managedTerminationProtection
             self.managedDraining = managedDraining
@@ -28,7 +32,12 @@ extension ECS {
 extension ECS.AutoScalingGroupProviderUpdate: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {
         v.nested(managedScaling, at: path, "managedScaling")
-        v.oneOf(managedTerminationProtection, ECS.Enum.managedTerminationProtection, at: path, "managedTerminationProtection")
+        v.oneOf(
+            managedTerminationProtection,
+            ECS.Enum.managedTerminationProtection,
+            at: path,
+            "managedTerminationProtection"
+        )
         v.oneOf(managedDraining, ECS.Enum.managedDraining, at: path, "managedDraining")
     }
 }

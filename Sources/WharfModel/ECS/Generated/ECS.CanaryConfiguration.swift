@@ -7,11 +7,13 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Configuration for a canary deployment strategy that shifts a fixed percentage of traffic to the new service revision, waits for a specified bake time, then shifts the remaining traffic.
+    /// Configuration for a canary deployment strategy that shifts a fixed percentage of traffic to the new service
+    /// revision, waits for a specified bake time, then shifts the remaining traffic.
     public struct CanaryConfiguration: Codable, Equatable, Sendable {
         /// The percentage of production traffic to shift to the new service revision during the canary phase.
         public var canaryPercent: Double?
-        /// The amount of time in minutes to wait during the canary phase before shifting the remaining production traffic to the new service revision.
+        /// The amount of time in minutes to wait during the canary phase before shifting the remaining production
+        /// traffic to the new service revision.
         public var canaryBakeTimeInMinutes: Int?
 
         /// Creates a `CanaryConfiguration`; every member defaults to absent.

@@ -31,7 +31,18 @@ extension ECS {
         public var `type`: String?
 
         /// Creates a `CapacityProvider`; every member defaults to absent.
-        public init(capacityProviderArn: String? = nil, name: String? = nil, cluster: String? = nil, status: String? = nil, autoScalingGroupProvider: ECS.AutoScalingGroupProvider? = nil, managedInstancesProvider: ECS.ManagedInstancesProvider? = nil, updateStatus: String? = nil, updateStatusReason: String? = nil, tags: [ECS.Tag]? = nil, `type`: String? = nil) {
+        public init(
+            capacityProviderArn: String? = nil,
+            name: String? = nil,
+            cluster: String? = nil,
+            status: String? = nil,
+            autoScalingGroupProvider: ECS.AutoScalingGroupProvider? = nil,
+            managedInstancesProvider: ECS.ManagedInstancesProvider? = nil,
+            updateStatus: String? = nil,
+            updateStatusReason: String? = nil,
+            tags: [ECS.Tag]? = nil,
+            `type`: String? = nil
+        ) {
             self.capacityProviderArn = capacityProviderArn
             self.name = name
             self.cluster = cluster

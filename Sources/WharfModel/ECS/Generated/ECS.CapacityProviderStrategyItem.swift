@@ -11,9 +11,11 @@ extension ECS {
     public struct CapacityProviderStrategyItem: Codable, Equatable, Sendable {
         /// The short name of the capacity provider. Required.
         public var capacityProvider: String?
-        /// The weight value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider.
+        /// The weight value designates the relative percentage of the total number of tasks launched that should use
+        /// the specified capacity provider.
         public var weight: Int?
-        /// The base value designates how many tasks, at a minimum, to run on the specified capacity provider for each service.
+        /// The base value designates how many tasks, at a minimum, to run on the specified capacity provider for each
+        /// service.
         public var base: Int?
 
         /// Creates a `CapacityProviderStrategyItem`; every member defaults to absent.

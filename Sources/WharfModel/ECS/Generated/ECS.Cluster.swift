@@ -43,7 +43,24 @@ extension ECS {
         public var serviceConnectDefaults: ECS.ClusterServiceConnectDefaults?
 
         /// Creates a `Cluster`; every member defaults to absent.
-        public init(clusterArn: String? = nil, clusterName: String? = nil, configuration: ECS.ClusterConfiguration? = nil, status: String? = nil, registeredContainerInstancesCount: Int? = nil, runningTasksCount: Int? = nil, pendingTasksCount: Int? = nil, activeServicesCount: Int? = nil, statistics: [ECS.KeyValuePair]? = nil, tags: [ECS.Tag]? = nil, settings: [ECS.ClusterSetting]? = nil, capacityProviders: [String]? = nil, defaultCapacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, attachments: [ECS.Attachment]? = nil, attachmentsStatus: String? = nil, serviceConnectDefaults: ECS.ClusterServiceConnectDefaults? = nil) {
+        public init(
+            clusterArn: String? = nil,
+            clusterName: String? = nil,
+            configuration: ECS.ClusterConfiguration? = nil,
+            status: String? = nil,
+            registeredContainerInstancesCount: Int? = nil,
+            runningTasksCount: Int? = nil,
+            pendingTasksCount: Int? = nil,
+            activeServicesCount: Int? = nil,
+            statistics: [ECS.KeyValuePair]? = nil,
+            tags: [ECS.Tag]? = nil,
+            settings: [ECS.ClusterSetting]? = nil,
+            capacityProviders: [String]? = nil,
+            defaultCapacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            attachments: [ECS.Attachment]? = nil,
+            attachmentsStatus: String? = nil,
+            serviceConnectDefaults: ECS.ClusterServiceConnectDefaults? = nil
+        ) {
             self.clusterArn = clusterArn
             self.clusterName = clusterName
             self.configuration = configuration

@@ -15,7 +15,10 @@ extension ECS {
         public var managedStorageConfiguration: ECS.ManagedStorageConfiguration?
 
         /// Creates a `ClusterConfiguration`; every member defaults to absent.
-        public init(executeCommandConfiguration: ECS.ExecuteCommandConfiguration? = nil, managedStorageConfiguration: ECS.ManagedStorageConfiguration? = nil) {
+        public init(
+            executeCommandConfiguration: ECS.ExecuteCommandConfiguration? = nil,
+            managedStorageConfiguration: ECS.ManagedStorageConfiguration? = nil
+        ) {
             self.executeCommandConfiguration = executeCommandConfiguration
             self.managedStorageConfiguration = managedStorageConfiguration
         }

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// Use this parameter to set a default Service Connect namespace.
     public struct ClusterServiceConnectDefaultsRequest: Codable, Equatable, Sendable {
-        /// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map namespace that's used when you create a service and don't specify a Service Connect configuration. Required.
+        /// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map namespace that's used when you create
+        /// a service and don't specify a Service Connect configuration. Required.
         public var namespace: String?
 
         /// Creates a `ClusterServiceConnectDefaultsRequest`; every member defaults to absent.

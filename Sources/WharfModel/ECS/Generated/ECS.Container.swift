@@ -25,7 +25,8 @@ extension ECS {
         public var lastStatus: String?
         /// The exit code returned from the container.
         public var exitCode: Int?
-        /// A short (1024 max characters) human-readable string to provide additional details about a running or stopped container.
+        /// A short (1024 max characters) human-readable string to provide additional details about a running or stopped
+        /// container.
         public var reason: String?
         /// The network bindings associated with the container.
         public var networkBindings: [ECS.NetworkBinding]?
@@ -45,7 +46,25 @@ extension ECS {
         public var gpuIds: [String]?
 
         /// Creates a `Container`; every member defaults to absent.
-        public init(containerArn: String? = nil, taskArn: String? = nil, name: String? = nil, image: String? = nil, imageDigest: String? = nil, runtimeId: String? = nil, lastStatus: String? = nil, exitCode: Int? = nil, reason: String? = nil, networkBindings: [ECS.NetworkBinding]? = nil, networkInterfaces: [ECS.NetworkInterface]? = nil, healthStatus: String? = nil, managedAgents: [ECS.ManagedAgent]? = nil, cpu: String? = nil, memory: String? = nil, memoryReservation: String? = nil, gpuIds: [String]? = nil) {
+        public init(
+            containerArn: String? = nil,
+            taskArn: String? = nil,
+            name: String? = nil,
+            image: String? = nil,
+            imageDigest: String? = nil,
+            runtimeId: String? = nil,
+            lastStatus: String? = nil,
+            exitCode: Int? = nil,
+            reason: String? = nil,
+            networkBindings: [ECS.NetworkBinding]? = nil,
+            networkInterfaces: [ECS.NetworkInterface]? = nil,
+            healthStatus: String? = nil,
+            managedAgents: [ECS.ManagedAgent]? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            memoryReservation: String? = nil,
+            gpuIds: [String]? = nil
+        ) {
             self.containerArn = containerArn
             self.taskArn = taskArn
             self.name = name

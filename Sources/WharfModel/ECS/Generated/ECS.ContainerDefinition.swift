@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Container definitions are used in task definitions to describe the different containers that are launched as part of a task.
+    /// Container definitions are used in task definitions to describe the different containers that are launched as
+    /// part of a task.
     public struct ContainerDefinition: Codable, Equatable, Sendable {
         /// The name of a container.
         public var name: String?
@@ -25,7 +26,8 @@ extension ECS {
         public var links: [String]?
         /// The list of port mappings for the container.
         public var portMappings: [ECS.PortMapping]?
-        /// If the essential parameter of a container is marked as true, and that container fails or stops for any reason, all other containers that are part of the task are stopped.
+        /// If the essential parameter of a container is marked as true, and that container fails or stops for any
+        /// reason, all other containers that are part of the task are stopped.
         public var essential: Bool?
         /// The restart policy for a container.
         public var restartPolicy: ECS.ContainerRestartPolicy?
@@ -41,7 +43,8 @@ extension ECS {
         public var mountPoints: [ECS.MountPoint]?
         /// Data volumes to mount from another container.
         public var volumesFrom: [ECS.VolumeFrom]?
-        /// Linux-specific modifications that are applied to the default Docker container configuration, such as Linux kernel capabilities.
+        /// Linux-specific modifications that are applied to the default Docker container configuration, such as Linux
+        /// kernel capabilities.
         public var linuxParameters: ECS.LinuxParameters?
         /// The secrets to pass to the container.
         public var secrets: [ECS.Secret]?
@@ -49,9 +52,11 @@ extension ECS {
         public var dependsOn: [ECS.ContainerDependency]?
         /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container.
         public var startTimeout: Int?
-        /// Time duration (in seconds) to wait before the container is forcefully killed if it doesn't exit normally on its own.
+        /// Time duration (in seconds) to wait before the container is forcefully killed if it doesn't exit normally on
+        /// its own.
         public var stopTimeout: Int?
-        /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an image digest.
+        /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an
+        /// image digest.
         public var versionConsistency: String?
         /// The hostname to use for your container.
         public var hostname: String?
@@ -61,7 +66,8 @@ extension ECS {
         public var workingDirectory: String?
         /// When this parameter is true, networking is off within the container.
         public var disableNetworking: Bool?
-        /// When this parameter is true, the container is given elevated privileges on the host container instance (similar to the root user).
+        /// When this parameter is true, the container is given elevated privileges on the host container instance
+        /// (similar to the root user).
         public var privileged: Bool?
         /// When this parameter is true, the container is given read-only access to its root file system.
         public var readonlyRootFilesystem: Bool?
@@ -73,7 +79,8 @@ extension ECS {
         public var extraHosts: [ECS.HostEntry]?
         /// A list of strings to provide custom configuration for multiple security systems.
         public var dockerSecurityOptions: [String]?
-        /// When this parameter is true, you can deploy containerized applications that require stdin or a tty to be allocated.
+        /// When this parameter is true, you can deploy containerized applications that require stdin or a tty to be
+        /// allocated.
         public var interactive: Bool?
         /// When this parameter is true, a TTY is allocated.
         public var pseudoTerminal: Bool?
@@ -91,11 +98,55 @@ extension ECS {
         public var resourceRequirements: [ECS.ResourceRequirement]?
         /// The FireLens configuration for the container.
         public var firelensConfiguration: ECS.FirelensConfiguration?
-        /// A list of ARNs in SSM or Amazon S3 to a credential spec (CredSpec) file that configures the container for Active Directory authentication.
+        /// A list of ARNs in SSM or Amazon S3 to a credential spec (CredSpec) file that configures the container for
+        /// Active Directory authentication.
         public var credentialSpecs: [String]?
 
         /// Creates a `ContainerDefinition`; every member defaults to absent.
-        public init(name: String? = nil, image: String? = nil, repositoryCredentials: ECS.RepositoryCredentials? = nil, cpu: Int? = nil, memory: Int? = nil, memoryReservation: Int? = nil, links: [String]? = nil, portMappings: [ECS.PortMapping]? = nil, essential: Bool? = nil, restartPolicy: ECS.ContainerRestartPolicy? = nil, entryPoint: [String]? = nil, command: [String]? = nil, environment: [ECS.KeyValuePair]? = nil, environmentFiles: [ECS.EnvironmentFile]? = nil, mountPoints: [ECS.MountPoint]? = nil, volumesFrom: [ECS.VolumeFrom]? = nil, linuxParameters: ECS.LinuxParameters? = nil, secrets: [ECS.Secret]? = nil, dependsOn: [ECS.ContainerDependency]? = nil, startTimeout: Int? = nil, stopTimeout: Int? = nil, versionConsistency: String? = nil, hostname: String? = nil, user: String? = nil, workingDirectory: String? = nil, disableNetworking: Bool? = nil, privileged: Bool? = nil, readonlyRootFilesystem: Bool? = nil, dnsServers: [String]? = nil, dnsSearchDomains: [String]? = nil, extraHosts: [ECS.HostEntry]? = nil, dockerSecurityOptions: [String]? = nil, interactive: Bool? = nil, pseudoTerminal: Bool? = nil, dockerLabels: [String: String]? = nil, ulimits: [ECS.Ulimit]? = nil, logConfiguration: ECS.LogConfiguration? = nil, healthCheck: ECS.HealthCheck? = nil, systemControls: [ECS.SystemControl]? = nil, resourceRequirements: [ECS.ResourceRequirement]? = nil, firelensConfiguration: ECS.FirelensConfiguration? = nil, credentialSpecs: [String]? = nil) {
+        public init(
+            name: String? = nil,
+            image: String? = nil,
+            repositoryCredentials: ECS.RepositoryCredentials? = nil,
+            cpu: Int? = nil,
+            memory: Int? = nil,
+            memoryReservation: Int? = nil,
+            links: [String]? = nil,
+            portMappings: [ECS.PortMapping]? = nil,
+            essential: Bool? = nil,
+            restartPolicy: ECS.ContainerRestartPolicy? = nil,
+            entryPoint: [String]? = nil,
+            command: [String]? = nil,
+            environment: [ECS.KeyValuePair]? = nil,
+            environmentFiles: [ECS.EnvironmentFile]? = nil,
+            mountPoints: [ECS.MountPoint]? = nil,
+            volumesFrom: [ECS.VolumeFrom]? = nil,
+            linuxParameters: ECS.LinuxParameters? = nil,
+            secrets: [ECS.Secret]? = nil,
+            dependsOn: [ECS.ContainerDependency]? = nil,
+            startTimeout: Int? = nil,
+            stopTimeout: Int? = nil,
+            versionConsistency: String? = nil,
+            hostname: String? = nil,
+            user: String? = nil,
+            workingDirectory: String? = nil,
+            disableNetworking: Bool? = nil,
+            privileged: Bool? = nil,
+            readonlyRootFilesystem: Bool? = nil,
+            dnsServers: [String]? = nil,
+            dnsSearchDomains: [String]? = nil,
+            extraHosts: [ECS.HostEntry]? = nil,
+            dockerSecurityOptions: [String]? = nil,
+            interactive: Bool? = nil,
+            pseudoTerminal: Bool? = nil,
+            dockerLabels: [String: String]? = nil,
+            ulimits: [ECS.Ulimit]? = nil,
+            logConfiguration: ECS.LogConfiguration? = nil,
+            healthCheck: ECS.HealthCheck? = nil,
+            systemControls: [ECS.SystemControl]? = nil,
+            resourceRequirements: [ECS.ResourceRequirement]? = nil,
+            firelensConfiguration: ECS.FirelensConfiguration? = nil,
+            credentialSpecs: [String]? = nil
+        ) {
             self.name = name
             self.image = image
             self.repositoryCredentials = repositoryCredentials

@@ -17,11 +17,14 @@ extension ECS {
         public var capacityProviderName: String?
         /// The version counter for the container instance.
         public var version: Int?
-        /// The version information for the Amazon ECS container agent and Docker daemon running on the container instance.
+        /// The version information for the Amazon ECS container agent and Docker daemon running on the container
+        /// instance.
         public var versionInfo: ECS.VersionInfo?
-        /// For CPU and memory resource types, this parameter describes the remaining CPU and memory that wasn't already allocated to tasks and is therefore available for new tasks.
+        /// For CPU and memory resource types, this parameter describes the remaining CPU and memory that wasn't already
+        /// allocated to tasks and is therefore available for new tasks.
         public var remainingResources: [ECS.Resource]?
-        /// For CPU and memory resource types, this parameter describes the amount of each resource that was available on the container instance when the container agent registered it with Amazon ECS.
+        /// For CPU and memory resource types, this parameter describes the amount of each resource that was available
+        /// on the container instance when the container agent registered it with Amazon ECS.
         public var registeredResources: [ECS.Resource]?
         /// The status of the container instance.
         public var status: String?
@@ -35,7 +38,8 @@ extension ECS {
         public var pendingTasksCount: Int?
         /// The status of the most recent agent update.
         public var agentUpdateStatus: String?
-        /// The attributes set for the container instance, either by the Amazon ECS container agent at instance registration or manually with the PutAttributes operation.
+        /// The attributes set for the container instance, either by the Amazon ECS container agent at instance
+        /// registration or manually with the PutAttributes operation.
         public var attributes: [ECS.Attribute]?
         /// The Unix timestamp for the time when the container instance was registered.
         public var registeredAt: Date?
@@ -47,7 +51,26 @@ extension ECS {
         public var healthStatus: ECS.ContainerInstanceHealthStatus?
 
         /// Creates a `ContainerInstance`; every member defaults to absent.
-        public init(containerInstanceArn: String? = nil, ec2InstanceId: String? = nil, capacityProviderName: String? = nil, version: Int? = nil, versionInfo: ECS.VersionInfo? = nil, remainingResources: [ECS.Resource]? = nil, registeredResources: [ECS.Resource]? = nil, status: String? = nil, statusReason: String? = nil, agentConnected: Bool? = nil, runningTasksCount: Int? = nil, pendingTasksCount: Int? = nil, agentUpdateStatus: String? = nil, attributes: [ECS.Attribute]? = nil, registeredAt: Date? = nil, attachments: [ECS.Attachment]? = nil, tags: [ECS.Tag]? = nil, healthStatus: ECS.ContainerInstanceHealthStatus? = nil) {
+        public init(
+            containerInstanceArn: String? = nil,
+            ec2InstanceId: String? = nil,
+            capacityProviderName: String? = nil,
+            version: Int? = nil,
+            versionInfo: ECS.VersionInfo? = nil,
+            remainingResources: [ECS.Resource]? = nil,
+            registeredResources: [ECS.Resource]? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            agentConnected: Bool? = nil,
+            runningTasksCount: Int? = nil,
+            pendingTasksCount: Int? = nil,
+            agentUpdateStatus: String? = nil,
+            attributes: [ECS.Attribute]? = nil,
+            registeredAt: Date? = nil,
+            attachments: [ECS.Attachment]? = nil,
+            tags: [ECS.Tag]? = nil,
+            healthStatus: ECS.ContainerInstanceHealthStatus? = nil
+        ) {
             self.containerInstanceArn = containerInstanceArn
             self.ec2InstanceId = ec2InstanceId
             self.capacityProviderName = capacityProviderName

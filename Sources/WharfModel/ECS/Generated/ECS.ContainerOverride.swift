@@ -11,23 +11,37 @@ extension ECS {
     public struct ContainerOverride: Codable, Equatable, Sendable {
         /// The name of the container that receives the override.
         public var name: String?
-        /// The command to send to the container that overrides the default command from the Docker image or the task definition.
+        /// The command to send to the container that overrides the default command from the Docker image or the task
+        /// definition.
         public var command: [String]?
         /// The environment variables to send to the container.
         public var environment: [ECS.KeyValuePair]?
-        /// A list of files containing the environment variables to pass to a container, instead of the value from the container definition.
+        /// A list of files containing the environment variables to pass to a container, instead of the value from the
+        /// container definition.
         public var environmentFiles: [ECS.EnvironmentFile]?
         /// The number of cpu units reserved for the container, instead of the default value from the task definition.
         public var cpu: Int?
-        /// The hard limit (in MiB) of memory to present to the container, instead of the default value from the task definition.
+        /// The hard limit (in MiB) of memory to present to the container, instead of the default value from the task
+        /// definition.
         public var memory: Int?
-        /// The soft limit (in MiB) of memory to reserve for the container, instead of the default value from the task definition.
+        /// The soft limit (in MiB) of memory to reserve for the container, instead of the default value from the task
+        /// definition.
         public var memoryReservation: Int?
-        /// The type and amount of a resource to assign to a container, instead of the default value from the task definition.
+        /// The type and amount of a resource to assign to a container, instead of the default value from the task
+        /// definition.
         public var resourceRequirements: [ECS.ResourceRequirement]?
 
         /// Creates a `ContainerOverride`; every member defaults to absent.
-        public init(name: String? = nil, command: [String]? = nil, environment: [ECS.KeyValuePair]? = nil, environmentFiles: [ECS.EnvironmentFile]? = nil, cpu: Int? = nil, memory: Int? = nil, memoryReservation: Int? = nil, resourceRequirements: [ECS.ResourceRequirement]? = nil) {
+        public init(
+            name: String? = nil,
+            command: [String]? = nil,
+            environment: [ECS.KeyValuePair]? = nil,
+            environmentFiles: [ECS.EnvironmentFile]? = nil,
+            cpu: Int? = nil,
+            memory: Int? = nil,
+            memoryReservation: Int? = nil,
+            resourceRequirements: [ECS.ResourceRequirement]? = nil
+        ) {
             self.name = name
             self.command = command
             self.environment = environment

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// You can enable a restart policy for each container defined in your task definition, to overcome transient failures faster and maintain task availability.
+    /// You can enable a restart policy for each container defined in your task definition, to overcome transient
+    /// failures faster and maintain task availability.
     public struct ContainerRestartPolicy: Codable, Equatable, Sendable {
         /// Specifies whether a restart policy is enabled for the container. Required.
         public var enabled: Bool?

@@ -25,7 +25,15 @@ extension ECS {
         public var status: String?
 
         /// Creates a `ContainerStateChange`; every member defaults to absent.
-        public init(containerName: String? = nil, imageDigest: String? = nil, runtimeId: String? = nil, exitCode: Int? = nil, networkBindings: [ECS.NetworkBinding]? = nil, reason: String? = nil, status: String? = nil) {
+        public init(
+            containerName: String? = nil,
+            imageDigest: String? = nil,
+            runtimeId: String? = nil,
+            exitCode: Int? = nil,
+            networkBindings: [ECS.NetworkBinding]? = nil,
+            reason: String? = nil,
+            status: String? = nil
+        ) {
             self.containerName = containerName
             self.imageDigest = imageDigest
             self.runtimeId = runtimeId

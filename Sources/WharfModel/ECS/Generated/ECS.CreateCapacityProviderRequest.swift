@@ -21,7 +21,13 @@ extension ECS {
         public var tags: [ECS.Tag]?
 
         /// Creates a `CreateCapacityProviderRequest`; every member defaults to absent.
-        public init(name: String? = nil, cluster: String? = nil, autoScalingGroupProvider: ECS.AutoScalingGroupProvider? = nil, managedInstancesProvider: ECS.CreateManagedInstancesProviderConfiguration? = nil, tags: [ECS.Tag]? = nil) {
+        public init(
+            name: String? = nil,
+            cluster: String? = nil,
+            autoScalingGroupProvider: ECS.AutoScalingGroupProvider? = nil,
+            managedInstancesProvider: ECS.CreateManagedInstancesProviderConfiguration? = nil,
+            tags: [ECS.Tag]? = nil
+        ) {
             self.name = name
             self.cluster = cluster
             self.autoScalingGroupProvider = autoScalingGroupProvider

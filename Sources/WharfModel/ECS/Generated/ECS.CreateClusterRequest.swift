@@ -25,7 +25,15 @@ extension ECS {
         public var serviceConnectDefaults: ECS.ClusterServiceConnectDefaultsRequest?
 
         /// Creates a `CreateClusterRequest`; every member defaults to absent.
-        public init(clusterName: String? = nil, tags: [ECS.Tag]? = nil, settings: [ECS.ClusterSetting]? = nil, configuration: ECS.ClusterConfiguration? = nil, capacityProviders: [String]? = nil, defaultCapacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, serviceConnectDefaults: ECS.ClusterServiceConnectDefaultsRequest? = nil) {
+        public init(
+            clusterName: String? = nil,
+            tags: [ECS.Tag]? = nil,
+            settings: [ECS.ClusterSetting]? = nil,
+            configuration: ECS.ClusterConfiguration? = nil,
+            capacityProviders: [String]? = nil,
+            defaultCapacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            serviceConnectDefaults: ECS.ClusterServiceConnectDefaultsRequest? = nil
+        ) {
             self.clusterName = clusterName
             self.tags = tags
             self.settings = settings

@@ -17,7 +17,8 @@ extension ECS {
         public var daemonTaskDefinitionArn: String?
         /// The Amazon Resource Names (ARNs) of the capacity providers to associate with the daemon. Required.
         public var capacityProviderArns: [String]?
-        /// Optional deployment parameters that control how the daemon rolls out updates, including the drain percentage, alarm-based rollback, and bake time.
+        /// Optional deployment parameters that control how the daemon rolls out updates, including the drain
+        /// percentage, alarm-based rollback, and bake time.
         public var deploymentConfiguration: ECS.DaemonDeploymentConfiguration?
         /// The metadata that you apply to the daemon to help you categorize and organize them.
         public var tags: [ECS.Tag]?
@@ -31,7 +32,18 @@ extension ECS {
         public var clientToken: String?
 
         /// Creates a `CreateDaemonRequest`; every member defaults to absent.
-        public init(daemonName: String? = nil, clusterArn: String? = nil, daemonTaskDefinitionArn: String? = nil, capacityProviderArns: [String]? = nil, deploymentConfiguration: ECS.DaemonDeploymentConfiguration? = nil, tags: [ECS.Tag]? = nil, propagateTags: String? = nil, enableECSManagedTags: Bool? = nil, enableExecuteCommand: Bool? = nil, clientToken: String? = nil) {
+        public init(
+            daemonName: String? = nil,
+            clusterArn: String? = nil,
+            daemonTaskDefinitionArn: String? = nil,
+            capacityProviderArns: [String]? = nil,
+            deploymentConfiguration: ECS.DaemonDeploymentConfiguration? = nil,
+            tags: [ECS.Tag]? = nil,
+            propagateTags: String? = nil,
+            enableECSManagedTags: Bool? = nil,
+            enableExecuteCommand: Bool? = nil,
+            clientToken: String? = nil
+        ) {
             self.daemonName = daemonName
             self.clusterArn = clusterArn
             self.daemonTaskDefinitionArn = daemonTaskDefinitionArn

@@ -19,7 +19,12 @@ extension ECS {
         public var deploymentArn: String?
 
         /// Creates a `CreateDaemonResponse`; every member defaults to absent.
-        public init(daemonArn: String? = nil, status: String? = nil, createdAt: Date? = nil, deploymentArn: String? = nil) {
+        public init(
+            daemonArn: String? = nil,
+            status: String? = nil,
+            createdAt: Date? = nil,
+            deploymentArn: String? = nil
+        ) {
             self.daemonArn = daemonArn
             self.status = status
             self.createdAt = createdAt

@@ -9,9 +9,11 @@ import Foundation
 extension ECS {
     /// The ECS `CreateExpressGatewayServiceRequest` shape.
     public struct CreateExpressGatewayServiceRequest: Codable, Equatable, Sendable {
-        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make Amazon Web Services API calls on your behalf. Required.
+        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent
+        /// permission to make Amazon Web Services API calls on your behalf. Required.
         public var executionRoleArn: String?
-        /// The Amazon Resource Name (ARN) of the infrastructure role that grants Amazon ECS permission to create and manage Amazon Web Services resources on your behalf for the Express service. Required.
+        /// The Amazon Resource Name (ARN) of the infrastructure role that grants Amazon ECS permission to create and
+        /// manage Amazon Web Services resources on your behalf for the Express service. Required.
         public var infrastructureRoleArn: String?
         /// The name of the Express service.
         public var serviceName: String?
@@ -35,7 +37,20 @@ extension ECS {
         public var tags: [ECS.Tag]?
 
         /// Creates a `CreateExpressGatewayServiceRequest`; every member defaults to absent.
-        public init(executionRoleArn: String? = nil, infrastructureRoleArn: String? = nil, serviceName: String? = nil, cluster: String? = nil, healthCheckPath: String? = nil, primaryContainer: ECS.ExpressGatewayContainer? = nil, taskRoleArn: String? = nil, networkConfiguration: ECS.ExpressGatewayServiceNetworkConfiguration? = nil, cpu: String? = nil, memory: String? = nil, scalingTarget: ECS.ExpressGatewayScalingTarget? = nil, tags: [ECS.Tag]? = nil) {
+        public init(
+            executionRoleArn: String? = nil,
+            infrastructureRoleArn: String? = nil,
+            serviceName: String? = nil,
+            cluster: String? = nil,
+            healthCheckPath: String? = nil,
+            primaryContainer: ECS.ExpressGatewayContainer? = nil,
+            taskRoleArn: String? = nil,
+            networkConfiguration: ECS.ExpressGatewayServiceNetworkConfiguration? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            scalingTarget: ECS.ExpressGatewayScalingTarget? = nil,
+            tags: [ECS.Tag]? = nil
+        ) {
             self.executionRoleArn = executionRoleArn
             self.infrastructureRoleArn = infrastructureRoleArn
             self.serviceName = serviceName

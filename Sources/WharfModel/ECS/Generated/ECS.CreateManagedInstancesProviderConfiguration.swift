@@ -9,9 +9,11 @@ import Foundation
 extension ECS {
     /// The configuration for creating a Amazon ECS Managed Instances provider.
     public struct CreateManagedInstancesProviderConfiguration: Codable, Equatable, Sendable {
-        /// The Amazon Resource Name (ARN) of the infrastructure role that Amazon ECS uses to manage instances on your behalf. Required.
+        /// The Amazon Resource Name (ARN) of the infrastructure role that Amazon ECS uses to manage instances on your
+        /// behalf. Required.
         public var infrastructureRoleArn: String?
-        /// The launch template configuration that specifies how Amazon ECS should launch Amazon EC2 instances. Required.
+        /// The launch template configuration that specifies how Amazon ECS should launch Amazon EC2 instances.
+        /// Required.
         public var instanceLaunchTemplate: ECS.InstanceLaunchTemplate?
         /// Specifies whether to propagate tags from the capacity provider to the Amazon ECS Managed Instances.
         public var propagateTags: String?
@@ -21,7 +23,13 @@ extension ECS {
         public var autoRepairConfiguration: ECS.AutoRepairConfiguration?
 
         /// Creates a `CreateManagedInstancesProviderConfiguration`; every member defaults to absent.
-        public init(infrastructureRoleArn: String? = nil, instanceLaunchTemplate: ECS.InstanceLaunchTemplate? = nil, propagateTags: String? = nil, infrastructureOptimization: ECS.InfrastructureOptimization? = nil, autoRepairConfiguration: ECS.AutoRepairConfiguration? = nil) {
+        public init(
+            infrastructureRoleArn: String? = nil,
+            instanceLaunchTemplate: ECS.InstanceLaunchTemplate? = nil,
+            propagateTags: String? = nil,
+            infrastructureOptimization: ECS.InfrastructureOptimization? = nil,
+            autoRepairConfiguration: ECS.AutoRepairConfiguration? = nil
+        ) {
             self.infrastructureRoleArn = infrastructureRoleArn
             self.instanceLaunchTemplate = instanceLaunchTemplate
             self.propagateTags = propagateTags

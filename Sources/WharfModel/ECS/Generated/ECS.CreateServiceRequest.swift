@@ -31,9 +31,11 @@ extension ECS {
         public var capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]?
         /// The platform version that your tasks in the service are running on.
         public var platformVersion: String?
-        /// The name or full Amazon Resource Name (ARN) of the IAM role that allows Amazon ECS to make calls to your load balancer on your behalf.
+        /// The name or full Amazon Resource Name (ARN) of the IAM role that allows Amazon ECS to make calls to your
+        /// load balancer on your behalf.
         public var role: String?
-        /// Optional deployment parameters that control how many tasks run during the deployment and the ordering of stopping and starting tasks.
+        /// Optional deployment parameters that control how many tasks run during the deployment and the ordering of
+        /// stopping and starting tasks.
         public var deploymentConfiguration: ECS.DeploymentConfiguration?
         /// An array of placement constraint objects to use for tasks in your service.
         public var placementConstraints: [ECS.PlacementConstraint]?
@@ -41,7 +43,8 @@ extension ECS {
         public var placementStrategy: [ECS.PlacementStrategy]?
         /// The network configuration for the service.
         public var networkConfiguration: ECS.NetworkConfiguration?
-        /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and container health checks after a task has first started.
+        /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load
+        /// Balancing, VPC Lattice, and container health checks after a task has first started.
         public var healthCheckGracePeriodSeconds: Int?
         /// The scheduling strategy to use for the service.
         public var schedulingStrategy: String?
@@ -55,15 +58,44 @@ extension ECS {
         public var propagateTags: String?
         /// Determines whether the execute command functionality is turned on for the service.
         public var enableExecuteCommand: Bool?
-        /// The configuration for this service to discover and connect to services, and be discovered by, and connected from, other services within a namespace.
+        /// The configuration for this service to discover and connect to services, and be discovered by, and connected
+        /// from, other services within a namespace.
         public var serviceConnectConfiguration: ECS.ServiceConnectConfiguration?
-        /// The configuration for a volume specified in the task definition as a volume that is configured at launch time.
+        /// The configuration for a volume specified in the task definition as a volume that is configured at launch
+        /// time.
         public var volumeConfigurations: [ECS.ServiceVolumeConfiguration]?
         /// The VPC Lattice configuration for the service being created.
         public var vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]?
 
         /// Creates a `CreateServiceRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, serviceName: String? = nil, taskDefinition: String? = nil, availabilityZoneRebalancing: String? = nil, loadBalancers: [ECS.LoadBalancer]? = nil, serviceRegistries: [ECS.ServiceRegistry]? = nil, desiredCount: Int? = nil, clientToken: String? = nil, launchType: String? = nil, capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, platformVersion: String? = nil, role: String? = nil, deploymentConfiguration: ECS.DeploymentConfiguration? = nil, placementConstraints: [ECS.PlacementConstraint]? = nil, placementStrategy: [ECS.PlacementStrategy]? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, healthCheckGracePeriodSeconds: Int? = nil, schedulingStrategy: String? = nil, deploymentController: ECS.DeploymentController? = nil, tags: [ECS.Tag]? = nil, enableECSManagedTags: Bool? = nil, propagateTags: String? = nil, enableExecuteCommand: Bool? = nil, serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil, volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil, vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil) {
+        public init(
+            cluster: String? = nil,
+            serviceName: String? = nil,
+            taskDefinition: String? = nil,
+            availabilityZoneRebalancing: String? = nil,
+            loadBalancers: [ECS.LoadBalancer]? = nil,
+            serviceRegistries: [ECS.ServiceRegistry]? = nil,
+            desiredCount: Int? = nil,
+            clientToken: String? = nil,
+            launchType: String? = nil,
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            platformVersion: String? = nil,
+            role: String? = nil,
+            deploymentConfiguration: ECS.DeploymentConfiguration? = nil,
+            placementConstraints: [ECS.PlacementConstraint]? = nil,
+            placementStrategy: [ECS.PlacementStrategy]? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            healthCheckGracePeriodSeconds: Int? = nil,
+            schedulingStrategy: String? = nil,
+            deploymentController: ECS.DeploymentController? = nil,
+            tags: [ECS.Tag]? = nil,
+            enableECSManagedTags: Bool? = nil,
+            propagateTags: String? = nil,
+            enableExecuteCommand: Bool? = nil,
+            serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil,
+            volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil,
+            vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil
+        ) {
             self.cluster = cluster
             self.serviceName = serviceName
             self.taskDefinition = taskDefinition
@@ -97,7 +129,12 @@ extension ECS {
 extension ECS.CreateServiceRequest: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {
         v.require(serviceName, at: path, "serviceName")
-        v.oneOf(availabilityZoneRebalancing, ECS.Enum.availabilityZoneRebalancing, at: path, "availabilityZoneRebalancing")
+        v.oneOf(
+            availabilityZoneRebalancing,
+            ECS.Enum.availabilityZoneRebalancing,
+            at: path,
+            "availabilityZoneRebalancing"
+        )
         v.each(loadBalancers, at: path, "loadBalancers")
         v.each(serviceRegistries, at: path, "serviceRegistries")
         v.oneOf(launchType, ECS.Enum.launchType, at: path, "launchType")

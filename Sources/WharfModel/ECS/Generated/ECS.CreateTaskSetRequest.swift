@@ -11,7 +11,8 @@ extension ECS {
     public struct CreateTaskSetRequest: Codable, Equatable, Sendable {
         /// The short name or full Amazon Resource Name (ARN) of the service to create the task set in. Required.
         public var service: String?
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task
+        /// set in. Required.
         public var cluster: String?
         /// An optional non-unique tag that identifies this task set in external systems.
         public var externalId: String?
@@ -37,7 +38,21 @@ extension ECS {
         public var tags: [ECS.Tag]?
 
         /// Creates a `CreateTaskSetRequest`; every member defaults to absent.
-        public init(service: String? = nil, cluster: String? = nil, externalId: String? = nil, taskDefinition: String? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, loadBalancers: [ECS.LoadBalancer]? = nil, serviceRegistries: [ECS.ServiceRegistry]? = nil, launchType: String? = nil, capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, platformVersion: String? = nil, scale: ECS.Scale? = nil, clientToken: String? = nil, tags: [ECS.Tag]? = nil) {
+        public init(
+            service: String? = nil,
+            cluster: String? = nil,
+            externalId: String? = nil,
+            taskDefinition: String? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            loadBalancers: [ECS.LoadBalancer]? = nil,
+            serviceRegistries: [ECS.ServiceRegistry]? = nil,
+            launchType: String? = nil,
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            platformVersion: String? = nil,
+            scale: ECS.Scale? = nil,
+            clientToken: String? = nil,
+            tags: [ECS.Tag]? = nil
+        ) {
             self.service = service
             self.cluster = cluster
             self.externalId = externalId

@@ -23,7 +23,8 @@ extension ECS {
         public var healthCheck: ECS.HealthCheck?
         /// The number of cpu units reserved for the container.
         public var cpu: Int?
-        /// If the essential parameter of a container is marked as true, and that container fails or stops for any reason, all other containers that are part of the task are stopped.
+        /// If the essential parameter of a container is marked as true, and that container fails or stops for any
+        /// reason, all other containers that are part of the task are stopped.
         public var essential: Bool?
         /// The entry point that's passed to the container.
         public var entryPoint: [String]?
@@ -45,23 +46,27 @@ extension ECS {
         public var logConfiguration: ECS.LogConfiguration?
         /// The FireLens configuration for the container.
         public var firelensConfiguration: ECS.FirelensConfiguration?
-        /// When this parameter is true, the container is given elevated privileges on the host container instance (similar to the root user).
+        /// When this parameter is true, the container is given elevated privileges on the host container instance
+        /// (similar to the root user).
         public var privileged: Bool?
         /// The user to use inside the container.
         public var user: String?
         /// A list of ulimits to set in the container.
         public var ulimits: [ECS.Ulimit]?
-        /// Linux-specific modifications that are applied to the container configuration, such as Linux kernel capabilities.
+        /// Linux-specific modifications that are applied to the container configuration, such as Linux kernel
+        /// capabilities.
         public var linuxParameters: ECS.DaemonLinuxParameters?
         /// The dependencies defined for container startup and shutdown.
         public var dependsOn: [ECS.ContainerDependency]?
         /// Time duration (in seconds) to wait before giving up on resolving dependencies for a container.
         public var startTimeout: Int?
-        /// Time duration (in seconds) to wait before the container is forcefully killed if it doesn't exit normally on its own.
+        /// Time duration (in seconds) to wait before the container is forcefully killed if it doesn't exit normally on
+        /// its own.
         public var stopTimeout: Int?
         /// A list of namespaced kernel parameters to set in the container.
         public var systemControls: [ECS.SystemControl]?
-        /// When this parameter is true, you can deploy containerized applications that require stdin or a tty to be allocated.
+        /// When this parameter is true, you can deploy containerized applications that require stdin or a tty to be
+        /// allocated.
         public var interactive: Bool?
         /// When this parameter is true, a TTY is allocated.
         public var pseudoTerminal: Bool?
@@ -69,7 +74,37 @@ extension ECS {
         public var restartPolicy: ECS.ContainerRestartPolicy?
 
         /// Creates a `DaemonContainerDefinition`; every member defaults to absent.
-        public init(name: String? = nil, image: String? = nil, memory: Int? = nil, memoryReservation: Int? = nil, repositoryCredentials: ECS.RepositoryCredentials? = nil, healthCheck: ECS.HealthCheck? = nil, cpu: Int? = nil, essential: Bool? = nil, entryPoint: [String]? = nil, command: [String]? = nil, workingDirectory: String? = nil, environmentFiles: [ECS.EnvironmentFile]? = nil, environment: [ECS.KeyValuePair]? = nil, secrets: [ECS.Secret]? = nil, readonlyRootFilesystem: Bool? = nil, mountPoints: [ECS.MountPoint]? = nil, logConfiguration: ECS.LogConfiguration? = nil, firelensConfiguration: ECS.FirelensConfiguration? = nil, privileged: Bool? = nil, user: String? = nil, ulimits: [ECS.Ulimit]? = nil, linuxParameters: ECS.DaemonLinuxParameters? = nil, dependsOn: [ECS.ContainerDependency]? = nil, startTimeout: Int? = nil, stopTimeout: Int? = nil, systemControls: [ECS.SystemControl]? = nil, interactive: Bool? = nil, pseudoTerminal: Bool? = nil, restartPolicy: ECS.ContainerRestartPolicy? = nil) {
+        public init(
+            name: String? = nil,
+            image: String? = nil,
+            memory: Int? = nil,
+            memoryReservation: Int? = nil,
+            repositoryCredentials: ECS.RepositoryCredentials? = nil,
+            healthCheck: ECS.HealthCheck? = nil,
+            cpu: Int? = nil,
+            essential: Bool? = nil,
+            entryPoint: [String]? = nil,
+            command: [String]? = nil,
+            workingDirectory: String? = nil,
+            environmentFiles: [ECS.EnvironmentFile]? = nil,
+            environment: [ECS.KeyValuePair]? = nil,
+            secrets: [ECS.Secret]? = nil,
+            readonlyRootFilesystem: Bool? = nil,
+            mountPoints: [ECS.MountPoint]? = nil,
+            logConfiguration: ECS.LogConfiguration? = nil,
+            firelensConfiguration: ECS.FirelensConfiguration? = nil,
+            privileged: Bool? = nil,
+            user: String? = nil,
+            ulimits: [ECS.Ulimit]? = nil,
+            linuxParameters: ECS.DaemonLinuxParameters? = nil,
+            dependsOn: [ECS.ContainerDependency]? = nil,
+            startTimeout: Int? = nil,
+            stopTimeout: Int? = nil,
+            systemControls: [ECS.SystemControl]? = nil,
+            interactive: Bool? = nil,
+            pseudoTerminal: Bool? = nil,
+            restartPolicy: ECS.ContainerRestartPolicy? = nil
+        ) {
             self.name = name
             self.image = image
             self.memory = memory

@@ -39,7 +39,22 @@ extension ECS {
         public var finishedAt: Date?
 
         /// Creates a `DaemonDeployment`; every member defaults to absent.
-        public init(daemonDeploymentArn: String? = nil, clusterArn: String? = nil, status: String? = nil, statusReason: String? = nil, targetDaemonRevision: ECS.DaemonDeploymentRevisionDetail? = nil, sourceDaemonRevisions: [ECS.DaemonDeploymentRevisionDetail]? = nil, circuitBreaker: ECS.DaemonCircuitBreaker? = nil, alarms: ECS.DaemonDeploymentAlarms? = nil, rollback: ECS.DaemonRollback? = nil, deploymentConfiguration: ECS.DaemonDeploymentConfiguration? = nil, createdAt: Date? = nil, startedAt: Date? = nil, stoppedAt: Date? = nil, finishedAt: Date? = nil) {
+        public init(
+            daemonDeploymentArn: String? = nil,
+            clusterArn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            targetDaemonRevision: ECS.DaemonDeploymentRevisionDetail? = nil,
+            sourceDaemonRevisions: [ECS.DaemonDeploymentRevisionDetail]? = nil,
+            circuitBreaker: ECS.DaemonCircuitBreaker? = nil,
+            alarms: ECS.DaemonDeploymentAlarms? = nil,
+            rollback: ECS.DaemonRollback? = nil,
+            deploymentConfiguration: ECS.DaemonDeploymentConfiguration? = nil,
+            createdAt: Date? = nil,
+            startedAt: Date? = nil,
+            stoppedAt: Date? = nil,
+            finishedAt: Date? = nil
+        ) {
             self.daemonDeploymentArn = daemonDeploymentArn
             self.clusterArn = clusterArn
             self.status = status

@@ -17,7 +17,11 @@ extension ECS {
         public var bakeTimeInMinutes: Int?
 
         /// Creates a `DaemonDeploymentConfiguration`; every member defaults to absent.
-        public init(drainPercent: Double? = nil, alarms: ECS.DaemonAlarmConfiguration? = nil, bakeTimeInMinutes: Int? = nil) {
+        public init(
+            drainPercent: Double? = nil,
+            alarms: ECS.DaemonAlarmConfiguration? = nil,
+            bakeTimeInMinutes: Int? = nil
+        ) {
             self.drainPercent = drainPercent
             self.alarms = alarms
             self.bakeTimeInMinutes = bakeTimeInMinutes

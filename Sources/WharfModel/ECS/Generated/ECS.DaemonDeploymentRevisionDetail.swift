@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Details about a daemon revision during a deployment, including running and draining instance counts per capacity provider.
+    /// Details about a daemon revision during a deployment, including running and draining instance counts per capacity
+    /// provider.
     public struct DaemonDeploymentRevisionDetail: Codable, Equatable, Sendable {
         /// The Amazon Resource Name (ARN) of the daemon revision.
         public var arn: String?
@@ -19,7 +20,12 @@ extension ECS {
         public var totalDrainingInstanceCount: Int?
 
         /// Creates a `DaemonDeploymentRevisionDetail`; every member defaults to absent.
-        public init(arn: String? = nil, capacityProviders: [ECS.DaemonDeploymentCapacityProvider]? = nil, totalRunningInstanceCount: Int? = nil, totalDrainingInstanceCount: Int? = nil) {
+        public init(
+            arn: String? = nil,
+            capacityProviders: [ECS.DaemonDeploymentCapacityProvider]? = nil,
+            totalRunningInstanceCount: Int? = nil,
+            totalDrainingInstanceCount: Int? = nil
+        ) {
             self.arn = arn
             self.capacityProviders = capacityProviders
             self.totalRunningInstanceCount = totalRunningInstanceCount

@@ -31,7 +31,18 @@ extension ECS {
         public var finishedAt: Date?
 
         /// Creates a `DaemonDeploymentSummary`; every member defaults to absent.
-        public init(daemonDeploymentArn: String? = nil, daemonArn: String? = nil, clusterArn: String? = nil, status: String? = nil, statusReason: String? = nil, targetDaemonRevisionArn: String? = nil, createdAt: Date? = nil, startedAt: Date? = nil, stoppedAt: Date? = nil, finishedAt: Date? = nil) {
+        public init(
+            daemonDeploymentArn: String? = nil,
+            daemonArn: String? = nil,
+            clusterArn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            targetDaemonRevisionArn: String? = nil,
+            createdAt: Date? = nil,
+            startedAt: Date? = nil,
+            stoppedAt: Date? = nil,
+            finishedAt: Date? = nil
+        ) {
             self.daemonDeploymentArn = daemonDeploymentArn
             self.daemonArn = daemonArn
             self.clusterArn = clusterArn

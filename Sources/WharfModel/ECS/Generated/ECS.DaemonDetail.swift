@@ -25,7 +25,15 @@ extension ECS {
         public var updatedAt: Date?
 
         /// Creates a `DaemonDetail`; every member defaults to absent.
-        public init(daemonArn: String? = nil, clusterArn: String? = nil, status: String? = nil, currentRevisions: [ECS.DaemonRevisionDetail]? = nil, deploymentArn: String? = nil, createdAt: Date? = nil, updatedAt: Date? = nil) {
+        public init(
+            daemonArn: String? = nil,
+            clusterArn: String? = nil,
+            status: String? = nil,
+            currentRevisions: [ECS.DaemonRevisionDetail]? = nil,
+            deploymentArn: String? = nil,
+            createdAt: Date? = nil,
+            updatedAt: Date? = nil
+        ) {
             self.daemonArn = daemonArn
             self.clusterArn = clusterArn
             self.status = status

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The Linux-specific options that are applied to the daemon container, such as Linux kernel capabilities.
     public struct DaemonLinuxParameters: Codable, Equatable, Sendable {
-        /// The Linux capabilities for the container that are added to or dropped from the default configuration provided by Docker.
+        /// The Linux capabilities for the container that are added to or dropped from the default configuration
+        /// provided by Docker.
         public var capabilities: ECS.KernelCapabilities?
         /// Any host devices to expose to the container.
         public var devices: [ECS.Device]?
@@ -19,7 +20,12 @@ extension ECS {
         public var tmpfs: [ECS.Tmpfs]?
 
         /// Creates a `DaemonLinuxParameters`; every member defaults to absent.
-        public init(capabilities: ECS.KernelCapabilities? = nil, devices: [ECS.Device]? = nil, initProcessEnabled: Bool? = nil, tmpfs: [ECS.Tmpfs]? = nil) {
+        public init(
+            capabilities: ECS.KernelCapabilities? = nil,
+            devices: [ECS.Device]? = nil,
+            initProcessEnabled: Bool? = nil,
+            tmpfs: [ECS.Tmpfs]? = nil
+        ) {
             self.capabilities = capabilities
             self.devices = devices
             self.initProcessEnabled = initProcessEnabled

@@ -29,7 +29,17 @@ extension ECS {
         public var enableExecuteCommand: Bool?
 
         /// Creates a `DaemonRevision`; every member defaults to absent.
-        public init(daemonRevisionArn: String? = nil, clusterArn: String? = nil, daemonArn: String? = nil, daemonTaskDefinitionArn: String? = nil, createdAt: Date? = nil, containerImages: [ECS.DaemonContainerImage]? = nil, propagateTags: String? = nil, enableECSManagedTags: Bool? = nil, enableExecuteCommand: Bool? = nil) {
+        public init(
+            daemonRevisionArn: String? = nil,
+            clusterArn: String? = nil,
+            daemonArn: String? = nil,
+            daemonTaskDefinitionArn: String? = nil,
+            createdAt: Date? = nil,
+            containerImages: [ECS.DaemonContainerImage]? = nil,
+            propagateTags: String? = nil,
+            enableECSManagedTags: Bool? = nil,
+            enableExecuteCommand: Bool? = nil
+        ) {
             self.daemonRevisionArn = daemonRevisionArn
             self.clusterArn = clusterArn
             self.daemonArn = daemonArn

@@ -17,7 +17,11 @@ extension ECS {
         public var totalRunningCount: Int?
 
         /// Creates a `DaemonRevisionDetail`; every member defaults to absent.
-        public init(arn: String? = nil, capacityProviders: [ECS.DaemonCapacityProvider]? = nil, totalRunningCount: Int? = nil) {
+        public init(
+            arn: String? = nil,
+            capacityProviders: [ECS.DaemonCapacityProvider]? = nil,
+            totalRunningCount: Int? = nil
+        ) {
             self.arn = arn
             self.capacityProviders = capacityProviders
             self.totalRunningCount = totalRunningCount

@@ -19,7 +19,12 @@ extension ECS {
         public var rollbackCapacityProviders: [String]?
 
         /// Creates a `DaemonRollback`; every member defaults to absent.
-        public init(reason: String? = nil, startedAt: Date? = nil, rollbackTargetDaemonRevisionArn: String? = nil, rollbackCapacityProviders: [String]? = nil) {
+        public init(
+            reason: String? = nil,
+            startedAt: Date? = nil,
+            rollbackTargetDaemonRevisionArn: String? = nil,
+            rollbackCapacityProviders: [String]? = nil
+        ) {
             self.reason = reason
             self.startedAt = startedAt
             self.rollbackTargetDaemonRevisionArn = rollbackTargetDaemonRevisionArn

@@ -15,9 +15,11 @@ extension ECS {
         public var family: String?
         /// The revision of the daemon task in a particular family.
         public var revision: Int?
-        /// The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task permission to call Amazon Web Services APIs on your behalf.
+        /// The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task
+        /// permission to call Amazon Web Services APIs on your behalf.
         public var taskRoleArn: String?
-        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make Amazon Web Services API calls on your behalf.
+        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent
+        /// permission to make Amazon Web Services API calls on your behalf.
         public var executionRoleArn: String?
         /// A list of container definitions in JSON format that describe the containers that make up the daemon task.
         public var containerDefinitions: [ECS.DaemonContainerDefinition]?
@@ -37,7 +39,21 @@ extension ECS {
         public var registeredBy: String?
 
         /// Creates a `DaemonTaskDefinition`; every member defaults to absent.
-        public init(daemonTaskDefinitionArn: String? = nil, family: String? = nil, revision: Int? = nil, taskRoleArn: String? = nil, executionRoleArn: String? = nil, containerDefinitions: [ECS.DaemonContainerDefinition]? = nil, volumes: [ECS.DaemonVolume]? = nil, cpu: String? = nil, memory: String? = nil, status: String? = nil, registeredAt: Date? = nil, deleteRequestedAt: Date? = nil, registeredBy: String? = nil) {
+        public init(
+            daemonTaskDefinitionArn: String? = nil,
+            family: String? = nil,
+            revision: Int? = nil,
+            taskRoleArn: String? = nil,
+            executionRoleArn: String? = nil,
+            containerDefinitions: [ECS.DaemonContainerDefinition]? = nil,
+            volumes: [ECS.DaemonVolume]? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            status: String? = nil,
+            registeredAt: Date? = nil,
+            deleteRequestedAt: Date? = nil,
+            registeredBy: String? = nil
+        ) {
             self.daemonTaskDefinitionArn = daemonTaskDefinitionArn
             self.family = family
             self.revision = revision

@@ -21,7 +21,13 @@ extension ECS {
         public var status: String?
 
         /// Creates a `DaemonTaskDefinitionSummary`; every member defaults to absent.
-        public init(arn: String? = nil, registeredAt: Date? = nil, registeredBy: String? = nil, deleteRequestedAt: Date? = nil, status: String? = nil) {
+        public init(
+            arn: String? = nil,
+            registeredAt: Date? = nil,
+            registeredBy: String? = nil,
+            deleteRequestedAt: Date? = nil,
+            status: String? = nil
+        ) {
             self.arn = arn
             self.registeredAt = registeredAt
             self.registeredBy = registeredBy

@@ -11,7 +11,8 @@ extension ECS {
     public struct DaemonVolume: Codable, Equatable, Sendable {
         /// The name of the volume.
         public var name: String?
-        /// The contents of the host parameter determine whether your bind mount host volume persists on the host container instance and where it's stored.
+        /// The contents of the host parameter determine whether your bind mount host volume persists on the host
+        /// container instance and where it's stored.
         public var host: ECS.HostVolumeProperties?
 
         /// Creates a `DaemonVolume`; every member defaults to absent.

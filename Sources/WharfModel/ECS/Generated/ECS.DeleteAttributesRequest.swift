@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DeleteAttributesRequest` shape.
     public struct DeleteAttributesRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that contains the resource to delete attributes.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that contains the resource to delete
+        /// attributes.
         public var cluster: String?
         /// The attributes to delete from your resource. Required.
         public var attributes: [ECS.Attribute]?

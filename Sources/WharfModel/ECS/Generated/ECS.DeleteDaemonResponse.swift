@@ -21,7 +21,13 @@ extension ECS {
         public var deploymentArn: String?
 
         /// Creates a `DeleteDaemonResponse`; every member defaults to absent.
-        public init(daemonArn: String? = nil, status: String? = nil, createdAt: Date? = nil, updatedAt: Date? = nil, deploymentArn: String? = nil) {
+        public init(
+            daemonArn: String? = nil,
+            status: String? = nil,
+            createdAt: Date? = nil,
+            updatedAt: Date? = nil,
+            deploymentArn: String? = nil
+        ) {
             self.daemonArn = daemonArn
             self.status = status
             self.createdAt = createdAt

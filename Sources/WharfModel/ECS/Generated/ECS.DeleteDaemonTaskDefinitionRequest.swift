@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DeleteDaemonTaskDefinitionRequest` shape.
     public struct DeleteDaemonTaskDefinitionRequest: Codable, Equatable, Sendable {
-        /// The family and revision (family:revision) or full Amazon Resource Name (ARN) of the daemon task definition to delete. Required.
+        /// The family and revision (family:revision) or full Amazon Resource Name (ARN) of the daemon task definition
+        /// to delete. Required.
         public var daemonTaskDefinition: String?
 
         /// Creates a `DeleteDaemonTaskDefinitionRequest`; every member defaults to absent.

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DeleteTaskDefinitionsRequest` shape.
     public struct DeleteTaskDefinitionsRequest: Codable, Equatable, Sendable {
-        /// The family and revision (family:revision) or full Amazon Resource Name (ARN) of the task definition to delete. Required.
+        /// The family and revision (family:revision) or full Amazon Resource Name (ARN) of the task definition to
+        /// delete. Required.
         public var taskDefinitions: [String]?
 
         /// Creates a `DeleteTaskDefinitionsRequest`; every member defaults to absent.

@@ -9,9 +9,11 @@ import Foundation
 extension ECS {
     /// The ECS `DeleteTaskSetRequest` shape.
     public struct DeleteTaskSetRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task set found in to delete. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task set
+        /// found in to delete. Required.
         public var cluster: String?
-        /// The short name or full Amazon Resource Name (ARN) of the service that hosts the task set to delete. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the service that hosts the task set to delete.
+        /// Required.
         public var service: String?
         /// The task set ID or full Amazon Resource Name (ARN) of the task set to delete. Required.
         public var taskSet: String?

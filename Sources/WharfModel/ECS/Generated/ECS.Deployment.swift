@@ -35,9 +35,11 @@ extension ECS {
         public var platformVersion: String?
         /// The operating system that your tasks in the service, or tasks are running on.
         public var platformFamily: String?
-        /// The VPC subnet and security group configuration for tasks that receive their own elastic network interface by using the awsvpc networking mode.
+        /// The VPC subnet and security group configuration for tasks that receive their own elastic network interface
+        /// by using the awsvpc networking mode.
         public var networkConfiguration: ECS.NetworkConfiguration?
-        /// The rolloutState of a service is only returned for services that use the rolling update (ECS) deployment type that aren't behind a Classic Load Balancer.
+        /// The rolloutState of a service is only returned for services that use the rolling update (ECS) deployment
+        /// type that aren't behind a Classic Load Balancer.
         public var rolloutState: String?
         /// A description of the rollout state of a deployment.
         public var rolloutStateReason: String?
@@ -53,7 +55,29 @@ extension ECS {
         public var vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]?
 
         /// Creates a `Deployment`; every member defaults to absent.
-        public init(id: String? = nil, status: String? = nil, taskDefinition: String? = nil, desiredCount: Int? = nil, pendingCount: Int? = nil, runningCount: Int? = nil, failedTasks: Int? = nil, createdAt: Date? = nil, updatedAt: Date? = nil, capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, launchType: String? = nil, platformVersion: String? = nil, platformFamily: String? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, rolloutState: String? = nil, rolloutStateReason: String? = nil, serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil, serviceConnectResources: [ECS.ServiceConnectServiceResource]? = nil, volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil, fargateEphemeralStorage: ECS.DeploymentEphemeralStorage? = nil, vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil) {
+        public init(
+            id: String? = nil,
+            status: String? = nil,
+            taskDefinition: String? = nil,
+            desiredCount: Int? = nil,
+            pendingCount: Int? = nil,
+            runningCount: Int? = nil,
+            failedTasks: Int? = nil,
+            createdAt: Date? = nil,
+            updatedAt: Date? = nil,
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            launchType: String? = nil,
+            platformVersion: String? = nil,
+            platformFamily: String? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            rolloutState: String? = nil,
+            rolloutStateReason: String? = nil,
+            serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil,
+            serviceConnectResources: [ECS.ServiceConnectServiceResource]? = nil,
+            volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil,
+            fargateEphemeralStorage: ECS.DeploymentEphemeralStorage? = nil,
+            vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil
+        ) {
             self.id = id
             self.status = status
             self.taskDefinition = taskDefinition

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// One of the methods which provide a way for you to quickly identify when a deployment has failed, and then to optionally roll back the failure to the last working deployment.
+    /// One of the methods which provide a way for you to quickly identify when a deployment has failed, and then to
+    /// optionally roll back the failure to the last working deployment.
     public struct DeploymentAlarms: Codable, Equatable, Sendable {
         /// One or more CloudWatch alarm names. Required.
         public var alarmNames: [String]?

@@ -7,21 +7,26 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Optional deployment parameters that control how many tasks run during a deployment and the ordering of stopping and starting tasks.
+    /// Optional deployment parameters that control how many tasks run during a deployment and the ordering of stopping
+    /// and starting tasks.
     public struct DeploymentConfiguration: Codable, Equatable, Sendable {
         /// The deployment circuit breaker can only be used for services using the rolling update (ECS) deployment type.
         public var deploymentCircuitBreaker: ECS.DeploymentCircuitBreaker?
-        /// If a service is using the rolling update (ECS) deployment type, the maximumPercent parameter represents an upper limit on the number of your service's tasks that are allowed in the RUNNING or PENDI...
+        /// If a service is using the rolling update (ECS) deployment type, the maximumPercent parameter represents an
+        /// upper limit on the number of your service's tasks that are allowed in the RUNNING or PENDI...
         public var maximumPercent: Int?
-        /// If a service is using the rolling update (ECS) deployment type, the minimumHealthyPercent represents a lower limit on the number of your service's tasks that must remain in the RUNNING state during...
+        /// If a service is using the rolling update (ECS) deployment type, the minimumHealthyPercent represents a lower
+        /// limit on the number of your service's tasks that must remain in the RUNNING state during...
         public var minimumHealthyPercent: Int?
         /// Information about the CloudWatch alarms.
         public var alarms: ECS.DeploymentAlarms?
         /// The deployment strategy for the service.
         public var strategy: String?
-        /// The time period when both blue and green service revisions are running simultaneously after the production traffic has shifted.
+        /// The time period when both blue and green service revisions are running simultaneously after the production
+        /// traffic has shifted.
         public var bakeTimeInMinutes: Int?
-        /// An array of deployment lifecycle hook objects to run custom logic at specific stages of the deployment lifecycle.
+        /// An array of deployment lifecycle hook objects to run custom logic at specific stages of the deployment
+        /// lifecycle.
         public var lifecycleHooks: [ECS.DeploymentLifecycleHook]?
         /// Configuration for linear deployment strategy.
         public var linearConfiguration: ECS.LinearConfiguration?
@@ -29,7 +34,17 @@ extension ECS {
         public var canaryConfiguration: ECS.CanaryConfiguration?
 
         /// Creates a `DeploymentConfiguration`; every member defaults to absent.
-        public init(deploymentCircuitBreaker: ECS.DeploymentCircuitBreaker? = nil, maximumPercent: Int? = nil, minimumHealthyPercent: Int? = nil, alarms: ECS.DeploymentAlarms? = nil, strategy: String? = nil, bakeTimeInMinutes: Int? = nil, lifecycleHooks: [ECS.DeploymentLifecycleHook]? = nil, linearConfiguration: ECS.LinearConfiguration? = nil, canaryConfiguration: ECS.CanaryConfiguration? = nil) {
+        public init(
+            deploymentCircuitBreaker: ECS.DeploymentCircuitBreaker? = nil,
+            maximumPercent: Int? = nil,
+            minimumHealthyPercent: Int? = nil,
+            alarms: ECS.DeploymentAlarms? = nil,
+            strategy: String? = nil,
+            bakeTimeInMinutes: Int? = nil,
+            lifecycleHooks: [ECS.DeploymentLifecycleHook]? = nil,
+            linearConfiguration: ECS.LinearConfiguration? = nil,
+            canaryConfiguration: ECS.CanaryConfiguration? = nil
+        ) {
             self.deploymentCircuitBreaker = deploymentCircuitBreaker
             self.maximumPercent = maximumPercent
             self.minimumHealthyPercent = minimumHealthyPercent

@@ -13,17 +13,26 @@ extension ECS {
         public var targetType: String?
         /// The Amazon Resource Name (ARN) of the hook target.
         public var hookTargetArn: String?
-        /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call Lambda functions on your behalf.
+        /// The Amazon Resource Name (ARN) of the IAM role that grants Amazon ECS permission to call Lambda functions on
+        /// your behalf.
         public var roleArn: String?
         /// The lifecycle stages at which to run the hook.
         public var lifecycleStages: [String]?
-        /// Use this field to specify custom parameters that Amazon ECS will pass to your hook target invocations (such as a Lambda function).
+        /// Use this field to specify custom parameters that Amazon ECS will pass to your hook target invocations (such
+        /// as a Lambda function).
         public var hookDetails: JSONValue?
         /// The timeout configuration for the lifecycle hook.
         public var timeoutConfiguration: ECS.DeploymentLifecycleHookTimeoutConfiguration?
 
         /// Creates a `DeploymentLifecycleHook`; every member defaults to absent.
-        public init(targetType: String? = nil, hookTargetArn: String? = nil, roleArn: String? = nil, lifecycleStages: [String]? = nil, hookDetails: JSONValue? = nil, timeoutConfiguration: ECS.DeploymentLifecycleHookTimeoutConfiguration? = nil) {
+        public init(
+            targetType: String? = nil,
+            hookTargetArn: String? = nil,
+            roleArn: String? = nil,
+            lifecycleStages: [String]? = nil,
+            hookDetails: JSONValue? = nil,
+            timeoutConfiguration: ECS.DeploymentLifecycleHookTimeoutConfiguration? = nil
+        ) {
             self.targetType = targetType
             self.hookTargetArn = hookTargetArn
             self.roleArn = roleArn

@@ -23,7 +23,14 @@ extension ECS {
         public var timeoutAction: String?
 
         /// Creates a `DeploymentLifecycleHookDetail`; every member defaults to absent.
-        public init(hookId: String? = nil, targetType: String? = nil, targetArn: String? = nil, status: String? = nil, expiresAt: Date? = nil, timeoutAction: String? = nil) {
+        public init(
+            hookId: String? = nil,
+            targetType: String? = nil,
+            targetArn: String? = nil,
+            status: String? = nil,
+            expiresAt: Date? = nil,
+            timeoutAction: String? = nil
+        ) {
             self.hookId = hookId
             self.targetType = targetType
             self.targetArn = targetArn

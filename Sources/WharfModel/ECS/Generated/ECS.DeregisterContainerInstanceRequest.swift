@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DeregisterContainerInstanceRequest` shape.
     public struct DeregisterContainerInstanceRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the container instance to deregister.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the container instance to
+        /// deregister.
         public var cluster: String?
         /// The container instance ID or full ARN of the container instance to deregister. Required.
         public var containerInstance: String?

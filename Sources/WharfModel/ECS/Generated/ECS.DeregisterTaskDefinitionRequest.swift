@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DeregisterTaskDefinitionRequest` shape.
     public struct DeregisterTaskDefinitionRequest: Codable, Equatable, Sendable {
-        /// The family and revision (family:revision) or full Amazon Resource Name (ARN) of the task definition to deregister. Required.
+        /// The family and revision (family:revision) or full Amazon Resource Name (ARN) of the task definition to
+        /// deregister. Required.
         public var taskDefinition: String?
 
         /// Creates a `DeregisterTaskDefinitionRequest`; every member defaults to absent.

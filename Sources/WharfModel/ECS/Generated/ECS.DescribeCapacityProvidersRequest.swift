@@ -17,11 +17,18 @@ extension ECS {
         public var include: [String]?
         /// The maximum number of account setting results returned by DescribeCapacityProviders in paginated output.
         public var maxResults: Int?
-        /// The nextToken value returned from a previous paginated DescribeCapacityProviders request where maxResults was used and the results exceeded the value of that parameter.
+        /// The nextToken value returned from a previous paginated DescribeCapacityProviders request where maxResults
+        /// was used and the results exceeded the value of that parameter.
         public var nextToken: String?
 
         /// Creates a `DescribeCapacityProvidersRequest`; every member defaults to absent.
-        public init(capacityProviders: [String]? = nil, cluster: String? = nil, include: [String]? = nil, maxResults: Int? = nil, nextToken: String? = nil) {
+        public init(
+            capacityProviders: [String]? = nil,
+            cluster: String? = nil,
+            include: [String]? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil
+        ) {
             self.capacityProviders = capacityProviders
             self.cluster = cluster
             self.include = include

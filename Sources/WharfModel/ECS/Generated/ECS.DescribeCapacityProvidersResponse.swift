@@ -17,7 +17,11 @@ extension ECS {
         public var nextToken: String?
 
         /// Creates a `DescribeCapacityProvidersResponse`; every member defaults to absent.
-        public init(capacityProviders: [ECS.CapacityProvider]? = nil, failures: [ECS.Failure]? = nil, nextToken: String? = nil) {
+        public init(
+            capacityProviders: [ECS.CapacityProvider]? = nil,
+            failures: [ECS.Failure]? = nil,
+            nextToken: String? = nil
+        ) {
             self.capacityProviders = capacityProviders
             self.failures = failures
             self.nextToken = nextToken

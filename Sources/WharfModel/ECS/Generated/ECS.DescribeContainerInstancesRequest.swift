@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DescribeContainerInstancesRequest` shape.
     public struct DescribeContainerInstancesRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the container instances to describe.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the container instances to
+        /// describe.
         public var cluster: String?
         /// A list of up to 100 container instance IDs or full Amazon Resource Name (ARN) entries. Required.
         public var containerInstances: [String]?

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DescribeDaemonResponse` shape.
     public struct DescribeDaemonResponse: Codable, Equatable, Sendable {
-        /// The full description of the daemon, including the current revisions, deployment ARN, cluster, and status information.
+        /// The full description of the daemon, including the current revisions, deployment ARN, cluster, and status
+        /// information.
         public var daemon: ECS.DaemonDetail?
 
         /// Creates a `DescribeDaemonResponse`; every member defaults to absent.

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DescribeDaemonTaskDefinitionRequest` shape.
     public struct DescribeDaemonTaskDefinitionRequest: Codable, Equatable, Sendable {
-        /// The family for the latest ACTIVE revision, family and revision (family:revision) for a specific revision in the family, or full Amazon Resource Name (ARN) of the daemon task definition to describe. Required.
+        /// The family for the latest ACTIVE revision, family and revision (family:revision) for a specific revision in
+        /// the family, or full Amazon Resource Name (ARN) of the daemon task definition to describe. Required.
         public var daemonTaskDefinition: String?
 
         /// Creates a `DescribeDaemonTaskDefinitionRequest`; every member defaults to absent.

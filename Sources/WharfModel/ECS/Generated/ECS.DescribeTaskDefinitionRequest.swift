@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DescribeTaskDefinitionRequest` shape.
     public struct DescribeTaskDefinitionRequest: Codable, Equatable, Sendable {
-        /// The family for the latest ACTIVE revision, family and revision (family:revision) for a specific revision in the family, or full Amazon Resource Name (ARN) of the task definition to describe. Required.
+        /// The family for the latest ACTIVE revision, family and revision (family:revision) for a specific revision in
+        /// the family, or full Amazon Resource Name (ARN) of the task definition to describe. Required.
         public var taskDefinition: String?
         /// Determines whether to see the resource tags for the task definition.
         public var include: [String]?

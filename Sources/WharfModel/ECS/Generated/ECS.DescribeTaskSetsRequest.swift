@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `DescribeTaskSetsRequest` shape.
     public struct DescribeTaskSetsRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task sets exist in. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task sets
+        /// exist in. Required.
         public var cluster: String?
         /// The short name or full Amazon Resource Name (ARN) of the service that the task sets exist in. Required.
         public var service: String?
@@ -19,7 +20,12 @@ extension ECS {
         public var include: [String]?
 
         /// Creates a `DescribeTaskSetsRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, service: String? = nil, taskSets: [String]? = nil, include: [String]? = nil) {
+        public init(
+            cluster: String? = nil,
+            service: String? = nil,
+            taskSets: [String]? = nil,
+            include: [String]? = nil
+        ) {
             self.cluster = cluster
             self.service = service
             self.taskSets = taskSets

@@ -21,7 +21,13 @@ extension ECS {
         public var labels: [String: String]?
 
         /// Creates a `DockerVolumeConfiguration`; every member defaults to absent.
-        public init(scope: String? = nil, autoprovision: Bool? = nil, driver: String? = nil, driverOpts: [String: String]? = nil, labels: [String: String]? = nil) {
+        public init(
+            scope: String? = nil,
+            autoprovision: Bool? = nil,
+            driver: String? = nil,
+            driverOpts: [String: String]? = nil,
+            labels: [String: String]? = nil
+        ) {
             self.scope = scope
             self.autoprovision = autoprovision
             self.driver = driver

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Represents an Express service, which provides a simplified way to deploy containerized web applications on Amazon ECS with managed Amazon Web Services infrastructure.
+    /// Represents an Express service, which provides a simplified way to deploy containerized web applications on
+    /// Amazon ECS with managed Amazon Web Services infrastructure.
     public struct ECSExpressGatewayService: Codable, Equatable, Sendable {
         /// The short name or full ARN of the cluster that hosts the Express service.
         public var cluster: String?
@@ -31,7 +32,18 @@ extension ECS {
         public var updatedAt: Date?
 
         /// Creates a `ECSExpressGatewayService`; every member defaults to absent.
-        public init(cluster: String? = nil, serviceName: String? = nil, serviceArn: String? = nil, infrastructureRoleArn: String? = nil, status: ECS.ExpressGatewayServiceStatus? = nil, currentDeployment: String? = nil, activeConfigurations: [ECS.ExpressGatewayServiceConfiguration]? = nil, tags: [ECS.Tag]? = nil, createdAt: Date? = nil, updatedAt: Date? = nil) {
+        public init(
+            cluster: String? = nil,
+            serviceName: String? = nil,
+            serviceArn: String? = nil,
+            infrastructureRoleArn: String? = nil,
+            status: ECS.ExpressGatewayServiceStatus? = nil,
+            currentDeployment: String? = nil,
+            activeConfigurations: [ECS.ExpressGatewayServiceConfiguration]? = nil,
+            tags: [ECS.Tag]? = nil,
+            createdAt: Date? = nil,
+            updatedAt: Date? = nil
+        ) {
             self.cluster = cluster
             self.serviceName = serviceName
             self.serviceArn = serviceArn

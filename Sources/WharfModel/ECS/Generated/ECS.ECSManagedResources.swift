@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Represents the Amazon Web Services resources managed by Amazon ECS for an Express service, including ingress paths, auto-scaling policies, metric alarms, and security groups.
+    /// Represents the Amazon Web Services resources managed by Amazon ECS for an Express service, including ingress
+    /// paths, auto-scaling policies, metric alarms, and security groups.
     public struct ECSManagedResources: Codable, Equatable, Sendable {
         /// The ingress paths and endpoints for the Express service.
         public var ingressPaths: [ECS.ManagedIngressPath]?
@@ -21,7 +22,13 @@ extension ECS {
         public var logGroups: [ECS.ManagedLogGroup]?
 
         /// Creates a `ECSManagedResources`; every member defaults to absent.
-        public init(ingressPaths: [ECS.ManagedIngressPath]? = nil, autoScaling: ECS.ManagedAutoScaling? = nil, metricAlarms: [ECS.ManagedMetricAlarm]? = nil, serviceSecurityGroups: [ECS.ManagedSecurityGroup]? = nil, logGroups: [ECS.ManagedLogGroup]? = nil) {
+        public init(
+            ingressPaths: [ECS.ManagedIngressPath]? = nil,
+            autoScaling: ECS.ManagedAutoScaling? = nil,
+            metricAlarms: [ECS.ManagedMetricAlarm]? = nil,
+            serviceSecurityGroups: [ECS.ManagedSecurityGroup]? = nil,
+            logGroups: [ECS.ManagedLogGroup]? = nil
+        ) {
             self.ingressPaths = ingressPaths
             self.autoScaling = autoScaling
             self.metricAlarms = metricAlarms

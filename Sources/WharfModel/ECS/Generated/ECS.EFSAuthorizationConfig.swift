@@ -11,7 +11,8 @@ extension ECS {
     public struct EFSAuthorizationConfig: Codable, Equatable, Sendable {
         /// The Amazon EFS access point ID to use.
         public var accessPointId: String?
-        /// Determines whether to use the Amazon ECS task role defined in a task definition when mounting the Amazon EFS file system.
+        /// Determines whether to use the Amazon ECS task role defined in a task definition when mounting the Amazon EFS
+        /// file system.
         public var iam: String?
 
         /// Creates a `EFSAuthorizationConfig`; every member defaults to absent.

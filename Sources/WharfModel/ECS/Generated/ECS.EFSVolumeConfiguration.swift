@@ -13,7 +13,8 @@ extension ECS {
         public var fileSystemId: String?
         /// The directory within the Amazon EFS file system to mount as the root directory inside the host.
         public var rootDirectory: String?
-        /// Determines whether to use encryption for Amazon EFS data in transit between the Amazon ECS host and the Amazon EFS server.
+        /// Determines whether to use encryption for Amazon EFS data in transit between the Amazon ECS host and the
+        /// Amazon EFS server.
         public var transitEncryption: String?
         /// The port to use when sending encrypted data between the Amazon ECS host and the Amazon EFS server.
         public var transitEncryptionPort: Int?
@@ -21,7 +22,13 @@ extension ECS {
         public var authorizationConfig: ECS.EFSAuthorizationConfig?
 
         /// Creates a `EFSVolumeConfiguration`; every member defaults to absent.
-        public init(fileSystemId: String? = nil, rootDirectory: String? = nil, transitEncryption: String? = nil, transitEncryptionPort: Int? = nil, authorizationConfig: ECS.EFSAuthorizationConfig? = nil) {
+        public init(
+            fileSystemId: String? = nil,
+            rootDirectory: String? = nil,
+            transitEncryption: String? = nil,
+            transitEncryptionPort: Int? = nil,
+            authorizationConfig: ECS.EFSAuthorizationConfig? = nil
+        ) {
             self.fileSystemId = fileSystemId
             self.rootDirectory = rootDirectory
             self.transitEncryption = transitEncryption

@@ -4,15 +4,41 @@ extension ECS {
     /// The values each enum shape of the ECS model allows, by shape name.
     public enum Enum {
         /// Values of `AcceleratorManufacturer`.
-        public static let acceleratorManufacturer: [String] = ["amazon-web-services", "amd", "nvidia", "xilinx", "habana"]
+        public static let acceleratorManufacturer: [String] = [
+            "amazon-web-services",
+            "amd",
+            "nvidia",
+            "xilinx",
+            "habana"
+        ]
         /// Values of `AcceleratorName`.
-        public static let acceleratorName: [String] = ["a100", "inferentia", "k520", "k80", "m60", "radeon-pro-v520", "t4", "vu9p", "v100", "a10g", "h100", "t4g"]
+        public static let acceleratorName: [String] = [
+            "a100",
+            "inferentia",
+            "k520",
+            "k80",
+            "m60",
+            "radeon-pro-v520",
+            "t4",
+            "vu9p",
+            "v100",
+            "a10g",
+            "h100",
+            "t4g"
+        ]
         /// Values of `AcceleratorType`.
         public static let acceleratorType: [String] = ["gpu", "fpga", "inference"]
         /// Values of `AccessType`.
         public static let accessType: [String] = ["PUBLIC", "PRIVATE"]
         /// Values of `AgentUpdateStatus`.
-        public static let agentUpdateStatus: [String] = ["PENDING", "STAGING", "STAGED", "UPDATING", "UPDATED", "FAILED"]
+        public static let agentUpdateStatus: [String] = [
+            "PENDING",
+            "STAGING",
+            "STAGED",
+            "UPDATING",
+            "UPDATED",
+            "FAILED"
+        ]
         /// Values of `ApplicationProtocol`.
         public static let applicationProtocol: [String] = ["http", "http2", "grpc"]
         /// Values of `AssignPublicIp`.
@@ -34,11 +60,30 @@ extension ECS {
         /// Values of `CapacityProviderStatus`.
         public static let capacityProviderStatus: [String] = ["PROVISIONING", "ACTIVE", "DEPROVISIONING", "INACTIVE"]
         /// Values of `CapacityProviderType`.
-        public static let capacityProviderType: [String] = ["EC2_AUTOSCALING", "MANAGED_INSTANCES", "FARGATE", "FARGATE_SPOT"]
+        public static let capacityProviderType: [String] = [
+            "EC2_AUTOSCALING",
+            "MANAGED_INSTANCES",
+            "FARGATE",
+            "FARGATE_SPOT"
+        ]
         /// Values of `CapacityProviderUpdateStatus`.
-        public static let capacityProviderUpdateStatus: [String] = ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"]
+        public static let capacityProviderUpdateStatus: [String] = [
+            "CREATE_IN_PROGRESS",
+            "CREATE_COMPLETE",
+            "CREATE_FAILED",
+            "DELETE_IN_PROGRESS",
+            "DELETE_COMPLETE",
+            "DELETE_FAILED",
+            "UPDATE_IN_PROGRESS",
+            "UPDATE_COMPLETE",
+            "UPDATE_FAILED"
+        ]
         /// Values of `CapacityReservationPreference`.
-        public static let capacityReservationPreference: [String] = ["RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"]
+        public static let capacityReservationPreference: [String] = [
+            "RESERVATIONS_ONLY",
+            "RESERVATIONS_FIRST",
+            "RESERVATIONS_EXCLUDED"
+        ]
         /// Values of `ClusterField`.
         public static let clusterField: [String] = ["ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"]
         /// Values of `ClusterSettingName`.
@@ -52,13 +97,33 @@ extension ECS {
         /// Values of `ContainerInstanceField`.
         public static let containerInstanceField: [String] = ["TAGS", "CONTAINER_INSTANCE_HEALTH"]
         /// Values of `ContainerInstanceStatus`.
-        public static let containerInstanceStatus: [String] = ["ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED"]
+        public static let containerInstanceStatus: [String] = [
+            "ACTIVE",
+            "DRAINING",
+            "REGISTERING",
+            "DEREGISTERING",
+            "REGISTRATION_FAILED"
+        ]
         /// Values of `CpuManufacturer`.
         public static let cpuManufacturer: [String] = ["intel", "amd", "amazon-web-services"]
         /// Values of `DaemonDeploymentRollbackMonitorsStatus`.
-        public static let daemonDeploymentRollbackMonitorsStatus: [String] = ["TRIGGERED", "MONITORING", "MONITORING_COMPLETE", "DISABLED"]
+        public static let daemonDeploymentRollbackMonitorsStatus: [String] = [
+            "TRIGGERED",
+            "MONITORING",
+            "MONITORING_COMPLETE",
+            "DISABLED"
+        ]
         /// Values of `DaemonDeploymentStatus`.
-        public static let daemonDeploymentStatus: [String] = ["PENDING", "SUCCESSFUL", "STOPPED", "STOP_REQUESTED", "IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"]
+        public static let daemonDeploymentStatus: [String] = [
+            "PENDING",
+            "SUCCESSFUL",
+            "STOPPED",
+            "STOP_REQUESTED",
+            "IN_PROGRESS",
+            "ROLLBACK_IN_PROGRESS",
+            "ROLLBACK_SUCCESSFUL",
+            "ROLLBACK_FAILED"
+        ]
         /// Values of `DaemonPropagateTags`.
         public static let daemonPropagateTags: [String] = ["DAEMON", "NONE"]
         /// Values of `DaemonStatus`.
@@ -74,9 +139,24 @@ extension ECS {
         /// Values of `DeploymentLifecycleHookAction`.
         public static let deploymentLifecycleHookAction: [String] = ["ROLLBACK", "CONTINUE"]
         /// Values of `DeploymentLifecycleHookStage`.
-        public static let deploymentLifecycleHookStage: [String] = ["RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"]
+        public static let deploymentLifecycleHookStage: [String] = [
+            "RECONCILE_SERVICE",
+            "PRE_SCALE_UP",
+            "POST_SCALE_UP",
+            "TEST_TRAFFIC_SHIFT",
+            "POST_TEST_TRAFFIC_SHIFT",
+            "PRE_PRODUCTION_TRAFFIC_SHIFT",
+            "PRODUCTION_TRAFFIC_SHIFT",
+            "POST_PRODUCTION_TRAFFIC_SHIFT"
+        ]
         /// Values of `DeploymentLifecycleHookStatus`.
-        public static let deploymentLifecycleHookStatus: [String] = ["AWAITING_ACTION", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT"]
+        public static let deploymentLifecycleHookStatus: [String] = [
+            "AWAITING_ACTION",
+            "IN_PROGRESS",
+            "SUCCEEDED",
+            "FAILED",
+            "TIMED_OUT"
+        ]
         /// Values of `DeploymentLifecycleHookTargetType`.
         public static let deploymentLifecycleHookTargetType: [String] = ["AWS_LAMBDA", "PAUSE"]
         /// Values of `DeploymentRolloutState`.
@@ -100,7 +180,11 @@ extension ECS {
         /// Values of `ExpressGatewayServiceInclude`.
         public static let expressGatewayServiceInclude: [String] = ["TAGS"]
         /// Values of `ExpressGatewayServiceScalingMetric`.
-        public static let expressGatewayServiceScalingMetric: [String] = ["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"]
+        public static let expressGatewayServiceScalingMetric: [String] = [
+            "AVERAGE_CPU",
+            "AVERAGE_MEMORY",
+            "REQUEST_COUNT_PER_TARGET"
+        ]
         /// Values of `ExpressGatewayServiceStatusCode`.
         public static let expressGatewayServiceStatusCode: [String] = ["ACTIVE", "DRAINING", "INACTIVE"]
         /// Values of `FirelensConfigurationType`.
@@ -122,7 +206,16 @@ extension ECS {
         /// Values of `LocalStorageType`.
         public static let localStorageType: [String] = ["hdd", "ssd"]
         /// Values of `LogDriver`.
-        public static let logDriver: [String] = ["json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"]
+        public static let logDriver: [String] = [
+            "json-file",
+            "syslog",
+            "journald",
+            "gelf",
+            "fluentd",
+            "awslogs",
+            "splunk",
+            "awsfirelens"
+        ]
         /// Values of `ManagedAgentName`.
         public static let managedAgentName: [String] = ["ExecuteCommandAgent"]
         /// Values of `ManagedDraining`.
@@ -130,7 +223,13 @@ extension ECS {
         /// Values of `ManagedInstancesMonitoringOptions`.
         public static let managedInstancesMonitoringOptions: [String] = ["BASIC", "DETAILED"]
         /// Values of `ManagedResourceStatus`.
-        public static let managedResourceStatus: [String] = ["PROVISIONING", "ACTIVE", "DEPROVISIONING", "DELETED", "FAILED"]
+        public static let managedResourceStatus: [String] = [
+            "PROVISIONING",
+            "ACTIVE",
+            "DEPROVISIONING",
+            "DELETED",
+            "FAILED"
+        ]
         /// Values of `ManagedScalingStatus`.
         public static let managedScalingStatus: [String] = ["ENABLED", "DISABLED"]
         /// Values of `ManagedTerminationProtection`.
@@ -138,7 +237,18 @@ extension ECS {
         /// Values of `NetworkMode`.
         public static let networkMode: [String] = ["bridge", "host", "awsvpc", "none"]
         /// Values of `OSFamily`.
-        public static let oSFamily: [String] = ["WINDOWS_SERVER_2019_FULL", "WINDOWS_SERVER_2019_CORE", "WINDOWS_SERVER_2016_FULL", "WINDOWS_SERVER_2004_CORE", "WINDOWS_SERVER_2022_CORE", "WINDOWS_SERVER_2022_FULL", "WINDOWS_SERVER_2025_CORE", "WINDOWS_SERVER_2025_FULL", "WINDOWS_SERVER_20H2_CORE", "LINUX"]
+        public static let oSFamily: [String] = [
+            "WINDOWS_SERVER_2019_FULL",
+            "WINDOWS_SERVER_2019_CORE",
+            "WINDOWS_SERVER_2016_FULL",
+            "WINDOWS_SERVER_2004_CORE",
+            "WINDOWS_SERVER_2022_CORE",
+            "WINDOWS_SERVER_2022_FULL",
+            "WINDOWS_SERVER_2025_CORE",
+            "WINDOWS_SERVER_2025_FULL",
+            "WINDOWS_SERVER_20H2_CORE",
+            "LINUX"
+        ]
         /// Values of `PidMode`.
         public static let pidMode: [String] = ["host", "task"]
         /// Values of `PlacementConstraintType`.
@@ -168,15 +278,53 @@ extension ECS {
         /// Values of `ServiceConnectIncludeQueryParameters`.
         public static let serviceConnectIncludeQueryParameters: [String] = ["DISABLED", "ENABLED"]
         /// Values of `ServiceDeploymentLifecycleStage`.
-        public static let serviceDeploymentLifecycleStage: [String] = ["RECONCILE_SERVICE", "PRE_SCALE_UP", "SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP"]
+        public static let serviceDeploymentLifecycleStage: [String] = [
+            "RECONCILE_SERVICE",
+            "PRE_SCALE_UP",
+            "SCALE_UP",
+            "POST_SCALE_UP",
+            "TEST_TRAFFIC_SHIFT",
+            "POST_TEST_TRAFFIC_SHIFT",
+            "PRODUCTION_TRAFFIC_SHIFT",
+            "POST_PRODUCTION_TRAFFIC_SHIFT",
+            "BAKE_TIME",
+            "CLEAN_UP"
+        ]
         /// Values of `ServiceDeploymentRollbackMonitorsStatus`.
-        public static let serviceDeploymentRollbackMonitorsStatus: [String] = ["TRIGGERED", "MONITORING", "MONITORING_COMPLETE", "DISABLED"]
+        public static let serviceDeploymentRollbackMonitorsStatus: [String] = [
+            "TRIGGERED",
+            "MONITORING",
+            "MONITORING_COMPLETE",
+            "DISABLED"
+        ]
         /// Values of `ServiceDeploymentStatus`.
-        public static let serviceDeploymentStatus: [String] = ["PENDING", "SUCCESSFUL", "STOPPED", "STOP_REQUESTED", "IN_PROGRESS", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"]
+        public static let serviceDeploymentStatus: [String] = [
+            "PENDING",
+            "SUCCESSFUL",
+            "STOPPED",
+            "STOP_REQUESTED",
+            "IN_PROGRESS",
+            "ROLLBACK_REQUESTED",
+            "ROLLBACK_IN_PROGRESS",
+            "ROLLBACK_SUCCESSFUL",
+            "ROLLBACK_FAILED"
+        ]
         /// Values of `ServiceField`.
         public static let serviceField: [String] = ["TAGS"]
         /// Values of `SettingName`.
-        public static let settingName: [String] = ["serviceLongArnFormat", "taskLongArnFormat", "containerInstanceLongArnFormat", "awsvpcTrunking", "containerInsights", "fargateFIPSMode", "tagResourceAuthorization", "fargateTaskRetirementWaitPeriod", "guardDutyActivate", "defaultLogDriverMode", "fargateEventWindows"]
+        public static let settingName: [String] = [
+            "serviceLongArnFormat",
+            "taskLongArnFormat",
+            "containerInstanceLongArnFormat",
+            "awsvpcTrunking",
+            "containerInsights",
+            "fargateFIPSMode",
+            "tagResourceAuthorization",
+            "fargateTaskRetirementWaitPeriod",
+            "guardDutyActivate",
+            "defaultLogDriverMode",
+            "fargateEventWindows"
+        ]
         /// Values of `SettingType`.
         public static let settingType: [String] = ["user", "aws_managed"]
         /// Values of `SortOrder`.
@@ -202,11 +350,34 @@ extension ECS {
         /// Values of `TaskSetField`.
         public static let taskSetField: [String] = ["TAGS"]
         /// Values of `TaskStopCode`.
-        public static let taskStopCode: [String] = ["TaskFailedToStart", "EssentialContainerExited", "UserInitiated", "ServiceSchedulerInitiated", "SpotInterruption", "TerminationNotice"]
+        public static let taskStopCode: [String] = [
+            "TaskFailedToStart",
+            "EssentialContainerExited",
+            "UserInitiated",
+            "ServiceSchedulerInitiated",
+            "SpotInterruption",
+            "TerminationNotice"
+        ]
         /// Values of `TransportProtocol`.
         public static let transportProtocol: [String] = ["tcp", "udp"]
         /// Values of `UlimitName`.
-        public static let ulimitName: [String] = ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"]
+        public static let ulimitName: [String] = [
+            "core",
+            "cpu",
+            "data",
+            "fsize",
+            "locks",
+            "memlock",
+            "msgqueue",
+            "nice",
+            "nofile",
+            "nproc",
+            "rss",
+            "rtprio",
+            "rttime",
+            "sigpending",
+            "stack"
+        ]
         /// Values of `VersionConsistency`.
         public static let versionConsistency: [String] = ["enabled", "disabled"]
     }

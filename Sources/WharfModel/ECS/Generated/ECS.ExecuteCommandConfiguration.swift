@@ -17,7 +17,11 @@ extension ECS {
         public var logConfiguration: ECS.ExecuteCommandLogConfiguration?
 
         /// Creates a `ExecuteCommandConfiguration`; every member defaults to absent.
-        public init(kmsKeyId: String? = nil, logging: String? = nil, logConfiguration: ECS.ExecuteCommandLogConfiguration? = nil) {
+        public init(
+            kmsKeyId: String? = nil,
+            logging: String? = nil,
+            logConfiguration: ECS.ExecuteCommandLogConfiguration? = nil
+        ) {
             self.kmsKeyId = kmsKeyId
             self.logging = logging
             self.logConfiguration = logConfiguration

@@ -21,7 +21,13 @@ extension ECS {
         public var s3KeyPrefix: String?
 
         /// Creates a `ExecuteCommandLogConfiguration`; every member defaults to absent.
-        public init(cloudWatchLogGroupName: String? = nil, cloudWatchEncryptionEnabled: Bool? = nil, s3BucketName: String? = nil, s3EncryptionEnabled: Bool? = nil, s3KeyPrefix: String? = nil) {
+        public init(
+            cloudWatchLogGroupName: String? = nil,
+            cloudWatchEncryptionEnabled: Bool? = nil,
+            s3BucketName: String? = nil,
+            s3EncryptionEnabled: Bool? = nil,
+            s3KeyPrefix: String? = nil
+        ) {
             self.cloudWatchLogGroupName = cloudWatchLogGroupName
             self.cloudWatchEncryptionEnabled = cloudWatchEncryptionEnabled
             self.s3BucketName = s3BucketName

@@ -21,7 +21,13 @@ extension ECS {
         public var task: String?
 
         /// Creates a `ExecuteCommandRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, container: String? = nil, command: String? = nil, interactive: Bool? = nil, task: String? = nil) {
+        public init(
+            cluster: String? = nil,
+            container: String? = nil,
+            command: String? = nil,
+            interactive: Bool? = nil,
+            task: String? = nil
+        ) {
             self.cluster = cluster
             self.container = container
             self.command = command

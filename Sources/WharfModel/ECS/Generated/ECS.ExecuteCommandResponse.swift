@@ -23,7 +23,14 @@ extension ECS {
         public var taskArn: String?
 
         /// Creates a `ExecuteCommandResponse`; every member defaults to absent.
-        public init(clusterArn: String? = nil, containerArn: String? = nil, containerName: String? = nil, interactive: Bool? = nil, session: ECS.Session? = nil, taskArn: String? = nil) {
+        public init(
+            clusterArn: String? = nil,
+            containerArn: String? = nil,
+            containerName: String? = nil,
+            interactive: Bool? = nil,
+            session: ECS.Session? = nil,
+            taskArn: String? = nil
+        ) {
             self.clusterArn = clusterArn
             self.containerArn = containerArn
             self.containerName = containerName

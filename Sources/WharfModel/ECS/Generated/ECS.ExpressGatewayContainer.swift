@@ -25,7 +25,15 @@ extension ECS {
         public var secrets: [ECS.Secret]?
 
         /// Creates a `ExpressGatewayContainer`; every member defaults to absent.
-        public init(image: String? = nil, containerPort: Int? = nil, awsLogsConfiguration: ECS.ExpressGatewayServiceAwsLogsConfiguration? = nil, repositoryCredentials: ECS.ExpressGatewayRepositoryCredentials? = nil, command: [String]? = nil, environment: [ECS.KeyValuePair]? = nil, secrets: [ECS.Secret]? = nil) {
+        public init(
+            image: String? = nil,
+            containerPort: Int? = nil,
+            awsLogsConfiguration: ECS.ExpressGatewayServiceAwsLogsConfiguration? = nil,
+            repositoryCredentials: ECS.ExpressGatewayRepositoryCredentials? = nil,
+            command: [String]? = nil,
+            environment: [ECS.KeyValuePair]? = nil,
+            secrets: [ECS.Secret]? = nil
+        ) {
             self.image = image
             self.containerPort = containerPort
             self.awsLogsConfiguration = awsLogsConfiguration

@@ -19,7 +19,12 @@ extension ECS {
         public var autoScalingTargetValue: Int?
 
         /// Creates a `ExpressGatewayScalingTarget`; every member defaults to absent.
-        public init(minTaskCount: Int? = nil, maxTaskCount: Int? = nil, autoScalingMetric: String? = nil, autoScalingTargetValue: Int? = nil) {
+        public init(
+            minTaskCount: Int? = nil,
+            maxTaskCount: Int? = nil,
+            autoScalingMetric: String? = nil,
+            autoScalingTargetValue: Int? = nil
+        ) {
             self.minTaskCount = minTaskCount
             self.maxTaskCount = maxTaskCount
             self.autoScalingMetric = autoScalingMetric

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Represents a specific configuration revision of an Express service, containing all the settings and parameters for that revision.
+    /// Represents a specific configuration revision of an Express service, containing all the settings and parameters
+    /// for that revision.
     public struct ExpressGatewayServiceConfiguration: Codable, Equatable, Sendable {
         /// The ARN of the service revision.
         public var serviceRevisionArn: String?
@@ -33,7 +34,19 @@ extension ECS {
         public var createdAt: Date?
 
         /// Creates a `ExpressGatewayServiceConfiguration`; every member defaults to absent.
-        public init(serviceRevisionArn: String? = nil, executionRoleArn: String? = nil, taskRoleArn: String? = nil, cpu: String? = nil, memory: String? = nil, networkConfiguration: ECS.ExpressGatewayServiceNetworkConfiguration? = nil, healthCheckPath: String? = nil, primaryContainer: ECS.ExpressGatewayContainer? = nil, scalingTarget: ECS.ExpressGatewayScalingTarget? = nil, ingressPaths: [ECS.IngressPathSummary]? = nil, createdAt: Date? = nil) {
+        public init(
+            serviceRevisionArn: String? = nil,
+            executionRoleArn: String? = nil,
+            taskRoleArn: String? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            networkConfiguration: ECS.ExpressGatewayServiceNetworkConfiguration? = nil,
+            healthCheckPath: String? = nil,
+            primaryContainer: ECS.ExpressGatewayContainer? = nil,
+            scalingTarget: ECS.ExpressGatewayScalingTarget? = nil,
+            ingressPaths: [ECS.IngressPathSummary]? = nil,
+            createdAt: Date? = nil
+        ) {
             self.serviceRevisionArn = serviceRevisionArn
             self.executionRoleArn = executionRoleArn
             self.taskRoleArn = taskRoleArn

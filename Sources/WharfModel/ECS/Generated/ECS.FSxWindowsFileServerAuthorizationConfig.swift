@@ -11,7 +11,8 @@ extension ECS {
     public struct FSxWindowsFileServerAuthorizationConfig: Codable, Equatable, Sendable {
         /// The authorization credential option to use. Required.
         public var credentialsParameter: String?
-        /// A fully qualified domain name hosted by an Directory Service Managed Microsoft AD (Active Directory) or self-hosted AD on Amazon EC2. Required.
+        /// A fully qualified domain name hosted by an Directory Service Managed Microsoft AD (Active Directory) or
+        /// self-hosted AD on Amazon EC2. Required.
         public var domain: String?
 
         /// Creates a `FSxWindowsFileServerAuthorizationConfig`; every member defaults to absent.

@@ -11,13 +11,18 @@ extension ECS {
     public struct FSxWindowsFileServerVolumeConfiguration: Codable, Equatable, Sendable {
         /// The Amazon FSx for Windows File Server file system ID to use. Required.
         public var fileSystemId: String?
-        /// The directory within the Amazon FSx for Windows File Server file system to mount as the root directory inside the host. Required.
+        /// The directory within the Amazon FSx for Windows File Server file system to mount as the root directory
+        /// inside the host. Required.
         public var rootDirectory: String?
         /// The authorization configuration details for the Amazon FSx for Windows File Server file system. Required.
         public var authorizationConfig: ECS.FSxWindowsFileServerAuthorizationConfig?
 
         /// Creates a `FSxWindowsFileServerVolumeConfiguration`; every member defaults to absent.
-        public init(fileSystemId: String? = nil, rootDirectory: String? = nil, authorizationConfig: ECS.FSxWindowsFileServerAuthorizationConfig? = nil) {
+        public init(
+            fileSystemId: String? = nil,
+            rootDirectory: String? = nil,
+            authorizationConfig: ECS.FSxWindowsFileServerAuthorizationConfig? = nil
+        ) {
             self.fileSystemId = fileSystemId
             self.rootDirectory = rootDirectory
             self.authorizationConfig = authorizationConfig

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `GetTaskProtectionRequest` shape.
     public struct GetTaskProtectionRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task sets exist in. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task sets
+        /// exist in. Required.
         public var cluster: String?
         /// A list of up to 100 task IDs or full ARN entries.
         public var tasks: [String]?

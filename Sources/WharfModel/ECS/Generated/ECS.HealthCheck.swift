@@ -17,11 +17,18 @@ extension ECS {
         public var timeout: Int?
         /// The number of times to retry a failed health check before the container is considered unhealthy.
         public var retries: Int?
-        /// The optional grace period to provide containers time to bootstrap before failed health checks count towards the maximum number of retries.
+        /// The optional grace period to provide containers time to bootstrap before failed health checks count towards
+        /// the maximum number of retries.
         public var startPeriod: Int?
 
         /// Creates a `HealthCheck`; every member defaults to absent.
-        public init(command: [String]? = nil, interval: Int? = nil, timeout: Int? = nil, retries: Int? = nil, startPeriod: Int? = nil) {
+        public init(
+            command: [String]? = nil,
+            interval: Int? = nil,
+            timeout: Int? = nil,
+            retries: Int? = nil,
+            startPeriod: Int? = nil
+        ) {
             self.command = command
             self.interval = interval
             self.timeout = timeout

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Hostnames and IP address entries that are added to the /etc/hosts file of a container via the extraHosts parameter of its ContainerDefinition.
+    /// Hostnames and IP address entries that are added to the /etc/hosts file of a container via the extraHosts
+    /// parameter of its ContainerDefinition.
     public struct HostEntry: Codable, Equatable, Sendable {
         /// The hostname to use in the /etc/hosts entry. Required.
         public var hostname: String?

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// Details on a container instance bind mount host volume.
     public struct HostVolumeProperties: Codable, Equatable, Sendable {
-        /// When the host parameter is used, specify a sourcePath to declare the path on the host container instance that's presented to the container.
+        /// When the host parameter is used, specify a sourcePath to declare the path on the host container instance
+        /// that's presented to the container.
         public var sourcePath: String?
 
         /// Creates a `HostVolumeProperties`; every member defaults to absent.

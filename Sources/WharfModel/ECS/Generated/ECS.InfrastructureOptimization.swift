@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The configuration that controls how Amazon ECS optimizes your infrastructure.
     public struct InfrastructureOptimization: Codable, Equatable, Sendable {
-        /// This parameter defines the number of seconds Amazon ECS Managed Instances waits before optimizing EC2 instances that have become idle or underutilized.
+        /// This parameter defines the number of seconds Amazon ECS Managed Instances waits before optimizing EC2
+        /// instances that have become idle or underutilized.
         public var scaleInAfter: Int?
 
         /// Creates a `InfrastructureOptimization`; every member defaults to absent.

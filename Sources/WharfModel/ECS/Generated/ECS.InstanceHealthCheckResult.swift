@@ -21,7 +21,13 @@ extension ECS {
         public var lastStatusChange: Date?
 
         /// Creates a `InstanceHealthCheckResult`; every member defaults to absent.
-        public init(`type`: String? = nil, status: String? = nil, statusReason: String? = nil, lastUpdated: Date? = nil, lastStatusChange: Date? = nil) {
+        public init(
+            `type`: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            lastUpdated: Date? = nil,
+            lastStatusChange: Date? = nil
+        ) {
             self.`type` = `type`
             self.status = status
             self.statusReason = statusReason

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The launch template configuration for Amazon ECS Managed Instances.
     public struct InstanceLaunchTemplate: Codable, Equatable, Sendable {
-        /// The Amazon Resource Name (ARN) of the instance profile that Amazon ECS applies to Amazon ECS Managed Instances. Required.
+        /// The Amazon Resource Name (ARN) of the instance profile that Amazon ECS applies to Amazon ECS Managed
+        /// Instances. Required.
         public var ec2InstanceProfileArn: String?
         /// The network configuration for Amazon ECS Managed Instances. Required.
         public var networkConfiguration: ECS.ManagedInstancesNetworkConfiguration?
@@ -21,17 +22,30 @@ extension ECS {
         public var monitoring: String?
         /// The capacity option type.
         public var capacityOptionType: String?
-        /// Determines whether tags are propagated to the instance metadata service (IMDS) for Amazon EC2 instances launched by the Managed Instances capacity provider.
+        /// Determines whether tags are propagated to the instance metadata service (IMDS) for Amazon EC2 instances
+        /// launched by the Managed Instances capacity provider.
         public var instanceMetadataTagsPropagation: Bool?
         /// The instance requirements.
         public var instanceRequirements: ECS.InstanceRequirementsRequest?
-        /// Determines whether to enable FIPS 140-2 validated cryptographic modules on EC2 instances launched by the capacity provider.
+        /// Determines whether to enable FIPS 140-2 validated cryptographic modules on EC2 instances launched by the
+        /// capacity provider.
         public var fipsEnabled: Bool?
         /// Capacity reservation specifications.
         public var capacityReservations: ECS.CapacityReservationRequest?
 
         /// Creates a `InstanceLaunchTemplate`; every member defaults to absent.
-        public init(ec2InstanceProfileArn: String? = nil, networkConfiguration: ECS.ManagedInstancesNetworkConfiguration? = nil, storageConfiguration: ECS.ManagedInstancesStorageConfiguration? = nil, localStorageConfiguration: ECS.ManagedInstancesLocalStorageConfiguration? = nil, monitoring: String? = nil, capacityOptionType: String? = nil, instanceMetadataTagsPropagation: Bool? = nil, instanceRequirements: ECS.InstanceRequirementsRequest? = nil, fipsEnabled: Bool? = nil, capacityReservations: ECS.CapacityReservationRequest? = nil) {
+        public init(
+            ec2InstanceProfileArn: String? = nil,
+            networkConfiguration: ECS.ManagedInstancesNetworkConfiguration? = nil,
+            storageConfiguration: ECS.ManagedInstancesStorageConfiguration? = nil,
+            localStorageConfiguration: ECS.ManagedInstancesLocalStorageConfiguration? = nil,
+            monitoring: String? = nil,
+            capacityOptionType: String? = nil,
+            instanceMetadataTagsPropagation: Bool? = nil,
+            instanceRequirements: ECS.InstanceRequirementsRequest? = nil,
+            fipsEnabled: Bool? = nil,
+            capacityReservations: ECS.CapacityReservationRequest? = nil
+        ) {
             self.ec2InstanceProfileArn = ec2InstanceProfileArn
             self.networkConfiguration = networkConfiguration
             self.storageConfiguration = storageConfiguration

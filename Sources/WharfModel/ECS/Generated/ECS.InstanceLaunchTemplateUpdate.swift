@@ -15,7 +15,8 @@ extension ECS {
         public var networkConfiguration: ECS.ManagedInstancesNetworkConfiguration?
         /// The updated storage configuration for Amazon ECS Managed Instances.
         public var storageConfiguration: ECS.ManagedInstancesStorageConfiguration?
-        /// Determines whether tags are propagated to the instance metadata service (IMDS) for Amazon EC2 instances launched by the Managed Instances capacity provider.
+        /// Determines whether tags are propagated to the instance metadata service (IMDS) for Amazon EC2 instances
+        /// launched by the Managed Instances capacity provider.
         public var instanceMetadataTagsPropagation: Bool?
         /// The updated local storage configuration for Amazon ECS Managed Instances.
         public var localStorageConfiguration: ECS.ManagedInstancesLocalStorageConfiguration?
@@ -27,7 +28,16 @@ extension ECS {
         public var capacityReservations: ECS.CapacityReservationRequest?
 
         /// Creates a `InstanceLaunchTemplateUpdate`; every member defaults to absent.
-        public init(ec2InstanceProfileArn: String? = nil, networkConfiguration: ECS.ManagedInstancesNetworkConfiguration? = nil, storageConfiguration: ECS.ManagedInstancesStorageConfiguration? = nil, instanceMetadataTagsPropagation: Bool? = nil, localStorageConfiguration: ECS.ManagedInstancesLocalStorageConfiguration? = nil, monitoring: String? = nil, instanceRequirements: ECS.InstanceRequirementsRequest? = nil, capacityReservations: ECS.CapacityReservationRequest? = nil) {
+        public init(
+            ec2InstanceProfileArn: String? = nil,
+            networkConfiguration: ECS.ManagedInstancesNetworkConfiguration? = nil,
+            storageConfiguration: ECS.ManagedInstancesStorageConfiguration? = nil,
+            instanceMetadataTagsPropagation: Bool? = nil,
+            localStorageConfiguration: ECS.ManagedInstancesLocalStorageConfiguration? = nil,
+            monitoring: String? = nil,
+            instanceRequirements: ECS.InstanceRequirementsRequest? = nil,
+            capacityReservations: ECS.CapacityReservationRequest? = nil
+        ) {
             self.ec2InstanceProfileArn = ec2InstanceProfileArn
             self.networkConfiguration = networkConfiguration
             self.storageConfiguration = storageConfiguration

@@ -23,7 +23,8 @@ extension ECS {
         public var instanceGenerations: [String]?
         /// The maximum price for Spot instances as a percentage over the lowest priced On-Demand instance.
         public var spotMaxPricePercentageOverLowestPrice: Int?
-        /// The price protection threshold for On-Demand Instances, as a percentage higher than an identified On-Demand price.
+        /// The price protection threshold for On-Demand Instances, as a percentage higher than an identified On-Demand
+        /// price.
         public var onDemandMaxPricePercentageOverLowestPrice: Int?
         /// Indicates whether to include bare metal instance types.
         public var bareMetal: String?
@@ -59,7 +60,32 @@ extension ECS {
         public var maxSpotPriceAsPercentageOfOptimalOnDemandPrice: Int?
 
         /// Creates a `InstanceRequirementsRequest`; every member defaults to absent.
-        public init(vCpuCount: ECS.VCpuCountRangeRequest? = nil, memoryMiB: ECS.MemoryMiBRequest? = nil, cpuManufacturers: [String]? = nil, memoryGiBPerVCpu: ECS.MemoryGiBPerVCpuRequest? = nil, excludedInstanceTypes: [String]? = nil, instanceGenerations: [String]? = nil, spotMaxPricePercentageOverLowestPrice: Int? = nil, onDemandMaxPricePercentageOverLowestPrice: Int? = nil, bareMetal: String? = nil, burstablePerformance: String? = nil, requireHibernateSupport: Bool? = nil, networkInterfaceCount: ECS.NetworkInterfaceCountRequest? = nil, localStorage: String? = nil, localStorageTypes: [String]? = nil, totalLocalStorageGB: ECS.TotalLocalStorageGBRequest? = nil, baselineEbsBandwidthMbps: ECS.BaselineEbsBandwidthMbpsRequest? = nil, acceleratorTypes: [String]? = nil, acceleratorCount: ECS.AcceleratorCountRequest? = nil, acceleratorManufacturers: [String]? = nil, acceleratorNames: [String]? = nil, acceleratorTotalMemoryMiB: ECS.AcceleratorTotalMemoryMiBRequest? = nil, networkBandwidthGbps: ECS.NetworkBandwidthGbpsRequest? = nil, allowedInstanceTypes: [String]? = nil, maxSpotPriceAsPercentageOfOptimalOnDemandPrice: Int? = nil) {
+        public init(
+            vCpuCount: ECS.VCpuCountRangeRequest? = nil,
+            memoryMiB: ECS.MemoryMiBRequest? = nil,
+            cpuManufacturers: [String]? = nil,
+            memoryGiBPerVCpu: ECS.MemoryGiBPerVCpuRequest? = nil,
+            excludedInstanceTypes: [String]? = nil,
+            instanceGenerations: [String]? = nil,
+            spotMaxPricePercentageOverLowestPrice: Int? = nil,
+            onDemandMaxPricePercentageOverLowestPrice: Int? = nil,
+            bareMetal: String? = nil,
+            burstablePerformance: String? = nil,
+            requireHibernateSupport: Bool? = nil,
+            networkInterfaceCount: ECS.NetworkInterfaceCountRequest? = nil,
+            localStorage: String? = nil,
+            localStorageTypes: [String]? = nil,
+            totalLocalStorageGB: ECS.TotalLocalStorageGBRequest? = nil,
+            baselineEbsBandwidthMbps: ECS.BaselineEbsBandwidthMbpsRequest? = nil,
+            acceleratorTypes: [String]? = nil,
+            acceleratorCount: ECS.AcceleratorCountRequest? = nil,
+            acceleratorManufacturers: [String]? = nil,
+            acceleratorNames: [String]? = nil,
+            acceleratorTotalMemoryMiB: ECS.AcceleratorTotalMemoryMiBRequest? = nil,
+            networkBandwidthGbps: ECS.NetworkBandwidthGbpsRequest? = nil,
+            allowedInstanceTypes: [String]? = nil,
+            maxSpotPriceAsPercentageOfOptimalOnDemandPrice: Int? = nil
+        ) {
             self.vCpuCount = vCpuCount
             self.memoryMiB = memoryMiB
             self.cpuManufacturers = cpuManufacturers

@@ -7,11 +7,14 @@ import Foundation
 #endif
 
 extension ECS {
-    /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition.
+    /// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the
+    /// task definition.
     public struct KernelCapabilities: Codable, Equatable, Sendable {
-        /// The Linux capabilities for the container that have been added to the default configuration provided by Docker.
+        /// The Linux capabilities for the container that have been added to the default configuration provided by
+        /// Docker.
         public var add: [String]?
-        /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker.
+        /// The Linux capabilities for the container that have been removed from the default configuration provided by
+        /// Docker.
         public var drop: [String]?
 
         /// Creates a `KernelCapabilities`; every member defaults to absent.

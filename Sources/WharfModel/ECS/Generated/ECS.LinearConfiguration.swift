@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Configuration for linear deployment strategy that shifts production traffic in equal percentage increments with configurable wait times between each step until 100% of traffic is shifted to the new...
+    /// Configuration for linear deployment strategy that shifts production traffic in equal percentage increments with
+    /// configurable wait times between each step until 100% of traffic is shifted to the new...
     public struct LinearConfiguration: Codable, Equatable, Sendable {
         /// The percentage of production traffic to shift in each step during a linear deployment.
         public var stepPercent: Double?

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The Linux-specific options that are applied to the container, such as Linux KernelCapabilities.
     public struct LinuxParameters: Codable, Equatable, Sendable {
-        /// The Linux capabilities for the container that are added to or dropped from the default configuration provided by Docker.
+        /// The Linux capabilities for the container that are added to or dropped from the default configuration
+        /// provided by Docker.
         public var capabilities: ECS.KernelCapabilities?
         /// Any host devices to expose to the container.
         public var devices: [ECS.Device]?
@@ -25,7 +26,15 @@ extension ECS {
         public var swappiness: Int?
 
         /// Creates a `LinuxParameters`; every member defaults to absent.
-        public init(capabilities: ECS.KernelCapabilities? = nil, devices: [ECS.Device]? = nil, initProcessEnabled: Bool? = nil, sharedMemorySize: Int? = nil, tmpfs: [ECS.Tmpfs]? = nil, maxSwap: Int? = nil, swappiness: Int? = nil) {
+        public init(
+            capabilities: ECS.KernelCapabilities? = nil,
+            devices: [ECS.Device]? = nil,
+            initProcessEnabled: Bool? = nil,
+            sharedMemorySize: Int? = nil,
+            tmpfs: [ECS.Tmpfs]? = nil,
+            maxSwap: Int? = nil,
+            swappiness: Int? = nil
+        ) {
             self.capabilities = capabilities
             self.devices = devices
             self.initProcessEnabled = initProcessEnabled

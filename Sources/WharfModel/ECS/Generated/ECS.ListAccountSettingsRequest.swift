@@ -17,13 +17,21 @@ extension ECS {
         public var principalArn: String?
         /// Determines whether to return the effective settings.
         public var effectiveSettings: Bool?
-        /// The nextToken value returned from a ListAccountSettings request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListAccountSettings request indicating that more results are available
+        /// to fulfill the request and further calls will be needed.
         public var nextToken: String?
         /// The maximum number of account setting results returned by ListAccountSettings in paginated output.
         public var maxResults: Int?
 
         /// Creates a `ListAccountSettingsRequest`; every member defaults to absent.
-        public init(name: String? = nil, value: String? = nil, principalArn: String? = nil, effectiveSettings: Bool? = nil, nextToken: String? = nil, maxResults: Int? = nil) {
+        public init(
+            name: String? = nil,
+            value: String? = nil,
+            principalArn: String? = nil,
+            effectiveSettings: Bool? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil
+        ) {
             self.name = name
             self.value = value
             self.principalArn = principalArn

@@ -17,13 +17,21 @@ extension ECS {
         public var attributeName: String?
         /// The value of the attribute to filter results with.
         public var attributeValue: String?
-        /// The nextToken value returned from a ListAttributes request indicating that more results are available to fulfill the request and further calls are needed.
+        /// The nextToken value returned from a ListAttributes request indicating that more results are available to
+        /// fulfill the request and further calls are needed.
         public var nextToken: String?
         /// The maximum number of cluster results that ListAttributes returned in paginated output.
         public var maxResults: Int?
 
         /// Creates a `ListAttributesRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, targetType: String? = nil, attributeName: String? = nil, attributeValue: String? = nil, nextToken: String? = nil, maxResults: Int? = nil) {
+        public init(
+            cluster: String? = nil,
+            targetType: String? = nil,
+            attributeName: String? = nil,
+            attributeValue: String? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil
+        ) {
             self.cluster = cluster
             self.targetType = targetType
             self.attributeName = attributeName

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `ListClustersRequest` shape.
     public struct ListClustersRequest: Codable, Equatable, Sendable {
-        /// The nextToken value returned from a ListClusters request indicating that more results are available to fulfill the request and further calls are needed.
+        /// The nextToken value returned from a ListClusters request indicating that more results are available to
+        /// fulfill the request and further calls are needed.
         public var nextToken: String?
         /// The maximum number of cluster results that ListClusters returned in paginated output.
         public var maxResults: Int?

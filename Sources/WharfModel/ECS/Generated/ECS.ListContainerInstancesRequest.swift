@@ -13,7 +13,8 @@ extension ECS {
         public var cluster: String?
         /// You can filter the results of a ListContainerInstances operation with cluster query language statements.
         public var filter: String?
-        /// The nextToken value returned from a ListContainerInstances request indicating that more results are available to fulfill the request and further calls are needed.
+        /// The nextToken value returned from a ListContainerInstances request indicating that more results are
+        /// available to fulfill the request and further calls are needed.
         public var nextToken: String?
         /// The maximum number of container instance results that ListContainerInstances returned in paginated output.
         public var maxResults: Int?
@@ -21,7 +22,13 @@ extension ECS {
         public var status: String?
 
         /// Creates a `ListContainerInstancesRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, filter: String? = nil, nextToken: String? = nil, maxResults: Int? = nil, status: String? = nil) {
+        public init(
+            cluster: String? = nil,
+            filter: String? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil,
+            status: String? = nil
+        ) {
             self.cluster = cluster
             self.filter = filter
             self.nextToken = nextToken

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `ListContainerInstancesResponse` shape.
     public struct ListContainerInstancesResponse: Codable, Equatable, Sendable {
-        /// The list of container instances with full ARN entries for each container instance associated with the specified cluster.
+        /// The list of container instances with full ARN entries for each container instance associated with the
+        /// specified cluster.
         public var containerInstanceArns: [String]?
         /// The nextToken value to include in a future ListContainerInstances request.
         public var nextToken: String?

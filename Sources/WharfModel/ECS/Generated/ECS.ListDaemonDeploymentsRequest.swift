@@ -17,11 +17,18 @@ extension ECS {
         public var createdAt: ECS.CreatedAt?
         /// The maximum number of daemon deployment results that ListDaemonDeployments returned in paginated output.
         public var maxResults: Int?
-        /// The nextToken value returned from a ListDaemonDeployments request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListDaemonDeployments request indicating that more results are available
+        /// to fulfill the request and further calls will be needed.
         public var nextToken: String?
 
         /// Creates a `ListDaemonDeploymentsRequest`; every member defaults to absent.
-        public init(daemonArn: String? = nil, status: [String]? = nil, createdAt: ECS.CreatedAt? = nil, maxResults: Int? = nil, nextToken: String? = nil) {
+        public init(
+            daemonArn: String? = nil,
+            status: [String]? = nil,
+            createdAt: ECS.CreatedAt? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil
+        ) {
             self.daemonArn = daemonArn
             self.status = status
             self.createdAt = createdAt

@@ -19,13 +19,23 @@ extension ECS {
         public var status: String?
         /// The order to sort the results.
         public var sort: String?
-        /// The nextToken value returned from a ListDaemonTaskDefinitions request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListDaemonTaskDefinitions request indicating that more results are
+        /// available to fulfill the request and further calls will be needed.
         public var nextToken: String?
-        /// The maximum number of daemon task definition results that ListDaemonTaskDefinitions returned in paginated output.
+        /// The maximum number of daemon task definition results that ListDaemonTaskDefinitions returned in paginated
+        /// output.
         public var maxResults: Int?
 
         /// Creates a `ListDaemonTaskDefinitionsRequest`; every member defaults to absent.
-        public init(familyPrefix: String? = nil, family: String? = nil, revision: String? = nil, status: String? = nil, sort: String? = nil, nextToken: String? = nil, maxResults: Int? = nil) {
+        public init(
+            familyPrefix: String? = nil,
+            family: String? = nil,
+            revision: String? = nil,
+            status: String? = nil,
+            sort: String? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil
+        ) {
             self.familyPrefix = familyPrefix
             self.family = family
             self.revision = revision

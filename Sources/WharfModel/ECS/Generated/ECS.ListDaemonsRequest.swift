@@ -15,11 +15,17 @@ extension ECS {
         public var capacityProviderArns: [String]?
         /// The maximum number of daemon results that ListDaemons returned in paginated output.
         public var maxResults: Int?
-        /// The nextToken value returned from a ListDaemons request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListDaemons request indicating that more results are available to
+        /// fulfill the request and further calls will be needed.
         public var nextToken: String?
 
         /// Creates a `ListDaemonsRequest`; every member defaults to absent.
-        public init(clusterArn: String? = nil, capacityProviderArns: [String]? = nil, maxResults: Int? = nil, nextToken: String? = nil) {
+        public init(
+            clusterArn: String? = nil,
+            capacityProviderArns: [String]? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil
+        ) {
             self.clusterArn = clusterArn
             self.capacityProviderArns = capacityProviderArns
             self.maxResults = maxResults

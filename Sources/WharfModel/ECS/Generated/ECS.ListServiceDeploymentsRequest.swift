@@ -17,13 +17,21 @@ extension ECS {
         public var status: [String]?
         /// An optional filter you can use to narrow the results by the service creation date.
         public var createdAt: ECS.CreatedAt?
-        /// The nextToken value returned from a ListServiceDeployments request indicating that more results are available to fulfill the request and further calls are needed.
+        /// The nextToken value returned from a ListServiceDeployments request indicating that more results are
+        /// available to fulfill the request and further calls are needed.
         public var nextToken: String?
         /// The maximum number of service deployment results that ListServiceDeployments returned in paginated output.
         public var maxResults: Int?
 
         /// Creates a `ListServiceDeploymentsRequest`; every member defaults to absent.
-        public init(service: String? = nil, cluster: String? = nil, status: [String]? = nil, createdAt: ECS.CreatedAt? = nil, nextToken: String? = nil, maxResults: Int? = nil) {
+        public init(
+            service: String? = nil,
+            cluster: String? = nil,
+            status: [String]? = nil,
+            createdAt: ECS.CreatedAt? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil
+        ) {
             self.service = service
             self.cluster = cluster
             self.status = status

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `ListServiceDeploymentsResponse` shape.
     public struct ListServiceDeploymentsResponse: Codable, Equatable, Sendable {
-        /// An overview of the service deployment, including the following properties: The ARN of the service deployment.
+        /// An overview of the service deployment, including the following properties: The ARN of the service
+        /// deployment.
         public var serviceDeployments: [ECS.ServiceDeploymentBrief]?
         /// The nextToken value to include in a future ListServiceDeployments request.
         public var nextToken: String?

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `ListServicesByNamespaceRequest` shape.
     public struct ListServicesByNamespaceRequest: Codable, Equatable, Sendable {
-        /// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map namespace to list the services in. Required.
+        /// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map namespace to list the services in.
+        /// Required.
         public var namespace: String?
         /// The nextToken value that's returned from a ListServicesByNamespace request.
         public var nextToken: String?

@@ -9,9 +9,11 @@ import Foundation
 extension ECS {
     /// The ECS `ListServicesRequest` shape.
     public struct ListServicesRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster to use when filtering the ListServices results.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster to use when filtering the ListServices
+        /// results.
         public var cluster: String?
-        /// The nextToken value returned from a ListServices request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListServices request indicating that more results are available to
+        /// fulfill the request and further calls will be needed.
         public var nextToken: String?
         /// The maximum number of service results that ListServices returned in paginated output.
         public var maxResults: Int?
@@ -23,7 +25,14 @@ extension ECS {
         public var resourceManagementType: String?
 
         /// Creates a `ListServicesRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, nextToken: String? = nil, maxResults: Int? = nil, launchType: String? = nil, schedulingStrategy: String? = nil, resourceManagementType: String? = nil) {
+        public init(
+            cluster: String? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil,
+            launchType: String? = nil,
+            schedulingStrategy: String? = nil,
+            resourceManagementType: String? = nil
+        ) {
             self.cluster = cluster
             self.nextToken = nextToken
             self.maxResults = maxResults

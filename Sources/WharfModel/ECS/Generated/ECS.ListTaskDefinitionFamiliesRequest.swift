@@ -13,13 +13,20 @@ extension ECS {
         public var familyPrefix: String?
         /// The task definition family status to filter the ListTaskDefinitionFamilies results with.
         public var status: String?
-        /// The nextToken value returned from a ListTaskDefinitionFamilies request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListTaskDefinitionFamilies request indicating that more results are
+        /// available to fulfill the request and further calls will be needed.
         public var nextToken: String?
-        /// The maximum number of task definition family results that ListTaskDefinitionFamilies returned in paginated output.
+        /// The maximum number of task definition family results that ListTaskDefinitionFamilies returned in paginated
+        /// output.
         public var maxResults: Int?
 
         /// Creates a `ListTaskDefinitionFamiliesRequest`; every member defaults to absent.
-        public init(familyPrefix: String? = nil, status: String? = nil, nextToken: String? = nil, maxResults: Int? = nil) {
+        public init(
+            familyPrefix: String? = nil,
+            status: String? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil
+        ) {
             self.familyPrefix = familyPrefix
             self.status = status
             self.nextToken = nextToken

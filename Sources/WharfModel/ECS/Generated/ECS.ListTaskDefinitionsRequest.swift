@@ -15,13 +15,20 @@ extension ECS {
         public var status: String?
         /// The order to sort the results in.
         public var sort: String?
-        /// The nextToken value returned from a ListTaskDefinitions request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListTaskDefinitions request indicating that more results are available
+        /// to fulfill the request and further calls will be needed.
         public var nextToken: String?
         /// The maximum number of task definition results that ListTaskDefinitions returned in paginated output.
         public var maxResults: Int?
 
         /// Creates a `ListTaskDefinitionsRequest`; every member defaults to absent.
-        public init(familyPrefix: String? = nil, status: String? = nil, sort: String? = nil, nextToken: String? = nil, maxResults: Int? = nil) {
+        public init(
+            familyPrefix: String? = nil,
+            status: String? = nil,
+            sort: String? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil
+        ) {
             self.familyPrefix = familyPrefix
             self.status = status
             self.sort = sort

@@ -9,13 +9,15 @@ import Foundation
 extension ECS {
     /// The ECS `ListTasksRequest` shape.
     public struct ListTasksRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster to use when filtering the ListTasks results.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster to use when filtering the ListTasks
+        /// results.
         public var cluster: String?
         /// The container instance ID or full ARN of the container instance to use when filtering the ListTasks results.
         public var containerInstance: String?
         /// The name of the task definition family to use when filtering the ListTasks results.
         public var family: String?
-        /// The nextToken value returned from a ListTasks request indicating that more results are available to fulfill the request and further calls will be needed.
+        /// The nextToken value returned from a ListTasks request indicating that more results are available to fulfill
+        /// the request and further calls will be needed.
         public var nextToken: String?
         /// The maximum number of task results that ListTasks returned in paginated output.
         public var maxResults: Int?
@@ -31,7 +33,18 @@ extension ECS {
         public var daemonName: String?
 
         /// Creates a `ListTasksRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, containerInstance: String? = nil, family: String? = nil, nextToken: String? = nil, maxResults: Int? = nil, startedBy: String? = nil, serviceName: String? = nil, desiredStatus: String? = nil, launchType: String? = nil, daemonName: String? = nil) {
+        public init(
+            cluster: String? = nil,
+            containerInstance: String? = nil,
+            family: String? = nil,
+            nextToken: String? = nil,
+            maxResults: Int? = nil,
+            startedBy: String? = nil,
+            serviceName: String? = nil,
+            desiredStatus: String? = nil,
+            launchType: String? = nil,
+            daemonName: String? = nil
+        ) {
             self.cluster = cluster
             self.containerInstance = containerInstance
             self.family = family

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The load balancer configuration to use with a service or task set.
     public struct LoadBalancer: Codable, Equatable, Sendable {
-        /// The full Amazon Resource Name (ARN) of the Elastic Load Balancing target group or groups associated with a service or task set.
+        /// The full Amazon Resource Name (ARN) of the Elastic Load Balancing target group or groups associated with a
+        /// service or task set.
         public var targetGroupArn: String?
         /// The name of the load balancer to associate with the Amazon ECS service or task set.
         public var loadBalancerName: String?
@@ -21,7 +22,13 @@ extension ECS {
         public var advancedConfiguration: ECS.AdvancedConfiguration?
 
         /// Creates a `LoadBalancer`; every member defaults to absent.
-        public init(targetGroupArn: String? = nil, loadBalancerName: String? = nil, containerName: String? = nil, containerPort: Int? = nil, advancedConfiguration: ECS.AdvancedConfiguration? = nil) {
+        public init(
+            targetGroupArn: String? = nil,
+            loadBalancerName: String? = nil,
+            containerName: String? = nil,
+            containerPort: Int? = nil,
+            advancedConfiguration: ECS.AdvancedConfiguration? = nil
+        ) {
             self.targetGroupArn = targetGroupArn
             self.loadBalancerName = loadBalancerName
             self.containerName = containerName

@@ -19,7 +19,12 @@ extension ECS {
         public var reason: String?
 
         /// Creates a `ManagedAgentStateChange`; every member defaults to absent.
-        public init(containerName: String? = nil, managedAgentName: String? = nil, status: String? = nil, reason: String? = nil) {
+        public init(
+            containerName: String? = nil,
+            managedAgentName: String? = nil,
+            status: String? = nil,
+            reason: String? = nil
+        ) {
             self.containerName = containerName
             self.managedAgentName = managedAgentName
             self.status = status

@@ -25,7 +25,15 @@ extension ECS {
         public var metric: String?
 
         /// Creates a `ManagedApplicationAutoScalingPolicy`; every member defaults to absent.
-        public init(arn: String? = nil, status: String? = nil, statusReason: String? = nil, updatedAt: Date? = nil, policyType: String? = nil, targetValue: Double? = nil, metric: String? = nil) {
+        public init(
+            arn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            updatedAt: Date? = nil,
+            policyType: String? = nil,
+            targetValue: Double? = nil,
+            metric: String? = nil
+        ) {
             self.arn = arn
             self.status = status
             self.statusReason = statusReason

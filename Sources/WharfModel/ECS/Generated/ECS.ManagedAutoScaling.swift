@@ -15,7 +15,10 @@ extension ECS {
         public var applicationAutoScalingPolicies: [ECS.ManagedApplicationAutoScalingPolicy]?
 
         /// Creates a `ManagedAutoScaling`; every member defaults to absent.
-        public init(scalableTarget: ECS.ManagedScalableTarget? = nil, applicationAutoScalingPolicies: [ECS.ManagedApplicationAutoScalingPolicy]? = nil) {
+        public init(
+            scalableTarget: ECS.ManagedScalableTarget? = nil,
+            applicationAutoScalingPolicies: [ECS.ManagedApplicationAutoScalingPolicy]? = nil
+        ) {
             self.scalableTarget = scalableTarget
             self.applicationAutoScalingPolicies = applicationAutoScalingPolicies
         }

@@ -21,7 +21,13 @@ extension ECS {
         public var domainName: String?
 
         /// Creates a `ManagedCertificate`; every member defaults to absent.
-        public init(arn: String? = nil, status: String? = nil, statusReason: String? = nil, updatedAt: Date? = nil, domainName: String? = nil) {
+        public init(
+            arn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            updatedAt: Date? = nil,
+            domainName: String? = nil
+        ) {
             self.arn = arn
             self.status = status
             self.statusReason = statusReason

@@ -27,7 +27,16 @@ extension ECS {
         public var targetGroups: [ECS.ManagedTargetGroup]?
 
         /// Creates a `ManagedIngressPath`; every member defaults to absent.
-        public init(accessType: String? = nil, endpoint: String? = nil, loadBalancer: ECS.ManagedLoadBalancer? = nil, loadBalancerSecurityGroups: [ECS.ManagedSecurityGroup]? = nil, certificate: ECS.ManagedCertificate? = nil, listener: ECS.ManagedListener? = nil, rule: ECS.ManagedListenerRule? = nil, targetGroups: [ECS.ManagedTargetGroup]? = nil) {
+        public init(
+            accessType: String? = nil,
+            endpoint: String? = nil,
+            loadBalancer: ECS.ManagedLoadBalancer? = nil,
+            loadBalancerSecurityGroups: [ECS.ManagedSecurityGroup]? = nil,
+            certificate: ECS.ManagedCertificate? = nil,
+            listener: ECS.ManagedListener? = nil,
+            rule: ECS.ManagedListenerRule? = nil,
+            targetGroups: [ECS.ManagedTargetGroup]? = nil
+        ) {
             self.accessType = accessType
             self.endpoint = endpoint
             self.loadBalancer = loadBalancer

@@ -13,7 +13,8 @@ extension ECS {
         public var infrastructureRoleArn: String?
         /// The launch template that defines how Amazon ECS launches Amazon ECS Managed Instances.
         public var instanceLaunchTemplate: ECS.InstanceLaunchTemplate?
-        /// Determines whether tags from the capacity provider are automatically applied to Amazon ECS Managed Instances.
+        /// Determines whether tags from the capacity provider are automatically applied to Amazon ECS Managed
+        /// Instances.
         public var propagateTags: String?
         /// Defines how Amazon ECS Managed Instances optimizes the infrastastructure in your capacity provider.
         public var infrastructureOptimization: ECS.InfrastructureOptimization?
@@ -21,7 +22,13 @@ extension ECS {
         public var autoRepairConfiguration: ECS.AutoRepairConfiguration?
 
         /// Creates a `ManagedInstancesProvider`; every member defaults to absent.
-        public init(infrastructureRoleArn: String? = nil, instanceLaunchTemplate: ECS.InstanceLaunchTemplate? = nil, propagateTags: String? = nil, infrastructureOptimization: ECS.InfrastructureOptimization? = nil, autoRepairConfiguration: ECS.AutoRepairConfiguration? = nil) {
+        public init(
+            infrastructureRoleArn: String? = nil,
+            instanceLaunchTemplate: ECS.InstanceLaunchTemplate? = nil,
+            propagateTags: String? = nil,
+            infrastructureOptimization: ECS.InfrastructureOptimization? = nil,
+            autoRepairConfiguration: ECS.AutoRepairConfiguration? = nil
+        ) {
             self.infrastructureRoleArn = infrastructureRoleArn
             self.instanceLaunchTemplate = instanceLaunchTemplate
             self.propagateTags = propagateTags

@@ -25,7 +25,15 @@ extension ECS {
         public var securityGroupIds: [String]?
 
         /// Creates a `ManagedLoadBalancer`; every member defaults to absent.
-        public init(arn: String? = nil, status: String? = nil, statusReason: String? = nil, updatedAt: Date? = nil, scheme: String? = nil, subnetIds: [String]? = nil, securityGroupIds: [String]? = nil) {
+        public init(
+            arn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            updatedAt: Date? = nil,
+            scheme: String? = nil,
+            subnetIds: [String]? = nil,
+            securityGroupIds: [String]? = nil
+        ) {
             self.arn = arn
             self.status = status
             self.statusReason = statusReason

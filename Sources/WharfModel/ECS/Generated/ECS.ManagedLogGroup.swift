@@ -21,7 +21,13 @@ extension ECS {
         public var logGroupName: String?
 
         /// Creates a `ManagedLogGroup`; every member defaults to absent.
-        public init(arn: String? = nil, status: String? = nil, statusReason: String? = nil, updatedAt: Date? = nil, logGroupName: String? = nil) {
+        public init(
+            arn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            updatedAt: Date? = nil,
+            logGroupName: String? = nil
+        ) {
             self.arn = arn
             self.status = status
             self.statusReason = statusReason

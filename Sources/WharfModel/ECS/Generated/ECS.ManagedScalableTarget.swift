@@ -23,7 +23,14 @@ extension ECS {
         public var maxCapacity: Int?
 
         /// Creates a `ManagedScalableTarget`; every member defaults to absent.
-        public init(arn: String? = nil, status: String? = nil, statusReason: String? = nil, updatedAt: Date? = nil, minCapacity: Int? = nil, maxCapacity: Int? = nil) {
+        public init(
+            arn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            updatedAt: Date? = nil,
+            minCapacity: Int? = nil,
+            maxCapacity: Int? = nil
+        ) {
             self.arn = arn
             self.status = status
             self.statusReason = statusReason

@@ -17,11 +17,18 @@ extension ECS {
         public var minimumScalingStepSize: Int?
         /// The maximum number of Amazon EC2 instances that Amazon ECS will scale out at one time.
         public var maximumScalingStepSize: Int?
-        /// The period of time, in seconds, after a newly launched Amazon EC2 instance can contribute to CloudWatch metrics for Auto Scaling group.
+        /// The period of time, in seconds, after a newly launched Amazon EC2 instance can contribute to CloudWatch
+        /// metrics for Auto Scaling group.
         public var instanceWarmupPeriod: Int?
 
         /// Creates a `ManagedScaling`; every member defaults to absent.
-        public init(status: String? = nil, targetCapacity: Int? = nil, minimumScalingStepSize: Int? = nil, maximumScalingStepSize: Int? = nil, instanceWarmupPeriod: Int? = nil) {
+        public init(
+            status: String? = nil,
+            targetCapacity: Int? = nil,
+            minimumScalingStepSize: Int? = nil,
+            maximumScalingStepSize: Int? = nil,
+            instanceWarmupPeriod: Int? = nil
+        ) {
             self.status = status
             self.targetCapacity = targetCapacity
             self.minimumScalingStepSize = minimumScalingStepSize

@@ -25,7 +25,15 @@ extension ECS {
         public var port: Int?
 
         /// Creates a `ManagedTargetGroup`; every member defaults to absent.
-        public init(arn: String? = nil, status: String? = nil, statusReason: String? = nil, updatedAt: Date? = nil, healthCheckPath: String? = nil, healthCheckPort: Int? = nil, port: Int? = nil) {
+        public init(
+            arn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            updatedAt: Date? = nil,
+            healthCheckPath: String? = nil,
+            healthCheckPort: Int? = nil,
+            port: Int? = nil
+        ) {
             self.arn = arn
             self.status = status
             self.statusReason = statusReason

@@ -23,7 +23,14 @@ extension ECS {
         public var hostPortRange: String?
 
         /// Creates a `NetworkBinding`; every member defaults to absent.
-        public init(bindIP: String? = nil, containerPort: Int? = nil, hostPort: Int? = nil, `protocol`: String? = nil, containerPortRange: String? = nil, hostPortRange: String? = nil) {
+        public init(
+            bindIP: String? = nil,
+            containerPort: Int? = nil,
+            hostPort: Int? = nil,
+            `protocol`: String? = nil,
+            containerPortRange: String? = nil,
+            hostPortRange: String? = nil
+        ) {
             self.bindIP = bindIP
             self.containerPort = containerPort
             self.hostPort = hostPort

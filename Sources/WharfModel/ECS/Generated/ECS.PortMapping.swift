@@ -23,7 +23,14 @@ extension ECS {
         public var containerPortRange: String?
 
         /// Creates a `PortMapping`; every member defaults to absent.
-        public init(containerPort: Int? = nil, hostPort: Int? = nil, `protocol`: String? = nil, name: String? = nil, appProtocol: String? = nil, containerPortRange: String? = nil) {
+        public init(
+            containerPort: Int? = nil,
+            hostPort: Int? = nil,
+            `protocol`: String? = nil,
+            name: String? = nil,
+            appProtocol: String? = nil,
+            containerPortRange: String? = nil
+        ) {
             self.containerPort = containerPort
             self.hostPort = hostPort
             self.`protocol` = `protocol`

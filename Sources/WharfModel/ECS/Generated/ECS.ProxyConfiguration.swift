@@ -13,7 +13,8 @@ extension ECS {
         public var `type`: String?
         /// The name of the container that will serve as the App Mesh proxy. Required.
         public var containerName: String?
-        /// The set of network configuration parameters to provide the Container Network Interface (CNI) plugin, specified as key-value pairs.
+        /// The set of network configuration parameters to provide the Container Network Interface (CNI) plugin,
+        /// specified as key-value pairs.
         public var properties: [ECS.KeyValuePair]?
 
         /// Creates a `ProxyConfiguration`; every member defaults to absent.

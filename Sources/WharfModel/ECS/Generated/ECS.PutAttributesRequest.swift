@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `PutAttributesRequest` shape.
     public struct PutAttributesRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that contains the resource to apply attributes.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that contains the resource to apply
+        /// attributes.
         public var cluster: String?
         /// The attributes to apply to your resource. Required.
         public var attributes: [ECS.Attribute]?

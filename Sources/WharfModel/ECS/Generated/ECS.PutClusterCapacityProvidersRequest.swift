@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `PutClusterCapacityProvidersRequest` shape.
     public struct PutClusterCapacityProvidersRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster to modify the capacity provider settings for. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster to modify the capacity provider settings
+        /// for. Required.
         public var cluster: String?
         /// The name of one or more capacity providers to associate with the cluster. Required.
         public var capacityProviders: [String]?
@@ -17,7 +18,11 @@ extension ECS {
         public var defaultCapacityProviderStrategy: [ECS.CapacityProviderStrategyItem]?
 
         /// Creates a `PutClusterCapacityProvidersRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, capacityProviders: [String]? = nil, defaultCapacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil) {
+        public init(
+            cluster: String? = nil,
+            capacityProviders: [String]? = nil,
+            defaultCapacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil
+        ) {
             self.cluster = cluster
             self.capacityProviders = capacityProviders
             self.defaultCapacityProviderStrategy = defaultCapacityProviderStrategy

@@ -17,7 +17,8 @@ extension ECS {
         public var instanceIdentityDocumentSignature: String?
         /// The resources available on the instance.
         public var totalResources: [ECS.Resource]?
-        /// The version information for the Amazon ECS container agent and Docker daemon that runs on the container instance.
+        /// The version information for the Amazon ECS container agent and Docker daemon that runs on the container
+        /// instance.
         public var versionInfo: ECS.VersionInfo?
         /// The ARN of the container instance (if it was previously registered).
         public var containerInstanceArn: String?
@@ -29,7 +30,17 @@ extension ECS {
         public var tags: [ECS.Tag]?
 
         /// Creates a `RegisterContainerInstanceRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, instanceIdentityDocument: String? = nil, instanceIdentityDocumentSignature: String? = nil, totalResources: [ECS.Resource]? = nil, versionInfo: ECS.VersionInfo? = nil, containerInstanceArn: String? = nil, attributes: [ECS.Attribute]? = nil, platformDevices: [ECS.PlatformDevice]? = nil, tags: [ECS.Tag]? = nil) {
+        public init(
+            cluster: String? = nil,
+            instanceIdentityDocument: String? = nil,
+            instanceIdentityDocumentSignature: String? = nil,
+            totalResources: [ECS.Resource]? = nil,
+            versionInfo: ECS.VersionInfo? = nil,
+            containerInstanceArn: String? = nil,
+            attributes: [ECS.Attribute]? = nil,
+            platformDevices: [ECS.PlatformDevice]? = nil,
+            tags: [ECS.Tag]? = nil
+        ) {
             self.cluster = cluster
             self.instanceIdentityDocument = instanceIdentityDocument
             self.instanceIdentityDocumentSignature = instanceIdentityDocumentSignature

@@ -11,11 +11,14 @@ extension ECS {
     public struct RegisterDaemonTaskDefinitionRequest: Codable, Equatable, Sendable {
         /// You must specify a family for a daemon task definition. Required.
         public var family: String?
-        /// The short name or full Amazon Resource Name (ARN) of the IAM role that containers in this daemon task can assume.
+        /// The short name or full Amazon Resource Name (ARN) of the IAM role that containers in this daemon task can
+        /// assume.
         public var taskRoleArn: String?
-        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make Amazon Web Services API calls on your behalf.
+        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent
+        /// permission to make Amazon Web Services API calls on your behalf.
         public var executionRoleArn: String?
-        /// A list of container definitions in JSON format that describe the containers that make up your daemon task. Required.
+        /// A list of container definitions in JSON format that describe the containers that make up your daemon task.
+        /// Required.
         public var containerDefinitions: [ECS.DaemonContainerDefinition]?
         /// The number of CPU units used by the daemon task.
         public var cpu: String?
@@ -27,7 +30,16 @@ extension ECS {
         public var tags: [ECS.Tag]?
 
         /// Creates a `RegisterDaemonTaskDefinitionRequest`; every member defaults to absent.
-        public init(family: String? = nil, taskRoleArn: String? = nil, executionRoleArn: String? = nil, containerDefinitions: [ECS.DaemonContainerDefinition]? = nil, cpu: String? = nil, memory: String? = nil, volumes: [ECS.DaemonVolume]? = nil, tags: [ECS.Tag]? = nil) {
+        public init(
+            family: String? = nil,
+            taskRoleArn: String? = nil,
+            executionRoleArn: String? = nil,
+            containerDefinitions: [ECS.DaemonContainerDefinition]? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            volumes: [ECS.DaemonVolume]? = nil,
+            tags: [ECS.Tag]? = nil
+        ) {
             self.family = family
             self.taskRoleArn = taskRoleArn
             self.executionRoleArn = executionRoleArn

@@ -13,11 +13,13 @@ extension ECS {
         public var family: String?
         /// The short name or full Amazon Resource Name (ARN) of the IAM role that containers in this task can assume.
         public var taskRoleArn: String?
-        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make Amazon Web Services API calls on your behalf.
+        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent
+        /// permission to make Amazon Web Services API calls on your behalf.
         public var executionRoleArn: String?
         /// The Docker networking mode to use for the containers in the task.
         public var networkMode: String?
-        /// A list of container definitions in JSON format that describe the different containers that make up your task. Required.
+        /// A list of container definitions in JSON format that describe the different containers that make up your
+        /// task. Required.
         public var containerDefinitions: [ECS.ContainerDefinition]?
         /// A list of volume definitions in JSON format that containers in your task might use.
         public var volumes: [ECS.Volume]?
@@ -43,11 +45,31 @@ extension ECS {
         public var ephemeralStorage: ECS.EphemeralStorage?
         /// The operating system that your tasks definitions run on.
         public var runtimePlatform: ECS.RuntimePlatform?
-        /// Enables fault injection when you register your task definition and allows for fault injection requests to be accepted from the task's containers.
+        /// Enables fault injection when you register your task definition and allows for fault injection requests to be
+        /// accepted from the task's containers.
         public var enableFaultInjection: Bool?
 
         /// Creates a `RegisterTaskDefinitionRequest`; every member defaults to absent.
-        public init(family: String? = nil, taskRoleArn: String? = nil, executionRoleArn: String? = nil, networkMode: String? = nil, containerDefinitions: [ECS.ContainerDefinition]? = nil, volumes: [ECS.Volume]? = nil, placementConstraints: [ECS.TaskDefinitionPlacementConstraint]? = nil, requiresCompatibilities: [String]? = nil, cpu: String? = nil, memory: String? = nil, tags: [ECS.Tag]? = nil, pidMode: String? = nil, ipcMode: String? = nil, proxyConfiguration: ECS.ProxyConfiguration? = nil, inferenceAccelerators: [ECS.InferenceAccelerator]? = nil, ephemeralStorage: ECS.EphemeralStorage? = nil, runtimePlatform: ECS.RuntimePlatform? = nil, enableFaultInjection: Bool? = nil) {
+        public init(
+            family: String? = nil,
+            taskRoleArn: String? = nil,
+            executionRoleArn: String? = nil,
+            networkMode: String? = nil,
+            containerDefinitions: [ECS.ContainerDefinition]? = nil,
+            volumes: [ECS.Volume]? = nil,
+            placementConstraints: [ECS.TaskDefinitionPlacementConstraint]? = nil,
+            requiresCompatibilities: [String]? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            tags: [ECS.Tag]? = nil,
+            pidMode: String? = nil,
+            ipcMode: String? = nil,
+            proxyConfiguration: ECS.ProxyConfiguration? = nil,
+            inferenceAccelerators: [ECS.InferenceAccelerator]? = nil,
+            ephemeralStorage: ECS.EphemeralStorage? = nil,
+            runtimePlatform: ECS.RuntimePlatform? = nil,
+            enableFaultInjection: Bool? = nil
+        ) {
             self.family = family
             self.taskRoleArn = taskRoleArn
             self.executionRoleArn = executionRoleArn

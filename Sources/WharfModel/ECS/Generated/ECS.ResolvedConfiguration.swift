@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension ECS {
-    /// The resolved configuration for a service revision, which contains the actual resources your service revision uses, such as which target groups serve traffic.
+    /// The resolved configuration for a service revision, which contains the actual resources your service revision
+    /// uses, such as which target groups serve traffic.
     public struct ResolvedConfiguration: Codable, Equatable, Sendable {
         /// The resolved load balancer configuration for the service revision.
         public var loadBalancers: [ECS.ServiceRevisionLoadBalancer]?

@@ -23,7 +23,14 @@ extension ECS {
         public var stringSetValue: [String]?
 
         /// Creates a `Resource`; every member defaults to absent.
-        public init(name: String? = nil, `type`: String? = nil, doubleValue: Double? = nil, longValue: Int? = nil, integerValue: Int? = nil, stringSetValue: [String]? = nil) {
+        public init(
+            name: String? = nil,
+            `type`: String? = nil,
+            doubleValue: Double? = nil,
+            longValue: Int? = nil,
+            integerValue: Int? = nil,
+            stringSetValue: [String]? = nil
+        ) {
             self.name = name
             self.`type` = `type`
             self.doubleValue = doubleValue

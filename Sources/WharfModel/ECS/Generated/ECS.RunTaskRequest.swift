@@ -25,7 +25,8 @@ extension ECS {
         public var launchType: String?
         /// The network configuration for the task.
         public var networkConfiguration: ECS.NetworkConfiguration?
-        /// A list of container overrides in JSON format that specify the name of a container in the specified task definition and the overrides it should receive.
+        /// A list of container overrides in JSON format that specify the name of a container in the specified task
+        /// definition and the overrides it should receive.
         public var overrides: ECS.TaskOverride?
         /// An array of placement constraint objects to use for the task.
         public var placementConstraints: [ECS.PlacementConstraint]?
@@ -49,7 +50,27 @@ extension ECS {
         public var volumeConfigurations: [ECS.TaskVolumeConfiguration]?
 
         /// Creates a `RunTaskRequest`; every member defaults to absent.
-        public init(capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, cluster: String? = nil, count: Int? = nil, enableECSManagedTags: Bool? = nil, enableExecuteCommand: Bool? = nil, group: String? = nil, launchType: String? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, overrides: ECS.TaskOverride? = nil, placementConstraints: [ECS.PlacementConstraint]? = nil, placementStrategy: [ECS.PlacementStrategy]? = nil, platformVersion: String? = nil, propagateTags: String? = nil, referenceId: String? = nil, startedBy: String? = nil, tags: [ECS.Tag]? = nil, taskDefinition: String? = nil, clientToken: String? = nil, volumeConfigurations: [ECS.TaskVolumeConfiguration]? = nil) {
+        public init(
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            cluster: String? = nil,
+            count: Int? = nil,
+            enableECSManagedTags: Bool? = nil,
+            enableExecuteCommand: Bool? = nil,
+            group: String? = nil,
+            launchType: String? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            overrides: ECS.TaskOverride? = nil,
+            placementConstraints: [ECS.PlacementConstraint]? = nil,
+            placementStrategy: [ECS.PlacementStrategy]? = nil,
+            platformVersion: String? = nil,
+            propagateTags: String? = nil,
+            referenceId: String? = nil,
+            startedBy: String? = nil,
+            tags: [ECS.Tag]? = nil,
+            taskDefinition: String? = nil,
+            clientToken: String? = nil,
+            volumeConfigurations: [ECS.TaskVolumeConfiguration]? = nil
+        ) {
             self.capacityProviderStrategy = capacityProviderStrategy
             self.cluster = cluster
             self.count = count

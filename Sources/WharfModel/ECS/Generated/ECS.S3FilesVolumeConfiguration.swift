@@ -19,7 +19,12 @@ extension ECS {
         public var accessPointArn: String?
 
         /// Creates a `S3FilesVolumeConfiguration`; every member defaults to absent.
-        public init(fileSystemArn: String? = nil, rootDirectory: String? = nil, transitEncryptionPort: Int? = nil, accessPointArn: String? = nil) {
+        public init(
+            fileSystemArn: String? = nil,
+            rootDirectory: String? = nil,
+            transitEncryptionPort: Int? = nil,
+            accessPointArn: String? = nil
+        ) {
             self.fileSystemArn = fileSystemArn
             self.rootDirectory = rootDirectory
             self.transitEncryptionPort = transitEncryptionPort

@@ -37,7 +37,8 @@ extension ECS {
         public var platformFamily: String?
         /// The task definition to use for tasks in the service.
         public var taskDefinition: String?
-        /// Optional deployment parameters that control how many tasks run during the deployment and the ordering of stopping and starting tasks.
+        /// Optional deployment parameters that control how many tasks run during the deployment and the ordering of
+        /// stopping and starting tasks.
         public var deploymentConfiguration: ECS.DeploymentConfiguration?
         /// Information about a set of Amazon ECS tasks in either an CodeDeploy or an EXTERNAL deployment.
         public var taskSets: [ECS.TaskSet]?
@@ -57,9 +58,11 @@ extension ECS {
         public var placementConstraints: [ECS.PlacementConstraint]?
         /// The placement strategy that determines how tasks for the service are placed.
         public var placementStrategy: [ECS.PlacementStrategy]?
-        /// The VPC subnet and security group configuration for tasks that receive their own elastic network interface by using the awsvpc networking mode.
+        /// The VPC subnet and security group configuration for tasks that receive their own elastic network interface
+        /// by using the awsvpc networking mode.
         public var networkConfiguration: ECS.NetworkConfiguration?
-        /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and container health checks after a task has first started.
+        /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load
+        /// Balancing, VPC Lattice, and container health checks after a task has first started.
         public var healthCheckGracePeriodSeconds: Int?
         /// The scheduling strategy to use for the service.
         public var schedulingStrategy: String?
@@ -81,7 +84,43 @@ extension ECS {
         public var resourceManagementType: String?
 
         /// Creates a `Service`; every member defaults to absent.
-        public init(serviceArn: String? = nil, serviceName: String? = nil, clusterArn: String? = nil, loadBalancers: [ECS.LoadBalancer]? = nil, serviceRegistries: [ECS.ServiceRegistry]? = nil, status: String? = nil, desiredCount: Int? = nil, runningCount: Int? = nil, pendingCount: Int? = nil, launchType: String? = nil, capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, platformVersion: String? = nil, platformFamily: String? = nil, taskDefinition: String? = nil, deploymentConfiguration: ECS.DeploymentConfiguration? = nil, taskSets: [ECS.TaskSet]? = nil, deployments: [ECS.Deployment]? = nil, roleArn: String? = nil, events: [ECS.ServiceEvent]? = nil, createdAt: Date? = nil, currentServiceDeployment: String? = nil, currentServiceRevisions: [ECS.ServiceCurrentRevisionSummary]? = nil, placementConstraints: [ECS.PlacementConstraint]? = nil, placementStrategy: [ECS.PlacementStrategy]? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, healthCheckGracePeriodSeconds: Int? = nil, schedulingStrategy: String? = nil, deploymentController: ECS.DeploymentController? = nil, tags: [ECS.Tag]? = nil, createdBy: String? = nil, enableECSManagedTags: Bool? = nil, propagateTags: String? = nil, enableExecuteCommand: Bool? = nil, availabilityZoneRebalancing: String? = nil, resourceManagementType: String? = nil) {
+        public init(
+            serviceArn: String? = nil,
+            serviceName: String? = nil,
+            clusterArn: String? = nil,
+            loadBalancers: [ECS.LoadBalancer]? = nil,
+            serviceRegistries: [ECS.ServiceRegistry]? = nil,
+            status: String? = nil,
+            desiredCount: Int? = nil,
+            runningCount: Int? = nil,
+            pendingCount: Int? = nil,
+            launchType: String? = nil,
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            platformVersion: String? = nil,
+            platformFamily: String? = nil,
+            taskDefinition: String? = nil,
+            deploymentConfiguration: ECS.DeploymentConfiguration? = nil,
+            taskSets: [ECS.TaskSet]? = nil,
+            deployments: [ECS.Deployment]? = nil,
+            roleArn: String? = nil,
+            events: [ECS.ServiceEvent]? = nil,
+            createdAt: Date? = nil,
+            currentServiceDeployment: String? = nil,
+            currentServiceRevisions: [ECS.ServiceCurrentRevisionSummary]? = nil,
+            placementConstraints: [ECS.PlacementConstraint]? = nil,
+            placementStrategy: [ECS.PlacementStrategy]? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            healthCheckGracePeriodSeconds: Int? = nil,
+            schedulingStrategy: String? = nil,
+            deploymentController: ECS.DeploymentController? = nil,
+            tags: [ECS.Tag]? = nil,
+            createdBy: String? = nil,
+            enableECSManagedTags: Bool? = nil,
+            propagateTags: String? = nil,
+            enableExecuteCommand: Bool? = nil,
+            availabilityZoneRebalancing: String? = nil,
+            resourceManagementType: String? = nil
+        ) {
             self.serviceArn = serviceArn
             self.serviceName = serviceName
             self.clusterArn = clusterArn
@@ -140,7 +179,12 @@ extension ECS.Service: ECSShape {
         v.length(tags?.count, min: 0, max: 50, at: path, "tags")
         v.each(tags, at: path, "tags")
         v.oneOf(propagateTags, ECS.Enum.propagateTags, at: path, "propagateTags")
-        v.oneOf(availabilityZoneRebalancing, ECS.Enum.availabilityZoneRebalancing, at: path, "availabilityZoneRebalancing")
+        v.oneOf(
+            availabilityZoneRebalancing,
+            ECS.Enum.availabilityZoneRebalancing,
+            at: path,
+            "availabilityZoneRebalancing"
+        )
         v.oneOf(resourceManagementType, ECS.Enum.resourceManagementType, at: path, "resourceManagementType")
     }
 }

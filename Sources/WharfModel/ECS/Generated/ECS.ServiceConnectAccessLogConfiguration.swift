@@ -26,6 +26,11 @@ extension ECS.ServiceConnectAccessLogConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {
         v.require(format, at: path, "format")
         v.oneOf(format, ECS.Enum.serviceConnectAccessLoggingFormat, at: path, "format")
-        v.oneOf(includeQueryParameters, ECS.Enum.serviceConnectIncludeQueryParameters, at: path, "includeQueryParameters")
+        v.oneOf(
+            includeQueryParameters,
+            ECS.Enum.serviceConnectIncludeQueryParameters,
+            at: path,
+            "includeQueryParameters"
+        )
     }
 }

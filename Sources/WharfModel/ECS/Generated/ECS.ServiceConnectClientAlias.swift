@@ -7,17 +7,23 @@ import Foundation
 #endif
 
 extension ECS {
-    /// Each alias ("endpoint") is a fully-qualified name and port number that other tasks ("clients") can use to connect to this service.
+    /// Each alias ("endpoint") is a fully-qualified name and port number that other tasks ("clients") can use to
+    /// connect to this service.
     public struct ServiceConnectClientAlias: Codable, Equatable, Sendable {
         /// The listening port number for the Service Connect proxy. Required.
         public var port: Int?
         /// The dnsName is the name that you use in the applications of client tasks to connect to this service.
         public var dnsName: String?
-        /// The configuration for test traffic routing rules used during blue/green deployments with Amazon ECS Service Connect.
+        /// The configuration for test traffic routing rules used during blue/green deployments with Amazon ECS Service
+        /// Connect.
         public var testTrafficRules: ECS.ServiceConnectTestTrafficRules?
 
         /// Creates a `ServiceConnectClientAlias`; every member defaults to absent.
-        public init(port: Int? = nil, dnsName: String? = nil, testTrafficRules: ECS.ServiceConnectTestTrafficRules? = nil) {
+        public init(
+            port: Int? = nil,
+            dnsName: String? = nil,
+            testTrafficRules: ECS.ServiceConnectTestTrafficRules? = nil
+        ) {
             self.port = port
             self.dnsName = dnsName
             self.testTrafficRules = testTrafficRules

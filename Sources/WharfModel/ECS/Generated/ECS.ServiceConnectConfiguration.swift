@@ -11,7 +11,8 @@ extension ECS {
     public struct ServiceConnectConfiguration: Codable, Equatable, Sendable {
         /// Specifies whether to use Service Connect with this service. Required.
         public var enabled: Bool?
-        /// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map namespace for use with Service Connect.
+        /// The namespace name or full Amazon Resource Name (ARN) of the Cloud Map namespace for use with Service
+        /// Connect.
         public var namespace: String?
         /// The list of Service Connect service objects.
         public var services: [ECS.ServiceConnectService]?
@@ -21,7 +22,13 @@ extension ECS {
         public var accessLogConfiguration: ECS.ServiceConnectAccessLogConfiguration?
 
         /// Creates a `ServiceConnectConfiguration`; every member defaults to absent.
-        public init(enabled: Bool? = nil, namespace: String? = nil, services: [ECS.ServiceConnectService]? = nil, logConfiguration: ECS.LogConfiguration? = nil, accessLogConfiguration: ECS.ServiceConnectAccessLogConfiguration? = nil) {
+        public init(
+            enabled: Bool? = nil,
+            namespace: String? = nil,
+            services: [ECS.ServiceConnectService]? = nil,
+            logConfiguration: ECS.LogConfiguration? = nil,
+            accessLogConfiguration: ECS.ServiceConnectAccessLogConfiguration? = nil
+        ) {
             self.enabled = enabled
             self.namespace = namespace
             self.services = services

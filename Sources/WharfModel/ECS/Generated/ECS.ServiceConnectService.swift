@@ -9,9 +9,11 @@ import Foundation
 extension ECS {
     /// The Service Connect service object configuration.
     public struct ServiceConnectService: Codable, Equatable, Sendable {
-        /// The portName must match the name of one of the portMappings from all the containers in the task definition of this Amazon ECS service. Required.
+        /// The portName must match the name of one of the portMappings from all the containers in the task definition
+        /// of this Amazon ECS service. Required.
         public var portName: String?
-        /// The discoveryName is the name of the new Cloud Map service that Amazon ECS creates for this Amazon ECS service.
+        /// The discoveryName is the name of the new Cloud Map service that Amazon ECS creates for this Amazon ECS
+        /// service.
         public var discoveryName: String?
         /// The list of client aliases for this Service Connect service.
         public var clientAliases: [ECS.ServiceConnectClientAlias]?
@@ -23,7 +25,14 @@ extension ECS {
         public var tls: ECS.ServiceConnectTlsConfiguration?
 
         /// Creates a `ServiceConnectService`; every member defaults to absent.
-        public init(portName: String? = nil, discoveryName: String? = nil, clientAliases: [ECS.ServiceConnectClientAlias]? = nil, ingressPortOverride: Int? = nil, timeout: ECS.TimeoutConfiguration? = nil, tls: ECS.ServiceConnectTlsConfiguration? = nil) {
+        public init(
+            portName: String? = nil,
+            discoveryName: String? = nil,
+            clientAliases: [ECS.ServiceConnectClientAlias]? = nil,
+            ingressPortOverride: Int? = nil,
+            timeout: ECS.TimeoutConfiguration? = nil,
+            tls: ECS.ServiceConnectTlsConfiguration? = nil
+        ) {
             self.portName = portName
             self.discoveryName = discoveryName
             self.clientAliases = clientAliases

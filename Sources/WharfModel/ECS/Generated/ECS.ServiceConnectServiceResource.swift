@@ -11,7 +11,8 @@ extension ECS {
     public struct ServiceConnectServiceResource: Codable, Equatable, Sendable {
         /// The discovery name of this Service Connect resource.
         public var discoveryName: String?
-        /// The Amazon Resource Name (ARN) for the service in Cloud Map that matches the discovery name for this Service Connect resource.
+        /// The Amazon Resource Name (ARN) for the service in Cloud Map that matches the discovery name for this Service
+        /// Connect resource.
         public var discoveryArn: String?
 
         /// Creates a `ServiceConnectServiceResource`; every member defaults to absent.

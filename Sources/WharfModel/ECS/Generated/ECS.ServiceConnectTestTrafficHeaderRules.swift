@@ -11,7 +11,8 @@ extension ECS {
     public struct ServiceConnectTestTrafficHeaderRules: Codable, Equatable, Sendable {
         /// The name of the HTTP header to examine for test traffic routing. Required.
         public var name: String?
-        /// The header value matching configuration that determines how the HTTP header value is evaluated for test traffic routing decisions.
+        /// The header value matching configuration that determines how the HTTP header value is evaluated for test
+        /// traffic routing decisions.
         public var value: ECS.ServiceConnectTestTrafficHeaderMatchRules?
 
         /// Creates a `ServiceConnectTestTrafficHeaderRules`; every member defaults to absent.

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The test traffic routing configuration for Amazon ECS blue/green deployments.
     public struct ServiceConnectTestTrafficRules: Codable, Equatable, Sendable {
-        /// The HTTP header-based routing rules that determine which requests should be routed to the new service version during blue/green deployment testing. Required.
+        /// The HTTP header-based routing rules that determine which requests should be routed to the new service
+        /// version during blue/green deployment testing. Required.
         public var header: ECS.ServiceConnectTestTrafficHeaderRules?
 
         /// Creates a `ServiceConnectTestTrafficRules`; every member defaults to absent.

@@ -17,7 +17,11 @@ extension ECS {
         public var roleArn: String?
 
         /// Creates a `ServiceConnectTlsConfiguration`; every member defaults to absent.
-        public init(issuerCertificateAuthority: ECS.ServiceConnectTlsCertificateAuthority? = nil, kmsKey: String? = nil, roleArn: String? = nil) {
+        public init(
+            issuerCertificateAuthority: ECS.ServiceConnectTlsCertificateAuthority? = nil,
+            kmsKey: String? = nil,
+            roleArn: String? = nil
+        ) {
             self.issuerCertificateAuthority = issuerCertificateAuthority
             self.kmsKey = kmsKey
             self.roleArn = roleArn

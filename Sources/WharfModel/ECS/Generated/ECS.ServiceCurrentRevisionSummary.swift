@@ -19,7 +19,12 @@ extension ECS {
         public var pendingTaskCount: Int?
 
         /// Creates a `ServiceCurrentRevisionSummary`; every member defaults to absent.
-        public init(arn: String? = nil, requestedTaskCount: Int? = nil, runningTaskCount: Int? = nil, pendingTaskCount: Int? = nil) {
+        public init(
+            arn: String? = nil,
+            requestedTaskCount: Int? = nil,
+            runningTaskCount: Int? = nil,
+            pendingTaskCount: Int? = nil
+        ) {
             self.arn = arn
             self.requestedTaskCount = requestedTaskCount
             self.runningTaskCount = runningTaskCount

@@ -47,7 +47,26 @@ extension ECS {
         public var alarms: ECS.ServiceDeploymentAlarms?
 
         /// Creates a `ServiceDeployment`; every member defaults to absent.
-        public init(serviceDeploymentArn: String? = nil, serviceArn: String? = nil, clusterArn: String? = nil, createdAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil, stoppedAt: Date? = nil, updatedAt: Date? = nil, sourceServiceRevisions: [ECS.ServiceRevisionSummary]? = nil, targetServiceRevision: ECS.ServiceRevisionSummary? = nil, status: String? = nil, statusReason: String? = nil, lifecycleStage: String? = nil, lifecycleHookDetails: [ECS.DeploymentLifecycleHookDetail]? = nil, deploymentConfiguration: ECS.DeploymentConfiguration? = nil, rollback: ECS.Rollback? = nil, deploymentCircuitBreaker: ECS.ServiceDeploymentCircuitBreaker? = nil, alarms: ECS.ServiceDeploymentAlarms? = nil) {
+        public init(
+            serviceDeploymentArn: String? = nil,
+            serviceArn: String? = nil,
+            clusterArn: String? = nil,
+            createdAt: Date? = nil,
+            startedAt: Date? = nil,
+            finishedAt: Date? = nil,
+            stoppedAt: Date? = nil,
+            updatedAt: Date? = nil,
+            sourceServiceRevisions: [ECS.ServiceRevisionSummary]? = nil,
+            targetServiceRevision: ECS.ServiceRevisionSummary? = nil,
+            status: String? = nil,
+            statusReason: String? = nil,
+            lifecycleStage: String? = nil,
+            lifecycleHookDetails: [ECS.DeploymentLifecycleHookDetail]? = nil,
+            deploymentConfiguration: ECS.DeploymentConfiguration? = nil,
+            rollback: ECS.Rollback? = nil,
+            deploymentCircuitBreaker: ECS.ServiceDeploymentCircuitBreaker? = nil,
+            alarms: ECS.ServiceDeploymentAlarms? = nil
+        ) {
             self.serviceDeploymentArn = serviceDeploymentArn
             self.serviceArn = serviceArn
             self.clusterArn = clusterArn

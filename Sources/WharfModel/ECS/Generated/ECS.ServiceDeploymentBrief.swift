@@ -29,7 +29,17 @@ extension ECS {
         public var statusReason: String?
 
         /// Creates a `ServiceDeploymentBrief`; every member defaults to absent.
-        public init(serviceDeploymentArn: String? = nil, serviceArn: String? = nil, clusterArn: String? = nil, startedAt: Date? = nil, createdAt: Date? = nil, finishedAt: Date? = nil, targetServiceRevisionArn: String? = nil, status: String? = nil, statusReason: String? = nil) {
+        public init(
+            serviceDeploymentArn: String? = nil,
+            serviceArn: String? = nil,
+            clusterArn: String? = nil,
+            startedAt: Date? = nil,
+            createdAt: Date? = nil,
+            finishedAt: Date? = nil,
+            targetServiceRevisionArn: String? = nil,
+            status: String? = nil,
+            statusReason: String? = nil
+        ) {
             self.serviceDeploymentArn = serviceDeploymentArn
             self.serviceArn = serviceArn
             self.clusterArn = clusterArn

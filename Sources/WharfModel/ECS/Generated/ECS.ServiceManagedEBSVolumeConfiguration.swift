@@ -11,7 +11,8 @@ extension ECS {
     public struct ServiceManagedEBSVolumeConfiguration: Codable, Equatable, Sendable {
         /// Indicates whether the volume should be encrypted.
         public var encrypted: Bool?
-        /// The Amazon Resource Name (ARN) identifier of the Amazon Web Services Key Management Service key to use for Amazon EBS encryption.
+        /// The Amazon Resource Name (ARN) identifier of the Amazon Web Services Key Management Service key to use for
+        /// Amazon EBS encryption.
         public var kmsKeyId: String?
         /// The volume type.
         public var volumeType: String?
@@ -19,7 +20,8 @@ extension ECS {
         public var sizeInGiB: Int?
         /// The snapshot that Amazon ECS uses to create volumes for attachment to tasks maintained by the service.
         public var snapshotId: String?
-        /// The rate, in MiB/s, at which data is fetched from a snapshot of an existing EBS volume to create new volumes for attachment to the tasks maintained by the service.
+        /// The rate, in MiB/s, at which data is fetched from a snapshot of an existing EBS volume to create new volumes
+        /// for attachment to the tasks maintained by the service.
         public var volumeInitializationRate: Int?
         /// The number of I/O operations per second (IOPS).
         public var iops: Int?
@@ -33,7 +35,19 @@ extension ECS {
         public var filesystemType: String?
 
         /// Creates a `ServiceManagedEBSVolumeConfiguration`; every member defaults to absent.
-        public init(encrypted: Bool? = nil, kmsKeyId: String? = nil, volumeType: String? = nil, sizeInGiB: Int? = nil, snapshotId: String? = nil, volumeInitializationRate: Int? = nil, iops: Int? = nil, throughput: Int? = nil, tagSpecifications: [ECS.EBSTagSpecification]? = nil, roleArn: String? = nil, filesystemType: String? = nil) {
+        public init(
+            encrypted: Bool? = nil,
+            kmsKeyId: String? = nil,
+            volumeType: String? = nil,
+            sizeInGiB: Int? = nil,
+            snapshotId: String? = nil,
+            volumeInitializationRate: Int? = nil,
+            iops: Int? = nil,
+            throughput: Int? = nil,
+            tagSpecifications: [ECS.EBSTagSpecification]? = nil,
+            roleArn: String? = nil,
+            filesystemType: String? = nil
+        ) {
             self.encrypted = encrypted
             self.kmsKeyId = kmsKeyId
             self.volumeType = volumeType

@@ -19,7 +19,12 @@ extension ECS {
         public var containerPort: Int?
 
         /// Creates a `ServiceRegistry`; every member defaults to absent.
-        public init(registryArn: String? = nil, port: Int? = nil, containerName: String? = nil, containerPort: Int? = nil) {
+        public init(
+            registryArn: String? = nil,
+            port: Int? = nil,
+            containerName: String? = nil,
+            containerPort: Int? = nil
+        ) {
             self.registryArn = registryArn
             self.port = port
             self.containerName = containerName

@@ -45,13 +45,35 @@ extension ECS {
         public var createdAt: Date?
         /// The VPC Lattice configuration for the service revision.
         public var vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]?
-        /// The resolved configuration for the service revision which contains the actual resources your service revision uses, such as which target groups serve traffic.
+        /// The resolved configuration for the service revision which contains the actual resources your service
+        /// revision uses, such as which target groups serve traffic.
         public var resolvedConfiguration: ECS.ResolvedConfiguration?
         /// The resources created and managed by Amazon ECS when you create an Express service for Amazon ECS.
         public var ecsManagedResources: ECS.ECSManagedResources?
 
         /// Creates a `ServiceRevision`; every member defaults to absent.
-        public init(serviceRevisionArn: String? = nil, serviceArn: String? = nil, clusterArn: String? = nil, taskDefinition: String? = nil, capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, launchType: String? = nil, platformVersion: String? = nil, platformFamily: String? = nil, loadBalancers: [ECS.LoadBalancer]? = nil, serviceRegistries: [ECS.ServiceRegistry]? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, containerImages: [ECS.ContainerImage]? = nil, guardDutyEnabled: Bool? = nil, serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil, volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil, fargateEphemeralStorage: ECS.DeploymentEphemeralStorage? = nil, createdAt: Date? = nil, vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil, resolvedConfiguration: ECS.ResolvedConfiguration? = nil, ecsManagedResources: ECS.ECSManagedResources? = nil) {
+        public init(
+            serviceRevisionArn: String? = nil,
+            serviceArn: String? = nil,
+            clusterArn: String? = nil,
+            taskDefinition: String? = nil,
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            launchType: String? = nil,
+            platformVersion: String? = nil,
+            platformFamily: String? = nil,
+            loadBalancers: [ECS.LoadBalancer]? = nil,
+            serviceRegistries: [ECS.ServiceRegistry]? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            containerImages: [ECS.ContainerImage]? = nil,
+            guardDutyEnabled: Bool? = nil,
+            serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil,
+            volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil,
+            fargateEphemeralStorage: ECS.DeploymentEphemeralStorage? = nil,
+            createdAt: Date? = nil,
+            vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil,
+            resolvedConfiguration: ECS.ResolvedConfiguration? = nil,
+            ecsManagedResources: ECS.ECSManagedResources? = nil
+        ) {
             self.serviceRevisionArn = serviceRevisionArn
             self.serviceArn = serviceArn
             self.clusterArn = clusterArn

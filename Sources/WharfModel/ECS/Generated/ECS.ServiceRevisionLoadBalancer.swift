@@ -11,7 +11,8 @@ extension ECS {
     public struct ServiceRevisionLoadBalancer: Codable, Equatable, Sendable {
         /// The Amazon Resource Name (ARN) of the target group associated with the service revision.
         public var targetGroupArn: String?
-        /// The Amazon Resource Name (ARN) of the production listener rule or listener that directs traffic to the target group associated with the service revision.
+        /// The Amazon Resource Name (ARN) of the production listener rule or listener that directs traffic to the
+        /// target group associated with the service revision.
         public var productionListenerRule: String?
 
         /// Creates a `ServiceRevisionLoadBalancer`; every member defaults to absent.

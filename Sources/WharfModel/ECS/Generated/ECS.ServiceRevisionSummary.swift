@@ -23,7 +23,14 @@ extension ECS {
         public var requestedProductionTrafficWeight: Double?
 
         /// Creates a `ServiceRevisionSummary`; every member defaults to absent.
-        public init(arn: String? = nil, requestedTaskCount: Int? = nil, runningTaskCount: Int? = nil, pendingTaskCount: Int? = nil, requestedTestTrafficWeight: Double? = nil, requestedProductionTrafficWeight: Double? = nil) {
+        public init(
+            arn: String? = nil,
+            requestedTaskCount: Int? = nil,
+            runningTaskCount: Int? = nil,
+            pendingTaskCount: Int? = nil,
+            requestedTestTrafficWeight: Double? = nil,
+            requestedProductionTrafficWeight: Double? = nil
+        ) {
             self.arn = arn
             self.requestedTaskCount = requestedTaskCount
             self.runningTaskCount = runningTaskCount

@@ -11,7 +11,8 @@ extension ECS {
     public struct Session: Codable, Equatable, Sendable {
         /// The ID of the execute command session.
         public var sessionId: String?
-        /// A URL to the managed agent on the container that the SSM Session Manager client uses to send commands and receive output from the container.
+        /// A URL to the managed agent on the container that the SSM Session Manager client uses to send commands and
+        /// receive output from the container.
         public var streamUrl: String?
         /// An encrypted token value containing session and caller information.
         public var tokenValue: String?

@@ -11,7 +11,8 @@ extension ECS {
     public struct StartTaskRequest: Codable, Equatable, Sendable {
         /// The short name or full Amazon Resource Name (ARN) of the cluster where to start your task.
         public var cluster: String?
-        /// The container instance IDs or full ARN entries for the container instances where you would like to place your task. Required.
+        /// The container instance IDs or full ARN entries for the container instances where you would like to place
+        /// your task. Required.
         public var containerInstances: [String]?
         /// Specifies whether to use Amazon ECS managed tags for the task.
         public var enableECSManagedTags: Bool?
@@ -19,9 +20,11 @@ extension ECS {
         public var enableExecuteCommand: Bool?
         /// The name of the task group to associate with the task.
         public var group: String?
-        /// The VPC subnet and security group configuration for tasks that receive their own elastic network interface by using the awsvpc networking mode.
+        /// The VPC subnet and security group configuration for tasks that receive their own elastic network interface
+        /// by using the awsvpc networking mode.
         public var networkConfiguration: ECS.NetworkConfiguration?
-        /// A list of container overrides in JSON format that specify the name of a container in the specified task definition and the overrides it receives.
+        /// A list of container overrides in JSON format that specify the name of a container in the specified task
+        /// definition and the overrides it receives.
         public var overrides: ECS.TaskOverride?
         /// Specifies whether to propagate the tags from the task definition or the service to the task.
         public var propagateTags: String?
@@ -37,7 +40,21 @@ extension ECS {
         public var volumeConfigurations: [ECS.TaskVolumeConfiguration]?
 
         /// Creates a `StartTaskRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, containerInstances: [String]? = nil, enableECSManagedTags: Bool? = nil, enableExecuteCommand: Bool? = nil, group: String? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, overrides: ECS.TaskOverride? = nil, propagateTags: String? = nil, referenceId: String? = nil, startedBy: String? = nil, tags: [ECS.Tag]? = nil, taskDefinition: String? = nil, volumeConfigurations: [ECS.TaskVolumeConfiguration]? = nil) {
+        public init(
+            cluster: String? = nil,
+            containerInstances: [String]? = nil,
+            enableECSManagedTags: Bool? = nil,
+            enableExecuteCommand: Bool? = nil,
+            group: String? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            overrides: ECS.TaskOverride? = nil,
+            propagateTags: String? = nil,
+            referenceId: String? = nil,
+            startedBy: String? = nil,
+            tags: [ECS.Tag]? = nil,
+            taskDefinition: String? = nil,
+            volumeConfigurations: [ECS.TaskVolumeConfiguration]? = nil
+        ) {
             self.cluster = cluster
             self.containerInstances = containerInstances
             self.enableECSManagedTags = enableECSManagedTags

@@ -27,7 +27,16 @@ extension ECS {
         public var networkBindings: [ECS.NetworkBinding]?
 
         /// Creates a `SubmitContainerStateChangeRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, task: String? = nil, containerName: String? = nil, runtimeId: String? = nil, status: String? = nil, exitCode: Int? = nil, reason: String? = nil, networkBindings: [ECS.NetworkBinding]? = nil) {
+        public init(
+            cluster: String? = nil,
+            task: String? = nil,
+            containerName: String? = nil,
+            runtimeId: String? = nil,
+            status: String? = nil,
+            exitCode: Int? = nil,
+            reason: String? = nil,
+            networkBindings: [ECS.NetworkBinding]? = nil
+        ) {
             self.cluster = cluster
             self.task = task
             self.containerName = containerName

@@ -31,7 +31,18 @@ extension ECS {
         public var executionStoppedAt: Date?
 
         /// Creates a `SubmitTaskStateChangeRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, task: String? = nil, status: String? = nil, reason: String? = nil, containers: [ECS.ContainerStateChange]? = nil, attachments: [ECS.AttachmentStateChange]? = nil, managedAgents: [ECS.ManagedAgentStateChange]? = nil, pullStartedAt: Date? = nil, pullStoppedAt: Date? = nil, executionStoppedAt: Date? = nil) {
+        public init(
+            cluster: String? = nil,
+            task: String? = nil,
+            status: String? = nil,
+            reason: String? = nil,
+            containers: [ECS.ContainerStateChange]? = nil,
+            attachments: [ECS.AttachmentStateChange]? = nil,
+            managedAgents: [ECS.ManagedAgentStateChange]? = nil,
+            pullStartedAt: Date? = nil,
+            pullStoppedAt: Date? = nil,
+            executionStoppedAt: Date? = nil
+        ) {
             self.cluster = cluster
             self.task = task
             self.status = status

@@ -85,7 +85,45 @@ extension ECS {
         public var fargateEphemeralStorage: ECS.TaskEphemeralStorage?
 
         /// Creates a `Task`; every member defaults to absent.
-        public init(attachments: [ECS.Attachment]? = nil, attributes: [ECS.Attribute]? = nil, availabilityZone: String? = nil, capacityProviderName: String? = nil, clusterArn: String? = nil, connectivity: String? = nil, connectivityAt: Date? = nil, containerInstanceArn: String? = nil, containers: [ECS.Container]? = nil, cpu: String? = nil, createdAt: Date? = nil, desiredStatus: String? = nil, enableExecuteCommand: Bool? = nil, executionStoppedAt: Date? = nil, group: String? = nil, healthStatus: String? = nil, inferenceAccelerators: [ECS.InferenceAccelerator]? = nil, lastStatus: String? = nil, launchType: String? = nil, memory: String? = nil, overrides: ECS.TaskOverride? = nil, platformVersion: String? = nil, platformFamily: String? = nil, pullStartedAt: Date? = nil, pullStoppedAt: Date? = nil, startedAt: Date? = nil, startedBy: String? = nil, stopCode: String? = nil, stoppedAt: Date? = nil, stoppedReason: String? = nil, stoppingAt: Date? = nil, tags: [ECS.Tag]? = nil, taskArn: String? = nil, taskDefinitionArn: String? = nil, version: Int? = nil, ephemeralStorage: ECS.EphemeralStorage? = nil, fargateEphemeralStorage: ECS.TaskEphemeralStorage? = nil) {
+        public init(
+            attachments: [ECS.Attachment]? = nil,
+            attributes: [ECS.Attribute]? = nil,
+            availabilityZone: String? = nil,
+            capacityProviderName: String? = nil,
+            clusterArn: String? = nil,
+            connectivity: String? = nil,
+            connectivityAt: Date? = nil,
+            containerInstanceArn: String? = nil,
+            containers: [ECS.Container]? = nil,
+            cpu: String? = nil,
+            createdAt: Date? = nil,
+            desiredStatus: String? = nil,
+            enableExecuteCommand: Bool? = nil,
+            executionStoppedAt: Date? = nil,
+            group: String? = nil,
+            healthStatus: String? = nil,
+            inferenceAccelerators: [ECS.InferenceAccelerator]? = nil,
+            lastStatus: String? = nil,
+            launchType: String? = nil,
+            memory: String? = nil,
+            overrides: ECS.TaskOverride? = nil,
+            platformVersion: String? = nil,
+            platformFamily: String? = nil,
+            pullStartedAt: Date? = nil,
+            pullStoppedAt: Date? = nil,
+            startedAt: Date? = nil,
+            startedBy: String? = nil,
+            stopCode: String? = nil,
+            stoppedAt: Date? = nil,
+            stoppedReason: String? = nil,
+            stoppingAt: Date? = nil,
+            tags: [ECS.Tag]? = nil,
+            taskArn: String? = nil,
+            taskDefinitionArn: String? = nil,
+            version: Int? = nil,
+            ephemeralStorage: ECS.EphemeralStorage? = nil,
+            fargateEphemeralStorage: ECS.TaskEphemeralStorage? = nil
+        ) {
             self.attachments = attachments
             self.attributes = attributes
             self.availabilityZone = availabilityZone

@@ -7,17 +7,21 @@ import Foundation
 #endif
 
 extension ECS {
-    /// The details of a task definition which describes the container and volume definitions of an Amazon Elastic Container Service task.
+    /// The details of a task definition which describes the container and volume definitions of an Amazon Elastic
+    /// Container Service task.
     public struct TaskDefinition: Codable, Equatable, Sendable {
         /// The full Amazon Resource Name (ARN) of the task definition.
         public var taskDefinitionArn: String?
-        /// A list of container definitions in JSON format that describe the different containers that make up your task.
+        /// A list of container definitions in JSON format that describe the different containers that make up your
+        /// task.
         public var containerDefinitions: [ECS.ContainerDefinition]?
         /// The name of a family that this task definition is registered to.
         public var family: String?
-        /// The short name or full Amazon Resource Name (ARN) of the Identity and Access Management role that grants containers in the task permission to call Amazon Web Services APIs on your behalf.
+        /// The short name or full Amazon Resource Name (ARN) of the Identity and Access Management role that grants
+        /// containers in the task permission to call Amazon Web Services APIs on your behalf.
         public var taskRoleArn: String?
-        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent permission to make Amazon Web Services API calls on your behalf.
+        /// The Amazon Resource Name (ARN) of the task execution role that grants the Amazon ECS container agent
+        /// permission to make Amazon Web Services API calls on your behalf.
         public var executionRoleArn: String?
         /// The Docker networking mode to use for the containers in the task.
         public var networkMode: String?
@@ -63,7 +67,34 @@ extension ECS {
         public var enableFaultInjection: Bool?
 
         /// Creates a `TaskDefinition`; every member defaults to absent.
-        public init(taskDefinitionArn: String? = nil, containerDefinitions: [ECS.ContainerDefinition]? = nil, family: String? = nil, taskRoleArn: String? = nil, executionRoleArn: String? = nil, networkMode: String? = nil, revision: Int? = nil, volumes: [ECS.Volume]? = nil, status: String? = nil, requiresAttributes: [ECS.Attribute]? = nil, placementConstraints: [ECS.TaskDefinitionPlacementConstraint]? = nil, compatibilities: [String]? = nil, runtimePlatform: ECS.RuntimePlatform? = nil, requiresCompatibilities: [String]? = nil, cpu: String? = nil, memory: String? = nil, inferenceAccelerators: [ECS.InferenceAccelerator]? = nil, pidMode: String? = nil, ipcMode: String? = nil, proxyConfiguration: ECS.ProxyConfiguration? = nil, registeredAt: Date? = nil, deregisteredAt: Date? = nil, deleteRequestedAt: Date? = nil, registeredBy: String? = nil, ephemeralStorage: ECS.EphemeralStorage? = nil, enableFaultInjection: Bool? = nil) {
+        public init(
+            taskDefinitionArn: String? = nil,
+            containerDefinitions: [ECS.ContainerDefinition]? = nil,
+            family: String? = nil,
+            taskRoleArn: String? = nil,
+            executionRoleArn: String? = nil,
+            networkMode: String? = nil,
+            revision: Int? = nil,
+            volumes: [ECS.Volume]? = nil,
+            status: String? = nil,
+            requiresAttributes: [ECS.Attribute]? = nil,
+            placementConstraints: [ECS.TaskDefinitionPlacementConstraint]? = nil,
+            compatibilities: [String]? = nil,
+            runtimePlatform: ECS.RuntimePlatform? = nil,
+            requiresCompatibilities: [String]? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            inferenceAccelerators: [ECS.InferenceAccelerator]? = nil,
+            pidMode: String? = nil,
+            ipcMode: String? = nil,
+            proxyConfiguration: ECS.ProxyConfiguration? = nil,
+            registeredAt: Date? = nil,
+            deregisteredAt: Date? = nil,
+            deleteRequestedAt: Date? = nil,
+            registeredBy: String? = nil,
+            ephemeralStorage: ECS.EphemeralStorage? = nil,
+            enableFaultInjection: Bool? = nil
+        ) {
             self.taskDefinitionArn = taskDefinitionArn
             self.containerDefinitions = containerDefinitions
             self.family = family

@@ -25,7 +25,15 @@ extension ECS {
         public var ephemeralStorage: ECS.EphemeralStorage?
 
         /// Creates a `TaskOverride`; every member defaults to absent.
-        public init(containerOverrides: [ECS.ContainerOverride]? = nil, cpu: String? = nil, inferenceAcceleratorOverrides: [ECS.InferenceAcceleratorOverride]? = nil, executionRoleArn: String? = nil, memory: String? = nil, taskRoleArn: String? = nil, ephemeralStorage: ECS.EphemeralStorage? = nil) {
+        public init(
+            containerOverrides: [ECS.ContainerOverride]? = nil,
+            cpu: String? = nil,
+            inferenceAcceleratorOverrides: [ECS.InferenceAcceleratorOverride]? = nil,
+            executionRoleArn: String? = nil,
+            memory: String? = nil,
+            taskRoleArn: String? = nil,
+            ephemeralStorage: ECS.EphemeralStorage? = nil
+        ) {
             self.containerOverrides = containerOverrides
             self.cpu = cpu
             self.inferenceAcceleratorOverrides = inferenceAcceleratorOverrides

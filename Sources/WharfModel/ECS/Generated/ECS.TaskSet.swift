@@ -61,7 +61,33 @@ extension ECS {
         public var fargateEphemeralStorage: ECS.DeploymentEphemeralStorage?
 
         /// Creates a `TaskSet`; every member defaults to absent.
-        public init(id: String? = nil, taskSetArn: String? = nil, serviceArn: String? = nil, clusterArn: String? = nil, startedBy: String? = nil, externalId: String? = nil, status: String? = nil, taskDefinition: String? = nil, computedDesiredCount: Int? = nil, pendingCount: Int? = nil, runningCount: Int? = nil, createdAt: Date? = nil, updatedAt: Date? = nil, launchType: String? = nil, capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, platformVersion: String? = nil, platformFamily: String? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, loadBalancers: [ECS.LoadBalancer]? = nil, serviceRegistries: [ECS.ServiceRegistry]? = nil, scale: ECS.Scale? = nil, stabilityStatus: String? = nil, stabilityStatusAt: Date? = nil, tags: [ECS.Tag]? = nil, fargateEphemeralStorage: ECS.DeploymentEphemeralStorage? = nil) {
+        public init(
+            id: String? = nil,
+            taskSetArn: String? = nil,
+            serviceArn: String? = nil,
+            clusterArn: String? = nil,
+            startedBy: String? = nil,
+            externalId: String? = nil,
+            status: String? = nil,
+            taskDefinition: String? = nil,
+            computedDesiredCount: Int? = nil,
+            pendingCount: Int? = nil,
+            runningCount: Int? = nil,
+            createdAt: Date? = nil,
+            updatedAt: Date? = nil,
+            launchType: String? = nil,
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            platformVersion: String? = nil,
+            platformFamily: String? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            loadBalancers: [ECS.LoadBalancer]? = nil,
+            serviceRegistries: [ECS.ServiceRegistry]? = nil,
+            scale: ECS.Scale? = nil,
+            stabilityStatus: String? = nil,
+            stabilityStatusAt: Date? = nil,
+            tags: [ECS.Tag]? = nil,
+            fargateEphemeralStorage: ECS.DeploymentEphemeralStorage? = nil
+        ) {
             self.id = id
             self.taskSetArn = taskSetArn
             self.serviceArn = serviceArn

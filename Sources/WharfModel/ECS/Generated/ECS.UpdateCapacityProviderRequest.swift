@@ -19,7 +19,12 @@ extension ECS {
         public var managedInstancesProvider: ECS.UpdateManagedInstancesProviderConfiguration?
 
         /// Creates a `UpdateCapacityProviderRequest`; every member defaults to absent.
-        public init(name: String? = nil, cluster: String? = nil, autoScalingGroupProvider: ECS.AutoScalingGroupProviderUpdate? = nil, managedInstancesProvider: ECS.UpdateManagedInstancesProviderConfiguration? = nil) {
+        public init(
+            name: String? = nil,
+            cluster: String? = nil,
+            autoScalingGroupProvider: ECS.AutoScalingGroupProviderUpdate? = nil,
+            managedInstancesProvider: ECS.UpdateManagedInstancesProviderConfiguration? = nil
+        ) {
             self.name = name
             self.cluster = cluster
             self.autoScalingGroupProvider = autoScalingGroupProvider

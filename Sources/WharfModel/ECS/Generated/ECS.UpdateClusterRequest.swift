@@ -19,7 +19,12 @@ extension ECS {
         public var serviceConnectDefaults: ECS.ClusterServiceConnectDefaultsRequest?
 
         /// Creates a `UpdateClusterRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, settings: [ECS.ClusterSetting]? = nil, configuration: ECS.ClusterConfiguration? = nil, serviceConnectDefaults: ECS.ClusterServiceConnectDefaultsRequest? = nil) {
+        public init(
+            cluster: String? = nil,
+            settings: [ECS.ClusterSetting]? = nil,
+            configuration: ECS.ClusterConfiguration? = nil,
+            serviceConnectDefaults: ECS.ClusterServiceConnectDefaultsRequest? = nil
+        ) {
             self.cluster = cluster
             self.settings = settings
             self.configuration = configuration

@@ -11,7 +11,8 @@ extension ECS {
     public struct UpdateContainerAgentRequest: Codable, Equatable, Sendable {
         /// The short name or full Amazon Resource Name (ARN) of the cluster that your container instance is running on.
         public var cluster: String?
-        /// The container instance ID or full ARN entries for the container instance where you would like to update the Amazon ECS container agent. Required.
+        /// The container instance ID or full ARN entries for the container instance where you would like to update the
+        /// Amazon ECS container agent. Required.
         public var containerInstance: String?
 
         /// Creates a `UpdateContainerAgentRequest`; every member defaults to absent.

@@ -9,7 +9,8 @@ import Foundation
 extension ECS {
     /// The ECS `UpdateContainerInstancesStateRequest` shape.
     public struct UpdateContainerInstancesStateRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the container instance to update.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the container instance to
+        /// update.
         public var cluster: String?
         /// A list of up to 10 container instance IDs or full ARN entries. Required.
         public var containerInstances: [String]?

@@ -15,7 +15,8 @@ extension ECS {
         public var daemonTaskDefinitionArn: String?
         /// The Amazon Resource Names (ARNs) of the capacity providers to associate with the daemon. Required.
         public var capacityProviderArns: [String]?
-        /// Optional deployment parameters that control how the daemon rolls out updates, including the drain percentage, alarm-based rollback, and bake time.
+        /// Optional deployment parameters that control how the daemon rolls out updates, including the drain
+        /// percentage, alarm-based rollback, and bake time.
         public var deploymentConfiguration: ECS.DaemonDeploymentConfiguration?
         /// Specifies whether to propagate the tags from the daemon to the daemon tasks.
         public var propagateTags: String?
@@ -25,7 +26,15 @@ extension ECS {
         public var enableExecuteCommand: Bool?
 
         /// Creates a `UpdateDaemonRequest`; every member defaults to absent.
-        public init(daemonArn: String? = nil, daemonTaskDefinitionArn: String? = nil, capacityProviderArns: [String]? = nil, deploymentConfiguration: ECS.DaemonDeploymentConfiguration? = nil, propagateTags: String? = nil, enableECSManagedTags: Bool? = nil, enableExecuteCommand: Bool? = nil) {
+        public init(
+            daemonArn: String? = nil,
+            daemonTaskDefinitionArn: String? = nil,
+            capacityProviderArns: [String]? = nil,
+            deploymentConfiguration: ECS.DaemonDeploymentConfiguration? = nil,
+            propagateTags: String? = nil,
+            enableECSManagedTags: Bool? = nil,
+            enableExecuteCommand: Bool? = nil
+        ) {
             self.daemonArn = daemonArn
             self.daemonTaskDefinitionArn = daemonTaskDefinitionArn
             self.capacityProviderArns = capacityProviderArns

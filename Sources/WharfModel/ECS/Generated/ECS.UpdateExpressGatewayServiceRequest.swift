@@ -29,7 +29,17 @@ extension ECS {
         public var scalingTarget: ECS.ExpressGatewayScalingTarget?
 
         /// Creates a `UpdateExpressGatewayServiceRequest`; every member defaults to absent.
-        public init(serviceArn: String? = nil, executionRoleArn: String? = nil, healthCheckPath: String? = nil, primaryContainer: ECS.ExpressGatewayContainer? = nil, taskRoleArn: String? = nil, networkConfiguration: ECS.ExpressGatewayServiceNetworkConfiguration? = nil, cpu: String? = nil, memory: String? = nil, scalingTarget: ECS.ExpressGatewayScalingTarget? = nil) {
+        public init(
+            serviceArn: String? = nil,
+            executionRoleArn: String? = nil,
+            healthCheckPath: String? = nil,
+            primaryContainer: ECS.ExpressGatewayContainer? = nil,
+            taskRoleArn: String? = nil,
+            networkConfiguration: ECS.ExpressGatewayServiceNetworkConfiguration? = nil,
+            cpu: String? = nil,
+            memory: String? = nil,
+            scalingTarget: ECS.ExpressGatewayScalingTarget? = nil
+        ) {
             self.serviceArn = serviceArn
             self.executionRoleArn = executionRoleArn
             self.healthCheckPath = healthCheckPath

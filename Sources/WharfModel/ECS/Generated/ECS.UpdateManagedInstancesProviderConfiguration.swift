@@ -21,7 +21,13 @@ extension ECS {
         public var autoRepairConfiguration: ECS.AutoRepairConfiguration?
 
         /// Creates a `UpdateManagedInstancesProviderConfiguration`; every member defaults to absent.
-        public init(infrastructureRoleArn: String? = nil, instanceLaunchTemplate: ECS.InstanceLaunchTemplateUpdate? = nil, propagateTags: String? = nil, infrastructureOptimization: ECS.InfrastructureOptimization? = nil, autoRepairConfiguration: ECS.AutoRepairConfiguration? = nil) {
+        public init(
+            infrastructureRoleArn: String? = nil,
+            instanceLaunchTemplate: ECS.InstanceLaunchTemplateUpdate? = nil,
+            propagateTags: String? = nil,
+            infrastructureOptimization: ECS.InfrastructureOptimization? = nil,
+            autoRepairConfiguration: ECS.AutoRepairConfiguration? = nil
+        ) {
             self.infrastructureRoleArn = infrastructureRoleArn
             self.instanceLaunchTemplate = instanceLaunchTemplate
             self.propagateTags = propagateTags

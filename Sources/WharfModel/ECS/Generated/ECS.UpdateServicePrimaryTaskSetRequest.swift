@@ -9,11 +9,13 @@ import Foundation
 extension ECS {
     /// The ECS `UpdateServicePrimaryTaskSetRequest` shape.
     public struct UpdateServicePrimaryTaskSetRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task set exists in. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task set
+        /// exists in. Required.
         public var cluster: String?
         /// The short name or full Amazon Resource Name (ARN) of the service that the task set exists in. Required.
         public var service: String?
-        /// The short name or full Amazon Resource Name (ARN) of the task set to set as the primary task set in the deployment. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the task set to set as the primary task set in the
+        /// deployment. Required.
         public var primaryTaskSet: String?
 
         /// Creates a `UpdateServicePrimaryTaskSetRequest`; every member defaults to absent.

@@ -19,7 +19,8 @@ extension ECS {
         public var taskDefinition: String?
         /// The details of a capacity provider strategy.
         public var capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]?
-        /// Optional deployment parameters that control how many tasks run during the deployment and the ordering of stopping and starting tasks.
+        /// Optional deployment parameters that control how many tasks run during the deployment and the ordering of
+        /// stopping and starting tasks.
         public var deploymentConfiguration: ECS.DeploymentConfiguration?
         /// Indicates whether to use Availability Zone rebalancing for the service.
         public var availabilityZoneRebalancing: String?
@@ -33,7 +34,8 @@ extension ECS {
         public var platformVersion: String?
         /// Determines whether to force a new deployment of the service.
         public var forceNewDeployment: Bool?
-        /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and container health checks after a task has first started.
+        /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load
+        /// Balancing, VPC Lattice, and container health checks after a task has first started.
         public var healthCheckGracePeriodSeconds: Int?
         /// The `deploymentController` member.
         public var deploymentController: ECS.DeploymentController?
@@ -41,13 +43,15 @@ extension ECS {
         public var enableExecuteCommand: Bool?
         /// Determines whether to turn on Amazon ECS managed tags for the tasks in the service.
         public var enableECSManagedTags: Bool?
-        /// You must have a service-linked role when you update this property A list of Elastic Load Balancing load balancer objects.
+        /// You must have a service-linked role when you update this property A list of Elastic Load Balancing load
+        /// balancer objects.
         public var loadBalancers: [ECS.LoadBalancer]?
         /// Determines whether to propagate the tags from the task definition or the service to the task.
         public var propagateTags: String?
         /// You must have a service-linked role when you update this property.
         public var serviceRegistries: [ECS.ServiceRegistry]?
-        /// The configuration for this service to discover and connect to services, and be discovered by, and connected from, other services within a namespace.
+        /// The configuration for this service to discover and connect to services, and be discovered by, and connected
+        /// from, other services within a namespace.
         public var serviceConnectConfiguration: ECS.ServiceConnectConfiguration?
         /// The details of the volume that was configuredAtLaunch.
         public var volumeConfigurations: [ECS.ServiceVolumeConfiguration]?
@@ -55,7 +59,30 @@ extension ECS {
         public var vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]?
 
         /// Creates a `UpdateServiceRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, service: String? = nil, desiredCount: Int? = nil, taskDefinition: String? = nil, capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil, deploymentConfiguration: ECS.DeploymentConfiguration? = nil, availabilityZoneRebalancing: String? = nil, networkConfiguration: ECS.NetworkConfiguration? = nil, placementConstraints: [ECS.PlacementConstraint]? = nil, placementStrategy: [ECS.PlacementStrategy]? = nil, platformVersion: String? = nil, forceNewDeployment: Bool? = nil, healthCheckGracePeriodSeconds: Int? = nil, deploymentController: ECS.DeploymentController? = nil, enableExecuteCommand: Bool? = nil, enableECSManagedTags: Bool? = nil, loadBalancers: [ECS.LoadBalancer]? = nil, propagateTags: String? = nil, serviceRegistries: [ECS.ServiceRegistry]? = nil, serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil, volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil, vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil) {
+        public init(
+            cluster: String? = nil,
+            service: String? = nil,
+            desiredCount: Int? = nil,
+            taskDefinition: String? = nil,
+            capacityProviderStrategy: [ECS.CapacityProviderStrategyItem]? = nil,
+            deploymentConfiguration: ECS.DeploymentConfiguration? = nil,
+            availabilityZoneRebalancing: String? = nil,
+            networkConfiguration: ECS.NetworkConfiguration? = nil,
+            placementConstraints: [ECS.PlacementConstraint]? = nil,
+            placementStrategy: [ECS.PlacementStrategy]? = nil,
+            platformVersion: String? = nil,
+            forceNewDeployment: Bool? = nil,
+            healthCheckGracePeriodSeconds: Int? = nil,
+            deploymentController: ECS.DeploymentController? = nil,
+            enableExecuteCommand: Bool? = nil,
+            enableECSManagedTags: Bool? = nil,
+            loadBalancers: [ECS.LoadBalancer]? = nil,
+            propagateTags: String? = nil,
+            serviceRegistries: [ECS.ServiceRegistry]? = nil,
+            serviceConnectConfiguration: ECS.ServiceConnectConfiguration? = nil,
+            volumeConfigurations: [ECS.ServiceVolumeConfiguration]? = nil,
+            vpcLatticeConfigurations: [ECS.VpcLatticeConfiguration]? = nil
+        ) {
             self.cluster = cluster
             self.service = service
             self.desiredCount = desiredCount
@@ -87,7 +114,12 @@ extension ECS.UpdateServiceRequest: ECSShape {
         v.require(service, at: path, "service")
         v.each(capacityProviderStrategy, at: path, "capacityProviderStrategy")
         v.nested(deploymentConfiguration, at: path, "deploymentConfiguration")
-        v.oneOf(availabilityZoneRebalancing, ECS.Enum.availabilityZoneRebalancing, at: path, "availabilityZoneRebalancing")
+        v.oneOf(
+            availabilityZoneRebalancing,
+            ECS.Enum.availabilityZoneRebalancing,
+            at: path,
+            "availabilityZoneRebalancing"
+        )
         v.nested(networkConfiguration, at: path, "networkConfiguration")
         v.each(placementConstraints, at: path, "placementConstraints")
         v.each(placementStrategy, at: path, "placementStrategy")

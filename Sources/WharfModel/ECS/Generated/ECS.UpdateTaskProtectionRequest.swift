@@ -9,17 +9,24 @@ import Foundation
 extension ECS {
     /// The ECS `UpdateTaskProtectionRequest` shape.
     public struct UpdateTaskProtectionRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task sets exist in. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task sets
+        /// exist in. Required.
         public var cluster: String?
         /// A list of up to 10 task IDs or full ARN entries. Required.
         public var tasks: [String]?
-        /// Specify true to mark a task for protection and false to unset protection, making it eligible for termination. Required.
+        /// Specify true to mark a task for protection and false to unset protection, making it eligible for
+        /// termination. Required.
         public var protectionEnabled: Bool?
         /// If you set protectionEnabled to true, you can specify the duration for task protection in minutes.
         public var expiresInMinutes: Int?
 
         /// Creates a `UpdateTaskProtectionRequest`; every member defaults to absent.
-        public init(cluster: String? = nil, tasks: [String]? = nil, protectionEnabled: Bool? = nil, expiresInMinutes: Int? = nil) {
+        public init(
+            cluster: String? = nil,
+            tasks: [String]? = nil,
+            protectionEnabled: Bool? = nil,
+            expiresInMinutes: Int? = nil
+        ) {
             self.cluster = cluster
             self.tasks = tasks
             self.protectionEnabled = protectionEnabled

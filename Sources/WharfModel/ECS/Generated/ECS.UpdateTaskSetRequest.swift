@@ -9,13 +9,15 @@ import Foundation
 extension ECS {
     /// The ECS `UpdateTaskSetRequest` shape.
     public struct UpdateTaskSetRequest: Codable, Equatable, Sendable {
-        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task set is found in. Required.
+        /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service that the task set is
+        /// found in. Required.
         public var cluster: String?
         /// The short name or full Amazon Resource Name (ARN) of the service that the task set is found in. Required.
         public var service: String?
         /// The short name or full Amazon Resource Name (ARN) of the task set to update. Required.
         public var taskSet: String?
-        /// A floating-point percentage of the desired number of tasks to place and keep running in the task set. Required.
+        /// A floating-point percentage of the desired number of tasks to place and keep running in the task set.
+        /// Required.
         public var scale: ECS.Scale?
 
         /// Creates a `UpdateTaskSetRequest`; every member defaults to absent.

@@ -25,7 +25,15 @@ extension ECS {
         public var updatedAt: Date?
 
         /// Creates a `UpdatedExpressGatewayService`; every member defaults to absent.
-        public init(serviceArn: String? = nil, cluster: String? = nil, serviceName: String? = nil, status: ECS.ExpressGatewayServiceStatus? = nil, targetConfiguration: ECS.ExpressGatewayServiceConfiguration? = nil, createdAt: Date? = nil, updatedAt: Date? = nil) {
+        public init(
+            serviceArn: String? = nil,
+            cluster: String? = nil,
+            serviceName: String? = nil,
+            status: ECS.ExpressGatewayServiceStatus? = nil,
+            targetConfiguration: ECS.ExpressGatewayServiceConfiguration? = nil,
+            createdAt: Date? = nil,
+            updatedAt: Date? = nil
+        ) {
             self.serviceArn = serviceArn
             self.cluster = cluster
             self.serviceName = serviceName

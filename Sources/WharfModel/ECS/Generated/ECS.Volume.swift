@@ -25,7 +25,15 @@ extension ECS {
         public var configuredAtLaunch: Bool?
 
         /// Creates a `Volume`; every member defaults to absent.
-        public init(name: String? = nil, host: ECS.HostVolumeProperties? = nil, dockerVolumeConfiguration: ECS.DockerVolumeConfiguration? = nil, efsVolumeConfiguration: ECS.EFSVolumeConfiguration? = nil, s3filesVolumeConfiguration: ECS.S3FilesVolumeConfiguration? = nil, fsxWindowsFileServerVolumeConfiguration: ECS.FSxWindowsFileServerVolumeConfiguration? = nil, configuredAtLaunch: Bool? = nil) {
+        public init(
+            name: String? = nil,
+            host: ECS.HostVolumeProperties? = nil,
+            dockerVolumeConfiguration: ECS.DockerVolumeConfiguration? = nil,
+            efsVolumeConfiguration: ECS.EFSVolumeConfiguration? = nil,
+            s3filesVolumeConfiguration: ECS.S3FilesVolumeConfiguration? = nil,
+            fsxWindowsFileServerVolumeConfiguration: ECS.FSxWindowsFileServerVolumeConfiguration? = nil,
+            configuredAtLaunch: Bool? = nil
+        ) {
             self.name = name
             self.host = host
             self.dockerVolumeConfiguration = dockerVolumeConfiguration

@@ -7,11 +7,13 @@ import Foundation
 #endif
 
 extension ECS {
-    /// The VPC Lattice configuration for your service that holds the information for the target group(s) Amazon ECS tasks will be registered to.
+    /// The VPC Lattice configuration for your service that holds the information for the target group(s) Amazon ECS
+    /// tasks will be registered to.
     public struct VpcLatticeConfiguration: Codable, Equatable, Sendable {
         /// The ARN of the IAM role to associate with this VPC Lattice configuration. Required.
         public var roleArn: String?
-        /// The full Amazon Resource Name (ARN) of the target group or groups associated with the VPC Lattice configuration that the Amazon ECS tasks will be registered to. Required.
+        /// The full Amazon Resource Name (ARN) of the target group or groups associated with the VPC Lattice
+        /// configuration that the Amazon ECS tasks will be registered to. Required.
         public var targetGroupArn: String?
         /// The name of the port mapping to register in the VPC Lattice target group. Required.
         public var portName: String?

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension SSM {
-    /// An activation registers one or more on-premises servers or virtual machines (VMs) with Amazon Web Services so that you can configure those servers or VMs using Run Command.
+    /// An activation registers one or more on-premises servers or virtual machines (VMs) with Amazon Web Services so
+    /// that you can configure those servers or VMs using Run Command.
     public struct Activation: Codable, Equatable, Sendable {
         /// The ID created by Systems Manager when you submitted the activation.
         public var activationId: String?
@@ -30,10 +31,32 @@ extension SSM {
         /// Tags assigned to the activation.
         public var tags: [SSM.Tag]?
 
-        enum CodingKeys: String, CodingKey { case activationId = "ActivationId", description = "Description", defaultInstanceName = "DefaultInstanceName", iamRole = "IamRole", registrationLimit = "RegistrationLimit", registrationsCount = "RegistrationsCount", expirationDate = "ExpirationDate", expired = "Expired", createdDate = "CreatedDate", tags = "Tags" }
+        enum CodingKeys: String, CodingKey {
+            case activationId = "ActivationId"
+            case description = "Description"
+            case defaultInstanceName = "DefaultInstanceName"
+            case iamRole = "IamRole"
+            case registrationLimit = "RegistrationLimit"
+            case registrationsCount = "RegistrationsCount"
+            case expirationDate = "ExpirationDate"
+            case expired = "Expired"
+            case createdDate = "CreatedDate"
+            case tags = "Tags"
+        }
 
         /// Creates a `Activation`; every member defaults to absent.
-        public init(activationId: String? = nil, description: String? = nil, defaultInstanceName: String? = nil, iamRole: String? = nil, registrationLimit: Int? = nil, registrationsCount: Int? = nil, expirationDate: Date? = nil, expired: Bool? = nil, createdDate: Date? = nil, tags: [SSM.Tag]? = nil) {
+        public init(
+            activationId: String? = nil,
+            description: String? = nil,
+            defaultInstanceName: String? = nil,
+            iamRole: String? = nil,
+            registrationLimit: Int? = nil,
+            registrationsCount: Int? = nil,
+            expirationDate: Date? = nil,
+            expired: Bool? = nil,
+            createdDate: Date? = nil,
+            tags: [SSM.Tag]? = nil
+        ) {
             self.activationId = activationId
             self.description = description
             self.defaultInstanceName = defaultInstanceName

@@ -16,7 +16,11 @@ extension SSM {
         /// One or more tags. Required.
         public var tags: [SSM.Tag]?
 
-        enum CodingKeys: String, CodingKey { case resourceType = "ResourceType", resourceId = "ResourceId", tags = "Tags" }
+        enum CodingKeys: String, CodingKey {
+            case resourceType = "ResourceType"
+            case resourceId = "ResourceId"
+            case tags = "Tags"
+        }
 
         /// Creates a `AddTagsToResourceRequest`; every member defaults to absent.
         public init(resourceType: String? = nil, resourceId: String? = nil, tags: [SSM.Tag]? = nil) {

@@ -11,9 +11,11 @@ extension SSM {
     public struct CreateActivationRequest: Codable, Equatable, Sendable {
         /// A user-defined description of the resource that you want to register with Systems Manager.
         public var description: String?
-        /// The name of the registered, managed node as it will appear in the Amazon Web Services Systems Manager console or when you use the Amazon Web Services command line tools to list Systems Manager reso...
+        /// The name of the registered, managed node as it will appear in the Amazon Web Services Systems Manager
+        /// console or when you use the Amazon Web Services command line tools to list Systems Manager reso...
         public var defaultInstanceName: String?
-        /// The name of the Identity and Access Management (IAM) role that you want to assign to the managed node. Required.
+        /// The name of the Identity and Access Management (IAM) role that you want to assign to the managed node.
+        /// Required.
         public var iamRole: String?
         /// Specify the maximum number of managed nodes you want to register.
         public var registrationLimit: Int?
@@ -24,10 +26,26 @@ extension SSM {
         /// Reserved for internal use.
         public var registrationMetadata: [SSM.RegistrationMetadataItem]?
 
-        enum CodingKeys: String, CodingKey { case description = "Description", defaultInstanceName = "DefaultInstanceName", iamRole = "IamRole", registrationLimit = "RegistrationLimit", expirationDate = "ExpirationDate", tags = "Tags", registrationMetadata = "RegistrationMetadata" }
+        enum CodingKeys: String, CodingKey {
+            case description = "Description"
+            case defaultInstanceName = "DefaultInstanceName"
+            case iamRole = "IamRole"
+            case registrationLimit = "RegistrationLimit"
+            case expirationDate = "ExpirationDate"
+            case tags = "Tags"
+            case registrationMetadata = "RegistrationMetadata"
+        }
 
         /// Creates a `CreateActivationRequest`; every member defaults to absent.
-        public init(description: String? = nil, defaultInstanceName: String? = nil, iamRole: String? = nil, registrationLimit: Int? = nil, expirationDate: Date? = nil, tags: [SSM.Tag]? = nil, registrationMetadata: [SSM.RegistrationMetadataItem]? = nil) {
+        public init(
+            description: String? = nil,
+            defaultInstanceName: String? = nil,
+            iamRole: String? = nil,
+            registrationLimit: Int? = nil,
+            expirationDate: Date? = nil,
+            tags: [SSM.Tag]? = nil,
+            registrationMetadata: [SSM.RegistrationMetadataItem]? = nil
+        ) {
             self.description = description
             self.defaultInstanceName = defaultInstanceName
             self.iamRole = iamRole

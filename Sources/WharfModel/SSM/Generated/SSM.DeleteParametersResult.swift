@@ -14,7 +14,10 @@ extension SSM {
         /// The names of parameters that weren't deleted because the parameters aren't valid.
         public var invalidParameters: [String]?
 
-        enum CodingKeys: String, CodingKey { case deletedParameters = "DeletedParameters", invalidParameters = "InvalidParameters" }
+        enum CodingKeys: String, CodingKey {
+            case deletedParameters = "DeletedParameters"
+            case invalidParameters = "InvalidParameters"
+        }
 
         /// Creates a `DeleteParametersResult`; every member defaults to absent.
         public init(deletedParameters: [String]? = nil, invalidParameters: [String]? = nil) {

@@ -16,7 +16,11 @@ extension SSM {
         /// A token to start the list.
         public var nextToken: String?
 
-        enum CodingKeys: String, CodingKey { case filters = "Filters", maxResults = "MaxResults", nextToken = "NextToken" }
+        enum CodingKeys: String, CodingKey {
+            case filters = "Filters"
+            case maxResults = "MaxResults"
+            case nextToken = "NextToken"
+        }
 
         /// Creates a `DescribeActivationsRequest`; every member defaults to absent.
         public init(filters: [SSM.DescribeActivationsFilter]? = nil, maxResults: Int? = nil, nextToken: String? = nil) {

@@ -20,10 +20,22 @@ extension SSM {
         /// Lists parameters that are shared with you.
         public var shared: Bool?
 
-        enum CodingKeys: String, CodingKey { case filters = "Filters", parameterFilters = "ParameterFilters", maxResults = "MaxResults", nextToken = "NextToken", shared = "Shared" }
+        enum CodingKeys: String, CodingKey {
+            case filters = "Filters"
+            case parameterFilters = "ParameterFilters"
+            case maxResults = "MaxResults"
+            case nextToken = "NextToken"
+            case shared = "Shared"
+        }
 
         /// Creates a `DescribeParametersRequest`; every member defaults to absent.
-        public init(filters: [SSM.ParametersFilter]? = nil, parameterFilters: [SSM.ParameterStringFilter]? = nil, maxResults: Int? = nil, nextToken: String? = nil, shared: Bool? = nil) {
+        public init(
+            filters: [SSM.ParametersFilter]? = nil,
+            parameterFilters: [SSM.ParameterStringFilter]? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil,
+            shared: Bool? = nil
+        ) {
             self.filters = filters
             self.parameterFilters = parameterFilters
             self.maxResults = maxResults

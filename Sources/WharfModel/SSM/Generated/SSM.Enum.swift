@@ -12,6 +12,16 @@ extension SSM {
         /// Values of `ParametersFilterKey`.
         public static let parametersFilterKey: [String] = ["Name", "Type", "KeyId"]
         /// Values of `ResourceTypeForTagging`.
-        public static let resourceTypeForTagging: [String] = ["Document", "ManagedInstance", "MaintenanceWindow", "Parameter", "PatchBaseline", "OpsItem", "OpsMetadata", "Automation", "Association"]
+        public static let resourceTypeForTagging: [String] = [
+            "Document",
+            "ManagedInstance",
+            "MaintenanceWindow",
+            "Parameter",
+            "PatchBaseline",
+            "OpsItem",
+            "OpsMetadata",
+            "Automation",
+            "Association"
+        ]
     }
 }

@@ -18,10 +18,20 @@ extension SSM {
         /// The token for the next set of items to return.
         public var nextToken: String?
 
-        enum CodingKeys: String, CodingKey { case name = "Name", withDecryption = "WithDecryption", maxResults = "MaxResults", nextToken = "NextToken" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case withDecryption = "WithDecryption"
+            case maxResults = "MaxResults"
+            case nextToken = "NextToken"
+        }
 
         /// Creates a `GetParameterHistoryRequest`; every member defaults to absent.
-        public init(name: String? = nil, withDecryption: Bool? = nil, maxResults: Int? = nil, nextToken: String? = nil) {
+        public init(
+            name: String? = nil,
+            withDecryption: Bool? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil
+        ) {
             self.name = name
             self.withDecryption = withDecryption
             self.maxResults = maxResults

@@ -22,10 +22,24 @@ extension SSM {
         /// A token to start the list.
         public var nextToken: String?
 
-        enum CodingKeys: String, CodingKey { case path = "Path", recursive = "Recursive", parameterFilters = "ParameterFilters", withDecryption = "WithDecryption", maxResults = "MaxResults", nextToken = "NextToken" }
+        enum CodingKeys: String, CodingKey {
+            case path = "Path"
+            case recursive = "Recursive"
+            case parameterFilters = "ParameterFilters"
+            case withDecryption = "WithDecryption"
+            case maxResults = "MaxResults"
+            case nextToken = "NextToken"
+        }
 
         /// Creates a `GetParametersByPathRequest`; every member defaults to absent.
-        public init(path: String? = nil, recursive: Bool? = nil, parameterFilters: [SSM.ParameterStringFilter]? = nil, withDecryption: Bool? = nil, maxResults: Int? = nil, nextToken: String? = nil) {
+        public init(
+            path: String? = nil,
+            recursive: Bool? = nil,
+            parameterFilters: [SSM.ParameterStringFilter]? = nil,
+            withDecryption: Bool? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil
+        ) {
             self.path = path
             self.recursive = recursive
             self.parameterFilters = parameterFilters

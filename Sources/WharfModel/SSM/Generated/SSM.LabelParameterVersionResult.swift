@@ -14,7 +14,10 @@ extension SSM {
         /// The version of the parameter that has been labeled.
         public var parameterVersion: Int?
 
-        enum CodingKeys: String, CodingKey { case invalidLabels = "InvalidLabels", parameterVersion = "ParameterVersion" }
+        enum CodingKeys: String, CodingKey {
+            case invalidLabels = "InvalidLabels"
+            case parameterVersion = "ParameterVersion"
+        }
 
         /// Creates a `LabelParameterVersionResult`; every member defaults to absent.
         public init(invalidLabels: [String]? = nil, parameterVersion: Int? = nil) {

@@ -28,10 +28,30 @@ extension SSM {
         /// The data type of the parameter, such as text or aws:ec2:image.
         public var dataType: String?
 
-        enum CodingKeys: String, CodingKey { case name = "Name", `type` = "Type", value = "Value", version = "Version", selector = "Selector", sourceResult = "SourceResult", lastModifiedDate = "LastModifiedDate", arn = "ARN", dataType = "DataType" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case `type` = "Type"
+            case value = "Value"
+            case version = "Version"
+            case selector = "Selector"
+            case sourceResult = "SourceResult"
+            case lastModifiedDate = "LastModifiedDate"
+            case arn = "ARN"
+            case dataType = "DataType"
+        }
 
         /// Creates a `Parameter`; every member defaults to absent.
-        public init(name: String? = nil, `type`: String? = nil, value: String? = nil, version: Int? = nil, selector: String? = nil, sourceResult: String? = nil, lastModifiedDate: Date? = nil, arn: String? = nil, dataType: String? = nil) {
+        public init(
+            name: String? = nil,
+            `type`: String? = nil,
+            value: String? = nil,
+            version: Int? = nil,
+            selector: String? = nil,
+            sourceResult: String? = nil,
+            lastModifiedDate: Date? = nil,
+            arn: String? = nil,
+            dataType: String? = nil
+        ) {
             self.name = name
             self.`type` = `type`
             self.value = value

@@ -36,10 +36,38 @@ extension SSM {
         /// The data type of the parameter, such as text or aws:ec2:image.
         public var dataType: String?
 
-        enum CodingKeys: String, CodingKey { case name = "Name", `type` = "Type", keyId = "KeyId", lastModifiedDate = "LastModifiedDate", lastModifiedUser = "LastModifiedUser", description = "Description", value = "Value", allowedPattern = "AllowedPattern", version = "Version", labels = "Labels", tier = "Tier", policies = "Policies", dataType = "DataType" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case `type` = "Type"
+            case keyId = "KeyId"
+            case lastModifiedDate = "LastModifiedDate"
+            case lastModifiedUser = "LastModifiedUser"
+            case description = "Description"
+            case value = "Value"
+            case allowedPattern = "AllowedPattern"
+            case version = "Version"
+            case labels = "Labels"
+            case tier = "Tier"
+            case policies = "Policies"
+            case dataType = "DataType"
+        }
 
         /// Creates a `ParameterHistory`; every member defaults to absent.
-        public init(name: String? = nil, `type`: String? = nil, keyId: String? = nil, lastModifiedDate: Date? = nil, lastModifiedUser: String? = nil, description: String? = nil, value: String? = nil, allowedPattern: String? = nil, version: Int? = nil, labels: [String]? = nil, tier: String? = nil, policies: [SSM.ParameterInlinePolicy]? = nil, dataType: String? = nil) {
+        public init(
+            name: String? = nil,
+            `type`: String? = nil,
+            keyId: String? = nil,
+            lastModifiedDate: Date? = nil,
+            lastModifiedUser: String? = nil,
+            description: String? = nil,
+            value: String? = nil,
+            allowedPattern: String? = nil,
+            version: Int? = nil,
+            labels: [String]? = nil,
+            tier: String? = nil,
+            policies: [SSM.ParameterInlinePolicy]? = nil,
+            dataType: String? = nil
+        ) {
             self.name = name
             self.`type` = `type`
             self.keyId = keyId

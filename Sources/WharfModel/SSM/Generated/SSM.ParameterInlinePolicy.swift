@@ -16,7 +16,11 @@ extension SSM {
         /// The status of the policy.
         public var policyStatus: String?
 
-        enum CodingKeys: String, CodingKey { case policyText = "PolicyText", policyType = "PolicyType", policyStatus = "PolicyStatus" }
+        enum CodingKeys: String, CodingKey {
+            case policyText = "PolicyText"
+            case policyType = "PolicyType"
+            case policyStatus = "PolicyStatus"
+        }
 
         /// Creates a `ParameterInlinePolicy`; every member defaults to absent.
         public init(policyText: String? = nil, policyType: String? = nil, policyStatus: String? = nil) {

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension SSM {
-    /// Metadata includes information like the Amazon Resource Name (ARN) of the last user to update the parameter and the date and time the parameter was last used.
+    /// Metadata includes information like the Amazon Resource Name (ARN) of the last user to update the parameter and
+    /// the date and time the parameter was last used.
     public struct ParameterMetadata: Codable, Equatable, Sendable {
         /// The parameter name.
         public var name: String?
@@ -34,10 +35,36 @@ extension SSM {
         /// The data type of the parameter, such as text or aws:ec2:image.
         public var dataType: String?
 
-        enum CodingKeys: String, CodingKey { case name = "Name", arn = "ARN", `type` = "Type", keyId = "KeyId", lastModifiedDate = "LastModifiedDate", lastModifiedUser = "LastModifiedUser", description = "Description", allowedPattern = "AllowedPattern", version = "Version", tier = "Tier", policies = "Policies", dataType = "DataType" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case arn = "ARN"
+            case `type` = "Type"
+            case keyId = "KeyId"
+            case lastModifiedDate = "LastModifiedDate"
+            case lastModifiedUser = "LastModifiedUser"
+            case description = "Description"
+            case allowedPattern = "AllowedPattern"
+            case version = "Version"
+            case tier = "Tier"
+            case policies = "Policies"
+            case dataType = "DataType"
+        }
 
         /// Creates a `ParameterMetadata`; every member defaults to absent.
-        public init(name: String? = nil, arn: String? = nil, `type`: String? = nil, keyId: String? = nil, lastModifiedDate: Date? = nil, lastModifiedUser: String? = nil, description: String? = nil, allowedPattern: String? = nil, version: Int? = nil, tier: String? = nil, policies: [SSM.ParameterInlinePolicy]? = nil, dataType: String? = nil) {
+        public init(
+            name: String? = nil,
+            arn: String? = nil,
+            `type`: String? = nil,
+            keyId: String? = nil,
+            lastModifiedDate: Date? = nil,
+            lastModifiedUser: String? = nil,
+            description: String? = nil,
+            allowedPattern: String? = nil,
+            version: Int? = nil,
+            tier: String? = nil,
+            policies: [SSM.ParameterInlinePolicy]? = nil,
+            dataType: String? = nil
+        ) {
             self.name = name
             self.arn = arn
             self.`type` = `type`

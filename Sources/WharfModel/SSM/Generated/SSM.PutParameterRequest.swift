@@ -32,10 +32,34 @@ extension SSM {
         /// The data type for a String parameter.
         public var dataType: String?
 
-        enum CodingKeys: String, CodingKey { case name = "Name", description = "Description", value = "Value", `type` = "Type", keyId = "KeyId", overwrite = "Overwrite", allowedPattern = "AllowedPattern", tags = "Tags", tier = "Tier", policies = "Policies", dataType = "DataType" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case description = "Description"
+            case value = "Value"
+            case `type` = "Type"
+            case keyId = "KeyId"
+            case overwrite = "Overwrite"
+            case allowedPattern = "AllowedPattern"
+            case tags = "Tags"
+            case tier = "Tier"
+            case policies = "Policies"
+            case dataType = "DataType"
+        }
 
         /// Creates a `PutParameterRequest`; every member defaults to absent.
-        public init(name: String? = nil, description: String? = nil, value: String? = nil, `type`: String? = nil, keyId: String? = nil, overwrite: Bool? = nil, allowedPattern: String? = nil, tags: [SSM.Tag]? = nil, tier: String? = nil, policies: String? = nil, dataType: String? = nil) {
+        public init(
+            name: String? = nil,
+            description: String? = nil,
+            value: String? = nil,
+            `type`: String? = nil,
+            keyId: String? = nil,
+            overwrite: Bool? = nil,
+            allowedPattern: String? = nil,
+            tags: [SSM.Tag]? = nil,
+            tier: String? = nil,
+            policies: String? = nil,
+            dataType: String? = nil
+        ) {
             self.name = name
             self.description = description
             self.value = value

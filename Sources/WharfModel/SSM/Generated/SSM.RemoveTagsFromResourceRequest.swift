@@ -16,7 +16,11 @@ extension SSM {
         /// Tag keys that you want to remove from the specified resource. Required.
         public var tagKeys: [String]?
 
-        enum CodingKeys: String, CodingKey { case resourceType = "ResourceType", resourceId = "ResourceId", tagKeys = "TagKeys" }
+        enum CodingKeys: String, CodingKey {
+            case resourceType = "ResourceType"
+            case resourceId = "ResourceId"
+            case tagKeys = "TagKeys"
+        }
 
         /// Creates a `RemoveTagsFromResourceRequest`; every member defaults to absent.
         public init(resourceType: String? = nil, resourceId: String? = nil, tagKeys: [String]? = nil) {

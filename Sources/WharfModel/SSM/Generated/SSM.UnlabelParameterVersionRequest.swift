@@ -16,7 +16,11 @@ extension SSM {
         /// One or more labels to delete from the specified parameter version. Required.
         public var labels: [String]?
 
-        enum CodingKeys: String, CodingKey { case name = "Name", parameterVersion = "ParameterVersion", labels = "Labels" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case parameterVersion = "ParameterVersion"
+            case labels = "Labels"
+        }
 
         /// Creates a `UnlabelParameterVersionRequest`; every member defaults to absent.
         public init(name: String? = nil, parameterVersion: Int? = nil, labels: [String]? = nil) {

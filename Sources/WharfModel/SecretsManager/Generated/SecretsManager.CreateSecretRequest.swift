@@ -11,11 +11,13 @@ extension SecretsManager {
     public struct CreateSecretRequest: Codable, Equatable, Sendable {
         /// The name of the new secret. Required.
         public var name: String?
-        /// If you include SecretString or SecretBinary, then Secrets Manager creates an initial version for the secret, and this parameter specifies the unique identifier for the new version.
+        /// If you include SecretString or SecretBinary, then Secrets Manager creates an initial version for the secret,
+        /// and this parameter specifies the unique identifier for the new version.
         public var clientRequestToken: String?
         /// The description of the secret.
         public var description: String?
-        /// The ARN, key ID, or alias of the KMS key that Secrets Manager uses to encrypt the secret value in the secret.
+        /// The ARN, key ID, or alias of the KMS key that Secrets Manager uses to encrypt the secret value in the
+        /// secret.
         public var kmsKeyId: String?
         /// The binary data to encrypt and store in the new version of the secret.
         public var secretBinary: Data?
@@ -30,10 +32,32 @@ extension SecretsManager {
         /// The exact string that identifies the partner that holds the external secret.
         public var `type`: String?
 
-        enum CodingKeys: String, CodingKey { case name = "Name", clientRequestToken = "ClientRequestToken", description = "Description", kmsKeyId = "KmsKeyId", secretBinary = "SecretBinary", secretString = "SecretString", tags = "Tags", addReplicaRegions = "AddReplicaRegions", forceOverwriteReplicaSecret = "ForceOverwriteReplicaSecret", `type` = "Type" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case clientRequestToken = "ClientRequestToken"
+            case description = "Description"
+            case kmsKeyId = "KmsKeyId"
+            case secretBinary = "SecretBinary"
+            case secretString = "SecretString"
+            case tags = "Tags"
+            case addReplicaRegions = "AddReplicaRegions"
+            case forceOverwriteReplicaSecret = "ForceOverwriteReplicaSecret"
+            case `type` = "Type"
+        }
 
         /// Creates a `CreateSecretRequest`; every member defaults to absent.
-        public init(name: String? = nil, clientRequestToken: String? = nil, description: String? = nil, kmsKeyId: String? = nil, secretBinary: Data? = nil, secretString: String? = nil, tags: [SecretsManager.Tag]? = nil, addReplicaRegions: [SecretsManager.ReplicaRegionType]? = nil, forceOverwriteReplicaSecret: Bool? = nil, `type`: String? = nil) {
+        public init(
+            name: String? = nil,
+            clientRequestToken: String? = nil,
+            description: String? = nil,
+            kmsKeyId: String? = nil,
+            secretBinary: Data? = nil,
+            secretString: String? = nil,
+            tags: [SecretsManager.Tag]? = nil,
+            addReplicaRegions: [SecretsManager.ReplicaRegionType]? = nil,
+            forceOverwriteReplicaSecret: Bool? = nil,
+            `type`: String? = nil
+        ) {
             self.name = name
             self.clientRequestToken = clientRequestToken
             self.description = description

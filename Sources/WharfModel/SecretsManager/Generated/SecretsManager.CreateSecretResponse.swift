@@ -15,13 +15,24 @@ extension SecretsManager {
         public var name: String?
         /// The unique identifier associated with the version of the new secret.
         public var versionId: String?
-        /// A list of the replicas of this secret and their status: Failed, which indicates that the replica was not created.
+        /// A list of the replicas of this secret and their status: Failed, which indicates that the replica was not
+        /// created.
         public var replicationStatus: [SecretsManager.ReplicationStatusType]?
 
-        enum CodingKeys: String, CodingKey { case arn = "ARN", name = "Name", versionId = "VersionId", replicationStatus = "ReplicationStatus" }
+        enum CodingKeys: String, CodingKey {
+            case arn = "ARN"
+            case name = "Name"
+            case versionId = "VersionId"
+            case replicationStatus = "ReplicationStatus"
+        }
 
         /// Creates a `CreateSecretResponse`; every member defaults to absent.
-        public init(arn: String? = nil, name: String? = nil, versionId: String? = nil, replicationStatus: [SecretsManager.ReplicationStatusType]? = nil) {
+        public init(
+            arn: String? = nil,
+            name: String? = nil,
+            versionId: String? = nil,
+            replicationStatus: [SecretsManager.ReplicationStatusType]? = nil
+        ) {
             self.arn = arn
             self.name = name
             self.versionId = versionId

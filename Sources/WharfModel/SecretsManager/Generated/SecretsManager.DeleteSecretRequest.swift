@@ -16,10 +16,18 @@ extension SecretsManager {
         /// Specifies whether to delete the secret without any recovery window.
         public var forceDeleteWithoutRecovery: Bool?
 
-        enum CodingKeys: String, CodingKey { case secretId = "SecretId", recoveryWindowInDays = "RecoveryWindowInDays", forceDeleteWithoutRecovery = "ForceDeleteWithoutRecovery" }
+        enum CodingKeys: String, CodingKey {
+            case secretId = "SecretId"
+            case recoveryWindowInDays = "RecoveryWindowInDays"
+            case forceDeleteWithoutRecovery = "ForceDeleteWithoutRecovery"
+        }
 
         /// Creates a `DeleteSecretRequest`; every member defaults to absent.
-        public init(secretId: String? = nil, recoveryWindowInDays: Int? = nil, forceDeleteWithoutRecovery: Bool? = nil) {
+        public init(
+            secretId: String? = nil,
+            recoveryWindowInDays: Int? = nil,
+            forceDeleteWithoutRecovery: Bool? = nil
+        ) {
             self.secretId = secretId
             self.recoveryWindowInDays = recoveryWindowInDays
             self.forceDeleteWithoutRecovery = forceDeleteWithoutRecovery

@@ -13,7 +13,8 @@ extension SecretsManager {
         public var arn: String?
         /// The name of the secret.
         public var name: String?
-        /// The date and time after which this secret Secrets Manager can permanently delete this secret, and it can no longer be restored.
+        /// The date and time after which this secret Secrets Manager can permanently delete this secret, and it can no
+        /// longer be restored.
         public var deletionDate: Date?
 
         enum CodingKeys: String, CodingKey { case arn = "ARN", name = "Name", deletionDate = "DeletionDate" }

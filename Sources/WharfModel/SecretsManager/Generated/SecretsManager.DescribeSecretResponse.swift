@@ -27,7 +27,8 @@ extension SecretsManager {
         public var rotationRules: SecretsManager.RotationRulesType?
         /// The metadata needed to successfully rotate a managed external secret.
         public var externalSecretRotationMetadata: [SecretsManager.ExternalSecretRotationMetadataItem]?
-        /// The Amazon Resource Name (ARN) of the role that allows Secrets Manager to rotate a secret held by a third-party partner.
+        /// The Amazon Resource Name (ARN) of the role that allows Secrets Manager to rotate a secret held by a third-
+        /// party partner.
         public var externalSecretRotationRoleArn: String?
         /// The last date and time that Secrets Manager rotated the secret.
         public var lastRotatedDate: Date?
@@ -49,13 +50,58 @@ extension SecretsManager {
         public var createdDate: Date?
         /// The Region the secret is in.
         public var primaryRegion: String?
-        /// A list of the replicas of this secret and their status: Failed, which indicates that the replica was not created.
+        /// A list of the replicas of this secret and their status: Failed, which indicates that the replica was not
+        /// created.
         public var replicationStatus: [SecretsManager.ReplicationStatusType]?
 
-        enum CodingKeys: String, CodingKey { case arn = "ARN", name = "Name", `type` = "Type", description = "Description", kmsKeyId = "KmsKeyId", rotationEnabled = "RotationEnabled", rotationLambdaARN = "RotationLambdaARN", rotationRules = "RotationRules", externalSecretRotationMetadata = "ExternalSecretRotationMetadata", externalSecretRotationRoleArn = "ExternalSecretRotationRoleArn", lastRotatedDate = "LastRotatedDate", lastChangedDate = "LastChangedDate", lastAccessedDate = "LastAccessedDate", deletedDate = "DeletedDate", nextRotationDate = "NextRotationDate", tags = "Tags", versionIdsToStages = "VersionIdsToStages", owningService = "OwningService", createdDate = "CreatedDate", primaryRegion = "PrimaryRegion", replicationStatus = "ReplicationStatus" }
+        enum CodingKeys: String, CodingKey {
+            case arn = "ARN"
+            case name = "Name"
+            case `type` = "Type"
+            case description = "Description"
+            case kmsKeyId = "KmsKeyId"
+            case rotationEnabled = "RotationEnabled"
+            case rotationLambdaARN = "RotationLambdaARN"
+            case rotationRules = "RotationRules"
+            case externalSecretRotationMetadata = "ExternalSecretRotationMetadata"
+            case externalSecretRotationRoleArn = "ExternalSecretRotationRoleArn"
+            case lastRotatedDate = "LastRotatedDate"
+            case lastChangedDate = "LastChangedDate"
+            case lastAccessedDate = "LastAccessedDate"
+            case deletedDate = "DeletedDate"
+            case nextRotationDate = "NextRotationDate"
+            case tags = "Tags"
+            case versionIdsToStages = "VersionIdsToStages"
+            case owningService = "OwningService"
+            case createdDate = "CreatedDate"
+            case primaryRegion = "PrimaryRegion"
+            case replicationStatus = "ReplicationStatus"
+        }
 
         /// Creates a `DescribeSecretResponse`; every member defaults to absent.
-        public init(arn: String? = nil, name: String? = nil, `type`: String? = nil, description: String? = nil, kmsKeyId: String? = nil, rotationEnabled: Bool? = nil, rotationLambdaARN: String? = nil, rotationRules: SecretsManager.RotationRulesType? = nil, externalSecretRotationMetadata: [SecretsManager.ExternalSecretRotationMetadataItem]? = nil, externalSecretRotationRoleArn: String? = nil, lastRotatedDate: Date? = nil, lastChangedDate: Date? = nil, lastAccessedDate: Date? = nil, deletedDate: Date? = nil, nextRotationDate: Date? = nil, tags: [SecretsManager.Tag]? = nil, versionIdsToStages: [String: [String]]? = nil, owningService: String? = nil, createdDate: Date? = nil, primaryRegion: String? = nil, replicationStatus: [SecretsManager.ReplicationStatusType]? = nil) {
+        public init(
+            arn: String? = nil,
+            name: String? = nil,
+            `type`: String? = nil,
+            description: String? = nil,
+            kmsKeyId: String? = nil,
+            rotationEnabled: Bool? = nil,
+            rotationLambdaARN: String? = nil,
+            rotationRules: SecretsManager.RotationRulesType? = nil,
+            externalSecretRotationMetadata: [SecretsManager.ExternalSecretRotationMetadataItem]? = nil,
+            externalSecretRotationRoleArn: String? = nil,
+            lastRotatedDate: Date? = nil,
+            lastChangedDate: Date? = nil,
+            lastAccessedDate: Date? = nil,
+            deletedDate: Date? = nil,
+            nextRotationDate: Date? = nil,
+            tags: [SecretsManager.Tag]? = nil,
+            versionIdsToStages: [String: [String]]? = nil,
+            owningService: String? = nil,
+            createdDate: Date? = nil,
+            primaryRegion: String? = nil,
+            replicationStatus: [SecretsManager.ReplicationStatusType]? = nil
+        ) {
             self.arn = arn
             self.name = name
             self.`type` = `type`

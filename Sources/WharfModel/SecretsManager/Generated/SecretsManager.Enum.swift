@@ -4,7 +4,15 @@ extension SecretsManager {
     /// The values each enum shape of the Secrets Manager model allows, by shape name.
     public enum Enum {
         /// Values of `FilterNameStringType`.
-        public static let filterNameStringType: [String] = ["description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all"]
+        public static let filterNameStringType: [String] = [
+            "description",
+            "name",
+            "tag-key",
+            "tag-value",
+            "primary-region",
+            "owning-service",
+            "all"
+        ]
         /// Values of `SortByType`.
         public static let sortByType: [String] = ["created-date", "last-accessed-date", "last-changed-date", "name"]
         /// Values of `SortOrderType`.

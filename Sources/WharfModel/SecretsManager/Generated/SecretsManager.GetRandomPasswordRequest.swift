@@ -15,7 +15,8 @@ extension SecretsManager {
         public var excludeCharacters: String?
         /// Specifies whether to exclude numbers from the password.
         public var excludeNumbers: Bool?
-        /// Specifies whether to exclude the following punctuation characters from the password: ! " # $ % & ' ( ) * + , - .
+        /// Specifies whether to exclude the following punctuation characters from the password: ! " # $ % & ' ( ) * + ,
+        /// - .
         public var excludePunctuation: Bool?
         /// Specifies whether to exclude uppercase letters from the password.
         public var excludeUppercase: Bool?
@@ -26,10 +27,28 @@ extension SecretsManager {
         /// Specifies whether to include at least one upper and lowercase letter, one number, and one punctuation.
         public var requireEachIncludedType: Bool?
 
-        enum CodingKeys: String, CodingKey { case passwordLength = "PasswordLength", excludeCharacters = "ExcludeCharacters", excludeNumbers = "ExcludeNumbers", excludePunctuation = "ExcludePunctuation", excludeUppercase = "ExcludeUppercase", excludeLowercase = "ExcludeLowercase", includeSpace = "IncludeSpace", requireEachIncludedType = "RequireEachIncludedType" }
+        enum CodingKeys: String, CodingKey {
+            case passwordLength = "PasswordLength"
+            case excludeCharacters = "ExcludeCharacters"
+            case excludeNumbers = "ExcludeNumbers"
+            case excludePunctuation = "ExcludePunctuation"
+            case excludeUppercase = "ExcludeUppercase"
+            case excludeLowercase = "ExcludeLowercase"
+            case includeSpace = "IncludeSpace"
+            case requireEachIncludedType = "RequireEachIncludedType"
+        }
 
         /// Creates a `GetRandomPasswordRequest`; every member defaults to absent.
-        public init(passwordLength: Int? = nil, excludeCharacters: String? = nil, excludeNumbers: Bool? = nil, excludePunctuation: Bool? = nil, excludeUppercase: Bool? = nil, excludeLowercase: Bool? = nil, includeSpace: Bool? = nil, requireEachIncludedType: Bool? = nil) {
+        public init(
+            passwordLength: Int? = nil,
+            excludeCharacters: String? = nil,
+            excludeNumbers: Bool? = nil,
+            excludePunctuation: Bool? = nil,
+            excludeUppercase: Bool? = nil,
+            excludeLowercase: Bool? = nil,
+            includeSpace: Bool? = nil,
+            requireEachIncludedType: Bool? = nil
+        ) {
             self.passwordLength = passwordLength
             self.excludeCharacters = excludeCharacters
             self.excludeNumbers = excludeNumbers

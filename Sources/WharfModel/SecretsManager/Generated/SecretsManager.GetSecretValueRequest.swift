@@ -16,7 +16,11 @@ extension SecretsManager {
         /// The staging label of the version of the secret to retrieve.
         public var versionStage: String?
 
-        enum CodingKeys: String, CodingKey { case secretId = "SecretId", versionId = "VersionId", versionStage = "VersionStage" }
+        enum CodingKeys: String, CodingKey {
+            case secretId = "SecretId"
+            case versionId = "VersionId"
+            case versionStage = "VersionStage"
+        }
 
         /// Creates a `GetSecretValueRequest`; every member defaults to absent.
         public init(secretId: String? = nil, versionId: String? = nil, versionStage: String? = nil) {

@@ -15,19 +15,37 @@ extension SecretsManager {
         public var name: String?
         /// The unique identifier of this version of the secret.
         public var versionId: String?
-        /// The decrypted secret value, if the secret value was originally provided as binary data in the form of a byte array.
+        /// The decrypted secret value, if the secret value was originally provided as binary data in the form of a byte
+        /// array.
         public var secretBinary: Data?
-        /// The decrypted secret value, if the secret value was originally provided as a string or through the Secrets Manager console.
+        /// The decrypted secret value, if the secret value was originally provided as a string or through the Secrets
+        /// Manager console.
         public var secretString: String?
         /// A list of all of the staging labels currently attached to this version of the secret.
         public var versionStages: [String]?
         /// The date and time that this version of the secret was created.
         public var createdDate: Date?
 
-        enum CodingKeys: String, CodingKey { case arn = "ARN", name = "Name", versionId = "VersionId", secretBinary = "SecretBinary", secretString = "SecretString", versionStages = "VersionStages", createdDate = "CreatedDate" }
+        enum CodingKeys: String, CodingKey {
+            case arn = "ARN"
+            case name = "Name"
+            case versionId = "VersionId"
+            case secretBinary = "SecretBinary"
+            case secretString = "SecretString"
+            case versionStages = "VersionStages"
+            case createdDate = "CreatedDate"
+        }
 
         /// Creates a `GetSecretValueResponse`; every member defaults to absent.
-        public init(arn: String? = nil, name: String? = nil, versionId: String? = nil, secretBinary: Data? = nil, secretString: String? = nil, versionStages: [String]? = nil, createdDate: Date? = nil) {
+        public init(
+            arn: String? = nil,
+            name: String? = nil,
+            versionId: String? = nil,
+            secretBinary: Data? = nil,
+            secretString: String? = nil,
+            versionStages: [String]? = nil,
+            createdDate: Date? = nil
+        ) {
             self.arn = arn
             self.name = name
             self.versionId = versionId

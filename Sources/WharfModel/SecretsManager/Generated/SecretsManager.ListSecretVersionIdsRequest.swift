@@ -18,10 +18,20 @@ extension SecretsManager {
         /// Specifies whether to include versions of secrets that don't have any staging labels attached to them.
         public var includeDeprecated: Bool?
 
-        enum CodingKeys: String, CodingKey { case secretId = "SecretId", maxResults = "MaxResults", nextToken = "NextToken", includeDeprecated = "IncludeDeprecated" }
+        enum CodingKeys: String, CodingKey {
+            case secretId = "SecretId"
+            case maxResults = "MaxResults"
+            case nextToken = "NextToken"
+            case includeDeprecated = "IncludeDeprecated"
+        }
 
         /// Creates a `ListSecretVersionIdsRequest`; every member defaults to absent.
-        public init(secretId: String? = nil, maxResults: Int? = nil, nextToken: String? = nil, includeDeprecated: Bool? = nil) {
+        public init(
+            secretId: String? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil,
+            includeDeprecated: Bool? = nil
+        ) {
             self.secretId = secretId
             self.maxResults = maxResults
             self.nextToken = nextToken

@@ -11,17 +11,28 @@ extension SecretsManager {
     public struct ListSecretVersionIdsResponse: Codable, Equatable, Sendable {
         /// A list of the versions of the secret.
         public var versions: [SecretsManager.SecretVersionsListEntry]?
-        /// Secrets Manager includes this value if there's more output available than what is included in the current response.
+        /// Secrets Manager includes this value if there's more output available than what is included in the current
+        /// response.
         public var nextToken: String?
         /// The ARN of the secret.
         public var arn: String?
         /// The name of the secret.
         public var name: String?
 
-        enum CodingKeys: String, CodingKey { case versions = "Versions", nextToken = "NextToken", arn = "ARN", name = "Name" }
+        enum CodingKeys: String, CodingKey {
+            case versions = "Versions"
+            case nextToken = "NextToken"
+            case arn = "ARN"
+            case name = "Name"
+        }
 
         /// Creates a `ListSecretVersionIdsResponse`; every member defaults to absent.
-        public init(versions: [SecretsManager.SecretVersionsListEntry]? = nil, nextToken: String? = nil, arn: String? = nil, name: String? = nil) {
+        public init(
+            versions: [SecretsManager.SecretVersionsListEntry]? = nil,
+            nextToken: String? = nil,
+            arn: String? = nil,
+            name: String? = nil
+        ) {
             self.versions = versions
             self.nextToken = nextToken
             self.arn = arn

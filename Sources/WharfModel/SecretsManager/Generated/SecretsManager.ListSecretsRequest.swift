@@ -22,10 +22,24 @@ extension SecretsManager {
         /// If not specified, secrets are listed by CreatedDate.
         public var sortBy: String?
 
-        enum CodingKeys: String, CodingKey { case includePlannedDeletion = "IncludePlannedDeletion", maxResults = "MaxResults", nextToken = "NextToken", filters = "Filters", sortOrder = "SortOrder", sortBy = "SortBy" }
+        enum CodingKeys: String, CodingKey {
+            case includePlannedDeletion = "IncludePlannedDeletion"
+            case maxResults = "MaxResults"
+            case nextToken = "NextToken"
+            case filters = "Filters"
+            case sortOrder = "SortOrder"
+            case sortBy = "SortBy"
+        }
 
         /// Creates a `ListSecretsRequest`; every member defaults to absent.
-        public init(includePlannedDeletion: Bool? = nil, maxResults: Int? = nil, nextToken: String? = nil, filters: [SecretsManager.Filter]? = nil, sortOrder: String? = nil, sortBy: String? = nil) {
+        public init(
+            includePlannedDeletion: Bool? = nil,
+            maxResults: Int? = nil,
+            nextToken: String? = nil,
+            filters: [SecretsManager.Filter]? = nil,
+            sortOrder: String? = nil,
+            sortBy: String? = nil
+        ) {
             self.includePlannedDeletion = includePlannedDeletion
             self.maxResults = maxResults
             self.nextToken = nextToken

@@ -11,7 +11,8 @@ extension SecretsManager {
     public struct ListSecretsResponse: Codable, Equatable, Sendable {
         /// A list of the secrets in the account.
         public var secretList: [SecretsManager.SecretListEntry]?
-        /// Secrets Manager includes this value if there's more output available than what is included in the current response.
+        /// Secrets Manager includes this value if there's more output available than what is included in the current
+        /// response.
         public var nextToken: String?
 
         enum CodingKeys: String, CodingKey { case secretList = "SecretList", nextToken = "NextToken" }

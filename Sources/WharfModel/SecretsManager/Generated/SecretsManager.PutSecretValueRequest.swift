@@ -22,10 +22,24 @@ extension SecretsManager {
         /// A unique identifier that indicates the source of the request.
         public var rotationToken: String?
 
-        enum CodingKeys: String, CodingKey { case secretId = "SecretId", clientRequestToken = "ClientRequestToken", secretBinary = "SecretBinary", secretString = "SecretString", versionStages = "VersionStages", rotationToken = "RotationToken" }
+        enum CodingKeys: String, CodingKey {
+            case secretId = "SecretId"
+            case clientRequestToken = "ClientRequestToken"
+            case secretBinary = "SecretBinary"
+            case secretString = "SecretString"
+            case versionStages = "VersionStages"
+            case rotationToken = "RotationToken"
+        }
 
         /// Creates a `PutSecretValueRequest`; every member defaults to absent.
-        public init(secretId: String? = nil, clientRequestToken: String? = nil, secretBinary: Data? = nil, secretString: String? = nil, versionStages: [String]? = nil, rotationToken: String? = nil) {
+        public init(
+            secretId: String? = nil,
+            clientRequestToken: String? = nil,
+            secretBinary: Data? = nil,
+            secretString: String? = nil,
+            versionStages: [String]? = nil,
+            rotationToken: String? = nil
+        ) {
             self.secretId = secretId
             self.clientRequestToken = clientRequestToken
             self.secretBinary = secretBinary

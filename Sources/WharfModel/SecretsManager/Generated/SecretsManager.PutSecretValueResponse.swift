@@ -18,7 +18,12 @@ extension SecretsManager {
         /// The list of staging labels that are currently attached to this version of the secret.
         public var versionStages: [String]?
 
-        enum CodingKeys: String, CodingKey { case arn = "ARN", name = "Name", versionId = "VersionId", versionStages = "VersionStages" }
+        enum CodingKeys: String, CodingKey {
+            case arn = "ARN"
+            case name = "Name"
+            case versionId = "VersionId"
+            case versionStages = "VersionStages"
+        }
 
         /// Creates a `PutSecretValueResponse`; every member defaults to absent.
         public init(arn: String? = nil, name: String? = nil, versionId: String? = nil, versionStages: [String]? = nil) {

@@ -7,7 +7,8 @@ import Foundation
 #endif
 
 extension SecretsManager {
-    /// A replication object consisting of a RegionReplicationStatus object and includes a Region, KMSKeyId, status, and status message.
+    /// A replication object consisting of a RegionReplicationStatus object and includes a Region, KMSKeyId, status, and
+    /// status message.
     public struct ReplicationStatusType: Codable, Equatable, Sendable {
         /// The Region where replication occurs.
         public var region: String?
@@ -20,10 +21,22 @@ extension SecretsManager {
         /// The date that the secret was last accessed in the Region.
         public var lastAccessedDate: Date?
 
-        enum CodingKeys: String, CodingKey { case region = "Region", kmsKeyId = "KmsKeyId", status = "Status", statusMessage = "StatusMessage", lastAccessedDate = "LastAccessedDate" }
+        enum CodingKeys: String, CodingKey {
+            case region = "Region"
+            case kmsKeyId = "KmsKeyId"
+            case status = "Status"
+            case statusMessage = "StatusMessage"
+            case lastAccessedDate = "LastAccessedDate"
+        }
 
         /// Creates a `ReplicationStatusType`; every member defaults to absent.
-        public init(region: String? = nil, kmsKeyId: String? = nil, status: String? = nil, statusMessage: String? = nil, lastAccessedDate: Date? = nil) {
+        public init(
+            region: String? = nil,
+            kmsKeyId: String? = nil,
+            status: String? = nil,
+            statusMessage: String? = nil,
+            lastAccessedDate: Date? = nil
+        ) {
             self.region = region
             self.kmsKeyId = kmsKeyId
             self.status = status

@@ -16,7 +16,11 @@ extension SecretsManager {
         /// A cron() or rate() expression that defines the schedule for rotating your secret.
         public var scheduleExpression: String?
 
-        enum CodingKeys: String, CodingKey { case automaticallyAfterDays = "AutomaticallyAfterDays", duration = "Duration", scheduleExpression = "ScheduleExpression" }
+        enum CodingKeys: String, CodingKey {
+            case automaticallyAfterDays = "AutomaticallyAfterDays"
+            case duration = "Duration"
+            case scheduleExpression = "ScheduleExpression"
+        }
 
         /// Creates a `RotationRulesType`; every member defaults to absent.
         public init(automaticallyAfterDays: Int? = nil, duration: String? = nil, scheduleExpression: String? = nil) {

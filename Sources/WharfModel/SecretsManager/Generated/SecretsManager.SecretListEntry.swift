@@ -21,7 +21,8 @@ extension SecretsManager {
         public var kmsKeyId: String?
         /// Indicates whether automatic, scheduled rotation is enabled for this secret.
         public var rotationEnabled: Bool?
-        /// The ARN of an Amazon Web Services Lambda function invoked by Secrets Manager to rotate and expire the secret either automatically per the schedule or manually by a call to RotateSecret .
+        /// The ARN of an Amazon Web Services Lambda function invoked by Secrets Manager to rotate and expire the secret
+        /// either automatically per the schedule or manually by a call to RotateSecret .
         public var rotationLambdaARN: String?
         /// A structure that defines the rotation configuration for the secret.
         public var rotationRules: SecretsManager.RotationRulesType?
@@ -41,7 +42,8 @@ extension SecretsManager {
         public var nextRotationDate: Date?
         /// The list of user-defined tags associated with the secret.
         public var tags: [SecretsManager.Tag]?
-        /// A list of all of the currently assigned SecretVersionStage staging labels and the SecretVersionId attached to each one.
+        /// A list of all of the currently assigned SecretVersionStage staging labels and the SecretVersionId attached
+        /// to each one.
         public var secretVersionsToStages: [String: [String]]?
         /// Returns the name of the service that created the secret.
         public var owningService: String?
@@ -50,10 +52,52 @@ extension SecretsManager {
         /// The Region where Secrets Manager originated the secret.
         public var primaryRegion: String?
 
-        enum CodingKeys: String, CodingKey { case arn = "ARN", name = "Name", `type` = "Type", description = "Description", kmsKeyId = "KmsKeyId", rotationEnabled = "RotationEnabled", rotationLambdaARN = "RotationLambdaARN", rotationRules = "RotationRules", externalSecretRotationMetadata = "ExternalSecretRotationMetadata", externalSecretRotationRoleArn = "ExternalSecretRotationRoleArn", lastRotatedDate = "LastRotatedDate", lastChangedDate = "LastChangedDate", lastAccessedDate = "LastAccessedDate", deletedDate = "DeletedDate", nextRotationDate = "NextRotationDate", tags = "Tags", secretVersionsToStages = "SecretVersionsToStages", owningService = "OwningService", createdDate = "CreatedDate", primaryRegion = "PrimaryRegion" }
+        enum CodingKeys: String, CodingKey {
+            case arn = "ARN"
+            case name = "Name"
+            case `type` = "Type"
+            case description = "Description"
+            case kmsKeyId = "KmsKeyId"
+            case rotationEnabled = "RotationEnabled"
+            case rotationLambdaARN = "RotationLambdaARN"
+            case rotationRules = "RotationRules"
+            case externalSecretRotationMetadata = "ExternalSecretRotationMetadata"
+            case externalSecretRotationRoleArn = "ExternalSecretRotationRoleArn"
+            case lastRotatedDate = "LastRotatedDate"
+            case lastChangedDate = "LastChangedDate"
+            case lastAccessedDate = "LastAccessedDate"
+            case deletedDate = "DeletedDate"
+            case nextRotationDate = "NextRotationDate"
+            case tags = "Tags"
+            case secretVersionsToStages = "SecretVersionsToStages"
+            case owningService = "OwningService"
+            case createdDate = "CreatedDate"
+            case primaryRegion = "PrimaryRegion"
+        }
 
         /// Creates a `SecretListEntry`; every member defaults to absent.
-        public init(arn: String? = nil, name: String? = nil, `type`: String? = nil, description: String? = nil, kmsKeyId: String? = nil, rotationEnabled: Bool? = nil, rotationLambdaARN: String? = nil, rotationRules: SecretsManager.RotationRulesType? = nil, externalSecretRotationMetadata: [SecretsManager.ExternalSecretRotationMetadataItem]? = nil, externalSecretRotationRoleArn: String? = nil, lastRotatedDate: Date? = nil, lastChangedDate: Date? = nil, lastAccessedDate: Date? = nil, deletedDate: Date? = nil, nextRotationDate: Date? = nil, tags: [SecretsManager.Tag]? = nil, secretVersionsToStages: [String: [String]]? = nil, owningService: String? = nil, createdDate: Date? = nil, primaryRegion: String? = nil) {
+        public init(
+            arn: String? = nil,
+            name: String? = nil,
+            `type`: String? = nil,
+            description: String? = nil,
+            kmsKeyId: String? = nil,
+            rotationEnabled: Bool? = nil,
+            rotationLambdaARN: String? = nil,
+            rotationRules: SecretsManager.RotationRulesType? = nil,
+            externalSecretRotationMetadata: [SecretsManager.ExternalSecretRotationMetadataItem]? = nil,
+            externalSecretRotationRoleArn: String? = nil,
+            lastRotatedDate: Date? = nil,
+            lastChangedDate: Date? = nil,
+            lastAccessedDate: Date? = nil,
+            deletedDate: Date? = nil,
+            nextRotationDate: Date? = nil,
+            tags: [SecretsManager.Tag]? = nil,
+            secretVersionsToStages: [String: [String]]? = nil,
+            owningService: String? = nil,
+            createdDate: Date? = nil,
+            primaryRegion: String? = nil
+        ) {
             self.arn = arn
             self.name = name
             self.`type` = `type`

@@ -20,10 +20,22 @@ extension SecretsManager {
         /// The KMS keys used to encrypt the secret version.
         public var kmsKeyIds: [String]?
 
-        enum CodingKeys: String, CodingKey { case versionId = "VersionId", versionStages = "VersionStages", lastAccessedDate = "LastAccessedDate", createdDate = "CreatedDate", kmsKeyIds = "KmsKeyIds" }
+        enum CodingKeys: String, CodingKey {
+            case versionId = "VersionId"
+            case versionStages = "VersionStages"
+            case lastAccessedDate = "LastAccessedDate"
+            case createdDate = "CreatedDate"
+            case kmsKeyIds = "KmsKeyIds"
+        }
 
         /// Creates a `SecretVersionsListEntry`; every member defaults to absent.
-        public init(versionId: String? = nil, versionStages: [String]? = nil, lastAccessedDate: Date? = nil, createdDate: Date? = nil, kmsKeyIds: [String]? = nil) {
+        public init(
+            versionId: String? = nil,
+            versionStages: [String]? = nil,
+            lastAccessedDate: Date? = nil,
+            createdDate: Date? = nil,
+            kmsKeyIds: [String]? = nil
+        ) {
             self.versionId = versionId
             self.versionStages = versionStages
             self.lastAccessedDate = lastAccessedDate

@@ -11,11 +11,13 @@ extension SecretsManager {
     public struct UpdateSecretRequest: Codable, Equatable, Sendable {
         /// The ARN or name of the secret. Required.
         public var secretId: String?
-        /// If you include SecretString or SecretBinary, then Secrets Manager creates a new version for the secret, and this parameter specifies the unique identifier for the new version.
+        /// If you include SecretString or SecretBinary, then Secrets Manager creates a new version for the secret, and
+        /// this parameter specifies the unique identifier for the new version.
         public var clientRequestToken: String?
         /// The description of the secret.
         public var description: String?
-        /// The ARN, key ID, or alias of the KMS key that Secrets Manager uses to encrypt new secret versions as well as any existing versions with the staging labels AWSCURRENT, AWSPENDING, or AWSPREVIOUS.
+        /// The ARN, key ID, or alias of the KMS key that Secrets Manager uses to encrypt new secret versions as well as
+        /// any existing versions with the staging labels AWSCURRENT, AWSPENDING, or AWSPREVIOUS.
         public var kmsKeyId: String?
         /// The binary data to encrypt and store in the new version of the secret.
         public var secretBinary: Data?
@@ -24,10 +26,26 @@ extension SecretsManager {
         /// The exact string that identifies the third-party partner that holds the external secret.
         public var `type`: String?
 
-        enum CodingKeys: String, CodingKey { case secretId = "SecretId", clientRequestToken = "ClientRequestToken", description = "Description", kmsKeyId = "KmsKeyId", secretBinary = "SecretBinary", secretString = "SecretString", `type` = "Type" }
+        enum CodingKeys: String, CodingKey {
+            case secretId = "SecretId"
+            case clientRequestToken = "ClientRequestToken"
+            case description = "Description"
+            case kmsKeyId = "KmsKeyId"
+            case secretBinary = "SecretBinary"
+            case secretString = "SecretString"
+            case `type` = "Type"
+        }
 
         /// Creates a `UpdateSecretRequest`; every member defaults to absent.
-        public init(secretId: String? = nil, clientRequestToken: String? = nil, description: String? = nil, kmsKeyId: String? = nil, secretBinary: Data? = nil, secretString: String? = nil, `type`: String? = nil) {
+        public init(
+            secretId: String? = nil,
+            clientRequestToken: String? = nil,
+            description: String? = nil,
+            kmsKeyId: String? = nil,
+            secretBinary: Data? = nil,
+            secretString: String? = nil,
+            `type`: String? = nil
+        ) {
             self.secretId = secretId
             self.clientRequestToken = clientRequestToken
             self.description = description

@@ -13,7 +13,8 @@ extension SecretsManager {
         public var arn: String?
         /// The name of the secret that was updated.
         public var name: String?
-        /// If Secrets Manager created a new version of the secret during this operation, then VersionId contains the unique identifier of the new version.
+        /// If Secrets Manager created a new version of the secret during this operation, then VersionId contains the
+        /// unique identifier of the new version.
         public var versionId: String?
 
         enum CodingKeys: String, CodingKey { case arn = "ARN", name = "Name", versionId = "VersionId" }

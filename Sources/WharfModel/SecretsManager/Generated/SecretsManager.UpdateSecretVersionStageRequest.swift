@@ -18,10 +18,20 @@ extension SecretsManager {
         /// The ID of the version to add the staging label to.
         public var moveToVersionId: String?
 
-        enum CodingKeys: String, CodingKey { case secretId = "SecretId", versionStage = "VersionStage", removeFromVersionId = "RemoveFromVersionId", moveToVersionId = "MoveToVersionId" }
+        enum CodingKeys: String, CodingKey {
+            case secretId = "SecretId"
+            case versionStage = "VersionStage"
+            case removeFromVersionId = "RemoveFromVersionId"
+            case moveToVersionId = "MoveToVersionId"
+        }
 
         /// Creates a `UpdateSecretVersionStageRequest`; every member defaults to absent.
-        public init(secretId: String? = nil, versionStage: String? = nil, removeFromVersionId: String? = nil, moveToVersionId: String? = nil) {
+        public init(
+            secretId: String? = nil,
+            versionStage: String? = nil,
+            removeFromVersionId: String? = nil,
+            moveToVersionId: String? = nil
+        ) {
             self.secretId = secretId
             self.versionStage = versionStage
             self.removeFromVersionId = removeFromVersionId
