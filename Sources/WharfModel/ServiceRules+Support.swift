@@ -5,7 +5,10 @@ extension ServiceRules {
     /// Refuses what a CreateService or UpdateService asks that Wharf cannot do.
     public static func checkSupported(_ request: some ServiceRequestMembers) throws(ECSError) {
         if let type = request.deploymentController?.type, type != "ECS" {
-            throw ECSError.unsupported("deploymentController \(type)", "its scheduler runs rolling deployments (type ECS)")
+            throw ECSError.unsupported(
+                "deploymentController \(type)",
+                "its scheduler runs rolling deployments (type ECS)"
+            )
         }
         if !(request.capacityProviderStrategy ?? []).isEmpty {
             throw ECSError.unsupported(
@@ -65,7 +68,10 @@ extension ServiceRules {
             )
         }
         if !(configuration.lifecycleHooks ?? []).isEmpty {
-            throw ECSError.unsupported("deploymentConfiguration.lifecycleHooks", "hooks call AWS Lambda, which Wharf has not")
+            throw ECSError.unsupported(
+                "deploymentConfiguration.lifecycleHooks",
+                "hooks call AWS Lambda, which Wharf has not"
+            )
         }
         if configuration.linearConfiguration != nil {
             throw ECSError.unsupported("deploymentConfiguration.linearConfiguration", "it runs ROLLING deployments")

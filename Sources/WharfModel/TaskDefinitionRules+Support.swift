@@ -28,7 +28,10 @@ extension TaskDefinitionRules {
     /// - Parameter region: the controller's region, the only one `awslogs-region` may name.
     public static func checkSupported(_ request: ECS.RegisterTaskDefinitionRequest, region: String) throws(ECSError) {
         if request.proxyConfiguration != nil {
-            throw ECSError.unsupported("proxyConfiguration", "there is no App Mesh; run the proxy as a container of the task")
+            throw ECSError.unsupported(
+                "proxyConfiguration",
+                "there is no App Mesh; run the proxy as a container of the task"
+            )
         }
         if !(request.inferenceAccelerators ?? []).isEmpty {
             throw ECSError.unsupported("inferenceAccelerators", "Elastic Inference accelerators exist only in AWS")
@@ -40,10 +43,16 @@ extension TaskDefinitionRules {
             )
         }
         if request.enableFaultInjection == true {
-            throw ECSError.unsupported("enableFaultInjection", "there are no fault injection endpoints on Wharf's nodes")
+            throw ECSError.unsupported(
+                "enableFaultInjection",
+                "there are no fault injection endpoints on Wharf's nodes"
+            )
         }
         if let family = request.runtimePlatform?.operatingSystemFamily, family != "LINUX" {
-            throw ECSError.unsupported("runtimePlatform.operatingSystemFamily \(family)", "Wharf's nodes run Linux containers")
+            throw ECSError.unsupported(
+                "runtimePlatform.operatingSystemFamily \(family)",
+                "Wharf's nodes run Linux containers"
+            )
         }
         if let architecture = request.runtimePlatform?.cpuArchitecture, !["X86_64", "ARM64"].contains(architecture) {
             throw ECSError(.client, "runtimePlatform.cpuArchitecture \(architecture) is not valid; use X86_64 or ARM64")
@@ -63,7 +72,10 @@ extension TaskDefinitionRules {
                 )
             }
             if volume.fsxWindowsFileServerVolumeConfiguration != nil {
-                throw ECSError.unsupported("volume \"\(name)\": fsxWindowsFileServerVolumeConfiguration", "there is no FSx")
+                throw ECSError.unsupported(
+                    "volume \"\(name)\": fsxWindowsFileServerVolumeConfiguration",
+                    "there is no FSx"
+                )
             }
             if volume.s3filesVolumeConfiguration != nil {
                 throw ECSError.unsupported("volume \"\(name)\": s3filesVolumeConfiguration", "there is no Amazon S3")
@@ -118,7 +130,10 @@ extension TaskDefinitionRules {
             )
         }
         for option in container.dockerSecurityOptions ?? [] where option.hasPrefix("credentialspec:") {
-            throw ECSError.unsupported("\(name): dockerSecurityOptions \(option)", "credential specs are for Windows containers")
+            throw ECSError.unsupported(
+                "\(name): dockerSecurityOptions \(option)",
+                "credential specs are for Windows containers"
+            )
         }
         if container.hostname != nil, networkMode == "host" || networkMode == "awsvpc" {
             throw ECSError(
