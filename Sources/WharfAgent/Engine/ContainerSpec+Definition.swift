@@ -63,14 +63,15 @@ extension ContainerSpec {
 
         let volumes = task.definition.volumes ?? []
         let mounts: [Mount] = (definition.mountPoints ?? []).compactMap { point in
-            guard let volume = volumes.first(where: { $0.name == point.sourceVolume }), let path = point.containerPath
+            guard let volume = volumes.first(where: { $0.name == point.sourceVolume }), let volumeName = volume.name,
+                let path = point.containerPath
             else { return nil }
             let source: Mount.Source
             if let hostPath = volume.host?.sourcePath {
                 source = .hostPath(hostPath)
             } else if let docker = volume.dockerVolumeConfiguration, docker.scope == "shared" {
                 source = .volume(
-                    name: volume.name ?? "",
+                    name: volumeName,
                     driver: docker.driver,
                     driverOptions: docker.driverOpts ?? [:],
                     labels: docker.labels ?? [:]
@@ -79,7 +80,7 @@ extension ContainerSpec {
                 // Task-scoped: named after the task and labelled with it, removed with its containers.
                 let docker = volume.dockerVolumeConfiguration
                 source = .volume(
-                    name: ManagedTask.volumeName(task: taskID, volume: volume.name ?? ""),
+                    name: ManagedTask.volumeName(task: taskID, volume: volumeName),
                     driver: docker?.driver,
                     driverOptions: docker?.driverOpts ?? [:],
                     labels: (docker?.labels ?? [:]).merging([
@@ -129,8 +130,10 @@ extension ContainerSpec {
             cpuShares: override?.cpu ?? definition.cpu ?? 0,
             memoryMiB: override?.memory ?? definition.memory,
             memoryReservationMiB: override?.memoryReservation ?? definition.memoryReservation,
-            ulimits: (definition.ulimits ?? []).map {
-                Ulimit(name: $0.name ?? "", soft: $0.softLimit ?? 0, hard: $0.hardLimit ?? 0)
+            ulimits: (definition.ulimits ?? []).compactMap {
+                // The model requires all three; registration refused a definition without them.
+                guard let name = $0.name, let soft = $0.softLimit, let hard = $0.hardLimit else { return nil }
+                return Ulimit(name: name, soft: soft, hard: hard)
             },
             initProcess: definition.linuxParameters?.initProcessEnabled ?? false,
             mounts: mounts,
@@ -194,8 +197,9 @@ extension ContainerSpec {
         swappiness = parameters?.swappiness
         securityOptions = definition.dockerSecurityOptions ?? []
         sysctls = Dictionary(
-            (definition.systemControls ?? []).compactMap { control in
-                control.namespace.map { ($0, control.value ?? "") }
+            (definition.systemControls ?? []).compactMap { control -> (String, String)? in
+                guard let key = control.namespace, let value = control.value else { return nil }
+                return (key, value)
             },
             uniquingKeysWith: { _, last in last }
         )
