@@ -6,22 +6,24 @@ public enum AwslogsEvents {
     /// options; nil for one event per line.
     /// - Throws: `ClientException` for both options at once, or a pattern that does not compile.
     public static func startPattern(_ options: [String: String]) throws(ECSError) -> String? {
-        let multiline = options["awslogs-multiline-pattern"]
-        let datetime = options["awslogs-datetime-format"]
-        if multiline != nil, datetime != nil {
+        if options["awslogs-multiline-pattern"] != nil, options["awslogs-datetime-format"] != nil {
             throw ECSError(
                 .client,
                 "awslogs-multiline-pattern and awslogs-datetime-format cannot both be given; choose one"
             )
         }
-        let pattern = multiline ?? datetime.map { "^" + regex(strftime: $0) }
-        guard let pattern else { return nil }
+        guard let pattern = pattern(options) else { return nil }
         do {
             _ = try Regex(pattern)
         } catch {
             throw ECSError(.client, "awslogs pattern \(pattern) is not a valid regular expression: \(error)")
         }
         return pattern
+    }
+
+    /// The pattern without checking it (registration did): what the agent follows a container by.
+    public static func pattern(_ options: [String: String]) -> String? {
+        options["awslogs-multiline-pattern"] ?? options["awslogs-datetime-format"].map { "^" + regex(strftime: $0) }
     }
 
     /// The regular expression for a `strftime` format, with the directives Docker's awslogs

@@ -33,7 +33,7 @@ extension ContainerSpec {
         let override = task.overrides?.containerOverrides?.first { $0.name == name }
         let family = task.definition.family ?? "task"
         let revision = task.definition.revision ?? 0
-        let taskID = task.arn.split(separator: "/").last.map(String.init) ?? task.arn
+        let taskID = task.id
         let networkMode = task.definition.networkMode ?? "bridge"
 
         var environment: [String: String] = [:]

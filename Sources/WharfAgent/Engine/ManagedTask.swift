@@ -88,7 +88,7 @@ public struct ManagedTask: Codable, Equatable, Sendable {
 
     /// The engine names of this task's task-scoped volumes.
     public var taskScopedVolumes: [String] {
-        let taskID = arn.split(separator: "/").last.map(String.init) ?? arn
+        let taskID = id
         return (definition.volumes ?? []).filter { $0.host?.sourcePath == nil && $0.dockerVolumeConfiguration?.scope != "shared" }
             .map { Self.volumeName(task: taskID, volume: $0.name ?? "") }
     }

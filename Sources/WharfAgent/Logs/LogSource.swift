@@ -31,7 +31,7 @@ public struct LogSource: Hashable, Sendable {
 extension ManagedTask {
     /// The containers of this task that log through `awslogs`.
     var logSources: [LogSource] {
-        let taskID = arn.split(separator: "/").last.map(String.init) ?? arn
+        let taskID = id
         return containers.compactMap { container in
             // Not while it is only created: following a container that has not started yet ends at
             // once, and it would count as read.
@@ -43,7 +43,7 @@ extension ManagedTask {
             let stream = options["awslogs-stream-prefix"].map { "\($0)/\(container.name)/\(taskID)" } ?? id
             return LogSource(containerID: id, group: group, stream: stream, createGroup: options["awslogs-create-group"]?.lowercased() == "true",
                              running: container.phase == .running,
-                             eventStart: try? AwslogsEvents.startPattern(options))
+                             eventStart: AwslogsEvents.pattern(options))
         }
     }
 }
