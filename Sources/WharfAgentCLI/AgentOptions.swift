@@ -38,6 +38,25 @@ public struct AgentOptions: ParsableArguments {
     )
     var gpus: String?
 
+    @Option(
+        help: """
+            Run awsvpc tasks: on (a bridge network over the node's task address block, firewall rules and \
+            routes to the other nodes' blocks; needs IP forwarding) or off (env WHARF_AWSVPC). Default: on.
+            """
+    )
+    var awsvpc: String?
+
+    @Option(
+        help: """
+            The IPv4 address other nodes reach this node at, the gateway of their routes to its awsvpc tasks \
+            (env WHARF_NODE_ADDRESS). Default: the address it reaches the controller from.
+            """
+    )
+    var nodeAddress: String?
+
+    @Option(help: "Take FARGATE tasks: on or off (env WHARF_FARGATE). Default: on.")
+    var fargate: String?
+
     @Option(help: "default, always, once or prefer-cached (env WHARF_IMAGE_PULL_BEHAVIOR). Default: default.")
     var imagePullBehavior: String?
 
@@ -187,7 +206,25 @@ public struct AgentOptions: ParsableArguments {
         }
         configuration.logBufferBytes = bufferMiB << 20
         configuration.usageInterval = .seconds(stats)
+        configuration.taskNetworking = try Self.onOff(value(awsvpc, "WHARF_AWSVPC"), "--awsvpc") ?? true
+        configuration.fargate = try Self.onOff(value(fargate, "WHARF_FARGATE"), "--fargate") ?? true
+        if let address = value(nodeAddress, "WHARF_NODE_ADDRESS").flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard IPv4Network.address(address) != nil else {
+                throw ValidationError("--node-address \"\(address)\" is not an IPv4 address such as 192.168.1.20")
+            }
+            configuration.nodeAddress = address
+        }
         return configuration
+    }
+
+    /// `on` or `off` (also `true` and `false`); nil when not given.
+    static func onOff(_ text: String?, _ option: String) throws -> Bool? {
+        guard let text, !text.isEmpty else { return nil }
+        switch text.lowercased() {
+        case "on", "true": return true
+        case "off", "false": return false
+        default: throw ValidationError("\(option) \"\(text)\" must be on or off")
+        }
     }
 
     func level(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {

@@ -42,10 +42,13 @@ struct DevCommand: AsyncParsableCommand {
         var agentNote = ""
         do {
             _ = try await runtime.info()
-            extra.append(LocalAgentService(port: port, runtime: runtime, logger: logger, configuration: AgentConfiguration(
+            var agentConfiguration = AgentConfiguration(
                 controllerURL: "", cluster: "default",
                 dataDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("agent"),
-                dockerSocket: dockerSocket, reservedPorts: [22, 2375, 2376]),
+                dockerSocket: dockerSocket, reservedPorts: [22, 2375, 2376])
+            agentConfiguration.taskNetworking = true
+            extra.append(LocalAgentService(
+                port: port, runtime: runtime, logger: logger, configuration: agentConfiguration,
                 controllerDataDirectory: settings.dataDirectory, serving: settings.tls))
             agentNote = "A local agent runs tasks on the Docker engine at \(dockerSocket)."
         } catch {

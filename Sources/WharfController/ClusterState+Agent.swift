@@ -118,6 +118,16 @@ extension ClusterState {
             other: (resources.gpus ?? []).isEmpty
                 ? [] : [ECS.Resource(name: "GPU", type: "STRINGSET", stringSetValue: resources.gpus)]
         )
+        if let address = request.nodeAddress {
+            guard IPv4Network.address(address) != nil else {
+                throw AgentProtocolError(
+                    .invalidRequest,
+                    "nodeAddress \"\(address)\" is not an IPv4 address; give the node's address on the network the "
+                        + "nodes share (wharf-agent --node-address)"
+                )
+            }
+        }
+        record.nodeAddress = request.nodeAddress
         record.versionInfo = VersionInfo(request.versionInfo)
         record.agentConnected = true
         record.taskSubnet = try leaseTaskSubnet(for: record, in: taskCIDR)
@@ -127,7 +137,8 @@ extension ClusterState {
                 credential: issued,
                 clusterArn: context.clusterARN(clusterName),
                 longPollSeconds: longPollSeconds,
-                taskSubnet: record.taskSubnet
+                taskSubnet: record.taskSubnet,
+                taskCIDR: taskCIDR.description
             ),
             changes + [.putInstance(record)]
         )
@@ -199,6 +210,7 @@ extension ClusterState {
         updated.executionStoppedAt =
             report.executionStoppedAt.map(Date.init(timeIntervalSince1970:)) ?? task.executionStoppedAt
         updated.health = report.healthStatus.flatMap(HealthStatus.init(rawValue:)) ?? task.health
+        if let mac = report.macAddress { updated.network?.macAddress = mac }
         for index in updated.containers.indices {
             guard let seen = report.containers.first(where: { $0.name == updated.containers[index].name }) else {
                 continue
@@ -232,9 +244,12 @@ extension ClusterState {
     /// - Throws: `deregistered` when the instance is gone or was deregistered.
     /// - Parameter seal: opens the values of the `secrets` of the tasks still to be started, which
     ///   go to this node only; without it, those tasks' secrets are not sent.
+    /// - Parameter routesVersion: the version of the task routes the agent holds; the routes come
+    ///   only when theirs differs.
     public func desiredState(
         for id: InstanceID,
         reported: [TaskReport],
+        routesVersion: String? = nil,
         seal: ValueSeal? = nil
     ) throws(AgentProtocolError) -> SyncResponse {
         guard let record = instances[id] else {
@@ -256,18 +271,36 @@ extension ClusterState {
                 clusterArn: context.clusterARN(task.cluster),
                 stoppedReason: task.stoppedReason,
                 secrets: task.desiredStatus == .running && Self.startingStatuses.contains(task.lastStatus)
-                    ? seal.flatMap { resolveSecrets(of: definition, seal: $0) } : nil
+                    ? seal.flatMap { resolveSecrets(of: definition, seal: $0) } : nil,
+                network: task.network.map {
+                    TaskAddress(privateIPv4Address: $0.privateIPv4Address, subnet: $0.subnetCIDR)
+                }
             )
         }
         let acknowledged = reported.filter { report in
             guard let id = TaskID(arnSuffix: report.taskArn), let task = tasks[id] else { return true }
             return task.isStopped
         }.map(\.taskArn)
+        let routes = instances.routes(excluding: id).map { TaskRoute(subnet: $0.subnet, via: $0.via) }
+        let version = Self.routesVersion(routes)
         return SyncResponse(
             desiredVersion: instances.desiredVersion(of: id),
             tasks: wanted,
-            acknowledgedStopped: acknowledged
+            acknowledgedStopped: acknowledged,
+            taskRoutes: version == routesVersion ? nil : TaskRoutes(version: version, routes: routes)
         )
+    }
+
+    /// The version of a set of routes: a digest of them (FNV-1a, 64 bits, in hex), so that it is
+    /// the same on every controller and after a restart.
+    static func routesVersion(_ routes: [TaskRoute]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for route in routes {
+            for byte in "\(route.subnet) \(route.via);".utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+        }
+        return String(hash, radix: 16)
     }
 
     /// Marks instances whose agents have not synced since `cutoff` as disconnected.

@@ -54,6 +54,9 @@ extension ClusterState {
                 exitCode: container.exitCode,
                 reason: container.reason,
                 networkBindings: container.networkBindings.map(\.ecs),
+                networkInterfaces: task.network.map {
+                    [ECS.NetworkInterface(attachmentId: $0.attachmentID, privateIpv4Address: $0.privateIPv4Address)]
+                },
                 healthStatus: container.health?.rawValue,
                 cpu: String(container.cpu),
                 memory: container.memory.map(String.init),
@@ -61,7 +64,8 @@ extension ClusterState {
                 gpuIds: container.gpuIDs
             )
         }
-        return ECS.Task(
+        var shown = ECS.Task(
+            attachments: task.network.map { [attachment(of: $0, task: task)] },
             attributes: [],
             clusterArn: context.clusterARN(task.cluster),
             connectivity: "CONNECTED",
@@ -92,6 +96,34 @@ extension ClusterState {
             taskDefinitionArn: arn(of: task.taskDefinition),
             version: task.version
         )
+        shown.platformVersion = task.platformVersion
+        shown.platformFamily = task.platformVersion == nil ? nil : "Linux"
+        shown.capacityProviderName = task.capacityProviderName
+        return shown
+    }
+
+    /// An awsvpc task's `ElasticNetworkInterface` attachment, as ECS shows it: PRECREATED until
+    /// its node has made the interface, ATTACHED while the task has it, DELETED once it stopped.
+    func attachment(of network: TaskNetworkRecord, task: TaskRecord) -> ECS.Attachment {
+        let status = task.isStopped ? "DELETED" : (network.macAddress == nil ? "PRECREATED" : "ATTACHED")
+        var details = [ECS.KeyValuePair(name: "subnetId", value: network.subnetID)]
+        details.append(ECS.KeyValuePair(name: "networkInterfaceId", value: network.networkInterfaceID))
+        if let mac = network.macAddress { details.append(ECS.KeyValuePair(name: "macAddress", value: mac)) }
+        details.append(ECS.KeyValuePair(name: "privateDnsName", value: privateDNSName(network.privateIPv4Address)))
+        details.append(ECS.KeyValuePair(name: "privateIPv4Address", value: network.privateIPv4Address))
+        return ECS.Attachment(
+            id: network.attachmentID,
+            type: "ElasticNetworkInterface",
+            status: status,
+            details: details
+        )
+    }
+
+    /// The DNS name EC2 gives an address: `ip-10-64-3-7.ec2.internal` in us-east-1,
+    /// `ip-10-64-3-7.REGION.compute.internal` elsewhere.
+    func privateDNSName(_ address: String) -> String {
+        let host = "ip-" + address.replacingOccurrences(of: ".", with: "-")
+        return context.region == "us-east-1" ? "\(host).ec2.internal" : "\(host).\(context.region).compute.internal"
     }
 
     /// A container instance as DescribeContainerInstances shows it: what is left on it and its

@@ -10,7 +10,7 @@ extension ClusterState {
         // The service's tasks, counted by deployment as they change (`Tasks`), not scanned.
         let counts = tasks.counts(in: record.groupKey)
         let deployments = record.deployments.map { deployment in
-            ECS.Deployment(
+            var shown = ECS.Deployment(
                 id: deployment.id,
                 status: deployment.status.rawValue,
                 taskDefinition: arn(of: deployment.taskDefinition),
@@ -26,8 +26,11 @@ extension ClusterState {
                 rolloutState: deployment.rolloutState.rawValue,
                 rolloutStateReason: deployment.rolloutStateReason
             )
+            shown.platformVersion = deployment.platformVersion
+            shown.platformFamily = deployment.platformVersion == nil ? nil : "Linux"
+            return shown
         }
-        return ECS.Service(
+        var service = ECS.Service(
             serviceArn: record.arn,
             serviceName: record.name,
             clusterArn: context.clusterARN(record.cluster),
@@ -57,6 +60,9 @@ extension ClusterState {
             propagateTags: record.propagateTags.rawValue,
             enableExecuteCommand: record.enableExecuteCommand
         )
+        service.platformVersion = record.platformVersion
+        service.platformFamily = record.platformVersion == nil ? nil : "Linux"
+        return service
     }
 
     /// A service deployment as DescribeServiceDeployments shows it.

@@ -59,9 +59,14 @@ extension ClusterState {
                 let key = deployment.taskDefinition
                 guard let definition = taskDefinitions[key] else { continue }
                 demands[key] = taskDefinitions.demand(of: key)
+                let launchType = Self.launchType(of: record)
                 constraints[key] =
                     Self.placementConstraints(of: definition.spec)
-                    + Self.launchTypeConstraints(record.launchType ?? .ec2)
+                    + Self.launchTypeConstraints(launchType)
+                    + TaskNetworkRules.placementConstraints(
+                        networkMode: definition.spec.networkMode ?? "bridge",
+                        launchType: launchType.rawValue
+                    )
             }
             if pools[record.cluster] == nil {
                 let pool = instances.candidates(inCluster: record.cluster)
@@ -220,23 +225,41 @@ extension ClusterState {
         }
         if !plan.launches.isEmpty {
             var started: [String] = []
-            let launchType = record.launchType ?? .ec2
+            var leases = TaskAddressLeases()
             for launch in plan.launches {
                 guard let definition = taskDefinitions[launch.taskDefinition],
                     let instance = InstanceID(arnSuffix: launch.instanceArn)
                 else { continue }
-                let task = newTask(
-                    definition,
-                    cluster: record.cluster,
-                    instance: instance,
-                    overrides: nil,
-                    startedBy: launch.deployment,
-                    group: record.group,
-                    tags: propagatedTags(record, definition: definition),
-                    launchType: launchType,
-                    now: now,
-                    random: &random
+                let deployment = record.deployments.first { $0.id == launch.deployment }
+                let strategy = deployment?.capacityProviderStrategy ?? record.capacityProviderStrategy ?? []
+                let provider = strategy.first { ($0.base ?? 0) > 0 } ?? strategy.first
+                let settings = TaskLaunch(
+                    definition: definition,
+                    demand: .zero,
+                    launchType: Self.launchType(of: record),
+                    capacityProvider: provider?.capacityProvider,
+                    platformVersion: deployment?.platformVersion ?? record.platformVersion,
+                    awsvpc: definition.spec.networkMode == "awsvpc"
+                        ? (deployment?.networkConfiguration ?? record.networkConfiguration)?.value.awsvpcConfiguration
+                        : nil,
+                    constraints: []
                 )
+                // A node whose block has no address left takes no awsvpc task; the next round
+                // places it again.
+                guard
+                    let task = newTask(
+                        settings,
+                        cluster: record.cluster,
+                        instance: instance,
+                        overrides: nil,
+                        startedBy: launch.deployment,
+                        group: record.group,
+                        tags: propagatedTags(record, definition: definition),
+                        now: now,
+                        random: &random,
+                        leases: &leases
+                    )
+                else { continue }
                 changes.append(.putTask(task))
                 started.append(task.id.description)
             }
@@ -293,6 +316,12 @@ extension ClusterState {
 
     /// What a launch type asks of instances: EXTERNAL tasks run only on instances joined with an
     /// activation (attribute `ecs.capability.external`), as ECS Anywhere's do.
+    /// The launch type of a service's tasks: its own, or FARGATE for a capacity provider strategy
+    /// (of FARGATE and FARGATE_SPOT, the providers there are).
+    static func launchType(of record: ServiceRecord) -> LaunchType {
+        record.launchType ?? ((record.capacityProviderStrategy ?? []).isEmpty ? .ec2 : .fargate)
+    }
+
     static func launchTypeConstraints(_ launchType: LaunchType) -> [ECS.PlacementConstraint] {
         launchType == .external
             ? [ECS.PlacementConstraint(type: "memberOf", expression: "attribute:ecs.capability.external exists")] : []

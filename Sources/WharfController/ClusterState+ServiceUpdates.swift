@@ -63,25 +63,50 @@ extension ClusterState {
             throw ECSError(.invalidParameter, "loadBalancers and serviceRegistries are not supported by Wharf yet")
         }
         var redeploy = request.forceNewDeployment == true
-        if let reference = request.taskDefinition {
-            let (key, definition) = try serviceTaskDefinition(reference)
-            if let launchType = record.launchType, !(definition.compatibilities ?? []).contains(launchType.rawValue) {
-                throw ECSError(
-                    .invalidParameter,
-                    "task definition \(definition.taskDefinitionArn ?? "") does not support launch type "
-                        + "\(launchType.rawValue)"
-                )
-            }
-            if key != record.taskDefinition { redeploy = true }
-            record.taskDefinition = key
+        if let strategy = request.capacityProviderStrategy, !strategy.isEmpty {
+            _ = try TaskNetworkRules.launch(
+                launchType: nil,
+                strategy: strategy,
+                clusterProviders: clusters[name]?.capacityProviders ?? []
+            )
+            let items = strategy.map(CapacityProviderStrategyItem.init)
+            if items != record.capacityProviderStrategy || record.launchType != nil { redeploy = true }
+            record.capacityProviderStrategy = items
+            record.launchType = nil
         }
+        let launch = record.launchType?.rawValue ?? "FARGATE"
+        let key = try request.taskDefinition.map { (reference) throws(ECSError) in
+            try serviceTaskDefinition(reference).key
+        } ?? record.taskDefinition
+        guard let definition = taskDefinitions[key]?.definition else {
+            throw ECSError(.client, "task definition \(arn(of: key)) of the service no longer exists")
+        }
+        try checkServiceLaunch(launch, definition: definition)
+        if key != record.taskDefinition { redeploy = true }
+        record.taskDefinition = key
         if let network = request.networkConfiguration, network != record.networkConfiguration?.value {
             record.networkConfiguration = Shared(network)
             redeploy = true
         }
+        // The network configuration kept must fit the definition the service now runs.
+        _ = try TaskNetworkRules.awsvpc(
+            record.networkConfiguration?.value,
+            networkMode: definition.networkMode ?? "bridge",
+            launchType: launch
+        )
+        if request.platformVersion != nil || launch != "FARGATE" {
+            let version = try TaskNetworkRules.platformVersion(request.platformVersion, launchType: launch)
+            if version != record.platformVersion { redeploy = true }
+            record.platformVersion = version
+        }
+        try TaskNetworkRules.checkPlacement(
+            launchType: launch,
+            strategies: record.placementStrategy,
+            constraints: record.placementConstraints
+        )
         if redeploy {
             if !record.deployments.isEmpty { record.deployments[0].status = .active }
-            let deployment = DeploymentRecord(
+            var deployment = DeploymentRecord(
                 id: deploymentID,
                 status: .primary,
                 taskDefinition: record.taskDefinition,
@@ -94,6 +119,7 @@ extension ClusterState {
                 rolloutState: .inProgress,
                 rolloutStateReason: "ECS deployment \(deploymentID) in progress."
             )
+            deployment.platformVersion = record.platformVersion
             record.deployments.insert(deployment, at: 0)
             ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
             record.consecutiveFailures = 0

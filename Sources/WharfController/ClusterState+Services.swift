@@ -59,16 +59,24 @@ extension ClusterState {
         try ServiceRules.check(request, strategy: strategy)
         let scheduling = SchedulingStrategy(rawValue: strategy) ?? .replica
         let (key, definition) = try serviceTaskDefinition(request.taskDefinition)
-        let launchType = request.capacityProviderStrategy == nil ? (request.launchType ?? "EC2") : nil
-        if let launchType {
-            guard (definition.compatibilities ?? []).contains(launchType) else {
-                throw ECSError(
-                    .invalidParameter,
-                    "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType) "
-                        + "(it supports \((definition.compatibilities ?? []).joined(separator: ", ")))"
-                )
-            }
-        }
+        let (launch, _) = try TaskNetworkRules.launch(
+            launchType: request.launchType,
+            strategy: request.capacityProviderStrategy,
+            clusterProviders: cluster.capacityProviders
+        )
+        let launchType = (request.capacityProviderStrategy ?? []).isEmpty ? launch : nil
+        try checkServiceLaunch(launch, definition: definition)
+        try TaskNetworkRules.checkPlacement(
+            launchType: launch,
+            strategies: request.placementStrategy ?? [],
+            constraints: request.placementConstraints ?? []
+        )
+        _ = try TaskNetworkRules.awsvpc(
+            request.networkConfiguration,
+            networkMode: definition.networkMode ?? "bridge",
+            launchType: launch
+        )
+        let platformVersion = try TaskNetworkRules.platformVersion(request.platformVersion, launchType: launch)
         _ = try Placement(
             strategies: request.placementStrategy ?? [],
             constraints: request.placementConstraints ?? [],
@@ -88,7 +96,7 @@ extension ClusterState {
         let desired = scheduling == .daemon ? 0 : (request.desiredCount ?? 0)
         let providers = request.capacityProviderStrategy?.map(CapacityProviderStrategyItem.init)
         let network = request.networkConfiguration.map(Shared.init)
-        let deployment = DeploymentRecord(
+        var deployment = DeploymentRecord(
             id: deploymentID,
             status: .primary,
             taskDefinition: key,
@@ -101,6 +109,7 @@ extension ClusterState {
             rolloutState: .inProgress,
             rolloutStateReason: "ECS deployment \(deploymentID) in progress."
         )
+        deployment.platformVersion = platformVersion
         var record = ServiceRecord(
             arn: context.ecsARN("service", "\(clusterName)/\(name)").description,
             name: name,
@@ -125,6 +134,7 @@ extension ClusterState {
             enableExecuteCommand: request.enableExecuteCommand ?? false,
             clientToken: request.clientToken
         )
+        record.platformVersion = platformVersion
         ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
         return Outcome(
             ECS.CreateServiceResponse(service: presentService(record, includeTags: true)),
@@ -151,14 +161,25 @@ extension ClusterState {
                     + "revision to run it"
             )
         }
-        if definition.networkMode == "awsvpc" {
+        return (record.key, definition)
+    }
+
+    /// Whether a service's tasks of `definition` can run with `launchType`.
+    func checkServiceLaunch(_ launchType: String, definition: ECS.TaskDefinition) throws(ECSError) {
+        guard let typed = LaunchType(rawValue: launchType), typed != .managedInstances else {
             throw ECSError(
                 .invalidParameter,
-                "task definition \(definition.taskDefinitionArn ?? "") uses networkMode awsvpc: "
-                    + TaskLaunchRules.awsvpcReason
+                "launchType \(launchType) is not available: Wharf runs tasks on its own container instances; use "
+                    + "EC2, EXTERNAL or FARGATE"
             )
         }
-        return (record.key, definition)
+        guard (definition.compatibilities ?? []).contains(launchType) else {
+            throw ECSError(
+                .invalidParameter,
+                "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType) "
+                    + "(it supports \((definition.compatibilities ?? []).joined(separator: ", ")))"
+            )
+        }
     }
 
     /// DescribeServices: up to 10 services by name or ARN; unknown ones are MISSING failures.

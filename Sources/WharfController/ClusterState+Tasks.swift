@@ -5,98 +5,6 @@ import WharfScheduler
 import WharfState
 
 extension ClusterState {
-    /// A new task on `instance`, PROVISIONING and wanted RUNNING, with its IDs drawn from `random`.
-    func newTask(
-        _ definition: TaskDefinitionRecord,
-        cluster: String,
-        instance: InstanceID,
-        overrides: ECS.TaskOverride?,
-        startedBy: String?,
-        group: String,
-        tags: [Tag],
-        launchType: LaunchType,
-        now: Date,
-        random: inout SeededRandom
-    ) -> TaskRecord {
-        let spec = definition.spec
-        let containers = (spec.containerDefinitions ?? []).map { container in
-            ContainerRecord(
-                id: random.containerID(),
-                name: container.name ?? "",
-                image: container.image,
-                cpu: container.cpu ?? 0,
-                memory: container.memory,
-                memoryReservation: container.memoryReservation
-            )
-        }
-        return TaskRecord(
-            id: random.taskID(),
-            cluster: cluster,
-            instance: instance,
-            taskDefinition: definition.key,
-            group: group,
-            startedBy: startedBy,
-            launchType: launchType,
-            cpu: overrides?.cpu ?? spec.cpu,
-            memory: overrides?.memory ?? spec.memory,
-            createdAt: now,
-            containers: containers,
-            overrides: overrides.map(Shared.init),
-            tags: tags
-        )
-    }
-
-    /// What RunTask and StartTask share: the definition, its demand, and the checks on both.
-    func taskLaunch(
-        _ reference: String?,
-        overrides: ECS.TaskOverride?,
-        launchType: String?,
-        tags: [ECS.Tag],
-        count: Int
-    ) throws(ECSError) -> (TaskDefinitionRecord, TaskDemand, LaunchType) {
-        let record = try taskDefinition(reference)
-        let arn = arn(of: record.key)
-        guard record.status == .active else {
-            throw ECSError(
-                .client,
-                "task definition \(arn) is \(record.status.rawValue); register a new revision to run it"
-            )
-        }
-        let launch = launchType ?? "EC2"
-        guard let typed = LaunchType(rawValue: launch), typed == .ec2 || typed == .external else {
-            throw ECSError(
-                .invalidParameter,
-                "launchType \(launch) is not available: Wharf runs tasks on its own container instances; use EC2 or "
-                    + "EXTERNAL"
-            )
-        }
-        let compatibilities = record.spec.compatibilities ?? []
-        guard compatibilities.contains(launch) else {
-            throw ECSError(
-                .invalidParameter,
-                "task definition \(arn) does not support launch type \(launch) (it supports "
-                    + "\(compatibilities.joined(separator: ", ")))"
-            )
-        }
-        guard (1...10).contains(count) else { throw ECSError(.invalidParameter, "count \(count) is outside 1...10") }
-        if record.spec.networkMode == "awsvpc" {
-            throw ECSError(
-                .invalidParameter,
-                "task definition \(arn) uses networkMode awsvpc: \(TaskLaunchRules.awsvpcReason)"
-            )
-        }
-        for override in overrides?.containerOverrides ?? []
-        where !(record.spec.containerDefinitions ?? []).contains(where: { $0.name == override.name }) {
-            throw ECSError(
-                .invalidParameter,
-                "overrides: container \"\(override.name ?? "")\" is not in task definition \(arn)"
-            )
-        }
-        try TagRules.check(tags)
-        if overrides == nil, let demand = taskDefinitions.demand(of: record.key) { return (record, demand, typed) }
-        return (record, try TaskDemand.of(record.spec, overrides: overrides), typed)
-    }
-
     /// The tags a task RunTask or StartTask starts carries: the request's, the task definition's
     /// when `propagateTags` is TASK_DEFINITION, and ECS's managed tag with `enableECSManagedTags`.
     func launchTags(
@@ -140,19 +48,26 @@ extension ClusterState {
             )
         }
         let count = request.count ?? 1
-        let (definition, demand, launch) = try taskLaunch(
-            request.taskDefinition,
-            overrides: request.overrides,
+        let launch = try taskLaunch(
+            request,
+            reference: request.taskDefinition,
+            cluster: cluster,
             launchType: request.launchType,
-            tags: request.tags ?? [],
+            capacityProviderStrategy: request.capacityProviderStrategy,
+            platformVersion: request.platformVersion,
             count: count
         )
+        try TaskNetworkRules.checkPlacement(
+            launchType: launch.launchType.rawValue,
+            strategies: request.placementStrategy ?? [],
+            constraints: request.placementConstraints ?? []
+        )
+        let definition = launch.definition
         let group = request.group ?? "family:\(definition.key.family)"
         var random = SeededRandom(seed: seed)
         var placement = try Placement(
             strategies: request.placementStrategy ?? [],
-            constraints: (request.placementConstraints ?? []) + Self.placementConstraints(of: definition.spec)
-                + Self.launchTypeConstraints(launch),
+            constraints: (request.placementConstraints ?? []) + launch.constraints,
             seed: random.next()
         )
         let candidates = instances.candidates(inCluster: cluster.name)
@@ -163,23 +78,31 @@ extension ClusterState {
                     + "\(cluster.name)"
             )
         }
-        let result = placement.place(demand, count: count, group: group, on: candidates)
+        var result = placement.place(launch.demand, count: count, group: group, on: candidates)
         let tags = launchTags(request, definition: definition, cluster: cluster.name)
-        let created = result.placements.compactMap { arn in
-            InstanceID(arnSuffix: arn).map { instance in
-                newTask(
-                    definition,
+        var leases = TaskAddressLeases()
+        var created: [TaskRecord] = []
+        for arn in result.placements {
+            guard let instance = InstanceID(arnSuffix: arn) else { continue }
+            guard
+                let task = newTask(
+                    launch,
                     cluster: cluster.name,
                     instance: instance,
                     overrides: request.overrides,
                     startedBy: request.startedBy,
                     group: group,
                     tags: tags,
-                    launchType: launch,
                     now: now,
-                    random: &random
+                    random: &random,
+                    leases: &leases
                 )
+            else {
+                // Its block has no address left: ECS's reason when an instance has no ENI left.
+                result.failures.append(Placement.Failure(arn: arn, reason: "RESOURCE:ENI"))
+                continue
             }
+            created.append(task)
         }
         let failures = result.failures.map { ECS.Failure(arn: $0.arn.isEmpty ? nil : $0.arn, reason: $0.reason) }
         var changes = created.map { StateChange.putTask($0) }
@@ -231,24 +154,23 @@ extension ClusterState {
         let cluster = try activeCluster(request.cluster)
         try TaskLaunchRules.check(request)
         let references = request.containerInstances ?? []
-        let (definition, demand, launch) = try taskLaunch(
-            request.taskDefinition,
-            overrides: request.overrides,
+        let launch = try taskLaunch(
+            request,
+            reference: request.taskDefinition,
+            cluster: cluster,
             launchType: nil,
-            tags: request.tags ?? [],
             count: max(references.count, 1)
         )
+        let definition = launch.definition
+        let demand = launch.demand
         let group = request.group ?? "family:\(definition.key.family)"
         var random = SeededRandom(seed: seed)
         let tags = launchTags(request, definition: definition, cluster: cluster.name)
         var created: [TaskRecord] = []
         var failures: [ECS.Failure] = []
         // The definition's own constraints (memberOf, runtimePlatform) hold on the named instances too.
-        let constraints = try Placement(
-            strategies: [],
-            constraints: Self.placementConstraints(of: definition.spec),
-            seed: 0
-        )
+        let constraints = try Placement(strategies: [], constraints: launch.constraints, seed: 0)
+        var leases = TaskAddressLeases()
         for reference in references {
             guard let record = containerInstance(reference, cluster: cluster.name), record.status != .inactive,
                 let candidate = instances.candidate(record.id)
@@ -265,20 +187,24 @@ extension ClusterState {
                 failures.append(ECS.Failure(arn: arn(of: record), reason: reason))
                 continue
             }
-            created.append(
-                newTask(
-                    definition,
+            guard
+                let task = newTask(
+                    launch,
                     cluster: cluster.name,
                     instance: record.id,
                     overrides: request.overrides,
                     startedBy: request.startedBy,
                     group: group,
                     tags: tags,
-                    launchType: launch,
                     now: now,
-                    random: &random
+                    random: &random,
+                    leases: &leases
                 )
-            )
+            else {
+                failures.append(ECS.Failure(arn: arn(of: record), reason: "RESOURCE:ENI"))
+                continue
+            }
+            created.append(task)
         }
         return Outcome(
             ECS.StartTaskResponse(tasks: created.map { project($0) }, failures: failures),

@@ -123,7 +123,14 @@ extension Controller {
         lastSeen[id] = now()
         do {
             let seal = secretSeal
-            return try await read { state in try state.desiredState(for: id, reported: request.tasks, seal: seal) }
+            return try await read { state in
+                try state.desiredState(
+                    for: id,
+                    reported: request.tasks,
+                    routesVersion: request.routesVersion,
+                    seal: seal
+                )
+            }
         } catch let error as AgentProtocolError {
             throw error
         } catch {

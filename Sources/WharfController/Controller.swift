@@ -157,6 +157,7 @@ public actor Controller {
             var applied: [Applied] = []
             var answers: [@Sendable () -> Void] = []
             var refusals: [(QueuedWrite, any Error)] = []
+            let routes = state.instances.routeRevision
             func compute(_ write: QueuedWrite) {
                 do {
                     let (writeChanges, answer) = try write.compute(state, time)
@@ -186,7 +187,9 @@ public actor Controller {
                     storedBatches = appliedBatches
                     releaseReaders(stored: true)
                     for answer in answers { answer() }
-                    wakePollers(of: Set(applied.compactMap(\.woken)))
+                    // A route that came, went or changed is news for every node.
+                    let woken = state.instances.routeRevision != routes ? Set(pollers.keys) : []
+                    wakePollers(of: woken.union(applied.compactMap(\.woken)))
                     wakeScheduler()
                 } catch {
                     for entry in applied.reversed() { state.revert(entry) }

@@ -67,12 +67,37 @@ final class SyncResponseJSON: Sendable {
                     out.raw("null")
                 }
             }
+            if let network = task.network {
+                out.key("network")
+                out.open()
+                out.key("privateIPv4Address")
+                out.string(network.privateIPv4Address)
+                out.key("subnet")
+                out.string(network.subnet)
+                out.close()
+            }
             out.key("taskDefinition")
             do {
                 out.raw(try definitions.json(task.taskDefinition, encoder: encoder))
             } catch {
                 failure = error
                 out.raw("null")
+            }
+            out.close()
+        }
+        if let routes = response.taskRoutes {
+            out.key("taskRoutes")
+            out.open()
+            out.key("version")
+            out.string(routes.version)
+            out.key("routes")
+            out.array(routes.routes) { out, route in
+                out.open()
+                out.key("subnet")
+                out.string(route.subnet)
+                out.key("via")
+                out.string(route.via)
+                out.close()
             }
             out.close()
         }

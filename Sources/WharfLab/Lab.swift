@@ -91,6 +91,8 @@ public struct Lab: Sendable {
             _ = try? shell.run(["ip", "link", "del", layout.veth(index)])
         }
         _ = try? shell.run(["ip", "link", "del", layout.bridge])
+        let rule = ["FORWARD", "-i", layout.bridge, "-o", layout.bridge, "-j", "ACCEPT"]
+        while (try? shell.run(["iptables", "-w", "-D"] + rule))?.status == 0 {}
         progress("files")
         unmount(under: layout.root)
         try? FileManager.default.removeItem(atPath: layout.root)
@@ -131,6 +133,11 @@ public struct Lab: Sendable {
             "addressing the bridge"
         )
         try shell.must(["ip", "link", "set", layout.bridge, "up"], "raising the bridge")
+        // This machine's engine drops forwarded traffic it does not know (policy DROP), and with
+        // br_netfilter that includes frames bridged between two nodes: awsvpc tasks talk across
+        // nodes through the bridge. (Without netfilter there is nothing to let through.)
+        let rule = ["FORWARD", "-i", layout.bridge, "-o", layout.bridge, "-j", "ACCEPT"]
+        _ = try? shell.run(["iptables", "-w", "-I"] + rule)
         for index in 1...layout.nodes {
             let namespace = layout.namespace(index)
             let inside = ["ip", "netns", "exec", namespace]

@@ -10,12 +10,6 @@ extension ServiceRules {
                 "its scheduler runs rolling deployments (type ECS)"
             )
         }
-        if !(request.capacityProviderStrategy ?? []).isEmpty {
-            throw ECSError.unsupported(
-                "capacityProviderStrategy",
-                "there are no capacity providers yet; give launchType EC2 or EXTERNAL"
-            )
-        }
         if let rebalancing = request.availabilityZoneRebalancing {
             guard ["ENABLED", "DISABLED"].contains(rebalancing) else {
                 throw ECSError(
@@ -29,12 +23,6 @@ extension ServiceRules {
                     "the scheduler spreads new tasks over zones but does not move running ones; use DISABLED"
                 )
             }
-        }
-        if request.networkConfiguration != nil {
-            throw ECSError.unsupported("networkConfiguration", TaskLaunchRules.awsvpcReason)
-        }
-        if let version = request.platformVersion {
-            throw ECSError.unsupported("platformVersion \(version)", "platform versions belong to Fargate")
         }
         if request.enableExecuteCommand == true {
             throw ECSError.unsupported(

@@ -19,12 +19,6 @@ public enum ServiceRules {
                 throw ECSError(.invalidParameter, "placementStrategy is not supported with the DAEMON scheduling strategy")
             }
         }
-        if request.launchType != nil, request.capacityProviderStrategy != nil {
-            throw ECSError(.invalidParameter, "Specifying both a launchType and capacityProviderStrategy is not supported; give one of them")
-        }
-        if let launchType = request.launchType, launchType != "EC2", launchType != "EXTERNAL" {
-            throw ECSError(.invalidParameter, "launchType \(launchType) is not available: Wharf runs tasks on its own container instances; use EC2 or EXTERNAL")
-        }
         if !(request.loadBalancers ?? []).isEmpty {
             throw ECSError(.invalidParameter, "loadBalancers are not supported: Wharf has no load balancer integration yet; publish host ports and put your own proxy in front")
         }

@@ -142,6 +142,9 @@ extension TaskDefinitionRules {
                     + (networkMode == "host" ? "node's host name" : "host name of its network interface")
             )
         }
+        if !(container.extraHosts ?? []).isEmpty, networkMode == "awsvpc" {
+            throw ECSError(.client, "\(name): extraHosts is not supported in the awsvpc network mode")
+        }
         try checkLogConfiguration(container.logConfiguration, name: name, region: region)
         try checkLinuxParameters(container, name: name)
         try checkRestartPolicy(container.restartPolicy, name: name)

@@ -15,7 +15,8 @@ public struct TaskDemand: Equatable, Sendable {
 
     public var cpu: Int
     public var memoryMiB: Int
-    /// Static host ports only; dynamic ones (hostPort 0 or absent in bridge mode) take none.
+    /// Static host ports only; dynamic ones (hostPort 0 or absent in bridge mode) take none, nor
+    /// do awsvpc tasks, which listen on their own addresses.
     public var hostPorts: Set<HostPort>
     /// GPUs: the containers' `resourceRequirements` of type GPU added up.
     public var gpus: Int
@@ -54,7 +55,8 @@ public struct TaskDemand: Equatable, Sendable {
         let memory = taskMemory ?? containers.reduce(0) { $0 + ($1.memoryReservation ?? $1.memory ?? 0) }
         let networkMode = definition.networkMode ?? "bridge"
         var ports = Set<HostPort>()
-        for container in containers {
+        // An awsvpc task listens on its own address: it takes no port of its node.
+        for container in containers where networkMode != "awsvpc" {
             for mapping in container.portMappings ?? [] {
                 let host = networkMode == "bridge" ? (mapping.hostPort ?? 0) : (mapping.hostPort ?? mapping.containerPort ?? 0)
                 if host != 0 { ports.insert(HostPort(port: host, transport: mapping.protocol ?? "tcp")) }

@@ -6,15 +6,6 @@ public enum TaskLaunchRules {
 
     /// Checks a RunTask request's members other than placement, count and client token.
     public static func check(_ request: ECS.RunTaskRequest) throws(ECSError) {
-        if !(request.capacityProviderStrategy ?? []).isEmpty {
-            throw ECSError.unsupported(
-                "capacityProviderStrategy",
-                "there are no capacity providers yet; give launchType EC2 or EXTERNAL"
-            )
-        }
-        if let version = request.platformVersion {
-            throw ECSError.unsupported("platformVersion \(version)", "platform versions belong to Fargate")
-        }
         try checkShared(request)
     }
 
@@ -30,9 +21,6 @@ public enum TaskLaunchRules {
                 "enableExecuteCommand",
                 "ECS Exec needs the Systems Manager session channel, which Wharf has not; run docker exec on the node"
             )
-        }
-        if request.networkConfiguration != nil {
-            throw ECSError.unsupported("networkConfiguration", awsvpcReason)
         }
         if !(request.volumeConfigurations ?? []).isEmpty {
             throw ECSError.unsupported("volumeConfigurations", "there are no Amazon EBS volumes to attach at launch")
@@ -84,11 +72,6 @@ public enum TaskLaunchRules {
             }
         }
     }
-
-    /// Why awsvpc tasks cannot run yet.
-    public static let awsvpcReason =
-        "awsvpc task networking is not available yet (a task would get no network interface of its own); use a "
-        + "task definition with networkMode bridge or host"
 }
 
 /// The members RunTask and StartTask share that Wharf may refuse.

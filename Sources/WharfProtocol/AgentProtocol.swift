@@ -54,6 +54,9 @@ public struct RegisterRequest: Codable, Equatable, Sendable {
     /// `ecs.os-type`, `ecs.cpu-architecture`, `ecs.capability.*` and the operator's attributes.
     public var attributes: [ECS.Attribute]
     public var versionInfo: ECS.VersionInfo
+    /// The address other nodes reach this node at (its address on the route to the controller,
+    /// or `wharf-agent --node-address`): the gateway of the routes to its awsvpc tasks.
+    public var nodeAddress: String?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -65,8 +68,10 @@ public struct RegisterRequest: Codable, Equatable, Sendable {
         hostname: String,
         resources: NodeResources,
         attributes: [ECS.Attribute],
-        versionInfo: ECS.VersionInfo
+        versionInfo: ECS.VersionInfo,
+        nodeAddress: String? = nil
     ) {
+        self.nodeAddress = nodeAddress
         self.protocolVersion = protocolVersion
         self.cluster = cluster
         self.containerInstanceArn = containerInstanceArn
@@ -91,6 +96,9 @@ public struct RegisterResponse: Codable, Equatable, Sendable {
     public var longPollSeconds: Int
     /// The block of task addresses leased to the node (`10.64.3.0/24`), for its awsvpc tasks.
     public var taskSubnet: String?
+    /// The whole task address range (`--task-cidr`): traffic within it keeps its task addresses,
+    /// traffic beyond it leaves with the node's.
+    public var taskCIDR: String?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -98,8 +106,10 @@ public struct RegisterResponse: Codable, Equatable, Sendable {
         credential: String,
         clusterArn: String,
         longPollSeconds: Int,
-        taskSubnet: String? = nil
+        taskSubnet: String? = nil,
+        taskCIDR: String? = nil
     ) {
+        self.taskCIDR = taskCIDR
         self.protocolVersion = protocolVersion
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
@@ -181,6 +191,8 @@ public struct TaskReport: Codable, Equatable, Sendable {
     public var stoppedReason: String?
     /// `HEALTHY`, `UNHEALTHY` or `UNKNOWN`, from the essential containers' health checks.
     public var healthStatus: String?
+    /// The MAC address of an awsvpc task's interface, once it has one.
+    public var macAddress: String?
 
     public init(
         taskArn: String,
@@ -192,8 +204,10 @@ public struct TaskReport: Codable, Equatable, Sendable {
         executionStoppedAt: Double? = nil,
         stopCode: String? = nil,
         stoppedReason: String? = nil,
-        healthStatus: String? = nil
+        healthStatus: String? = nil,
+        macAddress: String? = nil
     ) {
+        self.macAddress = macAddress
         self.taskArn = taskArn
         self.lastStatus = lastStatus
         self.containers = containers
@@ -217,14 +231,18 @@ public struct SyncRequest: Codable, Equatable, Sendable {
     public var desiredVersion: Int
     /// Every task the agent knows of that the controller has not yet seen STOPPED.
     public var tasks: [TaskReport]
+    /// The version of the task routes the agent holds (``TaskRoutes``); absent before any.
+    public var routesVersion: String?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
         containerInstanceArn: String,
         credential: String,
         desiredVersion: Int,
-        tasks: [TaskReport]
+        tasks: [TaskReport],
+        routesVersion: String? = nil
     ) {
+        self.routesVersion = routesVersion
         self.protocolVersion = protocolVersion
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
@@ -246,6 +264,8 @@ public struct DesiredTask: Codable, Equatable, Sendable {
     /// The values of the definition's `secrets`, sent only while the task is still to be started;
     /// never written to the node's disk.
     public var secrets: TaskSecrets?
+    /// The address of an awsvpc task, from the node's block.
+    public var network: TaskAddress?
 
     public init(
         taskArn: String,
@@ -254,8 +274,10 @@ public struct DesiredTask: Codable, Equatable, Sendable {
         overrides: ECS.TaskOverride?,
         clusterArn: String,
         stoppedReason: String? = nil,
-        secrets: TaskSecrets? = nil
+        secrets: TaskSecrets? = nil,
+        network: TaskAddress? = nil
     ) {
+        self.network = network
         self.taskArn = taskArn
         self.desiredStatus = desiredStatus
         self.taskDefinition = taskDefinition
@@ -275,17 +297,61 @@ public struct SyncResponse: Codable, Equatable, Sendable {
     public var tasks: [DesiredTask]
     /// Task ARNs whose STOPPED report the controller has recorded; the agent may forget them.
     public var acknowledgedStopped: [String]
+    /// The routes to the other nodes' task blocks, when they differ from the version the agent
+    /// holds.
+    public var taskRoutes: TaskRoutes?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
         desiredVersion: Int,
         tasks: [DesiredTask],
-        acknowledgedStopped: [String]
+        acknowledgedStopped: [String],
+        taskRoutes: TaskRoutes? = nil
     ) {
+        self.taskRoutes = taskRoutes
         self.protocolVersion = protocolVersion
         self.desiredVersion = desiredVersion
         self.tasks = tasks
         self.acknowledgedStopped = acknowledgedStopped
+    }
+}
+
+/// The address of an awsvpc task on its node.
+public struct TaskAddress: Codable, Equatable, Sendable {
+    /// The task's IPv4 address, such as `10.64.3.7`.
+    public var privateIPv4Address: String
+    /// The node's block it is taken from, such as `10.64.3.0/24`; its first address is the
+    /// task's gateway.
+    public var subnet: String
+
+    public init(privateIPv4Address: String, subnet: String) {
+        self.privateIPv4Address = privateIPv4Address
+        self.subnet = subnet
+    }
+}
+
+/// A route to another node's task block through that node's address.
+public struct TaskRoute: Codable, Hashable, Sendable {
+    /// The block, such as `10.64.4.0/24`.
+    public var subnet: String
+    /// The node's address.
+    public var via: String
+
+    public init(subnet: String, via: String) {
+        self.subnet = subnet
+        self.via = via
+    }
+}
+
+/// Every route a node needs to the other nodes' task blocks, with a version that changes with
+/// them.
+public struct TaskRoutes: Codable, Equatable, Sendable {
+    public var version: String
+    public var routes: [TaskRoute]
+
+    public init(version: String, routes: [TaskRoute]) {
+        self.version = version
+        self.routes = routes
     }
 }
 

@@ -21,6 +21,8 @@ public struct DeploymentRecord: Codable, Equatable, Sendable {
     public var launchType: LaunchType?
     public var capacityProviderStrategy: [CapacityProviderStrategyItem]?
     public var networkConfiguration: Shared<ECS.NetworkConfiguration>?
+    /// The platform version of its tasks when they run as FARGATE (`1.4.0`).
+    public var platformVersion: String?
     public var rolloutState: RolloutState
     public var rolloutStateReason: String?
 

@@ -93,6 +93,8 @@ public struct InstanceRecord: Codable, Equatable, Sendable {
     /// The block of the task address range (`--task-cidr`) leased to the node for its awsvpc
     /// tasks, such as `10.64.3.0/24`; released when it is deregistered.
     public var taskSubnet: String?
+    /// The address other nodes reach it at: the gateway of their routes to its task block.
+    public var nodeAddress: String?
 
     /// Creates a record.
     public init(

@@ -19,6 +19,11 @@ public struct Instances: Sendable {
     /// How often each node's desired state changed since this controller started.
     private var wakes: [InstanceID: Int] = [:]
     private var poolRevisions: [String: Int] = [:]
+    /// The route to each registered node's task block, for the nodes that have one.
+    private var routeTable: [InstanceID: NodeRoute] = [:]
+    /// A counter that moves whenever a route comes, goes or changes; part of every desired
+    /// version, since every node must hear of it.
+    public private(set) var routeRevision = 0
     /// This controller start's number, from the store; the high half of every desired version.
     public let generation: Int
     private let context: AccountContext
@@ -58,7 +63,24 @@ public struct Instances: Sendable {
     /// a task's desired status there changes. Its high half is the controller start's number, so
     /// a version an agent holds from before a restart is always older than every version after it.
     public func desiredVersion(of id: InstanceID) -> Int {
-        generation << 32 | (wakes[id] ?? 0)
+        generation << 32 | ((wakes[id] ?? 0) + routeRevision)
+    }
+
+    /// The routes to every node's task block but `id`'s own, in block order.
+    public func routes(excluding id: InstanceID) -> [NodeRoute] {
+        routeTable.filter { $0.key != id }.values.sorted { ($0.subnet, $0.via) < ($1.subnet, $1.via) }
+    }
+
+    /// Keeps the route to the node's task block as its record says: through its address while it
+    /// is registered with a block and an address.
+    private mutating func updateRoute(_ id: InstanceID, _ record: InstanceRecord?) {
+        var route: NodeRoute?
+        if let record, record.status != .inactive, let subnet = record.taskSubnet, let via = record.nodeAddress {
+            route = NodeRoute(subnet: subnet, via: via)
+        }
+        guard routeTable[id] != route else { return }
+        routeTable[id] = route
+        routeRevision += 1
     }
 
     /// A counter that moves whenever the cluster, one of its instances, or the room on one changes.
@@ -75,6 +97,7 @@ public struct Instances: Sendable {
     @discardableResult
     mutating func put(_ record: InstanceRecord, held: [(demand: TaskDemand, group: String)]) -> InstanceRecord? {
         let old = records.updateValue(record, forKey: record.id)
+        updateRoute(record.id, record)
         let view = candidate(record, held: held)
         if let old, old.cluster == record.cluster, let slot = slots[record.id] {
             replaceView(at: slot, in: record.cluster, with: view)
@@ -93,6 +116,7 @@ public struct Instances: Sendable {
     @discardableResult
     mutating func remove(_ id: InstanceID) -> InstanceRecord? {
         guard let old = records.removeValue(forKey: id) else { return nil }
+        updateRoute(id, nil)
         detach(id, from: old.cluster)
         poolRevisions[old.cluster, default: 0] += 1
         return old
@@ -197,6 +221,20 @@ public struct Instances: Sendable {
             ec2InstanceId: record.ec2InstanceId,
             registeredAt: record.registeredAt?.timeIntervalSince1970
         )
+    }
+}
+
+/// A route to a node's task block through the node's address.
+public struct NodeRoute: Hashable, Sendable {
+    /// The block, such as `10.64.4.0/24`.
+    public var subnet: String
+    /// The node's address.
+    public var via: String
+
+    /// Creates a route.
+    public init(subnet: String, via: String) {
+        self.subnet = subnet
+        self.via = via
     }
 }
 

@@ -32,6 +32,8 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     public var placementConstraints: [ECS.PlacementConstraint]
     public var placementStrategy: [ECS.PlacementStrategy]
     public var networkConfiguration: Shared<ECS.NetworkConfiguration>?
+    /// The platform version of a service whose tasks run as FARGATE (`1.4.0`).
+    public var platformVersion: String?
     public var healthCheckGracePeriodSeconds: Int?
     public var tags: [Tag]
     public var enableECSManagedTags: Bool

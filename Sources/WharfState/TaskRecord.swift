@@ -38,6 +38,12 @@ public struct TaskRecord: Codable, Equatable, Sendable {
     /// The overrides RunTask or StartTask was given, kept as given: the agent applies them.
     public var overrides: Shared<ECS.TaskOverride>?
     public var tags: [Tag]
+    /// The network interface of an awsvpc task.
+    public var network: TaskNetworkRecord?
+    /// The platform version of a FARGATE task (`1.4.0`).
+    public var platformVersion: String?
+    /// The capacity provider it was launched with (`FARGATE`, `FARGATE_SPOT`), if any.
+    public var capacityProviderName: String?
 
     /// Creates a record.
     public init(
@@ -59,8 +65,12 @@ public struct TaskRecord: Codable, Equatable, Sendable {
         version: Int = 1,
         containers: [ContainerRecord] = [],
         overrides: Shared<ECS.TaskOverride>? = nil,
-        tags: [Tag] = []
+        tags: [Tag] = [],
+        network: TaskNetworkRecord? = nil,
+        platformVersion: String? = nil
     ) {
+        self.network = network
+        self.platformVersion = platformVersion
         self.id = id
         self.cluster = cluster
         self.instance = instance

@@ -66,6 +66,25 @@ extension TaskRecord {
             out.optional("value", tag.value)
             out.close()
         }
+        if let network {
+            out.key("network")
+            out.open()
+            out.key("attachmentID")
+            out.string(network.attachmentID)
+            out.optional("subnetID", network.subnetID)
+            out.key("securityGroups")
+            out.array(network.securityGroups) { out, group in out.string(group) }
+            out.key("assignPublicIp")
+            out.raw(network.assignPublicIp ? "true" : "false")
+            out.key("privateIPv4Address")
+            out.string(network.privateIPv4Address)
+            out.key("subnetCIDR")
+            out.string(network.subnetCIDR)
+            out.optional("macAddress", network.macAddress)
+            out.close()
+        }
+        out.optional("platformVersion", platformVersion)
+        out.optional("capacityProviderName", capacityProviderName)
         out.close()
         return out.bytes
     }
@@ -100,6 +119,10 @@ extension ContainerRecord {
             out.close()
         }
         out.optional("health", health?.rawValue)
+        if let gpuIDs {
+            out.key("gpuIDs")
+            out.array(gpuIDs) { out, id in out.string(id) }
+        }
         out.close()
     }
 }

@@ -245,3 +245,59 @@ struct TaskEngineTests {
         #expect(spec.logOptions == ["max-file": "2", "max-size": "11m"])
     }
 }
+
+@Suite("Task engine: awsvpc tasks")
+struct TaskEngineNetworkTests {
+    static func awsvpcTask() -> ManagedTask {
+        var task = ManagedTask(
+            arn: "arn:aws:ecs:us-east-1:000000000000:task/lab/n1",
+            clusterArn: "c",
+            definition: ECS.TaskDefinition(
+                containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "busybox")],
+                networkMode: "awsvpc"
+            ),
+            overrides: nil,
+            desiredStatus: "RUNNING"
+        )
+        task.network = TaskNetwork(address: "10.64.3.2", subnet: "10.64.3.0/24")
+        return task
+    }
+
+    @Test("the network is made first; the containers wait for it, then start")
+    func attachFirst() {
+        var task = Self.awsvpcTask()
+        #expect(TaskEngine.step(&task) == [.attachNetwork])
+        #expect(task.network?.phase == .attaching)
+        #expect(TaskEngine.step(&task).isEmpty, "asked once")
+        #expect(task.lastStatus == "PROVISIONING")
+        task.network?.phase = .attached
+        task.network?.pauseID = "p"
+        #expect(TaskEngine.step(&task) == [.launch(container: "app")])
+    }
+
+    @Test("stopping: the containers stop, then the network is removed; DEPROVISIONING until it is gone")
+    func releaseLast() {
+        var task = Self.awsvpcTask()
+        task.network?.phase = .attached
+        task.network?.pauseID = "p"
+        task.containers[0].phase = .running
+        task.containers[0].runtimeId = "c1"
+        task.desiredStatus = "STOPPED"
+        #expect(TaskEngine.step(&task) == [.stop(container: "app", timeoutSeconds: 30)])
+        task.containers[0].phase = .stopped
+        #expect(TaskEngine.step(&task) == [.detachNetwork])
+        #expect(task.lastStatus == "DEPROVISIONING")
+        #expect(TaskEngine.step(&task).isEmpty, "asked once")
+        task.network?.phase = .released
+        #expect(task.lastStatus == "STOPPED")
+    }
+
+    @Test("a task stopped before its network was made releases nothing and is STOPPED")
+    func neverAttached() {
+        var task = Self.awsvpcTask()
+        task.desiredStatus = "STOPPED"
+        #expect(TaskEngine.step(&task).isEmpty)
+        #expect(task.network?.phase == .released)
+        #expect(task.lastStatus == "STOPPED")
+    }
+}

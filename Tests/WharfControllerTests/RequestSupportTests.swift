@@ -31,14 +31,17 @@ struct RequestSupportTests {
         [
             (
                 "networkConfiguration", ["networkConfiguration": ["awsvpcConfiguration": ["subnets": ["s-1"]]]],
-                "networkConfiguration is not supported by Wharf: awsvpc task networking"
+                "Network Configuration is not valid for the given networkMode of this task definition."
             ),
             ("enableExecuteCommand", ["enableExecuteCommand": true], "enableExecuteCommand is not supported"),
             (
                 "capacityProviderStrategy", ["capacityProviderStrategy": [["capacityProvider": "cp"]]],
-                "capacityProviderStrategy is not supported"
+                "capacity provider \"cp\" is not supported by Wharf"
             ),
-            ("platformVersion", ["platformVersion": "LATEST"], "platformVersion LATEST is not supported"),
+            (
+                "platformVersion", ["platformVersion": "LATEST"],
+                "platformVersion LATEST is only supported for the FARGATE launch type"
+            ),
             (
                 "volumeConfigurations", ["volumeConfigurations": [["name": "v"]]],
                 "volumeConfigurations is not supported"
@@ -114,7 +117,7 @@ struct RequestSupportTests {
         [
             (
                 "capacityProviderStrategy", ["capacityProviderStrategy": [["capacityProvider": "cp"]]],
-                "capacityProviderStrategy is not supported"
+                "capacity provider \"cp\" is not supported by Wharf"
             ),
             (
                 "availabilityZoneRebalancing", ["availabilityZoneRebalancing": "ENABLED"],
@@ -122,9 +125,12 @@ struct RequestSupportTests {
             ),
             (
                 "networkConfiguration", ["networkConfiguration": ["awsvpcConfiguration": ["subnets": ["s-1"]]]],
-                "networkConfiguration is not supported"
+                "Network Configuration is not valid for the given networkMode of this task definition."
             ),
-            ("platformVersion", ["platformVersion": "1.4.0"], "platformVersion 1.4.0 is not supported"),
+            (
+                "platformVersion", ["platformVersion": "1.4.0"],
+                "platformVersion 1.4.0 is only supported for the FARGATE launch type"
+            ),
             ("enableExecuteCommand", ["enableExecuteCommand": true], "enableExecuteCommand is not supported"),
             (
                 "volumeConfigurations", ["volumeConfigurations": [["name": "v"]]],
@@ -201,8 +207,8 @@ struct RequestSupportTests {
         #expect(controller?.message.contains("deploymentController CODE_DEPLOY is not supported") == true)
     }
 
-    @Test("an awsvpc task definition is refused by RunTask and CreateService until tasks get their own network")
-    func awsvpcRefused() async throws {
+    @Test("RunTask and CreateService of an awsvpc task definition need a networkConfiguration, as in ECS")
+    func awsvpcNeedsNetworkConfiguration() async throws {
         let (client, _) = try await Self.client()
         _ = try await client.ok(
             "RegisterTaskDefinition",
@@ -212,12 +218,13 @@ struct RequestSupportTests {
             ]
         )
         let run = try await client.refusal("RunTask", ["cluster": "lab", "taskDefinition": "vpc"])
-        #expect(run?.message.contains("uses networkMode awsvpc") == true, "\(String(describing: run))")
+        let needed = "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+        #expect(run?.message == needed, "\(String(describing: run))")
         let service = try await client.refusal(
             "CreateService",
             ["cluster": "lab", "serviceName": "vpc", "taskDefinition": "vpc", "desiredCount": 1]
         )
-        #expect(service?.message.contains("uses networkMode awsvpc") == true, "\(String(describing: service))")
+        #expect(service?.message == needed, "\(String(describing: service))")
     }
 
     @Test(

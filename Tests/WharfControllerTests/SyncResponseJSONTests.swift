@@ -61,10 +61,15 @@ struct SyncResponseJSONTests {
                     taskDefinition: definition,
                     overrides: nil,
                     clusterArn: "arn:c",
-                    secrets: TaskSecrets(failure: "ResourceInitializationError: x")
+                    secrets: TaskSecrets(failure: "ResourceInitializationError: x"),
+                    network: TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24")
                 ),
             ],
-            acknowledgedStopped: ["arn:aws:ecs:us-east-1:000000000000:task/lab/z"]
+            acknowledgedStopped: ["arn:aws:ecs:us-east-1:000000000000:task/lab/z"],
+            taskRoutes: TaskRoutes(
+                version: "9c1e",
+                routes: [TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3")]
+            )
         )
     }
 

@@ -35,6 +35,9 @@ struct OpenAPISyncTests {
         try Self.write([Sample.taskReport], minimal: [Sample.newTaskReport], to: directory)
         try Self.write([Sample.syncRequest], minimal: [Sample.emptySyncRequest], to: directory)
         try Self.write([Sample.desiredTask], minimal: [Sample.plainDesiredTask], to: directory)
+        try Self.write([TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24")], to: directory)
+        try Self.write([TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3")], to: directory)
+        try Self.write([TaskRoutes(version: "3f2a", routes: [])], to: directory)
         let login = RegistryLogin(username: "u", password: "p")
         let options = ["web": ["splunk-token": "t"]]
         try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], logOptions: options,
@@ -167,12 +170,12 @@ enum Sample {
     static let registerRequest = RegisterRequest(protocolVersion: AgentProtocol.version, cluster: "default", containerInstanceArn: instanceArn,
                                                  credential: credential, activationId: "0f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f60",
                                                  activationCode: "m0E5n1pLq2rS3tU4vW5x", hostname: "node-1", resources: resources, attributes: [attribute],
-                                                 versionInfo: versionInfo)
+                                                 versionInfo: versionInfo, nodeAddress: "10.250.0.2")
     static let firstRegisterRequest = RegisterRequest(cluster: "default", hostname: "node-1", resources: noReservedPorts, attributes: [],
                                                       versionInfo: ECS.VersionInfo())
     static let registerResponse = RegisterResponse(protocolVersion: AgentProtocol.version, containerInstanceArn: instanceArn,
                                                    credential: credential, clusterArn: clusterArn, longPollSeconds: 20,
-                                                   taskSubnet: "10.64.3.0/24")
+                                                   taskSubnet: "10.64.3.0/24", taskCIDR: "10.64.0.0/10")
 
     static let containerReport = ContainerReport(name: "web", runtimeId: "9f86d081884c7d659a2feaa0c55ad015", lastStatus: "STOPPED", exitCode: 137,
                                                  reason: "OutOfMemoryError: container killed due to memory usage",
@@ -189,10 +192,11 @@ enum Sample {
     static let taskReport = TaskReport(taskArn: taskArn, lastStatus: "STOPPED", containers: [containerReport, newContainerReport],
                                        pullStartedAt: 1_795_319_100.25, pullStoppedAt: 1_795_319_104.5, startedAt: 1_795_319_105,
                                        executionStoppedAt: 1_795_319_200.75, stopCode: "EssentialContainerExited",
-                                       stoppedReason: "Essential container in task exited", healthStatus: "UNHEALTHY")
+                                       stoppedReason: "Essential container in task exited", healthStatus: "UNHEALTHY",
+                                       macAddress: "02:42:0a:40:03:07")
     static let newTaskReport = TaskReport(taskArn: taskArn, lastStatus: "PROVISIONING", containers: [])
     static let syncRequest = SyncRequest(protocolVersion: AgentProtocol.version, containerInstanceArn: instanceArn, credential: credential,
-                                         desiredVersion: 7, tasks: [taskReport, newTaskReport])
+                                         desiredVersion: 7, tasks: [taskReport, newTaskReport], routesVersion: "3f2a")
     static let emptySyncRequest = SyncRequest(containerInstanceArn: instanceArn, credential: credential, desiredVersion: 0, tasks: [])
 
     static let taskDefinition = ECS.TaskDefinition(
@@ -209,11 +213,15 @@ enum Sample {
                                                               logOptions: ["web": ["splunk-token": "t"]],
                                                               registryLogins: ["web": RegistryLogin(username: "u",
                                                                                                     password: "p")],
-                                                              failure: "ResourceInitializationError: none"))
+                                                              failure: "ResourceInitializationError: none"),
+                                         network: TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24"))
     static let plainDesiredTask = DesiredTask(taskArn: taskArn, desiredStatus: "RUNNING", taskDefinition: ECS.TaskDefinition(), overrides: nil,
                                               clusterArn: clusterArn)
     static let syncResponse = SyncResponse(protocolVersion: AgentProtocol.version, desiredVersion: 8, tasks: [desiredTask, plainDesiredTask],
-                                           acknowledgedStopped: [taskArn])
+                                           acknowledgedStopped: [taskArn],
+                                           taskRoutes: TaskRoutes(version: "3f2a", routes: [
+                                               TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3"),
+                                           ]))
     static let emptySyncResponse = SyncResponse(desiredVersion: 1, tasks: [], acknowledgedStopped: [])
 
     /// Every error code, in a chain that ``following(_:)`` walks.

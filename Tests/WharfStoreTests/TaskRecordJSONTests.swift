@@ -50,8 +50,20 @@ struct TaskRecordJSONTests {
                     cpu: "256"
                 )
             ),
-            tags: [Tag(key: "team", value: "web"), Tag(key: "empty", value: nil)]
+            tags: [Tag(key: "team", value: "web"), Tag(key: "empty", value: nil)],
+            network: TaskNetworkRecord(
+                attachmentID: "6f1a2b3c-4d5e-4f60-8172-8394a5b6c7d8",
+                subnetID: "subnet-abc123",
+                securityGroups: ["sg-xyz456"],
+                assignPublicIp: true,
+                privateIPv4Address: "10.64.3.7",
+                subnetCIDR: "10.64.3.0/24",
+                macAddress: "02:42:0a:40:03:07"
+            ),
+            platformVersion: "1.4.0"
         )
+        full.containers[0].gpuIDs = ["GPU-1", "GPU-2"]
+        full.capacityProviderName = "FARGATE_SPOT"
         full.pullStartedAt = Date(timeIntervalSince1970: 1_796_405_995.5)
         full.pullStoppedAt = Date(timeIntervalSince1970: 1_796_405_996)
         full.startedAt = Date(timeIntervalSince1970: 1_796_405_996.25)

@@ -14,6 +14,8 @@ extension Agent {
         case .launch(let name): await launch(name, task: arn)
         case .stop(let name, let timeout): await stop(name, task: arn, timeout: timeout)
         case .restart(let name): await restart(name, task: arn)
+        case .attachNetwork: await attachNetwork(task: arn)
+        case .detachNetwork: await detachNetwork(task: arn)
         }
     }
 
@@ -319,6 +321,12 @@ extension Agent {
         guard let arn = event.labels[ContainerLabels.taskArn], let name = event.labels[ContainerLabels.containerName],
             tasks[arn] != nil
         else { return }
+        if name == TaskNetwork.pauseContainerName {
+            if ["die", "stop", "kill", "destroy", "oom"].contains(event.action) {
+                pauseContainerEnded(task: arn, id: event.containerID)
+            }
+            return
+        }
         switch event.action {
         case "start", "die", "oom", "stop", "kill", "destroy":
             await refresh(containerID: event.containerID, task: arn, name: name)
@@ -343,7 +351,21 @@ extension Agent {
             return
         }
         var seen = Set<String>()
+        var pauses = Set<String>()
         for state in found {
+            if let arn = state.labels[ContainerLabels.taskArn],
+                state.labels[ContainerLabels.containerName] == TaskNetwork.pauseContainerName,
+                let network = tasks[arn]?.network, network.pauseID == nil || network.pauseID == state.id
+            {
+                pauses.insert(arn)
+                tasks[arn]?.network?.pauseID = state.id
+                if state.status == .running {
+                    if network.phase == .attaching, initial { tasks[arn]?.network?.phase = .pending }
+                } else {
+                    pauseContainerEnded(task: arn, id: state.id)
+                }
+                continue
+            }
             guard let arn = state.labels[ContainerLabels.taskArn],
                 let name = state.labels[ContainerLabels.containerName],
                 tasks[arn]?.containers.contains(where: { $0.name == name }) == true
@@ -363,6 +385,18 @@ extension Agent {
             }
         }
         for (arn, task) in tasks {
+            if let network = task.network, !pauses.contains(arn), network.pauseID != nil,
+                network.phase == .attached || network.phase == .detaching
+            {
+                // Its pause container was removed while the agent was down.
+                pauseContainerEnded(task: arn, id: network.pauseID ?? "")
+                tasks[arn]?.network?.pauseID = nil
+                tasks[arn]?.network?.phase = .released
+            } else if initial, task.network?.phase == .attaching, !pauses.contains(arn) {
+                tasks[arn]?.network?.phase = .pending
+            } else if initial, task.network?.phase == .detaching {
+                tasks[arn]?.network?.phase = .attached
+            }
             for container in task.containers where !seen.contains("\(arn)/\(container.name)") {
                 update(container.name, task: arn) { container in
                     if container.phase == .running {
@@ -385,6 +419,7 @@ extension Agent {
             for container in task.containers {
                 if let id = container.runtimeId { try? await runtime.removeContainer(id: id) }
             }
+            if let pause = task.network?.pauseID { try? await runtime.removeContainer(id: pause) }
             for volume in task.taskScopedVolumes { try? await runtime.removeVolume(name: volume) }
             taskCgroup(of: task)?.remove()
             tasks[arn] = nil

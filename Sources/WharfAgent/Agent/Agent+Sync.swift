@@ -20,7 +20,8 @@ extension Agent {
                 containerInstanceArn: identity.containerInstanceArn,
                 credential: identity.credential,
                 desiredVersion: desiredVersion,
-                tasks: reports()
+                tasks: reports(),
+                routesVersion: routesVersion
             )
             let client = self.client
             let sync = Task { () -> Result<SyncResponse, AgentProtocolError> in
@@ -151,6 +152,12 @@ extension Agent {
                     overrides: desired.overrides,
                     desiredStatus: desired.desiredStatus
                 )
+                task.network = desired.network.map { TaskNetwork(address: $0.privateIPv4Address, subnet: $0.subnet) }
+                if task.network == nil, desired.taskDefinition.networkMode == "awsvpc" {
+                    task.desiredStatus = "STOPPED"
+                    task.stopCode = "TaskFailedToStart"
+                    task.stoppedReason = "ResourceInitializationError: the controller gave the awsvpc task no address"
+                }
                 if let failure = desired.secrets?.failure {
                     // Its secrets could not be read: it stops without starting, as ECS's does.
                     task.desiredStatus = "STOPPED"
@@ -159,6 +166,9 @@ extension Agent {
                 }
                 tasks[desired.taskArn] = task
             }
+        }
+        if let routes = response.taskRoutes {
+            Task { await self.installRoutes(routes) }
         }
         for arn in response.acknowledgedStopped {
             guard var task = tasks[arn], task.lastStatus == "STOPPED", task.cleanupAt == nil else { continue }
@@ -201,7 +211,8 @@ extension Agent {
                 executionStoppedAt: task.executionStoppedAt,
                 stopCode: task.lastStatus == "STOPPED" ? task.stopCode : nil,
                 stoppedReason: task.lastStatus == "STOPPED" ? task.stoppedReason : nil,
-                healthStatus: task.healthStatus
+                healthStatus: task.healthStatus,
+                macAddress: task.network?.macAddress
             )
         }
     }
@@ -256,6 +267,10 @@ extension Agent {
                     let timeout = task.definition(of: container.name)?.stopTimeout ?? TaskEngine.defaultStopTimeout
                     try? await runtime.stopContainer(id: id, timeoutSeconds: timeout)
                 }
+            }
+            if let pause = task.network?.pauseID {
+                try? await runtime.stopContainer(id: pause, timeoutSeconds: 0)
+                try? await runtime.removeContainer(id: pause)
             }
             tasks[arn] = nil
             taskSecrets[arn] = nil

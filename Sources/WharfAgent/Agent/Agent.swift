@@ -45,6 +45,15 @@ public actor Agent {
     var pulledImages: Set<String> = []
     /// The block of task addresses the controller leased to this node (for awsvpc tasks).
     var taskSubnet: String?
+    /// The whole task address range, as the controller said.
+    var taskCIDR: String?
+    /// The node's firewall and routes, for awsvpc tasks.
+    let hostNetwork: any HostNetwork
+    /// Why this node cannot run awsvpc tasks, when it cannot.
+    var awsvpcProblem: String?
+    /// The version of the task routes installed, and of the ones being installed.
+    var routesVersion: String?
+    var routesInstalling: String?
     /// The moments a reconcile is already scheduled for (start timeouts).
     var wakeups: Set<Double> = []
     var runtimeInfo: RuntimeInfo?
@@ -62,8 +71,10 @@ public actor Agent {
         client: any ControllerClient,
         logger: Logger,
         metrics: AgentMetrics = AgentMetrics(),
+        hostNetwork: any HostNetwork = LinuxHostNetwork(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.hostNetwork = hostNetwork
         self.metrics = metrics
         self.configuration = configuration
         self.runtime = runtime
@@ -91,7 +102,16 @@ public actor Agent {
             throw AgentError(.runtime, "the container engine is not usable: \(error.message)")
         }
         runtimeInfo = info
+        if configuration.taskNetworking {
+            awsvpcProblem = await hostNetwork.problem()
+            if let problem = awsvpcProblem {
+                logger.warning("this node runs no awsvpc tasks", metadata: ["reason": "\(problem)"])
+            }
+        } else {
+            awsvpcProblem = "awsvpc task networking is turned off on this node"
+        }
         try await register(info)
+        await prepareTaskNetwork()
         await adopt(initial: true)
     }
 
@@ -111,7 +131,10 @@ public actor Agent {
                 agentVersion: WharfAgentVersion.current,
                 agentHash: nil,
                 dockerVersion: "DockerVersion: \(info.version)"
-            )
+            ),
+            nodeAddress: configuration.nodeAddress ?? controllerHost.flatMap {
+                NodeAddress.discover(towards: $0.host, port: $0.port)
+            }
         )
         var delay: Duration = .milliseconds(500)
         while true {
@@ -142,6 +165,7 @@ public actor Agent {
                     )
                 }
                 taskSubnet = response.taskSubnet
+                taskCIDR = response.taskCIDR
                 try files.save(identity: response)
                 identity = response
                 return
@@ -195,10 +219,18 @@ public actor Agent {
             "ecs.capability.docker-plugin.local",
         ]
         attributes += capabilities.map { ECS.Attribute(name: $0) }
+        if awsvpcProblem == nil { attributes.append(ECS.Attribute(name: TaskNetworkRules.taskENIAttribute)) }
+        if configuration.fargate { attributes.append(ECS.Attribute(name: TaskNetworkRules.fargateAttribute)) }
         attributes += configuration.attributes.sorted { $0.key < $1.key }.map {
             ECS.Attribute(name: $0.key, value: $0.value)
         }
         return attributes
+    }
+
+    /// The controller's host and port, from its URL.
+    var controllerHost: (host: String, port: Int)? {
+        guard let url = URL(string: configuration.controllerURL), let host = url.host else { return nil }
+        return (host, url.port ?? (url.scheme == "https" ? 443 : 80))
     }
 
     /// Persists the tasks; a failure is logged (the next change tries again).

@@ -65,6 +65,14 @@ public struct AgentConfiguration: Sendable {
     /// How long a sync just sent is left to finish before news cuts it short (see
     /// ``Agent/syncSoon()``); tests lengthen it to make the timing certain.
     public var syncCoalescing: Duration = .milliseconds(50)
+    /// Whether the node runs awsvpc tasks (its own bridge network, firewall rules and routes);
+    /// on in `wharf-agent` (`--awsvpc`), off by default for agents made in code (the simulator, tests).
+    public var taskNetworking = false
+    /// The address other nodes reach this node at (`--node-address`); nil: the one it reaches the
+    /// controller from.
+    public var nodeAddress: String?
+    /// Whether the node takes FARGATE tasks (`--fargate`).
+    public var fargate = true
 
     public init(
         controllerURL: String,

@@ -123,9 +123,9 @@ extension ContainerSpec {
             environment: environment,
             workingDirectory: definition.workingDirectory,
             user: definition.user,
-            hostname: networkMode == "host" ? nil : definition.hostname,
+            hostname: networkMode == "host" || networkMode == "awsvpc" ? nil : definition.hostname,
             labels: labels,
-            networkMode: networkMode == "awsvpc" ? "bridge" : networkMode,
+            networkMode: networkMode,
             ports: ports,
             cpuShares: override?.cpu ?? definition.cpu ?? 0,
             memoryMiB: override?.memory ?? definition.memory,
@@ -147,8 +147,9 @@ extension ContainerSpec {
             stopTimeoutSeconds: definition.stopTimeout ?? TaskEngine.defaultStopTimeout,
             privileged: definition.privileged ?? false,
             readOnlyRootFilesystem: definition.readonlyRootFilesystem ?? false,
-            dnsServers: definition.dnsServers ?? [],
-            dnsSearchDomains: definition.dnsSearchDomains ?? [],
+            // An awsvpc task's containers share its pause container's resolv.conf, which has them.
+            dnsServers: networkMode == "awsvpc" ? [] : definition.dnsServers ?? [],
+            dnsSearchDomains: networkMode == "awsvpc" ? [] : definition.dnsSearchDomains ?? [],
             extraHosts: (definition.extraHosts ?? []).compactMap { entry in
                 guard let host = entry.hostname, let ip = entry.ipAddress else { return nil }
                 return "\(host):\(ip)"
@@ -206,6 +207,12 @@ extension ContainerSpec {
         openStdin = definition.interactive ?? false
         tty = definition.pseudoTerminal ?? false
         networkDisabled = definition.disableNetworking ?? false
+        if task.definition.networkMode == "awsvpc" {
+            // The task's network namespace is its pause container's; a container with networking
+            // off gets one of its own with nothing in it.
+            networkMode = networkDisabled ? "none" : task.network?.pauseID.map { "container:\($0)" } ?? "none"
+            networkDisabled = false
+        }
         let volumes = task.definition.volumes ?? []
         existingVolumes = (definition.mountPoints ?? []).compactMap { point in
             guard let volume = volumes.first(where: { $0.name == point.sourceVolume }),

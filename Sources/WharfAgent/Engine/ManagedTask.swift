@@ -53,6 +53,43 @@ public struct ManagedContainer: Codable, Equatable, Sendable {
     public var started: Bool { runtimeId != nil && reason?.hasPrefix("Cannot") != true }
 }
 
+/// The network namespace of an awsvpc task: its address, and the pause container that holds it
+/// and that the task's containers join.
+public struct TaskNetwork: Codable, Equatable, Sendable {
+    /// Where it stands.
+    public enum Phase: String, Codable, Sendable {
+        /// Not made yet.
+        case pending
+        /// The pause container is being made.
+        case attaching
+        /// The pause container runs: the task's containers may start.
+        case attached
+        /// The pause container is being removed (the task's containers have all stopped).
+        case detaching
+        /// Gone (or never made): the address is free on the node.
+        case released
+    }
+
+    /// The task's address, such as `10.64.3.7`.
+    public var address: String
+    /// The node's block, such as `10.64.3.0/24`.
+    public var subnet: String
+    public var phase: Phase
+    /// The pause container's engine ID, once made.
+    public var pauseID: String?
+    /// The MAC address of the task's interface, once made.
+    public var macAddress: String?
+
+    public init(address: String, subnet: String, phase: Phase = .pending) {
+        self.address = address
+        self.subnet = subnet
+        self.phase = phase
+    }
+
+    /// The pause container's name in the task's labels, as ECS's agent names it.
+    public static let pauseContainerName = "~internal~ecs~pause"
+}
+
 /// A task the agent runs: what the controller asked for and what happened on the node. Kept under
 /// the data directory, so a restarted agent knows its tasks.
 public struct ManagedTask: Codable, Equatable, Sendable {
@@ -73,6 +110,8 @@ public struct ManagedTask: Codable, Equatable, Sendable {
     /// Seconds since 1970 after which the stopped task's containers are removed; set once the
     /// controller has acknowledged the STOPPED report (the task is then no longer reported).
     public var cleanupAt: Double?
+    /// The network namespace of an awsvpc task.
+    public var network: TaskNetwork?
 
     public init(arn: String, clusterArn: String, definition: ECS.TaskDefinition, overrides: ECS.TaskOverride?, desiredStatus: String) {
         self.arn = arn
@@ -128,7 +167,10 @@ public struct ManagedTask: Codable, Equatable, Sendable {
 
     /// ECS's task status for what the containers do.
     public var lastStatus: String {
-        if containers.allSatisfy({ $0.phase == .stopped }) { return "STOPPED" }
+        if containers.allSatisfy({ $0.phase == .stopped }) {
+            // An awsvpc task is STOPPED once its address is free again.
+            return (network?.phase ?? .released) == .released ? "STOPPED" : "DEPROVISIONING"
+        }
         if isStopping { return "STOPPING" }
         if containers.allSatisfy({ $0.phase == .running || ($0.phase == .stopped && $0.started) }) { return "RUNNING" }
         return containers.contains { $0.runtimeId != nil } || pullStartedAt != nil ? "PENDING" : "PROVISIONING"

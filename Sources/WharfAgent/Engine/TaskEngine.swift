@@ -8,6 +8,10 @@ public enum EngineAction: Equatable, Sendable {
     case stop(container: String, timeoutSeconds: Int)
     /// Start an exited container again, as its `restartPolicy` says.
     case restart(container: String)
+    /// Make an awsvpc task's network namespace: create and start its pause container.
+    case attachNetwork
+    /// Remove an awsvpc task's pause container, freeing its address.
+    case detachNetwork
 }
 
 /// The task lifecycle as a pure state machine: given a task as it stands, it decides what the task
@@ -35,7 +39,11 @@ public enum TaskEngine {
         var actions: [EngineAction] = []
         if !task.isStopping { actions += restarts(&task, now: now) }
         if !task.isStopping { decideStop(&task) }
-        if task.isStopping { return stopActions(&task) }
+        if task.isStopping { return stopActions(&task) + networkRelease(&task) }
+        if task.network?.phase == .pending {
+            task.network?.phase = .attaching
+            actions.append(.attachNetwork)
+        }
         for (index, container) in task.containers.enumerated() where container.phase == .pending && !container.launchRequested {
             switch dependencies(of: container.name, in: task) {
             case .satisfied:
@@ -111,6 +119,22 @@ public enum TaskEngine {
         }
     }
 
+    /// Frees a stopping awsvpc task's address once all its containers have stopped: its pause
+    /// container is removed, or there never was one.
+    static func networkRelease(_ task: inout ManagedTask) -> [EngineAction] {
+        guard let network = task.network, task.containers.allSatisfy({ $0.phase == .stopped }) else { return [] }
+        switch network.phase {
+        case .pending:
+            task.network?.phase = .released
+            return []
+        case .attached:
+            task.network?.phase = .detaching
+            return [.detachNetwork]
+        case .attaching, .detaching, .released:
+            return []
+        }
+    }
+
     /// Stops what runs; containers never started are marked stopped.
     static func stopActions(_ task: inout ManagedTask) -> [EngineAction] {
         var actions: [EngineAction] = []
@@ -139,6 +163,8 @@ public enum TaskEngine {
 
     /// Whether a container's `dependsOn` conditions hold, may still hold, or never can.
     static func dependencies(of name: String, in task: ManagedTask) -> Readiness {
+        // An awsvpc task's containers join its network namespace, once there is one.
+        if let network = task.network, network.phase != .attached { return .waiting }
         if let owner = task.namespaceOwner, owner != name,
             let holder = task.containers.first(where: { $0.name == owner })
         {

@@ -38,6 +38,30 @@ public protocol ContainerRuntime: Sendable {
     func logs(id: String, sinceNanos: Int64?) -> AsyncThrowingStream<[ContainerLogLine], any Error>
     /// One sample of the container's CPU time and memory. - Throws: code `notFound` when it does not exist.
     func stats(id: String) async throws(RuntimeError) -> ContainerStatsSample
+    /// Makes sure the bridge network of awsvpc tasks exists with `network`'s subnet: creates it,
+    /// or replaces one of that name with another subnet (which fails while containers use it).
+    func ensureTaskNetwork(_ network: TaskNetworkSpec) async throws(RuntimeError)
+    /// Makes an image from a tar archive of its root filesystem, run with `command`
+    /// (`docker import`).
+    func importImage(_ reference: String, rootfs: [UInt8], command: [String]) async throws(RuntimeError)
+}
+
+/// The bridge network a node's awsvpc tasks are attached to: its block of the task address range,
+/// with the block's first address on the node's side as the tasks' gateway.
+public struct TaskNetworkSpec: Equatable, Sendable {
+    /// The engine's name for the network, also the name of its bridge interface.
+    public var name: String
+    /// The node's block, such as `10.64.3.0/24`.
+    public var subnet: String
+    /// The node's address on the bridge: the block's first, such as `10.64.3.1`.
+    public var gateway: String
+
+    /// A network of `name` over `subnet` with `gateway`.
+    public init(name: String, subnet: String, gateway: String) {
+        self.name = name
+        self.subnet = subnet
+        self.gateway = gateway
+    }
 }
 
 /// What a container engine reports about itself and its host.

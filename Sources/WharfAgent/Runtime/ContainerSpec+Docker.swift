@@ -96,7 +96,10 @@ extension DockerAPI.ContainerCreate {
                     ? nil : [.init(driver: "nvidia", deviceIDs: spec.gpuDeviceIDs, capabilities: [["gpu"]])],
                 cgroupParent: spec.cgroupParent,
                 nanoCpus: spec.cpuQuotaUnits.map { $0 * nanosecondsPerSecond / 1024 }
-            )
+            ),
+            networkingConfig: spec.ipv4Address.map { address in
+                NetworkingConfig(endpointsConfig: [spec.networkMode: .init(ipamConfig: .init(ipv4Address: address))])
+            }
         )
     }
 }

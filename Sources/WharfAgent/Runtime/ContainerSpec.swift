@@ -108,7 +108,8 @@ public struct ContainerSpec: Equatable, Sendable {
     public var hostname: String?
     /// Labels: Wharf's own (cluster, instance, task ARN, container name) plus the task's dockerLabels.
     public var labels: [String: String]
-    /// `bridge`, `host` or `none`.
+    /// `bridge`, `host`, `none`, `container:<id>` (the network of an awsvpc task's pause
+    /// container) or the name of a network (the pause container's own).
     public var networkMode: String
     public var ports: [Port]
     /// CPU shares (ECS cpu units map 1:1; 0 means the engine default).
@@ -171,6 +172,8 @@ public struct ContainerSpec: Equatable, Sendable {
     public var cpuQuotaUnits: Int?
     /// The node's GPUs the container may use, by ID, through the NVIDIA runtime.
     public var gpuDeviceIDs: [String] = []
+    /// Its address on the network `networkMode` names (an awsvpc task's pause container).
+    public var ipv4Address: String?
 
     public init(name: String, image: String, entryPoint: [String]? = nil, command: [String]? = nil,
                 environment: [String: String] = [:], workingDirectory: String? = nil, user: String? = nil,
@@ -248,6 +251,18 @@ public struct ContainerState: Equatable, Sendable {
     /// Seconds since 1970, nil when not started / not finished.
     public var startedAt: Double?
     public var finishedAt: Double?
+    /// Its address and MAC address on each network it is attached to, by network name.
+    public var networks: [String: Endpoint] = [:]
+
+    /// A container's place on one network.
+    public struct Endpoint: Equatable, Sendable {
+        public var ipv4Address: String
+        public var macAddress: String
+        public init(ipv4Address: String, macAddress: String) {
+            self.ipv4Address = ipv4Address
+            self.macAddress = macAddress
+        }
+    }
 
     public init(id: String, name: String, labels: [String: String], status: Status, exitCode: Int? = nil,
                 oomKilled: Bool = false, error: String? = nil, health: String? = nil, bindings: [Binding] = [],

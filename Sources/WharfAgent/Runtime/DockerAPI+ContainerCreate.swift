@@ -33,12 +33,28 @@ extension DockerAPI {
         var tty: Bool?
         var networkDisabled: Bool?
         var hostConfig: HostConfig
+        var networkingConfig: NetworkingConfig?
+
+        /// The container's address on a network, given at create.
+        struct NetworkingConfig: Encodable, Sendable, Equatable {
+            struct Endpoint: Encodable, Sendable, Equatable {
+                struct IPAM: Encodable, Sendable, Equatable {
+                    var ipv4Address: String
+                    enum CodingKeys: String, CodingKey { case ipv4Address = "IPv4Address" }
+                }
+                var ipamConfig: IPAM
+                enum CodingKeys: String, CodingKey { case ipamConfig = "IPAMConfig" }
+            }
+            var endpointsConfig: [String: Endpoint]
+            enum CodingKeys: String, CodingKey { case endpointsConfig = "EndpointsConfig" }
+        }
 
         enum CodingKeys: String, CodingKey {
             case image = "Image", entrypoint = "Entrypoint", cmd = "Cmd", env = "Env", workingDir = "WorkingDir"
             case user = "User", hostname = "Hostname", labels = "Labels", exposedPorts = "ExposedPorts"
             case healthcheck = "Healthcheck", stopTimeout = "StopTimeout", hostConfig = "HostConfig"
             case openStdin = "OpenStdin", tty = "Tty", networkDisabled = "NetworkDisabled"
+            case networkingConfig = "NetworkingConfig"
         }
     }
 

@@ -33,11 +33,21 @@ extension DockerAPI {
         }
 
         struct NetworkSettings: Decodable, Sendable {
+            struct Network: Decodable, Sendable {
+                var ipAddress: String?
+                var macAddress: String?
+
+                enum CodingKeys: String, CodingKey {
+                    case ipAddress = "IPAddress", macAddress = "MacAddress"
+                }
+            }
+
             /// `"80/tcp"` to its bindings; null for a port that is exposed but not published.
             var ports: [String: [HostConfig.PortBinding]?]?
+            var networks: [String: Network]?
 
             enum CodingKeys: String, CodingKey {
-                case ports = "Ports"
+                case ports = "Ports", networks = "Networks"
             }
         }
 
@@ -84,6 +94,10 @@ extension ContainerState {
             startedAt: startedAt,
             finishedAt: finishedAt.map { finished in startedAt.map { max($0, finished) } ?? finished }
         )
+        for (name, network) in inspect.networkSettings?.networks ?? [:] {
+            guard let address = network.ipAddress, !address.isEmpty else { continue }
+            networks[name] = Endpoint(ipv4Address: address, macAddress: network.macAddress ?? "")
+        }
     }
 
     static func bindings(_ ports: [String: [DockerAPI.HostConfig.PortBinding]?]) -> [Binding] {

@@ -122,7 +122,9 @@ final class DockerClient: Sendable {
         // Go's HTTP server refuses an HTTP/1.1 request without Host, and a unix socket gives none.
         request.headers.replaceOrAdd(name: "Host", value: "docker")
         if let body {
-            request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            if !headers.contains(name: "Content-Type") {
+                request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            }
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         logger.trace("docker request", metadata: ["docker.method": "\(method)", "docker.path": "\(prefix)\(path)"])

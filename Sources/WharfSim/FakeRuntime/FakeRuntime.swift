@@ -51,6 +51,10 @@ public final class FakeRuntime: ContainerRuntime {
         case listContainers([String: String])
         /// `events(labels:)`.
         case events([String: String])
+        /// `ensureTaskNetwork(_:)`.
+        case ensureTaskNetwork(TaskNetworkSpec)
+        /// `importImage(_:rootfs:command:)`, with the reference and command.
+        case importImage(String, command: [String])
     }
 
     /// The runtime operations that ``failNext(_:with:)`` can make fail, named after the methods.
@@ -75,6 +79,10 @@ public final class FakeRuntime: ContainerRuntime {
         case inspectContainer
         /// `listContainers(labels:)`.
         case listContainers
+        /// `ensureTaskNetwork(_:)`.
+        case ensureTaskNetwork
+        /// `importImage(_:rootfs:command:)`.
+        case importImage
     }
 
     struct Container {
@@ -106,6 +114,8 @@ public final class FakeRuntime: ContainerRuntime {
         var logFollowers: [Int: (container: String, continuation: AsyncThrowingStream<[ContainerLogLine], any Error>.Continuation)] = [:]
         /// What ``stats(id:)`` answers, by full ID.
         var stats: [String: ContainerStatsSample] = [:]
+        /// The networks made by ``ensureTaskNetwork(_:)``, by name.
+        var networks: [String: TaskNetworkSpec] = [:]
     }
 
     let runtimeInfo: RuntimeInfo
@@ -208,9 +218,25 @@ public final class FakeRuntime: ContainerRuntime {
             let id = String(state.nextContainer, radix: 16)
             let paddedID = String(repeating: "0", count: 64 - id.count) + id
             state.nextContainer += 1
-            let container = Container(
+            var container = Container(
                 spec: spec, state: ContainerState(id: paddedID, name: spec.name, labels: spec.labels, status: .created)
             )
+            if let address = spec.ipv4Address {
+                guard state.networks[spec.networkMode] != nil else {
+                    throw RuntimeError(
+                        .notFound, "creating container \"\(spec.name)\": network \(spec.networkMode) not found")
+                }
+                let taken = state.containers.values.contains { $0.spec.ipv4Address == address }
+                guard !taken else {
+                    throw RuntimeError(.conflict, "creating container \"\(spec.name)\": Address already in use")
+                }
+                let mac = "02:42:" + address.split(separator: ".").map { byte in
+                    let hex = String(Int(byte) ?? 0, radix: 16)
+                    return hex.count == 1 ? "0" + hex : hex
+                }.joined(separator: ":")
+                container.state.networks[spec.networkMode] = ContainerState.Endpoint(
+                    ipv4Address: address, macAddress: mac)
+            }
             state.containers[paddedID] = container
             state.creationOrder.append(paddedID)
             state.emit("create", container)
