@@ -57,6 +57,14 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "Take FARGATE tasks: on or off (env WHARF_FARGATE). Default: on.")
     var fargate: String?
 
+    @Option(
+        help: """
+            Port of the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), on every address of the node, or \
+            off (env WHARF_METADATA_PORT). Default: 51679.
+            """
+    )
+    var metadataPort: String?
+
     @Option(help: "default, always, once or prefer-cached (env WHARF_IMAGE_PULL_BEHAVIOR). Default: default.")
     var imagePullBehavior: String?
 
@@ -208,6 +216,13 @@ public struct AgentOptions: ParsableArguments {
         configuration.usageInterval = .seconds(stats)
         configuration.taskNetworking = try Self.onOff(value(awsvpc, "WHARF_AWSVPC"), "--awsvpc") ?? true
         configuration.fargate = try Self.onOff(value(fargate, "WHARF_FARGATE"), "--fargate") ?? true
+        let metadataText = value(metadataPort, "WHARF_METADATA_PORT") ?? "51679"
+        if metadataText != "off" {
+            guard let port = Int(metadataText), (1...65535).contains(port) else {
+                throw ValidationError("--metadata-port \"\(metadataText)\" must be a port number 1-65535 or off")
+            }
+            configuration.metadataPort = port
+        }
         if let address = value(nodeAddress, "WHARF_NODE_ADDRESS").flatMap({ $0.isEmpty ? nil : $0 }) {
             guard IPv4Network.address(address) != nil else {
                 throw ValidationError("--node-address \"\(address)\" is not an IPv4 address such as 192.168.1.20")

@@ -1,5 +1,9 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
+import NIOHTTP1
 import Synchronization
 import Testing
 import WharfModel
@@ -223,6 +227,88 @@ struct AgentNetworkTests {
                 return false
             }
             #expect(pauses.count == 1)
+        }
+    }
+}
+
+@Suite("The task metadata endpoint v4")
+struct TaskMetadataTests {
+    @Test(
+        """
+        each container is told its endpoint at its task's gateway; the endpoint answers the container, the task \
+        (ARN, family, revision, limits, the task's address) and stats, and nothing for an unknown token
+        """
+    )
+    func answers() async throws {
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["busybox": .pullable])
+            var configuration = AgentConfiguration(
+                controllerURL: "http://127.0.0.1:9", cluster: "lab", dataDirectory: directory,
+                taskCleanupWait: .seconds(0))
+            configuration.taskNetworking = true
+            configuration.nodeAddress = "192.168.1.20"
+            configuration.metadataPort = 51679
+            let agent = Agent(
+                configuration: configuration, runtime: runtime, client: LeasingController(),
+                logger: Logger(label: "test"), hostNetwork: FakeHostNetwork())
+            try await agent.start()
+            let task = AgentNetworkTests.awsvpcTask("m1", address: "10.64.3.2")
+            await agent.apply(SyncResponse(desiredVersion: 1, tasks: [task], acknowledgedStopped: []))
+            try await eventually(agent, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            let specs = runtime.calls.compactMap { call -> ContainerSpec? in
+                if case .createContainer(let spec) = call, spec.image == "busybox" { return spec }
+                return nil
+            }
+            let uris = specs.compactMap { $0.environment[Agent.metadataVariable] }
+            #expect(uris.count == 2 && Set(uris).count == 2, "one address per container: \(uris)")
+            let uri = try #require(uris.first)
+            #expect(uri.hasPrefix("http://10.64.3.1:51679/v4/"), "\(uri)")
+            let path = String(uri.dropFirst("http://10.64.3.1:51679".count))
+
+            let (status, body) = await agent.metadataAnswer(path: path + "/task")
+            #expect(status == .ok)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+            #expect(document["TaskARN"] as? String == task.taskArn)
+            #expect(document["Family"] as? String == "web" && document["Revision"] as? String == "1")
+            #expect((document["Limits"] as? [String: Any])?["CPU"] as? Double == 0.25)
+            #expect((document["Limits"] as? [String: Any])?["Memory"] as? Int == 512)
+            let containers = document["Containers"] as? [[String: Any]] ?? []
+            #expect(containers.count == 2)
+            let network = (containers.first?["Networks"] as? [[String: Any]])?.first
+            #expect(network?["NetworkMode"] as? String == "awsvpc")
+            #expect(network?["IPv4Addresses"] as? [String] == ["10.64.3.2"])
+            #expect(network?["IPv4SubnetCIDRBlock"] as? String == "10.64.3.0/24")
+
+            let (_, own) = await agent.metadataAnswer(path: path)
+            let container = try #require(try JSONSerialization.jsonObject(with: Data(own)) as? [String: Any])
+            #expect(container["KnownStatus"] as? String == "RUNNING" && container["DockerId"] != nil)
+            let (statsStatus, stats) = await agent.metadataAnswer(path: path + "/stats")
+            #expect(statsStatus == .ok && String(decoding: stats, as: UTF8.self).contains("memory_stats"))
+            let (unknown, _) = await agent.metadataAnswer(path: "/v4/not-a-token/task")
+            #expect(unknown == .notFound)
+        }
+    }
+
+    @Test("the endpoint serves over HTTP on the port it is given")
+    func http() async throws {
+        try await withAgentDirectory { directory in
+            var configuration = AgentConfiguration(controllerURL: "http://127.0.0.1:9", dataDirectory: directory)
+            configuration.metadataPort = 0
+            let agent = Agent(
+                configuration: configuration, runtime: FakeRuntime(), client: LeasingController(),
+                logger: Logger(label: "test"))
+            let server = Task { await TaskMetadataServer(agent: agent, port: 0, logger: Logger(label: "test")).run() }
+            defer { server.cancel() }
+            var port: Int?
+            for _ in 0..<200 where port == nil {
+                port = await agent.metadataPort
+                if port == nil { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let bound = try #require(port)
+            let url = try #require(URL(string: "http://127.0.0.1:\(bound)/v4/unknown"))
+            let (data, response) = try await URLSession.shared.data(from: url)
+            #expect((response as? HTTPURLResponse)?.statusCode == 404)
+            #expect(String(decoding: data, as: UTF8.self).contains("no container has this metadata address"))
         }
     }
 }

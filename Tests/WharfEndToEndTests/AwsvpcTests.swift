@@ -74,6 +74,11 @@ struct AwsvpcTests {
         return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
     }
 
+    /// A shell line that fetches `${ECS_CONTAINER_METADATA_URI_V4}/task` with the image's `nc`.
+    static let metadataFetch =
+        #"u=${ECS_CONTAINER_METADATA_URI_V4#http://}; h=${u%%/*}; p=/${u#*/}; "#
+        + #"{ printf 'GET %s/task HTTP/1.0\r\n\r\n' "$p"; sleep 3; } | nc -w 5 "${h%:*}" "${h#*:}""#
+
     /// What `http://ADDRESS/` answers, fetched from inside node `node`'s network namespace.
     static func fetch(_ address: String, fromNode node: Int, name: String) async throws -> String {
         try await DockerEngine.run([
@@ -87,7 +92,8 @@ struct AwsvpcTests {
         let container = try await DockerEngine.run(
             docker + ["ps", "-q", "--filter", "label=com.amazonaws.ecs.container-name=fargate-app"]
         ).trimmedStdout.split(separator: "\n").first.map(String.init) ?? ""
-        let request = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 \(address) 80"
+        // The image's nc ends when its input does: the input stays open until the answer is in.
+        let request = "{ printf 'GET / HTTP/1.0\\r\\n\\r\\n'; sleep 2; } | nc -w 5 \(address) 80"
         return try await DockerEngine.run(docker + ["exec", container, "sh", "-c", request]).stdout
     }
 
@@ -175,6 +181,20 @@ struct AwsvpcTests {
                         "\(task.address) answers a task on node \(other)")
             }
 
+            // The task metadata endpoint answers inside a task's container with the task's ARN and address.
+            let docker = ["docker", "-H", "unix://\(dir)/node-1/docker.sock"]
+            let container = try await DockerEngine.run(
+                docker + ["ps", "-q", "--filter", "label=com.amazonaws.ecs.container-name=fargate-app"]
+            ).trimmedStdout.split(separator: "\n").first.map(String.init) ?? ""
+            let ownARN = try await DockerEngine.run(
+                docker + ["inspect", "-f", "{{index .Config.Labels \"com.amazonaws.ecs.task-arn\"}}", container]
+            ).trimmedStdout
+            let metadata = try await DockerEngine.run(docker + ["exec", container, "sh", "-c", Self.metadataFetch])
+            let own = try #require(tasks.first { $0.arn == ownARN }, "\(ownARN) is one of \(tasks)")
+            #expect(metadata.stdout.contains("\"TaskARN\":\"\(ownARN)\""), "\(metadata)")
+            #expect(metadata.stdout.contains("\"IPv4Addresses\":[\"\(own.address)\"]"), "\(metadata)")
+            #expect(metadata.stdout.contains("\"Family\":\"sample-fargate\""), "\(metadata)")
+
             // An agent restart and a controller restart keep every task and its address.
             let state = try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/lab.json"))) as? [String: Any]
@@ -200,8 +220,14 @@ struct AwsvpcTests {
             #expect(Set(replaced.map(\.address)).count == 4, "addresses stay unique: \(replaced)")
             let newcomer = try #require(replaced.first { task in !tasks.contains { $0.arn == task.arn } })
             #expect(!tasks.filter { $0.arn != stopped.arn }.map(\.address).contains(newcomer.address))
-            #expect(try await Self.fetch(newcomer.address, fromNode: newcomer.node == 1 ? 2 : 1, name: name)
-                    == "ip-" + newcomer.address.replacingOccurrences(of: ".", with: "-"))
+            // RUNNING once its container started; its server may take a moment more.
+            var answer = ""
+            let expected = "ip-" + newcomer.address.replacingOccurrences(of: ".", with: "-")
+            for _ in 0..<20 where answer != expected {
+                answer = try await Self.fetch(newcomer.address, fromNode: newcomer.node == 1 ? 2 : 1, name: name)
+                if answer != expected { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(answer == expected, "the replacement \(newcomer) answers from the other node")
         } catch {
             failure = error
         }

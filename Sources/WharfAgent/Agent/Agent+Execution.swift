@@ -69,7 +69,7 @@ extension Agent {
                 return
             }
         }
-        let spec = ContainerSpec(
+        var spec = ContainerSpec(
             container: name,
             of: current,
             instanceArn: instanceArn,
@@ -78,6 +78,9 @@ extension Agent {
             cgroup: cgroup
         ) { other in
             current.containers.first { $0.name == other }?.runtimeId
+        }
+        if id.isEmpty, let uri = metadataURI(container: name, task: arn) {
+            spec.environment[Self.metadataVariable] = uri
         }
         // A container created before a restart but never started is started, not created again.
         if id.isEmpty {

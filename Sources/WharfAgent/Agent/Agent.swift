@@ -54,6 +54,10 @@ public actor Agent {
     /// The version of the task routes installed, and of the ones being installed.
     var routesVersion: String?
     var routesInstalling: String?
+    /// The port the task metadata endpoint listens on, once it does.
+    var metadataPort: Int?
+    /// The engine bridge's gateway: where bridge-mode containers reach the node.
+    var bridgeGateway: String?
     /// The moments a reconcile is already scheduled for (start timeouts).
     var wakeups: Set<Double> = []
     var runtimeInfo: RuntimeInfo?
@@ -102,6 +106,8 @@ public actor Agent {
             throw AgentError(.runtime, "the container engine is not usable: \(error.message)")
         }
         runtimeInfo = info
+        bridgeGateway = try? await runtime.networkGateway("bridge")
+        if let port = configuration.metadataPort, port != 0 { metadataPort = port }
         if configuration.taskNetworking {
             awsvpcProblem = await hostNetwork.problem()
             if let problem = awsvpcProblem {

@@ -73,6 +73,8 @@ public struct AgentConfiguration: Sendable {
     public var nodeAddress: String?
     /// Whether the node takes FARGATE tasks (`--fargate`).
     public var fargate = true
+    /// The port of the task metadata endpoint (`--metadata-port`; 0: any free one); nil: none.
+    public var metadataPort: Int?
 
     public init(
         controllerURL: String,

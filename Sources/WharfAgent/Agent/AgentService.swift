@@ -30,6 +30,11 @@ public struct AgentService: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
+            // Up before the first task arrives, so its containers are told where it is.
+            let metadata = agent.configuration.metadataPort.map { [agent, logger] port in
+                Task { await TaskMetadataServer(agent: agent, port: port, logger: logger).run() }
+            }
+            defer { metadata?.cancel() }
             try await agent.start()
             guard let arn = await agent.containerInstanceArn else { return }
             let configuration = agent.configuration

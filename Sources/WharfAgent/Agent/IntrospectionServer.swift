@@ -65,53 +65,27 @@ public struct IntrospectionServer: Service {
     }
 
     func serve() async throws {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
-                }
-            }
-        let bound = server.channel.localAddress?.port ?? port
-        logger.info("introspection endpoint listening", metadata: ["introspection.url": "http://127.0.0.1:\(bound)/v1/metadata"])
-        onBound(bound)
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await serve(connection) }
-                    }
-                }
-            }
+        let server = AgentHTTPServer(host: "127.0.0.1", port: port) { request in
+            let (status, body) = await answer(request)
+            let metrics = request.uri.hasPrefix("/metrics") && status == .ok
+            return AgentHTTPServer.Answer(
+                status: status,
+                contentType: metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json",
+                body: body
+            )
         }
-    }
-
-    func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
-        try? await connection.executeThenClose { inbound, outbound in
-            var head: HTTPRequestHead?
-            for try await part in inbound {
-                switch part {
-                case .head(let request): head = request
-                case .body: break
-                case .end:
-                    guard let request = head else { continue }
-                    let (status, body) = await answer(request)
-                    var headers = HTTPHeaders()
-                    let metrics = request.uri.hasPrefix("/metrics") && status == .ok
-                    headers.add(name: "Content-Type", value: metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json")
-                    headers.add(name: "Content-Length", value: "\(body.count)")
-                    try await outbound.write(.head(HTTPResponseHead(version: request.version, status: status, headers: headers)))
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                    try await outbound.write(.end(nil))
-                    head = nil
-                }
+        try await cancelWhenGracefulShutdown {
+            try await server.serve { bound in
+                logger.info(
+                    "introspection endpoint listening",
+                    metadata: ["introspection.url": "http://127.0.0.1:\(bound)/v1/metadata"]
+                )
+                onBound(bound)
             }
         }
     }
 
     func answer(_ request: HTTPRequestHead) async -> (HTTPResponseStatus, [UInt8]) {
-        guard request.method == .GET else { return (.methodNotAllowed, Self.json(["error": "only GET is served"])) }
         switch request.uri.split(separator: "?").first.map(String.init) ?? "" {
         case "/v1/metadata":
             return (.ok, Self.json(Metadata(cluster: cluster, containerInstanceArn: await agent.containerInstanceArn,

@@ -35,6 +35,8 @@ public struct ManagedContainer: Codable, Equatable, Sendable {
     public var waitingSince: Double?
     /// The node's GPUs given to it at its first launch.
     public var gpuIDs: [String]?
+    /// The secret part of its task metadata endpoint's address (`ECS_CONTAINER_METADATA_URI_V4`).
+    public var metadataToken: String?
 
     public init(name: String, runtimeId: String? = nil, phase: ContainerPhase = .pending, exitCode: Int? = nil, reason: String? = nil,
                 health: String? = nil, bindings: [ECS.NetworkBinding] = [], stopRequested: Bool = false, launchRequested: Bool = false) {

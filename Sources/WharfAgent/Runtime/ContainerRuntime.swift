@@ -44,6 +44,12 @@ public protocol ContainerRuntime: Sendable {
     /// Makes an image from a tar archive of its root filesystem, run with `command`
     /// (`docker import`).
     func importImage(_ reference: String, rootfs: [UInt8], command: [String]) async throws(RuntimeError)
+    /// The gateway address of a network of the engine (`bridge`: the node's address on it, which
+    /// its containers reach the node at); nil when it has none.
+    func networkGateway(_ name: String) async throws(RuntimeError) -> String?
+    /// The engine's own statistics of a container, as it writes them (`docker stats`' JSON), for
+    /// the task metadata endpoint. - Throws: code `notFound` when it does not exist.
+    func statsDocument(id: String) async throws(RuntimeError) -> [UInt8]
 }
 
 /// The bridge network a node's awsvpc tasks are attached to: its block of the task address range,

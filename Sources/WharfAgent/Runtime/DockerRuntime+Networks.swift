@@ -12,7 +12,8 @@ extension DockerAPI {
         struct IPAM: Decodable, Sendable {
             struct Config: Decodable, Sendable {
                 var subnet: String?
-                enum CodingKeys: String, CodingKey { case subnet = "Subnet" }
+                var gateway: String?
+                enum CodingKeys: String, CodingKey { case subnet = "Subnet", gateway = "Gateway" }
             }
             var config: [Config]?
             enum CodingKeys: String, CodingKey { case config = "Config" }
@@ -82,6 +83,24 @@ extension DockerRuntime {
             .POST, "/networks/create", body: try DockerClient.json(body), context: context
         )
         guard created.status == .created else { throw client.failure(created, context) }
+    }
+
+    /// The first gateway of the network's address configuration, from `GET /networks/{name}`.
+    public func networkGateway(_ name: String) async throws(RuntimeError) -> String? {
+        let context = "inspecting network \"\(name)\""
+        let response = try await client.request(.GET, "/networks/\(DockerClient.escapePath(name))", context: context)
+        guard response.status == .ok else { throw client.failure(response, context) }
+        let network = try response.decode(DockerAPI.Network.self, context)
+        return network.ipam?.config?.compactMap(\.gateway).first
+    }
+
+    /// `GET /containers/{id}/stats?stream=false`, as the engine writes it.
+    public func statsDocument(id: String) async throws(RuntimeError) -> [UInt8] {
+        let context = "reading the stats of container \(id)"
+        let response = try await client.request(
+            .GET, "/containers/\(DockerClient.escapePath(id))/stats", query: [("stream", "false")], context: context)
+        guard response.status == .ok else { throw client.failure(response, context) }
+        return Array(response.body.readableBytesView)
     }
 
     /// `POST /images/create?fromSrc=-` with the archive as the body: the engine's `docker import`.

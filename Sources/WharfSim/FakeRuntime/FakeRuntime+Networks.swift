@@ -18,6 +18,21 @@ extension FakeRuntime {
         }
     }
 
+    /// The gateway of a network made by ``ensureTaskNetwork(_:)``; `172.17.0.1` for `bridge`.
+    public func networkGateway(_ name: String) async throws(RuntimeError) -> String? {
+        state.withLock { state in name == "bridge" ? "172.17.0.1" : state.networks[name]?.gateway }
+    }
+
+    /// A stats document in the engine's shape, from what ``stats(id:)`` answers.
+    public func statsDocument(id: String) async throws(RuntimeError) -> [UInt8] {
+        let sample = try await stats(id: id)
+        return Array(
+            """
+            {"cpu_stats":{"cpu_usage":{"total_usage":\(sample.cpuNanos)}},\
+            "memory_stats":{"usage":\(sample.memoryBytes)}}
+            """.utf8)
+    }
+
     /// The networks made so far, by name.
     public var networks: [String: TaskNetworkSpec] { state.withLock { $0.networks } }
 }
