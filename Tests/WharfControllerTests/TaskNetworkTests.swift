@@ -104,7 +104,7 @@ struct TaskNetworkTests {
         // Two tasks listening on port 80 on one node: awsvpc tasks take no host port.
         let perNode = Dictionary(grouping: tasks, by: { $0.containerInstanceArn ?? "" })
         #expect(perNode.values.contains { $0.count >= 2 })
-        let remaining = try await controller.read { state in
+        let remaining = await controller.read { state in
             state.instances.candidates(inCluster: "default").map { $0.usedPorts.contains(.init(port: 80, transport: "tcp")) }
         }
         #expect(remaining == [false, false])
@@ -273,7 +273,7 @@ struct TaskNetworkTests {
         #expect(service.launchType == "FARGATE" && service.platformVersion == "1.4.0")
         #expect(service.networkConfiguration == Self.awsvpc)
         _ = try await controller.scheduleServices()
-        let tasks = try await controller.read { state in
+        let tasks = await controller.read { state in
             state.tasks.ids(in: GroupKey(cluster: "default", group: "service:fargate-service")).compactMap { state.tasks[$0] }
         }
         #expect(tasks.count == 4)
