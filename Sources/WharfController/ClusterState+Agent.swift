@@ -281,26 +281,19 @@ extension ClusterState {
             guard let id = TaskID(arnSuffix: report.taskArn), let task = tasks[id] else { return true }
             return task.isStopped
         }.map(\.taskArn)
-        let routes = instances.routes(excluding: id).map { TaskRoute(subnet: $0.subnet, via: $0.via) }
-        let version = Self.routesVersion(routes)
+        // Every node's route, its own included (the agent leaves its own block out): one list and
+        // one version for all, made only when the node's version is not the current one.
+        let version = instances.routesVersion
+        let routes =
+            version == routesVersion
+            ? nil
+            : TaskRoutes(version: version, routes: instances.routes.map { TaskRoute(subnet: $0.subnet, via: $0.via) })
         return SyncResponse(
             desiredVersion: instances.desiredVersion(of: id),
             tasks: wanted,
             acknowledgedStopped: acknowledged,
-            taskRoutes: version == routesVersion ? nil : TaskRoutes(version: version, routes: routes)
+            taskRoutes: routes
         )
-    }
-
-    /// The version of a set of routes: a digest of them (FNV-1a, 64 bits, in hex), so that it is
-    /// the same on every controller and after a restart.
-    static func routesVersion(_ routes: [TaskRoute]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for route in routes {
-            for byte in "\(route.subnet) \(route.via);".utf8 {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            }
-        }
-        return String(hash, radix: 16)
     }
 
     /// Marks instances whose agents have not synced since `cutoff` as disconnected.

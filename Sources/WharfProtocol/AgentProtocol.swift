@@ -297,7 +297,7 @@ public struct SyncResponse: Codable, Equatable, Sendable {
     public var tasks: [DesiredTask]
     /// Task ARNs whose STOPPED report the controller has recorded; the agent may forget them.
     public var acknowledgedStopped: [String]
-    /// The routes to the other nodes' task blocks, when they differ from the version the agent
+    /// The routes to every node's task block, when their version differs from the one the agent
     /// holds.
     public var taskRoutes: TaskRoutes?
 
@@ -343,8 +343,8 @@ public struct TaskRoute: Codable, Hashable, Sendable {
     }
 }
 
-/// Every route a node needs to the other nodes' task blocks, with a version that changes with
-/// them.
+/// The route to every node's task block (a node leaves its own out), with a version that changes
+/// with them.
 public struct TaskRoutes: Codable, Equatable, Sendable {
     public var version: String
     public var routes: [TaskRoute]

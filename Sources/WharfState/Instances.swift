@@ -21,6 +21,9 @@ public struct Instances: Sendable {
     private var poolRevisions: [String: Int] = [:]
     /// The route to each registered node's task block, for the nodes that have one.
     private var routeTable: [InstanceID: NodeRoute] = [:]
+    /// The same routes in block order, kept sorted as they change (they change only when a node
+    /// joins, leaves or moves), so a sync answer reads them without sorting.
+    public private(set) var routes: [NodeRoute] = []
     /// A counter that moves whenever a route comes, goes or changes; part of every desired
     /// version, since every node must hear of it.
     public private(set) var routeRevision = 0
@@ -66,10 +69,9 @@ public struct Instances: Sendable {
         generation << 32 | ((wakes[id] ?? 0) + routeRevision)
     }
 
-    /// The routes to every node's task block but `id`'s own, in block order.
-    public func routes(excluding id: InstanceID) -> [NodeRoute] {
-        routeTable.filter { $0.key != id }.values.sorted { ($0.subnet, $0.via) < ($1.subnet, $1.via) }
-    }
+    /// The version of ``routes``: this controller start's number and the route revision, so a
+    /// version from before a restart never matches one after it.
+    public var routesVersion: String { "\(generation).\(routeRevision)" }
 
     /// Keeps the route to the node's task block as its record says: through its address while it
     /// is registered with a block and an address.
@@ -79,7 +81,12 @@ public struct Instances: Sendable {
             route = NodeRoute(subnet: subnet, via: via)
         }
         guard routeTable[id] != route else { return }
+        if let old = routeTable[id], let index = routes.firstIndex(of: old) { routes.remove(at: index) }
         routeTable[id] = route
+        if let route {
+            let index = routes.partitioningIndex { ($0.subnet, $0.via) >= (route.subnet, route.via) }
+            routes.insert(route, at: index)
+        }
         routeRevision += 1
     }
 
@@ -235,6 +242,20 @@ public struct NodeRoute: Hashable, Sendable {
     public init(subnet: String, via: String) {
         self.subnet = subnet
         self.via = via
+    }
+}
+
+extension Array {
+    /// The index of the first element for which `belongs` holds, in an array where it holds for a
+    /// suffix.
+    func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongs(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }
 

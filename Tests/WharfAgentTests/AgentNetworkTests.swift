@@ -186,13 +186,23 @@ struct AgentNetworkTests {
         }
     }
 
-    @Test("routes from the controller are installed once per version, and the version goes back in each sync")
+    @Test(
+        """
+        routes from the controller are installed once per version, without the node's own block, and the version \
+        goes back in each sync
+        """
+    )
     func routes() async throws {
         try await withAgentDirectory { directory in
             let host = FakeHostNetwork()
             let agent = Self.makeAgent(directory, runtime: FakeRuntime(), host: host)
             try await agent.start()
-            let routes = TaskRoutes(version: "v1", routes: [TaskRoute(subnet: "10.64.4.0/24", via: "192.168.1.21")])
+            let routes = TaskRoutes(
+                version: "v1",
+                routes: [
+                    TaskRoute(subnet: "10.64.3.0/24", via: "192.168.1.20"),
+                    TaskRoute(subnet: "10.64.4.0/24", via: "192.168.1.21"),
+                ])
             await agent.apply(SyncResponse(desiredVersion: 1, tasks: [], acknowledgedStopped: [], taskRoutes: routes))
             var installed = false
             for _ in 0..<300 where !installed {
@@ -200,7 +210,7 @@ struct AgentNetworkTests {
                 if !installed { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(installed)
-            #expect(host.routes == routes.routes)
+            #expect(host.routes == [TaskRoute(subnet: "10.64.4.0/24", via: "192.168.1.21")], "not its own block")
             await agent.apply(SyncResponse(desiredVersion: 2, tasks: [], acknowledgedStopped: [], taskRoutes: routes))
             try await Task.sleep(for: .milliseconds(50))
             #expect(host.routeCalls == 1, "the same version is not installed again")

@@ -110,7 +110,7 @@ struct TaskNetworkTests {
         #expect(remaining == [false, false])
     }
 
-    @Test("the node's sync carries each task's address and the routes to the other node's block, once per version")
+    @Test("the node's sync carries each task's address and the routes to every node's block, once per version")
     func syncCarriesAddressesAndRoutes() async throws {
         let (controller, nodes) = try await Self.cluster()
         _ = try await Self.run(
@@ -119,12 +119,28 @@ struct TaskNetworkTests {
         let first = try #require(InstanceID(arnSuffix: nodes[0].containerInstanceArn))
         let answer = try await controller.read { try $0.desiredState(for: first, reported: []) }
         let routes = try #require(answer.taskRoutes)
-        #expect(routes.routes == [TaskRoute(subnet: try #require(nodes[1].taskSubnet), via: "192.168.1.12")])
+        #expect(
+            routes.routes == [
+                TaskRoute(subnet: try #require(nodes[0].taskSubnet), via: "192.168.1.11"),
+                TaskRoute(subnet: try #require(nodes[1].taskSubnet), via: "192.168.1.12"),
+            ])
         #expect(answer.tasks.allSatisfy { $0.network?.subnet == nodes[0].taskSubnet })
         let again = try await controller.read {
             try $0.desiredState(for: first, reported: [], routesVersion: routes.version)
         }
         #expect(again.taskRoutes == nil, "the routes the node holds are not sent again")
+        // A node that leaves takes its route away, and every node hears of it at once.
+        let before = await controller.read { $0.instances.desiredVersion(of: first) }
+        _ = try await controller.write { state, now in
+            try state.deregisterContainerInstance(
+                ECS.DeregisterContainerInstanceRequest(containerInstance: nodes[1].containerInstanceArn, force: true),
+                now: now)
+        }
+        let after = try await controller.read {
+            try $0.desiredState(for: first, reported: [], routesVersion: routes.version)
+        }
+        #expect(after.desiredVersion > before)
+        #expect(after.taskRoutes?.routes == [TaskRoute(subnet: try #require(nodes[0].taskSubnet), via: "192.168.1.11")])
     }
 
     @Test("a released address is not the next one given: addresses go round the block")

@@ -148,7 +148,8 @@ extension Agent {
         routesInstalling = routes.version
         defer { routesInstalling = nil }
         do {
-            try await hostNetwork.setRoutes(routes.routes)
+            // The list has every node's block; this node's own is on its bridge.
+            try await hostNetwork.setRoutes(routes.routes.filter { $0.subnet != taskSubnet })
             routesVersion = routes.version
             logger.info("task routes installed", metadata: ["routes": "\(routes.routes.count)"])
         } catch {
