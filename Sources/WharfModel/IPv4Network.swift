@@ -24,6 +24,9 @@ public struct IPv4Network: Hashable, Sendable, CustomStringConvertible {
         self.address = address & mask
     }
 
+    /// `127.0.0.0/8`: a machine's own loopback addresses.
+    public static let loopback = IPv4Network(address: 0x7F00_0000, prefixLength: 8)
+
     /// The bits of the prefix.
     public var mask: UInt32 { prefixLength == 0 ? 0 : UInt32.max << (32 - UInt32(prefixLength)) }
 

@@ -74,10 +74,13 @@ public struct Instances: Sendable {
     public var routesVersion: String { "\(generation).\(routeRevision)" }
 
     /// Keeps the route to the node's task block as its record says: through its address while it
-    /// is registered with a block and an address.
+    /// is registered with a block and an address. A loopback address (an agent on the
+    /// controller's machine, as `wharf dev` runs one) is no way in for another node: no route.
     private mutating func updateRoute(_ id: InstanceID, _ record: InstanceRecord?) {
         var route: NodeRoute?
-        if let record, record.status != .inactive, let subnet = record.taskSubnet, let via = record.nodeAddress {
+        if let record, record.status != .inactive, let subnet = record.taskSubnet, let via = record.nodeAddress,
+            let address = IPv4Network.address(via), !IPv4Network.loopback.contains(address)
+        {
             route = NodeRoute(subnet: subnet, via: via)
         }
         guard routeTable[id] != route else { return }

@@ -202,6 +202,8 @@ struct AgentNetworkTests {
                 routes: [
                     TaskRoute(subnet: "10.64.3.0/24", via: "192.168.1.20"),
                     TaskRoute(subnet: "10.64.4.0/24", via: "192.168.1.21"),
+                    // Another agent on this machine: its address is this node's.
+                    TaskRoute(subnet: "10.64.5.0/24", via: "192.168.1.20"),
                 ])
             await agent.apply(SyncResponse(desiredVersion: 1, tasks: [], acknowledgedStopped: [], taskRoutes: routes))
             var installed = false

@@ -141,6 +141,14 @@ struct TaskNetworkTests {
         }
         #expect(after.desiredVersion > before)
         #expect(after.taskRoutes?.routes == [TaskRoute(subnet: try #require(nodes[0].taskSubnet), via: "192.168.1.11")])
+        // A node on the controller's machine, reached at a loopback address, is no route for others.
+        _ = try await controller.register(
+            RegisterRequest(
+                cluster: "default", hostname: "local",
+                resources: NodeResources(cpu: 1024, memoryMiB: 1024, reservedTCPPorts: [], reservedUDPPorts: []),
+                attributes: [], versionInfo: ECS.VersionInfo(agentVersion: "0.1.0"), nodeAddress: "127.0.0.1"))
+        let local = await controller.read { $0.instances.routes }
+        #expect(local.map(\.via) == ["192.168.1.11"])
     }
 
     @Test("a released address is not the next one given: addresses go round the block")

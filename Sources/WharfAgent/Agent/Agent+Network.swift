@@ -148,8 +148,11 @@ extension Agent {
         routesInstalling = routes.version
         defer { routesInstalling = nil }
         do {
-            // The list has every node's block; this node's own is on its bridge.
-            try await hostNetwork.setRoutes(routes.routes.filter { $0.subnet != taskSubnet })
+            // The list has every node's block; this node's own is on its bridge, and a route through
+            // this node's own address would lead nowhere.
+            try await hostNetwork.setRoutes(
+                routes.routes.filter { $0.subnet != taskSubnet && $0.via != registeredAddress }
+            )
             routesVersion = routes.version
             logger.info("task routes installed", metadata: ["routes": "\(routes.routes.count)"])
         } catch {

@@ -51,6 +51,8 @@ public actor Agent {
     let hostNetwork: any HostNetwork
     /// Why this node cannot run awsvpc tasks, when it cannot.
     var awsvpcProblem: String?
+    /// The address this node registered as the one other nodes reach it at.
+    var registeredAddress: String?
     /// The version of the task routes installed, and of the ones being installed.
     var routesVersion: String?
     var routesInstalling: String?
@@ -171,6 +173,7 @@ public actor Agent {
                     )
                 }
                 taskSubnet = response.taskSubnet
+                registeredAddress = request.nodeAddress
                 taskCIDR = response.taskCIDR
                 try files.save(identity: response)
                 identity = response
