@@ -274,7 +274,8 @@ extension ClusterState {
                     ? seal.flatMap { resolveSecrets(of: definition, seal: $0) } : nil,
                 network: task.network.map {
                     TaskAddress(privateIPv4Address: $0.privateIPv4Address, subnet: $0.subnetCIDR)
-                }
+                },
+                launchType: task.launchType.rawValue
             )
         }
         let acknowledged = reported.filter { report in

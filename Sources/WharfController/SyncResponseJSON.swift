@@ -67,6 +67,7 @@ final class SyncResponseJSON: Sendable {
                     out.raw("null")
                 }
             }
+            out.optional("launchType", task.launchType)
             if let network = task.network {
                 out.key("network")
                 out.open()

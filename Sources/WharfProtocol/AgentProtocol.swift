@@ -266,6 +266,8 @@ public struct DesiredTask: Codable, Equatable, Sendable {
     public var secrets: TaskSecrets?
     /// The address of an awsvpc task, from the node's block.
     public var network: TaskAddress?
+    /// `EC2`, `EXTERNAL` or `FARGATE`, as the task metadata endpoint reports it.
+    public var launchType: String?
 
     public init(
         taskArn: String,
@@ -275,9 +277,11 @@ public struct DesiredTask: Codable, Equatable, Sendable {
         clusterArn: String,
         stoppedReason: String? = nil,
         secrets: TaskSecrets? = nil,
-        network: TaskAddress? = nil
+        network: TaskAddress? = nil,
+        launchType: String? = nil
     ) {
         self.network = network
+        self.launchType = launchType
         self.taskArn = taskArn
         self.desiredStatus = desiredStatus
         self.taskDefinition = taskDefinition

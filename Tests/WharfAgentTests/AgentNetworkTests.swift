@@ -60,7 +60,8 @@ struct AgentNetworkTests {
             ),
             overrides: nil,
             clusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/lab",
-            network: TaskAddress(privateIPv4Address: address, subnet: "10.64.3.0/24")
+            network: TaskAddress(privateIPv4Address: address, subnet: "10.64.3.0/24"),
+            launchType: "FARGATE"
         )
     }
 
@@ -275,6 +276,8 @@ struct TaskMetadataTests {
             #expect(uris.count == 2 && Set(uris).count == 2, "one address per container: \(uris)")
             let uri = try #require(uris.first)
             #expect(uri.hasPrefix("http://10.64.3.1:51679/v4/"), "\(uri)")
+            let v3 = specs.compactMap { $0.environment[Agent.metadataVariableV3] }
+            #expect(v3.count == 2 && v3.allSatisfy { $0.hasPrefix("http://10.64.3.1:51679/v3/") }, "\(v3)")
             let path = String(uri.dropFirst("http://10.64.3.1:51679".count))
 
             let (status, body) = await agent.metadataAnswer(path: path + "/task")
@@ -282,6 +285,7 @@ struct TaskMetadataTests {
             let document = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
             #expect(document["TaskARN"] as? String == task.taskArn)
             #expect(document["Family"] as? String == "web" && document["Revision"] as? String == "1")
+            #expect(document["LaunchType"] as? String == "FARGATE")
             #expect((document["Limits"] as? [String: Any])?["CPU"] as? Double == 0.25)
             #expect((document["Limits"] as? [String: Any])?["Memory"] as? Int == 512)
             let containers = document["Containers"] as? [[String: Any]] ?? []
@@ -298,6 +302,8 @@ struct TaskMetadataTests {
             #expect(statsStatus == .ok && String(decoding: stats, as: UTF8.self).contains("memory_stats"))
             let (unknown, _) = await agent.metadataAnswer(path: "/v4/not-a-token/task")
             #expect(unknown == .notFound)
+            let (v3Status, v3Body) = await agent.metadataAnswer(path: path.replacing("/v4/", with: "/v3/") + "/task")
+            #expect(v3Status == .ok && v3Body == body, "version 3 answers the same document")
         }
     }
 

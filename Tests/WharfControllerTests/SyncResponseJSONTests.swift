@@ -62,7 +62,8 @@ struct SyncResponseJSONTests {
                     overrides: nil,
                     clusterArn: "arn:c",
                     secrets: TaskSecrets(failure: "ResourceInitializationError: x"),
-                    network: TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24")
+                    network: TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24"),
+                    launchType: "FARGATE"
                 ),
             ],
             acknowledgedStopped: ["arn:aws:ecs:us-east-1:000000000000:task/lab/z"],

@@ -196,6 +196,7 @@ struct AwsvpcTests {
             #expect(metadata.stdout.contains("\"TaskARN\":\"\(ownARN)\""), "\(metadata)")
             #expect(metadata.stdout.contains("\"IPv4Addresses\":[\"\(own.address)\"]"), "\(metadata)")
             #expect(metadata.stdout.contains("\"Family\":\"sample-fargate\""), "\(metadata)")
+            #expect(metadata.stdout.contains("\"LaunchType\":\"FARGATE\""), "\(metadata)")
 
             // An agent restart and a controller restart keep every task and its address.
             let state = try JSONSerialization.jsonObject(

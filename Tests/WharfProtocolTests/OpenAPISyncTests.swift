@@ -214,7 +214,8 @@ enum Sample {
                                                               registryLogins: ["web": RegistryLogin(username: "u",
                                                                                                     password: "p")],
                                                               failure: "ResourceInitializationError: none"),
-                                         network: TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24"))
+                                         network: TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24"),
+                                         launchType: "FARGATE")
     static let plainDesiredTask = DesiredTask(taskArn: taskArn, desiredStatus: "RUNNING", taskDefinition: ECS.TaskDefinition(), overrides: nil,
                                               clusterArn: clusterArn)
     static let syncResponse = SyncResponse(protocolVersion: AgentProtocol.version, desiredVersion: 8, tasks: [desiredTask, plainDesiredTask],

@@ -81,6 +81,7 @@ extension Agent {
         }
         if id.isEmpty, let uri = metadataURI(container: name, task: arn) {
             spec.environment[Self.metadataVariable] = uri
+            spec.environment[Self.metadataVariableV3] = uri.replacing("/v4/", with: "/v3/")
         }
         // A container created before a restart but never started is started, not created again.
         if id.isEmpty {

@@ -10,6 +10,9 @@ import WharfModel
 extension Agent {
     /// The environment variable that gives a container its task metadata endpoint, as ECS's.
     public static let metadataVariable = "ECS_CONTAINER_METADATA_URI_V4"
+    /// The same for version 3 of the endpoint, which ECS's agent still sets; Wharf answers it
+    /// with the same documents.
+    public static let metadataVariableV3 = "ECS_CONTAINER_METADATA_URI"
 
     /// The task metadata endpoint listens on `port` (the one picked, for 0).
     public func metadataBound(_ port: Int) {
@@ -49,7 +52,7 @@ extension Agent {
     /// `/stats` and `/task/stats`, in ECS's JSON.
     func metadataAnswer(path: String) async -> (HTTPResponseStatus, [UInt8]) {
         let parts = path.split(separator: "?").first.map { $0.split(separator: "/").map(String.init) } ?? []
-        guard parts.count >= 2, parts[0] == "v4",
+        guard parts.count >= 2, parts[0] == "v4" || parts[0] == "v3",
             let (task, container) = tasks.values.lazy.compactMap({ task -> (ManagedTask, ManagedContainer)? in
                 task.containers.first { $0.metadataToken == parts[1] }.map { (task, $0) }
             }).first
@@ -79,7 +82,7 @@ extension Agent {
                         pullStartedAt: TaskMetadata.time(task.pullStartedAt),
                         pullStoppedAt: TaskMetadata.time(task.pullStoppedAt),
                         executionStoppedAt: TaskMetadata.time(task.executionStoppedAt),
-                        launchType: nil,
+                        launchType: task.launchType,
                         containers: containers
                     ))
             )

@@ -153,6 +153,7 @@ extension Agent {
                     desiredStatus: desired.desiredStatus
                 )
                 task.network = desired.network.map { TaskNetwork(address: $0.privateIPv4Address, subnet: $0.subnet) }
+                task.launchType = desired.launchType
                 if task.network == nil, desired.taskDefinition.networkMode == "awsvpc" {
                     task.desiredStatus = "STOPPED"
                     task.stopCode = "TaskFailedToStart"

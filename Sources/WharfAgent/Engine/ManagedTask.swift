@@ -114,6 +114,8 @@ public struct ManagedTask: Codable, Equatable, Sendable {
     public var cleanupAt: Double?
     /// The network namespace of an awsvpc task.
     public var network: TaskNetwork?
+    /// `EC2`, `EXTERNAL` or `FARGATE`, as the controller said.
+    public var launchType: String?
 
     public init(arn: String, clusterArn: String, definition: ECS.TaskDefinition, overrides: ECS.TaskOverride?, desiredStatus: String) {
         self.arn = arn
