@@ -78,22 +78,23 @@ extension ClusterState {
         let key = try request.taskDefinition.map { (reference) throws(ECSError) in
             try serviceTaskDefinition(reference).key
         } ?? record.taskDefinition
-        guard let definition = taskDefinitions[key]?.definition else {
-            throw ECSError(.client, "task definition \(arn(of: key)) of the service no longer exists")
-        }
-        try checkServiceLaunch(launch, definition: definition)
         if key != record.taskDefinition { redeploy = true }
         record.taskDefinition = key
         if let network = request.networkConfiguration, network != record.networkConfiguration?.value {
             record.networkConfiguration = Shared(network)
             redeploy = true
         }
-        // The network configuration kept must fit the definition the service now runs.
-        _ = try TaskNetworkRules.awsvpc(
-            record.networkConfiguration?.value,
-            networkMode: definition.networkMode ?? "bridge",
-            launchType: launch
-        )
+        // The launch type and network kept must fit the definition the service now runs. One
+        // deleted since (DeleteTaskDefinitions) is checked no more: the service can still be scaled
+        // down and deleted.
+        if let definition = taskDefinitions[key]?.definition {
+            try checkServiceLaunch(launch, definition: definition)
+            _ = try TaskNetworkRules.awsvpc(
+                record.networkConfiguration?.value,
+                networkMode: definition.networkMode ?? "bridge",
+                launchType: launch
+            )
+        }
         if request.platformVersion != nil || launch != "FARGATE" {
             let version = try TaskNetworkRules.platformVersion(request.platformVersion, launchType: launch)
             if version != record.platformVersion { redeploy = true }

@@ -304,5 +304,42 @@ struct TaskNetworkTests {
         #expect(Set(tasks.compactMap { $0.network?.privateIPv4Address }).count == 4)
         #expect(tasks.allSatisfy { $0.launchType == .fargate && $0.platformVersion == "1.4.0" })
         #expect(tasks.allSatisfy { $0.network?.subnetID == "subnet-abc123" && $0.network?.assignPublicIp == true })
+
+        // UpdateService keeps ECS's rules: a network configuration the definition cannot take is refused,
+        // and a new one starts a deployment.
+        await #expect {
+            _ = try await controller.write { state, now in
+                try state.updateService(
+                    ECS.UpdateServiceRequest(cluster: "default", service: "fargate-service", taskDefinition: "bridge"),
+                    now: now, deploymentID: "ecs-svc/2")
+            }
+        } throws: { error in
+            (error as? ECSError)?.message.contains("does not support launch type FARGATE") == true
+        }
+        let moved = try await controller.write { state, now in
+            try state.updateService(
+                ECS.UpdateServiceRequest(
+                    cluster: "default", service: "fargate-service",
+                    networkConfiguration: ECS.NetworkConfiguration(
+                        awsvpcConfiguration: ECS.AwsVpcConfiguration(subnets: ["subnet-def456"]))),
+                now: now, deploymentID: "ecs-svc/3")
+        }
+        #expect(moved.service?.deployments?.count == 2)
+        let subnets = moved.service?.deployments?.first?.networkConfiguration?.awsvpcConfiguration?.subnets
+        #expect(subnets == ["subnet-def456"])
+        #expect(moved.service?.deployments?.first?.platformVersion == "1.4.0")
+
+        // A service whose task definition was deleted since can still be scaled down.
+        _ = try await controller.write { state, now in
+            var record = try #require(state.services.all.first { $0.name == "fargate-service" })
+            record.taskDefinition = TaskDefinitionKey(family: "gone", revision: 1)
+            return Outcome((), [.putService(record)])
+        }
+        let scaled = try await controller.write { state, now in
+            try state.updateService(
+                ECS.UpdateServiceRequest(cluster: "default", service: "fargate-service", desiredCount: 0),
+                now: now, deploymentID: "ecs-svc/4")
+        }
+        #expect(scaled.service?.desiredCount == 0)
     }
 }
