@@ -134,8 +134,7 @@ extension Agent {
         return TaskMetadata.Container(
             dockerID: container.runtimeId,
             name: container.name,
-            dockerName: "ecs-\(task.definition.family ?? "task")-\(task.definition.revision ?? 0)-\(container.name)-"
-                + task.id.prefix(12),
+            dockerName: task.engineName(of: container.name),
             image: definition?.image ?? "",
             labels: (definition?.dockerLabels ?? [:]).merging([
                 ContainerLabels.cluster: task.clusterArn, ContainerLabels.taskArn: task.arn,

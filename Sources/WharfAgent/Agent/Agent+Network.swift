@@ -168,8 +168,7 @@ extension ContainerSpec {
     init(pauseFor task: ManagedTask, network: TaskNetwork, instanceArn: String) {
         let containers = task.definition.containerDefinitions ?? []
         self.init(
-            name: "ecs-\(task.definition.family ?? "task")-\(task.definition.revision ?? 0)-internalecspause-"
-                + task.id.prefix(12),
+            name: task.engineName(of: "internalecspause"),
             image: PauseImage.reference,
             hostname: "ip-" + network.address.split(separator: ".").joined(separator: "-"),
             labels: [

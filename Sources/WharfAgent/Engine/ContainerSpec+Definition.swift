@@ -116,7 +116,7 @@ extension ContainerSpec {
             }
 
         self.init(
-            name: "ecs-\(family)-\(revision)-\(name)-\(taskID.prefix(12))",
+            name: task.engineName(of: name),
             image: definition.image ?? "",
             entryPoint: definition.entryPoint,
             command: override?.command ?? definition.command,

@@ -129,6 +129,12 @@ public struct ManagedTask: Codable, Equatable, Sendable {
     /// The engine's name for a task-scoped volume of the task with ID `task`.
     public static func volumeName(task: String, volume: String) -> String { "ecs-\(task)-\(volume)" }
 
+    /// The engine's name for a container of the task, as ECS's agent names them:
+    /// `ecs-FAMILY-REVISION-CONTAINER-` and the task ID's first 12 characters.
+    public func engineName(of container: String) -> String {
+        "ecs-\(definition.family ?? "task")-\(definition.revision ?? 0)-\(container)-\(id.prefix(12))"
+    }
+
     /// The engine names of this task's task-scoped volumes.
     public var taskScopedVolumes: [String] {
         let taskID = id

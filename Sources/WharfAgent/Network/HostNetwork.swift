@@ -70,17 +70,17 @@ public struct LinuxHostNetwork: HostNetwork {
     public func setRoutes(_ routes: [TaskRoute]) async throws(RuntimeError) {
         let listed = try await HostCommand.check(["ip", "-4", "route", "show", "proto", Self.routeProtocol])
         let wanted = Dictionary(routes.map { ($0.subnet, $0.via) }, uniquingKeysWith: { first, _ in first })
-        var present: [String: String] = [:]
+        // Each of the agent's routes by block, with its gateway (none for one not `via` a node).
+        var present: [String: String?] = [:]
         for line in listed.split(separator: "\n") {
             let words = line.split(separator: " ").map(String.init)
             guard let subnet = words.first else { continue }
-            let via = words.firstIndex(of: "via").flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil }
-            present[subnet] = via ?? ""
+            present[subnet] = words.firstIndex(of: "via").flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil }
         }
-        for (subnet, _) in present where wanted[subnet] == nil {
+        for subnet in present.keys where wanted[subnet] == nil {
             try await HostCommand.check(["ip", "route", "del", subnet, "proto", Self.routeProtocol])
         }
-        for route in routes where present[route.subnet] != route.via {
+        for route in routes where present[route.subnet] != .some(route.via) {
             do {
                 try await HostCommand.check([
                     "ip", "route", "replace", route.subnet, "via", route.via, "proto", Self.routeProtocol,

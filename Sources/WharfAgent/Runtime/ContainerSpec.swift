@@ -257,8 +257,9 @@ public struct ContainerState: Equatable, Sendable {
     /// A container's place on one network.
     public struct Endpoint: Equatable, Sendable {
         public var ipv4Address: String
-        public var macAddress: String
-        public init(ipv4Address: String, macAddress: String) {
+        /// Nil when the engine gives none.
+        public var macAddress: String?
+        public init(ipv4Address: String, macAddress: String?) {
             self.ipv4Address = ipv4Address
             self.macAddress = macAddress
         }

@@ -96,7 +96,8 @@ extension ContainerState {
         )
         for (name, network) in inspect.networkSettings?.networks ?? [:] {
             guard let address = network.ipAddress, !address.isEmpty else { continue }
-            networks[name] = Endpoint(ipv4Address: address, macAddress: network.macAddress ?? "")
+            let mac = network.macAddress.flatMap { $0.isEmpty ? nil : $0 }
+            networks[name] = Endpoint(ipv4Address: address, macAddress: mac)
         }
     }
 

@@ -1,0 +1,125 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import WharfModel
+import WharfProtocol
+
+extension Agent {
+    /// A container event: re-read the container and tell the controller.
+    func handle(_ event: ContainerEvent) async {
+        guard let arn = event.labels[ContainerLabels.taskArn], let name = event.labels[ContainerLabels.containerName],
+            tasks[arn] != nil
+        else { return }
+        if name == TaskNetwork.pauseContainerName {
+            if ["die", "stop", "kill", "destroy", "oom"].contains(event.action) {
+                pauseContainerEnded(task: arn, id: event.containerID)
+            }
+            return
+        }
+        switch event.action {
+        case "start", "die", "oom", "stop", "kill", "destroy":
+            await refresh(containerID: event.containerID, task: arn, name: name)
+        default:
+            if event.action.hasPrefix("health_status") {
+                await refresh(containerID: event.containerID, task: arn, name: name)
+            }
+        }
+    }
+
+    /// After a restart: finds this instance's containers by their labels, takes up those of known
+    /// tasks (without restarting them), records what exited meanwhile, and removes the rest.
+    /// - Parameter initial: true at start-up, when no launch can be under way; later calls (after
+    ///   the event stream broke) leave launches in flight alone.
+    func adopt(initial: Bool = false) async {
+        guard let instanceArn = identity?.containerInstanceArn else { return }
+        let found: [ContainerState]
+        do {
+            found = try await runtime.listContainers(labels: [ContainerLabels.instanceArn: instanceArn])
+        } catch {
+            logger.warning("cannot list containers to re-adopt", metadata: ["error": "\(error.message)"])
+            return
+        }
+        var seen = Set<String>()
+        var pauses = Set<String>()
+        for state in found {
+            if let arn = state.labels[ContainerLabels.taskArn],
+                state.labels[ContainerLabels.containerName] == TaskNetwork.pauseContainerName,
+                let network = tasks[arn]?.network, network.pauseID == nil || network.pauseID == state.id
+            {
+                pauses.insert(arn)
+                tasks[arn]?.network?.pauseID = state.id
+                if state.status == .running {
+                    if network.phase == .attaching, initial { tasks[arn]?.network?.phase = .pending }
+                } else {
+                    pauseContainerEnded(task: arn, id: state.id)
+                }
+                continue
+            }
+            guard let arn = state.labels[ContainerLabels.taskArn],
+                let name = state.labels[ContainerLabels.containerName],
+                tasks[arn]?.containers.contains(where: { $0.name == name }) == true
+            else {
+                if configuration.removeUnknownContainers {
+                    logger.warning("removing a container of no known task", metadata: ["container.id": "\(state.id)"])
+                    try? await runtime.stopContainer(id: state.id, timeoutSeconds: 10)
+                    try? await runtime.removeContainer(id: state.id)
+                }
+                continue
+            }
+            seen.insert("\(arn)/\(name)")
+            update(name, task: arn) { container in
+                Self.record(state, into: &container)
+                if initial, state.status == .created { container.launchRequested = false }
+                if initial, container.phase == .running { container.stopRequested = false }
+            }
+        }
+        for (arn, task) in tasks {
+            if let network = task.network, !pauses.contains(arn), let pause = network.pauseID,
+                network.phase == .attached || network.phase == .detaching
+            {
+                // Its pause container was removed while the agent was down.
+                pauseContainerEnded(task: arn, id: pause)
+                tasks[arn]?.network?.pauseID = nil
+                tasks[arn]?.network?.phase = .released
+            } else if initial, task.network?.phase == .attaching, !pauses.contains(arn) {
+                tasks[arn]?.network?.phase = .pending
+            } else if initial, task.network?.phase == .detaching {
+                tasks[arn]?.network?.phase = .attached
+            }
+            for container in task.containers where !seen.contains("\(arn)/\(container.name)") {
+                update(container.name, task: arn) { container in
+                    if container.phase == .running {
+                        container.phase = .stopped
+                        container.reason = "Container removed while the agent was down"
+                    }
+                    if initial, container.phase == .pending { container.launchRequested = false }
+                }
+            }
+        }
+        persist()
+        reconcile()
+    }
+
+    /// Removes the containers of stopped tasks whose cleanup time has come.
+    public func cleanUp() async {
+        let moment = now().timeIntervalSince1970
+        for (arn, task) in tasks {
+            guard let due = task.cleanupAt, due <= moment else { continue }
+            for container in task.containers {
+                if let id = container.runtimeId { try? await runtime.removeContainer(id: id) }
+            }
+            if let pause = task.network?.pauseID { try? await runtime.removeContainer(id: pause) }
+            for volume in task.taskScopedVolumes { try? await runtime.removeVolume(name: volume) }
+            taskCgroup(of: task)?.remove()
+            tasks[arn] = nil
+            taskSecrets[arn] = nil
+            taskRegistryLogins[arn] = nil
+            taskLogOptions[arn] = nil
+            logger.info("removed the containers of a stopped task", metadata: ["task.arn": "\(arn)"])
+        }
+        persist()
+    }
+}
