@@ -45,6 +45,14 @@ SERVICES = [
      ["CreateSecret", "GetSecretValue", "PutSecretValue", "UpdateSecret", "DescribeSecret", "ListSecrets",
       "DeleteSecret", "RestoreSecret", "TagResource", "UntagResource", "ListSecretVersionIds",
       "UpdateSecretVersionStage", "GetRandomPassword"]),
+    ("ELBv2", "Elastic Load Balancing v2", os.path.join(DATA, "elbv2", "2015-12-01", "service-2.json.gz"),
+     os.path.join("Sources", "WharfModel", "ELBv2", "Generated"),
+     ["CreateLoadBalancer", "DescribeLoadBalancers", "DeleteLoadBalancer", "DescribeLoadBalancerAttributes",
+      "ModifyLoadBalancerAttributes", "CreateTargetGroup", "ModifyTargetGroup", "DescribeTargetGroups",
+      "DeleteTargetGroup", "DescribeTargetGroupAttributes", "ModifyTargetGroupAttributes", "CreateListener",
+      "DescribeListeners", "ModifyListener", "DeleteListener", "CreateRule", "DescribeRules", "ModifyRule",
+      "DeleteRule", "SetRulePriorities", "RegisterTargets", "DeregisterTargets", "DescribeTargetHealth",
+      "AddTags", "RemoveTags", "DescribeTags", "DescribeAccountLimits"]),
 ]
 
 KEYWORDS = {"protocol", "type", "default", "operator", "self", "extension", "internal", "public", "private", "func",

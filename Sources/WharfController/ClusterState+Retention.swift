@@ -6,7 +6,8 @@ extension ClusterState {
     /// Forgets what ECS forgets: STOPPED tasks that stopped at or before `cutoff`, and INACTIVE
     /// services that became so by then, up to `limit` of each; and task definition revisions
     /// whose deletion waited for their last task to stop, once none is left; and secrets whose
-    /// recovery window ended by `now`, and RunTask client tokens 24 hours old.
+    /// recovery window ended by `now`, and RunTask client tokens 24 hours old, and load balancer
+    /// targets whose draining ended.
     /// - Parameter loadedAt: when the state was loaded; an INACTIVE service whose record does not
     ///   say when it became so counts from then.
     /// - Returns: how many tasks and services were forgotten.
@@ -21,6 +22,7 @@ extension ClusterState {
         changes += deletedSecrets.map { .deleteSecret(name: $0.name) }
         let oldTokens = runTaskTokens.all.filter { $0.createdAt.addingTimeInterval(RunTaskToken.lifetime) <= now }
         changes += oldTokens.prefix(limit).map { .deleteRunTaskToken(key: $0.key) }
+        changes += drainedTargets(now: now)
         return Outcome(
             ExpiryCount(
                 tasks: expiredTasks.count,

@@ -203,7 +203,10 @@ public enum ControllerServer {
             metrics: metrics
         )
         let router = Router()
-        router.post("/") { request, _ in await endpoint.handle(request) }
+        let query = QueryEndpoint(elbv2: ELBv2Operations(controller: controller), json: endpoint)
+        router.post("/") { request, _ in
+            QueryEndpoint.accepts(request) ? await query.handle(request) : await endpoint.handle(request)
+        }
         AgentEndpoint(
             controller: controller,
             logs: logs,

@@ -22,6 +22,7 @@ public struct ClusterState: Sendable {
     public private(set) var parameters = Parameters()
     public private(set) var secrets = Secrets()
     public private(set) var runTaskTokens = RunTaskTokens()
+    public private(set) var loadBalancing = LoadBalancing()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -40,6 +41,10 @@ public struct ClusterState: Sendable {
         for record in stored.parameters { apply(.putParameter(record)) }
         for record in stored.secrets { apply(.putSecret(record)) }
         for record in stored.runTaskTokens { apply(.putRunTaskToken(record)) }
+        for record in stored.loadBalancers { apply(.putLoadBalancer(record)) }
+        for record in stored.targetGroups { apply(.putTargetGroup(record)) }
+        for record in stored.listeners { apply(.putListener(record)) }
+        for record in stored.listenerRules { apply(.putListenerRule(record)) }
     }
 
     /// Applies one change.
@@ -106,6 +111,22 @@ public struct ClusterState: Sendable {
             return Applied(.runTaskToken(record.key, runTaskTokens.put(record)))
         case .deleteRunTaskToken(let key):
             return Applied(.runTaskToken(key, runTaskTokens.remove(key)))
+        case .putLoadBalancer(let record):
+            return Applied(.loadBalancer(record.id, loadBalancing.put(record)))
+        case .deleteLoadBalancer(let id):
+            return Applied(.loadBalancer(id, loadBalancing.removeLoadBalancer(id)))
+        case .putTargetGroup(let record):
+            return Applied(.targetGroup(record.id, loadBalancing.put(record)))
+        case .deleteTargetGroup(let id):
+            return Applied(.targetGroup(id, loadBalancing.removeTargetGroup(id)))
+        case .putListener(let record):
+            return Applied(.listener(record.id, loadBalancing.put(record)))
+        case .deleteListener(let id):
+            return Applied(.listener(id, loadBalancing.removeListener(id)))
+        case .putListenerRule(let record):
+            return Applied(.listenerRule(record.id, loadBalancing.put(record)))
+        case .deleteListenerRule(let id):
+            return Applied(.listenerRule(id, loadBalancing.removeRule(id)))
         }
     }
 
@@ -201,6 +222,14 @@ public struct ClusterState: Sendable {
             if let old { apply(.putSecret(old)) } else { secrets.remove(name) }
         case .runTaskToken(let key, let old):
             if let old { apply(.putRunTaskToken(old)) } else { runTaskTokens.remove(key) }
+        case .loadBalancer(let id, let old):
+            if let old { apply(.putLoadBalancer(old)) } else { loadBalancing.removeLoadBalancer(id) }
+        case .targetGroup(let id, let old):
+            if let old { apply(.putTargetGroup(old)) } else { loadBalancing.removeTargetGroup(id) }
+        case .listener(let id, let old):
+            if let old { apply(.putListener(old)) } else { loadBalancing.removeListener(id) }
+        case .listenerRule(let id, let old):
+            if let old { apply(.putListenerRule(old)) } else { loadBalancing.removeRule(id) }
         }
     }
 }
@@ -221,6 +250,10 @@ public struct Applied: Sendable {
         case parameter(String, ParameterRecord?)
         case secret(String, SecretRecord?)
         case runTaskToken(String, RunTaskToken?)
+        case loadBalancer(String, LoadBalancerRecord?)
+        case targetGroup(String, TargetGroupRecord?)
+        case listener(String, ListenerRecord?)
+        case listenerRule(String, ListenerRuleRecord?)
     }
 
     let undo: Undo

@@ -41,6 +41,22 @@ public enum StateChange: Equatable, Sendable {
     case deleteSecret(name: String)
     /// Remembers what a RunTask with a client token did.
     case putRunTaskToken(RunTaskToken)
+    /// Creates or replaces a load balancer.
+    case putLoadBalancer(LoadBalancerRecord)
+    /// Deletes a load balancer (its listeners and rules go by changes of their own).
+    case deleteLoadBalancer(id: String)
+    /// Creates or replaces a target group (its targets with it).
+    case putTargetGroup(TargetGroupRecord)
+    /// Deletes a target group.
+    case deleteTargetGroup(id: String)
+    /// Creates or replaces a listener.
+    case putListener(ListenerRecord)
+    /// Deletes a listener (its rules go by changes of their own).
+    case deleteListener(id: String)
+    /// Creates or replaces a listener rule.
+    case putListenerRule(ListenerRuleRecord)
+    /// Deletes a listener rule.
+    case deleteListenerRule(id: String)
     /// Forgets a RunTask client token (24 hours on).
     case deleteRunTaskToken(key: String)
 }
@@ -71,6 +87,11 @@ public struct StoredState: Equatable, Sendable {
     public var secrets: [SecretRecord] = []
     /// The client tokens of RunTask calls of the last 24 hours.
     public var runTaskTokens: [RunTaskToken] = []
+    /// Every load balancer, target group, listener and listener rule.
+    public var loadBalancers: [LoadBalancerRecord] = []
+    public var targetGroups: [TargetGroupRecord] = []
+    public var listeners: [ListenerRecord] = []
+    public var listenerRules: [ListenerRuleRecord] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

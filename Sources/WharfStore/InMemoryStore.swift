@@ -81,6 +81,22 @@ extension StoredState {
             runTaskTokens.upsert(record, where: { $0.key == record.key })
         case .deleteRunTaskToken(let key):
             runTaskTokens.removeAll { $0.key == key }
+        case .putLoadBalancer(let record):
+            loadBalancers.upsert(record, where: { $0.id == record.id })
+        case .deleteLoadBalancer(let id):
+            loadBalancers.removeAll { $0.id == id }
+        case .putTargetGroup(let record):
+            targetGroups.upsert(record, where: { $0.id == record.id })
+        case .deleteTargetGroup(let id):
+            targetGroups.removeAll { $0.id == id }
+        case .putListener(let record):
+            listeners.upsert(record, where: { $0.id == record.id })
+        case .deleteListener(let id):
+            listeners.removeAll { $0.id == id }
+        case .putListenerRule(let record):
+            listenerRules.upsert(record, where: { $0.id == record.id })
+        case .deleteListenerRule(let id):
+            listenerRules.removeAll { $0.id == id }
         }
     }
 }

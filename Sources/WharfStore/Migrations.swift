@@ -57,6 +57,14 @@ enum Migrations {
         .sql([
             "CREATE TABLE run_task_tokens (key TEXT PRIMARY KEY, body TEXT NOT NULL)"
         ]),
+        // Elastic Load Balancing (issue 16): a row per load balancer, target group (its targets in
+        // its body), listener and listener rule, keyed by the ID that ends its ARN.
+        .sql([
+            "CREATE TABLE load_balancers (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE target_groups (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE listeners (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE listener_rules (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

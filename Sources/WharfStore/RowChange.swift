@@ -72,6 +72,22 @@ struct RowChange {
             self.init(.runTaskTokens, key: [.text(record.key)], body: try json(record))
         case .deleteRunTaskToken(let key):
             self.init(.runTaskTokens, key: [.text(key)])
+        case .putLoadBalancer(let record):
+            self.init(.loadBalancers, key: [.text(record.id)], body: try json(record))
+        case .deleteLoadBalancer(let id):
+            self.init(.loadBalancers, key: [.text(id)])
+        case .putTargetGroup(let record):
+            self.init(.targetGroups, key: [.text(record.id)], body: try json(record))
+        case .deleteTargetGroup(let id):
+            self.init(.targetGroups, key: [.text(id)])
+        case .putListener(let record):
+            self.init(.listeners, key: [.text(record.id)], body: try json(record))
+        case .deleteListener(let id):
+            self.init(.listeners, key: [.text(id)])
+        case .putListenerRule(let record):
+            self.init(.listenerRules, key: [.text(record.id)], body: try json(record))
+        case .deleteListenerRule(let id):
+            self.init(.listenerRules, key: [.text(id)])
         }
     }
 

@@ -85,6 +85,19 @@ public actor SQLiteStore: ClusterStore {
             state.parameters = try await rows("SELECT body FROM parameters ORDER BY name", as: ParameterRecord.self)
             state.secrets = try await rows("SELECT body FROM secrets ORDER BY name", as: SecretRecord.self)
             state.runTaskTokens = try await rows("SELECT body FROM run_task_tokens ORDER BY key", as: RunTaskToken.self)
+            state.loadBalancers = try await rows(
+                "SELECT body FROM load_balancers ORDER BY id",
+                as: LoadBalancerRecord.self
+            )
+            state.targetGroups = try await rows(
+                "SELECT body FROM target_groups ORDER BY id",
+                as: TargetGroupRecord.self
+            )
+            state.listeners = try await rows("SELECT body FROM listeners ORDER BY id", as: ListenerRecord.self)
+            state.listenerRules = try await rows(
+                "SELECT body FROM listener_rules ORDER BY id",
+                as: ListenerRuleRecord.self
+            )
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

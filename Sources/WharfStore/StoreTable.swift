@@ -36,6 +36,10 @@ struct StoreTable: Hashable, Sendable {
     static let parameters = StoreTable(name: "parameters", columns: ["name", "body"], keyCount: 1)
     static let secrets = StoreTable(name: "secrets", columns: ["name", "body"], keyCount: 1)
     static let runTaskTokens = StoreTable(name: "run_task_tokens", columns: ["key", "body"], keyCount: 1)
+    static let loadBalancers = StoreTable(name: "load_balancers", columns: ["id", "body"], keyCount: 1)
+    static let targetGroups = StoreTable(name: "target_groups", columns: ["id", "body"], keyCount: 1)
+    static let listeners = StoreTable(name: "listeners", columns: ["id", "body"], keyCount: 1)
+    static let listenerRules = StoreTable(name: "listener_rules", columns: ["id", "body"], keyCount: 1)
 
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400

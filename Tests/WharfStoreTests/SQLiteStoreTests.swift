@@ -309,6 +309,106 @@ struct SQLiteStoreTests {
                 )
             ),
             .deleteTaskDefinition(TaskDefinitionKey(family: "web", revision: 2)),
+        ] + loadBalancingChanges(created)
+    }
+
+    /// A load balancer with a listener and a rule forwarding to a target group with a draining
+    /// target, and a second of each deleted again.
+    func loadBalancingChanges(_ created: Date) -> [StateChange] {
+        let check = HealthCheckSettings(
+            enabled: true,
+            protocol: .http,
+            port: "traffic-port",
+            path: "/healthz",
+            intervalSeconds: 10,
+            timeoutSeconds: 5,
+            healthyThreshold: 3,
+            unhealthyThreshold: 2,
+            httpCodes: "200-299"
+        )
+        let forward = ListenerAction(
+            kind: .forward,
+            targetGroups: [.init(targetGroupID: "00000000000000a1", weight: 1)],
+            stickinessSeconds: 60
+        )
+        return [
+            .putLoadBalancer(
+                LoadBalancerRecord(
+                    id: "00000000000000b1",
+                    name: "web",
+                    type: .application,
+                    scheme: .internal,
+                    subnets: ["subnet-a"],
+                    attributes: ["idle_timeout.timeout_seconds": "30"],
+                    tags: [Tag(key: "env", value: "lab")],
+                    createdAt: created
+                )
+            ),
+            .putLoadBalancer(
+                LoadBalancerRecord(
+                    id: "00000000000000b2",
+                    name: "gone",
+                    type: .network,
+                    scheme: .internetFacing,
+                    subnets: ["s"],
+                    createdAt: created
+                )
+            ),
+            .deleteLoadBalancer(id: "00000000000000b2"),
+            .putTargetGroup(
+                TargetGroupRecord(
+                    id: "00000000000000a1",
+                    name: "web-tg",
+                    targetType: .ip,
+                    protocol: .http,
+                    protocolVersion: "HTTP1",
+                    port: 80,
+                    vpcID: nil,
+                    healthCheck: check,
+                    attributes: ["deregistration_delay.timeout_seconds": "5"],
+                    targets: [
+                        TargetRecord(id: "10.64.1.5", port: 8080, registeredAt: created),
+                        TargetRecord(id: "10.64.1.6", port: 80, registeredAt: created, drainingUntil: created),
+                    ],
+                    createdAt: created
+                )
+            ),
+            .putListener(
+                ListenerRecord(
+                    id: "00000000000000c1",
+                    loadBalancerID: "00000000000000b1",
+                    port: 80,
+                    protocol: .http,
+                    defaultActions: [forward],
+                    defaultRuleID: "00000000000000d0"
+                )
+            ),
+            .putListenerRule(
+                ListenerRuleRecord(
+                    id: "00000000000000d1",
+                    listenerID: "00000000000000c1",
+                    priority: 10,
+                    conditions: [
+                        RuleCondition(field: .queryString, values: [], queryPairs: [.init(key: nil, value: "v")])
+                    ],
+                    actions: [
+                        ListenerAction(
+                            kind: .fixedResponse,
+                            fixedResponse: .init(statusCode: "404", contentType: nil, messageBody: "no")
+                        )
+                    ]
+                )
+            ),
+            .putListenerRule(
+                ListenerRuleRecord(
+                    id: "00000000000000d2",
+                    listenerID: "00000000000000c1",
+                    priority: 20,
+                    conditions: [],
+                    actions: [forward]
+                )
+            ),
+            .deleteListenerRule(id: "00000000000000d2"),
         ]
     }
 
@@ -341,6 +441,10 @@ struct SQLiteStoreTests {
             #expect(loaded.secrets.map(\.name) == ["prod/db"])
             #expect(loaded.runTaskTokens.map(\.token) == ["t-1"])
             #expect(loaded.parameters.first?.version(labelled: "stable")?.value == "c2VhbGVk")
+            #expect(loaded.loadBalancers.map(\.name) == ["web"])
+            #expect(loaded.targetGroups.first?.targets.last?.drainingUntil != nil)
+            #expect(loaded.listeners.first?.defaultActions.first?.stickinessSeconds == 60)
+            #expect(loaded.listenerRules.map(\.id) == ["00000000000000d1"])
         }
     }
 
@@ -411,7 +515,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 10)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 11)
         }
     }
 

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Drives the Elastic Load Balancing v2 API with boto3 and checks every raw XML answer strictly
+against botocore's elbv2 model: the envelope (<ActionResponse><ActionResult>, ResponseMetadata with
+a RequestId), every element a member of its shape, lists made of <member> elements, integers,
+booleans and timestamps that parse, enum values the model allows, required members present; and
+every refusal a 4xx whose code botocore maps to the model's exception.
+
+python3 elbv2_conformance.py ENDPOINT
+
+Prints one line per check; exits 1 when any fails."""
+import sys
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+import boto3
+import botocore.session
+from botocore.exceptions import ClientError
+
+MODEL = botocore.session.get_session().get_service_model("elbv2")
+NS = "{" + MODEL.metadata["xmlNamespace"] + "}"
+raw = {}
+failures = []
+
+
+def check(name, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+    if not ok:
+        failures.append(name)
+
+
+def walk(shape, node, path, errors):
+    t = shape.type_name
+    if t == "structure":
+        members = {m.serialization.get("name", n): m for n, m in shape.members.items()}
+        seen = set()
+        for child in node:
+            tag = child.tag.replace(NS, "")
+            if tag not in members:
+                errors.append(f"{path}.{tag}: not a member of {shape.name}")
+                continue
+            seen.add(tag)
+            walk(members[tag], child, f"{path}.{tag}", errors)
+        errors.extend(f"{path}.{r}: required member of {shape.name} missing"
+                      for r in shape.required_members if r not in seen)
+    elif t == "list":
+        for i, child in enumerate(node):
+            if child.tag.replace(NS, "") != "member":
+                errors.append(f"{path}[{i}]: list element <{child.tag}> is not <member>")
+            walk(shape.member, child, f"{path}[{i}]", errors)
+    else:
+        text = node.text or ""
+        if len(node):
+            errors.append(f"{path}: a {t} has child elements")
+        elif t in ("integer", "long"):
+            try:
+                int(text)
+            except ValueError:
+                errors.append(f"{path}: {text!r} is not an integer")
+        elif t == "boolean" and text not in ("true", "false"):
+            errors.append(f"{path}: {text!r} is not a boolean")
+        elif t == "timestamp":
+            try:
+                datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+            except ValueError:
+                errors.append(f"{path}: {text!r} is not an ISO 8601 timestamp with milliseconds")
+        elif t == "string" and shape.enum and text not in shape.enum:
+            errors.append(f"{path}: {text!r} is not one of {shape.name} {shape.enum}")
+
+
+def validate(operation, body):
+    errors = []
+    root = ET.fromstring(body)
+    if root.tag != f"{NS}{operation}Response":
+        return [f"root element {root.tag} is not {operation}Response in the elbv2 namespace"]
+    result = root.find(f"{NS}{operation}Result")
+    request_id = root.find(f"{NS}ResponseMetadata/{NS}RequestId")
+    if result is None:
+        errors.append(f"no {operation}Result element")
+    if request_id is None or not (request_id.text or "").strip():
+        errors.append("no ResponseMetadata/RequestId")
+    shape = MODEL.operation_model(operation).output_shape
+    if result is not None and shape is not None:
+        walk(shape, result, "$", errors)
+    return errors
+
+
+
+elb = boto3.client("elbv2", endpoint_url=sys.argv[1], region_name="us-east-1")
+elb.meta.events.register("before-parse.elastic-load-balancing-v2",
+                         lambda operation_model, response_dict, **_: raw.update(body=response_dict["body"],
+                                                                                status=response_dict["status_code"]))
+
+
+def call(operation, **params):
+    method = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
+    result = getattr(elb, method)(**params)
+    problems = validate(operation, raw["body"])
+    check(f"{operation}: the answer is valid against the elbv2 model", not problems, "; ".join(problems[:5]))
+    return result
+
+
+def refused(operation, exception, **params):
+    method = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
+    try:
+        getattr(elb, method)(**params)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        modeled = getattr(elb.exceptions, exception, None)
+        check(f"{operation} refused with {exception} (HTTP {raw.get('status')})",
+              modeled is not None and isinstance(error, modeled) and 400 <= raw.get("status", 0) < 500,
+              f"got {code} HTTP {raw.get('status')}: {error}")
+        return
+    check(f"{operation} refused with {exception}", False, "it succeeded")
+
+
+lb = call("CreateLoadBalancer", Name="conf-lb", Subnets=["subnet-1", "subnet-2"], Scheme="internal",
+          Tags=[{"Key": "suite", "Value": "conformance"}])["LoadBalancers"][0]
+nlb = call("CreateLoadBalancer", Name="conf-nlb", Type="network", Subnets=["subnet-1"])["LoadBalancers"][0]
+tg = call("CreateTargetGroup", Name="conf-tg", Protocol="HTTP", Port=8080, VpcId="vpc-1", TargetType="ip",
+          HealthCheckPath="/health", Matcher={"HttpCode": "200,204"})["TargetGroups"][0]
+tcp = call("CreateTargetGroup", Name="conf-tcp", Protocol="TCP", Port=5432, TargetType="ip")["TargetGroups"][0]
+listener = call("CreateListener", LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=8081,
+                DefaultActions=[{"Type": "forward", "ForwardConfig": {
+                    "TargetGroups": [{"TargetGroupArn": tg["TargetGroupArn"], "Weight": 3}],
+                    "TargetGroupStickinessConfig": {"Enabled": True, "DurationSeconds": 300}}}])["Listeners"][0]
+call("CreateListener", LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="TCP", Port=15432,
+     DefaultActions=[{"Type": "forward", "TargetGroupArn": tcp["TargetGroupArn"]}])
+rule = call("CreateRule", ListenerArn=listener["ListenerArn"], Priority=7,
+            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/old/*"]}},
+                        {"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": ["GET"]}},
+                        {"Field": "source-ip", "SourceIpConfig": {"Values": ["10.0.0.0/8"]}},
+                        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "v", "Value": "1"}]}}],
+            Actions=[{"Type": "redirect", "RedirectConfig": {"Path": "/new/#{path}", "StatusCode": "HTTP_302"}}]
+            )["Rules"][0]
+call("ModifyRule", RuleArn=rule["RuleArn"],
+     Actions=[{"Type": "fixed-response",
+               "FixedResponseConfig": {"StatusCode": "410", "ContentType": "text/plain", "MessageBody": "gone"}}])
+call("SetRulePriorities", RulePriorities=[{"RuleArn": rule["RuleArn"], "Priority": 8}])
+call("DescribeRules", ListenerArn=listener["ListenerArn"])
+call("DescribeListeners", LoadBalancerArn=lb["LoadBalancerArn"])
+call("ModifyListener", ListenerArn=listener["ListenerArn"], Port=8082)
+call("DescribeLoadBalancers")
+call("DescribeLoadBalancers", LoadBalancerArns=[lb["LoadBalancerArn"]])
+call("DescribeLoadBalancerAttributes", LoadBalancerArn=lb["LoadBalancerArn"])
+call("ModifyLoadBalancerAttributes", LoadBalancerArn=lb["LoadBalancerArn"],
+     Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "120"}])
+call("DescribeTargetGroups", Names=["conf-tg", "conf-tcp"])
+call("ModifyTargetGroup", TargetGroupArn=tg["TargetGroupArn"], HealthCheckIntervalSeconds=10,
+     HealthyThresholdCount=2)
+call("ModifyTargetGroupAttributes", TargetGroupArn=tg["TargetGroupArn"],
+     Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "10"},
+                 {"Key": "slow_start.duration_seconds", "Value": "30"}])
+call("DescribeTargetGroupAttributes", TargetGroupArn=tcp["TargetGroupArn"])
+call("RegisterTargets", TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "10.64.0.10", "Port": 80},
+                                                                      {"Id": "10.64.0.11"}])
+call("DeregisterTargets", TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "10.64.0.11"}])
+health = call("DescribeTargetHealth", TargetGroupArn=tg["TargetGroupArn"])["TargetHealthDescriptions"]
+check("DescribeTargetHealth: one target initial, the deregistered one draining",
+      sorted(h["TargetHealth"]["State"] for h in health) == ["draining", "initial"], str(health))
+call("AddTags", ResourceArns=[tg["TargetGroupArn"], listener["ListenerArn"], rule["RuleArn"]],
+     Tags=[{"Key": "team", "Value": "web"}])
+call("RemoveTags", ResourceArns=[tg["TargetGroupArn"]], TagKeys=["team"])
+call("DescribeTags", ResourceArns=[lb["LoadBalancerArn"], listener["ListenerArn"], rule["RuleArn"]])
+call("DescribeAccountLimits", PageSize=2)
+page = call("DescribeLoadBalancers", PageSize=1)
+check("DescribeLoadBalancers pages with NextMarker", "NextMarker" in page, str(page.keys()))
+if "NextMarker" in page:
+    call("DescribeLoadBalancers", PageSize=1, Marker=page["NextMarker"])
+
+refused("DescribeLoadBalancers", "LoadBalancerNotFoundException", Names=["nope"])
+refused("DescribeTargetGroups", "TargetGroupNotFoundException",
+        TargetGroupArns=[tg["TargetGroupArn"].rsplit("/", 1)[0] + "/0000000000000000"])
+refused("DescribeListeners", "ListenerNotFoundException",
+        ListenerArns=[listener["ListenerArn"].rsplit("/", 1)[0] + "/0000000000000000"])
+refused("DeleteRule", "RuleNotFoundException", RuleArn=rule["RuleArn"].rsplit("/", 1)[0] + "/0000000000000000")
+refused("CreateLoadBalancer", "DuplicateLoadBalancerNameException", Name="conf-lb", Subnets=["subnet-9"])
+refused("CreateTargetGroup", "DuplicateTargetGroupNameException", Name="conf-tg", Protocol="HTTP", Port=1)
+refused("CreateListener", "DuplicateListenerException", LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP",
+        Port=8082, DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])
+refused("CreateRule", "PriorityInUseException", ListenerArn=listener["ListenerArn"], Priority=8,
+        Conditions=[{"Field": "host-header", "Values": ["a.example"]}],
+        Actions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}])
+refused("DeleteTargetGroup", "ResourceInUseException", TargetGroupArn=tg["TargetGroupArn"])
+refused("DeregisterTargets", "InvalidTargetException", TargetGroupArn=tg["TargetGroupArn"],
+        Targets=[{"Id": "10.64.9.9"}])
+refused("CreateListener", "IncompatibleProtocolsException", LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="TCP",
+        Port=15433, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+refused("CreateListener", "UnsupportedProtocolException", LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP",
+        Port=8090, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+refused("AddTags", "DuplicateTagKeysException", ResourceArns=[lb["LoadBalancerArn"]],
+        Tags=[{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}])
+try:
+    elb.describe_load_balancers(LoadBalancerArns=["not-an-arn"])
+    check("a malformed ARN is refused with ValidationError", False, "it succeeded")
+except ClientError as error:
+    check("a malformed ARN is refused with ValidationError (HTTP 400)",
+          error.response["Error"]["Code"] == "ValidationError" and raw.get("status") == 400, str(error))
+
+call("DeleteListener", ListenerArn=listener["ListenerArn"])
+call("DeleteTargetGroup", TargetGroupArn=tg["TargetGroupArn"])
+call("DeleteLoadBalancer", LoadBalancerArn=nlb["LoadBalancerArn"])
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
