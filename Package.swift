@@ -218,7 +218,9 @@ let package = Package(
         .testTarget(
             name: "WharfEndToEndTests",
             dependencies: ["WharfModel", "WharfAuth"],
-            exclude: ["Fixtures", "Support/ecs_conformance.py"],
+            exclude: [
+                "Fixtures", "Support/ecs_conformance.py", "Support/ecs_strict_call.py", "Support/elbv2_conformance.py",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -57,6 +57,14 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "Take FARGATE tasks: on or off (env WHARF_FARGATE). Default: on.")
     var fargate: String?
 
+    @Flag(
+        help: """
+            Serve the cluster's load balancers on this node with HAProxy (Debian's haproxy package), on the \
+            listeners' ports of every address of the node (env WHARF_LOAD_BALANCER=true).
+            """
+    )
+    var loadBalancer = false
+
     @Option(
         help: """
             Port of the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), on every address of the node, or \
@@ -216,6 +224,7 @@ public struct AgentOptions: ParsableArguments {
         configuration.usageInterval = .seconds(stats)
         configuration.taskNetworking = try Self.onOff(value(awsvpc, "WHARF_AWSVPC"), "--awsvpc") ?? true
         configuration.fargate = try Self.onOff(value(fargate, "WHARF_FARGATE"), "--fargate") ?? true
+        configuration.loadBalancer = loadBalancer || value(nil, "WHARF_LOAD_BALANCER") == "true"
         let metadataText = value(metadataPort, "WHARF_METADATA_PORT") ?? "51679"
         if metadataText != "off" {
             guard let port = Int(metadataText), (1...65535).contains(port) else {

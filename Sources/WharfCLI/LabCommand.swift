@@ -45,13 +45,25 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "The controller's port on the bridge address.")
         var port: Int = 8443
 
+        @Option(
+            help: "How many nodes, from node 1 on, serve the load balancers with HAProxy (wharf-agent --load-balancer)."
+        )
+        var loadBalancers: Int = 1
+
         @Option(help: "An image of this machine's Docker engine to load into every node; repeat for more.")
         var image: [String] = []
 
         func run() async throws {
             let layout: LabLayout
             do {
-                layout = try LabLayout(name: which.name, nodes: nodes, subnet: subnet, root: which.root, port: port)
+                layout = try LabLayout(
+                    name: which.name,
+                    nodes: nodes,
+                    subnet: subnet,
+                    root: which.root,
+                    port: port,
+                    loadBalancerNodes: loadBalancers
+                )
             } catch {
                 throw ValidationError(error.description)
             }

@@ -102,8 +102,11 @@ extension ClusterState {
                 activationId: activation
             )
         }
+        // The agent's own attributes (`ecs.`, `wharf.`) are what it registers now; the operator's
+        // others stay.
         let custom = record.attributes.filter { attribute in
-            !attribute.name.hasPrefix("ecs.") && !request.attributes.contains { $0.name == attribute.name }
+            !attribute.name.hasPrefix("ecs.") && !attribute.name.hasPrefix("wharf.")
+                && !request.attributes.contains { $0.name == attribute.name }
         }
         // Every node a Wharf agent runs is an external instance in ECS Anywhere's terms.
         record.attributes =
@@ -250,6 +253,7 @@ extension ClusterState {
         for id: InstanceID,
         reported: [TaskReport],
         routesVersion: String? = nil,
+        loadBalancerVersion: String? = nil,
         seal: ValueSeal? = nil
     ) throws(AgentProtocolError) -> SyncResponse {
         guard let record = instances[id] else {
@@ -289,11 +293,14 @@ extension ClusterState {
             version == routesVersion
             ? nil
             : TaskRoutes(version: version, routes: instances.routes.map { TaskRoute(subnet: $0.subnet, via: $0.via) })
+        let plan =
+            isLoadBalancerNode(id) && loadBalancerVersion != loadBalancerPlanVersion ? loadBalancerPlan() : nil
         return SyncResponse(
-            desiredVersion: instances.desiredVersion(of: id),
+            desiredVersion: desiredVersion(of: id),
             tasks: wanted,
             acknowledgedStopped: acknowledged,
-            taskRoutes: routes
+            taskRoutes: routes,
+            loadBalancerPlan: plan
         )
     }
 

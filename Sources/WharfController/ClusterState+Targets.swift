@@ -82,7 +82,8 @@ extension ClusterState {
     /// DescribeTargetHealth: every registered or draining target, or the ones asked for.
     func describeTargetHealth(
         _ request: ELBv2.DescribeTargetHealthInput,
-        now: Date
+        now: Date,
+        observed: [TargetKey: ObservedHealth] = [:]
     ) throws(ECSError) -> ELBv2.DescribeTargetHealthOutput {
         guard let text = request.targetGroupArn else { throw ECSError(.validationError, "TargetGroupArn is required") }
         let record = try targetGroup(arn: text)
@@ -95,7 +96,7 @@ extension ClusterState {
             for target in asked {
                 let (id, port) = try targetKey(target, of: record)
                 if let found = live.first(where: { $0.id == id && $0.port == port }) {
-                    descriptions.append(health(of: found, in: record))
+                    descriptions.append(health(of: found, in: record, observed: observed))
                 } else {
                     descriptions.append(
                         ELBv2.TargetHealthDescription(
@@ -111,12 +112,16 @@ extension ClusterState {
                 }
             }
         } else {
-            descriptions = live.map { health(of: $0, in: record) }
+            descriptions = live.map { health(of: $0, in: record, observed: observed) }
         }
         return ELBv2.DescribeTargetHealthOutput(targetHealthDescriptions: descriptions)
     }
 
-    private func health(of target: TargetRecord, in group: TargetGroupRecord) -> ELBv2.TargetHealthDescription {
+    private func health(
+        of target: TargetRecord,
+        in group: TargetGroupRecord,
+        observed: [TargetKey: ObservedHealth]
+    ) -> ELBv2.TargetHealthDescription {
         let state: (String, String?, String?)
         if target.drainingUntil != nil {
             state = ("draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
@@ -127,7 +132,11 @@ extension ClusterState {
         } else if group.targetType == .instance, instance(forTarget: target.id) == nil {
             state = ("unused", "Target.InvalidState", "Target is in the stopped state")
         } else {
-            state = ("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+            switch observed[TargetKey(targetGroupID: group.id, id: target.id, port: target.port)] {
+            case .healthy?: state = ("healthy", nil, nil)
+            case .unhealthy(let detail)?: state = Self.unhealthy(detail)
+            case nil: state = ("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+            }
         }
         return ELBv2.TargetHealthDescription(
             target: ELBv2.TargetDescription(
@@ -138,6 +147,18 @@ extension ClusterState {
             healthCheckPort: healthCheckPort(target.port, group),
             targetHealth: ELBv2.TargetHealth(state: state.0, reason: state.1, description: state.2)
         )
+    }
+
+    /// ELB's reason and description for a failing target, from HAProxy's last check result.
+    static func unhealthy(_ detail: String?) -> (String, String?, String?) {
+        switch detail ?? "" {
+        case let code where code.hasPrefix("L7STS"):
+            return ("unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes")
+        case let code where code.hasSuffix("TOUT"):
+            return ("unhealthy", "Target.Timeout", "Request timed out")
+        default:
+            return ("unhealthy", "Target.FailedHealthChecks", "Health checks failed")
+        }
     }
 
     private func healthCheckPort(_ port: Int, _ group: TargetGroupRecord) -> String {

@@ -116,6 +116,7 @@ extension Controller {
         }
         recorded("ok", ContinuousClock.now - started)
         recordUsage(request, instance: id)
+        recordTargetHealth(request, instance: id)
         lastSeen[id] = now()
         if desiredVersion(id) <= request.desiredVersion {
             await waitForChange(of: id, beyond: request.desiredVersion, timeout: settings.longPoll)
@@ -128,6 +129,7 @@ extension Controller {
                     for: id,
                     reported: request.tasks,
                     routesVersion: request.routesVersion,
+                    loadBalancerVersion: request.loadBalancerVersion,
                     seal: seal
                 )
             }
@@ -161,7 +163,7 @@ extension Controller {
     }
 
     func desiredVersion(_ id: InstanceID) -> Int {
-        inspect { $0.instances.desiredVersion(of: id) }
+        inspect { $0.desiredVersion(of: id) }
     }
 
     /// Marks agents that have not synced within the grace period as disconnected.

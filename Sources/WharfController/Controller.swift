@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import WharfModel
+import WharfProtocol
 import WharfState
 import WharfStore
 
@@ -38,6 +39,8 @@ public actor Controller {
     var syncsInFlight: [InstanceID: Int] = [:]
     /// What each instance's tasks use, by task ARN, from its last sync (``recordUsage(_:)``).
     var usage: [InstanceID: [String: Utilization]] = [:]
+    /// What each load balancer node's health checks see of its targets, from its last sync.
+    var targetHealth: [InstanceID: [TargetHealthReport]] = [:]
     /// Syncs held open, by instance, with the timers that end them.
     private var pollers: [InstanceID: [UUID: CheckedContinuation<Void, Never>]] = [:]
     private var pollTimers: [UUID: Task<Void, Never>] = [:]
@@ -158,6 +161,7 @@ public actor Controller {
             var answers: [@Sendable () -> Void] = []
             var refusals: [(QueuedWrite, any Error)] = []
             let routes = state.instances.routeRevision
+            let plans = state.loadBalancing.revision
             func compute(_ write: QueuedWrite) {
                 do {
                     let (writeChanges, answer) = try write.compute(state, time)
@@ -188,7 +192,11 @@ public actor Controller {
                     releaseReaders(stored: true)
                     for answer in answers { answer() }
                     // A route that came, went or changed is news for every node.
-                    let woken = state.instances.routeRevision != routes ? Set(pollers.keys) : []
+                    var woken = state.instances.routeRevision != routes ? Set(pollers.keys) : []
+                    // A changed load balancer plan is news for the load balancer nodes.
+                    if state.loadBalancing.revision != plans {
+                        woken.formUnion(pollers.keys.filter { state.isLoadBalancerNode($0) })
+                    }
                     wakePollers(of: woken.union(applied.compactMap(\.woken)))
                     wakeScheduler()
                 } catch {
@@ -226,7 +234,7 @@ public actor Controller {
     func waitForChange(of id: InstanceID, beyond version: Int, timeout: Duration) async {
         let key = UUID()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if releasingPolls || state.instances.desiredVersion(of: id) > version {
+            if releasingPolls || state.desiredVersion(of: id) > version {
                 continuation.resume()
                 return
             }

@@ -55,7 +55,10 @@ struct ELBv2Operations: Sendable {
         handlers["DescribeTargetHealth"] = { parameters, requestID in
             let request = try Self.decode(ELBv2.DescribeTargetHealthInput.self, parameters)
             let now = controller.now()
-            let output = try await controller.read { state in try state.describeTargetHealth(request, now: now) }
+            let observed = await controller.observedTargetHealth()
+            let output = try await controller.read { state in
+                try state.describeTargetHealth(request, now: now, observed: observed)
+            }
             return try Self.encode("DescribeTargetHealth", output, requestID: requestID)
         }
 

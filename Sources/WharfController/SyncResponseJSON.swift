@@ -102,6 +102,15 @@ final class SyncResponseJSON: Sendable {
             }
             out.close()
         }
+        if let plan = response.loadBalancerPlan {
+            out.key("loadBalancerPlan")
+            do {
+                out.raw([UInt8](try encoder.encode(plan)))
+            } catch {
+                failure = error
+                out.raw("null")
+            }
+        }
         out.close()
         if let failure { throw failure }
         return Data(out.bytes)

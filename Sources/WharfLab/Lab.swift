@@ -234,7 +234,7 @@ public struct Lab: Sendable {
                 "--attributes", "wharf.lab.node=node-\(index)", "--gpus", "none",
                 // Nodes are offline: images come from wharf lab load.
                 "--image-pull-behavior", "prefer-cached",
-            ],
+            ] + (layout.servesLoadBalancers(index) ? ["--load-balancer"] : []),
             log: "\(directory)/agent.log"
         )
         state.agentPIDs.append(pid)

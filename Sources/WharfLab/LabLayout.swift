@@ -15,10 +15,20 @@ public struct LabLayout: Codable, Equatable, Sendable {
     public var root: String
     /// The controller's port on the bridge address.
     public var port: Int
+    /// How many nodes, from node 1 on, serve the load balancers (`wharf-agent --load-balancer`);
+    /// nil in a lab made before there were any (none).
+    public var loadBalancerNodes: Int?
 
     /// A layout, checked.
     /// - Parameter subnet: a /24 such as `10.250.0.0/24`.
-    public init(name: String, nodes: Int, subnet: String, root: String, port: Int) throws(LabError) {
+    public init(
+        name: String,
+        nodes: Int,
+        subnet: String,
+        root: String,
+        port: Int,
+        loadBalancerNodes: Int = 1
+    ) throws(LabError) {
         guard let first = name.first, first.isLetter, (1...8).contains(name.count),
             name.allSatisfy({ ($0.isLetter && $0.isLowercase && $0.isASCII) || $0.isNumber })
         else {
@@ -35,6 +45,10 @@ public struct LabLayout: Codable, Equatable, Sendable {
             throw LabError("--subnet \(subnet) must be a /24 such as 10.250.0.0/24")
         }
         guard (1...65535).contains(port) else { throw LabError("--port \(port) must be 1 to 65535") }
+        guard (0...nodes).contains(loadBalancerNodes) else {
+            throw LabError("--load-balancers \(loadBalancerNodes) must be 0 to the number of nodes (\(nodes))")
+        }
+        self.loadBalancerNodes = loadBalancerNodes
         guard root.hasPrefix("/") else { throw LabError("--dir \(root) must be an absolute path") }
         self.name = name
         self.nodes = nodes
@@ -42,6 +56,9 @@ public struct LabLayout: Codable, Equatable, Sendable {
         self.root = root
         self.port = port
     }
+
+    /// Whether node `index` serves the load balancers.
+    public func servesLoadBalancers(_ index: Int) -> Bool { index <= (loadBalancerNodes ?? 0) }
 
     /// The bridge every node's veth joins, on this machine.
     public var bridge: String { "wl-\(name)" }

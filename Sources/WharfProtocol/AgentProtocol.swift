@@ -233,6 +233,11 @@ public struct SyncRequest: Codable, Equatable, Sendable {
     public var tasks: [TaskReport]
     /// The version of the task routes the agent holds (``TaskRoutes``); absent before any.
     public var routesVersion: String?
+    /// The version of the load balancer plan a load balancer node serves; absent on other nodes
+    /// and before any plan.
+    public var loadBalancerVersion: String?
+    /// What a load balancer node's health checks see of the targets it serves.
+    public var targetHealth: [TargetHealthReport]?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -240,9 +245,13 @@ public struct SyncRequest: Codable, Equatable, Sendable {
         credential: String,
         desiredVersion: Int,
         tasks: [TaskReport],
-        routesVersion: String? = nil
+        routesVersion: String? = nil,
+        loadBalancerVersion: String? = nil,
+        targetHealth: [TargetHealthReport]? = nil
     ) {
         self.routesVersion = routesVersion
+        self.loadBalancerVersion = loadBalancerVersion
+        self.targetHealth = targetHealth
         self.protocolVersion = protocolVersion
         self.containerInstanceArn = containerInstanceArn
         self.credential = credential
@@ -304,15 +313,19 @@ public struct SyncResponse: Codable, Equatable, Sendable {
     /// The routes to every node's task block, when their version differs from the one the agent
     /// holds.
     public var taskRoutes: TaskRoutes?
+    /// What a load balancer node is to serve, when its version differs from the node's.
+    public var loadBalancerPlan: LoadBalancerPlan?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
         desiredVersion: Int,
         tasks: [DesiredTask],
         acknowledgedStopped: [String],
-        taskRoutes: TaskRoutes? = nil
+        taskRoutes: TaskRoutes? = nil,
+        loadBalancerPlan: LoadBalancerPlan? = nil
     ) {
         self.taskRoutes = taskRoutes
+        self.loadBalancerPlan = loadBalancerPlan
         self.protocolVersion = protocolVersion
         self.desiredVersion = desiredVersion
         self.tasks = tasks

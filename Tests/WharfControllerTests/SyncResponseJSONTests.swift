@@ -70,6 +70,31 @@ struct SyncResponseJSONTests {
             taskRoutes: TaskRoutes(
                 version: "9c1e",
                 routes: [TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3")]
+            ),
+            loadBalancerPlan: LoadBalancerPlan(
+                version: "2.3.1",
+                balancers: [
+                    .init(
+                        id: "b1",
+                        name: "web",
+                        type: "application",
+                        idleTimeoutSeconds: 60,
+                        listeners: [
+                            .init(
+                                id: "l1",
+                                port: 80,
+                                protocol: "HTTP",
+                                rules: [
+                                    .init(
+                                        conditions: [],
+                                        action: .init(kind: "forward", targetGroups: [.init(id: "t1", weight: 1)])
+                                    )
+                                ]
+                            )
+                        ]
+                    )
+                ],
+                targetGroups: []
             )
         )
     }

@@ -38,6 +38,22 @@ struct OpenAPISyncTests {
         try Self.write([TaskAddress(privateIPv4Address: "10.64.3.7", subnet: "10.64.3.0/24")], to: directory)
         try Self.write([TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3")], to: directory)
         try Self.write([TaskRoutes(version: "3f2a", routes: [])], to: directory)
+        try Self.write([Sample.healthReport], minimal: [Sample.newHealthReport], to: directory)
+        try Self.write([Sample.plan], minimal: [LoadBalancerPlan(version: "1.0.0", balancers: [], targetGroups: [])],
+                       to: directory)
+        try Self.write([Sample.balancer], to: directory)
+        try Self.write([Sample.listener], to: directory)
+        try Self.write(Sample.listener.rules, to: directory)
+        try Self.write([Sample.condition], minimal: [LoadBalancerPlan.Condition(field: "path-pattern", values: ["/"])],
+                       to: directory)
+        try Self.write([LoadBalancerPlan.QueryPair(key: "v", value: "1")],
+                       minimal: [LoadBalancerPlan.QueryPair(key: nil, value: "1")], to: directory)
+        try Self.write([Sample.fullAction], minimal: [LoadBalancerPlan.Action(kind: "fixed-response")], to: directory)
+        try Self.write([LoadBalancerPlan.WeightedTargetGroup(id: "a", weight: 1)], to: directory)
+        try Self.write([Sample.redirect], to: directory)
+        try Self.write([Sample.targetGroup], minimal: [Sample.tcpGroup], to: directory)
+        try Self.write([Sample.healthCheck], minimal: [Sample.tcpCheck], to: directory)
+        try Self.write([Sample.target], to: directory)
         let login = RegistryLogin(username: "u", password: "p")
         let options = ["web": ["splunk-token": "t"]]
         try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], logOptions: options,
@@ -196,7 +212,101 @@ enum Sample {
                                        macAddress: "02:42:0a:40:03:07")
     static let newTaskReport = TaskReport(taskArn: taskArn, lastStatus: "PROVISIONING", containers: [])
     static let syncRequest = SyncRequest(protocolVersion: AgentProtocol.version, containerInstanceArn: instanceArn, credential: credential,
-                                         desiredVersion: 7, tasks: [taskReport, newTaskReport], routesVersion: "3f2a")
+                                         desiredVersion: 7, tasks: [taskReport, newTaskReport], routesVersion: "3f2a",
+                                         loadBalancerVersion: "3.7.2", targetHealth: [healthReport, newHealthReport])
+    static let healthReport = TargetHealthReport(
+        targetGroupId: "73e2d6bc24d8a067",
+        id: "10.64.3.7",
+        port: 80,
+        state: "unhealthy",
+        detail: "L7STS"
+    )
+    static let newHealthReport = TargetHealthReport(
+        targetGroupId: "73e2d6bc24d8a067",
+        id: "10.64.3.8",
+        port: 80,
+        state: "healthy"
+    )
+    static let redirect = LoadBalancerPlan.Redirect(
+        protocol: "#{protocol}",
+        port: "#{port}",
+        host: "www.example.com",
+        path: "/#{path}",
+        query: "#{query}",
+        statusCode: "HTTP_301"
+    )
+    static let forward = LoadBalancerPlan.Action(
+        kind: "forward",
+        targetGroups: [.init(id: "73e2d6bc24d8a067", weight: 1)]
+    )
+    static let fullAction = LoadBalancerPlan.Action(
+        kind: "redirect",
+        targetGroups: [],
+        stickinessSeconds: 60,
+        statusCode: "404",
+        contentType: "text/plain",
+        messageBody: "none",
+        redirect: redirect
+    )
+    static let condition = LoadBalancerPlan.Condition(
+        field: "query-string",
+        values: [],
+        headerName: "X-Canary",
+        queryPairs: [.init(key: "v", value: "1"), .init(key: nil, value: "x")]
+    )
+    static let healthCheck = LoadBalancerPlan.HealthCheck(
+        protocol: "HTTP",
+        port: "traffic-port",
+        path: "/",
+        intervalSeconds: 30,
+        timeoutSeconds: 5,
+        healthyThreshold: 5,
+        unhealthyThreshold: 2,
+        httpCodes: "200"
+    )
+    static let tcpCheck = LoadBalancerPlan.HealthCheck(
+        protocol: "TCP",
+        port: "traffic-port",
+        path: nil,
+        intervalSeconds: 30,
+        timeoutSeconds: 10,
+        healthyThreshold: 5,
+        unhealthyThreshold: 2,
+        httpCodes: nil
+    )
+    static let target = LoadBalancerPlan.Target(id: "10.64.3.7", port: 80, address: "10.64.3.7", draining: false)
+    static let targetGroup = LoadBalancerPlan.TargetGroup(
+        id: "73e2d6bc24d8a067",
+        name: "web",
+        protocol: "HTTP",
+        protocolVersion: "HTTP1",
+        healthCheck: healthCheck,
+        attributes: ["deregistration_delay.timeout_seconds": "30"],
+        targets: [target]
+    )
+    static let tcpGroup = LoadBalancerPlan.TargetGroup(
+        id: "73e2d6bc24d8a068",
+        name: "db",
+        protocol: "TCP",
+        protocolVersion: nil,
+        healthCheck: tcpCheck,
+        attributes: [:],
+        targets: []
+    )
+    static let listener = LoadBalancerPlan.Listener(
+        id: "f2f7dc8efc522ab2",
+        port: 80,
+        protocol: "HTTP",
+        rules: [.init(conditions: [condition], action: fullAction), .init(conditions: [], action: forward)]
+    )
+    static let balancer = LoadBalancerPlan.Balancer(
+        id: "50dc6c495c0c9188",
+        name: "web",
+        type: "application",
+        idleTimeoutSeconds: 60,
+        listeners: [listener]
+    )
+    static let plan = LoadBalancerPlan(version: "3.7.2", balancers: [balancer], targetGroups: [targetGroup, tcpGroup])
     static let emptySyncRequest = SyncRequest(containerInstanceArn: instanceArn, credential: credential, desiredVersion: 0, tasks: [])
 
     static let taskDefinition = ECS.TaskDefinition(
@@ -222,7 +332,7 @@ enum Sample {
                                            acknowledgedStopped: [taskArn],
                                            taskRoutes: TaskRoutes(version: "3f2a", routes: [
                                                TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3"),
-                                           ]))
+                                           ]), loadBalancerPlan: plan)
     static let emptySyncResponse = SyncResponse(desiredVersion: 1, tasks: [], acknowledgedStopped: [])
 
     /// Every error code, in a chain that ``following(_:)`` walks.

@@ -21,7 +21,9 @@ extension Agent {
                 credential: identity.credential,
                 desiredVersion: desiredVersion,
                 tasks: reports(),
-                routesVersion: routesVersion
+                routesVersion: routesVersion,
+                loadBalancerVersion: await loadBalancerNode?.planVersion,
+                targetHealth: await loadBalancerNode?.health
             )
             let client = self.client
             let sync = Task { () -> Result<SyncResponse, AgentProtocolError> in
@@ -54,6 +56,7 @@ extension Agent {
                 delay = .milliseconds(200)
                 let unchanged = response.desiredVersion == request.desiredVersion
                 apply(response)
+                if let plan = response.loadBalancerPlan, let node = loadBalancerNode { await node.apply(plan) }
                 // A controller answering at once with nothing new (it is shutting down) must not
                 // make the agent spin.
                 if unchanged, !syncInterrupted, !newsPending { try? await Task.sleep(for: .milliseconds(500)) }

@@ -51,6 +51,8 @@ public actor Agent {
     let hostNetwork: any HostNetwork
     /// Why this node cannot run awsvpc tasks, when it cannot.
     var awsvpcProblem: String?
+    /// The node's HAProxy, when it serves the load balancers (`--load-balancer`).
+    public let loadBalancerNode: LoadBalancerNode?
     /// The address this node registered as the one other nodes reach it at.
     var registeredAddress: String?
     /// The version of the task routes installed, and of the ones being installed.
@@ -88,6 +90,9 @@ public actor Agent {
         self.files = AgentStateFiles(directory: configuration.dataDirectory)
         self.logger = logger
         self.now = now
+        loadBalancerNode =
+            configuration.loadBalancer
+            ? LoadBalancerNode(directory: configuration.dataDirectory + "/haproxy", logger: logger) : nil
     }
 
     /// The container instance ARN, once registered.
@@ -230,6 +235,7 @@ public actor Agent {
         attributes += capabilities.map { ECS.Attribute(name: $0) }
         if awsvpcProblem == nil { attributes.append(ECS.Attribute(name: TaskNetworkRules.taskENIAttribute)) }
         if configuration.fargate { attributes.append(ECS.Attribute(name: TaskNetworkRules.fargateAttribute)) }
+        if configuration.loadBalancer { attributes.append(ECS.Attribute(name: LoadBalancerPlan.nodeAttribute)) }
         attributes += configuration.attributes.sorted { $0.key < $1.key }.map {
             ECS.Attribute(name: $0.key, value: $0.value)
         }

@@ -75,6 +75,8 @@ public struct AgentConfiguration: Sendable {
     public var fargate = true
     /// The port of the task metadata endpoint (`--metadata-port`; 0: any free one); nil: none.
     public var metadataPort: Int?
+    /// Whether the node serves the load balancers with HAProxy (`--load-balancer`).
+    public var loadBalancer = false
 
     public init(
         controllerURL: String,

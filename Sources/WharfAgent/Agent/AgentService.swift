@@ -64,6 +64,10 @@ public struct AgentService: Service {
                         await agent.cleanUp()
                     }
                 }
+                if let node = await agent.loadBalancerNode {
+                    // What the health checks see goes to the controller with the next sync, soon.
+                    group.addTask { await node.run { await agent.syncSoon() } }
+                }
                 // The first loop to end (a terminal sync error, or cancellation) ends them all.
                 try await group.next()
                 group.cancelAll()

@@ -11,6 +11,9 @@ public struct LoadBalancing: Sendable {
     private var rulesByListener: [String: Set<String>] = [:]
     /// The listener of each default rule, by the rule's ID.
     private var defaultRules: [String: String] = [:]
+    /// Counts the changes made since the state was loaded: what the load balancer nodes serve
+    /// changed when it did.
+    public private(set) var revision = 0
 
     /// Nothing.
     public init() {}
@@ -81,6 +84,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func put(_ record: LoadBalancerRecord) -> LoadBalancerRecord? {
+        revision += 1
         let old = loadBalancers.updateValue(record, forKey: record.id)
         if let old, old.name != record.name { loadBalancerNames[old.name] = nil }
         loadBalancerNames[record.name] = record.id
@@ -89,6 +93,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func removeLoadBalancer(_ id: String) -> LoadBalancerRecord? {
+        revision += 1
         guard let old = loadBalancers.removeValue(forKey: id) else { return nil }
         loadBalancerNames[old.name] = nil
         return old
@@ -96,6 +101,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func put(_ record: TargetGroupRecord) -> TargetGroupRecord? {
+        revision += 1
         let old = targetGroups.updateValue(record, forKey: record.id)
         if let old, old.name != record.name { targetGroupNames[old.name] = nil }
         targetGroupNames[record.name] = record.id
@@ -104,6 +110,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func removeTargetGroup(_ id: String) -> TargetGroupRecord? {
+        revision += 1
         guard let old = targetGroups.removeValue(forKey: id) else { return nil }
         targetGroupNames[old.name] = nil
         return old
@@ -111,6 +118,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func put(_ record: ListenerRecord) -> ListenerRecord? {
+        revision += 1
         let old = listeners.updateValue(record, forKey: record.id)
         if let old {
             listenersByLoadBalancer[old.loadBalancerID]?.remove(old.id)
@@ -123,6 +131,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func removeListener(_ id: String) -> ListenerRecord? {
+        revision += 1
         guard let old = listeners.removeValue(forKey: id) else { return nil }
         listenersByLoadBalancer[old.loadBalancerID]?.remove(id)
         if listenersByLoadBalancer[old.loadBalancerID]?.isEmpty == true {
@@ -134,6 +143,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func put(_ record: ListenerRuleRecord) -> ListenerRuleRecord? {
+        revision += 1
         let old = rules.updateValue(record, forKey: record.id)
         if let old { rulesByListener[old.listenerID]?.remove(old.id) }
         rulesByListener[record.listenerID, default: []].insert(record.id)
@@ -142,6 +152,7 @@ public struct LoadBalancing: Sendable {
 
     @discardableResult
     mutating func removeRule(_ id: String) -> ListenerRuleRecord? {
+        revision += 1
         guard let old = rules.removeValue(forKey: id) else { return nil }
         rulesByListener[old.listenerID]?.remove(id)
         if rulesByListener[old.listenerID]?.isEmpty == true { rulesByListener[old.listenerID] = nil }

@@ -1,0 +1,176 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import WharfModel
+import WharfProtocol
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A load balancer node's HAProxy (`wharf-agent --load-balancer`): serves the controller's
+/// ``LoadBalancerPlan``, reloaded without dropping a connection when the plan changes, and reports
+/// what its health checks see of each target.
+///
+/// HAProxy runs as a daemon of its own in master-worker mode, its master's PID in `haproxy.pid`,
+/// so it keeps serving while the agent restarts; an agent that starts finds it there and takes it
+/// up. A reload saves the servers' states first and the new configuration loads them, so a target
+/// keeps its health across reloads; a target never seen healthy starts in maintenance and is
+/// put in service by the next poll, so no request reaches it before its checks pass.
+public actor LoadBalancerNode {
+    let directory: String
+    let logger: Logger
+    private(set) var plan: LoadBalancerPlan?
+    /// Servers seen healthy: rendered in service on the next reload.
+    private var known: Set<HAProxyConfig.ServerKey> = []
+    private var reports: [TargetHealthReport] = []
+
+    var configPath: String { directory + "/haproxy.cfg" }
+    var pidPath: String { directory + "/haproxy.pid" }
+    var socket: HAProxySocket { HAProxySocket(path: directory + "/haproxy.sock") }
+    var config: HAProxyConfig {
+        HAProxyConfig(socketPath: socket.path, stateFile: directory + "/server-state", known: known)
+    }
+
+    /// - Parameter directory: where the configuration, socket, PID and server states live.
+    public init(directory: String, logger: Logger) {
+        self.directory = directory
+        self.logger = logger
+    }
+
+    /// The version of the plan served, for the next sync.
+    public var planVersion: String? { plan?.version }
+
+    /// What HAProxy's checks last said of the plan's targets (those in maintenance or draining
+    /// left out).
+    public var health: [TargetHealthReport] { reports }
+
+    /// Serves `plan`: writes its configuration, checks it with `haproxy -c`, then starts HAProxy or
+    /// reloads it. A plan without load balancers stops it.
+    public func apply(_ plan: LoadBalancerPlan) async {
+        self.plan = plan
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard !plan.balancers.isEmpty else {
+                stop()
+                reports = []
+                return
+            }
+            let running = masterPID()
+            let stateFile = directory + "/server-state"
+            if !FileManager.default.fileExists(atPath: stateFile) {
+                try Data(HAProxyConfig.emptyStateFile.utf8).write(to: URL(fileURLWithPath: stateFile))
+            }
+            if running != nil {
+                _ = await poll(enabling: false)
+                let states = try await socket.send("show servers state")
+                try Data(states.utf8).write(to: URL(fileURLWithPath: directory + "/server-state"))
+            }
+            let text = config.render(plan)
+            let staged = configPath + ".new"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: staged))
+            let checked = try await HostCommand.run(["haproxy", "-c", "-q", "-f", staged])
+            guard checked.status == 0 else {
+                logger.error(
+                    "HAProxy refused the configuration of the load balancer plan; still serving the last one",
+                    metadata: ["plan.version": "\(plan.version)", "error": "\(checked.output)"]
+                )
+                return
+            }
+            guard rename(staged, configPath) == 0 else {
+                logger.error("cannot put the HAProxy configuration in place", metadata: ["errno": "\(errno)"])
+                return
+            }
+            if let pid = running {
+                kill(pid, SIGUSR2)
+                logger.info("reloaded HAProxy", metadata: ["plan.version": "\(plan.version)"])
+            } else {
+                try await start()
+            }
+        } catch {
+            logger.error("cannot serve the load balancer plan", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func start() async throws(RuntimeError) {
+        try await HostCommand.check(["haproxy", "-W", "-D", "-f", configPath, "-p", pidPath])
+        logger.info("started HAProxy", metadata: ["plan.version": "\(plan?.version ?? "")"])
+    }
+
+    /// Stops HAProxy (its connections finish first), if it runs.
+    public func stop() {
+        guard let pid = masterPID() else { return }
+        kill(pid, SIGUSR1)
+        unlink(pidPath)
+        logger.info("stopped HAProxy: no load balancer to serve")
+    }
+
+    /// The running master's PID from `haproxy.pid`, if it is HAProxy and alive.
+    func masterPID() -> pid_t? {
+        guard let data = FileManager.default.contents(atPath: pidPath),
+            let pid = pid_t(String(decoding: data, as: UTF8.self).trimmingWhitespace()), pid > 0, kill(pid, 0) == 0,
+            let name = FileManager.default.contents(atPath: "/proc/\(pid)/comm"),
+            String(decoding: name, as: UTF8.self).hasPrefix("haproxy")
+        else { return nil }
+        return pid
+    }
+
+    /// Reads the servers' states: puts in service the targets that wait in maintenance (new ones),
+    /// notes the healthy ones, and starts HAProxy again if it died.
+    /// - Returns: whether what is reported of the targets changed.
+    @discardableResult
+    public func poll(enabling: Bool = true) async -> Bool {
+        guard let plan, !plan.balancers.isEmpty else { return false }
+        guard masterPID() != nil else {
+            logger.warning("HAProxy is not running; starting it again")
+            do { try await start() } catch {
+                logger.error("cannot start HAProxy", metadata: ["error": "\(error)"])
+            }
+            return false
+        }
+        let stats: [HAProxyServerStat]
+        do { stats = HAProxyServerStat.parse(try await socket.send("show stat")) } catch {
+            return false
+        }
+        var byKey: [HAProxyConfig.ServerKey: HAProxyServerStat] = [:]
+        for stat in stats { byKey[HAProxyConfig.ServerKey(backend: stat.backend, server: stat.server)] = stat }
+        var next: [TargetHealthReport] = []
+        for group in plan.targetGroups {
+            let backend = HAProxyConfig.backendName(group.id)
+            for target in group.targets where !target.draining {
+                let key = HAProxyConfig.ServerKey(backend: backend, server: HAProxyConfig.serverName(target))
+                guard let stat = byKey[key] else { continue }
+                if stat.status.hasPrefix("MAINT") {
+                    if enabling { _ = try? await socket.send("set server \(backend)/\(key.server) state ready") }
+                    continue
+                }
+                let healthy = stat.status.hasPrefix("UP") || stat.status == "no check" || stat.status == "DRAIN"
+                if healthy { known.insert(key) }
+                next.append(
+                    TargetHealthReport(
+                        targetGroupId: group.id,
+                        id: target.id,
+                        port: target.port,
+                        state: healthy ? "healthy" : "unhealthy",
+                        detail: healthy ? nil : stat.checkStatus
+                    )
+                )
+            }
+        }
+        let changed = next != reports
+        reports = next
+        return changed
+    }
+
+    /// Polls every `interval` until cancelled, calling `changed` when what is reported changes.
+    public func run(interval: Duration = .seconds(1), changed: @Sendable () async -> Void) async {
+        while !Task.isCancelled {
+            if await poll() { await changed() }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
