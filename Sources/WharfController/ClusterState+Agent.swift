@@ -269,7 +269,8 @@ extension ClusterState {
             guard let definition = taskDefinitions[task.taskDefinition]?.definition else { return nil }
             return DesiredTask(
                 taskArn: arn(of: task),
-                desiredStatus: task.desiredStatus.rawValue,
+                // A task draining from its load balancers runs on until its targets have drained.
+                desiredStatus: task.isDeactivating ? DesiredStatus.running.rawValue : task.desiredStatus.rawValue,
                 taskDefinition: definition,
                 overrides: task.overrides?.value ?? ECS.TaskOverride(containerOverrides: []),
                 clusterArn: context.clusterARN(task.cluster),

@@ -79,7 +79,8 @@ extension ClusterState {
             executionStoppedAt: task.executionStoppedAt,
             group: task.group,
             healthStatus: task.health.rawValue,
-            lastStatus: task.lastStatus.rawValue,
+            lastStatus: task.isDeactivating && task.lastStatus == .running
+                ? TaskStatus.deactivating.rawValue : task.lastStatus.rawValue,
             launchType: task.launchType.rawValue,
             memory: task.memory,
             overrides: task.overrides?.value ?? ECS.TaskOverride(containerOverrides: []),

@@ -34,7 +34,7 @@ extension ClusterState {
             serviceArn: record.arn,
             serviceName: record.name,
             clusterArn: context.clusterARN(record.cluster),
-            loadBalancers: [],
+            loadBalancers: projectLoadBalancers(record),
             serviceRegistries: [],
             status: record.status.rawValue,
             desiredCount: record.desiredCount,

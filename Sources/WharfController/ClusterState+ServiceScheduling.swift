@@ -23,7 +23,8 @@ extension ClusterState {
         now: Date,
         seed: UInt64,
         evaluated: [String: ServiceInputs] = [:],
-        launchBudget: Int = .max
+        launchBudget: Int = .max,
+        targetHealth: [TargetKey: ObservedHealth] = [:]
     ) -> Outcome<ServiceRound> {
         // The round works on its own copy of what its placements change, each cluster's placement
         // pool (made once per round, with where each instance sits in it), not on a copy of the
@@ -44,14 +45,20 @@ extension ClusterState {
                 group: tasks.revision(of: record.groupKey),
                 cluster: instances.poolRevision(of: record.cluster)
             )
-            if evaluated[record.arn] == inputs { continue }
+            if evaluated[record.arn] == inputs {
+                // Nothing it reads changed, but its tasks' draining from load balancers ends in time.
+                changes += loadBalancerChanges([], service: record, now: now, random: &random)
+                continue
+            }
             round.evaluated[record.arn] = inputs
             let ids = tasks.ids(in: record.groupKey)
             var mine: [ServiceTask] = []
             mine.reserveCapacity(ids.count)
             for id in ids {
                 guard let task = tasks[id] else { continue }
-                mine.append(schedulerView(task, views: &views))
+                var view = schedulerView(task, views: &views)
+                view.targetHealth = self.targetHealth(of: task, service: record, observed: targetHealth)
+                mine.append(view)
             }
             var demands: [TaskDefinitionKey: TaskDemand] = [:]
             var constraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]
@@ -89,7 +96,12 @@ extension ClusterState {
                 demands: demands,
                 definitionConstraints: constraints
             )
-            let applied = materialize(plan, original: record, now: now, random: &random)
+            let applied = loadBalancerChanges(
+                materialize(plan, original: record, now: now, random: &random),
+                service: record,
+                now: now,
+                random: &random
+            )
             for change in applied {
                 guard case .putTask(let task) = change, tasks[task.id] == nil, let instance = task.instance else {
                     continue

@@ -59,8 +59,14 @@ extension ClusterState {
             record.propagateTags = value
         }
         if let managed = request.enableECSManagedTags { record.enableECSManagedTags = managed }
-        if !(request.loadBalancers ?? []).isEmpty || !(request.serviceRegistries ?? []).isEmpty {
-            throw ECSError(.invalidParameter, "loadBalancers and serviceRegistries are not supported by Wharf yet")
+        if let given = request.loadBalancers, given != projectLoadBalancers(record) {
+            throw ECSError.unsupported(
+                "Changing loadBalancers with UpdateService",
+                "a service keeps the load balancers it was created with; create a new service to change them"
+            )
+        }
+        if !(request.serviceRegistries ?? []).isEmpty {
+            throw ECSError(.invalidParameter, "serviceRegistries are not supported by Wharf yet")
         }
         var redeploy = request.forceNewDeployment == true
         if let strategy = request.capacityProviderStrategy, !strategy.isEmpty {

@@ -77,6 +77,7 @@ extension ClusterState {
             launchType: launch
         )
         let platformVersion = try TaskNetworkRules.platformVersion(request.platformVersion, launchType: launch)
+        let balancers = try serviceLoadBalancers(request.loadBalancers, definition: definition)
         _ = try Placement(
             strategies: request.placementStrategy ?? [],
             constraints: request.placementConstraints ?? [],
@@ -135,6 +136,7 @@ extension ClusterState {
             clientToken: request.clientToken
         )
         record.platformVersion = platformVersion
+        record.loadBalancers = balancers
         ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
         return Outcome(
             ECS.CreateServiceResponse(service: presentService(record, includeTags: true)),

@@ -16,9 +16,16 @@ extension Controller {
         let seed = nextSeed()
         let evaluated = onlyChanged ? lastEvaluated : [:]
         let computed = Mutex(Duration.zero)
+        let health = observedTargetHealth()
         var round = try await write { state, now in
             let started = ContinuousClock.now
-            let outcome = state.scheduleServices(now: now, seed: seed, evaluated: evaluated, launchBudget: launchBudget)
+            let outcome = state.scheduleServices(
+                now: now,
+                seed: seed,
+                evaluated: evaluated,
+                launchBudget: launchBudget,
+                targetHealth: health
+            )
             computed.withLock { $0 = ContinuousClock.now - started }
             return outcome
         }

@@ -24,8 +24,18 @@ public enum ObservedHealth: Equatable, Sendable {
 extension Controller {
     /// Keeps what a load balancer node's sync reports of its targets, replacing its last report.
     func recordTargetHealth(_ request: SyncRequest, instance: InstanceID) {
-        guard let reports = request.targetHealth else { return }
+        guard let reports = request.targetHealth, targetHealth[instance] != reports else { return }
+        let before = Set(targetHealth[instance] ?? [])
         targetHealth[instance] = reports
+        // The services behind the target groups whose health changed plan again at once.
+        let changed = Set(before.symmetricDifference(reports).map(\.targetGroupId))
+        let affected = inspect { state in
+            state.services.all.filter { service in
+                (service.loadBalancers ?? []).contains { changed.contains($0.targetGroupID) }
+            }.map(\.arn)
+        }
+        for arn in affected { lastEvaluated[arn] = nil }
+        if !affected.isEmpty { wakeScheduler() }
     }
 
     /// Each target's health as the connected load balancer nodes see it: healthy when one of them

@@ -19,9 +19,6 @@ public enum ServiceRules {
                 throw ECSError(.invalidParameter, "placementStrategy is not supported with the DAEMON scheduling strategy")
             }
         }
-        if !(request.loadBalancers ?? []).isEmpty {
-            throw ECSError(.invalidParameter, "loadBalancers are not supported: Wharf has no load balancer integration yet; publish host ports and put your own proxy in front")
-        }
         if !(request.serviceRegistries ?? []).isEmpty {
             throw ECSError(.invalidParameter, "serviceRegistries are not supported: Wharf has no service discovery integration yet")
         }

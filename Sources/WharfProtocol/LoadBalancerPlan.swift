@@ -232,7 +232,7 @@ public struct LoadBalancerPlan: Codable, Equatable, Sendable {
 }
 
 /// What a load balancer node's HAProxy sees of one target's health.
-public struct TargetHealthReport: Codable, Equatable, Sendable {
+public struct TargetHealthReport: Codable, Hashable, Sendable {
     public var targetGroupId: String
     public var id: String
     public var port: Int

@@ -88,6 +88,15 @@ public struct ServiceScheduler: Sendable {
             } else if task.health == .unhealthy, (task.startedAt ?? now) + grace <= now {
                 plan.stops.append(Stop(taskArn: task.arn, reason: "Task failed container health checks"))
                 countFailure(&plan, task.arn)
+            } else if case .unhealthy(let group) = task.targetHealth, (task.startedAt ?? now) + grace <= now {
+                plan.stops.append(
+                    Stop(taskArn: task.arn, reason: "Task failed ELB health checks in (target-group \(group))")
+                )
+                plan.events.append(
+                    "(service \(record.name)) (task \(task.id)) is unhealthy in (target-group \(group)) "
+                        + "due to (reason Health checks failed)."
+                )
+                countFailure(&plan, task.arn)
             }
         }
         let stopped = Set(plan.stops.map(\.taskArn))

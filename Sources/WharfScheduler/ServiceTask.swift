@@ -25,6 +25,17 @@ public struct ServiceTask: Equatable, Sendable {
         case gone
     }
 
+    /// What the service's load balancers' health checks see of the task.
+    public enum TargetHealth: Equatable, Sendable {
+        /// The service has no load balancer.
+        case none
+        /// Not registered yet, or its checks have not passed yet.
+        case initial
+        case healthy
+        /// Failing the checks of this target group (its ARN).
+        case unhealthy(targetGroup: String)
+    }
+
     public var arn: String
     /// The deployment that started it (the task's `startedBy`).
     public var deployment: String
@@ -38,6 +49,7 @@ public struct ServiceTask: Equatable, Sendable {
     public var startedAt: Double?
     public var stopCode: TaskStopCode?
     public var stoppedReason: String?
+    public var targetHealth: TargetHealth = .none
 
     /// Creates a task view.
     public init(
@@ -66,8 +78,11 @@ public struct ServiceTask: Equatable, Sendable {
 
     /// Wanted running: not yet asked to stop.
     public var isLive: Bool { desiredStatus == .running && lastStatus != .stopped }
-    /// RUNNING, and its health checks (if any) pass.
-    public var isHealthy: Bool { isLive && lastStatus == .running && (health == .none || health == .healthy) }
+    /// RUNNING, and its health checks (if any) and its load balancers' (if any) pass.
+    public var isHealthy: Bool {
+        isLive && lastStatus == .running && (health == .none || health == .healthy)
+            && (targetHealth == .none || targetHealth == .healthy)
+    }
     /// Stopped on its own (it failed to start or its essential container exited), not by the
     /// scheduler or a user.
     public var failed: Bool {

@@ -154,7 +154,10 @@ public struct ClusterState: Sendable {
         // The node hears of a task placed on it, and of a change in what is wanted of one.
         var woken: InstanceID?
         if let instance = record.instance,
-            previous == nil ? !record.isStopped : previous?.desiredStatus != record.desiredStatus || !sameInstance
+            previous == nil
+                ? !record.isStopped
+                : previous?.desiredStatus != record.desiredStatus || !sameInstance
+                    || previous?.deactivatingUntil != record.deactivatingUntil
         {
             instances.wake(instance)
             woken = instance

@@ -35,6 +35,8 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     /// The platform version of a service whose tasks run as FARGATE (`1.4.0`).
     public var platformVersion: String?
     public var healthCheckGracePeriodSeconds: Int?
+    /// The target groups its tasks are registered in; nil for none (and in records from before).
+    public var loadBalancers: [ServiceLoadBalancer]?
     public var tags: [Tag]
     public var enableECSManagedTags: Bool
     public var propagateTags: PropagateTags
@@ -148,5 +150,20 @@ public struct CompletedDeployment: Codable, Equatable, Sendable {
     public init(id: String, taskDefinition: TaskDefinitionKey) {
         self.id = id
         self.taskDefinition = taskDefinition
+    }
+}
+
+/// A target group a service's tasks are registered in: the container and port that serve it.
+public struct ServiceLoadBalancer: Codable, Equatable, Sendable {
+    /// The 16 hex digits that end the target group's ARN.
+    public var targetGroupID: String
+    public var containerName: String
+    public var containerPort: Int
+
+    /// Creates a service's load balancer.
+    public init(targetGroupID: String, containerName: String, containerPort: Int) {
+        self.targetGroupID = targetGroupID
+        self.containerName = containerName
+        self.containerPort = containerPort
     }
 }

@@ -30,6 +30,9 @@ public struct TaskRecord: Codable, Equatable, Sendable {
     public var pullStoppedAt: Date?
     public var startedAt: Date?
     public var stoppingAt: Date?
+    /// While a service task is taken out of its load balancers before it stops (DEACTIVATING):
+    /// when its targets' draining ends. Its node keeps it running until then.
+    public var deactivatingUntil: Date?
     public var stoppedAt: Date?
     public var executionStoppedAt: Date?
     /// Raised by every change, as ECS's `version`.
@@ -91,6 +94,9 @@ public struct TaskRecord: Codable, Equatable, Sendable {
         self.overrides = overrides
         self.tags = tags
     }
+
+    /// Whether it is wanted stopped but still draining from its load balancers.
+    public var isDeactivating: Bool { deactivatingUntil != nil && desiredStatus == .stopped && lastStatus != .stopped }
 
     /// Whether the controller has recorded it STOPPED (final: no later report changes it).
     public var isStopped: Bool { lastStatus == .stopped }

@@ -48,6 +48,7 @@ extension TaskRecord {
         out.optional("pullStoppedAt", pullStoppedAt)
         out.optional("startedAt", startedAt)
         out.optional("stoppingAt", stoppingAt)
+        out.optional("deactivatingUntil", deactivatingUntil)
         out.optional("stoppedAt", stoppedAt)
         out.optional("executionStoppedAt", executionStoppedAt)
         out.key("version")

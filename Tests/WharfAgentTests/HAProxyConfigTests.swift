@@ -240,17 +240,23 @@ struct HAProxyConfigTests {
     @Test("show stat's CSV is read by its header")
     func stats() {
         let csv = """
-            # pxname,svname,qcur,status,weight,check_status,
-            l_1,FRONTEND,0,OPEN,,,
-            tg_a,10.64.1.5_80,0,UP,1,L7OK,
-            tg_a,10.64.1.7_80,0,DOWN,1,L4CON,
-            tg_a,BACKEND,0,UP,1,,
+            # pxname,svname,qcur,status,weight,check_status,chkfail,
+            l_1,FRONTEND,0,OPEN,,,,
+            tg_a,10.64.1.5_80,0,UP,1,L7OK,0,
+            tg_a,10.64.1.7_80,0,DOWN,1,L4CON,3,
+            tg_a,BACKEND,0,UP,1,,,
 
             """
         #expect(
             HAProxyServerStat.parse(csv) == [
                 HAProxyServerStat(backend: "tg_a", server: "10.64.1.5_80", status: "UP", checkStatus: "L7OK"),
-                HAProxyServerStat(backend: "tg_a", server: "10.64.1.7_80", status: "DOWN", checkStatus: "L4CON"),
+                HAProxyServerStat(
+                    backend: "tg_a",
+                    server: "10.64.1.7_80",
+                    status: "DOWN",
+                    checkStatus: "L4CON",
+                    failedChecks: 3
+                ),
             ]
         )
     }

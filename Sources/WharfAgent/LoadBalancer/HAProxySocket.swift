@@ -77,6 +77,8 @@ struct HAProxyServerStat: Equatable, Sendable {
     var server: String
     var status: String
     var checkStatus: String
+    /// Failed checks since the worker started.
+    var failedChecks = 0
 
     /// The servers of `show stat`'s CSV, read by its header's column names.
     static func parse(_ csv: String) -> [HAProxyServerStat] {
@@ -86,6 +88,7 @@ struct HAProxyServerStat: Equatable, Sendable {
         func index(_ name: String) -> Int? { columns.firstIndex(of: name) }
         guard let px = index("pxname"), let sv = index("svname"), let status = index("status") else { return [] }
         let check = index("check_status")
+        let failures = index("chkfail")
         return lines.dropFirst().compactMap { line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count > max(px, sv, status), fields[sv] != "FRONTEND", fields[sv] != "BACKEND" else {
@@ -95,7 +98,8 @@ struct HAProxyServerStat: Equatable, Sendable {
                 backend: fields[px],
                 server: fields[sv],
                 status: fields[status],
-                checkStatus: check.flatMap { $0 < fields.count ? fields[$0] : nil } ?? ""
+                checkStatus: check.flatMap { $0 < fields.count ? fields[$0] : nil } ?? "",
+                failedChecks: failures.flatMap { $0 < fields.count ? Int(fields[$0]) : nil } ?? 0
             )
         }
     }

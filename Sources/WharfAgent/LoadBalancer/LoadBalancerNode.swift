@@ -24,17 +24,20 @@ import Darwin
 public actor LoadBalancerNode {
     let directory: String
     let logger: Logger
-    private(set) var plan: LoadBalancerPlan?
-    /// Servers seen healthy: rendered in service on the next reload.
-    private var known: Set<HAProxyConfig.ServerKey> = []
+    /// The plan the controller sent last, and the one HAProxy serves (they differ until it is
+    /// put in place; a failed attempt is tried again at the next poll).
+    private var wanted: LoadBalancerPlan?
+    private var served: LoadBalancerPlan?
+    /// Servers put in service (by the poll, or seen healthy): written in service from then on.
+    private var released: Set<HAProxyConfig.ServerKey> = []
+    /// Servers seen healthy since the agent started.
+    private var seenHealthy: Set<HAProxyConfig.ServerKey> = []
     private var reports: [TargetHealthReport] = []
 
     var configPath: String { directory + "/haproxy.cfg" }
     var pidPath: String { directory + "/haproxy.pid" }
+    var stateFile: String { directory + "/server-state" }
     var socket: HAProxySocket { HAProxySocket(path: directory + "/haproxy.sock") }
-    var config: HAProxyConfig {
-        HAProxyConfig(socketPath: socket.path, stateFile: directory + "/server-state", known: known)
-    }
 
     /// - Parameter directory: where the configuration, socket, PID and server states live.
     public init(directory: String, logger: Logger) {
@@ -42,43 +45,59 @@ public actor LoadBalancerNode {
         self.logger = logger
     }
 
-    /// The version of the plan served, for the next sync.
-    public var planVersion: String? { plan?.version }
+    /// The version of the plan the controller sent last, for the next sync: the node puts it in
+    /// place itself, trying again until it is.
+    public var planVersion: String? { wanted?.version }
 
     /// What HAProxy's checks last said of the plan's targets (those in maintenance or draining
     /// left out).
     public var health: [TargetHealthReport] { reports }
 
-    /// Serves `plan`: writes its configuration, checks it with `haproxy -c`, then starts HAProxy or
-    /// reloads it. A plan without load balancers stops it.
+    /// Takes the controller's plan and puts it in place (see ``serve()``).
     public func apply(_ plan: LoadBalancerPlan) async {
-        self.plan = plan
+        wanted = plan
+        await serve()
+    }
+
+    /// Puts the wanted plan in place when HAProxy does not serve it yet: writes its configuration,
+    /// checks it with `haproxy -c`, then starts HAProxy or reloads it (after saving the servers'
+    /// states). A plan without load balancers stops it. When HAProxy is in the middle of a reload
+    /// (its socket does not answer), it waits for the next poll.
+    func serve() async {
+        guard let plan = wanted, plan.version != served?.version else { return }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             guard !plan.balancers.isEmpty else {
                 stop()
                 reports = []
+                served = plan
                 return
             }
-            let running = masterPID()
-            let stateFile = directory + "/server-state"
             if !FileManager.default.fileExists(atPath: stateFile) {
                 try Data(HAProxyConfig.emptyStateFile.utf8).write(to: URL(fileURLWithPath: stateFile))
             }
+            let running = masterPID()
             if running != nil {
-                _ = await poll(enabling: false)
-                let states = try await socket.send("show servers state")
-                try Data(states.utf8).write(to: URL(fileURLWithPath: directory + "/server-state"))
+                guard let states = try? await socket.send("show servers state") else { return }
+                try Data(states.utf8).write(to: URL(fileURLWithPath: stateFile))
+                if served == nil {
+                    // Taken up after a restart: the servers in service stay so.
+                    for stat in (try? await socket.send("show stat")).map(HAProxyServerStat.parse) ?? []
+                    where !stat.status.hasPrefix("MAINT") {
+                        released.insert(HAProxyConfig.ServerKey(backend: stat.backend, server: stat.server))
+                    }
+                }
             }
-            let text = config.render(plan)
+            let config = HAProxyConfig(socketPath: socket.path, stateFile: stateFile, known: released)
             let staged = configPath + ".new"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: staged))
+            try Data(config.render(plan).utf8).write(to: URL(fileURLWithPath: staged))
             let checked = try await HostCommand.run(["haproxy", "-c", "-q", "-f", staged])
             guard checked.status == 0 else {
                 logger.error(
                     "HAProxy refused the configuration of the load balancer plan; still serving the last one",
                     metadata: ["plan.version": "\(plan.version)", "error": "\(checked.output)"]
                 )
+                served = plan
                 return
             }
             guard rename(staged, configPath) == 0 else {
@@ -91,6 +110,7 @@ public actor LoadBalancerNode {
             } else {
                 try await start()
             }
+            served = plan
         } catch {
             logger.error("cannot serve the load balancer plan", metadata: ["error": "\(error)"])
         }
@@ -98,7 +118,7 @@ public actor LoadBalancerNode {
 
     private func start() async throws(RuntimeError) {
         try await HostCommand.check(["haproxy", "-W", "-D", "-f", configPath, "-p", pidPath])
-        logger.info("started HAProxy", metadata: ["plan.version": "\(plan?.version ?? "")"])
+        logger.info("started HAProxy", metadata: ["plan.version": "\(wanted?.version ?? "")"])
     }
 
     /// Stops HAProxy (its connections finish first), if it runs.
@@ -119,12 +139,14 @@ public actor LoadBalancerNode {
         return pid
     }
 
-    /// Reads the servers' states: puts in service the targets that wait in maintenance (new ones),
-    /// notes the healthy ones, and starts HAProxy again if it died.
+    /// Puts the wanted plan in place if it is not yet, starts HAProxy again if it died, reads the
+    /// servers' states: puts in service the targets that wait in maintenance (new ones) and notes
+    /// what the checks say of each target.
     /// - Returns: whether what is reported of the targets changed.
     @discardableResult
-    public func poll(enabling: Bool = true) async -> Bool {
-        guard let plan, !plan.balancers.isEmpty else { return false }
+    public func poll() async -> Bool {
+        await serve()
+        guard let plan = served, !plan.balancers.isEmpty else { return false }
         guard masterPID() != nil else {
             logger.warning("HAProxy is not running; starting it again")
             do { try await start() } catch {
@@ -145,11 +167,22 @@ public actor LoadBalancerNode {
                 let key = HAProxyConfig.ServerKey(backend: backend, server: HAProxyConfig.serverName(target))
                 guard let stat = byKey[key] else { continue }
                 if stat.status.hasPrefix("MAINT") {
-                    if enabling { _ = try? await socket.send("set server \(backend)/\(key.server) state ready") }
+                    if (try? await socket.send("set server \(backend)/\(key.server) state ready")) != nil {
+                        released.insert(key)
+                    }
                     continue
                 }
                 let healthy = stat.status.hasPrefix("UP") || stat.status == "no check" || stat.status == "DRAIN"
-                if healthy { known.insert(key) }
+                if healthy {
+                    released.insert(key)
+                    seenHealthy.insert(key)
+                }
+                // A target never healthy is in its first checks (initial) until as many have
+                // failed as the group's unhealthy threshold, as Elastic Load Balancing counts.
+                let failing =
+                    !healthy
+                    && (seenHealthy.contains(key) || stat.failedChecks >= group.healthCheck.unhealthyThreshold)
+                guard healthy || failing else { continue }
                 next.append(
                     TargetHealthReport(
                         targetGroupId: group.id,

@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+
+/// ECS services behind Wharf's load balancers on a two-node `wharf lab` (node 1 runs HAProxy):
+/// the AWS guides' commands, requests through HAProxy to every task, health checks that take a
+/// failing task out and replace it, and a rolling deployment without a failed request.
+@Suite("Services behind load balancers on wharf lab nodes", .serialized)
+struct LoadBalancedServiceTests {
+    static let taskDefinition = """
+        {
+          "family": "lb-web",
+          "networkMode": "awsvpc",
+          "requiresCompatibilities": ["FARGATE"],
+          "cpu": "256",
+          "memory": "512",
+          "containerDefinitions": [{
+            "name": "web",
+            "image": "wharf-test/busybox:latest",
+            "essential": true,
+            "command": ["sh", "-c",
+              "mkdir -p /www && hostname > /www/index.html && echo ok > /www/health && exec httpd -f -p 80 -h /www"],
+            "portMappings": [{"containerPort": 80, "protocol": "tcp"}]
+          }]
+        }
+        """
+
+    /// The JSON a lab command prints.
+    static func json(_ command: String, name: String, dir: String) async throws -> [String: Any] {
+        let result = try await LabTests.inLab(command + " --output json", name: name, dir: dir)
+        #expect(result.status == 0, "\(command): \(result.stderr)")
+        return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// The target health states of the group.
+    static func states(_ group: String, name: String, dir: String) async throws -> [String: String] {
+        let health = try await json(
+            "aws elbv2 describe-target-health --target-group-arn \(group)",
+            name: name,
+            dir: dir
+        )
+        var states: [String: String] = [:]
+        for description in health["TargetHealthDescriptions"] as? [[String: Any]] ?? [] {
+            let id = (description["Target"] as? [String: Any])?["Id"] as? String ?? "?"
+            states[id] = (description["TargetHealth"] as? [String: Any])?["State"] as? String
+        }
+        return states
+    }
+
+    /// Waits until the group has `count` healthy targets; returns their IDs.
+    static func healthy(_ count: Int, _ group: String, name: String, dir: String) async throws -> Set<String> {
+        var last: [String: String] = [:]
+        for _ in 0..<180 {
+            last = try await states(group, name: name, dir: dir)
+            let healthy = Set(last.filter { $0.value == "healthy" }.keys)
+            if healthy.count == count, last.count == count { return healthy }
+            try await Task.sleep(for: .seconds(1))
+        }
+        Issue.record("the target group never had \(count) healthy targets; last seen \(last)")
+        return []
+    }
+
+    /// What the load balancer answers at `address:port`, asked `times` times over new connections.
+    static func answers(_ address: String, port: Int, times: Int) async throws -> [String] {
+        var answers: [String] = []
+        for _ in 0..<times {
+            let result = try await DockerEngine.run(["curl", "-s", "-m", "5", "http://\(address):\(port)/"])
+            answers.append(result.status == 0 ? result.trimmedStdout : "failed: \(result.status)")
+        }
+        return answers
+    }
+
+    @Test(
+        """
+        create-load-balancer, create-target-group, create-listener and create-service --load-balancers with 4 \
+        tasks on 2 nodes: requests reach all 4 and the targets are healthy; a task failing its health check is \
+        taken out and replaced; a rolling deployment under steady requests fails none of them
+        """
+    )
+    func guide() async throws {
+        _ = try await DockerEngine.ensureAvailable()
+        let name = "b" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(5))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-lab-\(name)").path
+        let prefix = "10.\(200 + Int.random(in: 0..<50)).\(Int.random(in: 0..<250))"
+        let port = Int.random(in: 20_000..<30_000)
+        var failure: (any Error)?
+        do {
+            let up = try await LabTests.lab(
+                [
+                    "up", "--nodes", "2", "--subnet", "\(prefix).0/24", "--port", String(port), "--image",
+                    DockerEngine.testImage,
+                ],
+                name: name,
+                dir: dir
+            )
+            try #require(up.status == 0, "wharf lab up failed: \(up.stdout)\(up.stderr)")
+            let balancerAddress = "\(prefix).10"
+
+            // The ECS guide's commands.
+            let lb = try await Self.json(
+                "aws elbv2 create-load-balancer --name lab-web --subnets subnet-a subnet-b --security-groups sg-1",
+                name: name,
+                dir: dir
+            )
+            let lbARN = try #require((lb["LoadBalancers"] as? [[String: Any]])?.first?["LoadBalancerArn"] as? String)
+            let tg = try await Self.json(
+                "aws elbv2 create-target-group --name lab-web --protocol HTTP --port 80 --target-type ip "
+                    + "--vpc-id vpc-lab --health-check-path /health --health-check-interval-seconds 5 "
+                    + "--health-check-timeout-seconds 2 --healthy-threshold-count 2 --unhealthy-threshold-count 2",
+                name: name,
+                dir: dir
+            )
+            let tgARN = try #require((tg["TargetGroups"] as? [[String: Any]])?.first?["TargetGroupArn"] as? String)
+            _ = try await Self.json(
+                "aws elbv2 modify-target-group-attributes --target-group-arn \(tgARN) "
+                    + "--attributes Key=deregistration_delay.timeout_seconds,Value=5",
+                name: name,
+                dir: dir
+            )
+            _ = try await Self.json(
+                "aws elbv2 create-listener --load-balancer-arn \(lbARN) --protocol HTTP --port 8080 "
+                    + "--default-actions Type=forward,TargetGroupArn=\(tgARN)",
+                name: name,
+                dir: dir
+            )
+            let definitionFile = "\(dir)/lb-web.json"
+            try Data(Self.taskDefinition.utf8).write(to: URL(fileURLWithPath: definitionFile))
+            _ = try await Self.json(
+                "aws ecs register-task-definition --cli-input-json file://\(definitionFile)",
+                name: name,
+                dir: dir
+            )
+            let created = try await Self.json(
+                "aws ecs create-service --cluster default --service-name lb-web --task-definition lb-web "
+                    + "--desired-count 4 --launch-type FARGATE "
+                    + "--network-configuration 'awsvpcConfiguration={subnets=[subnet-a],assignPublicIp=DISABLED}' "
+                    + "--load-balancers targetGroupArn=\(tgARN),containerName=web,containerPort=80",
+                name: name,
+                dir: dir
+            )
+            let shown = (created["service"] as? [String: Any])?["loadBalancers"] as? [[String: Any]]
+            #expect(shown?.first?["targetGroupArn"] as? String == tgARN, "\(created)")
+
+            let targets = try await Self.healthy(4, tgARN, name: name, dir: dir)
+            try #require(targets.count == 4)
+            let hostnames = Set(try await Self.answers(balancerAddress, port: 8080, times: 24))
+            let expected = Set(targets.map { "ip-" + $0.replacingOccurrences(of: ".", with: "-") })
+            #expect(hostnames == expected, "every task answers through the load balancer: \(hostnames)")
+            let tasks = try await Self.json(
+                "aws ecs describe-tasks --cluster default --tasks "
+                    + "$(aws ecs list-tasks --service-name lb-web --query taskArns --output text)",
+                name: name,
+                dir: dir
+            )
+            let nodes = Set(
+                (tasks["tasks"] as? [[String: Any]] ?? []).compactMap { $0["containerInstanceArn"] as? String }
+            )
+            #expect(nodes.count == 2, "the 4 tasks run on both nodes")
+            let events = try await LabTests.inLab(
+                "aws ecs describe-services --cluster default --services lb-web "
+                    + "--query 'services[0].events[].message' --output text",
+                name: name,
+                dir: dir
+            )
+            #expect(events.stdout.contains("registered"), "ECS's event for the registration: \(events.stdout)")
+
+            // A task whose health check fails is taken out of the load balancer and replaced.
+            let victim = try #require(targets.sorted().first)
+            var removed = false
+            for node in 1...2 {
+                let docker = ["docker", "-H", "unix://\(dir)/node-\(node)/docker.sock"]
+                let listed = try await DockerEngine.run(
+                    docker + ["ps", "-q", "--filter", "label=com.amazonaws.ecs.container-name=web"]
+                )
+                for container in listed.stdout.split(separator: "\n").map(String.init) {
+                    let inspected = try await DockerEngine.run(docker + ["exec", container, "hostname"])
+                    if inspected.trimmedStdout == "ip-" + victim.replacingOccurrences(of: ".", with: "-") {
+                        removed =
+                            try await DockerEngine.run(docker + ["exec", container, "rm", "/www/health"]).status == 0
+                    }
+                }
+            }
+            try #require(removed, "the failing task's health file is removed")
+            var replaced = false
+            for _ in 0..<120 where !replaced {
+                let stopped = try await LabTests.inLab(
+                    "aws ecs describe-tasks --cluster default --tasks $(aws ecs list-tasks --service-name lb-web "
+                        + "--desired-status STOPPED --query taskArns --output text) --query 'tasks[].stoppedReason' "
+                        + "--output text",
+                    name: name,
+                    dir: dir
+                )
+                replaced = stopped.stdout.contains("Task failed ELB health checks in (target-group \(tgARN))")
+                if !replaced { try await Task.sleep(for: .seconds(1)) }
+            }
+            #expect(replaced, "the task failing its health checks is stopped by the scheduler")
+            let after = try await Self.healthy(4, tgARN, name: name, dir: dir)
+            #expect(!after.contains(victim) && after.count == 4, "a new task took its place: \(after)")
+
+            // A rolling deployment while clients send requests (the benchmark, on this lab).
+            let script = DockerEngine.repositoryRoot.appendingPathComponent("Benchmarks/rolling-deployment.py").path
+            let rolled = try await DockerEngine.run([
+                "python3", script, "--wharf", ManagedProcess.built("wharf").path, "--lab", name, "--lab-dir", dir,
+                "--subnet", "\(prefix).0/24", "--tasks", "4", "--clients", "4", "--listener-port", "80",
+            ])
+            #expect(rolled.status == 0, "\(rolled.stdout)\(rolled.stderr)")
+            let report = (try? JSONSerialization.jsonObject(with: Data(rolled.stdout.utf8)) as? [String: Any]) ?? [:]
+            #expect(report["failed"] as? Int == 0, "\(rolled.stdout)")
+            #expect((report["requests_sent"] as? Int ?? 0) > 100, "\(rolled.stdout)")
+            let after2 = (report["answers_after_completion"] as? [String: Int]) ?? [:]
+            #expect(after2["v1"] == 0 && (after2["v2"] ?? 0) > 0, "only the new revision answers at the end")
+        } catch {
+            failure = error
+        }
+        let down = try await LabTests.lab(["down"], name: name, dir: dir)
+        #expect(down.status == 0, "wharf lab down failed: \(down.stdout)\(down.stderr)")
+        if let failure { throw failure }
+    }
+}
