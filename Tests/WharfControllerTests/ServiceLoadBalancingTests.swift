@@ -184,13 +184,13 @@ struct ServiceLoadBalancingTests {
         try await reportHealth(harness, lbNode, tg: tg, "unhealthy")
         try await harness.controller.scheduleServices()
         #expect(
-            try await harness.controller.read { state in state.tasks.all.filter { $0.desiredStatus == .stopped }.count }
+            await harness.controller.read { state in state.tasks.all.filter { $0.desiredStatus == .stopped }.count }
                 == 0,
             "within the grace period (10 s) it is not replaced"
         )
         harness.clock.advance(11)
         try await harness.controller.scheduleServices()
-        let stopped = try await harness.controller.read { state in
+        let stopped = await harness.controller.read { state in
             state.tasks.all.filter { $0.desiredStatus == .stopped }.map { $0.stoppedReason ?? "" }
         }
         #expect(stopped == ["Task failed ELB health checks in (target-group \(tg))"])

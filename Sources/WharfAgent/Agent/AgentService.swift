@@ -64,7 +64,7 @@ public struct AgentService: Service {
                         await agent.cleanUp()
                     }
                 }
-                if let node = await agent.loadBalancerNode {
+                if let node = agent.loadBalancerNode {
                     // What the health checks see goes to the controller with the next sync, soon.
                     group.addTask { await node.run { await agent.syncSoon() } }
                 }
