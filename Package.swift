@@ -220,6 +220,7 @@ let package = Package(
             dependencies: ["WharfModel", "WharfAuth"],
             exclude: [
                 "Fixtures", "Support/ecs_conformance.py", "Support/ecs_strict_call.py", "Support/elbv2_conformance.py",
+                "Support/cloudmap_conformance.py",
             ],
             swiftSettings: swiftSettings
         ),

@@ -108,6 +108,31 @@ def wait(what, check, timeout, interval=1):
     raise RuntimeError(f"timed out after {timeout}s waiting for {what}" + (f" (last error: {last})" if last else ""))
 
 
+def diagnose(directory):
+    """What the load balancer node did, on stderr: its agent's log and HAProxy's view of the servers."""
+    import socket
+    log = os.path.join(directory, "node-1", "agent.log")
+    if os.path.exists(log):
+        print("---- node 1's agent log (last 40 lines)", file=sys.stderr)
+        print("".join(open(log).readlines()[-40:]), file=sys.stderr)
+    path = os.path.join(directory, "node-1", "agent", "haproxy", "haproxy.sock")
+    try:
+        client = socket.socket(socket.AF_UNIX)
+        client.settimeout(5)
+        client.connect(path)
+        client.sendall(b"show stat\n")
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+        print("---- HAProxy show stat (pxname, svname, status, check_status, chkfail)", file=sys.stderr)
+        for line in answer.decode(errors="replace").splitlines():
+            fields = line.split(",")
+            if len(fields) > 36:
+                print(fields[0], fields[1], fields[17], fields[36], fields[21], file=sys.stderr)
+    except OSError as error:
+        print(f"---- HAProxy's socket does not answer: {error}", file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wharf", default=".build-release/release/wharf")
@@ -127,6 +152,9 @@ def main():
                        stdout=subprocess.DEVNULL)
     try:
         result = run(args, wharf)
+    except Exception:
+        diagnose(args.lab_dir)
+        raise
     finally:
         if started_lab:
             subprocess.run([wharf, "lab", "down", "--name", args.lab, "--dir", args.lab_dir],
@@ -172,7 +200,16 @@ def run(args, wharf):
         states = [d["TargetHealth"]["State"] for d in
                   elb.describe_target_health(TargetGroupArn=tg["TargetGroupArn"])["TargetHealthDescriptions"]]
         return states.count("healthy") == args.tasks and len(states) == args.tasks
-    wait(f"{args.tasks} healthy targets", healthy, 180)
+    try:
+        wait(f"{args.tasks} healthy targets", healthy, 180)
+    except RuntimeError:
+        health = elb.describe_target_health(TargetGroupArn=tg["TargetGroupArn"])["TargetHealthDescriptions"]
+        print("---- targets:", [(d["Target"]["Id"], d["TargetHealth"]["State"]) for d in health], file=sys.stderr)
+        arns = ecs.list_tasks(cluster="default", serviceName="rolling")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"] if arns else []
+        print("---- tasks:", [(t["taskArn"][-6:], t["lastStatus"], t.get("attachments", [{}])[0].get("details"))
+                               for t in tasks], file=sys.stderr)
+        raise
 
     load = Load(lb_host, args.listener_port, args.clients)
     load.start()

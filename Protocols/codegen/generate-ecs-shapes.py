@@ -53,6 +53,13 @@ SERVICES = [
       "DescribeListeners", "ModifyListener", "DeleteListener", "CreateRule", "DescribeRules", "ModifyRule",
       "DeleteRule", "SetRulePriorities", "RegisterTargets", "DeregisterTargets", "DescribeTargetHealth",
       "AddTags", "RemoveTags", "DescribeTags", "DescribeAccountLimits"]),
+    ("ServiceDiscovery", "Cloud Map", os.path.join(DATA, "servicediscovery", "2017-03-14", "service-2.json.gz"),
+     os.path.join("Sources", "WharfModel", "ServiceDiscovery", "Generated"),
+     ["CreatePrivateDnsNamespace", "CreateHttpNamespace", "GetNamespace", "ListNamespaces", "DeleteNamespace",
+      "CreateService", "GetService", "ListServices", "DeleteService", "RegisterInstance", "DeregisterInstance",
+      "ListInstances", "GetInstance", "DiscoverInstances", "DiscoverInstancesRevision", "GetInstancesHealthStatus",
+      "UpdateInstanceCustomHealthStatus", "GetOperation", "ListOperations", "TagResource", "UntagResource",
+      "ListTagsForResource"]),
 ]
 
 KEYWORDS = {"protocol", "type", "default", "operator", "self", "extension", "internal", "public", "private", "func",

@@ -42,6 +42,7 @@ struct ECSEndpoint: Sendable {
         let served: [(String, String, [String: ECSOperations.Handler])] = [
             (Self.targetPrefix, "ecs", operations.handlers), (Self.ssmPrefix, "ssm", operations.ssmHandlers),
             (Self.secretsPrefix, "secretsmanager", operations.secretsHandlers),
+            (ServiceDiscovery.targetPrefix, "servicediscovery", operations.cloudMapHandlers),
             (WharfAdmin.targetPrefix, "admin", operations.adminHandlers),
             (CloudWatchLogs.targetPrefix, "logs", logs?.handlers ?? [:]),
         ]
@@ -63,6 +64,9 @@ struct ECSEndpoint: Sendable {
             } else if target.hasPrefix(Self.secretsPrefix) {
                 handler = operations.secretsHandlers[String(target.dropFirst(Self.secretsPrefix.count))]
                 signingName = "secretsmanager"
+            } else if target.hasPrefix(ServiceDiscovery.targetPrefix) {
+                handler = operations.cloudMapHandlers[String(target.dropFirst(ServiceDiscovery.targetPrefix.count))]
+                signingName = ServiceDiscovery.signingName
             } else if target.hasPrefix(CloudWatchLogs.targetPrefix) {
                 handler = logs?.handlers[String(target.dropFirst(CloudWatchLogs.targetPrefix.count))]
                 signingName = CloudWatchLogs.signingName
@@ -147,6 +151,14 @@ struct ECSEndpoint: Sendable {
                 .unknownOperation,
                 "Wharf serves the CloudWatch Logs operations \(served), not "
                     + "\(target.dropFirst(CloudWatchLogs.targetPrefix.count))"
+            )
+        }
+        if target.hasPrefix(ServiceDiscovery.targetPrefix) {
+            let served = operations.cloudMapHandlers.keys.sorted().joined(separator: ", ")
+            return ECSError(
+                .unknownOperation,
+                "Wharf serves the Cloud Map operations \(served), not "
+                    + "\(target.dropFirst(ServiceDiscovery.targetPrefix.count))"
             )
         }
         if target.hasPrefix(Self.secretsPrefix) {

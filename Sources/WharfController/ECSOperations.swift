@@ -14,6 +14,8 @@ struct ECSOperations: Sendable {
     var ssmHandlers: [String: Handler] = [:]
     /// The Secrets Manager operations, by name (`secretsmanager.<name>`).
     var secretsHandlers: [String: Handler] = [:]
+    /// The Cloud Map operations, by name (`Route53AutoNaming_v20170314.<name>`).
+    var cloudMapHandlers: [String: Handler] = [:]
     /// Wharf's admin operations, by name (`WharfAdmin.<name>`).
     private(set) var adminHandlers: [String: Handler] = [:]
 
@@ -116,6 +118,7 @@ struct ECSOperations: Sendable {
         }
         addParameterStore(controller, sealer: sealer)
         addSecretsManager(controller, sealer: sealer)
+        addCloudMap(controller)
 
         adminHandlers["CreateAccessKey"] = { (data: Data) async throws -> Data in
             let request: WharfAdmin.CreateAccessKeyRequest = try ECSWire.decode(data)

@@ -28,6 +28,7 @@ public struct LabState: Codable, Equatable, Sendable {
         export AWS_CA_BUNDLE=\(layout.caFile)
         export AWS_ENDPOINT_URL=\(layout.endpoint)
         export WHARF_ENDPOINT=\(layout.endpoint)
+        export AWS_DISABLE_HOST_PREFIX_INJECTION=true
 
         """
     }

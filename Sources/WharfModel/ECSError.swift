@@ -84,6 +84,18 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let certificateNotFound = Code(rawValue: "CertificateNotFound")
         public static let sslPolicyNotFound = Code(rawValue: "SSLPolicyNotFound")
         public static let targetGroupAssociationLimit = Code(rawValue: "TargetGroupAssociationLimit")
+        /// Cloud Map's errors (beside ResourceInUse and ResourceNotFoundException).
+        public static let invalidInput = Code(rawValue: "InvalidInput")
+        public static let namespaceNotFound = Code(rawValue: "NamespaceNotFound")
+        public static let namespaceAlreadyExists = Code(rawValue: "NamespaceAlreadyExists")
+        public static let cloudMapServiceNotFound = Code(rawValue: "ServiceNotFound")
+        public static let serviceAlreadyExists = Code(rawValue: "ServiceAlreadyExists")
+        public static let instanceNotFound = Code(rawValue: "InstanceNotFound")
+        public static let operationNotFound = Code(rawValue: "OperationNotFound")
+        public static let duplicateRequest = Code(rawValue: "DuplicateRequest")
+        public static let resourceLimitExceeded = Code(rawValue: "ResourceLimitExceeded")
+        public static let customHealthNotFound = Code(rawValue: "CustomHealthNotFound")
+        public static let tooManyTagsException = Code(rawValue: "TooManyTagsException")
         /// IAM's error for an access key that is not there.
         public static let noSuchEntity = Code(rawValue: "NoSuchEntityException")
         /// Authentication refusals (AWS Signature Version 4).

@@ -23,6 +23,7 @@ public struct ClusterState: Sendable {
     public private(set) var secrets = Secrets()
     public private(set) var runTaskTokens = RunTaskTokens()
     public private(set) var loadBalancing = LoadBalancing()
+    public private(set) var cloudMap = CloudMap()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -45,6 +46,9 @@ public struct ClusterState: Sendable {
         for record in stored.targetGroups { apply(.putTargetGroup(record)) }
         for record in stored.listeners { apply(.putListener(record)) }
         for record in stored.listenerRules { apply(.putListenerRule(record)) }
+        for record in stored.namespaces { apply(.putNamespace(record)) }
+        for record in stored.discoveryServices { apply(.putDiscoveryService(record)) }
+        for record in stored.cloudMapOperations { apply(.putCloudMapOperation(record)) }
     }
 
     /// Applies one change.
@@ -127,6 +131,18 @@ public struct ClusterState: Sendable {
             return Applied(.listenerRule(record.id, loadBalancing.put(record)))
         case .deleteListenerRule(let id):
             return Applied(.listenerRule(id, loadBalancing.removeRule(id)))
+        case .putNamespace(let record):
+            return Applied(.namespace(record.id, cloudMap.put(record)))
+        case .deleteNamespace(let id):
+            return Applied(.namespace(id, cloudMap.removeNamespace(id)))
+        case .putDiscoveryService(let record):
+            return Applied(.discoveryService(record.id, cloudMap.put(record)))
+        case .deleteDiscoveryService(let id):
+            return Applied(.discoveryService(id, cloudMap.removeService(id)))
+        case .putCloudMapOperation(let record):
+            return Applied(.cloudMapOperation(record.id, cloudMap.put(record)))
+        case .deleteCloudMapOperation(let id):
+            return Applied(.cloudMapOperation(id, cloudMap.removeOperation(id)))
         }
     }
 
@@ -233,6 +249,12 @@ public struct ClusterState: Sendable {
             if let old { apply(.putListener(old)) } else { loadBalancing.removeListener(id) }
         case .listenerRule(let id, let old):
             if let old { apply(.putListenerRule(old)) } else { loadBalancing.removeRule(id) }
+        case .namespace(let id, let old):
+            if let old { apply(.putNamespace(old)) } else { cloudMap.removeNamespace(id) }
+        case .discoveryService(let id, let old):
+            if let old { apply(.putDiscoveryService(old)) } else { cloudMap.removeService(id) }
+        case .cloudMapOperation(let id, let old):
+            if let old { apply(.putCloudMapOperation(old)) } else { cloudMap.removeOperation(id) }
         }
     }
 }
@@ -257,6 +279,9 @@ public struct Applied: Sendable {
         case targetGroup(String, TargetGroupRecord?)
         case listener(String, ListenerRecord?)
         case listenerRule(String, ListenerRuleRecord?)
+        case namespace(String, NamespaceRecord?)
+        case discoveryService(String, DiscoveryServiceRecord?)
+        case cloudMapOperation(String, CloudMapOperationRecord?)
     }
 
     let undo: Undo

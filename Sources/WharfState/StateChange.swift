@@ -57,6 +57,18 @@ public enum StateChange: Equatable, Sendable {
     case putListenerRule(ListenerRuleRecord)
     /// Deletes a listener rule.
     case deleteListenerRule(id: String)
+    /// Creates or replaces a Cloud Map namespace.
+    case putNamespace(NamespaceRecord)
+    /// Deletes a Cloud Map namespace.
+    case deleteNamespace(id: String)
+    /// Creates or replaces a Cloud Map service (its instances with it).
+    case putDiscoveryService(DiscoveryServiceRecord)
+    /// Deletes a Cloud Map service.
+    case deleteDiscoveryService(id: String)
+    /// Records a Cloud Map operation.
+    case putCloudMapOperation(CloudMapOperationRecord)
+    /// Forgets a Cloud Map operation (the oldest, past the limit).
+    case deleteCloudMapOperation(id: String)
     /// Forgets a RunTask client token (24 hours on).
     case deleteRunTaskToken(key: String)
 }
@@ -92,6 +104,10 @@ public struct StoredState: Equatable, Sendable {
     public var targetGroups: [TargetGroupRecord] = []
     public var listeners: [ListenerRecord] = []
     public var listenerRules: [ListenerRuleRecord] = []
+    /// Every Cloud Map namespace, service and kept operation.
+    public var namespaces: [NamespaceRecord] = []
+    public var discoveryServices: [DiscoveryServiceRecord] = []
+    public var cloudMapOperations: [CloudMapOperationRecord] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

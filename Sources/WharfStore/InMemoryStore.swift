@@ -97,6 +97,18 @@ extension StoredState {
             listenerRules.upsert(record, where: { $0.id == record.id })
         case .deleteListenerRule(let id):
             listenerRules.removeAll { $0.id == id }
+        case .putNamespace(let record):
+            namespaces.upsert(record, where: { $0.id == record.id })
+        case .deleteNamespace(let id):
+            namespaces.removeAll { $0.id == id }
+        case .putDiscoveryService(let record):
+            discoveryServices.upsert(record, where: { $0.id == record.id })
+        case .deleteDiscoveryService(let id):
+            discoveryServices.removeAll { $0.id == id }
+        case .putCloudMapOperation(let record):
+            cloudMapOperations.upsert(record, where: { $0.id == record.id })
+        case .deleteCloudMapOperation(let id):
+            cloudMapOperations.removeAll { $0.id == id }
         }
     }
 }

@@ -65,6 +65,13 @@ enum Migrations {
             "CREATE TABLE listeners (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
             "CREATE TABLE listener_rules (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
         ]),
+        // Cloud Map (issue 16): a row per namespace, per service (its instances in its body) and per
+        // kept operation.
+        .sql([
+            "CREATE TABLE namespaces (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE discovery_services (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE cloud_map_operations (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

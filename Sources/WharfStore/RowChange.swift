@@ -88,6 +88,18 @@ struct RowChange {
             self.init(.listenerRules, key: [.text(record.id)], body: try json(record))
         case .deleteListenerRule(let id):
             self.init(.listenerRules, key: [.text(id)])
+        case .putNamespace(let record):
+            self.init(.namespaces, key: [.text(record.id)], body: try json(record))
+        case .deleteNamespace(let id):
+            self.init(.namespaces, key: [.text(id)])
+        case .putDiscoveryService(let record):
+            self.init(.discoveryServices, key: [.text(record.id)], body: try json(record))
+        case .deleteDiscoveryService(let id):
+            self.init(.discoveryServices, key: [.text(id)])
+        case .putCloudMapOperation(let record):
+            self.init(.cloudMapOperations, key: [.text(record.id)], body: try json(record))
+        case .deleteCloudMapOperation(let id):
+            self.init(.cloudMapOperations, key: [.text(id)])
         }
     }
 

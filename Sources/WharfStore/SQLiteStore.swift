@@ -98,6 +98,15 @@ public actor SQLiteStore: ClusterStore {
                 "SELECT body FROM listener_rules ORDER BY id",
                 as: ListenerRuleRecord.self
             )
+            state.namespaces = try await rows("SELECT body FROM namespaces ORDER BY id", as: NamespaceRecord.self)
+            state.discoveryServices = try await rows(
+                "SELECT body FROM discovery_services ORDER BY id",
+                as: DiscoveryServiceRecord.self
+            )
+            state.cloudMapOperations = try await rows(
+                "SELECT body FROM cloud_map_operations ORDER BY id",
+                as: CloudMapOperationRecord.self
+            )
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

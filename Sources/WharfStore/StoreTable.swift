@@ -40,6 +40,9 @@ struct StoreTable: Hashable, Sendable {
     static let targetGroups = StoreTable(name: "target_groups", columns: ["id", "body"], keyCount: 1)
     static let listeners = StoreTable(name: "listeners", columns: ["id", "body"], keyCount: 1)
     static let listenerRules = StoreTable(name: "listener_rules", columns: ["id", "body"], keyCount: 1)
+    static let namespaces = StoreTable(name: "namespaces", columns: ["id", "body"], keyCount: 1)
+    static let discoveryServices = StoreTable(name: "discovery_services", columns: ["id", "body"], keyCount: 1)
+    static let cloudMapOperations = StoreTable(name: "cloud_map_operations", columns: ["id", "body"], keyCount: 1)
 
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400

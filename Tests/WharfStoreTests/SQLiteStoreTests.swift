@@ -409,6 +409,47 @@ struct SQLiteStoreTests {
                 )
             ),
             .deleteListenerRule(id: "00000000000000d2"),
+            .putNamespace(
+                NamespaceRecord(
+                    id: "ns-a",
+                    name: "internal",
+                    type: .dnsPrivate,
+                    vpc: "vpc-1",
+                    soaTTL: 15,
+                    createdAt: created
+                )
+            ),
+            .putNamespace(NamespaceRecord(id: "ns-b", name: "gone", type: .http, createdAt: created)),
+            .deleteNamespace(id: "ns-b"),
+            .putDiscoveryService(
+                DiscoveryServiceRecord(
+                    id: "srv-a",
+                    name: "web",
+                    namespaceID: "ns-a",
+                    dnsRecords: [.init(type: .a, ttl: 10), .init(type: .srv, ttl: 10)],
+                    routingPolicy: "MULTIVALUE",
+                    hasCustomHealth: true,
+                    createdAt: created,
+                    instances: [
+                        DiscoveryInstanceRecord(
+                            id: "t-1",
+                            attributes: ["AWS_INSTANCE_IPV4": "10.64.0.5", "AWS_INSTANCE_PORT": "80"],
+                            unhealthy: true
+                        )
+                    ],
+                    instancesRevision: 3
+                )
+            ),
+            .putCloudMapOperation(
+                CloudMapOperationRecord(
+                    id: "op-1",
+                    type: "CREATE_NAMESPACE",
+                    targets: ["NAMESPACE": "ns-a"],
+                    createdAt: created
+                )
+            ),
+            .putCloudMapOperation(CloudMapOperationRecord(id: "op-2", type: "X", targets: [:], createdAt: created)),
+            .deleteCloudMapOperation(id: "op-2"),
         ]
     }
 
@@ -445,6 +486,9 @@ struct SQLiteStoreTests {
             #expect(loaded.targetGroups.first?.targets.last?.drainingUntil != nil)
             #expect(loaded.listeners.first?.defaultActions.first?.stickinessSeconds == 60)
             #expect(loaded.listenerRules.map(\.id) == ["00000000000000d1"])
+            #expect(loaded.namespaces.map(\.id) == ["ns-a"])
+            #expect(loaded.discoveryServices.first?.instances.first?.unhealthy == true)
+            #expect(loaded.cloudMapOperations.map(\.id) == ["op-1"])
         }
     }
 
@@ -515,7 +559,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 11)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 12)
         }
     }
 

@@ -33,6 +33,10 @@ public actor LoadBalancerNode {
     /// Servers seen healthy since the agent started.
     private var seenHealthy: Set<HAProxyConfig.ServerKey> = []
     private var reports: [TargetHealthReport] = []
+    /// When HAProxy was last reloaded: reloads are at least a second apart (a signal that
+    /// reaches the master while it re-executes itself is lost), and a reload that did not take
+    /// (its servers missing a few seconds on) is done again.
+    private var lastReload: ContinuousClock.Instant?
 
     var configPath: String { directory + "/haproxy.cfg" }
     var pidPath: String { directory + "/haproxy.pid" }
@@ -78,6 +82,7 @@ public actor LoadBalancerNode {
             }
             let running = masterPID()
             if running != nil {
+                if let lastReload, ContinuousClock.now - lastReload < .seconds(1) { return }
                 guard let states = try? await socket.send("show servers state") else { return }
                 try Data(states.utf8).write(to: URL(fileURLWithPath: stateFile))
                 if served == nil {
@@ -106,6 +111,7 @@ public actor LoadBalancerNode {
             }
             if let pid = running {
                 kill(pid, SIGUSR2)
+                lastReload = .now
                 logger.info("reloaded HAProxy", metadata: ["plan.version": "\(plan.version)"])
             } else {
                 try await start()
@@ -118,6 +124,7 @@ public actor LoadBalancerNode {
 
     private func start() async throws(RuntimeError) {
         try await HostCommand.check(["haproxy", "-W", "-D", "-f", configPath, "-p", pidPath])
+        lastReload = .now
         logger.info("started HAProxy", metadata: ["plan.version": "\(wanted?.version ?? "")"])
     }
 
@@ -160,6 +167,22 @@ public actor LoadBalancerNode {
         }
         var byKey: [HAProxyConfig.ServerKey: HAProxyServerStat] = [:]
         for stat in stats { byKey[HAProxyConfig.ServerKey(backend: stat.backend, server: stat.server)] = stat }
+        let missing = plan.targetGroups.flatMap { group in
+            group.targets.filter { target in
+                byKey[HAProxyConfig.ServerKey(
+                    backend: HAProxyConfig.backendName(group.id),
+                    server: HAProxyConfig.serverName(target)
+                )] == nil
+            }.map(HAProxyConfig.serverName)
+        }
+        if !missing.isEmpty, ContinuousClock.now - (lastReload ?? .now) > .seconds(3) {
+            logger.warning(
+                "HAProxy does not serve all of the plan's targets; reloading it again",
+                metadata: ["plan.version": "\(plan.version)", "missing": "\(missing.prefix(5))"]
+            )
+            served = nil
+            lastReload = nil
+        }
         var next: [TargetHealthReport] = []
         for group in plan.targetGroups {
             let backend = HAProxyConfig.backendName(group.id)
