@@ -35,7 +35,7 @@ extension ClusterState {
             serviceName: record.name,
             clusterArn: context.clusterARN(record.cluster),
             loadBalancers: projectLoadBalancers(record),
-            serviceRegistries: [],
+            serviceRegistries: projectServiceRegistries(record),
             status: record.status.rawValue,
             desiredCount: record.desiredCount,
             runningCount: deployments.reduce(0) { $0 + ($1.runningCount ?? 0) },

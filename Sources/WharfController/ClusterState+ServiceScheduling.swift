@@ -47,7 +47,12 @@ extension ClusterState {
             )
             if evaluated[record.arn] == inputs {
                 // Nothing it reads changed, but its tasks' draining from load balancers ends in time.
-                changes += loadBalancerChanges([], service: record, now: now, random: &random)
+                changes += serviceRegistryChanges(
+                    loadBalancerChanges([], service: record, now: now, random: &random),
+                    service: record,
+                    now: now,
+                    random: &random
+                )
                 continue
             }
             round.evaluated[record.arn] = inputs
@@ -96,8 +101,13 @@ extension ClusterState {
                 demands: demands,
                 definitionConstraints: constraints
             )
-            let applied = loadBalancerChanges(
-                materialize(plan, original: record, now: now, random: &random),
+            let applied = serviceRegistryChanges(
+                loadBalancerChanges(
+                    materialize(plan, original: record, now: now, random: &random),
+                    service: record,
+                    now: now,
+                    random: &random
+                ),
                 service: record,
                 now: now,
                 random: &random

@@ -65,8 +65,11 @@ extension ClusterState {
                 "a service keeps the load balancers it was created with; create a new service to change them"
             )
         }
-        if !(request.serviceRegistries ?? []).isEmpty {
-            throw ECSError(.invalidParameter, "serviceRegistries are not supported by Wharf yet")
+        if let given = request.serviceRegistries, given != projectServiceRegistries(record) {
+            throw ECSError.unsupported(
+                "Changing serviceRegistries with UpdateService",
+                "a service keeps the registry it was created with; create a new service to change it"
+            )
         }
         var redeploy = request.forceNewDeployment == true
         if let strategy = request.capacityProviderStrategy, !strategy.isEmpty {

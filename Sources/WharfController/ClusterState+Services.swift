@@ -78,6 +78,7 @@ extension ClusterState {
         )
         let platformVersion = try TaskNetworkRules.platformVersion(request.platformVersion, launchType: launch)
         let balancers = try serviceLoadBalancers(request.loadBalancers, definition: definition)
+        let registries = try serviceRegistries(request.serviceRegistries, definition: definition)
         _ = try Placement(
             strategies: request.placementStrategy ?? [],
             constraints: request.placementConstraints ?? [],
@@ -137,6 +138,7 @@ extension ClusterState {
         )
         record.platformVersion = platformVersion
         record.loadBalancers = balancers
+        record.serviceRegistries = registries
         ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
         return Outcome(
             ECS.CreateServiceResponse(service: presentService(record, includeTags: true)),

@@ -19,9 +19,6 @@ public enum ServiceRules {
                 throw ECSError(.invalidParameter, "placementStrategy is not supported with the DAEMON scheduling strategy")
             }
         }
-        if !(request.serviceRegistries ?? []).isEmpty {
-            throw ECSError(.invalidParameter, "serviceRegistries are not supported: Wharf has no service discovery integration yet")
-        }
         try checkSupported(request)
         if let grace = request.healthCheckGracePeriodSeconds, grace < 0 {
             throw ECSError(.invalidParameter, "healthCheckGracePeriodSeconds \(grace) must be 0 or more")

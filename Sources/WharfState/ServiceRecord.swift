@@ -37,6 +37,8 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     public var healthCheckGracePeriodSeconds: Int?
     /// The target groups its tasks are registered in; nil for none (and in records from before).
     public var loadBalancers: [ServiceLoadBalancer]?
+    /// The Cloud Map service its tasks are registered in; nil for none.
+    public var serviceRegistries: [ServiceRegistryRecord]?
     public var tags: [Tag]
     public var enableECSManagedTags: Bool
     public var propagateTags: PropagateTags
@@ -163,6 +165,24 @@ public struct ServiceLoadBalancer: Codable, Equatable, Sendable {
     /// Creates a service's load balancer.
     public init(targetGroupID: String, containerName: String, containerPort: Int) {
         self.targetGroupID = targetGroupID
+        self.containerName = containerName
+        self.containerPort = containerPort
+    }
+}
+
+/// A Cloud Map service a service's tasks are registered in, with the port its SRV records carry:
+/// `port`, or the one `containerName` publishes `containerPort` on.
+public struct ServiceRegistryRecord: Codable, Equatable, Sendable {
+    /// The Cloud Map service's ID (`srv-…`).
+    public var serviceID: String
+    public var port: Int?
+    public var containerName: String?
+    public var containerPort: Int?
+
+    /// Creates a service registry.
+    public init(serviceID: String, port: Int? = nil, containerName: String? = nil, containerPort: Int? = nil) {
+        self.serviceID = serviceID
+        self.port = port
         self.containerName = containerName
         self.containerPort = containerPort
     }

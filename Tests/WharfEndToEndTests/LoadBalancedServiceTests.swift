@@ -59,6 +59,18 @@ struct LoadBalancedServiceTests {
         return []
     }
 
+    /// The addresses of `web.internal`'s instances, from discover-instances.
+    static func discovered(name: String, dir: String) async throws -> Set<String> {
+        let found = try await json(
+            "aws servicediscovery discover-instances --namespace-name internal --service-name web",
+            name: name, dir: dir)
+        return Set(
+            (found["Instances"] as? [[String: Any]] ?? []).compactMap {
+                ($0["Attributes"] as? [String: String])?["AWS_INSTANCE_IPV4"]
+            }
+        )
+    }
+
     /// What the load balancer answers at `address:port`, asked `times` times over new connections.
     static func answers(_ address: String, port: Int, times: Int) async throws -> [String] {
         var answers: [String] = []
@@ -122,6 +134,20 @@ struct LoadBalancedServiceTests {
                 name: name,
                 dir: dir
             )
+            // Cloud Map: the service's tasks are also instances of web.internal.
+            let namespace = try await Self.json(
+                "aws servicediscovery create-private-dns-namespace --name internal --vpc vpc-lab", name: name, dir: dir)
+            let operation = try #require(namespace["OperationId"] as? String)
+            let done = try await Self.json(
+                "aws servicediscovery get-operation --operation-id \(operation)", name: name, dir: dir)
+            let namespaceID = try #require(
+                ((done["Operation"] as? [String: Any])?["Targets"] as? [String: String])?["NAMESPACE"]
+            )
+            let registry = try await Self.json(
+                "aws servicediscovery create-service --name web "
+                    + "--dns-config 'NamespaceId=\(namespaceID),DnsRecords=[{Type=A,TTL=10}]'",
+                name: name, dir: dir)
+            let registryARN = try #require((registry["Service"] as? [String: Any])?["Arn"] as? String)
             let definitionFile = "\(dir)/lb-web.json"
             try Data(Self.taskDefinition.utf8).write(to: URL(fileURLWithPath: definitionFile))
             _ = try await Self.json(
@@ -133,7 +159,8 @@ struct LoadBalancedServiceTests {
                 "aws ecs create-service --cluster default --service-name lb-web --task-definition lb-web "
                     + "--desired-count 4 --launch-type FARGATE "
                     + "--network-configuration 'awsvpcConfiguration={subnets=[subnet-a],assignPublicIp=DISABLED}' "
-                    + "--load-balancers targetGroupArn=\(tgARN),containerName=web,containerPort=80",
+                    + "--load-balancers targetGroupArn=\(tgARN),containerName=web,containerPort=80 "
+                    + "--service-registries registryArn=\(registryARN)",
                 name: name,
                 dir: dir
             )
@@ -155,6 +182,7 @@ struct LoadBalancedServiceTests {
                 (tasks["tasks"] as? [[String: Any]] ?? []).compactMap { $0["containerInstanceArn"] as? String }
             )
             #expect(nodes.count == 2, "the 4 tasks run on both nodes")
+            #expect(try await Self.discovered(name: name, dir: dir) == targets, "Cloud Map lists the 4 tasks")
             let events = try await LabTests.inLab(
                 "aws ecs describe-services --cluster default --services lb-web "
                     + "--query 'services[0].events[].message' --output text",
@@ -195,6 +223,7 @@ struct LoadBalancedServiceTests {
             #expect(replaced, "the task failing its health checks is stopped by the scheduler")
             let after = try await Self.healthy(4, tgARN, name: name, dir: dir)
             #expect(!after.contains(victim) && after.count == 4, "a new task took its place: \(after)")
+            #expect(try await Self.discovered(name: name, dir: dir) == after, "Cloud Map follows the replacement")
 
             // A rolling deployment while clients send requests (the benchmark, on this lab).
             let script = DockerEngine.repositoryRoot.appendingPathComponent("Benchmarks/rolling-deployment.py").path
