@@ -59,6 +59,12 @@ struct LoadBalancedServiceTests {
         return []
     }
 
+    /// What the load balancer node did, for a failure's message: its agent's last log lines.
+    static func diagnosis(dir: String) -> String {
+        let log = (try? String(contentsOfFile: "\(dir)/node-1/agent.log", encoding: .utf8)) ?? ""
+        return "node 1's agent log:\n" + log.split(separator: "\n").suffix(30).joined(separator: "\n")
+    }
+
     /// The addresses of `web.internal`'s instances, from discover-instances.
     static func discovered(name: String, dir: String) async throws -> Set<String> {
         let found = try await json(
@@ -171,7 +177,10 @@ struct LoadBalancedServiceTests {
             try #require(targets.count == 4)
             let hostnames = Set(try await Self.answers(balancerAddress, port: 8080, times: 24))
             let expected = Set(targets.map { "ip-" + $0.replacingOccurrences(of: ".", with: "-") })
-            #expect(hostnames == expected, "every task answers through the load balancer: \(hostnames)")
+            #expect(
+                hostnames == expected,
+                "every task answers through the load balancer: \(hostnames)\n\(Self.diagnosis(dir: dir))"
+            )
             let tasks = try await Self.json(
                 "aws ecs describe-tasks --cluster default --tasks "
                     + "$(aws ecs list-tasks --service-name lb-web --query taskArns --output text)",

@@ -59,7 +59,7 @@ public struct HAProxyConfig: Sendable {
             "    timeout client 60s",
             "    timeout server 60s",
             "    retries 3",
-            "    option redispatch",
+            "    option redispatch 1",
             "",
         ]
         var idle: [String: Int] = [:]
