@@ -225,6 +225,7 @@ public struct AgentOptions: ParsableArguments {
         configuration.taskNetworking = try Self.onOff(value(awsvpc, "WHARF_AWSVPC"), "--awsvpc") ?? true
         configuration.fargate = try Self.onOff(value(fargate, "WHARF_FARGATE"), "--fargate") ?? true
         configuration.loadBalancer = loadBalancer || value(nil, "WHARF_LOAD_BALANCER") == "true"
+        configuration.discoveryDNS = configuration.taskNetworking
         let metadataText = value(metadataPort, "WHARF_METADATA_PORT") ?? "51679"
         if metadataText != "off" {
             guard let port = Int(metadataText), (1...65535).contains(port) else {

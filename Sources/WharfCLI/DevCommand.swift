@@ -47,6 +47,7 @@ struct DevCommand: AsyncParsableCommand {
                 dataDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("agent"),
                 dockerSocket: dockerSocket, reservedPorts: [22, 2375, 2376])
             agentConfiguration.taskNetworking = true
+            agentConfiguration.discoveryDNS = true
             agentConfiguration.metadataPort = 0
             extra.append(LocalAgentService(
                 port: port, runtime: runtime, logger: logger, configuration: agentConfiguration,

@@ -254,6 +254,7 @@ extension ClusterState {
         reported: [TaskReport],
         routesVersion: String? = nil,
         loadBalancerVersion: String? = nil,
+        discoveryVersion: String? = nil,
         seal: ValueSeal? = nil
     ) throws(AgentProtocolError) -> SyncResponse {
         guard let record = instances[id] else {
@@ -301,7 +302,8 @@ extension ClusterState {
             tasks: wanted,
             acknowledgedStopped: acknowledged,
             taskRoutes: routes,
-            loadBalancerPlan: plan
+            loadBalancerPlan: plan,
+            discoveryNames: discoveryVersion == discoveryNamesVersion ? nil : discoveryNames()
         )
     }
 

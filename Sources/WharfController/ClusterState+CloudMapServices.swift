@@ -34,6 +34,12 @@ extension ClusterState {
                 guard let name = record.type, let type = DiscoveryServiceRecord.RecordType(rawValue: name),
                     let ttl = record.ttl
                 else { throw ECSError(.invalidInput, "Each DNS record needs a Type (A, AAAA, SRV, CNAME) and a TTL") }
+                guard type == .a || type == .srv else {
+                    throw CloudMapRules.unsupported(
+                        "DNS record type \(name)",
+                        "Wharf's DNS answers A and SRV records"
+                    )
+                }
                 guard !records.contains(where: { $0.type == type }) else {
                     throw ECSError(.invalidInput, "DnsRecords lists the type \(name) more than once")
                 }

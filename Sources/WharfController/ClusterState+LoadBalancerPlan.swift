@@ -12,10 +12,10 @@ extension ClusterState {
         instances[id]?.attributes.contains { $0.name == Self.loadBalancerAttribute } ?? false
     }
 
-    /// The instance's desired-state version: its tasks' and routes', and for a load balancer node
-    /// also its plan's, so a held sync is answered when any of them changes.
+    /// The instance's desired-state version: its tasks', routes' and Cloud Map names', and for a
+    /// load balancer node also its plan's, so a held sync is answered when any of them changes.
     public func desiredVersion(of id: InstanceID) -> Int {
-        instances.desiredVersion(of: id) + (isLoadBalancerNode(id) ? loadBalancing.revision : 0)
+        instances.desiredVersion(of: id) + (isLoadBalancerNode(id) ? loadBalancing.revision : 0) + cloudMap.revision
     }
 
     /// The version of ``loadBalancerPlan()``: it changes with the load balancing records and with

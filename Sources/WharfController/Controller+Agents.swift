@@ -130,6 +130,7 @@ extension Controller {
                     reported: request.tasks,
                     routesVersion: request.routesVersion,
                     loadBalancerVersion: request.loadBalancerVersion,
+                    discoveryVersion: request.discoveryVersion,
                     seal: seal
                 )
             }

@@ -162,6 +162,7 @@ public actor Controller {
             var refusals: [(QueuedWrite, any Error)] = []
             let routes = state.instances.routeRevision
             let plans = state.loadBalancing.revision
+            let names = state.cloudMap.revision
             func compute(_ write: QueuedWrite) {
                 do {
                     let (writeChanges, answer) = try write.compute(state, time)
@@ -192,7 +193,10 @@ public actor Controller {
                     releaseReaders(stored: true)
                     for answer in answers { answer() }
                     // A route that came, went or changed is news for every node.
-                    var woken = state.instances.routeRevision != routes ? Set(pollers.keys) : []
+                    // A route or a Cloud Map name that came, went or changed is news for every node.
+                    var woken =
+                        state.instances.routeRevision != routes || state.cloudMap.revision != names
+                        ? Set(pollers.keys) : []
                     // A changed load balancer plan is news for the load balancer nodes.
                     if state.loadBalancing.revision != plans {
                         woken.formUnion(pollers.keys.filter { state.isLoadBalancerNode($0) })

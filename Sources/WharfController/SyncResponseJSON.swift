@@ -102,15 +102,18 @@ final class SyncResponseJSON: Sendable {
             }
             out.close()
         }
-        if let plan = response.loadBalancerPlan {
-            out.key("loadBalancerPlan")
+        // What changes rarely and only some nodes get, through JSONEncoder.
+        func encoded(_ key: StaticString, _ value: some Encodable) {
+            out.key(key)
             do {
-                out.raw([UInt8](try encoder.encode(plan)))
+                out.raw([UInt8](try encoder.encode(value)))
             } catch {
                 failure = error
                 out.raw("null")
             }
         }
+        if let names = response.discoveryNames { encoded("discoveryNames", names) }
+        if let plan = response.loadBalancerPlan { encoded("loadBalancerPlan", plan) }
         out.close()
         if let failure { throw failure }
         return Data(out.bytes)

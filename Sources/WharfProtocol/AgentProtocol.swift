@@ -238,6 +238,8 @@ public struct SyncRequest: Codable, Equatable, Sendable {
     public var loadBalancerVersion: String?
     /// What a load balancer node's health checks see of the targets it serves.
     public var targetHealth: [TargetHealthReport]?
+    /// The version of the Cloud Map names the node's DNS answers; absent before any.
+    public var discoveryVersion: String?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -247,8 +249,10 @@ public struct SyncRequest: Codable, Equatable, Sendable {
         tasks: [TaskReport],
         routesVersion: String? = nil,
         loadBalancerVersion: String? = nil,
-        targetHealth: [TargetHealthReport]? = nil
+        targetHealth: [TargetHealthReport]? = nil,
+        discoveryVersion: String? = nil
     ) {
+        self.discoveryVersion = discoveryVersion
         self.routesVersion = routesVersion
         self.loadBalancerVersion = loadBalancerVersion
         self.targetHealth = targetHealth
@@ -315,6 +319,8 @@ public struct SyncResponse: Codable, Equatable, Sendable {
     public var taskRoutes: TaskRoutes?
     /// What a load balancer node is to serve, when its version differs from the node's.
     public var loadBalancerPlan: LoadBalancerPlan?
+    /// The names the node's DNS answers, when their version differs from the node's.
+    public var discoveryNames: DiscoveryNames?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -322,8 +328,10 @@ public struct SyncResponse: Codable, Equatable, Sendable {
         tasks: [DesiredTask],
         acknowledgedStopped: [String],
         taskRoutes: TaskRoutes? = nil,
-        loadBalancerPlan: LoadBalancerPlan? = nil
+        loadBalancerPlan: LoadBalancerPlan? = nil,
+        discoveryNames: DiscoveryNames? = nil
     ) {
+        self.discoveryNames = discoveryNames
         self.taskRoutes = taskRoutes
         self.loadBalancerPlan = loadBalancerPlan
         self.protocolVersion = protocolVersion

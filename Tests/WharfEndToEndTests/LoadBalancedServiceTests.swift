@@ -65,6 +65,29 @@ struct LoadBalancedServiceTests {
         return "node 1's agent log:\n" + log.split(separator: "\n").suffix(30).joined(separator: "\n")
     }
 
+    /// The addresses `web.internal` resolves to inside a task's container on node 2, tried for up
+    /// to 10 s until they stop changing between two tries a second apart.
+    static func resolved(dir: String) async throws -> Set<String> {
+        let docker = ["docker", "-H", "unix://\(dir)/node-2/docker.sock"]
+        let listed = try await DockerEngine.run(
+            docker + ["ps", "-q", "--filter", "label=com.amazonaws.ecs.container-name=web"])
+        guard let container = listed.stdout.split(separator: "\n").first.map(String.init) else { return [] }
+        var last: Set<String> = []
+        for attempt in 0..<10 {
+            let answer = try await DockerEngine.run(docker + ["exec", container, "nslookup", "web.internal"])
+            let addresses = Set(
+                answer.stdout.split(separator: "\n").compactMap { line -> String? in
+                    guard line.hasPrefix("Address:"), !line.contains(":53") else { return nil }
+                    return line.split(separator: " ").last.map(String.init)
+                }
+            )
+            if attempt > 0, addresses == last { return addresses }
+            last = addresses
+            try await Task.sleep(for: .seconds(1))
+        }
+        return last
+    }
+
     /// The addresses of `web.internal`'s instances, from discover-instances.
     static func discovered(name: String, dir: String) async throws -> Set<String> {
         let found = try await json(
@@ -192,6 +215,10 @@ struct LoadBalancedServiceTests {
             )
             #expect(nodes.count == 2, "the 4 tasks run on both nodes")
             #expect(try await Self.discovered(name: name, dir: dir) == targets, "Cloud Map lists the 4 tasks")
+            #expect(
+                try await Self.resolved(dir: dir) == targets,
+                "web.internal resolves to the 4 tasks from a task on node 2 (Wharf's DNS)"
+            )
             let events = try await LabTests.inLab(
                 "aws ecs describe-services --cluster default --services lb-web "
                     + "--query 'services[0].events[].message' --output text",
@@ -233,6 +260,7 @@ struct LoadBalancedServiceTests {
             let after = try await Self.healthy(4, tgARN, name: name, dir: dir)
             #expect(!after.contains(victim) && after.count == 4, "a new task took its place: \(after)")
             #expect(try await Self.discovered(name: name, dir: dir) == after, "Cloud Map follows the replacement")
+            #expect(try await Self.resolved(dir: dir) == after, "and so does the name")
 
             // A rolling deployment while clients send requests (the benchmark, on this lab).
             let script = DockerEngine.repositoryRoot.appendingPathComponent("Benchmarks/rolling-deployment.py").path

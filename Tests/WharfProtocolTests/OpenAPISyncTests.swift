@@ -54,6 +54,8 @@ struct OpenAPISyncTests {
         try Self.write([Sample.targetGroup], minimal: [Sample.tcpGroup], to: directory)
         try Self.write([Sample.healthCheck], minimal: [Sample.tcpCheck], to: directory)
         try Self.write([Sample.target], to: directory)
+        try Self.write([Sample.names], to: directory)
+        try Self.write(Sample.names.records, to: directory)
         let login = RegistryLogin(username: "u", password: "p")
         let options = ["web": ["splunk-token": "t"]]
         try Self.write([TaskSecrets(environment: ["web": ["A": "1"]], logOptions: options,
@@ -213,7 +215,8 @@ enum Sample {
     static let newTaskReport = TaskReport(taskArn: taskArn, lastStatus: "PROVISIONING", containers: [])
     static let syncRequest = SyncRequest(protocolVersion: AgentProtocol.version, containerInstanceArn: instanceArn, credential: credential,
                                          desiredVersion: 7, tasks: [taskReport, newTaskReport], routesVersion: "3f2a",
-                                         loadBalancerVersion: "3.7.2", targetHealth: [healthReport, newHealthReport])
+                                         loadBalancerVersion: "3.7.2", targetHealth: [healthReport, newHealthReport],
+                                         discoveryVersion: "3.9")
     static let healthReport = TargetHealthReport(
         targetGroupId: "73e2d6bc24d8a067",
         id: "10.64.3.7",
@@ -332,7 +335,12 @@ enum Sample {
                                            acknowledgedStopped: [taskArn],
                                            taskRoutes: TaskRoutes(version: "3f2a", routes: [
                                                TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3"),
-                                           ]), loadBalancerPlan: plan)
+                                           ]), loadBalancerPlan: plan, discoveryNames: names)
+    static let names = DiscoveryNames(
+        version: "3.9",
+        zones: ["internal"],
+        records: [DiscoveryRecord(name: "web.internal", type: "A", ttl: 10, values: ["10.64.0.5"])]
+    )
     static let emptySyncResponse = SyncResponse(desiredVersion: 1, tasks: [], acknowledgedStopped: [])
 
     /// Every error code, in a chain that ``following(_:)`` walks.

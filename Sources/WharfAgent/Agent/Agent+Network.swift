@@ -37,6 +37,15 @@ extension Agent {
         }
     }
 
+    /// The gateway of the node's awsvpc bridge (the first address of its block), where Wharf's DNS
+    /// listens; nil before the node has a block.
+    public var taskGateway: String? {
+        guard configuration.taskNetworking, awsvpcProblem == nil, let subnet = taskSubnet,
+            let block = IPv4Network(subnet)
+        else { return nil }
+        return IPv4Network.text(block.address + 1)
+    }
+
     /// Loads the pause image into the engine unless it is there.
     func ensurePauseImage() async throws(RuntimeError) {
         if (try? await runtime.hasImage(PauseImage.reference)) == true { return }
@@ -68,7 +77,12 @@ extension Agent {
             }
             if id == nil {
                 try await ensurePauseImage()
-                let spec = ContainerSpec(pauseFor: task, network: network, instanceArn: instanceArn)
+                var spec = ContainerSpec(pauseFor: task, network: network, instanceArn: instanceArn)
+                // Without servers of the task's own, its containers ask Wharf's DNS (Cloud Map
+                // names, then the node's resolver).
+                if spec.dnsServers.isEmpty, configuration.discoveryDNS, let gateway = taskGateway {
+                    spec.dnsServers = [gateway]
+                }
                 id = try await runtime.createContainer(spec)
             }
             guard let id else { return }

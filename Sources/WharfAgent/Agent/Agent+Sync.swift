@@ -23,7 +23,8 @@ extension Agent {
                 tasks: reports(),
                 routesVersion: routesVersion,
                 loadBalancerVersion: await loadBalancerNode?.planVersion,
-                targetHealth: await loadBalancerNode?.health
+                targetHealth: await loadBalancerNode?.health,
+                discoveryVersion: await discoveryDNS?.version
             )
             let client = self.client
             let sync = Task { () -> Result<SyncResponse, AgentProtocolError> in
@@ -57,6 +58,7 @@ extension Agent {
                 let unchanged = response.desiredVersion == request.desiredVersion
                 apply(response)
                 if let plan = response.loadBalancerPlan, let node = loadBalancerNode { await node.apply(plan) }
+                if let names = response.discoveryNames, let dns = discoveryDNS { await dns.update(names) }
                 // A controller answering at once with nothing new (it is shutting down) must not
                 // make the agent spin.
                 if unchanged, !syncInterrupted, !newsPending { try? await Task.sleep(for: .milliseconds(500)) }

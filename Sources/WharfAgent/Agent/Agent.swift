@@ -53,6 +53,8 @@ public actor Agent {
     var awsvpcProblem: String?
     /// The node's HAProxy, when it serves the load balancers (`--load-balancer`).
     public let loadBalancerNode: LoadBalancerNode?
+    /// The node's DNS for Cloud Map names (``AgentConfiguration/discoveryDNS``).
+    public let discoveryDNS: DiscoveryDNS?
     /// The address this node registered as the one other nodes reach it at.
     var registeredAddress: String?
     /// The version of the task routes installed, and of the ones being installed.
@@ -93,6 +95,7 @@ public actor Agent {
         loadBalancerNode =
             configuration.loadBalancer
             ? LoadBalancerNode(directory: configuration.dataDirectory + "/haproxy", logger: logger) : nil
+        discoveryDNS = configuration.discoveryDNS ? DiscoveryDNS(logger: logger) : nil
     }
 
     /// The container instance ARN, once registered.

@@ -77,6 +77,9 @@ public struct AgentConfiguration: Sendable {
     public var metadataPort: Int?
     /// Whether the node serves the load balancers with HAProxy (`--load-balancer`).
     public var loadBalancer = false
+    /// Whether the node answers Cloud Map names to its awsvpc tasks (on their gateway, port 53);
+    /// on in `wharf-agent`, off by default for agents made in code (the simulator, tests).
+    public var discoveryDNS = false
 
     public init(
         controllerURL: String,

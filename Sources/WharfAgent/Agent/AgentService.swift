@@ -64,6 +64,16 @@ public struct AgentService: Service {
                         await agent.cleanUp()
                     }
                 }
+                if let dns = agent.discoveryDNS, let gateway = await agent.taskGateway {
+                    group.addTask {
+                        do { try await dns.serve(address: gateway) } catch {
+                            logger.error(
+                                "Wharf's DNS cannot listen; tasks use the node's resolver",
+                                metadata: ["address": "\(gateway):53", "error": "\(error)"]
+                            )
+                        }
+                    }
+                }
                 if let node = agent.loadBalancerNode {
                     // What the health checks see goes to the controller with the next sync, soon.
                     group.addTask { await node.run { await agent.syncSoon() } }

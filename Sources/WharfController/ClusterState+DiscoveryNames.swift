@@ -1,0 +1,45 @@
+import WharfModel
+import WharfProtocol
+import WharfState
+
+extension ClusterState {
+    /// The version of ``discoveryNames()``: it changes with the Cloud Map records.
+    public var discoveryNamesVersion: String { "\(instances.generation).\(cloudMap.revision)" }
+
+    /// The names Wharf's DNS answers: for each service of a private DNS namespace, its healthy
+    /// instances as A records of `service.namespace`, and as SRV records pointing at
+    /// `instance.service.namespace` (with A records of their own), each with the service's TTL.
+    public func discoveryNames() -> DiscoveryNames {
+        let zones = cloudMap.allNamespaces.filter { $0.type == .dnsPrivate }
+        var records: [DiscoveryRecord] = []
+        for zone in zones {
+            for service in cloudMap.services(in: zone.id) {
+                let name = "\(service.name.lowercased()).\(zone.name)"
+                let healthy = service.instances.filter { $0.unhealthy != true }
+                for setting in service.dnsRecords {
+                    switch setting.type {
+                    case .a:
+                        let addresses = healthy.compactMap { $0.attributes["AWS_INSTANCE_IPV4"] }
+                        records.append(DiscoveryRecord(name: name, type: "A", ttl: setting.ttl, values: addresses))
+                    case .srv:
+                        var values: [String] = []
+                        for instance in healthy {
+                            guard let port = instance.attributes["AWS_INSTANCE_PORT"],
+                                let address = instance.attributes["AWS_INSTANCE_IPV4"]
+                            else { continue }
+                            let target = "\(instance.id.lowercased()).\(name)"
+                            values.append("1 1 \(port) \(target)")
+                            records.append(
+                                DiscoveryRecord(name: target, type: "A", ttl: setting.ttl, values: [address])
+                            )
+                        }
+                        records.append(DiscoveryRecord(name: name, type: "SRV", ttl: setting.ttl, values: values))
+                    case .aaaa, .cname:
+                        break
+                    }
+                }
+            }
+        }
+        return DiscoveryNames(version: discoveryNamesVersion, zones: zones.map(\.name), records: records)
+    }
+}
