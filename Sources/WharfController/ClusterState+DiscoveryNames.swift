@@ -3,12 +3,19 @@ import WharfProtocol
 import WharfState
 
 extension ClusterState {
-    /// The version of ``discoveryNames()``: it changes with the Cloud Map records.
-    public var discoveryNamesVersion: String { "\(instances.generation).\(cloudMap.revision)" }
+    /// The version of ``discoveryNames()``: it changes with the Cloud Map records, the load
+    /// balancers and the nodes' addresses.
+    public var discoveryNamesVersion: String {
+        "\(instances.generation).\(cloudMap.revision).\(loadBalancing.balancerRevision).\(instances.routeRevision)"
+    }
+
+    /// The zone of the load balancers' DNS names in a region.
+    static func loadBalancerZone(_ region: String) -> String { "\(region).elb.wharf.internal" }
 
     /// The names Wharf's DNS answers: for each service of a private DNS namespace, its healthy
     /// instances as A records of `service.namespace`, and as SRV records pointing at
-    /// `instance.service.namespace` (with A records of their own), each with the service's TTL.
+    /// `instance.service.namespace` (with A records of their own), each with the service's TTL;
+    /// and each load balancer's `DNSName` at the registered load balancer nodes' addresses.
     public func discoveryNames() -> DiscoveryNames {
         let zones = cloudMap.allNamespaces.filter { $0.type == .dnsPrivate }
         var records: [DiscoveryRecord] = []
@@ -40,6 +47,18 @@ extension ClusterState {
                 }
             }
         }
-        return DiscoveryNames(version: discoveryNamesVersion, zones: zones.map(\.name), records: records)
+        // Each load balancer's DNS name, at the addresses of the load balancer nodes.
+        let nodes = instances.all.filter { record in
+            record.status != .inactive && isLoadBalancerNode(record.id)
+        }.compactMap(\.nodeAddress).sorted()
+        for balancer in loadBalancing.allLoadBalancers where !nodes.isEmpty {
+            records.append(DiscoveryRecord(name: dnsName(of: balancer).lowercased(), type: "A", ttl: 60, values: nodes))
+        }
+        let balancerZone = loadBalancing.allLoadBalancers.isEmpty ? [] : [Self.loadBalancerZone(context.region)]
+        return DiscoveryNames(
+            version: discoveryNamesVersion,
+            zones: zones.map(\.name) + balancerZone,
+            records: records
+        )
     }
 }

@@ -16,6 +16,7 @@ extension ClusterState {
     /// load balancer node also its plan's, so a held sync is answered when any of them changes.
     public func desiredVersion(of id: InstanceID) -> Int {
         instances.desiredVersion(of: id) + (isLoadBalancerNode(id) ? loadBalancing.revision : 0) + cloudMap.revision
+            + loadBalancing.balancerRevision
     }
 
     /// The version of ``loadBalancerPlan()``: it changes with the load balancing records and with

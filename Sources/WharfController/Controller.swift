@@ -162,7 +162,7 @@ public actor Controller {
             var refusals: [(QueuedWrite, any Error)] = []
             let routes = state.instances.routeRevision
             let plans = state.loadBalancing.revision
-            let names = state.cloudMap.revision
+            let names = state.cloudMap.revision + state.loadBalancing.balancerRevision
             func compute(_ write: QueuedWrite) {
                 do {
                     let (writeChanges, answer) = try write.compute(state, time)
@@ -195,7 +195,8 @@ public actor Controller {
                     // A route that came, went or changed is news for every node.
                     // A route or a Cloud Map name that came, went or changed is news for every node.
                     var woken =
-                        state.instances.routeRevision != routes || state.cloudMap.revision != names
+                        state.instances.routeRevision != routes
+                            || state.cloudMap.revision + state.loadBalancing.balancerRevision != names
                         ? Set(pollers.keys) : []
                     // A changed load balancer plan is news for the load balancer nodes.
                     if state.loadBalancing.revision != plans {

@@ -168,6 +168,7 @@ struct HAProxyConfigTests {
         #expect(lines.contains("stats socket /run/h.sock mode 600 level admin expose-fd listeners"))
         #expect(lines.contains("hard-stop-after 305s"), "the longest deregistration delay (300 s by default) and 5 s")
         #expect(lines.contains("option redispatch 1"), "a refused connection is tried on another target")
+        #expect(lines.contains("noreuseport"), "a second HAProxy cannot share the ports unseen")
         #expect(lines.contains("bind :8080") && lines.contains("bind :15432"))
         #expect(lines.contains(#"acl r0c0 path -m reg '^(\/api\/.*|\/v.\/x)$'"#))
         #expect(lines.contains(#"acl r0c1 req.hdr(host),field(1,:),lower -m reg '^(.*\.example\.com)$'"#))

@@ -103,6 +103,13 @@ struct LoadBalancerPlanTests {
         #expect(
             plan.targetGroups.first?.targets == [.init(id: "lb-1", port: 8080, address: "10.250.0.10", draining: false)]
         )
+        let names = await harness.controller.read { $0.discoveryNames() }
+        let dnsName = try #require(lb["LoadBalancers"]?.members.first?.value("DNSName"))
+        #expect(
+            names.records.contains { $0.name == dnsName && $0.values == ["10.250.0.10"] },
+            "the load balancer's DNS name is the load balancer node's address in Wharf's DNS"
+        )
+        #expect(names.zones.contains("us-east-1.elb.wharf.internal"))
         let again = try await sync(harness, balancer, version: 0, plan: nil)
         let latest = await harness.controller.read { $0.loadBalancerPlanVersion }
         #expect(again.loadBalancerPlan?.version == latest, "a node without the plan gets it again")

@@ -65,16 +65,16 @@ struct LoadBalancedServiceTests {
         return "node 1's agent log:\n" + log.split(separator: "\n").suffix(30).joined(separator: "\n")
     }
 
-    /// The addresses `web.internal` resolves to inside a task's container on node 2, tried for up
+    /// The addresses `name` resolves to inside a task's container on node 2, tried for up
     /// to 10 s until they stop changing between two tries a second apart.
-    static func resolved(dir: String) async throws -> Set<String> {
+    static func resolved(_ name: String = "web.internal", dir: String) async throws -> Set<String> {
         let docker = ["docker", "-H", "unix://\(dir)/node-2/docker.sock"]
         let listed = try await DockerEngine.run(
             docker + ["ps", "-q", "--filter", "label=com.amazonaws.ecs.container-name=web"])
         guard let container = listed.stdout.split(separator: "\n").first.map(String.init) else { return [] }
         var last: Set<String> = []
         for attempt in 0..<10 {
-            let answer = try await DockerEngine.run(docker + ["exec", container, "nslookup", "web.internal"])
+            let answer = try await DockerEngine.run(docker + ["exec", container, "nslookup", name])
             let addresses = Set(
                 answer.stdout.split(separator: "\n").compactMap { line -> String? in
                     guard line.hasPrefix("Address:"), !line.contains(":53") else { return nil }
@@ -143,6 +143,7 @@ struct LoadBalancedServiceTests {
                 dir: dir
             )
             let lbARN = try #require((lb["LoadBalancers"] as? [[String: Any]])?.first?["LoadBalancerArn"] as? String)
+            let lbName = try #require((lb["LoadBalancers"] as? [[String: Any]])?.first?["DNSName"] as? String)
             let tg = try await Self.json(
                 "aws elbv2 create-target-group --name lab-web --protocol HTTP --port 80 --target-type ip "
                     + "--vpc-id vpc-lab --health-check-path /health --health-check-interval-seconds 5 "
@@ -218,6 +219,10 @@ struct LoadBalancedServiceTests {
             #expect(
                 try await Self.resolved(dir: dir) == targets,
                 "web.internal resolves to the 4 tasks from a task on node 2 (Wharf's DNS)"
+            )
+            #expect(
+                try await Self.resolved(lbName, dir: dir) == [balancerAddress],
+                "the load balancer's DNSName is the load balancer node's address"
             )
             let events = try await LabTests.inLab(
                 "aws ecs describe-services --cluster default --services lb-web "

@@ -65,12 +65,16 @@ public struct AgentService: Service {
                     }
                 }
                 if let dns = agent.discoveryDNS, let gateway = await agent.taskGateway {
+                    // Tried again every 30 s while it cannot listen; it never ends the agent's loops.
                     group.addTask {
-                        do { try await dns.serve(address: gateway) } catch {
-                            logger.error(
-                                "Wharf's DNS cannot listen; tasks use the node's resolver",
-                                metadata: ["address": "\(gateway):53", "error": "\(error)"]
-                            )
+                        while !Task.isCancelled {
+                            do { try await dns.serve(address: gateway) } catch {
+                                logger.error(
+                                    "Wharf's DNS cannot listen; awsvpc tasks cannot resolve Cloud Map names",
+                                    metadata: ["address": "\(gateway):53", "error": "\(error)"]
+                                )
+                            }
+                            try? await Task.sleep(for: .seconds(30))
                         }
                     }
                 }

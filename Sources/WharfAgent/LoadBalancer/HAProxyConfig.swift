@@ -50,6 +50,8 @@ public struct HAProxyConfig: Sendable {
             "    stats socket \(socketPath) mode 600 level admin expose-fd listeners",
             "    server-state-file \(stateFile)",
             "    hard-stop-after \(max(5, drain.max() ?? 0) + 5)s",
+            // A second HAProxy on the same ports fails instead of sharing them unseen.
+            "    noreuseport",
             "    log stdout format raw daemon notice",
             "",
             "defaults",

@@ -37,6 +37,9 @@ public actor LoadBalancerNode {
     /// reaches the master while it re-executes itself is lost), and a reload that did not take
     /// (its servers missing a few seconds on) is done again.
     private var lastReload: ContinuousClock.Instant?
+    /// Whether ``serve()`` is under way: the actor lets a poll in while it waits on HAProxy, and
+    /// two at once each started an HAProxy of their own.
+    private var serving = false
 
     var configPath: String { directory + "/haproxy.cfg" }
     var pidPath: String { directory + "/haproxy.pid" }
@@ -68,7 +71,9 @@ public actor LoadBalancerNode {
     /// states). A plan without load balancers stops it. When HAProxy is in the middle of a reload
     /// (its socket does not answer), it waits for the next poll.
     func serve() async {
-        guard let plan = wanted, plan.version != served?.version else { return }
+        guard let plan = wanted, plan.version != served?.version, !serving else { return }
+        serving = true
+        defer { serving = false }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             guard !plan.balancers.isEmpty else {

@@ -14,6 +14,9 @@ public struct LoadBalancing: Sendable {
     /// Counts the changes made since the state was loaded: what the load balancer nodes serve
     /// changed when it did.
     public private(set) var revision = 0
+    /// Counts the changes of load balancers themselves (not their listeners or target groups):
+    /// the load balancers' DNS names changed when it did.
+    public private(set) var balancerRevision = 0
 
     /// Nothing.
     public init() {}
@@ -85,6 +88,7 @@ public struct LoadBalancing: Sendable {
     @discardableResult
     mutating func put(_ record: LoadBalancerRecord) -> LoadBalancerRecord? {
         revision += 1
+        balancerRevision += 1
         let old = loadBalancers.updateValue(record, forKey: record.id)
         if let old, old.name != record.name { loadBalancerNames[old.name] = nil }
         loadBalancerNames[record.name] = record.id
@@ -94,6 +98,7 @@ public struct LoadBalancing: Sendable {
     @discardableResult
     mutating func removeLoadBalancer(_ id: String) -> LoadBalancerRecord? {
         revision += 1
+        balancerRevision += 1
         guard let old = loadBalancers.removeValue(forKey: id) else { return nil }
         loadBalancerNames[old.name] = nil
         return old
