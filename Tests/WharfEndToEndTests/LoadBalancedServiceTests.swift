@@ -67,11 +67,20 @@ struct LoadBalancedServiceTests {
 
     /// The addresses `name` resolves to inside a task's container on node 2, tried for up
     /// to 10 s until they stop changing between two tries a second apart.
-    static func resolved(_ name: String = "web.internal", dir: String) async throws -> Set<String> {
+    static func resolved(
+        _ name: String = "web.internal",
+        dir: String,
+        container containerName: String = "web"
+    ) async throws -> Set<String> {
         let docker = ["docker", "-H", "unix://\(dir)/node-2/docker.sock"]
-        let listed = try await DockerEngine.run(
-            docker + ["ps", "-q", "--filter", "label=com.amazonaws.ecs.container-name=web"])
-        guard let container = listed.stdout.split(separator: "\n").first.map(String.init) else { return [] }
+        var container: String?
+        for _ in 0..<30 where container == nil {
+            let listed = try await DockerEngine.run(
+                docker + ["ps", "-q", "--filter", "label=com.amazonaws.ecs.container-name=\(containerName)"])
+            container = listed.stdout.split(separator: "\n").first.map(String.init)
+            if container == nil { try await Task.sleep(for: .seconds(1)) }
+        }
+        guard let container else { return [] }
         var last: Set<String> = []
         for attempt in 0..<10 {
             let answer = try await DockerEngine.run(docker + ["exec", container, "nslookup", name])
@@ -223,6 +232,20 @@ struct LoadBalancedServiceTests {
             #expect(
                 try await Self.resolved(lbName, dir: dir) == [balancerAddress],
                 "the load balancer's DNSName is the load balancer node's address"
+            )
+            // A bridge-mode task on node 2 resolves the name too.
+            let probe = "{\"family\":\"probe\",\"containerDefinitions\":[{\"name\":\"probe\","
+                + "\"image\":\"wharf-test/busybox:latest\",\"memory\":64,\"command\":[\"sleep\",\"600\"]}]}"
+            try Data(probe.utf8).write(to: URL(fileURLWithPath: "\(dir)/probe.json"))
+            _ = try await Self.json(
+                "aws ecs register-task-definition --cli-input-json file://\(dir)/probe.json", name: name, dir: dir)
+            _ = try await Self.json(
+                "aws ecs run-task --task-definition probe --placement-constraints "
+                    + "'type=memberOf,expression=attribute:wharf.lab.node == node-2'",
+                name: name, dir: dir)
+            #expect(
+                try await Self.resolved(dir: dir, container: "probe") == targets,
+                "web.internal resolves from a bridge-mode task as well"
             )
             let events = try await LabTests.inLab(
                 "aws ecs describe-services --cluster default --services lb-web "

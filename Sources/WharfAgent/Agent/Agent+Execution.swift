@@ -79,6 +79,13 @@ extension Agent {
         ) { other in
             current.containers.first { $0.name == other }?.runtimeId
         }
+        // A bridge-mode container without resolvers of its own asks Wharf's DNS, at the node's task
+        // gateway (reached through the host, as the container's default route goes).
+        if spec.networkMode == "bridge", spec.dnsServers.isEmpty, configuration.discoveryDNS,
+            let gateway = taskGateway
+        {
+            spec.dnsServers = [gateway]
+        }
         if id.isEmpty, let uri = metadataURI(container: name, task: arn) {
             spec.environment[Self.metadataVariable] = uri
             spec.environment[Self.metadataVariableV3] = uri.replacing("/v4/", with: "/v3/")
