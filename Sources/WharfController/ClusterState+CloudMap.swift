@@ -61,10 +61,6 @@ enum CloudMapRules {
         ECSError(.invalidInput, "\(member) is not supported by Wharf: \(why)")
     }
 
-    static func projectTags(_ tags: [Tag]) -> [ServiceDiscovery.Tag]? {
-        tags.isEmpty ? nil : tags.map { ServiceDiscovery.Tag(key: $0.key, value: $0.value ?? "") }
-    }
-
     /// One page of `items` from `token` (an offset), at most `limit` (default 100).
     static func page<T>(_ items: [T], token: String?, limit: Int?) throws(ECSError) -> (items: [T], next: String?) {
         var start = 0

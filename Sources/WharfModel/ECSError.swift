@@ -81,8 +81,6 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let tooManyActions = Code(rawValue: "TooManyActions")
         public static let elbTooManyTags = Code(rawValue: "TooManyTags")
         public static let unsupportedProtocol = Code(rawValue: "UnsupportedProtocol")
-        public static let certificateNotFound = Code(rawValue: "CertificateNotFound")
-        public static let sslPolicyNotFound = Code(rawValue: "SSLPolicyNotFound")
         public static let targetGroupAssociationLimit = Code(rawValue: "TargetGroupAssociationLimit")
         /// Cloud Map's errors (beside ResourceInUse and ResourceNotFoundException).
         public static let invalidInput = Code(rawValue: "InvalidInput")
