@@ -98,6 +98,15 @@ def fitted(indent, opening, items, closing):
     return [f"{indent}{opening}"] + [f"{inner}{item}," for item in items[:-1]] + [f"{inner}{items[-1]}", f"{indent}{closing.strip()}"]
 
 
+def wrapped(line):
+    """`line` as is when it fits in LINE characters, else broken after its ` = `, the rest indented."""
+    if len(line) <= LINE or " = " not in line:
+        return line
+    indent = line[:len(line) - len(line.lstrip())]
+    left, right = line.split(" = ", 1)
+    return f"{left} =\n{indent}    {right}"
+
+
 def lower_first(name):
     return name[0].lower() + name[1:]
 
@@ -162,6 +171,8 @@ def generate(NS, label, path, OUT, operations):
     wanted = reachable(shapes, operations, model) if operations else set(shapes)
     version = __import__("botocore").__version__
     header = HEADER.format(label=label, version=version)
+    if len(header) > LINE + 1:
+        header = header.replace(" Do not edit.", "\n// Do not edit.")
 
     def swift_type(name):
         s = shapes[name]
@@ -237,7 +248,7 @@ def generate(NS, label, path, OUT, operations):
                 lines.append(one)
             else:
                 lines.append("        enum CodingKeys: String, CodingKey {")
-                lines += [f'            case {ident} = "{m}"' for m, ident, _, _ in props]
+                lines += [wrapped(f'            case {ident} = "{m}"') for m, ident, _, _ in props]
                 lines.append("        }")
         lines.append("")
         lines.append(f"        /// Creates a `{name}`; every member defaults to absent.")
@@ -245,7 +256,7 @@ def generate(NS, label, path, OUT, operations):
             params = [f"{ident}: {typ}? = nil" for m, ident, typ, _ in props]
             lines += fitted("        ", "public init(", params, ") {")
             for m, ident, typ, _ in props:
-                lines.append(f"            self.{ident} = {ident}")
+                lines.append(wrapped(f"            self.{ident} = {ident}"))
             lines.append("        }")
         else:
             lines.append("        public init() {}")

@@ -105,9 +105,8 @@ extension ClusterState {
         seed: UInt64
     ) throws(ECSError) -> Outcome<ServiceDiscovery.DeregisterInstanceResponse> {
         var service = try discoveryService(request.serviceId)
-        guard let id = request.instanceId, let index = service.instances.firstIndex(where: { $0.id == id }) else {
-            throw ECSError(.instanceNotFound, "Instance not found: \(request.instanceId ?? "")")
-        }
+        let index = try Self.instanceIndex(request.instanceId, in: service)
+        let id = service.instances[index].id
         service.instances.remove(at: index)
         service.instancesRevision += 1
         var random = SeededRandom(seed: seed)
@@ -121,6 +120,16 @@ extension ClusterState {
             ServiceDiscovery.DeregisterInstanceResponse(operationId: operation.id),
             [.putDiscoveryService(service)] + operation.changes
         )
+    }
+
+    /// Where the instance `id` is among the service's.
+    /// - Throws: `InvalidInput` without an ID, `InstanceNotFound` when the service has none by it.
+    static func instanceIndex(_ id: String?, in service: DiscoveryServiceRecord) throws(ECSError) -> Int {
+        guard let id else { throw ECSError(.invalidInput, "InstanceId is required") }
+        guard let index = service.instances.firstIndex(where: { $0.id == id }) else {
+            throw ECSError(.instanceNotFound, "Instance not found: \(id)")
+        }
+        return index
     }
 
     /// ListInstances.
@@ -146,9 +155,7 @@ extension ClusterState {
         _ request: ServiceDiscovery.GetInstanceRequest
     ) throws(ECSError) -> ServiceDiscovery.GetInstanceResponse {
         let service = try discoveryService(request.serviceId)
-        guard let instance = service.instances.first(where: { $0.id == request.instanceId }) else {
-            throw ECSError(.instanceNotFound, "Instance not found: \(request.instanceId ?? "")")
-        }
+        let instance = service.instances[try Self.instanceIndex(request.instanceId, in: service)]
         return ServiceDiscovery.GetInstanceResponse(
             resourceOwner: context.accountID,
             instance: ServiceDiscovery.Instance(
@@ -259,9 +266,7 @@ extension ClusterState {
         guard service.hasCustomHealth else {
             throw ECSError(.customHealthNotFound, "The service has no HealthCheckCustomConfig")
         }
-        guard let index = service.instances.firstIndex(where: { $0.id == request.instanceId }) else {
-            throw ECSError(.instanceNotFound, "Instance not found: \(request.instanceId ?? "")")
-        }
+        let index = try Self.instanceIndex(request.instanceId, in: service)
         guard let status = request.status, status == "HEALTHY" || status == "UNHEALTHY" else {
             throw ECSError(.invalidInput, "Status must be HEALTHY or UNHEALTHY")
         }
@@ -274,8 +279,9 @@ extension ClusterState {
     func getOperation(
         _ request: ServiceDiscovery.GetOperationRequest
     ) throws(ECSError) -> ServiceDiscovery.GetOperationResponse {
-        guard let id = request.operationId, let record = cloudMap.operation(id) else {
-            throw ECSError(.operationNotFound, "No operation found with ID: \(request.operationId ?? "")")
+        guard let id = request.operationId else { throw ECSError(.invalidInput, "OperationId is required") }
+        guard let record = cloudMap.operation(id) else {
+            throw ECSError(.operationNotFound, "No operation found with ID: \(id)")
         }
         return ServiceDiscovery.GetOperationResponse(operation: project(record))
     }

@@ -121,8 +121,12 @@ extension ClusterState {
 
     private func forwardAction(_ action: ELBv2.Action, balancer: LoadBalancerRecord) throws(ECSError) -> ListenerAction
     {
-        var tuples: [(arn: String, weight: Int)] = (action.forwardConfig?.targetGroups ?? []).map {
-            ($0.targetGroupArn ?? "", $0.weight ?? 1)
+        var tuples: [(arn: String, weight: Int)] = []
+        for tuple in action.forwardConfig?.targetGroups ?? [] {
+            guard let arn = tuple.targetGroupArn else {
+                throw ECSError(.validationError, "Each ForwardConfig target group needs a TargetGroupArn")
+            }
+            tuples.append((arn, tuple.weight ?? 1))
         }
         if let arn = action.targetGroupArn {
             if !tuples.isEmpty, tuples.count != 1 || tuples[0].arn != arn {
@@ -144,7 +148,6 @@ extension ClusterState {
         }
         var groups: [ListenerAction.WeightedTargetGroup] = []
         for tuple in tuples {
-            guard !tuple.arn.isEmpty else { throw ECSError(.validationError, "TargetGroupArn is required") }
             let group = try targetGroup(arn: tuple.arn)
             let compatible = balancer.type == .application ? group.protocol.isHTTP : !group.protocol.isHTTP
             guard compatible else {

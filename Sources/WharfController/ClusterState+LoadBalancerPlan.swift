@@ -54,10 +54,17 @@ extension ClusterState {
                 id: balancer.id,
                 name: balancer.name,
                 type: balancer.type.rawValue,
-                idleTimeoutSeconds: Int(balancer.attributes["idle_timeout.timeout_seconds"] ?? "")
-                    ?? (balancer.type == .application ? 60 : 350),
+                idleTimeoutSeconds: balancer.idleTimeoutSeconds,
                 listeners: listeners
             )
+        }
+        // Where instance targets are reached, by the IDs they may be registered by (looked up once,
+        // not for each target).
+        var nodes: [String: String] = [:]
+        for record in instances.all where record.status == .active || record.status == .draining {
+            guard let address = record.nodeAddress else { continue }
+            nodes[record.id.description] = address
+            if let name = record.ec2InstanceId { nodes[name] = address }
         }
         let groups = loadBalancing.allTargetGroups.filter { used.contains($0.id) }.map { group in
             LoadBalancerPlan.TargetGroup(
@@ -78,7 +85,7 @@ extension ClusterState {
                 attributes: group.attributes,
                 targets: group.targets.compactMap { target in
                     let address =
-                        group.targetType == .ip ? target.id : instance(forTarget: target.id)?.nodeAddress
+                        group.targetType == .ip ? target.id : nodes[target.id]
                     return address.map {
                         LoadBalancerPlan.Target(
                             id: target.id,

@@ -16,9 +16,9 @@ extension ClusterState {
         switch request.type ?? "application" {
         case "application": type = .application
         case "network": type = .network
-        default:
+        case let other:
             throw LoadBalancingRules.unsupported(
-                "Type '\(request.type ?? "")'",
+                "Type '\(other)'",
                 "it serves application and network load balancers"
             )
         }

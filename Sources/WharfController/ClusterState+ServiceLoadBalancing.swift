@@ -174,7 +174,7 @@ extension ClusterState {
                         groups[group.id] = group
                     }
                 } else if live, let index {
-                    let delay = Double(Int(group.attributes["deregistration_delay.timeout_seconds"] ?? "") ?? 300)
+                    let delay = Double(group.deregistrationDelaySeconds)
                     if delay == 0 {
                         group.targets.remove(at: index)
                     } else {

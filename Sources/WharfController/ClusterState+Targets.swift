@@ -60,7 +60,7 @@ extension ClusterState {
         guard let given = request.targets, !given.isEmpty else {
             throw ECSError(.validationError, "Targets is required")
         }
-        let delay = Int(record.attributes["deregistration_delay.timeout_seconds"] ?? "") ?? 300
+        let delay = record.deregistrationDelaySeconds
         let inUse = !loadBalancing.loadBalancerIDs(using: record.id).isEmpty
         for target in given {
             let (id, port) = try targetKey(target, of: record)
@@ -90,13 +90,14 @@ extension ClusterState {
         if let include = request.include, !include.isEmpty {
             throw LoadBalancingRules.unsupported("Include", "it has no anomaly detection")
         }
+        let inUse = !loadBalancing.loadBalancerIDs(using: record.id).isEmpty
         let live = record.targets.filter { ($0.drainingUntil ?? .distantFuture) > now }
         var descriptions: [ELBv2.TargetHealthDescription] = []
         if let asked = request.targets {
             for target in asked {
                 let (id, port) = try targetKey(target, of: record)
                 if let found = live.first(where: { $0.id == id && $0.port == port }) {
-                    descriptions.append(health(of: found, in: record, observed: observed))
+                    descriptions.append(health(of: found, in: record, inUse: inUse, observed: observed))
                 } else {
                     descriptions.append(
                         ELBv2.TargetHealthDescription(
@@ -112,20 +113,23 @@ extension ClusterState {
                 }
             }
         } else {
-            descriptions = live.map { health(of: $0, in: record, observed: observed) }
+            descriptions = live.map { health(of: $0, in: record, inUse: inUse, observed: observed) }
         }
         return ELBv2.DescribeTargetHealthOutput(targetHealthDescriptions: descriptions)
     }
 
+    /// - Parameter inUse: whether a listener or rule forwards to the group (looked up once for all
+    ///   its targets).
     private func health(
         of target: TargetRecord,
         in group: TargetGroupRecord,
+        inUse: Bool,
         observed: [TargetKey: ObservedHealth]
     ) -> ELBv2.TargetHealthDescription {
         let state: (String, String?, String?)
         if target.drainingUntil != nil {
             state = ("draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
-        } else if loadBalancing.loadBalancerIDs(using: group.id).isEmpty {
+        } else if !inUse {
             state = (
                 "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
             )

@@ -82,9 +82,9 @@ extension ClusterState {
         )
     }
 
-    /// The ARN of a target group by its ID.
-    func targetGroupARN(_ id: String) -> String {
-        loadBalancing.targetGroup(id).map { arn(of: $0) } ?? ""
+    /// The ARN of a target group by its ID; nil when it is gone.
+    func targetGroupARN(_ id: String) -> String? {
+        loadBalancing.targetGroup(id).map { arn(of: $0) }
     }
 
     /// The load balancer an ARN names.

@@ -44,7 +44,7 @@ enum LoadBalancingRules {
             guard !tags.contains(where: { $0.key == key }) else {
                 throw ECSError(.duplicateTagKeys, "Tag key '\(key)' is duplicated")
             }
-            tags.append(Tag(key: key, value: tag.value ?? ""))
+            tags.append(Tag(key: key, value: tag.value))
         }
         guard tags.count <= maxTags else {
             throw ECSError(.elbTooManyTags, "A resource can have at most \(maxTags) tags")

@@ -161,6 +161,12 @@ public struct LoadBalancerPlan: Codable, Equatable, Sendable {
         public var attributes: [String: String]
         public var targets: [Target]
 
+        /// How long a deregistered target drains: `deregistration_delay.timeout_seconds`, 300 by
+        /// default.
+        public var deregistrationDelaySeconds: Int {
+            attributes["deregistration_delay.timeout_seconds"].flatMap { Int($0) } ?? 300
+        }
+
         public init(
             id: String,
             name: String,

@@ -43,7 +43,7 @@ public struct HAProxyConfig: Sendable {
 
     /// The configuration text.
     public func render(_ plan: LoadBalancerPlan) -> String {
-        let drain = plan.targetGroups.map { Int($0.attributes["deregistration_delay.timeout_seconds"] ?? "") ?? 300 }
+        let drain = plan.targetGroups.map(\.deregistrationDelaySeconds)
         var out = [
             "# Written by wharf-agent from the controller's load balancer plan \(plan.version). Do not edit.",
             "global",
@@ -142,7 +142,7 @@ public struct HAProxyConfig: Sendable {
         case "path-pattern":
             return ["    acl \(name) path -m reg \(regex(condition.values))"]
         case "http-header":
-            let header = condition.headerName ?? ""
+            guard let header = condition.headerName else { return ["    acl \(name) always_false"] }
             return ["    acl \(name) req.hdr(\(header)) -m reg -i \(regex(condition.values))"]
         case "http-request-method":
             return ["    acl \(name) method \(condition.values.joined(separator: " "))"]

@@ -32,6 +32,12 @@ public struct LoadBalancerRecord: Codable, Equatable, Sendable {
     public var tags: [Tag]
     public var createdAt: Date
 
+    /// How long a connection may stay idle: `idle_timeout.timeout_seconds` on an application load
+    /// balancer (60 by default); 350 on a network one, as Elastic Load Balancing has it.
+    public var idleTimeoutSeconds: Int {
+        type == .network ? 350 : attributes["idle_timeout.timeout_seconds"].flatMap { Int($0) } ?? 60
+    }
+
     /// Creates a load balancer.
     public init(
         id: String,

@@ -100,6 +100,11 @@ public struct TargetGroupRecord: Codable, Equatable, Sendable {
     public var targets: [TargetRecord]
     public var createdAt: Date
 
+    /// How long a deregistered target drains: `deregistration_delay.timeout_seconds`, 300 by default.
+    public var deregistrationDelaySeconds: Int {
+        attributes["deregistration_delay.timeout_seconds"].flatMap { Int($0) } ?? 300
+    }
+
     /// Creates a target group.
     public init(
         id: String,
