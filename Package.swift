@@ -39,8 +39,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "WharfModel", swiftSettings: swiftSettings),
+        // zlib from the system (Debian's zlib1g-dev), to inflate gzip request bodies.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The controller's state as typed records split by aggregate; pure (no NIO, SQL or HTTP).
-        .target(name: "WharfState", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        .target(name: "WharfState", dependencies: ["WharfModel", "WharfMonitoring"], swiftSettings: swiftSettings),
+        // CloudWatch's arithmetic: metric samples into periods and statistics, alarm evaluation,
+        // scaling policies and schedules. Pure (no I/O, no clock of its own).
+        .target(name: "WharfMonitoring", swiftSettings: swiftSettings),
         .target(name: "WharfScheduler", dependencies: ["WharfModel", "WharfState"], swiftSettings: swiftSettings),
         .target(name: "WharfProtocol", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
         // swift-metrics handlers in a Prometheus registry per daemon; no Foundation, so the agent can link it.
@@ -59,6 +64,7 @@ let package = Package(
             dependencies: [
                 "WharfModel",
                 "WharfState",
+                "WharfMonitoring",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -72,6 +78,8 @@ let package = Package(
                 "WharfModel",
                 "WharfState",
                 "WharfStore",
+                "WharfMonitoring",
+                "CZlib",
                 "WharfScheduler",
                 "WharfProtocol",
                 "WharfAuth",
@@ -178,16 +186,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfModelTests", dependencies: ["WharfModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfMonitoringTests", dependencies: ["WharfMonitoring"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfStateTests", dependencies: ["WharfState", "WharfModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfStoreTests",
-            dependencies: ["WharfStore", "WharfState", "WharfModel"],
+            dependencies: ["WharfStore", "WharfState", "WharfModel", "WharfMonitoring"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WharfControllerTests",
             dependencies: [
                 "WharfController", "WharfModel", "WharfState", "WharfStore", "WharfProtocol", "WharfAuth", "WharfScheduler",
+                "WharfMonitoring",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             exclude: ["Fixtures"],
@@ -220,7 +230,7 @@ let package = Package(
             dependencies: ["WharfModel", "WharfAuth"],
             exclude: [
                 "Fixtures", "Support/ecs_conformance.py", "Support/ecs_strict_call.py", "Support/elbv2_conformance.py",
-                "Support/cloudmap_conformance.py",
+                "Support/cloudmap_conformance.py", "Support/cloudwatch_conformance.py", "Support/query_xml.py",
             ],
             swiftSettings: swiftSettings
         ),

@@ -60,6 +60,14 @@ SERVICES = [
       "ListInstances", "GetInstance", "DiscoverInstances", "DiscoverInstancesRevision", "GetInstancesHealthStatus",
       "UpdateInstanceCustomHealthStatus", "GetOperation", "ListOperations", "TagResource", "UntagResource",
       "ListTagsForResource"]),
+    ("CloudWatch", "CloudWatch", os.path.join(DATA, "cloudwatch", "2010-08-01", "service-2.json.gz"),
+     os.path.join("Sources", "WharfModel", "CloudWatch", "Generated"),
+     ["PutMetricData", "GetMetricStatistics", "GetMetricData", "ListMetrics", "PutMetricAlarm", "DescribeAlarms",
+      "DescribeAlarmsForMetric", "DeleteAlarms", "SetAlarmState", "DescribeAlarmHistory", "EnableAlarmActions",
+      "DisableAlarmActions", "TagResource", "UntagResource", "ListTagsForResource"]),
+    ("ApplicationAutoScaling", "Application Auto Scaling",
+     os.path.join(DATA, "application-autoscaling", "2016-02-06", "service-2.json.gz"),
+     os.path.join("Sources", "WharfModel", "ApplicationAutoScaling", "Generated"), None),
 ]
 
 KEYWORDS = {"protocol", "type", "default", "operator", "self", "extension", "internal", "public", "private", "func",

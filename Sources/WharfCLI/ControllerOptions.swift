@@ -36,6 +36,18 @@ public struct ControllerOptions: ParsableArguments {
         """)
     var taskRetention: String?
 
+    @Option(help: """
+        How often Wharf's own CloudWatch metrics (AWS/ECS) get a point, as 60s or 1m; the alarms that \
+        scaling policies create use it as their period (env WHARF_METRIC_PERIOD). Default: 1m, as ECS.
+        """)
+    var metricPeriod: String?
+
+    @Option(help: """
+        How long CloudWatch metric samples and alarm history are kept, as 15d or 36h \
+        (env WHARF_METRIC_RETENTION). Default: 15d, as CloudWatch keeps one-minute data.
+        """)
+    var metricRetention: String?
+
     @Flag(help: "Let nodes join without an activation (env WHARF_OPEN_REGISTRATION=true). Only on a network you trust; wharf dev does this.")
     var openRegistration = false
 
@@ -178,6 +190,17 @@ public struct ControllerOptions: ParsableArguments {
             throw ValidationError("--task-retention \"\(retention)\" is not a duration from 1s to 366d, such as 90s, 30m, 1h or 2d")
         }
         configuration.taskRetention = .seconds(seconds)
+        let period = metricPeriod ?? environment["WHARF_METRIC_PERIOD"] ?? "1m"
+        guard let periodSeconds = Self.seconds(period), (1...3600).contains(periodSeconds) else {
+            throw ValidationError("--metric-period \"\(period)\" is not a duration from 1s to 1h, such as 10s or 1m")
+        }
+        let kept = metricRetention ?? environment["WHARF_METRIC_RETENTION"] ?? "15d"
+        guard let keptSeconds = Self.seconds(kept), (3600...455 * 86_400).contains(keptSeconds) else {
+            throw ValidationError(
+                "--metric-retention \"\(kept)\" is not a duration from 1h to 455d, such as 36h or 15d"
+            )
+        }
+        configuration.monitoring = MonitoringSettings(period: .seconds(periodSeconds), retention: .seconds(keptSeconds))
         let cidr = taskCidr ?? environment["WHARF_TASK_CIDR"] ?? TaskSubnets.defaultCIDR.description
         guard let network = IPv4Network(cidr), network.prefixLength <= TaskSubnets.blockLength else {
             throw ValidationError(

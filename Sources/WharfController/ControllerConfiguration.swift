@@ -32,6 +32,8 @@ public struct ControllerConfiguration: Sendable {
     /// How long a STOPPED task (and an INACTIVE service) is kept before it is forgotten: an hour,
     /// as ECS keeps them (`--task-retention`).
     public var taskRetention: Duration = .seconds(3600)
+    /// How CloudWatch's metrics are made and kept (`--metric-period`, `--metric-retention`).
+    public var monitoring = MonitoringSettings()
 
     /// Whether the controller serves HTTPS.
     public enum TLSMode: Sendable, Equatable {

@@ -39,6 +39,17 @@ public enum ControllerServer {
             await store.close()
             throw error
         }
+        let metricStore: SQLiteMetricStore
+        do {
+            metricStore = try await SQLiteMetricStore.open(
+                path: (configuration.dataDirectory as NSString).appendingPathComponent("metrics.db"),
+                logger: logger
+            )
+        } catch {
+            await logs.close()
+            await store.close()
+            throw error
+        }
         let controller: Controller
         do {
             controller = try await Controller(
@@ -50,6 +61,7 @@ public enum ControllerServer {
                 taskCIDR: configuration.taskCIDR
             )
         } catch {
+            await metricStore.close()
             await logs.close()
             await store.close()
             throw error
@@ -83,6 +95,7 @@ public enum ControllerServer {
                 )
             }
         } catch {
+            await metricStore.close()
             await logs.close()
             await store.close()
             throw error
@@ -102,6 +115,7 @@ public enum ControllerServer {
             sealer: sealer,
             tls: tls,
             logs: logs,
+            metricStore: metricStore,
             metrics: metrics,
             logger: logger
         ) { port in
@@ -130,7 +144,18 @@ public enum ControllerServer {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: StoreService(store: store, logs: logs, logger: logger)), .init(service: app),
+                    .init(
+                        service: StoreService(store: store, logs: logs, metricStore: metricStore, logger: logger)
+                    ),
+                    .init(service: app),
+                    .init(
+                        service: ECSMetricsPublisher(
+                            controller: controller,
+                            store: metricStore,
+                            settings: configuration.monitoring,
+                            logger: Logger(label: "wharf.controller.metrics")
+                        )
+                    ),
                     .init(
                         service: LogRetentionService(
                             store: logs,
@@ -170,12 +195,14 @@ public enum ControllerServer {
     ///   - tls: the certificate to serve HTTPS with; nil for plain HTTP.
     ///   - logs: the container logs behind the CloudWatch Logs API and the agents' log shipping;
     ///     nil serves neither.
+    ///   - metricStore: the metrics and alarm history behind the CloudWatch API; nil serves none.
     public static func makeApplication(
         controller: Controller,
         configuration: ControllerConfiguration,
         sealer: SecretSealer = SecretSealer(),
         tls: ControllerTLS? = nil,
         logs: SQLiteLogStore? = nil,
+        metricStore: SQLiteMetricStore? = nil,
         metrics: ControllerMetrics = ControllerMetrics(),
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -203,9 +230,24 @@ public enum ControllerServer {
             metrics: metrics
         )
         let router = Router()
-        let query = QueryEndpoint(elbv2: ELBv2Operations(controller: controller), json: endpoint)
+        let cloudWatch = metricStore.map {
+            CloudWatchOperations(
+                metrics: $0,
+                settings: configuration.monitoring,
+                context: configuration.context,
+                now: controller.now
+            )
+        }
+        let query = QueryEndpoint(
+            elbv2: ELBv2Operations(controller: controller),
+            cloudWatch: cloudWatch,
+            json: endpoint
+        )
+        let monitoring = cloudWatch.map { CloudWatchEndpoint(operations: $0, json: endpoint) }
         router.post("/") { request, _ in
-            QueryEndpoint.accepts(request) ? await query.handle(request) : await endpoint.handle(request)
+            if QueryEndpoint.accepts(request) { return await query.handle(request) }
+            if let monitoring, CloudWatchEndpoint.accepts(request) { return await monitoring.handle(request) }
+            return await endpoint.handle(request)
         }
         AgentEndpoint(
             controller: controller,
@@ -320,10 +362,12 @@ extension ControllerServer {
 struct StoreService: Service {
     let store: any ClusterStore
     let logs: SQLiteLogStore?
+    var metricStore: SQLiteMetricStore? = nil
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
+        await metricStore?.close()
         await logs?.close()
         await store.close()
         logger.info("store closed")

@@ -7,10 +7,12 @@ import WharfModel
 
 /// `POST /` as the AWS Query protocol has it: a form body naming the `Action` and `Version`, an
 /// XML answer, and errors as `<ErrorResponse>` with the code botocore turns into the service's
-/// exception. Serves Elastic Load Balancing v2 (the service the request is signed for, or
-/// `Version=2015-12-01` when it is not signed).
+/// exception. Serves Elastic Load Balancing v2 and CloudWatch (the service the request is signed
+/// for; Elastic Load Balancing when it is not signed).
 struct QueryEndpoint: Sendable {
     let elbv2: ELBv2Operations
+    /// CloudWatch's operations (`monitoring`); nil serves none.
+    var cloudWatch: CloudWatchOperations? = nil
     /// The JSON endpoint, for its body limit and authentication.
     let json: ECSEndpoint
 
@@ -25,35 +27,63 @@ struct QueryEndpoint: Sendable {
         let requestID = UUID().uuidString.lowercased()
         var action = "unknown"
         let response: Response
+        var namespace = ELBv2.xmlNamespace
         do {
-            let body = try await json.collectBody(request)
+            let raw = try await json.collectBody(request)
+            let body = CloudWatchEndpoint.isGzip(request) ? try GzipBody.inflate(raw, limit: json.maxBodyBytes) : raw
             let parameters = try QueryDecoder.parameters(form: Array(body))
             let service = Self.signedService(request) ?? ELBv2.signingName
-            _ = try await json.authenticator.authenticate(request, body: body, service: service)
-            guard service == ELBv2.signingName else {
-                throw ECSError(
-                    .invalidAction,
-                    "Wharf serves the Query protocol for Elastic Load Balancing (elasticloadbalancing), not \(service)"
-                )
-            }
+            _ = try await json.authenticator.authenticate(request, body: raw, service: service)
             guard let name = parameters["Action"] else {
                 throw ECSError(.missingAction, "The request must contain the parameter Action")
             }
-            if let version = parameters["Version"], version != ELBv2.version {
-                throw ECSError(.invalidAction, "Could not find operation \(name) for version \(version)")
+            switch service {
+            case ELBv2.signingName:
+                if let version = parameters["Version"], version != ELBv2.version {
+                    throw ECSError(.invalidAction, "Could not find operation \(name) for version \(version)")
+                }
+                guard let handler = elbv2.handlers[name] else {
+                    throw ECSError(.invalidAction, "Could not find operation \(name) for version \(ELBv2.version)")
+                }
+                action = "elasticloadbalancing:\(name)"
+                response = Self.response(.ok, try await handler(parameters, requestID), requestID: requestID)
+            case CloudWatch.signingName where cloudWatch != nil:
+                namespace = CloudWatch.xmlNamespace
+                if let version = parameters["Version"], version != CloudWatch.version {
+                    throw ECSError(.invalidAction, "Could not find operation \(name) for version \(version)")
+                }
+                guard let handler = cloudWatch?.handlers[name] else {
+                    throw ECSError(.invalidAction, "Could not find operation \(name) for version \(CloudWatch.version)")
+                }
+                action = "monitoring:\(name)"
+                let output = try await handler(.query(parameters))
+                let xml: [UInt8]
+                do {
+                    xml = try QueryXML.response(
+                        action: name,
+                        result: output,
+                        namespace: namespace,
+                        requestID: requestID
+                    )
+                } catch {
+                    throw ECSError(.internalServiceError, "the response could not be encoded: \(error)")
+                }
+                response = Self.response(.ok, xml, requestID: requestID)
+            default:
+                throw ECSError(
+                    .invalidAction,
+                    "Wharf serves the Query protocol for Elastic Load Balancing (elasticloadbalancing) and "
+                        + "CloudWatch (monitoring), not \(service)"
+                )
             }
-            guard let handler = elbv2.handlers[name] else {
-                throw ECSError(.invalidAction, "Could not find operation \(name) for version \(ELBv2.version)")
-            }
-            action = "elasticloadbalancing:\(name)"
-            response = Self.response(.ok, try await handler(parameters, requestID), requestID: requestID)
         } catch let error as ECSError {
-            response = errorResponse(error, requestID: requestID)
+            response = errorResponse(error, requestID: requestID, namespace: namespace)
         } catch {
             json.logger.error("request failed", metadata: ["request.id": "\(requestID)", "error": "\(error)"])
             response = errorResponse(
                 ECSError(.server, "internal error; see the controller's log for request \(requestID)"),
-                requestID: requestID
+                requestID: requestID,
+                namespace: namespace
             )
         }
         json.metrics?.apiCall(
@@ -75,7 +105,7 @@ struct QueryEndpoint: Sendable {
     }
 
     /// The Query protocol's names and statuses for the failures every service shares.
-    func errorResponse(_ error: ECSError, requestID: String) -> Response {
+    func errorResponse(_ error: ECSError, requestID: String, namespace: String) -> Response {
         let code: String
         let status: Int
         switch error.code {
@@ -83,8 +113,10 @@ struct QueryEndpoint: Sendable {
         case .unrecognizedClient: (code, status) = ("InvalidClientTokenId", 403)
         case .missingAuthenticationToken: (code, status) = ("MissingAuthenticationToken", 403)
         case .incompleteSignature: (code, status) = ("IncompleteSignature", 400)
-        case .server: (code, status) = ("InternalFailure", 500)
-        case .invalidParameter, .client, .serialization: (code, status) = ("ValidationError", 400)
+        case .server:
+            (code, status) = (namespace == CloudWatch.xmlNamespace ? "InternalServiceError" : "InternalFailure", 500)
+        case .invalidParameter, .client, .serialization:
+            (code, status) = (namespace == CloudWatch.xmlNamespace ? "InvalidParameterValue" : "ValidationError", 400)
         default: (code, status) = (error.code.rawValue, error.httpStatus)
         }
         if status >= 500 {
@@ -96,7 +128,7 @@ struct QueryEndpoint: Sendable {
             code: code,
             message: error.message,
             sender: status < 500,
-            namespace: ELBv2.xmlNamespace,
+            namespace: namespace,
             requestID: requestID
         )
         return Self.response(HTTPResponse.Status(code: status), body, requestID: requestID)

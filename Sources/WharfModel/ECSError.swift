@@ -94,6 +94,18 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let resourceLimitExceeded = Code(rawValue: "ResourceLimitExceeded")
         public static let customHealthNotFound = Code(rawValue: "CustomHealthNotFound")
         public static let tooManyTagsException = Code(rawValue: "TooManyTagsException")
+        /// CloudWatch's errors, by their Query protocol codes.
+        public static let invalidParameterValue = Code(rawValue: "InvalidParameterValue")
+        public static let missingParameter = Code(rawValue: "MissingParameter")
+        public static let invalidParameterCombination = Code(rawValue: "InvalidParameterCombination")
+        public static let alarmNotFound = Code(rawValue: "ResourceNotFound")
+        public static let limitExceededFault = Code(rawValue: "LimitExceeded")
+        public static let internalServiceError = Code(rawValue: "InternalServiceError")
+        /// Application Auto Scaling's errors.
+        public static let objectNotFound = Code(rawValue: "ObjectNotFoundException")
+        public static let concurrentUpdate = Code(rawValue: "ConcurrentUpdateException")
+        public static let failedResourceAccess = Code(rawValue: "FailedResourceAccessException")
+        public static let internalService = Code(rawValue: "InternalServiceException")
         /// IAM's error for an access key that is not there.
         public static let noSuchEntity = Code(rawValue: "NoSuchEntityException")
         /// Authentication refusals (AWS Signature Version 4).
@@ -122,7 +134,8 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
     /// authentication, 400 for everything else.
     public var httpStatus: Int {
         switch code {
-        case .server, .ssmInternalServerError: 500
+        case .server, .ssmInternalServerError, .internalServiceError, .internalService: 500
+        case .alarmNotFound: 404
         case .missingAuthenticationToken: 403
         default: 400
         }

@@ -43,7 +43,7 @@ struct QueryCodecTests {
         #expect(envelope.resourceArns == nil)
     }
 
-    @Test("an answer: the result wrapped in the action's elements, lists as <member>, text escaped, nil left out")
+    @Test("an answer: the result wrapped in the action's elements, lists as <member>, maps as <entry>, nil left out")
     func encode() throws {
         let output = ELBv2.DescribeTagsOutput(
             tagDescriptions: [ELBv2.TagDescription(resourceArn: "a<b>&c", tags: [ELBv2.Tag(key: "k")])]
@@ -67,6 +67,22 @@ struct QueryCodecTests {
             as: UTF8.self
         )
         #expect(dated.contains("<CreatedTime>2026-05-28T20:26:40.250Z</CreatedTime>"))
+        let mapped = String(
+            decoding: try QueryXML.response(
+                action: "X",
+                result: CloudWatch.Datapoint(extendedStatistics: ["p99": 2, "p50": 1]),
+                namespace: "urn:x",
+                requestID: "r"
+            ),
+            as: UTF8.self
+        )
+        #expect(
+            mapped.contains(
+                "<ExtendedStatistics><entry><key>p50</key><value>1.0</value></entry>"
+                    + "<entry><key>p99</key><value>2.0</value></entry></ExtendedStatistics>"
+            ),
+            "maps are <entry> elements in key order: \(mapped)"
+        )
         let error = String(
             decoding: QueryXML.error(
                 code: "LoadBalancerNotFound",

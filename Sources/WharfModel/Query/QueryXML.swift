@@ -110,8 +110,29 @@ struct XMLNodeEncoder: Encoder {
     func encode<T: Encodable>(_ value: T) throws {
         if let date = value as? Date {
             element.text = QueryXML.timestamp(date)
+        } else if let map = value as? any XMLMap {
+            try map.encodeEntries(into: self)
         } else {
             try value.encode(to: self)
+        }
+    }
+}
+
+/// A map as the Query protocol's XML has it: `<entry><key>K</key><value>V</value></entry>` per
+/// entry, in key order.
+protocol XMLMap {
+    func encodeEntries(into encoder: XMLNodeEncoder) throws
+}
+
+extension Dictionary: XMLMap where Key == String, Value: Encodable {
+    func encodeEntries(into encoder: XMLNodeEncoder) throws {
+        for (key, value) in sorted(by: { $0.key < $1.key }) {
+            let entry = XMLElement(name: "entry")
+            entry.children.append(XMLElement(name: "key", text: key))
+            let valueElement = XMLElement(name: "value")
+            entry.children.append(valueElement)
+            encoder.element.children.append(entry)
+            try XMLNodeEncoder(element: valueElement, codingPath: encoder.codingPath).encode(value)
         }
     }
 }

@@ -9,15 +9,16 @@ python3 elbv2_conformance.py ENDPOINT
 
 Prints one line per check; exits 1 when any fails."""
 import sys
-import xml.etree.ElementTree as ET
-from datetime import datetime
+from pathlib import Path
 
 import boto3
 import botocore.session
 from botocore.exceptions import ClientError
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from query_xml import validate as validate_xml  # noqa: E402
+
 MODEL = botocore.session.get_session().get_service_model("elbv2")
-NS = "{" + MODEL.metadata["xmlNamespace"] + "}"
 raw = {}
 failures = []
 
@@ -26,63 +27,6 @@ def check(name, ok, detail=""):
     print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
     if not ok:
         failures.append(name)
-
-
-def walk(shape, node, path, errors):
-    t = shape.type_name
-    if t == "structure":
-        members = {m.serialization.get("name", n): m for n, m in shape.members.items()}
-        seen = set()
-        for child in node:
-            tag = child.tag.replace(NS, "")
-            if tag not in members:
-                errors.append(f"{path}.{tag}: not a member of {shape.name}")
-                continue
-            seen.add(tag)
-            walk(members[tag], child, f"{path}.{tag}", errors)
-        errors.extend(f"{path}.{r}: required member of {shape.name} missing"
-                      for r in shape.required_members if r not in seen)
-    elif t == "list":
-        for i, child in enumerate(node):
-            if child.tag.replace(NS, "") != "member":
-                errors.append(f"{path}[{i}]: list element <{child.tag}> is not <member>")
-            walk(shape.member, child, f"{path}[{i}]", errors)
-    else:
-        text = node.text or ""
-        if len(node):
-            errors.append(f"{path}: a {t} has child elements")
-        elif t in ("integer", "long"):
-            try:
-                int(text)
-            except ValueError:
-                errors.append(f"{path}: {text!r} is not an integer")
-        elif t == "boolean" and text not in ("true", "false"):
-            errors.append(f"{path}: {text!r} is not a boolean")
-        elif t == "timestamp":
-            try:
-                datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
-            except ValueError:
-                errors.append(f"{path}: {text!r} is not an ISO 8601 timestamp with milliseconds")
-        elif t == "string" and shape.enum and text not in shape.enum:
-            errors.append(f"{path}: {text!r} is not one of {shape.name} {shape.enum}")
-
-
-def validate(operation, body):
-    errors = []
-    root = ET.fromstring(body)
-    if root.tag != f"{NS}{operation}Response":
-        return [f"root element {root.tag} is not {operation}Response in the elbv2 namespace"]
-    result = root.find(f"{NS}{operation}Result")
-    request_id = root.find(f"{NS}ResponseMetadata/{NS}RequestId")
-    if result is None:
-        errors.append(f"no {operation}Result element")
-    if request_id is None or not (request_id.text or "").strip():
-        errors.append("no ResponseMetadata/RequestId")
-    shape = MODEL.operation_model(operation).output_shape
-    if result is not None and shape is not None:
-        walk(shape, result, "$", errors)
-    return errors
-
 
 
 elb = boto3.client("elbv2", endpoint_url=sys.argv[1], region_name="us-east-1")
@@ -94,7 +38,7 @@ elb.meta.events.register("before-parse.elastic-load-balancing-v2",
 def call(operation, **params):
     method = "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
     result = getattr(elb, method)(**params)
-    problems = validate(operation, raw["body"])
+    problems = validate_xml(MODEL, operation, raw["body"])
     check(f"{operation}: the answer is valid against the elbv2 model", not problems, "; ".join(problems[:5]))
     return result
 

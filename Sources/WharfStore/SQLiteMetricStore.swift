@@ -1,0 +1,311 @@
+import Foundation
+import Logging
+import NIOCore
+import SQLiteNIO
+import WharfMonitoring
+
+/// CloudWatch's metrics and alarm history in a SQLite database of their own (`metrics.db`, WAL
+/// mode, synchronous commits), apart from the cluster state so telemetry never waits on it. A
+/// metric is a row (namespace, name, dimensions); its samples are rows indexed by metric and time.
+/// The metrics are also kept in memory, for ListMetrics and the lookups of every write.
+public actor SQLiteMetricStore {
+    /// One entry of an alarm's history, as DescribeAlarmHistory shows it.
+    public struct HistoryItem: Equatable, Sendable {
+        public var alarmName: String
+        /// `MetricAlarm` or `CompositeAlarm`.
+        public var alarmType: String
+        /// Milliseconds since 1970.
+        public var timestamp: Int
+        /// `ConfigurationUpdate`, `StateUpdate` or `Action`.
+        public var itemType: String
+        public var summary: String
+        /// JSON text.
+        public var data: String
+
+        public init(
+            alarmName: String,
+            alarmType: String,
+            timestamp: Int,
+            itemType: String,
+            summary: String,
+            data: String
+        ) {
+            self.alarmName = alarmName
+            self.alarmType = alarmType
+            self.timestamp = timestamp
+            self.itemType = itemType
+            self.summary = summary
+            self.data = data
+        }
+    }
+
+    let connection: SQLiteConnection
+    let path: String
+    /// Every metric with its row ID and newest sample's time (milliseconds).
+    private var metrics: [MetricKey: (id: Int, last: Int)] = [:]
+
+    static let steps: [[String]] = [
+        [
+            """
+            CREATE TABLE metrics (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                dimensions TEXT NOT NULL, last_ts INTEGER NOT NULL, UNIQUE (namespace, name, dimensions))
+            """,
+            """
+            CREATE TABLE metric_samples (metric_id INTEGER NOT NULL, ts INTEGER NOT NULL, unit TEXT NOT NULL,
+                sample_count REAL NOT NULL, sum REAL NOT NULL, minimum REAL NOT NULL, maximum REAL NOT NULL)
+            """,
+            "CREATE INDEX metric_samples_metric ON metric_samples (metric_id, ts)",
+            "CREATE INDEX metric_samples_ts ON metric_samples (ts)",
+            """
+            CREATE TABLE alarm_history (id INTEGER PRIMARY KEY AUTOINCREMENT, alarm_name TEXT NOT NULL,
+                alarm_type TEXT NOT NULL, ts INTEGER NOT NULL, item_type TEXT NOT NULL, summary TEXT NOT NULL,
+                data TEXT NOT NULL)
+            """,
+            "CREATE INDEX alarm_history_alarm ON alarm_history (alarm_name, ts)",
+            "CREATE INDEX alarm_history_ts ON alarm_history (ts)",
+        ]
+    ]
+
+    /// Opens (creating if needed) the metric database at `path`.
+    public static func open(path: String, logger: Logger) async throws(StoreError) -> SQLiteMetricStore {
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw StoreError(.open, "cannot open the metric database \(path)", cause: error)
+        }
+        do {
+            _ = try await connection.query("PRAGMA journal_mode=WAL")
+            // PutMetricData is acknowledged only once its samples are on disk.
+            _ = try await connection.query("PRAGMA synchronous=FULL")
+            _ = try await connection.query("PRAGMA busy_timeout=5000")
+            try await Migrations.run(steps, on: connection, logger: logger)
+            let store = SQLiteMetricStore(connection: connection, path: path)
+            try await store.loadMetrics()
+            return store
+        } catch {
+            try? await connection.close().get()
+            throw error as? StoreError
+                ?? StoreError(.migrate, "cannot prepare the metric database \(path)", cause: error)
+        }
+    }
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    private func loadMetrics() async throws {
+        for row in try await connection.query("SELECT id, namespace, name, dimensions, last_ts FROM metrics") {
+            guard let id = row.column("id")?.integer, let namespace = row.column("namespace")?.string,
+                let name = row.column("name")?.string, let dimensions = row.column("dimensions")?.string,
+                let last = row.column("last_ts")?.integer
+            else { continue }
+            let key = MetricKey(
+                namespace: namespace,
+                name: name,
+                dimensions: MetricKey.dimensions(fromText: dimensions)
+            )
+            metrics[key] = (id, last)
+        }
+    }
+
+    /// Closes the database.
+    public func close() async {
+        let closed: EventLoopFuture<Void> = connection.close()
+        try? await closed.get()
+    }
+
+    /// Stores samples, all or none, creating the metrics not seen before.
+    public func put(_ points: [MetricPoint]) async throws(StoreError) {
+        guard !points.isEmpty else { return }
+        let before = metrics
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for point in points {
+                    let id = try await metricID(point.key, timestamp: point.sample.timestamp)
+                    let sample = point.sample
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO metric_samples (metric_id, ts, unit, sample_count, sum, minimum, maximum)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .integer(id), .integer(sample.timestamp), .text(sample.unit), .float(sample.sampleCount),
+                            .float(sample.sum), .float(sample.minimum), .float(sample.maximum),
+                        ]
+                    )
+                }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            metrics = before
+            throw StoreError(.write, "storing \(points.count) metric samples in \(path) failed", cause: error)
+        }
+    }
+
+    private func metricID(_ key: MetricKey, timestamp: Int) async throws -> Int {
+        if let known = metrics[key] {
+            if timestamp > known.last {
+                _ = try await connection.query(
+                    "UPDATE metrics SET last_ts = ? WHERE id = ?",
+                    [.integer(timestamp), .integer(known.id)]
+                )
+                metrics[key] = (known.id, timestamp)
+            }
+            return known.id
+        }
+        let rows = try await connection.query(
+            "INSERT INTO metrics (namespace, name, dimensions, last_ts) VALUES (?, ?, ?, ?) RETURNING id",
+            [.text(key.namespace), .text(key.name), .text(key.dimensionsText), .integer(timestamp)]
+        )
+        guard let id = rows.first?.column("id")?.integer else {
+            throw StoreError(.write, "the metric database gave no ID for a new metric")
+        }
+        metrics[key] = (id, timestamp)
+        return id
+    }
+
+    /// Every metric with the time of its newest sample (milliseconds), in key order.
+    public func allMetrics() -> [(key: MetricKey, lastTimestamp: Int)] {
+        metrics.map { ($0.key, $0.value.last) }.sorted { $0.key < $1.key }
+    }
+
+    /// The samples of `key` with `start <= timestamp < end`, oldest first; none for an unknown metric.
+    public func samples(of key: MetricKey, start: Int, end: Int) async throws(StoreError) -> [MetricSample] {
+        guard let id = metrics[key]?.id else { return [] }
+        do {
+            let rows = try await connection.query(
+                """
+                SELECT ts, unit, sample_count, sum, minimum, maximum FROM metric_samples
+                WHERE metric_id = ? AND ts >= ? AND ts < ? ORDER BY ts
+                """,
+                [.integer(id), .integer(start), .integer(end)]
+            )
+            return rows.compactMap { row in
+                guard let ts = row.column("ts")?.integer, let unit = row.column("unit")?.string,
+                    let count = row.column("sample_count")?.double, let sum = row.column("sum")?.double,
+                    let minimum = row.column("minimum")?.double, let maximum = row.column("maximum")?.double
+                else { return nil }
+                return MetricSample(
+                    timestamp: ts,
+                    unit: unit,
+                    sampleCount: count,
+                    sum: sum,
+                    minimum: minimum,
+                    maximum: maximum
+                )
+            }
+        } catch {
+            throw StoreError(
+                .read,
+                "reading the samples of \(key.namespace) \(key.name) from \(path) failed",
+                cause: error
+            )
+        }
+    }
+
+    /// Deletes the samples and history older than `cutoff` (milliseconds), and the metrics left
+    /// with no samples. Returns how many samples went.
+    @discardableResult
+    public func deleteOlder(than cutoff: Int) async throws(StoreError) -> Int {
+        let before = metrics
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let counted = try await connection.query(
+                    "SELECT COUNT(*) AS n FROM metric_samples WHERE ts < ?",
+                    [.integer(cutoff)]
+                )
+                _ = try await connection.query("DELETE FROM metric_samples WHERE ts < ?", [.integer(cutoff)])
+                _ = try await connection.query("DELETE FROM alarm_history WHERE ts < ?", [.integer(cutoff)])
+                let stale = try await connection.query("SELECT id FROM metrics WHERE last_ts < ?", [.integer(cutoff)])
+                _ = try await connection.query("DELETE FROM metrics WHERE last_ts < ?", [.integer(cutoff)])
+                _ = try await connection.query("COMMIT")
+                let gone = Set(stale.compactMap { $0.column("id")?.integer })
+                metrics = metrics.filter { !gone.contains($0.value.id) }
+                return counted.first?.column("n")?.integer ?? 0
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            metrics = before
+            throw StoreError(.write, "deleting old metric samples from \(path) failed", cause: error)
+        }
+    }
+
+    /// Appends entries to alarms' history.
+    public func appendHistory(_ items: [HistoryItem]) async throws(StoreError) {
+        guard !items.isEmpty else { return }
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for item in items {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO alarm_history (alarm_name, alarm_type, ts, item_type, summary, data)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .text(item.alarmName), .text(item.alarmType), .integer(item.timestamp),
+                            .text(item.itemType), .text(item.summary), .text(item.data),
+                        ]
+                    )
+                }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw StoreError(.write, "storing alarm history in \(path) failed", cause: error)
+        }
+    }
+
+    /// The history entries with `start <= timestamp <= end`, of one alarm when `alarmName` is
+    /// given, newest first (oldest first when `ascending`), each with its row ID for paging.
+    public func history(
+        alarmName: String?,
+        start: Int,
+        end: Int,
+        ascending: Bool
+    ) async throws(StoreError) -> [(id: Int, item: HistoryItem)] {
+        var sql = """
+            SELECT id, alarm_name, alarm_type, ts, item_type, summary, data FROM alarm_history
+            WHERE ts >= ? AND ts <= ?
+            """
+        var binds: [SQLiteData] = [.integer(start), .integer(end)]
+        if let alarmName {
+            sql += " AND alarm_name = ?"
+            binds.append(.text(alarmName))
+        }
+        sql += ascending ? " ORDER BY ts, id" : " ORDER BY ts DESC, id DESC"
+        do {
+            return try await connection.query(sql, binds).compactMap { row in
+                guard let id = row.column("id")?.integer, let name = row.column("alarm_name")?.string,
+                    let type = row.column("alarm_type")?.string, let ts = row.column("ts")?.integer,
+                    let itemType = row.column("item_type")?.string, let summary = row.column("summary")?.string,
+                    let data = row.column("data")?.string
+                else { return nil }
+                return (
+                    id,
+                    HistoryItem(
+                        alarmName: name,
+                        alarmType: type,
+                        timestamp: ts,
+                        itemType: itemType,
+                        summary: summary,
+                        data: data
+                    )
+                )
+            }
+        } catch {
+            throw StoreError(.read, "reading alarm history from \(path) failed", cause: error)
+        }
+    }
+}
