@@ -149,7 +149,7 @@ public enum ControllerServer {
                     ),
                     .init(service: app),
                     .init(
-                        service: ECSMetricsPublisher(
+                        service: MonitoringService(
                             controller: controller,
                             store: metricStore,
                             settings: configuration.monitoring,
@@ -232,6 +232,7 @@ public enum ControllerServer {
         let router = Router()
         let cloudWatch = metricStore.map {
             CloudWatchOperations(
+                controller: controller,
                 metrics: $0,
                 settings: configuration.monitoring,
                 context: configuration.context,

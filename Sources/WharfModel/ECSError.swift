@@ -100,6 +100,7 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let invalidParameterCombination = Code(rawValue: "InvalidParameterCombination")
         public static let alarmNotFound = Code(rawValue: "ResourceNotFound")
         public static let limitExceededFault = Code(rawValue: "LimitExceeded")
+        public static let invalidFormat = Code(rawValue: "InvalidFormat")
         public static let internalServiceError = Code(rawValue: "InternalServiceError")
         /// Application Auto Scaling's errors.
         public static let objectNotFound = Code(rawValue: "ObjectNotFoundException")

@@ -81,7 +81,8 @@ public enum MetricAggregation {
         return buckets.values.sorted { $0.start < $1.start }
     }
 
-    static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
+    /// `value / divisor` rounded toward minus infinity.
+    public static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
         value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
     }
 }

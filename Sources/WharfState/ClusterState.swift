@@ -24,6 +24,8 @@ public struct ClusterState: Sendable {
     public private(set) var runTaskTokens = RunTaskTokens()
     public private(set) var loadBalancing = LoadBalancing()
     public private(set) var cloudMap = CloudMap()
+    /// CloudWatch's metric alarms.
+    public private(set) var alarms = Alarms()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -49,6 +51,7 @@ public struct ClusterState: Sendable {
         for record in stored.namespaces { apply(.putNamespace(record)) }
         for record in stored.discoveryServices { apply(.putDiscoveryService(record)) }
         for record in stored.cloudMapOperations { apply(.putCloudMapOperation(record)) }
+        for record in stored.alarms { apply(.putAlarm(record)) }
     }
 
     /// Applies one change.
@@ -143,6 +146,10 @@ public struct ClusterState: Sendable {
             return Applied(.cloudMapOperation(record.id, cloudMap.put(record)))
         case .deleteCloudMapOperation(let id):
             return Applied(.cloudMapOperation(id, cloudMap.removeOperation(id)))
+        case .putAlarm(let record):
+            return Applied(.alarm(record.name, alarms.put(record)))
+        case .deleteAlarm(let name):
+            return Applied(.alarm(name, alarms.remove(name)))
         }
     }
 
@@ -255,6 +262,8 @@ public struct ClusterState: Sendable {
             if let old { apply(.putDiscoveryService(old)) } else { cloudMap.removeService(id) }
         case .cloudMapOperation(let id, let old):
             if let old { apply(.putCloudMapOperation(old)) } else { cloudMap.removeOperation(id) }
+        case .alarm(let name, let old):
+            if let old { apply(.putAlarm(old)) } else { alarms.remove(name) }
         }
     }
 }
@@ -282,6 +291,7 @@ public struct Applied: Sendable {
         case namespace(String, NamespaceRecord?)
         case discoveryService(String, DiscoveryServiceRecord?)
         case cloudMapOperation(String, CloudMapOperationRecord?)
+        case alarm(String, AlarmRecord?)
     }
 
     let undo: Undo

@@ -71,6 +71,10 @@ public enum StateChange: Equatable, Sendable {
     case deleteCloudMapOperation(id: String)
     /// Forgets a RunTask client token (24 hours on).
     case deleteRunTaskToken(key: String)
+    /// Creates or replaces a CloudWatch alarm.
+    case putAlarm(AlarmRecord)
+    /// Deletes a CloudWatch alarm.
+    case deleteAlarm(name: String)
 }
 
 /// Everything the store holds, as loaded at start-up.
@@ -108,6 +112,8 @@ public struct StoredState: Equatable, Sendable {
     public var namespaces: [NamespaceRecord] = []
     public var discoveryServices: [DiscoveryServiceRecord] = []
     public var cloudMapOperations: [CloudMapOperationRecord] = []
+    /// Every CloudWatch alarm.
+    public var alarms: [AlarmRecord] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

@@ -109,6 +109,10 @@ extension StoredState {
             cloudMapOperations.upsert(record, where: { $0.id == record.id })
         case .deleteCloudMapOperation(let id):
             cloudMapOperations.removeAll { $0.id == id }
+        case .putAlarm(let record):
+            alarms.upsert(record, where: { $0.name == record.name })
+        case .deleteAlarm(let name):
+            alarms.removeAll { $0.name == name }
         }
     }
 }

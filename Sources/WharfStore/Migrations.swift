@@ -72,6 +72,11 @@ enum Migrations {
             "CREATE TABLE discovery_services (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
             "CREATE TABLE cloud_map_operations (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
         ]),
+        // CloudWatch alarms (issue 17): a row per alarm, keyed by its name. Metric samples and
+        // alarm history live in metrics.db.
+        .sql([
+            "CREATE TABLE alarms (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

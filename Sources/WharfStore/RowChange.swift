@@ -100,6 +100,10 @@ struct RowChange {
             self.init(.cloudMapOperations, key: [.text(record.id)], body: try json(record))
         case .deleteCloudMapOperation(let id):
             self.init(.cloudMapOperations, key: [.text(id)])
+        case .putAlarm(let record):
+            self.init(.alarms, key: [.text(record.name)], body: try json(record))
+        case .deleteAlarm(let name):
+            self.init(.alarms, key: [.text(name)])
         }
     }
 

@@ -107,6 +107,7 @@ public actor SQLiteStore: ClusterStore {
                 "SELECT body FROM cloud_map_operations ORDER BY id",
                 as: CloudMapOperationRecord.self
             )
+            state.alarms = try await rows("SELECT body FROM alarms ORDER BY name", as: AlarmRecord.self)
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

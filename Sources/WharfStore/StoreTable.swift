@@ -43,6 +43,7 @@ struct StoreTable: Hashable, Sendable {
     static let namespaces = StoreTable(name: "namespaces", columns: ["id", "body"], keyCount: 1)
     static let discoveryServices = StoreTable(name: "discovery_services", columns: ["id", "body"], keyCount: 1)
     static let cloudMapOperations = StoreTable(name: "cloud_map_operations", columns: ["id", "body"], keyCount: 1)
+    static let alarms = StoreTable(name: "alarms", columns: ["name", "body"], keyCount: 1)
 
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400

@@ -16,8 +16,81 @@ struct CloudWatchAPIEndToEndTests {
             let result = try await DockerEngine.run(TestCredentials.signing(["python3", script, controller.endpoint]))
             #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
             let checks = result.stdout.split(separator: "\n").filter { $0.hasPrefix("ok   ") }.count
-            #expect(checks >= 55, "\(result.stdout)")
+            #expect(checks >= 125, "\(result.stdout)")
             #expect(result.stdout.hasSuffix(" 0 failed\n"), "\(result.stdout)")
+        }
+    }
+
+    @Test(
+        """
+        an alarm on a custom metric goes to ALARM while the values breach and back to OK when they stop, \
+        its history tells both, and it keeps its state across a restart
+        """
+    )
+    func alarmEvaluation() async throws {
+        try await withDataDirectory { directory in
+            let period = ["--metric-period", "2s"]
+            try await withController(dataDirectory: directory, extraArguments: period) { controller in
+                let endpoint = controller.endpoint
+                let made = try await aws(
+                    [
+                        "cloudwatch", "put-metric-alarm", "--alarm-name", "load-high", "--namespace", "App",
+                        "--metric-name", "Load", "--statistic", "Maximum", "--period", "2", "--evaluation-periods", "2",
+                        "--threshold", "50", "--comparison-operator", "GreaterThanThreshold",
+                    ],
+                    endpoint: endpoint
+                )
+                #expect(made.status == 0, "\(made.stderr)")
+                func waitForState(_ wanted: String, putting value: Double) async throws -> [String: Any] {
+                    let clock = ContinuousClock()
+                    let deadline = clock.now.advanced(by: .seconds(30))
+                    var alarm: [String: Any] = [:]
+                    while clock.now < deadline {
+                        _ = try await aws(
+                            [
+                                "cloudwatch", "put-metric-data", "--namespace", "App", "--metric-name", "Load",
+                                "--value", "\(value)",
+                            ],
+                            endpoint: endpoint
+                        )
+                        let described = try await aws(
+                            ["cloudwatch", "describe-alarms", "--alarm-names", "load-high"],
+                            endpoint: endpoint
+                        )
+                        alarm = (described.json["MetricAlarms"] as? [[String: Any]])?.first ?? [:]
+                        if alarm["StateValue"] as? String == wanted { break }
+                        try await Task.sleep(for: .milliseconds(500))
+                    }
+                    return alarm
+                }
+                let alarmed = try await waitForState("ALARM", putting: 90)
+                #expect(alarmed["StateValue"] as? String == "ALARM", "\(alarmed)")
+                let reason = alarmed["StateReason"] as? String ?? ""
+                #expect(reason.hasPrefix("Threshold Crossed: "), "\(reason)")
+                #expect(reason.hasSuffix("greater than the threshold (50.0)."), "\(reason)")
+                let ok = try await waitForState("OK", putting: 10)
+                #expect(ok["StateValue"] as? String == "OK", "\(ok)")
+                let history = try await aws(
+                    [
+                        "cloudwatch", "describe-alarm-history", "--alarm-name", "load-high", "--history-item-type",
+                        "StateUpdate",
+                    ],
+                    endpoint: endpoint
+                )
+                let summaries = (history.json["AlarmHistoryItems"] as? [[String: Any]] ?? []).compactMap {
+                    $0["HistorySummary"] as? String
+                }
+                let expected = ["Alarm updated from ALARM to OK", "Alarm updated from INSUFFICIENT_DATA to ALARM"]
+                #expect(Array(summaries.prefix(2)) == expected, "\(summaries)")
+            }
+            try await withController(dataDirectory: directory, extraArguments: period) { controller in
+                let described = try await aws(
+                    ["cloudwatch", "describe-alarms", "--alarm-names", "load-high"],
+                    endpoint: controller.endpoint
+                )
+                let alarm = (described.json["MetricAlarms"] as? [[String: Any]])?.first ?? [:]
+                #expect(alarm["StateValue"] as? String == "OK", "\(alarm)")
+            }
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import WharfModel
+import WharfMonitoring
 import WharfState
 import WharfStore
 
@@ -450,6 +451,41 @@ struct SQLiteStoreTests {
             ),
             .putCloudMapOperation(CloudMapOperationRecord(id: "op-2", type: "X", targets: [:], createdAt: created)),
             .deleteCloudMapOperation(id: "op-2"),
+            .putAlarm(
+                AlarmRecord(
+                    name: "cpu-high",
+                    alarmActions: ["arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:p"],
+                    namespace: "AWS/ECS",
+                    metricName: "CPUUtilization",
+                    dimensions: [MetricDimension(name: "ClusterName", value: "lab")],
+                    statistic: "p99",
+                    period: 60,
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 2,
+                    threshold: 75.5,
+                    comparison: .greaterThan,
+                    treatMissingData: .notBreaching,
+                    tags: [Tag(key: "team", value: "web")],
+                    state: .alarm,
+                    stateReason: "Threshold Crossed",
+                    stateReasonData: "{}",
+                    createdAt: created
+                )
+            ),
+            .putAlarm(
+                AlarmRecord(
+                    name: "gone",
+                    namespace: "App",
+                    metricName: "X",
+                    statistic: "Sum",
+                    period: 60,
+                    evaluationPeriods: 1,
+                    threshold: 1,
+                    comparison: .lessThan,
+                    createdAt: created
+                )
+            ),
+            .deleteAlarm(name: "gone"),
         ]
     }
 
@@ -478,6 +514,7 @@ struct SQLiteStoreTests {
             #expect(loaded.tasks.map(\.id) == [TaskID(high: 3, low: 4)])
             #expect(loaded.tasks.first?.overrides?.value.containerOverrides?.first?.command == ["sh"])
             #expect(loaded.services.map(\.name) == ["web"])
+            #expect(loaded.alarms.map(\.name) == ["cpu-high"])
             #expect(loaded.parameters.map(\.name) == ["/app/password"])
             #expect(loaded.secrets.map(\.name) == ["prod/db"])
             #expect(loaded.runTaskTokens.map(\.token) == ["t-1"])
@@ -559,7 +596,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 12)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 13)
         }
     }
 

@@ -240,7 +240,7 @@ extension CloudWatchOperations {
         let scope = [
             "metrics", input.namespace ?? "", input.metricName ?? "", input.recentlyActive ?? "",
             filters.map { "\($0.name ?? "")=\($0.value ?? "*")" }.joined(separator: ","),
-        ].joined(separator: "\n")
+        ].joined(separator: "|")  // one line: a token's scope ends at its first newline
         let page: (items: [(key: MetricKey, lastTimestamp: Int)], nextToken: String?)
         do {
             page = try PageToken.page(

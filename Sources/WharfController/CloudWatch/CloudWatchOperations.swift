@@ -29,22 +29,26 @@ struct CloudWatchOperations: Sendable {
     typealias Handler = @Sendable (CloudWatchRequest) async throws -> any Encodable & Sendable
 
     private(set) var handlers: [String: Handler] = [:]
+    let controller: Controller
     let metrics: SQLiteMetricStore
     let settings: MonitoringSettings
     let context: AccountContext
     let now: @Sendable () -> Date
 
     init(
+        controller: Controller,
         metrics: SQLiteMetricStore,
         settings: MonitoringSettings,
         context: AccountContext,
         now: @escaping @Sendable () -> Date
     ) {
+        self.controller = controller
         self.metrics = metrics
         self.settings = settings
         self.context = context
         self.now = now
         addMetrics()
+        addAlarms()
     }
 
     /// Registers `name`, whose input shape is `Input`.

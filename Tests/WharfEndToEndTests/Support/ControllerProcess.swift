@@ -85,9 +85,14 @@ func withDataDirectory<T>(_ body: (String) async throws -> T) async throws -> T 
 func withController<T>(
     dataDirectory directory: String,
     command: [String] = ["wharf-controller"],
+    extraArguments: [String] = [],
     _ body: (ControllerProcess) async throws -> T
 ) async throws -> T {
-    let controller = try await ControllerProcess(dataDirectory: directory, command: command)
+    let controller = try await ControllerProcess(
+        dataDirectory: directory,
+        command: command,
+        extraArguments: extraArguments
+    )
     do {
         let result = try await body(controller)
         try await controller.stop()

@@ -213,17 +213,107 @@ def metrics(protocol):
     return cw
 
 
+def alarms(protocol):
+    cw = client(protocol)
+    namespace = f"Conformance/{protocol}"
+    name = f"{protocol}-latency-high"
+    dims = [{"Name": "Service", "Value": "web"}, {"Name": "Az", "Value": "a"}]
+    call(cw, protocol, "PutMetricAlarm", AlarmName=name, AlarmDescription="latency above 50 ms",
+         Namespace=namespace, MetricName="Latency", Dimensions=dims, Statistic="Average", Period=60,
+         EvaluationPeriods=3, DatapointsToAlarm=2, Threshold=50, ComparisonOperator="GreaterThanThreshold",
+         TreatMissingData="notBreaching", Unit="Milliseconds", Tags=[{"Key": "team", "Value": "web"}])
+    call(cw, protocol, "PutMetricAlarm", AlarmName=f"{protocol}-p99", Namespace=namespace, MetricName="Latency",
+         ExtendedStatistic="p99", Period=60, EvaluationPeriods=1, Threshold=100,
+         ComparisonOperator="GreaterThanOrEqualToThreshold", EvaluateLowSampleCountPercentile="ignore")
+    described = call(cw, protocol, "DescribeAlarms", AlarmNames=[name])["MetricAlarms"]
+    alarm = described[0] if described else {}
+    check(f"[{protocol}] a new alarm is INSUFFICIENT_DATA, unchecked, with its ARN and configuration",
+          alarm.get("StateValue") == "INSUFFICIENT_DATA"
+          and alarm.get("StateReason") == "Unchecked: Initial alarm creation"
+          and alarm.get("AlarmArn") == f"arn:aws:cloudwatch:us-east-1:000000000000:alarm:{name}"
+          and alarm.get("DatapointsToAlarm") == 2 and alarm.get("TreatMissingData") == "notBreaching"
+          and alarm.get("ActionsEnabled") is True and alarm.get("OKActions") == [], str(alarm))
+    first = call(cw, protocol, "DescribeAlarms", AlarmNamePrefix=f"{protocol}-", MaxRecords=1)
+    rest = call(cw, protocol, "DescribeAlarms", AlarmNamePrefix=f"{protocol}-", MaxRecords=1,
+                NextToken=first.get("NextToken", ""))
+    check(f"[{protocol}] DescribeAlarms pages by MaxRecords, in name order",
+          [a["AlarmName"] for a in first["MetricAlarms"] + rest["MetricAlarms"]] == [name, f"{protocol}-p99"]
+          and "NextToken" not in rest, f"{first} / {rest}")
+    both = call(cw, protocol, "DescribeAlarms", AlarmNames=[name], AlarmTypes=["CompositeAlarm", "MetricAlarm"])
+    check(f"[{protocol}] asked for composite alarms, DescribeAlarms answers an empty list of them",
+          both.get("CompositeAlarms") == [] and len(both["MetricAlarms"]) == 1, str(both))
+    for_metric = call(cw, protocol, "DescribeAlarmsForMetric", Namespace=namespace, MetricName="Latency",
+                      Dimensions=list(reversed(dims)))
+    check(f"[{protocol}] DescribeAlarmsForMetric finds the alarm on those dimensions (in any order)",
+          [a["AlarmName"] for a in for_metric["MetricAlarms"]] == [name], str(for_metric))
+    call(cw, protocol, "SetAlarmState", AlarmName=name, StateValue="ALARM", StateReason="testing",
+         StateReasonData='{"by": "conformance"}')
+    state = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+    check(f"[{protocol}] SetAlarmState sets the state and its reason",
+          state["StateValue"] == "ALARM" and state["StateReason"] == "testing", str(state))
+    history = call(cw, protocol, "DescribeAlarmHistory", AlarmName=name)["AlarmHistoryItems"]
+    check(f"[{protocol}] DescribeAlarmHistory tells the state change, then the creation",
+          [h["HistorySummary"] for h in history]
+          == ["Alarm updated from INSUFFICIENT_DATA to ALARM", f'Alarm "{name}" created']
+          and json.loads(history[0]["HistoryData"])["newState"]["stateValue"] == "ALARM", str(history))
+    created = call(cw, protocol, "DescribeAlarmHistory", AlarmName=name, HistoryItemType="ConfigurationUpdate",
+                   ScanBy="TimestampAscending", MaxRecords=1)
+    check(f"[{protocol}] DescribeAlarmHistory filters by item type",
+          [h["HistoryItemType"] for h in created["AlarmHistoryItems"]] == ["ConfigurationUpdate"], str(created))
+    call(cw, protocol, "DisableAlarmActions", AlarmNames=[name])
+    check(f"[{protocol}] DisableAlarmActions turns the actions off",
+          cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["ActionsEnabled"] is False)
+    call(cw, protocol, "EnableAlarmActions", AlarmNames=[name])
+    arn = alarm.get("AlarmArn", "")
+    call(cw, protocol, "TagResource", ResourceARN=arn, Tags=[{"Key": "tier", "Value": "gold"}])
+    call(cw, protocol, "UntagResource", ResourceARN=arn, TagKeys=["team"])
+    tags = call(cw, protocol, "ListTagsForResource", ResourceARN=arn)["Tags"]
+    check(f"[{protocol}] the alarm's tags: created with one, one added, one removed",
+          tags == [{"Key": "tier", "Value": "gold"}], str(tags))
+
+    base = dict(Namespace=namespace, MetricName="Latency", Period=60, EvaluationPeriods=1, Threshold=1,
+                ComparisonOperator="GreaterThanThreshold")
+    refused(cw, protocol, "PutMetricAlarm", "InvalidParameterCombinationException", AlarmName="bad",
+            Statistic="Average", ExtendedStatistic="p99", **base)
+    refused(cw, protocol, "PutMetricAlarm", "InvalidParameterValueException", AlarmName="bad", Statistic="Average",
+            **{**base, "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"})
+    refused(cw, protocol, "PutMetricAlarm", "InvalidParameterValueException", AlarmName="bad", Statistic="Average",
+            AlarmActions=["arn:aws:sns:us-east-1:000000000000:topic"], **base)
+    refused(cw, protocol, "PutMetricAlarm", "InvalidParameterValueException", AlarmName="bad", Statistic="Average",
+            DatapointsToAlarm=2, **base)
+    refused(cw, protocol, "PutMetricAlarm", "InvalidParameterValueException", AlarmName="bad", Statistic="Average",
+            **{**base, "Period": 45})
+    refused(cw, protocol, "PutMetricAlarm", "MissingRequiredParameterException", AlarmName="bad",
+            Statistic="Average", Namespace=namespace, MetricName="Latency", EvaluationPeriods=1, Threshold=1,
+            ComparisonOperator="GreaterThanThreshold")
+    refused(cw, protocol, "SetAlarmState", "ResourceNotFound", AlarmName="nope", StateValue="OK", StateReason="x")
+    refused(cw, protocol, "SetAlarmState", "InvalidFormatFault", AlarmName=name, StateValue="OK", StateReason="x",
+            StateReasonData="not json")
+    refused(cw, protocol, "DeleteAlarms", "ResourceNotFound", AlarmNames=[name, "nope"])
+    check(f"[{protocol}] a refused DeleteAlarms deletes nothing",
+          len(cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]) == 1)
+    call(cw, protocol, "DeleteAlarms", AlarmNames=[name, f"{protocol}-p99"])
+    check(f"[{protocol}] DeleteAlarms deletes them", cw.describe_alarms(AlarmNamePrefix=protocol)["MetricAlarms"] == [])
+
+
 json_client = metrics("json")
 metrics("query")
+alarms("json")
+alarms("query")
 
 # botocore gzips a PutMetricData body of 10 KB or more; the samples must land all the same.
 large = [{"MetricName": "Bulk", "Dimensions": [{"Name": "Index", "Value": str(i)}], "Value": float(i)}
-         for i in range(300)]
+         for i in range(600)]
 call(json_client, "json", "PutMetricData", Namespace="Conformance/bulk", MetricData=large)
 check("a large PutMetricData went gzip-compressed", raw["request_headers"].get("content-encoding") == "gzip",
       str(raw["request_headers"]))
-bulk = json_client.list_metrics(Namespace="Conformance/bulk")["Metrics"]
-check("... and every one of its 300 metrics is there", len(bulk) == 300, str(len(bulk)))
+first_page = call(json_client, "json", "ListMetrics", Namespace="Conformance/bulk")
+second_page = call(json_client, "json", "ListMetrics", Namespace="Conformance/bulk",
+                   NextToken=first_page.get("NextToken", ""))
+listed = {m["Dimensions"][0]["Value"] for m in first_page["Metrics"] + second_page["Metrics"]}
+check("... and every one of its 600 metrics is there, listed 500 a page",
+      len(first_page["Metrics"]) == 500 and len(listed) == 600 and "NextToken" not in second_page,
+      f"{len(first_page['Metrics'])} + {len(second_page['Metrics'])}")
 
 print(f"{passed} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WharfMonitoring
+import WharfState
+import WharfStore
+
+/// CloudWatch's loop: three times a period (every 20 s of a one-minute period, between 1 and
+/// 20 s) it publishes `AWS/ECS`'s metrics as ECS does, from what the agents last reported, then
+/// evaluates every alarm on the samples so far and records the state changes; once a minute it
+/// deletes samples and history past the retention. Stops on graceful shutdown.
+struct MonitoringService: Service {
+    let controller: Controller
+    let store: SQLiteMetricStore
+    let settings: MonitoringSettings
+    let logger: Logger
+
+    /// How often a sample is taken and the alarms evaluated.
+    var interval: Duration {
+        min(max(settings.period / 3, .seconds(1)), .seconds(20))
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var lastPruned = Date.distantPast
+            while !Task.isCancelled {
+                await publishOnce()
+                await evaluateAlarms()
+                let now = controller.now()
+                if now.timeIntervalSince(lastPruned) >= 60 {
+                    lastPruned = now
+                    let cutoff = CloudWatchOperations.millis(now) - Int(settings.retention.components.seconds) * 1000
+                    do {
+                        try await store.deleteOlder(than: cutoff)
+                    } catch {
+                        logger.error("could not delete expired metric samples", metadata: ["error": "\(error)"])
+                    }
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// Takes and stores one sample of every cluster's and service's metrics.
+    func publishOnce() async {
+        let usage = await controller.taskUtilization()
+        let timestamp = CloudWatchOperations.millis(controller.now())
+        let points = await controller.read { state in state.ecsMetricPoints(usage: usage, timestamp: timestamp) }
+        do {
+            try await store.put(points)
+        } catch {
+            logger.error("could not store the ECS metrics", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Evaluates every alarm and stores the state changes, with their history.
+    /// - Returns: the alarms whose state changed, as they are now.
+    @discardableResult
+    func evaluateAlarms() async -> [AlarmRecord] {
+        let alarms = await controller.read { state in state.alarms.all }
+        let now = CloudWatchOperations.millis(controller.now())
+        var changed: [(alarm: AlarmRecord, evaluation: AlarmEvaluation)] = []
+        for alarm in alarms {
+            let rule = alarm.rule
+            let period = rule.periodSeconds * 1000
+            let end = MetricAggregation.floorDivide(now, period) * period
+            let start = end - rule.evaluationPeriods * period
+            do {
+                let samples = try await store.samples(of: alarm.metric, start: start, end: end)
+                let buckets = MetricAggregation.buckets(
+                    samples,
+                    start: start,
+                    end: end,
+                    periodSeconds: rule.periodSeconds,
+                    unit: alarm.unit
+                )
+                let evaluation = AlarmEvaluation.evaluate(rule, buckets: buckets, now: now, current: alarm.state)
+                if evaluation.state != alarm.state { changed.append((alarm, evaluation)) }
+            } catch {
+                logger.error("could not evaluate an alarm", metadata: ["alarm": "\(alarm.name)", "error": "\(error)"])
+            }
+        }
+        guard !changed.isEmpty else { return [] }
+        let evaluations = changed
+        do {
+            let recorded = try await controller.write(background: true) { state, now in
+                state.recordEvaluations(evaluations, now: now)
+            }
+            try await store.appendHistory(recorded.history)
+            for alarm in recorded.transitions {
+                logger.info(
+                    "alarm changed state",
+                    metadata: [
+                        "alarm": "\(alarm.name)", "state": "\(alarm.state.rawValue)", "reason": "\(alarm.stateReason)",
+                    ]
+                )
+            }
+            return recorded.transitions
+        } catch {
+            logger.error("could not record alarm states", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+}
