@@ -210,7 +210,7 @@ public enum ControllerServer {
         let authentication = configuration.authentication
         // Each revision's JSON, shared by sync answers and DescribeTaskDefinition.
         let definitions = TaskDefinitionJSON()
-        let endpoint = ECSEndpoint(
+        var json = ECSEndpoint(
             operations: ECSOperations(
                 controller: controller,
                 sealer: sealer,
@@ -229,6 +229,10 @@ public enum ControllerServer {
             logger: logger,
             metrics: metrics
         )
+        json.autoScaling = metricStore.map {
+            AutoScalingOperations(controller: controller, store: $0, settings: configuration.monitoring)
+        }
+        let endpoint = json
         let router = Router()
         let cloudWatch = metricStore.map {
             CloudWatchOperations(

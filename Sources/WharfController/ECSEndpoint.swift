@@ -19,6 +19,8 @@ struct ECSEndpoint: Sendable {
     let operations: ECSOperations
     /// The CloudWatch Logs operations (`Logs_20140328.<Operation>`); nil serves none.
     let logs: LogsOperations?
+    /// The Application Auto Scaling operations (`AnyScaleFrontendService.<Operation>`); nil serves none.
+    var autoScaling: AutoScalingOperations? = nil
     let authenticator: APIAuthenticator
     let maxBodyBytes: Int
     let logger: Logger
@@ -45,6 +47,7 @@ struct ECSEndpoint: Sendable {
             (ServiceDiscovery.targetPrefix, "servicediscovery", operations.cloudMapHandlers),
             (WharfAdmin.targetPrefix, "admin", operations.adminHandlers),
             (CloudWatchLogs.targetPrefix, "logs", logs?.handlers ?? [:]),
+            (ApplicationAutoScaling.targetPrefix, "application-autoscaling", autoScaling?.handlers ?? [:]),
         ]
         for (prefix, service, handlers) in served where target.hasPrefix(prefix) {
             let name = String(target.dropFirst(prefix.count))
@@ -73,6 +76,10 @@ struct ECSEndpoint: Sendable {
             } else if target.hasPrefix(WharfAdmin.targetPrefix) {
                 handler = operations.adminHandlers[String(target.dropFirst(WharfAdmin.targetPrefix.count))]
                 signingName = WharfAdmin.signingName
+            } else if target.hasPrefix(ApplicationAutoScaling.targetPrefix) {
+                let name = String(target.dropFirst(ApplicationAutoScaling.targetPrefix.count))
+                handler = autoScaling?.handlers[name]
+                signingName = ApplicationAutoScaling.signingName
             } else {
                 let name = String(target.dropFirst(Self.targetPrefix.count))
                 let utilization =
@@ -151,6 +158,14 @@ struct ECSEndpoint: Sendable {
                 .unknownOperation,
                 "Wharf serves the CloudWatch Logs operations \(served), not "
                     + "\(target.dropFirst(CloudWatchLogs.targetPrefix.count))"
+            )
+        }
+        if target.hasPrefix(ApplicationAutoScaling.targetPrefix) {
+            let served = (autoScaling?.handlers.keys.sorted() ?? []).joined(separator: ", ")
+            return ECSError(
+                .unknownOperation,
+                "Wharf serves the Application Auto Scaling operations \(served), not "
+                    + "\(target.dropFirst(ApplicationAutoScaling.targetPrefix.count))"
             )
         }
         if target.hasPrefix(ServiceDiscovery.targetPrefix) {

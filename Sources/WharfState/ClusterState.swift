@@ -26,6 +26,8 @@ public struct ClusterState: Sendable {
     public private(set) var cloudMap = CloudMap()
     /// CloudWatch's metric alarms.
     public private(set) var alarms = Alarms()
+    /// Application Auto Scaling's targets, policies and scheduled actions.
+    public private(set) var autoScaling = AutoScaling()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -52,6 +54,9 @@ public struct ClusterState: Sendable {
         for record in stored.discoveryServices { apply(.putDiscoveryService(record)) }
         for record in stored.cloudMapOperations { apply(.putCloudMapOperation(record)) }
         for record in stored.alarms { apply(.putAlarm(record)) }
+        for record in stored.scalableTargets { apply(.putScalableTarget(record)) }
+        for record in stored.scalingPolicies { apply(.putScalingPolicy(record)) }
+        for record in stored.scheduledActions { apply(.putScheduledAction(record)) }
     }
 
     /// Applies one change.
@@ -150,6 +155,18 @@ public struct ClusterState: Sendable {
             return Applied(.alarm(record.name, alarms.put(record)))
         case .deleteAlarm(let name):
             return Applied(.alarm(name, alarms.remove(name)))
+        case .putScalableTarget(let record):
+            return Applied(.scalableTarget(record.key, autoScaling.put(record)))
+        case .deleteScalableTarget(let key):
+            return Applied(.scalableTarget(key, autoScaling.removeTarget(key)))
+        case .putScalingPolicy(let record):
+            return Applied(.scalingPolicy(record.arn, autoScaling.put(record)))
+        case .deleteScalingPolicy(let arn):
+            return Applied(.scalingPolicy(arn, autoScaling.removePolicy(arn)))
+        case .putScheduledAction(let record):
+            return Applied(.scheduledAction(record.arn, autoScaling.put(record)))
+        case .deleteScheduledAction(let arn):
+            return Applied(.scheduledAction(arn, autoScaling.removeScheduledAction(arn)))
         }
     }
 
@@ -264,6 +281,12 @@ public struct ClusterState: Sendable {
             if let old { apply(.putCloudMapOperation(old)) } else { cloudMap.removeOperation(id) }
         case .alarm(let name, let old):
             if let old { apply(.putAlarm(old)) } else { alarms.remove(name) }
+        case .scalableTarget(let key, let old):
+            if let old { apply(.putScalableTarget(old)) } else { autoScaling.removeTarget(key) }
+        case .scalingPolicy(let arn, let old):
+            if let old { apply(.putScalingPolicy(old)) } else { autoScaling.removePolicy(arn) }
+        case .scheduledAction(let arn, let old):
+            if let old { apply(.putScheduledAction(old)) } else { autoScaling.removeScheduledAction(arn) }
         }
     }
 }
@@ -292,6 +315,9 @@ public struct Applied: Sendable {
         case discoveryService(String, DiscoveryServiceRecord?)
         case cloudMapOperation(String, CloudMapOperationRecord?)
         case alarm(String, AlarmRecord?)
+        case scalableTarget(ScalableTargetKey, ScalableTargetRecord?)
+        case scalingPolicy(String, ScalingPolicyRecord?)
+        case scheduledAction(String, ScheduledActionRecord?)
     }
 
     let undo: Undo

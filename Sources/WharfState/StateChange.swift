@@ -75,6 +75,18 @@ public enum StateChange: Equatable, Sendable {
     case putAlarm(AlarmRecord)
     /// Deletes a CloudWatch alarm.
     case deleteAlarm(name: String)
+    /// Creates or replaces an Application Auto Scaling scalable target.
+    case putScalableTarget(ScalableTargetRecord)
+    /// Deregisters a scalable target.
+    case deleteScalableTarget(ScalableTargetKey)
+    /// Creates or replaces a scaling policy.
+    case putScalingPolicy(ScalingPolicyRecord)
+    /// Deletes a scaling policy.
+    case deleteScalingPolicy(arn: String)
+    /// Creates or replaces a scheduled action.
+    case putScheduledAction(ScheduledActionRecord)
+    /// Deletes a scheduled action.
+    case deleteScheduledAction(arn: String)
 }
 
 /// Everything the store holds, as loaded at start-up.
@@ -114,6 +126,10 @@ public struct StoredState: Equatable, Sendable {
     public var cloudMapOperations: [CloudMapOperationRecord] = []
     /// Every CloudWatch alarm.
     public var alarms: [AlarmRecord] = []
+    /// Every scalable target, scaling policy and scheduled action.
+    public var scalableTargets: [ScalableTargetRecord] = []
+    public var scalingPolicies: [ScalingPolicyRecord] = []
+    public var scheduledActions: [ScheduledActionRecord] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

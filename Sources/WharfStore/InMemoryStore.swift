@@ -113,6 +113,18 @@ extension StoredState {
             alarms.upsert(record, where: { $0.name == record.name })
         case .deleteAlarm(let name):
             alarms.removeAll { $0.name == name }
+        case .putScalableTarget(let record):
+            scalableTargets.upsert(record, where: { $0.key == record.key })
+        case .deleteScalableTarget(let key):
+            scalableTargets.removeAll { $0.key == key }
+        case .putScalingPolicy(let record):
+            scalingPolicies.upsert(record, where: { $0.arn == record.arn })
+        case .deleteScalingPolicy(let arn):
+            scalingPolicies.removeAll { $0.arn == arn }
+        case .putScheduledAction(let record):
+            scheduledActions.upsert(record, where: { $0.arn == record.arn })
+        case .deleteScheduledAction(let arn):
+            scheduledActions.removeAll { $0.arn == arn }
         }
     }
 }

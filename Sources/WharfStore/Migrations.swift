@@ -77,6 +77,13 @@ enum Migrations {
         .sql([
             "CREATE TABLE alarms (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
         ]),
+        // Application Auto Scaling (issue 17): scalable targets keyed by `resourceId|dimension`,
+        // policies and scheduled actions by ARN. Scaling activities live in metrics.db.
+        .sql([
+            "CREATE TABLE scalable_targets (key TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE scaling_policies (arn TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE scheduled_actions (arn TEXT PRIMARY KEY, body TEXT NOT NULL)",
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

@@ -104,6 +104,18 @@ struct RowChange {
             self.init(.alarms, key: [.text(record.name)], body: try json(record))
         case .deleteAlarm(let name):
             self.init(.alarms, key: [.text(name)])
+        case .putScalableTarget(let record):
+            self.init(.scalableTargets, key: [.text(record.key.text)], body: try json(record))
+        case .deleteScalableTarget(let key):
+            self.init(.scalableTargets, key: [.text(key.text)])
+        case .putScalingPolicy(let record):
+            self.init(.scalingPolicies, key: [.text(record.arn)], body: try json(record))
+        case .deleteScalingPolicy(let arn):
+            self.init(.scalingPolicies, key: [.text(arn)])
+        case .putScheduledAction(let record):
+            self.init(.scheduledActions, key: [.text(record.arn)], body: try json(record))
+        case .deleteScheduledAction(let arn):
+            self.init(.scheduledActions, key: [.text(arn)])
         }
     }
 

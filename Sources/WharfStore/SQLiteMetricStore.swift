@@ -39,6 +39,46 @@ public actor SQLiteMetricStore {
         }
     }
 
+    /// One scaling activity of Application Auto Scaling, as DescribeScalingActivities shows it.
+    public struct Activity: Equatable, Sendable {
+        public var activityId: String
+        public var resourceId: String
+        public var scalableDimension: String
+        /// Milliseconds since 1970.
+        public var startTime: Int
+        public var endTime: Int?
+        public var description: String
+        public var cause: String
+        /// `Successful`, `Failed`, ...
+        public var statusCode: String
+        public var statusMessage: String?
+        public var details: String?
+
+        public init(
+            activityId: String,
+            resourceId: String,
+            scalableDimension: String,
+            startTime: Int,
+            endTime: Int?,
+            description: String,
+            cause: String,
+            statusCode: String,
+            statusMessage: String?,
+            details: String? = nil
+        ) {
+            self.activityId = activityId
+            self.resourceId = resourceId
+            self.scalableDimension = scalableDimension
+            self.startTime = startTime
+            self.endTime = endTime
+            self.description = description
+            self.cause = cause
+            self.statusCode = statusCode
+            self.statusMessage = statusMessage
+            self.details = details
+        }
+    }
+
     let connection: SQLiteConnection
     let path: String
     /// Every metric with its row ID and newest sample's time (milliseconds).
@@ -63,7 +103,17 @@ public actor SQLiteMetricStore {
             """,
             "CREATE INDEX alarm_history_alarm ON alarm_history (alarm_name, ts)",
             "CREATE INDEX alarm_history_ts ON alarm_history (ts)",
-        ]
+        ],
+        [
+            """
+            CREATE TABLE scaling_activities (id INTEGER PRIMARY KEY AUTOINCREMENT, activity_id TEXT NOT NULL,
+                resource_id TEXT NOT NULL, dimension TEXT NOT NULL, ts INTEGER NOT NULL, end_ts INTEGER,
+                description TEXT NOT NULL, cause TEXT NOT NULL, status_code TEXT NOT NULL, status_message TEXT,
+                details TEXT)
+            """,
+            "CREATE INDEX scaling_activities_resource ON scaling_activities (resource_id, ts)",
+            "CREATE INDEX scaling_activities_ts ON scaling_activities (ts)",
+        ],
     ]
 
     /// Opens (creating if needed) the metric database at `path`.
@@ -223,6 +273,7 @@ public actor SQLiteMetricStore {
                 )
                 _ = try await connection.query("DELETE FROM metric_samples WHERE ts < ?", [.integer(cutoff)])
                 _ = try await connection.query("DELETE FROM alarm_history WHERE ts < ?", [.integer(cutoff)])
+                _ = try await connection.query("DELETE FROM scaling_activities WHERE ts < ?", [.integer(cutoff)])
                 let stale = try await connection.query("SELECT id FROM metrics WHERE last_ts < ?", [.integer(cutoff)])
                 _ = try await connection.query("DELETE FROM metrics WHERE last_ts < ?", [.integer(cutoff)])
                 _ = try await connection.query("COMMIT")
@@ -306,6 +357,78 @@ public actor SQLiteMetricStore {
             }
         } catch {
             throw StoreError(.read, "reading alarm history from \(path) failed", cause: error)
+        }
+    }
+
+    /// Appends scaling activities.
+    public func appendActivities(_ activities: [Activity]) async throws(StoreError) {
+        guard !activities.isEmpty else { return }
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for activity in activities {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO scaling_activities (activity_id, resource_id, dimension, ts, end_ts, description,
+                            cause, status_code, status_message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .text(activity.activityId), .text(activity.resourceId), .text(activity.scalableDimension),
+                            .integer(activity.startTime), activity.endTime.map { .integer($0) } ?? .null,
+                            .text(activity.description), .text(activity.cause), .text(activity.statusCode),
+                            activity.statusMessage.map { .text($0) } ?? .null,
+                            activity.details.map { .text($0) } ?? .null,
+                        ]
+                    )
+                }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw StoreError(.write, "storing scaling activities in \(path) failed", cause: error)
+        }
+    }
+
+    /// The scaling activities, of one resource when `resourceId` is given, newest first, each with
+    /// its row ID for paging.
+    public func activities(resourceId: String?) async throws(StoreError) -> [(id: Int, activity: Activity)] {
+        var sql = """
+            SELECT id, activity_id, resource_id, dimension, ts, end_ts, description, cause, status_code,
+                status_message, details FROM scaling_activities
+            """
+        var binds: [SQLiteData] = []
+        if let resourceId {
+            sql += " WHERE resource_id = ?"
+            binds.append(.text(resourceId))
+        }
+        sql += " ORDER BY ts DESC, id DESC"
+        do {
+            return try await connection.query(sql, binds).compactMap { row in
+                guard let id = row.column("id")?.integer, let activityId = row.column("activity_id")?.string,
+                    let resource = row.column("resource_id")?.string, let dimension = row.column("dimension")?.string,
+                    let start = row.column("ts")?.integer, let description = row.column("description")?.string,
+                    let cause = row.column("cause")?.string, let status = row.column("status_code")?.string
+                else { return nil }
+                return (
+                    id,
+                    Activity(
+                        activityId: activityId,
+                        resourceId: resource,
+                        scalableDimension: dimension,
+                        startTime: start,
+                        endTime: row.column("end_ts")?.integer,
+                        description: description,
+                        cause: cause,
+                        statusCode: status,
+                        statusMessage: row.column("status_message")?.string,
+                        details: row.column("details")?.string
+                    )
+                )
+            }
+        } catch {
+            throw StoreError(.read, "reading scaling activities from \(path) failed", cause: error)
         }
     }
 }

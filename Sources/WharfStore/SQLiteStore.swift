@@ -108,6 +108,18 @@ public actor SQLiteStore: ClusterStore {
                 as: CloudMapOperationRecord.self
             )
             state.alarms = try await rows("SELECT body FROM alarms ORDER BY name", as: AlarmRecord.self)
+            state.scalableTargets = try await rows(
+                "SELECT body FROM scalable_targets ORDER BY key",
+                as: ScalableTargetRecord.self
+            )
+            state.scalingPolicies = try await rows(
+                "SELECT body FROM scaling_policies ORDER BY arn",
+                as: ScalingPolicyRecord.self
+            )
+            state.scheduledActions = try await rows(
+                "SELECT body FROM scheduled_actions ORDER BY arn",
+                as: ScheduledActionRecord.self
+            )
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

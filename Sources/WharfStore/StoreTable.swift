@@ -44,6 +44,9 @@ struct StoreTable: Hashable, Sendable {
     static let discoveryServices = StoreTable(name: "discovery_services", columns: ["id", "body"], keyCount: 1)
     static let cloudMapOperations = StoreTable(name: "cloud_map_operations", columns: ["id", "body"], keyCount: 1)
     static let alarms = StoreTable(name: "alarms", columns: ["name", "body"], keyCount: 1)
+    static let scalableTargets = StoreTable(name: "scalable_targets", columns: ["key", "body"], keyCount: 1)
+    static let scalingPolicies = StoreTable(name: "scaling_policies", columns: ["arn", "body"], keyCount: 1)
+    static let scheduledActions = StoreTable(name: "scheduled_actions", columns: ["arn", "body"], keyCount: 1)
 
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400

@@ -486,6 +486,63 @@ struct SQLiteStoreTests {
                 )
             ),
             .deleteAlarm(name: "gone"),
+            .putScalableTarget(
+                ScalableTargetRecord(
+                    resourceId: "service/lab/web",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    minCapacity: 1,
+                    maxCapacity: 4,
+                    roleARN: "arn:aws:iam::000000000000:role/x",
+                    suspended: SuspendedState(dynamicScalingIn: true),
+                    id: "0abc",
+                    createdAt: created,
+                    tags: [Tag(key: "team", value: "web")]
+                )
+            ),
+            .putScalingPolicy(
+                ScalingPolicyRecord(
+                    name: "steps",
+                    arn: "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:1:resource/ecs/service/lab/web:"
+                        + "policyName/steps",
+                    resourceId: "service/lab/web",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    stepScaling: StepScalingPolicy(
+                        adjustmentType: .percentChangeInCapacity,
+                        steps: [ScalingStep(lower: 0, upper: nil, adjustment: 50)],
+                        minAdjustmentMagnitude: 2,
+                        cooldown: 120,
+                        metricAggregationType: "Maximum"
+                    ),
+                    createdAt: created
+                )
+            ),
+            .putScheduledAction(
+                ScheduledActionRecord(
+                    name: "night",
+                    arn: "arn:aws:autoscaling:us-east-1:000000000000:scheduledAction:2:resource/ecs/service/lab/web:"
+                        + "scheduledActionName/night",
+                    resourceId: "service/lab/web",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    schedule: "cron(0 22 * * ? *)",
+                    timezone: "Europe/Berlin",
+                    minCapacity: 1,
+                    createdAt: created
+                )
+            ),
+            .putScalableTarget(
+                ScalableTargetRecord(
+                    resourceId: "service/lab/gone",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    minCapacity: 1,
+                    maxCapacity: 1,
+                    roleARN: "r",
+                    id: "0def",
+                    createdAt: created
+                )
+            ),
+            .deleteScalableTarget(
+                ScalableTargetKey(resourceId: "service/lab/gone", scalableDimension: "ecs:service:DesiredCount")
+            ),
         ]
     }
 
@@ -515,6 +572,9 @@ struct SQLiteStoreTests {
             #expect(loaded.tasks.first?.overrides?.value.containerOverrides?.first?.command == ["sh"])
             #expect(loaded.services.map(\.name) == ["web"])
             #expect(loaded.alarms.map(\.name) == ["cpu-high"])
+            #expect(loaded.scalableTargets.map(\.resourceId) == ["service/lab/web"])
+            #expect(loaded.scalingPolicies.first?.stepScaling?.minAdjustmentMagnitude == 2)
+            #expect(loaded.scheduledActions.map(\.name) == ["night"])
             #expect(loaded.parameters.map(\.name) == ["/app/password"])
             #expect(loaded.secrets.map(\.name) == ["prod/db"])
             #expect(loaded.runTaskTokens.map(\.token) == ["t-1"])
@@ -596,7 +656,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 13)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 14)
         }
     }
 

@@ -88,28 +88,24 @@ extension CloudWatchOperations {
             types.contains(item.item.alarmType)
                 && (input.historyItemType.map { $0 == item.item.itemType } ?? true)
         }
-        let size = input.maxRecords ?? 100
-        var offset = 0
-        if let token = input.nextToken {
-            guard let id = Int(token), let index = items.firstIndex(where: { $0.id == id }) else {
-                throw ECSError(.invalidNextToken, "The service cannot process the request: the NextToken is not valid.")
-            }
-            offset = index
-        }
-        let page = items.dropFirst(offset).prefix(size)
-        let next = offset + page.count < items.count ? String(items[offset + page.count].id) : nil
+        let page = try RowPage.page(
+            items.map { ($0.id, $0.item) },
+            size: input.maxRecords ?? 100,
+            token: input.nextToken,
+            invalid: ECSError(.invalidNextToken, "The service cannot process the request: the NextToken is not valid.")
+        )
         return CloudWatch.DescribeAlarmHistoryOutput(
-            alarmHistoryItems: page.map { entry in
+            alarmHistoryItems: page.rows.map { item in
                 CloudWatch.AlarmHistoryItem(
-                    alarmName: entry.item.alarmName,
-                    alarmType: entry.item.alarmType,
-                    timestamp: Date(timeIntervalSince1970: Double(entry.item.timestamp) / 1000),
-                    historyItemType: entry.item.itemType,
-                    historySummary: entry.item.summary,
-                    historyData: entry.item.data
+                    alarmName: item.alarmName,
+                    alarmType: item.alarmType,
+                    timestamp: Date(timeIntervalSince1970: Double(item.timestamp) / 1000),
+                    historyItemType: item.itemType,
+                    historySummary: item.summary,
+                    historyData: item.data
                 )
             },
-            nextToken: next
+            nextToken: page.nextToken
         )
     }
 }

@@ -156,7 +156,8 @@ extension ClusterState {
 
     /// Why `arn` cannot be an alarm action; nil when it can (an Application Auto Scaling policy).
     func alarmActionProblem(_ arn: String) -> String? {
-        "Wharf runs Application Auto Scaling policies as alarm actions, and no such policy has this ARN"
+        autoScaling.policy(arn: arn) != nil
+            ? nil : "Wharf runs Application Auto Scaling policies as alarm actions, and no such policy has this ARN"
     }
 
     /// Tags as CloudWatch allows them: at most 50, keys of 1 to 128 characters not starting with

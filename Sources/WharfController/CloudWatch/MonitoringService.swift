@@ -5,10 +5,12 @@ import WharfMonitoring
 import WharfState
 import WharfStore
 
-/// CloudWatch's loop: three times a period (every 20 s of a one-minute period, between 1 and
-/// 20 s) it publishes `AWS/ECS`'s metrics as ECS does, from what the agents last reported, then
-/// evaluates every alarm on the samples so far and records the state changes; once a minute it
-/// deletes samples and history past the retention. Stops on graceful shutdown.
+/// CloudWatch's and Application Auto Scaling's loop: three times a period (every 20 s of a
+/// one-minute period, between 1 and 20 s) it publishes `AWS/ECS`'s metrics as ECS does, from what
+/// the agents last reported; evaluates every alarm on the samples so far and records the state
+/// changes; runs the scheduled actions that are due; and runs the scaling policies of the alarms in
+/// ALARM. Once a minute it deletes samples, history and activities past the retention. Stops on
+/// graceful shutdown.
 struct MonitoringService: Service {
     let controller: Controller
     let store: SQLiteMetricStore
@@ -26,6 +28,8 @@ struct MonitoringService: Service {
             while !Task.isCancelled {
                 await publishOnce()
                 await evaluateAlarms()
+                await runScheduledActions()
+                await runScalingPolicies()
                 let now = controller.now()
                 if now.timeIntervalSince(lastPruned) >= 60 {
                     lastPruned = now
@@ -100,5 +104,78 @@ struct MonitoringService: Service {
             logger.error("could not record alarm states", metadata: ["error": "\(error)"])
             return []
         }
+    }
+
+    /// Runs the scheduled actions that are due, one write each, and records their activities.
+    func runScheduledActions() async {
+        let due = await controller.read { state in state.dueScheduledActions(now: controller.now()) }
+        for (arn, occurrence) in due {
+            let seed = await controller.nextSeed()
+            do {
+                let activities = try await controller.write(background: true) { state, now in
+                    try state.runScheduledAction(arn: arn, occurrence: occurrence, now: now, seed: seed)
+                }
+                try await store.appendActivities(activities)
+                for activity in activities {
+                    logger.info(
+                        "scheduled scaling",
+                        metadata: ["resource": "\(activity.resourceId)", "activity": "\(activity.description)"]
+                    )
+                }
+            } catch {
+                logger.error("could not run a scheduled action", metadata: ["action": "\(arn)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Runs the scaling policies of the alarms in ALARM, each on its alarm's latest value.
+    func runScalingPolicies() async {
+        let triggers = await controller.read { state in state.scalingTriggers() }
+        for (alarm, policyARN) in triggers {
+            guard let value = await latestValue(of: alarm, policyARN: policyARN) else { continue }
+            let seed = await controller.nextSeed()
+            do {
+                let activity = try await controller.write(background: true) { state, now in
+                    try state.scale(policyARN: policyARN, alarm: alarm, value: value, now: now, seed: seed)
+                }
+                guard let activity else { continue }
+                try await store.appendActivities([activity])
+                logger.info(
+                    "scaled a service",
+                    metadata: [
+                        "resource": "\(activity.resourceId)", "activity": "\(activity.description)",
+                        "cause": "\(activity.cause)",
+                    ]
+                )
+            } catch {
+                logger.error(
+                    "could not run a scaling policy",
+                    metadata: ["policy": "\(policyARN)", "error": "\(error)"]
+                )
+            }
+        }
+    }
+
+    /// The value a policy acts on: the alarm's statistic (a step policy's aggregation) of its
+    /// metric over the newest whole period that has data among the alarm's evaluation periods.
+    func latestValue(of alarm: AlarmRecord, policyARN: String) async -> Double? {
+        let stepAggregation = await controller.read { state in
+            state.autoScaling.policy(arn: policyARN)?.stepScaling?.metricAggregationType
+        }
+        let rule = alarm.rule
+        let statistic = stepAggregation.flatMap { MetricStatistic.standard[$0] } ?? rule.statistic
+        let period = rule.periodSeconds * 1000
+        let now = CloudWatchOperations.millis(controller.now())
+        let end = MetricAggregation.floorDivide(now, period) * period
+        let start = end - rule.evaluationPeriods * period
+        guard let samples = try? await store.samples(of: alarm.metric, start: start, end: end) else { return nil }
+        let buckets = MetricAggregation.buckets(
+            samples,
+            start: start,
+            end: end,
+            periodSeconds: rule.periodSeconds,
+            unit: alarm.unit
+        )
+        return buckets.reversed().lazy.compactMap { $0.value(statistic) }.first
     }
 }

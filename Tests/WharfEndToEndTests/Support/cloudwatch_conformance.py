@@ -16,26 +16,17 @@ from pathlib import Path
 
 import boto3
 import botocore.session
-from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conformance_checks import Checks, method  # noqa: E402
 from ecs_conformance import _walk  # noqa: E402
 from query_xml import validate as validate_xml  # noqa: E402
 
 ENDPOINT = sys.argv[1]
 MODEL = botocore.session.get_session().get_service_model("cloudwatch")
 raw = {}
-failures = []
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global passed
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    if ok:
-        passed += 1
-    else:
-        failures.append(name)
+checks = Checks()
+check = checks.check
 
 
 def validate_json(operation, body, headers):
@@ -78,10 +69,6 @@ def client(protocol):
     return made
 
 
-def method(operation):
-    return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
-
-
 def call(cw, protocol, operation, **params):
     result = getattr(cw, method(operation))(**params)
     if protocol == "json":
@@ -94,15 +81,7 @@ def call(cw, protocol, operation, **params):
 
 
 def refused(cw, protocol, operation, exception, **params):
-    try:
-        getattr(cw, method(operation))(**params)
-    except ClientError as error:
-        modeled = getattr(cw.exceptions, exception, None)
-        check(f"[{protocol}] {operation} refused with {exception} (HTTP {raw.get('status')})",
-              modeled is not None and isinstance(error, modeled) and 400 <= raw.get("status", 0) < 500,
-              f"got {error.response['Error']['Code']} HTTP {raw.get('status')}: {error}")
-        return error
-    check(f"[{protocol}] {operation} refused with {exception}", False, "it succeeded")
+    return checks.refused(cw, raw, operation, exception, label=f"[{protocol}] ", **params)
 
 
 def metrics(protocol):
@@ -315,5 +294,4 @@ check("... and every one of its 600 metrics is there, listed 500 a page",
       len(first_page["Metrics"]) == 500 and len(listed) == 600 and "NextToken" not in second_page,
       f"{len(first_page['Metrics'])} + {len(second_page['Metrics'])}")
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+checks.finish()

@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+
+@Suite("Application Auto Scaling of ECS services against a real controller", .serialized)
+struct AutoScalingEndToEndTests {
+    @Test("every answer validates against botocore's application-autoscaling model; every bad request gets its 4xx")
+    func conformance() async throws {
+        try await withController { controller in
+            let script = DockerEngine.repositoryRoot
+                .appendingPathComponent("Tests/WharfEndToEndTests/Support/autoscaling_conformance.py").path
+            let result = try await DockerEngine.run(TestCredentials.signing(["python3", script, controller.endpoint]))
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            let checks = result.stdout.split(separator: "\n").filter { $0.hasPrefix("ok   ") }.count
+            #expect(checks >= 40, "\(result.stdout)")
+            #expect(result.stdout.hasSuffix(" 0 failed\n"), "\(result.stdout)")
+        }
+    }
+
+    @Test("a scheduled action at a time raises the minimum then, and the desired count with it")
+    func scheduledAction() async throws {
+        try await withDataDirectory { directory in
+            try await withController(dataDirectory: directory, extraArguments: ["--metric-period", "2s"]) {
+                controller in
+                let endpoint = controller.endpoint
+                let client = ECSClient(endpoint: endpoint, caFile: controller.caFile)
+                _ = try await client.call("CreateCluster", ["clusterName": "sched"])
+                _ = try await client.call(
+                    "RegisterTaskDefinition",
+                    ["family": "idle", "containerDefinitions": [busybox("idle", ["sleep", "600"])]]
+                )
+                _ = try await client.call(
+                    "CreateService",
+                    ["cluster": "sched", "serviceName": "idle", "taskDefinition": "idle", "desiredCount": 1]
+                )
+                let target = [
+                    "--service-namespace", "ecs", "--resource-id", "service/sched/idle", "--scalable-dimension",
+                    "ecs:service:DesiredCount",
+                ]
+                let registered = try await aws(
+                    [
+                        "application-autoscaling", "register-scalable-target", "--min-capacity", "1", "--max-capacity",
+                        "4",
+                    ]
+                        + target,
+                    endpoint: endpoint
+                )
+                #expect(registered.status == 0, "\(registered.stderr)")
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.timeZone = TimeZone(identifier: "UTC")
+                formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+                let at = formatter.string(from: Date().addingTimeInterval(4))
+                let put = try await aws(
+                    [
+                        "application-autoscaling", "put-scheduled-action", "--scheduled-action-name", "morning",
+                        "--schedule", "at(\(at))", "--scalable-target-action", "MinCapacity=3",
+                    ] + target,
+                    endpoint: endpoint
+                )
+                #expect(put.status == 0, "\(put.stderr)")
+                let clock = ContinuousClock()
+                let deadline = clock.now.advanced(by: .seconds(30))
+                var desired = 0
+                while clock.now < deadline {
+                    let described = try await client.call(
+                        "DescribeServices",
+                        ["cluster": "sched", "services": ["idle"]]
+                    )
+                    desired = (described.json["services"] as? [[String: Any]])?.first?["desiredCount"] as? Int ?? 0
+                    if desired == 3 { break }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+                #expect(desired == 3)
+                let targets = try await aws(
+                    ["application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs"],
+                    endpoint: endpoint
+                )
+                let minimum = (targets.json["ScalableTargets"] as? [[String: Any]])?.first?["MinCapacity"] as? Int
+                #expect(minimum == 3, "\(targets.json)")
+                let activities = try await aws(
+                    ["application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs"],
+                    endpoint: endpoint
+                )
+                let told = (activities.json["ScalingActivities"] as? [[String: Any]] ?? []).map {
+                    "\($0["Description"] as? String ?? "") / \($0["Cause"] as? String ?? "")"
+                }
+                #expect(
+                    told.contains("Setting min capacity to 3. / scheduled action name morning was triggered"),
+                    "\(told)"
+                )
+                #expect(
+                    told.contains {
+                        $0.hasPrefix("Setting desired count to 3. / minimum capacity was set to 3 by scheduled action")
+                    },
+                    "\(told)"
+                )
+            }
+        }
+    }
+
+    @Test(
+        """
+        a service whose tasks spin a CPU, tracked at 50 % CPU, scales out to its maximum under the load and back in \
+        to its minimum after it; the activities tell the story, and CloudWatch has the points the scaler used
+        """
+    )
+    func targetTracking() async throws {
+        let arguments = ["--metric-period", "2s", "--agent-long-poll", "2"]
+        try await withCluster(controllerArguments: arguments) { cluster in
+            try await cluster.startAgent("node-1", arguments: ["--stats-interval", "1"])
+            let endpoint = cluster.controller.endpoint
+            // Every task spins until the same moment, then idles.
+            let until = Int(Date().timeIntervalSince1970) + 30
+            let definition = try await cluster.register([
+                "family": "burn-\(cluster.name)",
+                "containerDefinitions": [
+                    busybox(
+                        "burn",
+                        ["sh", "-c", "while [ $(date +%s) -lt \(until) ]; do :; done; exec sleep 3600"],
+                        extra: ["cpu": 256, "stopTimeout": 1]
+                    )
+                ],
+            ])
+            _ = try await cluster.client.call(
+                "CreateService",
+                ["cluster": cluster.name, "serviceName": "burn", "taskDefinition": definition, "desiredCount": 1]
+            )
+            let target = [
+                "--service-namespace", "ecs", "--resource-id", "service/\(cluster.name)/burn",
+                "--scalable-dimension", "ecs:service:DesiredCount",
+            ]
+            let registered = try await aws(
+                ["application-autoscaling", "register-scalable-target", "--min-capacity", "1", "--max-capacity", "3"]
+                    + target,
+                endpoint: endpoint
+            )
+            #expect(registered.status == 0, "\(registered.stderr)")
+            let policy = try await aws(
+                [
+                    "application-autoscaling", "put-scaling-policy", "--policy-name", "cpu50", "--policy-type",
+                    "TargetTrackingScaling", "--target-tracking-scaling-policy-configuration",
+                    """
+                    {"TargetValue": 50.0, "ScaleOutCooldown": 10, "ScaleInCooldown": 5, \
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}
+                    """,
+                ] + target,
+                endpoint: endpoint
+            )
+            #expect(policy.status == 0, "\(policy.stderr)")
+            func desired() async throws -> Int {
+                let described = try await cluster.client.call(
+                    "DescribeServices",
+                    ["cluster": cluster.name, "services": ["burn"]]
+                )
+                return (described.json["services"] as? [[String: Any]])?.first?["desiredCount"] as? Int ?? 0
+            }
+            func wait(for count: Int, seconds: Int) async throws -> Int {
+                let clock = ContinuousClock()
+                let deadline = clock.now.advanced(by: .seconds(seconds))
+                var seen = try await desired()
+                while clock.now < deadline && seen != count {
+                    try await Task.sleep(for: .seconds(1))
+                    seen = try await desired()
+                }
+                return seen
+            }
+            #expect(try await wait(for: 3, seconds: 60) == 3, "scaled out to the maximum under the load")
+            #expect(try await wait(for: 1, seconds: 120) == 1, "scaled back in to the minimum after it")
+            let activities = try await aws(
+                ["application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs"],
+                endpoint: endpoint
+            )
+            let story = (activities.json["ScalingActivities"] as? [[String: Any]] ?? []).reversed().map {
+                "\($0["Description"] as? String ?? "") / \($0["Cause"] as? String ?? "")"
+            }
+            #expect(
+                story.first?.hasPrefix("Setting desired count to 3. / monitor alarm TargetTracking-service/") == true,
+                "\(story)"
+            )
+            #expect(story.first?.contains("-AlarmHigh-") == true, "\(story)")
+            #expect(
+                story.last?.hasPrefix("Setting desired count to 1. / monitor alarm TargetTracking-service/") == true,
+                "\(story)"
+            )
+            #expect(story.last?.contains("-AlarmLow-") == true, "\(story)")
+            #expect(story.last?.hasSuffix("in state ALARM triggered policy cpu50") == true, "\(story)")
+            let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-600))
+            let end = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
+            let statistics = try await aws(
+                [
+                    "cloudwatch", "get-metric-statistics", "--namespace", "AWS/ECS", "--metric-name", "CPUUtilization",
+                    "--dimensions", "Name=ClusterName,Value=\(cluster.name)", "Name=ServiceName,Value=burn",
+                    "--start-time", start, "--end-time", end, "--period", "60", "--statistics", "Maximum", "Minimum",
+                ],
+                endpoint: endpoint
+            )
+            let points = statistics.json["Datapoints"] as? [[String: Any]] ?? []
+            #expect(points.contains { ($0["Maximum"] as? Double ?? 0) > 50 }, "\(points)")
+            #expect(points.contains { ($0["Minimum"] as? Double ?? 100) < 45 }, "\(points)")
+        }
+    }
+}
