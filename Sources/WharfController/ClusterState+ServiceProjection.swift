@@ -103,7 +103,14 @@ extension ClusterState {
                 status: entry.circuitBreaker.status.rawValue,
                 failureCount: entry.circuitBreaker.failureCount,
                 threshold: entry.circuitBreaker.threshold
-            )
+            ),
+            alarms: entry.alarms.map { alarms in
+                ECS.ServiceDeploymentAlarms(
+                    status: alarms.status.rawValue,
+                    alarmNames: alarms.names.isEmpty ? nil : alarms.names,
+                    triggeredAlarmNames: alarms.triggered.isEmpty ? nil : alarms.triggered
+                )
+            }
         )
     }
 }

@@ -41,9 +41,12 @@ extension ClusterState {
                 round.deferred = true
                 break
             }
+            let alarmed = deploymentAlarms(of: record)
             let inputs = ServiceInputs(
                 group: tasks.revision(of: record.groupKey),
-                cluster: instances.poolRevision(of: record.cluster)
+                cluster: instances.poolRevision(of: record.cluster),
+                alarms: alarmed.inAlarm,
+                baked: record.bakeUntil.map { $0 <= now.timeIntervalSince1970 } ?? false
             )
             if evaluated[record.arn] == inputs {
                 // Nothing it reads changed, but its tasks' draining from load balancers ends in time.
@@ -93,6 +96,8 @@ extension ClusterState {
                 newDeploymentID: random.deploymentID()
             )
             scheduler.launchLimit = budget
+            scheduler.alarmsInAlarm = Set(alarmed.inAlarm)
+            scheduler.alarmBakeSeconds = alarmed.bakeSeconds
             // The pool is passed, not held: the round's own changes to it below must not copy it.
             let plan = scheduler.plan(
                 record,
@@ -374,4 +379,7 @@ public struct ServiceInputs: Equatable, Sendable {
     public var group: Int
     /// The revision of the service's cluster's pool (``Instances/poolRevision(of:)``).
     public var cluster: Int
+    /// Its deployment alarms in ALARM, and whether its deployment's bake time is over.
+    public var alarms: [String] = []
+    public var baked = false
 }

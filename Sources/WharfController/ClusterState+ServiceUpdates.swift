@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfMonitoring
 import WharfState
 import WharfScheduler
 
@@ -31,7 +32,7 @@ extension ClusterState {
             base: record.deploymentConfiguration.ecs,
             daemon: daemon
         )
-        record.deploymentConfiguration = DeploymentSettings(configuration, daemon: daemon)
+        record.deploymentConfiguration = try deploymentSettings(configuration, daemon: daemon)
         if let constraints = request.placementConstraints { record.placementConstraints = constraints }
         if let strategy = request.placementStrategy {
             guard !daemon || strategy.isEmpty else {
@@ -173,6 +174,35 @@ extension ClusterState {
         return Outcome(
             ECS.DeleteServiceResponse(service: presentService(record, includeTags: false)),
             [.putService(record)]
+        )
+    }
+}
+
+extension ClusterState {
+    /// A service's deployment settings, its deployment alarms checked: each must exist in CloudWatch.
+    func deploymentSettings(
+        _ configuration: ECS.DeploymentConfiguration,
+        daemon: Bool
+    ) throws(ECSError) -> DeploymentSettings {
+        let settings = DeploymentSettings(configuration, daemon: daemon)
+        let missing = (settings.alarms?.names ?? []).filter { alarms[$0] == nil }
+        guard missing.isEmpty else {
+            throw ECSError(
+                .invalidParameter,
+                "deploymentConfiguration.alarms names CloudWatch alarms that do not exist: "
+                    + missing.joined(separator: ", ")
+            )
+        }
+        return settings
+    }
+
+    /// What a service's deployment alarms say now: those in ALARM, and how long a settled
+    /// deployment bakes (the longest of the alarms' evaluation windows, as ECS derives it).
+    func deploymentAlarms(of record: ServiceRecord) -> (inAlarm: [String], bakeSeconds: Double) {
+        let watched = (record.deploymentConfiguration.alarms?.names ?? []).compactMap { alarms[$0] }
+        return (
+            watched.filter { $0.state == .alarm }.map(\.name),
+            Double(watched.map { $0.period * $0.evaluationPeriods }.max() ?? 0)
         )
     }
 }

@@ -121,7 +121,7 @@ extension ClusterState {
             launchType: launchType.flatMap(LaunchType.init),
             capacityProviderStrategy: providers,
             taskDefinition: key,
-            deploymentConfiguration: DeploymentSettings(configuration, daemon: scheduling == .daemon),
+            deploymentConfiguration: try deploymentSettings(configuration, daemon: scheduling == .daemon),
             deployments: [deployment],
             roleArn: request.role,
             createdAt: now,

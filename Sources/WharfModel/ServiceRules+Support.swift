@@ -43,8 +43,11 @@ extension ServiceRules {
 
     /// Refuses the deployment settings of strategies Wharf does not run.
     static func checkSupported(_ configuration: ECS.DeploymentConfiguration) throws(ECSError) {
-        if configuration.alarms?.enable == true {
-            throw ECSError.unsupported("deploymentConfiguration.alarms", "there are no CloudWatch alarms yet")
+        if let alarms = configuration.alarms, alarms.enable == true, (alarms.alarmNames ?? []).isEmpty {
+            throw ECSError(
+                .invalidParameter,
+                "deploymentConfiguration.alarms.alarmNames must name at least one CloudWatch alarm when enable is true"
+            )
         }
         if let strategy = configuration.strategy, strategy != "ROLLING" {
             throw ECSError.unsupported("deploymentConfiguration.strategy \(strategy)", "it runs ROLLING deployments")

@@ -55,6 +55,8 @@ public enum ServiceRules {
             }
             merged.maximumPercent = update.maximumPercent ?? merged.maximumPercent
             merged.minimumHealthyPercent = update.minimumHealthyPercent ?? merged.minimumHealthyPercent
+            merged.alarms = update.alarms ?? merged.alarms
+            merged.strategy = update.strategy ?? merged.strategy
             try checkSupported(update)
         }
         let maximum = merged.maximumPercent ?? 200

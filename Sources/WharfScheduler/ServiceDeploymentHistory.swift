@@ -33,7 +33,7 @@ public enum ServiceDeploymentHistory {
         }
         let sources = record.deployments.filter { $0.id != deployment.id }.map(counts)
         let settings = record.deploymentConfiguration
-        let entry = ServiceDeploymentRecord(
+        var entry = ServiceDeploymentRecord(
             deployment: deployment.id,
             createdAt: now,
             startedAt: now,
@@ -53,6 +53,10 @@ public enum ServiceDeploymentHistory {
                 failureCount: 0,
                 threshold: ServiceScheduler.failureThreshold(desired: record.desiredCount)
             )
+        )
+        entry.alarms = DeploymentAlarmsState(
+            status: settings.alarms == nil ? .disabled : .monitoring,
+            names: settings.alarms?.names ?? []
         )
         record.serviceDeployments = Array(([entry] + history).prefix(limit))
     }
@@ -106,6 +110,9 @@ public enum ServiceDeploymentHistory {
             record.serviceDeployments[index].circuitBreaker.status =
                 status == .successful ? .monitoringComplete : .triggered
         }
+        if record.serviceDeployments[index].alarms?.status == .monitoring {
+            record.serviceDeployments[index].alarms?.status = .monitoringComplete
+        }
     }
 
     /// Marks every entry still under way STOPPED (the service was deleted).
@@ -115,18 +122,16 @@ public enum ServiceDeploymentHistory {
         }
     }
 
-    /// The circuit breaker tripped on `failed`: its entry rolls back to `target`'s revision.
-    static func rollingBack(_ record: inout ServiceRecord, failed: String, target: String, now: Date) {
+    /// `failed` failed for `reason` (its circuit breaker or its alarms): its entry rolls back to
+    /// `target`'s revision.
+    static func rollingBack(_ record: inout ServiceRecord, failed: String, target: String, reason: String, now: Date) {
         guard let index = record.serviceDeployments.firstIndex(where: { $0.deployment == failed }) else { return }
         record.serviceDeployments[index].status = .rollbackInProgress
-        record.serviceDeployments[index].statusReason =
-            "ECS deployment circuit breaker: tasks failed to start; rolling back to \(target)."
-        record.serviceDeployments[index].circuitBreaker.status = .triggered
-        record.serviceDeployments[index].rollback = RollbackRecord(
-            reason: "ECS deployment circuit breaker: tasks failed to start.",
-            startedAt: now,
-            target: target
-        )
+        record.serviceDeployments[index].statusReason = "\(reason.dropLast()); rolling back to \(target)."
+        if record.serviceDeployments[index].alarms?.status != .triggered {
+            record.serviceDeployments[index].circuitBreaker.status = .triggered
+        }
+        record.serviceDeployments[index].rollback = RollbackRecord(reason: reason, startedAt: now, target: target)
         record.serviceDeployments[index].updatedAt = now
     }
 

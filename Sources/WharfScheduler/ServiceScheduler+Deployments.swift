@@ -42,20 +42,66 @@ extension ServiceScheduler {
     func tripCircuitBreaker(_ plan: inout Plan, tasks: [ServiceTask]) {
         let record = plan.record
         let settings = record.deploymentConfiguration
-        guard settings.circuitBreakerEnabled, var primary = record.primary, primary.rolloutState == .inProgress,
+        guard settings.circuitBreakerEnabled, let primary = record.primary, primary.rolloutState == .inProgress,
             primary.failedTasks >= Self.failureThreshold(desired: record.desiredCount)
         else { return }
+        failPrimary(
+            &plan,
+            reason: "ECS deployment circuit breaker: tasks failed to start.",
+            event: "tasks failed to start",
+            rollback: settings.circuitBreakerRollback,
+            rollbackReason: "ECS deployment circuit breaker: rolling back to deploymentId",
+            trigger: "circuit breaker tripped"
+        )
+    }
+
+    /// Fails the primary deployment when one of its deployment alarms is in ALARM, during the
+    /// deployment or its bake time, and rolls back when the alarms say so.
+    func tripAlarms(_ plan: inout Plan) {
+        let record = plan.record
+        // A rollback is part of the deployment it rolls back, and watches no alarms of its own.
+        guard let alarms = record.deploymentConfiguration.alarms, let primary = record.primary,
+            primary.rolloutState == .inProgress,
+            record.serviceDeployments.contains(where: { $0.deployment == primary.id })
+        else { return }
+        let triggered = alarms.names.filter { alarmsInAlarm.contains($0) }
+        guard !triggered.isEmpty else { return }
+        let names = triggered.joined(separator: ", ")
+        if let index = plan.record.serviceDeployments.firstIndex(where: { $0.deployment == primary.id }) {
+            plan.record.serviceDeployments[index].alarms?.status = .triggered
+            plan.record.serviceDeployments[index].alarms?.triggered = triggered
+        }
+        failPrimary(
+            &plan,
+            reason: "ECS deployment \(primary.id) failed: CloudWatch alarm(s) in ALARM: \(names).",
+            event: "alarm(s) \(names) in ALARM",
+            rollback: alarms.rollback,
+            rollbackReason: "ECS deployment alarms: rolling back to deploymentId",
+            trigger: "alarm(s) \(names) went into ALARM"
+        )
+    }
+
+    /// Fails the primary deployment for `reason`; with `rollback`, starts a deployment of the last
+    /// completed deployment's revision in its place.
+    func failPrimary(
+        _ plan: inout Plan,
+        reason: String,
+        event: String,
+        rollback: Bool,
+        rollbackReason: String,
+        trigger: String
+    ) {
+        let record = plan.record
+        guard var primary = record.primary else { return }
         let name = record.name
         let moment = Date(timeIntervalSince1970: now)
-        let reason = "ECS deployment circuit breaker: tasks failed to start."
         ServiceDeploymentHistory.refresh(&plan.record, now: moment)
         primary.rolloutState = .failed
         primary.rolloutStateReason = reason
         primary.updatedAt = moment
-        plan.events.append("(service \(name)) (deployment \(primary.id)) deployment failed: tasks failed to start.")
-        guard settings.circuitBreakerRollback, let target = record.lastCompleted,
-            target.taskDefinition != primary.taskDefinition
-        else {
+        plan.record.bakeUntil = nil
+        plan.events.append("(service \(name)) (deployment \(primary.id)) deployment failed: \(event).")
+        guard rollback, let target = record.lastCompleted, target.taskDefinition != primary.taskDefinition else {
             plan.record.primary = primary
             ServiceDeploymentHistory.finish(
                 &plan.record,
@@ -66,27 +112,32 @@ extension ServiceScheduler {
             )
             return
         }
-        ServiceDeploymentHistory.rollingBack(&plan.record, failed: primary.id, target: target.id, now: moment)
+        ServiceDeploymentHistory.rollingBack(
+            &plan.record,
+            failed: primary.id,
+            target: target.id,
+            reason: reason,
+            now: moment
+        )
         primary.status = .active
-        var rollback = primary
-        rollback.id = newDeploymentID
-        rollback.status = .primary
-        rollback.taskDefinition = target.taskDefinition
-        rollback.failedTasks = 0
-        rollback.runningCount = 0
-        rollback.pendingCount = 0
-        rollback.createdAt = moment
-        rollback.updatedAt = moment
-        rollback.rolloutState = .inProgress
-        rollback.rolloutStateReason = "ECS deployment circuit breaker: rolling back to deploymentId \(target.id)."
-        plan.record.deployments = [rollback, primary] + record.deployments.dropFirst()
+        var replacement = primary
+        replacement.id = newDeploymentID
+        replacement.status = .primary
+        replacement.taskDefinition = target.taskDefinition
+        replacement.failedTasks = 0
+        replacement.runningCount = 0
+        replacement.pendingCount = 0
+        replacement.createdAt = moment
+        replacement.updatedAt = moment
+        replacement.rolloutState = .inProgress
+        replacement.rolloutStateReason = "\(rollbackReason) \(target.id)."
+        plan.record.deployments = [replacement, primary] + record.deployments.dropFirst()
         plan.record.taskDefinition = target.taskDefinition
         plan.record.consecutiveFailures = 0
         plan.record.throttledUntil = nil
         plan.record.countedFailures = []
         plan.events.append(
-            "(service \(name)) rolling back to deployment \(target.id): circuit breaker tripped on deployment "
-                + "\(primary.id)."
+            "(service \(name)) rolling back to deployment \(target.id): \(trigger) on deployment \(primary.id)."
         )
     }
 
@@ -129,7 +180,17 @@ extension ServiceScheduler {
         let settled =
             deployments.count == 1 && plan.launches.isEmpty && plan.stops.isEmpty && present.count == healthyPrimary
             && healthyPrimary == primary.desiredCount
-        if settled, primary.rolloutState == .inProgress {
+        // A deployment with alarms watches them for its bake time once settled, then completes.
+        var baked = true
+        if settled, primary.rolloutState == .inProgress, record.deploymentConfiguration.alarms != nil,
+            plan.record.serviceDeployments.contains(where: { $0.deployment == primary.id })
+        {
+            let until = plan.record.bakeUntil ?? now + alarmBakeSeconds
+            plan.record.bakeUntil = until
+            baked = now >= until
+        }
+        if settled, baked, primary.rolloutState == .inProgress {
+            plan.record.bakeUntil = nil
             let completed = "ECS deployment \(primary.id) completed."
             primary.rolloutState = .completed
             primary.rolloutStateReason = completed
@@ -146,11 +207,12 @@ extension ServiceScheduler {
                 )
             } else if let rolledBack = plan.record.serviceDeployments.first(where: { $0.status == .rollbackInProgress })
             {
+                let by = rolledBack.alarms?.status == .triggered ? "alarms" : "circuit breaker"
                 ServiceDeploymentHistory.finish(
                     &plan.record,
                     deployment: rolledBack.deployment,
                     status: .rollbackSuccessful,
-                    reason: "ECS deployment circuit breaker: rolled back to the last completed deployment.",
+                    reason: "ECS deployment \(by): rolled back to the last completed deployment.",
                     now: moment
                 )
             }

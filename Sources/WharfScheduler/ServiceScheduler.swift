@@ -46,6 +46,11 @@ public struct ServiceScheduler: Sendable {
     public var launchLimit = Int.max
     /// An ID for a deployment this round may create (a circuit-breaker rollback).
     public var newDeploymentID: String
+    /// The service's deployment alarms (`deploymentConfiguration.alarms`) that are in ALARM now.
+    public var alarmsInAlarm: Set<String> = []
+    /// How long a settled deployment with alarms goes on watching them before it completes, in
+    /// seconds: ECS's bake time, from the alarms' periods.
+    public var alarmBakeSeconds: Double = 0
 
     /// Creates a scheduler round at `now` (epoch seconds).
     public init(now: Double, seed: UInt64, newDeploymentID: String) {
@@ -71,7 +76,10 @@ public struct ServiceScheduler: Sendable {
         var plan = Plan(record: record)
         guard record.status != .inactive, let primary = record.primary else { return plan }
         countFailures(&plan, tasks: tasks)
-        if plan.record.status == .active { tripCircuitBreaker(&plan, tasks: tasks) }
+        if plan.record.status == .active {
+            tripCircuitBreaker(&plan, tasks: tasks)
+            tripAlarms(&plan)
+        }
         var live = tasks.filter(\.isLive)
         // Unhealthy past the grace period, or on an instance whose agent is lost: replace.
         let grace = Double(record.healthCheckGracePeriodSeconds ?? 0)

@@ -147,6 +147,13 @@ extension DeploymentSettings {
         )
     }
 
+    /// The deployment alarms when they are on: their names, and whether a deployment they fail
+    /// rolls back.
+    public var alarms: (names: [String], rollback: Bool)? {
+        guard let alarms = others?.value.alarms, alarms.enable == true else { return nil }
+        return (alarms.alarmNames ?? [], alarms.rollback ?? false)
+    }
+
     /// The configuration in ECS's shape.
     public var ecs: ECS.DeploymentConfiguration {
         var configuration = others?.value ?? ECS.DeploymentConfiguration()

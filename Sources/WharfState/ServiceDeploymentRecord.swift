@@ -22,6 +22,8 @@ public struct ServiceDeploymentRecord: Codable, Equatable, Sendable {
     public var circuitBreaker: CircuitBreakerState
     /// Set once the circuit breaker rolled it back.
     public var rollback: RollbackRecord?
+    /// Its deployment alarms; nil in entries from before Wharf had them.
+    public var alarms: DeploymentAlarmsState?
 
     /// The deployment ID (`ecs-svc/…`) that ends a service deployment or service revision ARN.
     public static func deploymentID(inARN arn: String) -> String {
@@ -88,6 +90,22 @@ public struct CircuitBreakerState: Codable, Equatable, Sendable {
         self.status = status
         self.failureCount = failureCount
         self.threshold = threshold
+    }
+}
+
+/// The CloudWatch alarms a service deployment watches (`deploymentConfiguration.alarms`), as
+/// the deployment shows them.
+public struct DeploymentAlarmsState: Codable, Equatable, Sendable {
+    public var status: CircuitBreakerStatus
+    public var names: [String]
+    /// The alarms that were in ALARM when the deployment failed.
+    public var triggered: [String]
+
+    /// Creates one.
+    public init(status: CircuitBreakerStatus, names: [String], triggered: [String] = []) {
+        self.status = status
+        self.names = names
+        self.triggered = triggered
     }
 }
 

@@ -57,6 +57,9 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     public var countedFailures: Set<String>
     /// Whether the service was last seen in a steady state (so the event is written once).
     public var steady: Bool
+    /// While a deployment with alarms bakes: the primary deployment settled, and completes at this
+    /// time (epoch seconds) unless one of its alarms goes off first.
+    public var bakeUntil: Double?
     /// Its service deployments (ListServiceDeployments), newest first.
     public var serviceDeployments: [ServiceDeploymentRecord]
     /// When the scheduler made it INACTIVE (its last task had stopped after DeleteService): it is
