@@ -46,11 +46,18 @@ final class APISession: Sendable {
 
     /// Calls `target.operation` with a JSON body and returns the answer's body.
     /// - Throws: `ValidationError` naming the operation and the controller's error type and message.
-    func call(_ operation: String, body payload: Data, target: String, signingName: String, extraHeaders: [(name: String, value: String)] = []) async throws -> Data {
+    func call(
+        _ operation: String,
+        body payload: Data,
+        target: String,
+        signingName: String,
+        contentType: String = "application/x-amz-json-1.1",
+        extraHeaders: [(name: String, value: String)] = []
+    ) async throws -> Data {
         let host = url.host ?? ""
         var headers: [(name: String, value: String)] = [
             ("Host", (host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host) + (url.port.map { ":\($0)" } ?? "")),
-            ("Content-Type", "application/x-amz-json-1.1"),
+            ("Content-Type", contentType),
             ("X-Amz-Target", "\(target).\(operation)"),
         ] + extraHeaders
         if let signer { headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload, service: signingName) }
@@ -102,11 +109,41 @@ final class APISession: Sendable {
         try await json(operation, request, target: "Logs_20140328", signingName: "logs")
     }
 
+    /// An Application Auto Scaling operation (AWS JSON 1.1).
+    func autoScaling<Request: Encodable, Response: Decodable>(
+        _ operation: String,
+        _ request: Request,
+        as _: Response.Type = Response.self
+    ) async throws -> Response {
+        try await json(
+            operation,
+            request,
+            target: ApplicationAutoScaling.targetPrefix.dropLast().description,
+            signingName: ApplicationAutoScaling.signingName
+        )
+    }
+
+    /// A CloudWatch operation (AWS JSON 1.0, as botocore speaks it).
+    func cloudWatch<Request: Encodable, Response: Decodable>(
+        _ operation: String,
+        _ request: Request,
+        as _: Response.Type = Response.self
+    ) async throws -> Response {
+        try await json(
+            operation,
+            request,
+            target: CloudWatch.targetPrefix.dropLast().description,
+            signingName: CloudWatch.signingName,
+            contentType: CloudWatch.contentType
+        )
+    }
+
     private func json<Request: Encodable, Response: Decodable>(
         _ operation: String,
         _ request: Request,
         target: String,
         signingName: String,
+        contentType: String = "application/x-amz-json-1.1",
         extraHeaders: [(name: String, value: String)] = []
     ) async throws -> Response {
         let payload = try ECSJSON.encoder().encode(request)
@@ -115,6 +152,7 @@ final class APISession: Sendable {
             body: payload,
             target: target,
             signingName: signingName,
+            contentType: contentType,
             extraHeaders: extraHeaders
         )
         do {

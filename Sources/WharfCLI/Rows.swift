@@ -58,9 +58,11 @@ enum Rows {
 
     static let serviceHeader = [
         "SERVICE", "STATUS", "RUNNING", "PENDING", "DEPLOYMENT", "TASK DEFINITION", "CPU USED", "MEMORY USED (MiB)",
+        "SCALING",
     ]
 
-    static func service(_ item: Described<ECS.Service>) -> [String] {
+    /// A service's row; `scaling` is its Application Auto Scaling, if it has any.
+    static func service(_ item: Described<ECS.Service>, scaling: ServiceScaling? = nil) -> [String] {
         let used = usage(item.utilization)
         let deployments = item.deployments ?? []
         let rollout = deployments.first?.rolloutState ?? "-"
@@ -74,6 +76,7 @@ enum Rows {
             Terminal.short(item.taskDefinition),
             used.cpu,
             used.memory,
+            scaling?.summary ?? "-",
         ]
     }
 

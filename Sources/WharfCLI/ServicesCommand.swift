@@ -12,8 +12,11 @@ struct ServicesCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOption
 
     func run() async throws {
-        let services = try await APISession.with(connection) { try await $0.services(cluster: cluster.name) }
+        let (services, scaling) = try await APISession.with(connection) { session in
+            (try await session.services(cluster: cluster.name), try await session.scaling(cluster: cluster.name))
+        }
         if connection.output == "json" { return try Terminal.printJSON(["services": services]) }
-        print(Table(header: Rows.serviceHeader, rows: services.map(Rows.service)).rendered)
+        let rows = services.map { Rows.service($0, scaling: scaling[$0.serviceName ?? ""]) }
+        print(Table(header: Rows.serviceHeader, rows: rows).rendered)
     }
 }

@@ -18,6 +18,8 @@ struct StatusCommand: AsyncParsableCommand {
         var cluster: String
         var containerInstances: [Described<ECS.ContainerInstance>] = []
         var services: [Described<ECS.Service>] = []
+        /// The scaling of the services that have a scalable target, by name.
+        var scaling: [String: ServiceScaling] = [:]
     }
 
     /// Whether `item` is the cluster `--cluster` names.
@@ -32,6 +34,7 @@ struct StatusCommand: AsyncParsableCommand {
             guard clusters.contains(where: { isChosen($0) }) else { return document }
             document.containerInstances = try await session.instances(cluster: cluster.name)
             document.services = try await session.services(cluster: cluster.name)
+            document.scaling = try await session.scaling(cluster: cluster.name)
             return document
         }
         if connection.output == "json" { return try Terminal.printJSON(document) }
@@ -50,6 +53,7 @@ struct StatusCommand: AsyncParsableCommand {
             : Table(header: Rows.instanceHeader, rows: instances.map(Rows.instance)).rendered)
         print("\n" + Terminal.paint("Services in \(cluster.name)", .blue))
         let services = document.services
-        print(services.isEmpty ? "none" : Table(header: Rows.serviceHeader, rows: services.map(Rows.service)).rendered)
+        let serviceRows = services.map { Rows.service($0, scaling: document.scaling[$0.serviceName ?? ""]) }
+        print(services.isEmpty ? "none" : Table(header: Rows.serviceHeader, rows: serviceRows).rendered)
     }
 }

@@ -5,8 +5,11 @@ public struct WharfCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "wharf",
         abstract: "Run and operate a Wharf cluster: Amazon ECS on your own machines.",
-        subcommands: [DevCommand.self, StatusCommand.self, ServicesCommand.self, TasksCommand.self, InstancesCommand.self, LogsCommand.self,
-                      EventsCommand.self, DeployCommand.self, ActivationCommand.self, KeysCommand.self, LabCommand.self]
+        subcommands: [
+            DevCommand.self, StatusCommand.self, ServicesCommand.self, ScalingCommand.self, TasksCommand.self,
+            InstancesCommand.self, LogsCommand.self, EventsCommand.self, DeployCommand.self, ActivationCommand.self,
+            KeysCommand.self, LabCommand.self,
+        ]
     )
 
     public init() {}

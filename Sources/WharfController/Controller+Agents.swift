@@ -117,6 +117,7 @@ extension Controller {
         recorded("ok", ContinuousClock.now - started)
         recordUsage(request, instance: id)
         recordTargetHealth(request, instance: id)
+        recordTargetTraffic(request, instance: id)
         lastSeen[id] = now()
         if desiredVersion(id) <= request.desiredVersion {
             await waitForChange(of: id, beyond: request.desiredVersion, timeout: settings.longPoll)

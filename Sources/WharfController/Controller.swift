@@ -41,6 +41,8 @@ public actor Controller {
     var usage: [InstanceID: [String: Utilization]] = [:]
     /// What each load balancer node's health checks see of its targets, from its last sync.
     var targetHealth: [InstanceID: [TargetHealthReport]] = [:]
+    /// What each load balancer node's HAProxy served of each target group, from its last sync.
+    var targetTraffic: [InstanceID: [TargetGroupTraffic]] = [:]
     /// Syncs held open, by instance, with the timers that end them.
     private var pollers: [InstanceID: [UUID: CheckedContinuation<Void, Never>]] = [:]
     private var pollTimers: [UUID: Task<Void, Never>] = [:]

@@ -238,6 +238,8 @@ public struct SyncRequest: Codable, Equatable, Sendable {
     public var loadBalancerVersion: String?
     /// What a load balancer node's health checks see of the targets it serves.
     public var targetHealth: [TargetHealthReport]?
+    /// What a load balancer node served of each target group, for CloudWatch's metrics.
+    public var targetTraffic: [TargetGroupTraffic]?
     /// The version of the Cloud Map names the node's DNS answers; absent before any.
     public var discoveryVersion: String?
 
@@ -250,8 +252,10 @@ public struct SyncRequest: Codable, Equatable, Sendable {
         routesVersion: String? = nil,
         loadBalancerVersion: String? = nil,
         targetHealth: [TargetHealthReport]? = nil,
+        targetTraffic: [TargetGroupTraffic]? = nil,
         discoveryVersion: String? = nil
     ) {
+        self.targetTraffic = targetTraffic
         self.discoveryVersion = discoveryVersion
         self.routesVersion = routesVersion
         self.loadBalancerVersion = loadBalancerVersion

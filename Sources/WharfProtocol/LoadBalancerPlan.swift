@@ -256,3 +256,20 @@ public struct TargetHealthReport: Codable, Hashable, Sendable {
         self.detail = detail
     }
 }
+
+/// What a load balancer node's HAProxy served of one target group since it started: the requests
+/// (HTTP) or connections (TCP) its targets took, a running counter the controller turns into
+/// CloudWatch's per-period counts, and the mean response time of the most recent ones.
+public struct TargetGroupTraffic: Codable, Hashable, Sendable {
+    public var targetGroupId: String
+    /// Requests served since HAProxy started (it starts again from 0 when HAProxy restarts).
+    public var requests: Int
+    /// The mean time to the targets' responses over HAProxy's last 1,024 requests, in milliseconds.
+    public var responseTimeMs: Double?
+
+    public init(targetGroupId: String, requests: Int, responseTimeMs: Double? = nil) {
+        self.targetGroupId = targetGroupId
+        self.requests = requests
+        self.responseTimeMs = responseTimeMs
+    }
+}

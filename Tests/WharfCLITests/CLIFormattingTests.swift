@@ -68,7 +68,7 @@ struct CLIFormattingTests {
             taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2",
             deployments: [ECS.Deployment(rolloutState: "IN_PROGRESS"), ECS.Deployment(rolloutState: "COMPLETED")]
         )))
-        #expect(service == ["web", "ACTIVE", "1/2", "1", "IN_PROGRESS (2 deployments)", "web:2", "-", "-"])
+        #expect(service == ["web", "ACTIVE", "1/2", "1", "IN_PROGRESS (2 deployments)", "web:2", "-", "-", "-"])
     }
 
     @Test("--output json prints a described resource as the controller sent it: utilization, epoch seconds")

@@ -93,3 +93,41 @@ struct ECSMetricsTests {
         #expect(points.isEmpty, "\(points)")
     }
 }
+
+@Suite("Load balancer traffic into per-sample counts")
+struct TrafficCountersTests {
+    @Test("a counter's first sight sets the mark; then the requests since, over nodes; a restart counts from 0")
+    func deltas() {
+        var counters = TrafficCounters()
+        let node1 = InstanceID(high: 1, low: 1)
+        let node2 = InstanceID(high: 2, low: 2)
+        let health: [TargetKey: ObservedHealth] = [
+            TargetKey(targetGroupID: "tg", id: "10.0.0.1", port: 80): .healthy,
+            TargetKey(targetGroupID: "tg", id: "10.0.0.2", port: 80): .healthy,
+            TargetKey(targetGroupID: "tg", id: "10.0.0.3", port: 80): .unhealthy(detail: "L4CON"),
+        ]
+        let first = counters.advance(
+            to: [node1: [TargetGroupTraffic(targetGroupId: "tg", requests: 1000, responseTimeMs: 4)]],
+            health: health
+        )
+        #expect(first["tg"] == TargetGroupSample(requests: 0, healthy: 2, unhealthy: 1))
+        let second = counters.advance(
+            to: [
+                node1: [TargetGroupTraffic(targetGroupId: "tg", requests: 1030, responseTimeMs: 4)],
+                node2: [TargetGroupTraffic(targetGroupId: "tg", requests: 50, responseTimeMs: 10)],
+            ],
+            health: health
+        )
+        #expect(second["tg"]?.requests == 30, "node 2 only set its mark")
+        #expect(second["tg"]?.responseTimeMs == 4)
+        let third = counters.advance(
+            to: [
+                node1: [TargetGroupTraffic(targetGroupId: "tg", requests: 10, responseTimeMs: 2)],
+                node2: [TargetGroupTraffic(targetGroupId: "tg", requests: 80, responseTimeMs: 10)],
+            ],
+            health: health
+        )
+        #expect(third["tg"]?.requests == 40, "node 1's HAProxy started again: 10 + 30")
+        #expect(third["tg"]?.responseTimeMs == (2.0 * 10 + 10.0 * 30) / 40)
+    }
+}

@@ -94,6 +94,22 @@ struct AutoScalingEndToEndTests {
                     },
                     "\(told)"
                 )
+                // The CLI tells the same.
+                let shown = try await DockerEngine.run(
+                    TestCredentials.signing([
+                        ManagedProcess.built("wharf").path, "scaling", "idle", "--cluster", "sched", "--endpoint",
+                        endpoint,
+                    ])
+                )
+                #expect(shown.status == 0, "\(shown.stderr)")
+                #expect(shown.stdout.contains("3 desired, between 3 and 4"), "\(shown.stdout)")
+                #expect(shown.stdout.contains("Setting min capacity to 3."), "\(shown.stdout)")
+                let status = try await DockerEngine.run(
+                    TestCredentials.signing([
+                        ManagedProcess.built("wharf").path, "services", "--cluster", "sched", "--endpoint", endpoint,
+                    ])
+                )
+                #expect(status.stdout.contains("3-4"), "\(status.stdout)")
             }
         }
     }

@@ -119,6 +119,40 @@ struct LoadBalancedServiceTests {
         return answers
     }
 
+    /// The requests the lab's application load balancers served, as CloudWatch's RequestCount has
+    /// them; waits up to a minute for the load balancer node's counters to reach a sample.
+    static func servedRequests(name: String, dir: String) async throws -> Double {
+        var total = 0.0
+        for _ in 0..<60 {
+            let listed = try await json(
+                "aws cloudwatch list-metrics --namespace AWS/ApplicationELB --metric-name RequestCount",
+                name: name,
+                dir: dir
+            )
+            let balancers = (listed["Metrics"] as? [[String: Any]] ?? []).compactMap { metric -> String? in
+                let dimensions = metric["Dimensions"] as? [[String: String]] ?? []
+                return dimensions.count == 1 && dimensions[0]["Name"] == "LoadBalancer" ? dimensions[0]["Value"] : nil
+            }
+            total = 0
+            let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3600))
+            let end = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
+            for balancer in balancers {
+                let statistics = try await json(
+                    "aws cloudwatch get-metric-statistics --namespace AWS/ApplicationELB --metric-name RequestCount "
+                        + "--dimensions Name=LoadBalancer,Value=\(balancer) --start-time \(start) --end-time \(end) "
+                        + "--period 3600 --statistics Sum",
+                    name: name,
+                    dir: dir
+                )
+                total += (statistics["Datapoints"] as? [[String: Any]] ?? []).compactMap { $0["Sum"] as? Double }
+                    .reduce(0, +)
+            }
+            if total > 100 { return total }
+            try await Task.sleep(for: .seconds(1))
+        }
+        return total
+    }
+
     @Test(
         """
         create-load-balancer, create-target-group, create-listener and create-service --load-balancers with 4 \
@@ -302,6 +336,9 @@ struct LoadBalancedServiceTests {
             #expect((report["requests_sent"] as? Int ?? 0) > 100, "\(rolled.stdout)")
             let after2 = (report["answers_after_completion"] as? [String: Int]) ?? [:]
             #expect(after2["v1"] == 0 && (after2["v2"] ?? 0) > 0, "only the new revision answers at the end")
+
+            // What the load balancers served is in CloudWatch, as Elastic Load Balancing's metrics.
+            #expect(try await Self.servedRequests(name: name, dir: dir) > 100)
         } catch {
             failure = error
         }

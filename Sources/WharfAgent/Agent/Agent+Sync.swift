@@ -24,6 +24,7 @@ extension Agent {
                 routesVersion: routesVersion,
                 loadBalancerVersion: await loadBalancerNode?.planVersion,
                 targetHealth: await loadBalancerNode?.health,
+                targetTraffic: await loadBalancerNode?.traffic,
                 discoveryVersion: await discoveryDNS?.version
             )
             let client = self.client

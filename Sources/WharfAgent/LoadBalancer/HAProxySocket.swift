@@ -79,6 +79,10 @@ struct HAProxyServerStat: Equatable, Sendable {
     var checkStatus: String
     /// Failed checks since the worker started.
     var failedChecks = 0
+    /// HTTP requests (or, in TCP mode, sessions) it took since the worker started.
+    var requests = 0
+    /// The mean response time of its last 1,024 requests, in milliseconds (0 before any).
+    var responseTimeMs = 0
 
     /// The servers of `show stat`'s CSV, read by its header's column names.
     static func parse(_ csv: String) -> [HAProxyServerStat] {
@@ -89,17 +93,23 @@ struct HAProxyServerStat: Equatable, Sendable {
         guard let px = index("pxname"), let sv = index("svname"), let status = index("status") else { return [] }
         let check = index("check_status")
         let failures = index("chkfail")
+        let requests = index("req_tot")
+        let sessions = index("stot")
+        let responseTime = index("rtime")
         return lines.dropFirst().compactMap { line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count > max(px, sv, status), fields[sv] != "FRONTEND", fields[sv] != "BACKEND" else {
                 return nil
             }
+            func number(_ column: Int?) -> Int? { column.flatMap { $0 < fields.count ? Int(fields[$0]) : nil } }
             return HAProxyServerStat(
                 backend: fields[px],
                 server: fields[sv],
                 status: fields[status],
                 checkStatus: check.flatMap { $0 < fields.count ? fields[$0] : nil } ?? "",
-                failedChecks: failures.flatMap { $0 < fields.count ? Int(fields[$0]) : nil } ?? 0
+                failedChecks: number(failures) ?? 0,
+                requests: number(requests) ?? number(sessions) ?? 0,
+                responseTimeMs: number(responseTime) ?? 0
             )
         }
     }

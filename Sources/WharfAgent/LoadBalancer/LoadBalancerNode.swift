@@ -60,6 +60,9 @@ public actor LoadBalancerNode {
     /// left out).
     public var health: [TargetHealthReport] { reports }
 
+    /// What HAProxy served of each target group, as of the last poll.
+    public private(set) var traffic: [TargetGroupTraffic] = []
+
     /// Takes the controller's plan and puts it in place (see ``serve()``).
     public func apply(_ plan: LoadBalancerPlan) async {
         wanted = plan
@@ -221,6 +224,17 @@ public actor LoadBalancerNode {
                     )
                 )
             }
+        }
+        traffic = plan.targetGroups.map { group in
+            let backend = HAProxyConfig.backendName(group.id)
+            let servers = stats.filter { $0.backend == backend }
+            let requests = servers.reduce(0) { $0 + $1.requests }
+            // The servers' mean response times, weighed by what each served.
+            let timed = servers.filter { $0.requests > 0 && $0.responseTimeMs > 0 }
+            let weight = timed.reduce(0) { $0 + $1.requests }
+            let total = timed.reduce(0) { $0 + $1.responseTimeMs * $1.requests }
+            let mean = weight == 0 ? nil : Double(total) / Double(weight)
+            return TargetGroupTraffic(targetGroupId: group.id, requests: requests, responseTimeMs: mean)
         }
         let changed = next != reports
         reports = next

@@ -188,11 +188,24 @@ extension ClusterState {
             )
         case "ALBRequestCountPerTarget":
             let label = specification.resourceLabel ?? ""
-            guard let range = label.range(of: "/targetgroup/"), label.hasPrefix("app/") else {
+            let parts = label.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard let range = label.range(of: "/targetgroup/"), parts.count == 6, parts[0] == "app",
+                parts[3] == "targetgroup"
+            else {
                 throw ECSError(
                     .validation,
                     "ResourceLabel must be app/LOAD-BALANCER/ID/targetgroup/TARGET-GROUP/ID for "
                         + "ALBRequestCountPerTarget"
+                )
+            }
+            guard let balancer = loadBalancing.loadBalancer(parts[2]), balancer.name == parts[1],
+                let group = loadBalancing.targetGroup(parts[5]), group.name == parts[4],
+                loadBalancing.loadBalancerIDs(using: group.id).contains(balancer.id)
+            else {
+                throw ECSError(
+                    .validation,
+                    "ResourceLabel \(label) does not name a target group that its application load balancer "
+                        + "forwards to"
                 )
             }
             return TrackedMetric(

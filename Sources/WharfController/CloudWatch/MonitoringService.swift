@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WharfMonitoring
+import WharfProtocol
 import WharfState
 import WharfStore
 
@@ -25,8 +26,9 @@ struct MonitoringService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var lastPruned = Date.distantPast
+            var counters = TrafficCounters()
             while !Task.isCancelled {
-                await publishOnce()
+                await publishOnce(counters: &counters)
                 await evaluateAlarms()
                 await runScheduledActions()
                 await runScalingPolicies()
@@ -45,11 +47,19 @@ struct MonitoringService: Service {
         }
     }
 
-    /// Takes and stores one sample of every cluster's and service's metrics.
-    func publishOnce() async {
+    /// Takes and stores one sample of every cluster's and service's metrics, and of the target
+    /// groups' traffic since the last sample (`counters` holds what was counted then).
+    func publishOnce(counters: inout TrafficCounters) async {
         let usage = await controller.taskUtilization()
+        let traffic = counters.advance(
+            to: await controller.trafficCounters(),
+            health: await controller.observedTargetHealth()
+        )
         let timestamp = CloudWatchOperations.millis(controller.now())
-        let points = await controller.read { state in state.ecsMetricPoints(usage: usage, timestamp: timestamp) }
+        let points = await controller.read { state in
+            state.ecsMetricPoints(usage: usage, timestamp: timestamp)
+                + state.elbMetricPoints(traffic, timestamp: timestamp)
+        }
         do {
             try await store.put(points)
         } catch {
@@ -179,3 +189,49 @@ struct MonitoringService: Service {
         return buckets.reversed().lazy.compactMap { $0.value(statistic) }.first
     }
 }
+
+/// The load balancer nodes' running request counters as last sampled, which turn into the
+/// requests of each period.
+struct TrafficCounters {
+    /// By node and target group.
+    private var last: [InstanceID: [String: Int]] = [:]
+
+    /// What each target group served since the last call, with its targets' health now. A
+    /// counter seen for the first time only sets the mark; one that went down (its HAProxy
+    /// started again) counts from 0.
+    mutating func advance(
+        to current: [InstanceID: [TargetGroupTraffic]],
+        health: [TargetKey: ObservedHealth]
+    ) -> [String: TargetGroupSample] {
+        var samples: [String: TargetGroupSample] = [:]
+        var times: [String: (sum: Double, weight: Int)] = [:]
+        for (node, groups) in current {
+            for group in groups {
+                let previous = last[node]?[group.targetGroupId]
+                let served = previous.map { group.requests >= $0 ? group.requests - $0 : group.requests } ?? 0
+                samples[group.targetGroupId, default: TargetGroupSample(requests: 0, healthy: 0, unhealthy: 0)]
+                    .requests += served
+                if let time = group.responseTimeMs, served > 0 {
+                    times[group.targetGroupId, default: (0, 0)].sum += time * Double(served)
+                    times[group.targetGroupId, default: (0, 0)].weight += served
+                }
+            }
+        }
+        last = current.mapValues { groups in
+            Dictionary(groups.map { ($0.targetGroupId, $0.requests) }, uniquingKeysWith: { first, _ in first })
+        }
+        for (group, time) in times where time.weight > 0 {
+            samples[group]?.responseTimeMs = time.sum / Double(time.weight)
+        }
+        for (key, observed) in health {
+            guard samples[key.targetGroupID] != nil else { continue }
+            if observed == .healthy {
+                samples[key.targetGroupID]?.healthy += 1
+            } else {
+                samples[key.targetGroupID]?.unhealthy += 1
+            }
+        }
+        return samples
+    }
+}
+
