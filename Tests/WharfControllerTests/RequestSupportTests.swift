@@ -173,7 +173,7 @@ struct RequestSupportTests {
             (
                 "alarms",
                 ["deploymentConfiguration": ["alarms": ["alarmNames": ["a"], "enable": true, "rollback": true]]],
-                "deploymentConfiguration.alarms is not supported"
+                "deploymentConfiguration.alarms names CloudWatch alarms that do not exist: a"
             ),
         ]
     }

@@ -49,7 +49,9 @@ struct AutoScalingEndToEndTests {
                 formatter.locale = Locale(identifier: "en_US_POSIX")
                 formatter.timeZone = TimeZone(identifier: "UTC")
                 formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
-                let at = formatter.string(from: Date().addingTimeInterval(4))
+                // Far enough ahead that the call that makes it (a Python process) is surely done by then.
+                let due = Date().addingTimeInterval(15)
+                let at = formatter.string(from: due)
                 let put = try await aws(
                     [
                         "application-autoscaling", "put-scheduled-action", "--scheduled-action-name", "morning",
@@ -59,7 +61,7 @@ struct AutoScalingEndToEndTests {
                 )
                 #expect(put.status == 0, "\(put.stderr)")
                 let clock = ContinuousClock()
-                let deadline = clock.now.advanced(by: .seconds(30))
+                let deadline = clock.now.advanced(by: .seconds(60))
                 var desired = 0
                 while clock.now < deadline {
                     let described = try await client.call(
@@ -71,6 +73,7 @@ struct AutoScalingEndToEndTests {
                     try await Task.sleep(for: .milliseconds(500))
                 }
                 #expect(desired == 3)
+                #expect(Date() >= due, "not before its time")
                 let targets = try await aws(
                     ["application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs"],
                     endpoint: endpoint
@@ -126,7 +129,7 @@ struct AutoScalingEndToEndTests {
             try await cluster.startAgent("node-1", arguments: ["--stats-interval", "1"])
             let endpoint = cluster.controller.endpoint
             // Every task spins until the same moment, then idles.
-            let until = Int(Date().timeIntervalSince1970) + 30
+            let until = Int(Date().timeIntervalSince1970) + 40
             let definition = try await cluster.register([
                 "family": "burn-\(cluster.name)",
                 "containerDefinitions": [

@@ -35,7 +35,8 @@ struct CloudWatchAPIEndToEndTests {
                 let made = try await aws(
                     [
                         "cloudwatch", "put-metric-alarm", "--alarm-name", "load-high", "--namespace", "App",
-                        "--metric-name", "Load", "--statistic", "Maximum", "--period", "2", "--evaluation-periods", "2",
+                        "--metric-name", "Load", "--statistic", "Maximum", "--period", "10",
+                        "--evaluation-periods", "1",
                         "--threshold", "50", "--comparison-operator", "GreaterThanThreshold",
                     ],
                     endpoint: endpoint
@@ -43,7 +44,7 @@ struct CloudWatchAPIEndToEndTests {
                 #expect(made.status == 0, "\(made.stderr)")
                 func waitForState(_ wanted: String, putting value: Double) async throws -> [String: Any] {
                     let clock = ContinuousClock()
-                    let deadline = clock.now.advanced(by: .seconds(30))
+                    let deadline = clock.now.advanced(by: .seconds(60))
                     var alarm: [String: Any] = [:]
                     while clock.now < deadline {
                         _ = try await aws(

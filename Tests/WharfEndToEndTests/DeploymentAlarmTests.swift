@@ -16,7 +16,7 @@ struct DeploymentAlarmEndToEndTests {
             let alarm = try await aws(
                 [
                     "cloudwatch", "put-metric-alarm", "--alarm-name", "deploy-errors", "--namespace", "App",
-                    "--metric-name", "Errors", "--statistic", "Sum", "--period", "2", "--evaluation-periods", "1",
+                    "--metric-name", "Errors", "--statistic", "Sum", "--period", "10", "--evaluation-periods", "1",
                     "--threshold", "1", "--comparison-operator", "GreaterThanOrEqualToThreshold",
                 ],
                 endpoint: endpoint
@@ -40,12 +40,7 @@ struct DeploymentAlarmEndToEndTests {
             #expect(created.status == 0, "\(created.stderr)")
             _ = try await cluster.waitForService("guarded", "revision 1 completed") { settled($0, count: 1) }
 
-            let second = try await cluster.register(definition(2))
-            _ = try await cluster.client.call(
-                "UpdateService",
-                ["cluster": cluster.name, "service": "guarded", "taskDefinition": second]
-            )
-            // Errors while revision 2 rolls out.
+            // Errors begin, and the alarm goes off; then revision 2 rolls out into it.
             let putting = Task {
                 while !Task.isCancelled {
                     _ = try? await aws(
@@ -59,6 +54,23 @@ struct DeploymentAlarmEndToEndTests {
                 }
             }
             defer { putting.cancel() }
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(60))
+            var state = ""
+            while clock.now < deadline && state != "ALARM" {
+                let described = try await aws(
+                    ["cloudwatch", "describe-alarms", "--alarm-names", "deploy-errors"],
+                    endpoint: endpoint
+                )
+                state = (described.json["MetricAlarms"] as? [[String: Any]])?.first?["StateValue"] as? String ?? ""
+                if state != "ALARM" { try await Task.sleep(for: .seconds(1)) }
+            }
+            #expect(state == "ALARM")
+            let second = try await cluster.register(definition(2))
+            _ = try await cluster.client.call(
+                "UpdateService",
+                ["cluster": cluster.name, "service": "guarded", "taskDefinition": second]
+            )
             let rolledBack = try await cluster.waitForService("guarded", timeout: .seconds(90), "rolled back") {
                 service in
                 let primary = (service["deployments"] as? [[String: Any]])?.first

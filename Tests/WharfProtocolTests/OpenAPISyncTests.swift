@@ -39,6 +39,7 @@ struct OpenAPISyncTests {
         try Self.write([TaskRoute(subnet: "10.64.4.0/24", via: "10.250.0.3")], to: directory)
         try Self.write([TaskRoutes(version: "3f2a", routes: [])], to: directory)
         try Self.write([Sample.healthReport], minimal: [Sample.newHealthReport], to: directory)
+        try Self.write([Sample.traffic], minimal: [Sample.quietTraffic], to: directory)
         try Self.write([Sample.plan], minimal: [LoadBalancerPlan(version: "1.0.0", balancers: [], targetGroups: [])],
                        to: directory)
         try Self.write([Sample.balancer], to: directory)
@@ -216,7 +217,10 @@ enum Sample {
     static let syncRequest = SyncRequest(protocolVersion: AgentProtocol.version, containerInstanceArn: instanceArn, credential: credential,
                                          desiredVersion: 7, tasks: [taskReport, newTaskReport], routesVersion: "3f2a",
                                          loadBalancerVersion: "3.7.2", targetHealth: [healthReport, newHealthReport],
+                                         targetTraffic: [traffic, quietTraffic],
                                          discoveryVersion: "3.9")
+    static let traffic = TargetGroupTraffic(targetGroupId: "73e2d6bc24d8a067", requests: 1200, responseTimeMs: 3.5)
+    static let quietTraffic = TargetGroupTraffic(targetGroupId: "0b1c2d3e4f5a6b7c", requests: 0)
     static let healthReport = TargetHealthReport(
         targetGroupId: "73e2d6bc24d8a067",
         id: "10.64.3.7",

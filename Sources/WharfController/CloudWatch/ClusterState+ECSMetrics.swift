@@ -15,41 +15,54 @@ extension ClusterState {
     /// - per service (`ClusterName`, `ServiceName`): CPUUtilization and MemoryUtilization, whose
     ///   Average is what the service's running tasks use over what they reserve, and whose
     ///   Minimum and Maximum are the least and most of any one task.
+    ///
+    /// It reads the placement pools and the sampled tasks only, not every task: a tick of a
+    /// cluster of 100,000 tasks costs what its instances and its running, sampled tasks cost.
     func ecsMetricPoints(usage: [String: Utilization], timestamp: Int) -> [MetricPoint] {
+        // What the sampled running tasks use, by cluster and by service (its task group).
+        var used: [String: (cpu: Double, memory: Double)] = [:]
+        var byService: [GroupKey: [(usage: Utilization, demand: TaskDemand)]] = [:]
+        for (arn, sample) in usage {
+            guard let id = TaskID(arnSuffix: arn), let task = tasks[id], task.lastStatus == .running,
+                task.instance != nil
+            else { continue }
+            used[task.cluster, default: (0, 0)].cpu += sample.cpuUnits
+            used[task.cluster, default: (0, 0)].memory += sample.memoryMiB
+            if task.group.hasPrefix("service:") {
+                byService[GroupKey(cluster: task.cluster, group: task.group), default: []]
+                    .append((sample, tasks.demand(of: id) ?? .zero))
+            }
+        }
         var points: [MetricPoint] = []
         for cluster in clusters.all.map(\.name).sorted() {
             let dimension = MetricDimension(name: "ClusterName", value: cluster)
+            // Registered and reserved from the placement pool: what is left is what tasks took.
             var registered = (cpu: 0.0, memory: 0.0)
-            for id in instances.ids(inCluster: cluster) {
-                guard let instance = instances[id], instance.status == .active || instance.status == .draining
-                else { continue }
+            var reserved = (cpu: 0.0, memory: 0.0)
+            for candidate in instances.candidates(inCluster: cluster)
+            where candidate.status == .active || candidate.status == .draining {
+                guard let id = InstanceID(arnSuffix: candidate.arn), let instance = instances[id] else { continue }
                 registered.cpu += Double(instance.resources.cpu)
                 registered.memory += Double(instance.resources.memoryMiB)
+                reserved.cpu += Double(instance.resources.cpu - candidate.remainingCPU)
+                reserved.memory += Double(instance.resources.memoryMiB - candidate.remainingMemoryMiB)
             }
-            var reserved = (cpu: 0.0, memory: 0.0)
-            var used = (cpu: 0.0, memory: 0.0)
-            for id in tasks.ids(inCluster: cluster) {
-                guard let task = tasks[id], task.instance != nil, task.lastStatus != .stopped else { continue }
-                let demand = tasks.demand(of: id) ?? .zero
-                reserved.cpu += Double(demand.cpu)
-                reserved.memory += Double(demand.memoryMiB)
-                if task.lastStatus == .running, let sample = usage[arn(of: task)] {
-                    used.cpu += sample.cpuUnits
-                    used.memory += sample.memoryMiB
-                }
-            }
+            let clusterUse = used[cluster] ?? (0, 0)
             if registered.cpu > 0 {
                 points.append(point("CPUReservation", [dimension], reserved.cpu / registered.cpu * 100, timestamp))
-                points.append(point("CPUUtilization", [dimension], used.cpu / registered.cpu * 100, timestamp))
+                points.append(point("CPUUtilization", [dimension], clusterUse.cpu / registered.cpu * 100, timestamp))
             }
             if registered.memory > 0 {
                 points.append(
                     point("MemoryReservation", [dimension], reserved.memory / registered.memory * 100, timestamp)
                 )
-                points.append(point("MemoryUtilization", [dimension], used.memory / registered.memory * 100, timestamp))
+                points.append(
+                    point("MemoryUtilization", [dimension], clusterUse.memory / registered.memory * 100, timestamp)
+                )
             }
             for service in services.inCluster(cluster) where service.status != .inactive {
-                points += servicePoints(service, usage: usage, cluster: dimension, timestamp: timestamp)
+                let samples = byService[GroupKey(cluster: cluster, group: "service:\(service.name)")] ?? []
+                points += servicePoints(service, samples: samples, cluster: dimension, timestamp: timestamp)
             }
         }
         return points
@@ -57,20 +70,19 @@ extension ClusterState {
 
     private func servicePoints(
         _ service: ServiceRecord,
-        usage: [String: Utilization],
+        samples: [(usage: Utilization, demand: TaskDemand)],
         cluster: MetricDimension,
         timestamp: Int
     ) -> [MetricPoint] {
         let dimensions = [cluster, MetricDimension(name: "ServiceName", value: service.name)]
-        var cpu: [(used: Double, reserved: Double)] = []
-        var memory: [(used: Double, reserved: Double)] = []
-        for id in tasks.ids(in: GroupKey(cluster: service.cluster, group: "service:\(service.name)")) {
-            guard let task = tasks[id], task.lastStatus == .running, let sample = usage[arn(of: task)] else {
-                continue
-            }
-            let demand = tasks.demand(of: id) ?? .zero
-            cpu.append((sample.cpuUnits, demand.cpu > 0 ? Double(demand.cpu) : Self.unreservedCPUUnits))
-            if demand.memoryMiB > 0 { memory.append((sample.memoryMiB, Double(demand.memoryMiB))) }
+        let cpu = samples.map { sample in
+            (
+                used: sample.usage.cpuUnits,
+                reserved: sample.demand.cpu > 0 ? Double(sample.demand.cpu) : Self.unreservedCPUUnits
+            )
+        }
+        let memory = samples.filter { $0.demand.memoryMiB > 0 }.map { sample in
+            (used: sample.usage.memoryMiB, reserved: Double(sample.demand.memoryMiB))
         }
         var points: [MetricPoint] = []
         for (name, shares) in [("CPUUtilization", cpu), ("MemoryUtilization", memory)] where !shares.isEmpty {
