@@ -23,8 +23,8 @@ struct CloudWatchAPIEndToEndTests {
 
     @Test(
         """
-        an alarm on a custom metric goes to ALARM while the values breach and back to OK when they stop, \
-        its history tells both, and it keeps its state across a restart
+        an alarm on a custom metric goes to ALARM while the values breach and back to OK when they fall, \
+        its history tells both, and (missing data ignored) it keeps its state across a restart
         """
     )
     func alarmEvaluation() async throws {
@@ -36,7 +36,7 @@ struct CloudWatchAPIEndToEndTests {
                     [
                         "cloudwatch", "put-metric-alarm", "--alarm-name", "load-high", "--namespace", "App",
                         "--metric-name", "Load", "--statistic", "Maximum", "--period", "10",
-                        "--evaluation-periods", "1",
+                        "--evaluation-periods", "1", "--treat-missing-data", "ignore",
                         "--threshold", "50", "--comparison-operator", "GreaterThanThreshold",
                     ],
                     endpoint: endpoint
