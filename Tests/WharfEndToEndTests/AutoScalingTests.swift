@@ -49,17 +49,19 @@ struct AutoScalingEndToEndTests {
                 formatter.locale = Locale(identifier: "en_US_POSIX")
                 formatter.timeZone = TimeZone(identifier: "UTC")
                 formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
-                // Far enough ahead that the call that makes it (a Python process) is surely done by then.
-                let due = Date().addingTimeInterval(15)
-                let at = formatter.string(from: due)
-                let put = try await aws(
+                // Made through a direct call: the AWS CLI, a Python process, can take longer than a few
+                // seconds to start on a loaded machine, and an at() that has passed never runs.
+                let due = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 5).rounded(.down))
+                let put = try await client.call(
+                    "PutScheduledAction",
                     [
-                        "application-autoscaling", "put-scheduled-action", "--scheduled-action-name", "morning",
-                        "--schedule", "at(\(at))", "--scalable-target-action", "MinCapacity=3",
-                    ] + target,
-                    endpoint: endpoint
+                        "ServiceNamespace": "ecs", "ResourceId": "service/sched/idle",
+                        "ScalableDimension": "ecs:service:DesiredCount", "ScheduledActionName": "morning",
+                        "Schedule": "at(\(formatter.string(from: due)))", "ScalableTargetAction": ["MinCapacity": 3],
+                    ],
+                    target: "AnyScaleFrontendService"
                 )
-                #expect(put.status == 0, "\(put.stderr)")
+                #expect(put.status == 200, "\(put.json)")
                 let clock = ContinuousClock()
                 let deadline = clock.now.advanced(by: .seconds(60))
                 var desired = 0
@@ -144,28 +146,29 @@ struct AutoScalingEndToEndTests {
                 "CreateService",
                 ["cluster": cluster.name, "serviceName": "burn", "taskDefinition": definition, "desiredCount": 1]
             )
-            let target = [
-                "--service-namespace", "ecs", "--resource-id", "service/\(cluster.name)/burn",
-                "--scalable-dimension", "ecs:service:DesiredCount",
+            // Direct calls, not the AWS CLI: on a loaded machine its start could eat the burn's time.
+            let target: [String: Any] = [
+                "ServiceNamespace": "ecs", "ResourceId": "service/\(cluster.name)/burn",
+                "ScalableDimension": "ecs:service:DesiredCount",
             ]
-            let registered = try await aws(
-                ["application-autoscaling", "register-scalable-target", "--min-capacity", "1", "--max-capacity", "3"]
-                    + target,
-                endpoint: endpoint
+            let registered = try await cluster.client.call(
+                "RegisterScalableTarget",
+                target.merging(["MinCapacity": 1, "MaxCapacity": 3]) { _, new in new },
+                target: "AnyScaleFrontendService"
             )
-            #expect(registered.status == 0, "\(registered.stderr)")
-            let policy = try await aws(
-                [
-                    "application-autoscaling", "put-scaling-policy", "--policy-name", "cpu50", "--policy-type",
-                    "TargetTrackingScaling", "--target-tracking-scaling-policy-configuration",
-                    """
-                    {"TargetValue": 50.0, "ScaleOutCooldown": 10, "ScaleInCooldown": 5, \
-                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}
-                    """,
-                ] + target,
-                endpoint: endpoint
+            #expect(registered.status == 200, "\(registered.json)")
+            let policy = try await cluster.client.call(
+                "PutScalingPolicy",
+                target.merging([
+                    "PolicyName": "cpu50", "PolicyType": "TargetTrackingScaling",
+                    "TargetTrackingScalingPolicyConfiguration": [
+                        "TargetValue": 50.0, "ScaleOutCooldown": 10, "ScaleInCooldown": 5,
+                        "PredefinedMetricSpecification": ["PredefinedMetricType": "ECSServiceAverageCPUUtilization"],
+                    ],
+                ]) { _, new in new },
+                target: "AnyScaleFrontendService"
             )
-            #expect(policy.status == 0, "\(policy.stderr)")
+            #expect(policy.status == 200, "\(policy.json)")
             func desired() async throws -> Int {
                 let described = try await cluster.client.call(
                     "DescribeServices",

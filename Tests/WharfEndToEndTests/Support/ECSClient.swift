@@ -13,6 +13,11 @@ struct ECSClient: Sendable {
     /// The CA of an https endpoint.
     var caFile: String? = nil
 
+    /// The service each target prefix other than ECS's is signed for.
+    static let signingNames = [
+        "AmazonSSM": "ssm", "WharfAdmin": "wharf", "AnyScaleFrontendService": "application-autoscaling",
+    ]
+
     /// Calls `operation` with a JSON body; returns the HTTP status and the decoded JSON object.
     /// - Parameter target: the service's target prefix; `AmazonSSM` for the activation operations.
     /// - Parameter extraHeaders: more headers to send (and sign), such as `X-Wharf-Include`.
@@ -26,7 +31,7 @@ struct ECSClient: Sendable {
                        ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "\(target).\(operation)")] + extraHeaders
         if let signer {
             headers += signer.sign(method: "POST", path: "/", headers: headers, body: payload,
-                                   service: target == "AmazonSSM" ? "ssm" : target == "WharfAdmin" ? "wharf" : "ecs")
+                                   service: Self.signingNames[target] ?? "ecs")
         }
         if let caFile {
             // URLSession on Linux cannot trust a CA of its own: curl can.
