@@ -122,4 +122,52 @@ struct ScalingDecisionTests {
         #expect(try await scale(harness, policy, high, 150) == nil)
         #expect(try await scale(harness, "arn:aws:autoscaling:nope", high, 150) == nil)
     }
+
+    @Test("a step policy adds what the step holding the breach says, once a cooldown")
+    func steps() async throws {
+        let (harness, _, _, _) = try await setUp()
+        let made = try await harness.controller.write { state, now in
+            try state.putScalingPolicy(
+                ApplicationAutoScaling.PutScalingPolicyRequest(
+                    policyName: "queue",
+                    serviceNamespace: "ecs",
+                    resourceId: "service/lab/web",
+                    scalableDimension: "ecs:service:DesiredCount",
+                    policyType: "StepScaling",
+                    stepScalingPolicyConfiguration: ApplicationAutoScaling.StepScalingPolicyConfiguration(
+                        adjustmentType: "ChangeInCapacity",
+                        stepAdjustments: [
+                            ApplicationAutoScaling.StepAdjustment(
+                                metricIntervalLowerBound: 0,
+                                metricIntervalUpperBound: 20,
+                                scalingAdjustment: 1
+                            ),
+                            ApplicationAutoScaling.StepAdjustment(metricIntervalLowerBound: 20, scalingAdjustment: 2),
+                        ],
+                        cooldown: 60
+                    )
+                ),
+                now: now,
+                seed: 4,
+                period: 60
+            )
+        }
+        let policy = try #require(made.policyARN)
+        let alarm = AlarmRecord(
+            name: "queue-deep",
+            alarmActions: [policy],
+            namespace: "App",
+            metricName: "Queue",
+            statistic: "Maximum",
+            period: 60,
+            evaluationPeriods: 1,
+            threshold: 100,
+            comparison: .greaterThan,
+            createdAt: Date(timeIntervalSince1970: 0)
+        )
+        #expect(try await scale(harness, policy, alarm, 130) == 3, "30 past the threshold: the second step, +2")
+        harness.clock.advance(30)
+        #expect(try await scale(harness, policy, alarm, 130) == nil, "at the maximum")
+    }
 }
+
