@@ -10,7 +10,8 @@ import WharfProtocol
 
 /// The agent's memory across restarts, as files under its data directory: `identity.json`
 /// (mode 0600: it holds the credential) and `tasks.json`. Each write goes to a temporary file that
-/// is renamed into place, so a crash leaves either the old or the new file, never half of one.
+/// is flushed to disk and renamed into place, and the directory is flushed after the rename, so a
+/// crash or a power cut leaves either the old or the new file, never half of one or none.
 public struct AgentStateFiles: Sendable {
     public let directory: String
 
@@ -105,19 +106,13 @@ public struct AgentStateFiles: Sendable {
         try write(data: data, to: path)
     }
 
+    /// Replaces the file durably (``DurableFile``): after a power cut it holds the old contents or
+    /// the new, never a stale mixture or nothing, and the rename is on disk before this returns.
     func write(data: Data, to path: String) throws(AgentError) {
-        let temporary = path + ".tmp"
         do {
-            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw AgentError(.state, "cannot write \(temporary)")
-            }
-            if rename(temporary, path) != 0 {
-                throw AgentError(.state, "cannot rename \(temporary) to \(path): errno \(errno)")
-            }
-        } catch let error as AgentError {
-            throw error
+            try DurableFile.write(Array(data), to: path)
         } catch {
-            throw AgentError(.state, "cannot write \(path): \(error)")
+            throw AgentError(.state, error.description)
         }
     }
 }

@@ -33,6 +33,11 @@ public actor LogBuffer {
         public var shippedBytes = 0
         public var droppedEvents = 0
         public var droppedBytes = 0
+        /// Writes of the buffer's bookkeeping (`acknowledged`, `cursors.json`) that failed, and why
+        /// the last one did. A failed write of `acknowledged` means lines shipped again after a
+        /// restart, not lines lost.
+        public var stateWriteFailures = 0
+        public var lastStateWriteError: String?
     }
 
     /// A batch to ship: its events in sequence from `firstSequence`, and where reading resumes.
@@ -207,7 +212,7 @@ public actor LogBuffer {
         counters.bufferedEvents = max(0, counters.bufferedEvents - count)
         acknowledged = batch.lastSequence
         readCursor = batch.resume
-        Self.writeNumber(acknowledged, to: path("acknowledged"))
+        save(Array("\(acknowledged)\n".utf8), to: path("acknowledged"))
         while segments.count > 1, segments[1].first <= acknowledged + 1 {
             let done = segments.removeFirst()
             unlink(path(Self.segmentName(done.first)))
@@ -273,14 +278,14 @@ public actor LogBuffer {
             if readCursor?.segment == oldest.first { readCursor = nil }
             if acknowledged < next - 1 {
                 acknowledged = next - 1
-                Self.writeNumber(acknowledged, to: path("acknowledged"))
+                save(Array("\(acknowledged)\n".utf8), to: path("acknowledged"))
             }
         }
     }
 
     private func saveCursors() {
         guard let data = try? JSONEncoder().encode(cursors) else { return }
-        Self.replace(path("cursors.json"), with: Array(data))
+        save(Array(data), to: path("cursors.json"))
     }
 
     /// The whole records of a segment from byte `offset` numbered `first` or more, at most `limit`
@@ -321,17 +326,14 @@ public actor LogBuffer {
         FileManager.default.contents(atPath: path).flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingWhitespace()) }
     }
 
-    static func writeNumber(_ value: Int, to path: String) {
-        replace(path, with: Array("\(value)\n".utf8))
-    }
-
-    /// Writes a file whole through a temporary file and a rename.
-    static func replace(_ path: String, with bytes: [UInt8]) {
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return }
-        _ = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        rename(temporary, path)
+    /// Writes a bookkeeping file whole and durably (``DurableFile``); a failure is counted and
+    /// kept for the shipper to report.
+    private func save(_ bytes: [UInt8], to path: String) {
+        do {
+            try DurableFile.write(bytes, to: path)
+        } catch {
+            counters.stateWriteFailures += 1
+            counters.lastStateWriteError = error.description
+        }
     }
 }

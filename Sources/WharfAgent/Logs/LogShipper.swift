@@ -40,6 +40,13 @@ public struct LogShipper: Sendable {
                     "events.dropped": "\(counters.droppedEvents - dropped.droppedEvents)", "buffer.bytes": "\(buffer.maxBytes)"])
                 dropped = counters
             }
+            if counters.stateWriteFailures > dropped.stateWriteFailures {
+                logger.error(
+                    "the log buffer cannot save what was shipped; lines may be shipped again after a restart",
+                    metadata: ["error": "\(counters.lastStateWriteError ?? "")"]
+                )
+                dropped = counters
+            }
             var delay: Duration = .milliseconds(250)
             while !Task.isCancelled, let batch = await buffer.nextBatch() {
                 guard let (arn, credential) = await identity() else {
