@@ -11,6 +11,40 @@ extension ClusterState {
     ///   - credentialHash: hashes a credential (or an activation code) for comparison and storage.
     ///   - openRegistration: whether a new node may join without an activation.
     ///   - seed: seeds a new instance's ID.
+    /// The refusal of a new node without an activation where registration is not open.
+    static let activationRequired = AgentProtocolError(
+        .activationRefused,
+        "this controller joins new nodes with an activation: create one with `aws ssm create-activation "
+            + "--iam-role ecsAnywhereRole --registration-limit 1 --endpoint-url URL` (or `wharf activation "
+            + "create`) and start the agent with --activation-id and --activation-code"
+    )
+
+    /// Whether `request` may register at all, looked at before any write: the credential of the
+    /// instance it names, an activation that can still be redeemed, or open registration.
+    /// - Throws: what `registerAgent` would throw for the same reason.
+    public func authorizeRegistration(
+        _ request: RegisterRequest,
+        credentialHash: (String) -> String,
+        openRegistration: Bool,
+        now: Date
+    ) throws(AgentProtocolError) {
+        if let arn = request.containerInstanceArn, let id = InstanceID(arnSuffix: arn), let existing = instances[id] {
+            guard let given = request.credential, existing.hasAgent, credentialHash(given) == existing.credentialHash
+            else {
+                throw AgentProtocolError(.unauthorized, "the credential does not match container instance \(arn)")
+            }
+        } else if let activationId = request.activationId {
+            _ = try redeem(
+                activation: activationId,
+                code: request.activationCode ?? "",
+                codeHash: credentialHash,
+                now: now
+            )
+        } else if !openRegistration {
+            throw Self.activationRequired
+        }
+    }
+
     public func registerAgent(
         _ request: RegisterRequest,
         credential: String,
@@ -83,12 +117,7 @@ extension ClusterState {
                 changes.append(.putActivation(redeemed))
                 activation = activationId
             } else if !openRegistration {
-                throw AgentProtocolError(
-                    .activationRefused,
-                    "this controller joins new nodes with an activation: create one with `aws ssm create-activation "
-                        + "--iam-role ecsAnywhereRole --registration-limit 1 --endpoint-url URL` (or `wharf activation "
-                        + "create`) and start the agent with --activation-id and --activation-code"
-                )
+                throw Self.activationRequired
             }
             var random = SeededRandom(seed: seed)
             record = InstanceRecord(

@@ -35,8 +35,25 @@ extension Controller {
         try Self.checkVersion(request.protocolVersion)
         let credential = Self.newCredential()
         let longPoll = Int(settings.longPoll.components.seconds)
+        // Who is asking comes first: a caller with neither a valid credential, nor a valid
+        // activation, nor open registration gets its refusal without a write in the queue.
+        let open = openRegistration
+        let checkedAt = now()
         do {
-            let open = openRegistration
+            try inspect { state in
+                try state.authorizeRegistration(
+                    request,
+                    credentialHash: Self.hash,
+                    openRegistration: open,
+                    now: checkedAt
+                )
+            }
+        } catch let error as AgentProtocolError {
+            throw error
+        } catch {
+            throw AgentProtocolError(.serverError, "\(error)")
+        }
+        do {
             let cidr = taskCIDR
             let seed = nextSeed()
             let response = try await write { state, now in

@@ -28,6 +28,9 @@ public actor Controller {
     static let backgroundPerBatch = 256
     static let changesPerBatch = 2000
     private var flushing = false
+    /// How many writes were ever queued (requests, reports, upkeep): what tests count to show that
+    /// a refused caller never reached the writer.
+    private(set) var writesQueued = 0
     /// Batches applied in memory so far, and how many of them the store has committed.
     private var appliedBatches = 0
     private var storedBatches = 0
@@ -144,6 +147,7 @@ public actor Controller {
                 },
                 fail: { continuation.resume(throwing: $0) }
             )
+            writesQueued += 1
             if background { queuedBackground.append(write) } else { queued.append(write) }
             if !flushing {
                 flushing = true

@@ -120,8 +120,9 @@ public actor SQLiteLogStore {
         }
         do {
             _ = try await connection.query("PRAGMA journal_mode=WAL")
-            // A committed batch survives the process; the agents' buffers cover a lost machine.
-            _ = try await connection.query("PRAGMA synchronous=NORMAL")
+            // A batch is on disk before the agent hears it is stored: the agent deletes what the
+            // controller acknowledged, so an acknowledgement a power cut could take back loses lines.
+            _ = try await connection.query("PRAGMA synchronous=FULL")
             _ = try await connection.query("PRAGMA busy_timeout=5000")
             try await Migrations.run(steps, on: connection, logger: logger)
             let store = SQLiteLogStore(connection: connection, path: path, maxStoredBytes: maxStoredBytes)

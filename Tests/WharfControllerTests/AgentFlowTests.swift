@@ -337,3 +337,33 @@ struct AgentFlowTests {
         #expect(try await harness.runTask().failures?.first?.reason == "INACTIVE")
     }
 }
+
+@Suite("Registration is authenticated before it writes")
+struct RegistrationAuthenticationTests {
+    @Test("no activation, a forged activation or a forged credential is refused without a write in the queue")
+    func refusedBeforeWriting() async throws {
+        // No cluster `default` exists: a node registering for it would make it.
+        let harness = try await Harness(openRegistration: false)
+        let before = await harness.controller.writesQueued
+        let stranger = RegisterRequest(
+            cluster: "default",
+            hostname: "stranger",
+            resources: NodeResources(cpu: 1024, memoryMiB: 1024, reservedTCPPorts: [], reservedUDPPorts: []),
+            attributes: [],
+            versionInfo: ECS.VersionInfo(agentVersion: "0.1.0")
+        )
+        await #expect(throws: AgentProtocolError.self) { try await harness.controller.register(stranger) }
+        var forged = stranger
+        forged.activationId = "3f6a0f4e-0000-4000-8000-000000000000"
+        forged.activationCode = "guess"
+        await #expect(throws: AgentProtocolError.self) { try await harness.controller.register(forged) }
+        var impostor = stranger
+        impostor.containerInstanceArn = "arn:aws:ecs:us-east-1:000000000000:container-instance/default/"
+            + "0123456789abcdef0123456789abcdef"
+        impostor.credential = "not-the-one"
+        await #expect(throws: AgentProtocolError.self) { try await harness.controller.register(impostor) }
+        #expect(await harness.controller.writesQueued == before, "nothing reached the writer")
+        let clusters = await harness.controller.read { state in state.clusters["default"]?.status }
+        #expect(clusters != .active, "no default cluster came back")
+    }
+}
