@@ -205,8 +205,14 @@ let package = Package(
         ),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "WharfLabTests", dependencies: ["WharfLab"], swiftSettings: swiftSettings),
-        .testTarget(name: "WharfCLITests", dependencies: ["WharfCLI", "WharfModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WharfCLITests",
+            dependencies: [
+                "WharfCLI", "WharfAgentCLI", "WharfModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfState", "WharfModel"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WharfProtocolTests", dependencies: ["WharfProtocol", "WharfModel"], exclude: ["Support"],

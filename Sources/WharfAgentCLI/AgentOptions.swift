@@ -109,6 +109,12 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env WHARF_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
+    @Flag(help: """
+        Talk to a plain-HTTP controller beyond loopback, sending the node's credential in clear on every call \
+        (env WHARF_INSECURE_HTTP=true). Without it such a --controller is refused; serve the controller over HTTPS.
+        """)
+    var insecureHttp = false
+
     public init() {}
 
     func configuration(defaultDataDir: String = "/var/lib/wharf-agent",
@@ -123,6 +129,15 @@ public struct AgentOptions: ParsableArguments {
         let controller = value(self.controller, "WHARF_CONTROLLER") ?? "http://127.0.0.1:8080"
         guard let url = URL(string: controller), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw ValidationError("--controller \"\(controller)\" is not an http(s) URL such as http://controller:8080")
+        }
+        let insecure = insecureHttp || environment["WHARF_INSECURE_HTTP"] == "true"
+        if url.scheme == "http", !Self.isLoopback(url.host ?? ""), !insecure {
+            throw ValidationError(
+                "--controller \"\(controller)\" is plain HTTP beyond loopback: the node's credential would cross "
+                    + "the network in clear on every call. Give the controller's https:// URL (wharf-controller "
+                    + "serves HTTPS when it listens beyond loopback; join with --ca-fingerprint), or accept the "
+                    + "risk with --insecure-http"
+            )
         }
         var ports = [22, 2375, 2376]
         if let text = value(reservedPorts, "WHARF_RESERVED_PORTS") {
@@ -243,6 +258,14 @@ public struct AgentOptions: ParsableArguments {
     }
 
     /// `on` or `off` (also `true` and `false`); nil when not given.
+    /// Whether `host` is this machine: `localhost`, 127.0.0.0/8 or `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     static func onOff(_ text: String?, _ option: String) throws -> Bool? {
         guard let text, !text.isEmpty else { return nil }
         switch text.lowercased() {
