@@ -179,9 +179,9 @@ extension CloudWatchOperations {
         return points
     }
 
-    /// A value CloudWatch stores: finite and within ±2^360.
+    /// A value CloudWatch stores: finite, and 0 or of a magnitude from 2^-360 to 2^360.
     private static func checkValue(_ value: Double, at path: String) throws(ECSError) {
-        guard value.isFinite, abs(value) <= 0x1p360 || value == 0, abs(value) >= 0x1p-260 || value == 0 else {
+        guard value.isFinite, value == 0 || (0x1p-360...0x1p360).contains(abs(value)) else {
             throw ECSError(.invalidParameterValue, "The value \(value) for parameter \(path) is invalid.")
         }
     }
