@@ -103,7 +103,17 @@ def fitted(indent, opening, items, closing):
     if len(one) <= LINE:
         return [one]
     inner = indent + "    "
-    return [f"{indent}{opening}"] + [f"{inner}{item}," for item in items[:-1]] + [f"{inner}{items[-1]}", f"{indent}{closing.strip()}"]
+    lines = [f"{inner}{item}," for item in items[:-1]] + [f"{inner}{items[-1]}"]
+    return [f"{indent}{opening}"] + [typed(line) for line in lines] + [f"{indent}{closing.strip()}"]
+
+
+def typed(line):
+    """`line` as is when it fits in LINE characters, else broken after its first `: `, the type indented."""
+    if len(line) <= LINE or ": " not in line:
+        return line
+    indent = line[:len(line) - len(line.lstrip())]
+    left, right = line.split(": ", 1)
+    return f"{left}:\n{indent}    {right}"
 
 
 def wrapped(line):
@@ -247,7 +257,7 @@ def generate(NS, label, path, OUT, operations):
         for m, ident, typ, _ in props:
             req = " Required." if m in required else ""
             lines += doc("        ", doc_line(members[m].get('documentation'), f'The `{m}` member.') + req)
-            lines.append(f"        public var {ident}: {typ}?")
+            lines.append(typed(f"        public var {ident}: {typ}?"))
         if any(m != ident.strip("`") for m, ident, _, _ in props):
             lines.append("")
             keys = ", ".join(f'{ident} = "{m}"' for m, ident, _, _ in props)

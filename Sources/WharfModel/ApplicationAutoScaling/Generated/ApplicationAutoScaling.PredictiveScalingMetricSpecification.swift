@@ -14,17 +14,23 @@ extension ApplicationAutoScaling {
         public var targetValue: Double?
         /// The predefined metric pair specification that determines the appropriate scaling metric and load metric to
         /// use.
-        public var predefinedMetricPairSpecification: ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification?
+        public var predefinedMetricPairSpecification:
+            ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification?
         /// The predefined scaling metric specification.
-        public var predefinedScalingMetricSpecification: ApplicationAutoScaling.PredictiveScalingPredefinedScalingMetricSpecification?
+        public var predefinedScalingMetricSpecification:
+            ApplicationAutoScaling.PredictiveScalingPredefinedScalingMetricSpecification?
         /// The predefined load metric specification.
-        public var predefinedLoadMetricSpecification: ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification?
+        public var predefinedLoadMetricSpecification:
+            ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification?
         /// The customized scaling metric specification.
-        public var customizedScalingMetricSpecification: ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification?
+        public var customizedScalingMetricSpecification:
+            ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification?
         /// The customized load metric specification.
-        public var customizedLoadMetricSpecification: ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification?
+        public var customizedLoadMetricSpecification:
+            ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification?
         /// The customized capacity metric specification.
-        public var customizedCapacityMetricSpecification: ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification?
+        public var customizedCapacityMetricSpecification:
+            ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification?
 
         enum CodingKeys: String, CodingKey {
             case targetValue = "TargetValue"
@@ -39,12 +45,18 @@ extension ApplicationAutoScaling {
         /// Creates a `PredictiveScalingMetricSpecification`; every member defaults to absent.
         public init(
             targetValue: Double? = nil,
-            predefinedMetricPairSpecification: ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification? = nil,
-            predefinedScalingMetricSpecification: ApplicationAutoScaling.PredictiveScalingPredefinedScalingMetricSpecification? = nil,
-            predefinedLoadMetricSpecification: ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification? = nil,
-            customizedScalingMetricSpecification: ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification? = nil,
-            customizedLoadMetricSpecification: ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification? = nil,
-            customizedCapacityMetricSpecification: ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification? = nil
+            predefinedMetricPairSpecification:
+                ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification? = nil,
+            predefinedScalingMetricSpecification:
+                ApplicationAutoScaling.PredictiveScalingPredefinedScalingMetricSpecification? = nil,
+            predefinedLoadMetricSpecification:
+                ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification? = nil,
+            customizedScalingMetricSpecification:
+                ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification? = nil,
+            customizedLoadMetricSpecification:
+                ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification? = nil,
+            customizedCapacityMetricSpecification:
+                ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification? = nil
         ) {
             self.targetValue = targetValue
             self.predefinedMetricPairSpecification = predefinedMetricPairSpecification

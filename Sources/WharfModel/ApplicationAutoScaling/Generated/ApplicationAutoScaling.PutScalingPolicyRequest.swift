@@ -23,7 +23,8 @@ extension ApplicationAutoScaling {
         /// A step scaling policy.
         public var stepScalingPolicyConfiguration: ApplicationAutoScaling.StepScalingPolicyConfiguration?
         /// A target tracking scaling policy.
-        public var targetTrackingScalingPolicyConfiguration: ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration?
+        public var targetTrackingScalingPolicyConfiguration:
+            ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration?
         /// The configuration of the predictive scaling policy.
         public var predictiveScalingPolicyConfiguration: ApplicationAutoScaling.PredictiveScalingPolicyConfiguration?
 
@@ -46,7 +47,8 @@ extension ApplicationAutoScaling {
             scalableDimension: String? = nil,
             policyType: String? = nil,
             stepScalingPolicyConfiguration: ApplicationAutoScaling.StepScalingPolicyConfiguration? = nil,
-            targetTrackingScalingPolicyConfiguration: ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration? = nil,
+            targetTrackingScalingPolicyConfiguration:
+                ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration? = nil,
             predictiveScalingPolicyConfiguration: ApplicationAutoScaling.PredictiveScalingPolicyConfiguration? = nil
         ) {
             self.policyName = policyName

@@ -25,7 +25,8 @@ extension ApplicationAutoScaling {
         /// A step scaling policy.
         public var stepScalingPolicyConfiguration: ApplicationAutoScaling.StepScalingPolicyConfiguration?
         /// A target tracking scaling policy.
-        public var targetTrackingScalingPolicyConfiguration: ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration?
+        public var targetTrackingScalingPolicyConfiguration:
+            ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration?
         /// The predictive scaling policy configuration.
         public var predictiveScalingPolicyConfiguration: ApplicationAutoScaling.PredictiveScalingPolicyConfiguration?
         /// The CloudWatch alarms associated with the scaling policy.
@@ -56,7 +57,8 @@ extension ApplicationAutoScaling {
             scalableDimension: String? = nil,
             policyType: String? = nil,
             stepScalingPolicyConfiguration: ApplicationAutoScaling.StepScalingPolicyConfiguration? = nil,
-            targetTrackingScalingPolicyConfiguration: ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration? = nil,
+            targetTrackingScalingPolicyConfiguration:
+                ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration? = nil,
             predictiveScalingPolicyConfiguration: ApplicationAutoScaling.PredictiveScalingPolicyConfiguration? = nil,
             alarms: [ApplicationAutoScaling.Alarm]? = nil,
             creationTime: Date? = nil

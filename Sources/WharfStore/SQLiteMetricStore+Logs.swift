@@ -1,0 +1,147 @@
+import SQLiteNIO
+
+/// The append-only logs `metrics.db` keeps beside the samples: alarm history and scaling
+/// activities, read newest first with their row IDs for paging.
+extension SQLiteMetricStore {
+    /// Appends entries to alarms' history.
+    public func appendHistory(_ items: [HistoryItem]) async throws(StoreError) {
+        guard !items.isEmpty else { return }
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for item in items {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO alarm_history (alarm_name, alarm_type, ts, item_type, summary, data)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .text(item.alarmName), .text(item.alarmType), .integer(item.timestamp),
+                            .text(item.itemType), .text(item.summary), .text(item.data),
+                        ]
+                    )
+                }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw StoreError(.write, "storing alarm history in \(path) failed", cause: error)
+        }
+    }
+
+    /// The history entries with `start <= timestamp <= end`, of one alarm when `alarmName` is
+    /// given, newest first (oldest first when `ascending`), each with its row ID for paging.
+    public func history(
+        alarmName: String?,
+        start: Int,
+        end: Int,
+        ascending: Bool
+    ) async throws(StoreError) -> [(id: Int, item: HistoryItem)] {
+        var sql = """
+            SELECT id, alarm_name, alarm_type, ts, item_type, summary, data FROM alarm_history
+            WHERE ts >= ? AND ts <= ?
+            """
+        var binds: [SQLiteData] = [.integer(start), .integer(end)]
+        if let alarmName {
+            sql += " AND alarm_name = ?"
+            binds.append(.text(alarmName))
+        }
+        sql += ascending ? " ORDER BY ts, id" : " ORDER BY ts DESC, id DESC"
+        do {
+            return try await connection.query(sql, binds).compactMap { row in
+                guard let id = row.column("id")?.integer, let name = row.column("alarm_name")?.string,
+                    let type = row.column("alarm_type")?.string, let ts = row.column("ts")?.integer,
+                    let itemType = row.column("item_type")?.string, let summary = row.column("summary")?.string,
+                    let data = row.column("data")?.string
+                else { return nil }
+                return (
+                    id,
+                    HistoryItem(
+                        alarmName: name,
+                        alarmType: type,
+                        timestamp: ts,
+                        itemType: itemType,
+                        summary: summary,
+                        data: data
+                    )
+                )
+            }
+        } catch {
+            throw StoreError(.read, "reading alarm history from \(path) failed", cause: error)
+        }
+    }
+
+    /// Appends scaling activities.
+    public func appendActivities(_ activities: [Activity]) async throws(StoreError) {
+        guard !activities.isEmpty else { return }
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for activity in activities {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO scaling_activities (activity_id, resource_id, dimension, ts, end_ts, description,
+                            cause, status_code, status_message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .text(activity.activityId), .text(activity.resourceId), .text(activity.scalableDimension),
+                            .integer(activity.startTime), activity.endTime.map { .integer($0) } ?? .null,
+                            .text(activity.description), .text(activity.cause), .text(activity.statusCode),
+                            activity.statusMessage.map { .text($0) } ?? .null,
+                            activity.details.map { .text($0) } ?? .null,
+                        ]
+                    )
+                }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw StoreError(.write, "storing scaling activities in \(path) failed", cause: error)
+        }
+    }
+
+    /// The scaling activities, of one resource when `resourceId` is given, newest first, each with
+    /// its row ID for paging.
+    public func activities(resourceId: String?) async throws(StoreError) -> [(id: Int, activity: Activity)] {
+        var sql = """
+            SELECT id, activity_id, resource_id, dimension, ts, end_ts, description, cause, status_code,
+                status_message, details FROM scaling_activities
+            """
+        var binds: [SQLiteData] = []
+        if let resourceId {
+            sql += " WHERE resource_id = ?"
+            binds.append(.text(resourceId))
+        }
+        sql += " ORDER BY ts DESC, id DESC"
+        do {
+            return try await connection.query(sql, binds).compactMap { row in
+                guard let id = row.column("id")?.integer, let activityId = row.column("activity_id")?.string,
+                    let resource = row.column("resource_id")?.string, let dimension = row.column("dimension")?.string,
+                    let start = row.column("ts")?.integer, let description = row.column("description")?.string,
+                    let cause = row.column("cause")?.string, let status = row.column("status_code")?.string
+                else { return nil }
+                return (
+                    id,
+                    Activity(
+                        activityId: activityId,
+                        resourceId: resource,
+                        scalableDimension: dimension,
+                        startTime: start,
+                        endTime: row.column("end_ts")?.integer,
+                        description: description,
+                        cause: cause,
+                        statusCode: status,
+                        statusMessage: row.column("status_message")?.string,
+                        details: row.column("details")?.string
+                    )
+                )
+            }
+        } catch {
+            throw StoreError(.read, "reading scaling activities from \(path) failed", cause: error)
+        }
+    }
+}
