@@ -130,15 +130,23 @@ struct AutoScalingEndToEndTests {
         try await withCluster(controllerArguments: arguments) { cluster in
             try await cluster.startAgent("node-1", arguments: ["--stats-interval", "1"])
             let endpoint = cluster.controller.endpoint
-            // Every task spins until the same moment, then idles.
-            let until = Int(Date().timeIntervalSince1970) + 40
+            // Every task spins until the test creates `stop` in a host directory they all mount, then idles. The
+            // load ends when the test says so, not at a time a loaded machine might reach before the scale-out. The
+            // 64 units reserved are a sixteenth of a core: a share of a busy machine's CPU is still far above 50 %.
+            let control = FileManager.default.temporaryDirectory.appendingPathComponent("burn-\(cluster.name)")
+            try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: control) }
             let definition = try await cluster.register([
                 "family": "burn-\(cluster.name)",
+                "volumes": [["name": "control", "host": ["sourcePath": control.path]]],
                 "containerDefinitions": [
                     busybox(
                         "burn",
-                        ["sh", "-c", "while [ $(date +%s) -lt \(until) ]; do :; done; exec sleep 3600"],
-                        extra: ["cpu": 256, "stopTimeout": 1]
+                        ["sh", "-c", "while [ ! -e /control/stop ]; do :; done; exec sleep 3600"],
+                        extra: [
+                            "cpu": 64, "stopTimeout": 1,
+                            "mountPoints": [["sourceVolume": "control", "containerPath": "/control"]],
+                        ]
                     )
                 ],
             ])
@@ -186,7 +194,8 @@ struct AutoScalingEndToEndTests {
                 }
                 return seen
             }
-            #expect(try await wait(for: 3, seconds: 60) == 3, "scaled out to the maximum under the load")
+            #expect(try await wait(for: 3, seconds: 120) == 3, "scaled out to the maximum under the load")
+            try Data().write(to: control.appendingPathComponent("stop"))
             #expect(try await wait(for: 1, seconds: 120) == 1, "scaled back in to the minimum after it")
             let activities = try await aws(
                 ["application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs"],

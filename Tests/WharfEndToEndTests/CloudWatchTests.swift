@@ -107,7 +107,7 @@ struct CloudWatchAPIEndToEndTests {
             let definition = try await cluster.register([
                 "family": "spin-\(cluster.name)",
                 "containerDefinitions": [
-                    busybox("spin", ["sh", "-c", "while :; do :; done"], extra: ["cpu": 256, "stopTimeout": 1])
+                    busybox("spin", ["sh", "-c", "while :; do :; done"], extra: ["cpu": 64, "stopTimeout": 1])
                 ],
             ])
             _ = try await cluster.client.call(
@@ -130,7 +130,9 @@ struct CloudWatchAPIEndToEndTests {
                 #expect(answer.status == 0, "\(answer.stderr)")
                 return answer.json["Datapoints"] as? [[String: Any]] ?? []
             }
-            // The loop takes a whole core, 1,024 units, against the 256 the task reserves: about 400 %.
+            // The loop takes up to a whole core, 1,024 units, against the 64 the task reserves: up to 1,600 %. Even the
+            // third of a core it gets on a machine busy with other tests is over 500 %, so above 150 % means the
+            // metric is used over reserved (used over the node's capacity could not pass 100 %).
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(60))
             var points: [[String: Any]] = []
