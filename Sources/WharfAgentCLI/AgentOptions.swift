@@ -82,6 +82,9 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "The activation code that goes with --activation-id (env WHARF_ACTIVATION_CODE). Not needed once joined.")
     var activationCode: String?
 
+    @Option(help: "The container instance (ARN) to join as again after the data directory lost its identity, with a fresh --activation-id and --activation-code; the node takes up its running containers (env WHARF_CONTAINER_INSTANCE).")
+    var containerInstance: String?
+
     @Option(help: "Loopback port of the introspection endpoint (/v1/metadata, /v1/tasks), 0 for any free one, off for none (env WHARF_INTROSPECTION_PORT). Default: 51678.")
     var introspectionPort: String?
 
@@ -185,6 +188,15 @@ public struct AgentOptions: ParsableArguments {
         guard (activation == nil) == (code == nil) else {
             throw ValidationError("--activation-id and --activation-code go together; give both, as `aws ssm create-activation` printed them")
         }
+        let rejoin = value(containerInstance, "WHARF_CONTAINER_INSTANCE").flatMap { $0.isEmpty ? nil : $0 }
+        if let rejoin {
+            guard rejoin.hasPrefix("arn:"), rejoin.contains(":container-instance/") else {
+                throw ValidationError("--container-instance \"\(rejoin)\" is not a container instance ARN (arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/ID)")
+            }
+            guard activation != nil else {
+                throw ValidationError("--container-instance joins with a fresh activation: give --activation-id and --activation-code too")
+            }
+        }
         let introspectionText = value(introspectionPort, "WHARF_INTROSPECTION_PORT") ?? "51678"
         var introspection: Int?
         if introspectionText != "off" {
@@ -229,6 +241,7 @@ public struct AgentOptions: ParsableArguments {
             reservedPorts: ports, attributes: parsedAttributes, imagePullBehavior: behavior, registryAuth: registryAuth,
             activationId: activation, activationCode: code, introspectionPort: introspection, taskCleanupWait: .seconds(cleanup))
         configuration.controllerTrust = trust
+        configuration.rejoinInstanceArn = rejoin
         switch value(gpus, "WHARF_GPUS") ?? "auto" {
         case "auto": configuration.gpus = GPUDiscovery.nvidiaGPUs()
         case "none": configuration.gpus = []

@@ -28,18 +28,18 @@ extension ClusterState {
         openRegistration: Bool,
         now: Date
     ) throws(AgentProtocolError) {
-        if let arn = request.containerInstanceArn, let id = InstanceID(arnSuffix: arn), let existing = instances[id] {
+        if let arn = request.containerInstanceArn, request.credential == nil, let activationId = request.activationId {
+            _ = try rejoinedInstance(arn)
+            _ = try redeem(request, activationId, codeHash: credentialHash, now: now)
+        } else if let arn = request.containerInstanceArn, let id = InstanceID(arnSuffix: arn),
+            let existing = instances[id]
+        {
             guard let given = request.credential, existing.hasAgent, credentialHash(given) == existing.credentialHash
             else {
                 throw AgentProtocolError(.unauthorized, "the credential does not match container instance \(arn)")
             }
         } else if let activationId = request.activationId {
-            _ = try redeem(
-                activation: activationId,
-                code: request.activationCode ?? "",
-                codeHash: credentialHash,
-                now: now
-            )
+            _ = try redeem(request, activationId, codeHash: credentialHash, now: now)
         } else if !openRegistration {
             throw Self.activationRequired
         }
@@ -85,7 +85,16 @@ extension ClusterState {
         }
         var record: InstanceRecord
         var issued = credential
-        if let arn = request.containerInstanceArn, let id = InstanceID(arnSuffix: arn), let existing = instances[id] {
+        if let arn = request.containerInstanceArn, request.credential == nil, let activationId = request.activationId {
+            // A node that lost its identity joins again as the instance it was, vouched for by a fresh
+            // activation: a new credential, and the tasks it runs stay its own.
+            record = try rejoinedInstance(arn)
+            changes.append(.putActivation(try redeem(request, activationId, codeHash: credentialHash, now: now)))
+            record.credentialHash = credentialHash(credential)
+            record.activationId = activationId
+        } else if let arn = request.containerInstanceArn, let id = InstanceID(arnSuffix: arn),
+            let existing = instances[id]
+        {
             guard let given = request.credential, existing.hasAgent, credentialHash(given) == existing.credentialHash
             else {
                 throw AgentProtocolError(.unauthorized, "the credential does not match container instance \(arn)")
@@ -97,24 +106,12 @@ extension ClusterState {
                         + "new instance"
                 )
             }
-            guard existing.cluster == clusterName else {
-                throw AgentProtocolError(
-                    .invalidRequest,
-                    "container instance \(arn) belongs to cluster \"\(existing.cluster)\", not \"\(clusterName)\""
-                )
-            }
             record = existing
             issued = given
         } else {
             var activation: String?
             if let activationId = request.activationId {
-                let redeemed = try redeem(
-                    activation: activationId,
-                    code: request.activationCode ?? "",
-                    codeHash: credentialHash,
-                    now: now
-                )
-                changes.append(.putActivation(redeemed))
+                changes.append(.putActivation(try redeem(request, activationId, codeHash: credentialHash, now: now)))
                 activation = activationId
             } else if !openRegistration {
                 throw Self.activationRequired
@@ -129,6 +126,12 @@ extension ClusterState {
                 resources: InstanceResources(cpu: 0, memoryMiB: 0),
                 credentialHash: credentialHash(credential),
                 activationId: activation
+            )
+        }
+        guard record.cluster == clusterName else {
+            throw AgentProtocolError(
+                .invalidRequest,
+                "container instance \(arn(of: record)) belongs to cluster \"\(record.cluster)\", not \"\(clusterName)\""
             )
         }
         // The agent's own attributes (`ecs.`, `wharf.`) are what it registers now; the operator's
@@ -174,6 +177,35 @@ extension ClusterState {
             ),
             changes + [.putInstance(record)]
         )
+    }
+
+    /// The activation `request` joins with, redeemed once more.
+    func redeem(
+        _ request: RegisterRequest,
+        _ activationId: String,
+        codeHash: (String) -> String,
+        now: Date
+    ) throws(AgentProtocolError) -> ActivationRecord {
+        try redeem(activation: activationId, code: request.activationCode ?? "", codeHash: codeHash, now: now)
+    }
+
+    /// The registered instance a node that lost its identity asks to join as again.
+    func rejoinedInstance(_ arn: String) throws(AgentProtocolError) -> InstanceRecord {
+        guard let id = InstanceID(arnSuffix: arn), let existing = instances[id], arn == self.arn(of: existing) else {
+            throw AgentProtocolError(
+                .invalidRequest,
+                "container instance \(arn) is not registered with this controller; start the agent without "
+                    + "--container-instance to join as a new instance"
+            )
+        }
+        guard existing.status != .inactive else {
+            throw AgentProtocolError(
+                .deregistered,
+                "container instance \(arn) was deregistered; start the agent without --container-instance to join as "
+                    + "a new instance"
+            )
+        }
+        return existing
     }
 
     /// Checks a sync's identity and version.

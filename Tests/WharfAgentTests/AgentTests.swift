@@ -255,3 +255,75 @@ struct AgentTests {
         }
     }
 }
+
+@Suite("Agent after a power cut: the containers' labels are the truth")
+struct AgentPowerCutTests {
+    func creates(_ runtime: FakeRuntime) -> Int {
+        runtime.calls.filter { if case .createContainer = $0 { true } else { false } }.count
+    }
+
+    func stops(_ runtime: FakeRuntime) -> Int {
+        runtime.calls.filter { call in
+            switch call {
+            case .stopContainer, .removeContainer: true
+            default: false
+            }
+        }.count
+    }
+
+    @Test(
+        """
+        a task list lost, torn or from before the task started: the wanted task's running container is taken up, \
+        never stopped or created again; one the controller does not want is removed after the first sync
+        """,
+        arguments: ["lost", "torn", "earlier"]
+    )
+    func tasksFileLost(_ damage: String) async throws {
+        try await withAgentDirectory { directory in
+            let runtime = FakeRuntime(images: ["busybox": .present])
+            let first = AgentTests().makeAgent(directory, runtime: runtime)
+            try await first.start()
+            let path = directory + "/tasks.json"
+            let earlier = try Data(contentsOf: URL(fileURLWithPath: path))
+            await first.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await eventually(first, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            let stray = try await runtime.createContainer(
+                ContainerSpec(
+                    name: "stray",
+                    image: "busybox",
+                    labels: [
+                        ContainerLabels.instanceArn: "arn:aws:ecs:us-east-1:000000000000:container-instance/lab/n1",
+                        ContainerLabels.taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/unknown",
+                        ContainerLabels.containerName: "x",
+                    ]
+                )
+            )
+            let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+            switch damage {
+            case "lost": try FileManager.default.removeItem(atPath: path)
+            case "torn": try saved.prefix(saved.count / 2).write(to: URL(fileURLWithPath: path))
+            default: try earlier.write(to: URL(fileURLWithPath: path))
+            }
+            let (createdBefore, stoppedBefore) = (creates(runtime), stops(runtime))
+
+            let second = AgentTests().makeAgent(directory, runtime: runtime)
+            try await second.start()
+            #expect(await second.taskSnapshot.isEmpty, "nothing known before the controller says")
+            #expect(stops(runtime) == stoppedBefore, "nothing removed before the first sync")
+            await second.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+            try await Task.sleep(for: .milliseconds(200))
+            let task = try #require(await second.taskSnapshot.first)
+            #expect(task.containers.first?.phase == .running)
+            #expect(await second.reports().first?.lastStatus == "RUNNING")
+            #expect(creates(runtime) == createdBefore, "no second container")
+            #expect(runtime.calls.contains(.removeContainer(stray)), "the unwanted one removed")
+            let wanted = try #require(task.containers.first?.runtimeId)
+            #expect(!runtime.calls.contains(.stopContainer(wanted, timeoutSeconds: 10)))
+            #expect(!runtime.calls.contains(.removeContainer(wanted)))
+            if damage == "torn" {
+                let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+                #expect(files.contains { $0.hasPrefix("tasks.json.damaged-") }, "kept aside for a look: \(files)")
+            }
+        }
+    }
+}

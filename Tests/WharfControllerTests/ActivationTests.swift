@@ -110,3 +110,96 @@ struct ActivationTests {
         #expect(try await describe(harness).activationList?.first?.registrationsCount == 3, "refused joins are not counted")
     }
 }
+
+@Suite("A node that lost its identity joins again as the instance it was")
+struct RejoinTests {
+    func rejoin(_ harness: Harness, _ arn: String, _ activation: SSM.CreateActivationResult, code: String? = nil)
+        async throws -> RegisterResponse
+    {
+        try await harness.controller.register(
+            RegisterRequest(
+                cluster: "lab",
+                containerInstanceArn: arn,
+                activationId: activation.activationId,
+                activationCode: code ?? activation.activationCode,
+                hostname: "node-1",
+                resources: NodeResources(cpu: 1024, memoryMiB: 1024, reservedTCPPorts: [], reservedUDPPorts: []),
+                attributes: [],
+                versionInfo: ECS.VersionInfo(agentVersion: "0.1.0")
+            )
+        )
+    }
+
+    @Test(
+        """
+        with a fresh activation and the instance's ARN: same instance, its tasks kept, a new credential (the old one \
+        refused); a wrong code, an unknown ARN or a deregistered instance refused without a write
+        """
+    )
+    func rejoinWithActivation() async throws {
+        let harness = try await Harness(openRegistration: false)
+        let tests = ActivationTests()
+        let first = try await tests.create(harness, SSM.CreateActivationRequest(iamRole: "ecsAnywhereRole"))
+        let code = try #require(first.activationCode)
+        let joined = try await harness.join("node-1", activation: (try #require(first.activationId), code))
+        let ran = try await harness.controller.write { state, now in
+            try state.runTask(ECS.RunTaskRequest(cluster: "lab", taskDefinition: "web"), now: now, seed: 1)
+        }
+        let task = try #require(ran.tasks?.first?.taskArn)
+        let fresh = try await tests.create(
+            harness,
+            SSM.CreateActivationRequest(iamRole: "ecsAnywhereRole"),
+            id: "1f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f61",
+            code: "fresh-code"
+        )
+        let before = await harness.controller.writesQueued
+        await #expect(throws: AgentProtocolError.self) {
+            _ = try await rejoin(harness, joined.containerInstanceArn, fresh, code: "wrong")
+        }
+        let unknown = joined.containerInstanceArn.replacingOccurrences(of: "/lab/", with: "/lab/0") + "0"
+        await #expect {
+            _ = try await rejoin(harness, unknown, fresh)
+        } throws: { error in
+            (error as? AgentProtocolError)?.message.contains("is not registered with this controller") == true
+        }
+        #expect(await harness.controller.writesQueued == before, "refusals reach no writer")
+
+        let again = try await rejoin(harness, joined.containerInstanceArn, fresh)
+        #expect(again.containerInstanceArn == joined.containerInstanceArn)
+        #expect(again.credential != joined.credential)
+        let listed = try await harness.controller.read { state in
+            try state.listTasks(ECS.ListTasksRequest(cluster: "lab", containerInstance: joined.containerInstanceArn))
+        }
+        #expect(listed.taskArns == [task], "the node's task stays its own")
+        await #expect(throws: AgentProtocolError.self) {
+            _ = try await harness.join("node-1", identity: joined)
+        }
+        #expect(try await harness.join("node-1", identity: again).containerInstanceArn == joined.containerInstanceArn)
+        let described = try await harness.controller.write { state, now in
+            Outcome(try state.describeActivations(SSM.DescribeActivationsRequest(), now: now))
+        }
+        #expect(described.activationList?.first { $0.activationId == fresh.activationId }?.registrationsCount == 1)
+
+        _ = try await harness.controller.write { state, now in
+            try state.deregisterContainerInstance(
+                ECS.DeregisterContainerInstanceRequest(
+                    cluster: "lab",
+                    containerInstance: joined.containerInstanceArn,
+                    force: true
+                ),
+                now: now
+            )
+        }
+        let third = try await tests.create(
+            harness,
+            SSM.CreateActivationRequest(iamRole: "ecsAnywhereRole"),
+            id: "3f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f63",
+            code: "third-code"
+        )
+        await #expect {
+            _ = try await rejoin(harness, joined.containerInstanceArn, third)
+        } throws: { error in
+            (error as? AgentProtocolError)?.message.contains("was deregistered") == true
+        }
+    }
+}

@@ -58,6 +58,10 @@ extension Agent {
                 }
                 continue
             }
+            if let arn = state.labels[ContainerLabels.taskArn], tasks[arn] == nil, strays != nil {
+                strays?[arn, default: []].append(state)
+                continue
+            }
             guard let arn = state.labels[ContainerLabels.taskArn],
                 let name = state.labels[ContainerLabels.containerName],
                 tasks[arn]?.containers.contains(where: { $0.name == name }) == true
@@ -101,6 +105,49 @@ extension Agent {
         }
         persist()
         reconcile()
+    }
+
+    /// Takes up the containers held aside at start-up for the task `arn`, which the controller has
+    /// just sent and the agent did not know: each is recorded as it runs (or ended), so none is
+    /// created again. The pause container of an awsvpc task is left to ``attachNetwork(task:)``,
+    /// which finds it by its labels.
+    func takeUpStrays(of arn: String) {
+        guard let found = strays?.removeValue(forKey: arn) else { return }
+        for state in found {
+            guard let name = state.labels[ContainerLabels.containerName], name != TaskNetwork.pauseContainerName
+            else { continue }
+            update(name, task: arn) { container in
+                Self.record(state, into: &container)
+                if state.status == .created { container.launchRequested = false }
+            }
+        }
+        logger.info(
+            "took up the running containers of a task the saved state had lost",
+            metadata: ["task.arn": "\(arn)", "containers": "\(found.count)"]
+        )
+    }
+
+    /// After the first sync: removes the containers held aside whose tasks the controller does not
+    /// want, and stops holding any.
+    func settleStrays() {
+        guard let left = strays else { return }
+        strays = nil
+        let remove = configuration.removeUnknownContainers
+        for (arn, states) in left {
+            logger.warning(
+                remove ? "removing the containers of a task the controller does not know"
+                    : "leaving the containers of a task the controller does not know",
+                metadata: ["task.arn": "\(arn)", "containers": "\(states.count)"]
+            )
+        }
+        guard remove else { return }
+        let runtime = self.runtime
+        Task {
+            for state in left.values.joined() {
+                try? await runtime.stopContainer(id: state.id, timeoutSeconds: 10)
+                try? await runtime.removeContainer(id: state.id)
+            }
+        }
     }
 
     /// Removes the containers of stopped tasks whose cleanup time has come.

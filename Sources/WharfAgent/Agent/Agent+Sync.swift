@@ -172,8 +172,10 @@ extension Agent {
                     task.stoppedReason = failure
                 }
                 tasks[desired.taskArn] = task
+                takeUpStrays(of: desired.taskArn)
             }
         }
+        settleStrays()
         if let routes = response.taskRoutes {
             Task { await self.installRoutes(routes) }
         }

@@ -29,6 +29,11 @@ public actor Agent {
     /// The log driver options from each task's `secretOptions` (by task ARN and container), in
     /// memory only.
     var taskLogOptions: [String: [String: [String: String]]] = [:]
+    /// Containers on the node labelled with this instance and a task the agent does not know, held
+    /// from start-up until the first sync says which of them the controller still wants. After a
+    /// power cut or a torn `tasks.json` the labels are the truth: a wanted task's containers are
+    /// taken up, not stopped and started again; the rest are removed then. Nil once decided.
+    var strays: [String: [ContainerState]]?
     /// The tasks' JSON as last saved, so a save encodes only what changed.
     var encodedTasks = AgentStateFiles.EncodedTasks()
     var desiredVersion = 0
@@ -108,7 +113,16 @@ public actor Agent {
     /// - Throws: ``AgentError`` with code `terminal` when the controller refuses the agent for good.
     public func start() async throws(AgentError) {
         try files.prepare()
-        for task in try files.tasks() { tasks[task.arn] = task }
+        do {
+            for task in try files.tasks() { tasks[task.arn] = task }
+        } catch {
+            // A torn or damaged task list: the containers' labels and the controller say what runs.
+            let aside = files.setAside(files.tasksPath)
+            logger.error(
+                "the saved task list is damaged; taking up the running containers by their labels",
+                metadata: ["error": "\(error.message)", "moved.to": "\(aside ?? "nowhere: it could not be moved")"]
+            )
+        }
         let info: RuntimeInfo
         do {
             info = try await runtime.info()
@@ -128,15 +142,27 @@ public actor Agent {
         }
         try await register(info)
         await prepareTaskNetwork()
+        strays = [:]
         await adopt(initial: true)
     }
 
     /// Registers, or rejoins with the saved identity; retries while the controller cannot be reached.
     func register(_ info: RuntimeInfo) async throws(AgentError) {
-        let saved = try files.identity()
+        var saved: RegisterResponse?
+        do {
+            saved = try files.identity()
+        } catch {
+            // Without its credential the node must join again: a fresh activation, and
+            // --container-instance to stay the same instance.
+            let aside = files.setAside(files.identityPath)
+            logger.error(
+                "the saved identity is damaged; joining with the activation given, if any",
+                metadata: ["error": "\(error.message)", "moved.to": "\(aside ?? "nowhere: it could not be moved")"]
+            )
+        }
         let request = RegisterRequest(
             cluster: configuration.cluster,
-            containerInstanceArn: saved?.containerInstanceArn,
+            containerInstanceArn: saved?.containerInstanceArn ?? configuration.rejoinInstanceArn,
             credential: saved?.credential,
             activationId: saved == nil ? configuration.activationId : nil,
             activationCode: saved == nil ? configuration.activationCode : nil,
@@ -163,7 +189,7 @@ public actor Agent {
                             + "\(AgentProtocol.version); run matching versions of wharf-agent and wharf-controller"
                     )
                 }
-                if response.containerInstanceArn != saved?.containerInstanceArn {
+                if response.containerInstanceArn != request.containerInstanceArn {
                     logger.info(
                         "registered as a new container instance",
                         metadata: [
@@ -173,7 +199,10 @@ public actor Agent {
                     )
                 } else {
                     logger.info(
-                        "rejoined as the saved container instance",
+                        Logger.Message(
+                            stringLiteral: saved == nil
+                                ? "joined again as its container instance" : "rejoined as the saved container instance"
+                        ),
                         metadata: [
                             "instance.arn": "\(response.containerInstanceArn)",
                             "task.subnet": "\(response.taskSubnet ?? "none")",

@@ -43,6 +43,10 @@ public struct AgentConfiguration: Sendable {
     /// The activation to join with, the first time (`--activation-id`, `--activation-code`).
     public var activationId: String?
     public var activationCode: String?
+    /// The container instance to join as when the data directory holds no identity (it was lost),
+    /// with a fresh activation (`--container-instance`): the node takes up its running containers
+    /// instead of joining as a new instance.
+    public var rejoinInstanceArn: String?
     /// How long the containers of a stopped task are kept before removal.
     public var taskCleanupWait: Duration
     /// Which CA an https controller's certificate must chain to.

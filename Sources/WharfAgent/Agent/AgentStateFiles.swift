@@ -82,6 +82,19 @@ public struct AgentStateFiles: Sendable {
         try write(data: data, to: tasksPath)
     }
 
+    /// Moves a damaged file aside, next to where it was (`NAME.damaged-SECONDS`), so the agent can
+    /// start without it and an operator can still look at it; returns its new path, or nil when
+    /// it could not be moved.
+    public func setAside(_ path: String) -> String? {
+        let aside = "\(path).damaged-\(Int(Date().timeIntervalSince1970))"
+        do {
+            try FileManager.default.moveItem(atPath: path, toPath: aside)
+            return aside
+        } catch {
+            return nil
+        }
+    }
+
     /// Forgets the identity (after the controller said the instance was deregistered).
     public func forgetIdentity() {
         try? FileManager.default.removeItem(atPath: identityPath)
