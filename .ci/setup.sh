@@ -6,7 +6,7 @@
 # Usage: .ci/setup.sh [COMMAND]
 #   all                (default) every ensure-* step below, in order
 #   ensure-packages    apt-get install docker.io busybox-static docker-registry iproute2 curl openssl systemd shellcheck
-#                      util-linux procps haproxy zlib1g-dev
+#                      util-linux procps haproxy zlib1g-dev e2fsprogs
 #                      prometheus (for promtool) if missing
 #   ensure-docker      start dockerd in the background unless `docker version` already answers
 #   ensure-test-image  build $WHARF_TEST_IMAGE from Debian's static busybox with `docker import`
@@ -114,6 +114,10 @@ wharf_ci_ensure_packages() {
     # The load balancer nodes' data plane (wharf-agent --load-balancer runs its own HAProxy; the
     # package's own service is kept from starting by the policy below).
     command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+    # The fault suite puts the controller's data directory on an ext4 file system in a file that
+    # it fills and makes fail (mkfs.ext4, e2fsck; findmnt comes with util-linux).
+    command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
+    command -v findmnt >/dev/null 2>&1 || missing+=(util-linux)
     # zlib's headers, which the controller links to inflate gzip request bodies.
     wharf_ci_pkg_installed zlib1g-dev || missing+=(zlib1g-dev)
     if ((${#missing[@]} == 0)); then

@@ -6,7 +6,8 @@ import urllib.error, urllib.request
 IMAGE = "wharf-test/busybox:latest"
 # The bootstrap pair each benchmark controller starts with; every call is signed with it (SigV4).
 ACCESS_KEY = ("AKWHBENCH00000000001", "bench-secret-0123456789abcdefghij")
-SIGNING_NAMES = {"AmazonEC2ContainerServiceV20141113": "ecs", "AmazonSSM": "ssm", "Logs_20140328": "logs"}
+SIGNING_NAMES = {"AmazonEC2ContainerServiceV20141113": "ecs", "AmazonSSM": "ssm", "Logs_20140328": "logs",
+                 "secretsmanager": "secretsmanager"}
 CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
 
 

@@ -222,7 +222,8 @@ public actor Controller {
                     )
                     let failure = ECSError(
                         .server,
-                        "the controller could not store the change (\(error.message)); nothing was changed, retry later"
+                        "the controller could not store the change (\(error.description)); nothing was changed, "
+                            + "retry later"
                     )
                     for write in batch where !refusals.contains(where: { $0.0.id == write.id }) { write.fail(failure) }
                 }
