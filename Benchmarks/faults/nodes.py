@@ -198,8 +198,12 @@ class Lab:
         self.agents[name].send_signal(signal.SIGKILL)
         return self.agents[name].wait()
 
-    def activate(self):
-        return ecs(self.port, "CreateActivation", {"IamRole": "ecsAnywhereRole"}, target="AmazonSSM")
+    def activate(self, instance=None):
+        """A fresh activation; for `instance` (an ARN), one made for that container instance."""
+        body = {"IamRole": "ecsAnywhereRole"}
+        if instance:
+            body["DefaultInstanceName"] = instance.split("/")[-1]
+        return ecs(self.port, "CreateActivation", body, target="AmazonSSM")
 
     def __enter__(self):
         self.port = free_port()

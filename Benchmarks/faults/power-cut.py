@@ -15,7 +15,8 @@ again on them:
   empty           tasks.json of zero bytes (what a rename without fsync leaves on ext4)
   lost            no tasks.json
   identity-lost   no identity.json nor tasks.json: the agent joins again with a fresh activation
-                  and --container-instance, as docs/reliability.md tells an operator to
+                  made for its instance and --container-instance, as docs/reliability.md tells an
+                  operator to
 
 After each, the service must be back at 3 RUNNING tasks whose containers are the very ones that ran
 before the cut (labels are the truth: nothing wanted stopped, nothing started twice), the node the
@@ -73,7 +74,7 @@ def main():
                 else:
                     os.remove(path)
                     os.remove(os.path.join(node, "identity.json"))
-                    activation = lab.activate()
+                    activation = lab.activate(instance=instance)
                     extra = ["--container-instance", instance]
                 for name in os.listdir(node):
                     if ".damaged-" in name:  # what the last round set aside

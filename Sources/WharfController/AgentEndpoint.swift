@@ -38,6 +38,14 @@ struct AgentEndpoint: Sendable {
         try Controller.checkVersion(request.protocolVersion)
         _ = try await controller.authenticateAgent(arn: request.containerInstanceArn, credential: request.credential)
         guard let logs else { throw AgentProtocolError(.invalidRequest, "this controller keeps no logs") }
+        let count = request.streams.reduce(0) { $0 + $1.events.count }
+        guard request.firstSequence >= 0, request.firstSequence <= Int.max - count else {
+            throw AgentProtocolError(
+                .invalidRequest,
+                "firstSequence \(request.firstSequence) is out of range: it counts from 0 and must leave room for the "
+                    + "\(count) events delivered"
+            )
+        }
         // Names CloudWatch Logs would refuse are dropped (and reported), or they could never be
         // read or deleted through the API. Their events still count toward the sequence.
         var refused: [String] = []

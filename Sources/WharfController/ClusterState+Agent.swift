@@ -29,8 +29,7 @@ extension ClusterState {
         now: Date
     ) throws(AgentProtocolError) {
         if let arn = request.containerInstanceArn, request.credential == nil, let activationId = request.activationId {
-            _ = try rejoinedInstance(arn)
-            _ = try redeem(request, activationId, codeHash: credentialHash, now: now)
+            _ = try rejoin(arn, request, activationId, codeHash: credentialHash, now: now)
         } else if let arn = request.containerInstanceArn, let id = InstanceID(arnSuffix: arn),
             let existing = instances[id]
         {
@@ -88,8 +87,9 @@ extension ClusterState {
         if let arn = request.containerInstanceArn, request.credential == nil, let activationId = request.activationId {
             // A node that lost its identity joins again as the instance it was, vouched for by a fresh
             // activation: a new credential, and the tasks it runs stay its own.
-            record = try rejoinedInstance(arn)
-            changes.append(.putActivation(try redeem(request, activationId, codeHash: credentialHash, now: now)))
+            let activation: ActivationRecord
+            (record, activation) = try rejoin(arn, request, activationId, codeHash: credentialHash, now: now)
+            changes.append(.putActivation(activation))
             record.credentialHash = credentialHash(credential)
             record.activationId = activationId
         } else if let arn = request.containerInstanceArn, let id = InstanceID(arnSuffix: arn),
@@ -189,8 +189,17 @@ extension ClusterState {
         try redeem(activation: activationId, code: request.activationCode ?? "", codeHash: codeHash, now: now)
     }
 
-    /// The registered instance a node that lost its identity asks to join as again.
-    func rejoinedInstance(_ arn: String) throws(AgentProtocolError) -> InstanceRecord {
+    /// The registered instance a node that lost its identity asks to join as again, and the
+    /// activation that vouches for it, redeemed once more. The activation must have been made for
+    /// that instance (its `DefaultInstanceName` is the instance's ID or ARN): any other would let
+    /// whoever holds an activation take over a node's tasks, and their secrets.
+    func rejoin(
+        _ arn: String,
+        _ request: RegisterRequest,
+        _ activationId: String,
+        codeHash: (String) -> String,
+        now: Date
+    ) throws(AgentProtocolError) -> (InstanceRecord, ActivationRecord) {
         guard let id = InstanceID(arnSuffix: arn), let existing = instances[id], arn == self.arn(of: existing) else {
             throw AgentProtocolError(
                 .invalidRequest,
@@ -205,7 +214,17 @@ extension ClusterState {
                     + "a new instance"
             )
         }
-        return existing
+        let activation = try redeem(request, activationId, codeHash: codeHash, now: now)
+        let instanceID = arn.split(separator: "/").last.map(String.init) ?? arn
+        guard let named = activation.defaultInstanceName, named == arn || named == instanceID else {
+            throw AgentProtocolError(
+                .activationRefused,
+                "activation \(activationId) was not made for container instance \(arn); create one for it with "
+                    + "`aws ssm create-activation --iam-role ecsAnywhereRole --registration-limit 1 "
+                    + "--default-instance-name \(instanceID)`"
+            )
+        }
+        return (existing, activation)
     }
 
     /// Checks a sync's identity and version.

@@ -132,8 +132,9 @@ struct RejoinTests {
 
     @Test(
         """
-        with a fresh activation and the instance's ARN: same instance, its tasks kept, a new credential (the old one \
-        refused); a wrong code, an unknown ARN or a deregistered instance refused without a write
+        with a fresh activation made for the instance and its ARN: same instance, its tasks kept, a new credential \
+        (the old one refused); a wrong code, an activation made for no instance, an unknown ARN or a deregistered \
+        instance refused without a write
         """
     )
     func rejoinWithActivation() async throws {
@@ -146,15 +147,27 @@ struct RejoinTests {
             try state.runTask(ECS.RunTaskRequest(cluster: "lab", taskDefinition: "web"), now: now, seed: 1)
         }
         let task = try #require(ran.tasks?.first?.taskArn)
+        let instanceID = String(joined.containerInstanceArn.split(separator: "/").last ?? "")
         let fresh = try await tests.create(
             harness,
-            SSM.CreateActivationRequest(iamRole: "ecsAnywhereRole"),
+            SSM.CreateActivationRequest(defaultInstanceName: instanceID, iamRole: "ecsAnywhereRole"),
             id: "1f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f61",
             code: "fresh-code"
+        )
+        let other = try await tests.create(
+            harness,
+            SSM.CreateActivationRequest(iamRole: "ecsAnywhereRole"),
+            id: "4f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f64",
+            code: "other-code"
         )
         let before = await harness.controller.writesQueued
         await #expect(throws: AgentProtocolError.self) {
             _ = try await rejoin(harness, joined.containerInstanceArn, fresh, code: "wrong")
+        }
+        await #expect {
+            _ = try await rejoin(harness, joined.containerInstanceArn, other)
+        } throws: { error in
+            (error as? AgentProtocolError)?.message.contains("was not made for container instance") == true
         }
         let unknown = joined.containerInstanceArn.replacingOccurrences(of: "/lab/", with: "/lab/0") + "0"
         await #expect {
@@ -192,7 +205,7 @@ struct RejoinTests {
         }
         let third = try await tests.create(
             harness,
-            SSM.CreateActivationRequest(iamRole: "ecsAnywhereRole"),
+            SSM.CreateActivationRequest(defaultInstanceName: instanceID, iamRole: "ecsAnywhereRole"),
             id: "3f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f63",
             code: "third-code"
         )

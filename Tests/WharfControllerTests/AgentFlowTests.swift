@@ -367,3 +367,55 @@ struct RegistrationAuthenticationTests {
         #expect(clusters != .active, "no default cluster came back")
     }
 }
+
+@Suite("Log delivery from an agent")
+struct LogDeliveryBoundsTests {
+    @Test("a firstSequence below 0 or leaving no room for its events is refused, not an overflow that kills")
+    func sequenceBounds() async throws {
+        let harness = try await Harness()
+        let node = try await harness.join("node-1")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-logs-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let logs = try await SQLiteLogStore.open(
+            path: directory.appendingPathComponent("logs.db").path,
+            maxStoredBytes: 1 << 20,
+            logger: Logger(label: "test")
+        )
+        let endpoint = AgentEndpoint(
+            controller: harness.controller,
+            logs: logs,
+            metrics: nil,
+            maxBodyBytes: 1 << 20,
+            logger: Logger(label: "test")
+        )
+        let stream = LogStreamEvents(
+            logGroup: "g",
+            logStream: "s",
+            createGroup: true,
+            events: [LogEventRecord(timestamp: 1, message: "m")]
+        )
+        for (first, streams) in [(Int.min, []), (Int.min, [stream]), (-1, [stream]), (Int.max, [stream])] {
+            let request = LogDeliveryRequest(
+                containerInstanceArn: node.containerInstanceArn,
+                credential: node.credential,
+                firstSequence: first,
+                streams: streams
+            )
+            await #expect {
+                _ = try await endpoint.deliver(request)
+            } throws: { error in
+                (error as? AgentProtocolError)?.code == .invalidRequest
+                    && (error as? AgentProtocolError)?.message.contains("out of range") == true
+            }
+        }
+        let fine = LogDeliveryRequest(
+            containerInstanceArn: node.containerInstanceArn,
+            credential: node.credential,
+            firstSequence: 1,
+            streams: [stream]
+        )
+        #expect(try await endpoint.deliver(fine).lastSequence == 1)
+        await logs.close()
+    }
+}

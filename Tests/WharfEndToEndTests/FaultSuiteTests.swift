@@ -80,4 +80,23 @@ struct FaultSuiteTests {
         #expect(results["acknowledged_missing"] as? Int == 0 && results["refused_but_present"] as? Int == 0)
         #expect((results["integrity"] as? [String: String])?.values.allSatisfy { $0 == "ok" } == true)
     }
+
+    @Test("bad input: generated malformed requests to every API and the agent API: no 5xx, no crash, no hang")
+    func badInput() async throws {
+        let (status, output, results) = try await scenario("bad-input", ["--requests", "500"])
+        #expect(status == 0, "\(output.suffix(3000))")
+        #expect(results["sent"] as? Int ?? 0 >= 500, "\(results)")
+        for figure in ["five_xx", "hangs", "dropped", "crashes"] {
+            #expect(results[figure] as? Int == 0, "\(figure): \(results)")
+        }
+    }
+
+    @Test("forged traffic: another node's credential, expired and forged signatures, unsigned register: all refused")
+    func forgedTraffic() async throws {
+        let (status, output, results) = try await scenario("forged-traffic", [])
+        #expect(status == 0, "\(output.suffix(3000))")
+        #expect(results["attempts"] as? Int ?? 0 > 100, "\(results)")
+        #expect(results["accepted"] as? Int == 0 && results["attempts"] as? Int == results["refused"] as? Int)
+        #expect((results["changed"] as? [String])?.isEmpty == true, "\(results)")
+    }
 }
