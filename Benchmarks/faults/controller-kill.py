@@ -12,12 +12,12 @@ times, each at a random moment 0.2 to 1.5 s after it came back, and started agai
 same data directory and port. A write counts as acknowledged when its answer was HTTP 200; a
 write whose connection broke may or may not have happened and is only allowed either way.
 
-At the end every acknowledged write is read back (the revision, the parameter version and value,
-the service and its last acknowledged task definition, the task and its desired status), the
-service's two containers must be the very ones it started with and still running, and the agent
-must be connected. Figures: writes acknowledged per kind, lost (goal 0), failed restarts (goal 0),
-the time from the kill's restart to /healthz, the steady containers restarted or stopped (goal 0).
-Exits 1 when a goal is missed. Needs Docker and wharf-test/busybox:latest (.ci/setup.sh).
+At the end every acknowledged write is read back (the revision; the parameter version and value,
+among the last 100 versions that SSM keeps; the service and its last acknowledged task
+definition; the task and its desired status), the service's two containers must be the very
+ones it started with and still running, and the agent must be connected. Figures: writes
+acknowledged per kind, lost (goal 0), failed restarts (goal 0), the time from the kill's restart
+to /healthz, the steady containers restarted or stopped (goal 0). Exits 1 when a goal is missed. Needs Docker and wharf-test/busybox:latest (.ci/setup.sh).
 """
 import json, os, random, statistics, sys, threading, time
 
@@ -113,7 +113,13 @@ class Writer(threading.Thread):
             except RuntimeError as error:
                 lost.append(f"task definition {self.family}:{revision}: {error}")
         for name, versions in self.parameters.items():
+            # Parameter Store keeps a parameter's last 100 versions, as SSM does: older ones go.
+            latest = lab.call("GetParameter", {"Name": name}, target="AmazonSSM")["Parameter"]["Version"]
+            if latest < max(version for version, _ in versions):
+                lost.append(f"parameter {name} is at version {latest}, acknowledged {max(versions)[0]}")
             for version, value in versions:
+                if version <= latest - 100:
+                    continue
                 try:
                     got = lab.call("GetParameter", {"Name": f"{name}:{version}"}, target="AmazonSSM")["Parameter"]
                     if got["Value"] != value:

@@ -286,6 +286,9 @@ public actor Agent {
         do {
             try files.save(tasks: Array(tasks.values), reusing: &encodedTasks)
         } catch {
+            // The containers' labels, not this file, are the truth at the next start; a stale file
+            // costs nothing wanted, but the operator must hear of a failing disk.
+            metrics.stateWriteFailed("tasks")
             logger.error("cannot save the agent's tasks", metadata: ["error": "\(error)"])
         }
     }

@@ -14,6 +14,7 @@ public final class AgentMetrics: Sendable {
         "wharf_agent_log_bytes_dropped_total": "Bytes dropped from the full on-disk buffer before they were shipped.",
         "wharf_agent_log_buffer_bytes": "Bytes the on-disk log buffer takes.",
         "wharf_agent_tasks": "Tasks on this node, by last status.",
+        "wharf_agent_state_write_failures_total": "Failed writes of the agent's files, by file (tasks, log-buffer).",
     ])
 
     public init() {}
@@ -42,11 +43,19 @@ public final class AgentMetrics: Sendable {
         Counter(label: "wharf_agent_log_bytes_dropped_total", factory: registry).increment(by: bytes)
     }
 
+    /// A write of one of the agent's files that failed (`tasks`: tasks.json; `log-buffer`: what
+    /// the log buffer shipped).
+    func stateWriteFailed(_ file: String, count: Int = 1) {
+        Counter(label: "wharf_agent_state_write_failures_total", dimensions: [("file", file)], factory: registry)
+            .increment(by: count)
+    }
+
     /// Sets the gauges from the agent's state, then renders everything.
     func exposition(agent: Agent) async -> String {
         // Present from the start, so a scrape shows them at zero.
         Counter(label: "wharf_agent_log_events_dropped_total", factory: registry).increment(by: 0)
         Counter(label: "wharf_agent_log_bytes_dropped_total", factory: registry).increment(by: 0)
+        for file in ["tasks", "log-buffer"] { stateWriteFailed(file, count: 0) }
         let statuses = await agent.taskSnapshot.map(\.lastStatus)
         for status in ["PROVISIONING", "PENDING", "RUNNING", "STOPPING", "STOPPED"] {
             Gauge(label: "wharf_agent_tasks", dimensions: [("last_status", status)], factory: registry).record(statuses.filter { $0 == status }.count)

@@ -41,6 +41,7 @@ public struct LogShipper: Sendable {
                 dropped = counters
             }
             if counters.stateWriteFailures > dropped.stateWriteFailures {
+                metrics?.stateWriteFailed("log-buffer", count: counters.stateWriteFailures - dropped.stateWriteFailures)
                 logger.error(
                     "the log buffer cannot save what was shipped; lines may be shipped again after a restart",
                     metadata: ["error": "\(counters.lastStateWriteError ?? "")"]
