@@ -141,7 +141,7 @@ def main():
             # controller, checks the file system and starts it again.
             stop(lab.controller)
             lab.unmount_disk()
-            subprocess.run(["e2fsck", "-f", "-y", lab.disk_image], capture_output=True)
+            lab.check_disk()
             lab.mount_disk()
             lab.start_controller()
 

@@ -179,12 +179,37 @@ class Lab:
                 for t in tasks}
 
     def mount_disk(self):
-        subprocess.run(["mount", "-o", "loop,errors=remount-ro", self.disk_image, self.controller_dir], check=True)
+        """Mounts the image read-write on a loop device of its own, checked: a loop device still
+        detaching from the last mount must not be reused."""
+        device = subprocess.run(["losetup", "--find", "--show", self.disk_image], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        subprocess.run(["mount", "-o", "errors=remount-ro", device, self.controller_dir], check=True)
         self.mounted = True
+        options = subprocess.run(["findmnt", "-n", "-o", "OPTIONS", self.controller_dir], capture_output=True,
+                                 text=True).stdout
+        if not options.startswith("rw"):
+            raise RuntimeError(f"the controller's file system mounted {options.strip()}, not read-write")
 
     def unmount_disk(self):
+        """Unmounts the image and waits until its loop device is gone."""
+        device = subprocess.run(["findmnt", "-n", "-o", "SOURCE", self.controller_dir], capture_output=True,
+                                text=True).stdout.strip()
         subprocess.run(["umount", self.controller_dir], check=True)
         self.mounted = False
+        if device.startswith("/dev/loop"):
+            subprocess.run(["losetup", "-d", device], capture_output=True)
+        deadline = time.monotonic() + 10
+        while subprocess.run(["losetup", "-j", self.disk_image], capture_output=True, text=True).stdout.strip():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.disk_image} is still attached to a loop device")
+            time.sleep(0.05)
+
+    def check_disk(self):
+        """e2fsck of the unmounted image, repairing what it finds (exit 0-2 is a clean or repaired
+        file system)."""
+        checked = subprocess.run(["e2fsck", "-f", "-y", self.disk_image], capture_output=True, text=True)
+        if checked.returncode > 2:
+            raise RuntimeError(f"e2fsck exited {checked.returncode}: {checked.stdout[-500:]}")
 
     def fail_disk(self):
         """Makes the controller's file system fail as a dying disk does: ext4 records an error and,
