@@ -13,8 +13,9 @@ extension ClusterState {
         guard let cluster = clusters[name], cluster.status == .active else {
             throw ECSError(
                 .clusterNotFound,
-                "cluster \"\(name)\" not found in region \(context.region); "
-                    + "create it with CreateCluster or check the name"
+                "Cluster not found.",
+                hint: "no cluster \"\(name)\" in region \(context.region); create it with CreateCluster or check the "
+                    + "name"
             )
         }
         return cluster

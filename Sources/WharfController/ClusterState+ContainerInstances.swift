@@ -109,7 +109,10 @@ extension ClusterState {
     ) throws(ECSError) -> ECS.DescribeContainerInstancesResponse {
         let name = try activeCluster(request.cluster).name
         let references = request.containerInstances ?? []
-        guard (1...100).contains(references.count) else {
+        guard !references.isEmpty else {
+            throw ECSError(.invalidParameter, "Container Instances cannot be empty.")
+        }
+        guard references.count <= 100 else {
             throw ECSError(.invalidParameter, "containerInstances names \(references.count) instances; give 1 to 100")
         }
         let includeTags = (request.include ?? []).contains("TAGS")

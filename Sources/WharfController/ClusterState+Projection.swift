@@ -191,7 +191,8 @@ extension ClusterState {
             pendingTasksCount: live.pending,
             activeServicesCount: services,
             statistics: include.contains("STATISTICS") ? Self.statistics(live, services: services) : [],
-            tags: cluster.tags.map(\.ecs),
+            // AWS leaves the key out when the cluster has no tags.
+            tags: cluster.tags.isEmpty ? nil : cluster.tags.map(\.ecs),
             settings: cluster.settings.map { ECS.ClusterSetting(name: $0.name, value: $0.value) },
             capacityProviders: cluster.capacityProviders,
             defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy.map(\.ecs),

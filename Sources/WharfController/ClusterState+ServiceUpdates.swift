@@ -159,8 +159,8 @@ extension ClusterState {
         if !record.isDaemon, record.desiredCount > 0, request.force != true {
             throw ECSError(
                 .invalidParameter,
-                "The service cannot be stopped while it is scaled above 0: set desiredCount to 0 with UpdateService "
-                    + "first, or delete with force"
+                "The service cannot be stopped while it is scaled above 0.",
+                hint: "set desiredCount to 0 with UpdateService first, or delete with force"
             )
         }
         record.status = .draining

@@ -193,7 +193,8 @@ extension ClusterState {
             if requireRevision {
                 throw ECSError(
                     .client,
-                    "give a revision (\"\(family):REVISION\") or a task definition ARN, not only the family \"\(family)\""
+                    "Revision is missing.",
+                    hint: "give a revision (\"\(family):REVISION\") or a task definition ARN, not only the family"
                 )
             }
             guard let newest = taskDefinitions.newestActive(family: family) else { throw notFound }

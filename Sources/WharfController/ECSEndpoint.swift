@@ -112,7 +112,9 @@ struct ECSEndpoint: Sendable {
                     metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error.message)"]
                 )
             } else {
-                logger.debug(
+                // AWS's message goes to the caller; Wharf's hint, when there is one, to the log.
+                logger.log(
+                    level: error.hint == nil ? .debug : .info,
                     "request refused",
                     metadata: ["request.id": "\(requestID)", "target": "\(target)", "error": "\(error)"]
                 )

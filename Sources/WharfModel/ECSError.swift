@@ -122,13 +122,18 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// Which exception this is.
     public var code: Code
-    /// What went wrong, for a person.
+    /// What went wrong, for a person: AWS's own words where AWS has a fixed message for the case,
+    /// since tools match on them.
     public var message: String
+    /// Wharf's advice beyond AWS's message (what to do about it), for the controller's log, never
+    /// sent to the caller.
+    public var hint: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, hint: String? = nil) {
         self.code = code
         self.message = message
+        self.hint = hint
     }
 
     /// The HTTP status the error travels with: 500 for a server fault, 403 for a request without
@@ -142,7 +147,7 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "\(code.rawValue): \(message)" }
+    public var description: String { "\(code.rawValue): \(message)" + (hint.map { " (\($0))" } ?? "") }
 }
 
 extension ECSError {

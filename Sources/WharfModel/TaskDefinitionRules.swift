@@ -58,14 +58,22 @@ public enum TaskDefinitionRules {
 
     static func checkName(_ container: ECS.ContainerDefinition, seen: inout Set<String>) throws(ECSError) -> String {
         guard let name = container.name, !name.isEmpty else {
-            throw ECSError(.client, "every container definition needs a name (up to 255 letters, numbers, hyphens and underscores)")
+            throw ECSError(
+                .client,
+                "Container.name should not be null or empty.",
+                hint: "every container definition needs a name (up to 255 letters, numbers, hyphens and underscores)"
+            )
         }
         try NameRules.check(name, field: "container name", code: .client)
         guard seen.insert(name).inserted else {
             throw ECSError(.client, "container name \"\(name)\" is used more than once; container names must be unique within a task definition")
         }
         guard let image = container.image, !image.trimmingWhitespace().isEmpty else {
-            throw ECSError(.client, "container \"\(name)\": image is required, such as \"nginx:latest\" or \"public.ecr.aws/docker/library/httpd:latest\"")
+            throw ECSError(
+                .client,
+                "Container.image should not be null or empty.",
+                hint: "container \"\(name)\" needs an image, such as \"nginx:latest\""
+            )
         }
         return name
     }
@@ -90,7 +98,12 @@ public enum TaskDefinitionRules {
             throw ECSError(.client, "container \"\(name)\": memory \(memory) MiB exceeds the task's memory \(taskMemory) MiB")
         }
         if taskMemory == nil, container.memory == nil, container.memoryReservation == nil {
-            throw ECSError(.client, "container \"\(name)\": give memory or memoryReservation, or set memory at the task level")
+            throw ECSError(
+                .client,
+                "Invalid setting for container '\(name)'. At least one of 'memory' or 'memoryReservation' must be "
+                    + "specified.",
+                hint: "or set memory at the task level"
+            )
         }
     }
 

@@ -78,11 +78,63 @@ struct ECSEndpointTests {
         ErrorCase(name: "enum value outside the model", operation: "ListTaskDefinitions", body: #"{"sort":"UP"}"#, type: "InvalidParameterException", fragment: "sort: \"UP\" is not valid"),
         ErrorCase(name: "missing required member", operation: "TagResource", body: #"{"resourceArn":"x"}"#, type: "InvalidParameterException", fragment: "tags: is required"),
         ErrorCase(name: "invalid cluster name", operation: "CreateCluster", body: #"{"clusterName":"a b"}"#, type: "InvalidParameterException", fragment: "clusterName"),
-        ErrorCase(name: "unknown cluster", operation: "DeleteCluster", body: #"{"cluster":"ghost"}"#, type: "ClusterNotFoundException", fragment: "ghost"),
+        ErrorCase(name: "unknown cluster", operation: "DeleteCluster", body: #"{"cluster":"ghost"}"#, type: "ClusterNotFoundException", fragment: "Cluster not found."),
         ErrorCase(name: "no containers", operation: "RegisterTaskDefinition", body: #"{"family":"f","containerDefinitions":[]}"#, type: "ClientException", fragment: "at least one container"),
         ErrorCase(name: "maxResults out of range", operation: "ListClusters", body: #"{"maxResults":1000}"#, type: "InvalidParameterException", fragment: "maxResults"),
         ErrorCase(name: "forged nextToken", operation: "ListClusters", body: #"{"nextToken":"abc"}"#, type: "InvalidParameterException", fragment: "nextToken"),
     ]
+
+    @Test("where AWS has a fixed message, the answer carries it word for word; no empty tags where AWS has none")
+    func awsMessages() async throws {
+        try await withEndpoint { client in
+            let web = #"{"name":"app","image":"busybox","memory":16}"#
+            #expect(try await client.ecs("CreateCluster", body: #"{"clusterName":"m"}"#).json["cluster"] != nil)
+            _ = try await client.ecs(
+                "RegisterTaskDefinition",
+                body: #"{"family":"web","containerDefinitions":[\#(web)]}"#
+            )
+            _ = try await client.ecs(
+                "CreateService",
+                body: #"{"cluster":"m","serviceName":"s","taskDefinition":"web","desiredCount":1}"#
+            )
+            let cases: [(String, String, String, String)] = [
+                ("DeleteCluster", #"{"cluster":"ghost"}"#, "ClusterNotFoundException", "Cluster not found."),
+                (
+                    "DescribeContainerInstances", #"{"cluster":"m","containerInstances":[]}"#,
+                    "InvalidParameterException", "Container Instances cannot be empty."
+                ),
+                ("DeregisterTaskDefinition", #"{"taskDefinition":"web"}"#, "ClientException", "Revision is missing."),
+                (
+                    "RegisterTaskDefinition", #"{"family":"f","containerDefinitions":[{"image":"b","memory":16}]}"#,
+                    "ClientException", "Container.name should not be null or empty."
+                ),
+                (
+                    "RegisterTaskDefinition", #"{"family":"f","containerDefinitions":[{"name":"app","memory":16}]}"#,
+                    "ClientException", "Container.image should not be null or empty."
+                ),
+                (
+                    "RegisterTaskDefinition", #"{"family":"f","containerDefinitions":[{"name":"app","image":"b"}]}"#,
+                    "ClientException",
+                    "Invalid setting for container 'app'. At least one of 'memory' or 'memoryReservation' must be "
+                        + "specified."
+                ),
+                (
+                    "DeleteService", #"{"cluster":"m","service":"s"}"#, "InvalidParameterException",
+                    "The service cannot be stopped while it is scaled above 0."
+                ),
+            ]
+            for (operation, body, type, message) in cases {
+                let response = try await client.ecs(operation, body: body)
+                #expect(response.json["__type"] as? String == type, "\(operation) \(body)")
+                #expect(response.json["message"] as? String == message, "\(operation) \(body)")
+            }
+            let created = try await client.ecs("CreateCluster", body: #"{"clusterName":"n"}"#)
+            #expect((created.json["cluster"] as? [String: Any])?.keys.contains("tags") == false, "\(created.json)")
+            let described = try await client.ecs("DescribeClusters", body: #"{"clusters":["n"],"include":["TAGS"]}"#)
+            let cluster = (described.json["clusters"] as? [[String: Any]])?.first
+            #expect(cluster?["clusterName"] as? String == "n" && cluster?.keys.contains("tags") == false)
+        }
+    }
 
     @Test("bad requests get a typed 400 naming what is wrong, and the server keeps serving", arguments: errorCases)
     func errors(_ errorCase: ErrorCase) async throws {

@@ -153,7 +153,7 @@ struct ServiceFlowTests {
         // Delete: refused while scaled up, then drains to INACTIVE.
         await #expect {
             _ = try await harness.controller.write { state, now in try state.deleteService(ECS.DeleteServiceRequest(cluster: "lab", service: "api"), now: now) }
-        } throws: { ($0 as? ECSError)?.message.contains("scaled above 0") == true }
+        } throws: { ($0 as? ECSError)?.message == "The service cannot be stopped while it is scaled above 0." }
         await #expect {
             _ = try await harness.controller.write { state, _ in try state.deleteCluster(ECS.DeleteClusterRequest(cluster: "lab")) }
         } throws: { ($0 as? ECSError)?.code == .clusterContainsServices }

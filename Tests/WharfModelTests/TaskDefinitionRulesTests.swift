@@ -52,8 +52,8 @@ struct TaskDefinitionRulesTests {
         RuleCase(name: "duplicate container names", code: .client, fragment: "used more than once") { request in
             request.containerDefinitions?.append(ECS.ContainerDefinition(name: "app", image: "redis", memory: 64))
         },
-        RuleCase(name: "container without name", code: .client, fragment: "needs a name") { $0.containerDefinitions?[0].name = nil },
-        RuleCase(name: "container without image", code: .client, fragment: "image is required") { $0.containerDefinitions?[0].image = " " },
+        RuleCase(name: "container without name", code: .client, fragment: "Container.name should not be null or empty.") { $0.containerDefinitions?[0].name = nil },
+        RuleCase(name: "container without image", code: .client, fragment: "Container.image should not be null or empty.") { $0.containerDefinitions?[0].image = " " },
         RuleCase(name: "no essential container", code: .client, fragment: "at least one essential") { $0.containerDefinitions?[0].essential = false },
         RuleCase(name: "container memory above task memory", code: .client, fragment: "exceeds the task's memory") { $0.memory = "128" },
         RuleCase(name: "container cpu above task cpu", code: .client, fragment: "exceeds the task's cpu") { request in
@@ -64,7 +64,7 @@ struct TaskDefinitionRulesTests {
             request.memory = "300"
             request.containerDefinitions?.append(ECS.ContainerDefinition(name: "side", image: "x", memory: 100))
         },
-        RuleCase(name: "no memory anywhere", code: .client, fragment: "give memory or memoryReservation") { $0.containerDefinitions?[0].memory = nil },
+        RuleCase(name: "no memory anywhere", code: .client, fragment: "At least one of 'memory' or 'memoryReservation' must be specified.") { $0.containerDefinitions?[0].memory = nil },
         RuleCase(name: "memory below 6 MiB", code: .client, fragment: "too low") { $0.containerDefinitions?[0].memory = 4 },
         RuleCase(name: "reservation above limit", code: .client, fragment: "must not exceed memory") { $0.containerDefinitions?[0].memoryReservation = 512 },
         RuleCase(name: "bad task cpu string", code: .client, fragment: "task cpu") { $0.cpu = "two cores" },
