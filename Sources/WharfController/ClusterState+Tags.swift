@@ -6,11 +6,17 @@ extension ClusterState {
     enum Taggable {
         case cluster(ClusterRecord)
         case taskDefinition(TaskDefinitionRecord)
+        case service(ServiceRecord)
+        case task(TaskRecord)
+        case instance(InstanceRecord)
 
         var tags: [Tag] {
             switch self {
             case .cluster(let cluster): cluster.tags
             case .taskDefinition(let record): record.tags
+            case .service(let record): record.tags
+            case .task(let record): record.tags
+            case .instance(let record): record.tags
             }
         }
 
@@ -22,8 +28,24 @@ extension ClusterState {
             case .taskDefinition(var record):
                 record.tags = tags
                 return .putTaskDefinition(record)
+            case .service(var record):
+                record.tags = tags
+                return .putService(record)
+            case .task(var record):
+                record.tags = tags
+                return .putTask(record)
+            case .instance(var record):
+                record.tags = tags
+                return .putInstance(record)
             }
         }
+    }
+
+    /// The cluster and the name or ID in a service, task or container instance ARN's resource
+    /// (`CLUSTER/NAME`; a service ARN of the old format, `service/NAME`, is in `default`).
+    static func clusterScoped(_ resourceID: String) -> (cluster: String, id: String) {
+        let parts = resourceID.split(separator: "/", maxSplits: 1).map(String.init)
+        return parts.count == 2 ? (parts[0], parts[1]) : ("default", resourceID)
     }
 
     func taggable(_ resourceArn: String?) throws(ECSError) -> Taggable {
@@ -50,10 +72,37 @@ extension ClusterState {
                 throw ECSError(.resourceNotFound, "task definition \(text) not found; tag a revision that exists")
             }
             return .taskDefinition(record)
+        case "service":
+            let (cluster, name) = Self.clusterScoped(arn.resourceID)
+            guard clusters[cluster]?.status == .active, let record = serviceRecord(name, cluster: cluster),
+                record.status != .inactive
+            else {
+                throw ECSError(.resourceNotFound, "The specified resource is not found.", hint: "no service \(text)")
+            }
+            return .service(record)
+        case "task":
+            let (cluster, id) = Self.clusterScoped(arn.resourceID)
+            guard let taskID = TaskID(id), let record = tasks[taskID], record.cluster == cluster else {
+                throw ECSError(.resourceNotFound, "The specified resource is not found.", hint: "no task \(text)")
+            }
+            return .task(record)
+        case "container-instance":
+            let (cluster, id) = Self.clusterScoped(arn.resourceID)
+            guard let instanceID = InstanceID(id), let record = instances[instanceID], record.cluster == cluster,
+                record.status != .inactive
+            else {
+                throw ECSError(
+                    .resourceNotFound,
+                    "The specified resource is not found.",
+                    hint: "no container instance \(text)"
+                )
+            }
+            return .instance(record)
         default:
             throw ECSError(
                 .invalidParameter,
-                "resourceArn \(text) is a \(arn.resourceType); Wharf tags clusters and task definitions"
+                "resourceArn \(text) is a \(arn.resourceType); Wharf tags clusters, services, tasks, task definitions "
+                    + "and container instances"
             )
         }
     }
@@ -63,7 +112,8 @@ extension ClusterState {
         let resource = try taggable(request.resourceArn)
         try TagRules.check(request.tags ?? [])
         let merged = TagRules.merge(resource.tags.map(\.ecs), request.tags ?? [])
-        try TagRules.check(merged)
+        // ECS's own tags (aws:ecs:clusterName, aws:ecs:serviceName) do not count toward the limit.
+        try TagRules.check(merged.filter { $0.key?.lowercased().hasPrefix("aws:") != true })
         return Outcome(ECS.TagResourceResponse(), [resource.with(tags: merged.map(Tag.init))])
     }
 
@@ -73,6 +123,9 @@ extension ClusterState {
     ) throws(ECSError) -> Outcome<ECS.UntagResourceResponse> {
         let resource = try taggable(request.resourceArn)
         let keys = Set(request.tagKeys ?? [])
+        if let reserved = keys.sorted().first(where: { $0.lowercased().hasPrefix("aws:") }) {
+            throw ECSError(.invalidParameter, "tag key \"\(reserved)\" uses the reserved prefix aws:")
+        }
         return Outcome(
             ECS.UntagResourceResponse(),
             [resource.with(tags: resource.tags.filter { !keys.contains($0.key) })]
