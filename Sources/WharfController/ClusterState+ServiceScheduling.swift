@@ -46,7 +46,8 @@ extension ClusterState {
                 group: tasks.revision(of: record.groupKey),
                 cluster: instances.poolRevision(of: record.cluster),
                 alarms: alarmed.inAlarm,
-                baked: record.bakeUntil.map { $0 <= now.timeIntervalSince1970 } ?? false
+                baked: record.bakeUntil.map { $0 <= now.timeIntervalSince1970 } ?? false,
+                protectionLapsed: record.protectionLapsesAt.map { $0 <= now.timeIntervalSince1970 } ?? false
             )
             if evaluated[record.arn] == inputs {
                 // Nothing it reads changed, but its tasks' draining from load balancers ends in time.
@@ -62,10 +63,17 @@ extension ClusterState {
             let ids = tasks.ids(in: record.groupKey)
             var mine: [ServiceTask] = []
             mine.reserveCapacity(ids.count)
+            var planned = record
+            planned.protectionLapsesAt = nil
             for id in ids {
                 guard let task = tasks[id] else { continue }
                 var view = schedulerView(task, views: &views)
                 view.targetHealth = self.targetHealth(of: task, service: record, observed: targetHealth)
+                if let until = task.protectedUntil, until > now, task.desiredStatus == .running {
+                    view.isProtected = true
+                    let lapse = until.timeIntervalSince1970
+                    planned.protectionLapsesAt = min(planned.protectionLapsesAt ?? lapse, lapse)
+                }
                 mine.append(view)
             }
             var demands: [TaskDefinitionKey: TaskDemand] = [:]
@@ -100,7 +108,7 @@ extension ClusterState {
             scheduler.alarmBakeSeconds = alarmed.bakeSeconds
             // The pool is passed, not held: the round's own changes to it below must not copy it.
             let plan = scheduler.plan(
-                record,
+                planned,
                 tasks: mine,
                 candidates: pools[record.cluster]?.pool ?? [],
                 demands: demands,
@@ -382,4 +390,6 @@ public struct ServiceInputs: Equatable, Sendable {
     /// Its deployment alarms in ALARM, and whether its deployment's bake time is over.
     public var alarms: [String] = []
     public var baked = false
+    /// Whether the protection of one of its tasks has lapsed since it was last planned.
+    public var protectionLapsed = false
 }

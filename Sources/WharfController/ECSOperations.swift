@@ -94,6 +94,15 @@ struct ECSOperations: Sendable {
         write("StopTask", controller) { (state, request, now) in try state.stopTask(request, now: now) }
         read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
         read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
+        write("UpdateTaskProtection", controller) { (state, request, now) in
+            try state.updateTaskProtection(request, now: now)
+        }
+        handlers["GetTaskProtection"] = { (data: Data) async throws -> Data in
+            let request: ECS.GetTaskProtectionRequest = try ECSWire.decode(data)
+            let now = controller.now()
+            let response = try await controller.read { state in try state.getTaskProtection(request, now: now) }
+            return try ECSWire.encode(response)
+        }
 
         ssmHandlers["CreateActivation"] = { (data: Data) async throws -> Data in
             let request: SSM.CreateActivationRequest = try ECSWire.decode(data)

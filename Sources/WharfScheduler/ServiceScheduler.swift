@@ -152,8 +152,10 @@ public struct ServiceScheduler: Sendable {
         var keep = current
         // Scale in: stop the extra primary tasks, those not yet running first, then from the
         // instances that hold the most.
+        // Protected tasks (UpdateTaskProtection) are not scaled in: the service stays above its
+        // desired count until their protection ends, as ECS's does.
         if current.count > desired {
-            let extra = Self.scaleInOrder(current).prefix(current.count - desired)
+            let extra = Self.scaleInOrder(current.filter { !$0.isProtected }).prefix(current.count - desired)
             for task in extra {
                 plan.stops.append(
                     Stop(taskArn: task.arn, reason: "Scaling activity initiated by (deployment \(primaryID))")
@@ -170,7 +172,10 @@ public struct ServiceScheduler: Sendable {
         others.sort { ($0.isHealthy ? 1 : 0, $0.arn) < ($1.isHealthy ? 1 : 0, $1.arn) }
         for task in others {
             if task.isHealthy {
-                guard !failed, healthy - 1 >= bounds.minimumHealthy else { continue }
+                // A deployment leaves a protected task alone until its protection ends (one on a
+                // lost instance is replaced all the same).
+                let shielded = task.isProtected && task.instance != .lost
+                guard !failed, !shielded, healthy - 1 >= bounds.minimumHealthy else { continue }
                 healthy -= 1
             }
             let reason =

@@ -50,6 +50,8 @@ public struct ServiceTask: Equatable, Sendable {
     public var stopCode: TaskStopCode?
     public var stoppedReason: String?
     public var targetHealth: TargetHealth = .none
+    /// Protected from scale-in and deployments (UpdateTaskProtection) at the round's moment.
+    public var isProtected = false
 
     /// Creates a task view.
     public init(

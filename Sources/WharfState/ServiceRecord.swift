@@ -60,6 +60,9 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     /// While a deployment with alarms bakes: the primary deployment settled, and completes at this
     /// time (epoch seconds) unless one of its alarms goes off first.
     public var bakeUntil: Double?
+    /// When the first protection of one of its tasks (UpdateTaskProtection) lapses (epoch
+    /// seconds), so the scheduler plans the service again then; nil when none is protected.
+    public var protectionLapsesAt: Double?
     /// Its service deployments (ListServiceDeployments), newest first.
     public var serviceDeployments: [ServiceDeploymentRecord]
     /// When the scheduler made it INACTIVE (its last task had stopped after DeleteService): it is

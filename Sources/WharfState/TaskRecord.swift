@@ -47,6 +47,9 @@ public struct TaskRecord: Codable, Equatable, Sendable {
     public var platformVersion: String?
     /// The capacity provider it was launched with (`FARGATE`, `FARGATE_SPOT`), if any.
     public var capacityProviderName: String?
+    /// Until when the task is protected from scale-in and deployments (UpdateTaskProtection); nil
+    /// when it is not.
+    public var protectedUntil: Date?
 
     /// Creates a record.
     public init(
@@ -94,6 +97,9 @@ public struct TaskRecord: Codable, Equatable, Sendable {
         self.overrides = overrides
         self.tags = tags
     }
+
+    /// Whether its protection (UpdateTaskProtection) still holds at `now`.
+    public func isProtected(at now: Date) -> Bool { protectedUntil.map { $0 > now } ?? false }
 
     /// Whether it is wanted stopped but still draining from its load balancers.
     public var isDeactivating: Bool { deactivatingUntil != nil && desiredStatus == .stopped && lastStatus != .stopped }

@@ -86,6 +86,7 @@ extension TaskRecord {
         }
         out.optional("platformVersion", platformVersion)
         out.optional("capacityProviderName", capacityProviderName)
+        out.optional("protectedUntil", protectedUntil)
         out.close()
         return out.bytes
     }

@@ -64,6 +64,7 @@ struct TaskRecordJSONTests {
         )
         full.containers[0].gpuIDs = ["GPU-1", "GPU-2"]
         full.capacityProviderName = "FARGATE_SPOT"
+        full.protectedUntil = Date(timeIntervalSince1970: 1_760_000_900.25)
         full.pullStartedAt = Date(timeIntervalSince1970: 1_796_405_995.5)
         full.pullStoppedAt = Date(timeIntervalSince1970: 1_796_405_996)
         full.startedAt = Date(timeIntervalSince1970: 1_796_405_996.25)
