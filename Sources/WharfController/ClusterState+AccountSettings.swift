@@ -23,6 +23,32 @@ extension ClusterState {
         )
     }
 
+    /// DeleteAccountSetting: removes the principal's own value (the caller's, or `principalArn`'s),
+    /// so the account default or ECS's applies again. The answer carries the value removed, or the
+    /// one in force when there was none of its own.
+    public func deleteAccountSetting(
+        _ request: ECS.DeleteAccountSettingRequest
+    ) throws(ECSError) -> Outcome<ECS.DeleteAccountSettingResponse> {
+        let name = request.name ?? ""
+        guard AccountSettingRules.settings[name] != nil else {
+            throw ECSError(
+                .invalidParameter,
+                "name \"\(name)\" is not an account setting; use one of \(ECS.Enum.settingName.joined(separator: ", "))"
+            )
+        }
+        let principal = request.principalArn ?? caller
+        let key = AccountSettingKey(principal: principal, name: name)
+        let own = accountSettings[key]
+        let value =
+            own ?? accountSettings[AccountSettingKey(principal: nil, name: name)]
+            ?? AccountSettingRules.settings[name]?.builtInDefault ?? ""
+        let setting = ECS.Setting(name: name, value: value, principalArn: principal, type: "user")
+        return Outcome(
+            ECS.DeleteAccountSettingResponse(setting: setting),
+            own == nil ? [] : [.deleteAccountSetting(principal: principal, name: name)]
+        )
+    }
+
     /// PutAccountSettingDefault: the value for every principal that has not set its own.
     public func putAccountSettingDefault(
         _ request: ECS.PutAccountSettingDefaultRequest

@@ -80,6 +80,9 @@ public struct ClusterState: Sendable {
         case .putAccountSetting(let principal, let name, let value):
             let key = AccountSettingKey(principal: principal, name: name)
             return Applied(.accountSetting(key, accountSettings.set(value, for: key)))
+        case .deleteAccountSetting(let principal, let name):
+            let key = AccountSettingKey(principal: principal, name: name)
+            return Applied(.accountSetting(key, accountSettings.set(nil, for: key)))
         case .putInstance(let record):
             let old = instances.put(record, held: held(on: record.id))
             // A node deregistered (or drained, or brought back) hears of it at once.

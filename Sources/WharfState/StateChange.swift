@@ -13,6 +13,8 @@ public enum StateChange: Equatable, Sendable {
     case putFamilyRevision(family: String, revision: Int)
     /// Sets an account setting for a principal, or the account default when `principal` is nil.
     case putAccountSetting(principal: String?, name: String, value: String)
+    /// Removes a principal's own value of an account setting (DeleteAccountSetting).
+    case deleteAccountSetting(principal: String?, name: String)
     /// Creates or replaces a container instance.
     case putInstance(InstanceRecord)
     /// Creates or replaces a task.

@@ -51,6 +51,8 @@ extension StoredState {
             familyRevisions[family] = revision
         case .putAccountSetting(let principal, let name, let value):
             accountSettings[AccountSettingKey(principal: principal, name: name)] = value
+        case .deleteAccountSetting(let principal, let name):
+            accountSettings[AccountSettingKey(principal: principal, name: name)] = nil
         case .putInstance(let record):
             instances.upsert(record, where: { $0.id == record.id })
         case .putTask(let record):

@@ -32,6 +32,8 @@ struct RowChange {
             self.init(.families, key: [.text(family)], body: .integer(revision))
         case .putAccountSetting(let principal, let name, let value):
             self.init(.accountSettings, key: [.text(principal ?? "*"), .text(name)], body: .text(value))
+        case .deleteAccountSetting(let principal, let name):
+            self.init(.accountSettings, key: [.text(principal ?? "*"), .text(name)])
         case .putInstance(let record):
             self.init(
                 .instances,

@@ -244,6 +244,22 @@ struct TagAndSettingTests {
         } throws: { ($0 as? ECSError)?.code == .invalidParameter }
     }
 
+    @Test("DeleteAccountSetting removes the principal's own value: the account default applies again")
+    mutating func deleteSetting() throws {
+        _ = commit(&state, try state.putAccountSettingDefault(ECS.PutAccountSettingDefaultRequest(name: "awsvpcTrunking", value: "enabled")))
+        _ = commit(&state, try state.putAccountSetting(ECS.PutAccountSettingRequest(name: "awsvpcTrunking", value: "disabled")))
+        let deleted = commit(&state, try state.deleteAccountSetting(ECS.DeleteAccountSettingRequest(name: "awsvpcTrunking")))
+        #expect(deleted.setting?.value == "disabled")
+        #expect(try state.listAccountSettings(ECS.ListAccountSettingsRequest(name: "awsvpcTrunking")).settings?.isEmpty == true)
+        let effective = try state.listAccountSettings(ECS.ListAccountSettingsRequest(name: "awsvpcTrunking", effectiveSettings: true))
+        #expect(effective.settings?.first?.value == "enabled")
+        let none = try state.deleteAccountSetting(ECS.DeleteAccountSettingRequest(name: "awsvpcTrunking"))
+        #expect(none.changes.isEmpty && none.response.setting?.value == "enabled")
+        #expect { try state.deleteAccountSetting(ECS.DeleteAccountSettingRequest(name: "nope")) } throws: {
+            ($0 as? ECSError)?.code == .invalidParameter
+        }
+    }
+
     @Test("account settings: own value, account default, then ECS's default")
     mutating func settings() throws {
         _ = commit(&state, try state.putAccountSettingDefault(ECS.PutAccountSettingDefaultRequest(name: "awsvpcTrunking", value: "enabled")))

@@ -135,6 +135,8 @@ struct SQLiteStoreTests {
             .putFamilyRevision(family: "web", revision: 1),
             .putAccountSetting(principal: nil, name: "containerInsights", value: "enabled"),
             .putAccountSetting(principal: "arn:aws:iam::000000000000:root", name: "awsvpcTrunking", value: "enabled"),
+            .putAccountSetting(principal: "arn:aws:iam::000000000000:user/x", name: "taskLongArnFormat", value: "enabled"),
+            .deleteAccountSetting(principal: "arn:aws:iam::000000000000:user/x", name: "taskLongArnFormat"),
             .putInstance(
                 InstanceRecord(
                     id: instance,
