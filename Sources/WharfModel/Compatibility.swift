@@ -45,9 +45,34 @@ struct Compatibility {
         if definition.ipcMode != nil {
             return "Fargate does not support ipcMode."
         }
+        if definition.pidMode == "host" {
+            return "Fargate does not support pidMode 'host'."
+        }
+        if let problem = containers.lazy.compactMap(Self.fargateContainerProblem).first {
+            return problem
+        }
         if containers.contains(where: { TaskDemand.gpus($0.resourceRequirements) > 0 }) {
             return "Fargate does not support GPUs."
         }
         return nil
+    }
+
+    /// What a container definition uses that Fargate does not run, in the words of ECS's
+    /// parameter reference ("not supported for tasks run on Fargate").
+    static func fargateContainerProblem(_ container: ECS.ContainerDefinition) -> String? {
+        let name = container.name ?? ""
+        let linux = container.linuxParameters
+        let unsupported: [(Bool, String)] = [
+            (!(linux?.devices ?? []).isEmpty, "linuxParameters.devices"),
+            (linux?.sharedMemorySize != nil, "linuxParameters.sharedMemorySize"),
+            (!(linux?.tmpfs ?? []).isEmpty, "linuxParameters.tmpfs"),
+            (linux?.maxSwap != nil, "linuxParameters.maxSwap"),
+            (linux?.swappiness != nil, "linuxParameters.swappiness"),
+            (!(container.dockerSecurityOptions ?? []).isEmpty, "dockerSecurityOptions"),
+            (!(container.links ?? []).isEmpty, "links"),
+            (container.hostname != nil, "hostname"),
+        ]
+        guard let member = unsupported.first(where: \.0)?.1 else { return nil }
+        return "Fargate does not support \(member) (container '\(name)')."
     }
 }

@@ -93,6 +93,25 @@ struct TaskDefinitionRulesTests {
             request.memory = "4096"
             request.containerDefinitions?[0].portMappings = []
         },
+        RuleCase(name: "FARGATE with pidMode host", code: .client, fragment: "Fargate does not support pidMode 'host'") {
+            request in
+            request.requiresCompatibilities = ["FARGATE"]
+            request.networkMode = "awsvpc"
+            request.cpu = "256"
+            request.memory = "512"
+            request.pidMode = "host"
+            request.containerDefinitions?[0].portMappings = []
+        },
+        RuleCase(name: "FARGATE with a device", code: .client, fragment: "not support linuxParameters.devices") {
+            request in
+            request.requiresCompatibilities = ["FARGATE"]
+            request.networkMode = "awsvpc"
+            request.cpu = "256"
+            request.memory = "512"
+            let fuse = ECS.Device(hostPath: "/dev/fuse")
+            request.containerDefinitions?[0].linuxParameters = ECS.LinuxParameters(devices: [fuse])
+            request.containerDefinitions?[0].portMappings = []
+        },
         RuleCase(name: "EXTERNAL with awsvpc", code: .client, fragment: "does not support launch_type EXTERNAL") { request in
             request.requiresCompatibilities = ["EXTERNAL"]
             request.networkMode = "awsvpc"
