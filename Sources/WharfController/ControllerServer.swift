@@ -229,6 +229,7 @@ public enum ControllerServer {
             logger: logger,
             metrics: metrics
         )
+        json.scheme = tls == nil ? "http" : "https"
         json.autoScaling = metricStore.map {
             AutoScalingOperations(controller: controller, store: $0, settings: configuration.monitoring)
         }

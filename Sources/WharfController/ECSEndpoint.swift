@@ -15,12 +15,17 @@ struct ECSEndpoint: Sendable {
     /// Secrets Manager's operations: `secretsmanager.<Operation>`, signed for `secretsmanager`.
     static let secretsPrefix = "secretsmanager."
     static let contentType = "application/x-amz-json-1.1"
+    /// HTTP/1's `Host`, which HTTP types keeps as a header when it does not make it the authority.
+    static let hostField = HTTPField.Name("Host")
 
     let operations: ECSOperations
     /// The CloudWatch Logs operations (`Logs_20140328.<Operation>`); nil serves none.
     let logs: LogsOperations?
     /// The Application Auto Scaling operations (`AnyScaleFrontendService.<Operation>`); nil serves none.
     var autoScaling: AutoScalingOperations? = nil
+    /// `https` when the controller serves TLS, else `http`: the scheme of the endpoint
+    /// DiscoverPollEndpoint gives.
+    var scheme = "http"
     let authenticator: APIAuthenticator
     let maxBodyBytes: Int
     let logger: Logger
@@ -86,9 +91,15 @@ struct ECSEndpoint: Sendable {
                     request.headers[.wharfInclude]?.split(separator: ",").contains {
                         $0.trimmingWhitespace() == "utilization"
                     } == true
-                handler =
-                    target.hasPrefix(Self.targetPrefix)
-                    ? (utilization ? operations.utilizationHandlers[name] : nil) ?? operations.handlers[name] : nil
+                if target.hasPrefix(Self.targetPrefix), name == "DiscoverPollEndpoint" {
+                    // The agents' endpoint is this controller, reached at the address the caller used.
+                    let host = request.head.authority ?? Self.hostField.flatMap { request.headers[$0] } ?? "localhost"
+                    handler = operations.discoverPollEndpoint("\(scheme)://\(host)")
+                } else {
+                    handler =
+                        target.hasPrefix(Self.targetPrefix)
+                        ? (utilization ? operations.utilizationHandlers[name] : nil) ?? operations.handlers[name] : nil
+                }
                 signingName = "ecs"
             }
             let body = try await collectBody(request)

@@ -18,6 +18,8 @@ struct ECSOperations: Sendable {
     var cloudMapHandlers: [String: Handler] = [:]
     /// Wharf's admin operations, by name (`WharfAdmin.<name>`).
     private(set) var adminHandlers: [String: Handler] = [:]
+    /// The controller the handlers run against.
+    let controller: Controller
 
     /// - Parameters:
     ///   - sealer: seals the secrets of new access keys.
@@ -29,6 +31,7 @@ struct ECSOperations: Sendable {
         bootstrapKeyId: String? = nil,
         definitions: TaskDefinitionJSON = TaskDefinitionJSON()
     ) {
+        self.controller = controller
         read("DescribeClusters", controller) { (state, request) in try state.describeClusters(request) }
         read("ListClusters", controller) { (state, request) in try state.listClusters(request) }
         write("CreateCluster", controller) { (state, request, _) in try state.createCluster(request) }
@@ -231,6 +234,38 @@ struct ECSOperations: Sendable {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var generator = SystemRandomNumberGenerator()
         return String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    /// DiscoverPollEndpoint's handler for a controller reached at `endpoint`: ECS answers with the
+    /// endpoints its agents poll; a Wharf agent's is the controller itself, for tasks, telemetry
+    /// and Service Connect alike. The cluster (and the container instance, when given) must exist.
+    func discoverPollEndpoint(_ endpoint: String) -> Handler {
+        let controller = self.controller
+        return { (data: Data) async throws -> Data in
+            let request: ECS.DiscoverPollEndpointRequest = try ECSWire.decode(data)
+            let refusal: ECSError? = await controller.read { state in
+                do throws(ECSError) {
+                    let cluster = try state.activeCluster(request.cluster)
+                    guard let reference = request.containerInstance,
+                        state.containerInstance(reference, cluster: cluster.name) == nil
+                    else { return nil }
+                    return ECSError(
+                        .invalidParameter,
+                        "containerInstance \"\(reference)\" is not registered in cluster \"\(cluster.name)\""
+                    )
+                } catch {
+                    return error
+                }
+            }
+            if let refusal { throw refusal }
+            return try ECSWire.encode(
+                ECS.DiscoverPollEndpointResponse(
+                    endpoint: endpoint,
+                    telemetryEndpoint: endpoint,
+                    serviceConnectEndpoint: endpoint
+                )
+            )
+        }
     }
 
     private mutating func read<Request: ECSShape, Response: Encodable & Sendable>(

@@ -136,6 +136,27 @@ struct ECSEndpointTests {
         }
     }
 
+    @Test("DiscoverPollEndpoint names the controller for an existing cluster and a registered instance")
+    func discoverPollEndpoint() async throws {
+        try await withEndpoint { client in
+            _ = try await client.ecs("CreateCluster", body: #"{"clusterName":"m"}"#)
+            // The test client sends no Host (AWSCLITests checks the address a real client used).
+            let found = try await client.ecs("DiscoverPollEndpoint", body: #"{"cluster":"m"}"#)
+            #expect(found.status == 200, "\(found.json)")
+            let endpoint = found.json["endpoint"] as? String ?? ""
+            #expect(endpoint.hasPrefix("http://"), "\(endpoint)")
+            #expect(found.json["telemetryEndpoint"] as? String == endpoint)
+            #expect(found.json["serviceConnectEndpoint"] as? String == endpoint)
+            let ghost = try await client.ecs("DiscoverPollEndpoint", body: #"{"cluster":"ghost"}"#)
+            #expect(ghost.json["__type"] as? String == "ClusterNotFoundException")
+            let instance = try await client.ecs(
+                "DiscoverPollEndpoint",
+                body: #"{"cluster":"m","containerInstance":"0123456789abcdef0123456789abcdef"}"#
+            )
+            #expect(instance.json["__type"] as? String == "InvalidParameterException")
+        }
+    }
+
     @Test("bad requests get a typed 400 naming what is wrong, and the server keeps serving", arguments: errorCases)
     func errors(_ errorCase: ErrorCase) async throws {
         try await withEndpoint { client in

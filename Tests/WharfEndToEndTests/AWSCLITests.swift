@@ -17,6 +17,9 @@ struct AWSCLITests {
             let cluster = created.json["cluster"] as? [String: Any]
             #expect(cluster?["clusterArn"] as? String == "arn:aws:ecs:us-east-1:000000000000:cluster/my-cluster")
             #expect(cluster?["status"] as? String == "ACTIVE")
+            // The agents' poll endpoint is the controller, at the address the CLI used.
+            let poll = try await aws(["ecs", "discover-poll-endpoint", "--cluster", "my-cluster"], endpoint: endpoint)
+            #expect(poll.json["endpoint"] as? String == endpoint, "\(poll.json) \(poll.stderr)")
 
             let ec2 = try await aws(["ecs", "register-task-definition", "--cli-input-json", "file://\(fixture("sleep360.json"))"], endpoint: endpoint)
             #expect(ec2.status == 0, "\(ec2.stderr)")
