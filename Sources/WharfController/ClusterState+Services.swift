@@ -213,6 +213,36 @@ extension ClusterState {
 
     /// ListServices: the ARNs of the cluster's services that are not INACTIVE, by launch type and
     /// scheduling strategy, in pages of at most 100 (default 10).
+    /// ListServicesByNamespace: the services, of every cluster, registered in the Cloud Map
+    /// namespace named (by name, ID or ARN) through their `serviceRegistries`.
+    public func listServicesByNamespace(
+        _ request: ECS.ListServicesByNamespaceRequest
+    ) throws(ECSError) -> ECS.ListServicesByNamespaceResponse {
+        let reference = request.namespace ?? ""
+        let id = ARN(parsing: reference).map(\.resourceID) ?? reference
+        guard let namespace = cloudMap.namespace(id) ?? cloudMap.allNamespaces.first(where: { $0.name == reference })
+        else {
+            throw ECSError(.ecsNamespaceNotFound, "Namespace not found.", hint: "no Cloud Map namespace \(reference)")
+        }
+        let size = try PageToken.pageSize(request.maxResults, limit: 100)
+        let arns = services.all
+            .filter { record in
+                !record.isInactive
+                    && (record.serviceRegistries ?? []).contains {
+                        cloudMap.service($0.serviceID)?.namespaceID == namespace.id
+                    }
+            }
+            .map(\.arn).sorted()
+        let page = try PageToken.page(
+            arns,
+            key: { $0 },
+            size: size,
+            after: request.nextToken,
+            scope: "services-by-namespace/\(namespace.id)"
+        )
+        return ECS.ListServicesByNamespaceResponse(serviceArns: page.items, nextToken: page.nextToken)
+    }
+
     public func listServices(_ request: ECS.ListServicesRequest) throws(ECSError) -> ECS.ListServicesResponse {
         let name = try activeCluster(request.cluster).name
         let size = try PageToken.pageSize(request.maxResults, limit: 100)

@@ -97,6 +97,7 @@ struct ECSOperations: Sendable {
         write("StopTask", controller) { (state, request, now) in try state.stopTask(request, now: now) }
         read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
         read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
+        read("ListServicesByNamespace", controller) { (state, request) in try state.listServicesByNamespace(request) }
         write("DeleteAccountSetting", controller) { (state, request, _) in try state.deleteAccountSetting(request) }
         write("UpdateTaskProtection", controller) { (state, request, now) in
             try state.updateTaskProtection(request, now: now)

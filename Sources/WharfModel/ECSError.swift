@@ -85,6 +85,8 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         /// Cloud Map's errors (beside ResourceInUse and ResourceNotFoundException).
         public static let invalidInput = Code(rawValue: "InvalidInput")
         public static let namespaceNotFound = Code(rawValue: "NamespaceNotFound")
+        /// ECS's own name for a Cloud Map namespace that is not there (ListServicesByNamespace).
+        public static let ecsNamespaceNotFound = Code(rawValue: "NamespaceNotFoundException")
         public static let namespaceAlreadyExists = Code(rawValue: "NamespaceAlreadyExists")
         public static let cloudMapServiceNotFound = Code(rawValue: "ServiceNotFound")
         public static let serviceAlreadyExists = Code(rawValue: "ServiceAlreadyExists")

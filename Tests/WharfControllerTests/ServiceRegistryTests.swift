@@ -94,6 +94,28 @@ struct ServiceRegistryTests {
         #expect(!instances.contains(String(task.taskArn.split(separator: "/").last ?? "")), "\(instances)")
     }
 
+    @Test("ListServicesByNamespace finds the services registered in a namespace, by its name, ID or ARN")
+    func byNamespace() async throws {
+        let (harness, map, _, arn) = try await setUp()
+        try await create(harness, ECS.ServiceRegistry(registryArn: arn, containerName: "httpd", containerPort: 80))
+        let namespaces = try await map.ok("ListNamespaces", [:])["Namespaces"] as? [[String: Any]] ?? []
+        let namespace = try #require(namespaces.first)
+        let serviceArn = "arn:aws:ecs:us-east-1:000000000000:service/lab/web"
+        for reference in ["internal", namespace["Id"] as? String, namespace["Arn"] as? String] {
+            let listed = try await harness.controller.read { state in
+                try state.listServicesByNamespace(ECS.ListServicesByNamespaceRequest(namespace: reference))
+            }
+            #expect(listed.serviceArns == [serviceArn], "\(reference ?? "")")
+        }
+        await #expect {
+            _ = try await harness.controller.read { state in
+                try state.listServicesByNamespace(ECS.ListServicesByNamespaceRequest(namespace: "elsewhere"))
+            }
+        } throws: { error in
+            (error as? ECSError)?.code == .ecsNamespaceNotFound && (error as? ECSError)?.message == "Namespace not found."
+        }
+    }
+
     @Test("CreateService refuses a registry that does not exist, A records for bridge tasks, SRV without a port")
     func refusals() async throws {
         let (harness, map, _, arn) = try await setUp()
