@@ -60,6 +60,47 @@ extension ClusterState {
     }
 
     /// DescribeServiceDeployments: up to 20 service deployments by ARN; unknown ones are MISSING failures.
+    /// The service and its deployment that a service deployment ARN names
+    /// (`arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID`).
+    func serviceDeployment(_ arn: String) -> (ServiceRecord, ServiceDeploymentRecord)? {
+        let parts = arn.split(separator: "/").map(String.init)
+        guard parts.count == 4 else { return nil }
+        let serviceArn =
+            parts[0].replacingOccurrences(of: ":service-deployment", with: ":service") + "/\(parts[1])/\(parts[2])"
+        let deployment = ServiceDeploymentRecord.deploymentID(inARN: arn)
+        guard let record = services[serviceArn],
+            let entry = record.serviceDeployments.first(where: { $0.deployment == deployment })
+        else { return nil }
+        return (record, entry)
+    }
+
+    /// StopServiceDeployment: stops the service's deployment in progress and rolls back to the
+    /// last completed one (stopType ROLLBACK, the one ECS takes), in the scheduler's next round.
+    public func stopServiceDeployment(
+        _ request: ECS.StopServiceDeploymentRequest
+    ) throws(ECSError) -> Outcome<ECS.StopServiceDeploymentResponse> {
+        let arn = request.serviceDeploymentArn ?? ""
+        let stopType = request.stopType ?? "ROLLBACK"
+        guard stopType == "ROLLBACK" else {
+            throw ECSError(.invalidParameter, "stopType \(stopType) is not supported; the valid value is ROLLBACK")
+        }
+        guard let (record, entry) = serviceDeployment(arn) else {
+            throw ECSError(.serviceDeploymentNotFound, "The service deployment does not exist.", hint: arn)
+        }
+        guard entry.status == .inProgress, let primary = record.primary, primary.id == entry.deployment,
+            primary.rolloutState == .inProgress
+        else {
+            throw ECSError(
+                .conflict,
+                "The service deployment is not in progress.",
+                hint: "\(arn) is \(entry.status.rawValue)"
+            )
+        }
+        var updated = record
+        updated.deploymentStopRequested = true
+        return Outcome(ECS.StopServiceDeploymentResponse(serviceDeploymentArn: arn), [.putService(updated)])
+    }
+
     public func describeServiceDeployments(
         _ request: ECS.DescribeServiceDeploymentsRequest
     ) throws(ECSError) -> ECS.DescribeServiceDeploymentsResponse {
@@ -73,16 +114,7 @@ extension ClusterState {
         var found: [ECS.ServiceDeployment] = []
         var failures: [ECS.Failure] = []
         for arn in arns {
-            // arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID
-            let parts = arn.split(separator: "/").map(String.init)
-            let serviceArn =
-                parts.count == 4
-                ? parts[0].replacingOccurrences(of: ":service-deployment", with: ":service")
-                    + "/\(parts[1])/\(parts[2])" : ""
-            let deployment = ServiceDeploymentRecord.deploymentID(inARN: arn)
-            if let record = services[serviceArn],
-                let entry = record.serviceDeployments.first(where: { $0.deployment == deployment })
-            {
+            if let (record, entry) = serviceDeployment(arn) {
                 found.append(presentServiceDeployment(entry, of: record))
             } else {
                 failures.append(ECS.Failure(arn: arn, reason: "MISSING", detail: "no service deployment with this ARN"))

@@ -22,6 +22,7 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let serviceNotActive = Code(rawValue: "ServiceNotActiveException")
         /// A client token reused with other parameters (RunTask).
         public static let conflict = Code(rawValue: "ConflictException")
+        public static let serviceDeploymentNotFound = Code(rawValue: "ServiceDeploymentNotFoundException")
         /// Systems Manager's errors, for the activation operations.
         public static let ssmInvalidParameters = Code(rawValue: "InvalidParameters")
         public static let invalidActivationId = Code(rawValue: "InvalidActivationId")

@@ -55,6 +55,22 @@ extension ServiceScheduler {
         )
     }
 
+    /// Stops the primary deployment that StopServiceDeployment asked to stop, rolling back to the
+    /// last completed deployment whether or not the deployment was set up to roll back, as ECS does.
+    func stopOnRequest(_ plan: inout Plan) {
+        guard plan.record.deploymentStopRequested == true else { return }
+        plan.record.deploymentStopRequested = nil
+        guard let primary = plan.record.primary, primary.rolloutState == .inProgress else { return }
+        failPrimary(
+            &plan,
+            reason: "ECS deployment \(primary.id) stopped by StopServiceDeployment.",
+            event: "stopped by StopServiceDeployment",
+            rollback: true,
+            rollbackReason: "ECS deployment stopped: rolling back to deploymentId",
+            trigger: "StopServiceDeployment was called"
+        )
+    }
+
     /// Fails the primary deployment when one of its deployment alarms is in ALARM, during the
     /// deployment or its bake time, and rolls back when the alarms say so.
     func tripAlarms(_ plan: inout Plan) {

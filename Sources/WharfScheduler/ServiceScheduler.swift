@@ -77,6 +77,7 @@ public struct ServiceScheduler: Sendable {
         guard record.status != .inactive, let primary = record.primary else { return plan }
         countFailures(&plan, tasks: tasks)
         if plan.record.status == .active {
+            stopOnRequest(&plan)
             tripCircuitBreaker(&plan, tasks: tasks)
             tripAlarms(&plan)
         }

@@ -63,6 +63,9 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     /// When the first protection of one of its tasks (UpdateTaskProtection) lapses (epoch
     /// seconds), so the scheduler plans the service again then; nil when none is protected.
     public var protectionLapsesAt: Double?
+    /// StopServiceDeployment asked to stop the primary deployment and roll back; the next round
+    /// does it and clears this.
+    public var deploymentStopRequested: Bool?
     /// Its service deployments (ListServiceDeployments), newest first.
     public var serviceDeployments: [ServiceDeploymentRecord]
     /// When the scheduler made it INACTIVE (its last task had stopped after DeleteService): it is

@@ -112,7 +112,8 @@ struct ServiceRegistryTests {
                 try state.listServicesByNamespace(ECS.ListServicesByNamespaceRequest(namespace: "elsewhere"))
             }
         } throws: { error in
-            (error as? ECSError)?.code == .ecsNamespaceNotFound && (error as? ECSError)?.message == "Namespace not found."
+            let refusal = error as? ECSError
+            return refusal?.code == .ecsNamespaceNotFound && refusal?.message == "Namespace not found."
         }
     }
 
