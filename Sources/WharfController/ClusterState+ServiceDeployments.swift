@@ -101,6 +101,51 @@ extension ClusterState {
         return Outcome(ECS.StopServiceDeploymentResponse(serviceDeploymentArn: arn), [.putService(updated)])
     }
 
+    /// DescribeServiceRevisions: up to 20 service revision ARNs
+    /// (`service-revision/CLUSTER/SERVICE/ID`), each the settings its deployment began with; one
+    /// unknown, or of a deployment older than the 50 kept, comes back in `failures`.
+    public func describeServiceRevisions(
+        _ request: ECS.DescribeServiceRevisionsRequest
+    ) throws(ECSError) -> ECS.DescribeServiceRevisionsResponse {
+        let arns = request.serviceRevisionArns ?? []
+        guard (1...20).contains(arns.count) else {
+            throw ECSError(.invalidParameter, "serviceRevisionArns names \(arns.count) service revisions; give 1 to 20")
+        }
+        var found: [ECS.ServiceRevision] = []
+        var failures: [ECS.Failure] = []
+        for arn in arns {
+            let parts = arn.split(separator: "/").map(String.init)
+            let deployment = ServiceDeploymentRecord.deploymentID(inARN: arn)
+            let prefix = parts.first?.replacingOccurrences(of: ":service-revision", with: ":service") ?? ""
+            guard parts.count == 4, let record = services[prefix + "/\(parts[1])/\(parts[2])"],
+                let revision = record.serviceDeployments.first(where: { $0.deployment == deployment })?.revision
+            else {
+                failures.append(ECS.Failure(arn: arn, reason: "MISSING", detail: "no service revision with this ARN"))
+                continue
+            }
+            var snapshot = record
+            snapshot.loadBalancers = revision.loadBalancers
+            snapshot.serviceRegistries = revision.serviceRegistries
+            found.append(
+                ECS.ServiceRevision(
+                    serviceRevisionArn: arn,
+                    serviceArn: record.arn,
+                    clusterArn: context.clusterARN(record.cluster),
+                    taskDefinition: self.arn(of: revision.taskDefinition),
+                    capacityProviderStrategy: revision.capacityProviderStrategy?.map(\.ecs),
+                    launchType: revision.launchType?.rawValue,
+                    platformVersion: revision.platformVersion,
+                    platformFamily: revision.platformVersion == nil ? nil : "Linux",
+                    loadBalancers: projectLoadBalancers(snapshot),
+                    serviceRegistries: projectServiceRegistries(snapshot),
+                    networkConfiguration: revision.networkConfiguration?.value,
+                    createdAt: revision.createdAt
+                )
+            )
+        }
+        return ECS.DescribeServiceRevisionsResponse(serviceRevisions: found, failures: failures)
+    }
+
     public func describeServiceDeployments(
         _ request: ECS.DescribeServiceDeploymentsRequest
     ) throws(ECSError) -> ECS.DescribeServiceDeploymentsResponse {

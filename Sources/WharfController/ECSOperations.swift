@@ -98,6 +98,7 @@ struct ECSOperations: Sendable {
         read("DescribeTasks", controller) { (state, request) in try state.describeTasks(request) }
         read("ListTasks", controller) { (state, request) in try state.listTasks(request) }
         read("ListServicesByNamespace", controller) { (state, request) in try state.listServicesByNamespace(request) }
+        read("DescribeServiceRevisions", controller) { (state, request) in try state.describeServiceRevisions(request) }
         write("StopServiceDeployment", controller) { (state, request, _) in try state.stopServiceDeployment(request) }
         write("DeleteAccountSetting", controller) { (state, request, _) in try state.deleteAccountSetting(request) }
         write("UpdateTaskProtection", controller) { (state, request, now) in

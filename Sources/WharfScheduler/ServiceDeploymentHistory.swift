@@ -58,6 +58,7 @@ public enum ServiceDeploymentHistory {
             status: settings.alarms == nil ? .disabled : .monitoring,
             names: settings.alarms?.names ?? []
         )
+        entry.revision = ServiceRevisionRecord(deployment, of: record)
         record.serviceDeployments = Array(([entry] + history).prefix(limit))
     }
 

@@ -24,6 +24,9 @@ public struct ServiceDeploymentRecord: Codable, Equatable, Sendable {
     public var rollback: RollbackRecord?
     /// Its deployment alarms; nil in entries from before Wharf had them.
     public var alarms: DeploymentAlarmsState?
+    /// The settings of the revision it deploys (DescribeServiceRevisions); nil in entries from
+    /// before Wharf kept them.
+    public var revision: ServiceRevisionRecord?
 
     /// The deployment ID (`ecs-svc/…`) that ends a service deployment or service revision ARN.
     public static func deploymentID(inARN arn: String) -> String {

@@ -71,4 +71,50 @@ struct StopServiceDeploymentTests {
         let reason = stopped.rollback?.reason ?? ""
         #expect(reason.contains("StopServiceDeployment"), "\(reason)")
     }
+
+    @Test("DescribeServiceRevisions: each revision's task definition and settings, from the deployments' ARNs")
+    func revisions() async throws {
+        let harness = try await flow.harness()
+        _ = try await flow.create(
+            harness,
+            ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api:1", desiredCount: 1)
+        )
+        _ = try await flow.update(
+            harness,
+            ECS.UpdateServiceRequest(cluster: "lab", service: "api", taskDefinition: "api:2")
+        )
+        let listed = try await harness.controller.read { state in
+            try state.listServiceDeployments(ECS.ListServiceDeploymentsRequest(service: "api", cluster: "lab"))
+        }
+        let newest = try #require(listed.serviceDeployments?.first?.serviceDeploymentArn)
+        let deployment = try #require(
+            try await harness.controller.read { state in
+                try state.describeServiceDeployments(
+                    ECS.DescribeServiceDeploymentsRequest(serviceDeploymentArns: [newest])
+                )
+            }.serviceDeployments?.first
+        )
+        let target = try #require(deployment.targetServiceRevision?.arn)
+        let source = try #require(deployment.sourceServiceRevisions?.first?.arn)
+        let missing = target.dropLast(3) + "999"
+        let described = try await harness.controller.read { state in
+            try state.describeServiceRevisions(
+                ECS.DescribeServiceRevisionsRequest(serviceRevisionArns: [target, source, String(missing)])
+            )
+        }
+        let definitions = described.serviceRevisions?.map(\.taskDefinition) ?? []
+        #expect(
+            definitions == [
+                "arn:aws:ecs:us-east-1:000000000000:task-definition/api:2",
+                "arn:aws:ecs:us-east-1:000000000000:task-definition/api:1",
+            ]
+        )
+        #expect(described.serviceRevisions?.first?.serviceArn == "arn:aws:ecs:us-east-1:000000000000:service/lab/api")
+        #expect(described.failures?.map(\.reason) == ["MISSING"])
+        await #expect {
+            _ = try await harness.controller.read { state in
+                try state.describeServiceRevisions(ECS.DescribeServiceRevisionsRequest(serviceRevisionArns: []))
+            }
+        } throws: { ($0 as? ECSError)?.code == .invalidParameter }
+    }
 }
