@@ -82,7 +82,11 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "The activation code that goes with --activation-id (env WHARF_ACTIVATION_CODE). Not needed once joined.")
     var activationCode: String?
 
-    @Option(help: "The container instance (ARN) to join as again after the data directory lost its identity, with a fresh --activation-id and --activation-code; the node takes up its running containers (env WHARF_CONTAINER_INSTANCE).")
+    @Option(help: """
+        The container instance (ARN) to join as again after the data directory lost its identity, with a fresh \
+        --activation-id and --activation-code made for it; the node takes up its running containers \
+        (env WHARF_CONTAINER_INSTANCE).
+        """)
     var containerInstance: String?
 
     @Option(help: "Loopback port of the introspection endpoint (/v1/metadata, /v1/tasks), 0 for any free one, off for none (env WHARF_INTROSPECTION_PORT). Default: 51678.")
@@ -191,10 +195,15 @@ public struct AgentOptions: ParsableArguments {
         let rejoin = value(containerInstance, "WHARF_CONTAINER_INSTANCE").flatMap { $0.isEmpty ? nil : $0 }
         if let rejoin {
             guard rejoin.hasPrefix("arn:"), rejoin.contains(":container-instance/") else {
-                throw ValidationError("--container-instance \"\(rejoin)\" is not a container instance ARN (arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/ID)")
+                throw ValidationError(
+                    "--container-instance \"\(rejoin)\" is not a container instance ARN "
+                        + "(arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/ID)"
+                )
             }
             guard activation != nil else {
-                throw ValidationError("--container-instance joins with a fresh activation: give --activation-id and --activation-code too")
+                throw ValidationError(
+                    "--container-instance joins with a fresh activation: give --activation-id and --activation-code too"
+                )
             }
         }
         let introspectionText = value(introspectionPort, "WHARF_INTROSPECTION_PORT") ?? "51678"

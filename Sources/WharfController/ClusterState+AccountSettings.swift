@@ -4,7 +4,12 @@ import WharfState
 extension ClusterState {
     /// The value in force for the caller: its own setting, else the account default, else ECS's default.
     func effectiveAccountSetting(_ name: String) -> String {
-        accountSettings[AccountSettingKey(principal: caller, name: name)]
+        accountSetting(name, principal: caller)
+    }
+
+    /// The value in force for `principal`: its own, else the account default, else ECS's.
+    func accountSetting(_ name: String, principal: String) -> String {
+        accountSettings[AccountSettingKey(principal: principal, name: name)]
             ?? accountSettings[AccountSettingKey(principal: nil, name: name)]
             ?? AccountSettingRules.settings[name]?.builtInDefault ?? ""
     }
@@ -29,7 +34,7 @@ extension ClusterState {
     public func deleteAccountSetting(
         _ request: ECS.DeleteAccountSettingRequest
     ) throws(ECSError) -> Outcome<ECS.DeleteAccountSettingResponse> {
-        let name = request.name ?? ""
+        guard let name = request.name else { throw ECSError(.invalidParameter, "name: is required") }
         guard AccountSettingRules.settings[name] != nil else {
             throw ECSError(
                 .invalidParameter,
@@ -37,11 +42,8 @@ extension ClusterState {
             )
         }
         let principal = request.principalArn ?? caller
-        let key = AccountSettingKey(principal: principal, name: name)
-        let own = accountSettings[key]
-        let value =
-            own ?? accountSettings[AccountSettingKey(principal: nil, name: name)]
-            ?? AccountSettingRules.settings[name]?.builtInDefault ?? ""
+        let own = accountSettings[AccountSettingKey(principal: principal, name: name)]
+        let value = accountSetting(name, principal: principal)
         let setting = ECS.Setting(name: name, value: value, principalArn: principal, type: "user")
         return Outcome(
             ECS.DeleteAccountSettingResponse(setting: setting),

@@ -60,13 +60,15 @@ extension ClusterState {
     }
 
     /// DescribeServiceDeployments: up to 20 service deployments by ARN; unknown ones are MISSING failures.
-    /// The service and its deployment that a service deployment ARN names
-    /// (`arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID`).
-    func serviceDeployment(_ arn: String) -> (ServiceRecord, ServiceDeploymentRecord)? {
+    /// The service and its deployment that a service deployment or service revision ARN names
+    /// (`arn:aws:ecs:REGION:ACCOUNT:TYPE/CLUSTER/SERVICE/ID`, TYPE `service-deployment` or
+    /// `service-revision`: both end in the deployment's ID).
+    func serviceDeployment(_ arn: String, type: String = "service-deployment")
+        -> (ServiceRecord, ServiceDeploymentRecord)?
+    {
         let parts = arn.split(separator: "/").map(String.init)
-        guard parts.count == 4 else { return nil }
-        let serviceArn =
-            parts[0].replacingOccurrences(of: ":service-deployment", with: ":service") + "/\(parts[1])/\(parts[2])"
+        guard parts.count == 4, parts[0].hasSuffix(":\(type)") else { return nil }
+        let serviceArn = String(parts[0].dropLast(type.count)) + "service/\(parts[1])/\(parts[2])"
         let deployment = ServiceDeploymentRecord.deploymentID(inARN: arn)
         guard let record = services[serviceArn],
             let entry = record.serviceDeployments.first(where: { $0.deployment == deployment })
@@ -79,7 +81,9 @@ extension ClusterState {
     public func stopServiceDeployment(
         _ request: ECS.StopServiceDeploymentRequest
     ) throws(ECSError) -> Outcome<ECS.StopServiceDeploymentResponse> {
-        let arn = request.serviceDeploymentArn ?? ""
+        guard let arn = request.serviceDeploymentArn else {
+            throw ECSError(.invalidParameter, "serviceDeploymentArn: is required")
+        }
         let stopType = request.stopType ?? "ROLLBACK"
         guard stopType == "ROLLBACK" else {
             throw ECSError(.invalidParameter, "stopType \(stopType) is not supported; the valid value is ROLLBACK")
@@ -114,11 +118,8 @@ extension ClusterState {
         var found: [ECS.ServiceRevision] = []
         var failures: [ECS.Failure] = []
         for arn in arns {
-            let parts = arn.split(separator: "/").map(String.init)
-            let deployment = ServiceDeploymentRecord.deploymentID(inARN: arn)
-            let prefix = parts.first?.replacingOccurrences(of: ":service-revision", with: ":service") ?? ""
-            guard parts.count == 4, let record = services[prefix + "/\(parts[1])/\(parts[2])"],
-                let revision = record.serviceDeployments.first(where: { $0.deployment == deployment })?.revision
+            guard let (record, entry) = serviceDeployment(arn, type: "service-revision"),
+                let revision = entry.revision
             else {
                 failures.append(ECS.Failure(arn: arn, reason: "MISSING", detail: "no service revision with this ARN"))
                 continue

@@ -218,7 +218,9 @@ extension ClusterState {
     public func listServicesByNamespace(
         _ request: ECS.ListServicesByNamespaceRequest
     ) throws(ECSError) -> ECS.ListServicesByNamespaceResponse {
-        let reference = request.namespace ?? ""
+        guard let reference = request.namespace else {
+            throw ECSError(.invalidParameter, "namespace: is required")
+        }
         let id = ARN(parsing: reference).map(\.resourceID) ?? reference
         guard let namespace = cloudMap.namespace(id) ?? cloudMap.allNamespaces.first(where: { $0.name == reference })
         else {

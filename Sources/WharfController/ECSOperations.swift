@@ -246,6 +246,8 @@ struct ECSOperations: Sendable {
         let controller = self.controller
         return { (data: Data) async throws -> Data in
             let request: ECS.DiscoverPollEndpointRequest = try ECSWire.decode(data)
+            // The refusal comes out as a value: a typed throw inside this closure crashes Swift 6.3.1's
+            // SIL pipeline (ConsumeOperatorCopyableValuesChecker).
             let refusal: ECSError? = await controller.read { state in
                 do throws(ECSError) {
                     let cluster = try state.activeCluster(request.cluster)

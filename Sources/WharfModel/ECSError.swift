@@ -150,7 +150,10 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "\(code.rawValue): \(message)" + (hint.map { " (\($0))" } ?? "") }
+    public var description: String {
+        guard let hint else { return "\(code.rawValue): \(message)" }
+        return "\(code.rawValue): \(message) (\(hint))"
+    }
 }
 
 extension ECSError {
