@@ -44,6 +44,8 @@ struct AwslogsEventsTests {
             ])
             let arn = try await cluster.run(definition)
             let taskID = String(arn.split(separator: "/").last ?? "")
+            // The waits below time the logs, not the start (which a busy CI machine can make slow).
+            _ = try await cluster.waitForTask(arn) { $0["lastStatus"] as? String == "RUNNING" }
             // The last event of each has no line after it: it goes out 5 s after its last line.
             let traced = try await cluster.waitForLogs(group: group, stream: "ecs/trace/\(taskID)", "three events") {
                 $0.count >= 3

@@ -79,7 +79,8 @@ struct ContainerSettingsEndToEndTests {
             #expect(host["MemorySwap"] as? Int == 32 << 20, "maxSwap 0: memory and swap together are the memory limit")
             #expect(host["MemorySwappiness"] as? Int == 10)
             let ulimits = host["Ulimits"] as? [[String: Any]] ?? []
-            #expect(ulimits.first?["Name"] as? String == "nofile" && ulimits.first?["Hard"] as? Int == 2048)
+            #expect(ulimits.first?["Name"] as? String == "nofile")
+            #expect(ulimits.first?["Soft"] as? Int == 1024 && ulimits.first?["Hard"] as? Int == 2048, "\(ulimits)")
             #expect(host["SecurityOpt"] as? [String] == ["no-new-privileges"])
             #expect(host["Sysctls"] as? [String: String] == ["net.core.somaxconn": "511"])
             #expect(host["ReadonlyRootfs"] as? Bool == true)
@@ -98,8 +99,11 @@ struct ContainerSettingsEndToEndTests {
             // What the processes see.
             let somaxconn = try await DockerEngine.run(["docker", "exec", appID, "cat", "/proc/sys/net/core/somaxconn"])
             #expect(somaxconn.trimmedStdout == "511")
-            let nofile = try await DockerEngine.run(["docker", "exec", appID, "sh", "-c", "ulimit -n"])
-            #expect(nofile.trimmedStdout == "1024")
+            // The container's own process (PID 1 of the task's PID namespace), not one that exec adds.
+            let limits = try await DockerEngine.run(["docker", "exec", appID, "cat", "/proc/1/limits"])
+            let openFiles = limits.stdout.split(separator: "\n").first { $0.hasPrefix("Max open files") } ?? ""
+            let softAndHard = openFiles.split(separator: " ").dropFirst(3).prefix(2).map(String.init)
+            #expect(softAndHard == ["1024", "2048"], "\(limits.stdout)")
             let readOnly = try await DockerEngine.run(["docker", "exec", appID, "touch", "/etc/wharf"])
             #expect(readOnly.status != 0, "the root filesystem is read-only")
             let scratch = try await DockerEngine.run(["docker", "exec", appID, "touch", "/scratch/ok"])
