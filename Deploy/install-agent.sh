@@ -4,7 +4,7 @@
 # starts it, and waits until it has registered.
 #
 #   install-agent.sh --controller URL --activation-id ID --activation-code CODE [--cluster NAME]
-#                    [--binary PATH] [--install-docker] [--no-start]
+#                    [--region REGION] [--binary PATH] [--install-docker] [--no-start]
 #                    [--ca-fingerprint SHA256 | --ca-file PATH]
 #   install-agent.sh --uninstall
 #
@@ -26,7 +26,7 @@ env_path="$env_dir/agent.env"
 timeout="${WHARF_INSTALL_TIMEOUT:-120}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-controller="" activation_id="" activation_code="" cluster="default" binary="" install_docker=0 start=1
+controller="" activation_id="" activation_code="" cluster="default" region="" binary="" install_docker=0 start=1
 ca_fingerprint="" ca_file="" uninstall=0
 
 say() { printf '[wharf] %s\n' "$*"; }
@@ -46,6 +46,7 @@ while (($# > 0)); do
         --activation-id) activation_id="${2:-}"; shift 2 ;;
         --activation-code) activation_code="${2:-}"; shift 2 ;;
         --cluster) cluster="${2:-}"; shift 2 ;;
+        --region) region="${2:-}"; shift 2 ;;
         --binary) binary="${2:-}"; shift 2 ;;
         --ca-fingerprint) ca_fingerprint="${2:-}"; shift 2 ;;
         --ca-file) ca_file="${2:-}"; shift 2 ;;
@@ -155,6 +156,7 @@ umask 077
     printf '# Written by install-agent.sh. The activation is used once; the agent then keeps its identity.\n'
     printf 'WHARF_CONTROLLER=%s\n' "$controller"
     printf 'WHARF_CLUSTER=%s\n' "$cluster"
+    if [[ -n $region ]]; then printf 'WHARF_REGION=%s\n' "$region"; fi
     printf 'WHARF_ACTIVATION_ID=%s\n' "$activation_id"
     printf 'WHARF_ACTIVATION_CODE=%s\n' "$activation_code"
     if [[ -n $ca_fingerprint ]]; then printf 'WHARF_CA_FINGERPRINT=%s\n' "$pin"; fi

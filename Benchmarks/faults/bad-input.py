@@ -425,7 +425,7 @@ class Generator:
         elif auth == "wrong-service":
             service = rng.choice([s for s in ("ecs", "ssm", "logs", "secretsmanager", "wharf", "iam") if s != service])
         elif auth == "wrong-region":
-            region = rng.choice(["eu-west-1", "", "us-east-1 "])
+            region = rng.choice(["xx-nowhere-1", "", "us-east-1 "])
         elif auth == "expired":
             when = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=rng.choice([16, 60, 1e6]))
         elif auth == "future":

@@ -22,7 +22,7 @@ parameter, a secret and a log group. Then it sends forged requests, each of whic
       by AWS: that is measured once, before the snapshot, and reported as information;
   (e) a wrong secret, an unknown access key, the body or X-Amz-Target or Host or X-Amz-Date
       changed after signing, the target left out of the signed headers, a signature scoped to
-      another service or region, the Authorization of another request, presigned query strings;
+      another service or a region AWS does not have, the Authorization of another request, presigned query strings;
   (f) register without an activation (cluster "default", another cluster), with a made-up
       activation, a wrong code, a deleted activation, A's used-up activation, A's ARN without or
       with a wrong credential;
@@ -302,8 +302,8 @@ def attack(cluster, names, attacks):
         wrong = "ssm" if APIS[api][2] != "ssm" else "ecs"
         headers, data = signed(port, api, operation, body, service=wrong)
         attacks.aws(kind, f"{api}:{operation} signed for service {wrong}", api, operation, data, headers)
-        headers, data = signed(port, api, operation, body, region="eu-west-1")
-        attacks.aws(kind, f"{api}:{operation} signed for region eu-west-1", api, operation, data, headers)
+        headers, data = signed(port, api, operation, body, region="xx-nowhere-1")
+        attacks.aws(kind, f"{api}:{operation} signed for region xx-nowhere-1", api, operation, data, headers)
         headers, data = signed(port, api, operation, body, when=NOW() - MINUTES(20))
         headers["X-Amz-Date"] = NOW().strftime("%Y%m%dT%H%M%SZ")
         attacks.aws(kind, f"{api}:{operation} with X-Amz-Date changed after signing", api, operation, data, headers)

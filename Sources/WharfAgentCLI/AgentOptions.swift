@@ -15,6 +15,9 @@ public struct AgentOptions: ParsableArguments {
     @Option(help: "The cluster to join (env WHARF_CLUSTER). Default: default.")
     var cluster: String?
 
+    @Option(help: "The cluster's region (env WHARF_REGION). Default: the controller's own region.")
+    var region: String?
+
     @Option(help: "Directory for the agent's identity and task state (env WHARF_DATA_DIR). Default: /var/lib/wharf-agent.")
     var dataDir: String?
 
@@ -251,6 +254,12 @@ public struct AgentOptions: ParsableArguments {
             activationId: activation, activationCode: code, introspectionPort: introspection, taskCleanupWait: .seconds(cleanup))
         configuration.controllerTrust = trust
         configuration.rejoinInstanceArn = rejoin
+        if let region = value(region, "WHARF_REGION"), !region.isEmpty {
+            guard region.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
+                throw ValidationError("--region \"\(region)\" is not a region name such as eu-west-1")
+            }
+            configuration.region = region
+        }
         switch value(gpus, "WHARF_GPUS") ?? "auto" {
         case "auto": configuration.gpus = GPUDiscovery.nvidiaGPUs()
         case "none": configuration.gpus = []

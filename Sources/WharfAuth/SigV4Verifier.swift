@@ -7,17 +7,22 @@ import Synchronization
 /// X-Amz-Date within the clock-skew window, the signed headers, the payload hash and the
 /// signature itself. Pure: the secret lookup and the clock are given.
 public struct SigV4Verifier: Sendable {
-    /// The region every credential scope must name.
-    public var region: String
+    /// The regions a credential scope may name.
+    public var regions: Set<String>
     /// How far the request's X-Amz-Date may be from the controller's clock, either way (AWS: 15 minutes).
     public var allowedSkew: TimeInterval
     /// Signing keys derived already, by key, secret and scope: a client signs with one scope all
     /// day, and deriving the key is four HMACs on every request.
     private let signingKeys = SigningKeys()
 
-    /// Creates a verifier.
+    /// Creates a verifier for credentials scoped to `region`.
     public init(region: String, allowedSkew: TimeInterval = 15 * 60) {
-        self.region = region
+        self.init(regions: [region], allowedSkew: allowedSkew)
+    }
+
+    /// Creates a verifier for credentials scoped to any of `regions`.
+    public init(regions: Set<String>, allowedSkew: TimeInterval = 15 * 60) {
+        self.regions = regions
         self.allowedSkew = allowedSkew
     }
 
@@ -37,8 +42,8 @@ public struct SigV4Verifier: Sendable {
                        secret: (String) async -> String?) async throws(AuthError) -> String {
         let authorization = try Self.parse(request)
         let scope = authorization.scope
-        guard scope.region == region else {
-            throw AuthError(.invalidSignature, "Credential should be scoped to a valid region, not '\(scope.region)': this controller answers as \(region) (set AWS_DEFAULT_REGION=\(region), or --region in the client)")
+        guard regions.contains(scope.region) else {
+            throw AuthError(.invalidSignature, "Credential should be scoped to a valid region.")
         }
         guard scope.service == service else {
             throw AuthError(.invalidSignature, "Credential should be scoped to correct service: '\(service)', not '\(scope.service)'")

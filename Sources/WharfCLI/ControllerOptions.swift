@@ -12,7 +12,13 @@ public struct ControllerOptions: ParsableArguments {
     @Option(help: "Directory for the database (env WHARF_DATA_DIR). Default: /var/lib/wharf; ./.wharf for wharf dev.")
     var dataDir: String?
 
-    @Option(help: "Region in ARNs (env WHARF_REGION). Default: us-east-1.")
+    @Option(
+        help: """
+            The controller's own region (env WHARF_REGION): requests that name no region, agents that give no \
+            --region, and the admin API. Every AWS region is served besides, each with its own resources. \
+            Default: us-east-1.
+            """
+    )
     var region: String?
 
     @Option(help: "12-digit account ID in ARNs (env WHARF_ACCOUNT_ID). Default: 000000000000.")

@@ -42,9 +42,16 @@ struct APIAuthenticator: Sendable {
     let sealer: SecretSealer
     let logger: Logger
 
-    init(mode: APIAuthentication, region: String, controller: Controller, sealer: SecretSealer, logger: Logger) {
+    /// Refuses even a request whose signature checks out: for the endpoints that only word the
+    /// refusal of a request for a region not opened yet (see ``RegionRouter``).
+    var refuseVerified = false
+
+    /// - Parameters:
+    ///   - regions: the regions a credential scope may name.
+    ///   - controller: the controller of the controller's own region, which holds the access keys.
+    init(mode: APIAuthentication, regions: Set<String>, controller: Controller, sealer: SecretSealer, logger: Logger) {
         self.mode = mode
-        self.verifier = SigV4Verifier(region: region)
+        self.verifier = SigV4Verifier(regions: regions)
         self.controller = controller
         self.sealer = sealer
         self.logger = logger
@@ -59,6 +66,9 @@ struct APIAuthenticator: Sendable {
             let host = Self.hostName(request.head.authority ?? request.headers[values: .init("Host")!].first ?? "")
             guard ControllerConfiguration.isLoopback(host) else {
                 throw ECSError(.missingAuthenticationToken, "this controller checks no signatures (wharf dev), so it answers only requests to localhost or 127.0.0.1, not to \"\(host)\"")
+            }
+            guard !refuseVerified else {
+                throw ECSError(.server, "the region named in the credential scope is being opened; try again")
             }
             return nil
         }
@@ -78,8 +88,9 @@ struct APIAuthenticator: Sendable {
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let signable = SigV4.Request(method: request.method.rawValue, path: String(path[0]), query: path.count > 1 ? String(path[1]) : "",
                                      headers: headers, payloadHash: SigV4.hexSHA256(body))
+        let accessKeyId: String
         do {
-            return try await verifier.verify(signable, service: service, now: controller.now()) { id in
+            accessKeyId = try await verifier.verify(signable, service: service, now: controller.now()) { id in
                 if let bootstrap, bootstrap.accessKeyId == id { return bootstrap.secretAccessKey }
                 // The controller's own check, not an answer: no need to wait for a batch in flight
                 // (a key's secret reaches its owner only once the key is stored).
@@ -96,6 +107,10 @@ struct APIAuthenticator: Sendable {
                        "request refused: \(error.code.rawValue)", metadata: ["reason": "\(error.message)"])
             throw ECSError(ECSError.Code(rawValue: error.code.rawValue), error.message)
         }
+        guard !refuseVerified else {
+            throw ECSError(.server, "the region named in the credential scope is being opened; try again")
+        }
+        return accessKeyId
     }
 
     /// The host part of an authority (`host`, `host:port`, `[v6]:port`).

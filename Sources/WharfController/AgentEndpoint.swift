@@ -19,17 +19,24 @@ struct AgentEndpoint: Sendable {
     let logger: Logger
     var syncJSON = SyncResponseJSON()
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post(RouterPath(AgentProtocol.registerPath)) { request, _ in
-            await handle(request) { (body: RegisterRequest) async throws(AgentProtocolError) in try await controller.register(body) }
-        }
-        router.post(RouterPath(AgentProtocol.syncPath)) { request, _ in
+    /// The paths this endpoint answers.
+    static let paths = [AgentProtocol.registerPath, AgentProtocol.syncPath, AgentProtocol.logsPath]
+
+    /// Answers a request to one of ``paths``.
+    func answer(_ path: String, _ request: Request) async -> Response {
+        switch path {
+        case AgentProtocol.registerPath:
+            await handle(request) { (body: RegisterRequest) async throws(AgentProtocolError) in
+                try await controller.register(body)
+            }
+        case AgentProtocol.syncPath:
             await handle(request, encode: syncJSON.encode) { (body: SyncRequest) async throws(AgentProtocolError) in
                 try await controller.sync(body) { outcome, duration in metrics?.sync(outcome: outcome, duration: duration) }
             }
-        }
-        router.post(RouterPath(AgentProtocol.logsPath)) { request, _ in
-            await handle(request) { (body: LogDeliveryRequest) async throws(AgentProtocolError) in try await deliver(body) }
+        default:
+            await handle(request) { (body: LogDeliveryRequest) async throws(AgentProtocolError) in
+                try await deliver(body)
+            }
         }
     }
 

@@ -26,78 +26,40 @@ public enum ControllerServer {
     ) async throws {
         let lock = try DataDirectoryLock.acquire(configuration.dataDirectory)
         defer { lock.release() }
-        let databasePath = (configuration.dataDirectory as NSString).appendingPathComponent("wharf.db")
-        let store = try await SQLiteStore.open(path: databasePath, logger: logger)
-        let logs: SQLiteLogStore
-        do {
-            logs = try await SQLiteLogStore.open(
-                path: (configuration.dataDirectory as NSString).appendingPathComponent("logs.db"),
-                maxStoredBytes: configuration.logStorageBytes,
-                logger: logger
-            )
-        } catch {
-            await store.close()
-            throw error
-        }
-        let metricStore: SQLiteMetricStore
-        do {
-            metricStore = try await SQLiteMetricStore.open(
-                path: (configuration.dataDirectory as NSString).appendingPathComponent("metrics.db"),
-                logger: logger
-            )
-        } catch {
-            await logs.close()
-            await store.close()
-            throw error
-        }
-        let controller: Controller
-        do {
-            controller = try await Controller(
-                store: store,
-                context: configuration.context,
-                logger: logger,
-                settings: configuration.agentTimings,
-                openRegistration: configuration.openRegistration,
-                taskCIDR: configuration.taskCIDR
-            )
-        } catch {
-            await metricStore.close()
-            await logs.close()
-            await store.close()
-            throw error
-        }
+        let bundle = try await RegionBundle.open(configuration, logger: logger)
+        let controller = bundle.controller
         // Every row was decoded once to build the state and is garbage now.
         AllocatorTrim.run()
         let sealer: SecretSealer
         let tls: ControllerTLS?
-        do {
+        let metrics = ControllerMetrics()
+        let regions: ControllerRegions
+        do throws(any Error) {
             sealer = try SecretSealer.load(dataDirectory: configuration.dataDirectory)
             tls = try resolveTLS(configuration, logger: logger)
-            let stored = await controller.read { Array($0.credentials.accessKeys) }
-            if !stored.isEmpty,
-                !stored.contains(where: { sealer.open($0.sealedSecret, context: $0.accessKeyId) != nil })
-            {
-                throw ControllerStartError(
-                    """
-                    none of the \(stored.count) stored access keys can be unsealed with \
-                    \(configuration.dataDirectory)/\(SecretSealer.fileName): restore the secrets.key that belongs \
-                    with this wharf.db
-                    """
-                )
-            }
-            if case .sigV4(let bootstrap) = configuration.authentication, bootstrap == nil, stored.isEmpty {
-                throw ControllerStartError(
-                    """
-                    no access key can sign requests: set WHARF_ADMIN_ACCESS_KEY_ID and \
-                    WHARF_ADMIN_SECRET_ACCESS_KEY (the bootstrap pair; in /etc/wharf/controller.env for the systemd \
-                    unit), then create more with wharf keys create
-                    """
-                )
+            try await checkKeys(configuration, controller: controller, sealer: sealer)
+            await controller.useSecrets(sealer)
+            regions = ControllerRegions(
+                parts: .home(
+                    controller,
+                    configuration: configuration,
+                    sealer: sealer,
+                    tls: tls != nil,
+                    logs: bundle.logs,
+                    metricStore: bundle.metricStore,
+                    metrics: metrics,
+                    logger: logger
+                ),
+                logger: logger
+            )
+            do {
+                try await regions.openStored()
+            } catch {
+                await regions.closeAll()
+                throw error
             }
         } catch {
-            await metricStore.close()
-            await logs.close()
-            await store.close()
+            await bundle.close()
             throw error
         }
         let scheme = tls == nil ? "http" : "https"
@@ -107,85 +69,66 @@ public enum ControllerServer {
                 metadata: ["ca.file": "\(ControllerTLS.directory(configuration.dataDirectory))/ca.pem"]
             )
         }
-        let metrics = ControllerMetrics()
-        await controller.useSecrets(sealer)
-        let app = try makeApplication(
-            controller: controller,
-            configuration: configuration,
-            sealer: sealer,
-            tls: tls,
-            logs: logs,
-            metricStore: metricStore,
-            metrics: metrics,
-            logger: logger
-        ) { port in
+        let app = try makeApplication(regions.parts, regions: regions, tls: tls) { port in
             let auth =
                 switch configuration.authentication {
                 case .disabled: "off (wharf dev, loopback only)"
                 case .sigV4(let bootstrap): "SigV4" + (bootstrap.map { ", bootstrap key \($0.accessKeyId)" } ?? "")
                 }
+            let others = await regions.names
             logger.info(
                 "wharf-controller listening on \(scheme)://\(configuration.host):\(port)",
                 metadata: [
                     "data.dir": "\(configuration.dataDirectory)", "region": "\(configuration.context.region)",
-                    "authentication": "\(auth)",
+                    "regions.opened": "\(others.joined(separator: ","))", "authentication": "\(auth)",
                 ]
             )
             await onListening(port)
         }
         // Shut down in reverse order: the service scheduler, expiry, liveness (which also answers
-        // held syncs), then HTTP, then the store.
-        let scheduler = ServiceSchedulerService(
-            controller: controller,
-            sweep: configuration.agentTimings.schedulerSweep,
-            logger: Logger(label: "wharf.controller.scheduler"),
-            metrics: metrics
-        )
+        // held syncs), the same in the other regions, then HTTP, then the other regions' stores,
+        // then the store.
+        let services: [any Service] =
+            [bundle.storeService, regions.storesService, app, regions.loopsService] + bundle.loops(metrics: metrics)
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(
-                        service: StoreService(store: store, logs: logs, metricStore: metricStore, logger: logger)
-                    ),
-                    .init(service: app),
-                    .init(
-                        service: MonitoringService(
-                            controller: controller,
-                            store: metricStore,
-                            settings: configuration.monitoring,
-                            logger: Logger(label: "wharf.controller.metrics")
-                        )
-                    ),
-                    .init(
-                        service: LogRetentionService(
-                            store: logs,
-                            interval: configuration.logRetentionSweep,
-                            now: controller.now,
-                            logger: Logger(label: "wharf.controller.logs")
-                        )
-                    ),
-                    .init(
-                        service: AgentLivenessService(
-                            controller: controller,
-                            interval: configuration.agentTimings.sweepInterval
-                        )
-                    ),
-                    .init(
-                        service: RetentionService(
-                            controller: controller,
-                            retention: configuration.taskRetention,
-                            logger: Logger(label: "wharf.controller.retention")
-                        )
-                    ),
-                    .init(service: scheduler),
-                ]
-                    + extraServices.map { .init(service: $0) },
+                services: (services + extraServices).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
         logger.info("wharf-controller stopped")
+    }
+
+    /// Refuses to start when no access key could sign a request: the stored ones cannot be unsealed
+    /// with this `secrets.key`, or there are none and no bootstrap pair.
+    static func checkKeys(
+        _ configuration: ControllerConfiguration,
+        controller: Controller,
+        sealer: SecretSealer
+    ) async throws(ControllerStartError) {
+        let stored = await controller.read { Array($0.credentials.accessKeys) }
+        if !stored.isEmpty,
+            !stored.contains(where: { sealer.open($0.sealedSecret, context: $0.accessKeyId) != nil })
+        {
+            throw ControllerStartError(
+                """
+                none of the \(stored.count) stored access keys can be unsealed with \
+                \(configuration.dataDirectory)/\(SecretSealer.fileName): restore the secrets.key that belongs \
+                with this wharf.db
+                """
+            )
+        }
+        if case .sigV4(let bootstrap) = configuration.authentication, bootstrap == nil, stored.isEmpty {
+            throw ControllerStartError(
+                """
+                no access key can sign requests: set WHARF_ADMIN_ACCESS_KEY_ID and \
+                WHARF_ADMIN_SECRET_ACCESS_KEY (the bootstrap pair; in /etc/wharf/controller.env for the systemd \
+                unit), then create more with wharf keys create
+                """
+            )
+        }
     }
 
     /// The HTTP application: `POST /` for the ECS, CloudWatch Logs, SSM and admin APIs, the agent
@@ -207,62 +150,47 @@ public enum ControllerServer {
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ControllerStartError) -> some ApplicationProtocol {
-        let authentication = configuration.authentication
-        // Each revision's JSON, shared by sync answers and DescribeTaskDefinition.
-        let definitions = TaskDefinitionJSON()
-        var json = ECSEndpoint(
-            operations: ECSOperations(
-                controller: controller,
-                sealer: sealer,
-                bootstrapKeyId: authentication.bootstrapKeyId,
-                definitions: definitions
-            ),
-            logs: logs.map { LogsOperations(store: $0, context: configuration.context, now: controller.now) },
-            authenticator: APIAuthenticator(
-                mode: authentication,
-                region: configuration.context.region,
-                controller: controller,
-                sealer: sealer,
-                logger: logger
-            ),
-            maxBodyBytes: configuration.maxBodyBytes,
-            logger: logger,
-            metrics: metrics
-        )
-        json.scheme = tls == nil ? "http" : "https"
-        json.autoScaling = metricStore.map {
-            AutoScalingOperations(controller: controller, store: $0, settings: configuration.monitoring)
-        }
-        let endpoint = json
-        let router = Router()
-        let cloudWatch = metricStore.map {
-            CloudWatchOperations(
-                controller: controller,
-                metrics: $0,
-                settings: configuration.monitoring,
-                context: configuration.context,
-                now: controller.now
-            )
-        }
-        let query = QueryEndpoint(
-            elbv2: ELBv2Operations(controller: controller),
-            cloudWatch: cloudWatch,
-            json: endpoint
-        )
-        let monitoring = cloudWatch.map { CloudWatchEndpoint(operations: $0, json: endpoint) }
-        router.post("/") { request, _ in
-            if QueryEndpoint.accepts(request) { return await query.handle(request) }
-            if let monitoring, CloudWatchEndpoint.accepts(request) { return await monitoring.handle(request) }
-            return await endpoint.handle(request)
-        }
-        AgentEndpoint(
-            controller: controller,
+        let parts = RegionEndpoints.Parts.home(
+            controller,
+            configuration: configuration,
+            sealer: sealer,
+            tls: tls != nil,
             logs: logs,
+            metricStore: metricStore,
             metrics: metrics,
+            logger: logger
+        )
+        return try makeApplication(parts, regions: nil, tls: tls, onListening: onListening)
+    }
+
+    /// The HTTP application for the controller's own region as `parts` has it and the other
+    /// `regions` (nil: none).
+    static func makeApplication(
+        _ parts: RegionEndpoints.Parts,
+        regions: ControllerRegions?,
+        tls: ControllerTLS?,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) throws(ControllerStartError) -> some ApplicationProtocol {
+        let configuration = parts.configuration
+        let controller = parts.controller
+        let logs = parts.logs
+        let metrics = parts.metrics
+        let logger = parts.logger
+        let homeRegion = configuration.context.region
+        let served = AWSRegions.all.union([homeRegion])
+        let route = RegionRouter(
+            homeRegion: homeRegion,
+            home: RegionEndpoints(parts, regions: [homeRegion]),
+            refusing: RegionEndpoints(parts, regions: regions == nil ? [homeRegion] : served, refuseVerified: true),
+            regions: regions,
             maxBodyBytes: configuration.maxBodyBytes,
-            logger: logger,
-            syncJSON: SyncResponseJSON(definitions: definitions)
-        ).register(on: router)
+            logger: logger
+        )
+        let router = Router()
+        router.post("/") { request, _ in await route.api(request) }
+        for path in AgentEndpoint.paths {
+            router.post(RouterPath(path)) { request, _ in await route.agent(path, request) }
+        }
         router.get("/healthz") { _, _ in "ok\n" }
         // Prometheus scrapes without signing, as it does every exporter; the figures name
         // operations and counts, never resources or secrets.

@@ -26,6 +26,9 @@ struct ECSEndpoint: Sendable {
     /// `https` when the controller serves TLS, else `http`: the scheme of the endpoint
     /// DiscoverPollEndpoint gives.
     var scheme = "http"
+    /// The controller's own region when this endpoint serves another one: the admin API (access
+    /// keys, which every region shares) is answered only there. Nil in the controller's own region.
+    var adminRegion: String? = nil
     let authenticator: APIAuthenticator
     let maxBodyBytes: Int
     let logger: Logger
@@ -79,7 +82,8 @@ struct ECSEndpoint: Sendable {
                 handler = logs?.handlers[String(target.dropFirst(CloudWatchLogs.targetPrefix.count))]
                 signingName = CloudWatchLogs.signingName
             } else if target.hasPrefix(WharfAdmin.targetPrefix) {
-                handler = operations.adminHandlers[String(target.dropFirst(WharfAdmin.targetPrefix.count))]
+                let name = String(target.dropFirst(WharfAdmin.targetPrefix.count))
+                handler = adminRegion == nil ? operations.adminHandlers[name] : nil
                 signingName = WharfAdmin.signingName
             } else if target.hasPrefix(ApplicationAutoScaling.targetPrefix) {
                 let name = String(target.dropFirst(ApplicationAutoScaling.targetPrefix.count))
@@ -158,6 +162,13 @@ struct ECSEndpoint: Sendable {
     }
 
     func unknownOperation(_ target: String) -> ECSError {
+        if target.hasPrefix(WharfAdmin.targetPrefix), let adminRegion {
+            return ECSError(
+                .unknownOperation,
+                "Wharf's admin API is served in the controller's own region, \(adminRegion): access keys hold in "
+                    + "every region"
+            )
+        }
         if target.hasPrefix(WharfAdmin.targetPrefix) {
             return ECSError(
                 .unknownOperation,

@@ -230,7 +230,7 @@ extension TaskDefinitionRules {
         if let wanted = options["awslogs-region"], wanted != region {
             throw ECSError.unsupported(
                 "\(name): awslogs-region \(wanted)",
-                "logs go to this controller, which serves \(region)"
+                "a task's logs stay in its own region, \(region)"
             )
         }
         if let mode = options["mode"], mode != "non-blocking" {

@@ -57,6 +57,9 @@ public struct RegisterRequest: Codable, Equatable, Sendable {
     /// The address other nodes reach this node at (its address on the route to the controller,
     /// or `wharf-agent --node-address`): the gateway of the routes to its awsvpc tasks.
     public var nodeAddress: String?
+    /// The region of the cluster (`wharf-agent --region`); nil for the controller's own region. A
+    /// cluster or container instance ARN names its region itself.
+    public var region: String?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -69,9 +72,11 @@ public struct RegisterRequest: Codable, Equatable, Sendable {
         resources: NodeResources,
         attributes: [ECS.Attribute],
         versionInfo: ECS.VersionInfo,
-        nodeAddress: String? = nil
+        nodeAddress: String? = nil,
+        region: String? = nil
     ) {
         self.nodeAddress = nodeAddress
+        self.region = region
         self.protocolVersion = protocolVersion
         self.cluster = cluster
         self.containerInstanceArn = containerInstanceArn

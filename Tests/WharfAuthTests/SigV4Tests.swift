@@ -98,7 +98,7 @@ struct SigV4Tests {
             Refusal(name: "content hash that is not the body's", request: Botocore.createCluster(extra: [("x-amz-content-sha256", "UNSIGNED-PAYLOAD")]),
                     code: .invalidSignature, fragment: "x-amz-content-sha256"),
             Refusal(name: "other region", request: replacing("authorization", with: authorization.replacingOccurrences(of: "us-east-1", with: "eu-west-1"), in: good),
-                    code: .invalidSignature, fragment: "scoped to a valid region, not 'eu-west-1'"),
+                    code: .invalidSignature, fragment: "Credential should be scoped to a valid region."),
             Refusal(name: "other service", request: good, code: .invalidSignature, fragment: "correct service: 'ssm', not 'ecs'", service: "ssm"),
             Refusal(name: "no X-Amz-Date", request: replacing("x-amz-date", with: nil, in: good),
                     code: .incompleteSignature, fragment: "X-Amz-Date"),

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// A container definition that logs through awslogs to `group`, as ECS task definitions do.
-func awslogs(_ container: [String: Any], group: String, createGroup: Bool = true) -> [String: Any] {
-    var options = ["awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"]
+func awslogs(_ container: [String: Any], group: String, createGroup: Bool = true, region: String = "us-east-1") -> [String: Any] {
+    var options = ["awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": "ecs"]
     if createGroup { options["awslogs-create-group"] = "true" }
     return container.merging(["logConfiguration": ["logDriver": "awslogs", "options": options]]) { _, new in new }
 }

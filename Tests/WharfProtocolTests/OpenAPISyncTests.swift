@@ -189,7 +189,7 @@ enum Sample {
     static let registerRequest = RegisterRequest(protocolVersion: AgentProtocol.version, cluster: "default", containerInstanceArn: instanceArn,
                                                  credential: credential, activationId: "0f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f60",
                                                  activationCode: "m0E5n1pLq2rS3tU4vW5x", hostname: "node-1", resources: resources, attributes: [attribute],
-                                                 versionInfo: versionInfo, nodeAddress: "10.250.0.2")
+                                                 versionInfo: versionInfo, nodeAddress: "10.250.0.2", region: "eu-west-1")
     static let firstRegisterRequest = RegisterRequest(cluster: "default", hostname: "node-1", resources: noReservedPorts, attributes: [],
                                                       versionInfo: ECS.VersionInfo())
     static let registerResponse = RegisterResponse(protocolVersion: AgentProtocol.version, containerInstanceArn: instanceArn,

@@ -176,7 +176,8 @@ public actor Agent {
             ),
             nodeAddress: configuration.nodeAddress ?? controllerHost.flatMap {
                 NodeAddress.discover(towards: $0.host, port: $0.port)
-            }
+            },
+            region: configuration.region
         )
         var delay: Duration = .milliseconds(500)
         while true {

@@ -23,6 +23,8 @@ public struct AgentConfiguration: Sendable {
     /// The controller's base URL, such as `http://controller:8080`.
     public var controllerURL: String
     public var cluster: String
+    /// The cluster's region (`--region`); nil for the controller's own.
+    public var region: String?
     public var dataDirectory: String
     public var dockerSocket: String
     /// MiB of the node's memory kept back from tasks.

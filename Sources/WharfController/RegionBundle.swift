@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WharfModel
+import WharfStore
+
+/// One region's share of the controller: its state and the three databases behind it
+/// (`wharf.db`, `logs.db`, `metrics.db`), and the loops that keep them. The controller's own region
+/// lives in the data directory; every other region in `regions/<name>/` under it.
+struct RegionBundle: Sendable {
+    let region: String
+    let configuration: ControllerConfiguration
+    let controller: Controller
+    let store: SQLiteStore
+    let logs: SQLiteLogStore
+    let metricStore: SQLiteMetricStore
+
+    /// Where `region`'s databases live under the data directory of a controller whose own region is
+    /// `home`.
+    static func directory(of region: String, home: String, dataDirectory: String) -> String {
+        guard region != home else { return dataDirectory }
+        return ((dataDirectory as NSString).appendingPathComponent("regions") as NSString)
+            .appendingPathComponent(region)
+    }
+
+    /// The configuration of `region`: the home one with that region in every ARN and its own directory.
+    static func configuration(of region: String, home: ControllerConfiguration) -> ControllerConfiguration {
+        var configuration = home
+        configuration.context.region = region
+        configuration.dataDirectory = directory(
+            of: region,
+            home: home.context.region,
+            dataDirectory: home.dataDirectory
+        )
+        return configuration
+    }
+
+    /// Opens (creating when missing) the databases in `configuration.dataDirectory` and builds the
+    /// state from them; closes what it opened when a later step fails.
+    static func open(_ configuration: ControllerConfiguration, logger: Logger) async throws -> RegionBundle {
+        let directory = configuration.dataDirectory as NSString
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("wharf.db"), logger: logger)
+        let logs: SQLiteLogStore
+        do {
+            logs = try await SQLiteLogStore.open(
+                path: directory.appendingPathComponent("logs.db"),
+                maxStoredBytes: configuration.logStorageBytes,
+                logger: logger
+            )
+        } catch {
+            await store.close()
+            throw error
+        }
+        let metricStore: SQLiteMetricStore
+        do {
+            metricStore = try await SQLiteMetricStore.open(
+                path: directory.appendingPathComponent("metrics.db"),
+                logger: logger
+            )
+        } catch {
+            await logs.close()
+            await store.close()
+            throw error
+        }
+        do {
+            let controller = try await Controller(
+                store: store,
+                context: configuration.context,
+                logger: logger,
+                settings: configuration.agentTimings,
+                openRegistration: configuration.openRegistration,
+                taskCIDR: configuration.taskCIDR
+            )
+            return RegionBundle(
+                region: configuration.context.region,
+                configuration: configuration,
+                controller: controller,
+                store: store,
+                logs: logs,
+                metricStore: metricStore
+            )
+        } catch {
+            await metricStore.close()
+            await logs.close()
+            await store.close()
+            throw error
+        }
+    }
+
+    /// Closes the databases.
+    func close() async {
+        await metricStore.close()
+        await logs.close()
+        await store.close()
+    }
+
+    /// The store, which closes last, as the group stops services in reverse order.
+    var storeService: any Service {
+        StoreService(store: store, logs: logs, metricStore: metricStore, logger: Logger(label: "wharf.controller"))
+    }
+
+    /// The region's loops, in start order: metrics and alarms, log retention, agent liveness, the
+    /// expiry of stopped tasks, and the service scheduler (which stops first).
+    func loops(metrics: ControllerMetrics) -> [any Service] {
+        [
+            MonitoringService(
+                controller: controller,
+                store: metricStore,
+                settings: configuration.monitoring,
+                logger: Logger(label: "wharf.controller.metrics")
+            ),
+            LogRetentionService(
+                store: logs,
+                interval: configuration.logRetentionSweep,
+                now: controller.now,
+                logger: Logger(label: "wharf.controller.logs")
+            ),
+            AgentLivenessService(controller: controller, interval: configuration.agentTimings.sweepInterval),
+            RetentionService(
+                controller: controller,
+                retention: configuration.taskRetention,
+                logger: Logger(label: "wharf.controller.retention")
+            ),
+            ServiceSchedulerService(
+                controller: controller,
+                sweep: configuration.agentTimings.schedulerSweep,
+                logger: Logger(label: "wharf.controller.scheduler"),
+                metrics: metrics
+            ),
+        ]
+    }
+}
