@@ -50,6 +50,7 @@ extension ClusterState {
         try NameRules.check(name, field: "clusterName")
         try AccountSettingRules.checkClusterSettings(request.settings ?? [])
         try TagRules.check(request.tags ?? [])
+        try checkAssociation(request.capacityProviders ?? [], cluster: name)
         try Self.checkStrategy(
             request.defaultCapacityProviderStrategy ?? [],
             providers: request.capacityProviders ?? []
@@ -156,9 +157,21 @@ extension ClusterState {
         _ request: ECS.PutClusterCapacityProvidersRequest
     ) throws(ECSError) -> Outcome<ECS.PutClusterCapacityProvidersResponse> {
         var cluster = try activeCluster(request.cluster)
-        let providers = request.capacityProviders ?? []
-        for provider in providers { try NameRules.check(provider, field: "capacityProviders") }
+        let providers = (request.capacityProviders ?? []).map(capacityProviderName)
+        try checkAssociation(providers, cluster: cluster.name)
         try Self.checkStrategy(request.defaultCapacityProviderStrategy ?? [], providers: providers)
+        for removed in cluster.capacityProviders where !providers.contains(removed) {
+            let users = activeServices(cluster.name).filter { service in
+                (service.capacityProviderStrategy ?? []).contains { $0.capacityProvider == removed }
+            }
+            if !users.isEmpty {
+                throw ECSError(
+                    .resourceInUseException,
+                    "The specified capacity provider is in use and cannot be removed.",
+                    hint: "\(removed) is in the strategy of service \(users[0].name)"
+                )
+            }
+        }
         cluster.capacityProviders = providers
         cluster.defaultCapacityProviderStrategy = (request.defaultCapacityProviderStrategy ?? []).map(
             CapacityProviderStrategyItem.init
@@ -212,6 +225,31 @@ extension ClusterState {
             }
         }
         return merged
+    }
+
+    /// Checks that a cluster may have `providers`: FARGATE, FARGATE_SPOT and capacity providers of
+    /// the account that no other cluster has.
+    func checkAssociation(_ providers: [String], cluster: String) throws(ECSError) {
+        for name in providers {
+            try NameRules.check(name, field: "capacityProviders")
+            if Self.fargateProviders.contains(name) { continue }
+            guard capacityProviders[name] != nil else {
+                throw ECSError(
+                    .invalidParameter,
+                    "The specified capacity provider was not found. Specify a valid capacity provider and try again.",
+                    hint: "capacity provider \(name)"
+                )
+            }
+            if let other = clusters.all.first(where: {
+                $0.status == .active && $0.name != cluster && $0.capacityProviders.contains(name)
+            }) {
+                throw ECSError(
+                    .invalidParameter,
+                    "The specified capacity provider is already associated with another cluster.",
+                    hint: "\(name) is associated with cluster \(other.name)"
+                )
+            }
+        }
     }
 
     static func checkStrategy(_ strategy: [ECS.CapacityProviderStrategyItem], providers: [String]) throws(ECSError) {

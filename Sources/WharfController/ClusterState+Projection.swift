@@ -151,6 +151,7 @@ extension ClusterState {
         return ECS.ContainerInstance(
             containerInstanceArn: arn(of: record),
             ec2InstanceId: record.ec2InstanceId,
+            capacityProviderName: capacityProvider(of: record)?.name,
             version: instances.desiredVersion(of: record.id),
             versionInfo: record.versionInfo?.ecs,
             remainingResources: record.resources.ecs(
@@ -174,6 +175,16 @@ extension ClusterState {
             registeredAt: record.registeredAt,
             tags: includeTags ? record.tags.map(\.ecs) : nil
         )
+    }
+
+    /// The capacity provider of the cluster whose node group the instance is in, if any.
+    func capacityProvider(of record: InstanceRecord) -> CapacityProviderRecord? {
+        guard let group = record.attributes.first(where: { $0.name == CapacityProviderRecord.nodeGroupAttribute })?
+            .value,
+            let provider = capacityProviders.provider(ofNodeGroup: group),
+            clusters[record.cluster]?.capacityProviders.contains(provider.name) == true
+        else { return nil }
+        return provider
     }
 
     /// A cluster as DescribeClusters shows it: counts filled in, optional parts only when included.

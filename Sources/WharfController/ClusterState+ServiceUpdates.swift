@@ -74,11 +74,7 @@ extension ClusterState {
         }
         var redeploy = request.forceNewDeployment == true
         if let strategy = request.capacityProviderStrategy, !strategy.isEmpty {
-            _ = try TaskNetworkRules.launch(
-                launchType: nil,
-                strategy: strategy,
-                clusterProviders: clusters[name]?.capacityProviders ?? []
-            )
+            _ = try serviceLaunch(launchType: nil, strategy: strategy, cluster: clusters[name])
             let items = strategy.map(CapacityProviderStrategyItem.init)
             if items != record.capacityProviderStrategy || record.launchType != nil { redeploy = true }
             record.capacityProviderStrategy = items

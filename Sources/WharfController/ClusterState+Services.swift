@@ -59,10 +59,10 @@ extension ClusterState {
         try ServiceRules.check(request, strategy: strategy)
         let scheduling = SchedulingStrategy(rawValue: strategy) ?? .replica
         let (key, definition) = try serviceTaskDefinition(request.taskDefinition)
-        let (launch, _) = try TaskNetworkRules.launch(
+        let launch = try serviceLaunch(
             launchType: request.launchType,
             strategy: request.capacityProviderStrategy,
-            clusterProviders: cluster.capacityProviders
+            cluster: cluster
         )
         let launchType = (request.capacityProviderStrategy ?? []).isEmpty ? launch : nil
         try checkServiceLaunch(launch, definition: definition)

@@ -9,6 +9,7 @@ extension ClusterState {
         case service(ServiceRecord)
         case task(TaskRecord)
         case instance(InstanceRecord)
+        case capacityProvider(CapacityProviderRecord)
 
         var tags: [Tag] {
             switch self {
@@ -17,6 +18,7 @@ extension ClusterState {
             case .service(let record): record.tags
             case .task(let record): record.tags
             case .instance(let record): record.tags
+            case .capacityProvider(let record): record.tags
             }
         }
 
@@ -37,6 +39,9 @@ extension ClusterState {
             case .instance(var record):
                 record.tags = tags
                 return .putInstance(record)
+            case .capacityProvider(var record):
+                record.tags = tags
+                return .putCapacityProvider(record)
             }
         }
     }
@@ -98,11 +103,20 @@ extension ClusterState {
                 )
             }
             return .instance(record)
+        case "capacity-provider":
+            guard let record = capacityProviders[arn.resourceID] else {
+                throw ECSError(
+                    .resourceNotFound,
+                    "The specified resource is not found.",
+                    hint: "no capacity provider \(text) (FARGATE and FARGATE_SPOT take no tags)"
+                )
+            }
+            return .capacityProvider(record)
         default:
             throw ECSError(
                 .invalidParameter,
-                "resourceArn \(text) is a \(arn.resourceType); Wharf tags clusters, services, tasks, task definitions "
-                    + "and container instances"
+                "resourceArn \(text) is a \(arn.resourceType); Wharf tags clusters, services, tasks, task definitions, "
+                    + "container instances and capacity providers"
             )
         }
     }

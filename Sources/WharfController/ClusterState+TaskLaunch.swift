@@ -9,8 +9,12 @@ struct TaskLaunch {
     var definition: TaskDefinitionRecord
     var demand: TaskDemand
     var launchType: LaunchType
-    /// The capacity provider the tasks report (`FARGATE`, `FARGATE_SPOT`), if any.
+    /// The capacity provider the tasks report (`FARGATE`, `FARGATE_SPOT`, or one of the account's
+    /// own), if any.
     var capacityProvider: String?
+    /// A strategy of the account's own capacity providers, over which the tasks are spread (each
+    /// provider's on the nodes of its group); empty otherwise.
+    var providerStrategy: [CapacityProviderStrategyItem] = []
     /// The platform version of FARGATE tasks.
     var platformVersion: String?
     /// The `awsvpcConfiguration` of an awsvpc definition.
@@ -48,7 +52,8 @@ extension ClusterState {
         let (launch, provider) = try TaskNetworkRules.launch(
             launchType: launchType,
             strategy: capacityProviderStrategy,
-            clusterProviders: cluster.capacityProviders
+            clusterProviders: cluster.capacityProviders,
+            accountProviders: Set(capacityProviders.all.map(\.name))
         )
         guard let typed = LaunchType(rawValue: launch), typed != .managedInstances else {
             throw ECSError(
@@ -88,7 +93,7 @@ extension ClusterState {
         } else {
             demand = try TaskDemand.of(record.spec, overrides: overrides)
         }
-        return TaskLaunch(
+        var taskLaunch = TaskLaunch(
             definition: record,
             demand: demand,
             launchType: typed,
@@ -98,6 +103,10 @@ extension ClusterState {
             constraints: Self.placementConstraints(of: record.spec) + Self.launchTypeConstraints(typed)
                 + TaskNetworkRules.placementConstraints(networkMode: networkMode, launchType: launch)
         )
+        if typed == .ec2, let capacityProviderStrategy, !capacityProviderStrategy.isEmpty {
+            taskLaunch.providerStrategy = capacityProviderStrategy.map(CapacityProviderStrategyItem.init)
+        }
+        return taskLaunch
     }
 
     /// A new task on `instance`, PROVISIONING and wanted RUNNING, with its IDs drawn from `random`.

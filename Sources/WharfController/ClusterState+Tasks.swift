@@ -53,7 +53,9 @@ extension ClusterState {
             reference: request.taskDefinition,
             cluster: cluster,
             launchType: request.launchType,
-            capacityProviderStrategy: request.capacityProviderStrategy,
+            // ECS's rule: neither a launch type nor a strategy takes the cluster's default strategy.
+            capacityProviderStrategy: request.capacityProviderStrategy
+                ?? (request.launchType == nil ? cluster.defaultCapacityProviderStrategy.map(\.ecs) : nil),
             platformVersion: request.platformVersion,
             count: count
         )
@@ -65,44 +67,54 @@ extension ClusterState {
         let definition = launch.definition
         let group = request.group ?? "family:\(definition.key.family)"
         var random = SeededRandom(seed: seed)
-        var placement = try Placement(
-            strategies: request.placementStrategy ?? [],
-            constraints: (request.placementConstraints ?? []) + launch.constraints,
-            seed: random.next()
-        )
         let candidates = instances.candidates(inCluster: cluster.name)
         guard !candidates.isEmpty else {
             throw ECSError(
                 .invalidParameter,
-                "No Container Instances were found in your cluster. Start wharf-agent on a node with --cluster "
-                    + "\(cluster.name)"
+                "No Container Instances were found in your cluster.",
+                hint: "start wharf-agent on a node with --cluster \(cluster.name)"
             )
         }
-        var result = placement.place(launch.demand, count: count, group: group, on: candidates)
         let tags = launchTags(request, definition: definition, cluster: cluster.name)
         var leases = TaskAddressLeases()
         var created: [TaskRecord] = []
-        for arn in result.placements {
-            guard let instance = InstanceID(arnSuffix: arn) else { continue }
-            guard
-                let task = newTask(
-                    launch,
-                    cluster: cluster.name,
-                    instance: instance,
-                    overrides: request.overrides,
-                    startedBy: request.startedBy,
-                    group: group,
-                    tags: tags,
-                    now: now,
-                    random: &random,
-                    leases: &leases
-                )
-            else {
-                // Its block has no address left: ECS's reason when an instance has no ENI left.
-                result.failures.append(Placement.Failure(arn: arn, reason: "RESOURCE:ENI"))
-                continue
+        var result = Placement.Result()
+        for round in placementRounds(launch, count: count, candidates: candidates) {
+            var placement = try Placement(
+                strategies: request.placementStrategy ?? [],
+                constraints: (request.placementConstraints ?? []) + launch.constraints,
+                seed: random.next()
+            )
+            var placed = Placement.Result()
+            if round.candidates.isEmpty, let provider = round.launch.capacityProvider {
+                // A capacity provider whose group has no node in the cluster.
+                placed.failures = [Placement.Failure(arn: capacityProviderArn(provider), reason: "RESOURCE:CPU")]
+            } else {
+                placed = placement.place(launch.demand, count: round.count, group: group, on: round.candidates)
             }
-            created.append(task)
+            result.failures += placed.failures
+            for arn in placed.placements {
+                guard let instance = InstanceID(arnSuffix: arn) else { continue }
+                guard
+                    let task = newTask(
+                        round.launch,
+                        cluster: cluster.name,
+                        instance: instance,
+                        overrides: request.overrides,
+                        startedBy: request.startedBy,
+                        group: group,
+                        tags: tags,
+                        now: now,
+                        random: &random,
+                        leases: &leases
+                    )
+                else {
+                    // Its block has no address left: ECS's reason when an instance has no ENI left.
+                    result.failures.append(Placement.Failure(arn: arn, reason: "RESOURCE:ENI"))
+                    continue
+                }
+                created.append(task)
+            }
         }
         let failures = result.failures.map { ECS.Failure(arn: $0.arn.isEmpty ? nil : $0.arn, reason: $0.reason) }
         var changes = created.map { StateChange.putTask($0) }
@@ -123,6 +135,27 @@ extension ClusterState {
             )
         }
         return Outcome(ECS.RunTaskResponse(tasks: created.map { project($0) }, failures: failures), changes)
+    }
+
+    /// How a RunTask's tasks are placed: all at once on every node, or with a strategy of the
+    /// account's own capacity providers, each provider's share on the nodes of its group.
+    func placementRounds(
+        _ launch: TaskLaunch,
+        count: Int,
+        candidates: [PlacementCandidate]
+    ) -> [(launch: TaskLaunch, count: Int, candidates: [PlacementCandidate])] {
+        guard !launch.providerStrategy.isEmpty else { return [(launch, count, candidates)] }
+        let shares = CapacityProviderSplit.split(count, strategy: launch.providerStrategy)
+        return launch.providerStrategy.compactMap { item in
+            let share = shares.filter { $0 == item.capacityProvider }.count
+            guard share > 0, let provider = capacityProviders[item.capacityProvider] else { return nil }
+            var round = launch
+            round.capacityProvider = provider.name
+            let members = candidates.filter {
+                $0.attributes[CapacityProviderRecord.nodeGroupAttribute] == provider.nodeGroup
+            }
+            return (round, share, members)
+        }
     }
 
     /// A digest of a RunTask's members but its client token: a retry with the token must match it.

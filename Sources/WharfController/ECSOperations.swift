@@ -41,6 +41,12 @@ struct ECSOperations: Sendable {
             try state.putClusterCapacityProviders(request)
         }
         write("DeleteCluster", controller) { (state, request, _) in try state.deleteCluster(request) }
+        write("CreateCapacityProvider", controller) { (state, request, _) in try state.createCapacityProvider(request) }
+        write("UpdateCapacityProvider", controller) { (state, request, _) in try state.updateCapacityProvider(request) }
+        write("DeleteCapacityProvider", controller) { (state, request, _) in try state.deleteCapacityProvider(request) }
+        read("DescribeCapacityProviders", controller) { (state, request) in
+            try state.describeCapacityProviders(request)
+        }
 
         write("RegisterTaskDefinition", controller) { (state, request, now) in
             try state.registerTaskDefinition(request, now: now)

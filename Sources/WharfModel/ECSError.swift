@@ -69,6 +69,8 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         public static let duplicateTagKeys = Code(rawValue: "DuplicateTagKeys")
         public static let priorityInUse = Code(rawValue: "PriorityInUse")
         public static let resourceInUse = Code(rawValue: "ResourceInUse")
+        /// ECS's name for a resource still used (PutClusterCapacityProviders).
+        public static let resourceInUseException = Code(rawValue: "ResourceInUseException")
         public static let invalidTarget = Code(rawValue: "InvalidTarget")
         public static let invalidConfigurationRequest = Code(rawValue: "InvalidConfigurationRequest")
         public static let incompatibleProtocols = Code(rawValue: "IncompatibleProtocols")
@@ -157,6 +159,12 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension ECSError {
+    /// `value`, or `InvalidParameterException` saying that the request member `member` is required.
+    public static func required<Value>(_ value: Value?, _ member: String) throws(ECSError) -> Value {
+        guard let value else { throw ECSError(.invalidParameter, "\(member): is required") }
+        return value
+    }
+
     /// `member` is refused because Wharf cannot give it effect, for the reason `why`
     /// (`InvalidParameterException`).
     public static func unsupported(_ member: String, _ why: String) -> ECSError {

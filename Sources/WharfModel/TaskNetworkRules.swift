@@ -63,16 +63,19 @@ public enum TaskNetworkRules {
     }
 
     /// The launch type a RunTask or CreateService asks for, from `launchType` or a
-    /// `capacityProviderStrategy` of FARGATE and FARGATE_SPOT (the providers every cluster has
-    /// in ECS, which it must have associated).
+    /// `capacityProviderStrategy`: of FARGATE and FARGATE_SPOT (the providers every cluster has
+    /// in ECS, which it must have associated), or of the account's own capacity providers, whose
+    /// tasks run as EC2 tasks on the nodes of each provider's group.
     /// - Parameters:
     ///   - clusterProviders: the cluster's `capacityProviders`.
-    /// - Returns: the launch type, and the capacity provider tasks report (the strategy's first
-    ///   with a base, else its first).
+    ///   - accountProviders: the names of the account's own capacity providers.
+    /// - Returns: the launch type, and for a Fargate strategy the capacity provider tasks report
+    ///   (the strategy's first with a base, else its first).
     public static func launch(
         launchType: String?,
         strategy: [ECS.CapacityProviderStrategyItem]?,
-        clusterProviders: [String]
+        clusterProviders: [String],
+        accountProviders: Set<String> = []
     ) throws(ECSError) -> (launchType: String, capacityProvider: String?) {
         guard let strategy, !strategy.isEmpty else { return (launchType ?? "EC2", nil) }
         if launchType != nil {
@@ -84,12 +87,14 @@ public enum TaskNetworkRules {
         guard strategy.count <= 20 else {
             throw ECSError(.invalidParameter, "capacityProviderStrategy can have at most 20 items.")
         }
+        var seen = Set<String>()
         for item in strategy {
             let name = item.capacityProvider ?? ""
-            guard fargateProviders.contains(name) else {
-                throw ECSError.unsupported(
-                    "capacityProviderStrategy: capacity provider \"\(name)\"",
-                    "it has the FARGATE and FARGATE_SPOT capacity providers, which run tasks on the cluster's nodes"
+            guard fargateProviders.contains(name) || accountProviders.contains(name) else {
+                throw ECSError(
+                    .invalidParameter,
+                    "The specified capacity provider was not found. Specify a valid capacity provider and try again.",
+                    hint: "capacityProviderStrategy names \(name)"
                 )
             }
             guard clusterProviders.contains(name) else {
@@ -100,6 +105,9 @@ public enum TaskNetworkRules {
                         + "a valid capacity provider and try again."
                 )
             }
+            guard seen.insert(name).inserted else {
+                throw ECSError(.invalidParameter, "capacityProviderStrategy names \(name) more than once")
+            }
             if let weight = item.weight, !(0...1000).contains(weight) {
                 throw ECSError(.invalidParameter, "capacityProviderStrategy: weight \(weight) must be 0 to 1000")
             }
@@ -107,8 +115,31 @@ public enum TaskNetworkRules {
                 throw ECSError(.invalidParameter, "capacityProviderStrategy: base \(base) must be 0 to 100000")
             }
         }
-        let provider = strategy.first { ($0.base ?? 0) > 0 } ?? strategy[0]
-        return ("FARGATE", provider.capacityProvider)
+        let fargate = strategy.filter { fargateProviders.contains($0.capacityProvider ?? "") }
+        if !fargate.isEmpty, fargate.count < strategy.count {
+            throw ECSError(
+                .invalidParameter,
+                "The capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling "
+                    + "groups and Fargate providers. Specify one or the other and try again."
+            )
+        }
+        if strategy.filter({ ($0.base ?? 0) > 0 }).count > 1 {
+            throw ECSError(
+                .invalidParameter,
+                "capacityProviderStrategy: only one capacity provider can have a base defined"
+            )
+        }
+        guard fargate.isEmpty else {
+            let provider = strategy.first { ($0.base ?? 0) > 0 } ?? strategy[0]
+            return ("FARGATE", provider.capacityProvider)
+        }
+        guard strategy.count == 1 || strategy.contains(where: { ($0.weight ?? 0) > 0 }) else {
+            throw ECSError(
+                .invalidParameter,
+                "capacityProviderStrategy: at least one capacity provider must have a weight greater than zero"
+            )
+        }
+        return ("EC2", nil)
     }
 
     /// The platform version a task of `launchType` runs: FARGATE's for a FARGATE task given

@@ -20,6 +20,9 @@ public struct Placement: Sendable {
     public struct Result: Equatable, Sendable {
         public var placements: [String] = []
         public var failures: [Failure] = []
+
+        /// Nothing placed, nothing failed.
+        public init() {}
     }
 
     public var strategies: [ECS.PlacementStrategy]

@@ -28,6 +28,8 @@ public struct ClusterState: Sendable {
     public private(set) var alarms = Alarms()
     /// Application Auto Scaling's targets, policies and scheduled actions.
     public private(set) var autoScaling = AutoScaling()
+    /// The account's capacity providers (the Fargate ones are built in).
+    public private(set) var capacityProviders = CapacityProviders()
 
     /// The state the store loaded.
     public init(context: AccountContext, stored: StoredState = StoredState()) {
@@ -57,6 +59,7 @@ public struct ClusterState: Sendable {
         for record in stored.scalableTargets { apply(.putScalableTarget(record)) }
         for record in stored.scalingPolicies { apply(.putScalingPolicy(record)) }
         for record in stored.scheduledActions { apply(.putScheduledAction(record)) }
+        for record in stored.capacityProviders { apply(.putCapacityProvider(record)) }
     }
 
     /// Applies one change.
@@ -170,6 +173,10 @@ public struct ClusterState: Sendable {
             return Applied(.scheduledAction(record.arn, autoScaling.put(record)))
         case .deleteScheduledAction(let arn):
             return Applied(.scheduledAction(arn, autoScaling.removeScheduledAction(arn)))
+        case .putCapacityProvider(let record):
+            return Applied(.capacityProvider(record.name, capacityProviders.put(record)))
+        case .deleteCapacityProvider(let name):
+            return Applied(.capacityProvider(name, capacityProviders.remove(name)))
         }
     }
 
@@ -290,6 +297,8 @@ public struct ClusterState: Sendable {
             if let old { apply(.putScalingPolicy(old)) } else { autoScaling.removePolicy(arn) }
         case .scheduledAction(let arn, let old):
             if let old { apply(.putScheduledAction(old)) } else { autoScaling.removeScheduledAction(arn) }
+        case .capacityProvider(let name, let old):
+            if let old { apply(.putCapacityProvider(old)) } else { capacityProviders.remove(name) }
         }
     }
 }
@@ -321,6 +330,7 @@ public struct Applied: Sendable {
         case scalableTarget(ScalableTargetKey, ScalableTargetRecord?)
         case scalingPolicy(String, ScalingPolicyRecord?)
         case scheduledAction(String, ScheduledActionRecord?)
+        case capacityProvider(String, CapacityProviderRecord?)
     }
 
     let undo: Undo

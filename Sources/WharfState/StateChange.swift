@@ -89,6 +89,10 @@ public enum StateChange: Equatable, Sendable {
     case putScheduledAction(ScheduledActionRecord)
     /// Deletes a scheduled action.
     case deleteScheduledAction(arn: String)
+    /// Creates or replaces a capacity provider.
+    case putCapacityProvider(CapacityProviderRecord)
+    /// Forgets a deleted capacity provider.
+    case deleteCapacityProvider(name: String)
 }
 
 /// Everything the store holds, as loaded at start-up.
@@ -132,6 +136,8 @@ public struct StoredState: Equatable, Sendable {
     public var scalableTargets: [ScalableTargetRecord] = []
     public var scalingPolicies: [ScalingPolicyRecord] = []
     public var scheduledActions: [ScheduledActionRecord] = []
+    /// Every capacity provider.
+    public var capacityProviders: [CapacityProviderRecord] = []
     /// This controller start's number: one more than the last start's (see ``Instances/generation``).
     public var generation = 1
 

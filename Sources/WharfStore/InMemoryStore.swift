@@ -127,6 +127,10 @@ extension StoredState {
             scheduledActions.upsert(record, where: { $0.arn == record.arn })
         case .deleteScheduledAction(let arn):
             scheduledActions.removeAll { $0.arn == arn }
+        case .putCapacityProvider(let record):
+            capacityProviders.upsert(record, where: { $0.name == record.name })
+        case .deleteCapacityProvider(let name):
+            capacityProviders.removeAll { $0.name == name }
         }
     }
 }

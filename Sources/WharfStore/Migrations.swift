@@ -84,6 +84,10 @@ enum Migrations {
             "CREATE TABLE scaling_policies (arn TEXT PRIMARY KEY, body TEXT NOT NULL)",
             "CREATE TABLE scheduled_actions (arn TEXT PRIMARY KEY, body TEXT NOT NULL)",
         ]),
+        // Capacity providers (issue 19), keyed by name.
+        .sql([
+            "CREATE TABLE capacity_providers (name TEXT PRIMARY KEY, body TEXT NOT NULL)"
+        ]),
     ]
 
     static func run(on connection: SQLiteConnection, logger: Logger) async throws {

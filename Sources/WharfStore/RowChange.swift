@@ -118,6 +118,10 @@ struct RowChange {
             self.init(.scheduledActions, key: [.text(record.arn)], body: try json(record))
         case .deleteScheduledAction(let arn):
             self.init(.scheduledActions, key: [.text(arn)])
+        case .putCapacityProvider(let record):
+            self.init(.capacityProviders, key: [.text(record.name)], body: try json(record))
+        case .deleteCapacityProvider(let name):
+            self.init(.capacityProviders, key: [.text(name)])
         }
     }
 

@@ -120,6 +120,10 @@ public actor SQLiteStore: ClusterStore {
                 "SELECT body FROM scheduled_actions ORDER BY arn",
                 as: ScheduledActionRecord.self
             )
+            state.capacityProviders = try await rows(
+                "SELECT body FROM capacity_providers ORDER BY name",
+                as: CapacityProviderRecord.self
+            )
             for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
                 guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
                     let value = row.column("value")?.string

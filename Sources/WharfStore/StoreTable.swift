@@ -47,6 +47,7 @@ struct StoreTable: Hashable, Sendable {
     static let scalableTargets = StoreTable(name: "scalable_targets", columns: ["key", "body"], keyCount: 1)
     static let scalingPolicies = StoreTable(name: "scaling_policies", columns: ["arn", "body"], keyCount: 1)
     static let scheduledActions = StoreTable(name: "scheduled_actions", columns: ["arn", "body"], keyCount: 1)
+    static let capacityProviders = StoreTable(name: "capacity_providers", columns: ["name", "body"], keyCount: 1)
 
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400

@@ -36,7 +36,7 @@ struct RequestSupportTests {
             ("enableExecuteCommand", ["enableExecuteCommand": true], "enableExecuteCommand is not supported"),
             (
                 "capacityProviderStrategy", ["capacityProviderStrategy": [["capacityProvider": "cp"]]],
-                "capacity provider \"cp\" is not supported by Wharf"
+                "The specified capacity provider was not found."
             ),
             (
                 "platformVersion", ["platformVersion": "LATEST"],
@@ -117,7 +117,7 @@ struct RequestSupportTests {
         [
             (
                 "capacityProviderStrategy", ["capacityProviderStrategy": [["capacityProvider": "cp"]]],
-                "capacity provider \"cp\" is not supported by Wharf"
+                "The specified capacity provider was not found."
             ),
             (
                 "availabilityZoneRebalancing", ["availabilityZoneRebalancing": "ENABLED"],

@@ -280,7 +280,7 @@ struct TaskNetworkTests {
         #expect(await Self.refusal(controller, mixed)?.contains("Specifying both a launchType") == true)
         var other = request
         other.capacityProviderStrategy = [ECS.CapacityProviderStrategyItem(capacityProvider: "my-asg")]
-        #expect(await Self.refusal(controller, other)?.contains("capacity provider \"my-asg\"") == true)
+        #expect(await Self.refusal(controller, other)?.contains("The specified capacity provider was not found.") == true)
     }
 
     @Test("CreateService with launchType FARGATE and the guide's networkConfiguration starts tasks with addresses")

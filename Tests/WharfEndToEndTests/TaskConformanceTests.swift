@@ -30,4 +30,14 @@ struct TaskConformanceTests {
     func services() async throws {
         try await conformanceScenario("services", minimum: 30)
     }
+
+    @Test(
+        """
+        RunTask with a strategy of the account's own capacity provider places its tasks on the node of the \
+        provider's group on a real agent, and they run; every response validates against botocore
+        """
+    )
+    func capacityProviderTasks() async throws {
+        try await conformanceScenario("capacity-tasks", minimum: 13)
+    }
 }

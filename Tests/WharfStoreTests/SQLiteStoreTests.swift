@@ -658,7 +658,7 @@ struct SQLiteStoreTests {
             // Bytes 18 and 19 of the SQLite header are 2 in WAL mode.
             #expect(header[18] == 2 && header[19] == 2)
             // user_version lives at offset 60, big-endian.
-            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 14)
+            #expect(header[60..<64].reduce(0) { $0 << 8 | Int($1) } == 15)
         }
     }
 

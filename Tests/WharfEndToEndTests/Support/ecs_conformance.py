@@ -2,7 +2,7 @@
 """Checks that a server speaks the Amazon ECS JSON 1.1 protocol the way the real service does.
 
 python3 ecs_conformance.py --endpoint-url http://127.0.0.1:PORT --scenario clusters|task-definitions|
-account-settings|errors|all, or --scenario tasks --cluster NAME: container instances, attributes and
+account-settings|errors|capacity-providers|all, or --scenario tasks --cluster NAME: container instances, attributes and
 tasks on an existing cluster with at least one connected agent (not part of all: it runs real tasks of
 --image, default wharf-test/busybox:latest, and stops them all). Prints one PASS/FAIL line per check,
 then "N passed, M failed", and exits 1 on any failure. The raw status, headers and body of every boto3
@@ -436,6 +436,57 @@ def scenario_errors(run):
         status = repr(exc)
     run.check("afterwards the server still answers GET /healthz with 200", status == 200, status)
 
+def scenario_capacity_providers(run):
+    name, cluster = f"wharf-conf-cp-{run.suffix}", f"wharf-conf-cp-{run.suffix}"
+    group = f"arn:aws:autoscaling:{REGION}:000000000000:autoScalingGroup:0f1e:autoScalingGroupName/nodes-{run.suffix}"
+    cp = run.call("CreateCapacityProvider", name=name, autoScalingGroupProvider={"autoScalingGroupArn": group},
+                  tags=[{"key": "team", "value": "wharf"}]).get("capacityProvider", {})
+    asg = cp.get("autoScalingGroupProvider", {})
+    run.check("CreateCapacityProvider: ACTIVE, EC2_AUTOSCALING, ARN .../capacity-provider/<name>, ECS's defaults",
+              (cp.get("status"), cp.get("type")) == ("ACTIVE", "EC2_AUTOSCALING")
+              and arn_ok(cp.get("capacityProviderArn"), f"capacity-provider/{name}")
+              and asg.get("autoScalingGroupArn") == group and dig(asg, "managedScaling", "status") == "DISABLED"
+              and asg.get("managedTerminationProtection") == "DISABLED" and asg.get("managedDraining") == "ENABLED", cp)
+    run.call("CreateCapacityProvider", expect_error="ClientException", name=name,
+             autoScalingGroupProvider={"autoScalingGroupArn": "other"})
+    run.call("CreateCapacityProvider", expect_error="InvalidParameterException", name="fargate-mine",
+             autoScalingGroupProvider={"autoScalingGroupArn": "other"})
+    listed = run.call("DescribeCapacityProviders", include=["TAGS"]).get("capacityProviders", [])
+    names = [p.get("name") for p in listed]
+    run.check("DescribeCapacityProviders: FARGATE, FARGATE_SPOT and the new one with its tags",
+              names[:2] == ["FARGATE", "FARGATE_SPOT"] and name in names
+              and tag_map(next((p for p in listed if p.get("name") == name), {}).get("tags"))
+              == {"team": "wharf"}, names)
+    out = run.call("DescribeCapacityProviders", capacityProviders=[name, "nope"])
+    run.check("DescribeCapacityProviders: unknown name in failures, reason MISSING",
+              [p.get("name") for p in out.get("capacityProviders", [])] == [name]
+              and [f.get("reason") for f in out.get("failures", [])] == ["MISSING"], out)
+    items, problems = page_all(run, "DescribeCapacityProviders", "capacityProviders", maxResults=1)
+    run.check("DescribeCapacityProviders maxResults=1 paged to the end",
+              [p.get("name") for p in items] == names and not problems, problems or items)
+    cp = run.call("UpdateCapacityProvider", name=name,
+                  autoScalingGroupProvider={"managedDraining": "DISABLED"}).get("capacityProvider", {})
+    run.check("UpdateCapacityProvider: managedDraining DISABLED",
+              dig(cp, "autoScalingGroupProvider", "managedDraining") == "DISABLED", cp)
+    arn = cp.get("capacityProviderArn", "")
+    run.call("TagResource", resourceArn=arn, tags=[{"key": "extra", "value": "1"}])
+    listed = tag_map(run.call("ListTagsForResource", resourceArn=arn).get("tags"))
+    run.check("TagResource on a capacity provider", listed == {"team": "wharf", "extra": "1"}, listed)
+    run.call("CreateCluster", clusterName=cluster)
+    c = run.call("PutClusterCapacityProviders", cluster=cluster, capacityProviders=[name, "FARGATE"],
+                 defaultCapacityProviderStrategy=[{"capacityProvider": name, "weight": 1}]).get("cluster", {})
+    run.check("PutClusterCapacityProviders with the account's own provider",
+              c.get("capacityProviders") == [name, "FARGATE"], c)
+    run.call("PutClusterCapacityProviders", expect_error="InvalidParameterException", cluster=cluster,
+             capacityProviders=["nope"], defaultCapacityProviderStrategy=[])
+    run.call("DeleteCapacityProvider", expect_error="ClientException", capacityProvider=name)
+    run.call("PutClusterCapacityProviders", cluster=cluster, capacityProviders=[],
+             defaultCapacityProviderStrategy=[])
+    cp = run.call("DeleteCapacityProvider", capacityProvider=arn).get("capacityProvider", {})
+    run.check("DeleteCapacityProvider: returned INACTIVE", cp.get("status") == "INACTIVE", cp)
+    run.call("DeleteCapacityProvider", expect_error="InvalidParameterException", capacityProvider=name)
+    run.call("DeleteCluster", cluster=cluster)
+
 def wait_for_tasks(run, cluster, arns, status, timeout=60):
     """Polls DescribeTasks (quietly) until every task's lastStatus is status, or a task stops when
     status is not STOPPED, or timeout seconds pass. Returns (tasks last seen, reached)."""
@@ -448,6 +499,48 @@ def wait_for_tasks(run, cluster, arns, status, timeout=60):
         if time.monotonic() > deadline or (status != "STOPPED" and "STOPPED" in seen):
             return tasks, False
         time.sleep(0.5)
+
+def scenario_capacity_tasks(run, cluster, image):
+    """RunTask with a strategy of the account's own capacity provider, on a real agent whose node is
+    put in the provider's group with PutAttributes."""
+    name, group = f"wharf-conf-cpt-{run.suffix}", f"nodes-{run.suffix}"
+    instance = (run.call("ListContainerInstances", cluster=cluster).get("containerInstanceArns") or [""])[0]
+    attribute = {"name": "wharf.node-group", "value": group, "targetType": "container-instance", "targetId": instance}
+    family, tasks = f"wharf-conf-cpt-{run.suffix}", []
+    try:
+        run.call("PutAttributes", cluster=cluster, attributes=[attribute])
+        run.call("CreateCapacityProvider", name=name, autoScalingGroupProvider={"autoScalingGroupArn": group})
+        run.call("PutClusterCapacityProviders", cluster=cluster, capacityProviders=[name],
+                 defaultCapacityProviderStrategy=[])
+        described = run.call("DescribeContainerInstances", cluster=cluster, containerInstances=[instance])
+        run.check("DescribeContainerInstances: capacityProviderName is the provider of the node's group",
+                  [i.get("capacityProviderName") for i in described.get("containerInstances", [])] == [name],
+                  described)
+        run.call("RegisterTaskDefinition", family=family, containerDefinitions=[
+            {"name": "app", "image": image, "memory": 32, "command": ["sleep", "300"], "stopTimeout": 1}])
+        out = run.call("RunTask", cluster=cluster, taskDefinition=family, count=2,
+                       capacityProviderStrategy=[{"capacityProvider": name, "weight": 1}])
+        tasks = [t.get("taskArn") for t in out.get("tasks", [])]
+        run.check("RunTask with the provider's strategy: 2 tasks on the node, capacityProviderName set, EC2",
+                  len(tasks) == 2 and all(t.get("capacityProviderName") == name and t.get("launchType") == "EC2"
+                                          and t.get("containerInstanceArn") == instance for t in out["tasks"]),
+                  [brief(t) for t in out.get("tasks", [])] + out.get("failures", []))
+        seen, reached = wait_for_tasks(run, cluster, tasks, "RUNNING")
+        run.check("the provider's tasks reach RUNNING on the real agent", reached, [brief(t) for t in seen])
+        run.call("DeleteAttributes", cluster=cluster, attributes=[attribute])
+        out = run.call("RunTask", cluster=cluster, taskDefinition=family,
+                       capacityProviderStrategy=[{"capacityProvider": name, "weight": 1}])
+        run.check("RunTask when no node is in the provider's group: no task, one failure",
+                  not out.get("tasks") and len(out.get("failures", [])) == 1, out)
+    finally:
+        for arn in tasks:
+            run.call("StopTask", quiet=True, cluster=cluster, task=arn)
+        if tasks:
+            wait_for_tasks(run, cluster, tasks, "STOPPED")
+        run.call("PutClusterCapacityProviders", quiet=True, cluster=cluster, capacityProviders=[],
+                 defaultCapacityProviderStrategy=[])
+        run.call("DeleteCapacityProvider", quiet=True, capacityProvider=name)
+        run.call("DeregisterTaskDefinition", quiet=True, taskDefinition=f"{family}:1")
 
 def brief(task):
     """The members of a task worth showing when a check about it fails."""
@@ -838,9 +931,11 @@ def scenario_services(run, cluster, image):
             pass
 
 SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_definitions,
-             "account-settings": scenario_account_settings, "errors": scenario_errors}
+             "account-settings": scenario_account_settings, "errors": scenario_errors,
+             "capacity-providers": scenario_capacity_providers}
 # Scenarios that need a cluster with a connected agent (--cluster); "all" leaves them out.
-AGENT_SCENARIOS = {"tasks": scenario_tasks, "services": scenario_services}
+AGENT_SCENARIOS = {"tasks": scenario_tasks, "services": scenario_services,
+                   "capacity-tasks": scenario_capacity_tasks}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
