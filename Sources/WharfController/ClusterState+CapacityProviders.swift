@@ -159,27 +159,20 @@ extension ClusterState {
         )
     }
 
-    /// The launch type of a service's tasks, as CreateService and UpdateService ask for it. A
-    /// strategy of the account's own capacity providers is refused: the service scheduler spreads
-    /// tasks over FARGATE and FARGATE_SPOT only so far.
+    /// The launch type of a service's tasks, as CreateService and UpdateService ask for it:
+    /// FARGATE for a strategy of FARGATE and FARGATE_SPOT, EC2 for one of the account's own
+    /// capacity providers (spread over their node groups by the service scheduler).
     func serviceLaunch(
         launchType: String?,
         strategy: [ECS.CapacityProviderStrategyItem]?,
         cluster: ClusterRecord?
     ) throws(ECSError) -> String {
-        let (launch, _) = try TaskNetworkRules.launch(
+        try TaskNetworkRules.launch(
             launchType: launchType,
             strategy: strategy,
             clusterProviders: cluster?.capacityProviders ?? [],
             accountProviders: Set(capacityProviders.all.map(\.name))
-        )
-        if let strategy, !strategy.isEmpty, launch != "FARGATE" {
-            throw ECSError.unsupported(
-                "A service's capacityProviderStrategy of capacity providers other than FARGATE and FARGATE_SPOT",
-                "RunTask spreads tasks over them; give the service a launchType, or run it on FARGATE"
-            )
-        }
-        return launch
+        ).launchType
     }
 
     /// A capacity provider of the account's own (not FARGATE or FARGATE_SPOT).

@@ -36,6 +36,7 @@ extension ClusterState {
         var random = SeededRandom(seed: seed)
         let planned = services.all.filter { !$0.isInactive }.sorted { $0.arn < $1.arn }
         var budget = launchBudget
+        let groups = providerGroups
         for record in planned {
             guard budget > 0 else {
                 round.deferred = true
@@ -106,6 +107,7 @@ extension ClusterState {
             scheduler.launchLimit = budget
             scheduler.alarmsInAlarm = Set(alarmed.inAlarm)
             scheduler.alarmBakeSeconds = alarmed.bakeSeconds
+            scheduler.providerGroups = groups
             // The pool is passed, not held: the round's own changes to it below must not copy it.
             let plan = scheduler.plan(
                 planned,
@@ -204,7 +206,7 @@ extension ClusterState {
             prefix = taskARNPrefix(cluster: task.cluster)
             views.taskARNPrefixes[task.cluster] = prefix
         }
-        return ServiceTask(
+        var view = ServiceTask(
             arn: Self.taskARN(task.id, prefix: prefix),
             deployment: task.startedBy ?? "",
             instanceArn: instanceARN,
@@ -216,6 +218,8 @@ extension ClusterState {
             stopCode: task.stopCode,
             stoppedReason: task.stoppedReason
         )
+        view.capacityProvider = task.capacityProviderName
+        return view
     }
 
     /// The cluster tag that turns off the replacement of a lost instance's service tasks (value
@@ -272,7 +276,7 @@ extension ClusterState {
                     definition: definition,
                     demand: .zero,
                     launchType: Self.launchType(of: record),
-                    capacityProvider: provider?.capacityProvider,
+                    capacityProvider: launch.capacityProvider ?? provider?.capacityProvider,
                     platformVersion: deployment?.platformVersion ?? record.platformVersion,
                     awsvpc: definition.spec.networkMode == "awsvpc"
                         ? (deployment?.networkConfiguration ?? record.networkConfiguration)?.value.awsvpcConfiguration
@@ -349,13 +353,22 @@ extension ClusterState {
         return constraints
     }
 
+    /// The launch type of a service's tasks: its own, or for a capacity provider strategy FARGATE
+    /// (FARGATE and FARGATE_SPOT) or EC2 (the account's own providers).
+    static func launchType(of record: ServiceRecord) -> LaunchType {
+        if let launchType = record.launchType { return launchType }
+        let strategy = record.capacityProviderStrategy ?? []
+        guard !strategy.isEmpty else { return .ec2 }
+        return strategy.allSatisfy { TaskNetworkRules.fargateProviders.contains($0.capacityProvider) } ? .fargate : .ec2
+    }
+
+    /// The node group of each of the account's own capacity providers.
+    var providerGroups: [String: String] {
+        Dictionary(capacityProviders.all.map { ($0.name, $0.nodeGroup) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// What a launch type asks of instances: EXTERNAL tasks run only on instances joined with an
     /// activation (attribute `ecs.capability.external`), as ECS Anywhere's do.
-    /// The launch type of a service's tasks: its own, or FARGATE for a capacity provider strategy
-    /// (of FARGATE and FARGATE_SPOT, the providers there are).
-    static func launchType(of record: ServiceRecord) -> LaunchType {
-        record.launchType ?? ((record.capacityProviderStrategy ?? []).isEmpty ? .ec2 : .fargate)
-    }
 
     static func launchTypeConstraints(_ launchType: LaunchType) -> [ECS.PlacementConstraint] {
         launchType == .external

@@ -80,7 +80,7 @@ extension ClusterState {
             record.capacityProviderStrategy = items
             record.launchType = nil
         }
-        let launch = record.launchType?.rawValue ?? "FARGATE"
+        let launch = Self.launchType(of: record).rawValue
         let key = try request.taskDefinition.map { (reference) throws(ECSError) in
             try serviceTaskDefinition(reference).key
         } ?? record.taskDefinition

@@ -14,6 +14,9 @@ public struct ServiceScheduler: Sendable {
         public var deployment: String
         public var taskDefinition: TaskDefinitionKey
         public var instanceArn: String
+        /// The account's own capacity provider it is placed for, when the deployment's strategy
+        /// names such providers.
+        public var capacityProvider: String? = nil
     }
 
     /// A task to stop, and why (its `stoppedReason`).
@@ -51,6 +54,9 @@ public struct ServiceScheduler: Sendable {
     /// How long a settled deployment with alarms goes on watching them before it completes, in
     /// seconds: ECS's bake time, from the alarms' periods.
     public var alarmBakeSeconds: Double = 0
+    /// The node group of each of the account's own capacity providers, by provider name: a
+    /// deployment whose strategy names them spreads its tasks over their groups.
+    public var providerGroups: [String: String] = [:]
 
     /// Creates a scheduler round at `now` (epoch seconds).
     public init(now: Double, seed: UInt64, newDeploymentID: String) {
@@ -156,7 +162,14 @@ public struct ServiceScheduler: Sendable {
         // Protected tasks (UpdateTaskProtection) are not scaled in: the service stays above its
         // desired count until their protection ends, as ECS's does.
         if current.count > desired {
-            let extra = Self.scaleInOrder(current.filter { !$0.isProtected }).prefix(current.count - desired)
+            let strategy = primary.capacityProviderStrategy ?? record.capacityProviderStrategy ?? []
+            let spread = !strategy.isEmpty && strategy.allSatisfy { providerGroups[$0.capacityProvider] != nil }
+            let extra = Self.scaleInChoice(
+                current.filter { !$0.isProtected },
+                count: current.count - desired,
+                strategy: spread ? strategy : [],
+                desired: desired
+            )
             for task in extra {
                 plan.stops.append(
                     Stop(taskArn: task.arn, reason: "Scaling activity initiated by (deployment \(primaryID))")
@@ -188,17 +201,22 @@ public struct ServiceScheduler: Sendable {
         // Start new tasks within maximumPercent: tasks being stopped count until they have stopped.
         let count = min(desired - keep.count, bounds.maximum - present)
         guard count > 0, !failed else { return }
+        var held: [String: Int] = [:]
+        for task in keep { if let provider = task.capacityProvider { held[provider, default: 0] += 1 } }
         launch(
             &plan,
             count: count,
             deployment: primary,
             candidates: candidates,
             demands: demands,
-            constraints: definitionConstraints[primary.taskDefinition] ?? []
+            constraints: definitionConstraints[primary.taskDefinition] ?? [],
+            held: held
         )
     }
 
     /// Starts `count` tasks of `deployment` where placement puts them, unless launches are throttled.
+    /// A strategy of the account's own capacity providers spreads them as ECS does, given the
+    /// deployment's tasks each provider `held` already, each provider's share on its group's nodes.
     func launch(
         _ plan: inout Plan,
         count: Int,
@@ -206,7 +224,8 @@ public struct ServiceScheduler: Sendable {
         candidates: [PlacementCandidate],
         demands: [TaskDefinitionKey: TaskDemand],
         constraints: [ECS.PlacementConstraint] = [],
-        pinned: [String]? = nil
+        pinned: [String]? = nil,
+        held: [String: Int] = [:]
     ) {
         if let until = plan.record.throttledUntil, until > now { return }
         let count = min(count, launchLimit)
@@ -239,10 +258,29 @@ public struct ServiceScheduler: Sendable {
             plan.events.append("(service \(record.name)) was unable to place a task: \(error.message)")
             return
         }
-        let result = placement.place(demand, count: count, group: record.group, on: candidates)
-        plan.launches += result.placements.map(launch)
-        if result.placements.count < count {
-            plan.events.append(Self.unplaceable(record.name, result.failures))
+        let strategy = deployment.capacityProviderStrategy ?? record.capacityProviderStrategy ?? []
+        guard !strategy.isEmpty, strategy.allSatisfy({ providerGroups[$0.capacityProvider] != nil }) else {
+            let result = placement.place(demand, count: count, group: record.group, on: candidates)
+            plan.launches += result.placements.map(launch)
+            if result.placements.count < count {
+                plan.events.append(Self.unplaceable(record.name, result.failures))
+            }
+            return
+        }
+        let shares = CapacityProviderSplit.split(count, strategy: strategy, existing: held)
+        for item in strategy {
+            let share = shares.filter { $0 == item.capacityProvider }.count
+            guard share > 0, let group = providerGroups[item.capacityProvider] else { continue }
+            let members = candidates.filter { $0.attributes[CapacityProviderRecord.nodeGroupAttribute] == group }
+            let result = placement.place(demand, count: share, group: record.group, on: members)
+            plan.launches += result.placements.map { instance in
+                var planned = launch(instance)
+                planned.capacityProvider = item.capacityProvider
+                return planned
+            }
+            if result.placements.count < share {
+                plan.events.append(Self.unplaceable(record.name, result.failures))
+            }
         }
     }
 
@@ -255,6 +293,29 @@ public struct ServiceScheduler: Sendable {
                 ECS.PlacementStrategy(type: "spread", field: "instanceId"),
             ]
             : record.placementStrategy
+    }
+
+    /// The `count` tasks a scale-in stops: with a strategy of the account's own capacity providers,
+    /// first those of the providers holding more than their share of `desired`, so the split stays
+    /// as the strategy has it; then in ``scaleInOrder(_:)``.
+    static func scaleInChoice(
+        _ tasks: [ServiceTask],
+        count: Int,
+        strategy: [CapacityProviderStrategyItem],
+        desired: Int
+    ) -> [ServiceTask] {
+        let ordered = scaleInOrder(tasks)
+        guard !strategy.isEmpty else { return Array(ordered.prefix(count)) }
+        var excess: [String: Int] = [:]
+        for task in tasks { excess[task.capacityProvider ?? "", default: 0] += 1 }
+        for provider in CapacityProviderSplit.split(desired, strategy: strategy) { excess[provider, default: 0] -= 1 }
+        var chosen: [ServiceTask] = []
+        for task in ordered where chosen.count < count && excess[task.capacityProvider ?? "", default: 0] > 0 {
+            chosen.append(task)
+            excess[task.capacityProvider ?? "", default: 0] -= 1
+        }
+        let taken = Set(chosen.map(\.arn))
+        return chosen + ordered.filter { !taken.contains($0.arn) }.prefix(count - chosen.count)
     }
 
     /// The tasks of a scale-in, in the order they go.

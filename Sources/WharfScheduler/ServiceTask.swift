@@ -52,6 +52,8 @@ public struct ServiceTask: Equatable, Sendable {
     public var targetHealth: TargetHealth = .none
     /// Protected from scale-in and deployments (UpdateTaskProtection) at the round's moment.
     public var isProtected = false
+    /// The capacity provider it was placed for (`capacityProviderName`), if any.
+    public var capacityProvider: String?
 
     /// Creates a task view.
     public init(

@@ -263,21 +263,76 @@ struct CapacityProviderTests {
             }
         }
         #expect(mixed?.message.hasPrefix("The capacity provider strategy cannot contain a mix") == true)
-        let service = await Self.refusal {
-            try await controller.write { state, now in
-                try state.createService(
-                    ECS.CreateServiceRequest(
-                        serviceName: "web",
-                        taskDefinition: "web",
-                        desiredCount: 1,
-                        capacityProviderStrategy: strategy
-                    ),
+    }
+
+    @Test(
+        """
+        a service with a strategy of the account's own providers gets its tasks spread by base and weight over \
+        their groups, and keeps the split when it scales out
+        """
+    )
+    func serviceStrategy() async throws {
+        let controller = try await Self.cluster()
+        _ = try await Self.create(controller, "gpu", group: "gpu-nodes")
+        _ = try await Self.create(controller, "general", group: "general")
+        _ = try await controller.write { state, _ in
+            try state.putClusterCapacityProviders(
+                ECS.PutClusterCapacityProvidersRequest(
+                    cluster: "default",
+                    capacityProviders: ["gpu", "general"],
+                    defaultCapacityProviderStrategy: []
+                )
+            )
+        }
+        let strategy = [
+            ECS.CapacityProviderStrategyItem(capacityProvider: "gpu", weight: 1, base: 1),
+            ECS.CapacityProviderStrategyItem(capacityProvider: "general", weight: 3),
+        ]
+        let created = try await controller.write { state, now in
+            try state.createService(
+                ECS.CreateServiceRequest(
+                    serviceName: "web",
+                    taskDefinition: "web",
+                    desiredCount: 5,
+                    capacityProviderStrategy: strategy
+                ),
+                now: now,
+                deploymentID: "ecs-svc/1"
+            )
+        }
+        #expect(created.service?.launchType == nil && created.service?.capacityProviderStrategy?.count == 2)
+        func placed() async throws -> [String: Int] {
+            _ = try await controller.scheduleServices()
+            return await controller.read { state in
+                var counts: [String: Int] = [:]
+                for task in state.tasks.all where task.desiredStatus == .running {
+                    let group = task.instance.flatMap { state.instances[$0] }?.attributes
+                        .first { $0.name == CapacityProviderRecord.nodeGroupAttribute }?.value
+                    #expect(
+                        group == state.capacityProviders[task.capacityProviderName ?? ""]?.nodeGroup,
+                        "a task of \(task.capacityProviderName ?? "none") on a node of \(group ?? "none")"
+                    )
+                    #expect(task.launchType == .ec2)
+                    counts[task.capacityProviderName ?? "none", default: 0] += 1
+                }
+                return counts
+            }
+        }
+        func scale(to count: Int) async throws {
+            _ = try await controller.write { state, now in
+                try state.updateService(
+                    ECS.UpdateServiceRequest(service: "web", desiredCount: count),
                     now: now,
-                    deploymentID: "d1"
+                    deploymentID: "ecs-svc/\(count)"
                 )
             }
         }
-        #expect(service?.message.contains("is not supported by Wharf") == true)
+        #expect(try await placed() == ["gpu": 2, "general": 3])
+        try await scale(to: 9)
+        #expect(try await placed() == ["gpu": 3, "general": 6])
+        // Scaling in stops the tasks of the providers above their share first.
+        try await scale(to: 5)
+        #expect(try await placed() == ["gpu": 2, "general": 3])
     }
 
     @Test("the split gives a base first, then tasks in proportion to the weights, ties to the provider listed first")

@@ -33,11 +33,11 @@ struct TaskConformanceTests {
 
     @Test(
         """
-        RunTask with a strategy of the account's own capacity provider places its tasks on the node of the \
-        provider's group on a real agent, and they run; every response validates against botocore
+        RunTask and a service with a strategy of the account's own capacity provider place their tasks on the node \
+        of the provider's group on a real agent, and they run; every response validates against botocore
         """
     )
     func capacityProviderTasks() async throws {
-        try await conformanceScenario("capacity-tasks", minimum: 13)
+        try await conformanceScenario("capacity-tasks", minimum: 20)
     }
 }

@@ -527,6 +527,18 @@ def scenario_capacity_tasks(run, cluster, image):
                   [brief(t) for t in out.get("tasks", [])] + out.get("failures", []))
         seen, reached = wait_for_tasks(run, cluster, tasks, "RUNNING")
         run.check("the provider's tasks reach RUNNING on the real agent", reached, [brief(t) for t in seen])
+        service = run.call("CreateService", cluster=cluster, serviceName=name, taskDefinition=family, desiredCount=1,
+                           capacityProviderStrategy=[{"capacityProvider": name, "weight": 1}]).get("service", {})
+        run.check("CreateService with the provider's strategy: the strategy kept, no launchType",
+                  "launchType" not in service and [i.get("capacityProvider") for i in
+                                                   service.get("capacityProviderStrategy", [])] == [name], service)
+        seen, steady = wait_for_service(run, cluster, name, lambda s: s.get("runningCount") == 1)
+        run.check("the service's task runs on the provider's node", steady, seen)
+        running = run.call("ListTasks", cluster=cluster, serviceName=name).get("taskArns", [])
+        described = run.call("DescribeTasks", cluster=cluster, tasks=running).get("tasks", [])
+        run.check("the service's task shows the provider", [t.get("capacityProviderName") for t in described]
+                  == [name], [brief(t) for t in described])
+        run.call("DeleteService", cluster=cluster, service=name, force=True)
         run.call("DeleteAttributes", cluster=cluster, attributes=[attribute])
         out = run.call("RunTask", cluster=cluster, taskDefinition=family,
                        capacityProviderStrategy=[{"capacityProvider": name, "weight": 1}])
@@ -537,6 +549,8 @@ def scenario_capacity_tasks(run, cluster, image):
             run.call("StopTask", quiet=True, cluster=cluster, task=arn)
         if tasks:
             wait_for_tasks(run, cluster, tasks, "STOPPED")
+        # A draining service still names the provider: the cluster keeps it until the service is gone.
+        wait_for_service(run, cluster, name, lambda s: s.get("status") in ("INACTIVE", None))
         run.call("PutClusterCapacityProviders", quiet=True, cluster=cluster, capacityProviders=[],
                  defaultCapacityProviderStrategy=[])
         run.call("DeleteCapacityProvider", quiet=True, capacityProvider=name)
