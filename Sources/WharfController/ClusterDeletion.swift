@@ -5,13 +5,25 @@ import WharfModel
 enum ClusterDeletion {
     static func check(cluster: String, activeServices: Int, registeredInstances: Int, tasks: Int) throws(ECSError) {
         if activeServices > 0 {
-            throw ECSError(.clusterContainsServices, "cluster \"\(cluster)\" still has \(activeServices) active service(s); scale them to 0 and delete them first")
+            throw ECSError(
+                .clusterContainsServices,
+                "The Cluster cannot be deleted while Services are active.",
+                hint: "cluster \"\(cluster)\" still has \(activeServices) active service(s)"
+            )
         }
         if registeredInstances > 0 {
-            throw ECSError(.clusterContainsContainerInstances, "cluster \"\(cluster)\" still has \(registeredInstances) registered container instance(s); deregister them first")
+            throw ECSError(
+                .clusterContainsContainerInstances,
+                "The Cluster cannot be deleted while Container Instances are active.",
+                hint: "cluster \"\(cluster)\" still has \(registeredInstances) registered container instance(s)"
+            )
         }
         if tasks > 0 {
-            throw ECSError(.clusterContainsTasks, "cluster \"\(cluster)\" still has \(tasks) task(s); stop them first")
+            throw ECSError(
+                .clusterContainsTasks,
+                "The Cluster cannot be deleted while Tasks are active.",
+                hint: "cluster \"\(cluster)\" still has \(tasks) task(s); stop them first"
+            )
         }
     }
 }

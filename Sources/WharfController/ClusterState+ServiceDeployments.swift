@@ -16,7 +16,8 @@ extension ClusterState {
         guard let record = serviceRecord(reference, cluster: name) else {
             throw ECSError(
                 .serviceNotFound,
-                "service \"\(reference)\" not found in cluster \"\(name)\"; list them with ListServices"
+                "Service not found.",
+                hint: "no service \"\(reference)\" in cluster \"\(name)\"; ListServices lists them"
             )
         }
         let statuses = request.status ?? []

@@ -22,13 +22,15 @@ extension ClusterState {
         guard let record = serviceRecord(reference, cluster: cluster) else {
             throw ECSError(
                 .serviceNotFound,
-                "service \"\(reference)\" not found in cluster \"\(cluster)\"; list them with ListServices"
+                "Service not found.",
+                hint: "no service \"\(reference)\" in cluster \"\(cluster)\"; ListServices lists them"
             )
         }
         guard record.status == .active else {
             throw ECSError(
                 .serviceNotActive,
-                "service \"\(record.name)\" is \(record.status.rawValue); create it again to use it"
+                "Service was not ACTIVE.",
+                hint: "service \"\(record.name)\" is \(record.status.rawValue); create it again to use it"
             )
         }
         return record
@@ -90,9 +92,9 @@ extension ClusterState {
             }
             throw ECSError(
                 .invalidParameter,
-                "Creation of service was not idempotent: service \"\(name)\" already exists in cluster "
-                    + "\"\(clusterName)\" (\(existing.status.rawValue)); update it with UpdateService, "
-                    + "or delete it first"
+                "Creation of service was not idempotent.",
+                hint: "service \"\(name)\" already exists in cluster \"\(clusterName)\" (\(existing.status.rawValue)); "
+                    + "update it with UpdateService, or delete it first"
             )
         }
         let desired = scheduling == .daemon ? 0 : (request.desiredCount ?? 0)

@@ -31,11 +31,20 @@ extension ClusterState {
         )
     }
 
+    /// ECS's message for a task definition that is not there (RunTask, CreateService, ...).
+    static let taskDefinitionNotFound = "TaskDefinition not found."
+
     /// DescribeTaskDefinition by family (newest ACTIVE revision), `family:revision` or ARN.
     public func describeTaskDefinition(
         _ request: ECS.DescribeTaskDefinitionRequest
     ) throws(ECSError) -> ECS.DescribeTaskDefinitionResponse {
-        let record = try taskDefinition(request.taskDefinition)
+        let record: TaskDefinitionRecord
+        do {
+            record = try taskDefinition(request.taskDefinition)
+        } catch where error.code == .client && error.message == Self.taskDefinitionNotFound {
+            // ECS's own wording for this operation.
+            throw ECSError(.client, "Unable to describe task definition.", hint: error.hint)
+        }
         let withTags = (request.include ?? []).contains("TAGS")
         return ECS.DescribeTaskDefinitionResponse(
             taskDefinition: record.definition,
@@ -186,7 +195,8 @@ extension ClusterState {
         let family = String(parts[0])
         let notFound = ECSError(
             .client,
-            "task definition \"\(identifier)\" not found in region \(context.region); list them with ListTaskDefinitions"
+            Self.taskDefinitionNotFound,
+            hint: "no task definition \"\(identifier)\" in region \(context.region); ListTaskDefinitions lists them"
         )
         switch parts.count {
         case 1:

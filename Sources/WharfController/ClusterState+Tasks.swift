@@ -269,7 +269,11 @@ extension ClusterState {
         guard let id: TaskID = resourceID(reference, type: "task", cluster: cluster), let task = tasks[id],
             task.cluster == cluster
         else {
-            throw ECSError(.invalidParameter, "task \"\(reference)\" not found in cluster \"\(cluster)\"")
+            throw ECSError(
+                .invalidParameter,
+                "The referenced task was not found.",
+                hint: "no task \"\(reference)\" in cluster \"\(cluster)\""
+            )
         }
         return task
     }

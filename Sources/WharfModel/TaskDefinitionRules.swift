@@ -18,7 +18,7 @@ public enum TaskDefinitionRules {
         try NameRules.check(family, field: "family", code: .client)
         let containers = request.containerDefinitions ?? []
         guard !containers.isEmpty else {
-            throw ECSError(.client, "containerDefinitions must hold at least one container definition")
+            throw ECSError(.client, "Container list cannot be empty.")
         }
         guard containers.count <= maxContainers else {
             throw ECSError(.client, "task definition has \(containers.count) containers; at most \(maxContainers) are allowed")

@@ -79,7 +79,7 @@ struct ECSEndpointTests {
         ErrorCase(name: "missing required member", operation: "TagResource", body: #"{"resourceArn":"x"}"#, type: "InvalidParameterException", fragment: "tags: is required"),
         ErrorCase(name: "invalid cluster name", operation: "CreateCluster", body: #"{"clusterName":"a b"}"#, type: "InvalidParameterException", fragment: "clusterName"),
         ErrorCase(name: "unknown cluster", operation: "DeleteCluster", body: #"{"cluster":"ghost"}"#, type: "ClusterNotFoundException", fragment: "Cluster not found."),
-        ErrorCase(name: "no containers", operation: "RegisterTaskDefinition", body: #"{"family":"f","containerDefinitions":[]}"#, type: "ClientException", fragment: "at least one container"),
+        ErrorCase(name: "no containers", operation: "RegisterTaskDefinition", body: #"{"family":"f","containerDefinitions":[]}"#, type: "ClientException", fragment: "Container list cannot be empty."),
         ErrorCase(name: "maxResults out of range", operation: "ListClusters", body: #"{"maxResults":1000}"#, type: "InvalidParameterException", fragment: "maxResults"),
         ErrorCase(name: "forged nextToken", operation: "ListClusters", body: #"{"nextToken":"abc"}"#, type: "InvalidParameterException", fragment: "nextToken"),
     ]

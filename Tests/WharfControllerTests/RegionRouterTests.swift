@@ -52,12 +52,20 @@ struct RegionRouterTests {
         await regions.closeAll()
     }
 
-    @Test("a cluster made in eu-west-1 is listed there with its region in the ARN, and neither at home nor in us-east-2")
+    @Test(
+        "a cluster made in eu-west-1 is listed there with its region in the ARN, and neither at home nor in us-east-2"
+    )
     func separate() async throws {
         try await Self.run { regions, directory, client in
             let key = SignedEndpoint.admin
             let ecs = "AmazonEC2ContainerServiceV20141113"
-            let created = try await client.signed(ecs, "CreateCluster", #"{"clusterName":"web"}"#, key: key, region: "eu-west-1")
+            let created = try await client.signed(
+                ecs,
+                "CreateCluster",
+                #"{"clusterName":"web"}"#,
+                key: key,
+                region: "eu-west-1"
+            )
             #expect(created.status == 200, "\(created.json)")
             let cluster = created.json["cluster"] as? [String: Any]
             #expect(cluster?["clusterArn"] as? String == "arn:aws:ecs:eu-west-1:000000000000:cluster/web")
@@ -71,8 +79,17 @@ struct RegionRouterTests {
             let stored = try FileManager.default.contentsOfDirectory(atPath: directory + "/regions/eu-west-1")
             #expect(stored.contains("wharf.db"))
             // The admin API (access keys, shared by every region) answers at home only.
-            let admin = try await client.signed("WharfAdmin", "ListAccessKeys", "{}", key: key, service: "wharf", region: "eu-west-1")
-            #expect(admin.status == 400 && (admin.json["message"] as? String)?.contains("own region, us-east-1") == true)
+            let admin = try await client.signed(
+                "WharfAdmin",
+                "ListAccessKeys",
+                "{}",
+                key: key,
+                service: "wharf",
+                region: "eu-west-1"
+            )
+            #expect(
+                admin.status == 400 && (admin.json["message"] as? String)?.contains("own region, us-east-1") == true
+            )
         }
     }
 
@@ -80,12 +97,27 @@ struct RegionRouterTests {
     func refusals() async throws {
         try await Self.run { regions, directory, client in
             let ecs = "AmazonEC2ContainerServiceV20141113"
-            let unknown = try await client.signed(ecs, "ListClusters", "{}", key: SignedEndpoint.admin, region: "xx-nowhere-1")
+            let unknown = try await client.signed(
+                ecs,
+                "ListClusters",
+                "{}",
+                key: SignedEndpoint.admin,
+                region: "xx-nowhere-1"
+            )
             #expect(unknown.status == 400)
             #expect(unknown.json["message"] as? String == "Credential should be scoped to a valid region.")
             let wrong = AccessKeyPair(accessKeyId: SignedEndpoint.admin.accessKeyId, secretAccessKey: "not-the-secret")
-            let forged = try await client.signed(ecs, "CreateCluster", #"{"clusterName":"x"}"#, key: wrong, region: "ap-south-1")
-            #expect(forged.status == 400 && forged.json["__type"] as? String == "InvalidSignatureException", "\(forged.json)")
+            let forged = try await client.signed(
+                ecs,
+                "CreateCluster",
+                #"{"clusterName":"x"}"#,
+                key: wrong,
+                region: "ap-south-1"
+            )
+            #expect(
+                forged.status == 400 && forged.json["__type"] as? String == "InvalidSignatureException",
+                "\(forged.json)"
+            )
             let stranger = AccessKeyPair(accessKeyId: "AKWHSTRANGER00000001", secretAccessKey: "whatever-secret")
             let unknownKey = try await client.signed(ecs, "ListClusters", "{}", key: stranger, region: "ap-south-1")
             #expect(unknownKey.status == 400 && unknownKey.json["__type"] as? String == "UnrecognizedClientException")
@@ -105,7 +137,10 @@ struct RegionRouterTests {
                 key: SignedEndpoint.admin,
                 region: "eu-west-1"
             )
-            #expect(api.status == 400 && (api.json["message"] as? String)?.contains("4096 bytes") == true, "\(api.json)")
+            #expect(
+                api.status == 400 && (api.json["message"] as? String)?.contains("4096 bytes") == true,
+                "\(api.json)"
+            )
             #expect(await regions.names == [])
             for path in AgentEndpoint.paths {
                 let agent = try await client.execute(uri: path, method: .post, body: ByteBuffer(string: large)) {
@@ -136,8 +171,13 @@ struct RegionRouterTests {
             try ECSJSON.decoder().decode(AgentRegionProbe.self, from: Data(json.utf8)).region
         }
         let instance = "arn:aws:ecs:eu-west-1:000000000000:container-instance/web/0123"
-        #expect(try region(#"{"containerInstanceArn":"\#(instance)","cluster":"web","region":"us-east-2"}"#) == "eu-west-1")
-        #expect(try region(#"{"cluster":"arn:aws:ecs:ap-south-1:000000000000:cluster/web","region":"us-east-2"}"#) == "ap-south-1")
+        #expect(
+            try region(#"{"containerInstanceArn":"\#(instance)","cluster":"web","region":"us-east-2"}"#) == "eu-west-1"
+        )
+        #expect(
+            try region(#"{"cluster":"arn:aws:ecs:ap-south-1:000000000000:cluster/web","region":"us-east-2"}"#)
+                == "ap-south-1"
+        )
         #expect(try region(#"{"cluster":"web","region":"us-east-2"}"#) == "us-east-2")
         #expect(try region(#"{"cluster":"web"}"#) == nil)
     }

@@ -20,7 +20,8 @@ struct RegionsTests {
         out = {}
         for region in ["us-east-2", "eu-west-1"]:
             ecs = client("ecs", region)
-            arn = ecs.create_cluster(clusterName=name, tags=[{"key": "where", "value": region}])["cluster"]["clusterArn"]
+            tags = [{"key": "where", "value": region}]
+            arn = ecs.create_cluster(clusterName=name, tags=tags)["cluster"]["clusterArn"]
             definition = ecs.register_task_definition(
                 family=name, containerDefinitions=[{"name": "app", "image": "busybox", "memory": 32}])
             client("ssm", region).put_parameter(Name="/" + name + "/where", Value=region, Type="String")
@@ -80,8 +81,10 @@ struct RegionsTests {
     func removeEuropeanTask(_ cluster: WharfCluster) async {
         try? await cluster.stopAgent("node-eu")
         let arn = "arn:aws:ecs:eu-west-1:000000000000:cluster/\(cluster.name)"
-        let ids = (try? await DockerEngine.run(["docker", "ps", "-aq", "--filter", "label=com.amazonaws.ecs.cluster=\(arn)"]))?
-            .trimmedStdout.split(separator: "\n").map(String.init) ?? []
+        let listed = try? await DockerEngine.run([
+            "docker", "ps", "-aq", "--filter", "label=com.amazonaws.ecs.cluster=\(arn)",
+        ])
+        let ids = listed?.trimmedStdout.split(separator: "\n").map(String.init) ?? []
         if !ids.isEmpty { _ = try? await DockerEngine.run(["docker", "rm", "-f", "-v"] + ids) }
     }
 
@@ -106,7 +109,9 @@ struct RegionsTests {
                 #expect(entry["parameter"] as? String == "ParameterNotFound")
                 #expect(entry["tags"] as? [String] == [])
             } else {
-                #expect(entry["definition"] as? String == "arn:aws:ecs:\(region):000000000000:task-definition/\(name):1")
+                #expect(
+                    entry["definition"] as? String == "arn:aws:ecs:\(region):000000000000:task-definition/\(name):1"
+                )
                 #expect(entry["families"] as? [String] == [name])
                 #expect(entry["parameter"] as? String == region)
                 #expect(entry["tags"] as? [String] == [region])
@@ -120,11 +125,14 @@ struct RegionsTests {
 
         // A caller without a good signature opens nothing.
         let regionsDirectory = cluster.controller.dataDirectory + "/regions"
-        let forged = try await DockerEngine.run([
-            "env", "AWS_ACCESS_KEY_ID=\(TestCredentials.accessKeyId)", "AWS_SECRET_ACCESS_KEY=not-the-secret-000000",
-            "AWS_PAGER=", "aws", "ecs", "list-clusters", "--region", "ap-south-1",
-            "--endpoint-url", cluster.controller.endpoint,
-        ] + (cluster.controller.caFile.map { ["--ca-bundle", $0] } ?? []))
+        let forged = try await DockerEngine.run(
+            [
+                "env", "AWS_ACCESS_KEY_ID=\(TestCredentials.accessKeyId)",
+                "AWS_SECRET_ACCESS_KEY=not-the-secret-000000",
+                "AWS_PAGER=", "aws", "ecs", "list-clusters", "--region", "ap-south-1",
+                "--endpoint-url", cluster.controller.endpoint,
+            ] + (cluster.controller.caFile.map { ["--ca-bundle", $0] } ?? [])
+        )
         #expect(forged.status != 0 && forged.stderr.contains("(InvalidSignatureException)"), "\(forged.stderr)")
         let opened = try FileManager.default.contentsOfDirectory(atPath: regionsDirectory).sorted()
         #expect(opened == ["eu-west-1", "us-east-2"])
@@ -135,38 +143,61 @@ struct RegionsTests {
         let instance = try await cluster.startAgent("node-eu", arguments: ["--region", "eu-west-1"])
         #expect(instance.hasPrefix("arn:aws:ecs:eu-west-1:000000000000:container-instance/\(name)/"), "\(instance)")
         let group = "/ecs/\(name)-eu"
-        let definition = try await aws(cluster, "eu-west-1", [
-            "ecs", "register-task-definition", "--cli-input-json",
-            String(decoding: try JSONSerialization.data(withJSONObject: [
-                "family": "\(name)-logs",
-                "containerDefinitions": [
-                    awslogs(
-                        busybox("app", ["sh", "-c", "echo hello from eu-west-1; sleep 1000"], extra: ["stopTimeout": 1]),
-                        group: group,
-                        region: "eu-west-1"
-                    )
-                ],
-            ]), as: UTF8.self),
-        ])
+        let definition = try await aws(
+            cluster,
+            "eu-west-1",
+            [
+                "ecs", "register-task-definition", "--cli-input-json",
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: [
+                        "family": "\(name)-logs",
+                        "containerDefinitions": [
+                            awslogs(
+                                busybox(
+                                    "app",
+                                    ["sh", "-c", "echo hello from eu-west-1; sleep 1000"],
+                                    extra: ["stopTimeout": 1]
+                                ),
+                                group: group,
+                                region: "eu-west-1"
+                            )
+                        ],
+                    ]),
+                    as: UTF8.self
+                ),
+            ]
+        )
         let definitionArn = try #require(
             (definition["taskDefinition"] as? [String: Any])?["taskDefinitionArn"] as? String
         )
-        let ran = try await aws(cluster, "eu-west-1", [
-            "ecs", "run-task", "--cluster", name, "--task-definition", definitionArn,
-        ])
+        let ran = try await aws(
+            cluster,
+            "eu-west-1",
+            [
+                "ecs", "run-task", "--cluster", name, "--task-definition", definitionArn,
+            ]
+        )
         let task = try #require((ran["tasks"] as? [[String: Any]])?.first?["taskArn"] as? String, "\(ran)")
         #expect(task.hasPrefix("arn:aws:ecs:eu-west-1:000000000000:task/\(name)/"))
         try await waitForRunning(cluster, task)
         let stream = "ecs/app/\(task.split(separator: "/").last ?? "")"
         try await waitForLog(cluster, group: group, stream: stream, "hello from eu-west-1")
-        let home = try await aws(cluster, "us-east-1", ["logs", "describe-log-groups", "--log-group-name-prefix", group])
+        let home = try await aws(
+            cluster,
+            "us-east-1",
+            ["logs", "describe-log-groups", "--log-group-name-prefix", group]
+        )
         #expect((home["logGroups"] as? [Any])?.isEmpty == true, "the log group is eu-west-1's only: \(home)")
 
         // The region's service scheduler places a service's task.
-        _ = try await aws(cluster, "eu-west-1", [
-            "ecs", "create-service", "--cluster", name, "--service-name", "web", "--task-definition", definitionArn,
-            "--desired-count", "1",
-        ])
+        _ = try await aws(
+            cluster,
+            "eu-west-1",
+            [
+                "ecs", "create-service", "--cluster", name, "--service-name", "web", "--task-definition", definitionArn,
+                "--desired-count", "1",
+            ]
+        )
         try await waitForService(cluster, running: 1)
 
         try await cluster.restartController()
@@ -175,13 +206,19 @@ struct RegionsTests {
         try await waitForConnected(cluster, instance)
         try await waitForService(cluster, running: 1)
         let listed = try await aws(cluster, "us-east-2", ["ecs", "list-clusters"])
-        #expect((listed["clusterArns"] as? [String])?.contains("arn:aws:ecs:us-east-2:000000000000:cluster/\(name)") == true)
+        #expect(
+            (listed["clusterArns"] as? [String])?.contains("arn:aws:ecs:us-east-2:000000000000:cluster/\(name)") == true
+        )
     }
 
     func waitForService(_ cluster: WharfCluster, running: Int) async throws {
         var last: [String: Any] = [:]
         for _ in 0..<120 {
-            last = try await aws(cluster, "eu-west-1", ["ecs", "describe-services", "--cluster", cluster.name, "--services", "web"])
+            last = try await aws(
+                cluster,
+                "eu-west-1",
+                ["ecs", "describe-services", "--cluster", cluster.name, "--services", "web"]
+            )
             if (last["services"] as? [[String: Any]])?.first?["runningCount"] as? Int == running { return }
             try await Task.sleep(for: .milliseconds(500))
         }
@@ -191,7 +228,11 @@ struct RegionsTests {
     func waitForRunning(_ cluster: WharfCluster, _ task: String) async throws {
         var last: [String: Any] = [:]
         for _ in 0..<120 {
-            last = try await aws(cluster, "eu-west-1", ["ecs", "describe-tasks", "--cluster", cluster.name, "--tasks", task])
+            last = try await aws(
+                cluster,
+                "eu-west-1",
+                ["ecs", "describe-tasks", "--cluster", cluster.name, "--tasks", task]
+            )
             if (last["tasks"] as? [[String: Any]])?.first?["lastStatus"] as? String == "RUNNING" { return }
             try await Task.sleep(for: .milliseconds(500))
         }
@@ -202,7 +243,10 @@ struct RegionsTests {
         var last: [String: Any] = [:]
         for _ in 0..<60 {
             let result = try await WharfEndToEndTests.aws(
-                ["logs", "get-log-events", "--log-group-name", group, "--log-stream-name", stream, "--region", "eu-west-1"],
+                [
+                    "logs", "get-log-events", "--log-group-name", group, "--log-stream-name", stream, "--region",
+                    "eu-west-1",
+                ],
                 endpoint: cluster.controller.endpoint,
                 caBundle: cluster.controller.caFile
             )
@@ -217,9 +261,13 @@ struct RegionsTests {
     func waitForConnected(_ cluster: WharfCluster, _ instance: String) async throws {
         var last: [String: Any] = [:]
         for _ in 0..<120 {
-            last = try await aws(cluster, "eu-west-1", [
-                "ecs", "describe-container-instances", "--cluster", cluster.name, "--container-instances", instance,
-            ])
+            last = try await aws(
+                cluster,
+                "eu-west-1",
+                [
+                    "ecs", "describe-container-instances", "--cluster", cluster.name, "--container-instances", instance,
+                ]
+            )
             let described = (last["containerInstances"] as? [[String: Any]])?.first
             if described?["agentConnected"] as? Bool == true { return }
             try await Task.sleep(for: .milliseconds(500))

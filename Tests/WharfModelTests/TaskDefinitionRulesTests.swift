@@ -45,7 +45,7 @@ struct TaskDefinitionRulesTests {
         RuleCase(name: "family with invalid characters", code: .client, fragment: "contains \"/\"") { $0.family = "web/app" },
         RuleCase(name: "family over 255", code: .client, fragment: "at most 255") { $0.family = String(repeating: "f", count: 256) },
         RuleCase(name: "no family", code: .invalidParameter, fragment: "family is required") { $0.family = nil },
-        RuleCase(name: "no containers", code: .client, fragment: "at least one container") { $0.containerDefinitions = [] },
+        RuleCase(name: "no containers", code: .client, fragment: "Container list cannot be empty.") { $0.containerDefinitions = [] },
         RuleCase(name: "too many containers", code: .client, fragment: "at most 10") { request in
             request.containerDefinitions = (0..<11).map { ECS.ContainerDefinition(name: "c\($0)", image: "x", memory: 8) }
         },
