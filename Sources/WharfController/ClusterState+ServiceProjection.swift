@@ -62,7 +62,26 @@ extension ClusterState {
         )
         service.platformVersion = record.platformVersion
         service.platformFamily = record.platformVersion == nil ? nil : "Linux"
+        if record.isExternal { presentTaskSets(record, in: &service) }
         return service
+    }
+
+    /// An EXTERNAL service shows its task sets, and its primary task set's settings as its own
+    /// (none while it has no primary), as ECS shows them.
+    func presentTaskSets(_ record: ServiceRecord, in service: inout ECS.Service) {
+        let sets = (record.taskSets ?? []).map { project($0, of: record, includeTags: false) }
+        let primary = record.taskSets?.first { $0.status == .primary }
+        service.deploymentController = ECS.DeploymentController(type: DeploymentControllerType.external.rawValue)
+        service.deployments = nil
+        service.taskSets = sets
+        service.runningCount = sets.reduce(0) { $0 + ($1.runningCount ?? 0) }
+        service.pendingCount = sets.reduce(0) { $0 + ($1.pendingCount ?? 0) }
+        service.taskDefinition = primary.map { arn(of: $0.taskDefinition) }
+        service.launchType = primary?.launchType?.rawValue
+        service.capacityProviderStrategy = primary?.capacityProviderStrategy?.map(\.ecs)
+        service.platformVersion = primary?.platformVersion
+        service.platformFamily = primary?.platformVersion == nil ? nil : "Linux"
+        service.networkConfiguration = primary?.networkConfiguration?.value
     }
 
     /// A service deployment as DescribeServiceDeployments shows it.

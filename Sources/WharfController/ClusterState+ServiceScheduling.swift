@@ -79,11 +79,11 @@ extension ClusterState {
             }
             var demands: [TaskDefinitionKey: TaskDemand] = [:]
             var constraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]
-            for deployment in record.deployments {
+            for deployment in record.deployments + (record.taskSets ?? []).map(\.deployment) {
                 let key = deployment.taskDefinition
                 guard let definition = taskDefinitions[key] else { continue }
                 demands[key] = taskDefinitions.demand(of: key)
-                let launchType = Self.launchType(of: record)
+                let launchType = Self.launchType(of: record, deployment: deployment)
                 constraints[key] =
                     Self.placementConstraints(of: definition.spec)
                     + Self.launchTypeConstraints(launchType)
@@ -269,13 +269,15 @@ extension ClusterState {
                 guard let definition = taskDefinitions[launch.taskDefinition],
                     let instance = InstanceID(arnSuffix: launch.instanceArn)
                 else { continue }
-                let deployment = record.deployments.first { $0.id == launch.deployment }
+                let deployment =
+                    record.deployments.first { $0.id == launch.deployment }
+                    ?? record.taskSets?.first { $0.id == launch.deployment }?.deployment
                 let strategy = deployment?.capacityProviderStrategy ?? record.capacityProviderStrategy ?? []
                 let provider = strategy.first { ($0.base ?? 0) > 0 } ?? strategy.first
                 let settings = TaskLaunch(
                     definition: definition,
                     demand: .zero,
-                    launchType: Self.launchType(of: record),
+                    launchType: Self.launchType(of: record, deployment: deployment),
                     capacityProvider: launch.capacityProvider ?? provider?.capacityProvider,
                     platformVersion: deployment?.platformVersion ?? record.platformVersion,
                     awsvpc: definition.spec.networkMode == "awsvpc"
@@ -355,9 +357,19 @@ extension ClusterState {
 
     /// The launch type of a service's tasks: its own, or for a capacity provider strategy FARGATE
     /// (FARGATE and FARGATE_SPOT) or EC2 (the account's own providers).
-    static func launchType(of record: ServiceRecord) -> LaunchType {
+    static func launchType(of record: ServiceRecord, deployment: DeploymentRecord? = nil) -> LaunchType {
+        // A task set has its own launch type or strategy.
+        if record.isExternal, let deployment {
+            if let launchType = deployment.launchType { return launchType }
+            return launchType(ofStrategy: deployment.capacityProviderStrategy ?? [])
+        }
         if let launchType = record.launchType { return launchType }
-        let strategy = record.capacityProviderStrategy ?? []
+        return launchType(ofStrategy: record.capacityProviderStrategy ?? [])
+    }
+
+    /// The launch type of a capacity provider strategy's tasks: FARGATE for FARGATE and
+    /// FARGATE_SPOT, EC2 for the account's own providers (and without a strategy).
+    static func launchType(ofStrategy strategy: [CapacityProviderStrategyItem]) -> LaunchType {
         guard !strategy.isEmpty else { return .ec2 }
         return strategy.allSatisfy { TaskNetworkRules.fargateProviders.contains($0.capacityProvider) } ? .fargate : .ec2
     }

@@ -16,6 +16,7 @@ extension ClusterState {
         let name = try activeCluster(request.cluster).name
         var record = try activeService(request.service, cluster: name)
         try ServiceRules.checkSupported(request)
+        try Self.checkController(request, of: record)
         let daemon = record.isDaemon
         if let desired = request.desiredCount {
             guard !daemon else {
@@ -70,6 +71,14 @@ extension ClusterState {
             throw ECSError.unsupported(
                 "Changing serviceRegistries with UpdateService",
                 "a service keeps the registry it was created with; create a new service to change it"
+            )
+        }
+        if record.isExternal {
+            // The task sets carry the rest; the scheduler resizes them to the new desired count.
+            record.steady = false
+            return Outcome(
+                ECS.UpdateServiceResponse(service: presentService(record, includeTags: false)),
+                [.putService(record)]
             )
         }
         var redeploy = request.forceNewDeployment == true

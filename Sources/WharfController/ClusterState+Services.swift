@@ -59,6 +59,9 @@ extension ClusterState {
             daemon: strategy == "DAEMON"
         )
         try ServiceRules.check(request, strategy: strategy)
+        if request.deploymentController?.type == DeploymentControllerType.external.rawValue {
+            return try createExternalService(request, cluster: cluster, configuration: configuration, now: now)
+        }
         let scheduling = SchedulingStrategy(rawValue: strategy) ?? .replica
         let (key, definition) = try serviceTaskDefinition(request.taskDefinition)
         let launch = try serviceLaunch(

@@ -194,6 +194,16 @@ struct ECSOperations: Sendable {
         read("DescribeServiceDeployments", controller) { (state, request) in
             try state.describeServiceDeployments(request)
         }
+        seededWrite("CreateTaskSet", controller) { (state, request, now, seed) in
+            var random = SeededRandom(seed: seed)
+            return try state.createTaskSet(request, now: now, id: random.deploymentID())
+        }
+        write("UpdateTaskSet", controller) { (state, request, now) in try state.updateTaskSet(request, now: now) }
+        write("DeleteTaskSet", controller) { (state, request, now) in try state.deleteTaskSet(request, now: now) }
+        write("UpdateServicePrimaryTaskSet", controller) { (state, request, now) in
+            try state.updateServicePrimaryTaskSet(request, now: now)
+        }
+        read("DescribeTaskSets", controller) { (state, request) in try state.describeTaskSets(request) }
     }
 
     /// DescribeTaskDefinition's answer around the definition's cached JSON: what `ECSWire.encode`

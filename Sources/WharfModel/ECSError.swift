@@ -23,6 +23,7 @@ public struct ECSError: Error, Equatable, Sendable, CustomStringConvertible {
         /// A client token reused with other parameters (RunTask).
         public static let conflict = Code(rawValue: "ConflictException")
         public static let serviceDeploymentNotFound = Code(rawValue: "ServiceDeploymentNotFoundException")
+        public static let taskSetNotFound = Code(rawValue: "TaskSetNotFoundException")
         /// Systems Manager's errors, for the activation operations.
         public static let ssmInvalidParameters = Code(rawValue: "InvalidParameters")
         public static let invalidActivationId = Code(rawValue: "InvalidActivationId")

@@ -4,10 +4,11 @@ extension ServiceRules {
 
     /// Refuses what a CreateService or UpdateService asks that Wharf cannot do.
     public static func checkSupported(_ request: some ServiceRequestMembers) throws(ECSError) {
-        if let type = request.deploymentController?.type, type != "ECS" {
+        if let type = request.deploymentController?.type, !["ECS", "EXTERNAL"].contains(type) {
             throw ECSError.unsupported(
                 "deploymentController \(type)",
-                "its scheduler runs rolling deployments (type ECS)"
+                "there is no AWS CodeDeploy; deploy with ECS's rolling deployments (type ECS), or manage task sets "
+                    + "yourself (type EXTERNAL)"
             )
         }
         if let rebalancing = request.availabilityZoneRebalancing {

@@ -80,14 +80,52 @@ public struct ServiceScheduler: Sendable {
         definitionConstraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]
     ) -> Plan {
         var plan = Plan(record: record)
-        guard record.status != .inactive, let primary = record.primary else { return plan }
+        guard record.status != .inactive else { return plan }
+        if record.isExternal {
+            taskSetRound(
+                &plan,
+                tasks: tasks,
+                candidates: candidates,
+                demands: demands,
+                definitionConstraints: definitionConstraints
+            )
+            return plan
+        }
+        guard let primary = record.primary else { return plan }
         countFailures(&plan, tasks: tasks)
         if plan.record.status == .active {
             stopOnRequest(&plan)
             tripCircuitBreaker(&plan, tasks: tasks)
             tripAlarms(&plan)
         }
-        var live = tasks.filter(\.isLive)
+        let live = replaceBroken(&plan, live: tasks.filter(\.isLive))
+        if record.isDaemon {
+            daemonRound(
+                &plan,
+                live: live,
+                candidates: candidates,
+                demands: demands,
+                constraints: definitionConstraints[primary.taskDefinition] ?? []
+            )
+        } else {
+            replicaRound(
+                &plan,
+                live: live,
+                present: Self.present(tasks).count,
+                candidates: candidates,
+                demands: demands,
+                definitionConstraints: definitionConstraints
+            )
+        }
+        finish(&plan, tasks: tasks)
+        return plan
+    }
+
+    /// Stops the tasks that are unhealthy past the grace period, or on an instance whose agent is
+    /// lost or gone, to be replaced; returns the live tasks that remain.
+    func replaceBroken(_ plan: inout Plan, live tasks: [ServiceTask]) -> [ServiceTask] {
+        let record = plan.record
+        var live = tasks
         // Unhealthy past the grace period, or on an instance whose agent is lost: replace.
         let grace = Double(record.healthCheckGracePeriodSeconds ?? 0)
         for task in live {
@@ -116,26 +154,7 @@ public struct ServiceScheduler: Sendable {
         }
         let stopped = Set(plan.stops.map(\.taskArn))
         live.removeAll { stopped.contains($0.arn) }
-        if record.isDaemon {
-            daemonRound(
-                &plan,
-                live: live,
-                candidates: candidates,
-                demands: demands,
-                constraints: definitionConstraints[primary.taskDefinition] ?? []
-            )
-        } else {
-            replicaRound(
-                &plan,
-                live: live,
-                present: Self.present(tasks).count,
-                candidates: candidates,
-                demands: demands,
-                definitionConstraints: definitionConstraints
-            )
-        }
-        finish(&plan, tasks: tasks)
-        return plan
+        return live
     }
 
     /// The REPLICA strategy: scale, start within maximumPercent, stop old within minimumHealthyPercent.

@@ -71,6 +71,13 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     /// When the scheduler made it INACTIVE (its last task had stopped after DeleteService): it is
     /// forgotten a task retention later. Nil for services INACTIVE since before this was kept.
     public var inactiveAt: Date?
+    /// EXTERNAL for a service whose task sets an outside controller manages; nil is ECS.
+    public var deploymentController: DeploymentControllerType?
+    /// The task sets of an EXTERNAL service (it has no deployments); nil otherwise.
+    public var taskSets: [TaskSetRecord]?
+
+    /// Whether an outside controller manages its task sets (`deploymentController` EXTERNAL).
+    public var isExternal: Bool { deploymentController == .external }
 
     /// Creates a record of an ACTIVE service with no event, deployment history nor bookkeeping yet.
     public init(

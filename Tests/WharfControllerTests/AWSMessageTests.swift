@@ -9,15 +9,6 @@ import WharfStore
 
 @Suite("AWS's own messages for the common refusals; Wharf's hints go to the log")
 struct AWSMessageTests {
-    static func refusal<T>(_ body: () async throws -> T) async -> ECSError? {
-        do {
-            _ = try await body()
-            return nil
-        } catch {
-            return error as? ECSError
-        }
-    }
-
     @Test("services, task definitions, tasks and cluster deletion are refused with ECS's words")
     func messages() async throws {
         let controller = try await Controller(
@@ -88,14 +79,14 @@ struct AWSMessageTests {
             ),
         ]
         for (name, code, message, body) in cases {
-            let error = await Self.refusal(body)
+            let error = await ecsRefusal(body)
             #expect(error?.code == code && error?.message == message, "\(name): \(String(describing: error))")
             #expect(error?.hint != nil, "\(name): Wharf's hint kept for the log")
         }
         try await create()
-        let twice = await Self.refusal(create)
+        let twice = await ecsRefusal(create)
         #expect(twice?.message == "Creation of service was not idempotent.")
-        let busy = await Self.refusal {
+        let busy = await ecsRefusal {
             try await controller.write { state, _ in try state.deleteCluster(ECS.DeleteClusterRequest(cluster: "c")) }
         }
         #expect(busy?.code == .clusterContainsServices)
@@ -103,7 +94,7 @@ struct AWSMessageTests {
         _ = try await controller.write { state, now in
             try state.deleteService(ECS.DeleteServiceRequest(cluster: "c", service: "s"), now: now)
         }
-        let inactive = await Self.refusal {
+        let inactive = await ecsRefusal {
             try await controller.write { state, now in
                 try state.updateService(
                     ECS.UpdateServiceRequest(cluster: "c", service: "s", desiredCount: 1),

@@ -54,15 +54,6 @@ struct CapacityProviderTests {
         }.capacityProvider
     }
 
-    static func refusal<T>(_ body: () async throws -> T) async -> ECSError? {
-        do {
-            _ = try await body()
-            return nil
-        } catch {
-            return error as? ECSError
-        }
-    }
-
     @Test("create, describe (with FARGATE and FARGATE_SPOT), update and delete, with ECS's defaults and messages")
     func lifecycle() async throws {
         let controller = try await Self.cluster()
@@ -103,14 +94,14 @@ struct CapacityProviderTests {
         }
         #expect(updated.capacityProvider?.autoScalingGroupProvider?.managedDraining == "DISABLED")
 
-        let duplicate = await Self.refusal { try await Self.create(controller, "gpu", group: "other") }
+        let duplicate = await ecsRefusal { try await Self.create(controller, "gpu", group: "other") }
         #expect(duplicate?.code == .client)
         #expect(duplicate?.message.hasPrefix("The specified capacity provider already exists.") == true)
-        let reserved = await Self.refusal { try await Self.create(controller, "ecs-gpu", group: "other") }
+        let reserved = await ecsRefusal { try await Self.create(controller, "ecs-gpu", group: "other") }
         #expect(reserved?.message == "The capacity provider name can't be prefixed with 'aws', 'ecs', or 'fargate'.")
-        let sameGroup = await Self.refusal { try await Self.create(controller, "gpu2", group: "gpu-nodes") }
+        let sameGroup = await ecsRefusal { try await Self.create(controller, "gpu2", group: "gpu-nodes") }
         #expect(sameGroup?.code == .invalidParameter)
-        let scaling = await Self.refusal {
+        let scaling = await ecsRefusal {
             try await controller.write { state, _ in
                 try state.createCapacityProvider(
                     ECS.CreateCapacityProviderRequest(
@@ -135,7 +126,7 @@ struct CapacityProviderTests {
                 )
             )
         }
-        let inUse = await Self.refusal {
+        let inUse = await ecsRefusal {
             try await controller.write { state, _ in
                 try state.deleteCapacityProvider(ECS.DeleteCapacityProviderRequest(capacityProvider: "gpu"))
             }
@@ -144,7 +135,7 @@ struct CapacityProviderTests {
         _ = try await controller.write { state, _ in
             try state.createCluster(ECS.CreateClusterRequest(clusterName: "other"))
         }
-        let twice = await Self.refusal {
+        let twice = await ecsRefusal {
             try await controller.write { state, _ in
                 try state.putClusterCapacityProviders(
                     ECS.PutClusterCapacityProvidersRequest(
@@ -156,7 +147,7 @@ struct CapacityProviderTests {
             }
         }
         #expect(twice?.message == "The specified capacity provider is already associated with another cluster.")
-        let unknown = await Self.refusal {
+        let unknown = await ecsRefusal {
             try await controller.write { state, _ in
                 try state.putClusterCapacityProviders(
                     ECS.PutClusterCapacityProvidersRequest(
@@ -247,7 +238,7 @@ struct CapacityProviderTests {
         }
         #expect(byDefault.tasks?.map(\.capacityProviderName) == ["gpu", "gpu"])
 
-        let mixed = await Self.refusal {
+        let mixed = await ecsRefusal {
             try await controller.write { state, now in
                 try state.runTask(
                     ECS.RunTaskRequest(

@@ -40,4 +40,14 @@ struct TaskConformanceTests {
     func capacityProviderTasks() async throws {
         try await conformanceScenario("capacity-tasks", minimum: 20)
     }
+
+    @Test(
+        """
+        a service with the EXTERNAL deployment controller runs its task sets on a real agent: created, scaled, made \
+        primary and deleted; every response validates against botocore
+        """
+    )
+    func taskSets() async throws {
+        try await conformanceScenario("task-sets", minimum: 19)
+    }
 }

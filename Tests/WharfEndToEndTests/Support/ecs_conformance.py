@@ -556,6 +556,49 @@ def scenario_capacity_tasks(run, cluster, image):
         run.call("DeleteCapacityProvider", quiet=True, capacityProvider=name)
         run.call("DeregisterTaskDefinition", quiet=True, taskDefinition=f"{family}:1")
 
+def scenario_task_sets(run, cluster, image):
+    """A service with the EXTERNAL deployment controller and its task sets, on a real agent."""
+    name, family = f"wharf-conf-ts-{run.suffix}", f"wharf-conf-ts-{run.suffix}"
+    try:
+        run.call("RegisterTaskDefinition", family=family, containerDefinitions=[
+            {"name": "app", "image": image, "memory": 32, "command": ["sleep", "300"], "stopTimeout": 1}])
+        service = run.call("CreateService", cluster=cluster, serviceName=name, desiredCount=2,
+                           deploymentController={"type": "EXTERNAL"}).get("service", {})
+        run.check("CreateService EXTERNAL: deploymentController EXTERNAL, no task set, no task definition",
+                  dig(service, "deploymentController", "type") == "EXTERNAL" and not service.get("taskSets")
+                  and "taskDefinition" not in service, service)
+        run.call("CreateService", expect_error="InvalidParameterException", cluster=cluster,
+                 serviceName=name + "-x", taskDefinition=family, desiredCount=1,
+                 deploymentController={"type": "CODE_DEPLOY"})
+        blue = run.call("CreateTaskSet", cluster=cluster, service=name, taskDefinition=family, externalId="blue",
+                        scale={"value": 100, "unit": "PERCENT"}).get("taskSet", {})
+        run.check("CreateTaskSet: ACTIVE, computedDesiredCount 2, ARN .../task-set/<cluster>/<service>/ecs-svc/<id>",
+                  blue.get("status") == "ACTIVE" and blue.get("computedDesiredCount") == 2
+                  and arn_ok(blue.get("taskSetArn"), f"task-set/{cluster}/{name}/{blue.get('id', '')}"), blue)
+        seen, steady = wait_for_service(run, cluster, name, lambda s: s.get("runningCount") == 2)
+        run.check("the blue task set's two tasks run on the real agent", steady, seen)
+        green = run.call("CreateTaskSet", cluster=cluster, service=name, taskDefinition=family, externalId="green",
+                         scale={"value": 50, "unit": "PERCENT"}).get("taskSet", {})
+        primary = run.call("UpdateServicePrimaryTaskSet", cluster=cluster, service=name,
+                           primaryTaskSet=green.get("taskSetArn", "")).get("taskSet", {})
+        run.check("UpdateServicePrimaryTaskSet: the green task set is PRIMARY", primary.get("status") == "PRIMARY",
+                  primary)
+        sets = run.call("DescribeTaskSets", cluster=cluster, service=name, include=["TAGS"]).get("taskSets", [])
+        run.check("DescribeTaskSets: blue ACTIVE, green PRIMARY",
+                  sorted((t.get("externalId"), t.get("status")) for t in sets)
+                  == [("blue", "ACTIVE"), ("green", "PRIMARY")], sets)
+        run.call("UpdateTaskSet", cluster=cluster, service=name, taskSet=blue.get("id", ""),
+                 scale={"value": 0, "unit": "PERCENT"})
+        seen, steady = wait_for_service(run, cluster, name, lambda s: s.get("runningCount") == 1)
+        run.check("blue scaled to 0 %, green at 50 %: one task runs", steady, seen)
+        gone = run.call("DeleteTaskSet", cluster=cluster, service=name, taskSet=blue.get("id", "")).get("taskSet", {})
+        run.check("DeleteTaskSet: DRAINING", gone.get("status") == "DRAINING", gone)
+        run.call("DescribeTaskSets", expect_error="ServiceNotFoundException", cluster=cluster, service=name + "-no")
+    finally:
+        run.call("DeleteService", quiet=True, cluster=cluster, service=name, force=True)
+        wait_for_service(run, cluster, name, lambda s: s.get("status") in ("INACTIVE", None))
+        run.call("DeregisterTaskDefinition", quiet=True, taskDefinition=f"{family}:1")
+
 def brief(task):
     """The members of a task worth showing when a check about it fails."""
     keys = ("taskArn", "lastStatus", "desiredStatus", "stopCode", "stoppedReason", "startedAt", "stoppedAt",
@@ -949,7 +992,7 @@ SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_de
              "capacity-providers": scenario_capacity_providers}
 # Scenarios that need a cluster with a connected agent (--cluster); "all" leaves them out.
 AGENT_SCENARIOS = {"tasks": scenario_tasks, "services": scenario_services,
-                   "capacity-tasks": scenario_capacity_tasks}
+                   "capacity-tasks": scenario_capacity_tasks, "task-sets": scenario_task_sets}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
