@@ -186,6 +186,28 @@ struct TaskSetTests {
         #expect(try await service(harness)?.status == "INACTIVE")
     }
 
+    @Test("an EXTERNAL service and its task sets come back whole from the store's JSON")
+    func stored() async throws {
+        let (harness, _) = try await harness()
+        _ = try await harness.controller.write { state, now in
+            try state.createService(
+                ECS.CreateServiceRequest(
+                    cluster: "lab",
+                    serviceName: "web",
+                    desiredCount: 1,
+                    deploymentController: ECS.DeploymentController(type: "EXTERNAL")
+                ),
+                now: now,
+                deploymentID: "unused"
+            )
+        }
+        _ = try await createTaskSet(harness, "api:1", scale: 40, id: "ecs-svc/1")
+        let record = try #require(await harness.controller.read { state in state.services.all.first })
+        let decoded = try ECSJSON.decoder().decode(ServiceRecord.self, from: try ECSJSON.encoder().encode(record))
+        #expect(decoded == record)
+        #expect(decoded.isExternal && decoded.taskSets?.first?.scale == 40)
+    }
+
     @Test("what an EXTERNAL service or a task set cannot take is refused with a message naming it")
     func refusals() async throws {
         let (harness, _) = try await harness()
