@@ -72,7 +72,19 @@ extension ClusterState {
 
     /// A service's load balancers as DescribeServices shows them.
     func projectLoadBalancers(_ record: ServiceRecord) -> [ECS.LoadBalancer] {
-        (record.loadBalancers ?? []).map {
+        projectLoadBalancers(record.loadBalancers ?? [])
+    }
+
+    /// The load balancers a task of the service is registered with: the service's, or for an
+    /// EXTERNAL service its task set's.
+    func balancers(of task: TaskRecord, service: ServiceRecord) -> [ServiceLoadBalancer] {
+        guard service.isExternal else { return service.loadBalancers ?? [] }
+        return service.taskSets?.first { $0.id == task.startedBy }?.loadBalancers ?? []
+    }
+
+    /// Load balancers as ECS shows them (a service's or a task set's).
+    func projectLoadBalancers(_ balancers: [ServiceLoadBalancer]) -> [ECS.LoadBalancer] {
+        balancers.map {
             ECS.LoadBalancer(
                 targetGroupArn: targetGroupARN($0.targetGroupID),
                 containerName: $0.containerName,
@@ -110,7 +122,8 @@ extension ClusterState {
         service: ServiceRecord,
         observed: [TargetKey: ObservedHealth]
     ) -> ServiceTask.TargetHealth {
-        guard let balancers = service.loadBalancers, !balancers.isEmpty else { return .none }
+        let balancers = balancers(of: task, service: service)
+        guard !balancers.isEmpty else { return .none }
         var healthy = true
         for balancer in balancers {
             guard let group = loadBalancing.targetGroup(balancer.targetGroupID),
@@ -142,7 +155,7 @@ extension ClusterState {
         now: Date,
         random: inout SeededRandom
     ) -> [StateChange] {
-        guard let balancers = service.loadBalancers, !balancers.isEmpty else { return changes }
+        guard !service.balancedTargetGroups.isEmpty else { return changes }
         // The service's tasks as the plan leaves them.
         var planned: [TaskID: TaskRecord] = [:]
         for change in changes {
@@ -161,7 +174,7 @@ extension ClusterState {
                 task.desiredStatus == .stopped && task.deactivatingUntil == nil && !task.isStopped
                 && planned[id] != nil && tasks[id]?.desiredStatus == .running
             var until: Date?
-            for balancer in balancers {
+            for balancer in balancers(of: task, service: service) {
                 guard var group = groups[balancer.targetGroupID] ?? loadBalancing.targetGroup(balancer.targetGroupID),
                     let target = target(of: task, for: balancer, in: group)
                 else { continue }

@@ -82,6 +82,7 @@ extension ClusterState {
         service.platformVersion = primary?.platformVersion
         service.platformFamily = primary?.platformVersion == nil ? nil : "Linux"
         service.networkConfiguration = primary?.networkConfiguration?.value
+        service.loadBalancers = projectLoadBalancers(primary?.loadBalancers ?? [])
     }
 
     /// A service deployment as DescribeServiceDeployments shows it.

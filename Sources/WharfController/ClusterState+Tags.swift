@@ -10,6 +10,8 @@ extension ClusterState {
         case task(TaskRecord)
         case instance(InstanceRecord)
         case capacityProvider(CapacityProviderRecord)
+        /// A task set: its service, and where the task set is in the service's list.
+        case taskSet(ServiceRecord, Int)
 
         var tags: [Tag] {
             switch self {
@@ -19,6 +21,7 @@ extension ClusterState {
             case .task(let record): record.tags
             case .instance(let record): record.tags
             case .capacityProvider(let record): record.tags
+            case .taskSet(let record, let index): record.taskSets?[index].tags ?? []
             }
         }
 
@@ -42,6 +45,9 @@ extension ClusterState {
             case .capacityProvider(var record):
                 record.tags = tags
                 return .putCapacityProvider(record)
+            case .taskSet(var record, let index):
+                record.taskSets?[index].tags = tags
+                return .putService(record)
             }
         }
     }
@@ -112,11 +118,21 @@ extension ClusterState {
                 )
             }
             return .capacityProvider(record)
+        case "task-set":
+            // CLUSTER/SERVICE/ecs-svc/ID
+            let parts = arn.resourceID.split(separator: "/", maxSplits: 2).map(String.init)
+            guard parts.count == 3, clusters[parts[0]]?.status == .active,
+                let record = serviceRecord(parts[1], cluster: parts[0]), record.status != .inactive,
+                let index = record.taskSets?.firstIndex(where: { $0.id == parts[2] })
+            else {
+                throw ECSError(.resourceNotFound, "The specified resource is not found.", hint: "no task set \(text)")
+            }
+            return .taskSet(record, index)
         default:
             throw ECSError(
                 .invalidParameter,
                 "resourceArn \(text) is a \(arn.resourceType); Wharf tags clusters, services, tasks, task definitions, "
-                    + "container instances and capacity providers"
+                    + "container instances, capacity providers and task sets"
             )
         }
     }

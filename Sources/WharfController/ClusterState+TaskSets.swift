@@ -150,14 +150,14 @@ extension ClusterState {
         if let token = request.clientToken, let earlier = record.taskSets?.first(where: { $0.clientToken == token }) {
             return Outcome(ECS.CreateTaskSetResponse(taskSet: project(earlier, of: record, includeTags: true)))
         }
-        if !(request.loadBalancers ?? []).isEmpty || !(request.serviceRegistries ?? []).isEmpty {
-            let member = (request.loadBalancers ?? []).isEmpty ? "serviceRegistries" : "loadBalancers"
+        if !(request.serviceRegistries ?? []).isEmpty {
             throw ECSError.unsupported(
-                "\(member) of a task set",
-                "a task set's tasks are not registered with load balancers or Cloud Map yet"
+                "serviceRegistries of a task set",
+                "a task set's tasks are not registered in Cloud Map yet"
             )
         }
         let (key, definition) = try serviceTaskDefinition(request.taskDefinition)
+        let balancers = try serviceLoadBalancers(request.loadBalancers, definition: definition)
         let cluster = clusters[record.cluster]
         let launch = try serviceLaunch(
             launchType: request.launchType,
@@ -174,7 +174,7 @@ extension ClusterState {
         let scale = try Self.scalePercent(request.scale)
         try TagRules.check(request.tags ?? [])
         let strategy = request.capacityProviderStrategy ?? []
-        let set = TaskSetRecord(
+        var set = TaskSetRecord(
             id: id,
             externalId: request.externalId,
             taskDefinition: key,
@@ -187,6 +187,7 @@ extension ClusterState {
             clientToken: request.clientToken,
             tags: (request.tags ?? []).map(Tag.init)
         )
+        set.loadBalancers = balancers
         record.taskSets = (record.taskSets ?? []) + [set]
         return Outcome(
             ECS.CreateTaskSetResponse(taskSet: project(set, of: record, includeTags: true)),
@@ -336,6 +337,7 @@ extension ClusterState {
             capacityProviderStrategy: set.capacityProviderStrategy?.map(\.ecs),
             platformVersion: set.platformVersion,
             networkConfiguration: set.networkConfiguration?.value,
+            loadBalancers: set.loadBalancers.map { projectLoadBalancers($0) },
             scale: ECS.Scale(value: set.scale, unit: "PERCENT"),
             stabilityStatus: set.steady ? "STEADY_STATE" : "STABILIZING",
             stabilityStatusAt: set.stabilityStatusAt,

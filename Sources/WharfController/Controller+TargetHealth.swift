@@ -31,7 +31,7 @@ extension Controller {
         let changed = Set(before.symmetricDifference(reports).map(\.targetGroupId))
         let affected = inspect { state in
             state.services.all.filter { service in
-                (service.loadBalancers ?? []).contains { changed.contains($0.targetGroupID) }
+                !service.balancedTargetGroups.isDisjoint(with: changed)
             }.map(\.arn)
         }
         for arn in affected { lastEvaluated[arn] = nil }

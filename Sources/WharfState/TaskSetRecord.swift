@@ -17,6 +17,16 @@ public enum TaskSetStatus: String, Codable, Sendable {
     case draining = "DRAINING"
 }
 
+extension ServiceRecord {
+    /// The IDs of the target groups its tasks are registered in: the service's own, and those of
+    /// its task sets.
+    public var balancedTargetGroups: Set<String> {
+        var ids = Set((loadBalancers ?? []).map(\.targetGroupID))
+        for set in taskSets ?? [] { ids.formUnion((set.loadBalancers ?? []).map(\.targetGroupID)) }
+        return ids
+    }
+}
+
 /// A task set of a service whose deployment controller is EXTERNAL: tasks of one task definition
 /// and network configuration, kept at `scale` percent of the service's desired count.
 public struct TaskSetRecord: Codable, Equatable, Sendable {
@@ -41,6 +51,8 @@ public struct TaskSetRecord: Codable, Equatable, Sendable {
     public var updatedAt: Date
     public var clientToken: String?
     public var tags: [Tag]
+    /// The target groups its tasks are registered in; nil for none.
+    public var loadBalancers: [ServiceLoadBalancer]?
 
     /// Creates an ACTIVE task set with no task yet.
     public init(

@@ -29,6 +29,23 @@ struct TaskSetTests {
         return (harness, nodes)
     }
 
+    /// Creates service `web` in `lab` with the EXTERNAL deployment controller.
+    @discardableResult
+    static func createExternal(_ harness: Harness, desired: Int) async throws -> ECS.Service? {
+        try await harness.controller.write { state, now in
+            try state.createService(
+                ECS.CreateServiceRequest(
+                    cluster: "lab",
+                    serviceName: "web",
+                    desiredCount: desired,
+                    deploymentController: ECS.DeploymentController(type: "EXTERNAL")
+                ),
+                now: now,
+                deploymentID: "unused"
+            )
+        }.service
+    }
+
     /// The live tasks of each task set, by its ID.
     func live(_ harness: Harness) async -> [String: Int] {
         await harness.controller.read { state in
@@ -99,18 +116,7 @@ struct TaskSetTests {
     )
     func lifecycle() async throws {
         let (harness, nodes) = try await harness()
-        let created = try await harness.controller.write { state, now in
-            try state.createService(
-                ECS.CreateServiceRequest(
-                    cluster: "lab",
-                    serviceName: "web",
-                    desiredCount: 4,
-                    deploymentController: ECS.DeploymentController(type: "EXTERNAL")
-                ),
-                now: now,
-                deploymentID: "unused"
-            )
-        }.service
+        let created = try await Self.createExternal(harness, desired: 4)
         #expect(created?.deploymentController?.type == "EXTERNAL")
         #expect(created?.taskSets == [] && created?.deployments == nil && created?.taskDefinition == nil)
 
@@ -189,18 +195,7 @@ struct TaskSetTests {
     @Test("an EXTERNAL service and its task sets come back whole from the store's JSON")
     func stored() async throws {
         let (harness, _) = try await harness()
-        _ = try await harness.controller.write { state, now in
-            try state.createService(
-                ECS.CreateServiceRequest(
-                    cluster: "lab",
-                    serviceName: "web",
-                    desiredCount: 1,
-                    deploymentController: ECS.DeploymentController(type: "EXTERNAL")
-                ),
-                now: now,
-                deploymentID: "unused"
-            )
-        }
+        try await Self.createExternal(harness, desired: 1)
         _ = try await createTaskSet(harness, "api:1", scale: 40, id: "ecs-svc/1")
         let record = try #require(await harness.controller.read { state in state.services.all.first })
         let decoded = try ECSJSON.decoder().decode(ServiceRecord.self, from: try ECSJSON.encoder().encode(record))
@@ -265,18 +260,7 @@ struct TaskSetTests {
                 == "Amazon ECS only supports task set management on services configured to use external deployment "
                 + "controllers."
         )
-        _ = try await harness.controller.write { state, now in
-            try state.createService(
-                ECS.CreateServiceRequest(
-                    cluster: "lab",
-                    serviceName: "web",
-                    desiredCount: 1,
-                    deploymentController: ECS.DeploymentController(type: "EXTERNAL")
-                ),
-                now: now,
-                deploymentID: "unused"
-            )
-        }
+        try await Self.createExternal(harness, desired: 1)
         _ = try await createTaskSet(harness, "api:1", scale: 100, id: "ecs-svc/1")
         let missing = try await harness.controller.read { state in
             try state.describeTaskSets(

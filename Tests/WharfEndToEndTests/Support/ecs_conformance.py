@@ -587,6 +587,9 @@ def scenario_task_sets(run, cluster, image):
         run.check("DescribeTaskSets: blue ACTIVE, green PRIMARY",
                   sorted((t.get("externalId"), t.get("status")) for t in sets)
                   == [("blue", "ACTIVE"), ("green", "PRIMARY")], sets)
+        run.call("TagResource", resourceArn=green.get("taskSetArn", ""), tags=[{"key": "color", "value": "green"}])
+        tags = tag_map(run.call("ListTagsForResource", resourceArn=green.get("taskSetArn", "")).get("tags"))
+        run.check("TagResource and ListTagsForResource on a task set", tags == {"color": "green"}, tags)
         run.call("UpdateTaskSet", cluster=cluster, service=name, taskSet=blue.get("id", ""),
                  scale={"value": 0, "unit": "PERCENT"})
         seen, steady = wait_for_service(run, cluster, name, lambda s: s.get("runningCount") == 1)
