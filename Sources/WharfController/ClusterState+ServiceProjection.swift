@@ -83,6 +83,7 @@ extension ClusterState {
         service.platformFamily = primary?.platformVersion == nil ? nil : "Linux"
         service.networkConfiguration = primary?.networkConfiguration?.value
         service.loadBalancers = projectLoadBalancers(primary?.loadBalancers ?? [])
+        service.serviceRegistries = projectServiceRegistries(primary?.serviceRegistries ?? [])
     }
 
     /// A service deployment as DescribeServiceDeployments shows it.

@@ -91,7 +91,12 @@ extension ClusterState {
 
     /// A service's registries as DescribeServices shows them.
     func projectServiceRegistries(_ record: ServiceRecord) -> [ECS.ServiceRegistry] {
-        (record.serviceRegistries ?? []).map {
+        projectServiceRegistries(record.serviceRegistries ?? [])
+    }
+
+    /// Registries as ECS shows them (a service's or a task set's).
+    func projectServiceRegistries(_ registries: [ServiceRegistryRecord]) -> [ECS.ServiceRegistry] {
+        registries.map {
             ECS.ServiceRegistry(
                 registryArn: cloudMapARN("service", $0.serviceID),
                 port: $0.port,
@@ -110,19 +115,30 @@ extension ClusterState {
         now: Date,
         random: inout SeededRandom
     ) -> [StateChange] {
-        guard let registries = service.serviceRegistries, !registries.isEmpty else { return changes }
+        // Each registry with the tasks it takes: all of the service's, or a task set's own.
+        let entries: [(registry: ServiceRegistryRecord, taskSet: String?)] =
+            service.isExternal
+            ? (service.taskSets ?? []).flatMap { set in (set.serviceRegistries ?? []).map { ($0, set.id) } }
+            : (service.serviceRegistries ?? []).map { ($0, nil) }
+        guard !entries.isEmpty else { return changes }
         var current: [TaskID: TaskRecord] = [:]
         for id in tasks.ids(in: service.groupKey) { current[id] = tasks[id] }
         for change in changes {
             if case .putTask(let task) = change { current[task.id] = task }
         }
         var result = changes
-        for registry in registries {
-            guard var discovery = cloudMap.service(registry.serviceID) else { continue }
+        var seen: Set<String> = []
+        for serviceID in entries.map(\.registry.serviceID) where seen.insert(serviceID).inserted {
+            guard var discovery = cloudMap.service(serviceID) else { continue }
             var wanted: [String: [String: String]] = [:]
-            for task in current.values where task.desiredStatus == .running && task.lastStatus == .running {
-                if let attributes = instanceAttributes(task, registry: registry, service: service, in: discovery) {
-                    wanted[task.id.description] = attributes
+            for (registry, taskSet) in entries where registry.serviceID == serviceID {
+                for task in current.values
+                where task.desiredStatus == .running && task.lastStatus == .running
+                    && (taskSet == nil || task.startedBy == taskSet)
+                {
+                    if let attributes = instanceAttributes(task, registry: registry, service: service, in: discovery) {
+                        wanted[task.id.description] = attributes
+                    }
                 }
             }
             let owned = { (instance: DiscoveryInstanceRecord) in

@@ -150,14 +150,9 @@ extension ClusterState {
         if let token = request.clientToken, let earlier = record.taskSets?.first(where: { $0.clientToken == token }) {
             return Outcome(ECS.CreateTaskSetResponse(taskSet: project(earlier, of: record, includeTags: true)))
         }
-        if !(request.serviceRegistries ?? []).isEmpty {
-            throw ECSError.unsupported(
-                "serviceRegistries of a task set",
-                "a task set's tasks are not registered in Cloud Map yet"
-            )
-        }
         let (key, definition) = try serviceTaskDefinition(request.taskDefinition)
         let balancers = try serviceLoadBalancers(request.loadBalancers, definition: definition)
+        let registries = try serviceRegistries(request.serviceRegistries, definition: definition)
         let cluster = clusters[record.cluster]
         let launch = try serviceLaunch(
             launchType: request.launchType,
@@ -188,6 +183,7 @@ extension ClusterState {
             tags: (request.tags ?? []).map(Tag.init)
         )
         set.loadBalancers = balancers
+        set.serviceRegistries = registries
         record.taskSets = (record.taskSets ?? []) + [set]
         return Outcome(
             ECS.CreateTaskSetResponse(taskSet: project(set, of: record, includeTags: true)),
@@ -338,6 +334,7 @@ extension ClusterState {
             platformVersion: set.platformVersion,
             networkConfiguration: set.networkConfiguration?.value,
             loadBalancers: set.loadBalancers.map { projectLoadBalancers($0) },
+            serviceRegistries: set.serviceRegistries.map { projectServiceRegistries($0) },
             scale: ECS.Scale(value: set.scale, unit: "PERCENT"),
             stabilityStatus: set.steady ? "STEADY_STATE" : "STABILIZING",
             stabilityStatusAt: set.stabilityStatusAt,

@@ -53,6 +53,8 @@ public struct TaskSetRecord: Codable, Equatable, Sendable {
     public var tags: [Tag]
     /// The target groups its tasks are registered in; nil for none.
     public var loadBalancers: [ServiceLoadBalancer]?
+    /// The Cloud Map service its tasks are registered in; nil for none.
+    public var serviceRegistries: [ServiceRegistryRecord]?
 
     /// Creates an ACTIVE task set with no task yet.
     public init(
