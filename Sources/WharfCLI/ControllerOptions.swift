@@ -21,6 +21,14 @@ public struct ControllerOptions: ParsableArguments {
     )
     var region: String?
 
+    @Option(
+        help: """
+            The other AWS regions served, comma-separated (env WHARF_REGIONS); a request for any other is refused. \
+            Default: every region of AWS's aws partition.
+            """
+    )
+    var regions: String?
+
     @Option(help: "12-digit account ID in ARNs (env WHARF_ACCOUNT_ID). Default: 000000000000.")
     var accountId: String?
 
@@ -190,6 +198,13 @@ public struct ControllerOptions: ParsableArguments {
         )
         configuration.tlsNames = subjects.names
         configuration.tlsAddresses = subjects.addresses
+        if let list = regions ?? environment["WHARF_REGIONS"] {
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let unknown = names.first(where: { !AWSRegions.all.contains($0) }) {
+                throw ValidationError("--regions names \"\(unknown)\", which is not a region of AWS's aws partition")
+            }
+            configuration.servedRegions = Set(names)
+        }
         configuration.logStorageBytes = logStorage << 20
         let retention = taskRetention ?? environment["WHARF_TASK_RETENTION"] ?? "1h"
         guard let seconds = Self.seconds(retention), (1...366 * 86_400).contains(seconds) else {

@@ -175,6 +175,24 @@ extension ClusterState {
         ).launchType
     }
 
+    /// The cluster's default capacity provider strategy, nil when it has none: what RunTask,
+    /// CreateService and CreateTaskSet use when given neither a launch type nor a strategy.
+    func defaultStrategy(of cluster: ClusterRecord?) -> [ECS.CapacityProviderStrategyItem]? {
+        guard let strategy = cluster?.defaultCapacityProviderStrategy, !strategy.isEmpty else { return nil }
+        return strategy.map(\.ecs)
+    }
+
+    /// Checks a default strategy as RunTask would take it (one kind of provider, a weight above 0).
+    func checkDefaultStrategy(_ strategy: [ECS.CapacityProviderStrategyItem]?, providers: [String]) throws(ECSError) {
+        guard let strategy, !strategy.isEmpty else { return }
+        _ = try TaskNetworkRules.launch(
+            launchType: nil,
+            strategy: strategy,
+            clusterProviders: providers,
+            accountProviders: Set(capacityProviders.all.map(\.name))
+        )
+    }
+
     /// A capacity provider of the account's own (not FARGATE or FARGATE_SPOT).
     func customCapacityProvider(_ name: String) throws(ECSError) -> CapacityProviderRecord {
         if Self.fargateProviders.contains(name) {

@@ -55,6 +55,7 @@ extension ClusterState {
             request.defaultCapacityProviderStrategy ?? [],
             providers: request.capacityProviders ?? []
         )
+        try checkDefaultStrategy(request.defaultCapacityProviderStrategy, providers: request.capacityProviders ?? [])
         if let existing = clusters[name], existing.status == .active {
             return Outcome(ECS.CreateClusterResponse(cluster: project(existing, include: Self.allClusterFields)))
         }
@@ -160,9 +161,13 @@ extension ClusterState {
         let providers = (request.capacityProviders ?? []).map(capacityProviderName)
         try checkAssociation(providers, cluster: cluster.name)
         try Self.checkStrategy(request.defaultCapacityProviderStrategy ?? [], providers: providers)
+        try checkDefaultStrategy(request.defaultCapacityProviderStrategy, providers: providers)
         for removed in cluster.capacityProviders where !providers.contains(removed) {
             let users = activeServices(cluster.name).filter { service in
-                (service.capacityProviderStrategy ?? []).contains { $0.capacityProvider == removed }
+                let strategies =
+                    [service.capacityProviderStrategy] + service.deployments.map(\.capacityProviderStrategy)
+                    + (service.taskSets ?? []).map(\.capacityProviderStrategy)
+                return strategies.contains { ($0 ?? []).contains { $0.capacityProvider == removed } }
             }
             if !users.isEmpty {
                 throw ECSError(

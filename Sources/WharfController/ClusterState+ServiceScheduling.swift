@@ -79,18 +79,20 @@ extension ClusterState {
             }
             var demands: [TaskDefinitionKey: TaskDemand] = [:]
             var constraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]
+            var setConstraints: [String: [ECS.PlacementConstraint]] = [:]
             for deployment in record.deployments + (record.taskSets ?? []).map(\.deployment) {
                 let key = deployment.taskDefinition
                 guard let definition = taskDefinitions[key] else { continue }
                 demands[key] = taskDefinitions.demand(of: key)
                 let launchType = Self.launchType(of: record, deployment: deployment)
-                constraints[key] =
+                let rules =
                     Self.placementConstraints(of: definition.spec)
                     + Self.launchTypeConstraints(launchType)
                     + TaskNetworkRules.placementConstraints(
                         networkMode: definition.spec.networkMode ?? "bridge",
                         launchType: launchType.rawValue
                     )
+                if record.isExternal { setConstraints[deployment.id] = rules } else { constraints[key] = rules }
             }
             if pools[record.cluster] == nil {
                 let pool = instances.candidates(inCluster: record.cluster)
@@ -114,7 +116,8 @@ extension ClusterState {
                 tasks: mine,
                 candidates: pools[record.cluster]?.pool ?? [],
                 demands: demands,
-                definitionConstraints: constraints
+                definitionConstraints: constraints,
+                setConstraints: setConstraints
             )
             let applied = serviceRegistryChanges(
                 loadBalancerChanges(

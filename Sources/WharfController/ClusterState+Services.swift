@@ -64,12 +64,17 @@ extension ClusterState {
         }
         let scheduling = SchedulingStrategy(rawValue: strategy) ?? .replica
         let (key, definition) = try serviceTaskDefinition(request.taskDefinition)
+        // ECS's rule: neither a launch type nor a strategy takes the cluster's default strategy.
+        let providerStrategy =
+            request.capacityProviderStrategy
+            ?? (request.launchType == nil && scheduling == .replica
+                ? defaultStrategy(of: cluster) : nil)
         let launch = try serviceLaunch(
             launchType: request.launchType,
-            strategy: request.capacityProviderStrategy,
+            strategy: providerStrategy,
             cluster: cluster
         )
-        let launchType = (request.capacityProviderStrategy ?? []).isEmpty ? launch : nil
+        let launchType = (providerStrategy ?? []).isEmpty ? launch : nil
         try checkServiceLaunch(launch, definition: definition)
         try TaskNetworkRules.checkPlacement(
             launchType: launch,
@@ -101,7 +106,7 @@ extension ClusterState {
             )
         }
         let desired = scheduling == .daemon ? 0 : (request.desiredCount ?? 0)
-        let providers = request.capacityProviderStrategy?.map(CapacityProviderStrategyItem.init)
+        let providers = providerStrategy?.map(CapacityProviderStrategyItem.init)
         let network = request.networkConfiguration.map(Shared.init)
         var deployment = DeploymentRecord(
             id: deploymentID,

@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfScheduler
 import WharfState
 
 extension ClusterState {
@@ -43,6 +44,11 @@ extension ClusterState {
                 "The DAEMON scheduling strategy does not support the EXTERNAL deployment controller."
             )
         }
+        _ = try Placement(
+            strategies: request.placementStrategy ?? [],
+            constraints: request.placementConstraints ?? [],
+            seed: 0
+        )
         if let existing = serviceRecord(name, cluster: cluster.name), existing.status != .inactive {
             if let token = request.clientToken, token == existing.clientToken {
                 return Outcome(ECS.CreateServiceResponse(service: presentService(existing, includeTags: true)))
@@ -154,9 +160,11 @@ extension ClusterState {
         let balancers = try serviceLoadBalancers(request.loadBalancers, definition: definition)
         let registries = try serviceRegistries(request.serviceRegistries, definition: definition)
         let cluster = clusters[record.cluster]
+        let providerStrategy =
+            request.capacityProviderStrategy ?? (request.launchType == nil ? defaultStrategy(of: cluster) : nil)
         let launch = try serviceLaunch(
             launchType: request.launchType,
-            strategy: request.capacityProviderStrategy,
+            strategy: providerStrategy,
             cluster: cluster
         )
         try checkServiceLaunch(launch, definition: definition)
@@ -168,7 +176,7 @@ extension ClusterState {
         let platformVersion = try TaskNetworkRules.platformVersion(request.platformVersion, launchType: launch)
         let scale = try Self.scalePercent(request.scale)
         try TagRules.check(request.tags ?? [])
-        let strategy = request.capacityProviderStrategy ?? []
+        let strategy = providerStrategy ?? []
         var set = TaskSetRecord(
             id: id,
             externalId: request.externalId,
@@ -200,6 +208,9 @@ extension ClusterState {
         let index = try taskSetIndex(request.taskSet, in: record)
         guard let scale = request.scale else { throw ECSError(.invalidParameter, "scale: is required") }
         var sets = record.taskSets ?? []
+        guard sets[index].status != .draining else {
+            throw ECSError(.invalidParameter, "The specified task set is being deleted; its scale cannot change.")
+        }
         sets[index].scale = try Self.scalePercent(scale)
         sets[index].updatedAt = now
         record.taskSets = sets

@@ -55,7 +55,7 @@ extension ClusterState {
             launchType: request.launchType,
             // ECS's rule: neither a launch type nor a strategy takes the cluster's default strategy.
             capacityProviderStrategy: request.capacityProviderStrategy
-                ?? (request.launchType == nil ? cluster.defaultCapacityProviderStrategy.map(\.ecs) : nil),
+                ?? (request.launchType == nil ? defaultStrategy(of: cluster) : nil),
             platformVersion: request.platformVersion,
             count: count
         )

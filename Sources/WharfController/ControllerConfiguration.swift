@@ -10,6 +10,13 @@ public struct ControllerConfiguration: Sendable {
     public var dataDirectory: String
     /// The region and account in every ARN.
     public var context: AccountContext
+    /// The other regions served (`--regions`); nil serves every region of the `aws` partition.
+    public var servedRegions: Set<String>?
+
+    /// Whether requests for `region` are served: the controller's own, or another it serves.
+    public func serves(_ region: String) -> Bool {
+        region == context.region || (servedRegions ?? AWSRegions.all).contains(region)
+    }
     /// The largest request body accepted, in bytes.
     public var maxBodyBytes: Int
     /// Long poll, disconnection grace period and liveness checks for agents.

@@ -71,7 +71,7 @@ actor ControllerRegions {
     func openStored() async throws {
         let directory = (home.dataDirectory as NSString).appendingPathComponent("regions")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names.sorted() where AWSRegions.serves(name, home: home.context.region) {
+        for name in names.sorted() where home.serves(name) {
             guard name != home.context.region else { continue }
             _ = try await open(name)
         }
@@ -119,7 +119,9 @@ private struct RegionLoopsService: Service {
         let stream = await regions.stream
         let metrics = regions.metrics
         let logger = regions.logger
-        await withDiscardingTaskGroup { group in
+        // A region whose loops fail stops the controller, as the controller's own region does:
+        // serving a region with no scheduler or liveness would be worse.
+        try await withThrowingDiscardingTaskGroup { group in
             // Child groups see the parent's graceful shutdown (a task local), and stop with it.
             for await bundle in stream.cancelOnGracefulShutdown() {
                 let services = bundle.loops(metrics: metrics)
@@ -137,6 +139,7 @@ private struct RegionLoopsService: Service {
                             "a region's loops failed",
                             metadata: ["region": "\(bundle.region)", "error": "\(error)"]
                         )
+                        throw error
                     }
                 }
             }

@@ -69,7 +69,7 @@ public enum ControllerServer {
                 metadata: ["ca.file": "\(ControllerTLS.directory(configuration.dataDirectory))/ca.pem"]
             )
         }
-        let app = try makeApplication(regions.parts, regions: regions, tls: tls) { port in
+        let listening: @Sendable (Int) async -> Void = { port in
             let auth =
                 switch configuration.authentication {
                 case .disabled: "off (wharf dev, loopback only)"
@@ -84,6 +84,14 @@ public enum ControllerServer {
                 ]
             )
             await onListening(port)
+        }
+        let app: any Service
+        do {
+            app = try makeApplication(regions.parts, regions: regions, tls: tls, onListening: listening)
+        } catch {
+            await regions.closeAll()
+            await bundle.close()
+            throw error
         }
         // Shut down in reverse order: the service scheduler, expiry, liveness (which also answers
         // held syncs), the same in the other regions, then HTTP, then the other regions' stores,
@@ -177,8 +185,8 @@ public enum ControllerServer {
         let metrics = parts.metrics
         let logger = parts.logger
         let homeRegion = configuration.context.region
-        let served = AWSRegions.all.union([homeRegion])
-        let route = RegionRouter(
+        let served = (configuration.servedRegions ?? AWSRegions.all).union([homeRegion])
+        var regionRouter = RegionRouter(
             homeRegion: homeRegion,
             home: RegionEndpoints(parts, regions: [homeRegion]),
             refusing: RegionEndpoints(parts, regions: regions == nil ? [homeRegion] : served, refuseVerified: true),
@@ -186,6 +194,8 @@ public enum ControllerServer {
             maxBodyBytes: configuration.maxBodyBytes,
             logger: logger
         )
+        regionRouter.served = { served.contains($0) }
+        let route = regionRouter
         let router = Router()
         router.post("/") { request, _ in await route.api(request) }
         for path in AgentEndpoint.paths {

@@ -23,11 +23,13 @@ struct RegionRouter: Sendable {
     let regions: ControllerRegions?
     let maxBodyBytes: Int
     let logger: Logger
+    /// Whether a region is served (`--regions`).
+    var served: @Sendable (String) -> Bool = { _ in true }
 
     /// Answers `POST /`.
     func api(_ request: Request) async -> Response {
         guard let regions, let scope = Self.scope(request), scope.region != homeRegion,
-            AWSRegions.serves(scope.region, home: homeRegion)
+            served(scope.region)
         else { return await home.handle(request) }
         if let endpoints = await regions.endpoints(scope.region) { return await endpoints.handle(request) }
         var buffered = request

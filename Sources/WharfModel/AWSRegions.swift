@@ -10,10 +10,4 @@ public enum AWSRegions {
         "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2",
         "us-west-1", "us-west-2",
     ]
-
-    /// Whether `name` is a region a controller whose own region is `home` serves: `home` itself
-    /// (which may be any name, such as a home lab's), or a region of the `aws` partition.
-    public static func serves(_ name: String, home: String) -> Bool {
-        name == home || all.contains(name)
-    }
 }

@@ -21,8 +21,11 @@ extension ServiceScheduler {
 
     /// Records one failed task of the primary deployment.
     func countFailure(_ plan: inout Plan, _ arn: String) {
-        guard plan.record.countedFailures.insert(arn).inserted, !plan.record.deployments.isEmpty else { return }
-        plan.record.deployments[0].failedTasks += 1
+        // An EXTERNAL service has no deployment to count on, but throttles all the same.
+        guard plan.record.isExternal || !plan.record.deployments.isEmpty,
+            plan.record.countedFailures.insert(arn).inserted
+        else { return }
+        if !plan.record.deployments.isEmpty { plan.record.deployments[0].failedTasks += 1 }
         plan.record.consecutiveFailures += 1
         plan.record.steady = false
         let failures = plan.record.consecutiveFailures

@@ -7,18 +7,30 @@ extension ServiceScheduler {
     /// set is kept at its computed desired count (its scale of the service's desired count) at
     /// once, without ECS's rolling bounds, which are the controller's business. A draining task
     /// set's tasks are stopped, and it is gone once none is left.
+    /// - Parameter setConstraints: the constraints of each task set's launch type and network
+    ///   mode, by task set ID (two task sets of one definition may differ in launch type).
     func taskSetRound(
         _ plan: inout Plan,
         tasks: [ServiceTask],
         candidates: [PlacementCandidate],
         demands: [TaskDefinitionKey: TaskDemand],
-        definitionConstraints: [TaskDefinitionKey: [ECS.PlacementConstraint]]
+        definitionConstraints: [TaskDefinitionKey: [ECS.PlacementConstraint]],
+        setConstraints: [String: [ECS.PlacementConstraint]]
     ) {
         let record = plan.record
-        let live = replaceBroken(&plan, live: tasks.filter(\.isLive))
-        let desired = record.status == .active ? record.desiredCount : 0
         let sets = record.taskSets ?? []
         let known = Set(sets.map(\.id))
+        // Tasks that failed to start or exited throttle the launches, as a deployment's do.
+        for task in tasks
+        where known.contains(task.deployment) && task.failed && !plan.record.countedFailures.contains(task.arn) {
+            countFailure(&plan, task.arn)
+        }
+        let live = replaceBroken(&plan, live: tasks.filter(\.isLive))
+        let desired = record.status == .active ? record.desiredCount : 0
+        // What this round's launches take, so one task set's tasks do not land on what another's
+        // took; and the round's launch budget, shared by the task sets.
+        var pool = candidates
+        var round = self
         // Tasks of no task set (one deleted outright) go.
         for task in live where !known.contains(task.deployment) {
             plan.stops.append(Stop(taskArn: task.arn, reason: "Task stopped because its task set was deleted"))
@@ -46,15 +58,24 @@ extension ServiceScheduler {
             } else if usable.count < wanted {
                 var held: [String: Int] = [:]
                 for task in usable { if let provider = task.capacityProvider { held[provider, default: 0] += 1 } }
-                launch(
+                let before = plan.launches.count
+                round.launch(
                     &plan,
                     count: wanted - usable.count,
                     deployment: set.deployment,
-                    candidates: candidates,
+                    candidates: pool,
                     demands: demands,
-                    constraints: definitionConstraints[set.taskDefinition] ?? [],
+                    constraints: setConstraints[set.id] ?? definitionConstraints[set.taskDefinition] ?? [],
                     held: held
                 )
+                let launched = plan.launches[before...]
+                round.launchLimit -= launched.count
+                let demand = demands[set.taskDefinition] ?? .zero
+                for planned in launched {
+                    if let index = pool.firstIndex(where: { $0.arn == planned.instanceArn }) {
+                        pool[index].take(demand, group: record.group)
+                    }
+                }
             }
         }
         finishTaskSets(&plan, tasks: tasks, desired: desired)
@@ -84,7 +105,13 @@ extension ServiceScheduler {
             sets.append(set)
         }
         plan.record.taskSets = sets
+        // Failures are remembered only while their tasks are: the set would grow without end.
+        plan.record.countedFailures.formIntersection(tasks.map(\.arn))
         let settled = sets.allSatisfy(\.steady) && plan.launches.isEmpty && plan.stops.isEmpty
+        if settled {
+            plan.record.consecutiveFailures = 0
+            plan.record.throttledUntil = nil
+        }
         if settled, !plan.record.steady, plan.record.status == .active {
             plan.events.append("(service \(plan.record.name)) has reached a steady state.")
         }

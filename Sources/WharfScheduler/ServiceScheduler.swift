@@ -77,7 +77,8 @@ public struct ServiceScheduler: Sendable {
         tasks: [ServiceTask],
         candidates: [PlacementCandidate],
         demands: [TaskDefinitionKey: TaskDemand],
-        definitionConstraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]
+        definitionConstraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:],
+        setConstraints: [String: [ECS.PlacementConstraint]] = [:]
     ) -> Plan {
         var plan = Plan(record: record)
         guard record.status != .inactive else { return plan }
@@ -87,7 +88,8 @@ public struct ServiceScheduler: Sendable {
                 tasks: tasks,
                 candidates: candidates,
                 demands: demands,
-                definitionConstraints: definitionConstraints
+                definitionConstraints: definitionConstraints,
+                setConstraints: setConstraints
             )
             return plan
         }

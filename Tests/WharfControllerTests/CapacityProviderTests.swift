@@ -237,6 +237,31 @@ struct CapacityProviderTests {
             try state.runTask(ECS.RunTaskRequest(count: 2, taskDefinition: "web"), now: now, seed: 4)
         }
         #expect(byDefault.tasks?.map(\.capacityProviderName) == ["gpu", "gpu"])
+        // CreateService takes the default likewise.
+        let defaulted = try await controller.write { state, now in
+            try state.createService(
+                ECS.CreateServiceRequest(serviceName: "defaulted", taskDefinition: "web", desiredCount: 0),
+                now: now,
+                deploymentID: "ecs-svc/7"
+            )
+        }.service
+        #expect(defaulted?.capacityProviderStrategy?.map(\.capacityProvider) == ["gpu"] && defaulted?.launchType == nil)
+        // A default RunTask could not use is refused when it is set.
+        let mixedDefault = await ecsRefusal {
+            try await controller.write { state, _ in
+                try state.putClusterCapacityProviders(
+                    ECS.PutClusterCapacityProvidersRequest(
+                        cluster: "default",
+                        capacityProviders: ["gpu", "general", "FARGATE"],
+                        defaultCapacityProviderStrategy: [
+                            ECS.CapacityProviderStrategyItem(capacityProvider: "gpu", weight: 1),
+                            ECS.CapacityProviderStrategyItem(capacityProvider: "FARGATE", weight: 1),
+                        ]
+                    )
+                )
+            }
+        }
+        #expect(mixedDefault?.message.hasPrefix("The capacity provider strategy cannot contain a mix") == true)
 
         let mixed = await ecsRefusal {
             try await controller.write { state, now in

@@ -14,6 +14,7 @@ struct RegionRouterTests {
     /// Runs `body` against a controller whose own region is us-east-1, with the other regions kept
     /// under a fresh data directory (their databases closed afterwards).
     static func run(
+        served: Set<String>? = nil,
         _ body: @Sendable (ControllerRegions, String, any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory
@@ -31,6 +32,7 @@ struct RegionRouterTests {
             authentication: .sigV4(bootstrap: SignedEndpoint.admin)
         )
         configuration.maxBodyBytes = 4096
+        configuration.servedRegions = served
         let parts = RegionEndpoints.Parts.home(
             controller,
             configuration: configuration,
@@ -148,6 +150,38 @@ struct RegionRouterTests {
                 }
                 #expect(agent.0 == 400 && agent.1.contains("exceeds 4096 bytes"), "\(path): \(agent.1)")
             }
+        }
+    }
+
+    @Test("with --regions, a region left out is refused as one AWS does not have; the ones named are served")
+    func allowList() async throws {
+        try await Self.run(served: ["eu-west-1"]) { regions, _, client in
+            let ecs = "AmazonEC2ContainerServiceV20141113"
+            let other = try await client.signed(
+                ecs,
+                "ListClusters",
+                "{}",
+                key: SignedEndpoint.admin,
+                region: "us-east-2"
+            )
+            #expect(other.json["message"] as? String == "Credential should be scoped to a valid region.")
+            let named = try await client.signed(
+                ecs,
+                "ListClusters",
+                "{}",
+                key: SignedEndpoint.admin,
+                region: "eu-west-1"
+            )
+            #expect(named.status == 200)
+            let home = try await client.signed(
+                ecs,
+                "ListClusters",
+                "{}",
+                key: SignedEndpoint.admin,
+                region: "us-east-1"
+            )
+            #expect(home.status == 200)
+            #expect(await regions.names == ["eu-west-1"])
         }
     }
 

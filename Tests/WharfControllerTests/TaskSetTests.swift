@@ -192,6 +192,27 @@ struct TaskSetTests {
         #expect(try await service(harness)?.status == "INACTIVE")
     }
 
+    @Test("two task sets placed in one round share the nodes' room: what the first takes, the second cannot")
+    func sharedRoom() async throws {
+        let harness = try await Harness()
+        _ = try await harness.controller.write { state, now in
+            try state.registerTaskDefinition(
+                ECS.RegisterTaskDefinitionRequest(
+                    family: "big",
+                    containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "busybox", memory: 1500)]
+                ),
+                now: now
+            )
+        }
+        _ = try await harness.join("node-1", memory: 2048)
+        try await Self.createExternal(harness, desired: 1)
+        _ = try await createTaskSet(harness, "big", scale: 100, id: "ecs-svc/1")
+        _ = try await createTaskSet(harness, "big", scale: 100, id: "ecs-svc/2")
+        let round = try await harness.controller.scheduleServices()
+        #expect(round.started == 1, "the node has room for one task of 1500 MiB, not two")
+        #expect(await live(harness).values.reduce(0, +) == 1)
+    }
+
     @Test("an EXTERNAL service and its task sets come back whole from the store's JSON")
     func stored() async throws {
         let (harness, _) = try await harness()
