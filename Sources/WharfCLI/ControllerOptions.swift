@@ -199,7 +199,8 @@ public struct ControllerOptions: ParsableArguments {
         configuration.tlsNames = subjects.names
         configuration.tlsAddresses = subjects.addresses
         if let list = regions ?? environment["WHARF_REGIONS"] {
-            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
             if let unknown = names.first(where: { !AWSRegions.all.contains($0) }) {
                 throw ValidationError("--regions names \"\(unknown)\", which is not a region of AWS's aws partition")
             }

@@ -33,6 +33,15 @@ extension Controller {
     /// `register`: joins or rejoins a node.
     public func register(_ request: RegisterRequest) async throws(AgentProtocolError) -> RegisterResponse {
         try Self.checkVersion(request.protocolVersion)
+        // A node that names another region than this controller's state is for: that region has
+        // no clusters here (the router sends it where it belongs when it is open).
+        let region = inspect { $0.context.region }
+        if let wanted = request.region, wanted != region {
+            throw AgentProtocolError(
+                .clusterNotFound,
+                "region \(wanted) has no clusters on this controller: create the cluster with a client in that region"
+            )
+        }
         let credential = Self.newCredential()
         let longPoll = Int(settings.longPoll.components.seconds)
         // Who is asking comes first: a caller with neither a valid credential, nor a valid

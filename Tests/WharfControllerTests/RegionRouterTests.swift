@@ -6,6 +6,8 @@ import Logging
 import NIOCore
 import Testing
 import WharfModel
+import WharfProtocol
+import WharfState
 import WharfStore
 @testable import WharfController
 
@@ -183,6 +185,33 @@ struct RegionRouterTests {
             #expect(home.status == 200)
             #expect(await regions.names == ["eu-west-1"])
         }
+    }
+
+    @Test("a node that names another region is refused by a controller's state for its own region")
+    func registerElsewhere() async throws {
+        let controller = try await Controller(
+            store: InMemoryStore(),
+            context: AccountContext(),
+            logger: Logger(label: "test"),
+            openRegistration: true
+        )
+        var refused: AgentProtocolError?
+        do {
+            _ = try await controller.register(
+                RegisterRequest(
+                    cluster: "default",
+                    hostname: "node-1",
+                    resources: NodeResources(cpu: 1024, memoryMiB: 1024, reservedTCPPorts: [], reservedUDPPorts: []),
+                    attributes: [],
+                    versionInfo: ECS.VersionInfo(agentVersion: "0.1.0"),
+                    region: "eu-west-1"
+                )
+            )
+        } catch {
+            refused = error
+        }
+        #expect(refused?.code == .clusterNotFound)
+        #expect(await controller.read { $0.clusters.all.isEmpty }, "nothing written")
     }
 
     @Test("regions found on disk open at start; a directory that names no region is left alone")
