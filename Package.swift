@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "WharfCLITests",
             dependencies: [
-                "WharfCLI", "WharfAgentCLI", "WharfModel",
+                "WharfCLI", "WharfAgentCLI", "WharfModel", "WharfController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
