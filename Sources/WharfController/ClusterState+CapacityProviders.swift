@@ -4,7 +4,7 @@ import WharfState
 
 extension ClusterState {
     /// The capacity providers every account has, for Fargate tasks (which Wharf runs on its nodes).
-    static let fargateProviders = ["FARGATE", "FARGATE_SPOT"]
+    static let fargateProviders = TaskNetworkRules.fargateProviders.sorted()
 
     /// The ARN of capacity provider `name`.
     func capacityProviderArn(_ name: String) -> String { context.ecsARN("capacity-provider", name).description }
@@ -173,6 +173,11 @@ extension ClusterState {
             clusterProviders: cluster?.capacityProviders ?? [],
             accountProviders: Set(capacityProviders.all.map(\.name))
         ).launchType
+    }
+
+    /// The node group of each of the account's own capacity providers.
+    var providerGroups: [String: String] {
+        Dictionary(capacityProviders.all.map { ($0.name, $0.nodeGroup) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The cluster's default capacity provider strategy, nil when it has none: what RunTask,

@@ -60,7 +60,13 @@ extension ClusterState {
         )
         try ServiceRules.check(request, strategy: strategy)
         if request.deploymentController?.type == DeploymentControllerType.external.rawValue {
-            return try createExternalService(request, cluster: cluster, configuration: configuration, now: now)
+            return try createExternalService(
+                request,
+                name: name,
+                cluster: cluster,
+                configuration: configuration,
+                now: now
+            )
         }
         let scheduling = SchedulingStrategy(rawValue: strategy) ?? .replica
         let (key, definition) = try serviceTaskDefinition(request.taskDefinition)

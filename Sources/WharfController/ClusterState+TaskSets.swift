@@ -18,11 +18,11 @@ extension ClusterState {
     /// deployment of its own.
     func createExternalService(
         _ request: ECS.CreateServiceRequest,
+        name: String,
         cluster: ClusterRecord,
         configuration: ECS.DeploymentConfiguration,
         now: Date
     ) throws(ECSError) -> Outcome<ECS.CreateServiceResponse> {
-        let name = request.serviceName ?? ""
         let given: [String: Bool] = [
             "taskDefinition": request.taskDefinition != nil, "launchType": request.launchType != nil,
             "capacityProviderStrategy": !(request.capacityProviderStrategy ?? []).isEmpty,

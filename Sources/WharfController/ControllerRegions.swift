@@ -77,6 +77,9 @@ actor ControllerRegions {
         }
     }
 
+    /// Whether any region besides the controller's own is open.
+    var anyOpen: Bool { !opened.isEmpty }
+
     /// The regions open now, for the log and tests.
     var names: [String] { opened.keys.sorted() }
 

@@ -68,7 +68,7 @@ struct RegionRouter: Sendable {
     /// Answers the agent protocol's `path`.
     func agent(_ path: String, _ request: Request) async -> Response {
         // With no other region open, every agent is the home region's: no need to look inside.
-        guard let regions, await !regions.names.isEmpty else { return await home.agent.answer(path, request) }
+        guard let regions, await regions.anyOpen else { return await home.agent.answer(path, request) }
         var buffered = request
         let body: ByteBuffer
         do {

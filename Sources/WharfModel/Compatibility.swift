@@ -60,7 +60,6 @@ struct Compatibility {
     /// What a container definition uses that Fargate does not run, in the words of ECS's
     /// parameter reference ("not supported for tasks run on Fargate").
     static func fargateContainerProblem(_ container: ECS.ContainerDefinition) -> String? {
-        let name = container.name ?? ""
         let linux = container.linuxParameters
         let unsupported: [(Bool, String)] = [
             (!(linux?.devices ?? []).isEmpty, "linuxParameters.devices"),
@@ -73,6 +72,7 @@ struct Compatibility {
             (container.hostname != nil, "hostname"),
         ]
         guard let member = unsupported.first(where: \.0)?.1 else { return nil }
-        return "Fargate does not support \(member) (container '\(name)')."
+        let which = container.name.map { "container '\($0)'" } ?? "a container without a name"
+        return "Fargate does not support \(member) (\(which))."
     }
 }

@@ -88,8 +88,10 @@ public enum TaskNetworkRules {
             throw ECSError(.invalidParameter, "capacityProviderStrategy can have at most 20 items.")
         }
         var seen = Set<String>()
+        var fargate = 0
         for item in strategy {
-            let name = item.capacityProvider ?? ""
+            let name = try ECSError.required(item.capacityProvider, "capacityProviderStrategy.capacityProvider")
+            if fargateProviders.contains(name) { fargate += 1 }
             guard fargateProviders.contains(name) || accountProviders.contains(name) else {
                 throw ECSError(
                     .invalidParameter,
@@ -115,8 +117,7 @@ public enum TaskNetworkRules {
                 throw ECSError(.invalidParameter, "capacityProviderStrategy: base \(base) must be 0 to 100000")
             }
         }
-        let fargate = strategy.filter { fargateProviders.contains($0.capacityProvider ?? "") }
-        if !fargate.isEmpty, fargate.count < strategy.count {
+        if fargate > 0, fargate < strategy.count {
             throw ECSError(
                 .invalidParameter,
                 "The capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling "
@@ -129,7 +130,7 @@ public enum TaskNetworkRules {
                 "capacityProviderStrategy: only one capacity provider can have a base defined"
             )
         }
-        guard fargate.isEmpty else {
+        guard fargate == 0 else {
             let provider = strategy.first { ($0.base ?? 0) > 0 } ?? strategy[0]
             return ("FARGATE", provider.capacityProvider)
         }

@@ -81,7 +81,7 @@ extension ServiceScheduler {
         finishTaskSets(&plan, tasks: tasks, desired: desired)
     }
 
-    /// Brings the task sets' counts and stability up to date, forgets drained task sets, and makes a
+    /// Brings the task sets' stability up to date, forgets drained task sets, and makes a
     /// deleted service INACTIVE once its last task has stopped.
     func finishTaskSets(_ plan: inout Plan, tasks: [ServiceTask], desired: Int) {
         let stopping = Set(plan.stops.map(\.taskArn))
@@ -92,9 +92,6 @@ extension ServiceScheduler {
         var sets: [TaskSetRecord] = []
         for var set in plan.record.taskSets ?? [] {
             let mine = present.filter { $0.deployment == set.id }
-            set.runningCount = mine.filter { $0.lastStatus == .running }.count
-            set.pendingCount =
-                live.filter { $0.deployment == set.id && $0.lastStatus != .running }.count + (launched[set.id] ?? 0)
             if set.status == .draining, mine.isEmpty, launched[set.id] == nil { continue }
             let healthy = live.filter { $0.deployment == set.id && $0.isHealthy && $0.instance == .usable }.count
             let steady = healthy == set.computedDesiredCount(of: desired) && mine.count == healthy

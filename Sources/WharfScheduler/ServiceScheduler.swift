@@ -327,13 +327,15 @@ public struct ServiceScheduler: Sendable {
     ) -> [ServiceTask] {
         let ordered = scaleInOrder(tasks)
         guard !strategy.isEmpty else { return Array(ordered.prefix(count)) }
+        // How many tasks each provider holds beyond its share; a task of no provider has none.
         var excess: [String: Int] = [:]
-        for task in tasks { excess[task.capacityProvider ?? "", default: 0] += 1 }
+        for provider in tasks.compactMap(\.capacityProvider) { excess[provider, default: 0] += 1 }
         for provider in CapacityProviderSplit.split(desired, strategy: strategy) { excess[provider, default: 0] -= 1 }
         var chosen: [ServiceTask] = []
-        for task in ordered where chosen.count < count && excess[task.capacityProvider ?? "", default: 0] > 0 {
+        for task in ordered where chosen.count < count {
+            guard let provider = task.capacityProvider, excess[provider, default: 0] > 0 else { continue }
             chosen.append(task)
-            excess[task.capacityProvider ?? "", default: 0] -= 1
+            excess[provider, default: 0] -= 1
         }
         let taken = Set(chosen.map(\.arn))
         return chosen + ordered.filter { !taken.contains($0.arn) }.prefix(count - chosen.count)

@@ -41,9 +41,6 @@ public struct TaskSetRecord: Codable, Equatable, Sendable {
     public var networkConfiguration: Shared<ECS.NetworkConfiguration>?
     /// Percent of the service's desired count, 0 to 100.
     public var scale: Double
-    /// Its tasks that run, and that are wanted running but do not run yet, as the last round saw.
-    public var runningCount: Int
-    public var pendingCount: Int
     /// Whether it runs exactly the tasks it should (STEADY_STATE), and since when.
     public var steady: Bool
     public var stabilityStatusAt: Date
@@ -79,8 +76,6 @@ public struct TaskSetRecord: Codable, Equatable, Sendable {
         self.platformVersion = platformVersion
         self.networkConfiguration = networkConfiguration
         self.scale = scale
-        self.runningCount = 0
-        self.pendingCount = 0
         self.steady = false
         self.stabilityStatusAt = createdAt
         self.createdAt = createdAt
