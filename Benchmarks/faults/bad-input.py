@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Bad input: N generated malformed requests across the ECS, SSM, Secrets Manager and Logs APIs (from
-botocore's models, mutated) and the agent API (Protocols/agent-v1.openapi.yaml): 0 5xx, 0 crashes,
-0 hangs.
+"""Bad input: N generated malformed requests across the ECS, SSM, Secrets Manager, Logs, CloudWatch and
+Application Auto Scaling APIs (from botocore's models, mutated) and the agent API
+(Protocols/agent-v1.openapi.yaml): 0 5xx, 0 crashes, 0 hangs.
 
     python3 Benchmarks/faults/bad-input.py [--bin-dir .build-release/release] [--requests 10000]
         [--seed 1] [--workers 8] [--timeout 10] [--max-crashes 10] [--only INDEX ...]
@@ -10,21 +10,23 @@ botocore's models, mutated) and the agent API (Protocols/agent-v1.openapi.yaml):
 Starts a wharf-controller (agent long poll 2 s, so that a held sync is not taken for a hang) and a
 wharf-agent (cluster "default"), and stores what must survive: a cluster, a task definition, a
 parameter, a secret and a log stream with three events; and a playground (fz-play: a cluster with
-a service, a task definition, a parameter, a secret, a log stream) that half of the generated
-names point at, so that requests get past "not found". Then it asks the controller which
-operations of botocore's ECS, SSM, Secrets Manager and Logs models it serves (a signed call whose
-body is not JSON: UnknownOperationException or not), and sends --requests requests from
+a service, a task definition, a parameter, a secret, a log stream, a CloudWatch alarm, the service
+as a scalable target) that half of the generated names point at, so that requests get past "not
+found". Then it asks the controller which operations of botocore's ECS, SSM, Secrets Manager,
+Logs, CloudWatch and Application Auto Scaling models it serves (a signed call whose body is not
+JSON: UnknownOperationException or not), and sends --requests requests from
 --workers threads, each generated from --seed and its index alone (so `--only INDEX` sends one
 again):
 
-  - JSON 1.1 calls (85 % to served operations): a valid-ish input built from the operation's input
-    shape, then mutated 0 to 3 times: a member of the wrong type, null, huge / negative / fractional
-    numbers, deep nesting, a required member missing, an unknown member, a 100 KB string, control
-    characters, NUL, lone surrogates and other odd text, empty strings, a 10,000-element array,
-    duplicate keys, a body that is not an object; or the bytes broken: not JSON, truncated, empty,
-    over the size limit; or the headers: wrong Content-Type, unknown X-Amz-Target. 84 % are signed
-    with the bootstrap key, 8 % unsigned, 8 % carry a bad signature (wrong secret or key, changed
-    body or target, wrong scope, expired, malformed Authorization or X-Amz-Date);
+  - AWS JSON calls (85 % to served operations; JSON 1.0 for CloudWatch, 1.1 for the others): a
+    valid-ish input built from the operation's input shape, then mutated 0 to 3 times: a member of
+    the wrong type, null, huge / negative / fractional numbers, deep nesting, a required member
+    missing, an unknown member, a 100 KB string, control characters, NUL, lone surrogates and other
+    odd text, empty strings, a 10,000-element array, duplicate keys, a body that is not an object;
+    or the bytes broken: not JSON, truncated, empty, over the size limit; or the headers: wrong
+    Content-Type, unknown X-Amz-Target. 84 % are signed with the bootstrap key, 8 % unsigned, 8 %
+    carry a bad signature (wrong secret or key, changed body or target, wrong scope, expired,
+    malformed Authorization or X-Amz-Date);
   - agent API calls (register, sync, logs), built from the OpenAPI schemas and mutated the same
     way, with the real agent's instance ARN and credential (from its identity.json), a wrong one,
     or none; registrations with a fuzzing activation, a wrong code or none;
@@ -48,12 +50,13 @@ import argparse, base64, collections, datetime, hashlib, json, os, random, re, s
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # faultlib
 from wharf_bench import ACCESS_KEY, IMAGE, Cluster, wait_for, write_record  # noqa: E402
-from faultlib import APIS, JSON_11, Answer, call, header_list, paginate, send, sigv4  # noqa: E402
+from faultlib import APIS, JSON_11, Answer, call, header_list, json_type, paginate, send, sigv4  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPENAPI = os.path.join(HERE, "..", "..", "Protocols", "agent-v1.openapi.yaml")
-AWS_APIS = ("ecs", "ssm", "secretsmanager", "logs")
-KINDS = [("ecs", 36), ("ssm", 14), ("secretsmanager", 12), ("logs", 16), ("agent", 20), ("http", 2)]
+AWS_APIS = ("ecs", "ssm", "secretsmanager", "logs", "cloudwatch", "application-autoscaling")
+KINDS = [("ecs", 32), ("ssm", 12), ("secretsmanager", 10), ("logs", 12), ("cloudwatch", 8),
+         ("application-autoscaling", 8), ("agent", 16), ("http", 2)]
 MUTATIONS = [("wrong-type", 14), ("null", 5), ("huge-number", 8), ("negative", 5), ("fraction", 4),
              ("deep-nesting", 4), ("missing-required", 8), ("unknown-member", 6), ("overlong-string", 5),
              ("odd-text", 10), ("empty-string", 6), ("huge-array", 4), ("duplicate-keys", 4), ("top-level", 3),
@@ -120,6 +123,12 @@ PLAY_NAMES = {
     "secretsmanager": {"SecretId": PLAY, "Name": PLAY, "SecretIdList": PLAY},
     "logs": {"logGroupName": PLAY, "logGroupIdentifier": PLAY, "logStreamName": PLAY, "logGroupNamePrefix": "fz",
              "logStreamNamePrefix": "fz", "logGroupNames": PLAY},
+    "cloudwatch": {"AlarmName": PLAY, "AlarmNames": PLAY, "AlarmNamePrefix": "fz", "Namespace": "fz/play",
+                   "MetricName": PLAY},
+    "application-autoscaling": {"ServiceNamespace": "ecs", "ResourceId": f"service/{PLAY}/{PLAY}",
+                                "ResourceIds": f"service/{PLAY}/{PLAY}",
+                                "ScalableDimension": "ecs:service:DesiredCount",
+                                "PolicyName": PLAY, "PolicyNames": PLAY, "ScheduledActionName": PLAY},
 }
 
 
@@ -136,6 +145,12 @@ def playground(port):
     call(port, "logs", "CreateLogStream", {"logGroupName": PLAY, "logStreamName": PLAY})
     call(port, "logs", "PutLogEvents", {"logGroupName": PLAY, "logStreamName": PLAY, "logEvents": [
         {"timestamp": int(time.time() * 1000), "message": "play"}]})
+    call(port, "cloudwatch", "PutMetricAlarm", {
+        "AlarmName": PLAY, "Namespace": "fz/play", "MetricName": PLAY, "Statistic": "Average", "Period": 60,
+        "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold"})
+    call(port, "application-autoscaling", "RegisterScalableTarget", {
+        "ServiceNamespace": "ecs", "ResourceId": f"service/{PLAY}/{PLAY}",
+        "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 0, "MaxCapacity": 2})
 
 
 class ShapeValues:
@@ -167,10 +182,12 @@ class ShapeValues:
             return {self.value(shape.key, depth + 1): self.value(shape.value, depth + 1)
                     for _ in range(rng.randint(0, 2 if depth < 4 else 0))}
         if kind == "string":
-            if shape.enum:
-                return rng.choice(shape.enum)
+            # The playground's value first, also for an enum (Application Auto Scaling's namespace and
+            # dimension are "ecs" and "ecs:service:DesiredCount" among many).
             if name in self.play and rng.random() < 0.5:
                 return self.play[name]
+            if shape.enum:
+                return rng.choice(shape.enum)
             return token(rng, meta.get("min", 1), meta.get("max", 64))
         if kind in ("integer", "long"):
             lo, hi = meta.get("min", 0), meta.get("max", 100)
@@ -400,7 +417,7 @@ class Generator:
                                  f"{prefix}.{operation}\x00", f"{prefix}..{operation}", "x" * 10000,
                                  f"{prefix}.{operation.lower()}", f"{APIS[rng.choice(AWS_APIS)][1]}.{operation}"])
         headers = {"X-Amz-Target": target}
-        content_type = rng.choice(CONTENT_TYPES) if "content-type" in mutations else JSON_11
+        content_type = rng.choice(CONTENT_TYPES) if "content-type" in mutations else json_type(api)
         if content_type is not None:
             headers["Content-Type"] = content_type
         auth = weighted(rng, AUTH)
@@ -423,7 +440,8 @@ class Generator:
         elif auth == "body-changed":
             signed_data = data + b" "
         elif auth == "wrong-service":
-            service = rng.choice([s for s in ("ecs", "ssm", "logs", "secretsmanager", "wharf", "iam") if s != service])
+            service = rng.choice([s for s in ("ecs", "ssm", "logs", "secretsmanager", "monitoring", "wharf", "iam")
+                                  if s != service])
         elif auth == "wrong-region":
             region = rng.choice(["xx-nowhere-1", "", "us-east-1 "])
         elif auth == "expired":
@@ -626,7 +644,7 @@ def probe(port, models, tally, timeout):
         for operation in sorted(models[api].operation_names):
             _, prefix, service = APIS[api]
             headers = sigv4(f"127.0.0.1:{port}", b"{",
-                            {"Content-Type": JSON_11, "X-Amz-Target": f"{prefix}.{operation}"}, service)
+                            {"Content-Type": json_type(api), "X-Amz-Target": f"{prefix}.{operation}"}, service)
             answer = send(port, "POST", "/", b"{", header_list(headers, b"{"), timeout)
             kind = classify(Case(-1, api, operation, [], "signed", "POST", "/", [], b"{"), answer, timeout)
             if kind:

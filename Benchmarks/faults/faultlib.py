@@ -9,12 +9,21 @@ from wharf_bench import ACCESS_KEY  # noqa: E402
 
 REGION = "us-east-1"
 JSON_11 = "application/x-amz-json-1.1"
+# CloudWatch speaks AWS JSON 1.0 (as botocore calls it with the json protocol); the others 1.1.
+JSON_10 = "application/x-amz-json-1.0"
+
+
+def json_type(api):
+    """The Content-Type of `api`'s JSON calls."""
+    return JSON_10 if api == "cloudwatch" else JSON_11
 # api -> (botocore service name, X-Amz-Target prefix, SigV4 signing name)
 APIS = {
     "ecs": ("ecs", "AmazonEC2ContainerServiceV20141113", "ecs"),
     "ssm": ("ssm", "AmazonSSM", "ssm"),
     "secretsmanager": ("secretsmanager", "secretsmanager", "secretsmanager"),
     "logs": ("logs", "Logs_20140328", "logs"),
+    "cloudwatch": ("cloudwatch", "GraniteServiceVersion20100801", "monitoring"),
+    "application-autoscaling": ("application-autoscaling", "AnyScaleFrontendService", "application-autoscaling"),
     "admin": (None, "WharfAdmin", "wharf"),
 }
 
@@ -121,10 +130,11 @@ def header_list(headers, body):
 
 
 def signed_request(port, api, operation, body, key=ACCESS_KEY, when=None):
-    """(headers, body bytes) of a correctly formed, signed JSON 1.1 call."""
+    """(headers, body bytes) of a correctly formed, signed AWS JSON call."""
     _, prefix, service = APIS[api]
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = sigv4(f"127.0.0.1:{port}", data, {"Content-Type": JSON_11, "X-Amz-Target": f"{prefix}.{operation}"},
+    headers = sigv4(f"127.0.0.1:{port}", data,
+                    {"Content-Type": json_type(api), "X-Amz-Target": f"{prefix}.{operation}"},
                     service, key=key, when=when)
     return header_list(headers, data), data
 

@@ -1,3 +1,4 @@
+import Foundation
 import SQLiteNIO
 
 /// The append-only logs `metrics.db` keeps beside the samples: alarm history and scaling
@@ -76,14 +77,17 @@ extension SQLiteMetricStore {
     /// Appends scaling activities.
     public func appendActivities(_ activities: [Activity]) async throws(StoreError) {
         guard !activities.isEmpty else { return }
+        let encoder = JSONEncoder()
         do {
             _ = try await connection.query("BEGIN IMMEDIATE")
             do {
                 for activity in activities {
+                    let reasons = try activity.notScaledReasons.map { try encoder.encode($0) }
                     _ = try await connection.query(
                         """
                         INSERT INTO scaling_activities (activity_id, resource_id, dimension, ts, end_ts, description,
-                            cause, status_code, status_message, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            cause, status_code, status_message, details, not_scaled)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                         [
                             .text(activity.activityId), .text(activity.resourceId), .text(activity.scalableDimension),
@@ -91,6 +95,7 @@ extension SQLiteMetricStore {
                             .text(activity.description), .text(activity.cause), .text(activity.statusCode),
                             activity.statusMessage.map { .text($0) } ?? .null,
                             activity.details.map { .text($0) } ?? .null,
+                            reasons.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
                         ]
                     )
                 }
@@ -109,7 +114,7 @@ extension SQLiteMetricStore {
     public func activities(resourceId: String?) async throws(StoreError) -> [(id: Int, activity: Activity)] {
         var sql = """
             SELECT id, activity_id, resource_id, dimension, ts, end_ts, description, cause, status_code,
-                status_message, details FROM scaling_activities
+                status_message, details, not_scaled FROM scaling_activities
             """
         var binds: [SQLiteData] = []
         if let resourceId {
@@ -117,6 +122,7 @@ extension SQLiteMetricStore {
             binds.append(.text(resourceId))
         }
         sql += " ORDER BY ts DESC, id DESC"
+        let decoder = JSONDecoder()
         do {
             return try await connection.query(sql, binds).compactMap { row in
                 guard let id = row.column("id")?.integer, let activityId = row.column("activity_id")?.string,
@@ -136,7 +142,10 @@ extension SQLiteMetricStore {
                         cause: cause,
                         statusCode: status,
                         statusMessage: row.column("status_message")?.string,
-                        details: row.column("details")?.string
+                        details: row.column("details")?.string,
+                        notScaledReasons: row.column("not_scaled")?.string.flatMap {
+                            try? decoder.decode([NotScaledReason].self, from: Data($0.utf8))
+                        }
                     )
                 )
             }

@@ -53,6 +53,8 @@ public actor SQLiteMetricStore {
         public var statusCode: String
         public var statusMessage: String?
         public var details: String?
+        /// Why Application Auto Scaling did not scale, for a not scaled activity; nil for the others.
+        public var notScaledReasons: [NotScaledReason]?
 
         public init(
             activityId: String,
@@ -64,7 +66,8 @@ public actor SQLiteMetricStore {
             cause: String,
             statusCode: String,
             statusMessage: String?,
-            details: String? = nil
+            details: String? = nil,
+            notScaledReasons: [NotScaledReason]? = nil
         ) {
             self.activityId = activityId
             self.resourceId = resourceId
@@ -76,6 +79,23 @@ public actor SQLiteMetricStore {
             self.statusCode = statusCode
             self.statusMessage = statusMessage
             self.details = details
+            self.notScaledReasons = notScaledReasons
+        }
+    }
+
+    /// A reason Application Auto Scaling did not scale (`AlreadyAtMaxCapacity`, ...), with the
+    /// capacity that blocked it.
+    public struct NotScaledReason: Codable, Equatable, Sendable {
+        public var code: String
+        public var currentCapacity: Int?
+        public var maxCapacity: Int?
+        public var minCapacity: Int?
+
+        public init(code: String, currentCapacity: Int? = nil, maxCapacity: Int? = nil, minCapacity: Int? = nil) {
+            self.code = code
+            self.currentCapacity = currentCapacity
+            self.maxCapacity = maxCapacity
+            self.minCapacity = minCapacity
         }
     }
 
@@ -114,6 +134,7 @@ public actor SQLiteMetricStore {
             "CREATE INDEX scaling_activities_resource ON scaling_activities (resource_id, ts)",
             "CREATE INDEX scaling_activities_ts ON scaling_activities (ts)",
         ],
+        ["ALTER TABLE scaling_activities ADD COLUMN not_scaled TEXT"],
     ]
 
     /// Opens (creating if needed) the metric database at `path`.

@@ -3,6 +3,7 @@ import Testing
 import WharfModel
 import WharfMonitoring
 import WharfState
+import WharfStore
 
 @testable import WharfController
 
@@ -67,7 +68,8 @@ struct ScalingDecisionTests {
         let activity = try await harness.controller.write { state, now in
             try state.scale(policyARN: policy, alarm: alarm, value: value, now: now, seed: 9)
         }
-        guard activity != nil else { return nil }
+        // A not scaled activity (at a limit) is no scaling.
+        guard let activity, activity.notScaledReasons == nil else { return nil }
         return await harness.controller.read { state in
             state.serviceRecord("web", cluster: "lab")?.desiredCount
         }
@@ -102,6 +104,29 @@ struct ScalingDecisionTests {
         #expect(try await scale(harness, policy, low, 0) == 1)
         harness.clock.advance(61)
         #expect(try await scale(harness, policy, low, 0) == nil, "at the minimum")
+    }
+
+    @Test("at a limit the policy records one not scaled activity with its reason until it scales again")
+    func notScaled() async throws {
+        let (harness, policy, high, low) = try await setUp()
+        func decide(_ alarm: AlarmRecord, _ value: Double) async throws -> SQLiteMetricStore.Activity? {
+            try await harness.controller.write { state, now in
+                try state.scale(policyARN: policy, alarm: alarm, value: value, now: now, seed: 9)
+            }
+        }
+        let atMinimum = try #require(try await decide(low, 0))
+        #expect(atMinimum.notScaledReasons == [.init(code: "AlreadyAtMinCapacity", minCapacity: 1)])
+        #expect(atMinimum.statusCode == "Failed")
+        #expect(atMinimum.description == "Attempting to scale due to alarm triggered")
+        #expect(atMinimum.cause == "monitor alarm \(low.name) in state ALARM triggered policy cpu50")
+        #expect(try await decide(low, 0) == nil, "the same reason from the same alarm is recorded once")
+        #expect(try await decide(high, 500)?.notScaledReasons == nil, "1 × 500 / 50 scales out to the maximum")
+        harness.clock.advance(120)
+        let atMaximum = try #require(try await decide(high, 500))
+        #expect(atMaximum.notScaledReasons == [.init(code: "AlreadyAtMaxCapacity", maxCapacity: 3)])
+        #expect(try await decide(high, 500) == nil)
+        let target = await harness.controller.read { state in state.autoScaling.allTargets.first?.lastNotScaled }
+        #expect(target == "AlreadyAtMaxCapacity monitor alarm \(high.name) in state ALARM triggered policy cpu50")
     }
 
     @Test("suspended dynamic scaling does nothing; a deleted policy does nothing")

@@ -195,6 +195,16 @@ struct AutoScalingEndToEndTests {
                 return seen
             }
             #expect(try await wait(for: 3, seconds: 120) == 3, "scaled out to the maximum under the load")
+            // `wharf status` shows the range and the CPU the policy tracks, now, against its target.
+            let status = try await DockerEngine.run(
+                TestCredentials.signing([
+                    ManagedProcess.built("wharf").path, "status", "--cluster", cluster.name, "--endpoint", endpoint,
+                ])
+            )
+            #expect(status.status == 0, "\(status.stderr)")
+            let line = status.stdout.split(separator: "\n").first { $0.contains("1-3, CPU ") }
+            #expect(line?.contains("% of 50%") == true, "\(status.stdout)")
+            #expect(line?.contains("CPU ?") == false, "the policy's metric has points: \(status.stdout)")
             try Data().write(to: control.appendingPathComponent("stop"))
             #expect(try await wait(for: 1, seconds: 120) == 1, "scaled back in to the minimum after it")
             let activities = try await aws(
@@ -215,6 +225,34 @@ struct AutoScalingEndToEndTests {
             )
             #expect(story.last?.contains("-AlarmLow-") == true, "\(story)")
             #expect(story.last?.hasSuffix("in state ALARM triggered policy cpu50") == true, "\(story)")
+            // At its minimum with the load gone, AlarmLow stays in ALARM: the policy records why it does not scale,
+            // shown only to who asks for not scaled activities.
+            var blocked: [String: Any]?
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(60))
+            while blocked == nil && clock.now < deadline {
+                let all = try await aws(
+                    [
+                        "application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs",
+                        "--include-not-scaled-activities",
+                    ],
+                    endpoint: endpoint
+                )
+                blocked = (all.json["ScalingActivities"] as? [[String: Any]] ?? []).first {
+                    $0["NotScaledReasons"] != nil && ($0["Cause"] as? String)?.contains("-AlarmLow-") == true
+                }
+                if blocked == nil { try await Task.sleep(for: .seconds(1)) }
+            }
+            let reasons = blocked?["NotScaledReasons"] as? [[String: Any]] ?? []
+            #expect(reasons.first?["Code"] as? String == "AlreadyAtMinCapacity", "\(String(describing: blocked))")
+            #expect(reasons.first?["MinCapacity"] as? Int == 1, "\(reasons)")
+            #expect(blocked?["StatusCode"] as? String == "Failed", "\(String(describing: blocked))")
+            let plain = try await aws(
+                ["application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs"],
+                endpoint: endpoint
+            )
+            let shown = plain.json["ScalingActivities"] as? [[String: Any]] ?? []
+            #expect(!shown.isEmpty && shown.allSatisfy { $0["NotScaledReasons"] == nil }, "\(shown)")
             let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-600))
             let end = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
             let statistics = try await aws(

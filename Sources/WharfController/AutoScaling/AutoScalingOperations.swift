@@ -114,11 +114,15 @@ struct AutoScalingOperations: Sendable {
         }
     }
 
-    /// One page of DescribeScalingActivities, newest first.
+    /// One page of DescribeScalingActivities, newest first; not scaled activities only with
+    /// IncludeNotScaledActivities.
     static func activities(
         _ rows: [(id: Int, activity: SQLiteMetricStore.Activity)],
         request: ApplicationAutoScaling.DescribeScalingActivitiesRequest
     ) throws(ECSError) -> ApplicationAutoScaling.DescribeScalingActivitiesResponse {
+        // Not scaled activities only when asked for, as Application Auto Scaling shows them.
+        let rows =
+            request.includeNotScaledActivities == true ? rows : rows.filter { $0.activity.notScaledReasons == nil }
         let size = request.maxResults ?? 50
         guard (1...50).contains(size) else { throw ECSError(.validation, "MaxResults must be between 1 and 50") }
         let page = try RowPage.page(
@@ -140,7 +144,15 @@ struct AutoScalingOperations: Sendable {
                     endTime: activity.endTime.map { Date(timeIntervalSince1970: Double($0) / 1000) },
                     statusCode: activity.statusCode,
                     statusMessage: activity.statusMessage,
-                    details: activity.details
+                    details: activity.details,
+                    notScaledReasons: activity.notScaledReasons?.map {
+                        ApplicationAutoScaling.NotScaledReason(
+                            code: $0.code,
+                            maxCapacity: $0.maxCapacity,
+                            minCapacity: $0.minCapacity,
+                            currentCapacity: $0.currentCapacity
+                        )
+                    }
                 )
             },
             nextToken: page.nextToken

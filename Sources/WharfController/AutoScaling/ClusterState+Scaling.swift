@@ -69,7 +69,11 @@ extension ClusterState {
         } else {
             return Outcome(nil)
         }
-        guard wanted != current else { return Outcome(nil) }
+        let cause = "monitor alarm \(alarm.name) in state ALARM triggered policy \(policy.name)"
+        guard wanted != current else {
+            let scaleOut = alarm.comparison == .greaterThan || alarm.comparison == .greaterThanOrEqual
+            return notScaled(target, current: current, scaleOut: scaleOut, cause: cause, now: now, seed: seed)
+        }
         if wanted > current {
             guard !target.suspended.dynamicScalingOut else { return Outcome(nil) }
             // In a scale-out's cooldown, what it added counts: only a larger scale-out goes ahead.
@@ -86,16 +90,57 @@ extension ClusterState {
             else { return Outcome(nil) }
             target.lastScaleInAt = now
         }
+        target.lastNotScaled = nil
         var random = SeededRandom(seed: seed)
         let changes = try setDesiredCount(service, to: wanted, now: now, deploymentID: random.deploymentID())
         let activity = scalingActivity(
             target,
             count: wanted,
-            cause: "monitor alarm \(alarm.name) in state ALARM triggered policy \(policy.name)",
+            cause: cause,
             now: now,
             id: random.uuid()
         )
         return Outcome(activity, changes + [.putScalableTarget(target)])
+    }
+
+    /// A not scaled activity (DescribeScalingActivities with IncludeNotScaledActivities), in
+    /// Application Auto Scaling's words: the policy's new capacity is the current one, because the
+    /// target is at its maximum (scaling out), at its minimum (scaling in) or already there. It is
+    /// recorded once while the same alarm keeps finding the same reason.
+    func notScaled(
+        _ target: ScalableTargetRecord,
+        current: Int,
+        scaleOut: Bool,
+        cause: String,
+        now: Date,
+        seed: UInt64
+    ) -> Outcome<SQLiteMetricStore.Activity?> {
+        let reason: SQLiteMetricStore.NotScaledReason
+        if scaleOut, current >= target.maxCapacity {
+            reason = .init(code: "AlreadyAtMaxCapacity", maxCapacity: target.maxCapacity)
+        } else if !scaleOut, current <= target.minCapacity {
+            reason = .init(code: "AlreadyAtMinCapacity", minCapacity: target.minCapacity)
+        } else {
+            reason = .init(code: "AlreadyAtDesiredCapacity", currentCapacity: current)
+        }
+        let key = "\(reason.code) \(cause)"
+        guard target.lastNotScaled != key else { return Outcome(nil) }
+        var target = target
+        target.lastNotScaled = key
+        var random = SeededRandom(seed: seed)
+        let activity = SQLiteMetricStore.Activity(
+            activityId: random.uuid(),
+            resourceId: target.resourceId,
+            scalableDimension: target.scalableDimension,
+            startTime: CloudWatchOperations.millis(now),
+            endTime: nil,
+            description: "Attempting to scale due to alarm triggered",
+            cause: cause,
+            statusCode: "Failed",
+            statusMessage: nil,
+            notScaledReasons: [reason]
+        )
+        return Outcome(activity, [.putScalableTarget(target)])
     }
 
     /// The scheduled actions due at `now`, by ARN, with the time each should have run.

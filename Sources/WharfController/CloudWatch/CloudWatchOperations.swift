@@ -80,10 +80,16 @@ struct CloudWatchOperations: Sendable {
         }
     }
 
-    /// A time as milliseconds since 1970.
+    /// A time as milliseconds since 1970, held within ±2^53 ms (about 285,000 years either way): a
+    /// request may name any time, and one past what an `Int` holds must not stop the controller.
     static func millis(_ date: Date) -> Int {
-        Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let value = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        guard !value.isNaN else { return 0 }
+        return Int(min(max(value, -millisBound), millisBound))
     }
+
+    /// The farthest time ``millis(_:)`` gives, either way.
+    static let millisBound = Double(1 << 53)
 }
 
 /// How the controller's CloudWatch keeps and makes metrics.

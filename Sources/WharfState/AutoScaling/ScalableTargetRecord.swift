@@ -33,6 +33,9 @@ public struct ScalableTargetRecord: Codable, Equatable, Sendable {
     public var lastScaleOutFrom: Int?
     public var lastScaleOutCapacity: Int?
     public var lastScaleInAt: Date?
+    /// The not scaled activity last recorded since the target last scaled (its reason code and
+    /// cause): an alarm that stays in ALARM at a limit records it once, not every period.
+    public var lastNotScaled: String?
 
     public init(
         resourceId: String,
