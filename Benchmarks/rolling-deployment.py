@@ -37,12 +37,14 @@ def definition(version):
 
 
 class Load:
-    """Threads that each send GET / over a new connection until stopped, counting answers."""
+    """Threads that each send GET / over a new connection until stopped, counting answers (and
+    keeping each with the moment it came)."""
 
     def __init__(self, host, port, clients):
         self.host, self.port, self.clients = host, port, clients
         self.sent = self.failed = 0
         self.versions = {}
+        self.answers = []
         self.errors = []
         self.lock = threading.Lock()
         self.running = True
@@ -71,6 +73,7 @@ class Load:
                         self.errors.append(error)
                 else:
                     self.versions[version] = self.versions.get(version, 0) + 1
+                    self.answers.append((time.monotonic(), version))
             time.sleep(0.01)
 
     def start(self):

@@ -6,10 +6,12 @@ import WharfState
 extension ClusterState {
     /// A service's `loadBalancers`, checked as ECS checks them: up to five, each a target group
     /// that exists and has a load balancer, with a target type that fits the task definition's
-    /// network mode, and a container and port of the task definition.
+    /// network mode, and a container and port of the task definition; with the deployment
+    /// `strategy` BLUE_GREEN, LINEAR or CANARY, each with its alternate target group and rules.
     func serviceLoadBalancers(
         _ given: [ECS.LoadBalancer]?,
-        definition: ECS.TaskDefinition
+        definition: ECS.TaskDefinition,
+        strategy: String = "ROLLING"
     ) throws(ECSError) -> [ServiceLoadBalancer]? {
         guard let given, !given.isEmpty else { return nil }
         guard given.count <= 5 else { throw ECSError(.invalidParameter, "loadBalancers can have at most 5 items.") }
@@ -21,9 +23,6 @@ extension ClusterState {
                     "Classic Load Balancers do not exist in Wharf; give the targetGroupArn of an application or "
                         + "network load balancer"
                 )
-            }
-            if balancer.advancedConfiguration != nil {
-                throw ECSError.unsupported("loadBalancers.advancedConfiguration", "it has no blue/green deployments")
             }
             guard let text = balancer.targetGroupArn else {
                 throw ECSError(.invalidParameter, "loadBalancers.targetGroupArn is required")
@@ -65,7 +64,17 @@ extension ClusterState {
             guard !result.contains(where: { $0.targetGroupID == group.id }) else {
                 throw ECSError(.invalidParameter, "The target group \(text) is named more than once in loadBalancers.")
             }
-            result.append(ServiceLoadBalancer(targetGroupID: group.id, containerName: name, containerPort: port))
+            let alternate = try balancer.advancedConfiguration.map { (given) throws(ECSError) in
+                try alternateTarget(given, primary: group, strategy: strategy)
+            }
+            result.append(
+                ServiceLoadBalancer(
+                    targetGroupID: group.id,
+                    containerName: name,
+                    containerPort: port,
+                    alternate: alternate
+                )
+            )
         }
         return result
     }
@@ -75,10 +84,11 @@ extension ClusterState {
         projectLoadBalancers(record.loadBalancers ?? [])
     }
 
-    /// The load balancers a task of the service is registered with: the service's, or for an
-    /// EXTERNAL service its task set's.
+    /// The load balancers a task of the service is registered with: the service's (for a
+    /// blue/green deployment, the target groups of the task's side), or for an EXTERNAL service
+    /// its task set's.
     func balancers(of task: TaskRecord, service: ServiceRecord) -> [ServiceLoadBalancer] {
-        guard service.isExternal else { return service.loadBalancers ?? [] }
+        guard service.isExternal else { return blueGreenBalancers(of: task, service: service) }
         return service.taskSets?.first { $0.id == task.startedBy }?.loadBalancers ?? []
     }
 
@@ -88,7 +98,8 @@ extension ClusterState {
             ECS.LoadBalancer(
                 targetGroupArn: targetGroupARN($0.targetGroupID),
                 containerName: $0.containerName,
-                containerPort: $0.containerPort
+                containerPort: $0.containerPort,
+                advancedConfiguration: projectAlternate($0.alternate)
             )
         }
     }
@@ -174,13 +185,15 @@ extension ClusterState {
                 task.desiredStatus == .stopped && task.deactivatingUntil == nil && !task.isStopped
                 && planned[id] != nil && tasks[id]?.desiredStatus == .running
             var until: Date?
-            for balancer in balancers(of: task, service: service) {
+            // Registered in the target groups it belongs in, deregistered from the service's others.
+            let wanted = Set(balancers(of: task, service: service).map(\.targetGroupID))
+            for balancer in everyBalancer(of: service) {
                 guard var group = groups[balancer.targetGroupID] ?? loadBalancing.targetGroup(balancer.targetGroupID),
                     let target = target(of: task, for: balancer, in: group)
                 else { continue }
                 let index = group.targets.firstIndex { $0.id == target.id && $0.port == target.port }
                 let live = index.map { group.targets[$0].drainingUntil == nil } ?? false
-                if task.desiredStatus == .running, task.lastStatus == .running {
+                if wanted.contains(group.id), task.desiredStatus == .running, task.lastStatus == .running {
                     if !live {
                         if let index { group.targets.remove(at: index) }
                         group.targets.append(TargetRecord(id: target.id, port: target.port, registeredAt: now))

@@ -109,6 +109,7 @@ extension ClusterState {
             targetServiceRevision: revision(entry.target),
             status: entry.status.rawValue,
             statusReason: entry.statusReason,
+            lifecycleStage: entry.lifecycleStage?.rawValue,
             deploymentConfiguration: entry.configuration.ecs,
             rollback: entry.rollback.map { rollback in
                 ECS.Rollback(

@@ -119,17 +119,20 @@ extension ClusterState {
                 definitionConstraints: constraints,
                 setConstraints: setConstraints
             )
-            let applied = serviceRegistryChanges(
-                loadBalancerChanges(
-                    materialize(plan, original: record, now: now, random: &random),
+            // Target groups as the plan leaves the service (a blue/green deployment's sides), and its
+            // production and test rules as its stage says.
+            let applied =
+                serviceRegistryChanges(
+                    loadBalancerChanges(
+                        materialize(plan, original: record, now: now, random: &random),
+                        service: plan.record,
+                        now: now,
+                        random: &random
+                    ),
                     service: record,
                     now: now,
                     random: &random
-                ),
-                service: record,
-                now: now,
-                random: &random
-            )
+                ) + trafficChanges(plan.record)
             for change in applied {
                 guard case .putTask(let task) = change, tasks[task.id] == nil, let instance = task.instance else {
                     continue

@@ -15,6 +15,7 @@ extension ClusterState {
     ) throws(ECSError) -> Outcome<ECS.UpdateServiceResponse> {
         let name = try activeCluster(request.cluster).name
         var record = try activeService(request.service, cluster: name)
+        let before = record
         try ServiceRules.checkSupported(request)
         try Self.checkController(request, of: record)
         let daemon = record.isDaemon
@@ -34,6 +35,7 @@ extension ClusterState {
             daemon: daemon
         )
         record.deploymentConfiguration = try deploymentSettings(configuration, daemon: daemon)
+        if record.isExternal { try Self.checkControllerStrategy(configuration) }
         if let constraints = request.placementConstraints { record.placementConstraints = constraints }
         if let strategy = request.placementStrategy {
             guard !daemon || strategy.isEmpty else {
@@ -61,12 +63,10 @@ extension ClusterState {
             record.propagateTags = value
         }
         if let managed = request.enableECSManagedTags { record.enableECSManagedTags = managed }
-        if let given = request.loadBalancers, given != projectLoadBalancers(record) {
-            throw ECSError.unsupported(
-                "Changing loadBalancers with UpdateService",
-                "a service keeps the load balancers it was created with; create a new service to change them"
-            )
+        if let given = request.loadBalancers {
+            try updateAlternates(&record, given: given)
         }
+        try Self.checkTrafficShift(record, before: before)
         if let given = request.serviceRegistries, given != projectServiceRegistries(record) {
             throw ECSError.unsupported(
                 "Changing serviceRegistries with UpdateService",

@@ -60,6 +60,7 @@ extension ClusterState {
         )
         try ServiceRules.check(request, strategy: strategy)
         if request.deploymentController?.type == DeploymentControllerType.external.rawValue {
+            try Self.checkControllerStrategy(configuration)
             return try createExternalService(
                 request,
                 name: name,
@@ -93,7 +94,11 @@ extension ClusterState {
             launchType: launch
         )
         let platformVersion = try TaskNetworkRules.platformVersion(request.platformVersion, launchType: launch)
-        let balancers = try serviceLoadBalancers(request.loadBalancers, definition: definition)
+        let balancers = try serviceLoadBalancers(
+            request.loadBalancers,
+            definition: definition,
+            strategy: configuration.strategy ?? "ROLLING"
+        )
         let registries = try serviceRegistries(request.serviceRegistries, definition: definition)
         _ = try Placement(
             strategies: request.placementStrategy ?? [],
@@ -155,6 +160,7 @@ extension ClusterState {
         record.platformVersion = platformVersion
         record.loadBalancers = balancers
         record.serviceRegistries = registries
+        try Self.checkTrafficShift(record, before: nil)
         ServiceDeploymentHistory.begin(&record, deployment: deployment, now: now)
         return Outcome(
             ECS.CreateServiceResponse(service: presentService(record, includeTags: true)),

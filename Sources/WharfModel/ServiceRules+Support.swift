@@ -42,21 +42,12 @@ extension ServiceRules {
         }
     }
 
-    /// Refuses the deployment settings of strategies Wharf does not run.
+    /// Refuses deployment settings that do not fit together, and lifecycle hooks (AWS Lambda).
     static func checkSupported(_ configuration: ECS.DeploymentConfiguration) throws(ECSError) {
         if let alarms = configuration.alarms, alarms.enable == true, (alarms.alarmNames ?? []).isEmpty {
             throw ECSError(
                 .invalidParameter,
                 "deploymentConfiguration.alarms.alarmNames must name at least one CloudWatch alarm when enable is true"
-            )
-        }
-        if let strategy = configuration.strategy, strategy != "ROLLING" {
-            throw ECSError.unsupported("deploymentConfiguration.strategy \(strategy)", "it runs ROLLING deployments")
-        }
-        if configuration.bakeTimeInMinutes != nil {
-            throw ECSError.unsupported(
-                "deploymentConfiguration.bakeTimeInMinutes",
-                "bake time belongs to blue/green deployments"
             )
         }
         if !(configuration.lifecycleHooks ?? []).isEmpty {
@@ -65,12 +56,80 @@ extension ServiceRules {
                 "hooks call AWS Lambda, which Wharf has not"
             )
         }
-        if configuration.linearConfiguration != nil {
-            throw ECSError.unsupported("deploymentConfiguration.linearConfiguration", "it runs ROLLING deployments")
+    }
+
+    /// Checks the strategy of a merged deployment configuration and the settings that belong to
+    /// it: bake time, linear and canary steps, as ECS bounds them.
+    static func checkStrategy(_ configuration: ECS.DeploymentConfiguration, daemon: Bool) throws(ECSError) {
+        let strategy = configuration.strategy ?? "ROLLING"
+        guard ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"].contains(strategy) else {
+            throw ECSError(
+                .invalidParameter,
+                "deploymentConfiguration.strategy \(strategy) is not valid; use ROLLING, BLUE_GREEN, LINEAR or CANARY"
+            )
         }
-        if configuration.canaryConfiguration != nil {
-            throw ECSError.unsupported("deploymentConfiguration.canaryConfiguration", "it runs ROLLING deployments")
+        if daemon, strategy != "ROLLING" {
+            throw ECSError(
+                .invalidParameter,
+                "The \(strategy) deployment strategy is not supported for services with the DAEMON scheduling strategy."
+            )
         }
+        if let bake = configuration.bakeTimeInMinutes {
+            guard (0...1440).contains(bake) else {
+                throw ECSError(.invalidParameter, "bakeTimeInMinutes must be between 0 and 1440.")
+            }
+            guard strategy != "ROLLING" else {
+                throw ECSError(
+                    .invalidParameter,
+                    "bakeTimeInMinutes is only valid with the BLUE_GREEN, LINEAR or CANARY deployment strategy."
+                )
+            }
+        }
+        if let linear = configuration.linearConfiguration {
+            guard strategy == "LINEAR" else {
+                throw ECSError(
+                    .invalidParameter,
+                    "linearConfiguration is only valid with the LINEAR deployment strategy."
+                )
+            }
+            if let step = linear.stepPercent, !(3...100).contains(step) || !isTenth(step) {
+                throw ECSError(
+                    .invalidParameter,
+                    "linearConfiguration.stepPercent must be a multiple of 0.1 from 3.0 to 100.0."
+                )
+            }
+            if let bake = linear.stepBakeTimeInMinutes, !(0...1440).contains(bake) {
+                throw ECSError(
+                    .invalidParameter,
+                    "linearConfiguration.stepBakeTimeInMinutes must be between 0 and 1440."
+                )
+            }
+        }
+        if let canary = configuration.canaryConfiguration {
+            guard strategy == "CANARY" else {
+                throw ECSError(
+                    .invalidParameter,
+                    "canaryConfiguration is only valid with the CANARY deployment strategy."
+                )
+            }
+            if let percent = canary.canaryPercent, !(0.1...100).contains(percent) || !isTenth(percent) {
+                throw ECSError(
+                    .invalidParameter,
+                    "canaryConfiguration.canaryPercent must be a multiple of 0.1 from 0.1 to 100.0."
+                )
+            }
+            if let bake = canary.canaryBakeTimeInMinutes, !(0...1440).contains(bake) {
+                throw ECSError(
+                    .invalidParameter,
+                    "canaryConfiguration.canaryBakeTimeInMinutes must be between 0 and 1440."
+                )
+            }
+        }
+    }
+
+    /// Whether `value` is a whole number of tenths.
+    private static func isTenth(_ value: Double) -> Bool {
+        abs(value * 10 - (value * 10).rounded()) < 1e-6
     }
 }
 

@@ -57,8 +57,19 @@ public enum ServiceRules {
             merged.minimumHealthyPercent = update.minimumHealthyPercent ?? merged.minimumHealthyPercent
             merged.alarms = update.alarms ?? merged.alarms
             merged.strategy = update.strategy ?? merged.strategy
+            merged.bakeTimeInMinutes = update.bakeTimeInMinutes ?? merged.bakeTimeInMinutes
+            merged.linearConfiguration = update.linearConfiguration ?? merged.linearConfiguration
+            merged.canaryConfiguration = update.canaryConfiguration ?? merged.canaryConfiguration
+            merged.lifecycleHooks = update.lifecycleHooks ?? merged.lifecycleHooks
             try checkSupported(update)
+            // Settings of another strategy do not carry over when the strategy changes.
+            if let strategy = update.strategy {
+                if strategy == "ROLLING", update.bakeTimeInMinutes == nil { merged.bakeTimeInMinutes = nil }
+                if strategy != "LINEAR", update.linearConfiguration == nil { merged.linearConfiguration = nil }
+                if strategy != "CANARY", update.canaryConfiguration == nil { merged.canaryConfiguration = nil }
+            }
         }
+        try checkStrategy(merged, daemon: daemon)
         let maximum = merged.maximumPercent ?? 200
         let minimum = merged.minimumHealthyPercent ?? 100
         guard (0...100).contains(minimum) else {

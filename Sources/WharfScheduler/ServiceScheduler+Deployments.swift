@@ -81,7 +81,7 @@ extension ServiceScheduler {
         // A rollback is part of the deployment it rolls back, and watches no alarms of its own.
         guard let alarms = record.deploymentConfiguration.alarms, let primary = record.primary,
             primary.rolloutState == .inProgress,
-            record.serviceDeployments.contains(where: { $0.deployment == primary.id })
+            record.serviceDeployments.contains(where: { $0.deployment == primary.id && $0.status.isRunning })
         else { return }
         let triggered = alarms.names.filter { alarmsInAlarm.contains($0) }
         guard !triggered.isEmpty else { return }
@@ -110,6 +110,15 @@ extension ServiceScheduler {
         rollbackReason: String,
         trigger: String
     ) {
+        if rollBackTrafficShift(
+            &plan,
+            reason: reason,
+            event: event,
+            rollbackReason: rollbackReason,
+            trigger: trigger
+        ) {
+            return
+        }
         let record = plan.record
         guard var primary = record.primary else { return }
         let name = record.name
@@ -201,8 +210,10 @@ extension ServiceScheduler {
             && healthyPrimary == primary.desiredCount
         // A deployment with alarms watches them for its bake time once settled, then completes.
         var baked = true
+        // A traffic-shifting deployment watched them through its own bake time, before blue stopped.
         if settled, primary.rolloutState == .inProgress, record.deploymentConfiguration.alarms != nil,
-            plan.record.serviceDeployments.contains(where: { $0.deployment == primary.id })
+            plan.record.blueGreen == nil,
+            plan.record.serviceDeployments.contains(where: { $0.deployment == primary.id && $0.status.isRunning })
         {
             let until = plan.record.bakeUntil ?? now + alarmBakeSeconds
             plan.record.bakeUntil = until
@@ -216,7 +227,8 @@ extension ServiceScheduler {
             primary.updatedAt = moment
             plan.record.lastCompleted = CompletedDeployment(id: primary.id, taskDefinition: primary.taskDefinition)
             plan.events.append("(service \(name)) (deployment \(primary.id)) deployment completed.")
-            if plan.record.serviceDeployments.contains(where: { $0.deployment == primary.id }) {
+            // A blue/green rollback completes blue, whose own service deployment ended long ago.
+            if plan.record.serviceDeployments.contains(where: { $0.deployment == primary.id && $0.status.isRunning }) {
                 ServiceDeploymentHistory.finish(
                     &plan.record,
                     deployment: primary.id,

@@ -109,7 +109,13 @@ public struct ServiceScheduler: Sendable {
                 demands: demands,
                 constraints: definitionConstraints[primary.taskDefinition] ?? []
             )
-        } else {
+        } else if !trafficShiftRound(
+            &plan,
+            live: live,
+            candidates: candidates,
+            demands: demands,
+            definitionConstraints: definitionConstraints
+        ) {
             replicaRound(
                 &plan,
                 live: live,
@@ -120,6 +126,7 @@ public struct ServiceScheduler: Sendable {
             )
         }
         finish(&plan, tasks: tasks)
+        settleTrafficShift(&plan, tasks: tasks)
         return plan
     }
 

@@ -154,6 +154,34 @@ extension DeploymentSettings {
         return (alarms.alarmNames ?? [], alarms.rollback ?? false)
     }
 
+    /// How deployments move traffic when the strategy is BLUE_GREEN, LINEAR or CANARY (with
+    /// ECS's defaults: steps of 10 % every 6 minutes, a canary of 5 % for 10 minutes); nil for
+    /// ROLLING.
+    public var trafficShift: TrafficShift? {
+        guard let configuration = others?.value else { return nil }
+        switch configuration.strategy {
+        case "BLUE_GREEN":
+            return .blueGreen
+        case "LINEAR":
+            let linear = configuration.linearConfiguration
+            return .linear(
+                stepPercent: linear?.stepPercent ?? 10,
+                stepBakeSeconds: Double(linear?.stepBakeTimeInMinutes ?? 6) * 60
+            )
+        case "CANARY":
+            let canary = configuration.canaryConfiguration
+            return .canary(
+                percent: canary?.canaryPercent ?? 5,
+                bakeSeconds: Double(canary?.canaryBakeTimeInMinutes ?? 10) * 60
+            )
+        default:
+            return nil
+        }
+    }
+
+    /// How long blue keeps running after production traffic has moved to green, in seconds.
+    public var bakeSeconds: Double { Double(others?.value.bakeTimeInMinutes ?? 0) * 60 }
+
     /// The configuration in ECS's shape.
     public var ecs: ECS.DeploymentConfiguration {
         var configuration = others?.value ?? ECS.DeploymentConfiguration()

@@ -27,6 +27,8 @@ public struct ServiceDeploymentRecord: Codable, Equatable, Sendable {
     /// The settings of the revision it deploys (DescribeServiceRevisions); nil in entries from
     /// before Wharf kept them.
     public var revision: ServiceRevisionRecord?
+    /// The stage a blue/green, linear or canary deployment reached; nil for a rolling one.
+    public var lifecycleStage: LifecycleStage?
 
     /// The deployment ID (`ecs-svc/…`) that ends a service deployment or service revision ARN.
     public static func deploymentID(inARN arn: String) -> String {

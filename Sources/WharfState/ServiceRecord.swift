@@ -75,6 +75,11 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     public var deploymentController: DeploymentControllerType?
     /// The task sets of an EXTERNAL service (it has no deployments); nil otherwise.
     public var taskSets: [TaskSetRecord]?
+    /// The blue/green (linear, canary) deployment in progress, if any.
+    public var blueGreen: BlueGreenState?
+    /// Whether production traffic goes to the load balancers' alternate target groups: each
+    /// blue/green deployment that completes moves it to the other set.
+    public var alternateServesProduction: Bool?
 
     /// Whether an outside controller manages its task sets (`deploymentController` EXTERNAL).
     public var isExternal: Bool { deploymentController == .external }
@@ -177,12 +182,23 @@ public struct ServiceLoadBalancer: Codable, Equatable, Sendable {
     public var targetGroupID: String
     public var containerName: String
     public var containerPort: Int
+    /// The alternate target group and listener rules of blue/green deployments.
+    public var alternate: AlternateTarget?
 
     /// Creates a service's load balancer.
-    public init(targetGroupID: String, containerName: String, containerPort: Int) {
+    public init(targetGroupID: String, containerName: String, containerPort: Int, alternate: AlternateTarget? = nil) {
         self.targetGroupID = targetGroupID
         self.containerName = containerName
         self.containerPort = containerPort
+        self.alternate = alternate
+    }
+
+    /// The target group of the production set (`production` true) or the other set, when the
+    /// alternate one serves production if `alternateServes`; the target group itself when there
+    /// is no alternate.
+    public func targetGroup(production: Bool, alternateServes: Bool) -> String {
+        guard let alternate else { return targetGroupID }
+        return production != alternateServes ? targetGroupID : alternate.alternateTargetGroupID
     }
 }
 

@@ -22,6 +22,7 @@ extension ServiceRecord {
     /// its task sets.
     public var balancedTargetGroups: Set<String> {
         var ids = Set((loadBalancers ?? []).map(\.targetGroupID))
+        ids.formUnion((loadBalancers ?? []).compactMap(\.alternate?.alternateTargetGroupID))
         for set in taskSets ?? [] { ids.formUnion((set.loadBalancers ?? []).map(\.targetGroupID)) }
         return ids
     }

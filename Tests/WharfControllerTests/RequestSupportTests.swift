@@ -151,7 +151,7 @@ struct RequestSupportTests {
             ),
             (
                 "bakeTimeInMinutes", ["deploymentConfiguration": ["bakeTimeInMinutes": 5]],
-                "deploymentConfiguration.bakeTimeInMinutes is not supported"
+                "bakeTimeInMinutes is only valid with the BLUE_GREEN, LINEAR or CANARY deployment strategy."
             ),
             (
                 "lifecycleHooks",
@@ -164,11 +164,29 @@ struct RequestSupportTests {
             ),
             (
                 "canaryConfiguration", ["deploymentConfiguration": ["canaryConfiguration": ["canaryPercent": 10.0]]],
-                "deploymentConfiguration.canaryConfiguration is not supported"
+                "canaryConfiguration is only valid with the CANARY deployment strategy."
             ),
             (
                 "linearConfiguration", ["deploymentConfiguration": ["linearConfiguration": ["stepPercent": 10.0]]],
-                "deploymentConfiguration.linearConfiguration is not supported"
+                "linearConfiguration is only valid with the LINEAR deployment strategy."
+            ),
+            (
+                "stepPercent",
+                [
+                    "deploymentConfiguration": [
+                        "strategy": "LINEAR", "linearConfiguration": ["stepPercent": 2.5],
+                    ]
+                ],
+                "linearConfiguration.stepPercent must be a multiple of 0.1 from 3.0 to 100.0."
+            ),
+            (
+                "bakeTimeInMinutes range",
+                ["deploymentConfiguration": ["strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1441]],
+                "bakeTimeInMinutes must be between 0 and 1440."
+            ),
+            (
+                "strategy", ["deploymentConfiguration": ["strategy": "SIDEWAYS"]],
+                "deploymentConfiguration.strategy: \"SIDEWAYS\" is not valid"
             ),
             (
                 "alarms",

@@ -12,16 +12,7 @@ struct ServiceLoadBalancingTests {
     /// 30 s, checks every 5 s), a node, and a load balancer node; the target group's ARN.
     func stack(_ client: QueryClient) async throws -> (tg: String, node: RegisterResponse, lb: RegisterResponse) {
         let node = try await client.harness.join("node-1")
-        let lbNode = try await client.harness.controller.register(
-            RegisterRequest(
-                cluster: "lab",
-                hostname: "lb-1",
-                resources: NodeResources(cpu: 1, memoryMiB: 1, reservedTCPPorts: [], reservedUDPPorts: []),
-                attributes: [ECS.Attribute(name: LoadBalancerPlan.nodeAttribute)],
-                versionInfo: ECS.VersionInfo(agentVersion: "0.1.0"),
-                nodeAddress: "10.250.0.20"
-            )
-        )
+        let lbNode = try await client.harness.joinLoadBalancerNode()
         let lb = try await client.ok("CreateLoadBalancer", ["Name": "web", "Subnets.member.1": "s"])
         let lbARN = try #require(lb["LoadBalancers"]?.members.first?.value("LoadBalancerArn"))
         let tg = try await client.ok(

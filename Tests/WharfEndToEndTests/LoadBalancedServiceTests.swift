@@ -3,7 +3,8 @@ import Testing
 
 /// ECS services behind Wharf's load balancers on a two-node `wharf lab` (node 1 runs HAProxy):
 /// the AWS guides' commands, requests through HAProxy to every task, health checks that take a
-/// failing task out and replace it, and a rolling deployment without a failed request.
+/// failing task out and replace it, a rolling deployment and a blue/green one without a failed
+/// request.
 @Suite("Services behind load balancers on wharf lab nodes", .serialized)
 struct LoadBalancedServiceTests {
     static let taskDefinition = """
@@ -157,7 +158,8 @@ struct LoadBalancedServiceTests {
         """
         create-load-balancer, create-target-group, create-listener and create-service --load-balancers with 4 \
         tasks on 2 nodes: requests reach all 4 and the targets are healthy; a task failing its health check is \
-        taken out and replaced; a rolling deployment under steady requests fails none of them
+        taken out and replaced; a rolling deployment and a blue/green one (then one rolled back in its bake \
+        time) under steady requests fail none of them
         """
     )
     func guide() async throws {
@@ -336,6 +338,24 @@ struct LoadBalancedServiceTests {
             #expect((report["requests_sent"] as? Int ?? 0) > 100, "\(rolled.stdout)")
             let after2 = (report["answers_after_completion"] as? [String: Int]) ?? [:]
             #expect(after2["v1"] == 0 && (after2["v2"] ?? 0) > 0, "only the new revision answers at the end")
+
+            // A blue/green deployment under steady requests, then one stopped in its bake time (the benchmark).
+            let blueGreen = DockerEngine.repositoryRoot.appendingPathComponent("Benchmarks/blue-green-deployment.py")
+            let shifted = try await DockerEngine.run([
+                "python3", blueGreen.path, "--wharf", ManagedProcess.built("wharf").path, "--lab", name, "--lab-dir",
+                dir, "--subnet", "\(prefix).0/24", "--tasks", "2", "--clients", "4", "--bake", "1",
+            ])
+            #expect(shifted.status == 0, "\(shifted.stdout)\(shifted.stderr)")
+            let shift = (try? JSONSerialization.jsonObject(with: Data(shifted.stdout.utf8)) as? [String: Any]) ?? [:]
+            #expect(shift["failed"] as? Int == 0, "\(shifted.stdout)")
+            #expect((shift["requests_sent"] as? Int ?? 0) > 100, "\(shifted.stdout)")
+            for figure in ["v2_before_production_shift", "v1_after_production_shift", "v3_after_rollback"] {
+                #expect(shift[figure] as? Int == 0, "\(figure): \(shifted.stdout)")
+            }
+            #expect(shift["v2_status"] as? String == "SUCCESSFUL", "\(shifted.stdout)")
+            #expect(shift["v3_status"] as? String == "ROLLBACK_SUCCESSFUL", "\(shifted.stdout)")
+            let byRevision = (shift["answers_by_revision"] as? [String: Int]) ?? [:]
+            #expect(byRevision.keys.sorted() == ["v1", "v2", "v3"], "each revision served production in its turn")
 
             // What the load balancers served is in CloudWatch, as Elastic Load Balancing's metrics.
             #expect(try await Self.servedRequests(name: name, dir: dir) > 100)

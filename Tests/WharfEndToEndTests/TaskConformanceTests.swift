@@ -50,4 +50,15 @@ struct TaskConformanceTests {
     func taskSets() async throws {
         try await conformanceScenario("task-sets", minimum: 19)
     }
+
+    @Test(
+        """
+        a BLUE_GREEN service behind an application load balancer on a real agent: its advancedConfiguration shown, \
+        the production rule managed, green beside blue, a stop that rolls back; every response validates against \
+        botocore
+        """
+    )
+    func blueGreen() async throws {
+        try await conformanceScenario("blue-green", minimum: 12)
+    }
 }

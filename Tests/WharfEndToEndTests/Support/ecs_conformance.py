@@ -602,6 +602,108 @@ def scenario_task_sets(run, cluster, image):
         wait_for_service(run, cluster, name, lambda s: s.get("status") in ("INACTIVE", None))
         run.call("DeregisterTaskDefinition", quiet=True, taskDefinition=f"{family}:1")
 
+def scenario_blue_green(run, cluster, image):
+    """A BLUE_GREEN service behind an application load balancer, on a real agent. There is no load
+    balancer node here, so targets stay initial and green stays in SCALE_UP: the traffic itself is
+    the wharf lab test's; this checks the shapes, the rules ECS manages, and a stop that rolls back."""
+    elb = boto3.client("elbv2", region_name=REGION, endpoint_url=run.endpoint,
+                       config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    name, family, short = f"wharf-conf-bg-{run.suffix}", f"wharf-conf-bg-{run.suffix}", f"bg-{run.suffix}"
+    made = {}
+    try:
+        made["lb"] = elb.create_load_balancer(Name=short, Subnets=["subnet-a"])["LoadBalancers"][0]["LoadBalancerArn"]
+        made["tgs"] = [elb.create_target_group(Name=f"{short}-{color}", Protocol="HTTP", Port=80, VpcId="vpc-1",
+                                               TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+                       for color in ("blue", "green")]
+        blue, green = made["tgs"]
+        for group in made["tgs"]:  # green's task leaves its target group at once when it stops
+            elb.modify_target_group_attributes(TargetGroupArn=group, Attributes=[
+                {"Key": "deregistration_delay.timeout_seconds", "Value": "0"}])
+        made["listener"] = elb.create_listener(
+            LoadBalancerArn=made["lb"], Protocol="HTTP", Port=80,
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        )["Listeners"][0]["ListenerArn"]
+        rule = elb.create_rule(ListenerArn=made["listener"], Priority=1,
+                               Conditions=[{"Field": "path-pattern", "Values": ["/*"]}],
+                               Actions=[{"Type": "forward", "TargetGroupArn": blue}])["Rules"][0]["RuleArn"]
+        container = {"name": "app", "image": image, "memory": 32, "command": ["sleep", "300"], "stopTimeout": 1,
+                     "portMappings": [{"containerPort": 80, "hostPort": 0}]}
+        for _ in range(2):
+            run.call("RegisterTaskDefinition", family=family, containerDefinitions=[container])
+        advanced = {"alternateTargetGroupArn": green, "productionListenerRule": rule,
+                    "roleArn": "arn:aws:iam::000000000000:role/ecsInfrastructureRole"}
+        balancers = [{"targetGroupArn": blue, "containerName": "app", "containerPort": 80,
+                      "advancedConfiguration": advanced}]
+        run.call("CreateService", expect_error="InvalidParameterException", cluster=cluster, serviceName=name,
+                 taskDefinition=f"{family}:1", desiredCount=1, loadBalancers=balancers)
+        run.call("CreateService", expect_error="InvalidParameterException", cluster=cluster, serviceName=name,
+                 taskDefinition=f"{family}:1", desiredCount=1, loadBalancers=balancers,
+                 deploymentConfiguration={"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 2.0}})
+        run.call("CreateService", expect_error="InvalidParameterException", cluster=cluster, serviceName=name,
+                 taskDefinition=f"{family}:1", desiredCount=1, loadBalancers=balancers,
+                 deploymentConfiguration={"strategy": "BLUE_GREEN", "lifecycleHooks": [{
+                     "hookTargetArn": "arn:aws:lambda:us-east-1:000000000000:function:f",
+                     "roleArn": "arn:aws:iam::000000000000:role/r", "lifecycleStages": ["POST_SCALE_UP"]}]})
+        service = run.call("CreateService", cluster=cluster, serviceName=name, taskDefinition=f"{family}:1",
+                           desiredCount=1, loadBalancers=balancers,
+                           deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0})
+        service = service.get("service", {})
+        run.check("CreateService BLUE_GREEN: the strategy and each load balancer's advancedConfiguration shown",
+                  dig(service, "deploymentConfiguration", "strategy") == "BLUE_GREEN"
+                  and (service.get("loadBalancers") or [{}])[0].get("advancedConfiguration") == advanced, service)
+        seen, steady = wait_for_service(run, cluster, name, lambda s: s.get("runningCount") == 1)
+        run.check("the blue task runs on the real agent", steady, seen)
+
+        def weights():
+            actions = elb.describe_rules(RuleArns=[rule])["Rules"][0]["Actions"]
+            groups = actions[0].get("ForwardConfig", {}).get("TargetGroups", [])
+            return {g["TargetGroupArn"]: g.get("Weight") for g in groups}
+        run.check("the production rule forwards to both target groups, all of it to the blue one",
+                  weights() == {blue: 100, green: 0}, weights())
+        run.call("UpdateService", cluster=cluster, service=name, taskDefinition=f"{family}:2")
+        history = run.call("ListServiceDeployments", cluster=cluster, service=name).get("serviceDeployments", [])
+        arn = history[0].get("serviceDeploymentArn", "") if history else ""
+        deadline, deployment = time.monotonic() + 60, {}
+        while time.monotonic() < deadline:
+            found = run.call("DescribeServiceDeployments", quiet=True, serviceDeploymentArns=[arn])
+            deployment = (found.get("serviceDeployments") or [{}])[0]
+            seen = run.call("DescribeServices", quiet=True, cluster=cluster, services=[name]).get("services", [{}])[0]
+            if deployment.get("lifecycleStage") == "SCALE_UP" and seen.get("runningCount") == 2:
+                break
+            time.sleep(0.25)
+        run.check("UpdateService: green runs beside blue, the deployment in SCALE_UP (its targets are not healthy)",
+                  deployment.get("lifecycleStage") == "SCALE_UP" and seen.get("runningCount") == 2,
+                  (deployment, seen.get("runningCount")))
+        run.check("production traffic stays on blue while green is not healthy", weights() == {blue: 100, green: 0},
+                  weights())
+        run.call("StopServiceDeployment", serviceDeploymentArn=arn, stopType="ROLLBACK")
+        # Blue's target is never healthy without a load balancer node, so the rollback stays in progress (it
+        # ends ROLLBACK_SUCCESSFUL in the wharf lab test); green is stopped and blue's revision is the service's.
+        seen, steady = wait_for_service(run, cluster, name, lambda s: s.get("runningCount") == 1
+                                        and len(s.get("deployments", [])) == 1
+                                        and s.get("taskDefinition", "").endswith(f"{family}:1"))
+        found = run.call("DescribeServiceDeployments", serviceDeploymentArns=[arn])
+        deployment = (found.get("serviceDeployments") or [{}])[0]
+        run.check("StopServiceDeployment ROLLBACK: back to blue's revision and deployment, green stopped",
+                  deployment.get("status") == "ROLLBACK_IN_PROGRESS" and steady,
+                  (deployment.get("status"), deployment.get("statusReason"), seen.get("runningCount"),
+                   seen.get("taskDefinition"), [(d.get("status"), d.get("rolloutState"), d.get("runningCount"))
+                                                for d in seen.get("deployments", [])]))
+    finally:
+        run.call("DeleteService", quiet=True, cluster=cluster, service=name, force=True)
+        wait_for_service(run, cluster, name, lambda s: s.get("status") in ("INACTIVE", None))
+        for revision in (1, 2):
+            run.call("DeregisterTaskDefinition", quiet=True, taskDefinition=f"{family}:{revision}")
+        for delete, key, arns in ((elb.delete_listener, "ListenerArn", [made.get("listener")]),
+                                  (elb.delete_load_balancer, "LoadBalancerArn", [made.get("lb")]),
+                                  (elb.delete_target_group, "TargetGroupArn", made.get("tgs", []))):
+            for value in arns:
+                if value:
+                    try:
+                        delete(**{key: value})
+                    except ClientError as exc:
+                        print(f"cleanup: {exc}")
+
 def brief(task):
     """The members of a task worth showing when a check about it fails."""
     keys = ("taskArn", "lastStatus", "desiredStatus", "stopCode", "stoppedReason", "startedAt", "stoppedAt",
@@ -995,7 +1097,8 @@ SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_de
              "capacity-providers": scenario_capacity_providers}
 # Scenarios that need a cluster with a connected agent (--cluster); "all" leaves them out.
 AGENT_SCENARIOS = {"tasks": scenario_tasks, "services": scenario_services,
-                   "capacity-tasks": scenario_capacity_tasks, "task-sets": scenario_task_sets}
+                   "capacity-tasks": scenario_capacity_tasks, "task-sets": scenario_task_sets,
+                   "blue-green": scenario_blue_green}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
