@@ -81,6 +81,32 @@ final class APISession: Sendable {
         return data
     }
 
+    /// A call of `wharf exec`'s session stream (`/exec/v1/…`): JSON in and out, unsigned (the
+    /// session's token, in the body, authorizes it).
+    /// - Throws: `ValidationError` with the controller's message when it refuses.
+    func execStream<Request: Encodable, Response: Decodable>(
+        _ path: String,
+        _ body: Request,
+        as _: Response.Type = Response.self
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try ECSJSON.encoder().encode(body)))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(60))
+        } catch {
+            throw ValidationError("cannot reach the controller at \(endpoint): \(error)")
+        }
+        let data = Data((try await response.body.collect(upTo: 16 * 1024 * 1024)).readableBytesView)
+        guard response.status == .ok else {
+            let message = (try? JSONDecoder().decode([String: String].self, from: data))?["message"]
+            throw ValidationError("the session stream refused: \(message ?? "HTTP \(response.status.code)")")
+        }
+        return try ECSJSON.decoder().decode(Response.self, from: data)
+    }
+
     /// An ECS operation: `request` encoded as ECS has it, the answer decoded as `Response`.
     /// - Throws: `ValidationError` when the call fails or the answer is not a `Response`.
     func ecs<Request: Encodable, Response: Decodable>(

@@ -8,7 +8,7 @@ public struct WharfCommand: AsyncParsableCommand {
         subcommands: [
             DevCommand.self, StatusCommand.self, ServicesCommand.self, ScalingCommand.self, TasksCommand.self,
             InstancesCommand.self, LogsCommand.self, EventsCommand.self, DeployCommand.self, ActivationCommand.self,
-            KeysCommand.self, LabCommand.self,
+            KeysCommand.self, LabCommand.self, ExecCommand.self,
         ]
     )
 

@@ -18,9 +18,14 @@ struct AgentEndpoint: Sendable {
     let maxBodyBytes: Int
     let logger: Logger
     var syncJSON = SyncResponseJSON()
+    /// The `wharf exec` sessions the node's agent runs commands for; nil refuses them.
+    var exec: ExecSessions? = nil
 
     /// The paths this endpoint answers.
-    static let paths = [AgentProtocol.registerPath, AgentProtocol.syncPath, AgentProtocol.logsPath]
+    static let paths = [
+        AgentProtocol.registerPath, AgentProtocol.syncPath, AgentProtocol.logsPath, ExecProtocol.agentPollPath,
+        ExecProtocol.agentOutputPath, ExecProtocol.agentInputPath,
+    ]
 
     /// Answers a request to one of ``paths``.
     func answer(_ path: String, _ request: Request) async -> Response {
@@ -33,10 +38,44 @@ struct AgentEndpoint: Sendable {
             await handle(request, encode: syncJSON.encode) { (body: SyncRequest) async throws(AgentProtocolError) in
                 try await controller.sync(body) { outcome, duration in metrics?.sync(outcome: outcome, duration: duration) }
             }
+        case ExecProtocol.agentPollPath:
+            await handle(request) { (body: ExecPollRequest) async throws(AgentProtocolError) in
+                let sessions = try await execSessions(body.protocolVersion, body.containerInstanceArn, body.credential)
+                return ExecPollResponse(sessions: await sessions.poll(instanceArn: body.containerInstanceArn))
+            }
+        case ExecProtocol.agentOutputPath:
+            await handle(request) { (body: ExecOutputRequest) async throws(AgentProtocolError) in
+                let sessions = try await execSessions(body.protocolVersion, body.containerInstanceArn, body.credential)
+                do throws(ExecError) { return try await sessions.agentOutput(body) } catch { throw Self.refusal(error) }
+            }
+        case ExecProtocol.agentInputPath:
+            await handle(request) { (body: ExecInputRequest) async throws(AgentProtocolError) in
+                let sessions = try await execSessions(body.protocolVersion, body.containerInstanceArn, body.credential)
+                do throws(ExecError) { return try await sessions.agentInput(body) } catch { throw Self.refusal(error) }
+            }
         default:
             await handle(request) { (body: LogDeliveryRequest) async throws(AgentProtocolError) in
                 try await deliver(body)
             }
+        }
+    }
+
+    /// The exec sessions, once the agent's credential checks out.
+    func execSessions(_ version: Int, _ arn: String, _ credential: String) async throws(AgentProtocolError)
+        -> ExecSessions
+    {
+        try Controller.checkVersion(version)
+        _ = try await controller.authenticateAgent(arn: arn, credential: credential)
+        guard let exec else { throw AgentProtocolError(.invalidRequest, "this controller runs no exec sessions") }
+        return exec
+    }
+
+    /// An exec session's refusal in the agent protocol's terms.
+    static func refusal(_ error: ExecError) -> AgentProtocolError {
+        switch error.kind {
+        case .notFound: AgentProtocolError(.clusterNotFound, error.message)
+        case .forbidden: AgentProtocolError(.unauthorized, error.message)
+        case .invalid: AgentProtocolError(.invalidRequest, error.message)
         }
     }
 

@@ -58,6 +58,7 @@ extension ClusterState {
                     [ECS.NetworkInterface(attachmentId: $0.attachmentID, privateIpv4Address: $0.privateIPv4Address)]
                 },
                 healthStatus: container.health?.rawValue,
+                managedAgents: task.enableExecuteCommand == true ? [execAgent(container, of: task)] : nil,
                 cpu: String(container.cpu),
                 memory: container.memory.map(String.init),
                 memoryReservation: container.memoryReservation.map(String.init),
@@ -75,7 +76,7 @@ extension ClusterState {
             cpu: task.cpu,
             createdAt: task.createdAt,
             desiredStatus: task.desiredStatus.rawValue,
-            enableExecuteCommand: false,
+            enableExecuteCommand: task.enableExecuteCommand ?? false,
             executionStoppedAt: task.executionStoppedAt,
             group: task.group,
             healthStatus: task.health.rawValue,

@@ -280,7 +280,7 @@ extension ClusterState {
                     ?? record.taskSets?.first { $0.id == launch.deployment }?.deployment
                 let strategy = deployment?.capacityProviderStrategy ?? record.capacityProviderStrategy ?? []
                 let provider = strategy.first { ($0.base ?? 0) > 0 } ?? strategy.first
-                let settings = TaskLaunch(
+                var settings = TaskLaunch(
                     definition: definition,
                     demand: .zero,
                     launchType: Self.launchType(of: record, deployment: deployment),
@@ -291,6 +291,7 @@ extension ClusterState {
                         : nil,
                     constraints: []
                 )
+                settings.enableExecuteCommand = record.enableExecuteCommand
                 // A node whose block has no address left takes no awsvpc task; the next round
                 // places it again.
                 guard

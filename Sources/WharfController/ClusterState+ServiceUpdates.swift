@@ -63,6 +63,8 @@ extension ClusterState {
             record.propagateTags = value
         }
         if let managed = request.enableECSManagedTags { record.enableECSManagedTags = managed }
+        // As in ECS, tasks started from now on have it; forceNewDeployment replaces the running ones.
+        if let exec = request.enableExecuteCommand { record.enableExecuteCommand = exec }
         if let given = request.loadBalancers {
             try updateAlternates(&record, given: given)
         }

@@ -22,6 +22,8 @@ struct TaskLaunch {
     /// What the launch asks of the nodes besides the request's own constraints: the definition's
     /// `memberOf` and `runtimePlatform`, the launch type's and the network mode's.
     var constraints: [ECS.PlacementConstraint]
+    /// Whether `wharf exec` may run commands in its tasks (`enableExecuteCommand`).
+    var enableExecuteCommand = false
 }
 
 /// The task addresses one write has given out, on top of those the tasks in the state hold.
@@ -106,6 +108,7 @@ extension ClusterState {
         if typed == .ec2, let capacityProviderStrategy, !capacityProviderStrategy.isEmpty {
             taskLaunch.providerStrategy = capacityProviderStrategy.map(CapacityProviderStrategyItem.init)
         }
+        taskLaunch.enableExecuteCommand = request.enableExecuteCommand ?? false
         return taskLaunch
     }
 
@@ -166,6 +169,7 @@ extension ClusterState {
             platformVersion: launch.platformVersion
         )
         task.capacityProviderName = launch.capacityProvider
+        task.enableExecuteCommand = launch.enableExecuteCommand ? true : nil
         return task
     }
 

@@ -94,10 +94,13 @@ public enum ControllerServer {
             throw error
         }
         // Shut down in reverse order: the service scheduler, expiry, liveness (which also answers
-        // held syncs), the same in the other regions, then HTTP, then the other regions' stores,
-        // then the store.
+        // held syncs), the same in the other regions, the exec sessions (their held polls), then
+        // HTTP, then the other regions' stores, then the store.
         let services: [any Service] =
-            [bundle.storeService, regions.storesService, app, regions.loopsService] + bundle.loops(metrics: metrics)
+            [
+                bundle.storeService, regions.storesService, app, ExecSessionsService(sessions: regions.parts.exec),
+                regions.loopsService,
+            ] + bundle.loops(metrics: metrics)
         let group = ServiceGroup(
             configuration: .init(
                 services: (services + extraServices).map { .init(service: $0) },
@@ -200,6 +203,10 @@ public enum ControllerServer {
         router.post("/") { request, _ in await route.api(request) }
         for path in AgentEndpoint.paths {
             router.post(RouterPath(path)) { request, _ in await route.agent(path, request) }
+        }
+        let exec = ExecEndpoint(sessions: parts.exec, maxBodyBytes: configuration.maxBodyBytes)
+        for path in ExecEndpoint.paths {
+            router.post(RouterPath(path)) { request, _ in await exec.answer(path, request) }
         }
         router.get("/healthz") { _, _ in "ok\n" }
         // Prometheus scrapes without signing, as it does every exporter; the figures name

@@ -26,6 +26,8 @@ struct ECSEndpoint: Sendable {
     /// `https` when the controller serves TLS, else `http`: the scheme of the endpoint
     /// DiscoverPollEndpoint gives.
     var scheme = "http"
+    /// The `wharf exec` sessions ExecuteCommand opens; nil refuses ExecuteCommand.
+    var exec: ExecSessions? = nil
     /// The controller's own region when this endpoint serves another one: the admin API (access
     /// keys, which every region shares) is answered only there. Nil in the controller's own region.
     var adminRegion: String? = nil
@@ -99,6 +101,9 @@ struct ECSEndpoint: Sendable {
                     // The agents' endpoint is this controller, reached at the address the caller used.
                     let host = request.head.authority ?? Self.hostField.flatMap { request.headers[$0] } ?? "localhost"
                     handler = operations.discoverPollEndpoint("\(scheme)://\(host)")
+                } else if target.hasPrefix(Self.targetPrefix), name == "ExecuteCommand", let exec {
+                    let host = request.head.authority ?? Self.hostField.flatMap { request.headers[$0] } ?? "localhost"
+                    handler = operations.executeCommand("\(scheme)://\(host)", sessions: exec)
                 } else {
                     handler =
                         target.hasPrefix(Self.targetPrefix)

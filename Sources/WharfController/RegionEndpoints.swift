@@ -29,6 +29,8 @@ struct RegionEndpoints: Sendable {
         var metricStore: SQLiteMetricStore?
         var metrics: ControllerMetrics
         var logger: Logger
+        /// The `wharf exec` sessions, one set for every region (a session is found by its ID).
+        var exec: ExecSessions
 
         /// The parts of the controller's own region, whose `controller` holds the access keys.
         static func home(
@@ -51,7 +53,8 @@ struct RegionEndpoints: Sendable {
                 logs: logs,
                 metricStore: metricStore,
                 metrics: metrics,
-                logger: logger
+                logger: logger,
+                exec: ExecSessions(now: controller.now)
             )
         }
     }
@@ -87,6 +90,7 @@ struct RegionEndpoints: Sendable {
             metrics: parts.metrics
         )
         json.scheme = parts.scheme
+        json.exec = parts.exec
         json.adminRegion = configuration.context.region == parts.homeRegion ? nil : parts.homeRegion
         json.autoScaling = parts.metricStore.map {
             AutoScalingOperations(controller: controller, store: $0, settings: configuration.monitoring)
@@ -109,7 +113,8 @@ struct RegionEndpoints: Sendable {
             metrics: parts.metrics,
             maxBodyBytes: configuration.maxBodyBytes,
             logger: parts.logger,
-            syncJSON: SyncResponseJSON(definitions: definitions)
+            syncJSON: SyncResponseJSON(definitions: definitions),
+            exec: parts.exec
         )
     }
 

@@ -25,12 +25,6 @@ extension ServiceRules {
                 )
             }
         }
-        if request.enableExecuteCommand == true {
-            throw ECSError.unsupported(
-                "enableExecuteCommand",
-                "ECS Exec needs the Systems Manager session channel, which Wharf has not; run docker exec on the node"
-            )
-        }
         if request.serviceConnectConfiguration?.enabled == true {
             throw ECSError.unsupported("serviceConnectConfiguration", "there is no Service Connect proxy yet")
         }

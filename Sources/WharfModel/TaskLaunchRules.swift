@@ -16,12 +16,6 @@ public enum TaskLaunchRules {
 
 
     static func checkShared(_ request: some TaskLaunchMembers) throws(ECSError) {
-        if request.enableExecuteCommand == true {
-            throw ECSError.unsupported(
-                "enableExecuteCommand",
-                "ECS Exec needs the Systems Manager session channel, which Wharf has not; run docker exec on the node"
-            )
-        }
         if !(request.volumeConfigurations ?? []).isEmpty {
             throw ECSError.unsupported("volumeConfigurations", "there are no Amazon EBS volumes to attach at launch")
         }

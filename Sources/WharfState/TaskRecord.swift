@@ -50,6 +50,8 @@ public struct TaskRecord: Codable, Equatable, Sendable {
     /// Until when the task is protected from scale-in and deployments (UpdateTaskProtection); nil
     /// when it is not.
     public var protectedUntil: Date?
+    /// Whether `wharf exec` (ECS's ExecuteCommand) may run commands in its containers; nil is no.
+    public var enableExecuteCommand: Bool?
 
     /// Creates a record.
     public init(

@@ -87,6 +87,10 @@ extension TaskRecord {
         out.optional("platformVersion", platformVersion)
         out.optional("capacityProviderName", capacityProviderName)
         out.optional("protectedUntil", protectedUntil)
+        if enableExecuteCommand == true {
+            out.key("enableExecuteCommand")
+            out.raw("true")
+        }
         out.close()
         return out.bytes
     }

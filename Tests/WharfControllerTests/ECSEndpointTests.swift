@@ -65,7 +65,7 @@ struct ECSEndpointTests {
 
     static let errorCases: [ErrorCase] = [
         ErrorCase(name: "unknown operation", operation: "Frobnicate", body: "{}", type: "UnknownOperationException", fragment: "Frobnicate"),
-        ErrorCase(name: "operation not served yet", operation: "ExecuteCommand", body: "{}", type: "UnknownOperationException", fragment: "does not serve"),
+        ErrorCase(name: "operation not served yet", operation: "CreateDaemon", body: "{}", type: "UnknownOperationException", fragment: "does not serve"),
         ErrorCase(name: "no target header", operation: nil, body: "{}", type: "UnknownOperationException", fragment: "no X-Amz-Target"),
         ErrorCase(name: "body not JSON", operation: "CreateCluster", body: "clusterName=web", type: "SerializationException", fragment: "not valid JSON"),
         ErrorCase(name: "body a JSON list", operation: "CreateCluster", body: "[1]", type: "SerializationException", fragment: "expected an object"),

@@ -33,7 +33,6 @@ struct RequestSupportTests {
                 "networkConfiguration", ["networkConfiguration": ["awsvpcConfiguration": ["subnets": ["s-1"]]]],
                 "Network Configuration is not valid for the given networkMode of this task definition."
             ),
-            ("enableExecuteCommand", ["enableExecuteCommand": true], "enableExecuteCommand is not supported"),
             (
                 "capacityProviderStrategy", ["capacityProviderStrategy": [["capacityProvider": "cp"]]],
                 "The specified capacity provider was not found."
@@ -131,7 +130,6 @@ struct RequestSupportTests {
                 "platformVersion", ["platformVersion": "1.4.0"],
                 "platformVersion 1.4.0 is only supported for the FARGATE launch type"
             ),
-            ("enableExecuteCommand", ["enableExecuteCommand": true], "enableExecuteCommand is not supported"),
             (
                 "volumeConfigurations", ["volumeConfigurations": [["name": "v"]]],
                 "volumeConfigurations is not supported"

@@ -61,4 +61,14 @@ struct TaskConformanceTests {
     func blueGreen() async throws {
         try await conformanceScenario("blue-green", minimum: 12)
     }
+
+    @Test(
+        """
+        ExecuteCommand on a real agent: a task run with enableExecuteCommand shows it and its managed agent, the \
+        answer has ECS's shape, the rest is refused with ECS's errors; every response validates against botocore
+        """
+    )
+    func executeCommand() async throws {
+        try await conformanceScenario("exec", minimum: 8)
+    }
 }

@@ -45,6 +45,10 @@ public struct AgentService: Service {
             await onReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await agent.syncLoop() }
+                // A held poll per node: only where commands can run (not the simulator's nodes).
+                if runtime.runsCommands {
+                    group.addTask { await ExecRunner(agent: agent, runtime: runtime, logger: logger).run() }
+                }
                 group.addTask { await watchEvents(instanceArn: arn) }
                 if configuration.shipsLogs {
                     group.addTask { await collector.run { await agent.logSources() } }

@@ -18,6 +18,27 @@ public protocol ControllerClient: Sendable {
     func sync(_ request: SyncRequest) async throws(AgentProtocolError) -> SyncResponse
     /// Ships buffered container output.
     func deliverLogs(_ request: LogDeliveryRequest) async throws(AgentProtocolError) -> LogDeliveryResponse
+    /// Waits for `wharf exec` sessions to start on this node (a long poll).
+    func pollExec(_ request: ExecPollRequest) async throws(AgentProtocolError) -> ExecPollResponse
+    /// Sends a session's output (and at the end its exit code).
+    func sendExecOutput(_ request: ExecOutputRequest) async throws(AgentProtocolError) -> ExecOutputResponse
+    /// Waits for a session's input (a long poll).
+    func receiveExecInput(_ request: ExecInputRequest) async throws(AgentProtocolError) -> ExecInputResponse
+}
+
+extension ControllerClient {
+    /// A client that runs no exec sessions (the fleet simulator's): the agent's poll ends at once.
+    public func pollExec(_ request: ExecPollRequest) async throws(AgentProtocolError) -> ExecPollResponse {
+        throw AgentProtocolError(.invalidRequest, "this controller client runs no exec sessions")
+    }
+
+    public func sendExecOutput(_ request: ExecOutputRequest) async throws(AgentProtocolError) -> ExecOutputResponse {
+        throw AgentProtocolError(.invalidRequest, "this controller client runs no exec sessions")
+    }
+
+    public func receiveExecInput(_ request: ExecInputRequest) async throws(AgentProtocolError) -> ExecInputResponse {
+        throw AgentProtocolError(.invalidRequest, "this controller client runs no exec sessions")
+    }
 }
 
 /// Agent protocol v1 over HTTP with AsyncHTTPClient.
@@ -72,6 +93,18 @@ public final class HTTPControllerClient: ControllerClient {
 
     public func deliverLogs(_ request: LogDeliveryRequest) async throws(AgentProtocolError) -> LogDeliveryResponse {
         try await post(AgentProtocol.logsPath, request)
+    }
+
+    public func pollExec(_ request: ExecPollRequest) async throws(AgentProtocolError) -> ExecPollResponse {
+        try await post(ExecProtocol.agentPollPath, request)
+    }
+
+    public func sendExecOutput(_ request: ExecOutputRequest) async throws(AgentProtocolError) -> ExecOutputResponse {
+        try await post(ExecProtocol.agentOutputPath, request)
+    }
+
+    public func receiveExecInput(_ request: ExecInputRequest) async throws(AgentProtocolError) -> ExecInputResponse {
+        try await post(ExecProtocol.agentInputPath, request)
     }
 
     func post<In: Encodable, Out: Decodable>(_ path: String, _ body: In) async throws(AgentProtocolError) -> Out {

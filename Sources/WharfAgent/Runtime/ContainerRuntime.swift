@@ -50,6 +50,11 @@ public protocol ContainerRuntime: Sendable {
     /// The engine's own statistics of a container, as it writes them (`docker stats`' JSON), for
     /// the task metadata endpoint. - Throws: code `notFound` when it does not exist.
     func statsDocument(id: String) async throws(RuntimeError) -> [UInt8]
+    /// Whether ``exec(containerID:command:tty:)`` can run commands: the agent takes `wharf exec`
+    /// sessions only then.
+    var runsCommands: Bool { get }
+    /// Starts `command` in the container `id` (`docker exec`), with a terminal when `tty`.
+    func exec(containerID id: String, command: [String], tty: Bool) async throws(RuntimeError) -> ExecProcess
 }
 
 /// The bridge network a node's awsvpc tasks are attached to: its block of the task address range,
@@ -151,4 +156,14 @@ public struct RuntimeError: Error, Equatable, Sendable, CustomStringConvertible 
 
     /// `code: message`, for logs.
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension ContainerRuntime {
+    /// A runtime that cannot run commands in containers (the simulator's) says so.
+    public var runsCommands: Bool { false }
+
+    /// A runtime that cannot run commands in containers (the simulator's) refuses them.
+    public func exec(containerID id: String, command: [String], tty: Bool) async throws(RuntimeError) -> ExecProcess {
+        throw RuntimeError(.invalid, "this container runtime cannot run commands in containers")
+    }
 }

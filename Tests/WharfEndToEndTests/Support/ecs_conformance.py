@@ -704,6 +704,56 @@ def scenario_blue_green(run, cluster, image):
                     except ClientError as exc:
                         print(f"cleanup: {exc}")
 
+def scenario_exec(run, cluster, image):
+    """ExecuteCommand (ECS Exec's API, which `wharf exec` uses) on a real agent: a task run with
+    enableExecuteCommand shows it and its managed agent; the answer has ECS's shape; the rest is refused."""
+    family = f"wharf-conf-exec-{run.suffix}"
+    tasks = []
+    try:
+        run.call("RegisterTaskDefinition", family=family, containerDefinitions=[
+            {"name": "app", "image": image, "memory": 32, "command": ["sleep", "300"], "stopTimeout": 1}])
+        for enable in (True, False):
+            started = run.call("RunTask", cluster=cluster, taskDefinition=family, enableExecuteCommand=enable)
+            tasks.append((started.get("tasks") or [{}])[0].get("taskArn", ""))
+        deadline, described = time.monotonic() + 60, []
+        while time.monotonic() < deadline:
+            described = run.call("DescribeTasks", quiet=True, cluster=cluster, tasks=tasks).get("tasks", [])
+            if len(described) == 2 and all(t.get("lastStatus") == "RUNNING" for t in described):
+                break
+            time.sleep(0.25)
+        by_arn = {t.get("taskArn"): t for t in described}
+        enabled = by_arn.get(tasks[0], {})
+        agents = (enabled.get("containers") or [{}])[0].get("managedAgents", [])
+        run.check("RunTask enableExecuteCommand: the task shows it, its container the ExecuteCommandAgent RUNNING",
+                  enabled.get("enableExecuteCommand") is True and enabled.get("lastStatus") == "RUNNING"
+                  and [(a.get("name"), a.get("lastStatus")) for a in agents] == [("ExecuteCommandAgent", "RUNNING")],
+                  enabled)
+        run.check("a task run without it shows false and no managed agent",
+                  by_arn.get(tasks[1], {}).get("enableExecuteCommand") is False
+                  and "managedAgents" not in (by_arn.get(tasks[1], {}).get("containers") or [{}])[0],
+                  by_arn.get(tasks[1]))
+        opened = run.call("ExecuteCommand", cluster=cluster, task=tasks[0], command="ls -la /", interactive=True)
+        session = opened.get("session", {})
+        run.check("ExecuteCommand: ECS's answer, with a session ID, a token and a stream URL",
+                  opened.get("taskArn") == tasks[0] and opened.get("containerName") == "app"
+                  and opened.get("interactive") is True
+                  and session.get("sessionId", "").startswith("ecs-execute-command-")
+                  and len(session.get("tokenValue", "")) == 64 and session.get("streamUrl", "").startswith("http"),
+                  opened)
+        run.call("ExecuteCommand", expect_error="InvalidParameterException", cluster=cluster, task=tasks[1],
+                 command="ls", interactive=True)
+        run.call("ExecuteCommand", expect_error="InvalidParameterException", cluster=cluster, task=tasks[0],
+                 command="ls", interactive=False)
+        run.call("ExecuteCommand", expect_error="InvalidParameterException", cluster=cluster, task=tasks[0],
+                 container="nope", command="ls", interactive=True)
+        run.call("ExecuteCommand", expect_error="ClusterNotFoundException", cluster=f"missing-{run.suffix}",
+                 task=tasks[0], command="ls", interactive=True)
+    finally:
+        for arn in tasks:
+            if arn:
+                run.call("StopTask", quiet=True, cluster=cluster, task=arn)
+        run.call("DeregisterTaskDefinition", quiet=True, taskDefinition=f"{family}:1")
+
 def brief(task):
     """The members of a task worth showing when a check about it fails."""
     keys = ("taskArn", "lastStatus", "desiredStatus", "stopCode", "stoppedReason", "startedAt", "stoppedAt",
@@ -1098,7 +1148,7 @@ SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_de
 # Scenarios that need a cluster with a connected agent (--cluster); "all" leaves them out.
 AGENT_SCENARIOS = {"tasks": scenario_tasks, "services": scenario_services,
                    "capacity-tasks": scenario_capacity_tasks, "task-sets": scenario_task_sets,
-                   "blue-green": scenario_blue_green}
+                   "blue-green": scenario_blue_green, "exec": scenario_exec}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
