@@ -97,12 +97,8 @@ struct ExecCommand: AsyncParsableCommand {
     /// Relays standard input until its end.
     static func sendInput(_ session: APISession, id: String, token: String) async throws {
         var offset = 0
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !Task.isCancelled {
-            let count = read(STDIN_FILENO, &buffer, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            let eof = count <= 0
-            var chunk = eof ? [] : Array(buffer[0..<count])
+        func send(_ data: [UInt8], eof: Bool) async throws {
+            var chunk = data
             repeat {
                 let received =
                     try await session.execStream(
@@ -120,7 +116,26 @@ struct ExecCommand: AsyncParsableCommand {
                 offset = received
                 if !chunk.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             } while !chunk.isEmpty
-            if eof { return }
+        }
+        for await chunk in standardInput() { try await send(chunk, eof: false) }
+        try await send([], eof: true)
+    }
+
+    /// Standard input's chunks, read on a thread of its own: a blocking read must not hold one of
+    /// the few threads Swift's tasks share (on one core, the only one).
+    static func standardInput() -> AsyncStream<[UInt8]> {
+        AsyncStream { continuation in
+            let thread = Thread {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = read(STDIN_FILENO, &buffer, buffer.count)
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    continuation.yield(Array(buffer[0..<count]))
+                }
+                continuation.finish()
+            }
+            thread.start()
         }
     }
 

@@ -131,14 +131,26 @@ extension ClusterState {
                 )
             }
         }
-        if let before, let state = before.blueGreen, !state.rolledBack,
+        guard let before else { return }
+        if let state = before.blueGreen,
             before.loadBalancers != record.loadBalancers
                 || before.deploymentConfiguration.trafficShift != record.deploymentConfiguration.trafficShift
         {
             throw ECSError(
                 .invalidParameter,
                 "The deployment \(state.green) is shifting traffic; its strategy and load balancers cannot change "
-                    + "until it completes or is stopped."
+                    + "until it completes or its rollback has drained."
+            )
+        }
+        // Production is on the alternate target groups: they must stay, or production would lose them.
+        let kept = zip(before.loadBalancers ?? [], record.loadBalancers ?? []).allSatisfy {
+            $0.alternate?.alternateTargetGroupID == $1.alternate?.alternateTargetGroupID
+        }
+        if before.alternateServesProduction == true, !kept {
+            throw ECSError(
+                .invalidParameter,
+                "Production traffic is on the alternate target groups; they cannot change until a blue/green "
+                    + "deployment moves it back to targetGroupArn."
             )
         }
     }

@@ -22,8 +22,10 @@ extension ServiceScheduler {
     ) -> Bool {
         let record = plan.record
         guard let primary = record.primary, primary.rolloutState == .inProgress, record.status == .active,
-            let shift = record.deploymentConfiguration.trafficShift, record.blueGreen?.rolledBack != true
+            let shift = record.deploymentConfiguration.trafficShift
         else { return false }
+        // A rollback returns to blue by the rolling rules; a deployment after it starts a new shift.
+        if let current = record.blueGreen, current.rolledBack, current.blue.contains(primary.id) { return false }
         var state: BlueGreenState
         if let current = record.blueGreen, current.green == primary.id {
             state = current
@@ -64,6 +66,21 @@ extension ServiceScheduler {
                 constraints: definitionConstraints[primary.taskDefinition] ?? []
             )
         }
+        // Blue keeps its count while it may take the traffic back: a task of it that stopped is replaced.
+        if state.stage < .cleanUp, let blue = record.deployments.first(where: { state.blue.contains($0.id) }) {
+            let serving = live.filter { state.blue.contains($0.deployment) && $0.instance == .usable }
+            let missing = (state.blueCount ?? 0) - serving.count
+            if missing > 0 {
+                launch(
+                    &plan,
+                    count: missing,
+                    deployment: blue,
+                    candidates: candidates,
+                    demands: demands,
+                    constraints: definitionConstraints[blue.taskDefinition] ?? []
+                )
+            }
+        }
         let before = state
         advance(&state, shift: shift, healthy: green.filter(\.isHealthy).count, desired: desired, plan: &plan)
         if state.stage == .cleanUp {
@@ -103,7 +120,9 @@ extension ServiceScheduler {
             "(service \(record.name)) (deployment \(primary.id)) \(strategy) deployment started: the green revision "
                 + "scales up beside \(blue.joined(separator: ", "))."
         )
-        return BlueGreenState(green: primary.id, blue: blue, now: now)
+        var state = BlueGreenState(green: primary.id, blue: blue, now: now)
+        state.blueCount = live.filter { blue.contains($0.deployment) && $0.instance == .usable }.count
+        return state
     }
 
     /// Moves `state` on by at most one stage, as its conditions allow.
@@ -184,8 +203,10 @@ extension ServiceScheduler {
         trigger: String
     ) -> Bool {
         let record = plan.record
-        guard var state = record.blueGreen, !state.rolledBack, var green = record.primary, green.id == state.green,
-            let index = record.deployments.firstIndex(where: { state.blue.contains($0.id) })
+        // From CLEAN_UP on blue is draining: a failure then rolls back with a new deployment of its
+        // revision, which shifts traffic as any deployment does.
+        guard var state = record.blueGreen, !state.rolledBack, state.stage < .cleanUp, var green = record.primary,
+            green.id == state.green, let index = record.deployments.firstIndex(where: { state.blue.contains($0.id) })
         else { return false }
         let moment = Date(timeIntervalSince1970: now)
         ServiceDeploymentHistory.refresh(&plan.record, now: moment)

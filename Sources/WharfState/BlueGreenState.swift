@@ -90,6 +90,9 @@ public struct BlueGreenState: Codable, Equatable, Sendable {
     /// Set once the deployment failed and traffic went back to blue: green's tasks are stopped,
     /// then the state is dropped.
     public var rolledBack: Bool
+    /// How many of blue's tasks ran when the deployment began: blue is kept at that count until
+    /// CLEAN_UP, so that it can take all the traffic back.
+    public var blueCount: Int?
 
     /// Creates the state of a deployment that starts scaling green up.
     public init(green: String, blue: [String], now: Double) {
@@ -112,6 +115,8 @@ public struct BlueGreenState: Codable, Equatable, Sendable {
     ) -> TargetSet? {
         guard let state else { return .production }
         if deployment == state.green { return .other }
+        // After a rollback only green, draining, is on the other side: whatever runs now serves.
+        if state.rolledBack { return .production }
         return state.blue.contains(deployment) ? .production : nil
     }
 

@@ -260,6 +260,25 @@ struct BlueGreenServiceTests {
         #expect(await targets(harness, stack.green) == [greenNode], "green stays where it was, now production")
         #expect(try await weights(harness, rule: stack.production) == [stack.blue: 0, stack.green: 100])
         #expect(try await weights(harness, rule: stack.test) == [stack.blue: 0, stack.green: 100])
+        do {
+            _ = try await harness.controller.write { state, now in
+                try state.updateService(
+                    ECS.UpdateServiceRequest(
+                        cluster: "lab",
+                        service: "web",
+                        deploymentConfiguration: ECS.DeploymentConfiguration(strategy: "ROLLING"),
+                        loadBalancers: [
+                            ECS.LoadBalancer(targetGroupArn: stack.blue, containerName: "httpd", containerPort: 80)
+                        ]
+                    ),
+                    now: now,
+                    deploymentID: "ecs-svc/x"
+                )
+            }
+            Issue.record("dropping the alternate that serves production was accepted")
+        } catch let error as ECSError {
+            #expect(error.message.hasPrefix("Production traffic is on the alternate target groups"), "\(error)")
+        }
 
         _ = try await harness.controller.write { state, now in
             try state.updateService(
@@ -315,5 +334,19 @@ struct BlueGreenServiceTests {
                 == true
         )
         #expect(await harness.controller.read { state in state.serviceRecord("web", cluster: "lab") } == nil)
+    }
+
+    @Test("the forward action's weights: percent, tenths of one for a fraction, one target group for a network LB")
+    func weights() {
+        func pairs(_ share: Double, one: Bool = false) -> [String] {
+            ClusterState.weightedGroups(production: "blue", other: "green", share: share, one: one)
+                .map { "\($0.targetGroupID)=\($0.weight)" }
+        }
+        #expect(pairs(0) == ["blue=100", "green=0"])
+        #expect(pairs(40) == ["blue=60", "green=40"])
+        #expect(pairs(100) == ["blue=0", "green=100"])
+        #expect(pairs(5.5) == ["blue=945", "green=55"], "ALB weights are whole numbers up to 999")
+        #expect(pairs(0, one: true) == ["blue=1"])
+        #expect(pairs(100, one: true) == ["green=1"])
     }
 }

@@ -147,4 +147,38 @@ struct ExecSessionsTests {
         #expect(try ClusterState.commandWords(#"echo "it's" a\ b ''"#) == ["echo", "it's", "a b", ""])
         #expect(throws: ECSError.self) { try ClusterState.commandWords("echo 'open") }
     }
+
+    @Test("a negative offset is refused, not trapped on; an agent silent past a minute fails the session")
+    func hostileAndSilent() async throws {
+        let clock = ManualClock()
+        let sessions = ExecSessions(now: { clock.now() }, longPoll: .milliseconds(10))
+        let (id, token) = await sessions.create(start, instanceArn: node)
+        await #expect(throws: ExecError.self) {
+            _ = try await sessions.clientInput(
+                .init(sessionId: id, token: token, offset: Int.min, data: Data(), eof: false)
+            )
+        }
+        await #expect(throws: ExecError.self) {
+            _ = try await sessions.agentOutput(
+                ExecOutputRequest(containerInstanceArn: node, credential: "", sessionId: id, offset: -1, data: Data())
+            )
+        }
+        try await sessions.attach(ExecAttachRequest(sessionId: id, token: token, tty: false))
+        _ = await sessions.poll(instanceArn: node)
+        _ = try await sessions.clientInput(.init(sessionId: id, token: token, offset: 0, data: Data(), eof: true))
+        let told = try await sessions.agentInput(
+            .init(containerInstanceArn: node, credential: "", sessionId: id, offset: 0)
+        )
+        #expect(told.eof)
+        let started = ContinuousClock.now
+        let waited = try await sessions.agentInput(
+            .init(containerInstanceArn: node, credential: "", sessionId: id, offset: 0)
+        )
+        #expect(!waited.closed && ContinuousClock.now - started >= .milliseconds(10), "after the end of input it waits")
+        clock.advance(ExecSessions.agentSilence - 1)
+        _ = try await sessions.clientOutput(.init(sessionId: id, token: token, offset: 0))
+        clock.advance(2)
+        let output = try await sessions.clientOutput(.init(sessionId: id, token: token, offset: 0))
+        #expect(output.failure == "the agent of the task's container instance stopped answering")
+    }
 }

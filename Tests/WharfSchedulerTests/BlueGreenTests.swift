@@ -15,6 +15,23 @@ struct BlueGreenTests {
         return record
     }
 
+    /// An UpdateService that deploys: d3 (web:2) becomes the primary.
+    func redeploy(_ record: inout ServiceRecord) {
+        record.deployments[0].status = .active
+        record.deployments.insert(
+            DeploymentRecord(
+                id: "d3",
+                status: .primary,
+                taskDefinition: key("web:2"),
+                desiredCount: 3,
+                createdAt: Date(timeIntervalSince1970: 0),
+                updatedAt: Date(timeIntervalSince1970: 0),
+                launchType: .ec2
+            ),
+            at: 0
+        )
+    }
+
     let blue = [task("o1", "d1"), task("o2", "d1", on: "i2"), task("o3", "d1", on: "i3")]
     let green = [task("n1", "d2"), task("n2", "d2", on: "i2"), task("n3", "d2", on: "i3")]
 
@@ -206,19 +223,7 @@ struct BlueGreenTests {
         let record = deploying(ECS.DeploymentConfiguration(strategy: "BLUE_GREEN", bakeTimeInMinutes: 5))
         let up = round.plan(record, tasks: blue, candidates: three, demands: demands)
         var replaced = up.record
-        replaced.deployments[0].status = .active
-        replaced.deployments.insert(
-            DeploymentRecord(
-                id: "d3",
-                status: .primary,
-                taskDefinition: key("web:2"),
-                desiredCount: 3,
-                createdAt: Date(timeIntervalSince1970: 0),
-                updatedAt: Date(timeIntervalSince1970: 0),
-                launchType: .ec2
-            ),
-            at: 0
-        )
+        redeploy(&replaced)
         let next = round.plan(replaced, tasks: blue + green, candidates: three, demands: demands)
         #expect(next.record.blueGreen?.green == "d3")
         #expect(next.record.blueGreen?.blue == ["d1"])
@@ -251,5 +256,53 @@ struct BlueGreenTests {
         #expect(balancer.targetGroup(production: false, alternateServes: false) == "tg-green")
         #expect(balancer.targetGroup(production: true, alternateServes: true) == "tg-green")
         #expect(balancer.targetGroup(production: false, alternateServes: true) == "tg-blue")
+    }
+
+    @Test(
+        """
+        after a rollback, a new deployment shifts from blue again (it is never left out of the target groups); \
+        a failure once blue is being stopped rolls back with a new deployment, which shifts from green
+        """
+    )
+    func afterRollbackAndCleanUp() {
+        let record = deploying(ECS.DeploymentConfiguration(strategy: "BLUE_GREEN", bakeTimeInMinutes: 10))
+        let both = blue + green
+        var baking = until(.bakeTime, record, tasks: both).record
+        baking.deploymentStopRequested = true
+        var rolledBack = round.plan(baking, tasks: both, candidates: three, demands: demands).record
+        #expect(rolledBack.blueGreen?.rolledBack == true)
+        #expect(BlueGreenState.targetSet(of: "d3", state: rolledBack.blueGreen) == .production)
+        redeploy(&rolledBack)
+        let next = round.plan(rolledBack, tasks: both, candidates: three, demands: demands)
+        #expect(next.record.blueGreen?.green == "d3")
+        #expect(next.record.blueGreen?.blue == ["d1"])
+        #expect(next.record.blueGreen?.rolledBack == false)
+
+        // A failure in CLEAN_UP: blue is draining, so green keeps the traffic and a rollback deployment shifts.
+        var cleaning = ServiceScheduler(now: 2000, seed: 7, newDeploymentID: "d9")
+            .plan(until(.bakeTime, record, tasks: both).record, tasks: both, candidates: three, demands: demands)
+            .record
+        #expect(cleaning.blueGreen?.stage == .cleanUp)
+        cleaning.lastCompleted = CompletedDeployment(id: "d1", taskDefinition: key("web:1"))
+        cleaning.deploymentStopRequested = true
+        let failed = ServiceScheduler(now: 2001, seed: 7, newDeploymentID: "d9")
+            .plan(cleaning, tasks: both, candidates: three, demands: demands)
+        #expect(failed.record.primary?.id == "d9", "a rollback deployment of blue's revision")
+        #expect(failed.record.primary?.taskDefinition == key("web:1"))
+        let shifting = ServiceScheduler(now: 2002, seed: 7, newDeploymentID: "d10")
+            .plan(failed.record, tasks: both, candidates: three, demands: demands)
+        #expect(shifting.record.blueGreen?.green == "d9")
+        #expect(shifting.record.blueGreen?.blue == ["d2"], "green had all the traffic: it is now what serves")
+        #expect(shifting.record.alternateServesProduction == true)
+    }
+
+    @Test("a blue task that stops during the shift is replaced, so that blue can take all the traffic back")
+    func blueKept() {
+        let record = deploying(ECS.DeploymentConfiguration(strategy: "BLUE_GREEN", bakeTimeInMinutes: 10))
+        let started = round.plan(record, tasks: blue, candidates: three, demands: demands)
+        #expect(started.record.blueGreen?.blueCount == 3)
+        let lost = [blue[0], blue[1]] + green
+        let plan = round.plan(started.record, tasks: lost, candidates: three, demands: demands)
+        #expect(plan.launches.map(\.deployment) == ["d1"], "one blue task to make up for the one gone")
     }
 }

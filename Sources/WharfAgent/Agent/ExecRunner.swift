@@ -44,9 +44,10 @@ struct ExecRunner: Sendable {
         let client = agent.client
         var sent = 0
         /// Sends `data` from offset `sent` on until the controller holds all of it; false once the
-        /// client has gone.
+        /// client has gone, or the controller has not taken it for a minute.
         func send(_ data: [UInt8], exitCode: Int? = nil, failure: String? = nil) async -> Bool {
             var rest = data
+            var failures = 0
             while true {
                 let request = ExecOutputRequest(
                     containerInstanceArn: identity.arn,
@@ -57,7 +58,17 @@ struct ExecRunner: Sendable {
                     exitCode: exitCode,
                     failure: failure
                 )
-                guard let answer = try? await client.sendExecOutput(request) else { return false }
+                let answer: ExecOutputResponse
+                do {
+                    answer = try await client.sendExecOutput(request)
+                } catch {
+                    // The session is gone; else the same offset again: the controller takes nothing twice.
+                    failures += 1
+                    if error.code != .serverError || failures >= 60 || Task.isCancelled { return false }
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                failures = 0
                 let taken = answer.received - sent
                 sent = answer.received
                 rest.removeFirst(min(max(0, taken), rest.count))
@@ -87,18 +98,27 @@ struct ExecRunner: Sendable {
                 "session": "\(start.sessionId)", "task": "\(start.taskArn)", "container": "\(start.containerName)",
             ]
         )
-        let input = Task { await pumpInput(start, identity: identity, into: process) }
+        // The client gone (or the controller stopping): the command is ended, as closing Session
+        // Manager's channel ends ECS Exec's.
+        let input = Task {
+            if await pumpInput(start, identity: identity, into: process) { await process.terminate() }
+        }
         var open = true
         do {
-            for try await chunk in process.output where open {
+            for try await chunk in process.output {
                 open = await send(start.tty ? ExecFrames.frame(chunk, stream: ExecProtocol.stdout) : chunk)
+                if !open { break }
             }
         } catch {
             logger.warning("exec output ended", metadata: ["session": "\(start.sessionId)", "error": "\(error)"])
         }
         input.cancel()
+        guard open else {
+            await process.terminate()
+            logger.info("exec session closed by its client", metadata: ["session": "\(start.sessionId)"])
+            return
+        }
         process.closeInput()
-        guard open else { return }
         do {
             _ = await send([], exitCode: try await process.exitCode())
         } catch {
@@ -107,9 +127,15 @@ struct ExecRunner: Sendable {
         logger.info("exec session ended", metadata: ["session": "\(start.sessionId)"])
     }
 
-    /// Writes the client's input to the command until it ends, the client goes or the command does.
-    func pumpInput(_ start: ExecStart, identity: (arn: String, credential: String), into process: ExecProcess) async {
+    /// Writes the client's input to the command, then waits on; true once the client has gone
+    /// (false when cancelled: the command ended).
+    func pumpInput(
+        _ start: ExecStart,
+        identity: (arn: String, credential: String),
+        into process: ExecProcess
+    ) async -> Bool {
         var offset = 0
+        var ended = false
         while !Task.isCancelled {
             let request = ExecInputRequest(
                 containerInstanceArn: identity.arn,
@@ -118,19 +144,22 @@ struct ExecRunner: Sendable {
                 offset: offset
             )
             guard let answer = try? await agent.client.receiveExecInput(request) else {
-                if Task.isCancelled { return }
+                if Task.isCancelled { return false }
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
-            if !answer.data.isEmpty {
-                do { try await process.write(Array(answer.data)) } catch { return }
+            if !answer.data.isEmpty, !ended {
+                // A command that stopped reading loses the rest; the session goes on.
+                do { try await process.write(Array(answer.data)) } catch { ended = true }
             }
             offset = answer.offset + answer.data.count
-            if answer.eof || answer.closed {
+            if answer.closed { return true }
+            if answer.eof, !ended {
                 process.closeInput()
-                return
+                ended = true
             }
         }
+        return false
     }
 }
 

@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -18,19 +21,28 @@ public final class ExecProcess: Sendable {
     private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private let exit: @Sendable () async throws(RuntimeError) -> Int
     private let resizer: @Sendable (Int, Int) async -> Void
+    private let killer: @Sendable () async -> Void
 
     init(
         output: AsyncThrowingStream<[UInt8], any Error>,
         tty: Bool,
         writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         exit: @escaping @Sendable () async throws(RuntimeError) -> Int,
-        resize: @escaping @Sendable (Int, Int) async -> Void
+        resize: @escaping @Sendable (Int, Int) async -> Void,
+        kill: @escaping @Sendable () async -> Void
     ) {
         self.output = output
         self.tty = tty
         self.writer = writer
         self.exit = exit
         self.resizer = resize
+        self.killer = kill
+    }
+
+    /// Ends the command (SIGKILL to its process; the engine has no call for it) and its input.
+    public func terminate() async {
+        await killer()
+        writer.finish()
     }
 
     /// Sends `bytes` to the command's input.
@@ -60,6 +72,7 @@ extension DockerRuntime {
         struct Inspected: Decodable {
             var Running: Bool
             var ExitCode: Int?
+            var Pid: Int?
         }
         let context = "running a command in container \(id.prefix(12))"
         let body = try DockerClient.json(
@@ -168,6 +181,13 @@ extension DockerRuntime {
                     query: [("h", String(rows)), ("w", String(columns))],
                     context: context
                 )
+            },
+            kill: {
+                guard let inspected = try? await client.request(.GET, "/exec/\(exec)/json", context: context),
+                    let state = try? inspected.decode(Inspected.self, context), state.Running, let pid = state.Pid,
+                    pid > 1
+                else { return }
+                _ = Glibc.kill(pid_t(pid), SIGKILL)
             }
         )
     }

@@ -42,6 +42,10 @@ actor ExecSessions {
         var input: [UInt8] = []
         var inputBase = 0
         var inputEOF = false
+        /// Whether the agent has been told the input ended (it then waits only for the client to go).
+        var eofSent = false
+        /// The agent's last call about this session, once it has it.
+        var lastAgent: Date?
         /// Output not yet read by the client, and the offset of its first byte.
         var output: [UInt8] = []
         var outputBase = 0
@@ -64,6 +68,9 @@ actor ExecSessions {
     static let startWithin: TimeInterval = 30
     /// How long a client may stay silent before its session is closed.
     static let clientSilence: TimeInterval = 60
+    /// How long the agent running a command may stay silent before the session fails (it polls
+    /// for input at least every long poll).
+    static let agentSilence: TimeInterval = 60
     /// How long an ended session is kept for its client's last reads.
     static let keepEnded: TimeInterval = 30
     /// Output held unread at most; the agent sends the rest as the client reads.
@@ -76,7 +83,14 @@ actor ExecSessions {
     private var sessions: [String: Session] = [:]
     /// Set once the controller stops: every poll is answered at once, and sessions end.
     private var closing = false
-    private var waiters: [UUID: (key: String, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var waiters: [UUID: Waiter] = [:]
+
+    /// A held poll: what it waits on, how to wake it, and the timer that ends it.
+    private struct Waiter {
+        var key: String
+        var continuation: CheckedContinuation<Void, Never>
+        var timer: Task<Void, Never>?
+    }
     private let now: @Sendable () -> Date
     private let longPoll: Duration
 
@@ -128,6 +142,7 @@ actor ExecSessions {
             for (id, session) in sessions.sorted(by: { $0.key < $1.key })
             where session.instanceArn == instanceArn && session.attached && !session.handedOut && !session.ended {
                 sessions[id]?.handedOut = true
+                sessions[id]?.lastAgent = now()
                 found.append(session.start)
             }
             if !found.isEmpty || attempt == 1 || closing { return found }
@@ -139,8 +154,11 @@ actor ExecSessions {
     /// Output (frames from `offset` on) and, at the end, the exit code or failure, from the agent.
     func agentOutput(_ request: ExecOutputRequest) throws(ExecError) -> ExecOutputResponse {
         var session = try agent(request.sessionId, instanceArn: request.containerInstanceArn)
-        guard request.offset <= session.outputEnd else {
-            throw ExecError(.invalid, "output offset \(request.offset) is past the \(session.outputEnd) bytes received")
+        guard request.offset >= 0, request.offset <= session.outputEnd else {
+            throw ExecError(
+                .invalid,
+                "output offset \(request.offset) is outside the \(session.outputEnd) bytes received"
+            )
         }
         let fresh = Array(request.data.dropFirst(session.outputEnd - request.offset))
         let room = max(0, Self.outputLimit - session.output.count)
@@ -162,8 +180,11 @@ actor ExecSessions {
     func agentInput(_ request: ExecInputRequest) async throws(ExecError) -> ExecInputResponse {
         for attempt in 0..<2 {
             var session = try agent(request.sessionId, instanceArn: request.containerInstanceArn)
-            guard request.offset <= session.inputEnd else {
-                throw ExecError(.invalid, "input offset \(request.offset) is past the \(session.inputEnd) bytes sent")
+            guard request.offset >= 0, request.offset <= session.inputEnd else {
+                throw ExecError(
+                    .invalid,
+                    "input offset \(request.offset) is outside the \(session.inputEnd) bytes sent"
+                )
             }
             // What the agent asks from has been written: forget what comes before.
             let consumed = max(0, request.offset - session.inputBase)
@@ -171,11 +192,14 @@ actor ExecSessions {
             session.inputBase += consumed
             sessions[request.sessionId] = session
             let data = Array(session.input.prefix(Self.chunk))
-            if !data.isEmpty || session.inputEOF || session.closed || closing || attempt == 1 {
+            let eof = session.inputEOF && data.count == session.input.count
+            // Once told of the end of input, the agent waits on for the client's departure.
+            if !data.isEmpty || (eof && !session.eofSent) || session.closed || closing || attempt == 1 {
+                sessions[request.sessionId]?.eofSent = session.eofSent || eof
                 return ExecInputResponse(
                     offset: session.inputBase,
                     data: Data(data),
-                    eof: session.inputEOF && data.count == session.input.count,
+                    eof: eof,
                     closed: session.closed || closing
                 )
             }
@@ -187,8 +211,11 @@ actor ExecSessions {
     /// Input from the client at `offset`; how much of it is now held.
     func clientInput(_ request: ExecClientInputRequest) throws(ExecError) -> Int {
         var session = try client(request.sessionId, token: request.token)
-        guard request.offset <= session.inputEnd else {
-            throw ExecError(.invalid, "input offset \(request.offset) is past the \(session.inputEnd) bytes sent")
+        guard request.offset >= 0, request.offset <= session.inputEnd else {
+            throw ExecError(
+                .invalid,
+                "input offset \(request.offset) is outside the \(session.inputEnd) bytes sent"
+            )
         }
         let fresh = Array(request.data.dropFirst(session.inputEnd - request.offset))
         let taken = fresh.prefix(max(0, Self.inputLimit - session.input.count))
@@ -204,8 +231,11 @@ actor ExecSessions {
     func clientOutput(_ request: ExecClientOutputRequest) async throws(ExecError) -> ExecClientOutputResponse {
         for attempt in 0..<2 {
             var session = try client(request.sessionId, token: request.token)
-            guard request.offset <= session.outputEnd else {
-                throw ExecError(.invalid, "output offset \(request.offset) is past the \(session.outputEnd) bytes sent")
+            guard request.offset >= 0, request.offset <= session.outputEnd else {
+                throw ExecError(
+                    .invalid,
+                    "output offset \(request.offset) is outside the \(session.outputEnd) bytes sent"
+                )
             }
             let consumed = max(0, request.offset - session.outputBase)
             session.output.removeFirst(min(consumed, session.output.count))
@@ -235,10 +265,7 @@ actor ExecSessions {
     /// with its session closed, a client's with the reason), so that HTTP can finish its requests.
     func close() {
         closing = true
-        for (id, waiter) in waiters {
-            waiters.removeValue(forKey: id)
-            waiter.continuation.resume()
-        }
+        for id in waiters.keys { wake(id) }
     }
 
     /// The session of a client call, its token checked, its last call noted.
@@ -253,15 +280,17 @@ actor ExecSessions {
         return session
     }
 
-    /// The session of an agent call, which must be the node's.
+    /// The session of an agent call, which must be the node's; its last call noted.
     private func agent(_ id: String, instanceArn: String) throws(ExecError) -> Session {
         sweep()
-        guard let session = sessions[id] else {
+        guard var session = sessions[id] else {
             throw ExecError(.notFound, "The session \(id) does not exist or has ended.")
         }
         guard session.instanceArn == instanceArn else {
             throw ExecError(.forbidden, "The session \(id) is not for this container instance.")
         }
+        session.lastAgent = now()
+        sessions[id] = session
         return session
     }
 
@@ -285,6 +314,12 @@ actor ExecSessions {
                 sessions[id]?.closed = true
                 sessions[id]?.finishedAt = moment
                 notify(id)
+            } else if let heard = session.lastAgent, moment.timeIntervalSince(heard) > Self.agentSilence {
+                // Should the agent come back, it is told to end the command.
+                sessions[id]?.failure = "the agent of the task's container instance stopped answering"
+                sessions[id]?.closed = true
+                sessions[id]?.finishedAt = moment
+                notify(id)
             }
         }
     }
@@ -294,8 +329,8 @@ actor ExecSessions {
         let id = UUID()
         let timeout = longPoll
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            waiters[id] = (key, continuation)
-            Task {
+            waiters[id] = Waiter(key: key, continuation: continuation)
+            waiters[id]?.timer = Task {
                 try? await Task.sleep(for: timeout)
                 self.wake(id)
             }
@@ -303,15 +338,14 @@ actor ExecSessions {
     }
 
     private func wake(_ id: UUID) {
-        waiters.removeValue(forKey: id)?.continuation.resume()
+        guard let waiter = waiters.removeValue(forKey: id) else { return }
+        waiter.timer?.cancel()
+        waiter.continuation.resume()
     }
 
     /// Wakes every wait on `key`.
     private func notify(_ key: String) {
-        for (id, waiter) in waiters where waiter.key == key {
-            waiters.removeValue(forKey: id)
-            waiter.continuation.resume()
-        }
+        for (id, waiter) in waiters where waiter.key == key { wake(id) }
     }
 
     /// `count` random bytes in hex.
