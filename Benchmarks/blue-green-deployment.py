@@ -24,7 +24,7 @@ Uses `wharf` from --wharf (default .build-release/release/wharf, with wharf-cont
 wharf-agent beside it), Docker and the test image (.ci/setup.sh), HAProxy, boto3. With --lab NAME
 --lab-dir DIR it uses that lab if it is up, and leaves it up. Exits 1 on a failed or misrouted
 request or a deployment that does not end as it should."""
-import argparse, http.client, importlib.util, json, os, subprocess, sys, time
+import argparse, http.client, importlib.util, json, os, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -33,7 +33,6 @@ import wharf_bench  # noqa: E402
 _spec = importlib.util.spec_from_file_location("rolling", os.path.join(HERE, "rolling-deployment.py"))
 rolling = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rolling)
-IMAGE = rolling.IMAGE
 
 
 def definition(version):
@@ -113,20 +112,7 @@ def main():
     parser.add_argument("--json", help="append the result to this benchmarks file")
     args = parser.parse_args()
     wharf = os.path.abspath(args.wharf)
-    started_lab = not os.path.exists(os.path.join(args.lab_dir, "lab.json"))
-    if started_lab:
-        subprocess.run([wharf, "lab", "up", "--nodes", "2", "--subnet", args.subnet, "--port", "28445",
-                        "--image", IMAGE, "--name", args.lab, "--dir", args.lab_dir], check=True,
-                       stdout=subprocess.DEVNULL)
-    try:
-        result = run(args, wharf)
-    except Exception:
-        rolling.diagnose(args.lab_dir)
-        raise
-    finally:
-        if started_lab:
-            subprocess.run([wharf, "lab", "down", "--name", args.lab, "--dir", args.lab_dir],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = rolling.in_lab(args, wharf, 28445, run)
     print(json.dumps(result, indent=2))
     if args.json:
         wharf_bench.write_record(args.json, "blue-green-deployment", os.path.dirname(wharf),
@@ -175,18 +161,7 @@ def setup(args, ecs, elb):
 
 
 def run(args, wharf):
-    import boto3
-    env = rolling.lab_environment(wharf, args.lab, args.lab_dir)
-    session = boto3.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name="us-east-1")
-    endpoint, bundle = env["AWS_ENDPOINT_URL"], env.get("AWS_CA_BUNDLE")
-    ecs = session.client("ecs", endpoint_url=endpoint, verify=bundle)
-    elb = session.client("elbv2", endpoint_url=endpoint, verify=bundle)
-    host = args.subnet.rsplit(".", 1)[0] + ".10"
-    with open(os.path.join(args.lab_dir, "lab.json")) as file:
-        layout = json.load(file).get("layout", {})
-    if "prefix" in layout:
-        host = ".".join(str(octet) for octet in layout["prefix"]) + ".10"
+    ecs, elb, host = rolling.lab_clients(wharf, args)
     groups = setup(args, ecs, elb)
 
     def healthy(group):

@@ -148,20 +148,7 @@ def main():
     parser.add_argument("--json", help="append the result to this benchmarks file")
     args = parser.parse_args()
     wharf = os.path.abspath(args.wharf)
-    started_lab = not os.path.exists(os.path.join(args.lab_dir, "lab.json"))
-    if started_lab:
-        subprocess.run([wharf, "lab", "up", "--nodes", "2", "--subnet", args.subnet, "--port", "28444",
-                        "--image", IMAGE, "--name", args.lab, "--dir", args.lab_dir], check=True,
-                       stdout=subprocess.DEVNULL)
-    try:
-        result = run(args, wharf)
-    except Exception:
-        diagnose(args.lab_dir)
-        raise
-    finally:
-        if started_lab:
-            subprocess.run([wharf, "lab", "down", "--name", args.lab, "--dir", args.lab_dir],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = in_lab(args, wharf, 28444, run)
     print(json.dumps(result, indent=2))
     if args.json:
         wharf_bench.write_record(args.json, "rolling-deployment", os.path.dirname(wharf),
@@ -169,7 +156,27 @@ def main():
     sys.exit(0 if result["failed"] == 0 else 1)
 
 
-def run(args, wharf):
+def in_lab(args, wharf, port, body):
+    """body(args, wharf) on the lab of --lab and --lab-dir: started (controller on `port`) and
+    stopped again unless it was up already; the load balancer node's state shown on a failure."""
+    started_lab = not os.path.exists(os.path.join(args.lab_dir, "lab.json"))
+    if started_lab:
+        subprocess.run([wharf, "lab", "up", "--nodes", "2", "--subnet", args.subnet, "--port", str(port),
+                        "--image", IMAGE, "--name", args.lab, "--dir", args.lab_dir], check=True,
+                       stdout=subprocess.DEVNULL)
+    try:
+        return body(args, wharf)
+    except Exception:
+        diagnose(args.lab_dir)
+        raise
+    finally:
+        if started_lab:
+            subprocess.run([wharf, "lab", "down", "--name", args.lab, "--dir", args.lab_dir],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def lab_clients(wharf, args):
+    """boto3's ECS and ELBv2 clients for the lab's controller, and the load balancer node's address."""
     import boto3
     env = lab_environment(wharf, args.lab, args.lab_dir)
     session = boto3.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
@@ -177,11 +184,16 @@ def run(args, wharf):
     endpoint, bundle = env["AWS_ENDPOINT_URL"], env.get("AWS_CA_BUNDLE")
     ecs = session.client("ecs", endpoint_url=endpoint, verify=bundle)
     elb = session.client("elbv2", endpoint_url=endpoint, verify=bundle)
-    lb_host = args.subnet.rsplit(".", 1)[0] + ".10"
+    host = args.subnet.rsplit(".", 1)[0] + ".10"
     with open(os.path.join(args.lab_dir, "lab.json")) as file:
         layout = json.load(file).get("layout", {})
     if "prefix" in layout:
-        lb_host = ".".join(str(octet) for octet in layout["prefix"]) + ".10"
+        host = ".".join(str(octet) for octet in layout["prefix"]) + ".10"
+    return ecs, elb, host
+
+
+def run(args, wharf):
+    ecs, elb, lb_host = lab_clients(wharf, args)
 
     first = ecs.register_task_definition(**definition("v1"))["taskDefinition"]["taskDefinitionArn"]
     lb = elb.create_load_balancer(Name="rolling", Subnets=["subnet-lab"])["LoadBalancers"][0]

@@ -40,8 +40,12 @@ struct ExecCommand: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
-        let session = try APISession(connection)
-        defer { Task { await session.shutdown() } }
+        let code = try await APISession.with(connection) { session in try await relay(session) }
+        throw ExitCode(Int32(truncatingIfNeeded: code))
+    }
+
+    /// Opens the session, relays it to the end; the command's exit code.
+    func relay(_ session: APISession) async throws -> Int {
         let words = command.isEmpty ? ["/bin/sh"] : command
         let opened = try await session.ecs(
             "ExecuteCommand",
@@ -68,9 +72,7 @@ struct ExecCommand: AsyncParsableCommand {
         defer { raw?.restore() }
         let input = Task.detached { try await Self.sendInput(session, id: id, token: token) }
         defer { input.cancel() }
-        let code = try await Self.receiveOutput(session, id: id, token: token)
-        raw?.restore()
-        throw ExitCode(Int32(truncatingIfNeeded: code))
+        return try await Self.receiveOutput(session, id: id, token: token)
     }
 
     /// Relays output until the command ends; its exit code.
@@ -154,7 +156,7 @@ struct ExecCommand: AsyncParsableCommand {
 }
 
 /// Standard input in raw mode (each key as it is typed, no local echo) until restored.
-final class RawTerminal: @unchecked Sendable {
+final class RawTerminal {
     private var saved = termios()
     private var active = false
 

@@ -197,7 +197,7 @@ extension ClusterState {
     func blueGreenBalancers(of task: TaskRecord, service: ServiceRecord) -> [ServiceLoadBalancer] {
         let all = service.loadBalancers ?? []
         guard all.contains(where: { $0.alternate != nil }) else { return all }
-        guard let set = BlueGreenState.targetSet(of: task.startedBy ?? "", state: service.blueGreen) else { return [] }
+        guard let set = BlueGreenState.targetSet(of: task.startedBy, state: service.blueGreen) else { return [] }
         let alternateServes = service.alternateServesProduction ?? false
         return all.map { balancer in
             var chosen = balancer

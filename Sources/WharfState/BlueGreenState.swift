@@ -110,14 +110,14 @@ public struct BlueGreenState: Codable, Equatable, Sendable {
     /// number of completed deployments), the other one, or none (a deployment a newer one
     /// replaced before it took traffic).
     public static func targetSet(
-        of deployment: String,
+        of deployment: String?,
         state: BlueGreenState?
     ) -> TargetSet? {
         guard let state else { return .production }
         if deployment == state.green { return .other }
         // After a rollback only green, draining, is on the other side: whatever runs now serves.
         if state.rolledBack { return .production }
-        return state.blue.contains(deployment) ? .production : nil
+        return deployment.map(state.blue.contains) == true ? .production : nil
     }
 
     /// The production or the other set of a service's target groups.

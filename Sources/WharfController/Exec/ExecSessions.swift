@@ -187,9 +187,7 @@ actor ExecSessions {
                 )
             }
             // What the agent asks from has been written: forget what comes before.
-            let consumed = max(0, request.offset - session.inputBase)
-            session.input.removeFirst(min(consumed, session.input.count))
-            session.inputBase += consumed
+            Self.forget(&session.input, base: &session.inputBase, before: request.offset)
             sessions[request.sessionId] = session
             let data = Array(session.input.prefix(Self.chunk))
             let eof = session.inputEOF && data.count == session.input.count
@@ -237,9 +235,7 @@ actor ExecSessions {
                     "output offset \(request.offset) is outside the \(session.outputEnd) bytes sent"
                 )
             }
-            let consumed = max(0, request.offset - session.outputBase)
-            session.output.removeFirst(min(consumed, session.output.count))
-            session.outputBase += consumed
+            let consumed = Self.forget(&session.output, base: &session.outputBase, before: request.offset)
             sessions[request.sessionId] = session
             if consumed > 0 { notify(request.sessionId) }
             let data = Array(session.output.prefix(Self.chunk))
@@ -346,6 +342,16 @@ actor ExecSessions {
     /// Wakes every wait on `key`.
     private func notify(_ key: String) {
         for (id, waiter) in waiters where waiter.key == key { wake(id) }
+    }
+
+    /// Drops the bytes of `buffer` (whose first is at offset `base`) before `offset`, which the
+    /// reader has; how many were dropped.
+    @discardableResult
+    static func forget(_ buffer: inout [UInt8], base: inout Int, before offset: Int) -> Int {
+        let consumed = min(max(0, offset - base), buffer.count)
+        buffer.removeFirst(consumed)
+        base += consumed
+        return consumed
     }
 
     /// `count` random bytes in hex.
