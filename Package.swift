@@ -199,6 +199,7 @@ let package = Package(
                 "WharfController", "WharfModel", "WharfState", "WharfStore", "WharfProtocol", "WharfAuth", "WharfScheduler",
                 "WharfMonitoring",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

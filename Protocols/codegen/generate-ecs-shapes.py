@@ -298,6 +298,16 @@ def generate(NS, label, path, OUT, operations):
         else:
             lines.append("    public func validate(_ v: inout ShapeValidator, at path: String) {}")
         lines.append("}")
+        # The members as `ECSJSON.encoder()` writes them, without JSONEncoder (see JSONWritable).
+        lines.append("")
+        lines.append(f"extension {NS}.{name}: JSONWritable {{")
+        lines.append("    public func write(to json: inout JSONText) {")
+        lines.append("        json.open()")
+        for m, ident, _, _ in props:
+            lines += fitted("        ", "json.member(", [f'"{m}"', f"self.{ident}"], ")")
+        lines.append("        json.close()")
+        lines.append("    }")
+        lines.append("}")
         with open(os.path.join(OUT, f"{NS}.{name}.swift"), "w") as f:
             f.write("\n".join(lines) + "\n")
         count += 1

@@ -35,7 +35,9 @@ public enum SigV4 {
 
         /// The values of the header `name` (case-insensitive), in order.
         public func values(_ name: String) -> [String] {
-            headers.filter { $0.name.lowercased() == name }.map(\.value)
+            var found: [String] = []
+            for header in headers where SigV4.equalsIgnoringCase(header.name, name) { found.append(header.value) }
+            return found
         }
     }
 
@@ -221,12 +223,38 @@ public enum SigV4 {
 
     /// A header value with its ends trimmed and inner runs of whitespace made one space.
     static func trimmedValue(_ value: String) -> String {
-        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
+        var pendingSpace = false
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                pendingSpace = !out.isEmpty
+            default:
+                if pendingSpace { out.append(UInt8(ascii: " ")) }
+                pendingSpace = false
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether header name `name` is `lowercase` (given in lowercase) but for the case of its ASCII
+    /// letters, compared byte by byte: header names are ASCII tokens, and `lowercased()` on every
+    /// header for every lookup showed in the controller's profiles.
+    public static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
+        guard name.utf8.count == lowercase.utf8.count else { return false }
+        for (byte, expected) in zip(name.utf8, lowercase.utf8) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+            if folded != expected { return false }
+        }
+        return true
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
+        out.reserveCapacity(64)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0f)])

@@ -96,45 +96,55 @@ public struct SigV4Verifier: Sendable {
             }
             throw AuthError(.missingAuthenticationToken, "Missing Authentication Token: sign the request with AWS Signature Version 4, using an access key of this controller (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
         }
-        let trimmed = header.drop { $0 == " " }
-        guard trimmed.hasPrefix(SigV4.algorithm + " ") else {
-            let given = trimmed.prefix { $0 != " " }
+        // Byte by byte: the header is ASCII when well formed, and Character-level splitting and
+        // trimming of it cost more than the signature's HMAC.
+        let bytes = Array(header.utf8)
+        var start = 0
+        while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
+        let prefix = Array((SigV4.algorithm + " ").utf8)
+        guard bytes.count - start >= prefix.count, bytes[start..<(start + prefix.count)].elementsEqual(prefix) else {
+            let given = String(decoding: bytes[start...].prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)
             throw AuthError(.incompleteSignature, "Unsupported AWS 'algorithm': '\(given)'; only \(SigV4.algorithm) (Signature Version 4) is accepted")
         }
         var fields: [String: String] = [:]
-        for part in trimmed.dropFirst(SigV4.algorithm.count + 1).split(separator: ",") {
+        for part in bytes[(start + prefix.count)...].split(separator: UInt8(ascii: ",")) {
             let item = Self.trimmed(part)
-            guard let equals = item.firstIndex(of: "=") else { continue }
-            fields[String(item[..<equals])] = String(item[item.index(after: equals)...])
+            guard let equals = item.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: item[..<equals], as: UTF8.self)
+            fields[name] = String(decoding: item[(equals + 1)...], as: UTF8.self)
         }
         let missing = ["Credential", "SignedHeaders", "Signature"].filter { fields[$0]?.isEmpty ?? true }
         guard missing.isEmpty else {
             throw AuthError(.incompleteSignature, missing.map { "Authorization header requires '\($0)' parameter." }.joined(separator: " ")
                             + " Authorization=\(SigV4.algorithm) Credential=...")
         }
-        let credential = fields["Credential"]!.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let credential = fields["Credential"]!.utf8
+            .split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         guard credential.count == 5, !credential[0].isEmpty else {
             throw AuthError(.incompleteSignature, "Credential should be ACCESS_KEY_ID/yyyyMMdd/region/service/aws4_request, not '\(fields["Credential"]!)'")
         }
         guard credential[4] == "aws4_request" else {
             throw AuthError(.incompleteSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '\(credential[4])'")
         }
-        guard credential[1].count == 8, credential[1].allSatisfy(\.isNumber) else {
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        guard credential[1].utf8.count == 8, credential[1].utf8.allSatisfy({ digits.contains($0) }) else {
             throw AuthError(.incompleteSignature, "Credential's date '\(credential[1])' is not yyyyMMdd")
         }
-        let signedHeaders = fields["SignedHeaders"]!.split(separator: ";").map { $0.lowercased() }
+        let signedHeaders = fields["SignedHeaders"]!.utf8.split(separator: UInt8(ascii: ";")).map { name in
+            let capitals = UInt8(ascii: "A")...UInt8(ascii: "Z")
+            return String(decoding: name.map { capitals.contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+        }
         return Authorization(accessKeyId: credential[0], scope: SigV4.Scope(date: credential[1], region: credential[2], service: credential[3]),
                              signedHeaders: signedHeaders, signature: fields["Signature"]!)
     }
 
     /// `text` without spaces and tabs at either end.
-    static func trimmed(_ text: Substring) -> Substring {
+    static func trimmed(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var start = text.startIndex
         var end = text.endIndex
-        while start < end, text[start] == " " || text[start] == "\t" { start = text.index(after: start) }
-        while end > start, text[text.index(before: end)] == " " || text[text.index(before: end)] == "\t" {
-            end = text.index(before: end)
-        }
+        while start < end, text[start] == UInt8(ascii: " ") || text[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, text[end - 1] == UInt8(ascii: " ") || text[end - 1] == UInt8(ascii: "\t") { end -= 1 }
         return text[start..<end]
     }
 

@@ -75,7 +75,7 @@ struct APIAuthenticator: Sendable {
         var headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
         // HTTP/1.1's Host header arrives as the :authority pseudo-header; a second Host stays a
         // header field, and a request with two is refused rather than verified against either.
-        let hostFields = headers.filter { $0.name.lowercased() == "host" }.count
+        let hostFields = headers.filter { SigV4.equalsIgnoringCase($0.name, "host") }.count
         if let authority = request.head.authority {
             guard hostFields == 0 else {
                 throw ECSError(.incompleteSignature, "the request has more than one Host header")

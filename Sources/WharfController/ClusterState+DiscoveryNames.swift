@@ -47,14 +47,21 @@ extension ClusterState {
                 }
             }
         }
-        // Each load balancer's DNS name, at the addresses of the load balancer nodes.
-        let nodes = instances.all.filter { record in
-            record.status != .inactive && isLoadBalancerNode(record.id)
-        }.compactMap(\.nodeAddress).sorted()
-        for balancer in loadBalancing.allLoadBalancers where !nodes.isEmpty {
+        // Each load balancer's DNS name, at the addresses of the load balancer nodes. Nodes are
+        // looked for only when there is a load balancer: this runs for every sync of a node whose
+        // names are not current, and a scan of every instance for each was half the controller's
+        // time while a 1,000-node fleet started its tasks.
+        let balancers = loadBalancing.allLoadBalancers
+        let nodes =
+            balancers.isEmpty
+            ? []
+            : instances.all.filter { record in
+                record.status != .inactive && record.attributes.contains { $0.name == Self.loadBalancerAttribute }
+            }.compactMap(\.nodeAddress).sorted()
+        for balancer in balancers where !nodes.isEmpty {
             records.append(DiscoveryRecord(name: dnsName(of: balancer).lowercased(), type: "A", ttl: 60, values: nodes))
         }
-        let balancerZone = loadBalancing.allLoadBalancers.isEmpty ? [] : [Self.loadBalancerZone(context.region)]
+        let balancerZone = balancers.isEmpty ? [] : [Self.loadBalancerZone(context.region)]
         return DiscoveryNames(
             version: discoveryNamesVersion,
             zones: zones.map(\.name) + balancerZone,

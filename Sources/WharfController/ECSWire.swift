@@ -24,7 +24,10 @@ enum ECSWire {
         return try request.validated()
     }
 
+    /// A response body: written directly when the response is a generated shape (``JSONWritable``),
+    /// else by `JSONEncoder`, which is also what refuses a number JSON cannot carry.
     static func encode(_ response: some Encodable) throws(ECSError) -> Data {
+        if let writable = response as? any JSONWritable, let data = writable.jsonData() { return data }
         do {
             return try ECSJSON.encoder().encode(response)
         } catch {

@@ -91,13 +91,21 @@ struct RegionRouter: Sendable {
 
     /// The credential scope of a signed request (Authorization header), without checking it.
     static func scope(_ request: Request) -> (region: String, service: String)? {
-        guard let authorization = request.headers[.authorization],
-            let start = authorization.range(of: "Credential=")
+        guard let authorization = request.headers[.authorization] else { return nil }
+        // Bytes, not Characters: this runs on every request, and Foundation's range(of:) showed.
+        let bytes = Array(authorization.utf8)
+        let marker = Array("Credential=".utf8)
+        guard bytes.count >= marker.count,
+            let start = (0...(bytes.count - marker.count)).first(where: {
+                bytes[$0..<($0 + marker.count)].elementsEqual(marker)
+            })
         else { return nil }
-        let credential = authorization[start.upperBound...].prefix { $0 != "," && $0 != " " }
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        let credential = bytes[(start + marker.count)...].prefix {
+            $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: " ")
+        }
+        let parts = credential.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard parts.count == 5 else { return nil }
-        return (String(parts[2]), String(parts[3]))
+        return (String(decoding: parts[2], as: UTF8.self), String(decoding: parts[3], as: UTF8.self))
     }
 }
 

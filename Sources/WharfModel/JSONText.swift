@@ -13,6 +13,8 @@ public struct JSONText: Sendable {
     public private(set) var bytes: [UInt8] = []
     /// Whether the next member or element needs a comma before it.
     private var needsComma = false
+    /// False once a number JSON cannot carry (NaN, an infinity) was written, as `null`.
+    public private(set) var isValid = true
 
     /// An empty document.
     public init() {
@@ -42,6 +44,44 @@ public struct JSONText: Sendable {
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         needsComma = false
+    }
+
+    /// Begins an object member whose name is not known in advance (a map's key), escaped.
+    public mutating func key(_ name: String) {
+        separate()
+        appendQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A boolean value.
+    public mutating func boolean(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        needsComma = true
+    }
+
+    /// `null`.
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: Array("null".utf8))
+        needsComma = true
+    }
+
+    /// A number, as `JSONEncoder` writes a `Double`: the shortest decimal that reads back as the
+    /// same number, without a trailing `.0`. NaN and the infinities are written as `null` and make
+    /// the document invalid (``isValid``), as `JSONEncoder` refuses them.
+    public mutating func number(_ value: Double) {
+        separate()
+        needsComma = true
+        guard value.isFinite else {
+            isValid = false
+            bytes.append(contentsOf: Array("null".utf8))
+            return
+        }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
     }
 
     /// A string value.
@@ -136,6 +176,17 @@ public struct JSONText: Sendable {
 
     private mutating func appendQuoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (ARNs, names, statuses) need no escape: copied at once.
+        let copied =
+            value.utf8.withContiguousStorageIfAvailable { units in
+                for unit in units where unit < 0x20 || unit == UInt8(ascii: "\"") || unit == UInt8(ascii: "\\") {
+                    return false
+                }
+                bytes.append(contentsOf: units)
+                bytes.append(UInt8(ascii: "\""))
+                return true
+            } ?? false
+        if copied { return }
         for unit in value.utf8 {
             switch unit {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

@@ -120,7 +120,13 @@ public struct ContainerID: Hashable, Sendable, CustomStringConvertible {
 
 /// Hexadecimal digits without Foundation's formatting.
 enum HexDigits {
-    private static let alphabet = Array("0123456789abcdef".utf8)
+    /// The lowercase digit of the last four bits of `value` (arithmetic, not a table: a static
+    /// table costs a `swift_once` check on every digit of every ARN).
+    @inline(__always)
+    static func digit(_ value: UInt64) -> UInt8 {
+        let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+        return nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") - 10)
+    }
 
     /// The value of one lowercase hexadecimal digit, or nil.
     static func value(of unit: UInt8) -> UInt8? {
@@ -134,7 +140,7 @@ enum HexDigits {
     /// Appends `value` as `width` lowercase digits, zero-padded.
     static func write(_ value: UInt64, width: Int, into bytes: inout [UInt8]) {
         for index in stride(from: width - 1, through: 0, by: -1) {
-            bytes.append(alphabet[Int((value >> UInt64(index * 4)) & 0xF)])
+            bytes.append(digit(value >> UInt64(index * 4)))
         }
     }
 
@@ -143,7 +149,7 @@ enum HexDigits {
         String(unsafeUninitializedCapacity: width) { buffer in
             var rest = value
             for index in stride(from: width - 1, through: 0, by: -1) {
-                buffer[index] = alphabet[Int(rest & 0xF)]
+                buffer[index] = digit(rest)
                 rest >>= 4
             }
             return width

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 import WharfModel
@@ -27,6 +28,18 @@ struct RunTaskTokenTests {
 
     static func arns(_ result: Result<ECS.RunTaskResponse, ECSError>) -> [String] {
         (try? result.get().tasks?.compactMap(\.taskArn)) ?? []
+    }
+
+    @Test("a request's fingerprint is the hex SHA-256 of its sorted JSON without the token, as stored tokens have it")
+    func fingerprintUnchanged() throws {
+        let request = ECS.RunTaskRequest(cluster: "lab", count: 2, taskDefinition: "web:1", clientToken: "t-1")
+        var unsigned = request
+        unsigned.clientToken = nil
+        let encoder = ECSJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let expected = SHA256.hash(data: try encoder.encode(unsigned)).map { String(format: "%02x", $0) }.joined()
+        #expect(try ClusterState.runTaskFingerprint(request) == expected)
+        #expect(expected.count == 64)
     }
 
     @Test("a retry with the same token and parameters answers with the first call's tasks and starts none")

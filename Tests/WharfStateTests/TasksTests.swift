@@ -50,6 +50,26 @@ struct TasksTests {
         #expect(state.tasks.ids(inCluster: "lab").isEmpty)
     }
 
+    @Test("records stay found by ID as others are removed from anywhere among them, and replaced in place")
+    func removalsKeepLookups() {
+        var state = Sample.state()
+        for n in 1...5 { state.apply(.putTask(Sample.task(UInt64(n)))) }
+        // The first, the last and one between: each removal moves another record to fill its place.
+        for n in [1, 5, 3] { state.apply(.deleteTask(TaskID(high: 1, low: UInt64(n)))) }
+        state.apply(.putTask(Sample.task(4, status: .running)))
+        #expect(state.tasks.count == 2)
+        #expect(state.tasks[TaskID(high: 1, low: 1)] == nil)
+        #expect(state.tasks[TaskID(high: 1, low: 3)] == nil)
+        #expect(state.tasks[TaskID(high: 1, low: 2)]?.lastStatus == .provisioning)
+        #expect(state.tasks[TaskID(high: 1, low: 4)]?.lastStatus == .running)
+        #expect(state.tasks.contains(TaskID(high: 1, low: 4)) { $0.lastStatus == .running })
+        #expect(!state.tasks.contains(TaskID(high: 1, low: 5)) { _ in true })
+        #expect(Set(state.tasks.all.map(\.id)) == [TaskID(high: 1, low: 2), TaskID(high: 1, low: 4)])
+        state.apply(.putTask(Sample.task(6)))
+        #expect(state.tasks[TaskID(high: 1, low: 6)]?.id == TaskID(high: 1, low: 6))
+        #expect(state.tasks.count == 3)
+    }
+
     @Test("STOPPED tasks expire in the order they stopped, however they were loaded, and only once past the cutoff")
     func expiryOrder() {
         var stored = StoredState()

@@ -40,6 +40,8 @@ public actor LoadBalancerNode {
     /// Whether ``serve()`` is under way: the actor lets a poll in while it waits on HAProxy, and
     /// two at once each started an HAProxy of their own.
     private var serving = false
+    /// The master's PID as last read from `haproxy.pid` (``masterPID()``).
+    private var lastMaster: pid_t?
 
     var configPath: String { directory + "/haproxy.cfg" }
     var pidPath: String { directory + "/haproxy.pid" }
@@ -141,17 +143,34 @@ public actor LoadBalancerNode {
         guard let pid = masterPID() else { return }
         kill(pid, SIGUSR1)
         unlink(pidPath)
+        lastMaster = nil
         logger.info("stopped HAProxy: no load balancer to serve")
     }
 
-    /// The running master's PID from `haproxy.pid`, if it is HAProxy and alive.
+    /// The running master's PID from `haproxy.pid`, if it is HAProxy and alive; else the one last
+    /// read there, while it is. The master writes the file again when it re-executes itself for a
+    /// reload (the same PID), and a read in that moment found it empty: the agent then started a
+    /// second HAProxy, which could not bind the listeners' ports and exited, failing the plan.
     func masterPID() -> pid_t? {
-        guard let data = FileManager.default.contents(atPath: pidPath),
-            let pid = pid_t(String(decoding: data, as: UTF8.self).trimmingWhitespace()), pid > 0, kill(pid, 0) == 0,
-            let name = FileManager.default.contents(atPath: "/proc/\(pid)/comm"),
-            String(decoding: name, as: UTF8.self).hasPrefix("haproxy")
-        else { return nil }
+        if let data = FileManager.default.contents(atPath: pidPath),
+            let pid = pid_t(String(decoding: data, as: UTF8.self).trimmingWhitespace()), Self.isHAProxy(pid)
+        {
+            lastMaster = pid
+            return pid
+        }
+        guard let pid = lastMaster, Self.isHAProxy(pid) else {
+            lastMaster = nil
+            return nil
+        }
         return pid
+    }
+
+    /// Whether `pid` is a live HAProxy process.
+    static func isHAProxy(_ pid: pid_t) -> Bool {
+        guard pid > 0, kill(pid, 0) == 0, let name = FileManager.default.contents(atPath: "/proc/\(pid)/comm") else {
+            return false
+        }
+        return String(decoding: name, as: UTF8.self).hasPrefix("haproxy")
     }
 
     /// Puts the wanted plan in place if it is not yet, starts HAProxy again if it died, reads the

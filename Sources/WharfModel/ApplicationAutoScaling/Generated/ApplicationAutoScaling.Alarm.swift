@@ -31,3 +31,12 @@ extension ApplicationAutoScaling.Alarm: ECSShape {
         v.require(alarmARN, at: path, "AlarmARN")
     }
 }
+
+extension ApplicationAutoScaling.Alarm: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmName", self.alarmName)
+        json.member("AlarmARN", self.alarmARN)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension ApplicationAutoScaling.CapacityForecast: ECSShape {
         v.require(values, at: path, "Values")
     }
 }
+
+extension ApplicationAutoScaling.CapacityForecast: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Timestamps", self.timestamps)
+        json.member("Values", self.values)
+        json.close()
+    }
+}

@@ -59,3 +59,16 @@ extension ApplicationAutoScaling.CustomizedMetricSpecification: ECSShape {
         v.each(metrics, at: path, "Metrics")
     }
 }
+
+extension ApplicationAutoScaling.CustomizedMetricSpecification: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricName", self.metricName)
+        json.member("Namespace", self.namespace)
+        json.member("Dimensions", self.dimensions)
+        json.member("Statistic", self.statistic)
+        json.member("Unit", self.unit)
+        json.member("Metrics", self.metrics)
+        json.close()
+    }
+}

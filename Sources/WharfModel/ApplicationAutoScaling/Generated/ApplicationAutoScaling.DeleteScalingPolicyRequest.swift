@@ -53,3 +53,14 @@ extension ApplicationAutoScaling.DeleteScalingPolicyRequest: ECSShape {
         v.oneOf(scalableDimension, ApplicationAutoScaling.Enum.scalableDimension, at: path, "ScalableDimension")
     }
 }
+
+extension ApplicationAutoScaling.DeleteScalingPolicyRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PolicyName", self.policyName)
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.close()
+    }
+}

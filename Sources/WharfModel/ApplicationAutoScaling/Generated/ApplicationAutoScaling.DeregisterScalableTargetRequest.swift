@@ -42,3 +42,13 @@ extension ApplicationAutoScaling.DeregisterScalableTargetRequest: ECSShape {
         v.oneOf(scalableDimension, ApplicationAutoScaling.Enum.scalableDimension, at: path, "ScalableDimension")
     }
 }
+
+extension ApplicationAutoScaling.DeregisterScalableTargetRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.close()
+    }
+}

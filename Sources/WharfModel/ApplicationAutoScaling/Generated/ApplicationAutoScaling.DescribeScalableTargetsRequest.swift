@@ -54,3 +54,15 @@ extension ApplicationAutoScaling.DescribeScalableTargetsRequest: ECSShape {
         v.oneOf(scalableDimension, ApplicationAutoScaling.Enum.scalableDimension, at: path, "ScalableDimension")
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalableTargetsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceIds", self.resourceIds)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

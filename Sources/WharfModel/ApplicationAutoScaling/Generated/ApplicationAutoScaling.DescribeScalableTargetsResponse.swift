@@ -30,3 +30,12 @@ extension ApplicationAutoScaling.DescribeScalableTargetsResponse: ECSShape {
         v.each(scalableTargets, at: path, "ScalableTargets")
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalableTargetsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ScalableTargets", self.scalableTargets)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

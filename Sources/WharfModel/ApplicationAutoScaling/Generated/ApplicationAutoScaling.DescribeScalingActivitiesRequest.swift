@@ -59,3 +59,16 @@ extension ApplicationAutoScaling.DescribeScalingActivitiesRequest: ECSShape {
         v.oneOf(scalableDimension, ApplicationAutoScaling.Enum.scalableDimension, at: path, "ScalableDimension")
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalingActivitiesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.member("IncludeNotScaledActivities", self.includeNotScaledActivities)
+        json.close()
+    }
+}

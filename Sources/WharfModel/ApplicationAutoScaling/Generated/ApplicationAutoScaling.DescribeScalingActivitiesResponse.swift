@@ -30,3 +30,12 @@ extension ApplicationAutoScaling.DescribeScalingActivitiesResponse: ECSShape {
         v.each(scalingActivities, at: path, "ScalingActivities")
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalingActivitiesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ScalingActivities", self.scalingActivities)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -60,3 +60,16 @@ extension ApplicationAutoScaling.DescribeScalingPoliciesRequest: ECSShape {
         v.oneOf(scalableDimension, ApplicationAutoScaling.Enum.scalableDimension, at: path, "ScalableDimension")
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalingPoliciesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PolicyNames", self.policyNames)
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

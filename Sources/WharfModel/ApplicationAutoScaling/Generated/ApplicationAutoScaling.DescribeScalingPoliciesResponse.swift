@@ -30,3 +30,12 @@ extension ApplicationAutoScaling.DescribeScalingPoliciesResponse: ECSShape {
         v.each(scalingPolicies, at: path, "ScalingPolicies")
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalingPoliciesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ScalingPolicies", self.scalingPolicies)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension ApplicationAutoScaling.DescribeScheduledActionsResponse: ECSShape {
         v.each(scheduledActions, at: path, "ScheduledActions")
     }
 }
+
+extension ApplicationAutoScaling.DescribeScheduledActionsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ScheduledActions", self.scheduledActions)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

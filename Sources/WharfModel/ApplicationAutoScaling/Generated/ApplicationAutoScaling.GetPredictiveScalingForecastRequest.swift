@@ -65,3 +65,16 @@ extension ApplicationAutoScaling.GetPredictiveScalingForecastRequest: ECSShape {
         v.require(endTime, at: path, "EndTime")
     }
 }
+
+extension ApplicationAutoScaling.GetPredictiveScalingForecastRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("PolicyName", self.policyName)
+        json.member("StartTime", self.startTime)
+        json.member("EndTime", self.endTime)
+        json.close()
+    }
+}

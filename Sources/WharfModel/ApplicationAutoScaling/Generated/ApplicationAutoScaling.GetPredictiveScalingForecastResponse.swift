@@ -42,3 +42,13 @@ extension ApplicationAutoScaling.GetPredictiveScalingForecastResponse: ECSShape 
         v.nested(capacityForecast, at: path, "CapacityForecast")
     }
 }
+
+extension ApplicationAutoScaling.GetPredictiveScalingForecastResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadForecast", self.loadForecast)
+        json.member("CapacityForecast", self.capacityForecast)
+        json.member("UpdateTime", self.updateTime)
+        json.close()
+    }
+}

@@ -28,3 +28,11 @@ extension ApplicationAutoScaling.ListTagsForResourceRequest: ECSShape {
         v.length(resourceARN?.count, min: 1, max: 1011, at: path, "ResourceARN")
     }
 }
+
+extension ApplicationAutoScaling.ListTagsForResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.close()
+    }
+}

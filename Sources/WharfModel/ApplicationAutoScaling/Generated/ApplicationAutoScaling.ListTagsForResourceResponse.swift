@@ -25,3 +25,11 @@ extension ApplicationAutoScaling {
 extension ApplicationAutoScaling.ListTagsForResourceResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ApplicationAutoScaling.ListTagsForResourceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -44,3 +44,13 @@ extension ApplicationAutoScaling.LoadForecast: ECSShape {
         v.nested(metricSpecification, at: path, "MetricSpecification")
     }
 }
+
+extension ApplicationAutoScaling.LoadForecast: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Timestamps", self.timestamps)
+        json.member("Values", self.values)
+        json.member("MetricSpecification", self.metricSpecification)
+        json.close()
+    }
+}

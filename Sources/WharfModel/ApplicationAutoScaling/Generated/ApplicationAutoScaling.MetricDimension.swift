@@ -31,3 +31,12 @@ extension ApplicationAutoScaling.MetricDimension: ECSShape {
         v.require(value, at: path, "Value")
     }
 }
+
+extension ApplicationAutoScaling.MetricDimension: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

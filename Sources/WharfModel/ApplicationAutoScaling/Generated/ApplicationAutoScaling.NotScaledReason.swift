@@ -46,3 +46,14 @@ extension ApplicationAutoScaling.NotScaledReason: ECSShape {
         v.require(code, at: path, "Code")
     }
 }
+
+extension ApplicationAutoScaling.NotScaledReason: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Code", self.code)
+        json.member("MaxCapacity", self.maxCapacity)
+        json.member("MinCapacity", self.minCapacity)
+        json.member("CurrentCapacity", self.currentCapacity)
+        json.close()
+    }
+}

@@ -28,3 +28,11 @@ extension ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification:
         v.each(metricDataQueries, at: path, "MetricDataQueries")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricDataQueries", self.metricDataQueries)
+        json.close()
+    }
+}

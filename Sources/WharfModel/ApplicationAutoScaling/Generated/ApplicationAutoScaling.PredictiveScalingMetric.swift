@@ -43,3 +43,13 @@ extension ApplicationAutoScaling.PredictiveScalingMetric: ECSShape {
         v.length(namespace?.count, min: 1, max: 255, at: path, "Namespace")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetric: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Dimensions", self.dimensions)
+        json.member("MetricName", self.metricName)
+        json.member("Namespace", self.namespace)
+        json.close()
+    }
+}

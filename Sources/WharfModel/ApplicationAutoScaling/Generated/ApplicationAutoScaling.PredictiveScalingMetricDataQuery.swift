@@ -54,3 +54,15 @@ extension ApplicationAutoScaling.PredictiveScalingMetricDataQuery: ECSShape {
         v.nested(metricStat, at: path, "MetricStat")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetricDataQuery: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Expression", self.expression)
+        json.member("MetricStat", self.metricStat)
+        json.member("Label", self.label)
+        json.member("ReturnData", self.returnData)
+        json.close()
+    }
+}

@@ -33,3 +33,12 @@ extension ApplicationAutoScaling.PredictiveScalingMetricDimension: ECSShape {
         v.length(value?.count, min: 1, max: 1024, at: path, "Value")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetricDimension: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

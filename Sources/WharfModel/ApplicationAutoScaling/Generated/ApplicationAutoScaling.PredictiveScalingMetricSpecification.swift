@@ -80,3 +80,17 @@ extension ApplicationAutoScaling.PredictiveScalingMetricSpecification: ECSShape 
         v.nested(customizedCapacityMetricSpecification, at: path, "CustomizedCapacityMetricSpecification")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetricSpecification: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetValue", self.targetValue)
+        json.member("PredefinedMetricPairSpecification", self.predefinedMetricPairSpecification)
+        json.member("PredefinedScalingMetricSpecification", self.predefinedScalingMetricSpecification)
+        json.member("PredefinedLoadMetricSpecification", self.predefinedLoadMetricSpecification)
+        json.member("CustomizedScalingMetricSpecification", self.customizedScalingMetricSpecification)
+        json.member("CustomizedLoadMetricSpecification", self.customizedLoadMetricSpecification)
+        json.member("CustomizedCapacityMetricSpecification", self.customizedCapacityMetricSpecification)
+        json.close()
+    }
+}

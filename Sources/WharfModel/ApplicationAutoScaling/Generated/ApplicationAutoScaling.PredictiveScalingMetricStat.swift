@@ -40,3 +40,13 @@ extension ApplicationAutoScaling.PredictiveScalingMetricStat: ECSShape {
         v.length(unit?.count, min: 1, max: 1023, at: path, "Unit")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetricStat: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Metric", self.metric)
+        json.member("Stat", self.stat)
+        json.member("Unit", self.unit)
+        json.close()
+    }
+}

@@ -63,3 +63,15 @@ extension ApplicationAutoScaling.PredictiveScalingPolicyConfiguration: ECSShape 
         v.range(maxCapacityBuffer, min: 0, max: 100, at: path, "MaxCapacityBuffer")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingPolicyConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricSpecifications", self.metricSpecifications)
+        json.member("Mode", self.mode)
+        json.member("SchedulingBufferTime", self.schedulingBufferTime)
+        json.member("MaxCapacityBreachBehavior", self.maxCapacityBreachBehavior)
+        json.member("MaxCapacityBuffer", self.maxCapacityBuffer)
+        json.close()
+    }
+}

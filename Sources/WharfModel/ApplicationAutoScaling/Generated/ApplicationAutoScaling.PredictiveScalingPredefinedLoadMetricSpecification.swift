@@ -35,3 +35,12 @@ extension ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecificat
         v.length(resourceLabel?.count, min: 1, max: 1023, at: path, "ResourceLabel")
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PredefinedMetricType", self.predefinedMetricType)
+        json.member("ResourceLabel", self.resourceLabel)
+        json.close()
+    }
+}

@@ -79,3 +79,18 @@ extension ApplicationAutoScaling.PutScalingPolicyRequest: ECSShape {
         v.nested(predictiveScalingPolicyConfiguration, at: path, "PredictiveScalingPolicyConfiguration")
     }
 }
+
+extension ApplicationAutoScaling.PutScalingPolicyRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PolicyName", self.policyName)
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("PolicyType", self.policyType)
+        json.member("StepScalingPolicyConfiguration", self.stepScalingPolicyConfiguration)
+        json.member("TargetTrackingScalingPolicyConfiguration", self.targetTrackingScalingPolicyConfiguration)
+        json.member("PredictiveScalingPolicyConfiguration", self.predictiveScalingPolicyConfiguration)
+        json.close()
+    }
+}

@@ -32,3 +32,12 @@ extension ApplicationAutoScaling.PutScalingPolicyResponse: ECSShape {
         v.each(alarms, at: path, "Alarms")
     }
 }
+
+extension ApplicationAutoScaling.PutScalingPolicyResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PolicyARN", self.policyARN)
+        json.member("Alarms", self.alarms)
+        json.close()
+    }
+}

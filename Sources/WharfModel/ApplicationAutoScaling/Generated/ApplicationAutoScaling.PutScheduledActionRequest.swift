@@ -81,3 +81,19 @@ extension ApplicationAutoScaling.PutScheduledActionRequest: ECSShape {
         v.nested(scalableTargetAction, at: path, "ScalableTargetAction")
     }
 }
+
+extension ApplicationAutoScaling.PutScheduledActionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("Schedule", self.schedule)
+        json.member("Timezone", self.timezone)
+        json.member("ScheduledActionName", self.scheduledActionName)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("StartTime", self.startTime)
+        json.member("EndTime", self.endTime)
+        json.member("ScalableTargetAction", self.scalableTargetAction)
+        json.close()
+    }
+}

@@ -75,3 +75,18 @@ extension ApplicationAutoScaling.RegisterScalableTargetRequest: ECSShape {
         v.nested(suspendedState, at: path, "SuspendedState")
     }
 }
+
+extension ApplicationAutoScaling.RegisterScalableTargetRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("MinCapacity", self.minCapacity)
+        json.member("MaxCapacity", self.maxCapacity)
+        json.member("RoleARN", self.roleARN)
+        json.member("SuspendedState", self.suspendedState)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -25,3 +25,11 @@ extension ApplicationAutoScaling {
 extension ApplicationAutoScaling.RegisterScalableTargetResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ApplicationAutoScaling.RegisterScalableTargetResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ScalableTargetARN", self.scalableTargetARN)
+        json.close()
+    }
+}

@@ -88,3 +88,20 @@ extension ApplicationAutoScaling.ScalableTarget: ECSShape {
         v.nested(suspendedState, at: path, "SuspendedState")
     }
 }
+
+extension ApplicationAutoScaling.ScalableTarget: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("MinCapacity", self.minCapacity)
+        json.member("MaxCapacity", self.maxCapacity)
+        json.member("PredictedCapacity", self.predictedCapacity)
+        json.member("RoleARN", self.roleARN)
+        json.member("CreationTime", self.creationTime)
+        json.member("SuspendedState", self.suspendedState)
+        json.member("ScalableTargetARN", self.scalableTargetARN)
+        json.close()
+    }
+}

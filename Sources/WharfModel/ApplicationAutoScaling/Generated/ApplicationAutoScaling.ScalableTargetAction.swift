@@ -28,3 +28,12 @@ extension ApplicationAutoScaling {
 extension ApplicationAutoScaling.ScalableTargetAction: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ApplicationAutoScaling.ScalableTargetAction: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MinCapacity", self.minCapacity)
+        json.member("MaxCapacity", self.maxCapacity)
+        json.close()
+    }
+}

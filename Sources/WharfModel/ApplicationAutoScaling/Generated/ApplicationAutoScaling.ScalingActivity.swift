@@ -98,3 +98,22 @@ extension ApplicationAutoScaling.ScalingActivity: ECSShape {
         v.each(notScaledReasons, at: path, "NotScaledReasons")
     }
 }
+
+extension ApplicationAutoScaling.ScalingActivity: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ActivityId", self.activityId)
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("Description", self.description)
+        json.member("Cause", self.cause)
+        json.member("StartTime", self.startTime)
+        json.member("EndTime", self.endTime)
+        json.member("StatusCode", self.statusCode)
+        json.member("StatusMessage", self.statusMessage)
+        json.member("Details", self.details)
+        json.member("NotScaledReasons", self.notScaledReasons)
+        json.close()
+    }
+}

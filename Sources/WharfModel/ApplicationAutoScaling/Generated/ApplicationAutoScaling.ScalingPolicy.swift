@@ -99,3 +99,21 @@ extension ApplicationAutoScaling.ScalingPolicy: ECSShape {
         v.require(creationTime, at: path, "CreationTime")
     }
 }
+
+extension ApplicationAutoScaling.ScalingPolicy: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PolicyARN", self.policyARN)
+        json.member("PolicyName", self.policyName)
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("PolicyType", self.policyType)
+        json.member("StepScalingPolicyConfiguration", self.stepScalingPolicyConfiguration)
+        json.member("TargetTrackingScalingPolicyConfiguration", self.targetTrackingScalingPolicyConfiguration)
+        json.member("PredictiveScalingPolicyConfiguration", self.predictiveScalingPolicyConfiguration)
+        json.member("Alarms", self.alarms)
+        json.member("CreationTime", self.creationTime)
+        json.close()
+    }
+}

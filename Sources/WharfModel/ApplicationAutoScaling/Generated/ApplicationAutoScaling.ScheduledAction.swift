@@ -95,3 +95,21 @@ extension ApplicationAutoScaling.ScheduledAction: ECSShape {
         v.require(creationTime, at: path, "CreationTime")
     }
 }
+
+extension ApplicationAutoScaling.ScheduledAction: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ScheduledActionName", self.scheduledActionName)
+        json.member("ScheduledActionARN", self.scheduledActionARN)
+        json.member("ServiceNamespace", self.serviceNamespace)
+        json.member("Schedule", self.schedule)
+        json.member("Timezone", self.timezone)
+        json.member("ResourceId", self.resourceId)
+        json.member("ScalableDimension", self.scalableDimension)
+        json.member("StartTime", self.startTime)
+        json.member("EndTime", self.endTime)
+        json.member("ScalableTargetAction", self.scalableTargetAction)
+        json.member("CreationTime", self.creationTime)
+        json.close()
+    }
+}

@@ -41,3 +41,13 @@ extension ApplicationAutoScaling.StepAdjustment: ECSShape {
         v.require(scalingAdjustment, at: path, "ScalingAdjustment")
     }
 }
+
+extension ApplicationAutoScaling.StepAdjustment: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricIntervalLowerBound", self.metricIntervalLowerBound)
+        json.member("MetricIntervalUpperBound", self.metricIntervalUpperBound)
+        json.member("ScalingAdjustment", self.scalingAdjustment)
+        json.close()
+    }
+}

@@ -59,3 +59,15 @@ extension ApplicationAutoScaling.StepScalingPolicyConfiguration: ECSShape {
         )
     }
 }
+
+extension ApplicationAutoScaling.StepScalingPolicyConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AdjustmentType", self.adjustmentType)
+        json.member("StepAdjustments", self.stepAdjustments)
+        json.member("MinAdjustmentMagnitude", self.minAdjustmentMagnitude)
+        json.member("Cooldown", self.cooldown)
+        json.member("MetricAggregationType", self.metricAggregationType)
+        json.close()
+    }
+}

@@ -39,3 +39,13 @@ extension ApplicationAutoScaling {
 extension ApplicationAutoScaling.SuspendedState: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ApplicationAutoScaling.SuspendedState: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("DynamicScalingInSuspended", self.dynamicScalingInSuspended)
+        json.member("DynamicScalingOutSuspended", self.dynamicScalingOutSuspended)
+        json.member("ScheduledScalingSuspended", self.scheduledScalingSuspended)
+        json.close()
+    }
+}

@@ -32,3 +32,12 @@ extension ApplicationAutoScaling.TagResourceRequest: ECSShape {
         v.require(tags, at: path, "Tags")
     }
 }
+
+extension ApplicationAutoScaling.TagResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

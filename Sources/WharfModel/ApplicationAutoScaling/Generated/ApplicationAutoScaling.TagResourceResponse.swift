@@ -19,3 +19,10 @@ extension ApplicationAutoScaling {
 extension ApplicationAutoScaling.TagResourceResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ApplicationAutoScaling.TagResourceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

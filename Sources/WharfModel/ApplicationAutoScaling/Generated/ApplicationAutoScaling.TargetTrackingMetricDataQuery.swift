@@ -54,3 +54,15 @@ extension ApplicationAutoScaling.TargetTrackingMetricDataQuery: ECSShape {
         v.nested(metricStat, at: path, "MetricStat")
     }
 }
+
+extension ApplicationAutoScaling.TargetTrackingMetricDataQuery: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Expression", self.expression)
+        json.member("Id", self.id)
+        json.member("Label", self.label)
+        json.member("MetricStat", self.metricStat)
+        json.member("ReturnData", self.returnData)
+        json.close()
+    }
+}

@@ -59,3 +59,16 @@ extension ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration: ECSSh
         v.nested(customizedMetricSpecification, at: path, "CustomizedMetricSpecification")
     }
 }
+
+extension ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetValue", self.targetValue)
+        json.member("PredefinedMetricSpecification", self.predefinedMetricSpecification)
+        json.member("CustomizedMetricSpecification", self.customizedMetricSpecification)
+        json.member("ScaleOutCooldown", self.scaleOutCooldown)
+        json.member("ScaleInCooldown", self.scaleInCooldown)
+        json.member("DisableScaleIn", self.disableScaleIn)
+        json.close()
+    }
+}

@@ -33,3 +33,12 @@ extension ApplicationAutoScaling.UntagResourceRequest: ECSShape {
         v.length(tagKeys?.count, min: 0, max: 200, at: path, "TagKeys")
     }
 }
+
+extension ApplicationAutoScaling.UntagResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.member("TagKeys", self.tagKeys)
+        json.close()
+    }
+}

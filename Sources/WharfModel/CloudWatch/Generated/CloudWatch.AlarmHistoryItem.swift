@@ -71,3 +71,18 @@ extension CloudWatch.AlarmHistoryItem: ECSShape {
         v.length(historyData?.count, min: 1, max: 4095, at: path, "HistoryData")
     }
 }
+
+extension CloudWatch.AlarmHistoryItem: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmName", self.alarmName)
+        json.member("AlarmContributorId", self.alarmContributorId)
+        json.member("AlarmType", self.alarmType)
+        json.member("Timestamp", self.timestamp)
+        json.member("HistoryItemType", self.historyItemType)
+        json.member("HistorySummary", self.historySummary)
+        json.member("HistoryData", self.historyData)
+        json.member("AlarmContributorAttributes", self.alarmContributorAttributes)
+        json.close()
+    }
+}

@@ -42,3 +42,13 @@ extension CloudWatch.AlarmPromQLCriteria: ECSShape {
         v.range(recoveryPeriod, min: 0, max: 86400, at: path, "RecoveryPeriod")
     }
 }
+
+extension CloudWatch.AlarmPromQLCriteria: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Query", self.query)
+        json.member("PendingPeriod", self.pendingPeriod)
+        json.member("RecoveryPeriod", self.recoveryPeriod)
+        json.close()
+    }
+}

@@ -135,3 +135,29 @@ extension CloudWatch.CompositeAlarm: ECSShape {
         v.length(actionsSuppressor?.count, min: 1, max: 1600, at: path, "ActionsSuppressor")
     }
 }
+
+extension CloudWatch.CompositeAlarm: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ActionsEnabled", self.actionsEnabled)
+        json.member("AlarmActions", self.alarmActions)
+        json.member("AlarmArn", self.alarmArn)
+        json.member("AlarmConfigurationUpdatedTimestamp", self.alarmConfigurationUpdatedTimestamp)
+        json.member("AlarmDescription", self.alarmDescription)
+        json.member("AlarmName", self.alarmName)
+        json.member("AlarmRule", self.alarmRule)
+        json.member("InsufficientDataActions", self.insufficientDataActions)
+        json.member("OKActions", self.okActions)
+        json.member("StateReason", self.stateReason)
+        json.member("StateReasonData", self.stateReasonData)
+        json.member("StateUpdatedTimestamp", self.stateUpdatedTimestamp)
+        json.member("StateValue", self.stateValue)
+        json.member("StateTransitionedTimestamp", self.stateTransitionedTimestamp)
+        json.member("ActionsSuppressedBy", self.actionsSuppressedBy)
+        json.member("ActionsSuppressedReason", self.actionsSuppressedReason)
+        json.member("ActionsSuppressor", self.actionsSuppressor)
+        json.member("ActionsSuppressorWaitPeriod", self.actionsSuppressorWaitPeriod)
+        json.member("ActionsSuppressorExtensionPeriod", self.actionsSuppressorExtensionPeriod)
+        json.close()
+    }
+}

@@ -65,3 +65,18 @@ extension CloudWatch.Datapoint: ECSShape {
         v.oneOf(unit, CloudWatch.Enum.standardUnit, at: path, "Unit")
     }
 }
+
+extension CloudWatch.Datapoint: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Timestamp", self.timestamp)
+        json.member("SampleCount", self.sampleCount)
+        json.member("Average", self.average)
+        json.member("Sum", self.sum)
+        json.member("Minimum", self.minimum)
+        json.member("Maximum", self.maximum)
+        json.member("Unit", self.unit)
+        json.member("ExtendedStatistics", self.extendedStatistics)
+        json.close()
+    }
+}

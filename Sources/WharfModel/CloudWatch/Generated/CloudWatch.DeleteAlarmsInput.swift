@@ -27,3 +27,11 @@ extension CloudWatch.DeleteAlarmsInput: ECSShape {
         v.length(alarmNames?.count, min: 0, max: 100, at: path, "AlarmNames")
     }
 }
+
+extension CloudWatch.DeleteAlarmsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmNames", self.alarmNames)
+        json.close()
+    }
+}

@@ -75,3 +75,19 @@ extension CloudWatch.DescribeAlarmHistoryInput: ECSShape {
         v.oneOf(scanBy, CloudWatch.Enum.scanBy, at: path, "ScanBy")
     }
 }
+
+extension CloudWatch.DescribeAlarmHistoryInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmName", self.alarmName)
+        json.member("AlarmContributorId", self.alarmContributorId)
+        json.member("AlarmTypes", self.alarmTypes)
+        json.member("HistoryItemType", self.historyItemType)
+        json.member("StartDate", self.startDate)
+        json.member("EndDate", self.endDate)
+        json.member("MaxRecords", self.maxRecords)
+        json.member("NextToken", self.nextToken)
+        json.member("ScanBy", self.scanBy)
+        json.close()
+    }
+}

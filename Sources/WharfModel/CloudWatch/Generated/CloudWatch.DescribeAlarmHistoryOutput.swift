@@ -29,3 +29,12 @@ extension CloudWatch.DescribeAlarmHistoryOutput: ECSShape {
         v.each(alarmHistoryItems, at: path, "AlarmHistoryItems")
     }
 }
+
+extension CloudWatch.DescribeAlarmHistoryOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmHistoryItems", self.alarmHistoryItems)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -68,3 +68,17 @@ extension CloudWatch.DescribeAlarmsForMetricInput: ECSShape {
         v.oneOf(unit, CloudWatch.Enum.standardUnit, at: path, "Unit")
     }
 }
+
+extension CloudWatch.DescribeAlarmsForMetricInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricName", self.metricName)
+        json.member("Namespace", self.namespace)
+        json.member("Statistic", self.statistic)
+        json.member("ExtendedStatistic", self.extendedStatistic)
+        json.member("Dimensions", self.dimensions)
+        json.member("Period", self.period)
+        json.member("Unit", self.unit)
+        json.close()
+    }
+}

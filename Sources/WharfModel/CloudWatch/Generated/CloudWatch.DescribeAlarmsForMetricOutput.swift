@@ -26,3 +26,11 @@ extension CloudWatch.DescribeAlarmsForMetricOutput: ECSShape {
         v.each(metricAlarms, at: path, "MetricAlarms")
     }
 }
+
+extension CloudWatch.DescribeAlarmsForMetricOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricAlarms", self.metricAlarms)
+        json.close()
+    }
+}

@@ -81,3 +81,19 @@ extension CloudWatch.DescribeAlarmsInput: ECSShape {
         v.range(maxRecords, min: 1, max: 100, at: path, "MaxRecords")
     }
 }
+
+extension CloudWatch.DescribeAlarmsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmNames", self.alarmNames)
+        json.member("AlarmNamePrefix", self.alarmNamePrefix)
+        json.member("AlarmTypes", self.alarmTypes)
+        json.member("ChildrenOfAlarmName", self.childrenOfAlarmName)
+        json.member("ParentsOfAlarmName", self.parentsOfAlarmName)
+        json.member("StateValue", self.stateValue)
+        json.member("ActionPrefix", self.actionPrefix)
+        json.member("MaxRecords", self.maxRecords)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -41,3 +41,13 @@ extension CloudWatch.DescribeAlarmsOutput: ECSShape {
         v.each(metricAlarms, at: path, "MetricAlarms")
     }
 }
+
+extension CloudWatch.DescribeAlarmsOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("CompositeAlarms", self.compositeAlarms)
+        json.member("MetricAlarms", self.metricAlarms)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -32,3 +32,12 @@ extension CloudWatch.Dimension: ECSShape {
         v.length(value?.count, min: 1, max: 1024, at: path, "Value")
     }
 }
+
+extension CloudWatch.Dimension: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension CloudWatch.DimensionFilter: ECSShape {
         v.length(value?.count, min: 1, max: 1024, at: path, "Value")
     }
 }
+
+extension CloudWatch.DimensionFilter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension CloudWatch {
 extension CloudWatch.Entity: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension CloudWatch.Entity: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("KeyAttributes", self.keyAttributes)
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension CloudWatch.EntityMetricData: ECSShape {
         v.each(metricData, at: path, "MetricData")
     }
 }
+
+extension CloudWatch.EntityMetricData: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Entity", self.entity)
+        json.member("MetricData", self.metricData)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension CloudWatch.EvaluationCriteria: ECSShape {
         v.nested(promQLCriteria, at: path, "PromQLCriteria")
     }
 }
+
+extension CloudWatch.EvaluationCriteria: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PromQLCriteria", self.promQLCriteria)
+        json.close()
+    }
+}

@@ -67,3 +67,17 @@ extension CloudWatch.GetMetricDataInput: ECSShape {
         v.nested(labelOptions, at: path, "LabelOptions")
     }
 }
+
+extension CloudWatch.GetMetricDataInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricDataQueries", self.metricDataQueries)
+        json.member("StartTime", self.startTime)
+        json.member("EndTime", self.endTime)
+        json.member("NextToken", self.nextToken)
+        json.member("ScanBy", self.scanBy)
+        json.member("MaxDatapoints", self.maxDatapoints)
+        json.member("LabelOptions", self.labelOptions)
+        json.close()
+    }
+}

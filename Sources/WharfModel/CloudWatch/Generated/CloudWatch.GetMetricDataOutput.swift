@@ -41,3 +41,13 @@ extension CloudWatch.GetMetricDataOutput: ECSShape {
         v.each(messages, at: path, "Messages")
     }
 }
+
+extension CloudWatch.GetMetricDataOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricDataResults", self.metricDataResults)
+        json.member("NextToken", self.nextToken)
+        json.member("Messages", self.messages)
+        json.close()
+    }
+}

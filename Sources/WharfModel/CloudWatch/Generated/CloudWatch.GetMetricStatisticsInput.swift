@@ -83,3 +83,19 @@ extension CloudWatch.GetMetricStatisticsInput: ECSShape {
         v.oneOf(unit, CloudWatch.Enum.standardUnit, at: path, "Unit")
     }
 }
+
+extension CloudWatch.GetMetricStatisticsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Namespace", self.namespace)
+        json.member("MetricName", self.metricName)
+        json.member("Dimensions", self.dimensions)
+        json.member("StartTime", self.startTime)
+        json.member("EndTime", self.endTime)
+        json.member("Period", self.period)
+        json.member("Statistics", self.statistics)
+        json.member("ExtendedStatistics", self.extendedStatistics)
+        json.member("Unit", self.unit)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension CloudWatch.GetMetricStatisticsOutput: ECSShape {
         v.each(datapoints, at: path, "Datapoints")
     }
 }
+
+extension CloudWatch.GetMetricStatisticsOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Label", self.label)
+        json.member("Datapoints", self.datapoints)
+        json.close()
+    }
+}

@@ -25,3 +25,11 @@ extension CloudWatch {
 extension CloudWatch.LabelOptions: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension CloudWatch.LabelOptions: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Timezone", self.timezone)
+        json.close()
+    }
+}

@@ -68,3 +68,17 @@ extension CloudWatch.ListMetricsInput: ECSShape {
         v.length(owningAccount?.count, min: 1, max: 255, at: path, "OwningAccount")
     }
 }
+
+extension CloudWatch.ListMetricsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Namespace", self.namespace)
+        json.member("MetricName", self.metricName)
+        json.member("Dimensions", self.dimensions)
+        json.member("NextToken", self.nextToken)
+        json.member("RecentlyActive", self.recentlyActive)
+        json.member("IncludeLinkedAccounts", self.includeLinkedAccounts)
+        json.member("OwningAccount", self.owningAccount)
+        json.close()
+    }
+}

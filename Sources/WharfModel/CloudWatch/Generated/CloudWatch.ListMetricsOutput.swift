@@ -37,3 +37,13 @@ extension CloudWatch.ListMetricsOutput: ECSShape {
         v.each(metrics, at: path, "Metrics")
     }
 }
+
+extension CloudWatch.ListMetricsOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Metrics", self.metrics)
+        json.member("NextToken", self.nextToken)
+        json.member("OwningAccounts", self.owningAccounts)
+        json.close()
+    }
+}

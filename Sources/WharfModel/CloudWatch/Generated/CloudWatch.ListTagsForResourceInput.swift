@@ -27,3 +27,11 @@ extension CloudWatch.ListTagsForResourceInput: ECSShape {
         v.length(resourceARN?.count, min: 1, max: 1024, at: path, "ResourceARN")
     }
 }
+
+extension CloudWatch.ListTagsForResourceInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension CloudWatch.ListTagsForResourceOutput: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension CloudWatch.ListTagsForResourceOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension CloudWatch {
 extension CloudWatch.MessageData: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension CloudWatch.MessageData: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Code", self.code)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

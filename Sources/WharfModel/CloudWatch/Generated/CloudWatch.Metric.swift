@@ -39,3 +39,13 @@ extension CloudWatch.Metric: ECSShape {
         v.each(dimensions, at: path, "Dimensions")
     }
 }
+
+extension CloudWatch.Metric: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Namespace", self.namespace)
+        json.member("MetricName", self.metricName)
+        json.member("Dimensions", self.dimensions)
+        json.close()
+    }
+}

@@ -213,3 +213,41 @@ extension CloudWatch.MetricAlarm: ECSShape {
         v.range(evaluationInterval, min: 10, max: 3600, at: path, "EvaluationInterval")
     }
 }
+
+extension CloudWatch.MetricAlarm: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmName", self.alarmName)
+        json.member("AlarmArn", self.alarmArn)
+        json.member("AlarmDescription", self.alarmDescription)
+        json.member("AlarmConfigurationUpdatedTimestamp", self.alarmConfigurationUpdatedTimestamp)
+        json.member("ActionsEnabled", self.actionsEnabled)
+        json.member("OKActions", self.okActions)
+        json.member("AlarmActions", self.alarmActions)
+        json.member("InsufficientDataActions", self.insufficientDataActions)
+        json.member("StateValue", self.stateValue)
+        json.member("StateReason", self.stateReason)
+        json.member("StateReasonData", self.stateReasonData)
+        json.member("StateUpdatedTimestamp", self.stateUpdatedTimestamp)
+        json.member("MetricName", self.metricName)
+        json.member("Namespace", self.namespace)
+        json.member("Statistic", self.statistic)
+        json.member("ExtendedStatistic", self.extendedStatistic)
+        json.member("Dimensions", self.dimensions)
+        json.member("Period", self.period)
+        json.member("Unit", self.unit)
+        json.member("EvaluationPeriods", self.evaluationPeriods)
+        json.member("DatapointsToAlarm", self.datapointsToAlarm)
+        json.member("Threshold", self.threshold)
+        json.member("ComparisonOperator", self.comparisonOperator)
+        json.member("TreatMissingData", self.treatMissingData)
+        json.member("EvaluateLowSampleCountPercentile", self.evaluateLowSampleCountPercentile)
+        json.member("Metrics", self.metrics)
+        json.member("ThresholdMetricId", self.thresholdMetricId)
+        json.member("EvaluationState", self.evaluationState)
+        json.member("StateTransitionedTimestamp", self.stateTransitionedTimestamp)
+        json.member("EvaluationCriteria", self.evaluationCriteria)
+        json.member("EvaluationInterval", self.evaluationInterval)
+        json.close()
+    }
+}

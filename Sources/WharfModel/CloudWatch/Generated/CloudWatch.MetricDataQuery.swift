@@ -67,3 +67,17 @@ extension CloudWatch.MetricDataQuery: ECSShape {
         v.length(accountId?.count, min: 1, max: 255, at: path, "AccountId")
     }
 }
+
+extension CloudWatch.MetricDataQuery: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("MetricStat", self.metricStat)
+        json.member("Expression", self.expression)
+        json.member("Label", self.label)
+        json.member("ReturnData", self.returnData)
+        json.member("Period", self.period)
+        json.member("AccountId", self.accountId)
+        json.close()
+    }
+}

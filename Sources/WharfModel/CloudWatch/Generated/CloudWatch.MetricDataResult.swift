@@ -57,3 +57,16 @@ extension CloudWatch.MetricDataResult: ECSShape {
         v.each(messages, at: path, "Messages")
     }
 }
+
+extension CloudWatch.MetricDataResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Label", self.label)
+        json.member("Timestamps", self.timestamps)
+        json.member("Values", self.values)
+        json.member("StatusCode", self.statusCode)
+        json.member("Messages", self.messages)
+        json.close()
+    }
+}

@@ -78,3 +78,19 @@ extension CloudWatch.MetricDatum: ECSShape {
         v.range(storageResolution, min: 1, max: Int.max, at: path, "StorageResolution")
     }
 }
+
+extension CloudWatch.MetricDatum: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MetricName", self.metricName)
+        json.member("Dimensions", self.dimensions)
+        json.member("Timestamp", self.timestamp)
+        json.member("Value", self.value)
+        json.member("StatisticValues", self.statisticValues)
+        json.member("Values", self.values)
+        json.member("Counts", self.counts)
+        json.member("Unit", self.unit)
+        json.member("StorageResolution", self.storageResolution)
+        json.close()
+    }
+}

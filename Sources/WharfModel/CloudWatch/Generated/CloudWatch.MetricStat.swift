@@ -40,3 +40,14 @@ extension CloudWatch.MetricStat: ECSShape {
         v.oneOf(unit, CloudWatch.Enum.standardUnit, at: path, "Unit")
     }
 }
+
+extension CloudWatch.MetricStat: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Metric", self.metric)
+        json.member("Period", self.period)
+        json.member("Stat", self.stat)
+        json.member("Unit", self.unit)
+        json.close()
+    }
+}

@@ -48,3 +48,14 @@ extension CloudWatch.PutMetricDataInput: ECSShape {
         v.each(entityMetricData, at: path, "EntityMetricData")
     }
 }
+
+extension CloudWatch.PutMetricDataInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Namespace", self.namespace)
+        json.member("MetricData", self.metricData)
+        json.member("EntityMetricData", self.entityMetricData)
+        json.member("StrictEntityValidation", self.strictEntityValidation)
+        json.close()
+    }
+}

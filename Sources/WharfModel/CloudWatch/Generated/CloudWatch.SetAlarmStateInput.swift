@@ -51,3 +51,14 @@ extension CloudWatch.SetAlarmStateInput: ECSShape {
         v.length(stateReasonData?.count, min: 0, max: 4000, at: path, "StateReasonData")
     }
 }
+
+extension CloudWatch.SetAlarmStateInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AlarmName", self.alarmName)
+        json.member("StateValue", self.stateValue)
+        json.member("StateReason", self.stateReason)
+        json.member("StateReasonData", self.stateReasonData)
+        json.close()
+    }
+}

@@ -43,3 +43,14 @@ extension CloudWatch.StatisticSet: ECSShape {
         v.require(maximum, at: path, "Maximum")
     }
 }
+
+extension CloudWatch.StatisticSet: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SampleCount", self.sampleCount)
+        json.member("Sum", self.sum)
+        json.member("Minimum", self.minimum)
+        json.member("Maximum", self.maximum)
+        json.close()
+    }
+}

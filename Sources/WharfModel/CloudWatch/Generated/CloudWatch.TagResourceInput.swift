@@ -32,3 +32,12 @@ extension CloudWatch.TagResourceInput: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension CloudWatch.TagResourceInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -18,3 +18,10 @@ extension CloudWatch {
 extension CloudWatch.TagResourceOutput: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension CloudWatch.TagResourceOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

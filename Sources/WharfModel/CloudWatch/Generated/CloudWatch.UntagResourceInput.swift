@@ -31,3 +31,12 @@ extension CloudWatch.UntagResourceInput: ECSShape {
         v.require(tagKeys, at: path, "TagKeys")
     }
 }
+
+extension CloudWatch.UntagResourceInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.member("TagKeys", self.tagKeys)
+        json.close()
+    }
+}

@@ -18,3 +18,10 @@ extension CloudWatch {
 extension CloudWatch.UntagResourceOutput: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension CloudWatch.UntagResourceOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

@@ -39,3 +39,14 @@ extension ECS {
 extension ECS.AdvancedConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.AdvancedConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("alternateTargetGroupArn", self.alternateTargetGroupArn)
+        json.member("productionListenerRule", self.productionListenerRule)
+        json.member("testListenerRule", self.testListenerRule)
+        json.member("roleArn", self.roleArn)
+        json.close()
+    }
+}

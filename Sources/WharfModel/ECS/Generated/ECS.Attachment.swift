@@ -38,3 +38,14 @@ extension ECS.Attachment: ECSShape {
         v.each(details, at: path, "details")
     }
 }
+
+extension ECS.Attachment: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("id", self.id)
+        json.member("type", self.`type`)
+        json.member("status", self.status)
+        json.member("details", self.details)
+        json.close()
+    }
+}

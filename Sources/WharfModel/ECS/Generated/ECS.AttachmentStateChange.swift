@@ -28,3 +28,12 @@ extension ECS.AttachmentStateChange: ECSShape {
         v.require(status, at: path, "status")
     }
 }
+
+extension ECS.AttachmentStateChange: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("attachmentArn", self.attachmentArn)
+        json.member("status", self.status)
+        json.close()
+    }
+}

@@ -34,3 +34,14 @@ extension ECS.Attribute: ECSShape {
         v.oneOf(targetType, ECS.Enum.targetType, at: path, "targetType")
     }
 }
+
+extension ECS.Attribute: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.member("targetType", self.targetType)
+        json.member("targetId", self.targetId)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.AutoRepairConfiguration: ECSShape {
         v.oneOf(actionsStatus, ECS.Enum.autoRepairActionsStatus, at: path, "actionsStatus")
     }
 }
+
+extension ECS.AutoRepairConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("actionsStatus", self.actionsStatus)
+        json.close()
+    }
+}

@@ -47,3 +47,14 @@ extension ECS.AutoScalingGroupProvider: ECSShape {
         v.oneOf(managedDraining, ECS.Enum.managedDraining, at: path, "managedDraining")
     }
 }
+
+extension ECS.AutoScalingGroupProvider: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("autoScalingGroupArn", self.autoScalingGroupArn)
+        json.member("managedScaling", self.managedScaling)
+        json.member("managedTerminationProtection", self.managedTerminationProtection)
+        json.member("managedDraining", self.managedDraining)
+        json.close()
+    }
+}

@@ -41,3 +41,13 @@ extension ECS.AutoScalingGroupProviderUpdate: ECSShape {
         v.oneOf(managedDraining, ECS.Enum.managedDraining, at: path, "managedDraining")
     }
 }
+
+extension ECS.AutoScalingGroupProviderUpdate: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("managedScaling", self.managedScaling)
+        json.member("managedTerminationProtection", self.managedTerminationProtection)
+        json.member("managedDraining", self.managedDraining)
+        json.close()
+    }
+}

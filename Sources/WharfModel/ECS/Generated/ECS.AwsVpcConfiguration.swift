@@ -31,3 +31,13 @@ extension ECS.AwsVpcConfiguration: ECSShape {
         v.oneOf(assignPublicIp, ECS.Enum.assignPublicIp, at: path, "assignPublicIp")
     }
 }
+
+extension ECS.AwsVpcConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("subnets", self.subnets)
+        json.member("securityGroups", self.securityGroups)
+        json.member("assignPublicIp", self.assignPublicIp)
+        json.close()
+    }
+}

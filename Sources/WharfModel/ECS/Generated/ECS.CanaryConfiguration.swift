@@ -27,3 +27,12 @@ extension ECS {
 extension ECS.CanaryConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.CanaryConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("canaryPercent", self.canaryPercent)
+        json.member("canaryBakeTimeInMinutes", self.canaryBakeTimeInMinutes)
+        json.close()
+    }
+}

@@ -68,3 +68,20 @@ extension ECS.CapacityProvider: ECSShape {
         v.oneOf(`type`, ECS.Enum.capacityProviderType, at: path, "type")
     }
 }
+
+extension ECS.CapacityProvider: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capacityProviderArn", self.capacityProviderArn)
+        json.member("name", self.name)
+        json.member("cluster", self.cluster)
+        json.member("status", self.status)
+        json.member("autoScalingGroupProvider", self.autoScalingGroupProvider)
+        json.member("managedInstancesProvider", self.managedInstancesProvider)
+        json.member("updateStatus", self.updateStatus)
+        json.member("updateStatusReason", self.updateStatusReason)
+        json.member("tags", self.tags)
+        json.member("type", self.`type`)
+        json.close()
+    }
+}

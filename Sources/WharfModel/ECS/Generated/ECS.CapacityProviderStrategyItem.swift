@@ -34,3 +34,13 @@ extension ECS.CapacityProviderStrategyItem: ECSShape {
         v.range(base, min: 0, max: 100000, at: path, "base")
     }
 }
+
+extension ECS.CapacityProviderStrategyItem: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capacityProvider", self.capacityProvider)
+        json.member("weight", self.weight)
+        json.member("base", self.base)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.CapacityReservationRequest: ECSShape {
         v.oneOf(reservationPreference, ECS.Enum.capacityReservationPreference, at: path, "reservationPreference")
     }
 }
+
+extension ECS.CapacityReservationRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("reservationGroupArn", self.reservationGroupArn)
+        json.member("reservationPreference", self.reservationPreference)
+        json.close()
+    }
+}

@@ -93,3 +93,26 @@ extension ECS.Cluster: ECSShape {
         v.nested(serviceConnectDefaults, at: path, "serviceConnectDefaults")
     }
 }
+
+extension ECS.Cluster: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("clusterArn", self.clusterArn)
+        json.member("clusterName", self.clusterName)
+        json.member("configuration", self.configuration)
+        json.member("status", self.status)
+        json.member("registeredContainerInstancesCount", self.registeredContainerInstancesCount)
+        json.member("runningTasksCount", self.runningTasksCount)
+        json.member("pendingTasksCount", self.pendingTasksCount)
+        json.member("activeServicesCount", self.activeServicesCount)
+        json.member("statistics", self.statistics)
+        json.member("tags", self.tags)
+        json.member("settings", self.settings)
+        json.member("capacityProviders", self.capacityProviders)
+        json.member("defaultCapacityProviderStrategy", self.defaultCapacityProviderStrategy)
+        json.member("attachments", self.attachments)
+        json.member("attachmentsStatus", self.attachmentsStatus)
+        json.member("serviceConnectDefaults", self.serviceConnectDefaults)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension ECS.ClusterConfiguration: ECSShape {
         v.nested(managedStorageConfiguration, at: path, "managedStorageConfiguration")
     }
 }
+
+extension ECS.ClusterConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("executeCommandConfiguration", self.executeCommandConfiguration)
+        json.member("managedStorageConfiguration", self.managedStorageConfiguration)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.ClusterServiceConnectDefaults: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ClusterServiceConnectDefaults: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("namespace", self.namespace)
+        json.close()
+    }
+}

@@ -25,3 +25,11 @@ extension ECS.ClusterServiceConnectDefaultsRequest: ECSShape {
         v.require(namespace, at: path, "namespace")
     }
 }
+
+extension ECS.ClusterServiceConnectDefaultsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("namespace", self.namespace)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.ClusterSetting: ECSShape {
         v.oneOf(name, ECS.Enum.clusterSettingName, at: path, "name")
     }
 }
+
+extension ECS.ClusterSetting: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.close()
+    }
+}

@@ -94,3 +94,27 @@ extension ECS.Container: ECSShape {
         v.each(managedAgents, at: path, "managedAgents")
     }
 }
+
+extension ECS.Container: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerArn", self.containerArn)
+        json.member("taskArn", self.taskArn)
+        json.member("name", self.name)
+        json.member("image", self.image)
+        json.member("imageDigest", self.imageDigest)
+        json.member("runtimeId", self.runtimeId)
+        json.member("lastStatus", self.lastStatus)
+        json.member("exitCode", self.exitCode)
+        json.member("reason", self.reason)
+        json.member("networkBindings", self.networkBindings)
+        json.member("networkInterfaces", self.networkInterfaces)
+        json.member("healthStatus", self.healthStatus)
+        json.member("managedAgents", self.managedAgents)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("memoryReservation", self.memoryReservation)
+        json.member("gpuIds", self.gpuIds)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension ECS.ContainerDependency: ECSShape {
         v.oneOf(condition, ECS.Enum.containerCondition, at: path, "condition")
     }
 }
+
+extension ECS.ContainerDependency: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerName", self.containerName)
+        json.member("condition", self.condition)
+        json.close()
+    }
+}

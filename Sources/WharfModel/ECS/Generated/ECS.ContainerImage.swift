@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.ContainerImage: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ContainerImage: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerName", self.containerName)
+        json.member("imageDigest", self.imageDigest)
+        json.member("image", self.image)
+        json.close()
+    }
+}

@@ -106,3 +106,28 @@ extension ECS.ContainerInstance: ECSShape {
         v.nested(healthStatus, at: path, "healthStatus")
     }
 }
+
+extension ECS.ContainerInstance: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerInstanceArn", self.containerInstanceArn)
+        json.member("ec2InstanceId", self.ec2InstanceId)
+        json.member("capacityProviderName", self.capacityProviderName)
+        json.member("version", self.version)
+        json.member("versionInfo", self.versionInfo)
+        json.member("remainingResources", self.remainingResources)
+        json.member("registeredResources", self.registeredResources)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("agentConnected", self.agentConnected)
+        json.member("runningTasksCount", self.runningTasksCount)
+        json.member("pendingTasksCount", self.pendingTasksCount)
+        json.member("agentUpdateStatus", self.agentUpdateStatus)
+        json.member("attributes", self.attributes)
+        json.member("registeredAt", self.registeredAt)
+        json.member("attachments", self.attachments)
+        json.member("tags", self.tags)
+        json.member("healthStatus", self.healthStatus)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.ContainerInstanceHealthStatus: ECSShape {
         v.each(details, at: path, "details")
     }
 }
+
+extension ECS.ContainerInstanceHealthStatus: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("overallStatus", self.overallStatus)
+        json.member("details", self.details)
+        json.close()
+    }
+}

@@ -61,3 +61,18 @@ extension ECS.ContainerOverride: ECSShape {
         v.each(resourceRequirements, at: path, "resourceRequirements")
     }
 }
+
+extension ECS.ContainerOverride: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("command", self.command)
+        json.member("environment", self.environment)
+        json.member("environmentFiles", self.environmentFiles)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("memoryReservation", self.memoryReservation)
+        json.member("resourceRequirements", self.resourceRequirements)
+        json.close()
+    }
+}

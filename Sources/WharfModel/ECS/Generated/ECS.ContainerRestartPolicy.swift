@@ -31,3 +31,13 @@ extension ECS.ContainerRestartPolicy: ECSShape {
         v.require(enabled, at: path, "enabled")
     }
 }
+
+extension ECS.ContainerRestartPolicy: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("enabled", self.enabled)
+        json.member("ignoredExitCodes", self.ignoredExitCodes)
+        json.member("restartAttemptPeriod", self.restartAttemptPeriod)
+        json.close()
+    }
+}

@@ -50,3 +50,17 @@ extension ECS.ContainerStateChange: ECSShape {
         v.each(networkBindings, at: path, "networkBindings")
     }
 }
+
+extension ECS.ContainerStateChange: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerName", self.containerName)
+        json.member("imageDigest", self.imageDigest)
+        json.member("runtimeId", self.runtimeId)
+        json.member("exitCode", self.exitCode)
+        json.member("networkBindings", self.networkBindings)
+        json.member("reason", self.reason)
+        json.member("status", self.status)
+        json.close()
+    }
+}

@@ -32,3 +32,13 @@ extension ECS.ContinueServiceDeploymentRequest: ECSShape {
         v.oneOf(action, ECS.Enum.deploymentLifecycleHookAction, at: path, "action")
     }
 }
+
+extension ECS.ContinueServiceDeploymentRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeploymentArn", self.serviceDeploymentArn)
+        json.member("hookId", self.hookId)
+        json.member("action", self.action)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.ContinueServiceDeploymentResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ContinueServiceDeploymentResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeploymentArn", self.serviceDeploymentArn)
+        json.close()
+    }
+}

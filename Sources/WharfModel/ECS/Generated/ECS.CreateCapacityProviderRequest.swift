@@ -46,3 +46,15 @@ extension ECS.CreateCapacityProviderRequest: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.CreateCapacityProviderRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("cluster", self.cluster)
+        json.member("autoScalingGroupProvider", self.autoScalingGroupProvider)
+        json.member("managedInstancesProvider", self.managedInstancesProvider)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -55,3 +55,17 @@ extension ECS.CreateClusterRequest: ECSShape {
         v.nested(serviceConnectDefaults, at: path, "serviceConnectDefaults")
     }
 }
+
+extension ECS.CreateClusterRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("clusterName", self.clusterName)
+        json.member("tags", self.tags)
+        json.member("settings", self.settings)
+        json.member("configuration", self.configuration)
+        json.member("capacityProviders", self.capacityProviders)
+        json.member("defaultCapacityProviderStrategy", self.defaultCapacityProviderStrategy)
+        json.member("serviceConnectDefaults", self.serviceConnectDefaults)
+        json.close()
+    }
+}

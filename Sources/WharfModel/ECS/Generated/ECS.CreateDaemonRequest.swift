@@ -69,3 +69,20 @@ extension ECS.CreateDaemonRequest: ECSShape {
         v.oneOf(propagateTags, ECS.Enum.daemonPropagateTags, at: path, "propagateTags")
     }
 }
+
+extension ECS.CreateDaemonRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonName", self.daemonName)
+        json.member("clusterArn", self.clusterArn)
+        json.member("daemonTaskDefinitionArn", self.daemonTaskDefinitionArn)
+        json.member("capacityProviderArns", self.capacityProviderArns)
+        json.member("deploymentConfiguration", self.deploymentConfiguration)
+        json.member("tags", self.tags)
+        json.member("propagateTags", self.propagateTags)
+        json.member("enableECSManagedTags", self.enableECSManagedTags)
+        json.member("enableExecuteCommand", self.enableExecuteCommand)
+        json.member("clientToken", self.clientToken)
+        json.close()
+    }
+}

@@ -38,3 +38,14 @@ extension ECS.CreateDaemonResponse: ECSShape {
         v.oneOf(status, ECS.Enum.daemonStatus, at: path, "status")
     }
 }
+
+extension ECS.CreateDaemonResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonArn", self.daemonArn)
+        json.member("status", self.status)
+        json.member("createdAt", self.createdAt)
+        json.member("deploymentArn", self.deploymentArn)
+        json.close()
+    }
+}

@@ -79,3 +79,22 @@ extension ECS.CreateExpressGatewayServiceRequest: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.CreateExpressGatewayServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("infrastructureRoleArn", self.infrastructureRoleArn)
+        json.member("serviceName", self.serviceName)
+        json.member("cluster", self.cluster)
+        json.member("healthCheckPath", self.healthCheckPath)
+        json.member("primaryContainer", self.primaryContainer)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("scalingTarget", self.scalingTarget)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

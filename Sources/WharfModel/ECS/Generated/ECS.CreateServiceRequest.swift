@@ -153,3 +153,36 @@ extension ECS.CreateServiceRequest: ECSShape {
         v.each(vpcLatticeConfigurations, at: path, "vpcLatticeConfigurations")
     }
 }
+
+extension ECS.CreateServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("serviceName", self.serviceName)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("availabilityZoneRebalancing", self.availabilityZoneRebalancing)
+        json.member("loadBalancers", self.loadBalancers)
+        json.member("serviceRegistries", self.serviceRegistries)
+        json.member("desiredCount", self.desiredCount)
+        json.member("clientToken", self.clientToken)
+        json.member("launchType", self.launchType)
+        json.member("capacityProviderStrategy", self.capacityProviderStrategy)
+        json.member("platformVersion", self.platformVersion)
+        json.member("role", self.role)
+        json.member("deploymentConfiguration", self.deploymentConfiguration)
+        json.member("placementConstraints", self.placementConstraints)
+        json.member("placementStrategy", self.placementStrategy)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("healthCheckGracePeriodSeconds", self.healthCheckGracePeriodSeconds)
+        json.member("schedulingStrategy", self.schedulingStrategy)
+        json.member("deploymentController", self.deploymentController)
+        json.member("tags", self.tags)
+        json.member("enableECSManagedTags", self.enableECSManagedTags)
+        json.member("propagateTags", self.propagateTags)
+        json.member("enableExecuteCommand", self.enableExecuteCommand)
+        json.member("serviceConnectConfiguration", self.serviceConnectConfiguration)
+        json.member("volumeConfigurations", self.volumeConfigurations)
+        json.member("vpcLatticeConfigurations", self.vpcLatticeConfigurations)
+        json.close()
+    }
+}

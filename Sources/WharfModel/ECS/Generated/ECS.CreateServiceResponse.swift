@@ -24,3 +24,11 @@ extension ECS.CreateServiceResponse: ECSShape {
         v.nested(service, at: path, "service")
     }
 }
+
+extension ECS.CreateServiceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("service", self.service)
+        json.close()
+    }
+}

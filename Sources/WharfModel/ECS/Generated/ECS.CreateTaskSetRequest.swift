@@ -85,3 +85,23 @@ extension ECS.CreateTaskSetRequest: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.CreateTaskSetRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("service", self.service)
+        json.member("cluster", self.cluster)
+        json.member("externalId", self.externalId)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("loadBalancers", self.loadBalancers)
+        json.member("serviceRegistries", self.serviceRegistries)
+        json.member("launchType", self.launchType)
+        json.member("capacityProviderStrategy", self.capacityProviderStrategy)
+        json.member("platformVersion", self.platformVersion)
+        json.member("scale", self.scale)
+        json.member("clientToken", self.clientToken)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.CreatedAt: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.CreatedAt: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("before", self.before)
+        json.member("after", self.after)
+        json.close()
+    }
+}

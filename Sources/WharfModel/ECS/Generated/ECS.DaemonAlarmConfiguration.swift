@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.DaemonAlarmConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DaemonAlarmConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("alarmNames", self.alarmNames)
+        json.member("enable", self.enable)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.DaemonCapacityProvider: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DaemonCapacityProvider: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("runningCount", self.runningCount)
+        json.close()
+    }
+}

@@ -30,3 +30,13 @@ extension ECS.DaemonCircuitBreaker: ECSShape {
         v.oneOf(status, ECS.Enum.daemonDeploymentRollbackMonitorsStatus, at: path, "status")
     }
 }
+
+extension ECS.DaemonCircuitBreaker: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("failureCount", self.failureCount)
+        json.member("status", self.status)
+        json.member("threshold", self.threshold)
+        json.close()
+    }
+}

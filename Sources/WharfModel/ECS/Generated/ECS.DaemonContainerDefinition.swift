@@ -156,3 +156,39 @@ extension ECS.DaemonContainerDefinition: ECSShape {
         v.nested(restartPolicy, at: path, "restartPolicy")
     }
 }
+
+extension ECS.DaemonContainerDefinition: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("image", self.image)
+        json.member("memory", self.memory)
+        json.member("memoryReservation", self.memoryReservation)
+        json.member("repositoryCredentials", self.repositoryCredentials)
+        json.member("healthCheck", self.healthCheck)
+        json.member("cpu", self.cpu)
+        json.member("essential", self.essential)
+        json.member("entryPoint", self.entryPoint)
+        json.member("command", self.command)
+        json.member("workingDirectory", self.workingDirectory)
+        json.member("environmentFiles", self.environmentFiles)
+        json.member("environment", self.environment)
+        json.member("secrets", self.secrets)
+        json.member("readonlyRootFilesystem", self.readonlyRootFilesystem)
+        json.member("mountPoints", self.mountPoints)
+        json.member("logConfiguration", self.logConfiguration)
+        json.member("firelensConfiguration", self.firelensConfiguration)
+        json.member("privileged", self.privileged)
+        json.member("user", self.user)
+        json.member("ulimits", self.ulimits)
+        json.member("linuxParameters", self.linuxParameters)
+        json.member("dependsOn", self.dependsOn)
+        json.member("startTimeout", self.startTimeout)
+        json.member("stopTimeout", self.stopTimeout)
+        json.member("systemControls", self.systemControls)
+        json.member("interactive", self.interactive)
+        json.member("pseudoTerminal", self.pseudoTerminal)
+        json.member("restartPolicy", self.restartPolicy)
+        json.close()
+    }
+}

@@ -84,3 +84,24 @@ extension ECS.DaemonDeployment: ECSShape {
         v.nested(deploymentConfiguration, at: path, "deploymentConfiguration")
     }
 }
+
+extension ECS.DaemonDeployment: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonDeploymentArn", self.daemonDeploymentArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("targetDaemonRevision", self.targetDaemonRevision)
+        json.member("sourceDaemonRevisions", self.sourceDaemonRevisions)
+        json.member("circuitBreaker", self.circuitBreaker)
+        json.member("alarms", self.alarms)
+        json.member("rollback", self.rollback)
+        json.member("deploymentConfiguration", self.deploymentConfiguration)
+        json.member("createdAt", self.createdAt)
+        json.member("startedAt", self.startedAt)
+        json.member("stoppedAt", self.stoppedAt)
+        json.member("finishedAt", self.finishedAt)
+        json.close()
+    }
+}

@@ -30,3 +30,13 @@ extension ECS.DaemonDeploymentAlarms: ECSShape {
         v.oneOf(status, ECS.Enum.daemonDeploymentRollbackMonitorsStatus, at: path, "status")
     }
 }
+
+extension ECS.DaemonDeploymentAlarms: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("status", self.status)
+        json.member("alarmNames", self.alarmNames)
+        json.member("triggeredAlarmNames", self.triggeredAlarmNames)
+        json.close()
+    }
+}

@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.DaemonDeploymentCapacityProvider: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DaemonDeploymentCapacityProvider: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("runningInstanceCount", self.runningInstanceCount)
+        json.member("drainingInstanceCount", self.drainingInstanceCount)
+        json.close()
+    }
+}

@@ -35,3 +35,13 @@ extension ECS.DaemonDeploymentConfiguration: ECSShape {
         v.nested(alarms, at: path, "alarms")
     }
 }
+
+extension ECS.DaemonDeploymentConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("drainPercent", self.drainPercent)
+        json.member("alarms", self.alarms)
+        json.member("bakeTimeInMinutes", self.bakeTimeInMinutes)
+        json.close()
+    }
+}

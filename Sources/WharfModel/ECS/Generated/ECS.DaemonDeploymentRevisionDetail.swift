@@ -39,3 +39,14 @@ extension ECS.DaemonDeploymentRevisionDetail: ECSShape {
         v.each(capacityProviders, at: path, "capacityProviders")
     }
 }
+
+extension ECS.DaemonDeploymentRevisionDetail: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("capacityProviders", self.capacityProviders)
+        json.member("totalRunningInstanceCount", self.totalRunningInstanceCount)
+        json.member("totalDrainingInstanceCount", self.totalDrainingInstanceCount)
+        json.close()
+    }
+}

@@ -62,3 +62,20 @@ extension ECS.DaemonDeploymentSummary: ECSShape {
         v.oneOf(status, ECS.Enum.daemonDeploymentStatus, at: path, "status")
     }
 }
+
+extension ECS.DaemonDeploymentSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonDeploymentArn", self.daemonDeploymentArn)
+        json.member("daemonArn", self.daemonArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("targetDaemonRevisionArn", self.targetDaemonRevisionArn)
+        json.member("createdAt", self.createdAt)
+        json.member("startedAt", self.startedAt)
+        json.member("stoppedAt", self.stoppedAt)
+        json.member("finishedAt", self.finishedAt)
+        json.close()
+    }
+}

@@ -51,3 +51,17 @@ extension ECS.DaemonDetail: ECSShape {
         v.each(currentRevisions, at: path, "currentRevisions")
     }
 }
+
+extension ECS.DaemonDetail: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonArn", self.daemonArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("status", self.status)
+        json.member("currentRevisions", self.currentRevisions)
+        json.member("deploymentArn", self.deploymentArn)
+        json.member("createdAt", self.createdAt)
+        json.member("updatedAt", self.updatedAt)
+        json.close()
+    }
+}

@@ -41,3 +41,14 @@ extension ECS.DaemonLinuxParameters: ECSShape {
         v.each(tmpfs, at: path, "tmpfs")
     }
 }
+
+extension ECS.DaemonLinuxParameters: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capabilities", self.capabilities)
+        json.member("devices", self.devices)
+        json.member("initProcessEnabled", self.initProcessEnabled)
+        json.member("tmpfs", self.tmpfs)
+        json.close()
+    }
+}

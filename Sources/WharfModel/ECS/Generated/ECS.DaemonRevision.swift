@@ -59,3 +59,19 @@ extension ECS.DaemonRevision: ECSShape {
         v.oneOf(propagateTags, ECS.Enum.daemonPropagateTags, at: path, "propagateTags")
     }
 }
+
+extension ECS.DaemonRevision: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonRevisionArn", self.daemonRevisionArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("daemonArn", self.daemonArn)
+        json.member("daemonTaskDefinitionArn", self.daemonTaskDefinitionArn)
+        json.member("createdAt", self.createdAt)
+        json.member("containerImages", self.containerImages)
+        json.member("propagateTags", self.propagateTags)
+        json.member("enableECSManagedTags", self.enableECSManagedTags)
+        json.member("enableExecuteCommand", self.enableExecuteCommand)
+        json.close()
+    }
+}

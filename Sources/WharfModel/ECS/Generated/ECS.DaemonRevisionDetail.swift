@@ -34,3 +34,13 @@ extension ECS.DaemonRevisionDetail: ECSShape {
         v.each(capacityProviders, at: path, "capacityProviders")
     }
 }
+
+extension ECS.DaemonRevisionDetail: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("capacityProviders", self.capacityProviders)
+        json.member("totalRunningCount", self.totalRunningCount)
+        json.close()
+    }
+}

@@ -36,3 +36,14 @@ extension ECS {
 extension ECS.DaemonRollback: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DaemonRollback: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("reason", self.reason)
+        json.member("startedAt", self.startedAt)
+        json.member("rollbackTargetDaemonRevisionArn", self.rollbackTargetDaemonRevisionArn)
+        json.member("rollbackCapacityProviders", self.rollbackCapacityProviders)
+        json.close()
+    }
+}

@@ -33,3 +33,14 @@ extension ECS.DaemonSummary: ECSShape {
         v.oneOf(status, ECS.Enum.daemonStatus, at: path, "status")
     }
 }
+
+extension ECS.DaemonSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonArn", self.daemonArn)
+        json.member("status", self.status)
+        json.member("createdAt", self.createdAt)
+        json.member("updatedAt", self.updatedAt)
+        json.close()
+    }
+}

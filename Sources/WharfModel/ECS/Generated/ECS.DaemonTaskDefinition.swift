@@ -78,3 +78,23 @@ extension ECS.DaemonTaskDefinition: ECSShape {
         v.oneOf(status, ECS.Enum.daemonTaskDefinitionStatus, at: path, "status")
     }
 }
+
+extension ECS.DaemonTaskDefinition: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonTaskDefinitionArn", self.daemonTaskDefinitionArn)
+        json.member("family", self.family)
+        json.member("revision", self.revision)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("containerDefinitions", self.containerDefinitions)
+        json.member("volumes", self.volumes)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("status", self.status)
+        json.member("registeredAt", self.registeredAt)
+        json.member("deleteRequestedAt", self.deleteRequestedAt)
+        json.member("registeredBy", self.registeredBy)
+        json.close()
+    }
+}

@@ -42,3 +42,15 @@ extension ECS.DaemonTaskDefinitionSummary: ECSShape {
         v.oneOf(status, ECS.Enum.daemonTaskDefinitionStatus, at: path, "status")
     }
 }
+
+extension ECS.DaemonTaskDefinitionSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("registeredAt", self.registeredAt)
+        json.member("registeredBy", self.registeredBy)
+        json.member("deleteRequestedAt", self.deleteRequestedAt)
+        json.member("status", self.status)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DaemonVolume: ECSShape {
         v.nested(host, at: path, "host")
     }
 }
+
+extension ECS.DaemonVolume: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("host", self.host)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DeleteAccountSettingRequest: ECSShape {
         v.oneOf(name, ECS.Enum.settingName, at: path, "name")
     }
 }
+
+extension ECS.DeleteAccountSettingRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("principalArn", self.principalArn)
+        json.close()
+    }
+}

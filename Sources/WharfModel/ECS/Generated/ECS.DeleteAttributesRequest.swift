@@ -29,3 +29,12 @@ extension ECS.DeleteAttributesRequest: ECSShape {
         v.each(attributes, at: path, "attributes")
     }
 }
+
+extension ECS.DeleteAttributesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("attributes", self.attributes)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DeleteAttributesResponse: ECSShape {
         v.each(attributes, at: path, "attributes")
     }
 }
+
+extension ECS.DeleteAttributesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("attributes", self.attributes)
+        json.close()
+    }
+}

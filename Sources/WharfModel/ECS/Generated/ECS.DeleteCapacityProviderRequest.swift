@@ -27,3 +27,12 @@ extension ECS.DeleteCapacityProviderRequest: ECSShape {
         v.require(capacityProvider, at: path, "capacityProvider")
     }
 }
+
+extension ECS.DeleteCapacityProviderRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capacityProvider", self.capacityProvider)
+        json.member("cluster", self.cluster)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DeleteClusterRequest: ECSShape {
         v.require(cluster, at: path, "cluster")
     }
 }
+
+extension ECS.DeleteClusterRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.close()
+    }
+}

@@ -25,3 +25,11 @@ extension ECS.DeleteDaemonTaskDefinitionRequest: ECSShape {
         v.require(daemonTaskDefinition, at: path, "daemonTaskDefinition")
     }
 }
+
+extension ECS.DeleteDaemonTaskDefinitionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonTaskDefinition", self.daemonTaskDefinition)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.DeleteDaemonTaskDefinitionResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DeleteDaemonTaskDefinitionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonTaskDefinitionArn", self.daemonTaskDefinitionArn)
+        json.close()
+    }
+}

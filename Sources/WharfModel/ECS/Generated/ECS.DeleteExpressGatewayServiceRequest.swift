@@ -24,3 +24,11 @@ extension ECS.DeleteExpressGatewayServiceRequest: ECSShape {
         v.require(serviceArn, at: path, "serviceArn")
     }
 }
+
+extension ECS.DeleteExpressGatewayServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceArn", self.serviceArn)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DeleteExpressGatewayServiceResponse: ECSShape {
         v.nested(service, at: path, "service")
     }
 }
+
+extension ECS.DeleteExpressGatewayServiceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("service", self.service)
+        json.close()
+    }
+}

@@ -30,3 +30,13 @@ extension ECS.DeleteServiceRequest: ECSShape {
         v.require(service, at: path, "service")
     }
 }
+
+extension ECS.DeleteServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("service", self.service)
+        json.member("force", self.force)
+        json.close()
+    }
+}

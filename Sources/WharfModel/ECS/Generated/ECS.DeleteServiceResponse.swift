@@ -24,3 +24,11 @@ extension ECS.DeleteServiceResponse: ECSShape {
         v.nested(service, at: path, "service")
     }
 }
+
+extension ECS.DeleteServiceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("service", self.service)
+        json.close()
+    }
+}

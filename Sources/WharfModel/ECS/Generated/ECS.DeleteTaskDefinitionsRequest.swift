@@ -25,3 +25,11 @@ extension ECS.DeleteTaskDefinitionsRequest: ECSShape {
         v.require(taskDefinitions, at: path, "taskDefinitions")
     }
 }
+
+extension ECS.DeleteTaskDefinitionsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinitions", self.taskDefinitions)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DeleteTaskDefinitionsResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DeleteTaskDefinitionsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinitions", self.taskDefinitions)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

@@ -37,3 +37,14 @@ extension ECS.DeleteTaskSetRequest: ECSShape {
         v.require(taskSet, at: path, "taskSet")
     }
 }
+
+extension ECS.DeleteTaskSetRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("service", self.service)
+        json.member("taskSet", self.taskSet)
+        json.member("force", self.force)
+        json.close()
+    }
+}

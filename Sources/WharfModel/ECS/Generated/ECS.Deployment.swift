@@ -116,3 +116,31 @@ extension ECS.Deployment: ECSShape {
         v.each(vpcLatticeConfigurations, at: path, "vpcLatticeConfigurations")
     }
 }
+
+extension ECS.Deployment: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("id", self.id)
+        json.member("status", self.status)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("desiredCount", self.desiredCount)
+        json.member("pendingCount", self.pendingCount)
+        json.member("runningCount", self.runningCount)
+        json.member("failedTasks", self.failedTasks)
+        json.member("createdAt", self.createdAt)
+        json.member("updatedAt", self.updatedAt)
+        json.member("capacityProviderStrategy", self.capacityProviderStrategy)
+        json.member("launchType", self.launchType)
+        json.member("platformVersion", self.platformVersion)
+        json.member("platformFamily", self.platformFamily)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("rolloutState", self.rolloutState)
+        json.member("rolloutStateReason", self.rolloutStateReason)
+        json.member("serviceConnectConfiguration", self.serviceConnectConfiguration)
+        json.member("serviceConnectResources", self.serviceConnectResources)
+        json.member("volumeConfigurations", self.volumeConfigurations)
+        json.member("fargateEphemeralStorage", self.fargateEphemeralStorage)
+        json.member("vpcLatticeConfigurations", self.vpcLatticeConfigurations)
+        json.close()
+    }
+}

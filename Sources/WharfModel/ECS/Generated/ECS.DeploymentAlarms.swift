@@ -33,3 +33,13 @@ extension ECS.DeploymentAlarms: ECSShape {
         v.require(enable, at: path, "enable")
     }
 }
+
+extension ECS.DeploymentAlarms: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("alarmNames", self.alarmNames)
+        json.member("rollback", self.rollback)
+        json.member("enable", self.enable)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DeploymentCircuitBreaker: ECSShape {
         v.require(rollback, at: path, "rollback")
     }
 }
+
+extension ECS.DeploymentCircuitBreaker: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("enable", self.enable)
+        json.member("rollback", self.rollback)
+        json.close()
+    }
+}

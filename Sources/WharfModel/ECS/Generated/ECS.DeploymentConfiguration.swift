@@ -68,3 +68,19 @@ extension ECS.DeploymentConfiguration: ECSShape {
         v.nested(canaryConfiguration, at: path, "canaryConfiguration")
     }
 }
+
+extension ECS.DeploymentConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("deploymentCircuitBreaker", self.deploymentCircuitBreaker)
+        json.member("maximumPercent", self.maximumPercent)
+        json.member("minimumHealthyPercent", self.minimumHealthyPercent)
+        json.member("alarms", self.alarms)
+        json.member("strategy", self.strategy)
+        json.member("bakeTimeInMinutes", self.bakeTimeInMinutes)
+        json.member("lifecycleHooks", self.lifecycleHooks)
+        json.member("linearConfiguration", self.linearConfiguration)
+        json.member("canaryConfiguration", self.canaryConfiguration)
+        json.close()
+    }
+}

@@ -25,3 +25,11 @@ extension ECS.DeploymentController: ECSShape {
         v.oneOf(`type`, ECS.Enum.deploymentControllerType, at: path, "type")
     }
 }
+
+extension ECS.DeploymentController: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("type", self.`type`)
+        json.close()
+    }
+}

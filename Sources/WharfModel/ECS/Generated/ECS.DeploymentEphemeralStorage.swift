@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.DeploymentEphemeralStorage: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DeploymentEphemeralStorage: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("kmsKeyId", self.kmsKeyId)
+        json.close()
+    }
+}

@@ -50,3 +50,16 @@ extension ECS.DeploymentLifecycleHook: ECSShape {
         v.nested(timeoutConfiguration, at: path, "timeoutConfiguration")
     }
 }
+
+extension ECS.DeploymentLifecycleHook: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("targetType", self.targetType)
+        json.member("hookTargetArn", self.hookTargetArn)
+        json.member("roleArn", self.roleArn)
+        json.member("lifecycleStages", self.lifecycleStages)
+        json.member("hookDetails", self.hookDetails)
+        json.member("timeoutConfiguration", self.timeoutConfiguration)
+        json.close()
+    }
+}

@@ -48,3 +48,16 @@ extension ECS.DeploymentLifecycleHookDetail: ECSShape {
         v.oneOf(timeoutAction, ECS.Enum.deploymentLifecycleHookAction, at: path, "timeoutAction")
     }
 }
+
+extension ECS.DeploymentLifecycleHookDetail: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("hookId", self.hookId)
+        json.member("targetType", self.targetType)
+        json.member("targetArn", self.targetArn)
+        json.member("status", self.status)
+        json.member("expiresAt", self.expiresAt)
+        json.member("timeoutAction", self.timeoutAction)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DeploymentLifecycleHookTimeoutConfiguration: ECSShape {
         v.oneOf(action, ECS.Enum.deploymentLifecycleHookAction, at: path, "action")
     }
 }
+
+extension ECS.DeploymentLifecycleHookTimeoutConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("timeoutInMinutes", self.timeoutInMinutes)
+        json.member("action", self.action)
+        json.close()
+    }
+}

@@ -31,3 +31,13 @@ extension ECS.DeregisterContainerInstanceRequest: ECSShape {
         v.require(containerInstance, at: path, "containerInstance")
     }
 }
+
+extension ECS.DeregisterContainerInstanceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("containerInstance", self.containerInstance)
+        json.member("force", self.force)
+        json.close()
+    }
+}

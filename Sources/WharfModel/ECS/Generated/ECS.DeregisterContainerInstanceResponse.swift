@@ -24,3 +24,11 @@ extension ECS.DeregisterContainerInstanceResponse: ECSShape {
         v.nested(containerInstance, at: path, "containerInstance")
     }
 }
+
+extension ECS.DeregisterContainerInstanceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerInstance", self.containerInstance)
+        json.close()
+    }
+}

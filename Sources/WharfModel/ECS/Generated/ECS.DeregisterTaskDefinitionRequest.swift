@@ -25,3 +25,11 @@ extension ECS.DeregisterTaskDefinitionRequest: ECSShape {
         v.require(taskDefinition, at: path, "taskDefinition")
     }
 }
+
+extension ECS.DeregisterTaskDefinitionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinition", self.taskDefinition)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DeregisterTaskDefinitionResponse: ECSShape {
         v.nested(taskDefinition, at: path, "taskDefinition")
     }
 }
+
+extension ECS.DeregisterTaskDefinitionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinition", self.taskDefinition)
+        json.close()
+    }
+}

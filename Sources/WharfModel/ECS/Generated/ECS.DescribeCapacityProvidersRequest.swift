@@ -43,3 +43,15 @@ extension ECS.DescribeCapacityProvidersRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.capacityProviderField, at: path, "include")
     }
 }
+
+extension ECS.DescribeCapacityProvidersRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capacityProviders", self.capacityProviders)
+        json.member("cluster", self.cluster)
+        json.member("include", self.include)
+        json.member("maxResults", self.maxResults)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

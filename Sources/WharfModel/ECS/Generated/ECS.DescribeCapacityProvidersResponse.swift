@@ -35,3 +35,13 @@ extension ECS.DescribeCapacityProvidersResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeCapacityProvidersResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capacityProviders", self.capacityProviders)
+        json.member("failures", self.failures)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.DescribeClustersRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.clusterField, at: path, "include")
     }
 }
+
+extension ECS.DescribeClustersRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("clusters", self.clusters)
+        json.member("include", self.include)
+        json.close()
+    }
+}

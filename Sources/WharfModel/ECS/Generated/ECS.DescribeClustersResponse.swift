@@ -28,3 +28,12 @@ extension ECS.DescribeClustersResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeClustersResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("clusters", self.clusters)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

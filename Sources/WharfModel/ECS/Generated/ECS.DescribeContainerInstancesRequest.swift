@@ -32,3 +32,13 @@ extension ECS.DescribeContainerInstancesRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.containerInstanceField, at: path, "include")
     }
 }
+
+extension ECS.DescribeContainerInstancesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("containerInstances", self.containerInstances)
+        json.member("include", self.include)
+        json.close()
+    }
+}

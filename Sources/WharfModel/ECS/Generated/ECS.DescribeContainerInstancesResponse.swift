@@ -28,3 +28,12 @@ extension ECS.DescribeContainerInstancesResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeContainerInstancesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerInstances", self.containerInstances)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

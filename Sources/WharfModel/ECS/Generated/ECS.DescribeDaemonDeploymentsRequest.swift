@@ -24,3 +24,11 @@ extension ECS.DescribeDaemonDeploymentsRequest: ECSShape {
         v.require(daemonDeploymentArns, at: path, "daemonDeploymentArns")
     }
 }
+
+extension ECS.DescribeDaemonDeploymentsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonDeploymentArns", self.daemonDeploymentArns)
+        json.close()
+    }
+}

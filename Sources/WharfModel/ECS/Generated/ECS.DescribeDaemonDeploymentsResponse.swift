@@ -28,3 +28,12 @@ extension ECS.DescribeDaemonDeploymentsResponse: ECSShape {
         v.each(daemonDeployments, at: path, "daemonDeployments")
     }
 }
+
+extension ECS.DescribeDaemonDeploymentsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("failures", self.failures)
+        json.member("daemonDeployments", self.daemonDeployments)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DescribeDaemonRequest: ECSShape {
         v.require(daemonArn, at: path, "daemonArn")
     }
 }
+
+extension ECS.DescribeDaemonRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonArn", self.daemonArn)
+        json.close()
+    }
+}

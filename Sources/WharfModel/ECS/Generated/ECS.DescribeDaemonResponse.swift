@@ -25,3 +25,11 @@ extension ECS.DescribeDaemonResponse: ECSShape {
         v.nested(daemon, at: path, "daemon")
     }
 }
+
+extension ECS.DescribeDaemonResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemon", self.daemon)
+        json.close()
+    }
+}

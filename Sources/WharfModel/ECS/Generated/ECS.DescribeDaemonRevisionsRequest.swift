@@ -24,3 +24,11 @@ extension ECS.DescribeDaemonRevisionsRequest: ECSShape {
         v.require(daemonRevisionArns, at: path, "daemonRevisionArns")
     }
 }
+
+extension ECS.DescribeDaemonRevisionsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonRevisionArns", self.daemonRevisionArns)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DescribeDaemonRevisionsResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeDaemonRevisionsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonRevisions", self.daemonRevisions)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

@@ -25,3 +25,11 @@ extension ECS.DescribeDaemonTaskDefinitionRequest: ECSShape {
         v.require(daemonTaskDefinition, at: path, "daemonTaskDefinition")
     }
 }
+
+extension ECS.DescribeDaemonTaskDefinitionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonTaskDefinition", self.daemonTaskDefinition)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DescribeDaemonTaskDefinitionResponse: ECSShape {
         v.nested(daemonTaskDefinition, at: path, "daemonTaskDefinition")
     }
 }
+
+extension ECS.DescribeDaemonTaskDefinitionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonTaskDefinition", self.daemonTaskDefinition)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DescribeExpressGatewayServiceRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.expressGatewayServiceInclude, at: path, "include")
     }
 }
+
+extension ECS.DescribeExpressGatewayServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceArn", self.serviceArn)
+        json.member("include", self.include)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DescribeServiceDeploymentsRequest: ECSShape {
         v.require(serviceDeploymentArns, at: path, "serviceDeploymentArns")
     }
 }
+
+extension ECS.DescribeServiceDeploymentsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeploymentArns", self.serviceDeploymentArns)
+        json.close()
+    }
+}

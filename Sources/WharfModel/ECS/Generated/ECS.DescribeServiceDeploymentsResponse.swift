@@ -28,3 +28,12 @@ extension ECS.DescribeServiceDeploymentsResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeServiceDeploymentsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeployments", self.serviceDeployments)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.DescribeServiceRevisionsRequest: ECSShape {
         v.require(serviceRevisionArns, at: path, "serviceRevisionArns")
     }
 }
+
+extension ECS.DescribeServiceRevisionsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceRevisionArns", self.serviceRevisionArns)
+        json.close()
+    }
+}

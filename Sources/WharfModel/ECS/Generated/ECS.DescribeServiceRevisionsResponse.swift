@@ -28,3 +28,12 @@ extension ECS.DescribeServiceRevisionsResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeServiceRevisionsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceRevisions", self.serviceRevisions)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

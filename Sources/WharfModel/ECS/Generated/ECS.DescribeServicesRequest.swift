@@ -31,3 +31,13 @@ extension ECS.DescribeServicesRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.serviceField, at: path, "include")
     }
 }
+
+extension ECS.DescribeServicesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("services", self.services)
+        json.member("include", self.include)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DescribeServicesResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeServicesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("services", self.services)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension ECS.DescribeTaskDefinitionRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.taskDefinitionField, at: path, "include")
     }
 }
+
+extension ECS.DescribeTaskDefinitionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("include", self.include)
+        json.close()
+    }
+}

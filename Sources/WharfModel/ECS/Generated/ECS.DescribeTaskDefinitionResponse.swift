@@ -29,3 +29,12 @@ extension ECS.DescribeTaskDefinitionResponse: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.DescribeTaskDefinitionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -41,3 +41,14 @@ extension ECS.DescribeTaskSetsRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.taskSetField, at: path, "include")
     }
 }
+
+extension ECS.DescribeTaskSetsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("service", self.service)
+        json.member("taskSets", self.taskSets)
+        json.member("include", self.include)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.DescribeTaskSetsResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.DescribeTaskSetsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskSets", self.taskSets)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

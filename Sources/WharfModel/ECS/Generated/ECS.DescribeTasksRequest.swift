@@ -31,3 +31,13 @@ extension ECS.DescribeTasksRequest: ECSShape {
         v.eachOneOf(include, ECS.Enum.taskField, at: path, "include")
     }
 }
+
+extension ECS.DescribeTasksRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("tasks", self.tasks)
+        json.member("include", self.include)
+        json.close()
+    }
+}

@@ -31,3 +31,13 @@ extension ECS.Device: ECSShape {
         v.eachOneOf(permissions, ECS.Enum.deviceCgroupPermission, at: path, "permissions")
     }
 }
+
+extension ECS.Device: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("hostPath", self.hostPath)
+        json.member("containerPath", self.containerPath)
+        json.member("permissions", self.permissions)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.DiscoverPollEndpointRequest: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DiscoverPollEndpointRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerInstance", self.containerInstance)
+        json.member("cluster", self.cluster)
+        json.close()
+    }
+}

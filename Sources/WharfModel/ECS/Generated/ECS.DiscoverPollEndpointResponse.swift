@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.DiscoverPollEndpointResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.DiscoverPollEndpointResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("endpoint", self.endpoint)
+        json.member("telemetryEndpoint", self.telemetryEndpoint)
+        json.member("serviceConnectEndpoint", self.serviceConnectEndpoint)
+        json.close()
+    }
+}

@@ -42,3 +42,15 @@ extension ECS.DockerVolumeConfiguration: ECSShape {
         v.oneOf(scope, ECS.Enum.scope, at: path, "scope")
     }
 }
+
+extension ECS.DockerVolumeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("scope", self.scope)
+        json.member("autoprovision", self.autoprovision)
+        json.member("driver", self.driver)
+        json.member("driverOpts", self.driverOpts)
+        json.member("labels", self.labels)
+        json.close()
+    }
+}

@@ -34,3 +34,13 @@ extension ECS.EBSTagSpecification: ECSShape {
         v.oneOf(propagateTags, ECS.Enum.propagateTags, at: path, "propagateTags")
     }
 }
+
+extension ECS.EBSTagSpecification: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("resourceType", self.resourceType)
+        json.member("tags", self.tags)
+        json.member("propagateTags", self.propagateTags)
+        json.close()
+    }
+}

@@ -66,3 +66,20 @@ extension ECS.ECSExpressGatewayService: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.ECSExpressGatewayService: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("serviceName", self.serviceName)
+        json.member("serviceArn", self.serviceArn)
+        json.member("infrastructureRoleArn", self.infrastructureRoleArn)
+        json.member("status", self.status)
+        json.member("currentDeployment", self.currentDeployment)
+        json.member("activeConfigurations", self.activeConfigurations)
+        json.member("tags", self.tags)
+        json.member("createdAt", self.createdAt)
+        json.member("updatedAt", self.updatedAt)
+        json.close()
+    }
+}

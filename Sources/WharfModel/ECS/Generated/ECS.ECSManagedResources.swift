@@ -47,3 +47,15 @@ extension ECS.ECSManagedResources: ECSShape {
         v.each(logGroups, at: path, "logGroups")
     }
 }
+
+extension ECS.ECSManagedResources: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ingressPaths", self.ingressPaths)
+        json.member("autoScaling", self.autoScaling)
+        json.member("metricAlarms", self.metricAlarms)
+        json.member("serviceSecurityGroups", self.serviceSecurityGroups)
+        json.member("logGroups", self.logGroups)
+        json.close()
+    }
+}

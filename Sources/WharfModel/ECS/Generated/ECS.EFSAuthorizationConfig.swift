@@ -28,3 +28,12 @@ extension ECS.EFSAuthorizationConfig: ECSShape {
         v.oneOf(iam, ECS.Enum.eFSAuthorizationConfigIAM, at: path, "iam")
     }
 }
+
+extension ECS.EFSAuthorizationConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("accessPointId", self.accessPointId)
+        json.member("iam", self.iam)
+        json.close()
+    }
+}

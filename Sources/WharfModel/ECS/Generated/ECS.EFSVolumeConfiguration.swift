@@ -45,3 +45,15 @@ extension ECS.EFSVolumeConfiguration: ECSShape {
         v.nested(authorizationConfig, at: path, "authorizationConfig")
     }
 }
+
+extension ECS.EFSVolumeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("fileSystemId", self.fileSystemId)
+        json.member("rootDirectory", self.rootDirectory)
+        json.member("transitEncryption", self.transitEncryption)
+        json.member("transitEncryptionPort", self.transitEncryptionPort)
+        json.member("authorizationConfig", self.authorizationConfig)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension ECS.EnvironmentFile: ECSShape {
         v.oneOf(`type`, ECS.Enum.environmentFileType, at: path, "type")
     }
 }
+
+extension ECS.EnvironmentFile: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("value", self.value)
+        json.member("type", self.`type`)
+        json.close()
+    }
+}

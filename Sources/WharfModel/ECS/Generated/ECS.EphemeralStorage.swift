@@ -24,3 +24,11 @@ extension ECS.EphemeralStorage: ECSShape {
         v.require(sizeInGiB, at: path, "sizeInGiB")
     }
 }
+
+extension ECS.EphemeralStorage: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("sizeInGiB", self.sizeInGiB)
+        json.close()
+    }
+}

@@ -35,3 +35,13 @@ extension ECS.ExecuteCommandConfiguration: ECSShape {
         v.nested(logConfiguration, at: path, "logConfiguration")
     }
 }
+
+extension ECS.ExecuteCommandConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("kmsKeyId", self.kmsKeyId)
+        json.member("logging", self.logging)
+        json.member("logConfiguration", self.logConfiguration)
+        json.close()
+    }
+}

@@ -40,3 +40,15 @@ extension ECS {
 extension ECS.ExecuteCommandLogConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ExecuteCommandLogConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cloudWatchLogGroupName", self.cloudWatchLogGroupName)
+        json.member("cloudWatchEncryptionEnabled", self.cloudWatchEncryptionEnabled)
+        json.member("s3BucketName", self.s3BucketName)
+        json.member("s3EncryptionEnabled", self.s3EncryptionEnabled)
+        json.member("s3KeyPrefix", self.s3KeyPrefix)
+        json.close()
+    }
+}

@@ -44,3 +44,15 @@ extension ECS.ExecuteCommandRequest: ECSShape {
         v.require(task, at: path, "task")
     }
 }
+
+extension ECS.ExecuteCommandRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("container", self.container)
+        json.member("command", self.command)
+        json.member("interactive", self.interactive)
+        json.member("task", self.task)
+        json.close()
+    }
+}

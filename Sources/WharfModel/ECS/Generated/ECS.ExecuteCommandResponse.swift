@@ -46,3 +46,16 @@ extension ECS.ExecuteCommandResponse: ECSShape {
         v.nested(session, at: path, "session")
     }
 }
+
+extension ECS.ExecuteCommandResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("clusterArn", self.clusterArn)
+        json.member("containerArn", self.containerArn)
+        json.member("containerName", self.containerName)
+        json.member("interactive", self.interactive)
+        json.member("session", self.session)
+        json.member("taskArn", self.taskArn)
+        json.close()
+    }
+}

@@ -54,3 +54,17 @@ extension ECS.ExpressGatewayContainer: ECSShape {
         v.each(secrets, at: path, "secrets")
     }
 }
+
+extension ECS.ExpressGatewayContainer: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("image", self.image)
+        json.member("containerPort", self.containerPort)
+        json.member("awsLogsConfiguration", self.awsLogsConfiguration)
+        json.member("repositoryCredentials", self.repositoryCredentials)
+        json.member("command", self.command)
+        json.member("environment", self.environment)
+        json.member("secrets", self.secrets)
+        json.close()
+    }
+}

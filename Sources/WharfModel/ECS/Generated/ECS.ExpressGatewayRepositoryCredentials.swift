@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.ExpressGatewayRepositoryCredentials: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ExpressGatewayRepositoryCredentials: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("credentialsParameter", self.credentialsParameter)
+        json.close()
+    }
+}

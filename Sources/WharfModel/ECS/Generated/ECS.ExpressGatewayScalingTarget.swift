@@ -38,3 +38,14 @@ extension ECS.ExpressGatewayScalingTarget: ECSShape {
         v.oneOf(autoScalingMetric, ECS.Enum.expressGatewayServiceScalingMetric, at: path, "autoScalingMetric")
     }
 }
+
+extension ECS.ExpressGatewayScalingTarget: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("minTaskCount", self.minTaskCount)
+        json.member("maxTaskCount", self.maxTaskCount)
+        json.member("autoScalingMetric", self.autoScalingMetric)
+        json.member("autoScalingTargetValue", self.autoScalingTargetValue)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.ExpressGatewayServiceAwsLogsConfiguration: ECSShape {
         v.require(logStreamPrefix, at: path, "logStreamPrefix")
     }
 }
+
+extension ECS.ExpressGatewayServiceAwsLogsConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("logGroup", self.logGroup)
+        json.member("logStreamPrefix", self.logStreamPrefix)
+        json.close()
+    }
+}

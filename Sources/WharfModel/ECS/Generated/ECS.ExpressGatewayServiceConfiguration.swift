@@ -70,3 +70,21 @@ extension ECS.ExpressGatewayServiceConfiguration: ECSShape {
         v.each(ingressPaths, at: path, "ingressPaths")
     }
 }
+
+extension ECS.ExpressGatewayServiceConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceRevisionArn", self.serviceRevisionArn)
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("healthCheckPath", self.healthCheckPath)
+        json.member("primaryContainer", self.primaryContainer)
+        json.member("scalingTarget", self.scalingTarget)
+        json.member("ingressPaths", self.ingressPaths)
+        json.member("createdAt", self.createdAt)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ExpressGatewayServiceNetworkConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ExpressGatewayServiceNetworkConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("securityGroups", self.securityGroups)
+        json.member("subnets", self.subnets)
+        json.close()
+    }
+}

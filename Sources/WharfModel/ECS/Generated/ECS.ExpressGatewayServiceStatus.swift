@@ -27,3 +27,12 @@ extension ECS.ExpressGatewayServiceStatus: ECSShape {
         v.oneOf(statusCode, ECS.Enum.expressGatewayServiceStatusCode, at: path, "statusCode")
     }
 }
+
+extension ECS.ExpressGatewayServiceStatus: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("statusCode", self.statusCode)
+        json.member("statusReason", self.statusReason)
+        json.close()
+    }
+}

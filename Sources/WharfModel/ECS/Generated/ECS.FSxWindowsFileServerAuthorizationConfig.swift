@@ -29,3 +29,12 @@ extension ECS.FSxWindowsFileServerAuthorizationConfig: ECSShape {
         v.require(domain, at: path, "domain")
     }
 }
+
+extension ECS.FSxWindowsFileServerAuthorizationConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("credentialsParameter", self.credentialsParameter)
+        json.member("domain", self.domain)
+        json.close()
+    }
+}

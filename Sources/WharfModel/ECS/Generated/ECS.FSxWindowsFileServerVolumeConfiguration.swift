@@ -38,3 +38,13 @@ extension ECS.FSxWindowsFileServerVolumeConfiguration: ECSShape {
         v.nested(authorizationConfig, at: path, "authorizationConfig")
     }
 }
+
+extension ECS.FSxWindowsFileServerVolumeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("fileSystemId", self.fileSystemId)
+        json.member("rootDirectory", self.rootDirectory)
+        json.member("authorizationConfig", self.authorizationConfig)
+        json.close()
+    }
+}

@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.Failure: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.Failure: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("reason", self.reason)
+        json.member("detail", self.detail)
+        json.close()
+    }
+}

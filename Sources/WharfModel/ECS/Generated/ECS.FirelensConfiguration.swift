@@ -28,3 +28,12 @@ extension ECS.FirelensConfiguration: ECSShape {
         v.oneOf(`type`, ECS.Enum.firelensConfigurationType, at: path, "type")
     }
 }
+
+extension ECS.FirelensConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("type", self.`type`)
+        json.member("options", self.options)
+        json.close()
+    }
+}

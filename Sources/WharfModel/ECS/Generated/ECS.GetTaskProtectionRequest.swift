@@ -28,3 +28,12 @@ extension ECS.GetTaskProtectionRequest: ECSShape {
         v.require(cluster, at: path, "cluster")
     }
 }
+
+extension ECS.GetTaskProtectionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("tasks", self.tasks)
+        json.close()
+    }
+}

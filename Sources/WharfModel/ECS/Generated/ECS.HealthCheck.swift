@@ -43,3 +43,15 @@ extension ECS.HealthCheck: ECSShape {
         v.require(command, at: path, "command")
     }
 }
+
+extension ECS.HealthCheck: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("command", self.command)
+        json.member("interval", self.interval)
+        json.member("timeout", self.timeout)
+        json.member("retries", self.retries)
+        json.member("startPeriod", self.startPeriod)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension ECS.HostEntry: ECSShape {
         v.require(ipAddress, at: path, "ipAddress")
     }
 }
+
+extension ECS.HostEntry: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("hostname", self.hostname)
+        json.member("ipAddress", self.ipAddress)
+        json.close()
+    }
+}

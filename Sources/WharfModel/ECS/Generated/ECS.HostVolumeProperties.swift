@@ -23,3 +23,11 @@ extension ECS {
 extension ECS.HostVolumeProperties: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.HostVolumeProperties: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("sourcePath", self.sourcePath)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.InferenceAccelerator: ECSShape {
         v.require(deviceType, at: path, "deviceType")
     }
 }
+
+extension ECS.InferenceAccelerator: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("deviceName", self.deviceName)
+        json.member("deviceType", self.deviceType)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.InferenceAcceleratorOverride: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.InferenceAcceleratorOverride: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("deviceName", self.deviceName)
+        json.member("deviceType", self.deviceType)
+        json.close()
+    }
+}

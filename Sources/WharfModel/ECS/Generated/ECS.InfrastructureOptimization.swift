@@ -23,3 +23,11 @@ extension ECS {
 extension ECS.InfrastructureOptimization: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.InfrastructureOptimization: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("scaleInAfter", self.scaleInAfter)
+        json.close()
+    }
+}

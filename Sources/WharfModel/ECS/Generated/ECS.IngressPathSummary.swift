@@ -29,3 +29,12 @@ extension ECS.IngressPathSummary: ECSShape {
         v.require(endpoint, at: path, "endpoint")
     }
 }
+
+extension ECS.IngressPathSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("accessType", self.accessType)
+        json.member("endpoint", self.endpoint)
+        json.close()
+    }
+}

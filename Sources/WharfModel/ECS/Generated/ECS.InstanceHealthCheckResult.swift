@@ -43,3 +43,15 @@ extension ECS.InstanceHealthCheckResult: ECSShape {
         v.oneOf(status, ECS.Enum.instanceHealthCheckState, at: path, "status")
     }
 }
+
+extension ECS.InstanceHealthCheckResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("type", self.`type`)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("lastUpdated", self.lastUpdated)
+        json.member("lastStatusChange", self.lastStatusChange)
+        json.close()
+    }
+}

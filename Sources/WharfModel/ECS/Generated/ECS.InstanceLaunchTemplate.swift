@@ -73,3 +73,20 @@ extension ECS.InstanceLaunchTemplate: ECSShape {
         v.nested(capacityReservations, at: path, "capacityReservations")
     }
 }
+
+extension ECS.InstanceLaunchTemplate: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ec2InstanceProfileArn", self.ec2InstanceProfileArn)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("storageConfiguration", self.storageConfiguration)
+        json.member("localStorageConfiguration", self.localStorageConfiguration)
+        json.member("monitoring", self.monitoring)
+        json.member("capacityOptionType", self.capacityOptionType)
+        json.member("instanceMetadataTagsPropagation", self.instanceMetadataTagsPropagation)
+        json.member("instanceRequirements", self.instanceRequirements)
+        json.member("fipsEnabled", self.fipsEnabled)
+        json.member("capacityReservations", self.capacityReservations)
+        json.close()
+    }
+}

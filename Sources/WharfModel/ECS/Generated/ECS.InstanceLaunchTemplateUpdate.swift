@@ -60,3 +60,18 @@ extension ECS.InstanceLaunchTemplateUpdate: ECSShape {
         v.nested(capacityReservations, at: path, "capacityReservations")
     }
 }
+
+extension ECS.InstanceLaunchTemplateUpdate: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ec2InstanceProfileArn", self.ec2InstanceProfileArn)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("storageConfiguration", self.storageConfiguration)
+        json.member("instanceMetadataTagsPropagation", self.instanceMetadataTagsPropagation)
+        json.member("localStorageConfiguration", self.localStorageConfiguration)
+        json.member("monitoring", self.monitoring)
+        json.member("instanceRequirements", self.instanceRequirements)
+        json.member("capacityReservations", self.capacityReservations)
+        json.close()
+    }
+}

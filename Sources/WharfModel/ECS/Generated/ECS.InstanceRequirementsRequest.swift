@@ -140,3 +140,37 @@ extension ECS.InstanceRequirementsRequest: ECSShape {
         v.length(allowedInstanceTypes?.count, min: 0, max: 400, at: path, "allowedInstanceTypes")
     }
 }
+
+extension ECS.InstanceRequirementsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("vCpuCount", self.vCpuCount)
+        json.member("memoryMiB", self.memoryMiB)
+        json.member("cpuManufacturers", self.cpuManufacturers)
+        json.member("memoryGiBPerVCpu", self.memoryGiBPerVCpu)
+        json.member("excludedInstanceTypes", self.excludedInstanceTypes)
+        json.member("instanceGenerations", self.instanceGenerations)
+        json.member("spotMaxPricePercentageOverLowestPrice", self.spotMaxPricePercentageOverLowestPrice)
+        json.member("onDemandMaxPricePercentageOverLowestPrice", self.onDemandMaxPricePercentageOverLowestPrice)
+        json.member("bareMetal", self.bareMetal)
+        json.member("burstablePerformance", self.burstablePerformance)
+        json.member("requireHibernateSupport", self.requireHibernateSupport)
+        json.member("networkInterfaceCount", self.networkInterfaceCount)
+        json.member("localStorage", self.localStorage)
+        json.member("localStorageTypes", self.localStorageTypes)
+        json.member("totalLocalStorageGB", self.totalLocalStorageGB)
+        json.member("baselineEbsBandwidthMbps", self.baselineEbsBandwidthMbps)
+        json.member("acceleratorTypes", self.acceleratorTypes)
+        json.member("acceleratorCount", self.acceleratorCount)
+        json.member("acceleratorManufacturers", self.acceleratorManufacturers)
+        json.member("acceleratorNames", self.acceleratorNames)
+        json.member("acceleratorTotalMemoryMiB", self.acceleratorTotalMemoryMiB)
+        json.member("networkBandwidthGbps", self.networkBandwidthGbps)
+        json.member("allowedInstanceTypes", self.allowedInstanceTypes)
+        json.member(
+            "maxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            self.maxSpotPriceAsPercentageOfOptimalOnDemandPrice
+        )
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS {
 extension ECS.KernelCapabilities: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.KernelCapabilities: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("add", self.add)
+        json.member("drop", self.drop)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.KeyValuePair: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.KeyValuePair: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.close()
+    }
+}

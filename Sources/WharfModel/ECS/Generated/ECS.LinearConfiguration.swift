@@ -26,3 +26,12 @@ extension ECS {
 extension ECS.LinearConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.LinearConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("stepPercent", self.stepPercent)
+        json.member("stepBakeTimeInMinutes", self.stepBakeTimeInMinutes)
+        json.close()
+    }
+}

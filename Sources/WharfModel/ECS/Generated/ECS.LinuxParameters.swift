@@ -53,3 +53,17 @@ extension ECS.LinuxParameters: ECSShape {
         v.each(tmpfs, at: path, "tmpfs")
     }
 }
+
+extension ECS.LinuxParameters: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capabilities", self.capabilities)
+        json.member("devices", self.devices)
+        json.member("initProcessEnabled", self.initProcessEnabled)
+        json.member("sharedMemorySize", self.sharedMemorySize)
+        json.member("tmpfs", self.tmpfs)
+        json.member("maxSwap", self.maxSwap)
+        json.member("swappiness", self.swappiness)
+        json.close()
+    }
+}

@@ -47,3 +47,16 @@ extension ECS.ListAccountSettingsRequest: ECSShape {
         v.oneOf(name, ECS.Enum.settingName, at: path, "name")
     }
 }
+
+extension ECS.ListAccountSettingsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.member("principalArn", self.principalArn)
+        json.member("effectiveSettings", self.effectiveSettings)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.ListAccountSettingsResponse: ECSShape {
         v.each(settings, at: path, "settings")
     }
 }
+
+extension ECS.ListAccountSettingsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("settings", self.settings)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

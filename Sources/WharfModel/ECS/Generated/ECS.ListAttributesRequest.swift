@@ -48,3 +48,16 @@ extension ECS.ListAttributesRequest: ECSShape {
         v.oneOf(targetType, ECS.Enum.targetType, at: path, "targetType")
     }
 }
+
+extension ECS.ListAttributesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("targetType", self.targetType)
+        json.member("attributeName", self.attributeName)
+        json.member("attributeValue", self.attributeValue)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.ListAttributesResponse: ECSShape {
         v.each(attributes, at: path, "attributes")
     }
 }
+
+extension ECS.ListAttributesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("attributes", self.attributes)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

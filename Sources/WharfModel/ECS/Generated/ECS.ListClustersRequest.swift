@@ -26,3 +26,12 @@ extension ECS {
 extension ECS.ListClustersRequest: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListClustersRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

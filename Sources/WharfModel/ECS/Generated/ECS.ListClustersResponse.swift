@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ListClustersResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListClustersResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("clusterArns", self.clusterArns)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

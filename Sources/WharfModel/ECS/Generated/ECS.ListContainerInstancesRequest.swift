@@ -43,3 +43,15 @@ extension ECS.ListContainerInstancesRequest: ECSShape {
         v.oneOf(status, ECS.Enum.containerInstanceStatus, at: path, "status")
     }
 }
+
+extension ECS.ListContainerInstancesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("filter", self.filter)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.member("status", self.status)
+        json.close()
+    }
+}

@@ -26,3 +26,12 @@ extension ECS {
 extension ECS.ListContainerInstancesResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListContainerInstancesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerInstanceArns", self.containerInstanceArns)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

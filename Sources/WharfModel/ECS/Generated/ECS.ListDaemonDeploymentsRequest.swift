@@ -45,3 +45,15 @@ extension ECS.ListDaemonDeploymentsRequest: ECSShape {
         v.nested(createdAt, at: path, "createdAt")
     }
 }
+
+extension ECS.ListDaemonDeploymentsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonArn", self.daemonArn)
+        json.member("status", self.status)
+        json.member("createdAt", self.createdAt)
+        json.member("maxResults", self.maxResults)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.ListDaemonDeploymentsResponse: ECSShape {
         v.each(daemonDeployments, at: path, "daemonDeployments")
     }
 }
+
+extension ECS.ListDaemonDeploymentsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("nextToken", self.nextToken)
+        json.member("daemonDeployments", self.daemonDeployments)
+        json.close()
+    }
+}

@@ -54,3 +54,17 @@ extension ECS.ListDaemonTaskDefinitionsRequest: ECSShape {
         v.oneOf(sort, ECS.Enum.sortOrder, at: path, "sort")
     }
 }
+
+extension ECS.ListDaemonTaskDefinitionsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("familyPrefix", self.familyPrefix)
+        json.member("family", self.family)
+        json.member("revision", self.revision)
+        json.member("status", self.status)
+        json.member("sort", self.sort)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.ListDaemonTaskDefinitionsResponse: ECSShape {
         v.each(daemonTaskDefinitions, at: path, "daemonTaskDefinitions")
     }
 }
+
+extension ECS.ListDaemonTaskDefinitionsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonTaskDefinitions", self.daemonTaskDefinitions)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

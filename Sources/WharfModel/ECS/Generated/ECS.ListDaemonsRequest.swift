@@ -37,3 +37,14 @@ extension ECS {
 extension ECS.ListDaemonsRequest: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListDaemonsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("clusterArn", self.clusterArn)
+        json.member("capacityProviderArns", self.capacityProviderArns)
+        json.member("maxResults", self.maxResults)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

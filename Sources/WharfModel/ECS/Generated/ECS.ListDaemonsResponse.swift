@@ -27,3 +27,12 @@ extension ECS.ListDaemonsResponse: ECSShape {
         v.each(daemonSummariesList, at: path, "daemonSummariesList")
     }
 }
+
+extension ECS.ListDaemonsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonSummariesList", self.daemonSummariesList)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -49,3 +49,16 @@ extension ECS.ListServiceDeploymentsRequest: ECSShape {
         v.nested(createdAt, at: path, "createdAt")
     }
 }
+
+extension ECS.ListServiceDeploymentsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("service", self.service)
+        json.member("cluster", self.cluster)
+        json.member("status", self.status)
+        json.member("createdAt", self.createdAt)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

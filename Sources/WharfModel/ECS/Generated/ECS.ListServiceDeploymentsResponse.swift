@@ -28,3 +28,12 @@ extension ECS.ListServiceDeploymentsResponse: ECSShape {
         v.each(serviceDeployments, at: path, "serviceDeployments")
     }
 }
+
+extension ECS.ListServiceDeploymentsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeployments", self.serviceDeployments)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

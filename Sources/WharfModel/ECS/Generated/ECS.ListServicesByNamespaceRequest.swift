@@ -31,3 +31,13 @@ extension ECS.ListServicesByNamespaceRequest: ECSShape {
         v.require(namespace, at: path, "namespace")
     }
 }
+
+extension ECS.ListServicesByNamespaceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("namespace", self.namespace)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ListServicesByNamespaceResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListServicesByNamespaceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceArns", self.serviceArns)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -50,3 +50,16 @@ extension ECS.ListServicesRequest: ECSShape {
         v.oneOf(resourceManagementType, ECS.Enum.resourceManagementType, at: path, "resourceManagementType")
     }
 }
+
+extension ECS.ListServicesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.member("launchType", self.launchType)
+        json.member("schedulingStrategy", self.schedulingStrategy)
+        json.member("resourceManagementType", self.resourceManagementType)
+        json.close()
+    }
+}

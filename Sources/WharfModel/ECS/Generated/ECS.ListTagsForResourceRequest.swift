@@ -24,3 +24,11 @@ extension ECS.ListTagsForResourceRequest: ECSShape {
         v.require(resourceArn, at: path, "resourceArn")
     }
 }
+
+extension ECS.ListTagsForResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("resourceArn", self.resourceArn)
+        json.close()
+    }
+}

@@ -25,3 +25,11 @@ extension ECS.ListTagsForResourceResponse: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.ListTagsForResourceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -40,3 +40,14 @@ extension ECS.ListTaskDefinitionFamiliesRequest: ECSShape {
         v.oneOf(status, ECS.Enum.taskDefinitionFamilyStatus, at: path, "status")
     }
 }
+
+extension ECS.ListTaskDefinitionFamiliesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("familyPrefix", self.familyPrefix)
+        json.member("status", self.status)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ListTaskDefinitionFamiliesResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListTaskDefinitionFamiliesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("families", self.families)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -44,3 +44,15 @@ extension ECS.ListTaskDefinitionsRequest: ECSShape {
         v.oneOf(sort, ECS.Enum.sortOrder, at: path, "sort")
     }
 }
+
+extension ECS.ListTaskDefinitionsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("familyPrefix", self.familyPrefix)
+        json.member("status", self.status)
+        json.member("sort", self.sort)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.close()
+    }
+}

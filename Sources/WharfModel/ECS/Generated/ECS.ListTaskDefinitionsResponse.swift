@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ListTaskDefinitionsResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListTaskDefinitionsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinitionArns", self.taskDefinitionArns)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

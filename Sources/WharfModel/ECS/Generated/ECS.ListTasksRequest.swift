@@ -65,3 +65,20 @@ extension ECS.ListTasksRequest: ECSShape {
         v.oneOf(launchType, ECS.Enum.launchType, at: path, "launchType")
     }
 }
+
+extension ECS.ListTasksRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("containerInstance", self.containerInstance)
+        json.member("family", self.family)
+        json.member("nextToken", self.nextToken)
+        json.member("maxResults", self.maxResults)
+        json.member("startedBy", self.startedBy)
+        json.member("serviceName", self.serviceName)
+        json.member("desiredStatus", self.desiredStatus)
+        json.member("launchType", self.launchType)
+        json.member("daemonName", self.daemonName)
+        json.close()
+    }
+}

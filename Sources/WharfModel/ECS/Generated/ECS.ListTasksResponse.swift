@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ListTasksResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ListTasksResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskArns", self.taskArns)
+        json.member("nextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -43,3 +43,15 @@ extension ECS.LoadBalancer: ECSShape {
         v.nested(advancedConfiguration, at: path, "advancedConfiguration")
     }
 }
+
+extension ECS.LoadBalancer: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("targetGroupArn", self.targetGroupArn)
+        json.member("loadBalancerName", self.loadBalancerName)
+        json.member("containerName", self.containerName)
+        json.member("containerPort", self.containerPort)
+        json.member("advancedConfiguration", self.advancedConfiguration)
+        json.close()
+    }
+}

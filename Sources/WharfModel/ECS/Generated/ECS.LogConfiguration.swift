@@ -32,3 +32,13 @@ extension ECS.LogConfiguration: ECSShape {
         v.each(secretOptions, at: path, "secretOptions")
     }
 }
+
+extension ECS.LogConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("logDriver", self.logDriver)
+        json.member("options", self.options)
+        json.member("secretOptions", self.secretOptions)
+        json.close()
+    }
+}

@@ -33,3 +33,14 @@ extension ECS.ManagedAgent: ECSShape {
         v.oneOf(name, ECS.Enum.managedAgentName, at: path, "name")
     }
 }
+
+extension ECS.ManagedAgent: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("lastStartedAt", self.lastStartedAt)
+        json.member("name", self.name)
+        json.member("reason", self.reason)
+        json.member("lastStatus", self.lastStatus)
+        json.close()
+    }
+}

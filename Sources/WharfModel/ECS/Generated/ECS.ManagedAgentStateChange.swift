@@ -41,3 +41,14 @@ extension ECS.ManagedAgentStateChange: ECSShape {
         v.require(status, at: path, "status")
     }
 }
+
+extension ECS.ManagedAgentStateChange: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerName", self.containerName)
+        json.member("managedAgentName", self.managedAgentName)
+        json.member("status", self.status)
+        json.member("reason", self.reason)
+        json.close()
+    }
+}

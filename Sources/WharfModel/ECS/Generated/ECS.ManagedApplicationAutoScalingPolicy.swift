@@ -55,3 +55,17 @@ extension ECS.ManagedApplicationAutoScalingPolicy: ECSShape {
         v.require(metric, at: path, "metric")
     }
 }
+
+extension ECS.ManagedApplicationAutoScalingPolicy: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("updatedAt", self.updatedAt)
+        json.member("policyType", self.policyType)
+        json.member("targetValue", self.targetValue)
+        json.member("metric", self.metric)
+        json.close()
+    }
+}

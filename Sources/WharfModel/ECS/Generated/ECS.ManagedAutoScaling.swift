@@ -31,3 +31,12 @@ extension ECS.ManagedAutoScaling: ECSShape {
         v.each(applicationAutoScalingPolicies, at: path, "applicationAutoScalingPolicies")
     }
 }
+
+extension ECS.ManagedAutoScaling: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("scalableTarget", self.scalableTarget)
+        json.member("applicationAutoScalingPolicies", self.applicationAutoScalingPolicies)
+        json.close()
+    }
+}

@@ -45,3 +45,15 @@ extension ECS.ManagedCertificate: ECSShape {
         v.require(domainName, at: path, "domainName")
     }
 }
+
+extension ECS.ManagedCertificate: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("updatedAt", self.updatedAt)
+        json.member("domainName", self.domainName)
+        json.close()
+    }
+}

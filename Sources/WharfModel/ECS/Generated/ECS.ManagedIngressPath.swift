@@ -62,3 +62,18 @@ extension ECS.ManagedIngressPath: ECSShape {
         v.each(targetGroups, at: path, "targetGroups")
     }
 }
+
+extension ECS.ManagedIngressPath: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("accessType", self.accessType)
+        json.member("endpoint", self.endpoint)
+        json.member("loadBalancer", self.loadBalancer)
+        json.member("loadBalancerSecurityGroups", self.loadBalancerSecurityGroups)
+        json.member("certificate", self.certificate)
+        json.member("listener", self.listener)
+        json.member("rule", self.rule)
+        json.member("targetGroups", self.targetGroups)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.ManagedInstancesLocalStorageConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ManagedInstancesLocalStorageConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("useLocalStorage", self.useLocalStorage)
+        json.close()
+    }
+}

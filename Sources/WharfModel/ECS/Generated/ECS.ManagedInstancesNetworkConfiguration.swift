@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ManagedInstancesNetworkConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ManagedInstancesNetworkConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("subnets", self.subnets)
+        json.member("securityGroups", self.securityGroups)
+        json.close()
+    }
+}

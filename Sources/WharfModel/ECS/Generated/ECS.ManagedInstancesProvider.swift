@@ -46,3 +46,15 @@ extension ECS.ManagedInstancesProvider: ECSShape {
         v.nested(autoRepairConfiguration, at: path, "autoRepairConfiguration")
     }
 }
+
+extension ECS.ManagedInstancesProvider: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("infrastructureRoleArn", self.infrastructureRoleArn)
+        json.member("instanceLaunchTemplate", self.instanceLaunchTemplate)
+        json.member("propagateTags", self.propagateTags)
+        json.member("infrastructureOptimization", self.infrastructureOptimization)
+        json.member("autoRepairConfiguration", self.autoRepairConfiguration)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.ManagedInstancesStorageConfiguration: ECSShape {
         v.range(storageSizeGiB, min: 1, max: Int.max, at: path, "storageSizeGiB")
     }
 }
+
+extension ECS.ManagedInstancesStorageConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("storageSizeGiB", self.storageSizeGiB)
+        json.close()
+    }
+}

@@ -35,3 +35,14 @@ extension ECS.ManagedListenerRule: ECSShape {
         v.require(updatedAt, at: path, "updatedAt")
     }
 }
+
+extension ECS.ManagedListenerRule: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("updatedAt", self.updatedAt)
+        json.close()
+    }
+}

@@ -53,3 +53,17 @@ extension ECS.ManagedLoadBalancer: ECSShape {
         v.require(scheme, at: path, "scheme")
     }
 }
+
+extension ECS.ManagedLoadBalancer: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("updatedAt", self.updatedAt)
+        json.member("scheme", self.scheme)
+        json.member("subnetIds", self.subnetIds)
+        json.member("securityGroupIds", self.securityGroupIds)
+        json.close()
+    }
+}

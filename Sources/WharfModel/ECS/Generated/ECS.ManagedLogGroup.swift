@@ -45,3 +45,15 @@ extension ECS.ManagedLogGroup: ECSShape {
         v.require(logGroupName, at: path, "logGroupName")
     }
 }
+
+extension ECS.ManagedLogGroup: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("updatedAt", self.updatedAt)
+        json.member("logGroupName", self.logGroupName)
+        json.close()
+    }
+}

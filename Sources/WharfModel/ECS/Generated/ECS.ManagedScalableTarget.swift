@@ -50,3 +50,16 @@ extension ECS.ManagedScalableTarget: ECSShape {
         v.require(maxCapacity, at: path, "maxCapacity")
     }
 }
+
+extension ECS.ManagedScalableTarget: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("updatedAt", self.updatedAt)
+        json.member("minCapacity", self.minCapacity)
+        json.member("maxCapacity", self.maxCapacity)
+        json.close()
+    }
+}

@@ -47,3 +47,15 @@ extension ECS.ManagedScaling: ECSShape {
         v.range(instanceWarmupPeriod, min: 0, max: 10000, at: path, "instanceWarmupPeriod")
     }
 }
+
+extension ECS.ManagedScaling: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("status", self.status)
+        json.member("targetCapacity", self.targetCapacity)
+        json.member("minimumScalingStepSize", self.minimumScalingStepSize)
+        json.member("maximumScalingStepSize", self.maximumScalingStepSize)
+        json.member("instanceWarmupPeriod", self.instanceWarmupPeriod)
+        json.close()
+    }
+}

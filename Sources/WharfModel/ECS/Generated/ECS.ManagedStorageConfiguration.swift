@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.ManagedStorageConfiguration: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ManagedStorageConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("kmsKeyId", self.kmsKeyId)
+        json.member("fargateEphemeralStorageKmsKeyId", self.fargateEphemeralStorageKmsKeyId)
+        json.close()
+    }
+}

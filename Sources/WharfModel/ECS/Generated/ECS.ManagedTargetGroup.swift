@@ -55,3 +55,17 @@ extension ECS.ManagedTargetGroup: ECSShape {
         v.require(port, at: path, "port")
     }
 }
+
+extension ECS.ManagedTargetGroup: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("updatedAt", self.updatedAt)
+        json.member("healthCheckPath", self.healthCheckPath)
+        json.member("healthCheckPort", self.healthCheckPort)
+        json.member("port", self.port)
+        json.close()
+    }
+}

@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.MountPoint: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.MountPoint: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("sourceVolume", self.sourceVolume)
+        json.member("containerPath", self.containerPath)
+        json.member("readOnly", self.readOnly)
+        json.close()
+    }
+}

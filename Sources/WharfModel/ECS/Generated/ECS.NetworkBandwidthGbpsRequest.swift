@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.NetworkBandwidthGbpsRequest: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.NetworkBandwidthGbpsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("min", self.min)
+        json.member("max", self.max)
+        json.close()
+    }
+}

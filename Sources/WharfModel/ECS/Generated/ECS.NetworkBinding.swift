@@ -46,3 +46,16 @@ extension ECS.NetworkBinding: ECSShape {
         v.oneOf(`protocol`, ECS.Enum.transportProtocol, at: path, "protocol")
     }
 }
+
+extension ECS.NetworkBinding: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("bindIP", self.bindIP)
+        json.member("containerPort", self.containerPort)
+        json.member("hostPort", self.hostPort)
+        json.member("protocol", self.`protocol`)
+        json.member("containerPortRange", self.containerPortRange)
+        json.member("hostPortRange", self.hostPortRange)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.NetworkConfiguration: ECSShape {
         v.nested(awsvpcConfiguration, at: path, "awsvpcConfiguration")
     }
 }
+
+extension ECS.NetworkConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("awsvpcConfiguration", self.awsvpcConfiguration)
+        json.close()
+    }
+}

@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.NetworkInterface: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.NetworkInterface: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("attachmentId", self.attachmentId)
+        json.member("privateIpv4Address", self.privateIpv4Address)
+        json.member("ipv6Address", self.ipv6Address)
+        json.close()
+    }
+}

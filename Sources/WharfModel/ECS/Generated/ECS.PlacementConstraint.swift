@@ -27,3 +27,12 @@ extension ECS.PlacementConstraint: ECSShape {
         v.oneOf(`type`, ECS.Enum.placementConstraintType, at: path, "type")
     }
 }
+
+extension ECS.PlacementConstraint: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("type", self.`type`)
+        json.member("expression", self.expression)
+        json.close()
+    }
+}

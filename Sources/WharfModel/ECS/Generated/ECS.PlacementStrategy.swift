@@ -27,3 +27,12 @@ extension ECS.PlacementStrategy: ECSShape {
         v.oneOf(`type`, ECS.Enum.placementStrategyType, at: path, "type")
     }
 }
+
+extension ECS.PlacementStrategy: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("type", self.`type`)
+        json.member("field", self.field)
+        json.close()
+    }
+}

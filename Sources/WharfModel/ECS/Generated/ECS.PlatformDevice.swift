@@ -29,3 +29,12 @@ extension ECS.PlatformDevice: ECSShape {
         v.oneOf(`type`, ECS.Enum.platformDeviceType, at: path, "type")
     }
 }
+
+extension ECS.PlatformDevice: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("id", self.id)
+        json.member("type", self.`type`)
+        json.close()
+    }
+}

@@ -47,3 +47,16 @@ extension ECS.PortMapping: ECSShape {
         v.oneOf(appProtocol, ECS.Enum.applicationProtocol, at: path, "appProtocol")
     }
 }
+
+extension ECS.PortMapping: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerPort", self.containerPort)
+        json.member("hostPort", self.hostPort)
+        json.member("protocol", self.`protocol`)
+        json.member("name", self.name)
+        json.member("appProtocol", self.appProtocol)
+        json.member("containerPortRange", self.containerPortRange)
+        json.close()
+    }
+}

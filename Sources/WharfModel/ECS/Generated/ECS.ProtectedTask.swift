@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.ProtectedTask: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ProtectedTask: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskArn", self.taskArn)
+        json.member("protectionEnabled", self.protectionEnabled)
+        json.member("expirationDate", self.expirationDate)
+        json.close()
+    }
+}

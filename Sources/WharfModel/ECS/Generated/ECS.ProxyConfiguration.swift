@@ -33,3 +33,13 @@ extension ECS.ProxyConfiguration: ECSShape {
         v.each(properties, at: path, "properties")
     }
 }
+
+extension ECS.ProxyConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("type", self.`type`)
+        json.member("containerName", self.containerName)
+        json.member("properties", self.properties)
+        json.close()
+    }
+}

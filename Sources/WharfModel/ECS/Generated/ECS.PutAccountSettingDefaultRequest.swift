@@ -29,3 +29,12 @@ extension ECS.PutAccountSettingDefaultRequest: ECSShape {
         v.require(value, at: path, "value")
     }
 }
+
+extension ECS.PutAccountSettingDefaultRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.close()
+    }
+}

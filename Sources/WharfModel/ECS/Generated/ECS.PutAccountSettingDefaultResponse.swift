@@ -24,3 +24,11 @@ extension ECS.PutAccountSettingDefaultResponse: ECSShape {
         v.nested(setting, at: path, "setting")
     }
 }
+
+extension ECS.PutAccountSettingDefaultResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("setting", self.setting)
+        json.close()
+    }
+}

@@ -32,3 +32,13 @@ extension ECS.PutAccountSettingRequest: ECSShape {
         v.require(value, at: path, "value")
     }
 }
+
+extension ECS.PutAccountSettingRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.member("principalArn", self.principalArn)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.PutAttributesResponse: ECSShape {
         v.each(attributes, at: path, "attributes")
     }
 }
+
+extension ECS.PutAttributesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("attributes", self.attributes)
+        json.close()
+    }
+}

@@ -38,3 +38,13 @@ extension ECS.PutClusterCapacityProvidersRequest: ECSShape {
         v.each(defaultCapacityProviderStrategy, at: path, "defaultCapacityProviderStrategy")
     }
 }
+
+extension ECS.PutClusterCapacityProvidersRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("capacityProviders", self.capacityProviders)
+        json.member("defaultCapacityProviderStrategy", self.defaultCapacityProviderStrategy)
+        json.close()
+    }
+}

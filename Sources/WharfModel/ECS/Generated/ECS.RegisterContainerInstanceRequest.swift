@@ -64,3 +64,19 @@ extension ECS.RegisterContainerInstanceRequest: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.RegisterContainerInstanceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("instanceIdentityDocument", self.instanceIdentityDocument)
+        json.member("instanceIdentityDocumentSignature", self.instanceIdentityDocumentSignature)
+        json.member("totalResources", self.totalResources)
+        json.member("versionInfo", self.versionInfo)
+        json.member("containerInstanceArn", self.containerInstanceArn)
+        json.member("attributes", self.attributes)
+        json.member("platformDevices", self.platformDevices)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -62,3 +62,18 @@ extension ECS.RegisterDaemonTaskDefinitionRequest: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.RegisterDaemonTaskDefinitionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("family", self.family)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("containerDefinitions", self.containerDefinitions)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("volumes", self.volumes)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.RegisterDaemonTaskDefinitionResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.RegisterDaemonTaskDefinitionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonTaskDefinitionArn", self.daemonTaskDefinitionArn)
+        json.close()
+    }
+}

@@ -111,3 +111,28 @@ extension ECS.RegisterTaskDefinitionRequest: ECSShape {
         v.nested(runtimePlatform, at: path, "runtimePlatform")
     }
 }
+
+extension ECS.RegisterTaskDefinitionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("family", self.family)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("networkMode", self.networkMode)
+        json.member("containerDefinitions", self.containerDefinitions)
+        json.member("volumes", self.volumes)
+        json.member("placementConstraints", self.placementConstraints)
+        json.member("requiresCompatibilities", self.requiresCompatibilities)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("tags", self.tags)
+        json.member("pidMode", self.pidMode)
+        json.member("ipcMode", self.ipcMode)
+        json.member("proxyConfiguration", self.proxyConfiguration)
+        json.member("inferenceAccelerators", self.inferenceAccelerators)
+        json.member("ephemeralStorage", self.ephemeralStorage)
+        json.member("runtimePlatform", self.runtimePlatform)
+        json.member("enableFaultInjection", self.enableFaultInjection)
+        json.close()
+    }
+}

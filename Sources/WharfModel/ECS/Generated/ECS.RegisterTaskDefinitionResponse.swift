@@ -29,3 +29,12 @@ extension ECS.RegisterTaskDefinitionResponse: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.RegisterTaskDefinitionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.RepositoryCredentials: ECSShape {
         v.require(credentialsParameter, at: path, "credentialsParameter")
     }
 }
+
+extension ECS.RepositoryCredentials: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("credentialsParameter", self.credentialsParameter)
+        json.close()
+    }
+}

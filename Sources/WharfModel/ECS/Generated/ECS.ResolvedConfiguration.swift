@@ -25,3 +25,11 @@ extension ECS.ResolvedConfiguration: ECSShape {
         v.each(loadBalancers, at: path, "loadBalancers")
     }
 }
+
+extension ECS.ResolvedConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("loadBalancers", self.loadBalancers)
+        json.close()
+    }
+}

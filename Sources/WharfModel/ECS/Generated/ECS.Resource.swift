@@ -44,3 +44,16 @@ extension ECS {
 extension ECS.Resource: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.Resource: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("type", self.`type`)
+        json.member("doubleValue", self.doubleValue)
+        json.member("longValue", self.longValue)
+        json.member("integerValue", self.integerValue)
+        json.member("stringSetValue", self.stringSetValue)
+        json.close()
+    }
+}

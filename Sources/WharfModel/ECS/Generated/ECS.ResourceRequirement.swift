@@ -29,3 +29,12 @@ extension ECS.ResourceRequirement: ECSShape {
         v.oneOf(`type`, ECS.Enum.resourceType, at: path, "type")
     }
 }
+
+extension ECS.ResourceRequirement: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("value", self.value)
+        json.member("type", self.`type`)
+        json.close()
+    }
+}

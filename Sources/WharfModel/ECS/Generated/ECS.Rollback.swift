@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.Rollback: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.Rollback: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("reason", self.reason)
+        json.member("startedAt", self.startedAt)
+        json.member("serviceRevisionArn", self.serviceRevisionArn)
+        json.close()
+    }
+}

@@ -109,3 +109,29 @@ extension ECS.RunTaskRequest: ECSShape {
         v.each(volumeConfigurations, at: path, "volumeConfigurations")
     }
 }
+
+extension ECS.RunTaskRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capacityProviderStrategy", self.capacityProviderStrategy)
+        json.member("cluster", self.cluster)
+        json.member("count", self.count)
+        json.member("enableECSManagedTags", self.enableECSManagedTags)
+        json.member("enableExecuteCommand", self.enableExecuteCommand)
+        json.member("group", self.group)
+        json.member("launchType", self.launchType)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("overrides", self.overrides)
+        json.member("placementConstraints", self.placementConstraints)
+        json.member("placementStrategy", self.placementStrategy)
+        json.member("platformVersion", self.platformVersion)
+        json.member("propagateTags", self.propagateTags)
+        json.member("referenceId", self.referenceId)
+        json.member("startedBy", self.startedBy)
+        json.member("tags", self.tags)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("clientToken", self.clientToken)
+        json.member("volumeConfigurations", self.volumeConfigurations)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.RuntimePlatform: ECSShape {
         v.oneOf(operatingSystemFamily, ECS.Enum.oSFamily, at: path, "operatingSystemFamily")
     }
 }
+
+extension ECS.RuntimePlatform: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cpuArchitecture", self.cpuArchitecture)
+        json.member("operatingSystemFamily", self.operatingSystemFamily)
+        json.close()
+    }
+}

@@ -38,3 +38,14 @@ extension ECS.S3FilesVolumeConfiguration: ECSShape {
         v.require(fileSystemArn, at: path, "fileSystemArn")
     }
 }
+
+extension ECS.S3FilesVolumeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("fileSystemArn", self.fileSystemArn)
+        json.member("rootDirectory", self.rootDirectory)
+        json.member("transitEncryptionPort", self.transitEncryptionPort)
+        json.member("accessPointArn", self.accessPointArn)
+        json.close()
+    }
+}

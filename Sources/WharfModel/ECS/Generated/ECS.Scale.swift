@@ -27,3 +27,12 @@ extension ECS.Scale: ECSShape {
         v.oneOf(unit, ECS.Enum.scaleUnit, at: path, "unit")
     }
 }
+
+extension ECS.Scale: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("value", self.value)
+        json.member("unit", self.unit)
+        json.close()
+    }
+}

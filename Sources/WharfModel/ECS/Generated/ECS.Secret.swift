@@ -28,3 +28,12 @@ extension ECS.Secret: ECSShape {
         v.require(valueFrom, at: path, "valueFrom")
     }
 }
+
+extension ECS.Secret: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("valueFrom", self.valueFrom)
+        json.close()
+    }
+}

@@ -34,3 +34,12 @@ extension ECS.ServiceConnectAccessLogConfiguration: ECSShape {
         )
     }
 }
+
+extension ECS.ServiceConnectAccessLogConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("format", self.format)
+        json.member("includeQueryParameters", self.includeQueryParameters)
+        json.close()
+    }
+}

@@ -38,3 +38,13 @@ extension ECS.ServiceConnectClientAlias: ECSShape {
         v.nested(testTrafficRules, at: path, "testTrafficRules")
     }
 }
+
+extension ECS.ServiceConnectClientAlias: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("port", self.port)
+        json.member("dnsName", self.dnsName)
+        json.member("testTrafficRules", self.testTrafficRules)
+        json.close()
+    }
+}

@@ -46,3 +46,15 @@ extension ECS.ServiceConnectConfiguration: ECSShape {
         v.nested(accessLogConfiguration, at: path, "accessLogConfiguration")
     }
 }
+
+extension ECS.ServiceConnectConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("enabled", self.enabled)
+        json.member("namespace", self.namespace)
+        json.member("services", self.services)
+        json.member("logConfiguration", self.logConfiguration)
+        json.member("accessLogConfiguration", self.accessLogConfiguration)
+        json.close()
+    }
+}

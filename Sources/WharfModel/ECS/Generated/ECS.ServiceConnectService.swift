@@ -52,3 +52,16 @@ extension ECS.ServiceConnectService: ECSShape {
         v.nested(tls, at: path, "tls")
     }
 }
+
+extension ECS.ServiceConnectService: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("portName", self.portName)
+        json.member("discoveryName", self.discoveryName)
+        json.member("clientAliases", self.clientAliases)
+        json.member("ingressPortOverride", self.ingressPortOverride)
+        json.member("timeout", self.timeout)
+        json.member("tls", self.tls)
+        json.close()
+    }
+}

@@ -26,3 +26,12 @@ extension ECS {
 extension ECS.ServiceConnectServiceResource: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ServiceConnectServiceResource: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("discoveryName", self.discoveryName)
+        json.member("discoveryArn", self.discoveryArn)
+        json.close()
+    }
+}

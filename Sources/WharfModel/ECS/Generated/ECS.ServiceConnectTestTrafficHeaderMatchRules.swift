@@ -24,3 +24,11 @@ extension ECS.ServiceConnectTestTrafficHeaderMatchRules: ECSShape {
         v.require(exact, at: path, "exact")
     }
 }
+
+extension ECS.ServiceConnectTestTrafficHeaderMatchRules: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("exact", self.exact)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension ECS.ServiceConnectTestTrafficHeaderRules: ECSShape {
         v.nested(value, at: path, "value")
     }
 }
+
+extension ECS.ServiceConnectTestTrafficHeaderRules: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension ECS.ServiceConnectTestTrafficRules: ECSShape {
         v.nested(header, at: path, "header")
     }
 }
+
+extension ECS.ServiceConnectTestTrafficRules: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("header", self.header)
+        json.close()
+    }
+}

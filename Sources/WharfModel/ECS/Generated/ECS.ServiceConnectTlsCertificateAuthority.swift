@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.ServiceConnectTlsCertificateAuthority: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ServiceConnectTlsCertificateAuthority: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("awsPcaAuthorityArn", self.awsPcaAuthorityArn)
+        json.close()
+    }
+}

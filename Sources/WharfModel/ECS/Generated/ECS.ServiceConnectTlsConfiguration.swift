@@ -35,3 +35,13 @@ extension ECS.ServiceConnectTlsConfiguration: ECSShape {
         v.nested(issuerCertificateAuthority, at: path, "issuerCertificateAuthority")
     }
 }
+
+extension ECS.ServiceConnectTlsConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("issuerCertificateAuthority", self.issuerCertificateAuthority)
+        json.member("kmsKey", self.kmsKey)
+        json.member("roleArn", self.roleArn)
+        json.close()
+    }
+}

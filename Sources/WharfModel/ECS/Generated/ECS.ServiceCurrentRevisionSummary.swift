@@ -36,3 +36,14 @@ extension ECS {
 extension ECS.ServiceCurrentRevisionSummary: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ServiceCurrentRevisionSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("requestedTaskCount", self.requestedTaskCount)
+        json.member("runningTaskCount", self.runningTaskCount)
+        json.member("pendingTaskCount", self.pendingTaskCount)
+        json.close()
+    }
+}

@@ -102,3 +102,28 @@ extension ECS.ServiceDeployment: ECSShape {
         v.nested(alarms, at: path, "alarms")
     }
 }
+
+extension ECS.ServiceDeployment: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeploymentArn", self.serviceDeploymentArn)
+        json.member("serviceArn", self.serviceArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("createdAt", self.createdAt)
+        json.member("startedAt", self.startedAt)
+        json.member("finishedAt", self.finishedAt)
+        json.member("stoppedAt", self.stoppedAt)
+        json.member("updatedAt", self.updatedAt)
+        json.member("sourceServiceRevisions", self.sourceServiceRevisions)
+        json.member("targetServiceRevision", self.targetServiceRevision)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.member("lifecycleStage", self.lifecycleStage)
+        json.member("lifecycleHookDetails", self.lifecycleHookDetails)
+        json.member("deploymentConfiguration", self.deploymentConfiguration)
+        json.member("rollback", self.rollback)
+        json.member("deploymentCircuitBreaker", self.deploymentCircuitBreaker)
+        json.member("alarms", self.alarms)
+        json.close()
+    }
+}

@@ -58,3 +58,19 @@ extension ECS.ServiceDeploymentBrief: ECSShape {
         v.oneOf(status, ECS.Enum.serviceDeploymentStatus, at: path, "status")
     }
 }
+
+extension ECS.ServiceDeploymentBrief: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeploymentArn", self.serviceDeploymentArn)
+        json.member("serviceArn", self.serviceArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("startedAt", self.startedAt)
+        json.member("createdAt", self.createdAt)
+        json.member("finishedAt", self.finishedAt)
+        json.member("targetServiceRevisionArn", self.targetServiceRevisionArn)
+        json.member("status", self.status)
+        json.member("statusReason", self.statusReason)
+        json.close()
+    }
+}

@@ -30,3 +30,13 @@ extension ECS.ServiceDeploymentCircuitBreaker: ECSShape {
         v.oneOf(status, ECS.Enum.serviceDeploymentRollbackMonitorsStatus, at: path, "status")
     }
 }
+
+extension ECS.ServiceDeploymentCircuitBreaker: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("status", self.status)
+        json.member("failureCount", self.failureCount)
+        json.member("threshold", self.threshold)
+        json.close()
+    }
+}

@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.ServiceEvent: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ServiceEvent: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("id", self.id)
+        json.member("createdAt", self.createdAt)
+        json.member("message", self.message)
+        json.close()
+    }
+}

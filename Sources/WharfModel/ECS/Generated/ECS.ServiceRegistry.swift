@@ -36,3 +36,14 @@ extension ECS {
 extension ECS.ServiceRegistry: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ServiceRegistry: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("registryArn", self.registryArn)
+        json.member("port", self.port)
+        json.member("containerName", self.containerName)
+        json.member("containerPort", self.containerPort)
+        json.close()
+    }
+}

@@ -114,3 +114,30 @@ extension ECS.ServiceRevision: ECSShape {
         v.nested(ecsManagedResources, at: path, "ecsManagedResources")
     }
 }
+
+extension ECS.ServiceRevision: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceRevisionArn", self.serviceRevisionArn)
+        json.member("serviceArn", self.serviceArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("capacityProviderStrategy", self.capacityProviderStrategy)
+        json.member("launchType", self.launchType)
+        json.member("platformVersion", self.platformVersion)
+        json.member("platformFamily", self.platformFamily)
+        json.member("loadBalancers", self.loadBalancers)
+        json.member("serviceRegistries", self.serviceRegistries)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("containerImages", self.containerImages)
+        json.member("guardDutyEnabled", self.guardDutyEnabled)
+        json.member("serviceConnectConfiguration", self.serviceConnectConfiguration)
+        json.member("volumeConfigurations", self.volumeConfigurations)
+        json.member("fargateEphemeralStorage", self.fargateEphemeralStorage)
+        json.member("createdAt", self.createdAt)
+        json.member("vpcLatticeConfigurations", self.vpcLatticeConfigurations)
+        json.member("resolvedConfiguration", self.resolvedConfiguration)
+        json.member("ecsManagedResources", self.ecsManagedResources)
+        json.close()
+    }
+}

@@ -26,3 +26,12 @@ extension ECS {
 extension ECS.ServiceRevisionLoadBalancer: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ServiceRevisionLoadBalancer: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("targetGroupArn", self.targetGroupArn)
+        json.member("productionListenerRule", self.productionListenerRule)
+        json.close()
+    }
+}

@@ -44,3 +44,16 @@ extension ECS {
 extension ECS.ServiceRevisionSummary: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.ServiceRevisionSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("arn", self.arn)
+        json.member("requestedTaskCount", self.requestedTaskCount)
+        json.member("runningTaskCount", self.runningTaskCount)
+        json.member("pendingTaskCount", self.pendingTaskCount)
+        json.member("requestedTestTrafficWeight", self.requestedTestTrafficWeight)
+        json.member("requestedProductionTrafficWeight", self.requestedProductionTrafficWeight)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.ServiceVolumeConfiguration: ECSShape {
         v.nested(managedEBSVolume, at: path, "managedEBSVolume")
     }
 }
+
+extension ECS.ServiceVolumeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("managedEBSVolume", self.managedEBSVolume)
+        json.close()
+    }
+}

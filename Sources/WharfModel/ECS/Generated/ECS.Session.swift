@@ -29,3 +29,13 @@ extension ECS {
 extension ECS.Session: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.Session: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("sessionId", self.sessionId)
+        json.member("streamUrl", self.streamUrl)
+        json.member("tokenValue", self.tokenValue)
+        json.close()
+    }
+}

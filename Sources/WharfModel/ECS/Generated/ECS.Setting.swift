@@ -34,3 +34,14 @@ extension ECS.Setting: ECSShape {
         v.oneOf(`type`, ECS.Enum.settingType, at: path, "type")
     }
 }
+
+extension ECS.Setting: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("value", self.value)
+        json.member("principalArn", self.principalArn)
+        json.member("type", self.`type`)
+        json.close()
+    }
+}

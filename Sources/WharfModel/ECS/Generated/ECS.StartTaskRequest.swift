@@ -84,3 +84,23 @@ extension ECS.StartTaskRequest: ECSShape {
         v.each(volumeConfigurations, at: path, "volumeConfigurations")
     }
 }
+
+extension ECS.StartTaskRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("containerInstances", self.containerInstances)
+        json.member("enableECSManagedTags", self.enableECSManagedTags)
+        json.member("enableExecuteCommand", self.enableExecuteCommand)
+        json.member("group", self.group)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("overrides", self.overrides)
+        json.member("propagateTags", self.propagateTags)
+        json.member("referenceId", self.referenceId)
+        json.member("startedBy", self.startedBy)
+        json.member("tags", self.tags)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("volumeConfigurations", self.volumeConfigurations)
+        json.close()
+    }
+}

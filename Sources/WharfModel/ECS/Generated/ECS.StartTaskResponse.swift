@@ -28,3 +28,12 @@ extension ECS.StartTaskResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.StartTaskResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("tasks", self.tasks)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

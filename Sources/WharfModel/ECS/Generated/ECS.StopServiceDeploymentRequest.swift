@@ -28,3 +28,12 @@ extension ECS.StopServiceDeploymentRequest: ECSShape {
         v.oneOf(stopType, ECS.Enum.stopServiceDeploymentStopType, at: path, "stopType")
     }
 }
+
+extension ECS.StopServiceDeploymentRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeploymentArn", self.serviceDeploymentArn)
+        json.member("stopType", self.stopType)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.StopServiceDeploymentResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.StopServiceDeploymentResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceDeploymentArn", self.serviceDeploymentArn)
+        json.close()
+    }
+}

@@ -30,3 +30,13 @@ extension ECS.StopTaskRequest: ECSShape {
         v.require(task, at: path, "task")
     }
 }
+
+extension ECS.StopTaskRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("task", self.task)
+        json.member("reason", self.reason)
+        json.close()
+    }
+}

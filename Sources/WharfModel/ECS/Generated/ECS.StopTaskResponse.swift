@@ -24,3 +24,11 @@ extension ECS.StopTaskResponse: ECSShape {
         v.nested(task, at: path, "task")
     }
 }
+
+extension ECS.StopTaskResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("task", self.task)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.SubmitAttachmentStateChangesRequest: ECSShape {
         v.each(attachments, at: path, "attachments")
     }
 }
+
+extension ECS.SubmitAttachmentStateChangesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("attachments", self.attachments)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.SubmitAttachmentStateChangesResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.SubmitAttachmentStateChangesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("acknowledgment", self.acknowledgment)
+        json.close()
+    }
+}

@@ -54,3 +54,18 @@ extension ECS.SubmitContainerStateChangeRequest: ECSShape {
         v.each(networkBindings, at: path, "networkBindings")
     }
 }
+
+extension ECS.SubmitContainerStateChangeRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("task", self.task)
+        json.member("containerName", self.containerName)
+        json.member("runtimeId", self.runtimeId)
+        json.member("status", self.status)
+        json.member("exitCode", self.exitCode)
+        json.member("reason", self.reason)
+        json.member("networkBindings", self.networkBindings)
+        json.close()
+    }
+}

@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.SubmitContainerStateChangeResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.SubmitContainerStateChangeResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("acknowledgment", self.acknowledgment)
+        json.close()
+    }
+}

@@ -64,3 +64,20 @@ extension ECS.SubmitTaskStateChangeRequest: ECSShape {
         v.each(managedAgents, at: path, "managedAgents")
     }
 }
+
+extension ECS.SubmitTaskStateChangeRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("task", self.task)
+        json.member("status", self.status)
+        json.member("reason", self.reason)
+        json.member("containers", self.containers)
+        json.member("attachments", self.attachments)
+        json.member("managedAgents", self.managedAgents)
+        json.member("pullStartedAt", self.pullStartedAt)
+        json.member("pullStoppedAt", self.pullStoppedAt)
+        json.member("executionStoppedAt", self.executionStoppedAt)
+        json.close()
+    }
+}

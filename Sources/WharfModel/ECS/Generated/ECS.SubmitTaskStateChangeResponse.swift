@@ -22,3 +22,11 @@ extension ECS {
 extension ECS.SubmitTaskStateChangeResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.SubmitTaskStateChangeResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("acknowledgment", self.acknowledgment)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.SystemControl: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.SystemControl: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("namespace", self.namespace)
+        json.member("value", self.value)
+        json.close()
+    }
+}

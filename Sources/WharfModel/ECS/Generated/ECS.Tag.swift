@@ -28,3 +28,12 @@ extension ECS.Tag: ECSShape {
         v.length(value?.count, min: 0, max: 256, at: path, "value")
     }
 }
+
+extension ECS.Tag: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("key", self.key)
+        json.member("value", self.value)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension ECS.TagResourceRequest: ECSShape {
         v.each(tags, at: path, "tags")
     }
 }
+
+extension ECS.TagResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("resourceArn", self.resourceArn)
+        json.member("tags", self.tags)
+        json.close()
+    }
+}

@@ -18,3 +18,10 @@ extension ECS {
 extension ECS.TagResourceResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.TagResourceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

@@ -143,3 +143,36 @@ extension ECS.TaskDefinition: ECSShape {
         v.nested(ephemeralStorage, at: path, "ephemeralStorage")
     }
 }
+
+extension ECS.TaskDefinition: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskDefinitionArn", self.taskDefinitionArn)
+        json.member("containerDefinitions", self.containerDefinitions)
+        json.member("family", self.family)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("networkMode", self.networkMode)
+        json.member("revision", self.revision)
+        json.member("volumes", self.volumes)
+        json.member("status", self.status)
+        json.member("requiresAttributes", self.requiresAttributes)
+        json.member("placementConstraints", self.placementConstraints)
+        json.member("compatibilities", self.compatibilities)
+        json.member("runtimePlatform", self.runtimePlatform)
+        json.member("requiresCompatibilities", self.requiresCompatibilities)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("inferenceAccelerators", self.inferenceAccelerators)
+        json.member("pidMode", self.pidMode)
+        json.member("ipcMode", self.ipcMode)
+        json.member("proxyConfiguration", self.proxyConfiguration)
+        json.member("registeredAt", self.registeredAt)
+        json.member("deregisteredAt", self.deregisteredAt)
+        json.member("deleteRequestedAt", self.deleteRequestedAt)
+        json.member("registeredBy", self.registeredBy)
+        json.member("ephemeralStorage", self.ephemeralStorage)
+        json.member("enableFaultInjection", self.enableFaultInjection)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.TaskDefinitionPlacementConstraint: ECSShape {
         v.oneOf(`type`, ECS.Enum.taskDefinitionPlacementConstraintType, at: path, "type")
     }
 }
+
+extension ECS.TaskDefinitionPlacementConstraint: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("type", self.`type`)
+        json.member("expression", self.expression)
+        json.close()
+    }
+}

@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.TaskEphemeralStorage: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.TaskEphemeralStorage: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("sizeInGiB", self.sizeInGiB)
+        json.member("kmsKeyId", self.kmsKeyId)
+        json.close()
+    }
+}

@@ -75,3 +75,22 @@ extension ECS.TaskManagedEBSVolumeConfiguration: ECSShape {
         v.oneOf(filesystemType, ECS.Enum.taskFilesystemType, at: path, "filesystemType")
     }
 }
+
+extension ECS.TaskManagedEBSVolumeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("encrypted", self.encrypted)
+        json.member("kmsKeyId", self.kmsKeyId)
+        json.member("volumeType", self.volumeType)
+        json.member("sizeInGiB", self.sizeInGiB)
+        json.member("snapshotId", self.snapshotId)
+        json.member("volumeInitializationRate", self.volumeInitializationRate)
+        json.member("iops", self.iops)
+        json.member("throughput", self.throughput)
+        json.member("tagSpecifications", self.tagSpecifications)
+        json.member("roleArn", self.roleArn)
+        json.member("terminationPolicy", self.terminationPolicy)
+        json.member("filesystemType", self.filesystemType)
+        json.close()
+    }
+}

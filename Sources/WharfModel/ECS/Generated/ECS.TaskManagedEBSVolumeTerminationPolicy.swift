@@ -24,3 +24,11 @@ extension ECS.TaskManagedEBSVolumeTerminationPolicy: ECSShape {
         v.require(deleteOnTermination, at: path, "deleteOnTermination")
     }
 }
+
+extension ECS.TaskManagedEBSVolumeTerminationPolicy: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("deleteOnTermination", self.deleteOnTermination)
+        json.close()
+    }
+}

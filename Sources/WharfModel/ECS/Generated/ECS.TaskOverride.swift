@@ -52,3 +52,17 @@ extension ECS.TaskOverride: ECSShape {
         v.nested(ephemeralStorage, at: path, "ephemeralStorage")
     }
 }
+
+extension ECS.TaskOverride: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerOverrides", self.containerOverrides)
+        json.member("cpu", self.cpu)
+        json.member("inferenceAcceleratorOverrides", self.inferenceAcceleratorOverrides)
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("memory", self.memory)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("ephemeralStorage", self.ephemeralStorage)
+        json.close()
+    }
+}

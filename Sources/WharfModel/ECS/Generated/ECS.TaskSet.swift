@@ -131,3 +131,35 @@ extension ECS.TaskSet: ECSShape {
         v.nested(fargateEphemeralStorage, at: path, "fargateEphemeralStorage")
     }
 }
+
+extension ECS.TaskSet: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("id", self.id)
+        json.member("taskSetArn", self.taskSetArn)
+        json.member("serviceArn", self.serviceArn)
+        json.member("clusterArn", self.clusterArn)
+        json.member("startedBy", self.startedBy)
+        json.member("externalId", self.externalId)
+        json.member("status", self.status)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("computedDesiredCount", self.computedDesiredCount)
+        json.member("pendingCount", self.pendingCount)
+        json.member("runningCount", self.runningCount)
+        json.member("createdAt", self.createdAt)
+        json.member("updatedAt", self.updatedAt)
+        json.member("launchType", self.launchType)
+        json.member("capacityProviderStrategy", self.capacityProviderStrategy)
+        json.member("platformVersion", self.platformVersion)
+        json.member("platformFamily", self.platformFamily)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("loadBalancers", self.loadBalancers)
+        json.member("serviceRegistries", self.serviceRegistries)
+        json.member("scale", self.scale)
+        json.member("stabilityStatus", self.stabilityStatus)
+        json.member("stabilityStatusAt", self.stabilityStatusAt)
+        json.member("tags", self.tags)
+        json.member("fargateEphemeralStorage", self.fargateEphemeralStorage)
+        json.close()
+    }
+}

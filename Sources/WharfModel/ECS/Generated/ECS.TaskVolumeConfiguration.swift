@@ -28,3 +28,12 @@ extension ECS.TaskVolumeConfiguration: ECSShape {
         v.nested(managedEBSVolume, at: path, "managedEBSVolume")
     }
 }
+
+extension ECS.TaskVolumeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("managedEBSVolume", self.managedEBSVolume)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ECS.TimeoutConfiguration: ECSShape {
         v.range(perRequestTimeoutSeconds, min: 0, max: 2147483647, at: path, "perRequestTimeoutSeconds")
     }
 }
+
+extension ECS.TimeoutConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("idleTimeoutSeconds", self.idleTimeoutSeconds)
+        json.member("perRequestTimeoutSeconds", self.perRequestTimeoutSeconds)
+        json.close()
+    }
+}

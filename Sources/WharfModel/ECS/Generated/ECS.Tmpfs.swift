@@ -31,3 +31,13 @@ extension ECS.Tmpfs: ECSShape {
         v.require(size, at: path, "size")
     }
 }
+
+extension ECS.Tmpfs: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerPath", self.containerPath)
+        json.member("size", self.size)
+        json.member("mountOptions", self.mountOptions)
+        json.close()
+    }
+}

@@ -33,3 +33,13 @@ extension ECS.Ulimit: ECSShape {
         v.require(hardLimit, at: path, "hardLimit")
     }
 }
+
+extension ECS.Ulimit: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("softLimit", self.softLimit)
+        json.member("hardLimit", self.hardLimit)
+        json.close()
+    }
+}

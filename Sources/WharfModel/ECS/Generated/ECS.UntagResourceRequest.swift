@@ -28,3 +28,12 @@ extension ECS.UntagResourceRequest: ECSShape {
         v.require(tagKeys, at: path, "tagKeys")
     }
 }
+
+extension ECS.UntagResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("resourceArn", self.resourceArn)
+        json.member("tagKeys", self.tagKeys)
+        json.close()
+    }
+}

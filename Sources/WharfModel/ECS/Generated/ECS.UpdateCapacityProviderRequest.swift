@@ -40,3 +40,14 @@ extension ECS.UpdateCapacityProviderRequest: ECSShape {
         v.nested(managedInstancesProvider, at: path, "managedInstancesProvider")
     }
 }
+
+extension ECS.UpdateCapacityProviderRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("cluster", self.cluster)
+        json.member("autoScalingGroupProvider", self.autoScalingGroupProvider)
+        json.member("managedInstancesProvider", self.managedInstancesProvider)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ECS.UpdateCapacityProviderResponse: ECSShape {
         v.nested(capacityProvider, at: path, "capacityProvider")
     }
 }
+
+extension ECS.UpdateCapacityProviderResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("capacityProvider", self.capacityProvider)
+        json.close()
+    }
+}

@@ -41,3 +41,14 @@ extension ECS.UpdateClusterRequest: ECSShape {
         v.nested(serviceConnectDefaults, at: path, "serviceConnectDefaults")
     }
 }
+
+extension ECS.UpdateClusterRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("settings", self.settings)
+        json.member("configuration", self.configuration)
+        json.member("serviceConnectDefaults", self.serviceConnectDefaults)
+        json.close()
+    }
+}

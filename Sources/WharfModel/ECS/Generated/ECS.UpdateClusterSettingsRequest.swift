@@ -29,3 +29,12 @@ extension ECS.UpdateClusterSettingsRequest: ECSShape {
         v.each(settings, at: path, "settings")
     }
 }
+
+extension ECS.UpdateClusterSettingsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("settings", self.settings)
+        json.close()
+    }
+}

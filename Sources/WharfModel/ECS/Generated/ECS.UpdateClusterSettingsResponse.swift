@@ -24,3 +24,11 @@ extension ECS.UpdateClusterSettingsResponse: ECSShape {
         v.nested(cluster, at: path, "cluster")
     }
 }
+
+extension ECS.UpdateClusterSettingsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.close()
+    }
+}

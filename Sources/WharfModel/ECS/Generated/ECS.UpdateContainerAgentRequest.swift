@@ -28,3 +28,12 @@ extension ECS.UpdateContainerAgentRequest: ECSShape {
         v.require(containerInstance, at: path, "containerInstance")
     }
 }
+
+extension ECS.UpdateContainerAgentRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("containerInstance", self.containerInstance)
+        json.close()
+    }
+}

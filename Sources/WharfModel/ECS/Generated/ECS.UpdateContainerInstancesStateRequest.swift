@@ -33,3 +33,13 @@ extension ECS.UpdateContainerInstancesStateRequest: ECSShape {
         v.oneOf(status, ECS.Enum.containerInstanceStatus, at: path, "status")
     }
 }
+
+extension ECS.UpdateContainerInstancesStateRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("containerInstances", self.containerInstances)
+        json.member("status", self.status)
+        json.close()
+    }
+}

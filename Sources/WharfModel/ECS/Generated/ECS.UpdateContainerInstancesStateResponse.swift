@@ -28,3 +28,12 @@ extension ECS.UpdateContainerInstancesStateResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.UpdateContainerInstancesStateResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("containerInstances", self.containerInstances)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

@@ -55,3 +55,17 @@ extension ECS.UpdateDaemonRequest: ECSShape {
         v.oneOf(propagateTags, ECS.Enum.daemonPropagateTags, at: path, "propagateTags")
     }
 }
+
+extension ECS.UpdateDaemonRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonArn", self.daemonArn)
+        json.member("daemonTaskDefinitionArn", self.daemonTaskDefinitionArn)
+        json.member("capacityProviderArns", self.capacityProviderArns)
+        json.member("deploymentConfiguration", self.deploymentConfiguration)
+        json.member("propagateTags", self.propagateTags)
+        json.member("enableECSManagedTags", self.enableECSManagedTags)
+        json.member("enableExecuteCommand", self.enableExecuteCommand)
+        json.close()
+    }
+}

@@ -42,3 +42,15 @@ extension ECS.UpdateDaemonResponse: ECSShape {
         v.oneOf(status, ECS.Enum.daemonStatus, at: path, "status")
     }
 }
+
+extension ECS.UpdateDaemonResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("daemonArn", self.daemonArn)
+        json.member("status", self.status)
+        json.member("createdAt", self.createdAt)
+        json.member("updatedAt", self.updatedAt)
+        json.member("deploymentArn", self.deploymentArn)
+        json.close()
+    }
+}

@@ -61,3 +61,19 @@ extension ECS.UpdateExpressGatewayServiceRequest: ECSShape {
         v.nested(scalingTarget, at: path, "scalingTarget")
     }
 }
+
+extension ECS.UpdateExpressGatewayServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceArn", self.serviceArn)
+        json.member("executionRoleArn", self.executionRoleArn)
+        json.member("healthCheckPath", self.healthCheckPath)
+        json.member("primaryContainer", self.primaryContainer)
+        json.member("taskRoleArn", self.taskRoleArn)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("cpu", self.cpu)
+        json.member("memory", self.memory)
+        json.member("scalingTarget", self.scalingTarget)
+        json.close()
+    }
+}

@@ -34,3 +34,13 @@ extension ECS.UpdateServicePrimaryTaskSetRequest: ECSShape {
         v.require(primaryTaskSet, at: path, "primaryTaskSet")
     }
 }
+
+extension ECS.UpdateServicePrimaryTaskSetRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("service", self.service)
+        json.member("primaryTaskSet", self.primaryTaskSet)
+        json.close()
+    }
+}

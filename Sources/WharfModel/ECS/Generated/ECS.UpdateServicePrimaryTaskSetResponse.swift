@@ -24,3 +24,11 @@ extension ECS.UpdateServicePrimaryTaskSetResponse: ECSShape {
         v.nested(taskSet, at: path, "taskSet")
     }
 }
+
+extension ECS.UpdateServicePrimaryTaskSetResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("taskSet", self.taskSet)
+        json.close()
+    }
+}

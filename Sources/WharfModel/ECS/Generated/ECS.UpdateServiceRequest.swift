@@ -132,3 +132,32 @@ extension ECS.UpdateServiceRequest: ECSShape {
         v.each(vpcLatticeConfigurations, at: path, "vpcLatticeConfigurations")
     }
 }
+
+extension ECS.UpdateServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("service", self.service)
+        json.member("desiredCount", self.desiredCount)
+        json.member("taskDefinition", self.taskDefinition)
+        json.member("capacityProviderStrategy", self.capacityProviderStrategy)
+        json.member("deploymentConfiguration", self.deploymentConfiguration)
+        json.member("availabilityZoneRebalancing", self.availabilityZoneRebalancing)
+        json.member("networkConfiguration", self.networkConfiguration)
+        json.member("placementConstraints", self.placementConstraints)
+        json.member("placementStrategy", self.placementStrategy)
+        json.member("platformVersion", self.platformVersion)
+        json.member("forceNewDeployment", self.forceNewDeployment)
+        json.member("healthCheckGracePeriodSeconds", self.healthCheckGracePeriodSeconds)
+        json.member("deploymentController", self.deploymentController)
+        json.member("enableExecuteCommand", self.enableExecuteCommand)
+        json.member("enableECSManagedTags", self.enableECSManagedTags)
+        json.member("loadBalancers", self.loadBalancers)
+        json.member("propagateTags", self.propagateTags)
+        json.member("serviceRegistries", self.serviceRegistries)
+        json.member("serviceConnectConfiguration", self.serviceConnectConfiguration)
+        json.member("volumeConfigurations", self.volumeConfigurations)
+        json.member("vpcLatticeConfigurations", self.vpcLatticeConfigurations)
+        json.close()
+    }
+}

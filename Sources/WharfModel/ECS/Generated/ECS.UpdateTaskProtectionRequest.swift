@@ -42,3 +42,14 @@ extension ECS.UpdateTaskProtectionRequest: ECSShape {
         v.require(protectionEnabled, at: path, "protectionEnabled")
     }
 }
+
+extension ECS.UpdateTaskProtectionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("tasks", self.tasks)
+        json.member("protectionEnabled", self.protectionEnabled)
+        json.member("expiresInMinutes", self.expiresInMinutes)
+        json.close()
+    }
+}

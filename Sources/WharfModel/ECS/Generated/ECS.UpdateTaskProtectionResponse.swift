@@ -28,3 +28,12 @@ extension ECS.UpdateTaskProtectionResponse: ECSShape {
         v.each(failures, at: path, "failures")
     }
 }
+
+extension ECS.UpdateTaskProtectionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("protectedTasks", self.protectedTasks)
+        json.member("failures", self.failures)
+        json.close()
+    }
+}

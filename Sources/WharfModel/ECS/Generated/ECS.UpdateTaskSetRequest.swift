@@ -39,3 +39,14 @@ extension ECS.UpdateTaskSetRequest: ECSShape {
         v.nested(scale, at: path, "scale")
     }
 }
+
+extension ECS.UpdateTaskSetRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("cluster", self.cluster)
+        json.member("service", self.service)
+        json.member("taskSet", self.taskSet)
+        json.member("scale", self.scale)
+        json.close()
+    }
+}

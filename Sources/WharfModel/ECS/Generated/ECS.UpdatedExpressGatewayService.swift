@@ -51,3 +51,17 @@ extension ECS.UpdatedExpressGatewayService: ECSShape {
         v.nested(targetConfiguration, at: path, "targetConfiguration")
     }
 }
+
+extension ECS.UpdatedExpressGatewayService: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("serviceArn", self.serviceArn)
+        json.member("cluster", self.cluster)
+        json.member("serviceName", self.serviceName)
+        json.member("status", self.status)
+        json.member("targetConfiguration", self.targetConfiguration)
+        json.member("createdAt", self.createdAt)
+        json.member("updatedAt", self.updatedAt)
+        json.close()
+    }
+}

@@ -27,3 +27,12 @@ extension ECS.VCpuCountRangeRequest: ECSShape {
         v.require(min, at: path, "min")
     }
 }
+
+extension ECS.VCpuCountRangeRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("min", self.min)
+        json.member("max", self.max)
+        json.close()
+    }
+}

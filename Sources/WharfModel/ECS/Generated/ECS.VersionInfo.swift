@@ -28,3 +28,13 @@ extension ECS {
 extension ECS.VersionInfo: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.VersionInfo: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("agentVersion", self.agentVersion)
+        json.member("agentHash", self.agentHash)
+        json.member("dockerVersion", self.dockerVersion)
+        json.close()
+    }
+}

@@ -54,3 +54,17 @@ extension ECS.Volume: ECSShape {
         v.nested(fsxWindowsFileServerVolumeConfiguration, at: path, "fsxWindowsFileServerVolumeConfiguration")
     }
 }
+
+extension ECS.Volume: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("name", self.name)
+        json.member("host", self.host)
+        json.member("dockerVolumeConfiguration", self.dockerVolumeConfiguration)
+        json.member("efsVolumeConfiguration", self.efsVolumeConfiguration)
+        json.member("s3filesVolumeConfiguration", self.s3filesVolumeConfiguration)
+        json.member("fsxWindowsFileServerVolumeConfiguration", self.fsxWindowsFileServerVolumeConfiguration)
+        json.member("configuredAtLaunch", self.configuredAtLaunch)
+        json.close()
+    }
+}

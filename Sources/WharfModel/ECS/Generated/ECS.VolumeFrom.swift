@@ -25,3 +25,12 @@ extension ECS {
 extension ECS.VolumeFrom: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ECS.VolumeFrom: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("sourceContainer", self.sourceContainer)
+        json.member("readOnly", self.readOnly)
+        json.close()
+    }
+}

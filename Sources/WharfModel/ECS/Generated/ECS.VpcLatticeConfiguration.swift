@@ -34,3 +34,13 @@ extension ECS.VpcLatticeConfiguration: ECSShape {
         v.require(portName, at: path, "portName")
     }
 }
+
+extension ECS.VpcLatticeConfiguration: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("roleArn", self.roleArn)
+        json.member("targetGroupArn", self.targetGroupArn)
+        json.member("portName", self.portName)
+        json.close()
+    }
+}

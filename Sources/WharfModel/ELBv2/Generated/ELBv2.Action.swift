@@ -79,3 +79,19 @@ extension ELBv2.Action: ECSShape {
         v.nested(jwtValidationConfig, at: path, "JwtValidationConfig")
     }
 }
+
+extension ELBv2.Action: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Type", self.`type`)
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.member("AuthenticateOidcConfig", self.authenticateOidcConfig)
+        json.member("AuthenticateCognitoConfig", self.authenticateCognitoConfig)
+        json.member("Order", self.order)
+        json.member("RedirectConfig", self.redirectConfig)
+        json.member("FixedResponseConfig", self.fixedResponseConfig)
+        json.member("ForwardConfig", self.forwardConfig)
+        json.member("JwtValidationConfig", self.jwtValidationConfig)
+        json.close()
+    }
+}

@@ -33,3 +33,12 @@ extension ELBv2.AddTagsInput: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension ELBv2.AddTagsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceArns", self.resourceArns)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -34,3 +34,13 @@ extension ELBv2.AdministrativeOverride: ECSShape {
         v.oneOf(reason, ELBv2.Enum.targetAdministrativeOverrideReasonEnum, at: path, "Reason")
     }
 }
+
+extension ELBv2.AdministrativeOverride: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("State", self.state)
+        json.member("Reason", self.reason)
+        json.member("Description", self.description)
+        json.close()
+    }
+}

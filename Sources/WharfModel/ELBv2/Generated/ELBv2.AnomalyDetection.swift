@@ -31,3 +31,12 @@ extension ELBv2.AnomalyDetection: ECSShape {
         v.oneOf(mitigationInEffect, ELBv2.Enum.mitigationInEffectEnum, at: path, "MitigationInEffect")
     }
 }
+
+extension ELBv2.AnomalyDetection: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Result", self.result)
+        json.member("MitigationInEffect", self.mitigationInEffect)
+        json.close()
+    }
+}

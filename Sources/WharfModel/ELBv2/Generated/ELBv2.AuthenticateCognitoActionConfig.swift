@@ -74,3 +74,18 @@ extension ELBv2.AuthenticateCognitoActionConfig: ECSShape {
         )
     }
 }
+
+extension ELBv2.AuthenticateCognitoActionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("UserPoolArn", self.userPoolArn)
+        json.member("UserPoolClientId", self.userPoolClientId)
+        json.member("UserPoolDomain", self.userPoolDomain)
+        json.member("SessionCookieName", self.sessionCookieName)
+        json.member("Scope", self.scope)
+        json.member("SessionTimeout", self.sessionTimeout)
+        json.member("AuthenticationRequestExtraParams", self.authenticationRequestExtraParams)
+        json.member("OnUnauthenticatedRequest", self.onUnauthenticatedRequest)
+        json.close()
+    }
+}

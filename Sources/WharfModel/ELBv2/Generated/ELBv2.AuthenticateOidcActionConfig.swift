@@ -97,3 +97,22 @@ extension ELBv2.AuthenticateOidcActionConfig: ECSShape {
         )
     }
 }
+
+extension ELBv2.AuthenticateOidcActionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Issuer", self.issuer)
+        json.member("AuthorizationEndpoint", self.authorizationEndpoint)
+        json.member("TokenEndpoint", self.tokenEndpoint)
+        json.member("UserInfoEndpoint", self.userInfoEndpoint)
+        json.member("ClientId", self.clientId)
+        json.member("ClientSecret", self.clientSecret)
+        json.member("SessionCookieName", self.sessionCookieName)
+        json.member("Scope", self.scope)
+        json.member("SessionTimeout", self.sessionTimeout)
+        json.member("AuthenticationRequestExtraParams", self.authenticationRequestExtraParams)
+        json.member("OnUnauthenticatedRequest", self.onUnauthenticatedRequest)
+        json.member("UseExistingClientSecret", self.useExistingClientSecret)
+        json.close()
+    }
+}

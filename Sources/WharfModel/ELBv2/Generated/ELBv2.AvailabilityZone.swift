@@ -52,3 +52,15 @@ extension ELBv2.AvailabilityZone: ECSShape {
         v.each(loadBalancerAddresses, at: path, "LoadBalancerAddresses")
     }
 }
+
+extension ELBv2.AvailabilityZone: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ZoneName", self.zoneName)
+        json.member("SubnetId", self.subnetId)
+        json.member("OutpostId", self.outpostId)
+        json.member("LoadBalancerAddresses", self.loadBalancerAddresses)
+        json.member("SourceNatIpv6Prefixes", self.sourceNatIpv6Prefixes)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ELBv2 {
 extension ELBv2.Certificate: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.Certificate: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("CertificateArn", self.certificateArn)
+        json.member("IsDefault", self.isDefault)
+        json.close()
+    }
+}

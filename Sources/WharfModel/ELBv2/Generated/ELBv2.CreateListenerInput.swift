@@ -79,3 +79,19 @@ extension ELBv2.CreateListenerInput: ECSShape {
         v.nested(mutualAuthentication, at: path, "MutualAuthentication")
     }
 }
+
+extension ELBv2.CreateListenerInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.member("Protocol", self.`protocol`)
+        json.member("Port", self.port)
+        json.member("SslPolicy", self.sslPolicy)
+        json.member("Certificates", self.certificates)
+        json.member("DefaultActions", self.defaultActions)
+        json.member("AlpnPolicy", self.alpnPolicy)
+        json.member("Tags", self.tags)
+        json.member("MutualAuthentication", self.mutualAuthentication)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ELBv2.CreateListenerOutput: ECSShape {
         v.each(listeners, at: path, "Listeners")
     }
 }
+
+extension ELBv2.CreateListenerOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Listeners", self.listeners)
+        json.close()
+    }
+}

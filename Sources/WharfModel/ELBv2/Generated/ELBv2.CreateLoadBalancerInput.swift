@@ -97,3 +97,21 @@ extension ELBv2.CreateLoadBalancerInput: ECSShape {
         v.nested(ipamPools, at: path, "IpamPools")
     }
 }
+
+extension ELBv2.CreateLoadBalancerInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Subnets", self.subnets)
+        json.member("SubnetMappings", self.subnetMappings)
+        json.member("SecurityGroups", self.securityGroups)
+        json.member("Scheme", self.scheme)
+        json.member("Tags", self.tags)
+        json.member("Type", self.`type`)
+        json.member("IpAddressType", self.ipAddressType)
+        json.member("CustomerOwnedIpv4Pool", self.customerOwnedIpv4Pool)
+        json.member("EnablePrefixForIpv6SourceNat", self.enablePrefixForIpv6SourceNat)
+        json.member("IpamPools", self.ipamPools)
+        json.close()
+    }
+}

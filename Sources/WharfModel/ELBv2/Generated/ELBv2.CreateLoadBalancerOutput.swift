@@ -27,3 +27,11 @@ extension ELBv2.CreateLoadBalancerOutput: ECSShape {
         v.each(loadBalancers, at: path, "LoadBalancers")
     }
 }
+
+extension ELBv2.CreateLoadBalancerOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancers", self.loadBalancers)
+        json.close()
+    }
+}

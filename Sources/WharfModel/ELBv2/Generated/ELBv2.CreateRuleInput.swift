@@ -65,3 +65,16 @@ extension ELBv2.CreateRuleInput: ECSShape {
         v.each(transforms, at: path, "Transforms")
     }
 }
+
+extension ELBv2.CreateRuleInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ListenerArn", self.listenerArn)
+        json.member("Conditions", self.conditions)
+        json.member("Priority", self.priority)
+        json.member("Actions", self.actions)
+        json.member("Tags", self.tags)
+        json.member("Transforms", self.transforms)
+        json.close()
+    }
+}

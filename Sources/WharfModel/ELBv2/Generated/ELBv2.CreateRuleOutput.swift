@@ -27,3 +27,11 @@ extension ELBv2.CreateRuleOutput: ECSShape {
         v.each(rules, at: path, "Rules")
     }
 }
+
+extension ELBv2.CreateRuleOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Rules", self.rules)
+        json.close()
+    }
+}

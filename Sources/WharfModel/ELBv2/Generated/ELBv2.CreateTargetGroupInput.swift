@@ -132,3 +132,28 @@ extension ELBv2.CreateTargetGroupInput: ECSShape {
         v.range(targetControlPort, min: 1, max: 65535, at: path, "TargetControlPort")
     }
 }
+
+extension ELBv2.CreateTargetGroupInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Protocol", self.`protocol`)
+        json.member("ProtocolVersion", self.protocolVersion)
+        json.member("Port", self.port)
+        json.member("VpcId", self.vpcId)
+        json.member("HealthCheckProtocol", self.healthCheckProtocol)
+        json.member("HealthCheckPort", self.healthCheckPort)
+        json.member("HealthCheckEnabled", self.healthCheckEnabled)
+        json.member("HealthCheckPath", self.healthCheckPath)
+        json.member("HealthCheckIntervalSeconds", self.healthCheckIntervalSeconds)
+        json.member("HealthCheckTimeoutSeconds", self.healthCheckTimeoutSeconds)
+        json.member("HealthyThresholdCount", self.healthyThresholdCount)
+        json.member("UnhealthyThresholdCount", self.unhealthyThresholdCount)
+        json.member("Matcher", self.matcher)
+        json.member("TargetType", self.targetType)
+        json.member("Tags", self.tags)
+        json.member("IpAddressType", self.ipAddressType)
+        json.member("TargetControlPort", self.targetControlPort)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ELBv2.CreateTargetGroupOutput: ECSShape {
         v.each(targetGroups, at: path, "TargetGroups")
     }
 }
+
+extension ELBv2.CreateTargetGroupOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroups", self.targetGroups)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ELBv2.DeleteListenerInput: ECSShape {
         v.require(listenerArn, at: path, "ListenerArn")
     }
 }
+
+extension ELBv2.DeleteListenerInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ListenerArn", self.listenerArn)
+        json.close()
+    }
+}

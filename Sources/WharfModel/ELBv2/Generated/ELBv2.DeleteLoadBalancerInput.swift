@@ -27,3 +27,11 @@ extension ELBv2.DeleteLoadBalancerInput: ECSShape {
         v.require(loadBalancerArn, at: path, "LoadBalancerArn")
     }
 }
+
+extension ELBv2.DeleteLoadBalancerInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ELBv2.DeleteRuleInput: ECSShape {
         v.require(ruleArn, at: path, "RuleArn")
     }
 }
+
+extension ELBv2.DeleteRuleInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("RuleArn", self.ruleArn)
+        json.close()
+    }
+}

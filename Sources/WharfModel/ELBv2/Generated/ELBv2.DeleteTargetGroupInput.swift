@@ -27,3 +27,11 @@ extension ELBv2.DeleteTargetGroupInput: ECSShape {
         v.require(targetGroupArn, at: path, "TargetGroupArn")
     }
 }
+
+extension ELBv2.DeleteTargetGroupInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.close()
+    }
+}

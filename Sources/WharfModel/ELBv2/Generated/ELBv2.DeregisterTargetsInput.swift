@@ -32,3 +32,12 @@ extension ELBv2.DeregisterTargetsInput: ECSShape {
         v.each(targets, at: path, "Targets")
     }
 }
+
+extension ELBv2.DeregisterTargetsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.member("Targets", self.targets)
+        json.close()
+    }
+}

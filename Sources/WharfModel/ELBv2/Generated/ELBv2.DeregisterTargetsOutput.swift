@@ -19,3 +19,10 @@ extension ELBv2 {
 extension ELBv2.DeregisterTargetsOutput: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.DeregisterTargetsOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension ELBv2.DescribeAccountLimitsInput: ECSShape {
         v.range(pageSize, min: 1, max: 400, at: path, "PageSize")
     }
 }
+
+extension ELBv2.DescribeAccountLimitsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Marker", self.marker)
+        json.member("PageSize", self.pageSize)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension ELBv2.DescribeAccountLimitsOutput: ECSShape {
         v.each(limits, at: path, "Limits")
     }
 }
+
+extension ELBv2.DescribeAccountLimitsOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Limits", self.limits)
+        json.member("NextMarker", self.nextMarker)
+        json.close()
+    }
+}

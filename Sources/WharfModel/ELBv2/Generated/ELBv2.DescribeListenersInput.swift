@@ -46,3 +46,14 @@ extension ELBv2.DescribeListenersInput: ECSShape {
         v.range(pageSize, min: 1, max: 400, at: path, "PageSize")
     }
 }
+
+extension ELBv2.DescribeListenersInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.member("ListenerArns", self.listenerArns)
+        json.member("Marker", self.marker)
+        json.member("PageSize", self.pageSize)
+        json.close()
+    }
+}

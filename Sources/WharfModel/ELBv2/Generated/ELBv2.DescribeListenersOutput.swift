@@ -30,3 +30,12 @@ extension ELBv2.DescribeListenersOutput: ECSShape {
         v.each(listeners, at: path, "Listeners")
     }
 }
+
+extension ELBv2.DescribeListenersOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Listeners", self.listeners)
+        json.member("NextMarker", self.nextMarker)
+        json.close()
+    }
+}

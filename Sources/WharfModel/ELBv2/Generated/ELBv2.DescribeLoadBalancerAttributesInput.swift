@@ -27,3 +27,11 @@ extension ELBv2.DescribeLoadBalancerAttributesInput: ECSShape {
         v.require(loadBalancerArn, at: path, "LoadBalancerArn")
     }
 }
+
+extension ELBv2.DescribeLoadBalancerAttributesInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.close()
+    }
+}

@@ -28,3 +28,11 @@ extension ELBv2.DescribeLoadBalancerAttributesOutput: ECSShape {
         v.each(attributes, at: path, "Attributes")
     }
 }
+
+extension ELBv2.DescribeLoadBalancerAttributesOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

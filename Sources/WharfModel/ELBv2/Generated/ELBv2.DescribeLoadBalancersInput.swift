@@ -46,3 +46,14 @@ extension ELBv2.DescribeLoadBalancersInput: ECSShape {
         v.range(pageSize, min: 1, max: 400, at: path, "PageSize")
     }
 }
+
+extension ELBv2.DescribeLoadBalancersInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArns", self.loadBalancerArns)
+        json.member("Names", self.names)
+        json.member("Marker", self.marker)
+        json.member("PageSize", self.pageSize)
+        json.close()
+    }
+}

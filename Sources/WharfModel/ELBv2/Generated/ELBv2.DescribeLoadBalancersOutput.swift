@@ -30,3 +30,12 @@ extension ELBv2.DescribeLoadBalancersOutput: ECSShape {
         v.each(loadBalancers, at: path, "LoadBalancers")
     }
 }
+
+extension ELBv2.DescribeLoadBalancersOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancers", self.loadBalancers)
+        json.member("NextMarker", self.nextMarker)
+        json.close()
+    }
+}

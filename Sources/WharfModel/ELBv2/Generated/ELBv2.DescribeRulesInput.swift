@@ -46,3 +46,14 @@ extension ELBv2.DescribeRulesInput: ECSShape {
         v.range(pageSize, min: 1, max: 400, at: path, "PageSize")
     }
 }
+
+extension ELBv2.DescribeRulesInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ListenerArn", self.listenerArn)
+        json.member("RuleArns", self.ruleArns)
+        json.member("Marker", self.marker)
+        json.member("PageSize", self.pageSize)
+        json.close()
+    }
+}

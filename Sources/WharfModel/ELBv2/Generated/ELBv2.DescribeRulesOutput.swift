@@ -30,3 +30,12 @@ extension ELBv2.DescribeRulesOutput: ECSShape {
         v.each(rules, at: path, "Rules")
     }
 }
+
+extension ELBv2.DescribeRulesOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Rules", self.rules)
+        json.member("NextMarker", self.nextMarker)
+        json.close()
+    }
+}

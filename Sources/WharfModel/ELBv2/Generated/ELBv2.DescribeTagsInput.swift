@@ -27,3 +27,11 @@ extension ELBv2.DescribeTagsInput: ECSShape {
         v.require(resourceArns, at: path, "ResourceArns")
     }
 }
+
+extension ELBv2.DescribeTagsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceArns", self.resourceArns)
+        json.close()
+    }
+}

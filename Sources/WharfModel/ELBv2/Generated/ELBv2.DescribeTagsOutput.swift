@@ -27,3 +27,11 @@ extension ELBv2.DescribeTagsOutput: ECSShape {
         v.each(tagDescriptions, at: path, "TagDescriptions")
     }
 }
+
+extension ELBv2.DescribeTagsOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TagDescriptions", self.tagDescriptions)
+        json.close()
+    }
+}

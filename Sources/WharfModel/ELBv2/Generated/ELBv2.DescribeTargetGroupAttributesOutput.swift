@@ -27,3 +27,11 @@ extension ELBv2.DescribeTargetGroupAttributesOutput: ECSShape {
         v.each(attributes, at: path, "Attributes")
     }
 }
+
+extension ELBv2.DescribeTargetGroupAttributesOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

@@ -51,3 +51,15 @@ extension ELBv2.DescribeTargetGroupsInput: ECSShape {
         v.range(pageSize, min: 1, max: 400, at: path, "PageSize")
     }
 }
+
+extension ELBv2.DescribeTargetGroupsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.member("TargetGroupArns", self.targetGroupArns)
+        json.member("Names", self.names)
+        json.member("Marker", self.marker)
+        json.member("PageSize", self.pageSize)
+        json.close()
+    }
+}

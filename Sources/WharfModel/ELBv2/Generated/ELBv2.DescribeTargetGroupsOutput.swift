@@ -30,3 +30,12 @@ extension ELBv2.DescribeTargetGroupsOutput: ECSShape {
         v.each(targetGroups, at: path, "TargetGroups")
     }
 }
+
+extension ELBv2.DescribeTargetGroupsOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroups", self.targetGroups)
+        json.member("NextMarker", self.nextMarker)
+        json.close()
+    }
+}

@@ -43,3 +43,13 @@ extension ELBv2.DescribeTargetHealthInput: ECSShape {
         v.eachOneOf(include, ELBv2.Enum.describeTargetHealthInputIncludeEnum, at: path, "Include")
     }
 }
+
+extension ELBv2.DescribeTargetHealthInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.member("Targets", self.targets)
+        json.member("Include", self.include)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ELBv2.DescribeTargetHealthOutput: ECSShape {
         v.each(targetHealthDescriptions, at: path, "TargetHealthDescriptions")
     }
 }
+
+extension ELBv2.DescribeTargetHealthOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetHealthDescriptions", self.targetHealthDescriptions)
+        json.close()
+    }
+}

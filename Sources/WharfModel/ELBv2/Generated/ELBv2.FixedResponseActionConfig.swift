@@ -39,3 +39,13 @@ extension ELBv2.FixedResponseActionConfig: ECSShape {
         v.length(contentType?.count, min: 0, max: 32, at: path, "ContentType")
     }
 }
+
+extension ELBv2.FixedResponseActionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("MessageBody", self.messageBody)
+        json.member("StatusCode", self.statusCode)
+        json.member("ContentType", self.contentType)
+        json.close()
+    }
+}

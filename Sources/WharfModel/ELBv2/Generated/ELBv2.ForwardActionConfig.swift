@@ -37,3 +37,12 @@ extension ELBv2.ForwardActionConfig: ECSShape {
         v.nested(targetGroupStickinessConfig, at: path, "TargetGroupStickinessConfig")
     }
 }
+
+extension ELBv2.ForwardActionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroups", self.targetGroups)
+        json.member("TargetGroupStickinessConfig", self.targetGroupStickinessConfig)
+        json.close()
+    }
+}

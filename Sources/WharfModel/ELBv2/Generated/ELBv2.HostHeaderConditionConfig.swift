@@ -28,3 +28,12 @@ extension ELBv2 {
 extension ELBv2.HostHeaderConditionConfig: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.HostHeaderConditionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Values", self.values)
+        json.member("RegexValues", self.regexValues)
+        json.close()
+    }
+}

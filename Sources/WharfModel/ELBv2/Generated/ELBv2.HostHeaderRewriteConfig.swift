@@ -27,3 +27,11 @@ extension ELBv2.HostHeaderRewriteConfig: ECSShape {
         v.each(rewrites, at: path, "Rewrites")
     }
 }
+
+extension ELBv2.HostHeaderRewriteConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Rewrites", self.rewrites)
+        json.close()
+    }
+}

@@ -35,3 +35,13 @@ extension ELBv2 {
 extension ELBv2.HttpHeaderConditionConfig: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.HttpHeaderConditionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("HttpHeaderName", self.httpHeaderName)
+        json.member("Values", self.values)
+        json.member("RegexValues", self.regexValues)
+        json.close()
+    }
+}

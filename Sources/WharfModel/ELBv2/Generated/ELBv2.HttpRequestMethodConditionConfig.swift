@@ -25,3 +25,11 @@ extension ELBv2 {
 extension ELBv2.HttpRequestMethodConditionConfig: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.HttpRequestMethodConditionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Values", self.values)
+        json.close()
+    }
+}

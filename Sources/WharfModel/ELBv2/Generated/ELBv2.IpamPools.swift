@@ -27,3 +27,11 @@ extension ELBv2.IpamPools: ECSShape {
         v.length(ipv4IpamPoolId?.count, min: 0, max: 1000, at: path, "Ipv4IpamPoolId")
     }
 }
+
+extension ELBv2.IpamPools: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Ipv4IpamPoolId", self.ipv4IpamPoolId)
+        json.close()
+    }
+}

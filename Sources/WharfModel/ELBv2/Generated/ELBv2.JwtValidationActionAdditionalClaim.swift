@@ -36,3 +36,13 @@ extension ELBv2.JwtValidationActionAdditionalClaim: ECSShape {
         v.require(values, at: path, "Values")
     }
 }
+
+extension ELBv2.JwtValidationActionAdditionalClaim: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Format", self.format)
+        json.member("Name", self.name)
+        json.member("Values", self.values)
+        json.close()
+    }
+}

@@ -43,3 +43,13 @@ extension ELBv2.JwtValidationActionConfig: ECSShape {
         v.each(additionalClaims, at: path, "AdditionalClaims")
     }
 }
+
+extension ELBv2.JwtValidationActionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("JwksEndpoint", self.jwksEndpoint)
+        json.member("Issuer", self.issuer)
+        json.member("AdditionalClaims", self.additionalClaims)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ELBv2 {
 extension ELBv2.Limit: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.Limit: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Max", self.max)
+        json.close()
+    }
+}

@@ -75,3 +75,19 @@ extension ELBv2.Listener: ECSShape {
         v.nested(mutualAuthentication, at: path, "MutualAuthentication")
     }
 }
+
+extension ELBv2.Listener: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ListenerArn", self.listenerArn)
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.member("Port", self.port)
+        json.member("Protocol", self.`protocol`)
+        json.member("Certificates", self.certificates)
+        json.member("SslPolicy", self.sslPolicy)
+        json.member("DefaultActions", self.defaultActions)
+        json.member("AlpnPolicy", self.alpnPolicy)
+        json.member("MutualAuthentication", self.mutualAuthentication)
+        json.close()
+    }
+}

@@ -123,3 +123,29 @@ extension ELBv2.LoadBalancer: ECSShape {
         v.nested(ipamPools, at: path, "IpamPools")
     }
 }
+
+extension ELBv2.LoadBalancer: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.member("DNSName", self.dnsName)
+        json.member("CanonicalHostedZoneId", self.canonicalHostedZoneId)
+        json.member("CreatedTime", self.createdTime)
+        json.member("LoadBalancerName", self.loadBalancerName)
+        json.member("Scheme", self.scheme)
+        json.member("VpcId", self.vpcId)
+        json.member("State", self.state)
+        json.member("Type", self.`type`)
+        json.member("AvailabilityZones", self.availabilityZones)
+        json.member("SecurityGroups", self.securityGroups)
+        json.member("IpAddressType", self.ipAddressType)
+        json.member("CustomerOwnedIpv4Pool", self.customerOwnedIpv4Pool)
+        json.member(
+            "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+            self.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic
+        )
+        json.member("EnablePrefixForIpv6SourceNat", self.enablePrefixForIpv6SourceNat)
+        json.member("IpamPools", self.ipamPools)
+        json.close()
+    }
+}

@@ -44,3 +44,14 @@ extension ELBv2 {
 extension ELBv2.LoadBalancerAddress: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.LoadBalancerAddress: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("IpAddress", self.ipAddress)
+        json.member("AllocationId", self.allocationId)
+        json.member("PrivateIPv4Address", self.privateIPv4Address)
+        json.member("IPv6Address", self.iPv6Address)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension ELBv2.LoadBalancerAttribute: ECSShape {
         v.length(value?.count, min: 0, max: 1024, at: path, "Value")
     }
 }
+
+extension ELBv2.LoadBalancerAttribute: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension ELBv2.LoadBalancerState: ECSShape {
         v.oneOf(code, ELBv2.Enum.loadBalancerStateEnum, at: path, "Code")
     }
 }
+
+extension ELBv2.LoadBalancerState: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Code", self.code)
+        json.member("Reason", self.reason)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension ELBv2 {
 extension ELBv2.Matcher: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.Matcher: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("HttpCode", self.httpCode)
+        json.member("GrpcCode", self.grpcCode)
+        json.close()
+    }
+}

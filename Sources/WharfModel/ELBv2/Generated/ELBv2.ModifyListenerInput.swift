@@ -71,3 +71,18 @@ extension ELBv2.ModifyListenerInput: ECSShape {
         v.nested(mutualAuthentication, at: path, "MutualAuthentication")
     }
 }
+
+extension ELBv2.ModifyListenerInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ListenerArn", self.listenerArn)
+        json.member("Port", self.port)
+        json.member("Protocol", self.`protocol`)
+        json.member("SslPolicy", self.sslPolicy)
+        json.member("Certificates", self.certificates)
+        json.member("DefaultActions", self.defaultActions)
+        json.member("AlpnPolicy", self.alpnPolicy)
+        json.member("MutualAuthentication", self.mutualAuthentication)
+        json.close()
+    }
+}

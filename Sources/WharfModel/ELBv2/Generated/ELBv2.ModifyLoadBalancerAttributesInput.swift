@@ -33,3 +33,12 @@ extension ELBv2.ModifyLoadBalancerAttributesInput: ECSShape {
         v.each(attributes, at: path, "Attributes")
     }
 }
+
+extension ELBv2.ModifyLoadBalancerAttributesInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("LoadBalancerArn", self.loadBalancerArn)
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

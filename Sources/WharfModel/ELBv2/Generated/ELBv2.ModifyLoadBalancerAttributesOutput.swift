@@ -28,3 +28,11 @@ extension ELBv2.ModifyLoadBalancerAttributesOutput: ECSShape {
         v.each(attributes, at: path, "Attributes")
     }
 }
+
+extension ELBv2.ModifyLoadBalancerAttributesOutput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

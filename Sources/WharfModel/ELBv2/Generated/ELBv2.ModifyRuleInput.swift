@@ -54,3 +54,15 @@ extension ELBv2.ModifyRuleInput: ECSShape {
         v.each(transforms, at: path, "Transforms")
     }
 }
+
+extension ELBv2.ModifyRuleInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("RuleArn", self.ruleArn)
+        json.member("Conditions", self.conditions)
+        json.member("Actions", self.actions)
+        json.member("Transforms", self.transforms)
+        json.member("ResetTransforms", self.resetTransforms)
+        json.close()
+    }
+}

@@ -32,3 +32,12 @@ extension ELBv2.ModifyTargetGroupAttributesInput: ECSShape {
         v.each(attributes, at: path, "Attributes")
     }
 }
+
+extension ELBv2.ModifyTargetGroupAttributesInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

@@ -85,3 +85,20 @@ extension ELBv2.ModifyTargetGroupInput: ECSShape {
         v.nested(matcher, at: path, "Matcher")
     }
 }
+
+extension ELBv2.ModifyTargetGroupInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.member("HealthCheckProtocol", self.healthCheckProtocol)
+        json.member("HealthCheckPort", self.healthCheckPort)
+        json.member("HealthCheckPath", self.healthCheckPath)
+        json.member("HealthCheckEnabled", self.healthCheckEnabled)
+        json.member("HealthCheckIntervalSeconds", self.healthCheckIntervalSeconds)
+        json.member("HealthCheckTimeoutSeconds", self.healthCheckTimeoutSeconds)
+        json.member("HealthyThresholdCount", self.healthyThresholdCount)
+        json.member("UnhealthyThresholdCount", self.unhealthyThresholdCount)
+        json.member("Matcher", self.matcher)
+        json.close()
+    }
+}

@@ -62,3 +62,15 @@ extension ELBv2.MutualAuthenticationAttributes: ECSShape {
         )
     }
 }
+
+extension ELBv2.MutualAuthenticationAttributes: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Mode", self.mode)
+        json.member("TrustStoreArn", self.trustStoreArn)
+        json.member("IgnoreClientCertificateExpiry", self.ignoreClientCertificateExpiry)
+        json.member("TrustStoreAssociationStatus", self.trustStoreAssociationStatus)
+        json.member("AdvertiseTrustStoreCaNames", self.advertiseTrustStoreCaNames)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ELBv2.QueryStringConditionConfig: ECSShape {
         v.each(values, at: path, "Values")
     }
 }
+
+extension ELBv2.QueryStringConditionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Values", self.values)
+        json.close()
+    }
+}

@@ -28,3 +28,12 @@ extension ELBv2 {
 extension ELBv2.QueryStringKeyValuePair: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.QueryStringKeyValuePair: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

@@ -60,3 +60,16 @@ extension ELBv2.RedirectActionConfig: ECSShape {
         v.oneOf(statusCode, ELBv2.Enum.redirectActionStatusCodeEnum, at: path, "StatusCode")
     }
 }
+
+extension ELBv2.RedirectActionConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Protocol", self.`protocol`)
+        json.member("Port", self.port)
+        json.member("Host", self.host)
+        json.member("Path", self.path)
+        json.member("Query", self.query)
+        json.member("StatusCode", self.statusCode)
+        json.close()
+    }
+}

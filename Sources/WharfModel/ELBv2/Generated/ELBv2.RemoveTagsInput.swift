@@ -31,3 +31,12 @@ extension ELBv2.RemoveTagsInput: ECSShape {
         v.require(tagKeys, at: path, "TagKeys")
     }
 }
+
+extension ELBv2.RemoveTagsInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceArns", self.resourceArns)
+        json.member("TagKeys", self.tagKeys)
+        json.close()
+    }
+}

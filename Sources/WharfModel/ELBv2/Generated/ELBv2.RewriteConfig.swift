@@ -31,3 +31,12 @@ extension ELBv2.RewriteConfig: ECSShape {
         v.require(replace, at: path, "Replace")
     }
 }
+
+extension ELBv2.RewriteConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Regex", self.regex)
+        json.member("Replace", self.replace)
+        json.close()
+    }
+}

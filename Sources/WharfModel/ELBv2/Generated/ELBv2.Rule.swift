@@ -58,3 +58,16 @@ extension ELBv2.Rule: ECSShape {
         v.each(transforms, at: path, "Transforms")
     }
 }
+
+extension ELBv2.Rule: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("RuleArn", self.ruleArn)
+        json.member("Priority", self.priority)
+        json.member("Conditions", self.conditions)
+        json.member("Actions", self.actions)
+        json.member("IsDefault", self.isDefault)
+        json.member("Transforms", self.transforms)
+        json.close()
+    }
+}

@@ -77,3 +77,19 @@ extension ELBv2.RuleCondition: ECSShape {
         v.nested(sourceIpConfig, at: path, "SourceIpConfig")
     }
 }
+
+extension ELBv2.RuleCondition: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Field", self.field)
+        json.member("Values", self.values)
+        json.member("HostHeaderConfig", self.hostHeaderConfig)
+        json.member("PathPatternConfig", self.pathPatternConfig)
+        json.member("HttpHeaderConfig", self.httpHeaderConfig)
+        json.member("QueryStringConfig", self.queryStringConfig)
+        json.member("HttpRequestMethodConfig", self.httpRequestMethodConfig)
+        json.member("SourceIpConfig", self.sourceIpConfig)
+        json.member("RegexValues", self.regexValues)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension ELBv2.RulePriorityPair: ECSShape {
         v.range(priority, min: 1, max: 50000, at: path, "Priority")
     }
 }
+
+extension ELBv2.RulePriorityPair: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("RuleArn", self.ruleArn)
+        json.member("Priority", self.priority)
+        json.close()
+    }
+}

@@ -44,3 +44,13 @@ extension ELBv2.RuleTransform: ECSShape {
         v.nested(urlRewriteConfig, at: path, "UrlRewriteConfig")
     }
 }
+
+extension ELBv2.RuleTransform: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Type", self.`type`)
+        json.member("HostHeaderRewriteConfig", self.hostHeaderRewriteConfig)
+        json.member("UrlRewriteConfig", self.urlRewriteConfig)
+        json.close()
+    }
+}

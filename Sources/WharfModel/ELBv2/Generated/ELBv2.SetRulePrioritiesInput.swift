@@ -28,3 +28,11 @@ extension ELBv2.SetRulePrioritiesInput: ECSShape {
         v.each(rulePriorities, at: path, "RulePriorities")
     }
 }
+
+extension ELBv2.SetRulePrioritiesInput: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("RulePriorities", self.rulePriorities)
+        json.close()
+    }
+}

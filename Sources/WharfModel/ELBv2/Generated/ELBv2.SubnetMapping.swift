@@ -49,3 +49,15 @@ extension ELBv2 {
 extension ELBv2.SubnetMapping: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.SubnetMapping: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SubnetId", self.subnetId)
+        json.member("AllocationId", self.allocationId)
+        json.member("PrivateIPv4Address", self.privateIPv4Address)
+        json.member("IPv6Address", self.iPv6Address)
+        json.member("SourceNatIpv6Prefix", self.sourceNatIpv6Prefix)
+        json.close()
+    }
+}

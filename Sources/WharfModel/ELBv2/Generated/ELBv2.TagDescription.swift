@@ -31,3 +31,12 @@ extension ELBv2.TagDescription: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension ELBv2.TagDescription: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceArn", self.resourceArn)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

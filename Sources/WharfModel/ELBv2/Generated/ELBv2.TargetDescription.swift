@@ -43,3 +43,14 @@ extension ELBv2.TargetDescription: ECSShape {
         v.length(quicServerId?.count, min: 1, max: 256, at: path, "QuicServerId")
     }
 }
+
+extension ELBv2.TargetDescription: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Port", self.port)
+        json.member("AvailabilityZone", self.availabilityZone)
+        json.member("QuicServerId", self.quicServerId)
+        json.close()
+    }
+}

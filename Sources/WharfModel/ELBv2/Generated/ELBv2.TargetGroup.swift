@@ -133,3 +133,29 @@ extension ELBv2.TargetGroup: ECSShape {
         v.range(targetControlPort, min: 1, max: 65535, at: path, "TargetControlPort")
     }
 }
+
+extension ELBv2.TargetGroup: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.member("TargetGroupName", self.targetGroupName)
+        json.member("Protocol", self.`protocol`)
+        json.member("Port", self.port)
+        json.member("VpcId", self.vpcId)
+        json.member("HealthCheckProtocol", self.healthCheckProtocol)
+        json.member("HealthCheckPort", self.healthCheckPort)
+        json.member("HealthCheckEnabled", self.healthCheckEnabled)
+        json.member("HealthCheckIntervalSeconds", self.healthCheckIntervalSeconds)
+        json.member("HealthCheckTimeoutSeconds", self.healthCheckTimeoutSeconds)
+        json.member("HealthyThresholdCount", self.healthyThresholdCount)
+        json.member("UnhealthyThresholdCount", self.unhealthyThresholdCount)
+        json.member("HealthCheckPath", self.healthCheckPath)
+        json.member("Matcher", self.matcher)
+        json.member("LoadBalancerArns", self.loadBalancerArns)
+        json.member("TargetType", self.targetType)
+        json.member("ProtocolVersion", self.protocolVersion)
+        json.member("IpAddressType", self.ipAddressType)
+        json.member("TargetControlPort", self.targetControlPort)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension ELBv2.TargetGroupAttribute: ECSShape {
         v.length(key?.count, min: 0, max: 256, at: path, "Key")
     }
 }
+
+extension ELBv2.TargetGroupAttribute: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension ELBv2 {
 extension ELBv2.TargetGroupStickinessConfig: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.TargetGroupStickinessConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Enabled", self.enabled)
+        json.member("DurationSeconds", self.durationSeconds)
+        json.close()
+    }
+}

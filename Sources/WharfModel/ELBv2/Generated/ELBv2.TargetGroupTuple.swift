@@ -28,3 +28,12 @@ extension ELBv2 {
 extension ELBv2.TargetGroupTuple: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ELBv2.TargetGroupTuple: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TargetGroupArn", self.targetGroupArn)
+        json.member("Weight", self.weight)
+        json.close()
+    }
+}

@@ -34,3 +34,13 @@ extension ELBv2.TargetHealth: ECSShape {
         v.oneOf(reason, ELBv2.Enum.targetHealthReasonEnum, at: path, "Reason")
     }
 }
+
+extension ELBv2.TargetHealth: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("State", self.state)
+        json.member("Reason", self.reason)
+        json.member("Description", self.description)
+        json.close()
+    }
+}

@@ -54,3 +54,15 @@ extension ELBv2.TargetHealthDescription: ECSShape {
         v.nested(administrativeOverride, at: path, "AdministrativeOverride")
     }
 }
+
+extension ELBv2.TargetHealthDescription: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Target", self.target)
+        json.member("HealthCheckPort", self.healthCheckPort)
+        json.member("TargetHealth", self.targetHealth)
+        json.member("AnomalyDetection", self.anomalyDetection)
+        json.member("AdministrativeOverride", self.administrativeOverride)
+        json.close()
+    }
+}

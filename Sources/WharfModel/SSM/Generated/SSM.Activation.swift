@@ -82,3 +82,20 @@ extension SSM.Activation: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension SSM.Activation: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ActivationId", self.activationId)
+        json.member("Description", self.description)
+        json.member("DefaultInstanceName", self.defaultInstanceName)
+        json.member("IamRole", self.iamRole)
+        json.member("RegistrationLimit", self.registrationLimit)
+        json.member("RegistrationsCount", self.registrationsCount)
+        json.member("ExpirationDate", self.expirationDate)
+        json.member("Expired", self.expired)
+        json.member("CreatedDate", self.createdDate)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

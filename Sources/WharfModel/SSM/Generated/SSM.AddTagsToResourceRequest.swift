@@ -41,3 +41,13 @@ extension SSM.AddTagsToResourceRequest: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension SSM.AddTagsToResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceType", self.resourceType)
+        json.member("ResourceId", self.resourceId)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -69,3 +69,17 @@ extension SSM.CreateActivationRequest: ECSShape {
         v.each(registrationMetadata, at: path, "RegistrationMetadata")
     }
 }
+
+extension SSM.CreateActivationRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Description", self.description)
+        json.member("DefaultInstanceName", self.defaultInstanceName)
+        json.member("IamRole", self.iamRole)
+        json.member("RegistrationLimit", self.registrationLimit)
+        json.member("ExpirationDate", self.expirationDate)
+        json.member("Tags", self.tags)
+        json.member("RegistrationMetadata", self.registrationMetadata)
+        json.close()
+    }
+}

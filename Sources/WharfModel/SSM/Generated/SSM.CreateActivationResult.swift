@@ -29,3 +29,12 @@ extension SSM.CreateActivationResult: ECSShape {
         v.length(activationCode?.count, min: 20, max: 250, at: path, "ActivationCode")
     }
 }
+
+extension SSM.CreateActivationResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ActivationId", self.activationId)
+        json.member("ActivationCode", self.activationCode)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension SSM.DeleteActivationRequest: ECSShape {
         v.require(activationId, at: path, "ActivationId")
     }
 }
+
+extension SSM.DeleteActivationRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ActivationId", self.activationId)
+        json.close()
+    }
+}

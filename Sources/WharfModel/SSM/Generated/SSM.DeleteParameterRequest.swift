@@ -27,3 +27,11 @@ extension SSM.DeleteParameterRequest: ECSShape {
         v.length(name?.count, min: 1, max: 2048, at: path, "Name")
     }
 }
+
+extension SSM.DeleteParameterRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.close()
+    }
+}

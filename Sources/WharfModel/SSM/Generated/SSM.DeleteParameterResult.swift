@@ -18,3 +18,10 @@ extension SSM {
 extension SSM.DeleteParameterResult: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension SSM.DeleteParameterResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

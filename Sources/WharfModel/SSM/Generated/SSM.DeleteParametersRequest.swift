@@ -27,3 +27,11 @@ extension SSM.DeleteParametersRequest: ECSShape {
         v.length(names?.count, min: 1, max: 10, at: path, "Names")
     }
 }
+
+extension SSM.DeleteParametersRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Names", self.names)
+        json.close()
+    }
+}

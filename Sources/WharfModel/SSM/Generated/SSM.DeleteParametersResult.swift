@@ -33,3 +33,12 @@ extension SSM.DeleteParametersResult: ECSShape {
         v.length(invalidParameters?.count, min: 1, max: 10, at: path, "InvalidParameters")
     }
 }
+
+extension SSM.DeleteParametersResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("DeletedParameters", self.deletedParameters)
+        json.member("InvalidParameters", self.invalidParameters)
+        json.close()
+    }
+}

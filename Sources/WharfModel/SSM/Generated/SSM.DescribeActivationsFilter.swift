@@ -29,3 +29,12 @@ extension SSM.DescribeActivationsFilter: ECSShape {
         v.oneOf(filterKey, SSM.Enum.describeActivationsFilterKeys, at: path, "FilterKey")
     }
 }
+
+extension SSM.DescribeActivationsFilter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("FilterKey", self.filterKey)
+        json.member("FilterValues", self.filterValues)
+        json.close()
+    }
+}

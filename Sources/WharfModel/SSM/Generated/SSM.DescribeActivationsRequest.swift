@@ -37,3 +37,13 @@ extension SSM.DescribeActivationsRequest: ECSShape {
         v.range(maxResults, min: 1, max: 50, at: path, "MaxResults")
     }
 }
+
+extension SSM.DescribeActivationsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Filters", self.filters)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

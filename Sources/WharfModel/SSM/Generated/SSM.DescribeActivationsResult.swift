@@ -29,3 +29,12 @@ extension SSM.DescribeActivationsResult: ECSShape {
         v.each(activationList, at: path, "ActivationList")
     }
 }
+
+extension SSM.DescribeActivationsResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ActivationList", self.activationList)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -52,3 +52,15 @@ extension SSM.DescribeParametersRequest: ECSShape {
         v.range(maxResults, min: 1, max: 50, at: path, "MaxResults")
     }
 }
+
+extension SSM.DescribeParametersRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Filters", self.filters)
+        json.member("ParameterFilters", self.parameterFilters)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.member("Shared", self.shared)
+        json.close()
+    }
+}

@@ -47,3 +47,14 @@ extension SSM.GetParameterHistoryRequest: ECSShape {
         v.range(maxResults, min: 1, max: 50, at: path, "MaxResults")
     }
 }
+
+extension SSM.GetParameterHistoryRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("WithDecryption", self.withDecryption)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension SSM.GetParameterHistoryResult: ECSShape {
         v.each(parameters, at: path, "Parameters")
     }
 }
+
+extension SSM.GetParameterHistoryResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Parameters", self.parameters)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

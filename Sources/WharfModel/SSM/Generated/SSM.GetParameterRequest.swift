@@ -30,3 +30,12 @@ extension SSM.GetParameterRequest: ECSShape {
         v.length(name?.count, min: 1, max: 2048, at: path, "Name")
     }
 }
+
+extension SSM.GetParameterRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("WithDecryption", self.withDecryption)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension SSM.GetParameterResult: ECSShape {
         v.nested(parameter, at: path, "Parameter")
     }
 }
+
+extension SSM.GetParameterResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Parameter", self.parameter)
+        json.close()
+    }
+}

@@ -58,3 +58,16 @@ extension SSM.GetParametersByPathRequest: ECSShape {
         v.range(maxResults, min: 1, max: 10, at: path, "MaxResults")
     }
 }
+
+extension SSM.GetParametersByPathRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Path", self.path)
+        json.member("Recursive", self.recursive)
+        json.member("ParameterFilters", self.parameterFilters)
+        json.member("WithDecryption", self.withDecryption)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension SSM.GetParametersRequest: ECSShape {
         v.length(names?.count, min: 1, max: 10, at: path, "Names")
     }
 }
+
+extension SSM.GetParametersRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Names", self.names)
+        json.member("WithDecryption", self.withDecryption)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension SSM.GetParametersResult: ECSShape {
         v.length(invalidParameters?.count, min: 1, max: 10, at: path, "InvalidParameters")
     }
 }
+
+extension SSM.GetParametersResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Parameters", self.parameters)
+        json.member("InvalidParameters", self.invalidParameters)
+        json.close()
+    }
+}

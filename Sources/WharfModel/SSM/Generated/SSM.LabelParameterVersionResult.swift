@@ -32,3 +32,12 @@ extension SSM.LabelParameterVersionResult: ECSShape {
         v.length(invalidLabels?.count, min: 1, max: 10, at: path, "InvalidLabels")
     }
 }
+
+extension SSM.LabelParameterVersionResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("InvalidLabels", self.invalidLabels)
+        json.member("ParameterVersion", self.parameterVersion)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension SSM.ListTagsForResourceRequest: ECSShape {
         v.require(resourceId, at: path, "ResourceId")
     }
 }
+
+extension SSM.ListTagsForResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceType", self.resourceType)
+        json.member("ResourceId", self.resourceId)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension SSM.ListTagsForResourceResult: ECSShape {
         v.each(tagList, at: path, "TagList")
     }
 }
+
+extension SSM.ListTagsForResourceResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TagList", self.tagList)
+        json.close()
+    }
+}

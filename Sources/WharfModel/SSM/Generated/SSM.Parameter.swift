@@ -73,3 +73,19 @@ extension SSM.Parameter: ECSShape {
         v.length(dataType?.count, min: 0, max: 128, at: path, "DataType")
     }
 }
+
+extension SSM.Parameter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Type", self.`type`)
+        json.member("Value", self.value)
+        json.member("Version", self.version)
+        json.member("Selector", self.selector)
+        json.member("SourceResult", self.sourceResult)
+        json.member("LastModifiedDate", self.lastModifiedDate)
+        json.member("ARN", self.arn)
+        json.member("DataType", self.dataType)
+        json.close()
+    }
+}

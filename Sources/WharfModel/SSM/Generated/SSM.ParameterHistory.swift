@@ -98,3 +98,23 @@ extension SSM.ParameterHistory: ECSShape {
         v.length(dataType?.count, min: 0, max: 128, at: path, "DataType")
     }
 }
+
+extension SSM.ParameterHistory: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Type", self.`type`)
+        json.member("KeyId", self.keyId)
+        json.member("LastModifiedDate", self.lastModifiedDate)
+        json.member("LastModifiedUser", self.lastModifiedUser)
+        json.member("Description", self.description)
+        json.member("Value", self.value)
+        json.member("AllowedPattern", self.allowedPattern)
+        json.member("Version", self.version)
+        json.member("Labels", self.labels)
+        json.member("Tier", self.tier)
+        json.member("Policies", self.policies)
+        json.member("DataType", self.dataType)
+        json.close()
+    }
+}

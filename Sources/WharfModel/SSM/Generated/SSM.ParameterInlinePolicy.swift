@@ -34,3 +34,13 @@ extension SSM {
 extension SSM.ParameterInlinePolicy: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension SSM.ParameterInlinePolicy: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PolicyText", self.policyText)
+        json.member("PolicyType", self.policyType)
+        json.member("PolicyStatus", self.policyStatus)
+        json.close()
+    }
+}

@@ -93,3 +93,22 @@ extension SSM.ParameterMetadata: ECSShape {
         v.length(dataType?.count, min: 0, max: 128, at: path, "DataType")
     }
 }
+
+extension SSM.ParameterMetadata: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("ARN", self.arn)
+        json.member("Type", self.`type`)
+        json.member("KeyId", self.keyId)
+        json.member("LastModifiedDate", self.lastModifiedDate)
+        json.member("LastModifiedUser", self.lastModifiedUser)
+        json.member("Description", self.description)
+        json.member("AllowedPattern", self.allowedPattern)
+        json.member("Version", self.version)
+        json.member("Tier", self.tier)
+        json.member("Policies", self.policies)
+        json.member("DataType", self.dataType)
+        json.close()
+    }
+}

@@ -35,3 +35,13 @@ extension SSM.ParameterStringFilter: ECSShape {
         v.length(values?.count, min: 1, max: 50, at: path, "Values")
     }
 }
+
+extension SSM.ParameterStringFilter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Option", self.option)
+        json.member("Values", self.values)
+        json.close()
+    }
+}

@@ -32,3 +32,12 @@ extension SSM.ParametersFilter: ECSShape {
         v.length(values?.count, min: 1, max: 50, at: path, "Values")
     }
 }
+
+extension SSM.ParametersFilter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Values", self.values)
+        json.close()
+    }
+}

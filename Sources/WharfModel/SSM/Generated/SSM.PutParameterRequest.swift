@@ -91,3 +91,21 @@ extension SSM.PutParameterRequest: ECSShape {
         v.length(dataType?.count, min: 0, max: 128, at: path, "DataType")
     }
 }
+
+extension SSM.PutParameterRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Description", self.description)
+        json.member("Value", self.value)
+        json.member("Type", self.`type`)
+        json.member("KeyId", self.keyId)
+        json.member("Overwrite", self.overwrite)
+        json.member("AllowedPattern", self.allowedPattern)
+        json.member("Tags", self.tags)
+        json.member("Tier", self.tier)
+        json.member("Policies", self.policies)
+        json.member("DataType", self.dataType)
+        json.close()
+    }
+}

@@ -29,3 +29,12 @@ extension SSM.PutParameterResult: ECSShape {
         v.oneOf(tier, SSM.Enum.parameterTier, at: path, "Tier")
     }
 }
+
+extension SSM.PutParameterResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Version", self.version)
+        json.member("Tier", self.tier)
+        json.close()
+    }
+}

@@ -32,3 +32,12 @@ extension SSM.RegistrationMetadataItem: ECSShape {
         v.length(value?.count, min: 1, max: 2048, at: path, "Value")
     }
 }
+
+extension SSM.RegistrationMetadataItem: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

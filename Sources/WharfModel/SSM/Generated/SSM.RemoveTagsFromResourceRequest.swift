@@ -39,3 +39,13 @@ extension SSM.RemoveTagsFromResourceRequest: ECSShape {
         v.require(tagKeys, at: path, "TagKeys")
     }
 }
+
+extension SSM.RemoveTagsFromResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceType", self.resourceType)
+        json.member("ResourceId", self.resourceId)
+        json.member("TagKeys", self.tagKeys)
+        json.close()
+    }
+}

@@ -18,3 +18,10 @@ extension SSM {
 extension SSM.RemoveTagsFromResourceResult: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension SSM.RemoveTagsFromResourceResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

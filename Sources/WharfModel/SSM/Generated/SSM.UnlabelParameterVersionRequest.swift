@@ -40,3 +40,13 @@ extension SSM.UnlabelParameterVersionRequest: ECSShape {
         v.length(labels?.count, min: 1, max: 10, at: path, "Labels")
     }
 }
+
+extension SSM.UnlabelParameterVersionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("ParameterVersion", self.parameterVersion)
+        json.member("Labels", self.labels)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension SSM.UnlabelParameterVersionResult: ECSShape {
         v.length(invalidLabels?.count, min: 1, max: 10, at: path, "InvalidLabels")
     }
 }
+
+extension SSM.UnlabelParameterVersionResult: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("RemovedLabels", self.removedLabels)
+        json.member("InvalidLabels", self.invalidLabels)
+        json.close()
+    }
+}

@@ -86,3 +86,20 @@ extension SecretsManager.CreateSecretRequest: ECSShape {
         v.length(`type`?.count, min: 0, max: 256, at: path, "Type")
     }
 }
+
+extension SecretsManager.CreateSecretRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("ClientRequestToken", self.clientRequestToken)
+        json.member("Description", self.description)
+        json.member("KmsKeyId", self.kmsKeyId)
+        json.member("SecretBinary", self.secretBinary)
+        json.member("SecretString", self.secretString)
+        json.member("Tags", self.tags)
+        json.member("AddReplicaRegions", self.addReplicaRegions)
+        json.member("ForceOverwriteReplicaSecret", self.forceOverwriteReplicaSecret)
+        json.member("Type", self.`type`)
+        json.close()
+    }
+}

@@ -49,3 +49,14 @@ extension SecretsManager.CreateSecretResponse: ECSShape {
         v.each(replicationStatus, at: path, "ReplicationStatus")
     }
 }
+
+extension SecretsManager.CreateSecretResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.member("VersionId", self.versionId)
+        json.member("ReplicationStatus", self.replicationStatus)
+        json.close()
+    }
+}

@@ -41,3 +41,13 @@ extension SecretsManager.DeleteSecretRequest: ECSShape {
         v.length(secretId?.count, min: 1, max: 2048, at: path, "SecretId")
     }
 }
+
+extension SecretsManager.DeleteSecretRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("RecoveryWindowInDays", self.recoveryWindowInDays)
+        json.member("ForceDeleteWithoutRecovery", self.forceDeleteWithoutRecovery)
+        json.close()
+    }
+}

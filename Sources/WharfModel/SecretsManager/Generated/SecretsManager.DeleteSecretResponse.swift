@@ -34,3 +34,13 @@ extension SecretsManager.DeleteSecretResponse: ECSShape {
         v.length(name?.count, min: 1, max: 256, at: path, "Name")
     }
 }
+
+extension SecretsManager.DeleteSecretResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.member("DeletionDate", self.deletionDate)
+        json.close()
+    }
+}

@@ -144,3 +144,31 @@ extension SecretsManager.DescribeSecretResponse: ECSShape {
         v.each(replicationStatus, at: path, "ReplicationStatus")
     }
 }
+
+extension SecretsManager.DescribeSecretResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.member("Type", self.`type`)
+        json.member("Description", self.description)
+        json.member("KmsKeyId", self.kmsKeyId)
+        json.member("RotationEnabled", self.rotationEnabled)
+        json.member("RotationLambdaARN", self.rotationLambdaARN)
+        json.member("RotationRules", self.rotationRules)
+        json.member("ExternalSecretRotationMetadata", self.externalSecretRotationMetadata)
+        json.member("ExternalSecretRotationRoleArn", self.externalSecretRotationRoleArn)
+        json.member("LastRotatedDate", self.lastRotatedDate)
+        json.member("LastChangedDate", self.lastChangedDate)
+        json.member("LastAccessedDate", self.lastAccessedDate)
+        json.member("DeletedDate", self.deletedDate)
+        json.member("NextRotationDate", self.nextRotationDate)
+        json.member("Tags", self.tags)
+        json.member("VersionIdsToStages", self.versionIdsToStages)
+        json.member("OwningService", self.owningService)
+        json.member("CreatedDate", self.createdDate)
+        json.member("PrimaryRegion", self.primaryRegion)
+        json.member("ReplicationStatus", self.replicationStatus)
+        json.close()
+    }
+}

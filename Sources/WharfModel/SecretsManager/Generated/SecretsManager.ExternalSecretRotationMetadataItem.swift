@@ -30,3 +30,12 @@ extension SecretsManager.ExternalSecretRotationMetadataItem: ECSShape {
         v.length(value?.count, min: 1, max: 2048, at: path, "Value")
     }
 }
+
+extension SecretsManager.ExternalSecretRotationMetadataItem: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

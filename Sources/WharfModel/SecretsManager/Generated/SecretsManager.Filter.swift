@@ -30,3 +30,12 @@ extension SecretsManager.Filter: ECSShape {
         v.length(values?.count, min: 1, max: 10, at: path, "Values")
     }
 }
+
+extension SecretsManager.Filter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Values", self.values)
+        json.close()
+    }
+}

@@ -67,3 +67,18 @@ extension SecretsManager.GetRandomPasswordRequest: ECSShape {
         v.length(excludeCharacters?.count, min: 0, max: 4096, at: path, "ExcludeCharacters")
     }
 }
+
+extension SecretsManager.GetRandomPasswordRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("PasswordLength", self.passwordLength)
+        json.member("ExcludeCharacters", self.excludeCharacters)
+        json.member("ExcludeNumbers", self.excludeNumbers)
+        json.member("ExcludePunctuation", self.excludePunctuation)
+        json.member("ExcludeUppercase", self.excludeUppercase)
+        json.member("ExcludeLowercase", self.excludeLowercase)
+        json.member("IncludeSpace", self.includeSpace)
+        json.member("RequireEachIncludedType", self.requireEachIncludedType)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension SecretsManager.GetRandomPasswordResponse: ECSShape {
         v.length(randomPassword?.count, min: 0, max: 4096, at: path, "RandomPassword")
     }
 }
+
+extension SecretsManager.GetRandomPasswordResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("RandomPassword", self.randomPassword)
+        json.close()
+    }
+}

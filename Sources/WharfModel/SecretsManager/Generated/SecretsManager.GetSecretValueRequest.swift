@@ -39,3 +39,13 @@ extension SecretsManager.GetSecretValueRequest: ECSShape {
         v.length(versionStage?.count, min: 1, max: 256, at: path, "VersionStage")
     }
 }
+
+extension SecretsManager.GetSecretValueRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("VersionId", self.versionId)
+        json.member("VersionStage", self.versionStage)
+        json.close()
+    }
+}

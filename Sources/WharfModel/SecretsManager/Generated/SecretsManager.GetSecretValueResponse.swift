@@ -66,3 +66,17 @@ extension SecretsManager.GetSecretValueResponse: ECSShape {
         v.length(versionStages?.count, min: 1, max: 20, at: path, "VersionStages")
     }
 }
+
+extension SecretsManager.GetSecretValueResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.member("VersionId", self.versionId)
+        json.member("SecretBinary", self.secretBinary)
+        json.member("SecretString", self.secretString)
+        json.member("VersionStages", self.versionStages)
+        json.member("CreatedDate", self.createdDate)
+        json.close()
+    }
+}

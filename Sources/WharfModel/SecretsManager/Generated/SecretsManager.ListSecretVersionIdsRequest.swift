@@ -48,3 +48,14 @@ extension SecretsManager.ListSecretVersionIdsRequest: ECSShape {
         v.length(nextToken?.count, min: 1, max: 4096, at: path, "NextToken")
     }
 }
+
+extension SecretsManager.ListSecretVersionIdsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.member("IncludeDeprecated", self.includeDeprecated)
+        json.close()
+    }
+}

@@ -49,3 +49,14 @@ extension SecretsManager.ListSecretVersionIdsResponse: ECSShape {
         v.length(name?.count, min: 1, max: 256, at: path, "Name")
     }
 }
+
+extension SecretsManager.ListSecretVersionIdsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Versions", self.versions)
+        json.member("NextToken", self.nextToken)
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.close()
+    }
+}

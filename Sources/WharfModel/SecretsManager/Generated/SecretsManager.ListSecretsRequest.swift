@@ -60,3 +60,16 @@ extension SecretsManager.ListSecretsRequest: ECSShape {
         v.oneOf(sortBy, SecretsManager.Enum.sortByType, at: path, "SortBy")
     }
 }
+
+extension SecretsManager.ListSecretsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("IncludePlannedDeletion", self.includePlannedDeletion)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.member("Filters", self.filters)
+        json.member("SortOrder", self.sortOrder)
+        json.member("SortBy", self.sortBy)
+        json.close()
+    }
+}

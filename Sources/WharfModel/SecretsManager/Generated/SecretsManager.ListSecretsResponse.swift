@@ -31,3 +31,12 @@ extension SecretsManager.ListSecretsResponse: ECSShape {
         v.length(nextToken?.count, min: 1, max: 4096, at: path, "NextToken")
     }
 }
+
+extension SecretsManager.ListSecretsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretList", self.secretList)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -60,3 +60,16 @@ extension SecretsManager.PutSecretValueRequest: ECSShape {
         v.length(rotationToken?.count, min: 36, max: 256, at: path, "RotationToken")
     }
 }
+
+extension SecretsManager.PutSecretValueRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("ClientRequestToken", self.clientRequestToken)
+        json.member("SecretBinary", self.secretBinary)
+        json.member("SecretString", self.secretString)
+        json.member("VersionStages", self.versionStages)
+        json.member("RotationToken", self.rotationToken)
+        json.close()
+    }
+}

@@ -43,3 +43,14 @@ extension SecretsManager.PutSecretValueResponse: ECSShape {
         v.length(versionStages?.count, min: 1, max: 20, at: path, "VersionStages")
     }
 }
+
+extension SecretsManager.PutSecretValueResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.member("VersionId", self.versionId)
+        json.member("VersionStages", self.versionStages)
+        json.close()
+    }
+}

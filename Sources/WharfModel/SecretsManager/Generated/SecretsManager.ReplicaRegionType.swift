@@ -30,3 +30,12 @@ extension SecretsManager.ReplicaRegionType: ECSShape {
         v.length(kmsKeyId?.count, min: 0, max: 2048, at: path, "KmsKeyId")
     }
 }
+
+extension SecretsManager.ReplicaRegionType: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Region", self.region)
+        json.member("KmsKeyId", self.kmsKeyId)
+        json.close()
+    }
+}

@@ -54,3 +54,15 @@ extension SecretsManager.ReplicationStatusType: ECSShape {
         v.length(statusMessage?.count, min: 1, max: 4096, at: path, "StatusMessage")
     }
 }
+
+extension SecretsManager.ReplicationStatusType: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Region", self.region)
+        json.member("KmsKeyId", self.kmsKeyId)
+        json.member("Status", self.status)
+        json.member("StatusMessage", self.statusMessage)
+        json.member("LastAccessedDate", self.lastAccessedDate)
+        json.close()
+    }
+}

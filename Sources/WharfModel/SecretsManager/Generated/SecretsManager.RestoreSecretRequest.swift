@@ -27,3 +27,11 @@ extension SecretsManager.RestoreSecretRequest: ECSShape {
         v.length(secretId?.count, min: 1, max: 2048, at: path, "SecretId")
     }
 }
+
+extension SecretsManager.RestoreSecretRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension SecretsManager.RestoreSecretResponse: ECSShape {
         v.length(name?.count, min: 1, max: 256, at: path, "Name")
     }
 }
+
+extension SecretsManager.RestoreSecretResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.close()
+    }
+}

@@ -38,3 +38,13 @@ extension SecretsManager.RotationRulesType: ECSShape {
         v.length(scheduleExpression?.count, min: 1, max: 256, at: path, "ScheduleExpression")
     }
 }
+
+extension SecretsManager.RotationRulesType: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("AutomaticallyAfterDays", self.automaticallyAfterDays)
+        json.member("Duration", self.duration)
+        json.member("ScheduleExpression", self.scheduleExpression)
+        json.close()
+    }
+}

@@ -138,3 +138,30 @@ extension SecretsManager.SecretListEntry: ECSShape {
         v.length(primaryRegion?.count, min: 1, max: 128, at: path, "PrimaryRegion")
     }
 }
+
+extension SecretsManager.SecretListEntry: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.member("Type", self.`type`)
+        json.member("Description", self.description)
+        json.member("KmsKeyId", self.kmsKeyId)
+        json.member("RotationEnabled", self.rotationEnabled)
+        json.member("RotationLambdaARN", self.rotationLambdaARN)
+        json.member("RotationRules", self.rotationRules)
+        json.member("ExternalSecretRotationMetadata", self.externalSecretRotationMetadata)
+        json.member("ExternalSecretRotationRoleArn", self.externalSecretRotationRoleArn)
+        json.member("LastRotatedDate", self.lastRotatedDate)
+        json.member("LastChangedDate", self.lastChangedDate)
+        json.member("LastAccessedDate", self.lastAccessedDate)
+        json.member("DeletedDate", self.deletedDate)
+        json.member("NextRotationDate", self.nextRotationDate)
+        json.member("Tags", self.tags)
+        json.member("SecretVersionsToStages", self.secretVersionsToStages)
+        json.member("OwningService", self.owningService)
+        json.member("CreatedDate", self.createdDate)
+        json.member("PrimaryRegion", self.primaryRegion)
+        json.close()
+    }
+}

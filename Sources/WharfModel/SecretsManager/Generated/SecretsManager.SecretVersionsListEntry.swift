@@ -51,3 +51,15 @@ extension SecretsManager.SecretVersionsListEntry: ECSShape {
         v.length(versionStages?.count, min: 1, max: 20, at: path, "VersionStages")
     }
 }
+
+extension SecretsManager.SecretVersionsListEntry: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("VersionId", self.versionId)
+        json.member("VersionStages", self.versionStages)
+        json.member("LastAccessedDate", self.lastAccessedDate)
+        json.member("CreatedDate", self.createdDate)
+        json.member("KmsKeyIds", self.kmsKeyIds)
+        json.close()
+    }
+}

@@ -30,3 +30,12 @@ extension SecretsManager.Tag: ECSShape {
         v.length(value?.count, min: 0, max: 256, at: path, "Value")
     }
 }
+
+extension SecretsManager.Tag: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

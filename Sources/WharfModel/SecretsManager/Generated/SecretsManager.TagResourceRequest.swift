@@ -32,3 +32,12 @@ extension SecretsManager.TagResourceRequest: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension SecretsManager.TagResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension SecretsManager.UntagResourceRequest: ECSShape {
         v.require(tagKeys, at: path, "TagKeys")
     }
 }
+
+extension SecretsManager.UntagResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("TagKeys", self.tagKeys)
+        json.close()
+    }
+}

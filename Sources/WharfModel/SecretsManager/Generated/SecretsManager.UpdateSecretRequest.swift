@@ -68,3 +68,17 @@ extension SecretsManager.UpdateSecretRequest: ECSShape {
         v.length(`type`?.count, min: 0, max: 256, at: path, "Type")
     }
 }
+
+extension SecretsManager.UpdateSecretRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("ClientRequestToken", self.clientRequestToken)
+        json.member("Description", self.description)
+        json.member("KmsKeyId", self.kmsKeyId)
+        json.member("SecretBinary", self.secretBinary)
+        json.member("SecretString", self.secretString)
+        json.member("Type", self.`type`)
+        json.close()
+    }
+}

@@ -35,3 +35,13 @@ extension SecretsManager.UpdateSecretResponse: ECSShape {
         v.length(versionId?.count, min: 32, max: 64, at: path, "VersionId")
     }
 }
+
+extension SecretsManager.UpdateSecretResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ARN", self.arn)
+        json.member("Name", self.name)
+        json.member("VersionId", self.versionId)
+        json.close()
+    }
+}

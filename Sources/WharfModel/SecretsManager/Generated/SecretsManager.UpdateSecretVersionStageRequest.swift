@@ -50,3 +50,14 @@ extension SecretsManager.UpdateSecretVersionStageRequest: ECSShape {
         v.length(moveToVersionId?.count, min: 32, max: 64, at: path, "MoveToVersionId")
     }
 }
+
+extension SecretsManager.UpdateSecretVersionStageRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SecretId", self.secretId)
+        json.member("VersionStage", self.versionStage)
+        json.member("RemoveFromVersionId", self.removeFromVersionId)
+        json.member("MoveToVersionId", self.moveToVersionId)
+        json.close()
+    }
+}

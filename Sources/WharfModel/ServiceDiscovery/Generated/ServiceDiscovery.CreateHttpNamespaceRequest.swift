@@ -51,3 +51,14 @@ extension ServiceDiscovery.CreateHttpNamespaceRequest: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension ServiceDiscovery.CreateHttpNamespaceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("CreatorRequestId", self.creatorRequestId)
+        json.member("Description", self.description)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -64,3 +64,16 @@ extension ServiceDiscovery.CreatePrivateDnsNamespaceRequest: ECSShape {
         v.nested(properties, at: path, "Properties")
     }
 }
+
+extension ServiceDiscovery.CreatePrivateDnsNamespaceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("CreatorRequestId", self.creatorRequestId)
+        json.member("Description", self.description)
+        json.member("Vpc", self.vpc)
+        json.member("Tags", self.tags)
+        json.member("Properties", self.properties)
+        json.close()
+    }
+}

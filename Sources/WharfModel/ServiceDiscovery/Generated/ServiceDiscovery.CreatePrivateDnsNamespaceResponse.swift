@@ -26,3 +26,11 @@ extension ServiceDiscovery.CreatePrivateDnsNamespaceResponse: ECSShape {
         v.length(operationId?.count, min: 0, max: 255, at: path, "OperationId")
     }
 }
+
+extension ServiceDiscovery.CreatePrivateDnsNamespaceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("OperationId", self.operationId)
+        json.close()
+    }
+}

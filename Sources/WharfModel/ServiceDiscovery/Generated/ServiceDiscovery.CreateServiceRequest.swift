@@ -82,3 +82,19 @@ extension ServiceDiscovery.CreateServiceRequest: ECSShape {
         v.oneOf(`type`, ServiceDiscovery.Enum.serviceTypeOption, at: path, "Type")
     }
 }
+
+extension ServiceDiscovery.CreateServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("NamespaceId", self.namespaceId)
+        json.member("CreatorRequestId", self.creatorRequestId)
+        json.member("Description", self.description)
+        json.member("DnsConfig", self.dnsConfig)
+        json.member("HealthCheckConfig", self.healthCheckConfig)
+        json.member("HealthCheckCustomConfig", self.healthCheckCustomConfig)
+        json.member("Tags", self.tags)
+        json.member("Type", self.`type`)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension ServiceDiscovery.CreateServiceResponse: ECSShape {
         v.nested(service, at: path, "Service")
     }
 }
+
+extension ServiceDiscovery.CreateServiceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Service", self.service)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ServiceDiscovery.DeleteServiceRequest: ECSShape {
         v.length(id?.count, min: 0, max: 255, at: path, "Id")
     }
 }
+
+extension ServiceDiscovery.DeleteServiceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.close()
+    }
+}

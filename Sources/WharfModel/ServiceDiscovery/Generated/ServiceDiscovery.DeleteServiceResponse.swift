@@ -18,3 +18,10 @@ extension ServiceDiscovery {
 extension ServiceDiscovery.DeleteServiceResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ServiceDiscovery.DeleteServiceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.close()
+    }
+}

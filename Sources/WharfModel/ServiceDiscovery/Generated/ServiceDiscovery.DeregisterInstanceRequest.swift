@@ -32,3 +32,12 @@ extension ServiceDiscovery.DeregisterInstanceRequest: ECSShape {
         v.length(instanceId?.count, min: 0, max: 64, at: path, "InstanceId")
     }
 }
+
+extension ServiceDiscovery.DeregisterInstanceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceId", self.serviceId)
+        json.member("InstanceId", self.instanceId)
+        json.close()
+    }
+}

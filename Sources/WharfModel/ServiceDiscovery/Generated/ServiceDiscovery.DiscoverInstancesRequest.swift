@@ -67,3 +67,17 @@ extension ServiceDiscovery.DiscoverInstancesRequest: ECSShape {
         v.length(ownerAccount?.count, min: 12, max: 12, at: path, "OwnerAccount")
     }
 }
+
+extension ServiceDiscovery.DiscoverInstancesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("NamespaceName", self.namespaceName)
+        json.member("ServiceName", self.serviceName)
+        json.member("MaxResults", self.maxResults)
+        json.member("QueryParameters", self.queryParameters)
+        json.member("OptionalParameters", self.optionalParameters)
+        json.member("HealthStatus", self.healthStatus)
+        json.member("OwnerAccount", self.ownerAccount)
+        json.close()
+    }
+}

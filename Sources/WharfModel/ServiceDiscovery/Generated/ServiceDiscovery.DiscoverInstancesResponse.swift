@@ -29,3 +29,12 @@ extension ServiceDiscovery.DiscoverInstancesResponse: ECSShape {
         v.each(instances, at: path, "Instances")
     }
 }
+
+extension ServiceDiscovery.DiscoverInstancesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Instances", self.instances)
+        json.member("InstancesRevision", self.instancesRevision)
+        json.close()
+    }
+}

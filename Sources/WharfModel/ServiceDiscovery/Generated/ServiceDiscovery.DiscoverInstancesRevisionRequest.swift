@@ -40,3 +40,13 @@ extension ServiceDiscovery.DiscoverInstancesRevisionRequest: ECSShape {
         v.length(ownerAccount?.count, min: 12, max: 12, at: path, "OwnerAccount")
     }
 }
+
+extension ServiceDiscovery.DiscoverInstancesRevisionRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("NamespaceName", self.namespaceName)
+        json.member("ServiceName", self.serviceName)
+        json.member("OwnerAccount", self.ownerAccount)
+        json.close()
+    }
+}

@@ -24,3 +24,11 @@ extension ServiceDiscovery {
 extension ServiceDiscovery.DiscoverInstancesRevisionResponse: ECSShape {
     public func validate(_ v: inout ShapeValidator, at path: String) {}
 }
+
+extension ServiceDiscovery.DiscoverInstancesRevisionResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("InstancesRevision", self.instancesRevision)
+        json.close()
+    }
+}

@@ -46,3 +46,13 @@ extension ServiceDiscovery.DnsConfig: ECSShape {
         v.each(dnsRecords, at: path, "DnsRecords")
     }
 }
+
+extension ServiceDiscovery.DnsConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("NamespaceId", self.namespaceId)
+        json.member("RoutingPolicy", self.routingPolicy)
+        json.member("DnsRecords", self.dnsRecords)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension ServiceDiscovery.DnsProperties: ECSShape {
         v.nested(soa, at: path, "SOA")
     }
 }
+
+extension ServiceDiscovery.DnsProperties: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("HostedZoneId", self.hostedZoneId)
+        json.member("SOA", self.soa)
+        json.close()
+    }
+}

@@ -34,3 +34,12 @@ extension ServiceDiscovery.DnsRecord: ECSShape {
         v.range(ttl, min: 0, max: 2147483647, at: path, "TTL")
     }
 }
+
+extension ServiceDiscovery.DnsRecord: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Type", self.`type`)
+        json.member("TTL", self.ttl)
+        json.close()
+    }
+}

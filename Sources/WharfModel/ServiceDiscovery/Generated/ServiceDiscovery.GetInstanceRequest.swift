@@ -32,3 +32,12 @@ extension ServiceDiscovery.GetInstanceRequest: ECSShape {
         v.length(instanceId?.count, min: 0, max: 64, at: path, "InstanceId")
     }
 }
+
+extension ServiceDiscovery.GetInstanceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceId", self.serviceId)
+        json.member("InstanceId", self.instanceId)
+        json.close()
+    }
+}

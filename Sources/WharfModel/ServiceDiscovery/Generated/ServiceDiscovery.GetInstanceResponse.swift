@@ -31,3 +31,12 @@ extension ServiceDiscovery.GetInstanceResponse: ECSShape {
         v.nested(instance, at: path, "Instance")
     }
 }
+
+extension ServiceDiscovery.GetInstanceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceOwner", self.resourceOwner)
+        json.member("Instance", self.instance)
+        json.close()
+    }
+}

@@ -50,3 +50,14 @@ extension ServiceDiscovery.GetInstancesHealthStatusRequest: ECSShape {
         v.length(nextToken?.count, min: 0, max: 4096, at: path, "NextToken")
     }
 }
+
+extension ServiceDiscovery.GetInstancesHealthStatusRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceId", self.serviceId)
+        json.member("Instances", self.instances)
+        json.member("MaxResults", self.maxResults)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

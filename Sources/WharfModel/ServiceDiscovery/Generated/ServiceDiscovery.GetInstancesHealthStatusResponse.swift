@@ -31,3 +31,12 @@ extension ServiceDiscovery.GetInstancesHealthStatusResponse: ECSShape {
         v.length(nextToken?.count, min: 0, max: 4096, at: path, "NextToken")
     }
 }
+
+extension ServiceDiscovery.GetInstancesHealthStatusResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Status", self.status)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

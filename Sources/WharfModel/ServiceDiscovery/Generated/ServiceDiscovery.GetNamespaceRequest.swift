@@ -27,3 +27,11 @@ extension ServiceDiscovery.GetNamespaceRequest: ECSShape {
         v.length(id?.count, min: 0, max: 255, at: path, "Id")
     }
 }
+
+extension ServiceDiscovery.GetNamespaceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension ServiceDiscovery.GetNamespaceResponse: ECSShape {
         v.nested(namespace, at: path, "Namespace")
     }
 }
+
+extension ServiceDiscovery.GetNamespaceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Namespace", self.namespace)
+        json.close()
+    }
+}

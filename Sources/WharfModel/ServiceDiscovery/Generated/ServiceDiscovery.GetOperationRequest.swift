@@ -32,3 +32,12 @@ extension ServiceDiscovery.GetOperationRequest: ECSShape {
         v.length(ownerAccount?.count, min: 12, max: 12, at: path, "OwnerAccount")
     }
 }
+
+extension ServiceDiscovery.GetOperationRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("OperationId", self.operationId)
+        json.member("OwnerAccount", self.ownerAccount)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension ServiceDiscovery.GetOperationResponse: ECSShape {
         v.nested(operation, at: path, "Operation")
     }
 }
+
+extension ServiceDiscovery.GetOperationResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Operation", self.operation)
+        json.close()
+    }
+}

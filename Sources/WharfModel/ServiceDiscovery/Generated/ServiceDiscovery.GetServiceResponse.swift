@@ -26,3 +26,11 @@ extension ServiceDiscovery.GetServiceResponse: ECSShape {
         v.nested(service, at: path, "Service")
     }
 }
+
+extension ServiceDiscovery.GetServiceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Service", self.service)
+        json.close()
+    }
+}

@@ -41,3 +41,13 @@ extension ServiceDiscovery.HealthCheckConfig: ECSShape {
         v.range(failureThreshold, min: 1, max: 10, at: path, "FailureThreshold")
     }
 }
+
+extension ServiceDiscovery.HealthCheckConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Type", self.`type`)
+        json.member("ResourcePath", self.resourcePath)
+        json.member("FailureThreshold", self.failureThreshold)
+        json.close()
+    }
+}

@@ -26,3 +26,11 @@ extension ServiceDiscovery.HealthCheckCustomConfig: ECSShape {
         v.range(failureThreshold, min: 1, max: 10, at: path, "FailureThreshold")
     }
 }
+
+extension ServiceDiscovery.HealthCheckCustomConfig: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("FailureThreshold", self.failureThreshold)
+        json.close()
+    }
+}

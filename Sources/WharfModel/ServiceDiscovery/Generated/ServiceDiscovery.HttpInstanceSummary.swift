@@ -53,3 +53,15 @@ extension ServiceDiscovery.HttpInstanceSummary: ECSShape {
         v.oneOf(healthStatus, ServiceDiscovery.Enum.healthStatus, at: path, "HealthStatus")
     }
 }
+
+extension ServiceDiscovery.HttpInstanceSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("InstanceId", self.instanceId)
+        json.member("NamespaceName", self.namespaceName)
+        json.member("ServiceName", self.serviceName)
+        json.member("HealthStatus", self.healthStatus)
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

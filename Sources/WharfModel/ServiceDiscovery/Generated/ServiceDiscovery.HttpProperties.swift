@@ -26,3 +26,11 @@ extension ServiceDiscovery.HttpProperties: ECSShape {
         v.length(httpName?.count, min: 0, max: 1024, at: path, "HttpName")
     }
 }
+
+extension ServiceDiscovery.HttpProperties: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("HttpName", self.httpName)
+        json.close()
+    }
+}

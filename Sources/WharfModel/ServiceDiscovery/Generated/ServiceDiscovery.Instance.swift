@@ -51,3 +51,14 @@ extension ServiceDiscovery.Instance: ECSShape {
         v.length(createdByAccount?.count, min: 12, max: 12, at: path, "CreatedByAccount")
     }
 }
+
+extension ServiceDiscovery.Instance: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("CreatorRequestId", self.creatorRequestId)
+        json.member("Attributes", self.attributes)
+        json.member("CreatedByAccount", self.createdByAccount)
+        json.close()
+    }
+}

@@ -37,3 +37,13 @@ extension ServiceDiscovery.InstanceSummary: ECSShape {
         v.length(createdByAccount?.count, min: 12, max: 12, at: path, "CreatedByAccount")
     }
 }
+
+extension ServiceDiscovery.InstanceSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Attributes", self.attributes)
+        json.member("CreatedByAccount", self.createdByAccount)
+        json.close()
+    }
+}

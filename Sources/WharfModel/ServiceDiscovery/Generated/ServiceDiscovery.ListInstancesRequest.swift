@@ -40,3 +40,13 @@ extension ServiceDiscovery.ListInstancesRequest: ECSShape {
         v.range(maxResults, min: 1, max: 100, at: path, "MaxResults")
     }
 }
+
+extension ServiceDiscovery.ListInstancesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceId", self.serviceId)
+        json.member("NextToken", self.nextToken)
+        json.member("MaxResults", self.maxResults)
+        json.close()
+    }
+}

@@ -43,3 +43,13 @@ extension ServiceDiscovery.ListInstancesResponse: ECSShape {
         v.length(nextToken?.count, min: 0, max: 4096, at: path, "NextToken")
     }
 }
+
+extension ServiceDiscovery.ListInstancesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceOwner", self.resourceOwner)
+        json.member("Instances", self.instances)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -43,3 +43,13 @@ extension ServiceDiscovery.ListNamespacesRequest: ECSShape {
         v.each(filters, at: path, "Filters")
     }
 }
+
+extension ServiceDiscovery.ListNamespacesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("NextToken", self.nextToken)
+        json.member("MaxResults", self.maxResults)
+        json.member("Filters", self.filters)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension ServiceDiscovery.ListNamespacesResponse: ECSShape {
         v.length(nextToken?.count, min: 0, max: 4096, at: path, "NextToken")
     }
 }
+
+extension ServiceDiscovery.ListNamespacesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Namespaces", self.namespaces)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

@@ -43,3 +43,13 @@ extension ServiceDiscovery.ListOperationsRequest: ECSShape {
         v.each(filters, at: path, "Filters")
     }
 }
+
+extension ServiceDiscovery.ListOperationsRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("NextToken", self.nextToken)
+        json.member("MaxResults", self.maxResults)
+        json.member("Filters", self.filters)
+        json.close()
+    }
+}

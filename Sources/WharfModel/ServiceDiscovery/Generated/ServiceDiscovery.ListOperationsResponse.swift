@@ -30,3 +30,12 @@ extension ServiceDiscovery.ListOperationsResponse: ECSShape {
         v.length(nextToken?.count, min: 0, max: 4096, at: path, "NextToken")
     }
 }
+
+extension ServiceDiscovery.ListOperationsResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Operations", self.operations)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

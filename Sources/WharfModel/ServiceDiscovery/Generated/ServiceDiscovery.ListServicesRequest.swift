@@ -42,3 +42,13 @@ extension ServiceDiscovery.ListServicesRequest: ECSShape {
         v.each(filters, at: path, "Filters")
     }
 }
+
+extension ServiceDiscovery.ListServicesRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("NextToken", self.nextToken)
+        json.member("MaxResults", self.maxResults)
+        json.member("Filters", self.filters)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension ServiceDiscovery.ListServicesResponse: ECSShape {
         v.length(nextToken?.count, min: 0, max: 4096, at: path, "NextToken")
     }
 }
+
+extension ServiceDiscovery.ListServicesResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Services", self.services)
+        json.member("NextToken", self.nextToken)
+        json.close()
+    }
+}

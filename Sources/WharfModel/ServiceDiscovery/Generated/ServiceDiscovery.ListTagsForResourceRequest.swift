@@ -27,3 +27,11 @@ extension ServiceDiscovery.ListTagsForResourceRequest: ECSShape {
         v.length(resourceARN?.count, min: 1, max: 1011, at: path, "ResourceARN")
     }
 }
+
+extension ServiceDiscovery.ListTagsForResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ServiceDiscovery.ListTagsForResourceResponse: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension ServiceDiscovery.ListTagsForResourceResponse: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

@@ -83,3 +83,20 @@ extension ServiceDiscovery.Namespace: ECSShape {
         v.length(creatorRequestId?.count, min: 0, max: 64, at: path, "CreatorRequestId")
     }
 }
+
+extension ServiceDiscovery.Namespace: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Arn", self.arn)
+        json.member("ResourceOwner", self.resourceOwner)
+        json.member("Name", self.name)
+        json.member("Type", self.`type`)
+        json.member("Description", self.description)
+        json.member("ServiceCount", self.serviceCount)
+        json.member("Properties", self.properties)
+        json.member("CreateDate", self.createDate)
+        json.member("CreatorRequestId", self.creatorRequestId)
+        json.close()
+    }
+}

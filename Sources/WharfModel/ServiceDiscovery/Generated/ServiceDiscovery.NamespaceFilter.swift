@@ -35,3 +35,13 @@ extension ServiceDiscovery.NamespaceFilter: ECSShape {
         v.oneOf(condition, ServiceDiscovery.Enum.filterCondition, at: path, "Condition")
     }
 }
+
+extension ServiceDiscovery.NamespaceFilter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Values", self.values)
+        json.member("Condition", self.condition)
+        json.close()
+    }
+}

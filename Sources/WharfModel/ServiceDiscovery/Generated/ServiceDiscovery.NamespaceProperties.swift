@@ -34,3 +34,12 @@ extension ServiceDiscovery.NamespaceProperties: ECSShape {
         v.nested(httpProperties, at: path, "HttpProperties")
     }
 }
+
+extension ServiceDiscovery.NamespaceProperties: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("DnsProperties", self.dnsProperties)
+        json.member("HttpProperties", self.httpProperties)
+        json.close()
+    }
+}

@@ -76,3 +76,19 @@ extension ServiceDiscovery.NamespaceSummary: ECSShape {
         v.nested(properties, at: path, "Properties")
     }
 }
+
+extension ServiceDiscovery.NamespaceSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Arn", self.arn)
+        json.member("ResourceOwner", self.resourceOwner)
+        json.member("Name", self.name)
+        json.member("Type", self.`type`)
+        json.member("Description", self.description)
+        json.member("ServiceCount", self.serviceCount)
+        json.member("Properties", self.properties)
+        json.member("CreateDate", self.createDate)
+        json.close()
+    }
+}

@@ -76,3 +76,19 @@ extension ServiceDiscovery.Operation: ECSShape {
         v.oneOf(status, ServiceDiscovery.Enum.operationStatus, at: path, "Status")
     }
 }
+
+extension ServiceDiscovery.Operation: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("OwnerAccount", self.ownerAccount)
+        json.member("Type", self.`type`)
+        json.member("Status", self.status)
+        json.member("ErrorMessage", self.errorMessage)
+        json.member("ErrorCode", self.errorCode)
+        json.member("CreateDate", self.createDate)
+        json.member("UpdateDate", self.updateDate)
+        json.member("Targets", self.targets)
+        json.close()
+    }
+}

@@ -37,3 +37,13 @@ extension ServiceDiscovery.OperationFilter: ECSShape {
         v.oneOf(condition, ServiceDiscovery.Enum.filterCondition, at: path, "Condition")
     }
 }
+
+extension ServiceDiscovery.OperationFilter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Values", self.values)
+        json.member("Condition", self.condition)
+        json.close()
+    }
+}

@@ -31,3 +31,12 @@ extension ServiceDiscovery.OperationSummary: ECSShape {
         v.oneOf(status, ServiceDiscovery.Enum.operationStatus, at: path, "Status")
     }
 }
+
+extension ServiceDiscovery.OperationSummary: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Status", self.status)
+        json.close()
+    }
+}

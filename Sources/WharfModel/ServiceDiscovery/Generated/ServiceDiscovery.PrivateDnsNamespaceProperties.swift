@@ -27,3 +27,11 @@ extension ServiceDiscovery.PrivateDnsNamespaceProperties: ECSShape {
         v.nested(dnsProperties, at: path, "DnsProperties")
     }
 }
+
+extension ServiceDiscovery.PrivateDnsNamespaceProperties: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("DnsProperties", self.dnsProperties)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ServiceDiscovery.PrivateDnsPropertiesMutable: ECSShape {
         v.nested(soa, at: path, "SOA")
     }
 }
+
+extension ServiceDiscovery.PrivateDnsPropertiesMutable: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("SOA", self.soa)
+        json.close()
+    }
+}

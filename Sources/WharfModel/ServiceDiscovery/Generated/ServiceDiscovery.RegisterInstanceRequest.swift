@@ -53,3 +53,14 @@ extension ServiceDiscovery.RegisterInstanceRequest: ECSShape {
         v.require(attributes, at: path, "Attributes")
     }
 }
+
+extension ServiceDiscovery.RegisterInstanceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceId", self.serviceId)
+        json.member("InstanceId", self.instanceId)
+        json.member("CreatorRequestId", self.creatorRequestId)
+        json.member("Attributes", self.attributes)
+        json.close()
+    }
+}

@@ -27,3 +27,11 @@ extension ServiceDiscovery.SOA: ECSShape {
         v.range(ttl, min: 0, max: 2147483647, at: path, "TTL")
     }
 }
+
+extension ServiceDiscovery.SOA: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("TTL", self.ttl)
+        json.close()
+    }
+}

@@ -107,3 +107,24 @@ extension ServiceDiscovery.Service: ECSShape {
         v.length(createdByAccount?.count, min: 12, max: 12, at: path, "CreatedByAccount")
     }
 }
+
+extension ServiceDiscovery.Service: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Id", self.id)
+        json.member("Arn", self.arn)
+        json.member("ResourceOwner", self.resourceOwner)
+        json.member("Name", self.name)
+        json.member("NamespaceId", self.namespaceId)
+        json.member("Description", self.description)
+        json.member("InstanceCount", self.instanceCount)
+        json.member("DnsConfig", self.dnsConfig)
+        json.member("Type", self.`type`)
+        json.member("HealthCheckConfig", self.healthCheckConfig)
+        json.member("HealthCheckCustomConfig", self.healthCheckCustomConfig)
+        json.member("CreateDate", self.createDate)
+        json.member("CreatorRequestId", self.creatorRequestId)
+        json.member("CreatedByAccount", self.createdByAccount)
+        json.close()
+    }
+}

@@ -36,3 +36,13 @@ extension ServiceDiscovery.ServiceFilter: ECSShape {
         v.oneOf(condition, ServiceDiscovery.Enum.filterCondition, at: path, "Condition")
     }
 }
+
+extension ServiceDiscovery.ServiceFilter: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Name", self.name)
+        json.member("Values", self.values)
+        json.member("Condition", self.condition)
+        json.close()
+    }
+}

@@ -32,3 +32,12 @@ extension ServiceDiscovery.Tag: ECSShape {
         v.length(value?.count, min: 0, max: 256, at: path, "Value")
     }
 }
+
+extension ServiceDiscovery.Tag: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("Key", self.key)
+        json.member("Value", self.value)
+        json.close()
+    }
+}

@@ -33,3 +33,12 @@ extension ServiceDiscovery.TagResourceRequest: ECSShape {
         v.each(tags, at: path, "Tags")
     }
 }
+
+extension ServiceDiscovery.TagResourceRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ResourceARN", self.resourceARN)
+        json.member("Tags", self.tags)
+        json.close()
+    }
+}

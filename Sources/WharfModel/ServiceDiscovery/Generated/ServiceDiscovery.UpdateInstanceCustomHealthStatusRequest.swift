@@ -42,3 +42,13 @@ extension ServiceDiscovery.UpdateInstanceCustomHealthStatusRequest: ECSShape {
         v.oneOf(status, ServiceDiscovery.Enum.customHealthStatus, at: path, "Status")
     }
 }
+
+extension ServiceDiscovery.UpdateInstanceCustomHealthStatusRequest: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.open()
+        json.member("ServiceId", self.serviceId)
+        json.member("InstanceId", self.instanceId)
+        json.member("Status", self.status)
+        json.close()
+    }
+}
