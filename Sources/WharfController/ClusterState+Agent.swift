@@ -249,12 +249,15 @@ extension ClusterState {
     ///   go to this node only; without it, those tasks' secrets are not sent.
     /// - Parameter routesVersion: the version of the task routes the agent holds; the routes come
     ///   only when theirs differs.
+    /// - Parameter servesNames: whether the node answers Cloud Map names; one that does not is sent
+    ///   none (building them for every sync of every such node cost half the controller's time).
     public func desiredState(
         for id: InstanceID,
         reported: [TaskReport],
         routesVersion: String? = nil,
         loadBalancerVersion: String? = nil,
         discoveryVersion: String? = nil,
+        servesNames: Bool = true,
         seal: ValueSeal? = nil
     ) throws(AgentProtocolError) -> SyncResponse {
         guard let record = instances[id] else {
@@ -303,7 +306,7 @@ extension ClusterState {
             acknowledgedStopped: acknowledged,
             taskRoutes: routes,
             loadBalancerPlan: plan,
-            discoveryNames: discoveryVersion == discoveryNamesVersion ? nil : discoveryNames()
+            discoveryNames: !servesNames || discoveryVersion == discoveryNamesVersion ? nil : discoveryNames()
         )
     }
 

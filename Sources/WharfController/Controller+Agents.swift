@@ -158,6 +158,7 @@ extension Controller {
                     routesVersion: request.routesVersion,
                     loadBalancerVersion: request.loadBalancerVersion,
                     discoveryVersion: request.discoveryVersion,
+                    servesNames: request.servesNames ?? true,
                     seal: seal
                 )
             }

@@ -247,6 +247,9 @@ public struct SyncRequest: Codable, Equatable, Sendable {
     public var targetTraffic: [TargetGroupTraffic]?
     /// The version of the Cloud Map names the node's DNS answers; absent before any.
     public var discoveryVersion: String?
+    /// Whether the node answers Cloud Map names (Wharf's DNS): one that does not (false) is sent
+    /// none. Absent from agents older than this member, which are sent them.
+    public var servesNames: Bool?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -258,10 +261,12 @@ public struct SyncRequest: Codable, Equatable, Sendable {
         loadBalancerVersion: String? = nil,
         targetHealth: [TargetHealthReport]? = nil,
         targetTraffic: [TargetGroupTraffic]? = nil,
-        discoveryVersion: String? = nil
+        discoveryVersion: String? = nil,
+        servesNames: Bool? = nil
     ) {
         self.targetTraffic = targetTraffic
         self.discoveryVersion = discoveryVersion
+        self.servesNames = servesNames
         self.routesVersion = routesVersion
         self.loadBalancerVersion = loadBalancerVersion
         self.targetHealth = targetHealth

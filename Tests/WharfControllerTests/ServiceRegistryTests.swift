@@ -94,6 +94,29 @@ struct ServiceRegistryTests {
         #expect(!instances.contains(String(task.taskArn.split(separator: "/").last ?? "")), "\(instances)")
     }
 
+    @Test("a node that serves Cloud Map names gets them in its sync, one that says it serves none does not")
+    func namesOnlyToNodesThatServeThem() async throws {
+        let (harness, _, node, _) = try await setUp()
+        func sync(servesNames: Bool?, version: String? = nil) async throws -> SyncResponse {
+            try await harness.controller.sync(
+                SyncRequest(
+                    containerInstanceArn: node.containerInstanceArn,
+                    credential: node.credential,
+                    desiredVersion: 0,
+                    tasks: [],
+                    discoveryVersion: version,
+                    servesNames: servesNames
+                )
+            )
+        }
+        let served = try #require(try await sync(servesNames: true).discoveryNames)
+        #expect(served.zones == ["internal"])
+        // An agent from before the member says nothing: it is sent the names, as before.
+        #expect(try await sync(servesNames: nil).discoveryNames == served)
+        #expect(try await sync(servesNames: false).discoveryNames == nil)
+        #expect(try await sync(servesNames: true, version: served.version).discoveryNames == nil, "already current")
+    }
+
     @Test("ListServicesByNamespace finds the services registered in a namespace, by its name, ID or ARN")
     func byNamespace() async throws {
         let (harness, map, _, arn) = try await setUp()

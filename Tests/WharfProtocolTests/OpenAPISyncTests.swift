@@ -218,7 +218,7 @@ enum Sample {
                                          desiredVersion: 7, tasks: [taskReport, newTaskReport], routesVersion: "3f2a",
                                          loadBalancerVersion: "3.7.2", targetHealth: [healthReport, newHealthReport],
                                          targetTraffic: [traffic, quietTraffic],
-                                         discoveryVersion: "3.9")
+                                         discoveryVersion: "3.9", servesNames: true)
     static let traffic = TargetGroupTraffic(targetGroupId: "73e2d6bc24d8a067", requests: 1200, responseTimeMs: 3.5)
     static let quietTraffic = TargetGroupTraffic(targetGroupId: "0b1c2d3e4f5a6b7c", requests: 0)
     static let healthReport = TargetHealthReport(

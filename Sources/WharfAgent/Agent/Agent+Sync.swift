@@ -25,7 +25,8 @@ extension Agent {
                 loadBalancerVersion: await loadBalancerNode?.planVersion,
                 targetHealth: await loadBalancerNode?.health,
                 targetTraffic: await loadBalancerNode?.traffic,
-                discoveryVersion: await discoveryDNS?.version
+                discoveryVersion: await discoveryDNS?.version,
+                servesNames: discoveryDNS != nil
             )
             let client = self.client
             let sync = Task { () -> Result<SyncResponse, AgentProtocolError> in
