@@ -203,8 +203,17 @@ extension ClusterState {
     }
 
     /// A task with what an agent reported about it. A STOPPED task is final: no report changes it.
+    /// Nor does a report of an earlier status than the one recorded: syncs can be recorded out of
+    /// order (a sync the agent cut short, to send news, can reach the writer after the one that
+    /// replaced it), and such a report is older than what was recorded. Taken, it put a RUNNING task
+    /// back to PENDING until the node's next report, a long poll later.
     static func merge(_ report: TaskReport, into task: TaskRecord, now: Date) -> TaskRecord {
         guard !task.isStopped else { return task }
+        if let reported = TaskStatus(rawValue: report.lastStatus),
+            reported.lifecycleStep < task.lastStatus.lifecycleStep
+        {
+            return task
+        }
         var updated = task
         updated.lastStatus = TaskStatus(rawValue: report.lastStatus) ?? task.lastStatus
         updated.pullStartedAt = report.pullStartedAt.map(Date.init(timeIntervalSince1970:)) ?? task.pullStartedAt

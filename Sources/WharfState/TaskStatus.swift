@@ -9,6 +9,22 @@ public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     case deprovisioning = "DEPROVISIONING"
     case stopped = "STOPPED"
     case deleted = "DELETED"
+
+    /// How far along its lifecycle a task with this status is: a task's status only moves forward,
+    /// in the order of the cases above.
+    public var lifecycleStep: Int {
+        switch self {
+        case .provisioning: 0
+        case .pending: 1
+        case .activating: 2
+        case .running: 3
+        case .deactivating: 4
+        case .stopping: 5
+        case .deprovisioning: 6
+        case .stopped: 7
+        case .deleted: 8
+        }
+    }
 }
 
 /// What the controller wants of a task. ECS's model also lists PENDING, which no task is ever

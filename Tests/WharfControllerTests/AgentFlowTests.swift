@@ -159,6 +159,34 @@ struct AgentFlowTests {
         #expect(released?.first { $0.name == "MEMORY" }?.integerValue == 2048)
     }
 
+    @Test("a report older than the one recorded (a sync recorded out of order) does not put a task back")
+    func staleReport() async throws {
+        let harness = try await Harness()
+        let node = try await harness.join("node-1")
+        let initial = try await harness.sync(node, version: 0)
+        let task = try #require(try await harness.runTask().tasks?.first?.taskArn)
+        let desired = try await harness.sync(node, version: initial.desiredVersion)
+        func report(_ status: String, container: String, startedAt: Double? = nil) -> TaskReport {
+            TaskReport(
+                taskArn: task,
+                lastStatus: status,
+                containers: [ContainerReport(name: "httpd", runtimeId: "c0ffee", lastStatus: container)],
+                startedAt: startedAt
+            )
+        }
+        let newer = report("RUNNING", container: "RUNNING", startedAt: 1_760_000_010)
+        let older = report("PENDING", container: "PENDING")
+        // Answered at once: the version given is older than the node's.
+        _ = try await harness.sync(node, version: desired.desiredVersion - 1, reports: [newer])
+        _ = try await harness.sync(node, version: desired.desiredVersion - 1, reports: [older])
+        let described = try #require(try await harness.describe(task))
+        #expect(described.lastStatus == "RUNNING")
+        #expect(described.containers?.first?.lastStatus == "RUNNING")
+        // A later step is taken as ever.
+        _ = try await harness.sync(node, version: desired.desiredVersion - 1, reports: [report("STOPPED", container: "STOPPED")])
+        #expect(try await harness.describe(task)?.lastStatus == "STOPPED")
+    }
+
     @Test("deleting a revision that a task still runs keeps it DELETE_IN_PROGRESS, and the task in the node's desired state")
     func deleteInUse() async throws {
         let harness = try await Harness()
