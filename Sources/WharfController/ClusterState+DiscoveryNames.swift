@@ -56,7 +56,7 @@ extension ClusterState {
             balancers.isEmpty
             ? []
             : instances.all.filter { record in
-                record.status != .inactive && record.attributes.contains { $0.name == Self.loadBalancerAttribute }
+                record.status != .inactive && Self.isLoadBalancerNode(record)
             }.compactMap(\.nodeAddress).sorted()
         for balancer in balancers where !nodes.isEmpty {
             records.append(DiscoveryRecord(name: dnsName(of: balancer).lowercased(), type: "A", ttl: 60, values: nodes))

@@ -9,7 +9,12 @@ extension ClusterState {
 
     /// Whether the instance's agent serves the load balancers.
     public func isLoadBalancerNode(_ id: InstanceID) -> Bool {
-        instances[id]?.attributes.contains { $0.name == Self.loadBalancerAttribute } ?? false
+        instances[id].map(Self.isLoadBalancerNode) ?? false
+    }
+
+    /// Whether `record` is a load balancer node (it carries ``loadBalancerAttribute``).
+    static func isLoadBalancerNode(_ record: InstanceRecord) -> Bool {
+        record.attributes.contains { $0.name == loadBalancerAttribute }
     }
 
     /// The instance's desired-state version: its tasks', routes' and Cloud Map names', and for a

@@ -225,8 +225,8 @@ struct ECSOperations: Sendable {
             out.key("tags")
             out.array(tags) { out, tag in
                 out.open()
-                out.optional("key", tag.key)
-                out.optional("value", tag.value)
+                out.member("key", tag.key)
+                out.member("value", tag.value)
                 out.close()
             }
         }

@@ -57,7 +57,7 @@ final class SyncResponseJSON: Sendable {
             }
             out.key("clusterArn")
             out.string(task.clusterArn)
-            out.optional("stoppedReason", task.stoppedReason)
+            out.member("stoppedReason", task.stoppedReason)
             if let secrets = task.secrets {
                 out.key("secrets")
                 do {
@@ -67,7 +67,7 @@ final class SyncResponseJSON: Sendable {
                     out.raw("null")
                 }
             }
-            out.optional("launchType", task.launchType)
+            out.member("launchType", task.launchType)
             if let network = task.network {
                 out.key("network")
                 out.open()

@@ -5,9 +5,10 @@ import Foundation
 #endif
 
 /// A JSON document written member by member into a byte buffer: objects, arrays, strings
-/// (escaped as JSON requires), integers, and dates as seconds since 1970, which is how
-/// `ECSJSON.encoder()` writes them. For the few documents written so often that `JSONEncoder`'s
-/// generic machinery showed in profiles (stored tasks, sync answers).
+/// (escaped as JSON requires), numbers, booleans, null, and dates as seconds since 1970, as
+/// `ECSJSON.encoder()` writes them. For the documents written so often that `JSONEncoder`'s
+/// generic machinery showed in profiles: stored tasks, sync answers, and every generated AWS
+/// shape's answer (``JSONWritable``, whose `member(_:_:)` writes a member only when it has a value).
 public struct JSONText: Sendable {
     /// The document so far, as UTF-8.
     public private(set) var bytes: [UInt8] = []
@@ -57,14 +58,14 @@ public struct JSONText: Sendable {
     /// A boolean value.
     public mutating func boolean(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
         needsComma = true
     }
 
     /// `null`.
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: Array("null".utf8))
+        bytes.append(contentsOf: "null".utf8)
         needsComma = true
     }
 
@@ -76,7 +77,7 @@ public struct JSONText: Sendable {
         needsComma = true
         guard value.isFinite else {
             isValid = false
-            bytes.append(contentsOf: Array("null".utf8))
+            bytes.append(contentsOf: "null".utf8)
             return
         }
         var text = value.description
@@ -118,32 +119,9 @@ public struct JSONText: Sendable {
         needsComma = true
     }
 
-    /// A date, as seconds since 1970 (the shortest decimal that reads back as the same number).
+    /// A date, as seconds since 1970, written as ``number(_:)`` writes a number.
     public mutating func date(_ value: Date) {
-        separate()
-        bytes.append(contentsOf: value.timeIntervalSince1970.description.utf8)
-        needsComma = true
-    }
-
-    /// A member written only when it has a value, as `Codable` leaves nil members out.
-    public mutating func optional(_ name: StaticString, _ value: String?) {
-        guard let value else { return }
-        key(name)
-        string(value)
-    }
-
-    /// A member written only when it has a value.
-    public mutating func optional(_ name: StaticString, _ value: Int?) {
-        guard let value else { return }
-        key(name)
-        integer(value)
-    }
-
-    /// A member written only when it has a value.
-    public mutating func optional(_ name: StaticString, _ value: Date?) {
-        guard let value else { return }
-        key(name)
-        date(value)
+        number(value.timeIntervalSince1970)
     }
 
     /// An array, each element written by `write`.

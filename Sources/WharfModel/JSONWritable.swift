@@ -51,7 +51,7 @@ extension Double: JSONWritable {
 
 extension Date: JSONWritable {
     /// Seconds since 1970, as `ECSJSON.encoder()`'s date strategy writes a date.
-    public func write(to json: inout JSONText) { json.number(timeIntervalSince1970) }
+    public func write(to json: inout JSONText) { json.date(self) }
 }
 
 extension Data: JSONWritable {
