@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "WharfModel", swiftSettings: swiftSettings),
@@ -66,6 +67,8 @@ let package = Package(
                 "WharfState",
                 "WharfMonitoring",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -139,6 +142,7 @@ let package = Package(
             dependencies: [
                 "WharfLab",
                 "WharfController",
+                "WharfStore",
                 "WharfAgent",
                 "WharfAgentCLI",
                 "WharfModel",
@@ -190,7 +194,10 @@ let package = Package(
         .testTarget(name: "WharfStateTests", dependencies: ["WharfState", "WharfModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfStoreTests",
-            dependencies: ["WharfStore", "WharfState", "WharfModel", "WharfMonitoring"],
+            dependencies: [
+                "WharfStore", "WharfState", "WharfModel", "WharfMonitoring",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -209,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "WharfCLITests",
             dependencies: [
-                "WharfCLI", "WharfAgentCLI", "WharfModel", "WharfController",
+                "WharfCLI", "WharfAgentCLI", "WharfModel", "WharfController", "WharfStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

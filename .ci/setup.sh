@@ -12,6 +12,8 @@
 #   ensure-test-image  build $WHARF_TEST_IMAGE from Debian's static busybox with `docker import`
 #   ensure-registry    run docker-registry on $WHARF_CI_REGISTRY_ADDR and push the test image to it
 #   ensure-awscli      pip install awscli boto3 if either is missing
+#   ensure-postgres    start a PostgreSQL server of Debian's postgresql on $WHARF_CI_POSTGRES_PORT (loopback,
+#                      trust authentication, superuser and database `wharf`) unless it already answers
 #   teardown           stop the dockerd and registry that any earlier run of this script started
 #
 # Sourced (as .ci/run does), the script only defines functions. `wharf_ci_teardown` then stops
@@ -23,6 +25,8 @@
 #   WHARF_TEST_IMAGE        name of the test image (default wharf-test/busybox:latest)
 #   WHARF_CI_REGISTRY_ADDR  loopback address of the test registry (default 127.0.0.1:5000)
 #   WHARF_CI_DOCKERD_FLAGS  extra dockerd flags, split on whitespace (default none; see below)
+#   WHARF_CI_POSTGRES_PORT  loopback port of the test PostgreSQL server (default 55432); the tests
+#                           reach it at postgres://wharf@127.0.0.1:PORT/wharf?sslmode=disable
 #
 # dockerd on these machines. There is no systemd (PID 1 is the sandbox's own init) and cgroups v1
 # is mounted, so dockerd is started by hand, detached with setsid, its output in
@@ -37,6 +41,7 @@ WHARF_CI_DIR="${WHARF_CI_DIR:-/tmp/wharf-ci}"
 WHARF_TEST_IMAGE="${WHARF_TEST_IMAGE:-wharf-test/busybox:latest}"
 WHARF_CI_REGISTRY_ADDR="${WHARF_CI_REGISTRY_ADDR:-127.0.0.1:5000}"
 WHARF_CI_DOCKERD_FLAGS="${WHARF_CI_DOCKERD_FLAGS:-}"
+WHARF_CI_POSTGRES_PORT="${WHARF_CI_POSTGRES_PORT:-55432}"
 
 # Bump when the test image's root filesystem recipe changes, so existing images are rebuilt.
 WHARF_CI_IMAGE_RECIPE=1
@@ -46,6 +51,7 @@ WHARF_CI_BUSYBOX=/bin/busybox
 # Pids of the daemons this shell started; wharf_ci_teardown stops exactly these.
 WHARF_CI_STARTED_DOCKERD=""
 WHARF_CI_STARTED_REGISTRY=""
+WHARF_CI_STARTED_POSTGRES=""
 
 wharf_ci_log() {
     printf '[wharf-ci] %s\n' "$*" >&2
@@ -118,6 +124,9 @@ wharf_ci_ensure_packages() {
     # it fills and makes fail (mkfs.ext4, e2fsck; findmnt comes with util-linux).
     command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
     command -v findmnt >/dev/null 2>&1 || missing+=(util-linux)
+    # The PostgreSQL store's tests and the high-availability suite (issue 20); the package's own
+    # cluster is kept from starting by the policy below, the tests' server runs from $WHARF_CI_DIR.
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
     # zlib's headers, which the controller links to inflate gzip request bodies.
     wharf_ci_pkg_installed zlib1g-dev || missing+=(zlib1g-dev)
     if ((${#missing[@]} == 0)); then
@@ -327,17 +336,93 @@ sys.exit(0 if u.find_spec("awscli") and u.find_spec("boto3") else 1)' >/dev/null
     python3 -m pip install --quiet "awscli==1.45.11" "boto3==1.43.11"
 }
 
+wharf_ci_postgres_bin() {
+    local dirs=(/usr/lib/postgresql/*/bin)
+    [[ -x ${dirs[-1]}/initdb ]] && echo "${dirs[-1]}"
+}
+
+wharf_ci_postgres_answers() {
+    local bin
+    bin=$(wharf_ci_postgres_bin) || return 1
+    "$bin/pg_isready" -q -h 127.0.0.1 -p "$WHARF_CI_POSTGRES_PORT" -t 2 >/dev/null 2>&1 &&
+        "$bin/psql" -X -q -h 127.0.0.1 -p "$WHARF_CI_POSTGRES_PORT" -U wharf -d wharf -c 'SELECT 1' >/dev/null 2>&1
+}
+
+# A server of its own (not the package's cluster): initdb runs as the postgres user, the data in
+# $WHARF_CI_DIR/postgres, loopback only, trust authentication; superuser and database `wharf`.
+wharf_ci_ensure_postgres() {
+    wharf_ci_state_dir
+    if wharf_ci_postgres_answers; then
+        wharf_ci_log "postgres: answering on 127.0.0.1:$WHARF_CI_POSTGRES_PORT"
+        return 0
+    fi
+    local bin data="$WHARF_CI_DIR/postgres" log="$WHARF_CI_DIR/postgres.log" socket="$WHARF_CI_DIR/postgres-socket"
+    bin=$(wharf_ci_postgres_bin) || { wharf_ci_ensure_packages && bin=$(wharf_ci_postgres_bin); } ||
+        wharf_ci_fail "postgresql is not installed" || return
+    chmod 0755 "$WHARF_CI_DIR"
+    mkdir -p "$socket"
+    chown postgres:postgres "$socket"
+    if [[ ! -s $data/PG_VERSION ]]; then
+        rm -rf "$data"
+        install -d -o postgres -g postgres -m 0700 "$data"
+        wharf_ci_log "postgres: initdb in $data"
+        runuser -u postgres -- "$bin/initdb" -D "$data" -U wharf --auth=trust -E UTF8 --locale=C.UTF-8 \
+            >"$WHARF_CI_DIR/initdb.log" 2>&1 || {
+            tail -n 20 "$WHARF_CI_DIR/initdb.log" >&2
+            wharf_ci_fail "initdb failed; log in $WHARF_CI_DIR/initdb.log"
+            return
+        }
+    fi
+    touch "$log"
+    chown postgres:postgres "$log"
+    wharf_ci_log "postgres: starting on 127.0.0.1:$WHARF_CI_POSTGRES_PORT (log: $log)"
+    # fsync stays on: the suites measure and kill what a user would run.
+    if [[ -n ${WHARF_CI_LOCK_FD:-} ]]; then
+        runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+            -o "-p $WHARF_CI_POSTGRES_PORT -k $socket -c listen_addresses=127.0.0.1 -c max_connections=300" \
+            start >/dev/null {WHARF_CI_LOCK_FD}>&- || { tail -n 20 "$log" >&2; wharf_ci_fail "postgres did not start"; return; }
+    else
+        runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+            -o "-p $WHARF_CI_POSTGRES_PORT -k $socket -c listen_addresses=127.0.0.1 -c max_connections=300" \
+            start >/dev/null || { tail -n 20 "$log" >&2; wharf_ci_fail "postgres did not start"; return; }
+    fi
+    head -n 1 "$data/postmaster.pid" >"$WHARF_CI_DIR/postgres.pid"
+    WHARF_CI_STARTED_POSTGRES=$(<"$WHARF_CI_DIR/postgres.pid")
+    if ! "$bin/psql" -X -q -h 127.0.0.1 -p "$WHARF_CI_POSTGRES_PORT" -U wharf -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'wharf'" | grep -q 1; then
+        "$bin/createdb" -h 127.0.0.1 -p "$WHARF_CI_POSTGRES_PORT" -U wharf wharf ||
+            wharf_ci_fail "cannot create the database wharf" || return
+    fi
+    wharf_ci_postgres_answers || wharf_ci_fail "postgres started but does not answer" || return
+}
+
+# A fast shutdown (open sessions ended), as pg_ctl does it.
+wharf_ci_stop_postgres() {
+    local bin data="$WHARF_CI_DIR/postgres"
+    wharf_ci_pidfile_alive "$WHARF_CI_DIR/postgres.pid" postgres || { rm -f "$WHARF_CI_DIR/postgres.pid"; return 0; }
+    bin=$(wharf_ci_postgres_bin) || return 0
+    wharf_ci_log "stopping postgres (pid $(<"$WHARF_CI_DIR/postgres.pid"))"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+        kill -KILL "$(<"$WHARF_CI_DIR/postgres.pid")" 2>/dev/null || true
+    rm -f "$WHARF_CI_DIR/postgres.pid"
+}
+
 wharf_ci_setup_all() {
     wharf_ci_ensure_packages &&
         wharf_ci_ensure_docker &&
         wharf_ci_ensure_test_image &&
         wharf_ci_ensure_registry &&
-        wharf_ci_ensure_awscli
+        wharf_ci_ensure_awscli &&
+        wharf_ci_ensure_postgres
 }
 
 # Stops what this shell started (an EXIT trap in .ci/run). An engine or registry that was running
 # before setup is left alone.
 wharf_ci_teardown() {
+    if [[ -n $WHARF_CI_STARTED_POSTGRES ]]; then
+        wharf_ci_stop_postgres
+        WHARF_CI_STARTED_POSTGRES=""
+    fi
     if [[ -n $WHARF_CI_STARTED_REGISTRY ]]; then
         wharf_ci_stop_pidfile "$WHARF_CI_DIR/registry.pid" docker-registry 10
         WHARF_CI_STARTED_REGISTRY=""
@@ -351,6 +436,7 @@ wharf_ci_teardown() {
 
 # Stops whatever any run of this script started and recorded in a pid file.
 wharf_ci_teardown_recorded() {
+    wharf_ci_stop_postgres
     wharf_ci_stop_pidfile "$WHARF_CI_DIR/registry.pid" docker-registry 10
     wharf_ci_stop_pidfile "$WHARF_CI_DIR/dockerd.pid" dockerd 30
 }
@@ -382,10 +468,11 @@ wharf_ci_main() {
     ensure-test-image) wharf_ci_ensure_test_image ;;
     ensure-registry) wharf_ci_ensure_registry ;;
     ensure-awscli) wharf_ci_ensure_awscli ;;
+    ensure-postgres) wharf_ci_ensure_postgres ;;
     teardown) wharf_ci_teardown_recorded ;;
     -h | --help | help) sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" ;;
     *)
-        wharf_ci_fail "unknown command '$command' (try: all, ensure-docker, ensure-test-image, ensure-registry, ensure-awscli, teardown)"
+        wharf_ci_fail "unknown command '$command' (try: all, ensure-docker, ensure-test-image, ensure-registry, ensure-awscli, ensure-postgres, teardown)"
         ;;
     esac
 }

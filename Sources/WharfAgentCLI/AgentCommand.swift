@@ -60,9 +60,13 @@ public struct AgentCommand: AsyncParsableCommand {
     /// reached; a CA that is not the pinned one ends the agent (exit 5).
     static func trustRoots(_ configuration: AgentConfiguration, logger: Logger) async throws -> [NIOSSLCertificate]? {
         var delay = 1
+        var attempt = -1
         while true {
             do {
-                return try await configuration.controllerTrust.roots(controllerURL: configuration.controllerURL,
+                // Each try asks the next controller: any one that answers has the CA they share.
+                let urls = configuration.controllerURLs
+                attempt += 1
+                return try await configuration.controllerTrust.roots(controllerURL: urls[attempt % urls.count],
                                                                      dataDirectory: configuration.dataDirectory, logger: logger)
             } catch where error.code == .terminal {
                 logger.critical("cannot trust the controller: \(error.message)")

@@ -9,7 +9,10 @@ import WharfModel
 
 /// The agent's flags; each also reads `WHARF_<FLAG>` from the environment.
 public struct AgentOptions: ParsableArguments {
-    @Option(help: "The controller's URL (env WHARF_CONTROLLER). Default: http://127.0.0.1:8080.")
+    @Option(help: """
+        The controller's URL, or several controllers' comma-separated (one PostgreSQL store): the agent moves to \
+        the next when one cannot be reached or follows (env WHARF_CONTROLLER). Default: http://127.0.0.1:8080.
+        """)
     var controller: String?
 
     @Option(help: "The cluster to join (env WHARF_CLUSTER). Default: default.")
@@ -137,17 +140,28 @@ public struct AgentOptions: ParsableArguments {
             return parsed
         }
         let controller = value(self.controller, "WHARF_CONTROLLER") ?? "http://127.0.0.1:8080"
-        guard let url = URL(string: controller), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw ValidationError("--controller \"\(controller)\" is not an http(s) URL such as http://controller:8080")
-        }
         let insecure = insecureHttp || environment["WHARF_INSECURE_HTTP"] == "true"
-        if url.scheme == "http", !Self.isLoopback(url.host ?? ""), !insecure {
-            throw ValidationError(
-                "--controller \"\(controller)\" is plain HTTP beyond loopback: the node's credential would cross "
-                    + "the network in clear on every call. Give the controller's https:// URL (wharf-controller "
-                    + "serves HTTPS when it listens beyond loopback; join with --ca-fingerprint), or accept the "
-                    + "risk with --insecure-http"
-            )
+        var schemes: Set<String> = []
+        for address in AgentConfiguration.controllerURLs(controller) {
+            guard let parsed = URL(string: address), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
+                throw ValidationError(
+                    "--controller \"\(address)\" is not an http(s) URL such as http://controller:8080 (give several "
+                        + "controllers comma-separated)"
+                )
+            }
+            schemes.insert(parsed.scheme ?? "")
+            if parsed.scheme == "http", !Self.isLoopback(parsed.host ?? ""), !insecure {
+                throw ValidationError(
+                    "--controller \"\(address)\" is plain HTTP beyond loopback: the node's credential would cross "
+                        + "the network in clear on every call. Give the controller's https:// URL (wharf-controller "
+                        + "serves HTTPS when it listens beyond loopback; join with --ca-fingerprint), or accept the "
+                        + "risk with --insecure-http"
+                )
+            }
+        }
+        guard schemes.count == 1, let url = URL(string: AgentConfiguration.controllerURLs(controller)[0]) else {
+            throw ValidationError("--controller \"\(controller)\" mixes http and https controllers; give one kind")
         }
         var ports = [22, 2375, 2376]
         if let text = value(reservedPorts, "WHARF_RESERVED_PORTS") {

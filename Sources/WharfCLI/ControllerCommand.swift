@@ -10,7 +10,7 @@ public struct ControllerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "wharf-controller",
         abstract: "Serve the ECS API and keep the cluster state of a Wharf cluster.",
-        subcommands: [ControllerServeCommand.self, ControllerInitCommand.self],
+        subcommands: [ControllerServeCommand.self, ControllerInitCommand.self, ControllerMigrateCommand.self],
         defaultSubcommand: ControllerServeCommand.self
     )
 

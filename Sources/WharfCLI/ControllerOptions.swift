@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WharfController
+import WharfStore
 import WharfModel
 
 /// The controller's flags. Each also reads `WHARF_<FLAG>` from the environment (a flag given on
@@ -61,6 +62,25 @@ public struct ControllerOptions: ParsableArguments {
         (env WHARF_METRIC_RETENTION). Default: 15d, as CloudWatch keeps one-minute data.
         """)
     var metricRetention: String?
+
+    @Option(help: """
+        Where the cluster state lives: sqlite (wharf.db in the data directory, one controller) or a PostgreSQL URL, \
+        postgres://USER:PASSWORD@HOST:5432/DATABASE, which several controllers share, one leading \
+        (env WHARF_STORE). Default: sqlite.
+        """)
+    var store: String?
+
+    @Option(help: """
+        With a PostgreSQL store: seconds a leader's lease lasts unrenewed, so how soon another controller takes \
+        over from one that died (env WHARF_LEADER_LEASE). Default: 6.
+        """)
+    var leaderLease: Int?
+
+    @Option(help: """
+        With a PostgreSQL store: the URL the other controllers and /healthz give for this one while it leads \
+        (env WHARF_ADVERTISE_URL). Default: this machine's host name and the port it serves.
+        """)
+    var advertiseUrl: String?
 
     @Flag(help: "Let nodes join without an activation (env WHARF_OPEN_REGISTRATION=true). Only on a network you trust; wharf dev does this.")
     var openRegistration = false
@@ -231,7 +251,44 @@ public struct ControllerOptions: ParsableArguments {
             )
         }
         configuration.taskCIDR = network
+        try storeSettings(&configuration, environment: environment)
         return configuration
+    }
+
+    /// `--store`, `--leader-lease` and `--advertise-url` into `configuration`.
+    func storeSettings(_ configuration: inout ControllerConfiguration, environment: [String: String]) throws {
+        let store = self.store ?? environment["WHARF_STORE"] ?? "sqlite"
+        if store == "sqlite" {
+            configuration.store = .sqlite
+        } else {
+            do {
+                configuration.store = .postgres(try PostgresLocation(url: store))
+            } catch {
+                throw ValidationError("--store: \(error.message)")
+            }
+        }
+        var lease = 6
+        if let given = leaderLease {
+            lease = given
+        } else if let text = environment["WHARF_LEADER_LEASE"] {
+            guard let value = Int(text) else {
+                throw ValidationError("WHARF_LEADER_LEASE \"\(text)\" is not a whole number of seconds (--leader-lease)")
+            }
+            lease = value
+        }
+        guard (2...60).contains(lease) else { throw ValidationError("--leader-lease \(lease) must be 2 to 60 seconds") }
+        configuration.leadership.lease = .seconds(lease)
+        if let url = advertiseUrl ?? environment["WHARF_ADVERTISE_URL"] {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
+                throw ValidationError("--advertise-url \"\(url)\" is not an http(s) URL such as https://controller-1:8080")
+            }
+            configuration.leadership.advertiseURL = url
+        }
+        let leads = configuration.store != .sqlite
+        if !leads, self.leaderLease != nil || advertiseUrl != nil {
+            throw ValidationError("--leader-lease and --advertise-url elect a leader among controllers on one PostgreSQL --store")
+        }
     }
 
     /// The seconds in a duration such as `90s`, `30m`, `1h`, `2d` or `1h30m`; nil when it is not one.

@@ -1,4 +1,5 @@
 import WharfModel
+import WharfStore
 
 /// How a controller is set up: where it listens, where it keeps its data, what it answers as.
 public struct ControllerConfiguration: Sendable {
@@ -41,6 +42,37 @@ public struct ControllerConfiguration: Sendable {
     public var taskRetention: Duration = .seconds(3600)
     /// How CloudWatch's metrics are made and kept (`--metric-period`, `--metric-retention`).
     public var monitoring = MonitoringSettings()
+    /// Where the cluster state lives (`--store`): `wharf.db` in the data directory, or a PostgreSQL
+    /// database several controllers share, one of them leading.
+    public var store: StoreLocation = .sqlite
+    /// How controllers sharing a PostgreSQL store elect their leader.
+    public var leadership = LeadershipSettings()
+    /// The lease this controller writes under, once it leads on a PostgreSQL store (set by
+    /// ``ControllerServer``, not by the operator).
+    public var storeFence: PostgresStore.Fence?
+
+    /// Where the cluster state lives.
+    public enum StoreLocation: Sendable, Equatable {
+        /// `wharf.db` (and `regions/NAME/wharf.db`) in the data directory; one controller.
+        case sqlite
+        /// A PostgreSQL database; several controllers, one leader at a time.
+        case postgres(PostgresLocation)
+    }
+
+    /// The leadership lease of controllers sharing a PostgreSQL store.
+    public struct LeadershipSettings: Sendable, Equatable {
+        /// How long a lease lasts unrenewed: a dead leader's successor takes over this long after
+        /// its last renewal (`--leader-lease`).
+        public var lease: Duration = .seconds(6)
+        /// The URL the others give for this controller while it leads (`--advertise-url`); nil: this
+        /// machine's host name and the port it serves.
+        public var advertiseURL: String?
+
+        public init() {}
+
+        /// How often the leader renews and a follower tries to take over: a sixth of the lease.
+        public var renewInterval: Duration { lease / 6 }
+    }
 
     /// Whether the controller serves HTTPS.
     public enum TLSMode: Sendable, Equatable {

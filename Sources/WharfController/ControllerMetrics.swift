@@ -22,6 +22,9 @@ public final class ControllerMetrics: Sendable {
         "wharf_log_events_ingested_total": "Log events stored, from agents and PutLogEvents.",
         "wharf_log_bytes_ingested_total": "Bytes of log messages stored.",
         "wharf_log_stored_bytes": "Bytes the stored log events take, as CloudWatch Logs counts them.",
+        "wharf_store_operation_duration_seconds": "Time of one read of the whole state (load) or one write transaction, by store.",
+        "wharf_leader": "1 while this controller leads (always, on SQLite), 0 while it follows.",
+        "wharf_leadership_changes_total": "Times this controller took the lead or lost it, by event (acquired, lost, resigned).",
     ])
 
     public init() {}
@@ -49,6 +52,25 @@ public final class ControllerMetrics: Sendable {
             Counter(label: "wharf_scheduler_decisions_total", dimensions: [("action", "stop")], factory: registry).increment(by: round.stopped)
         }
         Timer(label: "wharf_scheduler_round_duration_seconds", factory: registry).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// One store operation.
+    func storeOperation(_ store: String, _ operation: String, duration: Duration) {
+        Timer(
+            label: "wharf_store_operation_duration_seconds",
+            dimensions: [("store", store), ("operation", operation)],
+            factory: registry
+        ).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Whether this controller leads now.
+    func leading(_ leads: Bool) {
+        Gauge(label: "wharf_leader", factory: registry).record(leads ? 1 : 0)
+    }
+
+    /// A change of leadership: `acquired`, `lost` or `resigned`.
+    func leadershipChange(_ event: String) {
+        Counter(label: "wharf_leadership_changes_total", dimensions: [("event", event)], factory: registry).increment()
     }
 
     /// Log events stored.

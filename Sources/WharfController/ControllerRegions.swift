@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WharfModel
+import WharfStore
 
 /// The regions other than the controller's own: each one's ``RegionBundle`` and endpoints, opened
 /// from `regions/<name>/` at start or at the first signed request for it; ``loopsService`` runs the
@@ -48,7 +49,7 @@ actor ControllerRegions {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        let bundle = try await RegionBundle.open(configuration, logger: logger)
+        let bundle = try await RegionBundle.open(configuration, metrics: metrics, logger: logger)
         await bundle.controller.useSecrets(parts.sealer)
         // Stopped meanwhile: nobody would close it later.
         guard !closed else {
@@ -70,7 +71,10 @@ actor ControllerRegions {
     /// Opens every region that has a directory under `regions/` (those used before a restart).
     func openStored() async throws {
         let directory = (home.dataDirectory as NSString).appendingPathComponent("regions")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var names = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        if case .postgres(let location) = home.store {
+            names.formUnion(try await PostgresStore.regions(location, logger: logger))
+        }
         for name in names.sorted() where home.serves(name) {
             guard name != home.context.region else { continue }
             _ = try await open(name)

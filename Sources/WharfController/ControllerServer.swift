@@ -19,24 +19,60 @@ public enum ControllerServer {
     ///   - extraServices: run in the same group and stopped first (`wharf dev` adds its agent).
     ///   - onListening: called with the bound port once the API serves.
     public static func run(
-        _ configuration: ControllerConfiguration,
+        _ given: ControllerConfiguration,
         logger: Logger,
         extraServices: [any Service] = [],
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let lock = try DataDirectoryLock.acquire(configuration.dataDirectory)
+        let lock = try DataDirectoryLock.acquire(given.dataDirectory)
         defer { lock.release() }
-        let bundle = try await RegionBundle.open(configuration, logger: logger)
+        var settings = given
+        let metrics = ControllerMetrics()
+        let tls = try resolveTLS(settings, logger: logger)
+        var leadership: LeadershipService?
+        if case .postgres(let location) = settings.store {
+            let lease = try await PostgresLease.open(location, logger: logger)
+            let keeper: LeaseKeeper?
+            do {
+                keeper = try await Standby.lead(
+                    settings,
+                    lease: lease,
+                    tls: tls,
+                    metrics: metrics,
+                    logger: logger,
+                    lost: { reason in stepDown(reason, logger: logger) }
+                )
+            } catch {
+                await lease.close()
+                throw error
+            }
+            guard let keeper else {
+                await lease.close()
+                logger.info("wharf-controller stopped before it led")
+                return
+            }
+            settings.storeFence = PostgresStore.Fence(token: keeper.token) {
+                stepDown("the database refused a write under this controller's lease", logger: logger)
+            }
+            leadership = LeadershipService(keeper: keeper, lease: lease, metrics: metrics, logger: logger)
+        } else {
+            metrics.leading(true)
+        }
+        let configuration = settings
+        let bundle: RegionBundle
+        do {
+            bundle = try await RegionBundle.open(configuration, metrics: metrics, logger: logger)
+        } catch {
+            if let leadership { try? await leadership.stop() }
+            throw error
+        }
         let controller = bundle.controller
         // Every row was decoded once to build the state and is garbage now.
         AllocatorTrim.run()
         let sealer: SecretSealer
-        let tls: ControllerTLS?
-        let metrics = ControllerMetrics()
         let regions: ControllerRegions
         do throws(any Error) {
             sealer = try SecretSealer.load(dataDirectory: configuration.dataDirectory)
-            tls = try resolveTLS(configuration, logger: logger)
             try await checkKeys(configuration, controller: controller, sealer: sealer)
             await controller.useSecrets(sealer)
             regions = ControllerRegions(
@@ -60,6 +96,7 @@ public enum ControllerServer {
             }
         } catch {
             await bundle.close()
+            if let leadership { try? await leadership.stop() }
             throw error
         }
         let scheme = tls == nil ? "http" : "https"
@@ -91,13 +128,15 @@ public enum ControllerServer {
         } catch {
             await regions.closeAll()
             await bundle.close()
+            if let leadership { try? await leadership.stop() }
             throw error
         }
         // Shut down in reverse order: the service scheduler, expiry, liveness (which also answers
         // held syncs), the same in the other regions, the exec sessions (their held polls), then
         // HTTP, then the other regions' stores, then the store.
+        // The lease goes back last, once the store has closed: no write can follow the hand-over.
         let services: [any Service] =
-            [
+            (leadership.map { [$0] } ?? []) + [
                 bundle.storeService, regions.storesService, app, ExecSessionsService(sessions: regions.parts.exec),
                 regions.loopsService,
             ] + bundle.loops(metrics: metrics)
@@ -110,6 +149,17 @@ public enum ControllerServer {
         )
         try await group.run()
         logger.info("wharf-controller stopped")
+    }
+
+    /// Ends the process at once when this controller's term as leader is over: it must not act on
+    /// a state another controller may now change. Exit status 75 (temporary failure), which the
+    /// systemd unit restarts, as a follower.
+    static func stepDown(_ reason: String, logger: Logger) -> Never {
+        logger.critical(
+            "lost the leadership: \(reason); stopping at once, to start again as a follower",
+            metadata: ["exit.status": "75"]
+        )
+        exit(75)
     }
 
     /// Refuses to start when no access key could sign a request: the stored ones cannot be unsealed
@@ -208,7 +258,12 @@ public enum ControllerServer {
         for path in ExecEndpoint.paths {
             router.post(RouterPath(path)) { request, _ in await exec.answer(path, request) }
         }
-        router.get("/healthz") { _, _ in "ok\n" }
+        let health = Standby.json(
+            .ok,
+            Standby.HealthAnswer(status: "ok", role: "leader", leader: configuration.leadership.advertiseURL)
+        )
+        router.get("/healthz") { _, _ in health }
+        router.get("/healthz/leader") { _, _ in health }
         // Prometheus scrapes without signing, as it does every exporter; the figures name
         // operations and counts, never resources or secrets.
         router.get("/metrics") { _, _ -> Response in

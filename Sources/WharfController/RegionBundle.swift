@@ -11,7 +11,7 @@ struct RegionBundle: Sendable {
     let region: String
     let configuration: ControllerConfiguration
     let controller: Controller
-    let store: SQLiteStore
+    let store: any ClusterStore
     let logs: SQLiteLogStore
     let metricStore: SQLiteMetricStore
 
@@ -35,11 +35,29 @@ struct RegionBundle: Sendable {
         return configuration
     }
 
-    /// Opens (creating when missing) the databases in `configuration.dataDirectory` and builds the
-    /// state from them; closes what it opened when a later step fails.
-    static func open(_ configuration: ControllerConfiguration, logger: Logger) async throws -> RegionBundle {
+    /// Opens (creating when missing) the region's state store (`wharf.db` in
+    /// `configuration.dataDirectory`, or its schema in PostgreSQL) and the log and metric databases
+    /// in the directory, and builds the state from them; closes what it opened when a later step
+    /// fails. The store's writes are timed in `metrics`.
+    static func open(
+        _ configuration: ControllerConfiguration,
+        metrics: ControllerMetrics,
+        logger: Logger
+    ) async throws -> RegionBundle {
         let directory = configuration.dataDirectory as NSString
-        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("wharf.db"), logger: logger)
+        let opened: any ClusterStore =
+            switch configuration.store {
+            case .sqlite:
+                try await SQLiteStore.open(path: directory.appendingPathComponent("wharf.db"), logger: logger)
+            case .postgres(let location):
+                try await PostgresStore.open(
+                    location,
+                    region: configuration.context.region,
+                    fence: configuration.storeFence,
+                    logger: logger
+                )
+            }
+        let store = TimedStore(store: opened, metrics: metrics, kind: configuration.store == .sqlite ? "sqlite" : "postgres")
         let logs: SQLiteLogStore
         do {
             logs = try await SQLiteLogStore.open(

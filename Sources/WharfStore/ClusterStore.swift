@@ -22,6 +22,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case notFound
         /// What the request would create exists already.
         case alreadyExists
+        /// This controller no longer holds the leadership lease it writes under (PostgreSQL).
+        case fenced
     }
 
     /// What kind of failure this is.

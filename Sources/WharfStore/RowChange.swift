@@ -1,20 +1,25 @@
 import Foundation
-import SQLiteNIO
 import WharfModel
 import WharfState
 
-/// One change as the store writes it: a row to put in a table, or a key to delete from it. Each
-/// record is encoded here, once per change.
+/// A column's value as both stores write it.
+enum StoreValue: Hashable, Sendable {
+    case text(String)
+    case integer(Int)
+}
+
+/// One change as a store writes it: a row to put in a table, or a key to delete from it. Each
+/// record is encoded here, once per change, the same way for SQLite and PostgreSQL.
 struct RowChange {
     var table: StoreTable
     /// The row's primary key, one value per key column.
-    var key: [SQLiteData]
+    var key: [StoreValue]
     /// The whole row, or nil to delete it.
-    var row: [SQLiteData]?
+    var row: [StoreValue]?
 
     /// The change's row.
     init(_ change: StateChange, encoder: JSONEncoder) throws {
-        func json(_ value: some Encodable) throws -> SQLiteData {
+        func json(_ value: some Encodable) throws -> StoreValue {
             .text(String(decoding: try encoder.encode(value), as: UTF8.self))
         }
         switch change {
@@ -125,21 +130,33 @@ struct RowChange {
         }
     }
 
-    private init(_ table: StoreTable, key: [SQLiteData], columns: [SQLiteData] = [], body: SQLiteData? = nil) {
+    private init(_ table: StoreTable, key: [StoreValue], columns: [StoreValue] = [], body: StoreValue? = nil) {
         self.table = table
         self.key = key
         self.row = body.map { key + columns + [$0] }
     }
 
-    /// Writes a batch: for each row only its last change counts (a task created and reported on
-    /// in one batch is written once), then each table's puts and deletes go out together.
-    static func write(_ changes: [RowChange], on connection: SQLiteConnection) async throws {
+    /// Each of `changes` as a row change; `store` names the store in the error.
+    static func encode(_ changes: [StateChange], encoder: JSONEncoder, for store: String) throws(StoreError)
+        -> [RowChange]
+    {
+        do {
+            return try changes.map { try RowChange($0, encoder: encoder) }
+        } catch {
+            throw StoreError(.write, "cannot encode \(changes.count) change(s) for \(store)", cause: error)
+        }
+    }
+
+    /// A batch as statements go out: for each row only its last change counts (a task created and
+    /// reported on in one batch is written once); each table's deletes, then each table's puts, in
+    /// table order.
+    static func batches(_ changes: [RowChange]) -> (deletes: [TableRows], puts: [TableRows]) {
         var last: [RowIdentity: Int] = [:]
         for (index, change) in changes.enumerated() {
-            last[RowIdentity(table: change.table.name, key: change.key.map(\.description))] = index
+            last[RowIdentity(table: change.table.name, key: change.key)] = index
         }
-        var puts: [StoreTable: [[SQLiteData]]] = [:]
-        var deletes: [StoreTable: [[SQLiteData]]] = [:]
+        var puts: [StoreTable: [[StoreValue]]] = [:]
+        var deletes: [StoreTable: [[StoreValue]]] = [:]
         for index in last.values.sorted() {
             let change = changes[index]
             if let row = change.row {
@@ -148,16 +165,20 @@ struct RowChange {
                 deletes[change.table, default: []].append(change.key)
             }
         }
-        for (table, keys) in deletes.sorted(by: { $0.key.name < $1.key.name }) {
-            try await table.delete(keys, on: connection)
+        func ordered(_ tables: [StoreTable: [[StoreValue]]]) -> [TableRows] {
+            tables.sorted { $0.key.name < $1.key.name }.map { TableRows(table: $0.key, rows: $0.value) }
         }
-        for (table, rows) in puts.sorted(by: { $0.key.name < $1.key.name }) {
-            try await table.put(rows, on: connection)
-        }
+        return (ordered(deletes), ordered(puts))
+    }
+
+    /// Rows of one table: whole rows to put, or keys to delete.
+    struct TableRows {
+        var table: StoreTable
+        var rows: [[StoreValue]]
     }
 
     private struct RowIdentity: Hashable {
         var table: String
-        var key: [String]
+        var key: [StoreValue]
     }
 }

@@ -50,87 +50,9 @@ public actor SQLiteStore: ClusterStore {
     /// Reads every record, and counts this as a new controller start (``StoredState/generation``).
     public func load() async throws(StoreError) -> StoredState {
         do {
-            var state = StoredState()
-            state.generation = try await nextGeneration()
-            let decoder = ECSJSON.decoder()
-            func rows<T: Decodable>(_ sql: String, as type: T.Type) async throws -> [T] {
-                try await connection.query(sql).map { try decoder.decode(T.self, from: Self.body($0)) }
-            }
-            state.clusters = try await rows("SELECT body FROM clusters ORDER BY name", as: ClusterRecord.self)
-            state.taskDefinitions = try await rows(
-                "SELECT body FROM task_definitions ORDER BY family, revision",
-                as: TaskDefinitionRecord.self
-            )
-            for row in try await connection.query("SELECT family, last_revision FROM task_definition_families") {
-                if let family = row.column("family")?.string, let revision = row.column("last_revision")?.integer {
-                    state.familyRevisions[family] = revision
-                }
-            }
-            state.instances = try await rows("SELECT body FROM instances ORDER BY id", as: InstanceRecord.self)
-            // In pages: all rows at once held every task's JSON beside its record, a peak of more
-            // than twice the state that the allocator then kept.
-            var after = ""
-            while true {
-                let page = try await connection.query(
-                    "SELECT id, body FROM tasks WHERE id > ? ORDER BY id LIMIT 5000",
-                    [.text(after)]
-                )
-                guard let last = page.last?.column("id")?.string else { break }
-                state.tasks += try page.map { try decoder.decode(TaskRecord.self, from: Self.body($0)) }
-                after = last
-            }
-            state.services = try await rows("SELECT body FROM services ORDER BY arn", as: ServiceRecord.self)
-            state.activations = try await rows("SELECT body FROM activations ORDER BY id", as: ActivationRecord.self)
-            state.accessKeys = try await rows("SELECT body FROM access_keys ORDER BY id", as: AccessKeyRecord.self)
-            state.parameters = try await rows("SELECT body FROM parameters ORDER BY name", as: ParameterRecord.self)
-            state.secrets = try await rows("SELECT body FROM secrets ORDER BY name", as: SecretRecord.self)
-            state.runTaskTokens = try await rows("SELECT body FROM run_task_tokens ORDER BY key", as: RunTaskToken.self)
-            state.loadBalancers = try await rows(
-                "SELECT body FROM load_balancers ORDER BY id",
-                as: LoadBalancerRecord.self
-            )
-            state.targetGroups = try await rows(
-                "SELECT body FROM target_groups ORDER BY id",
-                as: TargetGroupRecord.self
-            )
-            state.listeners = try await rows("SELECT body FROM listeners ORDER BY id", as: ListenerRecord.self)
-            state.listenerRules = try await rows(
-                "SELECT body FROM listener_rules ORDER BY id",
-                as: ListenerRuleRecord.self
-            )
-            state.namespaces = try await rows("SELECT body FROM namespaces ORDER BY id", as: NamespaceRecord.self)
-            state.discoveryServices = try await rows(
-                "SELECT body FROM discovery_services ORDER BY id",
-                as: DiscoveryServiceRecord.self
-            )
-            state.cloudMapOperations = try await rows(
-                "SELECT body FROM cloud_map_operations ORDER BY id",
-                as: CloudMapOperationRecord.self
-            )
-            state.alarms = try await rows("SELECT body FROM alarms ORDER BY name", as: AlarmRecord.self)
-            state.scalableTargets = try await rows(
-                "SELECT body FROM scalable_targets ORDER BY key",
-                as: ScalableTargetRecord.self
-            )
-            state.scalingPolicies = try await rows(
-                "SELECT body FROM scaling_policies ORDER BY arn",
-                as: ScalingPolicyRecord.self
-            )
-            state.scheduledActions = try await rows(
-                "SELECT body FROM scheduled_actions ORDER BY arn",
-                as: ScheduledActionRecord.self
-            )
-            state.capacityProviders = try await rows(
-                "SELECT body FROM capacity_providers ORDER BY name",
-                as: CapacityProviderRecord.self
-            )
-            for row in try await connection.query("SELECT principal, name, value FROM account_settings") {
-                guard let principal = row.column("principal")?.string, let name = row.column("name")?.string,
-                    let value = row.column("value")?.string
-                else { continue }
-                state.accountSettings[AccountSettingKey(principal: principal == "*" ? nil : principal, name: name)] =
-                    value
-            }
+            let generation = try await nextGeneration()
+            var state = try await StoredStateLoader.load(from: SQLiteRowReader(connection: connection))
+            state.generation = generation
             return state
         } catch {
             throw StoreError(.read, "cannot read the state from \(path)", cause: error)
@@ -164,12 +86,7 @@ public actor SQLiteStore: ClusterStore {
 
     public func apply(_ changes: [StateChange]) async throws(StoreError) {
         guard !changes.isEmpty else { return }
-        let rows: [RowChange]
-        do {
-            rows = try changes.map { try RowChange($0, encoder: encoder) }
-        } catch {
-            throw StoreError(.write, "cannot encode \(changes.count) change(s) for \(path)", cause: error)
-        }
+        let rows = try RowChange.encode(changes, encoder: encoder, for: "\(path)")
         // The transaction runs in its own task: cancelling the caller must not abandon it between
         // BEGIN and COMMIT (sqlite-nio refuses work on a cancelled task), which would leave the
         // connection inside a transaction that every later BEGIN trips over.
@@ -181,7 +98,7 @@ public actor SQLiteStore: ClusterStore {
         do {
             _ = try await connection.query("BEGIN IMMEDIATE")
             do {
-                try await RowChange.write(rows, on: connection)
+                try await SQLiteRowWriter.write(rows, on: connection)
                 _ = try await connection.query("COMMIT")
             } catch {
                 _ = try? await connection.query("ROLLBACK")
@@ -199,10 +116,37 @@ public actor SQLiteStore: ClusterStore {
         try? await closed.get()
     }
 
+    /// The `body` column of a row (the migrations read old rows with it).
     static func body(_ row: SQLiteRow) throws -> Data {
         guard let text = row.column("body")?.string else {
             throw StoreError(.read, "a row has no body")
         }
         return Data(text.utf8)
+    }
+}
+
+/// Reads rows for ``StoredStateLoader`` from SQLite.
+private struct SQLiteRowReader: StoreRowReader {
+    let connection: SQLiteConnection
+
+    func rows(of table: StoreTable, after: String?, limit: Int?) async throws -> [[StoreValue]] {
+        let keys = table.keyColumns.joined(separator: ", ")
+        var sql = "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name)"
+        var binds: [SQLiteData] = []
+        if let after, let key = table.keyColumns.first {
+            sql += " WHERE \(key) > ?"
+            binds.append(.text(after))
+        }
+        sql += " ORDER BY \(keys)"
+        if let limit { sql += " LIMIT \(limit)" }
+        return try await connection.query(sql, binds).map { row in
+            try table.columns.map { column throws(StoreError) -> StoreValue in
+                switch row.column(column) {
+                case .text(let text): return .text(text)
+                case .integer(let integer): return .integer(integer)
+                default: throw StoreError(.read, "\(table.name).\(column) holds neither text nor an integer")
+                }
+            }
+        }
     }
 }

@@ -1,9 +1,5 @@
-import SQLiteNIO
-
-/// A table of the store and how one batch of its rows is written: puts as multi-row
-/// `INSERT OR REPLACE`, deletes as `DELETE ... IN (...)`, a few hundred rows a statement, so a
-/// transaction of thousands of changes is a few dozen statements (each statement is a round trip
-/// to SQLite's thread).
+/// A table of the store, as both stores have it. Each store writes a batch of its rows a few hundred
+/// rows a statement, so a transaction of thousands of changes is a few dozen statements.
 struct StoreTable: Hashable, Sendable {
     /// The table's name.
     var name: String
@@ -49,36 +45,17 @@ struct StoreTable: Hashable, Sendable {
     static let scheduledActions = StoreTable(name: "scheduled_actions", columns: ["arn", "body"], keyCount: 1)
     static let capacityProviders = StoreTable(name: "capacity_providers", columns: ["name", "body"], keyCount: 1)
 
+    /// Every table, in the order a store reads them.
+    static let all: [StoreTable] = [
+        clusters, taskDefinitions, families, accountSettings, instances, tasks, services, activations, accessKeys,
+        parameters, secrets, runTaskTokens, loadBalancers, targetGroups, listeners, listenerRules, namespaces,
+        discoveryServices, cloudMapOperations, alarms, scalableTargets, scalingPolicies, scheduledActions,
+        capacityProviders,
+    ]
+
     /// Rows a statement carries at most.
     static let rowsPerStatement = 400
 
-    /// Writes `rows` (each a value per column) with as few statements as the row limit allows.
-    func put(_ rows: [[SQLiteData]], on connection: SQLiteConnection) async throws {
-        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        for start in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
-            let chunk = rows[start..<min(start + Self.rowsPerStatement, rows.count)]
-            let sql =
-                "INSERT OR REPLACE INTO \(name) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: placeholders, count: chunk.count).joined(separator: ", ")
-            _ = try await connection.query(sql, chunk.flatMap { $0 })
-        }
-    }
-
-    /// Deletes the rows with these keys (each a value per key column).
-    func delete(_ keys: [[SQLiteData]], on connection: SQLiteConnection) async throws {
-        let keyColumns = columns.prefix(keyCount)
-        for start in stride(from: 0, to: keys.count, by: Self.rowsPerStatement) {
-            let chunk = keys[start..<min(start + Self.rowsPerStatement, keys.count)]
-            let sql: String
-            if keyCount == 1 {
-                sql =
-                    "DELETE FROM \(name) WHERE \(keyColumns[0]) IN ("
-                    + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
-            } else {
-                let one = "(" + keyColumns.map { "\($0) = ?" }.joined(separator: " AND ") + ")"
-                sql = "DELETE FROM \(name) WHERE " + Array(repeating: one, count: chunk.count).joined(separator: " OR ")
-            }
-            _ = try await connection.query(sql, chunk.flatMap { $0 })
-        }
-    }
+    /// The key columns.
+    var keyColumns: ArraySlice<String> { columns.prefix(keyCount) }
 }

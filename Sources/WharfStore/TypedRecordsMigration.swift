@@ -40,7 +40,7 @@ enum TypedRecordsMigration {
             let changes = try rows.map {
                 try RowChange(change(try decoder.decode(Old.self, from: SQLiteStore.body($0))), encoder: encoder)
             }
-            try await RowChange.write(changes, on: connection)
+            try await SQLiteRowWriter.write(changes, on: connection)
             _ = try await connection.query("DROP TABLE v5_\(table)")
         }
         try await convert("clusters", ECS.Cluster.self) { .putCluster(try Legacy.cluster($0)) }

@@ -14,6 +14,6 @@ enum TypedServicesMigration {
             let old = try decoder.decode(Legacy.ServiceRecord.self, from: SQLiteStore.body($0))
             return try RowChange(.putService(try Legacy.service(old)), encoder: encoder)
         }
-        try await RowChange.write(changes, on: connection)
+        try await SQLiteRowWriter.write(changes, on: connection)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Testing
 import WharfController
+import WharfStore
 
 @testable import WharfCLI
 
@@ -17,6 +18,41 @@ struct ControllerOptionsTests {
         #expect(byEnvironment.servedRegions == ["sa-east-1"])
         #expect(throws: ValidationError.self) {
             try ControllerOptions.parse(["--regions", "eu-west-1,nowhere-1"]).configuration(environment: [:])
+        }
+    }
+
+    @Test("--store chooses SQLite or a PostgreSQL URL (or WHARF_STORE); --leader-lease and --advertise-url go with it")
+    func store() throws {
+        let plain = try ControllerOptions.parse([]).configuration(environment: [:])
+        #expect(plain.store == .sqlite && plain.leadership.lease == .seconds(6))
+        let shared = try ControllerOptions.parse([
+            "--store", "postgres://wharf:pw@db:5432/wharf?sslmode=disable", "--leader-lease", "4",
+            "--advertise-url", "https://c1:8080",
+        ]).configuration(environment: [:])
+        guard case .postgres(let location) = shared.store else {
+            Issue.record("not a PostgreSQL store: \(shared.store)")
+            return
+        }
+        #expect(location.host == "db" && location.tls == .disable && location.password == "pw")
+        #expect(shared.leadership.lease == .seconds(4) && shared.leadership.renewInterval == .seconds(4) / 6)
+        #expect(shared.leadership.advertiseURL == "https://c1:8080")
+        let byEnvironment = try ControllerOptions.parse([]).configuration(environment: [
+            "WHARF_STORE": "postgres://wharf@db/wharf", "WHARF_LEADER_LEASE": "10",
+        ])
+        #expect(byEnvironment.store != .sqlite && byEnvironment.leadership.lease == .seconds(10))
+        for (arguments, message) in [
+            (["--store", "mysql://db/wharf"], "--store: the store URL must start with postgres://"),
+            (["--store", "postgres://db/wharf"], "names no user"),
+            (["--store", "postgres://a@db/w", "--leader-lease", "1"], "--leader-lease 1 must be 2 to 60 seconds"),
+            (["--store", "postgres://a@db/w", "--advertise-url", "c1:80"], "is not an http(s) URL"),
+            (["--leader-lease", "5"], "on one PostgreSQL --store"),
+        ] {
+            do {
+                _ = try ControllerOptions.parse(arguments).configuration(environment: [:])
+                Issue.record("\(arguments) was accepted")
+            } catch let error as ValidationError {
+                #expect(error.message.contains(message), "\(arguments): \(error.message)")
+            }
         }
     }
 }

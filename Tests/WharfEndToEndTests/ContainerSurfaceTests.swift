@@ -59,7 +59,11 @@ struct ContainerSurfaceEndToEndTests {
                 ],
             ])
             let task = try await cluster.run(definition)
-            let healthy = try await cluster.waitForTask(task) { $0["healthStatus"] as? String == "HEALTHY" }
+            // Under CI's load (every suite at once on two cores) the pull alone has taken 28 s and the start 43 s;
+            // the first health check runs 5 s after the start. Two minutes leaves room for both.
+            let healthy = try await cluster.waitForTask(task, timeout: .seconds(120)) {
+                $0["healthStatus"] as? String == "HEALTHY"
+            }
             let containers = try #require(healthy["containers"] as? [[String: Any]])
             let main = try #require(containers.first { $0["name"] as? String == "main" }?["runtimeId"] as? String)
             let side = try #require(containers.first { $0["name"] as? String == "side" }?["runtimeId"] as? String)

@@ -14,7 +14,32 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
     return try await body(path)
 }
 
-@Suite("SQLite store")
+/// The stores every test of ``SQLiteStoreTests`` that takes one runs on: the embedded SQLite store
+/// and the shared PostgreSQL store pass the same tests.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with a way to open (and reopen) one store of this kind; removes it afterwards.
+    func withStore<T>(
+        logger: Logger,
+        _ body: (_ open: @Sendable () async throws -> any ClusterStore) async throws -> T
+    ) async throws -> T {
+        switch self {
+        case .sqlite:
+            try await withTemporaryDirectory { directory in
+                try await body { try await SQLiteStore.open(path: directory + "/wharf.db", logger: logger) }
+            }
+        case .postgres:
+            try await TestPostgres.withLocation { location in
+                try await body { try await PostgresStore.open(location, region: "us-east-1", logger: logger) }
+            }
+        }
+    }
+}
+
+@Suite("SQLite and PostgreSQL stores")
 struct SQLiteStoreTests {
     let logger = Logger(label: "test")
 
@@ -548,15 +573,14 @@ struct SQLiteStoreTests {
         ]
     }
 
-    @Test("what is applied is loaded back exactly after reopening")
-    func roundTrip() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/wharf.db"
-            let store = try await SQLiteStore.open(path: path, logger: logger)
+    @Test("what is applied is loaded back exactly after reopening", arguments: StoreKind.allCases)
+    func roundTrip(kind: StoreKind) async throws {
+        try await kind.withStore(logger: logger) { open in
+            let store = try await open()
             try await store.apply(sampleChanges())
             await store.close()
 
-            let reopened = try await SQLiteStore.open(path: path, logger: logger)
+            let reopened = try await open()
             let loaded = try await reopened.load()
             await reopened.close()
 
@@ -591,15 +615,17 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test("every load counts a controller start: the generation rises by one each time, across reopening")
-    func generations() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/wharf.db"
-            let store = try await SQLiteStore.open(path: path, logger: logger)
+    @Test(
+        "every load counts a controller start: the generation rises by one each time, across reopening",
+        arguments: StoreKind.allCases
+    )
+    func generations(kind: StoreKind) async throws {
+        try await kind.withStore(logger: logger) { open in
+            let store = try await open()
             let first = try await store.load().generation
             let second = try await store.load().generation
             await store.close()
-            let reopened = try await SQLiteStore.open(path: path, logger: logger)
+            let reopened = try await open()
             let third = try await reopened.load().generation
             await reopened.close()
             #expect(first >= 1)
@@ -612,12 +638,12 @@ struct SQLiteStoreTests {
         """
         a batch of thousands of changes, rows changed several times and deleted and put again, stores each row's \
         last change
-        """
+        """,
+        arguments: StoreKind.allCases
     )
-    func largeBatches() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/wharf.db"
-            let store = try await SQLiteStore.open(path: path, logger: logger)
+    func largeBatches(kind: StoreKind) async throws {
+        try await kind.withStore(logger: logger) { open in
+            let store = try await open()
             func task(_ number: UInt64, _ status: TaskStatus) -> TaskRecord {
                 TaskRecord(
                     id: TaskID(high: 0, low: number),
@@ -635,7 +661,7 @@ struct SQLiteStoreTests {
             changes += (0..<6000).filter { $0 % 10 == 0 }.map { .putTask(task($0, .stopped)) }
             try await store.apply(changes)
             await store.close()
-            let reopened = try await SQLiteStore.open(path: path, logger: logger)
+            let reopened = try await open()
             let loaded = try await reopened.load()
             await reopened.close()
             var expected = StoredState()

@@ -277,7 +277,7 @@ public actor Agent {
 
     /// The controller's host and port, from its URL.
     var controllerHost: (host: String, port: Int)? {
-        guard let url = URL(string: configuration.controllerURL), let host = url.host else { return nil }
+        guard let url = URL(string: configuration.controllerURLs[0]), let host = url.host else { return nil }
         return (host, url.port ?? (url.scheme == "https" ? 443 : 80))
     }
 

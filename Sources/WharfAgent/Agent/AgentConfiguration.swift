@@ -22,6 +22,15 @@ public struct AgentConfiguration: Sendable {
 
     /// The controller's base URL, such as `http://controller:8080`.
     public var controllerURL: String
+
+    /// The controllers' URLs: ``controllerURL`` split at commas.
+    public var controllerURLs: [String] { Self.controllerURLs(controllerURL) }
+
+    /// The URLs in a comma-separated list, trimmed, empty ones left out; `[text]` when none.
+    public static func controllerURLs(_ text: String) -> [String] {
+        let urls = text.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+        return urls.isEmpty ? [text] : urls
+    }
     public var cluster: String
     /// The cluster's region (`--region`); nil for the controller's own.
     public var region: String?

@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Synchronization
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -41,11 +42,15 @@ extension ControllerClient {
     }
 }
 
-/// Agent protocol v1 over HTTP with AsyncHTTPClient.
+/// Agent protocol v1 over HTTP with AsyncHTTPClient, to one controller or to the first of several
+/// (comma-separated, sharing a PostgreSQL store) that answers as the leader: a request that cannot
+/// reach its controller, or that a follower refuses (503), goes to the next at once, and the next
+/// request starts from the one that answered.
 public final class HTTPControllerClient: ControllerClient {
     private let client: HTTPClient
     private let ownsClient: Bool
-    private let baseURL: String
+    private let baseURLs: [String]
+    private let current = Mutex(0)
     private let timeout: TimeAmount
 
     /// - Parameters:
@@ -55,14 +60,14 @@ public final class HTTPControllerClient: ControllerClient {
     /// A client on an HTTP client of someone else's (the fleet simulator shares one among its
     /// nodes), which ``shutdown()`` leaves running.
     public init(baseURL: String, httpClient: HTTPClient, timeout: Duration = .seconds(60)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURLs = Self.bases(baseURL)
         self.client = httpClient
         self.ownsClient = false
         self.timeout = .seconds(timeout.components.seconds)
     }
 
     public init(baseURL: String, timeout: Duration = .seconds(60), trustRoots: [NIOSSLCertificate]? = nil) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURLs = Self.bases(baseURL)
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         if let trustRoots { tls.trustRoots = .certificates(trustRoots) }
@@ -107,25 +112,71 @@ public final class HTTPControllerClient: ControllerClient {
         try await post(ExecProtocol.agentInputPath, request)
     }
 
+    static func bases(_ text: String) -> [String] {
+        AgentConfiguration.controllerURLs(text).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+
+    /// The controller requests go to first now.
+    var baseURL: String { baseURLs[current.withLock { $0 }] }
+
     func post<In: Encodable, Out: Decodable>(_ path: String, _ body: In) async throws(AgentProtocolError) -> Out {
+        let data: Data
         do {
-            var request = HTTPClientRequest(url: baseURL + path)
+            data = try ECSJSON.encoder().encode(body)
+        } catch {
+            throw AgentProtocolError(.invalidRequest, "cannot encode the request to \(path): \(error)")
+        }
+        let first = current.withLock { $0 }
+        var failure = AgentProtocolError(.serverError, "no controller")
+        for step in 0..<baseURLs.count {
+            let index = (first + step) % baseURLs.count
+            do throws(Failure) {
+                let answer: Out = try await post(path, data, to: baseURLs[index])
+                if step > 0 { current.withLock { $0 = index } }
+                return answer
+            } catch {
+                switch error {
+                case .elsewhere(let error): failure = error
+                case .final(let error): throw error
+                }
+            }
+        }
+        throw failure
+    }
+
+    /// How one controller failed a request: for good, or so that another controller may serve it.
+    private enum Failure: Error {
+        case final(AgentProtocolError)
+        case elsewhere(AgentProtocolError)
+    }
+
+    private func post<Out: Decodable>(_ path: String, _ body: Data, to base: String) async throws(Failure) -> Out {
+        do {
+            var request = HTTPClientRequest(url: base + path)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try ECSJSON.encoder().encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: body))
             let response = try await client.execute(request, timeout: timeout)
             let data = Data((try await response.body.collect(upTo: 16 * 1024 * 1024)).readableBytesView)
             guard response.status == .ok else {
-                if let error = try? ECSJSON.decoder().decode(AgentProtocolError.self, from: data) { throw error }
-                throw AgentProtocolError(.serverError, "the controller answered \(response.status.code) to \(path)")
+                let error =
+                    (try? ECSJSON.decoder().decode(AgentProtocolError.self, from: data))
+                    ?? AgentProtocolError(.serverError, "the controller answered \(response.status.code) to \(path)")
+                // A follower: the leader is another of the controllers.
+                if response.status == .serviceUnavailable { throw Failure.elsewhere(error) }
+                throw Failure.final(error)
             }
-            return try ECSJSON.decoder().decode(Out.self, from: data)
-        } catch let error as AgentProtocolError {
+            do {
+                return try ECSJSON.decoder().decode(Out.self, from: data)
+            } catch {
+                throw Failure.final(AgentProtocolError(.serverError, "cannot read the controller's answer: \(error)"))
+            }
+        } catch let error as Failure {
             throw error
         } catch is CancellationError {
-            throw AgentProtocolError(.serverError, "cancelled")
+            throw .final(AgentProtocolError(.serverError, "cancelled"))
         } catch {
-            throw AgentProtocolError(.serverError, "cannot reach the controller at \(baseURL): \(error)")
+            throw .elsewhere(AgentProtocolError(.serverError, "cannot reach the controller at \(base): \(error)"))
         }
     }
 }

@@ -1,0 +1,226 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HTTPTypes
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import WharfMetrics
+import WharfStore
+
+/// A controller on a PostgreSQL store before it leads: it tries to take the lease every renew
+/// interval and meanwhile serves as a follower on the controller's address: `GET /healthz` with
+/// `"role": "follower"` and the leader's address, `GET /healthz/leader` 503, the CA and metrics;
+/// every other request a 503 `ServiceUnavailableException` that the SDKs and the agents retry
+/// (agents with several controller addresses move to the next).
+enum Standby {
+    /// What the follower knows of the leader.
+    final class Leader: Sendable {
+        let holder = Mutex<PostgresLease.Holder?>(nil)
+    }
+
+    /// Waits for the lease, serving as a follower while another controller holds it. Returns the
+    /// keeper of this controller's term, started; nil when asked to stop first.
+    static func lead(
+        _ configuration: ControllerConfiguration,
+        lease: PostgresLease,
+        tls: ControllerTLS?,
+        metrics: ControllerMetrics,
+        logger: Logger,
+        lost: @escaping @Sendable (String) -> Void
+    ) async throws -> LeaseKeeper? {
+        let identity = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
+        let address = configuration.leadership.advertiseURL ?? defaultAddress(configuration, tls: tls)
+        let settings = configuration.leadership
+        let taken = Mutex<(token: Int64, at: ContinuousClock.Instant)?>(nil)
+        let attempt: @Sendable () async -> Bool = {
+            let sent = ContinuousClock.now
+            do {
+                if let token = try await lease.acquire(holder: identity, address: address, duration: settings.lease) {
+                    taken.withLock { $0 = (token, sent) }
+                    return true
+                }
+            } catch {
+                logger.warning("cannot reach the leadership lease; trying again", metadata: ["error": "\(error)"])
+            }
+            return false
+        }
+        metrics.leading(false)
+        if await !attempt() {
+            let leader = Leader()
+            if let holder = try? await lease.current() { leader.holder.withLock { $0 = holder } }
+            logger.notice(
+                "following: another controller leads; taking over when its lease expires",
+                metadata: ["leader": "\(leader.holder.withLock { $0?.address ?? "none" })"]
+            )
+            let election = Election(lease: lease, leader: leader, interval: settings.renewInterval, attempt: attempt)
+            let app = try follower(configuration, tls: tls, leader: leader, metrics: metrics, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: app),
+                        .init(service: election, successTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
+            try await group.run()
+        }
+        guard let (token, at) = taken.withLock({ $0 }) else { return nil }
+        metrics.leading(true)
+        metrics.leadershipChange("acquired")
+        logger.notice("leading: took the leadership lease", metadata: ["token": "\(token)", "address": "\(address)"])
+        let keeper = LeaseKeeper(lease: lease, token: token, acquiredAt: at, settings: settings, logger: logger) {
+            reason in
+            metrics.leading(false)
+            metrics.leadershipChange("lost")
+            lost(reason)
+        }
+        await keeper.start()
+        return keeper
+    }
+
+    /// `scheme://host:port` of this machine.
+    static func defaultAddress(_ configuration: ControllerConfiguration, tls: ControllerTLS?) -> String {
+        let host =
+            ["0.0.0.0", "::"].contains(configuration.host) ? ProcessInfo.processInfo.hostName : configuration.host
+        return "\(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(configuration.port)"
+    }
+
+    /// Tries for the lease every interval until it is this controller's or the group stops.
+    struct Election: Service {
+        let lease: PostgresLease
+        let leader: Leader
+        let interval: Duration
+        let attempt: @Sendable () async -> Bool
+
+        func run() async throws {
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                if await attempt() { return }
+                if let holder = try? await lease.current() { leader.holder.withLock { $0 = holder } }
+            }
+        }
+    }
+
+    /// The follower's HTTP server.
+    static func follower(
+        _ configuration: ControllerConfiguration,
+        tls: ControllerTLS?,
+        leader: Leader,
+        metrics: ControllerMetrics,
+        logger: Logger
+    ) throws(ControllerStartError) -> some Service {
+        let caPEM = tls?.caPEM
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            let known = leader.holder.withLock { $0 }
+            let address = known.flatMap { $0.live ? $0.address : nil }
+            switch (request.method, request.uri.path) {
+            case (.get, "/healthz"):
+                return json(.ok, HealthAnswer(status: "ok", role: "follower", leader: address))
+            case (.get, "/healthz/leader"):
+                return json(.serviceUnavailable, HealthAnswer(status: "ok", role: "follower", leader: address))
+            case (.get, "/metrics"):
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.registry.exposition()))
+                )
+            case (.get, "/v1/ca") where caPEM != nil:
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/x-pem-file"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: caPEM ?? ""))
+                )
+            default:
+                let message =
+                    "this controller is a follower and serves no requests; "
+                    + (address.map { "the leader is \($0)" } ?? "no controller leads right now") + "; retry"
+                var response = json(
+                    .serviceUnavailable,
+                    Refusal(type: "ServiceUnavailableException", code: "serverError", message: message)
+                )
+                response.headers[.retryAfter] = "1"
+                if let address, let name = HTTPField.Name("X-Wharf-Leader") { response.headers[name] = address }
+                return response
+            }
+        }
+        let server: HTTPServerBuilder
+        if let tls {
+            do {
+                server = try .tls(.http1(), tlsConfiguration: try tls.serverConfiguration())
+            } catch {
+                throw ControllerStartError("cannot serve HTTPS with this certificate: \(error)")
+            }
+        } else {
+            server = .http1()
+        }
+        return Application(
+            responder: responder,
+            server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "wharf"),
+            logger: logger
+        )
+    }
+
+    /// `GET /healthz`'s answer.
+    struct HealthAnswer: Encodable {
+        var status: String
+        var role: String
+        var leader: String?
+    }
+
+    /// A follower's refusal, read as an AWS JSON error (`__type`) and as the agent protocol's (`code`).
+    struct Refusal: Encodable {
+        var type: String
+        var code: String
+        var message: String
+
+        enum CodingKeys: String, CodingKey {
+            case type = "__type"
+            case code, message
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {
+        let data = (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+/// Keeps the lease while the controller leads, and hands it back when the controller stops.
+struct LeadershipService: Service {
+    let keeper: LeaseKeeper
+    let lease: PostgresLease
+    let metrics: ControllerMetrics
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        if await keeper.leads {
+            await keeper.resign()
+            metrics.leading(false)
+            metrics.leadershipChange("resigned")
+            logger.notice("handed the leadership lease back")
+        }
+        await lease.close()
+    }
+}
+
+extension LeadershipService {
+    /// Hands the lease back when the controller fails to start after taking it.
+    func stop() async throws {
+        await keeper.resign()
+        metrics.leading(false)
+        await lease.close()
+    }
+}
