@@ -245,7 +245,7 @@ let package = Package(
             exclude: [
                 "Fixtures", "Support/ecs_conformance.py", "Support/ecs_strict_call.py", "Support/elbv2_conformance.py",
                 "Support/cloudmap_conformance.py", "Support/cloudwatch_conformance.py", "Support/query_xml.py",
-                "Support/autoscaling_conformance.py", "Support/conformance_checks.py",
+                "Support/autoscaling_conformance.py", "Support/conformance_checks.py", "Support/tcp_proxy.py",
             ],
             swiftSettings: swiftSettings
         ),

@@ -55,6 +55,7 @@ public enum ControllerServer {
                 stepDown("the database refused a write under this controller's lease", logger: logger)
             }
             leadership = LeadershipService(keeper: keeper, lease: lease, metrics: metrics, logger: logger)
+            settings.leadership.advertiseURL = settings.leadership.advertiseURL ?? Standby.defaultAddress(settings, tls: tls)
         } else {
             metrics.leading(true)
         }

@@ -1,0 +1,398 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The tests' PostgreSQL server (`.ci/setup.sh ensure-postgres`), a schema prefix per test.
+enum TestDatabase {
+    static let server =
+        ProcessInfo.processInfo.environment["WHARF_TEST_POSTGRES_URL"]
+        ?? "postgres://wharf@127.0.0.1:55432/wharf?sslmode=disable"
+
+    /// A store URL under a fresh schema prefix; fails in CI (skips elsewhere) without a server.
+    static func url(port: Int? = nil) async throws -> (url: String, prefix: String) {
+        let check = try await DockerEngine.run(["bash", DockerEngine.repositoryRoot.path + "/.ci/setup.sh", "ensure-postgres"])
+        if check.status != 0 {
+            if DockerEngine.isRunningInCI { throw ManagedProcess.Failure("no PostgreSQL server: \(check.stderr)") }
+            try Test.cancel("Skipped: no PostgreSQL server (\(check.stderr)). Run `sudo bash .ci/setup.sh ensure-postgres`.")
+        }
+        let prefix = "e2e" + UUID().uuidString.prefix(8).lowercased()
+        var url = server + "&schema=" + prefix
+        if let port { url = url.replacingOccurrences(of: ":55432/", with: ":\(port)/") }
+        return (url, prefix)
+    }
+
+    /// Drops every schema under `prefix`.
+    static func drop(_ prefix: String) async {
+        _ = try? await DockerEngine.run([
+            "psql", "-X", "-q", "-h", "127.0.0.1", "-p", "55432", "-U", "wharf", "-d", "wharf", "-c",
+            """
+            DO $$ DECLARE s text; BEGIN FOR s IN SELECT schema_name FROM information_schema.schemata
+            WHERE schema_name = '\(prefix)' OR schema_name LIKE '\(prefix)\\_%'
+            LOOP EXECUTE 'DROP SCHEMA ' || quote_ident(s) || ' CASCADE'; END LOOP; END $$
+            """,
+        ])
+    }
+}
+
+/// A free loopback TCP port (bound and released).
+func freePort() throws -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            Glibc.bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+        }
+    }
+    guard bound else { throw ManagedProcess.Failure("cannot find a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Controllers on one PostgreSQL store, each on a port of its own, sharing secrets.key.
+final class ControllerTrio: @unchecked Sendable {
+    // @unchecked: touched from the test's own task only, one call at a time.
+    let root: String
+    let store: String
+    let ports: [Int]
+    private(set) var processes: [Int: ManagedProcess] = [:]
+    var extraArguments: [Int: [String]] = [:]
+
+    init(root: String, store: String, count: Int) throws {
+        self.root = root
+        self.store = store
+        ports = try (0..<count).map { _ in try freePort() }
+    }
+
+    var endpoints: [String] { ports.map { "http://127.0.0.1:\($0)" } }
+
+    func directory(_ index: Int) -> String { "\(root)/controller-\(index)" }
+
+    /// Starts controller `index` (its data directory gets the first one's secrets.key).
+    func start(_ index: Int, store override: String? = nil) throws {
+        try FileManager.default.createDirectory(atPath: directory(index), withIntermediateDirectories: true)
+        let key = directory(0) + "/secrets.key"
+        if index != 0, FileManager.default.fileExists(atPath: key),
+            !FileManager.default.fileExists(atPath: directory(index) + "/secrets.key")
+        {
+            try FileManager.default.copyItem(atPath: key, toPath: directory(index) + "/secrets.key")
+        }
+        processes[index] = try ManagedProcess(
+            "wharf-controller",
+            [
+                "--listen", "127.0.0.1:\(ports[index])", "--data-dir", directory(index), "--store", override ?? store,
+                "--leader-lease", "6", "--agent-disconnect-after", "30", "--agent-long-poll", "5",
+            ] + (extraArguments[index] ?? []),
+            environment: TestCredentials.controllerEnvironment
+        )
+    }
+
+    /// `/healthz` of controller `index`: its role, or nil when it does not answer.
+    func role(_ index: Int) async -> String? {
+        var request = URLRequest(url: URL(string: endpoints[index] + "/healthz")!)
+        request.timeoutInterval = 2
+        guard let (data, _) = try? await URLSession.shared.data(for: request),
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return json["role"] as? String
+    }
+
+    /// The index of the leader, waiting up to `timeout` for one.
+    func leader(within timeout: Duration = .seconds(30), excluding: Int? = nil) async throws -> Int {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < timeout {
+            for index in ports.indices where index != excluding {
+                if await role(index) == "leader" { return index }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ManagedProcess.Failure(
+            "no controller leads after \(timeout):\n" + processes.values.map(\.log).joined(separator: "\n---\n")
+        )
+    }
+
+    /// An ECS call to whichever controller leads, as an SDK behind a load balancer retries: the
+    /// next controller on a refused connection or a follower's 503, for up to `timeout`.
+    func call(
+        _ operation: String,
+        _ body: [String: Any],
+        target: String = "AmazonEC2ContainerServiceV20141113",
+        timeout: Duration = .seconds(30)
+    ) async throws -> (status: Int, json: [String: Any]) {
+        let started = ContinuousClock.now
+        var last: (status: Int, json: [String: Any]) = (0, [:])
+        var index = 0
+        while ContinuousClock.now - started < timeout {
+            let answer = try? await ECSClient(endpoint: endpoints[index % ports.count]).call(operation, body, target: target)
+            if let answer, answer.status != 503 { return answer }
+            if let answer { last = answer }
+            index += 1
+            if index % ports.count == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        return last
+    }
+
+    func stopAll() async {
+        for process in processes.values { _ = try? await process.stop(signal: SIGKILL) }
+        processes = [:]
+    }
+
+    func kill(_ index: Int) async throws {
+        _ = try await processes[index]?.stop(signal: SIGKILL)
+        processes[index] = nil
+    }
+}
+
+@Suite("High availability: controllers on one PostgreSQL store", .serialized)
+struct HighAvailabilityTests {
+    /// What the writers had acknowledged.
+    final class Ledger: Sendable {
+        let families = Mutex<[String: [Int]]>([:])
+        let clusters = Mutex<[String]>([])
+        let stop = Mutex(false)
+    }
+
+    static func writer(_ trio: ControllerTrio, _ name: String, _ ledger: Ledger) async {
+        var round = 0
+        while !ledger.stop.withLock({ $0 }) {
+            round += 1
+            if let answer = try? await trio.call("RegisterTaskDefinition", definition(name), timeout: .seconds(20)),
+                answer.status == 200, let revision = (answer.json["taskDefinition"] as? [String: Any])?["revision"] as? Int
+            {
+                ledger.families.withLock { $0[name, default: []].append(revision) }
+            }
+            let cluster = "\(name)-\(round)"
+            if let answer = try? await trio.call("CreateCluster", ["clusterName": cluster], timeout: .seconds(20)),
+                answer.status == 200
+            {
+                ledger.clusters.withLock { $0.append(cluster) }
+            }
+            try? await Task.sleep(for: .milliseconds(30))
+        }
+    }
+
+    @Test(
+        """
+        three controllers on one PostgreSQL: the leader SIGKILLed three times under concurrent writes: every \
+        acknowledged write kept, a new leader within 10 s each time, a service's tasks neither placed twice nor \
+        restarted, the agent (given all three addresses) connected to each new leader
+        """
+    )
+    func killTheLeader() async throws {
+        _ = try await DockerEngine.ensureAvailable()
+        let (store, prefix) = try await TestDatabase.url()
+        defer { Task { await TestDatabase.drop(prefix) } }
+        try await withDataDirectory { root in
+            let trio = try ControllerTrio(root: root, store: store, count: 3)
+            var agent: ManagedProcess?
+            let cluster = "ha-\(prefix)"
+            do {
+                try trio.start(0)
+                #expect(try await trio.leader() == 0)
+                try trio.start(1)
+                try trio.start(2)
+                try await Task.sleep(for: .seconds(1))
+                let roles = [await trio.role(1), await trio.role(2)]
+                #expect(roles == ["follower", "follower"])
+                #expect(try await trio.call("CreateCluster", ["clusterName": cluster]).status == 200)
+                let activation = try await trio.call(
+                    "CreateActivation",
+                    ["IamRole": "ecsAnywhereRole", "RegistrationLimit": 5],
+                    target: "AmazonSSM"
+                )
+                let id = try #require(activation.json["ActivationId"] as? String)
+                let code = try #require(activation.json["ActivationCode"] as? String)
+                agent = try ManagedProcess(
+                    "wharf-agent",
+                    [
+                        "--controller", trio.endpoints.joined(separator: ","), "--cluster", cluster,
+                        "--data-dir", root + "/agent", "--image-pull-behavior", "prefer-cached",
+                        "--activation-id", id, "--activation-code", code, "--log-level", "debug",
+                    ]
+                )
+                let instance = try await agent?.waitFor("registration") { text -> String? in
+                    guard let range = text.range(of: "instance.arn=") else { return nil }
+                    return String(text[range.upperBound...].prefix { !$0.isWhitespace })
+                }
+                let registered = try await trio.call("RegisterTaskDefinition", [
+                    "family": "steady-\(prefix)",
+                    "containerDefinitions": [[
+                        "name": "app", "image": "wharf-test/busybox:latest", "memory": 16,
+                        "command": ["sleep", "100000"], "stopTimeout": 1,
+                    ]],
+                ])
+                #expect(registered.status == 200)
+                #expect(
+                    try await trio.call("CreateService", [
+                        "cluster": cluster, "serviceName": "steady", "taskDefinition": "steady-\(prefix)",
+                        "desiredCount": 2,
+                    ]).status == 200
+                )
+                let running = try await Self.runningContainers(trio, cluster: cluster, count: 2)
+
+                let ledger = Ledger()
+                let writers = Task {
+                    await withTaskGroup(of: Void.self) { group in
+                        for writer in 0..<4 { group.addTask { await Self.writer(trio, "w\(writer)", ledger) } }
+                    }
+                }
+                var leader = 0
+                var takeovers: [Duration] = []
+                for _ in 0..<3 {
+                    try await Task.sleep(for: .seconds(2))
+                    try await trio.kill(leader)
+                    let killed = ContinuousClock.now
+                    let next = try await trio.leader(within: .seconds(20), excluding: leader)
+                    takeovers.append(ContinuousClock.now - killed)
+                    try trio.start(leader)
+                    leader = next
+                }
+                try await Task.sleep(for: .seconds(2))
+                ledger.stop.withLock { $0 = true }
+                await writers.value
+                for (index, took) in takeovers.enumerated() {
+                    #expect(took < .seconds(10), "takeover \(index + 1) took \(took)")
+                }
+
+                let families = ledger.families.withLock { $0 }
+                let clusters = ledger.clusters.withLock { $0 }
+                #expect(families.values.map(\.count).reduce(0, +) + clusters.count > 20, "too few writes to prove anything")
+                for (family, revisions) in families {
+                    for revision in revisions {
+                        let described = try await trio.call("DescribeTaskDefinition", ["taskDefinition": "\(family):\(revision)"])
+                        #expect(described.status == 200, "\(family):\(revision) was acknowledged but is gone")
+                    }
+                }
+                for start in stride(from: 0, to: clusters.count, by: 100) {
+                    let names = Array(clusters[start..<min(start + 100, clusters.count)])
+                    let described = try await trio.call("DescribeClusters", ["clusters": names])
+                    #expect((described.json["failures"] as? [Any])?.isEmpty ?? false, "missing: \(described.json)")
+                }
+                // The agent follows the leader; the service's two containers are the same two, still running.
+                let started = ContinuousClock.now
+                var connected = false
+                while ContinuousClock.now - started < .seconds(40), !connected {
+                    let described = try await trio.call(
+                        "DescribeContainerInstances",
+                        ["cluster": cluster, "containerInstances": [instance ?? ""]]
+                    )
+                    connected = (described.json["containerInstances"] as? [[String: Any]])?.first?["agentConnected"] as? Bool
+                        == true
+                    if !connected { try await Task.sleep(for: .milliseconds(500)) }
+                }
+                #expect(connected, "the agent did not reconnect:\n\(agent?.log.suffix(3000) ?? "")")
+                #expect(try await Self.runningContainers(trio, cluster: cluster, count: 2) == running)
+                let ids = try await DockerEngine.run([
+                    "docker", "ps", "-q", "--no-trunc", "--filter",
+                    "label=com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/\(cluster)",
+                ]).trimmedStdout.split(separator: "\n").map(String.init)
+                #expect(Set(ids) == running, "containers now: \(ids), before: \(running)")
+            } catch {
+                _ = try? await agent?.stop()
+                await Self.cleanUp(cluster)
+                await trio.stopAll()
+                throw error
+            }
+            _ = try? await agent?.stop()
+            await Self.cleanUp(cluster)
+            await trio.stopAll()
+        }
+    }
+
+    @Test(
+        """
+        a leader cut off from the database (its connection frozen) stops leading, exit status 75, before another \
+        controller takes over; the other serves the state written before
+        """
+    )
+    func cutOff() async throws {
+        let proxyPort = try freePort()
+        let (direct, prefix) = try await TestDatabase.url()
+        defer { Task { await TestDatabase.drop(prefix) } }
+        let viaProxy = direct.replacingOccurrences(of: ":55432/", with: ":\(proxyPort)/")
+        let proxy = try ManagedProcess(
+            "python3",
+            ["python3", DockerEngine.repositoryRoot.path + "/Tests/WharfEndToEndTests/Support/tcp_proxy.py",
+             "127.0.0.1:\(proxyPort)", "127.0.0.1:55432"],
+            path: "/usr/bin/env"
+        )
+        defer { _ = kill(proxy.process.processIdentifier, SIGKILL) }
+        try await withDataDirectory { root in
+            let trio = try ControllerTrio(root: root, store: direct, count: 2)
+            do {
+                try trio.start(0, store: viaProxy)
+                #expect(try await trio.leader() == 0)
+                try trio.start(1)
+                try await Task.sleep(for: .seconds(1))
+                #expect(await trio.role(1) == "follower")
+                #expect(try await trio.call("CreateCluster", ["clusterName": "before-cut"]).status == 200)
+                // Freeze every connection of the leader's: nothing is refused or closed, nothing answers.
+                kill(proxy.process.processIdentifier, SIGSTOP)
+                let cut = ContinuousClock.now
+                var exited: Duration?
+                var tookOver: Duration?
+                while ContinuousClock.now - cut < .seconds(30), exited == nil || tookOver == nil {
+                    if exited == nil, trio.processes[0]?.process.isRunning == false { exited = ContinuousClock.now - cut }
+                    if tookOver == nil, await trio.role(1) == "leader" { tookOver = ContinuousClock.now - cut }
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                let status = trio.processes[0]?.process.terminationStatus
+                let log = trio.processes[0]?.log ?? ""
+                #expect(status == 75, "the cut-off leader exited with \(String(describing: status)):\n\(log.suffix(2000))")
+                #expect(log.contains("lost the leadership"))
+                let stepped = try #require(exited, "the cut-off leader never stopped")
+                let successor = try #require(tookOver, "no controller took over")
+                #expect(stepped < successor, "stepped down after \(stepped), the successor led after \(successor)")
+                #expect(successor < .seconds(10))
+                let described = try await ECSClient(endpoint: trio.endpoints[1]).call(
+                    "DescribeClusters",
+                    ["clusters": ["before-cut"]]
+                )
+                #expect((described.json["clusters"] as? [[String: Any]])?.first?["status"] as? String == "ACTIVE")
+            } catch {
+                kill(proxy.process.processIdentifier, SIGCONT)
+                await trio.stopAll()
+                throw error
+            }
+            kill(proxy.process.processIdentifier, SIGCONT)
+            await trio.stopAll()
+        }
+    }
+
+    /// The runtime IDs of the service's RUNNING tasks once there are `count`.
+    static func runningContainers(_ trio: ControllerTrio, cluster: String, count: Int) async throws -> Set<String> {
+        let started = ContinuousClock.now
+        var last: [[String: Any]] = []
+        while ContinuousClock.now - started < .seconds(90) {
+            let listed = try await trio.call("ListTasks", ["cluster": cluster, "serviceName": "steady"])
+            let arns = listed.json["taskArns"] as? [String] ?? []
+            if !arns.isEmpty {
+                let described = try await trio.call("DescribeTasks", ["cluster": cluster, "tasks": arns])
+                last = described.json["tasks"] as? [[String: Any]] ?? []
+                let running = last.filter { $0["lastStatus"] as? String == "RUNNING" }
+                if running.count == count, arns.count == count {
+                    return Set(running.compactMap { firstContainer($0)["runtimeId"] as? String })
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw ManagedProcess.Failure("the service has not \(count) RUNNING tasks: \(last)")
+    }
+
+    static func cleanUp(_ cluster: String) async {
+        let ids = (try? await DockerEngine.run([
+            "docker", "ps", "-aq", "--filter",
+            "label=com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/\(cluster)",
+        ]))?.trimmedStdout.split(separator: "\n").map(String.init) ?? []
+        if !ids.isEmpty { _ = try? await DockerEngine.run(["docker", "rm", "-f", "-v"] + ids) }
+    }
+}
