@@ -72,7 +72,7 @@ public struct ControllerOptions: ParsableArguments {
 
     @Option(help: """
         With a PostgreSQL store: seconds a leader's lease lasts unrenewed, so how soon another controller takes \
-        over from one that died (env WHARF_LEADER_LEASE). Default: 6.
+        over from one that died (env WHARF_LEADER_LEASE). Default: 5.
         """)
     var leaderLease: Int?
 
@@ -267,7 +267,7 @@ public struct ControllerOptions: ParsableArguments {
                 throw ValidationError("--store: \(error.message)")
             }
         }
-        var lease = 6
+        var lease = 5
         if let given = leaderLease {
             lease = given
         } else if let text = environment["WHARF_LEADER_LEASE"] {

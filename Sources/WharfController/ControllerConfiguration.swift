@@ -63,7 +63,7 @@ public struct ControllerConfiguration: Sendable {
     public struct LeadershipSettings: Sendable, Equatable {
         /// How long a lease lasts unrenewed: a dead leader's successor takes over this long after
         /// its last renewal (`--leader-lease`).
-        public var lease: Duration = .seconds(6)
+        public var lease: Duration = .seconds(5)
         /// The URL the others give for this controller while it leads (`--advertise-url`); nil: this
         /// machine's host name and the port it serves.
         public var advertiseURL: String?

@@ -17,7 +17,8 @@ public enum ControllerServer {
     /// Runs until a shutdown signal.
     /// - Parameters:
     ///   - extraServices: run in the same group and stopped first (`wharf dev` adds its agent).
-    ///   - onListening: called with the bound port once the API serves.
+    ///   - onListening: called with the bound port once the API serves (and, on a PostgreSQL store, once
+    ///     the follower serves before that).
     public static func run(
         _ given: ControllerConfiguration,
         logger: Logger,
@@ -40,6 +41,7 @@ public enum ControllerServer {
                     tls: tls,
                     metrics: metrics,
                     logger: logger,
+                    onListening: onListening,
                     lost: { reason in stepDown(reason, logger: logger) }
                 )
             } catch {

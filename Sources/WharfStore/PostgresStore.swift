@@ -35,7 +35,7 @@ public actor PostgresStore: ClusterStore {
     private var closed = false
 
     /// How long opening (connecting and migrating) may take.
-    static let openTimeout = Duration.seconds(15)
+    static let openTimeout = Duration.seconds(30)
     /// How long one write transaction may take before it fails (and rolls back).
     static let writeTimeout = Duration.seconds(15)
     /// How long reading the whole state may take.

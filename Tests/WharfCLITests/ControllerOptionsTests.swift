@@ -24,7 +24,7 @@ struct ControllerOptionsTests {
     @Test("--store chooses SQLite or a PostgreSQL URL (or WHARF_STORE); --leader-lease and --advertise-url go with it")
     func store() throws {
         let plain = try ControllerOptions.parse([]).configuration(environment: [:])
-        #expect(plain.store == .sqlite && plain.leadership.lease == .seconds(6))
+        #expect(plain.store == .sqlite && plain.leadership.lease == .seconds(5))
         let shared = try ControllerOptions.parse([
             "--store", "postgres://wharf:pw@db:5432/wharf?sslmode=disable", "--leader-lease", "4",
             "--advertise-url", "https://c1:8080",

@@ -42,7 +42,8 @@ final class Losses: Sendable {
 struct LeaseKeeperTests {
     func keeper(_ lease: ScriptedLease, lost: Losses) -> LeaseKeeper {
         var settings = ControllerConfiguration.LeadershipSettings()
-        settings.lease = .milliseconds(1200)
+        // A lease as long as the default: a busy CI machine delays the renewals by a second or more.
+        settings.lease = .seconds(5)
         return LeaseKeeper(
             lease: lease,
             token: 7,
@@ -66,7 +67,7 @@ struct LeaseKeeperTests {
         let lost = Losses()
         let keeper = keeper(lease, lost: lost)
         await keeper.start()
-        try await waitUntil { lease.renewals.withLock { $0 } >= 5 }
+        try await waitUntil { lease.renewals.withLock { $0 } >= 3 }
         #expect(lost.withLock { $0 }.isEmpty)
         #expect(await keeper.leads)
         lease.next.withLock { $0 = .hanging }
@@ -76,7 +77,7 @@ struct LeaseKeeperTests {
         #expect(lost.withLock { $0 }.count == 1)
         #expect(lost.withLock { $0 }.first?.contains("no renewal of the leadership lease succeeded") == true)
         // Three quarters of the lease after the last success was sent, before the database's expiry.
-        #expect(after < .milliseconds(1200), "stepped down after \(after)")
+        #expect(after < .seconds(5), "stepped down after \(after)")
         #expect(await keeper.leads == false)
         try await Task.sleep(for: .milliseconds(500))
         #expect(lost.withLock { $0 }.count == 1)
@@ -110,7 +111,7 @@ struct LeaseKeeperTests {
         await keeper.start()
         await keeper.resign()
         #expect(lease.resigned.withLock { $0 } == [7])
-        try await Task.sleep(for: .milliseconds(1500))
+        try await Task.sleep(for: .seconds(5))
         #expect(lost.withLock { $0 }.isEmpty)
         #expect(await keeper.leads == false)
     }

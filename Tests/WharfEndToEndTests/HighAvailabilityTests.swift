@@ -90,7 +90,7 @@ final class ControllerTrio: @unchecked Sendable {
             "wharf-controller",
             [
                 "--listen", "127.0.0.1:\(ports[index])", "--data-dir", directory(index), "--store", override ?? store,
-                "--leader-lease", "6", "--agent-disconnect-after", "30", "--agent-long-poll", "5",
+                "--agent-disconnect-after", "30", "--agent-long-poll", "5",
             ] + (extraArguments[index] ?? []),
             environment: TestCredentials.controllerEnvironment
         )
@@ -217,6 +217,8 @@ struct HighAvailabilityTests {
                         "--controller", trio.endpoints.joined(separator: ","), "--cluster", cluster,
                         "--data-dir", root + "/agent", "--image-pull-behavior", "prefer-cached",
                         "--activation-id", id, "--activation-code", code, "--log-level", "debug",
+                        // Ports of its own: the default introspection port is another test's.
+                        "--introspection-port", "0", "--reserved-ports", "22",
                     ]
                 )
                 let instance = try await agent?.waitFor("registration") { text -> String? in

@@ -30,6 +30,7 @@ enum Standby {
         tls: ControllerTLS?,
         metrics: ControllerMetrics,
         logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void,
         lost: @escaping @Sendable (String) -> Void
     ) async throws -> LeaseKeeper? {
         let identity = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8))"
@@ -57,7 +58,14 @@ enum Standby {
                 metadata: ["leader": "\(leader.holder.withLock { $0?.address ?? "none" })"]
             )
             let election = Election(lease: lease, leader: leader, interval: settings.renewInterval, attempt: attempt)
-            let app = try follower(configuration, tls: tls, leader: leader, metrics: metrics, logger: logger)
+            let app = try follower(
+                configuration,
+                tls: tls,
+                leader: leader,
+                metrics: metrics,
+                logger: logger,
+                onListening: onListening
+            )
             let group = ServiceGroup(
                 configuration: .init(
                     services: [
@@ -114,7 +122,8 @@ enum Standby {
         tls: ControllerTLS?,
         leader: Leader,
         metrics: ControllerMetrics,
-        logger: Logger
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void
     ) throws(ControllerStartError) -> some Service {
         let caPEM = tls?.caPEM
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
@@ -164,6 +173,8 @@ enum Standby {
             responder: responder,
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "wharf"),
+            // A follower serves: systemd's start is over (READY=1), though it leads later or never.
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
     }
