@@ -143,15 +143,16 @@ public struct AgentOptions: ParsableArguments {
         let insecure = insecureHttp || environment["WHARF_INSECURE_HTTP"] == "true"
         var schemes: Set<String> = []
         for address in AgentConfiguration.controllerURLs(controller) {
-            guard let parsed = URL(string: address), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            guard let parsed = URL(string: address), let scheme = parsed.scheme, let host = parsed.host,
+                scheme == "http" || scheme == "https"
             else {
                 throw ValidationError(
                     "--controller \"\(address)\" is not an http(s) URL such as http://controller:8080 (give several "
                         + "controllers comma-separated)"
                 )
             }
-            schemes.insert(parsed.scheme ?? "")
-            if parsed.scheme == "http", !Self.isLoopback(parsed.host ?? ""), !insecure {
+            schemes.insert(scheme)
+            if scheme == "http", !Self.isLoopback(host), !insecure {
                 throw ValidationError(
                     "--controller \"\(address)\" is plain HTTP beyond loopback: the node's credential would cross "
                         + "the network in clear on every call. Give the controller's https:// URL (wharf-controller "

@@ -52,7 +52,8 @@ struct ControllerMigrateCommand: AsyncParsableCommand {
                 logger: logger
             )
             for region in copied {
-                print("\(region.region): \(region.records) records copied into \(location.schema(region: region.region))")
+                let schema = location.schema(region: region.region)
+                print("\(region.region): \(region.records) records copied into \(schema)")
             }
             print("""
                 Done. Start wharf-controller with --store '\(location)' (with its password), the same \

@@ -272,22 +272,28 @@ public struct ControllerOptions: ParsableArguments {
             lease = given
         } else if let text = environment["WHARF_LEADER_LEASE"] {
             guard let value = Int(text) else {
-                throw ValidationError("WHARF_LEADER_LEASE \"\(text)\" is not a whole number of seconds (--leader-lease)")
+                throw ValidationError(
+                    "WHARF_LEADER_LEASE \"\(text)\" is not a whole number of seconds (--leader-lease)"
+                )
             }
             lease = value
         }
         guard (2...60).contains(lease) else { throw ValidationError("--leader-lease \(lease) must be 2 to 60 seconds") }
         configuration.leadership.lease = .seconds(lease)
         if let url = advertiseUrl ?? environment["WHARF_ADVERTISE_URL"] {
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil
             else {
-                throw ValidationError("--advertise-url \"\(url)\" is not an http(s) URL such as https://controller-1:8080")
+                throw ValidationError(
+                    "--advertise-url \"\(url)\" is not an http(s) URL such as https://controller-1:8080"
+                )
             }
             configuration.leadership.advertiseURL = url
         }
         let leads = configuration.store != .sqlite
         if !leads, self.leaderLease != nil || advertiseUrl != nil {
-            throw ValidationError("--leader-lease and --advertise-url elect a leader among controllers on one PostgreSQL --store")
+            throw ValidationError(
+                "--leader-lease and --advertise-url elect a leader among controllers on one PostgreSQL --store"
+            )
         }
     }
 

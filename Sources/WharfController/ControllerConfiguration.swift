@@ -57,6 +57,14 @@ public struct ControllerConfiguration: Sendable {
         case sqlite
         /// A PostgreSQL database; several controllers, one leader at a time.
         case postgres(PostgresLocation)
+
+        /// `sqlite` or `postgres`, as metrics name the store.
+        public var kind: String {
+            switch self {
+            case .sqlite: "sqlite"
+            case .postgres: "postgres"
+            }
+        }
     }
 
     /// The leadership lease of controllers sharing a PostgreSQL store.

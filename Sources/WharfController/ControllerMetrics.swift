@@ -22,9 +22,11 @@ public final class ControllerMetrics: Sendable {
         "wharf_log_events_ingested_total": "Log events stored, from agents and PutLogEvents.",
         "wharf_log_bytes_ingested_total": "Bytes of log messages stored.",
         "wharf_log_stored_bytes": "Bytes the stored log events take, as CloudWatch Logs counts them.",
-        "wharf_store_operation_duration_seconds": "Time of one read of the whole state (load) or one write transaction, by store.",
+        "wharf_store_operation_duration_seconds":
+            "Time of one read of the whole state (load) or one write transaction, by store.",
         "wharf_leader": "1 while this controller leads (always, on SQLite), 0 while it follows.",
-        "wharf_leadership_changes_total": "Times this controller took the lead or lost it, by event (acquired, lost, resigned).",
+        "wharf_leadership_changes_total":
+            "Times this controller took the lead or lost it, by event (acquired, lost, resigned).",
     ])
 
     public init() {}

@@ -57,7 +57,8 @@ public enum ControllerServer {
                 stepDown("the database refused a write under this controller's lease", logger: logger)
             }
             leadership = LeadershipService(keeper: keeper, lease: lease, metrics: metrics, logger: logger)
-            settings.leadership.advertiseURL = settings.leadership.advertiseURL ?? Standby.defaultAddress(settings, tls: tls)
+            settings.leadership.advertiseURL =
+                settings.leadership.advertiseURL ?? Standby.defaultAddress(settings, tls: tls)
         } else {
             metrics.leading(true)
         }
@@ -292,20 +293,9 @@ public enum ControllerServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: caPEM))
             )
         }
-        let server: HTTPServerBuilder
-        if let tls {
-            let settings = try tls.serverConfiguration()
-            do {
-                server = try .tls(.http1(), tlsConfiguration: settings)
-            } catch {
-                throw ControllerStartError("cannot serve HTTPS with this certificate: \(error)")
-            }
-        } else {
-            server = .http1()
-        }
         return Application(
             router: router,
-            server: server,
+            server: try serverBuilder(tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "wharf"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
@@ -314,6 +304,17 @@ public enum ControllerServer {
 }
 
 extension ControllerServer {
+    /// HTTP/1.1, over TLS with `tls` when given: the leader's server and the follower's alike.
+    static func serverBuilder(_ tls: ControllerTLS?) throws(ControllerStartError) -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        let settings = try tls.serverConfiguration()
+        do {
+            return try .tls(.http1(), tlsConfiguration: settings)
+        } catch {
+            throw ControllerStartError("cannot serve HTTPS with this certificate: \(error)")
+        }
+    }
+
     /// The certificate the controller serves with, per ``ControllerConfiguration/TLSMode``.
     static func resolveTLS(
         _ configuration: ControllerConfiguration,

@@ -57,7 +57,7 @@ struct RegionBundle: Sendable {
                     logger: logger
                 )
             }
-        let store = TimedStore(store: opened, metrics: metrics, kind: configuration.store == .sqlite ? "sqlite" : "postgres")
+        let store = TimedStore(store: opened, metrics: metrics, kind: configuration.store.kind)
         let logs: SQLiteLogStore
         do {
             logs = try await SQLiteLogStore.open(

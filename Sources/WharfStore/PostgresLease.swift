@@ -55,7 +55,11 @@ public actor PostgresLease {
         } catch {
             await lease.close()
             if let error = error as? StoreError { throw error }
-            throw StoreError(.open, "cannot prepare the PostgreSQL store \(location)", cause: PostgresStore.reason(error))
+            throw StoreError(
+                .open,
+                "cannot prepare the PostgreSQL store \(location)",
+                cause: PostgresStore.reason(error)
+            )
         }
         return lease
     }
@@ -81,9 +85,7 @@ public actor PostgresLease {
             WHERE \(table).expires_at <= now()
             RETURNING token
             """,
-            holder,
-            address,
-            Self.milliseconds(duration)
+            PostgresMigrations.binds([.text(holder), .text(address), .integer(Self.milliseconds(duration))])
         )
     }
 
@@ -95,8 +97,7 @@ public actor PostgresLease {
             UPDATE \(table) SET expires_at = now() + $2 * interval '1 millisecond'
             WHERE id = 1 AND token = $1 AND expires_at > now() RETURNING token
             """,
-            token,
-            Self.milliseconds(duration)
+            PostgresMigrations.binds([.integer(Int(token)), .integer(Self.milliseconds(duration))])
         ) != nil
     }
 
@@ -104,7 +105,7 @@ public actor PostgresLease {
     public func resign(token: Int64) async throws(StoreError) {
         _ = try await tokenQuery(
             "UPDATE \(table) SET expires_at = now() WHERE id = 1 AND token = $1 AND expires_at > now() RETURNING token",
-            token
+            PostgresMigrations.binds([.integer(Int(token))])
         )
     }
 
@@ -128,21 +129,15 @@ public actor PostgresLease {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(.read, "cannot read the leadership lease in \(location)", cause: PostgresStore.reason(error))
+            throw StoreError(
+                .read,
+                "cannot read the leadership lease in \(location)",
+                cause: PostgresStore.reason(error)
+            )
         }
     }
 
-    private func tokenQuery(_ sql: String, _ values: any PostgresEncodable & Sendable...) async throws(StoreError)
-        -> Int64?
-    {
-        var binds = PostgresBindings()
-        for value in values {
-            if let text = value as? String {
-                binds.append(text)
-            } else if let number = value as? Int64 {
-                binds.append(number)
-            }
-        }
+    private func tokenQuery(_ sql: String, _ binds: PostgresBindings) async throws(StoreError) -> Int64? {
         let (client, logger, query) = (client, logger, PostgresQuery(unsafeSQL: sql, binds: binds))
         do {
             return try await PostgresDeadline.run(Self.timeout, .write, "updating the leadership lease") {
@@ -154,12 +149,16 @@ public actor PostgresLease {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(.write, "cannot update the leadership lease in \(location)", cause: PostgresStore.reason(error))
+            throw StoreError(
+                .write,
+                "cannot update the leadership lease in \(location)",
+                cause: PostgresStore.reason(error)
+            )
         }
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Closes the connection.

@@ -75,7 +75,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         }
         schemaPrefix = prefix
         if let unknown = query.keys.sorted().first {
-            throw StoreError(.open, "the store URL's parameter \(unknown) is not one Wharf knows (sslmode, schema, host)")
+            throw StoreError(
+                .open,
+                "the store URL's parameter \(unknown) is not one Wharf knows (sslmode, schema, host)"
+            )
         }
     }
 
@@ -86,9 +89,12 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// The URL without its password, for logs and messages.
     public var description: String {
-        let address = socketPath.map { "?host=\(($0 as NSString).deletingLastPathComponent)" } ?? ""
-        let server = host.map { ($0.contains(":") ? "[\($0)]" : $0) + ":\(port)" } ?? ""
-        return "postgres://\(user)@\(server)/\(database)\(address)"
+        if let socketPath {
+            let directory = (socketPath as NSString).deletingLastPathComponent
+            return "postgres://\(user)@/\(database)?host=\(directory)"
+        }
+        let name = host ?? "localhost"
+        return "postgres://\(user)@\(name.contains(":") ? "[\(name)]" : name):\(port)/\(database)"
     }
 
     static func isIdentifier(_ text: String) -> Bool {

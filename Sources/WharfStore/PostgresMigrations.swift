@@ -93,7 +93,10 @@ enum PostgresMigrations {
                 ),
                 logger: logger
             )
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"),
+                logger: logger
+            )
             var current = 0
             let rows = try await connection.query(
                 PostgresQuery(

@@ -54,7 +54,14 @@ public actor PostgresStore: ClusterStore {
         let client = PostgresClient(configuration: configuration(location), backgroundLogger: logger)
         let runner = Task { await client.run() }
         let schema = location.schema(region: region)
-        let store = PostgresStore(location, schema: schema, client: client, runner: runner, fence: fence, logger: logger)
+        let store = PostgresStore(
+            location,
+            schema: schema,
+            client: client,
+            runner: runner,
+            fence: fence,
+            logger: logger
+        )
         do {
             try await PostgresDeadline.run(openTimeout, .open, "opening \(location)") {
                 try await PostgresMigrations.run(
@@ -278,87 +285,6 @@ public actor PostgresStore: ClusterStore {
         await runner.value
     }
 
-    /// Connects once, so that a server that refuses (or a wrong password) fails the start with the
-    /// server's reason; the pool behind the store would only retry and wait.
-    static func probe(_ location: PostgresLocation, logger: Logger) async throws(StoreError) {
-        var configuration: PostgresConnection.Configuration
-        if let socket = location.socketPath {
-            configuration = .init(
-                unixSocketPath: socket,
-                username: location.user,
-                password: location.password,
-                database: location.database
-            )
-        } else {
-            let tls: PostgresConnection.Configuration.TLS
-            do {
-                tls =
-                    switch location.tls {
-                    case .disable: .disable
-                    case .prefer: .prefer(try NIOSSLContext(configuration: unverifiedTLS))
-                    case .require: .require(try NIOSSLContext(configuration: unverifiedTLS))
-                    }
-            } catch {
-                throw StoreError(.open, "cannot set up TLS for \(location)", cause: error)
-            }
-            configuration = .init(
-                host: location.host ?? "localhost",
-                port: location.port,
-                username: location.user,
-                password: location.password,
-                database: location.database,
-                tls: tls
-            )
-        }
-        configuration.options.connectTimeout = .seconds(10)
-        do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try? await connection.close()
-        } catch {
-            throw StoreError(.open, "cannot connect to \(location)", cause: reason(error))
-        }
-    }
-
-    /// TLS as libpq's `prefer` and `require` have it: encrypted, the server's certificate unchecked.
-    static var unverifiedTLS: TLSConfiguration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .none
-        return tls
-    }
-
-    /// PostgresNIO's client settings for `location`.
-    static func configuration(_ location: PostgresLocation) -> PostgresClient.Configuration {
-        let tls = unverifiedTLS
-        var configuration: PostgresClient.Configuration
-        if let socket = location.socketPath {
-            configuration = .init(
-                unixSocketPath: socket,
-                username: location.user,
-                password: location.password,
-                database: location.database
-            )
-        } else {
-            let mode: PostgresClient.Configuration.TLS =
-                switch location.tls {
-                case .disable: .disable
-                case .prefer: .prefer(tls)
-                case .require: .require(tls)
-                }
-            configuration = .init(
-                host: location.host ?? "localhost",
-                port: location.port,
-                username: location.user,
-                password: location.password,
-                database: location.database,
-                tls: mode
-            )
-        }
-        configuration.options.maximumConnections = 4
-        configuration.options.connectTimeout = .seconds(5)
-        configuration.options.keepAliveBehavior = .init(frequency: .seconds(10))
-        return configuration
-    }
-
     /// The error a transaction wrapper hides, as the operator needs it.
     static func reason(_ error: any Error) -> any Error & Sendable {
         if let wrapped = error as? PostgresTransactionError {
@@ -372,36 +298,5 @@ public actor PostgresStore: ClusterStore {
             return StoreError(.write, psql.underlying.map { "\(psql.code): \($0)" } ?? "\(psql.code)")
         }
         return StoreError(.write, String(describing: error))
-    }
-}
-
-/// Reads rows for ``StoredStateLoader`` from one region's schema.
-private struct PostgresRowReader: StoreRowReader {
-    let client: PostgresClient
-    let schema: String
-
-    func rows(of table: StoreTable, after: String?, limit: Int?) async throws -> [[StoreValue]] {
-        var sql = "SELECT \(table.columns.joined(separator: ", ")) FROM \(schema).\(table.name)"
-        var values: [StoreValue] = []
-        if let after, let key = table.keyColumns.first {
-            sql += " WHERE \(key) > $1"
-            values.append(.text(after))
-        }
-        sql += " ORDER BY \(table.keyColumns.joined(separator: ", "))"
-        if let limit { sql += " LIMIT \(limit)" }
-        var result: [[StoreValue]] = []
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: PostgresMigrations.binds(values)))
-        for try await row in rows {
-            var values: [StoreValue] = []
-            values.reserveCapacity(table.columns.count)
-            for cell in row {
-                switch cell.dataType {
-                case .int8, .int4, .int2: values.append(.integer(try cell.decode(Int.self)))
-                default: values.append(.text(try cell.decode(String.self)))
-                }
-            }
-            result.append(values)
-        }
-        return result
     }
 }

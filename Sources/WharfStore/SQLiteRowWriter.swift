@@ -36,7 +36,7 @@ enum SQLiteRowWriter {
             let sql: String
             if table.keyCount == 1 {
                 sql =
-                    "DELETE FROM \(table.name) WHERE \(keyColumns.first ?? "") IN ("
+                    "DELETE FROM \(table.name) WHERE \(table.columns[0]) IN ("
                     + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
             } else {
                 let one = "(" + keyColumns.map { "\($0) = ?" }.joined(separator: " AND ") + ")"

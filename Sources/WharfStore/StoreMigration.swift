@@ -81,7 +81,8 @@ extension PostgresStore {
                 PostgresQuery(
                     unsafeSQL: """
                         INSERT INTO \(schema).controller_meta (name, value) VALUES ('generation', $1)
-                        ON CONFLICT (name) DO UPDATE SET value = GREATEST(\(schema).controller_meta.value, EXCLUDED.value)
+                        ON CONFLICT (name) DO UPDATE
+                        SET value = GREATEST(\(schema).controller_meta.value, EXCLUDED.value)
                         """,
                     binds: PostgresMigrations.binds([.integer(generation)])
                 )

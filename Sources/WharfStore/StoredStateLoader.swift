@@ -77,9 +77,14 @@ extension StoredState {
     public var changes: [StateChange] {
         var changes: [StateChange] = clusters.map { .putCluster($0) }
         changes += taskDefinitions.map { .putTaskDefinition($0) }
-        changes += familyRevisions.sorted { $0.key < $1.key }.map { .putFamilyRevision(family: $0.key, revision: $0.value) }
-        changes += accountSettings.sorted { ($0.key.principal ?? "*", $0.key.name) < ($1.key.principal ?? "*", $1.key.name) }
-            .map { .putAccountSetting(principal: $0.key.principal, name: $0.key.name, value: $0.value) }
+        changes += familyRevisions.sorted { $0.key < $1.key }.map {
+            .putFamilyRevision(family: $0.key, revision: $0.value)
+        }
+        changes += accountSettings.sorted {
+            ($0.key.principal ?? "*", $0.key.name) < ($1.key.principal ?? "*", $1.key.name)
+        }.map {
+            .putAccountSetting(principal: $0.key.principal, name: $0.key.name, value: $0.value)
+        }
         changes += instances.map { .putInstance($0) }
         changes += tasks.map { .putTask($0) }
         changes += services.map { .putService($0) }

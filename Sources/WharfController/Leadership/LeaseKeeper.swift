@@ -99,7 +99,10 @@ public actor LeaseKeeper {
         do {
             try await lease.resign(token: token)
         } catch {
-            logger.warning("cannot hand the leadership lease back; it expires by itself", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot hand the leadership lease back; it expires by itself",
+                metadata: ["error": "\(error)"]
+            )
         }
     }
 }

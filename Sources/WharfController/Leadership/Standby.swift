@@ -140,43 +140,41 @@ enum Standby {
                     headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.registry.exposition()))
                 )
-            case (.get, "/v1/ca") where caPEM != nil:
-                return Response(
-                    status: .ok,
-                    headers: [.contentType: "application/x-pem-file"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: caPEM ?? ""))
-                )
+            case (.get, "/v1/ca"):
+                if let caPEM {
+                    return Response(
+                        status: .ok,
+                        headers: [.contentType: "application/x-pem-file"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: caPEM))
+                    )
+                }
+                return refusal(address)
             default:
-                let message =
-                    "this controller is a follower and serves no requests; "
-                    + (address.map { "the leader is \($0)" } ?? "no controller leads right now") + "; retry"
-                var response = json(
-                    .serviceUnavailable,
-                    Refusal(type: "ServiceUnavailableException", code: "serverError", message: message)
-                )
-                response.headers[.retryAfter] = "1"
-                if let address, let name = HTTPField.Name("X-Wharf-Leader") { response.headers[name] = address }
-                return response
+                return refusal(address)
             }
-        }
-        let server: HTTPServerBuilder
-        if let tls {
-            do {
-                server = try .tls(.http1(), tlsConfiguration: try tls.serverConfiguration())
-            } catch {
-                throw ControllerStartError("cannot serve HTTPS with this certificate: \(error)")
-            }
-        } else {
-            server = .http1()
         }
         return Application(
             responder: responder,
-            server: server,
+            server: try ControllerServer.serverBuilder(tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "wharf"),
             // A follower serves: systemd's start is over (READY=1), though it leads later or never.
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
+    }
+
+    /// A follower's 503 to every call it does not serve, naming the leader (`address`) when one leads.
+    static func refusal(_ address: String?) -> Response {
+        let message =
+            "this controller is a follower and serves no requests; "
+            + (address.map { "the leader is \($0)" } ?? "no controller leads right now") + "; retry"
+        var response = json(
+            .serviceUnavailable,
+            Refusal(type: "ServiceUnavailableException", code: "serverError", message: message)
+        )
+        response.headers[.retryAfter] = "1"
+        if let address, let name = HTTPField.Name("X-Wharf-Leader") { response.headers[name] = address }
+        return response
     }
 
     /// `GET /healthz`'s answer.
@@ -205,33 +203,5 @@ enum Standby {
             headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
         )
-    }
-}
-
-/// Keeps the lease while the controller leads, and hands it back when the controller stops.
-struct LeadershipService: Service {
-    let keeper: LeaseKeeper
-    let lease: PostgresLease
-    let metrics: ControllerMetrics
-    let logger: Logger
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        if await keeper.leads {
-            await keeper.resign()
-            metrics.leading(false)
-            metrics.leadershipChange("resigned")
-            logger.notice("handed the leadership lease back")
-        }
-        await lease.close()
-    }
-}
-
-extension LeadershipService {
-    /// Hands the lease back when the controller fails to start after taking it.
-    func stop() async throws {
-        await keeper.resign()
-        metrics.leading(false)
-        await lease.close()
     }
 }
