@@ -105,8 +105,11 @@ def main():
                         help="in this order; RunTask after RegisterTaskDefinition resolves the family among the revisions that registered")
     parser.add_argument("--json")
     parser.add_argument("--record", default="api-latency", help="the record's name in the JSON file")
+    parser.add_argument("--store", help="the controller's --store (a postgres:// URL); its data directory's SQLite when absent")
     args = parser.parse_args()
-    with bench.Fleet(args.bin_dir, args.agents, "wharf-api-", ["--ramp", "5", "--cpus", "64", "--memory", "262144"], register_timeout=120) as fleet:
+    store = ["--store", args.store] if args.store else []
+    with bench.Fleet(args.bin_dir, args.agents, "wharf-api-", ["--ramp", "5", "--cpus", "64", "--memory", "262144"], register_timeout=120,
+                     controller_arguments=store) as fleet:
         controller, sim, port = fleet.controller, fleet.sim, fleet.port
         processes = fleet.processes
         definition = {"family": "api", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 8, "cpu": 1}]}
@@ -128,7 +131,8 @@ def main():
         results["tasks_at_end"] = {k: results["tasks_at_end"][k] for k in ("runningTasksCount", "pendingTasksCount")}
         if args.json:
             bench.write_record(args.json, args.record, args.bin_dir, {"agents": args.agents, "clients": args.clients, "seconds": args.seconds,
-                                                                    "operations": args.operations, "driver": args.driver}, results)
+                                                                    "operations": args.operations, "driver": args.driver,
+                                                                    "store": "postgres" if args.store else "sqlite"}, results)
 
 
 if __name__ == "__main__":

@@ -33,12 +33,14 @@ def main():
     parser.add_argument("--settle", type=float, default=20, help="seconds after all RUNNING before the settled RSS")
     parser.add_argument("--record", default="scheduling-throughput", help="the record's name in the JSON file")
     parser.add_argument("--sim-bin-dir", help="where wharf-sim is, when not in --bin-dir")
+    parser.add_argument("--store", help="the controller's --store (a postgres:// URL); its data directory's SQLite when absent")
     args = parser.parse_args()
     # Room for the tasks: each takes 10 CPU units and 32 MiB.
     per_node = -(-args.tasks // args.agents) * 2
     with bench.Fleet(args.bin_dir, args.agents, "wharf-scheduling-", ["--ramp", str(max(10, args.agents // 250)), "--cpus",
                      str(max(1, per_node * 10 // 1024 + 1)), "--memory", str(max(1024, per_node * 32 + 512))],
-                     register_timeout=args.agents // 250 + 300, sim_bin_dir=args.sim_bin_dir) as fleet:
+                     register_timeout=args.agents // 250 + 300, sim_bin_dir=args.sim_bin_dir,
+                     controller_arguments=["--store", args.store] if args.store else []) as fleet:
         controller, sim, port = fleet.controller, fleet.sim, fleet.port
         processes = fleet.processes
         bench.ecs(port, "RegisterTaskDefinition", {"family": "load", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 32, "cpu": 10}]})
@@ -101,7 +103,8 @@ def main():
         print({k: v for k, v in result.items() if k != "samples"})
         if args.json:
             bench.write_record(args.json, args.record, args.bin_dir, {"agents": args.agents, "tasks": args.tasks,
-                                                                                   "run_task_share": args.run_task_share}, result)
+                                                                                   "run_task_share": args.run_task_share,
+                                                                                   "store": "postgres" if args.store else "sqlite"}, result)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What Wharf's benchmark scripts share: the ECS JSON 1.1 calls, a controller and agents as real
 processes on loopback (release binaries), cleanup of their containers, and the JSON record."""
-import datetime, json, os, platform, shutil, signal, socket, subprocess, sys, tempfile, time
+import datetime, glob, json, os, platform, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.error, urllib.request
 
 IMAGE = "wharf-test/busybox:latest"
@@ -9,6 +9,12 @@ ACCESS_KEY = ("AKWHBENCH00000000001", "bench-secret-0123456789abcdefghij")
 SIGNING_NAMES = {"AmazonEC2ContainerServiceV20141113": "ecs", "AmazonSSM": "ssm", "Logs_20140328": "logs",
                  "secretsmanager": "secretsmanager"}
 CLUSTER_LABEL = "com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/default"
+
+
+def work_base():
+    """Where a fleet's and a PostgreSQL server's directories go: WHARF_BENCH_WORK_DIR when set (a
+    disk, to measure its flushes), else /dev/shm when there is one."""
+    return os.environ.get("WHARF_BENCH_WORK_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
 
 
 def ecs(port, operation, body, target="AmazonEC2ContainerServiceV20141113", timeout=30):
@@ -171,7 +177,7 @@ class Fleet:
         # The simulator may come from another build than the controller (an older controller
         # measured with today's simulator: they speak the same agent protocol).
         self.sim_bin_dir = sim_bin_dir or bin_dir
-        self.work = tempfile.mkdtemp(prefix=prefix, dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        self.work = tempfile.mkdtemp(prefix=prefix, dir=work_base())
         self.controller = self.sim = None
         self.logs = {}
 
@@ -218,5 +224,56 @@ class Fleet:
         stop(self.controller)
         for log in self.logs.values():
             log.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+        return False
+
+
+class Postgres:
+    """A PostgreSQL server of Debian's `postgresql` for one benchmark, with the package's defaults
+    (fsync and synchronous commit on, as a production server runs): initdb as the postgres user in
+    a temporary directory beside the controllers' (`work_base()`, so both stores sit on the same
+    medium), loopback only, trust authentication, superuser and database `wharf`. A context
+    manager: the server is stopped and its directory deleted on exit."""
+
+    def __init__(self):
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql, or bash .ci/setup.sh ensure-postgres)")
+        self.bin = os.path.dirname(bins[-1])
+        self.work = tempfile.mkdtemp(prefix="wharf-bench-pg-", dir=work_base())
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.schemas = 0
+
+    def _as_postgres(self, command, **kwargs):
+        return subprocess.run(["runuser", "-u", "postgres", "--"] + command, check=True, capture_output=True, text=True, **kwargs)
+
+    def __enter__(self):
+        os.chmod(self.work, 0o755)
+        data = os.path.join(self.work, "data")
+        os.makedirs(data, mode=0o700)
+        shutil.chown(self.work, "postgres", "postgres")
+        shutil.chown(data, "postgres", "postgres")
+        self._as_postgres([f"{self.bin}/initdb", "-D", data, "-U", "wharf", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        self._as_postgres([f"{self.bin}/pg_ctl", "-D", data, "-l", os.path.join(self.work, "server.log"), "-w", "-t", "60",
+                           "-o", f"-p {self.port} -k {self.work} -c listen_addresses=127.0.0.1 -c max_connections=300", "start"])
+        subprocess.run([f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "wharf", "wharf"], check=True)
+        return self
+
+    def url(self):
+        """A store URL under a schema prefix of its own (a fresh cluster each time)."""
+        self.schemas += 1
+        return f"postgres://wharf@127.0.0.1:{self.port}/wharf?sslmode=disable&schema=bench{self.schemas}"
+
+    def settings(self):
+        query = "SELECT name || '=' || setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'server_version')"
+        out = subprocess.run([f"{self.bin}/psql", "-X", "-q", "-tA", "-h", "127.0.0.1", "-p", str(self.port), "-U", "wharf", "-d", "wharf",
+                              "-c", query], capture_output=True, text=True).stdout
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    def __exit__(self, kind, value, traceback):
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/pg_ctl", "-D", os.path.join(self.work, "data"), "-m", "fast",
+                        "-w", "-t", "30", "stop"], capture_output=True)
         shutil.rmtree(self.work, ignore_errors=True)
         return False

@@ -3,12 +3,13 @@
 # installs the wharf-agent binary and its systemd unit, writes its settings with the activation,
 # starts it, and waits until it has registered.
 #
-#   install-agent.sh --controller URL --activation-id ID --activation-code CODE [--cluster NAME]
+#   install-agent.sh --controller URL[,URL...] --activation-id ID --activation-code CODE [--cluster NAME]
 #                    [--region REGION] [--binary PATH] [--install-docker] [--no-start]
 #                    [--ca-fingerprint SHA256 | --ca-file PATH]
 #   install-agent.sh --uninstall
 #
-# Running it twice is safe: it replaces the binary and the unit, keeps the agent's identity, and
+# Several controllers (high availability) are given comma-separated: the agent moves to the next one
+# that answers. Running it twice is safe: it replaces the binary and the unit, keeps the agent's identity, and
 # restarts the agent. --uninstall stops and removes what it installed (the binary, the unit, the
 # settings) but leaves the agent's state in /var/lib/wharf-agent and the task containers alone, so a
 # later install rejoins as the same node; remove that directory to leave the cluster for good.
@@ -86,14 +87,20 @@ if ((uninstall)); then
 fi
 
 [[ -n $controller ]] || fail "--controller URL is required (the controller's http(s) URL, such as http://controller.lan:8080)"
-[[ $controller =~ ^https?://[^/]+ ]] || fail "--controller \"$controller\" is not an http(s) URL"
+IFS=',' read -r -a controllers <<<"$controller"
+((${#controllers[@]} > 0)) || fail "--controller \"$controller\" names no URL"
+for url in "${controllers[@]}"; do
+    [[ $url =~ ^https?://[^/]+ ]] || fail "--controller \"$url\" is not an http(s) URL"
+done
 [[ -n $activation_id && -n $activation_code ]] ||
     fail "--activation-id and --activation-code are required: create them on the controller with aws ssm create-activation"
 [[ $activation_id =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] ||
     fail "--activation-id \"$activation_id\" is not an activation ID (a UUID)"
 if [[ -n $ca_fingerprint || -n $ca_file ]]; then
-    [[ $controller == https://* ]] ||
-        fail "--ca-fingerprint and --ca-file verify an https:// controller; \"$controller\" is not one"
+    for url in "${controllers[@]}"; do
+        [[ $url == https://* ]] ||
+            fail "--ca-fingerprint and --ca-file verify an https:// controller; \"$url\" is not one"
+    done
     [[ -z $ca_fingerprint || -z $ca_file ]] || fail "give --ca-fingerprint or --ca-file, not both"
 fi
 if [[ -n $ca_fingerprint ]]; then

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Synchronization
+import WharfAuth
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -120,8 +121,8 @@ final class ControllerTrio: @unchecked Sendable {
         )
     }
 
-    /// An ECS call to whichever controller leads, as an SDK behind a load balancer retries: the
-    /// next controller on a refused connection or a follower's 503, for up to `timeout`.
+    /// An ECS call through the controllers in turn, as an SDK behind a load balancer retries: the
+    /// next controller on a refused connection or a 503 (no leader yet), for up to `timeout`.
     func call(
         _ operation: String,
         _ body: [String: Any],
@@ -203,6 +204,18 @@ struct HighAvailabilityTests {
                 try await Task.sleep(for: .seconds(1))
                 let roles = [await trio.role(1), await trio.role(2)]
                 #expect(roles == ["follower", "follower"])
+                // A follower passes calls on to the leader, which checks the AWS CLI's signature itself.
+                let created = try await aws(["ecs", "create-cluster", "--cluster-name", "via-\(prefix)"], endpoint: trio.endpoints[1])
+                #expect(created.status == 0, "through a follower: \(created.stderr)")
+                let read = try await aws(["ecs", "describe-clusters", "--clusters", "via-\(prefix)"], endpoint: trio.endpoints[2])
+                #expect((read.json["clusters"] as? [[String: Any]])?.first?["status"] as? String == "ACTIVE", "\(read)")
+                let wrongKey = SigV4Signer(
+                    accessKeyId: TestCredentials.accessKeyId,
+                    secretAccessKey: "not-the-secret",
+                    region: TestCredentials.region
+                )
+                let forged = try await ECSClient(endpoint: trio.endpoints[1], signer: wrongKey).call("ListClusters", [:])
+                #expect(forged.status == 400 || forged.status == 403, "a bad signature through a follower: \(forged)")
                 #expect(try await trio.call("CreateCluster", ["clusterName": cluster]).status == 200)
                 let activation = try await trio.call(
                     "CreateActivation",
@@ -293,11 +306,18 @@ struct HighAvailabilityTests {
                 }
                 #expect(connected, "the agent did not reconnect:\n\(agent?.log.suffix(3000) ?? "")")
                 #expect(try await Self.runningContainers(trio, cluster: cluster, count: 2) == running)
+                // The agent works for the last leader: a third task placed now runs beside the first two.
+                #expect(
+                    try await trio.call("UpdateService", ["cluster": cluster, "service": "steady", "desiredCount": 3])
+                        .status == 200
+                )
+                let three = try await Self.runningContainers(trio, cluster: cluster, count: 3)
+                #expect(three.isSuperset(of: running), "now: \(three), before: \(running)")
                 let ids = try await DockerEngine.run([
                     "docker", "ps", "-q", "--no-trunc", "--filter",
                     "label=com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/\(cluster)",
                 ]).trimmedStdout.split(separator: "\n").map(String.init)
-                #expect(Set(ids) == running, "containers now: \(ids), before: \(running)")
+                #expect(Set(ids) == three, "containers now: \(ids), tasks: \(three)")
             } catch {
                 _ = try? await agent?.stop()
                 await Self.cleanUp(cluster)

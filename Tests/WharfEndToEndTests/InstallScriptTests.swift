@@ -38,7 +38,9 @@ struct InstallScriptTests {
             let fingerprint = try #require(cluster.controller.caFingerprint, "\(cluster.controller.log)")
             let base = ["--controller", cluster.controller.endpoint, "--cluster", cluster.name, "--activation-id", id,
                         "--activation-code", code, "--binary", ManagedProcess.built("wharf-agent").path]
-            let arguments = base + ["--ca-fingerprint", fingerprint]
+            // Two controllers, the first unreachable: the agent joins through the second.
+            var arguments = base + ["--ca-fingerprint", fingerprint]
+            arguments[1] = "https://127.0.0.1:1," + cluster.controller.endpoint
             do {
                 let first = try await install(root, arguments)
                 #expect(first.status == 0, "\(first.stdout)\(first.stderr)\(agentLog(root))")
@@ -51,6 +53,7 @@ struct InstallScriptTests {
                 #expect(FileManager.default.isExecutableFile(atPath: root + "/usr/local/bin/wharf-agent"))
                 let settings = (try? String(contentsOfFile: root + "/etc/wharf/agent.env", encoding: .utf8)) ?? ""
                 #expect(settings.contains("WHARF_CA_FINGERPRINT=\(fingerprint)"), "\(settings)")
+                #expect(settings.contains("WHARF_CONTROLLER=https://127.0.0.1:1,\(cluster.controller.endpoint)\n"), "\(settings)")
                 #expect(FileManager.default.fileExists(atPath: root + "/var/lib/wharf-agent/controller-ca.pem"), "the agent pinned the CA")
 
                 // Again: the same node (it rejoins with its saved identity; the activation allowed one).
@@ -72,6 +75,8 @@ struct InstallScriptTests {
             for (bad, fragment) in [
                 (["--controller", cluster.controller.endpoint], "--activation-id and --activation-code are required"),
                 (["--controller", "ftp://x", "--activation-id", id, "--activation-code", code], "is not an http(s) URL"),
+                (["--controller", cluster.controller.endpoint + ",ftp://y", "--activation-id", id, "--activation-code", code],
+                 "\"ftp://y\" is not an http(s) URL"),
                 (base + ["--ca-fingerprint", "ab"], "is not a SHA-256 fingerprint"),
                 (base + ["--ca-fingerprint", fingerprint, "--ca-file", "/etc/hostname"], "not both"),
                 (["--controller", "http://127.0.0.1:1", "--activation-id", id, "--activation-code", code, "--ca-fingerprint", fingerprint],

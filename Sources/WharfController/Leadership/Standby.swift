@@ -14,8 +14,9 @@ import WharfStore
 /// A controller on a PostgreSQL store before it leads: it tries to take the lease every renew
 /// interval and meanwhile serves as a follower on the controller's address: `GET /healthz` with
 /// `"role": "follower"` and the leader's address, `GET /healthz/leader` 503, the CA and metrics;
-/// every other request a 503 `ServiceUnavailableException` that the SDKs and the agents retry
-/// (agents with several controller addresses move to the next).
+/// every other request is passed to the leader (``LeaderForwarder``), or, when none leads or it
+/// cannot be reached, answered with a 503 `ServiceUnavailableException` that the SDKs and the
+/// agents retry (agents with several controller addresses move to the next).
 enum Standby {
     /// What the follower knows of the leader.
     final class Leader: Sendable {
@@ -58,10 +59,12 @@ enum Standby {
                 metadata: ["leader": "\(leader.holder.withLock { $0?.address ?? "none" })"]
             )
             let election = Election(lease: lease, leader: leader, interval: settings.renewInterval, attempt: attempt)
+            let forwarder = LeaderForwarder(identity: identity, caPEM: tls?.caPEM, logger: logger)
             let app = try follower(
                 configuration,
                 tls: tls,
                 leader: leader,
+                forwarder: forwarder,
                 metrics: metrics,
                 logger: logger,
                 onListening: onListening
@@ -70,6 +73,9 @@ enum Standby {
                 configuration: .init(
                     services: [
                         .init(service: app),
+                        // Stopped before the server (in reverse order), so that calls still held by
+                        // a dead leader end at once and the server's shutdown does not wait for them.
+                        .init(service: forwarder),
                         .init(service: election, successTerminationBehavior: .gracefullyShutdownGroup),
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint],
@@ -121,6 +127,7 @@ enum Standby {
         _ configuration: ControllerConfiguration,
         tls: ControllerTLS?,
         leader: Leader,
+        forwarder: LeaderForwarder,
         metrics: ControllerMetrics,
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void
@@ -150,7 +157,10 @@ enum Standby {
                 }
                 return refusal(address)
             default:
-                return refusal(address)
+                guard let address, let answer = await forwarder.forward(request, to: address) else {
+                    return refusal(address)
+                }
+                return answer
             }
         }
         return Application(
@@ -163,10 +173,10 @@ enum Standby {
         )
     }
 
-    /// A follower's 503 to every call it does not serve, naming the leader (`address`) when one leads.
+    /// A follower's 503 to a call it cannot pass on, naming the leader (`address`) when one leads.
     static func refusal(_ address: String?) -> Response {
         let message =
-            "this controller is a follower and serves no requests; "
+            "this controller is a follower and cannot pass the request on; "
             + (address.map { "the leader is \($0)" } ?? "no controller leads right now") + "; retry"
         var response = json(
             .serviceUnavailable,
