@@ -61,6 +61,23 @@ let package = Package(
         // AWS Signature Version 4: verified by the controller, made by Wharf's own clients.
         .target(name: "WharfAuth", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .target(
+            name: "WharfConsole",
+            dependencies: [
+                "WharfAuth",
+                "WharfModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // The console's files, embedded in the binary: a controller installed alone serves them.
+            resources: [
+                "index.html", "console.css", "console.js", "api.js", "ui.js", "clusters.js", "service.js", "task.js",
+                "taskdefs.js", "logs.js",
+            ].map { .embedInCode("Assets/\($0)") },
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "WharfStore",
             dependencies: [
                 "WharfModel",
@@ -87,6 +104,7 @@ let package = Package(
                 "WharfProtocol",
                 "WharfAuth",
                 "WharfMetrics",
+                "WharfConsole",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -214,6 +232,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WharfConsoleTests",
+            dependencies: ["WharfConsole", "WharfAuth", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "WharfLabTests", dependencies: ["WharfLab"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfCLITests",
@@ -243,7 +266,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WharfEndToEndTests",
-            dependencies: ["WharfModel", "WharfAuth"],
+            dependencies: [
+                "WharfModel", "WharfAuth", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             exclude: [
                 "Fixtures", "Support/ecs_conformance.py", "Support/ecs_strict_call.py", "Support/elbv2_conformance.py",
                 "Support/cloudmap_conformance.py", "Support/cloudwatch_conformance.py", "Support/query_xml.py",

@@ -6,7 +6,8 @@
 # Usage: .ci/setup.sh [COMMAND]
 #   all                (default) every ensure-* step below, in order
 #   ensure-packages    apt-get install docker.io busybox-static docker-registry iproute2 curl openssl systemd shellcheck
-#                      util-linux procps haproxy zlib1g-dev e2fsprogs
+#                      util-linux procps haproxy zlib1g-dev e2fsprogs postgresql chromium chromium-driver
+#                      fonts-liberation
 #                      prometheus (for promtool) if missing
 #   ensure-docker      start dockerd in the background unless `docker version` already answers
 #   ensure-test-image  build $WHARF_TEST_IMAGE from Debian's static busybox with `docker import`
@@ -14,6 +15,8 @@
 #   ensure-awscli      pip install awscli boto3 if either is missing
 #   ensure-postgres    start a PostgreSQL server of Debian's postgresql on $WHARF_CI_POSTGRES_PORT (loopback,
 #                      trust authentication, superuser and database `wharf`) unless it already answers
+#   ensure-chromium    the packages step, which installs chromium, chromium-driver and fonts-liberation for
+#                      the console's browser tests
 #   teardown           stop the dockerd and registry that any earlier run of this script started
 #
 # Sourced (as .ci/run does), the script only defines functions. `wharf_ci_teardown` then stops
@@ -127,6 +130,11 @@ wharf_ci_ensure_packages() {
     # The PostgreSQL store's tests and the high-availability suite (issue 20); the package's own
     # cluster is kept from starting by the policy below, the tests' server runs from $WHARF_CI_DIR.
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+    # The web console's browser tests (issue 21): headless Chromium driven by its WebDriver, with
+    # a font for its screenshots.
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    wharf_ci_pkg_installed fonts-liberation || missing+=(fonts-liberation)
     # zlib's headers, which the controller links to inflate gzip request bodies.
     wharf_ci_pkg_installed zlib1g-dev || missing+=(zlib1g-dev)
     if ((${#missing[@]} == 0)); then
@@ -470,10 +478,11 @@ wharf_ci_main() {
     ensure-registry) wharf_ci_ensure_registry ;;
     ensure-awscli) wharf_ci_ensure_awscli ;;
     ensure-postgres) wharf_ci_ensure_postgres ;;
+    ensure-chromium) wharf_ci_ensure_packages ;;
     teardown) wharf_ci_teardown_recorded ;;
     -h | --help | help) sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" ;;
     *)
-        wharf_ci_fail "unknown command '$command' (try: all, ensure-docker, ensure-test-image, ensure-registry, ensure-awscli, ensure-postgres, teardown)"
+        wharf_ci_fail "unknown command '$command' (try: all, ensure-docker, ensure-test-image, ensure-registry, ensure-awscli, ensure-postgres, ensure-chromium, teardown)"
         ;;
     esac
 }

@@ -65,16 +65,41 @@ final class APISession: Sendable {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: payload))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: .seconds(30))
-        } catch {
-            throw ValidationError("cannot reach the controller at \(endpoint): \(error); give its URL with --endpoint")
+        let retryUntil = ContinuousClock.now + Self.retryWindow
+        var attempt = 0
+        while true {
+            attempt += 1
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(request, timeout: .seconds(30))
+            } catch {
+                throw ValidationError("cannot reach the controller at \(endpoint): \(error); give its URL with --endpoint")
+            }
+            let data = Data((try await response.body.collect(upTo: 64 * 1024 * 1024)).readableBytesView)
+            // A 503 was not served (no controller leads for the moment, docs/high-availability.md):
+            // the same signed request again, as the AWS SDKs retry it.
+            if response.status == .serviceUnavailable, ContinuousClock.now < retryUntil {
+                try await Task.sleep(for: Self.backoff(attempt))
+                continue
+            }
+            return try Self.answer(operation, response.status, data)
         }
-        let data = Data((try await response.body.collect(upTo: 64 * 1024 * 1024)).readableBytesView)
-        guard response.status == .ok else {
+    }
+
+    /// How long ``call(_:body:target:signingName:contentType:extraHeaders:)`` retries 503s: longer
+    /// than a leader's takeover.
+    static let retryWindow = Duration.seconds(20)
+
+    /// The pause before attempt `attempt + 1`: 250 ms, doubled each time, at most 2 s.
+    static func backoff(_ attempt: Int) -> Duration {
+        .milliseconds(min(250 << min(attempt - 1, 4), 2000))
+    }
+
+    /// The body of a 200 answer, or the controller's refusal as an error.
+    private static func answer(_ operation: String, _ status: HTTPResponseStatus, _ data: Data) throws -> Data {
+        guard status == .ok else {
             let answer = try? JSONDecoder().decode(ErrorAnswer.self, from: data)
-            let type = answer?.type ?? "HTTP \(response.status.code)"
+            let type = answer?.type ?? "HTTP \(status.code)"
             let message = answer?.message ?? String(decoding: data, as: UTF8.self)
             throw ValidationError("\(operation) failed: \(type): \(message)")
         }

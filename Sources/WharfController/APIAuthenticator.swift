@@ -60,7 +60,7 @@ struct APIAuthenticator: Sendable {
     /// Checks `request` (whose body is `body`) for the API whose SigV4 signing name is `service`.
     /// - Returns: the access key ID that signed it; nil when authentication is disabled.
     func authenticate(_ request: Request, body: Data, service: String) async throws(ECSError) -> String? {
-        guard case .sigV4(let bootstrap) = mode else {
+        guard case .sigV4 = mode else {
             // No signatures: answer only requests addressed to loopback by name, so a web page on
             // a rebinding DNS name cannot drive the API through the browser.
             let host = Self.hostName(request.head.authority ?? request.headers[values: .init("Host")!].first ?? "")
@@ -91,15 +91,7 @@ struct APIAuthenticator: Sendable {
         let accessKeyId: String
         do {
             accessKeyId = try await verifier.verify(signable, service: service, now: controller.now()) { id in
-                if let bootstrap, bootstrap.accessKeyId == id { return bootstrap.secretAccessKey }
-                // The controller's own check, not an answer: no need to wait for a batch in flight
-                // (a key's secret reaches its owner only once the key is stored).
-                guard let record = await controller.inspect({ $0.credentials.accessKey(id) }) else { return nil }
-                guard let secret = sealer.open(record.sealedSecret, context: id) else {
-                    logger.error("a stored access key cannot be unsealed: secrets.key is not the one it was sealed with", metadata: ["access.key.id": "\(id)"])
-                    return nil
-                }
-                return secret
+                await secret(for: id)
             }
         } catch {
             // Unsigned requests are what scanners send: debug. The others are a client misconfigured.
@@ -111,6 +103,24 @@ struct APIAuthenticator: Sendable {
             throw ECSError(.server, "the region named in the credential scope is being opened; try again")
         }
         return accessKeyId
+    }
+
+    /// The secret of access key `id`: the bootstrap pair's, or a stored key's unsealed; nil when
+    /// there is no such key (or signatures are not checked).
+    func secret(for id: String) async -> String? {
+        guard case .sigV4(let bootstrap) = mode else { return nil }
+        if let bootstrap, bootstrap.accessKeyId == id { return bootstrap.secretAccessKey }
+        // The controller's own check, not an answer: no need to wait for a batch in flight
+        // (a key's secret reaches its owner only once the key is stored).
+        guard let record = await controller.inspect({ $0.credentials.accessKey(id) }) else { return nil }
+        guard let secret = sealer.open(record.sealedSecret, context: id) else {
+            logger.error(
+                "a stored access key cannot be unsealed: secrets.key is not the one it was sealed with",
+                metadata: ["access.key.id": "\(id)"]
+            )
+            return nil
+        }
+        return secret
     }
 
     /// The host part of an authority (`host`, `host:port`, `[v6]:port`).

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
+import WharfConsole
 import WharfModel
 import WharfState
 import WharfStore
@@ -258,6 +259,15 @@ public enum ControllerServer {
         for path in AgentEndpoint.paths {
             router.post(RouterPath(path)) { request, _ in await route.agent(path, request) }
         }
+        let authenticator = regionRouter.home.json.authenticator
+        let console = ConsoleEndpoint(
+            authentication: configuration.authentication == .disabled
+                ? .disabled : .keys { id in await authenticator.secret(for: id) },
+            region: homeRegion,
+            secureCookies: tls != nil,
+            maxBodyBytes: configuration.maxBodyBytes
+        ) { request in await route.api(request) }
+        console.register(on: router)
         let exec = ExecEndpoint(sessions: parts.exec, maxBodyBytes: configuration.maxBodyBytes)
         for path in ExecEndpoint.paths {
             router.post(RouterPath(path)) { request, _ in await exec.answer(path, request) }

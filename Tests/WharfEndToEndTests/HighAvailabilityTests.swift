@@ -67,6 +67,9 @@ final class ControllerTrio: @unchecked Sendable {
     let ports: [Int]
     private(set) var processes: [Int: ManagedProcess] = [:]
     var extraArguments: [Int: [String]] = [:]
+    /// A load balancer in front of the controllers: when set, ``call(_:_:target:timeout:)`` goes
+    /// through it alone.
+    var balancer: String?
 
     init(root: String, store: String, count: Int) throws {
         self.root = root
@@ -121,8 +124,8 @@ final class ControllerTrio: @unchecked Sendable {
         )
     }
 
-    /// An ECS call through the controllers in turn, as an SDK behind a load balancer retries: the
-    /// next controller on a refused connection or a 503 (no leader yet), for up to `timeout`.
+    /// An ECS call as an SDK retries it, through the balancer or else the controllers in turn: again
+    /// (the next controller) on a refused connection or a 503 (no leader yet), for up to `timeout`.
     func call(
         _ operation: String,
         _ body: [String: Any],
@@ -133,13 +136,47 @@ final class ControllerTrio: @unchecked Sendable {
         var last: (status: Int, json: [String: Any]) = (0, [:])
         var index = 0
         while ContinuousClock.now - started < timeout {
-            let answer = try? await ECSClient(endpoint: endpoints[index % ports.count]).call(operation, body, target: target)
+            let endpoint = balancer ?? endpoints[index % ports.count]
+            let answer = try? await ECSClient(endpoint: endpoint).call(operation, body, target: target)
             if let answer, answer.status != 503 { return answer }
             if let answer { last = answer }
             index += 1
             if index % ports.count == 0 { try await Task.sleep(for: .milliseconds(100)) }
         }
         return last
+    }
+
+    /// Starts HAProxy in TCP mode in front of the controllers, checking each one's `/healthz`
+    /// (leader and followers alike serve every call), and sends ``call(_:_:target:timeout:)``
+    /// through it; returns it.
+    func startBalancer() throws -> ManagedProcess {
+        let port = try freePort()
+        let servers = ports.enumerated().map { "    server c\($0.offset) 127.0.0.1:\($0.element) check" }
+        let configuration = """
+            global
+                maxconn 2000
+            defaults
+                mode tcp
+                timeout connect 1s
+                timeout client 90s
+                timeout server 90s
+                retries 3
+                option redispatch
+            frontend wharf
+                bind 127.0.0.1:\(port)
+                default_backend controllers
+            backend controllers
+                balance roundrobin
+                option httpchk GET /healthz
+                http-check expect status 200
+                default-server inter 300ms fall 1 rise 1
+
+            """ + servers.joined(separator: "\n") + "\n"
+        let file = root + "/haproxy.cfg"
+        try configuration.write(toFile: file, atomically: true, encoding: .utf8)
+        let process = try ManagedProcess("haproxy", ["haproxy", "-f", file, "-db"], path: "/usr/bin/env")
+        balancer = "http://127.0.0.1:\(port)"
+        return process
     }
 
     func stopAll() async {
@@ -183,9 +220,10 @@ struct HighAvailabilityTests {
 
     @Test(
         """
-        three controllers on one PostgreSQL: the leader SIGKILLed three times under concurrent writes: every \
-        acknowledged write kept, a new leader within 10 s each time, a service's tasks neither placed twice nor \
-        restarted, the agent (given all three addresses) connected to each new leader
+        three controllers on one PostgreSQL behind HAProxy: the leader SIGKILLed three times under concurrent writes \
+        through the balancer: every acknowledged write kept, a new leader within 10 s each time, the wharf CLI \
+        answering through the takeover, a service's tasks neither placed twice nor restarted, the agent (given all \
+        three addresses) working for the last leader
         """
     )
     func killTheLeader() async throws {
@@ -195,6 +233,8 @@ struct HighAvailabilityTests {
         try await withDataDirectory { root in
             let trio = try ControllerTrio(root: root, store: store, count: 3)
             var agent: ManagedProcess?
+            var balancer: ManagedProcess?
+            defer { _ = balancer.map { kill($0.process.processIdentifier, SIGKILL) } }
             let cluster = "ha-\(prefix)"
             do {
                 try trio.start(0)
@@ -204,6 +244,7 @@ struct HighAvailabilityTests {
                 try await Task.sleep(for: .seconds(1))
                 let roles = [await trio.role(1), await trio.role(2)]
                 #expect(roles == ["follower", "follower"])
+                balancer = try trio.startBalancer()
                 // A follower passes calls on to the leader, which checks the AWS CLI's signature itself.
                 let created = try await aws(["ecs", "create-cluster", "--cluster-name", "via-\(prefix)"], endpoint: trio.endpoints[1])
                 #expect(created.status == 0, "through a follower: \(created.stderr)")
@@ -262,12 +303,19 @@ struct HighAvailabilityTests {
                 }
                 var leader = 0
                 var takeovers: [Duration] = []
+                let lb = try #require(trio.balancer)
                 for _ in 0..<3 {
                     try await Task.sleep(for: .seconds(2))
                     try await trio.kill(leader)
                     let killed = ContinuousClock.now
+                    // The wharf CLI through the balancer's one name, at once: it waits out the takeover.
+                    async let cli = DockerEngine.run(TestCredentials.signing([
+                        ManagedProcess.built("wharf").path, "services", "--endpoint", lb, "--cluster", cluster, "--output", "json",
+                    ]))
                     let next = try await trio.leader(within: .seconds(20), excluding: leader)
                     takeovers.append(ContinuousClock.now - killed)
+                    let listed = try await cli
+                    #expect(listed.status == 0 && listed.stdout.contains("steady"), "wharf services: \(listed.stdout)\(listed.stderr)")
                     try trio.start(leader)
                     leader = next
                 }

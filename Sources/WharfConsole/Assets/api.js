@@ -1,0 +1,111 @@
+// The console's only way to the cluster: the public APIs, through POST /console/api, which the
+// controller signs with the session's access key. Errors carry the API's own type and message.
+
+export class APIError extends Error {
+  constructor(type, message, status) {
+    super(message || type);
+    this.type = type;
+    this.status = status;
+  }
+}
+
+const targets = {
+  ecs: 'AmazonEC2ContainerServiceV20141113.',
+  logs: 'Logs_20140328.',
+  cloudwatch: 'GraniteServiceVersion20100801.',
+  autoscaling: 'AnyScaleFrontendService.',
+  ssm: 'AmazonSSM.',
+};
+
+let onSignedOut = () => {};
+
+/** Sets what happens when the session has ended (the sign-in page). */
+export function whenSignedOut(handler) {
+  onSignedOut = handler;
+}
+
+/** Calls `operation` of `api` (ecs, logs, cloudwatch, autoscaling, ssm) with `body`. */
+export async function call(api, operation, body = {}, extraHeaders = {}) {
+  const response = await fetch('/console/api', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'X-Wharf-Console': '1', 'X-Amz-Target': targets[api] + operation, ...extraHeaders },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  let answer = {};
+  try {
+    answer = text ? JSON.parse(text) : {};
+  } catch {
+    answer = { message: text };
+  }
+  if (!response.ok) {
+    const type = String(answer.__type || answer.code || `HTTP ${response.status}`).split('#').pop();
+    const error = new APIError(type, answer.message || answer.Message || text, response.status);
+    if (type === 'ConsoleSessionExpired') onSignedOut(error.message);
+    throw error;
+  }
+  return answer;
+}
+
+export const ecs = (operation, body) => call('ecs', operation, body);
+
+/** An ECS call that also asks for Wharf's utilization figures. */
+export const ecsWithUsage = (operation, body) =>
+  call('ecs', operation, body, { 'X-Wharf-Include': 'utilization' });
+
+/** Every page of a list operation (`key` is the list's member), at most `limit` items. */
+export async function all(api, operation, body, key, limit = 5000) {
+  const items = [];
+  let nextToken;
+  do {
+    const page = await call(api, operation, nextToken ? { ...body, nextToken } : body);
+    items.push(...(page[key] || []));
+    nextToken = page.nextToken;
+  } while (nextToken && items.length < limit);
+  return items;
+}
+
+/** Describes `arns` in chunks of `size` (ECS describes at most 100 tasks or services a call). */
+export async function describe(operation, body, key, arns, size = 100, withUsage = false) {
+  const chunks = [];
+  for (let i = 0; i < arns.length; i += size) chunks.push(arns.slice(i, i + size));
+  const send = withUsage ? ecsWithUsage : ecs;
+  const pages = await Promise.all(chunks.map((chunk) => send(operation, { ...body, [key]: chunk })));
+  return pages.flatMap((page) => page[operationKey(operation)] || []);
+}
+
+function operationKey(operation) {
+  return {
+    DescribeTasks: 'tasks',
+    DescribeServices: 'services',
+    DescribeContainerInstances: 'containerInstances',
+    DescribeClusters: 'clusters',
+  }[operation];
+}
+
+/** The session: `{signedIn, accessKeyId, region, signatures}`. */
+export async function session() {
+  const response = await fetch('/console/session', { credentials: 'same-origin' });
+  return response.json();
+}
+
+export async function signIn(accessKeyId, secretAccessKey) {
+  const response = await fetch('/console/session', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'X-Wharf-Console': '1', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ accessKeyId, secretAccessKey }),
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new APIError(answer.__type, answer.message, response.status);
+  return answer;
+}
+
+export async function signOut() {
+  await fetch('/console/session', {
+    method: 'DELETE',
+    credentials: 'same-origin',
+    headers: { 'X-Wharf-Console': '1' },
+  });
+}
