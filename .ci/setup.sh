@@ -181,6 +181,16 @@ wharf_ci_ensure_docker() {
         pid=$(<"$pidfile")
         wharf_ci_log "docker: dockerd (pid $pid) started earlier is not answering yet; waiting"
     else
+        # An engine still shutting down (a teardown just before) holds /var/run/docker.pid: wait
+        # for it; a pid file left by an engine that died is removed, or the new one refuses to start.
+        local old
+        old=$(cat /var/run/docker.pid 2>/dev/null || true)
+        for ((i = 0; i < 120; i++)); do
+            [[ -n $old && -d /proc/$old ]] || break
+            ((i == 0)) && wharf_ci_log "docker: waiting for dockerd (pid $old) to finish shutting down"
+            sleep 0.5
+        done
+        [[ -n $old && ! -d /proc/$old ]] && rm -f /var/run/docker.pid
         read -r -a flags <<<"$WHARF_CI_DOCKERD_FLAGS"
         wharf_ci_log "docker: starting dockerd${flags[*]:+ ${flags[*]}} (log: $log)"
         # setsid: a Ctrl-C in the terminal that runs the tests must not reach the daemon.

@@ -45,6 +45,125 @@ struct ConsoleTests {
         }
     }
 
+    /// A service (desired 0) with a target group behind a load balancer and a Cloud Map
+    /// registry: the service page shows the load balancer's DNS name and the Cloud Map name.
+    static func namesShown(_ cluster: WharfCluster, _ browser: Browser, console: String, family: String) async throws {
+        let endpoint = cluster.controller.endpoint
+        let balancer = try await aws(["elbv2", "create-load-balancer", "--name", "console-lb", "--subnets", "s"], endpoint: endpoint)
+        let made = try #require((balancer.json["LoadBalancers"] as? [[String: Any]])?.first, "\(balancer.stderr)")
+        let balancerArn = try #require(made["LoadBalancerArn"] as? String)
+        let dnsName = try #require(made["DNSName"] as? String)
+        let group = try await aws(
+            ["elbv2", "create-target-group", "--name", "console-tg", "--protocol", "HTTP", "--port", "80"],
+            endpoint: endpoint
+        )
+        let groupArn = try #require((group.json["TargetGroups"] as? [[String: Any]])?.first?["TargetGroupArn"] as? String)
+        let listener = try await aws([
+            "elbv2", "create-listener", "--load-balancer-arn", balancerArn, "--protocol", "HTTP", "--port", "80",
+            "--default-actions", "Type=forward,TargetGroupArn=\(groupArn)",
+        ], endpoint: endpoint)
+        #expect(listener.status == 0, "\(listener.stderr)")
+        let map = "Route53AutoNaming_v20170314"
+        let namespace = try await cluster.client.call("CreatePrivateDnsNamespace", ["Name": "console.internal", "Vpc": "vpc-1"], target: map)
+        let operation = try #require(namespace.json["OperationId"] as? String, "\(namespace.json)")
+        let done = try await cluster.client.call("GetOperation", ["OperationId": operation], target: map)
+        let namespaceID = try #require(((done.json["Operation"] as? [String: Any])?["Targets"] as? [String: String])?["NAMESPACE"])
+        let registry = try await cluster.client.call(
+            "CreateService",
+            ["Name": "api", "DnsConfig": ["NamespaceId": namespaceID, "DnsRecords": [["Type": "SRV", "TTL": 10]]]],
+            target: map
+        )
+        let registryArn = try #require((registry.json["Service"] as? [String: Any])?["Arn"] as? String, "\(registry.json)")
+        let served = try await cluster.register([
+            "family": family + "-named",
+            "containerDefinitions": [[
+                "name": "app", "image": "wharf-test/busybox:latest", "memory": 16, "portMappings": [["containerPort": 80]],
+            ]],
+        ])
+        let created = try await cluster.client.call("CreateService", [
+            "cluster": cluster.name, "serviceName": "named", "taskDefinition": served, "desiredCount": 0,
+            "loadBalancers": [["targetGroupArn": groupArn, "containerName": "app", "containerPort": 80]],
+            "serviceRegistries": [["registryArn": registryArn, "containerName": "app", "containerPort": 80]],
+        ])
+        #expect(created.status == 200, "\(created.json)")
+        try await browser.open(console + "#/clusters/\(cluster.name)/services/named")
+        try await browser.waitFor(dnsName)
+        try await browser.waitFor("api.console.internal")
+    }
+
+    /// What the page breaks of the rules a keyboard, a screen reader and a phone need: a page
+    /// wider than the screen, form fields without a label, buttons or links without a name,
+    /// charts without a text alternative.
+    static let audit = """
+        const problems = [];
+        if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+          problems.push(`the page is ${document.documentElement.scrollWidth}px wide on a ${window.innerWidth}px screen`);
+        }
+        for (const field of document.querySelectorAll('input, select, textarea')) {
+          if (!field.labels || !field.labels.length) problems.push(`a ${field.tagName} named ${field.name} has no label`);
+        }
+        for (const control of document.querySelectorAll('button, a')) {
+          if (!control.textContent.trim() && !control.getAttribute('aria-label')) problems.push(`a ${control.tagName} has no name`);
+        }
+        for (const chart of document.querySelectorAll('svg')) {
+          if (!chart.getAttribute('aria-label')) problems.push('a chart has no text alternative');
+        }
+        if (!document.querySelector('h1')) problems.push('no heading');
+        return problems;
+        """
+
+    @Test("on a phone-sized screen every page fits, every field and control is named, and the keyboard drives it")
+    func phone() async throws {
+        try await withCluster { cluster in
+            try await cluster.startAgent("node-a")
+            let browser = try await Browser(width: 390, height: 844)
+            do {
+                let console = cluster.controller.endpoint + "/console"
+                try await browser.open(console)
+                try await browser.type("#access-key-id", TestCredentials.accessKeyId)
+                try await browser.type("#secret-access-key", TestCredentials.secretAccessKey)
+                #expect(try await browser.run(Self.audit) as? [String] == [], "the sign-in page")
+                try await browser.click("form.sign-in button[type=submit]")
+                try await browser.waitFor(cluster.name)
+                for page in ["#/", "#/clusters/\(cluster.name)", "#/clusters/\(cluster.name)/tasks",
+                             "#/clusters/\(cluster.name)/nodes", "#/taskdefs"] {
+                    try await browser.open(console + page)
+                    try await browser.waitUntil("\(page) drawn", timeout: .seconds(20)) { !$0.contains("Loading") }
+                    try await Task.sleep(for: .milliseconds(300))
+                    let problems = try await browser.run(Self.audit) as? [String]
+                    #expect(problems == [], "\(page): \(problems ?? [])")
+                }
+                // The keyboard: a page drawn puts the focus on its heading, so Tab goes on into the
+                // content; Tab reaches the cluster's link and Enter follows it.
+                try await browser.open(console + "#/")
+                try await browser.waitFor("Create a cluster")
+                #expect(try await browser.run("return document.activeElement.tagName") as? String == "H1")
+                var reached = false
+                for _ in 0..<6 where !reached {
+                    try await browser.press("\u{E004}")
+                    let focused = try await browser.run("return document.activeElement.textContent") as? String
+                    let inside = try await browser.run("return document.getElementById('main').contains(document.activeElement)")
+                    #expect(inside as? Bool == true, "Tab left the content for \(focused ?? "")")
+                    reached = focused == cluster.name
+                }
+                #expect(reached, "Tab never reached the link to \(cluster.name)")
+                try await browser.press("\u{E007}")
+                try await browser.waitFor("Create a service")
+                #expect(try await browser.run("return location.hash") as? String == "#/clusters/\(cluster.name)")
+                // The skip link (the first stop of a fresh load's Tab) moves to the content, not to a route.
+                try await browser.run("document.querySelector('.skip').focus()")
+                try await browser.press("\u{E007}")
+                #expect(try await browser.run("return document.activeElement.id") as? String == "main")
+                #expect(try await browser.run("return location.hash") as? String == "#/clusters/\(cluster.name)")
+            } catch {
+                try? await browser.screenshot("failure-phone")
+                await browser.close()
+                throw error
+            }
+            await browser.close()
+        }
+    }
+
     static func walk(_ cluster: WharfCluster, _ browser: Browser) async throws {
         let console = cluster.controller.endpoint + "/console"
         let family = "console-\(cluster.name)"
@@ -136,6 +255,9 @@ struct ConsoleTests {
         #expect((instances.json["containerInstanceArns"] as? [String])?.count == 1)
         try await browser.click("//button[normalize-space()='Activate']")
         try await browser.waitFor("is ACTIVE")
+
+        // A service behind a load balancer and in Cloud Map: its page names both.
+        try await namesShown(cluster, browser, console: console, family: family)
 
         // The extra cluster deleted from the list, then signed out.
         try await browser.open(console + "#/")

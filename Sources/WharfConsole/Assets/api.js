@@ -15,6 +15,7 @@ const targets = {
   cloudwatch: 'GraniteServiceVersion20100801.',
   autoscaling: 'AnyScaleFrontendService.',
   ssm: 'AmazonSSM.',
+  servicediscovery: 'Route53AutoNaming_v20170314.',
 };
 
 let onSignedOut = () => {};
@@ -82,6 +83,35 @@ function operationKey(operation) {
     DescribeContainerInstances: 'containerInstances',
     DescribeClusters: 'clusters',
   }[operation];
+}
+
+/**
+ * An Elastic Load Balancing action (the Query protocol): `params` as its form members
+ * (`{'Names.member.1': 'web'}`); returns the answer's XML document.
+ */
+export async function elbv2(action, params = {}) {
+  const form = new URLSearchParams({ Action: action, Version: '2015-12-01', ...params });
+  const response = await fetch('/console/api', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'X-Wharf-Console': '1', 'X-Wharf-Query': 'elasticloadbalancing' },
+    body: form.toString(),
+  });
+  const text = await response.text();
+  const xml = new DOMParser().parseFromString(text, 'application/xml');
+  if (!response.ok) {
+    const type = xml.querySelector('Code')?.textContent || `HTTP ${response.status}`;
+    const message = xml.querySelector('Message')?.textContent || (() => {
+      try {
+        return JSON.parse(text).message;
+      } catch {
+        return text;
+      }
+    })();
+    if (type === 'ConsoleSessionExpired' || text.includes('ConsoleSessionExpired')) onSignedOut(message);
+    throw new APIError(type, message, response.status);
+  }
+  return xml;
 }
 
 /** The session: `{signedIn, accessKeyId, region, signatures}`. */

@@ -122,6 +122,11 @@ function signInPage(reason) {
   id.focus();
 }
 
+// The skip link moves the focus to the content; following its href would change the route.
+document.querySelector('.skip').addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
 api.whenSignedOut((reason) => signInPage(reason));
 signOutButton.addEventListener('click', async () => {
   await api.signOut();

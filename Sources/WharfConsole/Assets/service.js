@@ -34,6 +34,34 @@ async function metrics(cluster, service) {
   ]);
 }
 
+/** The load balancers' DNS names and the Cloud Map names the service answers at. */
+async function names(service, section) {
+  const targets = [];
+  for (const balancer of service.loadBalancers || []) {
+    let dns = '—';
+    if (balancer.targetGroupArn) {
+      const groups = await api.elbv2('DescribeTargetGroups', { 'TargetGroupArns.member.1': balancer.targetGroupArn });
+      const arns = [...groups.querySelectorAll('LoadBalancerArns > member')].map((m) => m.textContent);
+      if (arns.length) {
+        const params = Object.fromEntries(arns.map((arn, i) => [`LoadBalancerArns.member.${i + 1}`, arn]));
+        const balancers = await api.elbv2('DescribeLoadBalancers', params);
+        dns = [...balancers.querySelectorAll('DNSName')].map((n) => n.textContent).join(', ') || '—';
+      }
+    }
+    targets.push([short(balancer.targetGroupArn || balancer.loadBalancerName), balancer.containerName, balancer.containerPort, dns]);
+  }
+  const registries = [];
+  for (const registry of service.serviceRegistries || []) {
+    const id = short(registry.registryArn);
+    const found = await api.call('servicediscovery', 'GetService', { Id: id });
+    const namespace = await api.call('servicediscovery', 'GetNamespace', { Id: found.Service.NamespaceId });
+    registries.push([`${found.Service.Name}.${namespace.Namespace.Name}`, registry.containerName || '—', registry.port || '—']);
+  }
+  fill(section, h('h2', {}, 'Load balancing and discovery'),
+    table('Load balancers', ['Target group', 'Container', 'Port', 'DNS name'], targets, 'No load balancer.'),
+    table('Service discovery', ['DNS name', 'Container', 'Port'], registries, 'No service discovery.'));
+}
+
 export async function servicePage(cluster, name) {
   const summary = h('dl', { class: 'facts' });
   const deployments = h('section', { 'aria-label': 'Deployments' });
@@ -68,7 +96,7 @@ export async function servicePage(cluster, name) {
         when(d.updatedAt),
       ]),
     ));
-    const running = await api.all('ecs', 'ListTasks', { cluster, serviceName: name }, 'taskArns', 500);
+    const running = await api.all('ecs', 'ListTasks', { cluster, serviceName: name }, 'taskArns', 1000);
     const described2 = running.length ? await api.describe('DescribeTasks', { cluster }, 'tasks', running) : [];
     fill(tasks, h('h2', {}, 'Tasks'), table('Tasks', taskHeaders, taskRows(cluster, described2, update), 'No tasks.'));
     fill(events, h('h2', {}, 'Events'), table(
@@ -77,13 +105,6 @@ export async function servicePage(cluster, name) {
       (service.events || []).slice(0, 15).map((e) => [when(e.createdAt), e.message]),
       'No events yet.',
     ));
-    const targets = (service.loadBalancers || []).map((b) => [
-      short(b.targetGroupArn), b.containerName, b.containerPort,
-    ]);
-    const registries = (service.serviceRegistries || []).map((r) => [short(r.registryArn), r.containerName || '—', r.port || '—']);
-    fill(balancing, h('h2', {}, 'Load balancing and discovery'),
-      table('Target groups', ['Target group', 'Container', 'Port'], targets, 'No load balancer.'),
-      table('Service registries', ['Cloud Map service', 'Container', 'Port'], registries, 'No service discovery.'));
     if (rounds % 5 === 0) await slowParts().catch((error) => fill(charts, h('p', { class: 'error' }, `Metrics: ${error.message}`)));
     rounds++;
     await logs.update(described2);
@@ -104,6 +125,7 @@ export async function servicePage(cluster, name) {
       'No scaling policies.',
     ));
     fill(charts, h('h2', {}, 'Metrics'), await metrics(cluster, name));
+    await names(service, balancing);
   };
   await update();
 

@@ -89,9 +89,18 @@ final class Browser: @unchecked Sendable {
         }
     }
 
+    /// Clicks the element `selector` finds. A page redraws its live parts every few seconds: an
+    /// element replaced between finding and clicking is found again.
     func click(_ selector: String) async throws {
-        let id = try await element(selector)
-        _ = try await command("POST", "element/\(id)/click", [:])
+        for attempt in 1...5 {
+            let id = try await element(selector)
+            do {
+                _ = try await command("POST", "element/\(id)/click", [:])
+                return
+            } catch let failure as Failure where failure.description.contains("stale element") && attempt < 5 {
+                continue
+            }
+        }
     }
 
     /// Types `text` into the field `selector`, replacing what it held.
@@ -99,6 +108,12 @@ final class Browser: @unchecked Sendable {
         let id = try await element(selector)
         _ = try await command("POST", "element/\(id)/clear", [:])
         _ = try await command("POST", "element/\(id)/value", ["text": text])
+    }
+
+    /// Presses and releases `key` (a character, or a WebDriver key such as `\u{E004}`, Tab).
+    func press(_ key: String) async throws {
+        let actions: [[String: Any]] = [["type": "keyDown", "value": key], ["type": "keyUp", "value": key]]
+        _ = try await command("POST", "actions", ["actions": [["type": "key", "id": "keyboard", "actions": actions]]])
     }
 
     /// Accepts the `confirm()` the last click opened.

@@ -16,6 +16,7 @@ struct ECSClient: Sendable {
     /// The service each target prefix other than ECS's is signed for.
     static let signingNames = [
         "AmazonSSM": "ssm", "WharfAdmin": "wharf", "AnyScaleFrontendService": "application-autoscaling",
+        "Route53AutoNaming_v20170314": "servicediscovery",
     ]
 
     /// Calls `operation` with a JSON body; returns the HTTP status and the decoded JSON object.
