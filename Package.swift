@@ -73,7 +73,7 @@ let package = Package(
             // The console's files, embedded in the binary: a controller installed alone serves them.
             resources: [
                 "index.html", "console.css", "console.js", "api.js", "ui.js", "clusters.js", "service.js", "task.js",
-                "taskdefs.js", "logs.js",
+                "taskdefs.js", "logs.js", "tasklist.js",
             ].map { .embedInCode("Assets/\($0)") },
             swiftSettings: swiftSettings
         ),

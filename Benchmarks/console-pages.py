@@ -8,11 +8,11 @@ downloads.
 A release wharf-controller and wharf-sim (--agents simulated nodes) hold one service of --tasks
 tasks. Chromium (Debian's `chromium` and `chromium-driver`; `bash .ci/setup.sh ensure-chromium`)
 signs in, then visits each page --visits times; between two visits it shows a page that loads
-nothing, so every visit is a navigation that fetches the page's data anew, as a click does. A
+nothing (a "not found" page), so every visit is a navigation that fetches the page's data anew, as a click does. A
 visit's time runs from setting the location to the console's render of that page (its
 `data-rendered` mark), measured inside the page with performance.now().
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wharf_bench as bench
@@ -37,8 +37,11 @@ class Chromium:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return json.load(response)
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"WebDriver {method} {path}: {error.read().decode(errors='replace')[:1000]}") from None
 
     def run(self, script, *arguments):
         answer = self._send("POST", f"/session/{self.session}/execute/sync", {"script": script, "args": list(arguments)})
@@ -113,7 +116,7 @@ def main():
             pages = {
                 "clusters": "#/",
                 "cluster services": "#/clusters/default",
-                "cluster tasks (all running)": "#/clusters/default/tasks",
+                "cluster tasks (a page of 100)": "#/clusters/default/tasks",
                 "cluster nodes": "#/clusters/default/nodes",
                 "service": "#/clusters/default/services/web",
                 "task": f"#/clusters/default/tasks/{task}",
@@ -123,8 +126,8 @@ def main():
             results = {"first_visit_bytes": first, "tasks": args.tasks, "agents": args.agents, "pages": {}}
             for name, hash_ in pages.items():
                 times = []
-                for _ in range(args.visits):
-                    browser.run(VISIT, "#/nowhere", 30000)
+                for visit in range(args.visits):
+                    browser.run(VISIT, f"#/nowhere/{name}/{visit}", 30000)
                     times.append(browser.run(VISIT, hash_, 30000))
                 times.sort()
                 results["pages"][name] = {"median_ms": round(statistics.median(times), 1),

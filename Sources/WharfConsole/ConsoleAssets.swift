@@ -31,6 +31,7 @@ enum ConsoleAssets {
             "task.js": Asset(javaScript, PackageResources.task_js),
             "taskdefs.js": Asset(javaScript, PackageResources.taskdefs_js),
             "logs.js": Asset(javaScript, PackageResources.logs_js),
+            "tasklist.js": Asset(javaScript, PackageResources.tasklist_js),
         ]
     }()
 

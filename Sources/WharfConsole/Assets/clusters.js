@@ -1,6 +1,7 @@
 // Clusters, and one cluster's services, tasks and nodes.
 import * as api from './api.js';
-import { h, fill, table, link, status, short, family, when, form, action, announce, chart } from './ui.js';
+import { h, fill, table, link, status, short, family, form, action, announce, chart } from './ui.js';
+import { taskPager } from './tasklist.js';
 
 export async function clustersPage() {
   const live = h('section', { 'aria-label': 'Clusters' });
@@ -121,46 +122,10 @@ async function servicesTab(cluster, live) {
   return { update, extra: h('div', {}, h('h2', {}, 'Create a service'), create) };
 }
 
-/** Task rows: ID, definition, status, health, started, addresses, node, stop. */
-export function taskRows(cluster, tasks, refresh) {
-  return tasks.map((t) => {
-    const id = short(t.taskArn);
-    const addresses = (t.containers || []).flatMap((c) => [
-      ...(c.networkInterfaces || []).map((n) => n.privateIpv4Address),
-      ...(c.networkBindings || []).map((b) => `${b.hostPort}→${b.containerPort}/${b.protocol || 'tcp'}`),
-    ]);
-    return [
-      link(`/clusters/${encodeURIComponent(cluster)}/tasks/${id}`, id.slice(0, 8)),
-      family(t.taskDefinitionArn),
-      status(t.lastStatus),
-      t.healthStatus && t.healthStatus !== 'UNKNOWN' ? status(t.healthStatus) : '—',
-      when(t.startedAt),
-      [...new Set(addresses.filter(Boolean))].join(', ') || '—',
-      short(t.containerInstanceArn).slice(0, 8),
-      t.desiredStatus === 'RUNNING'
-        ? action('Stop', async () => {
-          await api.ecs('StopTask', { cluster, task: t.taskArn, reason: 'Stopped from the Wharf console' });
-          announce(`Stopping task ${id}.`);
-          await refresh();
-        }, `Stop task ${id}?`, 'danger')
-        : '',
-    ];
-  });
-}
-
-export const taskHeaders = ['Task', 'Task definition', 'Status', 'Health', 'Started', 'Addresses', 'Node', ''];
-
 async function tasksTab(cluster, live) {
-  const update = async () => {
-    const running = await api.all('ecs', 'ListTasks', { cluster, desiredStatus: 'RUNNING' }, 'taskArns', 1000);
-    const stopped = await api.all('ecs', 'ListTasks', { cluster, desiredStatus: 'STOPPED' }, 'taskArns', 100);
-    const arns = [...running, ...stopped];
-    const tasks = arns.length ? await api.describe('DescribeTasks', { cluster }, 'tasks', arns) : [];
-    const order = { RUNNING: 0, PENDING: 1, PROVISIONING: 1, ACTIVATING: 1, DEACTIVATING: 2, STOPPING: 2, STOPPED: 3 };
-    tasks.sort((a, b) => (order[a.lastStatus] ?? 1) - (order[b.lastStatus] ?? 1) || String(b.createdAt).localeCompare(a.createdAt));
-    fill(live, table('Tasks', taskHeaders, taskRows(cluster, tasks, update), 'No tasks.'));
-  };
-  return { update };
+  const pager = taskPager(cluster);
+  fill(live, pager.element);
+  return { update: pager.update };
 }
 
 // Each node's CPU and memory use, sampled at every refresh while the console is open.

@@ -2,7 +2,7 @@
 // forms that scale it, roll it to another revision, and delete it.
 import * as api from './api.js';
 import { h, fill, table, link, status, short, family, when, form, action, announce, chart } from './ui.js';
-import { taskRows, taskHeaders } from './clusters.js';
+import { taskPager } from './tasklist.js';
 import { logPanel } from './logs.js';
 
 async function metrics(cluster, service) {
@@ -65,7 +65,8 @@ async function names(service, section) {
 export async function servicePage(cluster, name) {
   const summary = h('dl', { class: 'facts' });
   const deployments = h('section', { 'aria-label': 'Deployments' });
-  const tasks = h('section', { 'aria-label': 'Tasks' });
+  const pager = taskPager(cluster, { serviceName: name });
+  const tasks = h('section', { 'aria-label': 'Tasks' }, h('h2', {}, 'Tasks'), pager.element);
   const events = h('section', { 'aria-label': 'Events' });
   const balancing = h('section', { 'aria-label': 'Load balancing and discovery' });
   const scaling = h('section', { 'aria-label': 'Scaling' });
@@ -96,9 +97,7 @@ export async function servicePage(cluster, name) {
         when(d.updatedAt),
       ]),
     ));
-    const running = await api.all('ecs', 'ListTasks', { cluster, serviceName: name }, 'taskArns', 1000);
-    const described2 = running.length ? await api.describe('DescribeTasks', { cluster }, 'tasks', running) : [];
-    fill(tasks, h('h2', {}, 'Tasks'), table('Tasks', taskHeaders, taskRows(cluster, described2, update), 'No tasks.'));
+    const shown = await pager.update();
     fill(events, h('h2', {}, 'Events'), table(
       'Events',
       ['Time', 'Message'],
@@ -107,7 +106,7 @@ export async function servicePage(cluster, name) {
     ));
     if (rounds % 5 === 0) await slowParts().catch((error) => fill(charts, h('p', { class: 'error' }, `Metrics: ${error.message}`)));
     rounds++;
-    await logs.update(described2);
+    await logs.update(shown);
   };
   const slowParts = async () => {
     const policies = await api.call('autoscaling', 'DescribeScalingPolicies', {
