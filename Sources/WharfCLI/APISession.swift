@@ -73,7 +73,9 @@ final class APISession: Sendable {
             do {
                 response = try await client.execute(request, timeout: .seconds(30))
             } catch {
-                throw ValidationError("cannot reach the controller at \(endpoint): \(error); give its URL with --endpoint")
+                throw ValidationError(
+                    "cannot reach the controller at \(endpoint): \(error); give its URL with --endpoint"
+                )
             }
             let data = Data((try await response.body.collect(upTo: 64 * 1024 * 1024)).readableBytesView)
             // A 503 was not served (no controller leads for the moment, docs/high-availability.md):

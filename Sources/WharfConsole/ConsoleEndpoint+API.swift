@@ -56,7 +56,11 @@ extension ConsoleEndpoint {
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
         } catch {
-            return Self.refusal(.contentTooLarge, "ValidationException", "the request body exceeds \(maxBodyBytes) bytes")
+            return Self.refusal(
+                .contentTooLarge,
+                "ValidationException",
+                "the request body exceeds \(maxBodyBytes) bytes"
+            )
         }
         let authority = request.head.authority ?? "localhost"
         var headers: [(name: String, value: String)] = [("host", authority), ("content-type", service.contentType)]
@@ -77,7 +81,13 @@ extension ConsoleEndpoint {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
         }
         fields[.contentLength] = String(body.readableBytes)
-        let head = HTTPRequest(method: .post, scheme: request.head.scheme, authority: authority, path: "/", headerFields: fields)
+        let head = HTTPRequest(
+            method: .post,
+            scheme: request.head.scheme,
+            authority: authority,
+            path: "/",
+            headerFields: fields
+        )
         var answer = await dispatch(Request(head: head, body: RequestBody(buffer: body)))
         answer.headers[.cacheControl] = "no-store"
         return answer

@@ -116,7 +116,10 @@ public struct ConsoleEndpoint: Sendable {
         guard let token = Self.token(request), let session = sessions.session(token) else {
             return Self.json(.ok, SessionAnswer(signedIn: false, accessKeyId: nil, region: region, signatures: true))
         }
-        return Self.json(.ok, SessionAnswer(signedIn: true, accessKeyId: session.accessKeyId, region: region, signatures: true))
+        return Self.json(
+            .ok,
+            SessionAnswer(signedIn: true, accessKeyId: session.accessKeyId, region: region, signatures: true)
+        )
     }
 
     /// `POST /console/session` with `{"accessKeyId": …, "secretAccessKey": …}`.

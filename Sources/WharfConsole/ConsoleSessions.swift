@@ -21,7 +21,11 @@ public final class ConsoleSessions: Sendable {
     private let now: @Sendable () -> Date
     private let sessions = Mutex<[String: Session]>([:])
 
-    public init(lifetime: TimeInterval = 12 * 3600, limit: Int = 10_000, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        lifetime: TimeInterval = 12 * 3600,
+        limit: Int = 10_000,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.lifetime = lifetime
         self.limit = limit
         self.now = now

@@ -207,6 +207,10 @@ struct ConsoleTests {
         try await browser.type("form[aria-label='Create service'] input[name=desiredCount]", "1")
         try await browser.click("form[aria-label='Create service'] button[type=submit]")
         try await browser.waitFor("Created service \(service).")
+        // The API's own validation, word for word: the same service again is refused.
+        try await browser.type("form[aria-label='Create service'] input[name=serviceName]", service)
+        try await browser.click("form[aria-label='Create service'] button[type=submit]")
+        try await browser.waitFor("InvalidParameterException: Creation of service was not idempotent.")
         try await browser.click("//a[normalize-space()='\(service)']")
         try await browser.waitFor("1 running, 0 pending, 1 desired", timeout: .seconds(90))
         try await browser.waitFor("console-v1-", timeout: .seconds(60))

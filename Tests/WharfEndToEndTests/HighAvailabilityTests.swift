@@ -102,7 +102,12 @@ final class ControllerTrio: @unchecked Sendable {
 
     /// `/healthz` of controller `index`: its role, or nil when it does not answer.
     func role(_ index: Int) async -> String? {
-        var request = URLRequest(url: URL(string: endpoints[index] + "/healthz")!)
+        await Self.role(endpoints[index])
+    }
+
+    /// `/healthz` of the controller at `endpoint`: its role, or nil when it does not answer.
+    static func role(_ endpoint: String) async -> String? {
+        var request = URLRequest(url: URL(string: endpoint + "/healthz")!)
         request.timeoutInterval = 2
         guard let (data, _) = try? await URLSession.shared.data(for: request),
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -435,6 +440,59 @@ struct HighAvailabilityTests {
             }
             kill(proxy.process.processIdentifier, SIGCONT)
             await trio.stopAll()
+        }
+    }
+
+    @Test(
+        """
+        a running cluster moved from SQLite to PostgreSQL with wharf-controller migrate: the agent stays joined, its \
+        task keeps running in the same container, and the controller on PostgreSQL places new tasks on it
+        """
+    )
+    func migrateLive() async throws {
+        let (store, prefix) = try await TestDatabase.url()
+        defer { Task { await TestDatabase.drop(prefix) } }
+        try await withCluster { cluster in
+            let instance = try await cluster.startAgent("node-a")
+            let definition = try await cluster.register([
+                "family": "moved-\(prefix)",
+                "containerDefinitions": [[
+                    "name": "app", "image": "wharf-test/busybox:latest", "memory": 16,
+                    "command": ["sleep", "100000"], "stopTimeout": 1,
+                ]],
+            ])
+            let first = try await cluster.run(definition)
+            let running = try await cluster.waitForTask(first) { $0["lastStatus"] as? String == "RUNNING" }
+            let container = try #require(firstContainer(running)["runtimeId"] as? String)
+            try await cluster.restartController(arguments: ["--store", store]) {
+                let moved = try await DockerEngine.run([
+                    ManagedProcess.built("wharf-controller").path, "migrate",
+                    "--from", "sqlite:\(cluster.root)/controller", "--to", store,
+                ])
+                #expect(moved.status == 0, "migrate: \(moved.stdout)\(moved.stderr)")
+            }
+            #expect(await ControllerTrio.role(cluster.controller.endpoint) == "leader")
+            // The node is the same instance, connected to the controller on PostgreSQL.
+            let started = ContinuousClock.now
+            var connected = false
+            while !connected, ContinuousClock.now - started < .seconds(40) {
+                let described = try await cluster.client.call(
+                    "DescribeContainerInstances", ["cluster": cluster.name, "containerInstances": [instance]]
+                )
+                let node = (described.json["containerInstances"] as? [[String: Any]])?.first
+                connected = node?["agentConnected"] as? Bool == true && node?["status"] as? String == "ACTIVE"
+                if !connected { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            #expect(connected, "the agent did not rejoin:\n\(cluster.agents["node-a"]?.log.suffix(3000) ?? "")")
+            let still = try await cluster.waitForTask(first) { $0["lastStatus"] as? String == "RUNNING" }
+            #expect(firstContainer(still)["runtimeId"] as? String == container, "the task's container changed")
+            let second = try await cluster.run(definition)
+            let placed = try await cluster.waitForTask(second) { $0["lastStatus"] as? String == "RUNNING" }
+            #expect(placed["containerInstanceArn"] as? String == instance)
+            let containers = try await DockerEngine.run([
+                "docker", "ps", "-q", "--no-trunc", "--filter", "label=com.amazonaws.ecs.cluster=\(cluster.clusterArn)",
+            ]).trimmedStdout.split(separator: "\n")
+            #expect(containers.count == 2, "containers: \(containers)")
         }
     }
 

@@ -89,7 +89,7 @@ export function form(label, fields, button, submit) {
       );
     } else if (field.type === 'textarea') {
       input = h('textarea', { id, name: field.name, rows: field.rows || 16, spellcheck: 'false', required: field.required });
-      input.value = field.value ?? '';
+      input.defaultValue = field.value ?? '';
     } else {
       input = h('input', {
         id,
@@ -100,8 +100,9 @@ export function form(label, fields, button, submit) {
         autocomplete: field.autocomplete || 'off',
         placeholder: field.placeholder,
       });
-      if (field.type === 'checkbox') input.checked = Boolean(field.value);
-      else input.value = field.value ?? '';
+      // Defaults, not just values: a form reset after a submit brings them back.
+      if (field.type === 'checkbox') input.defaultChecked = Boolean(field.value);
+      else input.defaultValue = field.value ?? '';
     }
     return h('div', { class: field.type === 'checkbox' ? 'field check' : 'field' }, h('label', { for: id }, field.label), input);
   });

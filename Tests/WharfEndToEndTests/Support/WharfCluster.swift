@@ -68,13 +68,23 @@ final class WharfCluster: @unchecked Sendable {
         }
     }
 
-    /// Stops the controller gracefully, waits `downtime`, then starts it again on the same data
-    /// directory and port, so the agents find it where it was.
-    func restartController(downtime: Duration = .seconds(2)) async throws {
+    /// Stops the controller gracefully, runs `whileStopped`, waits `downtime`, then starts it again
+    /// on the same data directory and port (with `arguments` instead of its own when given), so
+    /// the agents find it where it was.
+    func restartController(
+        downtime: Duration = .seconds(2),
+        arguments: [String]? = nil,
+        whileStopped: () async throws -> Void = {}
+    ) async throws {
         let port = controller.port
         try await controller.stop()
+        try await whileStopped()
         try await Task.sleep(for: downtime)
-        controller = try await ControllerProcess(dataDirectory: root + "/controller", extraArguments: controllerArguments, listen: "127.0.0.1:\(port)")
+        controller = try await ControllerProcess(
+            dataDirectory: root + "/controller",
+            extraArguments: arguments ?? controllerArguments,
+            listen: "127.0.0.1:\(port)"
+        )
     }
 
     /// Stops an agent gracefully (SIGTERM).
