@@ -39,6 +39,7 @@ struct ConsoleTests {
             } catch {
                 try? await browser.screenshot("failure-walkthrough")
                 await browser.close()
+                Issue.record("the controller's log ends:\n\(cluster.controller.log.suffix(4000))")
                 throw error
             }
             await browser.close()

@@ -115,6 +115,17 @@ final class ControllerTrio: @unchecked Sendable {
         return json["role"] as? String
     }
 
+    /// The role of controller `index` once it answers `/healthz`, waiting up to `timeout` (a busy
+    /// machine starts a controller in seconds, not milliseconds).
+    func answering(_ index: Int, within timeout: Duration = .seconds(30)) async throws -> String {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < timeout {
+            if let role = await role(index) { return role }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ManagedProcess.Failure("controller \(index) does not answer after \(timeout):\n\(processes[index]?.log ?? "")")
+    }
+
     /// The index of the leader, waiting up to `timeout` for one.
     func leader(within timeout: Duration = .seconds(30), excluding: Int? = nil) async throws -> Int {
         let started = ContinuousClock.now
@@ -246,8 +257,7 @@ struct HighAvailabilityTests {
                 #expect(try await trio.leader() == 0)
                 try trio.start(1)
                 try trio.start(2)
-                try await Task.sleep(for: .seconds(1))
-                let roles = [await trio.role(1), await trio.role(2)]
+                let roles = [try await trio.answering(1), try await trio.answering(2)]
                 #expect(roles == ["follower", "follower"])
                 balancer = try trio.startBalancer()
                 // A follower passes calls on to the leader, which checks the AWS CLI's signature itself.
@@ -407,8 +417,7 @@ struct HighAvailabilityTests {
                 try trio.start(0, store: viaProxy)
                 #expect(try await trio.leader() == 0)
                 try trio.start(1)
-                try await Task.sleep(for: .seconds(1))
-                #expect(await trio.role(1) == "follower")
+                #expect(try await trio.answering(1) == "follower")
                 #expect(try await trio.call("CreateCluster", ["clusterName": "before-cut"]).status == 200)
                 // Freeze every connection of the leader's: nothing is refused or closed, nothing answers.
                 kill(proxy.process.processIdentifier, SIGSTOP)
