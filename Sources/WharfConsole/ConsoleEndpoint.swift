@@ -70,7 +70,8 @@ public struct ConsoleEndpoint: Sendable {
         let console = self
         router.get("/console") { request, _ in console.page(request) }
         router.get("/console/assets/:name") { request, context in
-            console.asset(context.parameters.get("name") ?? "", request: request)
+            // The route matches only with a name; `require` never throws here.
+            console.asset(try context.parameters.require("name"), request: request)
         }
         router.get("/console/session") { request, _ in console.current(request) }
         router.post("/console/session") { request, _ in await console.signIn(request) }
@@ -144,7 +145,8 @@ public struct ConsoleEndpoint: Sendable {
             return Self.refusal(
                 .unauthorized,
                 "UnrecognizedClientException",
-                "The access key ID or the secret access key is not valid."
+                "The access key ID or the secret access key is not valid. Use a pair this controller knows: "
+                    + "the bootstrap pair of controller.env, or one made with wharf keys create."
             )
         }
         let token = sessions.open(accessKeyId: pair.accessKeyId)

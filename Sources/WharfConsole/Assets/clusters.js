@@ -1,6 +1,8 @@
 // Clusters, and one cluster's services, tasks and nodes.
 import * as api from './api.js';
-import { h, fill, table, link, status, short, family, form, action, announce, chart } from './ui.js';
+import {
+  h, fill, table, link, status, short, form, action, announce, chart, serviceLink, taskDefinitionLink,
+} from './ui.js';
 import { taskPager } from './tasklist.js';
 
 export async function clustersPage() {
@@ -37,13 +39,13 @@ export async function clustersPage() {
     );
   };
   await update();
-  const create = form('Create cluster', [{ name: 'clusterName', label: 'Cluster name', required: true }], 'Create cluster',
-    async (values, element) => {
-      await api.ecs('CreateCluster', { clusterName: values.clusterName });
-      announce(`Created cluster ${values.clusterName}.`);
-      element.reset();
-      await update();
-    });
+  const fields = [{ name: 'clusterName', label: 'Cluster name', required: true }];
+  const create = form('Create cluster', fields, 'Create cluster', async (values, element) => {
+    await api.ecs('CreateCluster', { clusterName: values.clusterName });
+    announce(`Created cluster ${values.clusterName}.`);
+    element.reset();
+    await update();
+  });
   return { title: 'Clusters', body: h('div', {}, live, h('h2', {}, 'Create a cluster'), create), update };
 }
 
@@ -63,7 +65,8 @@ export async function clusterPage(name, tab) {
     const described = await api.ecs('DescribeClusters', { clusters: [name] });
     const cluster = (described.clusters || [])[0];
     if (!cluster) throw new api.APIError('ClusterNotFoundException', `Cluster ${name} not found.`);
-    fill(summary, status(cluster.status), ` ${cluster.runningTasksCount} running, ${cluster.pendingTasksCount} pending, `,
+    fill(summary, status(cluster.status),
+      ` ${cluster.runningTasksCount} running, ${cluster.pendingTasksCount} pending, `,
       `${cluster.activeServicesCount} services, ${cluster.registeredContainerInstancesCount} nodes`);
     await parts.update();
   };
@@ -84,12 +87,12 @@ async function servicesTab(cluster, live) {
         services.map((s) => {
           const primary = (s.deployments || []).find((d) => d.status === 'PRIMARY') || {};
           return [
-            link(`/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(s.serviceName)}`, s.serviceName),
+            serviceLink(cluster, s.serviceName),
             status(s.status),
             s.desiredCount,
             s.runningCount,
             s.pendingCount,
-            link(`/taskdefs/${family(s.taskDefinition).replace(':', '/')}`, family(s.taskDefinition)),
+            taskDefinitionLink(s.taskDefinition),
             primary.rolloutState ? status(primary.rolloutState) : '—',
           ];
         }),
@@ -163,11 +166,16 @@ async function nodesTab(cluster, live) {
         status(n.status),
         n.runningTasksCount,
         `${registered.CPU - (remaining.CPU ?? 0)} / ${registered.CPU} reserved, ${cpu.toFixed(0)} % used`,
-        `${registered.MEMORY - (remaining.MEMORY ?? 0)} / ${registered.MEMORY} MiB reserved, ${memory.toFixed(0)} % used`,
+        `${registered.MEMORY - (remaining.MEMORY ?? 0)} / ${registered.MEMORY} MiB reserved, `
+          + `${memory.toFixed(0)} % used`,
         h('details', {}, h('summary', {}, `${attributes.length} attributes`),
           h('ul', {}, attributes.map((a) => h('li', {}, a.value ? `${a.name} = ${a.value}` : a.name)))),
         action(state === 'DRAINING' ? 'Drain' : 'Activate', async () => {
-          await api.ecs('UpdateContainerInstancesState', { cluster, containerInstances: [n.containerInstanceArn], status: state });
+          await api.ecs('UpdateContainerInstancesState', {
+            cluster,
+            containerInstances: [n.containerInstanceArn],
+            status: state,
+          });
           announce(`Node ${id.slice(0, 8)} is ${state}.`);
           await update();
         }, state === 'DRAINING' ? `Drain node ${id.slice(0, 8)}? Its service tasks move elsewhere.` : null),
@@ -175,7 +183,8 @@ async function nodesTab(cluster, live) {
     });
     fill(
       live,
-      table('Nodes', ['Node', 'Instance', 'Agent', 'Status', 'Tasks', 'CPU', 'Memory', 'Attributes', ''], rows, 'No nodes joined yet.'),
+      table('Nodes', ['Node', 'Instance', 'Agent', 'Status', 'Tasks', 'CPU', 'Memory', 'Attributes', ''], rows,
+        'No nodes joined yet.'),
       h('div', { class: 'charts' }, charts),
     );
   };

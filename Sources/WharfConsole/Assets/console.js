@@ -33,7 +33,7 @@ async function show() {
     const state = await api.session();
     if (!state.signedIn) return signInPage();
     signedIn = state;
-    who.textContent = state.accessKeyId ? `${state.accessKeyId} · ${state.region}` : `no sign-in needed · ${state.region}`;
+    who.textContent = `${state.accessKeyId || 'no sign-in needed'} · ${state.region}`;
     signOutButton.hidden = !state.signatures;
   }
   const path = decodeURI(location.hash.replace(/^#/, '')) || '/';
@@ -45,7 +45,8 @@ async function show() {
       ? await route[1](path.match(route[0]).map((part) => (part === undefined ? part : decodeURIComponent(part))))
       : { title: 'Not found', body: h('p', {}, 'No page here. ', h('a', { href: '#/' }, 'Clusters')) };
   } catch (error) {
-    page = { title: 'Something went wrong', body: h('p', { class: 'error' }, `${error.type || 'Error'}: ${error.message}`) };
+    const body = h('p', { class: 'error' }, `${error.type || 'Error'}: ${error.message}`);
+    page = { title: 'Something went wrong', body };
   }
   if (token !== current.token) return;
   document.title = `${page.title} · Wharf`;
@@ -85,7 +86,13 @@ function signInPage(reason) {
   signOutButton.hidden = true;
   document.title = 'Sign in · Wharf';
   const message = h('p', { class: 'form-message', role: 'alert' }, reason || '');
-  const id = h('input', { id: 'access-key-id', name: 'accessKeyId', autocomplete: 'username', required: true, spellcheck: 'false' });
+  const id = h('input', {
+    id: 'access-key-id',
+    name: 'accessKeyId',
+    autocomplete: 'username',
+    required: true,
+    spellcheck: 'false',
+  });
   const secret = h('input', {
     id: 'secret-access-key',
     name: 'secretAccessKey',

@@ -1,7 +1,8 @@
 // One service: its deployments, events, load balancing, scaling, CPU and memory, logs, and the
 // forms that scale it, roll it to another revision, and delete it.
 import * as api from './api.js';
-import { h, fill, table, link, status, short, family, when, form, action, announce, chart } from './ui.js';
+import { h, fill, table, link, status, short, family, when, form, action, announce, chart, taskDefinitionLink }
+  from './ui.js';
 import { taskPager } from './tasklist.js';
 import { logPanel } from './logs.js';
 
@@ -48,14 +49,16 @@ async function names(service, section) {
         dns = [...balancers.querySelectorAll('DNSName')].map((n) => n.textContent).join(', ') || '—';
       }
     }
-    targets.push([short(balancer.targetGroupArn || balancer.loadBalancerName), balancer.containerName, balancer.containerPort, dns]);
+    const group = short(balancer.targetGroupArn || balancer.loadBalancerName);
+    targets.push([group, balancer.containerName, balancer.containerPort, dns]);
   }
   const registries = [];
   for (const registry of service.serviceRegistries || []) {
     const id = short(registry.registryArn);
     const found = await api.call('servicediscovery', 'GetService', { Id: id });
     const namespace = await api.call('servicediscovery', 'GetNamespace', { Id: found.Service.NamespaceId });
-    registries.push([`${found.Service.Name}.${namespace.Namespace.Name}`, registry.containerName || '—', registry.port || '—']);
+    const name = `${found.Service.Name}.${namespace.Namespace.Name}`;
+    registries.push([name, registry.containerName || '—', registry.port || '—']);
   }
   fill(section, h('h2', {}, 'Load balancing and discovery'),
     table('Load balancers', ['Target group', 'Container', 'Port', 'DNS name'], targets, 'No load balancer.'),
@@ -83,9 +86,11 @@ export async function servicePage(cluster, name) {
     fill(summary, ...[
       ['Status', status(service.status)],
       ['Tasks', `${service.runningCount} running, ${service.pendingCount} pending, ${service.desiredCount} desired`],
-      ['Task definition', link(`/taskdefs/${family(service.taskDefinition).replace(':', '/')}`, family(service.taskDefinition))],
-      ['Launch type', service.launchType || (service.capacityProviderStrategy || []).map((s) => s.capacityProvider).join(', ') || '—'],
-      ['In use now', usage ? `${usage.cpuUnits} CPU units, ${usage.memoryMiB} MiB in ${usage.containers} containers` : '—'],
+      ['Task definition', taskDefinitionLink(service.taskDefinition)],
+      ['Launch type', service.launchType
+        || (service.capacityProviderStrategy || []).map((s) => s.capacityProvider).join(', ') || '—'],
+      ['In use now', usage
+        ? `${usage.cpuUnits} CPU units, ${usage.memoryMiB} MiB in ${usage.containers} containers` : '—'],
       ['Created', when(service.createdAt)],
     ].map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
     fill(deployments, h('h2', {}, 'Deployments'), table(
@@ -93,7 +98,8 @@ export async function servicePage(cluster, name) {
       ['Deployment', 'Status', 'Task definition', 'Desired', 'Pending', 'Running', 'Failed', 'Rollout', 'Updated'],
       (service.deployments || []).map((d) => [
         short(d.id), status(d.status), family(d.taskDefinition), d.desiredCount, d.pendingCount, d.runningCount,
-        d.failedTasks ?? 0, h('span', {}, d.rolloutState ? status(d.rolloutState) : '—', ' ', d.rolloutStateReason || ''),
+        d.failedTasks ?? 0,
+        h('span', {}, d.rolloutState ? status(d.rolloutState) : '—', ' ', d.rolloutStateReason || ''),
         when(d.updatedAt),
       ]),
     ));
@@ -104,7 +110,9 @@ export async function servicePage(cluster, name) {
       (service.events || []).slice(0, 15).map((e) => [when(e.createdAt), e.message]),
       'No events yet.',
     ));
-    if (rounds % 5 === 0) await slowParts().catch((error) => fill(charts, h('p', { class: 'error' }, `Metrics: ${error.message}`)));
+    if (rounds % 5 === 0) {
+      await slowParts().catch((error) => fill(charts, h('p', { class: 'error' }, `Metrics: ${error.message}`)));
+    }
     rounds++;
     await logs.update(shown);
   };
@@ -119,7 +127,7 @@ export async function servicePage(cluster, name) {
       (policies.ScalingPolicies || []).map((p) => [
         p.PolicyName,
         p.PolicyType,
-        p.TargetTrackingScalingPolicyConfiguration ? `${p.TargetTrackingScalingPolicyConfiguration.TargetValue}` : '—',
+        p.TargetTrackingScalingPolicyConfiguration?.TargetValue ?? '—',
       ]),
       'No scaling policies.',
     ));
@@ -128,10 +136,11 @@ export async function servicePage(cluster, name) {
   };
   await update();
 
-  const revisions = await api.all('ecs', 'ListTaskDefinitions', { familyPrefix: family(service.taskDefinition).split(':')[0], sort: 'DESC' },
+  const familyName = family(service.taskDefinition).split(':')[0];
+  const revisions = await api.all('ecs', 'ListTaskDefinitions', { familyPrefix: familyName, sort: 'DESC' },
     'taskDefinitionArns', 50);
-  const scale = form('Scale', [{ name: 'desiredCount', label: 'Desired tasks', type: 'number', min: 0, value: service.desiredCount }],
-    'Scale', async (values) => {
+  const count = { name: 'desiredCount', label: 'Desired tasks', type: 'number', min: 0, value: service.desiredCount };
+  const scale = form('Scale', [count], 'Scale', async (values) => {
       await api.ecs('UpdateService', { cluster, service: name, desiredCount: Number(values.desiredCount) });
       announce(`Service ${name} scaled to ${values.desiredCount}.`);
       await update();
@@ -139,7 +148,12 @@ export async function servicePage(cluster, name) {
   const roll = form(
     'Deploy a revision',
     [
-      { name: 'taskDefinition', label: 'Task definition', options: revisions.map((arn) => family(arn)), value: family(service.taskDefinition) },
+      {
+        name: 'taskDefinition',
+        label: 'Task definition',
+        options: revisions.map((arn) => family(arn)),
+        value: family(service.taskDefinition),
+      },
       { name: 'force', label: 'Force a new deployment', type: 'checkbox' },
     ],
     'Deploy',
@@ -162,7 +176,9 @@ export async function servicePage(cluster, name) {
     body: h('div', {},
       h('p', {}, link(`/clusters/${encodeURIComponent(cluster)}`, `← Cluster ${cluster}`)),
       summary,
-      h('div', { class: 'forms' }, h('div', {}, h('h2', {}, 'Scale'), scale), h('div', {}, h('h2', {}, 'Deploy'), roll)),
+      h('div', { class: 'forms' },
+        h('div', {}, h('h2', {}, 'Scale'), scale),
+        h('div', {}, h('h2', {}, 'Deploy'), roll)),
       deployments, tasks, events, charts, logs.element, scaling, balancing,
       h('h2', {}, 'Delete'), remove),
     update,

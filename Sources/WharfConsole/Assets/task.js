@@ -1,6 +1,6 @@
 // One task: its containers, addresses and ports, why it stopped, its logs, and a stop button.
 import * as api from './api.js';
-import { h, fill, table, link, status, short, family, when, action, announce } from './ui.js';
+import { h, fill, table, link, status, short, when, action, announce, serviceLink, taskDefinitionLink } from './ui.js';
 import { logPanel } from './logs.js';
 
 export async function taskPage(cluster, id) {
@@ -13,16 +13,18 @@ export async function taskPage(cluster, id) {
     const task = (described.tasks || [])[0];
     if (!task) throw new api.APIError('InvalidParameterException', `Task ${id} not found in cluster ${cluster}.`);
     const service = (task.group || '').startsWith('service:') ? task.group.slice(8) : null;
+    const usage = task.utilization;
+    const code = task.stopCode ? `(${task.stopCode})` : '';
     fill(facts, ...[
       ['Status', h('span', {}, status(task.lastStatus), ` (desired ${task.desiredStatus})`)],
       ['Health', task.healthStatus ? status(task.healthStatus) : '—'],
-      ['Task definition', link(`/taskdefs/${family(task.taskDefinitionArn).replace(':', '/')}`, family(task.taskDefinitionArn))],
-      ['Service', service ? link(`/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(service)}`, service) : '—'],
+      ['Task definition', taskDefinitionLink(task.taskDefinitionArn)],
+      ['Service', service ? serviceLink(cluster, service) : '—'],
       ['Node', short(task.containerInstanceArn)],
       ['CPU / memory', `${task.cpu || '—'} units / ${task.memory || '—'} MiB`],
-      ['In use now', task.utilization ? `${task.utilization.cpuUnits} CPU units, ${task.utilization.memoryMiB} MiB` : '—'],
+      ['In use now', usage ? `${usage.cpuUnits} CPU units, ${usage.memoryMiB} MiB` : '—'],
       ['Started', when(task.startedAt)],
-      ['Stopped', task.stoppedAt ? `${when(task.stoppedAt)}: ${task.stoppedReason || ''} ${task.stopCode ? '(' + task.stopCode + ')' : ''}` : '—'],
+      ['Stopped', task.stoppedAt ? `${when(task.stoppedAt)}: ${task.stoppedReason || ''} ${code}` : '—'],
     ].map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
     fill(containers, h('h2', {}, 'Containers'), table(
       'Containers',
@@ -35,7 +37,8 @@ export async function taskPage(cluster, id) {
         c.exitCode ?? '—',
         [
           ...(c.networkInterfaces || []).map((n) => n.privateIpv4Address),
-          ...(c.networkBindings || []).map((b) => `${b.bindIP || '0.0.0.0'}:${b.hostPort}→${b.containerPort}/${b.protocol || 'tcp'}`),
+          ...(c.networkBindings || []).map((b) =>
+            `${b.bindIP || '0.0.0.0'}:${b.hostPort}→${b.containerPort}/${b.protocol || 'tcp'}`),
         ].filter(Boolean).join(', ') || '—',
         c.reason || '—',
       ]),

@@ -35,17 +35,20 @@ export async function familiesPage() {
   const update = async () => {
     const families = await api.all('ecs', 'ListTaskDefinitionFamilies', { status: 'ACTIVE' }, 'families');
     fill(live, table('Task definition families', ['Family'],
-      families.sort().map((name) => [link(`/taskdefs/${encodeURIComponent(name)}`, name)]), 'No task definitions yet.'));
+      families.sort().map((name) => [link(`/taskdefs/${encodeURIComponent(name)}`, name)]),
+      'No task definitions yet.'));
   };
   await update();
-  return { title: 'Task definitions', body: h('div', {}, live, h('h2', {}, 'Register a task definition'), registerForm(example)), update };
+  const body = h('div', {}, live, h('h2', {}, 'Register a task definition'), registerForm(example));
+  return { title: 'Task definitions', body, update };
 }
 
 export async function familyPage(name) {
   const live = h('section', { 'aria-label': 'Revisions' });
   const update = async () => {
     const [active, inactive] = await Promise.all(['ACTIVE', 'INACTIVE'].map((state) =>
-      api.all('ecs', 'ListTaskDefinitions', { familyPrefix: name, status: state, sort: 'DESC' }, 'taskDefinitionArns', 200)));
+      api.all('ecs', 'ListTaskDefinitions', { familyPrefix: name, status: state, sort: 'DESC' },
+        'taskDefinitionArns', 200)));
     const rows = [...active.map((arn) => [arn, 'ACTIVE']), ...inactive.map((arn) => [arn, 'INACTIVE'])]
       .filter(([arn]) => family(arn).split(':')[0] === name)
       .sort((a, b) => Number(family(b[0]).split(':')[1]) - Number(family(a[0]).split(':')[1]))
@@ -56,7 +59,8 @@ export async function familyPage(name) {
     fill(live, table('Revisions', ['Revision', 'Status'], rows, 'No revisions.'));
   };
   await update();
-  return { title: `Task definition ${name}`, body: h('div', {}, h('p', {}, link('/taskdefs', '← Task definitions')), live), update };
+  const body = h('div', {}, h('p', {}, link('/taskdefs', '← Task definitions')), live);
+  return { title: `Task definition ${name}`, body, update };
 }
 
 export async function revisionPage(name, revision) {
@@ -78,9 +82,11 @@ export async function revisionPage(name, revision) {
       h('p', {}, status(definition.status), ` registered ${when(definition.registeredAt)}`,
         definition.compatibilities ? ` · ${definition.compatibilities.join(', ')}` : ''),
       h('h2', {}, 'JSON'),
-      h('pre', { class: 'json', tabindex: 0, 'aria-label': 'Task definition JSON' }, JSON.stringify(definition, null, 2)),
+      h('pre', { class: 'json', tabindex: 0, 'aria-label': 'Task definition JSON' },
+        JSON.stringify(definition, null, 2)),
       h('h2', {}, 'Register a new revision'),
-      h('p', {}, 'Edit the definition and register it: the family gets its next revision; deploy it from the service page.'),
+      h('p', {}, 'Edit the definition and register it: the family gets its next revision; '
+        + 'deploy it from the service page.'),
       registerForm(editable),
       h('h2', {}, 'Deregister'), deregister),
   };

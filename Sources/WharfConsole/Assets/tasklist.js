@@ -48,14 +48,24 @@ export function taskPager(cluster, filter = {}) {
   const next = h('button', { type: 'button' }, 'Next page');
   const where = h('span', { class: 'summary' });
   const body = h('div');
-  const element = h('div', {}, h('div', { class: 'pager' }, h('label', { for: id }, 'Desired status '), select, previous, where, next), body);
+  const label = h('label', { for: id }, 'Desired status ');
+  const controls = h('div', { class: 'pager' }, label, select, previous, where, next);
+  const element = h('div', {}, controls, body);
   const update = async () => {
-    const page = await api.ecs('ListTasks', { cluster, ...filter, desiredStatus: desired, maxResults: 100, nextToken: tokens[index] });
+    const page = await api.ecs('ListTasks', {
+      cluster,
+      ...filter,
+      desiredStatus: desired,
+      maxResults: 100,
+      nextToken: tokens[index],
+    });
     tokens[index + 1] = page.nextToken;
     const arns = page.taskArns || [];
     const tasks = arns.length ? (await api.ecs('DescribeTasks', { cluster, tasks: arns })).tasks || [] : [];
-    tasks.sort((a, b) => (order[a.lastStatus] ?? 1) - (order[b.lastStatus] ?? 1) || short(a.taskArn).localeCompare(short(b.taskArn)));
-    fill(body, table('Tasks', taskHeaders, taskRows(cluster, tasks, update), desired === 'RUNNING' ? 'No running tasks.' : 'No stopped tasks.'));
+    const rank = (task) => order[task.lastStatus] ?? 1;
+    tasks.sort((a, b) => rank(a) - rank(b) || short(a.taskArn).localeCompare(short(b.taskArn)));
+    const none = desired === 'RUNNING' ? 'No running tasks.' : 'No stopped tasks.';
+    fill(body, table('Tasks', taskHeaders, taskRows(cluster, tasks, update), none));
     previous.disabled = index === 0;
     next.disabled = !page.nextToken;
     where.textContent = `page ${index + 1}, ${index * 100 + (arns.length ? 1 : 0)}–${index * 100 + arns.length}`;

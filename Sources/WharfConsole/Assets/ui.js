@@ -48,6 +48,13 @@ export function table(caption, headers, rows, empty = 'None yet.') {
 /** A link inside the console. */
 export const link = (path, text) => h('a', { href: '#' + path }, text);
 
+/** A link to a task definition revision, named `family:revision`. */
+export const taskDefinitionLink = (arn) => link(`/taskdefs/${family(arn).replace(':', '/')}`, family(arn));
+
+/** A link to service `name` of `cluster`. */
+export const serviceLink = (cluster, name) =>
+  link(`/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(name)}`, name);
+
 /** A status word with a colour class. */
 export function status(word) {
   const text = word || '—';
@@ -84,11 +91,21 @@ export function form(label, fields, button, submit) {
         'select',
         { id, name: field.name, required: field.required },
         field.options.map((option) =>
-          h('option', { value: option.value ?? option, selected: (option.value ?? option) === field.value }, option.label ?? option),
+          h(
+            'option',
+            { value: option.value ?? option, selected: (option.value ?? option) === field.value },
+            option.label ?? option,
+          ),
         ),
       );
     } else if (field.type === 'textarea') {
-      input = h('textarea', { id, name: field.name, rows: field.rows || 16, spellcheck: 'false', required: field.required });
+      input = h('textarea', {
+        id,
+        name: field.name,
+        rows: field.rows || 16,
+        spellcheck: 'false',
+        required: field.required,
+      });
       input.defaultValue = field.value ?? '';
     } else {
       input = h('input', {
@@ -104,9 +121,11 @@ export function form(label, fields, button, submit) {
       if (field.type === 'checkbox') input.defaultChecked = Boolean(field.value);
       else input.defaultValue = field.value ?? '';
     }
-    return h('div', { class: field.type === 'checkbox' ? 'field check' : 'field' }, h('label', { for: id }, field.label), input);
+    const kind = field.type === 'checkbox' ? 'field check' : 'field';
+    return h('div', { class: kind }, h('label', { for: id }, field.label), input);
   });
-  const element = h('form', { 'aria-label': label, class: 'panel-form' }, inputs, h('button', { type: 'submit' }, button), message);
+  const submitButton = h('button', { type: 'submit' }, button);
+  const element = h('form', { 'aria-label': label, class: 'panel-form' }, inputs, submitButton, message);
   element.addEventListener('submit', async (event) => {
     event.preventDefault();
     const values = {};
@@ -114,7 +133,6 @@ export function form(label, fields, button, submit) {
       const input = element.elements[field.name];
       values[field.name] = field.type === 'checkbox' ? input.checked : input.value.trim();
     }
-    const submitButton = element.querySelector('button[type=submit]');
     submitButton.disabled = true;
     message.textContent = '';
     try {
@@ -176,9 +194,9 @@ export function chart(title, series) {
     const span = Math.max(1, Math.max(...times) - start);
     const top = Math.max(100, ...series.flatMap((s) => s.points.map((p) => p[1])));
     series.forEach((s, index) => {
-      const points = s.points
-        .map(([t, v]) => `${(((t - start) / span) * (width - 10) + 5).toFixed(1)},${(height - 5 - (v / top) * (height - 10)).toFixed(1)}`)
-        .join(' ');
+      const x = (t) => (((t - start) / span) * (width - 10) + 5).toFixed(1);
+      const y = (v) => (height - 5 - (v / top) * (height - 10)).toFixed(1);
+      const points = s.points.map(([t, v]) => `${x(t)},${y(v)}`).join(' ');
       const line = document.createElementNS('http://www.w3.org/2000/svg', s.points.length > 1 ? 'polyline' : 'circle');
       if (s.points.length > 1) line.setAttribute('points', points);
       else if (points) {
