@@ -56,6 +56,21 @@ WHARF_CI_STARTED_DOCKERD=""
 WHARF_CI_STARTED_REGISTRY=""
 WHARF_CI_STARTED_POSTGRES=""
 
+# Execs a command holding none of this shell's descriptors but the three standard ones, which the
+# caller redirects; run it in a subshell. A daemon keeps open whatever its starter held: the setup
+# lock would stay taken, a caller reading a pipe to its end would wait forever, and Foundation's
+# Process, which learns that its child ended when a socket it passed to the child closes, would
+# never see setup.sh end (swift-corelibs-foundation issue 4795: a test waited in waitUntilExit
+# behind the PostgreSQL server that setup.sh had started).
+wharf_ci_exec_detached() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd=${fd##*/}
+        if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null; fi
+    done
+    exec "$@"
+}
+
 wharf_ci_log() {
     printf '[wharf-ci] %s\n' "$*" >&2
 }
@@ -194,14 +209,8 @@ wharf_ci_ensure_docker() {
         read -r -a flags <<<"$WHARF_CI_DOCKERD_FLAGS"
         wharf_ci_log "docker: starting dockerd${flags[*]:+ ${flags[*]}} (log: $log)"
         # setsid: a Ctrl-C in the terminal that runs the tests must not reach the daemon.
-        # Redirecting every standard stream matters: a daemon holding a caller's pipe open keeps
-        # that caller waiting for end-of-file forever. The lock fd is closed for the same reason.
         printf '\n=== dockerd started %s ===\n' "$(date -u +%FT%TZ)" >>"$log"
-        if [[ -n ${WHARF_CI_LOCK_FD:-} ]]; then
-            setsid dockerd "${flags[@]}" </dev/null >>"$log" 2>&1 {WHARF_CI_LOCK_FD}>&- &
-        else
-            setsid dockerd "${flags[@]}" </dev/null >>"$log" 2>&1 &
-        fi
+        (wharf_ci_exec_detached setsid dockerd "${flags[@]}") </dev/null >>"$log" 2>&1 &
         pid=$!
         echo "$pid" >"$pidfile"
         WHARF_CI_STARTED_DOCKERD=$pid
@@ -299,11 +308,7 @@ http:
   addr: $WHARF_CI_REGISTRY_ADDR
 EOF
         wharf_ci_log "registry: starting docker-registry on $WHARF_CI_REGISTRY_ADDR (log: $log)"
-        if [[ -n ${WHARF_CI_LOCK_FD:-} ]]; then
-            setsid docker-registry serve "$config" </dev/null >>"$log" 2>&1 {WHARF_CI_LOCK_FD}>&- &
-        else
-            setsid docker-registry serve "$config" </dev/null >>"$log" 2>&1 &
-        fi
+        (wharf_ci_exec_detached setsid docker-registry serve "$config") </dev/null >>"$log" 2>&1 &
         pid=$!
         echo "$pid" >"$pidfile"
         WHARF_CI_STARTED_REGISTRY=$pid
@@ -396,15 +401,10 @@ wharf_ci_ensure_postgres() {
     wharf_ci_log "postgres: starting on 127.0.0.1:$WHARF_CI_POSTGRES_PORT (log: $log)"
     # fsync off: the suites kill controllers, never this server, and on a busy two-core machine its
     # flushes made a schema migration take over 15 s. Benchmarks run a server of their own.
-    if [[ -n ${WHARF_CI_LOCK_FD:-} ]]; then
-        runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-            -o "-p $WHARF_CI_POSTGRES_PORT -k $socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-            start >/dev/null {WHARF_CI_LOCK_FD}>&- || { tail -n 20 "$log" >&2; wharf_ci_fail "postgres did not start"; return; }
-    else
-        runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-            -o "-p $WHARF_CI_POSTGRES_PORT -k $socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-            start >/dev/null || { tail -n 20 "$log" >&2; wharf_ci_fail "postgres did not start"; return; }
-    fi
+    local options="-p $WHARF_CI_POSTGRES_PORT -k $socket -c listen_addresses=127.0.0.1 -c max_connections=300"
+    options+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    (wharf_ci_exec_detached runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "$options" start) \
+        </dev/null >/dev/null 2>>"$log" || { tail -n 20 "$log" >&2; wharf_ci_fail "postgres did not start"; return; }
     head -n 1 "$data/postmaster.pid" >"$WHARF_CI_DIR/postgres.pid"
     WHARF_CI_STARTED_POSTGRES=$(<"$WHARF_CI_DIR/postgres.pid")
     if ! "$bin/psql" -X -q -h 127.0.0.1 -p "$WHARF_CI_POSTGRES_PORT" -U wharf -d postgres -tAc \

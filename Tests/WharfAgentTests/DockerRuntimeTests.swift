@@ -137,18 +137,19 @@ struct DockerRuntimeTests {
     @Test("an event stream ends quietly when its consumer stops and when the runtime shuts down")
     func eventStreamsEnd() async throws {
         try await DockerTestEngine.ensureAvailable()
-        let runtime = DockerRuntime()
-        let consumer = Task { for try await _ in runtime.events(labels: ["org.wharf.test": "never"]) {} }
-        try await Task.sleep(for: .milliseconds(300))
-        consumer.cancel()
-        try await withTimeout(10, "a cancelled event stream to end") { try await consumer.value }
+        try await withRuntime { runtime in
+            let consumer = Task { for try await _ in runtime.events(labels: ["org.wharf.test": "never"]) {} }
+            try await Task.sleep(for: .milliseconds(300))
+            consumer.cancel()
+            try await withTimeout(10, "a cancelled event stream to end") { try await consumer.value }
 
-        let open = runtime.events(labels: ["org.wharf.test": "never"])
-        try await Task.sleep(for: .milliseconds(300))
-        await runtime.shutdown()
-        try await withTimeout(10, "an event stream to end at shutdown") { for try await _ in open {} }
-        let afterwards = await #expect(throws: RuntimeError.self) { _ = try await runtime.info() }
-        #expect(afterwards?.code == .unavailable)
+            let open = runtime.events(labels: ["org.wharf.test": "never"])
+            try await Task.sleep(for: .milliseconds(300))
+            await runtime.shutdown()
+            try await withTimeout(10, "an event stream to end at shutdown") { for try await _ in open {} }
+            let afterwards = await #expect(throws: RuntimeError.self) { _ = try await runtime.info() }
+            #expect(afterwards?.code == .unavailable)
+        }
     }
 
     @Test("stop waits the timeout for a container that ignores SIGTERM, then kills it (137)")
@@ -263,18 +264,18 @@ struct DockerRuntimeTests {
     @Test("no engine on the socket is unavailable, with the fix in the message")
     func unavailableSocket() async throws {
         let path = "/tmp/wharf-no-engine-\(UUID().uuidString.prefix(8)).sock"
-        let runtime = DockerRuntime(socketPath: path)
-        let error = await #expect(throws: RuntimeError.self) { _ = try await runtime.info() }
-        #expect(error?.code == .unavailable)
-        #expect(error?.message.contains("no Docker engine answers on \(path)") == true)
-        #expect(error?.message.contains("start dockerd") == true)
-        let streamError = await #expect(throws: RuntimeError.self) {
-            try await withTimeout(10, "an event stream without an engine to fail") {
-                for try await _ in runtime.events(labels: [:]) {}
+        try await withRuntime(socketPath: path) { runtime in
+            let error = await #expect(throws: RuntimeError.self) { _ = try await runtime.info() }
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.contains("no Docker engine answers on \(path)") == true)
+            #expect(error?.message.contains("start dockerd") == true)
+            let streamError = await #expect(throws: RuntimeError.self) {
+                try await withTimeout(10, "an event stream without an engine to fail") {
+                    for try await _ in runtime.events(labels: [:]) {}
+                }
             }
+            #expect(streamError?.code == .unavailable)
         }
-        #expect(streamError?.code == .unavailable)
-        await runtime.shutdown()
     }
 
     /// The digest of the test image in the registry.

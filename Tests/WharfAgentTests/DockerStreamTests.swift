@@ -32,27 +32,27 @@ struct DockerStreamTests {
             ]
         }
         defer { engine.close() }
-        let runtime = DockerRuntime(socketPath: engine.path)
-        let (received, error) = try await withTimeout(10, "the scripted event stream") {
-            var events: [ContainerEvent] = []
-            do {
-                for try await event in runtime.events(labels: ["team": "a"]) { events.append(event) }
-                return (events, nil as RuntimeError?)
-            } catch let error as RuntimeError {
-                return (events, error)
+        try await withRuntime(socketPath: engine.path) { runtime in
+            let (received, error) = try await withTimeout(10, "the scripted event stream") {
+                var events: [ContainerEvent] = []
+                do {
+                    for try await event in runtime.events(labels: ["team": "a"]) { events.append(event) }
+                    return (events, nil as RuntimeError?)
+                } catch let error as RuntimeError {
+                    return (events, error)
+                }
             }
-        }
-        #expect(received.map(\.action) == ["create", "start", "die"])
-        #expect(received.last?.exitCode == 3)
-        #expect(received.allSatisfy { $0.labels == ["team": "a"] && $0.containerID == "c1" })
-        #expect(error?.code == .unavailable)
-        #expect(error?.message.contains("ended the event stream") == true)
+            #expect(received.map(\.action) == ["create", "start", "die"])
+            #expect(received.last?.exitCode == 3)
+            #expect(received.allSatisfy { $0.labels == ["team": "a"] && $0.containerID == "c1" })
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.contains("ended the event stream") == true)
 
-        let head = try #require(engine.requests.last)
-        #expect(head.contains("Host: docker"))
-        #expect(head.contains("since="))
-        #expect(head.contains(DockerClient.escape(#"{"label":["team=a"],"type":["container"]}"#)))
-        await runtime.shutdown()
+            let head = try #require(engine.requests.last)
+            #expect(head.contains("Host: docker"))
+            #expect(head.contains("since="))
+            #expect(head.contains(DockerClient.escape(#"{"label":["team=a"],"type":["container"]}"#)))
+        }
     }
 
     @Test("a pull whose stream ends in an error line fails with the registry's words, and credentials travel base64url")
@@ -64,20 +64,20 @@ struct DockerStreamTests {
             return [ScriptedEngine.chunkedHead, ScriptedEngine.chunk(progress + String(failure.prefix(20))), ScriptedEngine.chunk(String(failure.dropFirst(20))), ScriptedEngine.lastChunk]
         }
         defer { engine.close() }
-        let runtime = DockerRuntime(socketPath: engine.path)
-        let error = await #expect(throws: RuntimeError.self) {
-            try await runtime.pullImage("registry.example:5000/team/app:1.2", credentials: RegistryCredentials(username: "u", password: "p?>"))
-        }
-        #expect(error == RuntimeError(.pullFailed, "pulling image \"registry.example:5000/team/app:1.2\": unauthorized: authentication required"))
+        try await withRuntime(socketPath: engine.path) { runtime in
+            let error = await #expect(throws: RuntimeError.self) {
+                try await runtime.pullImage("registry.example:5000/team/app:1.2", credentials: RegistryCredentials(username: "u", password: "p?>"))
+            }
+            #expect(error == RuntimeError(.pullFailed, "pulling image \"registry.example:5000/team/app:1.2\": unauthorized: authentication required"))
 
-        let head = try #require(engine.requests.last)
-        #expect(head.hasPrefix("POST /v1.41/images/create?fromImage=registry.example%3A5000%2Fteam%2Fapp&tag=1.2 "))
-        let auth = try #require(head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("x-registry-auth:") })
-        let encoded = auth.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
-        let standard = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        let json = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: standard))) as? [String: String]
-        #expect(json == ["username": "u", "password": "p?>", "serveraddress": "registry.example:5000"])
-        await runtime.shutdown()
+            let head = try #require(engine.requests.last)
+            #expect(head.hasPrefix("POST /v1.41/images/create?fromImage=registry.example%3A5000%2Fteam%2Fapp&tag=1.2 "))
+            let auth = try #require(head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("x-registry-auth:") })
+            let encoded = auth.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
+            let standard = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            let json = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: standard))) as? [String: String]
+            #expect(json == ["username": "u", "password": "p?>", "serveraddress": "registry.example:5000"])
+        }
     }
 
     @Test("a pull cancelled while the engine still streams progress is cancelled, not a success")
@@ -88,30 +88,30 @@ struct DockerStreamTests {
             return [ScriptedEngine.chunkedHead] + Array(repeating: progress, count: 500) + [ScriptedEngine.lastChunk]
         }
         defer { engine.close() }
-        let runtime = DockerRuntime(socketPath: engine.path)
-        let pull = Task { () async -> RuntimeError? in
-            do throws(RuntimeError) {
-                try await runtime.pullImage("app:1", credentials: nil)
-                return nil
-            } catch {
-                return error
+        try await withRuntime(socketPath: engine.path) { runtime in
+            let pull = Task { () async -> RuntimeError? in
+                do throws(RuntimeError) {
+                    try await runtime.pullImage("app:1", credentials: nil)
+                    return nil
+                } catch {
+                    return error
+                }
             }
+            try await Task.sleep(for: .milliseconds(200))
+            pull.cancel()
+            let error = await pull.value
+            #expect(error?.code == .cancelled, "\(String(describing: error))")
         }
-        try await Task.sleep(for: .milliseconds(200))
-        pull.cancel()
-        let error = await pull.value
-        #expect(error?.code == .cancelled, "\(String(describing: error))")
-        await runtime.shutdown()
     }
 
     @Test("an engine that speaks only an API older than 1.40 is refused with advice")
     func oldEngine() async throws {
         let engine = try ScriptedEngine { _ in [ScriptedEngine.json("200 OK", #"{"Version":"18.09.1","ApiVersion":"1.39"}"#)] }
         defer { engine.close() }
-        let runtime = DockerRuntime(socketPath: engine.path)
-        let error = await #expect(throws: RuntimeError.self) { _ = try await runtime.hasImage("busybox") }
-        #expect(error?.code == .engine)
-        #expect(error?.message.contains("upgrade Docker") == true)
-        await runtime.shutdown()
+        try await withRuntime(socketPath: engine.path) { runtime in
+            let error = await #expect(throws: RuntimeError.self) { _ = try await runtime.hasImage("busybox") }
+            #expect(error?.code == .engine)
+            #expect(error?.message.contains("upgrade Docker") == true)
+        }
     }
 }

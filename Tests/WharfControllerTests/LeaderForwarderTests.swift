@@ -60,35 +60,48 @@ struct LeaderForwarderTests {
 
     @Test("method, path, query, Host, signature and body arrive as sent; the answer comes back as the leader gave it")
     func passesOn() async throws {
-        let forwarder = LeaderForwarder(identity: "ctl-2", caPEM: nil, logger: Logger(label: "test"))
-        try await Self.withLeader { port in
-            let answer = try #require(await forwarder.forward(Self.request(), to: "http://127.0.0.1:\(port)"))
-            #expect(answer.status.code == 207)
-            #expect(answer.headers[HTTPField.Name("X-Leader")!] == "yes")
-            let body = Collected()
-            try await answer.body.write(CollectingWriter(into: body))
-            let seen = try JSONDecoder().decode(Seen.self, from: Data(body.text.utf8))
-            #expect(seen.method == "POST")
-            #expect(seen.uri == "/?a=b")
-            #expect(seen.host == "wharf.lan:8443")
-            #expect(seen.authorization == "AWS4-HMAC-SHA256 Credential=AKID/20261206/us-east-1/ecs/aws4_request")
-            #expect(seen.forwardedBy == "ctl-2")
-            #expect(seen.keepAlive == nil, "a hop-by-hop header was passed on")
-            #expect(seen.body == #"{"clusterName":"web"}"#)
+        try await Self.withForwarder { forwarder in
+            try await Self.withLeader { port in
+                let answer = try #require(await forwarder.forward(Self.request(), to: "http://127.0.0.1:\(port)"))
+                #expect(answer.status.code == 207)
+                #expect(answer.headers[HTTPField.Name("X-Leader")!] == "yes")
+                let body = Collected()
+                try await answer.body.write(CollectingWriter(into: body))
+                let seen = try JSONDecoder().decode(Seen.self, from: Data(body.text.utf8))
+                #expect(seen.method == "POST")
+                #expect(seen.uri == "/?a=b")
+                #expect(seen.host == "wharf.lan:8443")
+                #expect(seen.authorization == "AWS4-HMAC-SHA256 Credential=AKID/20261206/us-east-1/ecs/aws4_request")
+                #expect(seen.forwardedBy == "ctl-2")
+                #expect(seen.keepAlive == nil, "a hop-by-hop header was passed on")
+                #expect(seen.body == #"{"clusterName":"web"}"#)
+            }
         }
-        await forwarder.shutdown()
     }
 
     @Test("a request forwarded once is not forwarded again, and a leader that does not answer gives nil (a 503)")
     func refuses() async throws {
-        let forwarder = LeaderForwarder(identity: "ctl-2", caPEM: nil, logger: Logger(label: "test"))
-        try await Self.withLeader { port in
-            let twice = Self.request(headers: [LeaderForwarder.forwardedHeader: "ctl-3"])
-            #expect(await forwarder.forward(twice, to: "http://127.0.0.1:\(port)") == nil)
+        try await Self.withForwarder { forwarder in
+            try await Self.withLeader { port in
+                let twice = Self.request(headers: [LeaderForwarder.forwardedHeader: "ctl-3"])
+                #expect(await forwarder.forward(twice, to: "http://127.0.0.1:\(port)") == nil)
+            }
+            // Nothing listens on port 1: the connection is refused.
+            #expect(await forwarder.forward(Self.request(), to: "http://127.0.0.1:1") == nil)
+            #expect(await forwarder.forward(Self.request(), to: "not a url") == nil)
         }
-        // Nothing listens on port 1: the connection is refused.
-        #expect(await forwarder.forward(Self.request(), to: "http://127.0.0.1:1") == nil)
-        #expect(await forwarder.forward(Self.request(), to: "not a url") == nil)
+    }
+
+    /// Runs `body` with a forwarder and shuts it down however `body` ends: a forwarder dropped
+    /// without its shutdown stops the whole test process (AsyncHTTPClient checks it).
+    static func withForwarder(_ body: (LeaderForwarder) async throws -> Void) async throws {
+        let forwarder = LeaderForwarder(identity: "ctl-2", caPEM: nil, logger: Logger(label: "test"))
+        do {
+            try await body(forwarder)
+        } catch {
+            await forwarder.shutdown()
+            throw error
+        }
         await forwarder.shutdown()
     }
 }

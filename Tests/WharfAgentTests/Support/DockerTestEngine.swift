@@ -135,6 +135,23 @@ enum DockerTestEngine {
 
 // MARK: - Helpers
 
+/// Runs `body` with a runtime on `socketPath` and shuts the runtime down however `body` ends: a
+/// runtime dropped without its shutdown stops the whole test process (AsyncHTTPClient checks it).
+func withRuntime<Result>(
+    socketPath: String = DockerRuntime.defaultSocketPath, _ body: (DockerRuntime) async throws -> Result
+) async throws -> Result {
+    let runtime = DockerRuntime(socketPath: socketPath)
+    let result: Result
+    do {
+        result = try await body(runtime)
+    } catch {
+        await runtime.shutdown()
+        throw error
+    }
+    await runtime.shutdown()
+    return result
+}
+
 /// Polls `condition` every 200 ms until it holds or `seconds` pass; returns whether it held.
 func eventually(within seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)

@@ -38,11 +38,16 @@ final class ScriptedEngine: Sendable {
             Glibc.close(listener)
             throw SocketFailed()
         }
-        // The thread ends when `close()` shuts the listening socket.
+        // The thread ends when `close()` shuts the listening socket down, and only then closes it:
+        // a descriptor closed while this thread still served a connection could be given to the
+        // next test's engine, and this thread would answer that engine's requests with its script.
         Thread.detachNewThread { [self] in
             while true {
                 let connection = accept(self.listener, nil, nil)
-                guard connection >= 0 else { return }
+                guard connection >= 0 else {
+                    Glibc.close(self.listener)
+                    return
+                }
                 var received: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 while !received.ends(with: Array("\r\n\r\n".utf8)) {
@@ -63,10 +68,9 @@ final class ScriptedEngine: Sendable {
         }
     }
 
-    /// Stops listening and removes the socket file.
+    /// Stops listening and removes the socket file; the serving thread closes the socket.
     func close() {
         shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
         unlink(path)
     }
 
