@@ -103,6 +103,9 @@ def main():
     parser.add_argument("--operations", nargs="+",
                         default=["DescribeTaskDefinition", "DescribeServices", "ListTasks", "RunTask", "RegisterTaskDefinition"],
                         help="in this order; RunTask after RegisterTaskDefinition resolves the family among the revisions that registered")
+    parser.add_argument("--service-tasks", type=int, default=200,
+                        help="each service's desired count (at most 5,000); thousands make every scheduler round long (issue 13)")
+    parser.add_argument("--services", type=int, default=1, help="services of --service-tasks each: web, web-2, ...")
     parser.add_argument("--json")
     parser.add_argument("--record", default="api-latency", help="the record's name in the JSON file")
     parser.add_argument("--store", help="the controller's --store (a postgres:// URL); its data directory's SQLite when absent")
@@ -114,9 +117,13 @@ def main():
         processes = fleet.processes
         definition = {"family": "api", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 8, "cpu": 1}]}
         bench.ecs(port, "RegisterTaskDefinition", definition)
-        bench.ecs(port, "CreateService", {"serviceName": "web", "taskDefinition": "api", "desiredCount": 200})
-        bench.wait_for("200 running", lambda: bench.ecs(port, "DescribeServices", {"services": ["web"]})["services"][0]["runningCount"] == 200,
-                       120, processes)
+        wanted = args.service_tasks
+        names = ["web"] + [f"web-{n}" for n in range(2, args.services + 1)]
+        for name in names:
+            bench.ecs(port, "CreateService", {"serviceName": name, "taskDefinition": "api", "desiredCount": wanted})
+        bench.wait_for(f"{wanted} running in each of {len(names)} services",
+                       lambda: all(s["runningCount"] == wanted for s in bench.ecs(port, "DescribeServices", {"services": names})["services"]),
+                       120 + wanted * len(names) // 100, processes)
         results = {}
         bodies = {"DescribeServices": {"services": ["web"]}, "ListTasks": {"serviceName": "web"},
                   "DescribeTaskDefinition": {"taskDefinition": "api"},
@@ -130,7 +137,9 @@ def main():
         results["tasks_at_end"] = bench.ecs(port, "DescribeClusters", {"clusters": ["default"]})["clusters"][0]
         results["tasks_at_end"] = {k: results["tasks_at_end"][k] for k in ("runningTasksCount", "pendingTasksCount")}
         if args.json:
-            bench.write_record(args.json, args.record, args.bin_dir, {"agents": args.agents, "clients": args.clients, "seconds": args.seconds,
+            bench.write_record(args.json, args.record, args.bin_dir, {"agents": args.agents, "services": len(names), "service_tasks": wanted,
+                                                                    "clients": args.clients,
+                                                                    "seconds": args.seconds,
                                                                     "operations": args.operations, "driver": args.driver,
                                                                     "store": "postgres" if args.store else "sqlite"}, results)
 

@@ -5,9 +5,8 @@ import WharfState
 
 extension ClusterState {
     /// One round of the service scheduler over every service that is not INACTIVE: decides with
-    /// ``ServiceScheduler`` (``planRound(now:seed:evaluated:launchBudget:targetHealth:)``) and turns
-    /// the plans into task and service changes (``applyRound(_:now:)``). Services are taken in ARN
-    /// order, each seeing the tasks the ones before it placed.
+    /// ``ServiceScheduler`` and turns its plan into task and service changes. Services are taken
+    /// in ARN order, each seeing the tasks the ones before it placed.
     /// - Parameters:
     ///   - seed: seeds placements and the IDs of new tasks, deployments and events.
     ///   - evaluated: what each service's plan read when it was last made; a service whose
@@ -27,32 +26,13 @@ extension ClusterState {
         launchBudget: Int = .max,
         targetHealth: [TargetKey: ObservedHealth] = [:]
     ) -> Outcome<ServiceRound> {
-        let plan = planRound(
-            now: now,
-            seed: seed,
-            evaluated: evaluated,
-            launchBudget: launchBudget,
-            targetHealth: targetHealth
-        )
-        return applyRound(plan, now: now)
-    }
-
-    /// Decides a round without changing anything: each service's plan, with what it read. The
-    /// controller makes it on a copy of the state, away from the writer, and carries it out with
-    /// ``applyRound(_:now:)`` against the state as it is by then.
-    public func planRound(
-        now: Date,
-        seed: UInt64,
-        evaluated: [String: ServiceInputs] = [:],
-        launchBudget: Int = .max,
-        targetHealth: [TargetKey: ObservedHealth] = [:]
-    ) -> ServiceRoundPlan {
         // The round works on its own copy of what its placements change, each cluster's placement
         // pool (made once per round, with where each instance sits in it), not on a copy of the
         // whole state: a service's tasks are its own, so the services after it need only those.
-        var pools: [String: PlacementPool] = [:]
+        var pools: [String: (pool: [PlacementCandidate], index: [InstanceID: Int])] = [:]
         var views = SchedulerViews()
-        var round = ServiceRoundPlan()
+        var changes: [StateChange] = []
+        var round = ServiceRound()
         var random = SeededRandom(seed: seed)
         let planned = services.all.filter { !$0.isInactive }.sorted { $0.arn < $1.arn }
         var budget = launchBudget
@@ -71,9 +51,16 @@ extension ClusterState {
                 protectionLapsed: record.protectionLapsesAt.map { $0 <= now.timeIntervalSince1970 } ?? false
             )
             if evaluated[record.arn] == inputs {
-                round.unchanged.append(record.arn)
+                // Nothing it reads changed, but its tasks' draining from load balancers ends in time.
+                changes += serviceRegistryChanges(
+                    loadBalancerChanges([], service: record, now: now, random: &random),
+                    service: record,
+                    now: now,
+                    random: &random
+                )
                 continue
             }
+            round.evaluated[record.arn] = inputs
             let ids = tasks.ids(in: record.groupKey)
             var mine: [ServiceTask] = []
             mine.reserveCapacity(ids.count)
@@ -107,7 +94,13 @@ extension ClusterState {
                     )
                 if record.isExternal { setConstraints[deployment.id] = rules } else { constraints[key] = rules }
             }
-            if pools[record.cluster] == nil { pools[record.cluster] = placementPool(of: record.cluster) }
+            if pools[record.cluster] == nil {
+                let pool = instances.candidates(inCluster: record.cluster)
+                let index = pool.enumerated().compactMap { offset, candidate in
+                    InstanceID(arnSuffix: candidate.arn).map { ($0, offset) }
+                }
+                pools[record.cluster] = (pool, Dictionary(index, uniquingKeysWith: { first, _ in first }))
+            }
             var scheduler = ServiceScheduler(
                 now: now.timeIntervalSince1970,
                 seed: random.next(),
@@ -121,103 +114,45 @@ extension ClusterState {
             let plan = scheduler.plan(
                 planned,
                 tasks: mine,
-                candidates: pools[record.cluster]?.candidates ?? [],
+                candidates: pools[record.cluster]?.pool ?? [],
                 demands: demands,
                 definitionConstraints: constraints,
                 setConstraints: setConstraints
             )
-            for launch in plan.launches {
-                let demand = demands[launch.taskDefinition] ?? .zero
-                pools[record.cluster]?.take(launch, demand: demand, group: record.group)
-            }
-            budget -= plan.launches.count
-            // A service the budget cut short may want more than it got: it is planned again next round.
-            round.services.append(
-                ServiceRoundPlan.Entry(
-                    original: record,
-                    plan: plan,
-                    inputs: inputs,
-                    demands: demands,
-                    cutShort: budget == 0
-                )
-            )
-        }
-        round.applySeed = random.next()
-        return round
-    }
-
-    /// Carries out a round's plans against the state as it is now, which may have moved on since
-    /// they were made: a service whose record changed meanwhile (an UpdateService, a deletion) is
-    /// left for the next round, and a launch onto an instance that no longer has room for it (a
-    /// RunTask took the room, the agent went away) is dropped, its service planned again next round.
-    /// Everything else a plan read either cannot change but through the scheduler (its tasks'
-    /// deployments, the launches it made) or only makes its decisions late, not wrong (a task that
-    /// stopped meanwhile is replaced by the next round, which its report's change starts).
-    public func applyRound(_ plan: ServiceRoundPlan, now: Date) -> Outcome<ServiceRound> {
-        var random = SeededRandom(seed: plan.applySeed)
-        var round = ServiceRound()
-        round.deferred = plan.deferred
-        var changes: [StateChange] = []
-        for arn in plan.unchanged {
-            // Nothing it reads changed, but its tasks' draining from load balancers ends in time.
-            guard let record = services[arn], !record.isInactive else { continue }
-            changes += serviceRegistryChanges(
-                loadBalancerChanges([], service: record, now: now, random: &random),
-                service: record,
-                now: now,
-                random: &random
-            )
-        }
-        var pools: [String: PlacementPool] = [:]
-        for entry in plan.services {
-            let record = entry.original
-            guard services[record.arn] == record else {
-                round.replan.insert(record.arn)
-                continue
-            }
-            var decided = entry.plan
-            if !decided.launches.isEmpty {
-                if pools[record.cluster] == nil { pools[record.cluster] = placementPool(of: record.cluster) }
-                let wanted = decided.launches.count
-                decided.launches.removeAll { launch in
-                    !(pools[record.cluster]?.take(
-                        launch,
-                        demand: entry.demands[launch.taskDefinition] ?? .zero,
-                        group: record.group,
-                        checked: true
-                    ) ?? false)
-                }
-                if decided.launches.count < wanted { round.replan.insert(record.arn) }
-            }
             // Target groups as the plan leaves the service (a blue/green deployment's sides), and its
             // production and test rules as its stage says.
-            changes +=
+            let applied =
                 serviceRegistryChanges(
                     loadBalancerChanges(
-                        materialize(decided, original: record, now: now, random: &random),
-                        service: decided.record,
+                        materialize(plan, original: record, now: now, random: &random),
+                        service: plan.record,
                         now: now,
                         random: &random
                     ),
                     service: record,
                     now: now,
                     random: &random
-                ) + trafficChanges(decided.record)
-            if entry.cutShort { round.replan.insert(record.arn) }
-            if !round.replan.contains(record.arn) { round.evaluated[record.arn] = entry.inputs }
-            round.started += decided.launches.count
-            round.stopped += decided.stops.count
+                ) + trafficChanges(plan.record)
+            for change in applied {
+                guard case .putTask(let task) = change, tasks[task.id] == nil, let instance = task.instance else {
+                    continue
+                }
+                let demand = demands[task.taskDefinition] ?? .zero
+                if let position = pools[record.cluster]?.index[instance] {
+                    pools[record.cluster]?.pool[position].take(demand, group: task.group)
+                }
+            }
+            changes += applied
+            budget -= plan.launches.count
+            if budget == 0 {
+                // It may want more than it got: plan it again next round.
+                round.evaluated[record.arn] = nil
+                round.replan.insert(record.arn)
+            }
+            round.started += plan.launches.count
+            round.stopped += plan.stops.count
         }
         return Outcome(round, changes)
-    }
-
-    /// A cluster's placement pool as it is now, with where each instance sits in it.
-    func placementPool(of cluster: String) -> PlacementPool {
-        let candidates = instances.candidates(inCluster: cluster)
-        let index = candidates.enumerated().compactMap { offset, candidate in
-            InstanceID(arnSuffix: candidate.arn).map { ($0, offset) }
-        }
-        return PlacementPool(candidates: candidates, index: Dictionary(index, uniquingKeysWith: { first, _ in first }))
     }
 
     /// What a round looks up for many tasks and keeps once: each instance's state as the

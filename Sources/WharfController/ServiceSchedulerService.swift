@@ -18,15 +18,11 @@ struct ServiceSchedulerService: Service {
     var spacing: Duration = .milliseconds(20)
     /// The most tasks one round starts; more wait for the next round, a few milliseconds later.
     var launchBudget = 5000
-    /// How many tasks the rounds since the last trim must have started or stopped before the
-    /// allocator is trimmed, once a round finds nothing to do.
-    static let trimAfter = 1000
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var lastFull = ContinuousClock.now - sweep
             var computing = Duration.zero
-            var changedSinceTrim = 0
             while !Task.isCancelled {
                 do {
                     let started = ContinuousClock.now
@@ -34,15 +30,6 @@ struct ServiceSchedulerService: Service {
                     if full { lastFull = started }
                     let round = try await controller.scheduleServices(onlyChanged: !full, launchBudget: launchBudget)
                     computing = round.computeTime
-                    // Each round is decided on a copy of the state, and the writer copies what it
-                    // changes meanwhile: a burst of rounds leaves hundreds of MiB freed but kept by
-                    // the allocator (at 100,000 tasks, 360 MiB; docs/benchmarks.md). Given back once
-                    // the burst is over: a trim walks the heap, holding each arena while it does.
-                    changedSinceTrim += round.started + round.stopped
-                    if round.started + round.stopped == 0, changedSinceTrim >= Self.trimAfter {
-                        changedSinceTrim = 0
-                        AllocatorTrim.run()
-                    }
                     metrics?.schedulerRound(round, duration: ContinuousClock.now - started)
                     if round.started + round.stopped > 0 {
                         logger.debug("service scheduler round", metadata: [
