@@ -137,11 +137,10 @@ def main():
         results["tasks_at_end"] = bench.ecs(port, "DescribeClusters", {"clusters": ["default"]})["clusters"][0]
         results["tasks_at_end"] = {k: results["tasks_at_end"][k] for k in ("runningTasksCount", "pendingTasksCount")}
         if args.json:
-            bench.write_record(args.json, args.record, args.bin_dir, {"agents": args.agents, "services": len(names), "service_tasks": wanted,
-                                                                    "clients": args.clients,
-                                                                    "seconds": args.seconds,
-                                                                    "operations": args.operations, "driver": args.driver,
-                                                                    "store": "postgres" if args.store else "sqlite"}, results)
+            settings = {"agents": args.agents, "services": len(names), "service_tasks": wanted, "clients": args.clients,
+                        "seconds": args.seconds, "operations": args.operations, "driver": args.driver,
+                        "store": "postgres" if args.store else "sqlite"}
+            bench.write_record(args.json, args.record, args.bin_dir, settings, results)
 
 
 if __name__ == "__main__":
