@@ -96,6 +96,7 @@ let package = Package(
             name: "WharfController",
             dependencies: [
                 "WharfModel",
+                "WharfFiles",
                 "WharfState",
                 "WharfStore",
                 "WharfMonitoring",
@@ -127,6 +128,7 @@ let package = Package(
             name: "WharfAgent",
             dependencies: [
                 "WharfModel",
+                "WharfFiles",
                 "WharfProtocol",
                 "WharfMetrics",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -157,6 +159,8 @@ let package = Package(
         ),
         // `wharf lab`: nodes in network namespaces, each with its own Docker engine, on one machine.
         .target(name: "WharfLab", swiftSettings: swiftSettings),
+        // Files that survive a power cut whole: the agent's state files, the controller's keys.
+        .target(name: "WharfFiles", swiftSettings: swiftSettings),
         .target(
             name: "WharfCLI",
             dependencies: [
@@ -217,6 +221,7 @@ let package = Package(
             dependencies: [
                 "WharfStore", "WharfState", "WharfModel", "WharfMonitoring",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -238,6 +243,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WharfLabTests", dependencies: ["WharfLab"], swiftSettings: swiftSettings),
+        .testTarget(name: "WharfFilesTests", dependencies: ["WharfFiles"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WharfCLITests",
             dependencies: [

@@ -5,11 +5,13 @@
 #
 #   install-agent.sh --controller URL[,URL...] --activation-id ID --activation-code CODE [--cluster NAME]
 #                    [--region REGION] [--binary PATH] [--install-docker] [--no-start]
-#                    [--ca-fingerprint SHA256 | --ca-file PATH]
+#                    [--ca-fingerprint SHA256 | --ca-file PATH] [--insecure-http]
 #   install-agent.sh --uninstall
 #
 # Several controllers (high availability) are given comma-separated: the agent moves to the next one
-# that answers. Running it twice is safe: it replaces the binary and the unit, keeps the agent's identity, and
+# that answers. A plain http:// controller beyond this machine is refused, as the agent refuses it
+# (the node's credential would cross the network in clear), unless --insecure-http accepts the risk.
+# Running it twice is safe: it replaces the binary and the unit, keeps the agent's identity, and
 # restarts the agent. --uninstall stops and removes what it installed (the binary, the unit, the
 # settings) but leaves the agent's state in /var/lib/wharf-agent and the task containers alone, so a
 # later install rejoins as the same node; remove that directory to leave the cluster for good.
@@ -28,7 +30,7 @@ timeout="${WHARF_INSTALL_TIMEOUT:-120}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 controller="" activation_id="" activation_code="" cluster="default" region="" binary="" install_docker=0 start=1
-ca_fingerprint="" ca_file="" uninstall=0
+ca_fingerprint="" ca_file="" uninstall=0 insecure_http=0
 
 say() { printf '[wharf] %s\n' "$*"; }
 fail() {
@@ -53,6 +55,7 @@ while (($# > 0)); do
         --ca-file) ca_file="${2:-}"; shift 2 ;;
         --install-docker) install_docker=1; shift ;;
         --no-start) start=0; shift ;;
+        --insecure-http) insecure_http=1; shift ;;
         --uninstall) uninstall=1; shift ;;
         -h | --help) usage 0 ;;
         *) printf '[wharf] error: unknown option %s\n\n' "$1" >&2; usage 64 ;;
@@ -91,6 +94,13 @@ IFS=',' read -r -a controllers <<<"$controller"
 ((${#controllers[@]} > 0)) || fail "--controller \"$controller\" names no URL"
 for url in "${controllers[@]}"; do
     [[ $url =~ ^https?://[^/]+ ]] || fail "--controller \"$url\" is not an http(s) URL"
+    if [[ $url == http://* ]] && ((insecure_http == 0)); then
+        host="${url#http://}"
+        host="${host%%/*}"
+        if [[ $host == \[* ]]; then host="${host%%]*}]"; else host="${host%%:*}"; fi
+        [[ $host == localhost || $host == "[::1]" || $host =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+            fail "--controller \"$url\" is plain HTTP beyond loopback: the node's credential would cross the network in clear; give the controller's https:// URL with --ca-fingerprint, or accept the risk with --insecure-http"
+    fi
 done
 [[ -n $activation_id && -n $activation_code ]] ||
     fail "--activation-id and --activation-code are required: create them on the controller with aws ssm create-activation"
@@ -168,6 +178,7 @@ umask 077
     printf 'WHARF_ACTIVATION_CODE=%s\n' "$activation_code"
     if [[ -n $ca_fingerprint ]]; then printf 'WHARF_CA_FINGERPRINT=%s\n' "$pin"; fi
     if [[ -n $ca_file ]]; then printf 'WHARF_CA_FILE=%s\n' "$ca_path"; fi
+    if ((insecure_http)); then printf 'WHARF_INSECURE_HTTP=true\n'; fi
 } >"$env_path.new"
 chmod 0600 "$env_path.new"
 mv -f "$env_path.new" "$env_path"

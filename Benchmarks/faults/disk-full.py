@@ -115,7 +115,7 @@ def main():
     parser.add_argument("--writes", type=int, default=200)
     args = parser.parse_args()
     if os.geteuid() != 0:
-        sys.exit("disk-full.py mounts a tmpfs for the controller's data directory: run it as root")
+        sys.exit("disk-full.py mounts an ext4 file system of its own for the controller's data directory: run it as root")
     with Lab(args.bin_dir, "wharf-fault-disk-", controller_disk_mib=64,
              controller_args=["--agent-long-poll", "5"]) as lab:
         lab.register_sleeper("keep")

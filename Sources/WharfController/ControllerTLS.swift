@@ -3,6 +3,7 @@ import Foundation
 import NIOSSL
 import SwiftASN1
 import WharfAuth
+import WharfFiles
 import X509
 
 /// The controller's TLS material in `<data dir>/tls`: a CA of its own (`ca.pem`, `ca.key`) and a
@@ -39,7 +40,17 @@ public struct ControllerTLS: Sendable, Equatable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let caKey: P256.Signing.PrivateKey
             let ca: Certificate
-            if FileManager.default.fileExists(atPath: dir + "/ca.pem") {
+            let hasKey = FileManager.default.fileExists(atPath: dir + "/ca.key")
+            let hasCertificate = FileManager.default.fileExists(atPath: dir + "/ca.pem")
+            if hasKey != hasCertificate {
+                // A new CA would break every agent that pinned the old one: refuse, and say why.
+                let (present, missing) = hasKey ? ("ca.key", "ca.pem") : ("ca.pem", "ca.key")
+                throw ControllerStartError(
+                    "\(dir)/\(present) exists without \(missing): restore \(missing) from a backup; if this "
+                        + "controller never started, or to make a new CA that every agent must pin again, "
+                        + "move \(present) aside")
+            }
+            if hasKey {
                 caKey = try P256.Signing.PrivateKey(pemRepresentation: try String(contentsOfFile: dir + "/ca.key", encoding: .utf8))
                 ca = try Certificate(pemEncoded: try String(contentsOfFile: dir + "/ca.pem", encoding: .utf8))
             } else {
@@ -187,13 +198,12 @@ public struct ControllerTLS: Sendable, Equatable {
         }
     }
 
-    /// Writes `text` to `path` through a temporary file created with `mode` from the start.
-    static func write(_ text: String, to path: String, mode: Int) throws {
-        let temporary = path + ".new"
-        _ = unlink(temporary)
-        try SecretSealer.writeExclusively(Array(text.utf8), to: temporary, what: "a TLS file")
-        guard chmod(temporary, mode_t(mode)) == 0, rename(temporary, path) == 0 else {
-            throw ControllerStartError("cannot move \(temporary) to \(path): errno \(errno)")
+    /// Replaces `path` with `text` durably (``DurableFile``), created with `mode` from the start.
+    static func write(_ text: String, to path: String, mode: mode_t) throws(ControllerStartError) {
+        do {
+            try DurableFile.write(Array(text.utf8), to: path, mode: mode)
+        } catch {
+            throw ControllerStartError("\(error), a TLS file; check that the data directory is writable")
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import WharfFiles
 
 /// Seals the secrets the controller must be able to read back (access key secrets: verifying a
 /// SigV4 signature needs the secret itself, so it cannot be only hashed) with AES-256-GCM under a
@@ -44,16 +45,13 @@ public struct SecretSealer: Sendable {
     }
 
     /// Creates `path` with mode 0600 from the start (never readable by others, whatever the
-    /// umask), fails if it exists, and syncs it to disk.
+    /// umask), fails if it exists, and flushes it and its directory to disk: a key that was used
+    /// to seal anything must survive a power cut.
     static func writeExclusively(_ bytes: [UInt8], to path: String, what: String) throws(ControllerStartError) {
-        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw ControllerStartError("cannot create \(path), \(what) (errno \(errno)); check that the data directory is writable")
-        }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
-            throw ControllerStartError("cannot write \(path), \(what) (errno \(errno))")
+        do {
+            try DurableFile.create(bytes, at: path)
+        } catch {
+            throw ControllerStartError("\(error), \(what); check that the data directory is writable")
         }
     }
 

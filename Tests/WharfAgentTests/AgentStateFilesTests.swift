@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import WharfModel
 import WharfProtocol
+import Logging
 @testable import WharfAgent
+import WharfSim
 
 @Suite("The agent's task file")
 struct AgentStateFilesTests {
@@ -41,6 +43,25 @@ struct AgentStateFilesTests {
             #expect(encoded.entries.count == 2)
             try files.save(tasks: [], reusing: &encoded)
             #expect(try files.tasks() == [])
+        }
+    }
+
+    @Test("a failed save of tasks.json is counted in wharf_agent_state_write_failures_total, and the file stays whole")
+    func failedSaveCounted() async throws {
+        try await withAgentDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let agent = Agent(configuration: AgentConfiguration(controllerURL: "http://unused", cluster: "lab", dataDirectory: directory),
+                              runtime: FakeRuntime(), client: ScriptedController(), logger: Logger(label: "test"))
+            await agent.persist()
+            let saved = FileManager.default.contents(atPath: directory + "/tasks.json")
+            #expect(saved != nil)
+            // A directory where the temporary file goes makes the next write fail, as a broken disk would.
+            try FileManager.default.createDirectory(atPath: directory + "/tasks.json.tmp", withIntermediateDirectories: false)
+            await agent.persist()
+            await agent.persist()
+            let failures = #"wharf_agent_state_write_failures_total{file="tasks"} 2"#
+            #expect(await agent.metrics.exposition(agent: agent).contains(failures))
+            #expect(FileManager.default.contents(atPath: directory + "/tasks.json") == saved)
         }
     }
 }

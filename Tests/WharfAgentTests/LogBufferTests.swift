@@ -43,6 +43,26 @@ struct LogBufferTests {
         }
     }
 
+    @Test("a failed write of the buffer's bookkeeping is counted with its reason, and the next one that succeeds holds")
+    func failedBookkeepingCounted() async throws {
+        try await withAgentDirectory { directory in
+            let buffer = try LogBuffer(directory: directory, maxBytes: 1 << 20)
+            await buffer.append(group: "g", stream: "a", createGroup: true, lines: Self.lines(0..<4), container: "c1")
+            // A directory where the temporary file goes makes the write fail, as a broken disk would.
+            try FileManager.default.createDirectory(atPath: directory + "/acknowledged.tmp", withIntermediateDirectories: false)
+            let first = try #require(await buffer.nextBatch(maxEvents: 2))
+            await buffer.acknowledge(first)
+            let counters = await buffer.snapshot
+            #expect(counters.stateWriteFailures == 1)
+            #expect(counters.lastStateWriteError?.contains("acknowledged.tmp") == true, "\(counters)")
+            try FileManager.default.removeItem(atPath: directory + "/acknowledged.tmp")
+            let second = try #require(await buffer.nextBatch(maxEvents: 2))
+            await buffer.acknowledge(second)
+            #expect(await buffer.snapshot.stateWriteFailures == 1)
+            #expect(LogBuffer.readNumber(directory + "/acknowledged") == 4)
+        }
+    }
+
     @Test("past its bound the buffer drops the oldest records and counts them; what it keeps is the newest, in order")
     func bound() async throws {
         try await withAgentDirectory { directory in

@@ -30,6 +30,34 @@ struct ControllerTLSTests {
         }
     }
 
+    @Test("a CA missing one of its two files is refused, not replaced: agents pinned the old one")
+    func halfACA() throws {
+        for missing in ["ca.pem", "ca.key"] {
+            try withDirectory { directory in
+                let fingerprint = try ControllerTLS.initialize(dataDirectory: directory, names: [], addresses: [])
+                let tls = ControllerTLS.directory(directory)
+                let files = ["ca.pem", "ca.key", "server.pem", "server.key"]
+                for file in files {
+                    let mode = try FileManager.default.attributesOfItem(atPath: tls + "/" + file)[.posixPermissions]
+                    #expect(mode as? Int == (file.hasSuffix(".key") ? 0o600 : 0o644), "\(file)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: tls + "/ca.pem.tmp"))
+                let kept = files.filter { $0 != missing }.map { FileManager.default.contents(atPath: tls + "/" + $0) }
+                try FileManager.default.moveItem(atPath: tls + "/" + missing, toPath: tls + "/aside")
+                do {
+                    try ControllerTLS.initialize(dataDirectory: directory, names: [], addresses: [])
+                    Issue.record("a CA without \(missing) was replaced")
+                } catch {
+                    #expect("\(error)".contains("without \(missing)"), "\(error)")
+                }
+                #expect(!FileManager.default.fileExists(atPath: tls + "/" + missing))
+                #expect(files.filter { $0 != missing }.map { FileManager.default.contents(atPath: tls + "/" + $0) } == kept)
+                try FileManager.default.moveItem(atPath: tls + "/aside", toPath: tls + "/" + missing)
+                #expect(try ControllerTLS.initialize(dataDirectory: directory, names: [], addresses: []) == fingerprint)
+            }
+        }
+    }
+
     @Test("a certificate within 30 days of expiry is due for renewal")
     func expiry() throws {
         try withDirectory { directory in

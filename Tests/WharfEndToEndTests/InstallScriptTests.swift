@@ -53,6 +53,7 @@ struct InstallScriptTests {
                 #expect(FileManager.default.isExecutableFile(atPath: root + "/usr/local/bin/wharf-agent"))
                 let settings = (try? String(contentsOfFile: root + "/etc/wharf/agent.env", encoding: .utf8)) ?? ""
                 #expect(settings.contains("WHARF_CA_FINGERPRINT=\(fingerprint)"), "\(settings)")
+                #expect(!settings.contains("WHARF_INSECURE_HTTP"), "\(settings)")
                 #expect(settings.contains("WHARF_CONTROLLER=https://127.0.0.1:1,\(cluster.controller.endpoint)\n"), "\(settings)")
                 #expect(FileManager.default.fileExists(atPath: root + "/var/lib/wharf-agent/controller-ca.pem"), "the agent pinned the CA")
 
@@ -82,10 +83,22 @@ struct InstallScriptTests {
                 (["--controller", "http://127.0.0.1:1", "--activation-id", id, "--activation-code", code, "--ca-fingerprint", fingerprint],
                  "verify an https:// controller"),
                 (["--frobnicate"], "unknown option"),
+                (["--controller", "http://192.0.2.10:8080", "--activation-id", id, "--activation-code", code],
+                 "\"http://192.0.2.10:8080\" is plain HTTP beyond loopback"),
+                (["--controller", "http://[2001:db8::1]:8080/", "--activation-id", id, "--activation-code", code],
+                 "is plain HTTP beyond loopback"),
             ] {
                 let result = try await install(root, bad)
                 #expect(result.status != 0 && result.stderr.contains(fragment), "\(bad): \(result.stderr)")
             }
+            // Plain HTTP beyond loopback when asked for, passed on to the agent (--no-start: nothing to join).
+            let plain = ["--controller", "http://192.0.2.10:8080", "--cluster", cluster.name, "--activation-id", id,
+                         "--activation-code", code, "--binary", ManagedProcess.built("wharf-agent").path]
+            let accepted = try await install(root, plain + ["--insecure-http", "--no-start"])
+            #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+            let settings = (try? String(contentsOfFile: root + "/etc/wharf/agent.env", encoding: .utf8)) ?? ""
+            #expect(settings.contains("WHARF_INSECURE_HTTP=true\n"), "\(settings)")
+            _ = try? await install(root, ["--uninstall"])
         }
     }
 }

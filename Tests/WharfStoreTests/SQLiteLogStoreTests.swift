@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+import SQLiteNIO
 import Testing
-import WharfStore
+@testable import WharfStore
 
 @Suite("SQLite log store")
 struct SQLiteLogStoreTests {
@@ -24,6 +25,18 @@ struct SQLiteLogStoreTests {
 
     static func events(_ range: Range<Int>, at base: Int = 1_000) -> [SQLiteLogStore.NewEvent] {
         range.map { SQLiteLogStore.NewEvent(timestamp: base + $0, message: "line \($0)") }
+    }
+
+    @Test("the log and metric databases commit with synchronous=FULL: what the agent was told is stored survives a power cut")
+    func durableCommits() async throws {
+        try await withStore { store, path in
+            let level = try await store.connection.query("PRAGMA synchronous").first?.column("synchronous")?.integer
+            #expect(level == 2, "logs.db synchronous=\(level.map(String.init) ?? "none"), not FULL (2)")
+            let metrics = try await SQLiteMetricStore.open(path: path + ".metrics", logger: logger)
+            let metricLevel = try await metrics.connection.query("PRAGMA synchronous").first?.column("synchronous")?.integer
+            await metrics.close()
+            #expect(metricLevel == 2, "metrics.db synchronous=\(metricLevel.map(String.init) ?? "none"), not FULL (2)")
+        }
     }
 
     @Test("reads a stream from either end and pages through it by (timestamp, id) in both directions")

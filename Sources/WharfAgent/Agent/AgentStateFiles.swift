@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import WharfFiles
 import WharfProtocol
 
 /// The agent's memory across restarts, as files under its data directory: `identity.json`
@@ -87,17 +88,14 @@ public struct AgentStateFiles: Sendable {
     /// it could not be moved.
     public func setAside(_ path: String) -> String? {
         let aside = "\(path).damaged-\(Int(Date().timeIntervalSince1970))"
-        do {
-            try FileManager.default.moveItem(atPath: path, toPath: aside)
-            return aside
-        } catch {
-            return nil
-        }
+        guard rename(path, aside) == 0 else { return nil }
+        try? DurableFile.syncDirectory(of: aside)
+        return aside
     }
 
     /// Forgets the identity (after the controller said the instance was deregistered).
     public func forgetIdentity() {
-        try? FileManager.default.removeItem(atPath: identityPath)
+        try? DurableFile.remove(identityPath)
     }
 
     func read<T: Decodable>(_ type: T.Type, from path: String) throws(AgentError) -> T? {

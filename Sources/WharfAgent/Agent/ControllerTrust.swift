@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import WharfFiles
 
 /// Whom the agent trusts to be its controller over HTTPS. Certificate verification is always on:
 /// there is no setting that turns it off, only ways to say which CA signs the controller's
@@ -79,7 +80,12 @@ public enum ControllerTrust: Sendable, Equatable {
                 throw AgentError(.terminal, "the controller at \(controllerURL) presented a CA with fingerprint \(presented), not the pinned \(pin): another machine, or someone in between; check --ca-fingerprint against the controller's log")
             }
             try? FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: saved, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o644])
+            // Written whole or not at all; when it is not, the next start fetches and checks it again.
+            do {
+                try DurableFile.write(Array(pem.utf8), to: saved, mode: 0o644)
+            } catch {
+                logger.warning("the pinned CA could not be saved", metadata: ["error": "\(error)"])
+            }
             logger.info("pinned the controller's CA", metadata: ["ca.fingerprint": "\(pin)"])
             return [certificate]
         }

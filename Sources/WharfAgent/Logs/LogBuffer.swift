@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import WharfModel
+import WharfFiles
 import WharfProtocol
 
 /// The agent's on-disk queue of container output on its way to the controller, under
