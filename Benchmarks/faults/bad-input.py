@@ -24,7 +24,9 @@ again):
     missing, an unknown member, a 100 KB string, control characters, NUL, lone surrogates and other
     odd text, empty strings, a 10,000-element array, duplicate keys, a body that is not an object;
     or the bytes broken: not JSON, truncated, empty, over the size limit; or the headers: wrong
-    Content-Type, unknown X-Amz-Target. 84 % are signed with the bootstrap key, 8 % unsigned, 8 %
+    Content-Type, unknown X-Amz-Target. Half the CloudWatch calls go in the Query protocol instead
+    (a form body with Action and Version, the same members flattened, the same mutations, an
+    unknown or altered Action or Version). 84 % are signed with the bootstrap key, 8 % unsigned, 8 %
     carry a bad signature (wrong secret or key, changed body or target, wrong scope, expired,
     malformed Authorization or X-Amz-Date);
   - agent API calls (register, sync, logs), built from the OpenAPI schemas and mutated the same
@@ -46,6 +48,7 @@ failure. Needs Docker and wharf-test/busybox:latest (.ci/setup.sh), botocore and
 stops both processes and removes its containers and temp dirs.
 """
 import argparse, base64, collections, datetime, hashlib, json, os, random, re, signal, subprocess, sys, threading, time
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # faultlib
@@ -408,6 +411,8 @@ class Generator:
         body = Body()
         shape = model.operation_model(operation).input_shape
         body.value = ShapeValues(rng, body, PLAY_NAMES[api]).value(shape) if shape is not None else {}
+        if api == "cloudwatch" and rng.random() < 0.5:
+            return self.query(rng, index, operation, body, mutations)
         data = self.finish_body(rng, body, mutations)
         data, operation = protect(api, operation, data)
         _, prefix, service = APIS[api]
@@ -425,6 +430,35 @@ class Generator:
             auth = rng.choice(BAD_SIGNATURES)
         pairs = self.sign(rng, auth, headers, data, service)
         return Case(index, api, operation, mutations, auth, "POST", "/", pairs, data)
+
+    def query(self, rng, index, operation, body, mutations):
+        """A CloudWatch request in the Query protocol (what older SDKs send): the same generated
+        and mutated members, flattened into a form body with Action and Version."""
+        for mutation in mutations:
+            if mutation not in BYTE_MUTATIONS and mutation not in ("content-type", "unknown-target"):
+                mutate_value(rng, body, mutation)
+        action, version = operation, "2010-08-01"
+        if "unknown-target" in mutations:
+            action, version = rng.choice([("FuzzOperation", version), ("", version), (operation, ""),
+                                          (operation, "2099-01-01"), (operation.lower(), version),
+                                          ("x" * 10000, version), (operation + "\x00", version)])
+        pairs = [("Action", action), ("Version", version)] + query_pairs(body.value)
+        if "duplicate-keys" in mutations and len(pairs) > 2:
+            pairs.append(rng.choice(pairs[2:]))
+        data = urllib.parse.urlencode(pairs, encoding="utf-8", errors="surrogatepass").encode()
+        for mutation in mutations:
+            if mutation in BYTE_MUTATIONS:
+                data = break_bytes(rng, data, mutation, self.max_bytes)
+        headers = {}
+        content_type = (rng.choice(CONTENT_TYPES) if "content-type" in mutations
+                        else "application/x-www-form-urlencoded; charset=utf-8")
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        auth = weighted(rng, AUTH)
+        if auth == "bad-signature":
+            auth = rng.choice([a for a in BAD_SIGNATURES if a not in ("target-changed", "target-unsigned")])
+        pairs = self.sign(rng, auth, headers, data, "monitoring")
+        return Case(index, "cloudwatch", "Query:" + operation, mutations, auth, "POST", "/", pairs, data)
 
     def sign(self, rng, auth, headers, data, service):
         """The header pairs of `headers` signed (or not) as `auth` says; the target header is
@@ -543,6 +577,25 @@ def wrong_credential(rng, credential):
     return rng.choice([credential[:-1] + ("A" if credential[-1] != "A" else "B"), credential[:-5], "", credential + "=",
                        credential.upper(), credential + " ", hashlib.sha256(credential.encode()).hexdigest(),
                        base64.urlsafe_b64encode(rng.randbytes(32)).decode().rstrip("=")])
+
+
+def query_pairs(value, prefix="", out=None):
+    """The Query protocol's flattened members of a (possibly mutated) JSON value: a structure's
+    members as `A.B`, a list's as `A.member.N`; anything else written as text."""
+    out = [] if out is None else out
+    if isinstance(value, dict):
+        for key, item in value.items():
+            query_pairs(item, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list):
+        for number, item in enumerate(value, 1):
+            query_pairs(item, f"{prefix}.member.{number}" if prefix else f"member.{number}", out)
+    elif value is None:
+        out.append((prefix, ""))
+    elif isinstance(value, bool):
+        out.append((prefix, "true" if value else "false"))
+    else:
+        out.append((prefix, str(value)))
+    return out
 
 
 def unsafe_cluster(value):

@@ -55,4 +55,31 @@ struct ControllerOptionsTests {
             }
         }
     }
+
+    @Test("--metric-period and --metric-retention (or their variables) set CloudWatch's period and how long samples stay")
+    func monitoring() throws {
+        let plain = try ControllerOptions.parse([]).configuration(environment: [:]).monitoring
+        #expect(plain.period == .seconds(60) && plain.retention == .seconds(15 * 86_400))
+        let given = try ControllerOptions.parse(["--metric-period", "2s", "--metric-retention", "36h"])
+            .configuration(environment: [:]).monitoring
+        #expect(given.period == .seconds(2) && given.periodSeconds == 2 && given.retention == .seconds(36 * 3_600))
+        let byEnvironment = try ControllerOptions.parse([]).configuration(environment: [
+            "WHARF_METRIC_PERIOD": "10s", "WHARF_METRIC_RETENTION": "2d",
+        ]).monitoring
+        #expect(byEnvironment.period == .seconds(10) && byEnvironment.retention == .seconds(2 * 86_400))
+        for (arguments, message) in [
+            (["--metric-period", "0s"], "--metric-period \"0s\" is not a duration from 1s to 1h"),
+            (["--metric-period", "2h"], "--metric-period \"2h\" is not a duration from 1s to 1h"),
+            (["--metric-period", "soon"], "--metric-period \"soon\""),
+            (["--metric-retention", "30m"], "--metric-retention \"30m\" is not a duration from 1h to 455d"),
+            (["--metric-retention", "500d"], "--metric-retention \"500d\""),
+        ] {
+            do {
+                _ = try ControllerOptions.parse(arguments).configuration(environment: [:])
+                Issue.record("\(arguments) was accepted")
+            } catch let error as ValidationError {
+                #expect(error.message.contains(message), "\(arguments): \(error.message)")
+            }
+        }
+    }
 }

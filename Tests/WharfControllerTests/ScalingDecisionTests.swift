@@ -148,6 +148,20 @@ struct ScalingDecisionTests {
         #expect(try await scale(harness, "arn:aws:autoscaling:nope", high, 150) == nil)
     }
 
+    /// +1 for a breach of up to 20 past the threshold, +2 beyond; a minute's cooldown.
+    static let queueSteps = ApplicationAutoScaling.StepScalingPolicyConfiguration(
+        adjustmentType: "ChangeInCapacity",
+        stepAdjustments: [
+            ApplicationAutoScaling.StepAdjustment(
+                metricIntervalLowerBound: 0,
+                metricIntervalUpperBound: 20,
+                scalingAdjustment: 1
+            ),
+            ApplicationAutoScaling.StepAdjustment(metricIntervalLowerBound: 20, scalingAdjustment: 2),
+        ],
+        cooldown: 60
+    )
+
     @Test("a step policy adds what the step holding the breach says, once a cooldown")
     func steps() async throws {
         let (harness, _, _, _) = try await setUp()
@@ -159,18 +173,7 @@ struct ScalingDecisionTests {
                     resourceId: "service/lab/web",
                     scalableDimension: "ecs:service:DesiredCount",
                     policyType: "StepScaling",
-                    stepScalingPolicyConfiguration: ApplicationAutoScaling.StepScalingPolicyConfiguration(
-                        adjustmentType: "ChangeInCapacity",
-                        stepAdjustments: [
-                            ApplicationAutoScaling.StepAdjustment(
-                                metricIntervalLowerBound: 0,
-                                metricIntervalUpperBound: 20,
-                                scalingAdjustment: 1
-                            ),
-                            ApplicationAutoScaling.StepAdjustment(metricIntervalLowerBound: 20, scalingAdjustment: 2),
-                        ],
-                        cooldown: 60
-                    )
+                    stepScalingPolicyConfiguration: Self.queueSteps
                 ),
                 now: now,
                 seed: 4,

@@ -195,6 +195,7 @@ struct AutoScalingEndToEndTests {
                 return seen
             }
             #expect(try await wait(for: 3, seconds: 120) == 3, "scaled out to the maximum under the load")
+            try await expectEvaluatedPointsServed(cluster)
             // `wharf status` shows the range and the CPU the policy tracks, now, against its target.
             let status = try await DockerEngine.run(
                 TestCredentials.signing([
@@ -272,6 +273,73 @@ struct AutoScalingEndToEndTests {
             let points = statistics.json["Datapoints"] as? [[String: Any]] ?? []
             #expect(points.contains { ($0["Maximum"] as? Double ?? 0) > 50 }, "\(points)")
             #expect(points.contains { ($0["Minimum"] as? Double ?? 100) < 45 }, "\(points)")
+        }
+    }
+
+    /// The points the scale-out alarm evaluated (its StateReasonData) are what
+    /// `aws cloudwatch get-metric-statistics` answers for the service's CPUUtilization at the alarm's
+    /// period and statistic: the scaler and CloudWatch read the same samples.
+    func expectEvaluatedPointsServed(_ cluster: WharfCluster) async throws {
+        let alarms = try await aws(
+            [
+                "cloudwatch", "describe-alarms", "--alarm-name-prefix",
+                "TargetTracking-service/\(cluster.name)/burn-AlarmHigh-",
+            ],
+            endpoint: cluster.controller.endpoint
+        )
+        let alarm = try #require((alarms.json["MetricAlarms"] as? [[String: Any]])?.first, "\(alarms.json)")
+        #expect(alarm["StateValue"] as? String == "ALARM", "\(alarm)")
+        let reasonText = try #require(alarm["StateReasonData"] as? String, "\(alarm)")
+        let reason = try #require(
+            try JSONSerialization.jsonObject(with: Data(reasonText.utf8)) as? [String: Any],
+            "\(reasonText)"
+        )
+        let period = try #require(reason["period"] as? Int, "\(reasonText)")
+        let statistic = try #require(reason["statistic"] as? String, "\(reasonText)")
+        #expect(period == alarm["Period"] as? Int && statistic == alarm["Statistic"] as? String, "\(alarm)")
+        /// Seconds since 1970 of `2026-12-06T07:10:02...`, in UTC.
+        func seconds(_ text: String?) -> Int? {
+            guard let text, text.count >= 19 else { return nil }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+            return formatter.date(from: String(text.prefix(19))).map { Int($0.timeIntervalSince1970) }
+        }
+        let evaluated: [(Int, Double)] = (reason["evaluatedDatapoints"] as? [[String: Any]] ?? []).compactMap {
+            point in
+            guard let time = seconds(point["timestamp"] as? String), let value = point["value"] as? Double else {
+                return nil
+            }
+            return (time, value)
+        }
+        #expect(!evaluated.isEmpty, "\(reasonText)")
+        let first = try #require(evaluated.map { $0.0 }.min())
+        let last = try #require(evaluated.map { $0.0 }.max())
+        let iso = ISO8601DateFormatter()
+        let statistics = try await aws(
+            [
+                "cloudwatch", "get-metric-statistics", "--namespace", "AWS/ECS", "--metric-name", "CPUUtilization",
+                "--dimensions", "Name=ClusterName,Value=\(cluster.name)", "Name=ServiceName,Value=burn",
+                "--start-time", iso.string(from: Date(timeIntervalSince1970: Double(first))),
+                "--end-time", iso.string(from: Date(timeIntervalSince1970: Double(last + period))),
+                "--period", "\(period)", "--statistics", statistic,
+            ],
+            endpoint: cluster.controller.endpoint
+        )
+        #expect(statistics.status == 0, "\(statistics.stderr)")
+        var served: [Int: Double] = [:]
+        for point in statistics.json["Datapoints"] as? [[String: Any]] ?? [] {
+            // The AWS CLI writes a time as seconds since 1970 or in ISO 8601, as its configuration says.
+            let time = (point["Timestamp"] as? Int) ?? seconds(point["Timestamp"] as? String)
+            if let time, let value = point[statistic] as? Double {
+                served[time] = value
+            }
+        }
+        for (time, value) in evaluated {
+            // The reason data writes a value to three decimals, as CloudWatch's does.
+            let answered = served[time]
+            #expect(answered.map { abs($0 - value) < 0.001 } == true, "\(time): alarm \(value), CloudWatch \(statistics.json)")
         }
     }
 }

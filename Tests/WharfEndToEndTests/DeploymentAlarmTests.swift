@@ -5,8 +5,8 @@ import Testing
 struct DeploymentAlarmEndToEndTests {
     @Test(
         """
-        a rolling deployment whose CloudWatch alarm goes into ALARM fails and rolls back to the revision that \
-        completed; the service deployment tells which alarm
+        a rolling deployment whose CloudWatch alarm goes into ALARM while it rolls out fails and rolls back to the \
+        revision that completed; the service deployment tells which alarm
         """
     )
     func rollsBack() async throws {
@@ -16,8 +16,9 @@ struct DeploymentAlarmEndToEndTests {
             let alarm = try await aws(
                 [
                     "cloudwatch", "put-metric-alarm", "--alarm-name", "deploy-errors", "--namespace", "App",
-                    "--metric-name", "Errors", "--statistic", "Sum", "--period", "10", "--evaluation-periods", "1",
-                    "--threshold", "1", "--comparison-operator", "GreaterThanOrEqualToThreshold",
+                    "--metric-name", "Errors", "--statistic", "Sum", "--period", "10", "--evaluation-periods", "3",
+                    "--datapoints-to-alarm", "1", "--threshold", "1",
+                    "--comparison-operator", "GreaterThanOrEqualToThreshold",
                 ],
                 endpoint: endpoint
             )
@@ -38,9 +39,35 @@ struct DeploymentAlarmEndToEndTests {
                 endpoint: endpoint
             )
             #expect(created.status == 0, "\(created.stderr)")
-            _ = try await cluster.waitForService("guarded", "revision 1 completed") { settled($0, count: 1) }
+            // Settled, then baked for the alarm's 30 s window.
+            _ = try await cluster.waitForService("guarded", timeout: .seconds(120), "revision 1 completed") {
+                settled($0, count: 1)
+            }
 
-            // Errors begin, and the alarm goes off; then revision 2 rolls out into it.
+            // Revision 2 rolls out with the alarm quiet (no data yet). Once its task runs, while the deployment is
+            // still in progress (it bakes for the alarm's 30 s window once settled), errors begin and the alarm
+            // goes off.
+            func alarmState() async throws -> String {
+                let described = try await aws(
+                    ["cloudwatch", "describe-alarms", "--alarm-names", "deploy-errors"],
+                    endpoint: endpoint
+                )
+                return (described.json["MetricAlarms"] as? [[String: Any]])?.first?["StateValue"] as? String ?? ""
+            }
+            #expect(try await alarmState() != "ALARM")
+            let second = try await cluster.register(definition(2))
+            _ = try await cluster.client.call(
+                "UpdateService",
+                ["cluster": cluster.name, "service": "guarded", "taskDefinition": second]
+            )
+            let rolling = try await cluster.waitForService("guarded", timeout: .seconds(90), "revision 2 running") {
+                service in
+                let primary = (service["deployments"] as? [[String: Any]])?.first
+                return (primary?["taskDefinition"] as? String)?.hasSuffix(":2") == true
+                    && primary?["runningCount"] as? Int == 1
+            }
+            let primary = (rolling["deployments"] as? [[String: Any]])?.first
+            #expect(primary?["rolloutState"] as? String == "IN_PROGRESS", "\(rolling)")
             let putting = Task {
                 while !Task.isCancelled {
                     _ = try? await aws(
@@ -54,23 +81,6 @@ struct DeploymentAlarmEndToEndTests {
                 }
             }
             defer { putting.cancel() }
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: .seconds(60))
-            var state = ""
-            while clock.now < deadline && state != "ALARM" {
-                let described = try await aws(
-                    ["cloudwatch", "describe-alarms", "--alarm-names", "deploy-errors"],
-                    endpoint: endpoint
-                )
-                state = (described.json["MetricAlarms"] as? [[String: Any]])?.first?["StateValue"] as? String ?? ""
-                if state != "ALARM" { try await Task.sleep(for: .seconds(1)) }
-            }
-            #expect(state == "ALARM")
-            let second = try await cluster.register(definition(2))
-            _ = try await cluster.client.call(
-                "UpdateService",
-                ["cluster": cluster.name, "service": "guarded", "taskDefinition": second]
-            )
             let rolledBack = try await cluster.waitForService("guarded", timeout: .seconds(90), "rolled back") {
                 service in
                 let primary = (service["deployments"] as? [[String: Any]])?.first
@@ -79,7 +89,7 @@ struct DeploymentAlarmEndToEndTests {
                         == true
             }
             putting.cancel()
-            _ = try await cluster.waitForService("guarded", "the rollback completed") { service in
+            _ = try await cluster.waitForService("guarded", timeout: .seconds(120), "the rollback completed") { service in
                 settled(service, count: 1)
                     && ((service["deployments"] as? [[String: Any]])?.first?["taskDefinition"] as? String)?
                         .hasSuffix(":1") == true

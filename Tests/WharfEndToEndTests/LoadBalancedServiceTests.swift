@@ -154,6 +154,41 @@ struct LoadBalancedServiceTests {
         return total
     }
 
+    /// The hour's `statistic` of each `AWS/ApplicationELB` metric `metric` whose dimensions are
+    /// exactly `dimensions` (names), as CloudWatch answers them.
+    static func elbStatistics(
+        _ metric: String,
+        _ statistic: String,
+        dimensions: Set<String>,
+        name: String,
+        dir: String
+    ) async throws -> [Double] {
+        let listed = try await json(
+            "aws cloudwatch list-metrics --namespace AWS/ApplicationELB --metric-name \(metric)",
+            name: name,
+            dir: dir
+        )
+        let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3600))
+        let end = ISO8601DateFormatter().string(from: Date().addingTimeInterval(60))
+        var values: [Double] = []
+        for entry in listed["Metrics"] as? [[String: Any]] ?? [] {
+            let pairs = (entry["Dimensions"] as? [[String: String]] ?? []).compactMap { dimension in
+                dimension["Name"].flatMap { name in dimension["Value"].map { (name, $0) } }
+            }
+            guard Set(pairs.map(\.0)) == dimensions else { continue }
+            let given = pairs.map { "Name=\($0.0),Value=\($0.1)" }.joined(separator: " ")
+            let statistics = try await json(
+                "aws cloudwatch get-metric-statistics --namespace AWS/ApplicationELB --metric-name \(metric) "
+                    + "--dimensions \(given) --start-time \(start) --end-time \(end) --period 3600 "
+                    + "--statistics \(statistic)",
+                name: name,
+                dir: dir
+            )
+            values += (statistics["Datapoints"] as? [[String: Any]] ?? []).compactMap { $0[statistic] as? Double }
+        }
+        return values
+    }
+
     @Test(
         """
         create-load-balancer, create-target-group, create-listener and create-service --load-balancers with 4 \
@@ -359,6 +394,15 @@ struct LoadBalancedServiceTests {
 
             // What the load balancers served is in CloudWatch, as Elastic Load Balancing's metrics.
             #expect(try await Self.servedRequests(name: name, dir: dir) > 100)
+            // Per target (what ALBRequestCountPerTarget tracks) and the targets' response time, per target group.
+            let perTarget = try await Self.elbStatistics(
+                "RequestCountPerTarget", "Sum", dimensions: ["TargetGroup", "LoadBalancer"], name: name, dir: dir
+            )
+            #expect(perTarget.reduce(0, +) > 10, "\(perTarget)")
+            let responseTimes = try await Self.elbStatistics(
+                "TargetResponseTime", "Average", dimensions: ["TargetGroup", "LoadBalancer"], name: name, dir: dir
+            )
+            #expect(!responseTimes.isEmpty && responseTimes.allSatisfy { $0 >= 0 && $0 < 10 }, "\(responseTimes)")
         } catch {
             failure = error
         }

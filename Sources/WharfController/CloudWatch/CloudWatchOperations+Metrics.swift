@@ -17,18 +17,19 @@ extension CloudWatchOperations {
         let metrics = self.metrics
         let now = self.now
         let context = self.context
+        let configured = settings.periodSeconds
         on("PutMetricData") { (input: CloudWatch.PutMetricDataInput) in
             let points = try Self.points(input, now: Self.millis(now()))
             try await metrics.put(points)
             return CloudWatch.Empty()
         }
         on("GetMetricStatistics") { (input: CloudWatch.GetMetricStatisticsInput) in
-            let query = try StatisticsQuery(input)
+            let query = try StatisticsQuery(input, configuredPeriod: configured)
             let samples = try await metrics.samples(of: query.key, start: query.start, end: query.end)
             return query.answer(samples)
         }
         on("GetMetricData") { (input: CloudWatch.GetMetricDataInput) in
-            let query = try MetricDataQuery(input, accountID: context.accountID)
+            let query = try MetricDataQuery(input, accountID: context.accountID, configuredPeriod: configured)
             var series: [[MetricBucket]] = []
             for stat in query.stats {
                 let samples = try await metrics.samples(of: stat.key, start: query.start, end: query.end)
@@ -203,9 +204,11 @@ extension CloudWatchOperations {
         return dimensions
     }
 
-    /// A period CloudWatch answers in: a multiple of 60 seconds, or 1, 5, 10, 20 or 30.
-    static func checkPeriod(_ period: Int, at name: String) throws(ECSError) {
-        guard period > 0, period % 60 == 0 || highResolutionPeriods.contains(period) else {
+    /// A period CloudWatch answers in: a multiple of 60 seconds, or 1, 5, 10, 20 or 30; also the
+    /// controller's `--metric-period` (`configured`), the period of its own metrics and of the
+    /// alarms that scaling policies create, so what an alarm evaluated can be read back as it saw it.
+    static func checkPeriod(_ period: Int, at name: String, configured: Int) throws(ECSError) {
+        guard period > 0, period % 60 == 0 || highResolutionPeriods.contains(period) || period == configured else {
             throw ECSError(
                 .invalidParameterValue,
                 "The parameter \(name) must be a multiple of 60, or 1, 5, 10, 20 or 30 for high-resolution metrics."

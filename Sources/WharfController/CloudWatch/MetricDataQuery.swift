@@ -25,7 +25,8 @@ struct MetricDataQuery: Sendable {
     let offset: Int
     let scope: String
 
-    init(_ input: CloudWatch.GetMetricDataInput, accountID: String) throws(ECSError) {
+    /// - Parameter configuredPeriod: the controller's `--metric-period` in seconds, accepted as a period.
+    init(_ input: CloudWatch.GetMetricDataInput, accountID: String, configuredPeriod: Int = 60) throws(ECSError) {
         let queries = input.metricDataQueries ?? []
         guard !queries.isEmpty else {
             throw ECSError(.missingParameter, "The parameter MetricDataQueries is required.")
@@ -104,7 +105,7 @@ struct MetricDataQuery: Sendable {
                 )
             }
             let period = stat.period ?? 60
-            try CloudWatchOperations.checkPeriod(period, at: "\(path).MetricStat.Period")
+            try CloudWatchOperations.checkPeriod(period, at: "\(path).MetricStat.Period", configured: configuredPeriod)
             let name = stat.stat ?? ""
             guard let statistic = MetricStatistic(name) else {
                 throw ECSError(

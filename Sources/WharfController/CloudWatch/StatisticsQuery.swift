@@ -13,7 +13,8 @@ struct StatisticsQuery: Sendable {
     let percentiles: [(name: String, statistic: MetricStatistic)]
     let unit: String?
 
-    init(_ input: CloudWatch.GetMetricStatisticsInput) throws(ECSError) {
+    /// - Parameter configuredPeriod: the controller's `--metric-period` in seconds, accepted as a period.
+    init(_ input: CloudWatch.GetMetricStatisticsInput, configuredPeriod: Int = 60) throws(ECSError) {
         key = MetricKey(
             namespace: input.namespace ?? "",
             name: input.metricName ?? "",
@@ -23,7 +24,7 @@ struct StatisticsQuery: Sendable {
         end = CloudWatchOperations.millis(input.endTime ?? Date())
         period = input.period ?? 60
         unit = input.unit
-        try CloudWatchOperations.checkPeriod(period, at: "Period")
+        try CloudWatchOperations.checkPeriod(period, at: "Period", configured: configuredPeriod)
         guard start < end else {
             throw ECSError(.invalidParameterValue, "The parameter StartTime must be less than the parameter EndTime.")
         }

@@ -161,6 +161,8 @@ refused("PutScheduledAction", "ValidationException", ScheduledActionName="bad", 
 refused("DeleteScalingPolicy", "ObjectNotFoundException", PolicyName="nope", **target)
 refused("DeleteScheduledAction", "ObjectNotFoundException", ScheduledActionName="nope", **target)
 refused("DescribeScalableTargets", "InvalidNextTokenException", ServiceNamespace="ecs", NextToken="bm9wZQ==")
+checks.unserved(aas, raw, "GetPredictiveScalingForecast", "UnknownOperationException", PolicyName="p",
+                StartTime=0, EndTime=3600, **target)
 
 call("DeleteScheduledAction", ScheduledActionName="nightly", **target)
 call("DeleteScalingPolicy", PolicyName="step", **target)

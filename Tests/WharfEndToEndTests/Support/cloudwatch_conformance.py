@@ -277,6 +277,18 @@ def alarms(protocol):
     check(f"[{protocol}] DeleteAlarms deletes them", cw.describe_alarms(AlarmNamePrefix=protocol)["MetricAlarms"] == [])
 
 
+def unserved(protocol):
+    """Operations of the model that Wharf does not serve: refused by name in either protocol."""
+    cw = client(protocol)
+    code = "UnknownOperationException" if protocol == "json" else "InvalidAction"
+    checks.unserved(cw, raw, "PutDashboard", code, label=f"[{protocol}] ", DashboardName="d", DashboardBody="{}")
+    checks.unserved(cw, raw, "PutCompositeAlarm", code, label=f"[{protocol}] ", AlarmName="c",
+                    AlarmRule="ALARM(x)")
+    checks.unserved(cw, raw, "ListDashboards", code, label=f"[{protocol}] ")
+
+
+unserved("json")
+unserved("query")
 json_client = metrics("json")
 metrics("query")
 alarms("json")

@@ -35,6 +35,20 @@ class Checks:
             return error
         self.check(f"{label}{operation} refused with {exception}", False, "it succeeded")
 
+    def unserved(self, client, raw, operation, code, label="", **params):
+        """Checks that an operation Wharf does not serve is refused with a 4xx of `code` whose
+        message names it, never accepted and ignored, never a 5xx."""
+        try:
+            getattr(client, method(operation))(**params)
+        except ClientError as error:
+            got = error.response["Error"]
+            self.check(f"{label}{operation}, not served, is refused with {code} naming it (HTTP {raw.get('status')})",
+                       got.get("Code") == code and operation in got.get("Message", "")
+                       and 400 <= raw.get("status", 0) < 500,
+                       f"got {got.get('Code')} HTTP {raw.get('status')}: {got.get('Message')}")
+            return error
+        self.check(f"{label}{operation}, not served, is refused", False, "it succeeded")
+
     def finish(self):
         print(f"{self.passed} passed, {len(self.failures)} failed")
         sys.exit(1 if self.failures else 0)
