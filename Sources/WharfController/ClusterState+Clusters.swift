@@ -35,8 +35,9 @@ extension ClusterState {
         guard context.owns(arn) else {
             throw ECSError(
                 .clusterNotFound,
-                "cluster \(reference) belongs to another region or account; this controller serves \(context.region) "
-                    + "for account \(context.accountID)"
+                "Cluster not found.",
+                hint: "\(reference) belongs to another region or account; this region is \(context.region) of account "
+                    + "\(context.accountID)"
             )
         }
         return arn.resourceID

@@ -202,8 +202,9 @@ extension ClusterState {
         guard (definition.compatibilities ?? []).contains(launchType) else {
             throw ECSError(
                 .invalidParameter,
-                "task definition \(definition.taskDefinitionArn ?? "") does not support launch type \(launchType) "
-                    + "(it supports \((definition.compatibilities ?? []).joined(separator: ", ")))"
+                "Task definition does not support launch_type \(launchType).",
+                hint: "\(definition.taskDefinitionArn ?? "") supports "
+                    + (definition.compatibilities ?? []).joined(separator: ", ")
             )
         }
     }

@@ -75,7 +75,11 @@ extension ClusterState {
         switch arn.resourceType {
         case "cluster":
             guard let cluster = clusters[arn.resourceID], cluster.status == .active else {
-                throw ECSError(.clusterNotFound, "cluster \"\(arn.resourceID)\" not found in region \(context.region)")
+                throw ECSError(
+                    .clusterNotFound,
+                    "Cluster not found.",
+                    hint: "no cluster \"\(arn.resourceID)\" in region \(context.region)"
+                )
             }
             return .cluster(cluster)
         case "task-definition":

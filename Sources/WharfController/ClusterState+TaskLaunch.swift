@@ -47,8 +47,9 @@ extension ClusterState {
         let arn = arn(of: record.key)
         guard record.status == .active else {
             throw ECSError(
-                .client,
-                "task definition \(arn) is \(record.status.rawValue); register a new revision to run it"
+                .invalidParameter,
+                "TaskDefinition is inactive",
+                hint: "\(arn) is \(record.status.rawValue); register a new revision to run it"
             )
         }
         let (launch, provider) = try TaskNetworkRules.launch(
@@ -68,8 +69,8 @@ extension ClusterState {
         guard compatibilities.contains(launch) else {
             throw ECSError(
                 .invalidParameter,
-                "task definition \(arn) does not support launch type \(launch) (it supports "
-                    + "\(compatibilities.joined(separator: ", ")))"
+                "Task definition does not support launch_type \(launch).",
+                hint: "\(arn) supports \(compatibilities.joined(separator: ", "))"
             )
         }
         guard (1...10).contains(count) else { throw ECSError(.invalidParameter, "count \(count) is outside 1...10") }

@@ -79,4 +79,65 @@ struct ResourceTagTests {
             }
         } throws: { ($0 as? ECSError)?.code == .resourceNotFound }
     }
+
+    @Test(
+        """
+        a service's tasks carry ECS's managed tags (aws:ecs:clusterName, aws:ecs:serviceName) with \
+        enableECSManagedTags, and the task definition's tags with propagateTags TASK_DEFINITION, or the \
+        service's with SERVICE; none without
+        """
+    )
+    func serviceTaskTags() async throws {
+        let harness = try await Harness()
+        _ = try await harness.join("node-1")
+        _ = try await harness.controller.write { state, now in
+            try state.registerTaskDefinition(
+                ECS.RegisterTaskDefinitionRequest(
+                    family: "tagged",
+                    containerDefinitions: [ECS.ContainerDefinition(name: "app", image: "busybox", memory: 16)],
+                    tags: [ECS.Tag(key: "team", value: "web")]
+                ),
+                now: now
+            )
+        }
+        let cases: [(name: String, propagate: String?, managed: Bool, expected: [String: String])] = [
+            ("from-definition", "TASK_DEFINITION", true,
+             ["team": "web", "aws:ecs:clusterName": "lab", "aws:ecs:serviceName": "from-definition"]),
+            ("from-service", "SERVICE", false, ["tier": "gold"]),
+            ("plain", nil, false, [:]),
+        ]
+        for (name, propagate, managed, _) in cases {
+            _ = try await harness.controller.write { state, now in
+                try state.createService(
+                    ECS.CreateServiceRequest(
+                        cluster: "lab",
+                        serviceName: name,
+                        taskDefinition: "tagged",
+                        desiredCount: 1,
+                        tags: [ECS.Tag(key: "tier", value: "gold")],
+                        enableECSManagedTags: managed,
+                        propagateTags: propagate
+                    ),
+                    now: now,
+                    deploymentID: "ecs-svc/\(name)"
+                )
+            }
+        }
+        #expect(try await harness.controller.scheduleServices().started == 3)
+        for (name, _, _, expected) in cases {
+            let listed = try await harness.controller.read { state in
+                try state.listTasks(ECS.ListTasksRequest(cluster: "lab", serviceName: name))
+            }
+            let arns = listed.taskArns ?? []
+            #expect(arns.count == 1, "\(name)")
+            let described = try await harness.controller.read { state in
+                try state.describeTasks(ECS.DescribeTasksRequest(cluster: "lab", tasks: arns, include: ["TAGS"]))
+            }
+            let tags = Dictionary(
+                (described.tasks?.first?.tags ?? []).map { ($0.key ?? "", $0.value ?? "") },
+                uniquingKeysWith: { first, _ in first }
+            )
+            #expect(tags == expected, "\(name)")
+        }
+    }
 }

@@ -49,7 +49,7 @@ struct ServiceFlowTests {
         (ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api"), "desiredCount is required"),
         (ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api", desiredCount: -1), "desiredCount -1"),
         (ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", desiredCount: 1), "taskDefinition is required"),
-        (ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api", desiredCount: 1, launchType: "FARGATE"), "does not support launch type FARGATE"),
+        (ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api", desiredCount: 1, launchType: "FARGATE"), "Task definition does not support launch_type FARGATE."),
         (ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api", desiredCount: 1,
                                   deploymentConfiguration: ECS.DeploymentConfiguration(maximumPercent: 90)), "maximumPercent 90"),
         (ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api", desiredCount: 1,

@@ -248,7 +248,7 @@ struct TaskNetworkTests {
                     taskDefinition: "fargate")) == "Placement constraints are not supported with FARGATE launch type.")
         #expect(
             await Self.refusal(controller, ECS.RunTaskRequest(launchType: "FARGATE", taskDefinition: "bridge"))?
-                .contains("does not support launch type FARGATE") == true)
+                .contains("Task definition does not support launch_type FARGATE.") == true)
         // EC2 runs awsvpc tasks too, without a public IP.
         let ec2 = try await Self.run(
             controller,
@@ -314,7 +314,7 @@ struct TaskNetworkTests {
                     now: now, deploymentID: "ecs-svc/2")
             }
         } throws: { error in
-            (error as? ECSError)?.message.contains("does not support launch type FARGATE") == true
+            (error as? ECSError)?.message.contains("Task definition does not support launch_type FARGATE.") == true
         }
         let moved = try await controller.write { state, now in
             try state.updateService(

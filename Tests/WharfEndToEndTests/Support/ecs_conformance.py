@@ -400,6 +400,85 @@ def scenario_account_settings(run):
     run.check("ListAccountSettings effectiveSettings: lists containerInsights, and awsvpcTrunking=enabled",
               "containerInsights" in effective and effective.get("awsvpcTrunking") == "enabled", settings)
 
+def scenario_more_operations(run):
+    """The operations issue 19 added, each answer strict: DeleteAccountSetting, RegisterContainerInstance
+    and DeregisterContainerInstance, DescribeServiceRevisions, ListServicesByNamespace, Get/UpdateTaskProtection,
+    DiscoverPollEndpoint; tags on a service and a container instance, managed tags absent on request."""
+    cluster, family, service = (f"wharf-conf-more-{run.suffix}",) * 3
+    run.call("PutAccountSetting", name="containerInsights", value="enabled")
+    deleted = run.call("DeleteAccountSetting", name="containerInsights").get("setting", {})
+    run.check("DeleteAccountSetting: answers the setting removed", deleted.get("name") == "containerInsights", deleted)
+    run.call("DeleteAccountSetting", expect_error="InvalidParameterException", name="noSuchSetting")
+    run.call("CreateCluster", clusterName=cluster)
+    registered = run.call("RegisterContainerInstance", cluster=cluster, totalResources=[
+        {"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+        {"name": "MEMORY", "type": "INTEGER", "integerValue": 2048}],
+        versionInfo={"agentVersion": "1.0.0"}, tags=[{"key": "rack", "value": "top"}]).get("containerInstance", {})
+    instance = registered.get("containerInstanceArn", "")
+    run.check("RegisterContainerInstance: an instance of the cluster, not connected, its resources registered",
+              arn_ok(instance, f"container-instance/{cluster}/" + instance.rsplit("/", 1)[-1])
+              and registered.get("agentConnected") is False
+              and {r.get("name") for r in registered.get("registeredResources", [])} >= {"CPU", "MEMORY"}, registered)
+    run.call("TagResource", resourceArn=instance, tags=[{"key": "zone", "value": "b"}])
+    run.call("UntagResource", resourceArn=instance, tagKeys=["rack"])
+    tags = tag_map(run.call("ListTagsForResource", resourceArn=instance).get("tags"))
+    run.check("a container instance's tags: created with one, one added, one removed", tags == {"zone": "b"}, tags)
+    described = run.call("DescribeContainerInstances", cluster=cluster, containerInstances=[instance],
+                         include=["TAGS"]).get("containerInstances", [{}])
+    run.check("DescribeContainerInstances include TAGS shows them", tag_map(described[0].get("tags")) == {"zone": "b"},
+              described)
+    poll = run.call("DiscoverPollEndpoint", cluster=cluster, containerInstance=instance)
+    run.check("DiscoverPollEndpoint: the controller as endpoint and telemetry endpoint",
+              poll.get("endpoint", "").startswith(run.endpoint) and "telemetryEndpoint" in poll, poll)
+    run.call("DiscoverPollEndpoint", expect_error="ClusterNotFoundException", cluster=f"nope-{run.suffix}")
+    run.call("RegisterTaskDefinition", family=family, containerDefinitions=[
+        {"name": "app", "image": "busybox", "memory": 16}], tags=[{"key": "team", "value": "web"}])
+    created = run.call("CreateService", cluster=cluster, serviceName=service, taskDefinition=family, desiredCount=0,
+                       tags=[{"key": "tier", "value": "gold"}], propagateTags="TASK_DEFINITION",
+                       enableECSManagedTags=True).get("service", {})
+    arn = created.get("serviceArn", "")
+    run.call("TagResource", resourceArn=arn, tags=[{"key": "owner", "value": "ops"}])
+    run.call("UntagResource", resourceArn=arn, tagKeys=["tier"])
+    tags = tag_map(run.call("ListTagsForResource", resourceArn=arn).get("tags"))
+    run.check("a service's tags: created with one, one added, one removed", tags == {"owner": "ops"}, tags)
+    shown = run.call("DescribeServices", cluster=cluster, services=[service], include=["TAGS"]).get("services", [{}])
+    run.check("DescribeServices include TAGS shows them; propagateTags and enableECSManagedTags kept",
+              tag_map(shown[0].get("tags")) == {"owner": "ops"} and shown[0].get("propagateTags") == "TASK_DEFINITION"
+              and shown[0].get("enableECSManagedTags") is True, shown)
+    run.call("TagResource", expect_error="InvalidParameterException", resourceArn=arn,
+             tags=[{"key": "aws:ecs:serviceName", "value": "x"}])
+    deployments = run.call("ListServiceDeployments", cluster=cluster, service=service).get("serviceDeployments", [])
+    revisions = [d.get("targetServiceRevisionArn") for d in deployments if d.get("targetServiceRevisionArn")]
+    answer = run.call("DescribeServiceRevisions", serviceRevisionArns=revisions[:1])
+    got = answer.get("serviceRevisions", [{}])
+    run.check("DescribeServiceRevisions: the service's first revision with its task definition",
+              len(got) == 1 and got[0].get("serviceArn") == arn and family in got[0].get("taskDefinition", ""), answer)
+    missing = run.call("DescribeServiceRevisions", serviceRevisionArns=[
+        f"arn:aws:ecs:{REGION}:000000000000:service-revision/{cluster}/{service}/1"])
+    run.check("DescribeServiceRevisions: an unknown revision is a failure", missing.get("failures"), missing)
+    run.call("ListServicesByNamespace", expect_error="NamespaceNotFoundException", namespace=f"nope-{run.suffix}")
+    discovery = boto3.client("servicediscovery", region_name=REGION, endpoint_url=run.endpoint)
+    namespace = f"conf-{run.suffix}"
+    discovery.create_http_namespace(Name=namespace)
+    listed = run.call("ListServicesByNamespace", namespace=namespace)
+    run.check("ListServicesByNamespace: a namespace no service uses lists none", listed.get("serviceArns") == [], listed)
+    task = f"arn:aws:ecs:{REGION}:000000000000:task/{cluster}/0123456789abcdef0123456789abcdef"
+    protection = run.call("GetTaskProtection", cluster=cluster, tasks=[task])
+    run.check("GetTaskProtection: an unknown task is a MISSING failure",
+              [f.get("reason") for f in protection.get("failures", [])] == ["MISSING"], protection)
+    protection = run.call("UpdateTaskProtection", cluster=cluster, tasks=[task], protectionEnabled=True,
+                          expiresInMinutes=60)
+    run.check("UpdateTaskProtection: an unknown task is a MISSING failure",
+              [f.get("reason") for f in protection.get("failures", [])] == ["MISSING"], protection)
+    run.call("UpdateTaskProtection", expect_error="InvalidParameterException", cluster=cluster, tasks=[task],
+             protectionEnabled=True, expiresInMinutes=5000)
+    run.call("DeleteService", cluster=cluster, service=service)
+    gone = run.call("DeregisterContainerInstance", cluster=cluster, containerInstance=instance, force=True)
+    run.check("DeregisterContainerInstance: the instance, INACTIVE",
+              gone.get("containerInstance", {}).get("status") == "INACTIVE", gone)
+    run.call("DeregisterTaskDefinition", taskDefinition=f"{family}:1")
+    run.call("DeleteCluster", cluster=cluster)
+
 def scenario_errors(run):
     def expect(label, target, body, accepted):
         status, headers, raw = run.raw_post(target, body)
@@ -1144,22 +1223,25 @@ def scenario_services(run, cluster, image):
 
 SCENARIOS = {"clusters": scenario_clusters, "task-definitions": scenario_task_definitions,
              "account-settings": scenario_account_settings, "errors": scenario_errors,
-             "capacity-providers": scenario_capacity_providers}
+             "capacity-providers": scenario_capacity_providers, "more-operations": scenario_more_operations}
 # Scenarios that need a cluster with a connected agent (--cluster); "all" leaves them out.
 AGENT_SCENARIOS = {"tasks": scenario_tasks, "services": scenario_services,
                    "capacity-tasks": scenario_capacity_tasks, "task-sets": scenario_task_sets,
                    "blue-green": scenario_blue_green, "exec": scenario_exec}
 
 def main(argv=None):
+    global REGION
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--scenario", choices=[*SCENARIOS, *AGENT_SCENARIOS, "all"], default="all")
     parser.add_argument("--cluster", help="for --scenario tasks: an existing cluster with a connected agent")
+    parser.add_argument("--region", default="us-east-1", help="the region to sign for (each has its own resources)")
     parser.add_argument("--image", default="wharf-test/busybox:latest",
                         help="for --scenario tasks: a busybox image the agent has or can pull")
     args = parser.parse_args(argv)
     if args.scenario in AGENT_SCENARIOS and not args.cluster:
         parser.error(f"--scenario {args.scenario} needs --cluster NAME (a cluster with a connected agent)")
+    REGION = args.region
     run = Run(args.endpoint_url)
     print(f"# run suffix {run.suffix}")
     for name, scenario in {**SCENARIOS, **AGENT_SCENARIOS}.items():
