@@ -117,6 +117,19 @@ struct ConsoleTests {
     func phone() async throws {
         try await withCluster { cluster in
             try await cluster.startAgent("node-a")
+            // A running service, so the service, task and revision pages have their widest tables.
+            let family = "phone-\(cluster.name)"
+            let body = Data(Self.definition(family, "phone", group: "/ecs/\(family)").utf8)
+            let definition = try await cluster.register(
+                try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+            )
+            _ = try await cluster.client.call(
+                "CreateService",
+                ["cluster": cluster.name, "serviceName": "web", "taskDefinition": definition, "desiredCount": 1]
+            )
+            _ = try await cluster.waitForService("web", timeout: .seconds(90), "running") { settled($0, count: 1) }
+            let task = try #require((try await cluster.serviceTasks("web").first?["taskArn"] as? String)?
+                .split(separator: "/").last)
             let browser = try await Browser(width: 390, height: 844)
             do {
                 let console = cluster.controller.endpoint + "/console"
@@ -127,7 +140,8 @@ struct ConsoleTests {
                 try await browser.click("form.sign-in button[type=submit]")
                 try await browser.waitFor(cluster.name)
                 for page in ["#/", "#/clusters/\(cluster.name)", "#/clusters/\(cluster.name)/tasks",
-                             "#/clusters/\(cluster.name)/nodes", "#/taskdefs"] {
+                             "#/clusters/\(cluster.name)/nodes", "#/taskdefs", "#/clusters/\(cluster.name)/services/web",
+                             "#/clusters/\(cluster.name)/tasks/\(task)", "#/taskdefs/\(family)", "#/taskdefs/\(family)/1"] {
                     try await browser.open(console + page)
                     try await browser.waitUntil("\(page) drawn", timeout: .seconds(20)) { !$0.contains("Loading") }
                     try await Task.sleep(for: .milliseconds(300))
@@ -215,6 +229,12 @@ struct ConsoleTests {
         try await browser.click("//a[normalize-space()='\(service)']")
         try await browser.waitFor("1 running, 0 pending, 1 desired", timeout: .seconds(90))
         try await browser.waitFor("console-v1-", timeout: .seconds(60))
+        // Live: later lines appear on the same page, without a reload or a click.
+        let first = Self.highest("console-v1-", in: try await browser.text())
+        #expect(first > 0)
+        try await browser.waitUntil("three more log lines tailed", timeout: .seconds(45)) { text in
+            Self.highest("console-v1-", in: text) >= first + 3
+        }
         try await browser.screenshot("service")
 
         // Scaled to two.
@@ -249,6 +269,30 @@ struct ConsoleTests {
             .first { $0["status"] as? String == "PRIMARY" }
         #expect((primary?["taskDefinition"] as? String)?.hasSuffix("\(family):2") == true)
 
+        // A task stopped from the tasks tab: stopped with the console's reason, replaced by the service.
+        try await browser.open(console + "#/clusters/\(cluster.name)/tasks")
+        try await browser.waitFor("RUNNING")
+        try await browser.click("//button[normalize-space()='Stop']")
+        try await browser.accept()
+        var stopped: [[String: Any]] = []
+        for _ in 0..<60 {
+            let listed = try await cluster.client.call(
+                "ListTasks", ["cluster": cluster.name, "serviceName": service, "desiredStatus": "STOPPED"]
+            )
+            let arns = listed.json["taskArns"] as? [String] ?? []
+            var described: [[String: Any]] = []
+            if !arns.isEmpty {
+                let answer = try await cluster.client.call("DescribeTasks", ["cluster": cluster.name, "tasks": arns])
+                described = answer.json["tasks"] as? [[String: Any]] ?? []
+            }
+            stopped = described.filter { $0["stoppedReason"] as? String == "Stopped from the Wharf console" }
+            if !stopped.isEmpty { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(stopped.count == 1, "one task stopped from the console")
+        try await browser.open(console + "#/clusters/\(cluster.name)/services/\(service)")
+        try await browser.waitFor("2 running, 0 pending, 2 desired", timeout: .seconds(90))
+
         // The node drained from its tab: its service tasks are stopped, then it is activated again.
         try await browser.open(console + "#/clusters/\(cluster.name)/nodes")
         try await browser.waitFor("\tCONNECTED\t")
@@ -279,5 +323,10 @@ struct ConsoleTests {
             """
         )
         #expect((after as? Int) == 401, "a call after signing out answered \(String(describing: after))")
+    }
+
+    /// The highest N of `PREFIXN` in `text`; 0 when there is none.
+    static func highest(_ prefix: String, in text: String) -> Int {
+        text.components(separatedBy: prefix).dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }.max() ?? 0
     }
 }
