@@ -121,6 +121,7 @@ def main():
                 "service": "#/clusters/default/services/web",
                 "task": f"#/clusters/default/tasks/{task}",
                 "task definitions": "#/taskdefs",
+                "task definition family": "#/taskdefs/load",
                 "task definition revision": "#/taskdefs/load/1",
             }
             # Errors the page meets, named when a visit fails.

@@ -215,8 +215,21 @@ struct ConsoleTests {
         try await browser.click("form[aria-label='Register a task definition'] button[type=submit]")
         try await browser.waitFor("\(family):1")
 
-        // A service in the agent's cluster, watched until its task runs, its logs followed.
+        // The agent's cluster updated (UpdateCluster): Container Insights on.
         try await browser.open(console + "#/clusters/\(cluster.name)")
+        try await browser.waitFor("Container Insights disabled")
+        try await browser.click("//form[@aria-label='Cluster settings']//option[normalize-space()='enabled']")
+        try await browser.click("form[aria-label='Cluster settings'] button[type=submit]")
+        try await browser.waitFor("Updated cluster \(cluster.name).")
+        try await browser.waitFor("Container Insights enabled")
+        let updated = try await cluster.client.call(
+            "DescribeClusters", ["clusters": [cluster.name], "include": ["SETTINGS"]]
+        )
+        let setting = ((updated.json["clusters"] as? [[String: Any]])?.first?["settings"] as? [[String: Any]])?
+            .first { $0["name"] as? String == "containerInsights" }
+        #expect(setting?["value"] as? String == "enabled", "\(updated.json)")
+
+        // A service in the agent's cluster, watched until its task runs, its logs followed.
         try await browser.type("form[aria-label='Create service'] input[name=serviceName]", service)
         try await browser.click("//form[@aria-label='Create service']//option[normalize-space()='\(family)']")
         try await browser.type("form[aria-label='Create service'] input[name=desiredCount]", "1")

@@ -61,17 +61,36 @@ export async function clusterPage(name, tab) {
   const summary = h('p', { class: 'summary' });
   const live = h('section', { 'aria-label': tab });
   const parts = await { services: servicesTab, tasks: tasksTab, nodes: nodesTab }[tab](name, live);
+  let insights = 'disabled';
   const update = async () => {
-    const described = await api.ecs('DescribeClusters', { clusters: [name] });
+    const described = await api.ecs('DescribeClusters', { clusters: [name], include: ['SETTINGS'] });
     const cluster = (described.clusters || [])[0];
     if (!cluster) throw new api.APIError('ClusterNotFoundException', `Cluster ${name} not found.`);
+    insights = ((cluster.settings || []).find((s) => s.name === 'containerInsights') || {}).value || 'disabled';
     fill(summary, status(cluster.status),
       ` ${cluster.runningTasksCount} running, ${cluster.pendingTasksCount} pending, `,
-      `${cluster.activeServicesCount} services, ${cluster.registeredContainerInstancesCount} nodes`);
+      `${cluster.activeServicesCount} services, ${cluster.registeredContainerInstancesCount} nodes, `,
+      `Container Insights ${insights}`);
     await parts.update();
   };
   await update();
-  return { title: `Cluster ${name}`, body: h('div', {}, tabs, summary, live, parts.extra || ''), update };
+  // UpdateCluster: the cluster's one setting, as ECS's console edits it.
+  const settings = form(
+    'Cluster settings',
+    [{ name: 'containerInsights', label: 'Container Insights', options: ['disabled', 'enabled', 'enhanced'],
+      value: insights }],
+    'Update cluster',
+    async (values) => {
+      await api.ecs('UpdateCluster', {
+        cluster: name,
+        settings: [{ name: 'containerInsights', value: values.containerInsights }],
+      });
+      announce(`Updated cluster ${name}.`);
+      await update();
+    },
+  );
+  const body = h('div', {}, tabs, summary, live, parts.extra || '', h('h2', {}, 'Cluster settings'), settings);
+  return { title: `Cluster ${name}`, body, update };
 }
 
 async function servicesTab(cluster, live) {
