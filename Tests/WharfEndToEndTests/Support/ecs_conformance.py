@@ -73,6 +73,7 @@ def _walk(shape, value, path, errors):
         errors.extend(f"{path}.{name}: required member of {shape.name} is missing"
                       for name in shape.required_members if name not in value)
     elif t == "list":
+        _length(shape, len(value), path, "items", errors)
         for i, item in enumerate(value):
             _walk(shape.member, item, f"{path}[{i}]", errors)
     elif t == "map":
@@ -81,12 +82,39 @@ def _walk(shape, value, path, errors):
             _walk(shape.value, item, f"{path}[{json.dumps(key)}]", errors)
     elif t == "string" and shape.enum and value not in shape.enum:
         errors.append(f"{path}: {value!r} is not a {shape.name} value {shape.enum}")
+    elif t == "string":
+        _length(shape, len(value), path, "characters", errors)
+        pattern = _pattern(shape.metadata.get("pattern"))
+        if pattern is not None and not pattern.search(value):
+            errors.append(f"{path}: {value[:60]!r} does not match {shape.name}'s pattern {shape.metadata['pattern']}")
     elif t in ("integer", "long", "double", "float"):
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
         if t in _INT_LIMIT and not -_INT_LIMIT[t] <= value < _INT_LIMIT[t]:
             errors.append(f"{path}: {value} overflows a {t}")
         if (low is not None and value < low) or (high is not None and value > high):
             errors.append(f"{path}: {value} outside {shape.name} range [{low}, {high}]")
+
+def _length(shape, count, path, unit, errors):
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if (low is not None and count < low) or (high is not None and count > high):
+        errors.append(f"{path}: {count} {unit}, outside {shape.name}'s [{low}, {high}]")
+
+
+_PATTERNS = {}
+
+
+def _pattern(text):
+    """The model's pattern compiled (as the SDKs apply it: anywhere in the value unless anchored);
+    None when there is none or Python's re cannot read it (Java's syntax)."""
+    if text is None:
+        return None
+    if text not in _PATTERNS:
+        try:
+            _PATTERNS[text] = re.compile(text)
+        except re.error:
+            _PATTERNS[text] = None
+    return _PATTERNS[text]
+
 
 def validate_output(operation_name, raw_json_dict):
     """Validates a raw (unparsed) response body against <operation_name>'s output shape.
@@ -472,7 +500,25 @@ def scenario_more_operations(run):
               [f.get("reason") for f in protection.get("failures", [])] == ["MISSING"], protection)
     run.call("UpdateTaskProtection", expect_error="InvalidParameterException", cluster=cluster, tasks=[task],
              protectionEnabled=True, expiresInMinutes=5000)
+    # A service watched by a deployment alarm: its configuration and its deployments' alarms, strictly.
+    boto3.client("cloudwatch", region_name=REGION, endpoint_url=run.endpoint).put_metric_alarm(
+        AlarmName=f"conf-{run.suffix}", Namespace="Conformance", MetricName="Errors", Statistic="Sum", Period=60,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
+    alarmed = run.call("CreateService", cluster=cluster, serviceName=f"{service}-alarmed", taskDefinition=family,
+                       desiredCount=0, deploymentConfiguration={"alarms": {
+                           "alarmNames": [f"conf-{run.suffix}"], "enable": True, "rollback": True}}).get("service", {})
+    run.check("CreateService: deploymentConfiguration.alarms kept",
+              dig(alarmed, "deploymentConfiguration", "alarms").get("alarmNames") == [f"conf-{run.suffix}"], alarmed)
+    deployments = run.call("ListServiceDeployments", cluster=cluster, service=f"{service}-alarmed")
+    arns = [d.get("serviceDeploymentArn") for d in deployments.get("serviceDeployments", [])]
+    described = run.call("DescribeServiceDeployments", serviceDeploymentArns=arns[:1]).get("serviceDeployments", [{}])
+    run.check("DescribeServiceDeployments: the deployment names the alarm it watches",
+              described and dig(described[0], "alarms").get("alarmNames") == [f"conf-{run.suffix}"], described)
+    run.call("DeleteService", cluster=cluster, service=f"{service}-alarmed")
     run.call("DeleteService", cluster=cluster, service=service)
+    for name in (service, f"{service}-alarmed"):
+        seen, held = wait_for_service(run, cluster, name, lambda found: found.get("status") == "INACTIVE")
+        run.check(f"DeleteService: {name} INACTIVE once drained", held, seen.get("status"))
     gone = run.call("DeregisterContainerInstance", cluster=cluster, containerInstance=instance, force=True)
     run.check("DeregisterContainerInstance: the instance, INACTIVE",
               gone.get("containerInstance", {}).get("status") == "INACTIVE", gone)
