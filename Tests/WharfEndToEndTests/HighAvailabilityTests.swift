@@ -212,7 +212,32 @@ struct HighAvailabilityTests {
     final class Ledger: Sendable {
         let families = Mutex<[String: [Int]]>([:])
         let clusters = Mutex<[String]>([])
+        let tasks = Mutex<[String]>([])
+        let scalings = Mutex(0)
         let stop = Mutex(false)
+    }
+
+    /// Places tasks while the leader dies: a RunTask of one short task a second, and the service
+    /// `churn` scaled between 1 and 3, so that placements are in flight at every kill.
+    static func placer(_ trio: ControllerTrio, cluster: String, family: String, _ ledger: Ledger) async {
+        var round = 0
+        while !ledger.stop.withLock({ $0 }) {
+            round += 1
+            let ran = try? await trio.call(
+                "RunTask", ["cluster": cluster, "taskDefinition": family, "count": 1], timeout: .seconds(20)
+            )
+            if let ran, ran.status == 200 {
+                let arns = (ran.json["tasks"] as? [[String: Any]] ?? []).compactMap { $0["taskArn"] as? String }
+                ledger.tasks.withLock { $0 += arns }
+            }
+            let scaled = try? await trio.call(
+                "UpdateService",
+                ["cluster": cluster, "service": "churn", "desiredCount": 1 + round % 3],
+                timeout: .seconds(20)
+            )
+            if scaled?.status == 200 { ledger.scalings.withLock { $0 += 1 } }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 
     static func writer(_ trio: ControllerTrio, _ name: String, _ ledger: Ledger) async {
@@ -237,9 +262,9 @@ struct HighAvailabilityTests {
     @Test(
         """
         three controllers on one PostgreSQL behind HAProxy: the leader SIGKILLed three times under concurrent writes \
-        through the balancer: every acknowledged write kept, a new leader within 10 s each time, the wharf CLI \
-        answering through the takeover, a service's tasks neither placed twice nor restarted, the agent (given all \
-        three addresses) working for the last leader
+        and placements through the balancer: every acknowledged write and task kept, no task with two containers, a \
+        new leader within 10 s each time, the wharf CLI and the AWS CLI answering through the takeover, a service's \
+        tasks not restarted, the agent (given all three addresses) working for the last leader
         """
     )
     func killTheLeader() async throws {
@@ -309,11 +334,25 @@ struct HighAvailabilityTests {
                     ]).status == 200
                 )
                 let running = try await Self.runningContainers(trio, cluster: cluster, count: 2)
+                let brief = try await trio.call("RegisterTaskDefinition", [
+                    "family": "brief-\(prefix)",
+                    "containerDefinitions": [[
+                        "name": "app", "image": "wharf-test/busybox:latest", "memory": 8, "command": ["sleep", "2"],
+                    ]],
+                ])
+                #expect(brief.status == 200)
+                #expect(
+                    try await trio.call("CreateService", [
+                        "cluster": cluster, "serviceName": "churn", "taskDefinition": "steady-\(prefix)",
+                        "desiredCount": 1,
+                    ]).status == 200
+                )
 
                 let ledger = Ledger()
                 let writers = Task {
                     await withTaskGroup(of: Void.self) { group in
                         for writer in 0..<4 { group.addTask { await Self.writer(trio, "w\(writer)", ledger) } }
+                        group.addTask { await Self.placer(trio, cluster: cluster, family: "brief-\(prefix)", ledger) }
                     }
                 }
                 var leader = 0
@@ -327,10 +366,18 @@ struct HighAvailabilityTests {
                     async let cli = DockerEngine.run(TestCredentials.signing([
                         ManagedProcess.built("wharf").path, "services", "--endpoint", lb, "--cluster", cluster, "--output", "json",
                     ]))
+                    // The AWS CLI too, retrying the 503s of the takeover as the SDKs' standard retry mode does.
+                    async let awsCLI = DockerEngine.run(TestCredentials.signing([
+                        "env", "AWS_RETRY_MODE=standard", "AWS_MAX_ATTEMPTS=12", "AWS_PAGER=", "aws", "ecs", "list-services",
+                        "--cluster", cluster, "--endpoint-url", lb, "--output", "json",
+                    ]))
                     let next = try await trio.leader(within: .seconds(20), excluding: leader)
                     takeovers.append(ContinuousClock.now - killed)
                     let listed = try await cli
                     #expect(listed.status == 0 && listed.stdout.contains("steady"), "wharf services: \(listed.stdout)\(listed.stderr)")
+                    let awsListed = try await awsCLI
+                    #expect(awsListed.status == 0 && awsListed.stdout.contains("service/\(cluster)/steady"),
+                            "aws ecs list-services: \(awsListed.stdout)\(awsListed.stderr)")
                     try trio.start(leader)
                     leader = next
                 }
@@ -355,6 +402,14 @@ struct HighAvailabilityTests {
                     let described = try await trio.call("DescribeClusters", ["clusters": names])
                     #expect((described.json["failures"] as? [Any])?.isEmpty ?? false, "missing: \(described.json)")
                 }
+                // Every task a RunTask acknowledged is known, whatever became of it.
+                let launched = ledger.tasks.withLock { $0 }
+                #expect(launched.count >= 5 && ledger.scalings.withLock { $0 } >= 5, "too few placements: \(launched)")
+                for start in stride(from: 0, to: launched.count, by: 100) {
+                    let arns = Array(launched[start..<min(start + 100, launched.count)])
+                    let described = try await trio.call("DescribeTasks", ["cluster": cluster, "tasks": arns])
+                    #expect((described.json["failures"] as? [Any])?.isEmpty ?? false, "missing: \(described.json)")
+                }
                 // The agent follows the leader; the service's two containers are the same two, still running.
                 let started = ContinuousClock.now
                 var connected = false
@@ -376,11 +431,38 @@ struct HighAvailabilityTests {
                 )
                 let three = try await Self.runningContainers(trio, cluster: cluster, count: 3)
                 #expect(three.isSuperset(of: running), "now: \(three), before: \(running)")
-                let ids = try await DockerEngine.run([
-                    "docker", "ps", "-q", "--no-trunc", "--filter",
+                // No task placed twice: every container the node ever started for the cluster is a task the
+                // controller knows, and no task has two; the service's running containers are its three tasks.
+                let entries = try await DockerEngine.run([
+                    "docker", "ps", "-a", "--no-trunc", "--filter",
                     "label=com.amazonaws.ecs.cluster=arn:aws:ecs:us-east-1:000000000000:cluster/\(cluster)",
-                ]).trimmedStdout.split(separator: "\n").map(String.init)
-                #expect(Set(ids) == three, "containers now: \(ids), tasks: \(three)")
+                    "--format", "{{.ID}} {{.Label \"com.amazonaws.ecs.task-arn\"}} {{.State}}",
+                ]).trimmedStdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+                let owners = entries.filter { $0.count == 3 }.map { $0[1] }
+                #expect(owners.count == entries.count && Set(owners).count == owners.count, "containers: \(entries)")
+                let known = Array(Set(owners))
+                for start in stride(from: 0, to: known.count, by: 100) {
+                    let arns = Array(known[start..<min(start + 100, known.count)])
+                    let described = try await trio.call("DescribeTasks", ["cluster": cluster, "tasks": arns])
+                    #expect((described.json["failures"] as? [Any])?.isEmpty ?? false, "unknown: \(described.json)")
+                }
+                let steady = try await trio.call("ListTasks", ["cluster": cluster, "serviceName": "steady"])
+                    .json["taskArns"] as? [String] ?? []
+                let steadyRunning = entries.filter { $0.count == 3 && $0[2] == "running" && steady.contains($0[1]) }
+                #expect(Set(steadyRunning.map { $0[0] }) == three, "containers: \(entries), tasks: \(three)")
+                // The leadership metrics: the last leader took its term and writes to PostgreSQL; a follower
+                // says it follows.
+                let leads = try await scrape(trio.endpoints[leader] + "/metrics")
+                #expect(leads.contains("\nwharf_leader 1"), "\(leads.suffix(3000))")
+                #expect(leads.contains("wharf_leadership_changes_total{event=\"acquired\"} 1"), "\(leads.suffix(3000))")
+                let writes = leads.split(separator: "\n").first {
+                    $0.hasPrefix("wharf_store_operation_duration_seconds_count{") && $0.contains("store=\"postgres\"")
+                        && $0.contains("operation=\"write\"")
+                }
+                #expect((writes?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 0, "\(leads.suffix(3000))")
+                let follower = (0..<3).first { $0 != leader } ?? 0
+                let follows = try await scrape(trio.endpoints[follower] + "/metrics")
+                #expect(follows.contains("\nwharf_leader 0"), "\(follows.suffix(3000))")
             } catch {
                 _ = try? await agent?.stop()
                 await Self.cleanUp(cluster)

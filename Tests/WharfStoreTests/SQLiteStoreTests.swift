@@ -674,6 +674,92 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test(
+        """
+        a record of every kind deleted is gone after reopening, and batches applied at once from several tasks \
+        are all stored
+        """,
+        arguments: StoreKind.allCases
+    )
+    func deletesAndConcurrentBatches(kind: StoreKind) async throws {
+        try await kind.withStore(logger: logger) { open in
+            let store = try await open()
+            try await store.apply(sampleChanges())
+            let full = try await store.load()
+            var deletes: [StateChange] = []
+            deletes += full.taskDefinitions.map { .deleteTaskDefinition($0.key) }
+            deletes += full.tasks.map { .deleteTask($0.id) }
+            deletes += full.services.map { .deleteService(arn: $0.arn) }
+            deletes += full.activations.map { .deleteActivation(id: $0.id) }
+            deletes += full.accessKeys.map { .deleteAccessKey(id: $0.accessKeyId) }
+            deletes += full.parameters.map { .deleteParameter(name: $0.name) }
+            deletes += full.secrets.map { .deleteSecret(name: $0.name) }
+            deletes += full.runTaskTokens.map { .deleteRunTaskToken(key: $0.key) }
+            deletes += full.loadBalancers.map { .deleteLoadBalancer(id: $0.id) }
+            deletes += full.targetGroups.map { .deleteTargetGroup(id: $0.id) }
+            deletes += full.listeners.map { .deleteListener(id: $0.id) }
+            deletes += full.listenerRules.map { .deleteListenerRule(id: $0.id) }
+            deletes += full.namespaces.map { .deleteNamespace(id: $0.id) }
+            deletes += full.discoveryServices.map { .deleteDiscoveryService(id: $0.id) }
+            deletes += full.cloudMapOperations.map { .deleteCloudMapOperation(id: $0.id) }
+            deletes += full.alarms.map { .deleteAlarm(name: $0.name) }
+            deletes += full.scalingPolicies.map { .deleteScalingPolicy(arn: $0.arn) }
+            deletes += full.scheduledActions.map { .deleteScheduledAction(arn: $0.arn) }
+            deletes += full.scalableTargets.map {
+                .deleteScalableTarget(ScalableTargetKey(resourceId: $0.resourceId, scalableDimension: $0.scalableDimension))
+            }
+            deletes += full.capacityProviders.map { .deleteCapacityProvider(name: $0.name) }
+            // The sample holds records of these kinds, so their deletes are tried.
+            #expect(!full.tasks.isEmpty)
+            #expect(!full.services.isEmpty)
+            #expect(!full.loadBalancers.isEmpty)
+            #expect(!full.alarms.isEmpty)
+            #expect(!full.scalableTargets.isEmpty)
+            try await store.apply(deletes)
+            // Eight batches at once, each of its own tasks.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for batch in 0..<8 {
+                    group.addTask {
+                        let changes: [StateChange] = (0..<50).map { number in
+                            .putTask(
+                                TaskRecord(
+                                    id: TaskID(high: 7, low: UInt64(batch * 100 + number)),
+                                    cluster: "a",
+                                    instance: nil,
+                                    taskDefinition: TaskDefinitionKey(family: "web", revision: 1),
+                                    group: "family:web",
+                                    lastStatus: .pending,
+                                    createdAt: Date(timeIntervalSince1970: 1_700_000_000)
+                                )
+                            )
+                        }
+                        try await store.apply(changes)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await store.close()
+            let reopened = try await open()
+            let loaded = try await reopened.load()
+            await reopened.close()
+            var expected = StoredState()
+            for change in sampleChanges() + deletes { expected.apply(change) }
+            #expect(loaded.taskDefinitions.isEmpty)
+            #expect(loaded.services.isEmpty)
+            #expect(loaded.parameters.isEmpty)
+            #expect(loaded.loadBalancers.isEmpty)
+            #expect(loaded.alarms.isEmpty)
+            #expect(loaded.scalableTargets.isEmpty)
+            #expect(loaded.clusters == expected.clusters)
+            #expect(loaded.instances == expected.instances)
+            var written: Set<TaskID> = []
+            for batch in 0..<8 {
+                for number in 0..<50 { written.insert(TaskID(high: 7, low: UInt64(batch * 100 + number))) }
+            }
+            #expect(Set(loaded.tasks.map(\.id)) == written)
+        }
+    }
+
     @Test("the database is in WAL mode and records its schema version")
     func pragmas() async throws {
         try await withTemporaryDirectory { directory in
