@@ -6,8 +6,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import WharfModel
 import WharfFiles
+import WharfModel
 import WharfProtocol
 
 /// The agent's on-disk queue of container output on its way to the controller, under
