@@ -58,6 +58,76 @@ struct RegionsTests {
 
     @Test(
         """
+        the AWS CLI in ap-southeast-2: a capacity provider put on a cluster, an EXTERNAL service with a task set made \
+        primary, CODE_DEPLOY refused, tags on the service, task protection of an unknown task, DiscoverPollEndpoint; \
+        ARNs in that region, nothing of it in us-east-1
+        """
+    )
+    func cliInAnotherRegion() async throws {
+        try await withCluster { cluster in
+            let region = "ap-southeast-2"
+            let name = "cli-\(cluster.name)"
+            let ecs = { (arguments: [String]) async throws -> [String: Any] in
+                try await aws(cluster, region, ["ecs"] + arguments)
+            }
+            _ = try await ecs(["create-cluster", "--cluster-name", name])
+            let group = "arn:aws:autoscaling:\(region):000000000000:autoScalingGroup:0f1e:autoScalingGroupName/cli"
+            let provider = try await ecs([
+                "create-capacity-provider", "--name", "\(name)-cp",
+                "--auto-scaling-group-provider", "autoScalingGroupArn=\(group)",
+            ])["capacityProvider"] as? [String: Any]
+            #expect((provider?["capacityProviderArn"] as? String)?.hasPrefix("arn:aws:ecs:\(region):") == true)
+            let put = try await ecs([
+                "put-cluster-capacity-providers", "--cluster", name, "--capacity-providers", "\(name)-cp",
+                "--default-capacity-provider-strategy", "capacityProvider=\(name)-cp,weight=1",
+            ])["cluster"] as? [String: Any]
+            #expect(put?["capacityProviders"] as? [String] == ["\(name)-cp"], "\(put ?? [:])")
+            _ = try await ecs([
+                "register-task-definition", "--family", name, "--container-definitions",
+                #"[{"name":"app","image":"busybox","memory":16}]"#,
+            ])
+            let service = try await ecs([
+                "create-service", "--cluster", name, "--service-name", "ext", "--desired-count", "0",
+                "--deployment-controller", "type=EXTERNAL", "--tags", "key=team,value=web",
+            ])["service"] as? [String: Any]
+            let serviceArn = try #require(service?["serviceArn"] as? String)
+            #expect(serviceArn.hasPrefix("arn:aws:ecs:\(region):000000000000:service/\(name)/ext"))
+            let refused = try await WharfEndToEndTests.aws(
+                ["ecs", "create-service", "--cluster", name, "--service-name", "cd", "--task-definition", name,
+                 "--deployment-controller", "type=CODE_DEPLOY", "--region", region],
+                endpoint: cluster.controller.endpoint, caBundle: cluster.controller.caFile
+            )
+            #expect(refused.status != 0 && refused.stderr.contains("InvalidParameterException"), "\(refused.stderr)")
+            let taskSet = try await ecs([
+                "create-task-set", "--cluster", name, "--service", "ext", "--task-definition", name,
+                "--external-id", "blue", "--scale", "value=100,unit=PERCENT",
+            ])["taskSet"] as? [String: Any]
+            let taskSetArn = try #require(taskSet?["taskSetArn"] as? String)
+            let primary = try await ecs([
+                "update-service-primary-task-set", "--cluster", name, "--service", "ext",
+                "--primary-task-set", taskSetArn,
+            ])["taskSet"] as? [String: Any]
+            #expect(primary?["status"] as? String == "PRIMARY", "\(primary ?? [:])")
+            _ = try await ecs(["tag-resource", "--resource-arn", serviceArn, "--tags", "key=tier,value=gold"])
+            let tags = try await ecs(["list-tags-for-resource", "--resource-arn", serviceArn])["tags"]
+                as? [[String: String]] ?? []
+            #expect(Set(tags.compactMap { $0["key"] }) == ["team", "tier"], "\(tags)")
+            let unknown = "arn:aws:ecs:\(region):000000000000:task/\(name)/0123456789abcdef0123456789abcdef"
+            let protection = try await ecs([
+                "update-task-protection", "--cluster", name, "--tasks", unknown, "--protection-enabled",
+                "--expires-in-minutes", "60",
+            ])
+            #expect((protection["failures"] as? [[String: Any]])?.first?["reason"] as? String == "MISSING")
+            let poll = try await ecs(["discover-poll-endpoint", "--cluster", name])
+            #expect((poll["endpoint"] as? String)?.isEmpty == false, "\(poll)")
+            let elsewhere = try await aws(cluster, "us-east-1", ["ecs", "list-clusters"])["clusterArns"]
+                as? [String] ?? []
+            #expect(!elsewhere.contains { $0.hasSuffix("/\(name)") }, "\(elsewhere)")
+        }
+    }
+
+    @Test(
+        """
         the same cluster, task definition and parameter names in us-east-2 and eu-west-1 are separate resources with \
         their region in the ARN; an agent joins a cluster in eu-west-1 with --region and runs a task whose logs are \
         read in eu-west-1; all of it is there after a restart; a region AWS does not have is refused as AWS refuses \
