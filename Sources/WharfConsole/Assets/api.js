@@ -27,12 +27,13 @@ export function whenSignedOut(handler) {
 
 /** Calls `operation` of `api` (ecs, logs, cloudwatch, autoscaling, ssm) with `body`. */
 export async function call(api, operation, body = {}, extraHeaders = {}) {
-  const response = await fetch('/console/api', {
+  const request = {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'X-Wharf-Console': '1', 'X-Amz-Target': targets[api] + operation, ...extraHeaders },
     body: JSON.stringify(body),
-  });
+  };
+  const response = await fetchRetrying(request);
   const text = await response.text();
   let answer = {};
   try {
@@ -47,6 +48,21 @@ export async function call(api, operation, body = {}, extraHeaders = {}) {
     throw error;
   }
   return answer;
+}
+
+/**
+ * `fetch` of the console's API, sent again (up to two more times, after 0.3 and 0.9 s) when it fails
+ * without an answer (a connection reset or refused), as the AWS SDKs retry connection errors.
+ */
+async function fetchRetrying(request) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await fetch('/console/api', request);
+    } catch (error) {
+      if (attempt >= 2) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300 * 3 ** attempt));
+    }
+  }
 }
 
 export const ecs = (operation, body) => call('ecs', operation, body);
@@ -91,7 +107,7 @@ function operationKey(operation) {
  */
 export async function elbv2(action, params = {}) {
   const form = new URLSearchParams({ Action: action, Version: '2015-12-01', ...params });
-  const response = await fetch('/console/api', {
+  const response = await fetchRetrying({
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'X-Wharf-Console': '1', 'X-Wharf-Query': 'elasticloadbalancing' },
