@@ -85,8 +85,7 @@ public actor SQLiteLogStore {
     /// The most that events may take; past it the oldest are deleted.
     public let maxStoredBytes: Int
     var storedBytes = 0
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var turns = TransactionTurns()
 
     static let steps: [[String]] = [
         [
@@ -217,18 +216,11 @@ public actor SQLiteLogStore {
     }
 
     func acquire() async {
-        if !busy {
-            busy = true
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
+        if turns.take() { return }
+        await withCheckedContinuation { turns.queue($0) }
     }
 
     func release() {
-        if waiters.isEmpty {
-            busy = false
-        } else {
-            waiters.removeFirst().resume()
-        }
+        turns.release()
     }
 }

@@ -7,28 +7,19 @@ extension SQLiteMetricStore {
     /// Appends entries to alarms' history.
     public func appendHistory(_ items: [HistoryItem]) async throws(StoreError) {
         guard !items.isEmpty else { return }
-        do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                for item in items {
-                    _ = try await connection.query(
-                        """
-                        INSERT INTO alarm_history (alarm_name, alarm_type, ts, item_type, summary, data)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                        [
-                            .text(item.alarmName), .text(item.alarmType), .integer(item.timestamp),
-                            .text(item.itemType), .text(item.summary), .text(item.data),
-                        ]
-                    )
-                }
-                _ = try await connection.query("COMMIT")
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
+        try await transaction("storing alarm history") { store in
+            for item in items {
+                _ = try await store.connection.query(
+                    """
+                    INSERT INTO alarm_history (alarm_name, alarm_type, ts, item_type, summary, data)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(item.alarmName), .text(item.alarmType), .integer(item.timestamp),
+                        .text(item.itemType), .text(item.summary), .text(item.data),
+                    ]
+                )
             }
-        } catch {
-            throw StoreError(.write, "storing alarm history in \(path) failed", cause: error)
         }
     }
 
@@ -50,8 +41,8 @@ extension SQLiteMetricStore {
             binds.append(.text(alarmName))
         }
         sql += ascending ? " ORDER BY ts, id" : " ORDER BY ts DESC, id DESC"
-        do {
-            return try await connection.query(sql, binds).compactMap { row in
+        return try await reading("reading alarm history") { store in
+            try await store.connection.query(sql, binds).compactMap { row in
                 guard let id = row.column("id")?.integer, let name = row.column("alarm_name")?.string,
                     let type = row.column("alarm_type")?.string, let ts = row.column("ts")?.integer,
                     let itemType = row.column("item_type")?.string, let summary = row.column("summary")?.string,
@@ -69,43 +60,32 @@ extension SQLiteMetricStore {
                     )
                 )
             }
-        } catch {
-            throw StoreError(.read, "reading alarm history from \(path) failed", cause: error)
         }
     }
 
     /// Appends scaling activities.
     public func appendActivities(_ activities: [Activity]) async throws(StoreError) {
         guard !activities.isEmpty else { return }
-        let encoder = JSONEncoder()
-        do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                for activity in activities {
-                    let reasons = try activity.notScaledReasons.map { try encoder.encode($0) }
-                    _ = try await connection.query(
-                        """
-                        INSERT INTO scaling_activities (activity_id, resource_id, dimension, ts, end_ts, description,
-                            cause, status_code, status_message, details, not_scaled)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        [
-                            .text(activity.activityId), .text(activity.resourceId), .text(activity.scalableDimension),
-                            .integer(activity.startTime), activity.endTime.map { .integer($0) } ?? .null,
-                            .text(activity.description), .text(activity.cause), .text(activity.statusCode),
-                            activity.statusMessage.map { .text($0) } ?? .null,
-                            activity.details.map { .text($0) } ?? .null,
-                            reasons.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
-                        ]
-                    )
-                }
-                _ = try await connection.query("COMMIT")
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
+        try await transaction("storing scaling activities") { store in
+            let encoder = JSONEncoder()
+            for activity in activities {
+                let reasons = try activity.notScaledReasons.map { try encoder.encode($0) }
+                _ = try await store.connection.query(
+                    """
+                    INSERT INTO scaling_activities (activity_id, resource_id, dimension, ts, end_ts, description,
+                        cause, status_code, status_message, details, not_scaled)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(activity.activityId), .text(activity.resourceId), .text(activity.scalableDimension),
+                        .integer(activity.startTime), activity.endTime.map { .integer($0) } ?? .null,
+                        .text(activity.description), .text(activity.cause), .text(activity.statusCode),
+                        activity.statusMessage.map { .text($0) } ?? .null,
+                        activity.details.map { .text($0) } ?? .null,
+                        reasons.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
+                    ]
+                )
             }
-        } catch {
-            throw StoreError(.write, "storing scaling activities in \(path) failed", cause: error)
         }
     }
 
@@ -122,9 +102,9 @@ extension SQLiteMetricStore {
             binds.append(.text(resourceId))
         }
         sql += " ORDER BY ts DESC, id DESC"
-        let decoder = JSONDecoder()
-        do {
-            return try await connection.query(sql, binds).compactMap { row in
+        return try await reading("reading scaling activities") { store in
+            let decoder = JSONDecoder()
+            return try await store.connection.query(sql, binds).compactMap { row in
                 guard let id = row.column("id")?.integer, let activityId = row.column("activity_id")?.string,
                     let resource = row.column("resource_id")?.string, let dimension = row.column("dimension")?.string,
                     let start = row.column("ts")?.integer, let description = row.column("description")?.string,
@@ -149,8 +129,6 @@ extension SQLiteMetricStore {
                     )
                 )
             }
-        } catch {
-            throw StoreError(.read, "reading scaling activities from \(path) failed", cause: error)
         }
     }
 }

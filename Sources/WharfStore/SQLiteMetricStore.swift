@@ -103,6 +103,9 @@ public actor SQLiteMetricStore {
     let path: String
     /// Every metric with its row ID and newest sample's time (milliseconds).
     private var metrics: [MetricKey: (id: Int, last: Int)] = [:]
+    /// One transaction (or read) at a time on the connection: PutMetricData arrives beside the
+    /// monitoring loop's own samples, history and activities.
+    private var turns = TransactionTurns()
 
     static let steps: [[String]] = [
         [
@@ -190,33 +193,76 @@ public actor SQLiteMetricStore {
     /// Stores samples, all or none, creating the metrics not seen before.
     public func put(_ points: [MetricPoint]) async throws(StoreError) {
         guard !points.isEmpty else { return }
-        let before = metrics
-        do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                for point in points {
-                    let id = try await metricID(point.key, timestamp: point.sample.timestamp)
-                    let sample = point.sample
-                    _ = try await connection.query(
-                        """
-                        INSERT INTO metric_samples (metric_id, ts, unit, sample_count, sum, minimum, maximum)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        [
-                            .integer(id), .integer(sample.timestamp), .text(sample.unit), .float(sample.sampleCount),
-                            .float(sample.sum), .float(sample.minimum), .float(sample.maximum),
-                        ]
-                    )
-                }
-                _ = try await connection.query("COMMIT")
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
+        try await transaction("storing \(points.count) metric samples") { store in
+            for point in points {
+                let id = try await store.metricID(point.key, timestamp: point.sample.timestamp)
+                let sample = point.sample
+                _ = try await store.connection.query(
+                    """
+                    INSERT INTO metric_samples (metric_id, ts, unit, sample_count, sum, minimum, maximum)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .integer(id), .integer(sample.timestamp), .text(sample.unit), .float(sample.sampleCount),
+                        .float(sample.sum), .float(sample.minimum), .float(sample.maximum),
+                    ]
+                )
             }
-        } catch {
-            metrics = before
-            throw StoreError(.write, "storing \(points.count) metric samples in \(path) failed", cause: error)
         }
+    }
+
+    /// Runs `work` in one transaction, one at a time (``TransactionTurns``), in a task of its own
+    /// so that a cancelled caller cannot leave the connection between BEGIN and COMMIT; the
+    /// metrics known are put back when it fails.
+    func transaction<T: Sendable>(
+        _ what: String,
+        _ work: @escaping @Sendable (isolated SQLiteMetricStore) async throws -> T
+    ) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await Task {
+            await self.acquire()
+            defer { self.release() }
+            let before = self.metrics
+            do {
+                _ = try await self.connection.query("BEGIN IMMEDIATE")
+                do {
+                    let value = try await work(self)
+                    _ = try await self.connection.query("COMMIT")
+                    return .success(value)
+                } catch {
+                    _ = try? await self.connection.query("ROLLBACK")
+                    throw error
+                }
+            } catch {
+                self.metrics = before
+                return .failure(
+                    error as? StoreError ?? StoreError(.write, "\(what) in \(self.path) failed", cause: error)
+                )
+            }
+        }.value
+        return try result.get()
+    }
+
+    /// Runs a read in its turn: never between another call's BEGIN and COMMIT.
+    func reading<T: Sendable>(
+        _ what: String,
+        _ work: (isolated SQLiteMetricStore) async throws -> T
+    ) async throws(StoreError) -> T {
+        await acquire()
+        defer { release() }
+        do {
+            return try await work(self)
+        } catch {
+            throw StoreError(.read, "\(what) from \(path) failed", cause: error)
+        }
+    }
+
+    private func acquire() async {
+        if turns.take() { return }
+        await withCheckedContinuation { turns.queue($0) }
+    }
+
+    private func release() {
+        turns.release()
     }
 
     private func metricID(_ key: MetricKey, timestamp: Int) async throws -> Int {
@@ -249,8 +295,8 @@ public actor SQLiteMetricStore {
     /// The samples of `key` with `start <= timestamp < end`, oldest first; none for an unknown metric.
     public func samples(of key: MetricKey, start: Int, end: Int) async throws(StoreError) -> [MetricSample] {
         guard let id = metrics[key]?.id else { return [] }
-        do {
-            let rows = try await connection.query(
+        return try await reading("reading the samples of \(key.namespace) \(key.name)") { store in
+            let rows = try await store.connection.query(
                 """
                 SELECT ts, unit, sample_count, sum, minimum, maximum FROM metric_samples
                 WHERE metric_id = ? AND ts >= ? AND ts < ? ORDER BY ts
@@ -271,12 +317,6 @@ public actor SQLiteMetricStore {
                     maximum: maximum
                 )
             }
-        } catch {
-            throw StoreError(
-                .read,
-                "reading the samples of \(key.namespace) \(key.name) from \(path) failed",
-                cause: error
-            )
         }
     }
 
@@ -284,30 +324,22 @@ public actor SQLiteMetricStore {
     /// with no samples. Returns how many samples went.
     @discardableResult
     public func deleteOlder(than cutoff: Int) async throws(StoreError) -> Int {
-        let before = metrics
-        do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-            do {
-                let counted = try await connection.query(
-                    "SELECT COUNT(*) AS n FROM metric_samples WHERE ts < ?",
-                    [.integer(cutoff)]
-                )
-                _ = try await connection.query("DELETE FROM metric_samples WHERE ts < ?", [.integer(cutoff)])
-                _ = try await connection.query("DELETE FROM alarm_history WHERE ts < ?", [.integer(cutoff)])
-                _ = try await connection.query("DELETE FROM scaling_activities WHERE ts < ?", [.integer(cutoff)])
-                let stale = try await connection.query("SELECT id FROM metrics WHERE last_ts < ?", [.integer(cutoff)])
-                _ = try await connection.query("DELETE FROM metrics WHERE last_ts < ?", [.integer(cutoff)])
-                _ = try await connection.query("COMMIT")
-                let gone = Set(stale.compactMap { $0.column("id")?.integer })
-                metrics = metrics.filter { !gone.contains($0.value.id) }
-                return counted.first?.column("n")?.integer ?? 0
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
-            }
-        } catch {
-            metrics = before
-            throw StoreError(.write, "deleting old metric samples from \(path) failed", cause: error)
+        try await transaction("deleting old metric samples") { store in
+            let counted = try await store.connection.query(
+                "SELECT COUNT(*) AS n FROM metric_samples WHERE ts < ?",
+                [.integer(cutoff)]
+            )
+            _ = try await store.connection.query("DELETE FROM metric_samples WHERE ts < ?", [.integer(cutoff)])
+            _ = try await store.connection.query("DELETE FROM alarm_history WHERE ts < ?", [.integer(cutoff)])
+            _ = try await store.connection.query("DELETE FROM scaling_activities WHERE ts < ?", [.integer(cutoff)])
+            let stale = try await store.connection.query(
+                "SELECT id FROM metrics WHERE last_ts < ?",
+                [.integer(cutoff)]
+            )
+            _ = try await store.connection.query("DELETE FROM metrics WHERE last_ts < ?", [.integer(cutoff)])
+            let gone = Set(stale.compactMap { $0.column("id")?.integer })
+            store.metrics = store.metrics.filter { !gone.contains($0.value.id) }
+            return counted.first?.column("n")?.integer ?? 0
         }
     }
 }

@@ -112,4 +112,71 @@ struct MetricStoreTests {
             #expect(try shown(true) == ["b AlreadyAtMaxCapacity", "a"])
         }
     }
+
+    @Test(
+        """
+        samples, history and activities written at once from several tasks (PutMetricData beside the \
+        monitoring loop) are all stored; a writer cancelled mid-write leaves the database usable
+        """
+    )
+    func concurrentWrites() async throws {
+        try await withStore { path in
+            let store = try await SQLiteMetricStore.open(path: path, logger: Logger(label: "test"))
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for writer in 0..<8 {
+                        group.addTask {
+                            let key = MetricKey(namespace: "App", name: "Writer\(writer)")
+                            let points = (0..<20).map { index in
+                                MetricPoint(
+                                    key: key,
+                                    sample: MetricSample(timestamp: 1_000 + index, unit: "Count", value: Double(index))
+                                )
+                            }
+                            try await store.put(points)
+                            try await store.appendHistory([
+                                SQLiteMetricStore.HistoryItem(
+                                    alarmName: "a\(writer)", alarmType: "MetricAlarm", timestamp: 1_000,
+                                    itemType: "StateUpdate", summary: "s", data: "{}"
+                                )
+                            ])
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                #expect(await store.allMetrics().count == 8)
+                for writer in 0..<8 {
+                    let samples = try await store.samples(
+                        of: MetricKey(namespace: "App", name: "Writer\(writer)"),
+                        start: 0,
+                        end: 10_000
+                    )
+                    #expect(samples.count == 20, "writer \(writer)")
+                }
+                // A writer cancelled while it waits or writes: the next write still goes through.
+                let cancelled = Task {
+                    try await store.put([
+                        MetricPoint(
+                            key: MetricKey(namespace: "App", name: "Cancelled"),
+                            sample: MetricSample(timestamp: 2_000, unit: "Count", value: 1)
+                        )
+                    ])
+                }
+                cancelled.cancel()
+                _ = try? await cancelled.value
+                try await store.put([
+                    MetricPoint(
+                        key: MetricKey(namespace: "App", name: "After"),
+                        sample: MetricSample(timestamp: 3_000, unit: "Count", value: 1)
+                    )
+                ])
+                let after = try await store.samples(of: MetricKey(namespace: "App", name: "After"), start: 0, end: 10_000)
+                #expect(after.count == 1)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+    }
 }

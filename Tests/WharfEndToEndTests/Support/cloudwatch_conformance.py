@@ -11,6 +11,7 @@ Prints one line per check, then "N passed, M failed"; exits 1 when any fails."""
 import json
 import sys
 import tempfile
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -293,6 +294,29 @@ json_client = metrics("json")
 metrics("query")
 alarms("json")
 alarms("query")
+
+# PutMetricData from several clients at once, beside the controller's own samples: every call stored
+# (a second transaction begun inside the first on the one connection answered 500s before).
+def put_concurrently(writer, outcomes):
+    cw = boto3.client("cloudwatch", endpoint_url=ENDPOINT, region_name="us-east-1")
+    for index in range(15):
+        try:
+            cw.put_metric_data(Namespace="Conformance/concurrent", MetricData=[
+                {"MetricName": f"w{writer}", "Dimensions": [{"Name": "Index", "Value": str(index)}], "Value": 1.0}])
+            outcomes.append("ok")
+        except Exception as error:  # noqa: BLE001 - any failure is what this check counts
+            outcomes.append(repr(error))
+
+
+outcomes = []
+writers = [threading.Thread(target=put_concurrently, args=(writer, outcomes)) for writer in range(8)]
+for thread in writers:
+    thread.start()
+for thread in writers:
+    thread.join()
+failed = [outcome for outcome in outcomes if outcome != "ok"]
+check("120 PutMetricData calls from 8 clients at once are all stored", len(outcomes) == 120 and not failed,
+      "; ".join(failed[:3]))
 
 # botocore gzips a PutMetricData body of 10 KB or more; the samples must land all the same.
 large = [{"MetricName": "Bulk", "Dimensions": [{"Name": "Index", "Value": str(i)}], "Value": float(i)}
