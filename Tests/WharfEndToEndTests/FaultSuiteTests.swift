@@ -5,7 +5,10 @@ import Testing
 /// own script, run with small counts against this build's daemons, so the scenarios and the
 /// guarantees they check run on every push. The scripts fail (exit 1) when a guarantee is broken;
 /// the figures they record are checked here too, so a scenario that did nothing cannot pass.
-@Suite("The fault suite, small: kills, power cuts, partitions, a full disk, bad input, forged traffic", .serialized)
+@Suite(
+    "The fault suite, small: kills, power cuts, partitions, a full disk, bad input, concurrent writes, forged traffic",
+    .serialized
+)
 struct FaultSuiteTests {
     /// Runs `Benchmarks/faults/NAME.py` with `arguments`; returns its exit status, its output and
     /// the results it recorded.
@@ -89,6 +92,17 @@ struct FaultSuiteTests {
         for figure in ["five_xx", "hangs", "dropped", "crashes"] {
             #expect(results[figure] as? Int == 0, "\(figure): \(results)")
         }
+    }
+
+    @Test("concurrent valid writes from many clients across the APIs: no 5xx, every acknowledged write readable")
+    func concurrentWrites() async throws {
+        let (status, output, results) = try await scenario("concurrent-writes", ["--clients", "8", "--rounds", "6"])
+        #expect(status == 0, "\(output.suffix(3000))")
+        #expect(results["calls"] as? Int ?? 0 > 800, "\(results)")
+        for figure in ["five_xx", "no_answer", "unexpected_refusals", "acknowledged_missing"] {
+            #expect(results[figure] as? Int == 0, "\(figure): \(results)")
+        }
+        #expect(results["controller_alive"] as? Bool == true, "\(results)")
     }
 
     @Test("forged traffic: another node's credential, expired and forged signatures, unsigned register: all refused")
