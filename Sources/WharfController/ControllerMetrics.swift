@@ -82,18 +82,29 @@ public final class ControllerMetrics: Sendable {
         Counter(label: "wharf_log_bytes_ingested_total", factory: registry).increment(by: bytes)
     }
 
-    /// Sets the gauges from the state, then renders everything.
-    func exposition(controller: Controller, logs: SQLiteLogStore?) async -> String {
-        let (connected, instances, tasks) = await controller.read { state in
-            var connected = 0
-            var instances: [InstanceStatus: Int] = [:]
-            var tasks: [TaskStatus: Int] = [:]
-            for record in state.instances.all {
-                instances[record.status, default: 0] += 1
-                if record.agentConnected { connected += 1 }
+    /// Sets the gauges from every region's state (summed: the counters count every region's work
+    /// too), then renders everything.
+    func exposition(regions: [(controller: Controller, logs: SQLiteLogStore?)]) async -> String {
+        var connected = 0
+        var instances: [InstanceStatus: Int] = [:]
+        var tasks: [TaskStatus: Int] = [:]
+        var storedBytes: Int?
+        for (controller, logs) in regions {
+            let counted = await controller.read { state in
+                var connected = 0
+                var instances: [InstanceStatus: Int] = [:]
+                var tasks: [TaskStatus: Int] = [:]
+                for record in state.instances.all {
+                    instances[record.status, default: 0] += 1
+                    if record.agentConnected { connected += 1 }
+                }
+                for record in state.tasks.all { tasks[record.lastStatus, default: 0] += 1 }
+                return (connected, instances, tasks)
             }
-            for record in state.tasks.all { tasks[record.lastStatus, default: 0] += 1 }
-            return (connected, instances, tasks)
+            connected += counted.0
+            instances.merge(counted.1, uniquingKeysWith: +)
+            tasks.merge(counted.2, uniquingKeysWith: +)
+            if let logs { storedBytes = (storedBytes ?? 0) + (await logs.totalStoredBytes) }
         }
         Gauge(label: "wharf_agents_connected", factory: registry).record(connected)
         for status in [InstanceStatus.active, .draining, .inactive, .registering, .deregistering] {
@@ -103,7 +114,7 @@ public final class ControllerMetrics: Sendable {
         for status in TaskStatus.allCases where status != .deleted {
             Gauge(label: "wharf_tasks", dimensions: [("last_status", status.rawValue)], factory: registry).record(tasks[status] ?? 0)
         }
-        if let logs { Gauge(label: "wharf_log_stored_bytes", factory: registry).record(await logs.totalStoredBytes) }
+        if let storedBytes { Gauge(label: "wharf_log_stored_bytes", factory: registry).record(storedBytes) }
         return registry.exposition()
     }
 }

@@ -31,6 +31,11 @@ actor ControllerRegions {
     /// The endpoints of `region` when it is open.
     func endpoints(_ region: String) -> RegionEndpoints? { opened[region]?.endpoints }
 
+    /// Each open region's controller and log store, by region name.
+    var stores: [(controller: Controller, logs: SQLiteLogStore)] {
+        opened.sorted { $0.key < $1.key }.map { ($0.value.bundle.controller, $0.value.bundle.logs) }
+    }
+
     /// The endpoints of `region`, opening its databases first when it is not open yet.
     func open(_ region: String) async throws -> RegionEndpoints {
         if let endpoints = opened[region]?.endpoints { return endpoints }

@@ -281,7 +281,9 @@ public enum ControllerServer {
         // Prometheus scrapes without signing, as it does every exporter; the figures name
         // operations and counts, never resources or secrets.
         router.get("/metrics") { _, _ -> Response in
-            let text = await metrics.exposition(controller: controller, logs: logs)
+            // Every open region's figures, the home region's first.
+            let others = await regions?.stores.map { ($0.controller, Optional($0.logs)) } ?? []
+            let text = await metrics.exposition(regions: [(controller, logs)] + others)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
