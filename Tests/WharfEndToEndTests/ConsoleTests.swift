@@ -134,6 +134,8 @@ struct ConsoleTests {
             do {
                 let console = cluster.controller.endpoint + "/console"
                 try await browser.open(console)
+                // The first load fetches the page and its modules from a controller that may share a busy machine.
+                _ = try await browser.element("#access-key-id", timeout: .seconds(60))
                 try await browser.type("#access-key-id", TestCredentials.accessKeyId)
                 try await browser.type("#secret-access-key", TestCredentials.secretAccessKey)
                 #expect(try await browser.run(Self.audit) as? [String] == [], "the sign-in page")
@@ -185,6 +187,8 @@ struct ConsoleTests {
         let group = "/ecs/\(family)"
         let service = "web"
         try await browser.open(console)
+        // The first load fetches the page and its modules from a controller that may share a busy machine.
+        _ = try await browser.element("#access-key-id", timeout: .seconds(60))
 
         // Wrong keys are refused; the right ones sign in.
         try await browser.type("#access-key-id", TestCredentials.accessKeyId)

@@ -33,7 +33,7 @@ export async function call(api, operation, body = {}, extraHeaders = {}) {
     headers: { 'X-Wharf-Console': '1', 'X-Amz-Target': targets[api] + operation, ...extraHeaders },
     body: JSON.stringify(body),
   };
-  const response = await fetchRetrying(request);
+  const response = await fetchRetrying('/console/api', request);
   const text = await response.text();
   let answer = {};
   try {
@@ -51,13 +51,14 @@ export async function call(api, operation, body = {}, extraHeaders = {}) {
 }
 
 /**
- * `fetch` of the console's API, sent again (up to two more times, after 0.3 and 0.9 s) when it fails
- * without an answer (a connection reset or refused), as the AWS SDKs retry connection errors.
+ * `fetch` of the controller, sent again (up to two more times, after 0.3 and 0.9 s) when it fails
+ * without an answer (a connection reset or refused), as the AWS SDKs retry connection errors; an
+ * answer, even an error, is returned as it is.
  */
-async function fetchRetrying(request) {
+async function fetchRetrying(url, request) {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await fetch('/console/api', request);
+      return await fetch(url, request);
     } catch (error) {
       if (attempt >= 2) throw error;
       await new Promise((resolve) => setTimeout(resolve, 300 * 3 ** attempt));
@@ -107,7 +108,7 @@ function operationKey(operation) {
  */
 export async function elbv2(action, params = {}) {
   const form = new URLSearchParams({ Action: action, Version: '2015-12-01', ...params });
-  const response = await fetchRetrying({
+  const response = await fetchRetrying('/console/api', {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'X-Wharf-Console': '1', 'X-Wharf-Query': 'elasticloadbalancing' },
@@ -132,12 +133,12 @@ export async function elbv2(action, params = {}) {
 
 /** The session: `{signedIn, accessKeyId, region, signatures}`. */
 export async function session() {
-  const response = await fetch('/console/session', { credentials: 'same-origin' });
+  const response = await fetchRetrying('/console/session', { credentials: 'same-origin' });
   return response.json();
 }
 
 export async function signIn(accessKeyId, secretAccessKey) {
-  const response = await fetch('/console/session', {
+  const response = await fetchRetrying('/console/session', {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'X-Wharf-Console': '1', 'Content-Type': 'application/json' },
@@ -149,7 +150,7 @@ export async function signIn(accessKeyId, secretAccessKey) {
 }
 
 export async function signOut() {
-  await fetch('/console/session', {
+  await fetchRetrying('/console/session', {
     method: 'DELETE',
     credentials: 'same-origin',
     headers: { 'X-Wharf-Console': '1' },

@@ -30,7 +30,18 @@ async function show() {
   const token = ++current.token;
   clearStaleAnnouncement();
   if (!signedIn) {
-    const state = await api.session();
+    let state;
+    try {
+      state = await api.session();
+    } catch (error) {
+      // The controller did not answer (even after the retries): say so, and offer to try again.
+      const again = h('button', { type: 'button' }, 'Try again');
+      again.addEventListener('click', () => show());
+      fill(main, h('h1', { tabindex: -1 }, 'The controller did not answer'),
+        h('p', { class: 'error' }, String(error.message || error)), again);
+      main.setAttribute('aria-busy', 'false');
+      return;
+    }
     if (!state.signedIn) return signInPage();
     signedIn = state;
     who.textContent = `${state.accessKeyId || 'no sign-in needed'} · ${state.region}`;
