@@ -155,7 +155,17 @@ struct DockerRuntimeTests {
     @Test("stop waits the timeout for a container that ignores SIGTERM, then kills it (137)")
     func stopTimeout() async throws {
         try await DockerTestEngine.withScope { scope in
-            let id = try await scope.run(scope.spec("stubborn", ["sh", "-c", #"trap "" TERM; sleep 100"#]))
+            let id = try await scope.run(scope.spec("stubborn", ["sh", "-c", #"trap "" TERM; echo ignoring; sleep 100"#]))
+            // Stopped only once the shell ignores SIGTERM: a stop that reaches the container before its
+            // command runs is another case (CI once saw exit code 2 after 0.25 s on a loaded machine).
+            let started = ContinuousClock.now
+            var ignoring = false
+            while !ignoring, ContinuousClock.now - started < .seconds(20) {
+                let logs = try await scope.raw(.GET, "/containers/\(id)/logs", query: [("stdout", "1")])
+                ignoring = String(buffer: logs.body).contains("ignoring")
+                if !ignoring { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(ignoring, "the shell never said it ignores SIGTERM")
             let clock = ContinuousClock()
             let elapsed = try await clock.measure { try await scope.runtime.stopContainer(id: id, timeoutSeconds: 2) }
             #expect(elapsed >= .seconds(1.5), "stop returned after \(elapsed), before the timeout")
