@@ -105,7 +105,7 @@ extension ClusterState {
         // deleted since (DeleteTaskDefinitions) is checked no more: the service can still be scaled
         // down and deleted.
         if let definition = taskDefinitions[key]?.definition {
-            try checkServiceLaunch(launch, definition: definition)
+            try checkServiceLaunch(launch, key: key, definition: definition)
             _ = try TaskNetworkRules.awsvpc(
                 record.networkConfiguration?.value,
                 networkMode: definition.networkMode ?? "bridge",

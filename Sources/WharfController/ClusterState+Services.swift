@@ -82,7 +82,7 @@ extension ClusterState {
             cluster: cluster
         )
         let launchType = (providerStrategy ?? []).isEmpty ? launch : nil
-        try checkServiceLaunch(launch, definition: definition)
+        try checkServiceLaunch(launch, key: key, definition: definition)
         try TaskNetworkRules.checkPlacement(
             launchType: launch,
             strategies: request.placementStrategy ?? [],
@@ -190,8 +190,12 @@ extension ClusterState {
         return (record.key, definition)
     }
 
-    /// Whether a service's tasks of `definition` can run with `launchType`.
-    func checkServiceLaunch(_ launchType: String, definition: ECS.TaskDefinition) throws(ECSError) {
+    /// Whether a service's tasks of `definition` (revision `key`) can run with `launchType`.
+    func checkServiceLaunch(
+        _ launchType: String,
+        key: TaskDefinitionKey,
+        definition: ECS.TaskDefinition
+    ) throws(ECSError) {
         guard let typed = LaunchType(rawValue: launchType), typed != .managedInstances else {
             throw ECSError(
                 .invalidParameter,
@@ -203,8 +207,7 @@ extension ClusterState {
             throw ECSError(
                 .invalidParameter,
                 "Task definition does not support launch_type \(launchType).",
-                hint: "\(definition.taskDefinitionArn ?? "") supports "
-                    + (definition.compatibilities ?? []).joined(separator: ", ")
+                hint: "\(arn(of: key)) supports " + (definition.compatibilities ?? []).joined(separator: ", ")
             )
         }
     }

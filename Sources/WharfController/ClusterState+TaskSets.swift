@@ -167,7 +167,7 @@ extension ClusterState {
             strategy: providerStrategy,
             cluster: cluster
         )
-        try checkServiceLaunch(launch, definition: definition)
+        try checkServiceLaunch(launch, key: key, definition: definition)
         _ = try TaskNetworkRules.awsvpc(
             request.networkConfiguration,
             networkMode: definition.networkMode ?? "bridge",

@@ -12,10 +12,9 @@ public actor SQLiteStore: ClusterStore {
     private let connection: SQLiteConnection
     private let path: String
     private let encoder = ECSJSON.encoder()
-    /// The last transaction begun: the next one waits for it, so batches applied at once from
-    /// several callers run one after another on the one connection (a second BEGIN inside a
-    /// transaction would fail).
-    private var previous: Task<Void, Never>?
+    /// One transaction at a time on the connection: batches applied at once from several callers
+    /// run one after another (a second BEGIN inside a transaction would fail).
+    private var turns = TransactionTurns()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Throws: ``StoreError`` when the file cannot be opened or was written by a newer Wharf.
@@ -94,14 +93,21 @@ public actor SQLiteStore: ClusterStore {
         // The transaction runs in its own task: cancelling the caller must not abandon it between
         // BEGIN and COMMIT (sqlite-nio refuses work on a cancelled task), which would leave the
         // connection inside a transaction that every later BEGIN trips over.
-        // Batches are chained: each transaction begins once the one before it ended.
-        let before = previous
-        let running = Task { () -> Result<Void, StoreError> in
-            await before?.value
+        let result = await Task {
+            await self.acquire()
+            defer { self.release() }
             return await self.transaction(rows)
-        }
-        previous = Task { _ = await running.value }
-        try await running.value.get()
+        }.value
+        try result.get()
+    }
+
+    private func acquire() async {
+        if turns.take() { return }
+        await withCheckedContinuation { turns.queue($0) }
+    }
+
+    private func release() {
+        turns.release()
     }
 
     private func transaction(_ rows: [RowChange]) async -> Result<Void, StoreError> {
