@@ -2,7 +2,8 @@
 """API latency (issues 7 and 13): DescribeTaskDefinition, DescribeServices, ListTasks, RunTask and
 RegisterTaskDefinition at --clients concurrent connections against one release wharf-controller
 with --agents simulated instances (wharf-sim): calls per second and latency percentiles per
-operation.
+operation. `--operations` can also name PutLogEvents (one event into a stream) and PutMetricData
+(one sample), the writes of the log and metric stores (issue 20).
 
     python3 Benchmarks/api-latency.py --clients 64 --seconds 10 --json docs/benchmarks.json
 
@@ -19,14 +20,25 @@ import wharf_bench as bench
 
 
 
+# The operations of other services: their target prefix, signing name and content type.
+SERVICES = {
+    "PutLogEvents": ("Logs_20140328", "logs", "application/x-amz-json-1.1"),
+    "CreateLogGroup": ("Logs_20140328", "logs", "application/x-amz-json-1.1"),
+    "CreateLogStream": ("Logs_20140328", "logs", "application/x-amz-json-1.1"),
+    "PutMetricData": ("GraniteServiceVersion20100801", "monitoring", "application/x-amz-json-1.0"),
+}
+
+
 def signed(port, operation, body):
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
     data = json.dumps(body).encode()
+    target, service, content_type = SERVICES.get(operation, ("AmazonEC2ContainerServiceV20141113", "ecs",
+                                                             "application/x-amz-json-1.1"))
     request = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=data, headers={
-        "X-Amz-Target": f"AmazonEC2ContainerServiceV20141113.{operation}", "Content-Type": "application/x-amz-json-1.1"})
-    SigV4Auth(Credentials(*bench.ACCESS_KEY), "ecs", "us-east-1").add_auth(request)
+        "X-Amz-Target": f"{target}.{operation}", "Content-Type": content_type})
+    SigV4Auth(Credentials(*bench.ACCESS_KEY), service, "us-east-1").add_auth(request)
     return data, dict(request.headers.items())
 
 
@@ -125,9 +137,25 @@ def main():
                        lambda: all(s["runningCount"] == wanted for s in bench.ecs(port, "DescribeServices", {"services": names})["services"]),
                        120 + wanted * len(names) // 100, processes)
         results = {}
+        now = int(time.time())
         bodies = {"DescribeServices": {"services": ["web"]}, "ListTasks": {"serviceName": "web"},
                   "DescribeTaskDefinition": {"taskDefinition": "api"},
-                  "RunTask": {"taskDefinition": "api", "count": 1}, "RegisterTaskDefinition": definition}
+                  "RunTask": {"taskDefinition": "api", "count": 1}, "RegisterTaskDefinition": definition,
+                  "PutLogEvents": {"logGroupName": "/bench/api", "logStreamName": "writes",
+                                   "logEvents": [{"timestamp": now * 1000, "message": "GET /health 200 0.4 ms " + "x" * 60}]},
+                  "PutMetricData": {"Namespace": "Bench", "MetricData": [
+                      {"MetricName": "Latency", "Dimensions": [{"Name": "Service", "Value": "web"}], "Value": 4.5,
+                       "Unit": "Milliseconds", "Timestamp": now}]}}
+        if "PutLogEvents" in args.operations:
+            for operation in ("CreateLogGroup", "CreateLogStream"):
+                data, headers = signed(port, operation, {"logGroupName": "/bench/api", "logStreamName": "writes"}
+                                       if operation == "CreateLogStream" else {"logGroupName": "/bench/api"})
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("POST", "/", body=data, headers=headers)
+                answer = connection.getresponse()
+                if answer.status != 200:
+                    raise SystemExit(f"{operation}: {answer.status} {answer.read()[:300]}")
+                connection.close()
         run = load_wrk if args.driver == "wrk" else load
         for operation in args.operations:
             body = bodies[operation]

@@ -39,6 +39,8 @@ def figures(api, scheduling):
         if isinstance(result, dict) and "p50_ms" in result:
             for key in ("calls_per_second", "p50_ms", "p99_ms", "errors"):
                 picked[f"{operation}.{key}"] = result[key]
+    if scheduling is None:
+        return picked
     for key in ("placements_per_second", "seconds_until_running"):
         picked[f"scheduling.{key}"] = scheduling[key]
     picked["scheduling.run_task_p99_s"] = (scheduling.get("run_task_latency_s") or {}).get("p99")
@@ -53,6 +55,8 @@ def main():
     parser.add_argument("--tasks", type=int, default=10_000, help="tasks placed")
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=10, help="the load on each API operation")
+    parser.add_argument("--operations", nargs="+", help="api-latency.py's operations (its own list when absent)")
+    parser.add_argument("--no-placements", action="store_true", help="the API figures only, without scheduling-throughput.py")
     parser.add_argument("--work-dir", help="where the data directories and the server go (a disk); /dev/shm when absent")
     parser.add_argument("--json")
     parser.add_argument("--record", default="store-comparison")
@@ -68,8 +72,12 @@ def main():
             order = ["sqlite", "postgres"] if round_ % 2 == 0 else ["postgres", "sqlite"]
             for store in order:
                 print(f"--- round {round_ + 1}: {store} ---", flush=True)
-                api = measure("api-latency.py", ["--clients", str(args.clients), "--seconds", str(args.seconds)],
+                operations = ["--operations"] + args.operations if args.operations else []
+                api = measure("api-latency.py", ["--clients", str(args.clients), "--seconds", str(args.seconds)] + operations,
                               postgres.url() if store == "postgres" else None, args.bin_dir)
+                if args.no_placements:
+                    rounds[store].append(figures(api, None))
+                    continue
                 scheduling = measure("scheduling-throughput.py", ["--agents", str(args.agents), "--tasks", str(args.tasks),
                                                                   "--settle", "0"],
                                      postgres.url() if store == "postgres" else None, args.bin_dir)
@@ -87,6 +95,7 @@ def main():
     if args.json:
         bench.write_record(args.json, args.record, args.bin_dir,
                            {"rounds": args.rounds, "agents": args.agents, "tasks": args.tasks, "clients": args.clients,
+                            "operations": args.operations or "api-latency.py's", "placements": not args.no_placements,
                             "seconds": args.seconds, "postgres": server, "data_on": bench.work_base()},
                            {"summary": summary, "rounds": rounds})
 

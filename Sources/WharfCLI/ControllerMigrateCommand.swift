@@ -12,8 +12,9 @@ struct ControllerMigrateCommand: AsyncParsableCommand {
         discussion: """
             Every region's state (clusters, task definitions, instances and their credentials, tasks, services, \
             activations, access keys, parameters, secrets, load balancers, Cloud Map, alarms, scaling) is copied, \
-            each region into an empty schema, in one transaction per region. Container logs and metrics stay in \
-            the data directory. Then start the controller (or several) with --store and the same URL, and the \
+            each region into an empty schema, with its container logs, metrics, alarm history and scaling \
+            activities (logs.db, metrics.db). The data directory is left as it was. Then start the controller \
+            (or several) with --store and the same URL, and the \
             same data directory's secrets.key and tls/ on every one.
             """
     )
@@ -53,7 +54,10 @@ struct ControllerMigrateCommand: AsyncParsableCommand {
             )
             for region in copied {
                 let schema = location.schema(region: region.region)
-                print("\(region.region): \(region.records) records copied into \(schema)")
+                print(
+                    "\(region.region): \(region.records) records and \(region.telemetryRows) rows of logs and metrics "
+                        + "copied into \(schema)"
+                )
             }
             print("""
                 Done. Start wharf-controller with --store '\(location)' (with its password), the same \

@@ -13,7 +13,7 @@ import WharfStore
 struct AgentEndpoint: Sendable {
     let controller: Controller
     /// Where shipped container output goes; nil refuses it.
-    let logs: SQLiteLogStore?
+    let logs: LogStore?
     let metrics: ControllerMetrics?
     let maxBodyBytes: Int
     let logger: Logger
@@ -98,8 +98,8 @@ struct AgentEndpoint: Sendable {
         let deliveries = request.streams.map { stream in
             let accepted = CloudWatchLogs.acceptsNames(group: stream.logGroup, stream: stream.logStream)
             if !accepted, !refused.contains(stream.logGroup) { refused.append(stream.logGroup) }
-            return SQLiteLogStore.Delivery(group: stream.logGroup, stream: stream.logStream, createGroup: stream.createGroup,
-                                           events: stream.events.map { SQLiteLogStore.NewEvent(timestamp: max(0, $0.timestamp), message: $0.message) },
+            return LogStore.Delivery(group: stream.logGroup, stream: stream.logStream, createGroup: stream.createGroup,
+                                           events: stream.events.map { LogStore.NewEvent(timestamp: max(0, $0.timestamp), message: $0.message) },
                                            refused: !accepted)
         }
         do {
@@ -182,7 +182,7 @@ struct AgentLivenessService: Service {
 
 /// Enforces the log groups' retention every `interval` until shutdown.
 struct LogRetentionService: Service {
-    let store: SQLiteLogStore
+    let store: LogStore
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger

@@ -84,7 +84,7 @@ public final class ControllerMetrics: Sendable {
 
     /// Sets the gauges from every region's state (summed: the counters count every region's work
     /// too), then renders everything.
-    func exposition(regions: [(controller: Controller, logs: SQLiteLogStore?)]) async -> String {
+    func exposition(regions: [(controller: Controller, logs: LogStore?)]) async -> String {
         var connected = 0
         var instances: [InstanceStatus: Int] = [:]
         var tasks: [TaskStatus: Int] = [:]

@@ -32,7 +32,7 @@ actor ControllerRegions {
     func endpoints(_ region: String) -> RegionEndpoints? { opened[region]?.endpoints }
 
     /// Each open region's controller and log store, by region name.
-    var stores: [(controller: Controller, logs: SQLiteLogStore)] {
+    var stores: [(controller: Controller, logs: LogStore)] {
         opened.sorted { $0.key < $1.key }.map { ($0.value.bundle.controller, $0.value.bundle.logs) }
     }
 

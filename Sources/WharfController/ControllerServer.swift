@@ -210,8 +210,8 @@ public enum ControllerServer {
         configuration: ControllerConfiguration,
         sealer: SecretSealer = SecretSealer(),
         tls: ControllerTLS? = nil,
-        logs: SQLiteLogStore? = nil,
-        metricStore: SQLiteMetricStore? = nil,
+        logs: LogStore? = nil,
+        metricStore: MetricStore? = nil,
         metrics: ControllerMetrics = ControllerMetrics(),
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -383,8 +383,8 @@ extension ControllerServer {
 /// (the group stops services in reverse order, so this one goes last).
 struct StoreService: Service {
     let store: any ClusterStore
-    let logs: SQLiteLogStore?
-    var metricStore: SQLiteMetricStore? = nil
+    let logs: LogStore?
+    var metricStore: MetricStore? = nil
     let logger: Logger
 
     func run() async throws {

@@ -3,7 +3,7 @@ import WharfModel
 import WharfStore
 
 /// The CloudWatch Logs operations the controller serves (`X-Amz-Target: Logs_20140328.<Operation>`)
-/// over the ``SQLiteLogStore``, so `aws logs get-log-events`, `filter-log-events` and `tail` read
+/// over the ``LogStore``, so `aws logs get-log-events`, `filter-log-events` and `tail` read
 /// the containers' output as they would in AWS.
 struct LogsOperations: Sendable {
     private(set) var handlers: [String: ECSOperations.Handler] = [:]
@@ -14,7 +14,7 @@ struct LogsOperations: Sendable {
     /// The most one GetLogEvents or FilterLogEvents answer carries, as in CloudWatch Logs.
     static let maxResponseBytes = 1_048_576
 
-    init(store: SQLiteLogStore, context: AccountContext, now: @escaping @Sendable () -> Date) {
+    init(store: LogStore, context: AccountContext, now: @escaping @Sendable () -> Date) {
         let clock = { @Sendable in Int((now().timeIntervalSince1970 * 1000).rounded(.down)) }
         let arn = { @Sendable (group: String) in "arn:aws:logs:\(context.region):\(context.accountID):log-group:\(group)" }
 
@@ -65,7 +65,7 @@ struct LogsOperations: Sendable {
             if let prefix = request.logStreamNamePrefix { streams = streams.filter { $0.name.hasPrefix(prefix) } }
             let byTime = request.orderBy == "LastEventTime"
             let descending = request.descending ?? false
-            let key = { (stream: SQLiteLogStore.Stream) -> String in
+            let key = { (stream: LogStore.Stream) -> String in
                 byTime ? Self.sortable(stream.lastEventTimestamp ?? 0) + "\n" + stream.name : stream.name
             }
             streams.sort { descending ? key($0) > key($1) : key($0) < key($1) }
@@ -92,7 +92,7 @@ struct LogsOperations: Sendable {
             let now = clock()
             let retention = try await Self.storing { try await store.group(group) }?.retentionInDays
             var rejected = CloudWatchLogs.RejectedLogEventsInfo()
-            var accepted: [SQLiteLogStore.NewEvent] = []
+            var accepted: [LogStore.NewEvent] = []
             for (index, event) in events.enumerated() {
                 let timestamp = event.timestamp ?? 0
                 if timestamp > now + Self.futureLimitMillis {
@@ -102,7 +102,7 @@ struct LogsOperations: Sendable {
                 } else if let retention, timestamp < now - retention * 86_400_000 {
                     rejected.expiredLogEventEndIndex = index
                 } else {
-                    accepted.append(SQLiteLogStore.NewEvent(timestamp: timestamp, message: event.message ?? ""))
+                    accepted.append(LogStore.NewEvent(timestamp: timestamp, message: event.message ?? ""))
                 }
             }
             let lastID = try await Self.storing { try await store.put(group: group, stream: request.logStreamName ?? "", events: accepted, now: now) }
@@ -113,7 +113,7 @@ struct LogsOperations: Sendable {
         on("GetLogEvents") { (request: CloudWatchLogs.GetLogEventsRequest) in
             let group = try CloudWatchLogs.groupName(name: request.logGroupName, identifier: request.logGroupIdentifier)
             let stream = request.logStreamName ?? ""
-            let position: SQLiteLogStore.Position
+            let position: LogStore.Position
             if let token = request.nextToken {
                 position = try Self.position(token)
             } else {
@@ -129,7 +129,7 @@ struct LogsOperations: Sendable {
             let ordered = keepNewest ? Array(events.reversed()) : events
             var kept = 0
             for event in ordered {
-                bytes += SQLiteLogStore.size(event.message)
+                bytes += LogStore.size(event.message)
                 if bytes > Self.maxResponseBytes, kept > 0 { break }
                 kept += 1
             }
@@ -173,7 +173,7 @@ struct LogsOperations: Sendable {
             var more = events.count > limit
             if more { events.removeLast() }
             var bytes = 0
-            if let cut = events.firstIndex(where: { bytes += SQLiteLogStore.size($0.message); return bytes > Self.maxResponseBytes }), cut > 0 {
+            if let cut = events.firstIndex(where: { bytes += LogStore.size($0.message); return bytes > Self.maxResponseBytes }), cut > 0 {
                 events.removeSubrange(cut...)
                 more = true
             }
@@ -218,7 +218,7 @@ struct LogsOperations: Sendable {
     static let badToken = ECSError(.invalidParameter, "nextToken is not valid; pass a token from an earlier answer for the same log stream, unchanged")
 
     /// The position a `f/TIMESTAMP/ID` or `b/TIMESTAMP/ID` token names.
-    static func position(_ token: String) throws(ECSError) -> SQLiteLogStore.Position {
+    static func position(_ token: String) throws(ECSError) -> LogStore.Position {
         let parts = token.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 3, let timestamp = Int(parts[1]), let id = Int(parts[2]) else { throw badToken }
         switch parts[0] {

@@ -5,15 +5,16 @@ import WharfModel
 import WharfStore
 
 /// One region's share of the controller: its state and the three databases behind it
-/// (`wharf.db`, `logs.db`, `metrics.db`), and the loops that keep them. The controller's own region
+/// (`wharf.db`, `logs.db`, `metrics.db`, or their tables in the region's PostgreSQL schema), and
+/// the loops that keep them. The controller's own region
 /// lives in the data directory; every other region in `regions/<name>/` under it.
 struct RegionBundle: Sendable {
     let region: String
     let configuration: ControllerConfiguration
     let controller: Controller
     let store: any ClusterStore
-    let logs: SQLiteLogStore
-    let metricStore: SQLiteMetricStore
+    let logs: LogStore
+    let metricStore: MetricStore
 
     /// Where `region`'s databases live under the data directory of a controller whose own region is
     /// `home`.
@@ -37,7 +38,7 @@ struct RegionBundle: Sendable {
 
     /// Opens (creating when missing) the region's state store (`wharf.db` in
     /// `configuration.dataDirectory`, or its schema in PostgreSQL) and the log and metric databases
-    /// in the directory, and builds the state from them; closes what it opened when a later step
+    /// (in the directory, or in that schema), and builds the state from them; closes what it opened when a later step
     /// fails. The store's writes are timed in `metrics`.
     static func open(
         _ configuration: ControllerConfiguration,
@@ -58,23 +59,44 @@ struct RegionBundle: Sendable {
                 )
             }
         let store = TimedStore(store: opened, metrics: metrics, kind: configuration.store.kind)
-        let logs: SQLiteLogStore
+        let logs: LogStore
         do {
-            logs = try await SQLiteLogStore.open(
-                path: directory.appendingPathComponent("logs.db"),
-                maxStoredBytes: configuration.logStorageBytes,
-                logger: logger
-            )
+            switch configuration.store {
+            case .sqlite:
+                logs = try await LogStore.open(
+                    path: directory.appendingPathComponent("logs.db"),
+                    maxStoredBytes: configuration.logStorageBytes,
+                    logger: logger
+                )
+            case .postgres(let location):
+                logs = try await LogStore.open(
+                    postgres: location,
+                    region: configuration.context.region,
+                    fence: configuration.storeFence,
+                    maxStoredBytes: configuration.logStorageBytes,
+                    logger: logger
+                )
+            }
         } catch {
             await store.close()
             throw error
         }
-        let metricStore: SQLiteMetricStore
+        let metricStore: MetricStore
         do {
-            metricStore = try await SQLiteMetricStore.open(
-                path: directory.appendingPathComponent("metrics.db"),
-                logger: logger
-            )
+            switch configuration.store {
+            case .sqlite:
+                metricStore = try await MetricStore.open(
+                    path: directory.appendingPathComponent("metrics.db"),
+                    logger: logger
+                )
+            case .postgres(let location):
+                metricStore = try await MetricStore.open(
+                    postgres: location,
+                    region: configuration.context.region,
+                    fence: configuration.storeFence,
+                    logger: logger
+                )
+            }
         } catch {
             await logs.close()
             await store.close()

@@ -25,8 +25,8 @@ struct RegionEndpoints: Sendable {
         var sealer: SecretSealer
         /// `https` or `http`, for DiscoverPollEndpoint.
         var scheme: String
-        var logs: SQLiteLogStore?
-        var metricStore: SQLiteMetricStore?
+        var logs: LogStore?
+        var metricStore: MetricStore?
         var metrics: ControllerMetrics
         var logger: Logger
         /// The `wharf exec` sessions, one set for every region (a session is found by its ID).
@@ -38,8 +38,8 @@ struct RegionEndpoints: Sendable {
             configuration: ControllerConfiguration,
             sealer: SecretSealer,
             tls: Bool,
-            logs: SQLiteLogStore?,
-            metricStore: SQLiteMetricStore?,
+            logs: LogStore?,
+            metricStore: MetricStore?,
             metrics: ControllerMetrics,
             logger: Logger
         ) -> Parts {

@@ -8,6 +8,19 @@ extension PostgresStore {
     /// Connects once, so that a server that refuses (or a wrong password) fails the start with the
     /// server's reason; the pool behind the store would only retry and wait.
     static func probe(_ location: PostgresLocation, logger: Logger) async throws(StoreError) {
+        let configuration = try connectionConfiguration(location)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+        } catch {
+            throw StoreError(.open, "cannot connect to \(location)", cause: reason(error))
+        }
+    }
+
+    /// PostgresNIO's settings for one connection to `location`.
+    static func connectionConfiguration(_ location: PostgresLocation) throws(StoreError)
+        -> PostgresConnection.Configuration
+    {
         var configuration: PostgresConnection.Configuration
         if let socket = location.socketPath {
             configuration = .init(
@@ -38,12 +51,7 @@ extension PostgresStore {
             )
         }
         configuration.options.connectTimeout = .seconds(10)
-        do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try? await connection.close()
-        } catch {
-            throw StoreError(.open, "cannot connect to \(location)", cause: reason(error))
-        }
+        return configuration
     }
 
     /// TLS as libpq's `prefer` and `require` have it: encrypted, the server's certificate unchecked.

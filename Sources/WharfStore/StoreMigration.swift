@@ -5,14 +5,19 @@ import WharfState
 
 /// `wharf-controller migrate`: copies a data directory's SQLite state (`wharf.db`, and
 /// `regions/NAME/wharf.db` for every other region) into a PostgreSQL store, each region into its own
-/// empty schema, in one transaction per region. The controller must be stopped (the data
-/// directory's lock is taken); its logs and metrics stay in the directory, which the controller
-/// keeps using.
+/// empty schema: first its logs and metrics (`logs.db`, `metrics.db`) in one transaction, then its
+/// state in another. The controller must be stopped (the data directory's lock is taken). A
+/// migration that fails midway leaves schemas that a second one refuses: drop them (or choose
+/// another prefix) and migrate again; the data directory is never changed.
 public enum StoreMigration {
     /// What was copied for one region.
     public struct Copied: Sendable, Equatable {
         public var region: String
+        /// The state's records.
         public var records: Int
+        /// The rows of its logs and metrics (log groups, streams and events; metrics, samples,
+        /// alarm history and scaling activities).
+        public var telemetryRows: Int
     }
 
     /// Copies every region of `dataDirectory` (whose own region is `home`) into `location`.
@@ -57,11 +62,22 @@ public enum StoreMigration {
                             + "migrate into an empty database, or choose another prefix with ?schema="
                     )
                 }
+                let telemetryRows = try await copyTelemetry(
+                    from: (path as NSString).deletingLastPathComponent,
+                    region: region,
+                    to: location,
+                    logger: logger
+                )
                 let changes = state.changes
                 try await target.apply(changes)
                 try await target.raiseGeneration(to: state.generation)
-                copied.append(Copied(region: region, records: changes.count))
-                logger.info("migrated a region", metadata: ["region": "\(region)", "records": "\(changes.count)"])
+                copied.append(Copied(region: region, records: changes.count, telemetryRows: telemetryRows))
+                logger.info(
+                    "migrated a region",
+                    metadata: [
+                        "region": "\(region)", "records": "\(changes.count)", "telemetry.rows": "\(telemetryRows)",
+                    ]
+                )
             } catch {
                 await target.close()
                 throw error
@@ -69,6 +85,64 @@ public enum StoreMigration {
             await target.close()
         }
         return copied
+    }
+}
+
+extension StoreMigration {
+    /// Copies the `logs.db` and `metrics.db` in `directory` (those that exist) into `region`'s
+    /// schema, in one transaction; refuses a schema whose telemetry tables hold rows already.
+    static func copyTelemetry(
+        from directory: String,
+        region: String,
+        to location: PostgresLocation,
+        logger: Logger
+    ) async throws(StoreError) -> Int {
+        let sources = [
+            ("logs.db", LogStore.steps, TelemetryCopy.logTables),
+            ("metrics.db", MetricStore.steps, TelemetryCopy.metricTables),
+        ].filter { FileManager.default.fileExists(atPath: directory + "/" + $0.0) }
+        let target = try await PostgresTelemetryConnection.open(location, region: region, fence: nil, logger: logger)
+        do {
+            if let filled = try await TelemetryCopy.firstFilled(
+                TelemetryCopy.logTables + TelemetryCopy.metricTables,
+                in: target
+            ) {
+                throw StoreError(
+                    .alreadyExists,
+                    "the schema of region \(region) in \(location) already holds logs or metrics (\(filled)); "
+                        + "migrate into an empty database, or choose another prefix with ?schema="
+                )
+            }
+            try await target.begin()
+            var copied = 0
+            for (file, steps, tables) in sources {
+                let source = try await SQLiteTelemetryConnection.open(
+                    path: directory + "/" + file,
+                    what: file,
+                    steps: steps,
+                    logger: logger
+                )
+                do {
+                    copied += try await TelemetryCopy.copy(tables, from: source, to: target)
+                } catch {
+                    await source.close()
+                    throw error
+                }
+                await source.close()
+            }
+            try await target.commit()
+            await target.close()
+            return copied
+        } catch {
+            await target.rollback()
+            await target.close()
+            if let error = error as? StoreError { throw error }
+            throw StoreError(
+                .write,
+                "cannot copy the logs and metrics of region \(region) into \(location)",
+                cause: error
+            )
+        }
     }
 }
 

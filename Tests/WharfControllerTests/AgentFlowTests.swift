@@ -405,7 +405,7 @@ struct LogDeliveryBoundsTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-logs-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let logs = try await SQLiteLogStore.open(
+        let logs = try await LogStore.open(
             path: directory.appendingPathComponent("logs.db").path,
             maxStoredBytes: 1 << 20,
             logger: Logger(label: "test")

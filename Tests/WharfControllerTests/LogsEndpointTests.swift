@@ -20,7 +20,7 @@ struct LogsEndpointTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-logs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let logs = try await SQLiteLogStore.open(path: directory + "/logs.db", maxStoredBytes: 1 << 30, logger: Logger(label: "test"))
+        let logs = try await LogStore.open(path: directory + "/logs.db", maxStoredBytes: 1 << 30, logger: Logger(label: "test"))
         let controller = try await Controller(store: InMemoryStore(), context: AccountContext(), logger: Logger(label: "test"), now: { Self.now })
         let configuration = ControllerConfiguration(dataDirectory: directory, authentication: .disabled)
         let app = try ControllerServer.makeApplication(controller: controller, configuration: configuration, logs: logs, logger: Logger(label: "test"))

@@ -21,7 +21,7 @@ struct MonitoringLoopTests {
     /// metric store in a temporary directory.
     func withLoop(
         desired: Int,
-        _ body: (Harness, MonitoringService, SQLiteMetricStore) async throws -> Void
+        _ body: (Harness, MonitoringService, MetricStore) async throws -> Void
     ) async throws {
         let harness = try await Harness()
         _ = try await harness.controller.write { state, now in
@@ -35,7 +35,7 @@ struct MonitoringLoopTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schedules-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try await SQLiteMetricStore.open(path: directory.path + "/metrics.db", logger: Logger(label: "test"))
+        let store = try await MetricStore.open(path: directory.path + "/metrics.db", logger: Logger(label: "test"))
         let loop = MonitoringService(
             controller: harness.controller,
             store: store,

@@ -109,7 +109,7 @@ struct ScalingDecisionTests {
     @Test("at a limit the policy records one not scaled activity with its reason until it scales again")
     func notScaled() async throws {
         let (harness, policy, high, low) = try await setUp()
-        func decide(_ alarm: AlarmRecord, _ value: Double) async throws -> SQLiteMetricStore.Activity? {
+        func decide(_ alarm: AlarmRecord, _ value: Double) async throws -> MetricStore.Activity? {
             try await harness.controller.write { state, now in
                 try state.scale(policyARN: policy, alarm: alarm, value: value, now: now, seed: 9)
             }

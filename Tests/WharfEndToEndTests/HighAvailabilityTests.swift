@@ -214,7 +214,62 @@ struct HighAvailabilityTests {
         let clusters = Mutex<[String]>([])
         let tasks = Mutex<[String]>([])
         let scalings = Mutex(0)
+        let logLines = Mutex<[String]>([])
+        let samples = Mutex<[Int]>([])
         let stop = Mutex(false)
+    }
+
+    /// Stores a log line (PutLogEvents) and a metric sample (PutMetricData) each round through
+    /// whichever controller answers, and notes those acknowledged.
+    static func telemetryWriter(_ trio: ControllerTrio, group: String, _ ledger: Ledger) async {
+        var round = 0
+        while !ledger.stop.withLock({ $0 }) {
+            round += 1
+            let now = Date().timeIntervalSince1970
+            let put = try? await trio.call(
+                "PutLogEvents",
+                [
+                    "logGroupName": group, "logStreamName": "writes",
+                    "logEvents": [["timestamp": Int(now * 1_000), "message": "write \(round)"]],
+                ],
+                target: "Logs_20140328",
+                timeout: .seconds(20)
+            )
+            if put?.status == 200 { ledger.logLines.withLock { $0.append("write \(round)") } }
+            let sample = try? await trio.call(
+                "PutMetricData",
+                [
+                    "Namespace": "HA/Writes",
+                    "MetricData": [[
+                        "MetricName": "Writes", "Dimensions": [["Name": "Round", "Value": "\(round)"]],
+                        "Value": Double(round), "Timestamp": now,
+                    ]],
+                ],
+                target: "GraniteServiceVersion20100801",
+                timeout: .seconds(20)
+            )
+            if sample?.status == 200 { ledger.samples.withLock { $0.append(round) } }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Every value of the `Round` dimension of the metric `HA/Writes` `Writes`, through ListMetrics' pages.
+    static func storedRounds(_ trio: ControllerTrio) async throws -> Set<Int> {
+        var rounds: Set<Int> = []
+        var token: String?
+        repeat {
+            var body: [String: Any] = ["Namespace": "HA/Writes", "MetricName": "Writes"]
+            if let token { body["NextToken"] = token }
+            let page = try await trio.call("ListMetrics", body, target: "GraniteServiceVersion20100801")
+            #expect(page.status == 200, "ListMetrics: \(page.json)")
+            for metric in page.json["Metrics"] as? [[String: Any]] ?? [] {
+                for dimension in metric["Dimensions"] as? [[String: Any]] ?? [] {
+                    if let value = (dimension["Value"] as? String).flatMap({ Int($0) }) { rounds.insert(value) }
+                }
+            }
+            token = page.status == 200 ? page.json["NextToken"] as? String : nil
+        } while token != nil
+        return rounds
     }
 
     /// Places tasks while the leader dies: a RunTask of one short task a second, and the service
@@ -348,9 +403,15 @@ struct HighAvailabilityTests {
                     ]).status == 200
                 )
 
+                let logGroup = "/ha/\(prefix)"
+                let logs = "Logs_20140328"
+                #expect(try await trio.call("CreateLogGroup", ["logGroupName": logGroup], target: logs).status == 200)
+                let stream = ["logGroupName": logGroup, "logStreamName": "writes"]
+                #expect(try await trio.call("CreateLogStream", stream, target: logs).status == 200)
                 let ledger = Ledger()
                 let writers = Task {
                     await withTaskGroup(of: Void.self) { group in
+                        group.addTask { await Self.telemetryWriter(trio, group: logGroup, ledger) }
                         for writer in 0..<4 { group.addTask { await Self.writer(trio, "w\(writer)", ledger) } }
                         group.addTask { await Self.placer(trio, cluster: cluster, family: "brief-\(prefix)", ledger) }
                     }
@@ -358,8 +419,11 @@ struct HighAvailabilityTests {
                 var leader = 0
                 var takeovers: [Duration] = []
                 let lb = try #require(trio.balancer)
+                // How many log lines and samples were acknowledged by the end of each leader's term.
+                var terms: [(lines: Int, samples: Int)] = [(0, 0)]
                 for _ in 0..<3 {
                     try await Task.sleep(for: .seconds(2))
+                    terms.append((ledger.logLines.withLock { $0.count }, ledger.samples.withLock { $0.count }))
                     try await trio.kill(leader)
                     let killed = ContinuousClock.now
                     // The wharf CLI through the balancer's one name, at once: it waits out the takeover.
@@ -383,6 +447,7 @@ struct HighAvailabilityTests {
                 }
                 try await Task.sleep(for: .seconds(2))
                 ledger.stop.withLock { $0 = true }
+                terms.append((ledger.logLines.withLock { $0.count }, ledger.samples.withLock { $0.count }))
                 await writers.value
                 for (index, took) in takeovers.enumerated() {
                     #expect(took < .seconds(10), "takeover \(index + 1) took \(took)")
@@ -410,6 +475,22 @@ struct HighAvailabilityTests {
                     let described = try await trio.call("DescribeTasks", ["cluster": cluster, "tasks": arns])
                     #expect((described.json["failures"] as? [Any])?.isEmpty ?? false, "missing: \(described.json)")
                 }
+                // Every log line and metric sample a leader acknowledged is still there under the last one.
+                let lines = ledger.logLines.withLock { $0 }
+                let samples = ledger.samples.withLock { $0 }
+                // Every leader acknowledged some, the group and stream made under the first included.
+                #expect(zip(terms, terms.dropFirst()).allSatisfy { $1.lines > $0.lines && $1.samples > $0.samples },
+                        "log lines and samples acknowledged by the end of each term: \(terms)")
+                let tail = try await trio.call(
+                    "GetLogEvents",
+                    ["logGroupName": logGroup, "logStreamName": "writes", "startFromHead": true, "limit": 10_000],
+                    target: logs
+                )
+                let stored = Set((tail.json["events"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String })
+                #expect(tail.status == 200 && Set(lines).isSubset(of: stored),
+                        "acknowledged log lines lost: \(Set(lines).subtracting(stored).sorted())")
+                let rounds = try await Self.storedRounds(trio)
+                #expect(Set(samples).isSubset(of: rounds), "acknowledged samples lost: \(Set(samples).subtracting(rounds).sorted())")
                 // The agent follows the leader; the service's two containers are the same two, still running.
                 let started = ContinuousClock.now
                 var connected = false

@@ -11,7 +11,7 @@ import WharfStore
 struct AutoScalingOperations: Sendable {
     private(set) var handlers: [String: ECSOperations.Handler] = [:]
 
-    init(controller: Controller, store: SQLiteMetricStore, settings: MonitoringSettings) {
+    init(controller: Controller, store: MetricStore, settings: MonitoringSettings) {
         let period = settings.periodSeconds
         /// A write that may make activities: they are recorded once it is stored.
         @Sendable func recording<Response: Sendable>(
@@ -117,7 +117,7 @@ struct AutoScalingOperations: Sendable {
     /// One page of DescribeScalingActivities, newest first; not scaled activities only with
     /// IncludeNotScaledActivities.
     static func activities(
-        _ rows: [(id: Int, activity: SQLiteMetricStore.Activity)],
+        _ rows: [(id: Int, activity: MetricStore.Activity)],
         request: ApplicationAutoScaling.DescribeScalingActivitiesRequest
     ) throws(ECSError) -> ApplicationAutoScaling.DescribeScalingActivitiesResponse {
         // Not scaled activities only when asked for, as Application Auto Scaling shows them.

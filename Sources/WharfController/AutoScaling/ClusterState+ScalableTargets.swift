@@ -5,7 +5,7 @@ import WharfStore
 
 /// Application Auto Scaling's scalable targets over the state: ECS services' desired counts.
 extension ClusterState {
-    typealias Activities = [SQLiteMetricStore.Activity]
+    typealias Activities = [MetricStore.Activity]
 
     static let ecsNamespace = "ecs"
     static let desiredCount = "ecs:service:DesiredCount"
@@ -202,8 +202,8 @@ extension ClusterState {
         cause: String,
         now: Date,
         id: String
-    ) -> SQLiteMetricStore.Activity {
-        SQLiteMetricStore.Activity(
+    ) -> MetricStore.Activity {
+        MetricStore.Activity(
             activityId: id,
             resourceId: record.resourceId,
             scalableDimension: record.scalableDimension,

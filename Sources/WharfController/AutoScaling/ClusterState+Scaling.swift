@@ -25,7 +25,7 @@ extension ClusterState {
         value: Double,
         now: Date,
         seed: UInt64
-    ) throws(ECSError) -> Outcome<SQLiteMetricStore.Activity?> {
+    ) throws(ECSError) -> Outcome<MetricStore.Activity?> {
         guard let policy = autoScaling.policy(arn: policyARN), var target = autoScaling[target: policy.target],
             let service = scaledService(target)
         else { return Outcome(nil) }
@@ -114,8 +114,8 @@ extension ClusterState {
         cause: String,
         now: Date,
         seed: UInt64
-    ) -> Outcome<SQLiteMetricStore.Activity?> {
-        let reason: SQLiteMetricStore.NotScaledReason
+    ) -> Outcome<MetricStore.Activity?> {
+        let reason: MetricStore.NotScaledReason
         if scaleOut, current >= target.maxCapacity {
             reason = .init(code: "AlreadyAtMaxCapacity", maxCapacity: target.maxCapacity)
         } else if !scaleOut, current <= target.minCapacity {
@@ -128,7 +128,7 @@ extension ClusterState {
         var target = target
         target.lastNotScaled = key
         var random = SeededRandom(seed: seed)
-        let activity = SQLiteMetricStore.Activity(
+        let activity = MetricStore.Activity(
             activityId: random.uuid(),
             resourceId: target.resourceId,
             scalableDimension: target.scalableDimension,
@@ -197,7 +197,7 @@ extension ClusterState {
         let cause = "scheduled action name \(action.name) was triggered"
         let millis = CloudWatchOperations.millis(now)
         var activities: Activities = [
-            SQLiteMetricStore.Activity(
+            MetricStore.Activity(
                 activityId: random.uuid(),
                 resourceId: target.resourceId,
                 scalableDimension: target.scalableDimension,

@@ -6,9 +6,9 @@ import WharfStore
 /// The entries CloudWatch writes to an alarm's history: its configuration changes, its state
 /// changes and the actions it ran, with CloudWatch's summaries and JSON data.
 enum AlarmHistory {
-    static func configuration(_ name: String, _ kind: String, at date: Date) -> SQLiteMetricStore.HistoryItem {
+    static func configuration(_ name: String, _ kind: String, at date: Date) -> MetricStore.HistoryItem {
         let verb = kind == "Create" ? "created" : kind == "Delete" ? "deleted" : "updated"
-        return SQLiteMetricStore.HistoryItem(
+        return MetricStore.HistoryItem(
             alarmName: name,
             alarmType: "MetricAlarm",
             timestamp: CloudWatchOperations.millis(date),
@@ -18,7 +18,7 @@ enum AlarmHistory {
         )
     }
 
-    static func state(from old: AlarmRecord, to new: AlarmRecord, at date: Date) -> SQLiteMetricStore.HistoryItem {
+    static func state(from old: AlarmRecord, to new: AlarmRecord, at date: Date) -> MetricStore.HistoryItem {
         var newState = [
             "\"stateValue\":\(json(new.state.rawValue))", "\"stateReason\":\(json(new.stateReason))",
         ]
@@ -26,7 +26,7 @@ enum AlarmHistory {
         let data =
             "{\"version\":\"1.0\",\"oldState\":{\"stateValue\":\(json(old.state.rawValue)),"
             + "\"stateReason\":\(json(old.stateReason))},\"newState\":{\(newState.joined(separator: ","))}}"
-        return SQLiteMetricStore.HistoryItem(
+        return MetricStore.HistoryItem(
             alarmName: new.name,
             alarmType: "MetricAlarm",
             timestamp: CloudWatchOperations.millis(date),
@@ -36,8 +36,8 @@ enum AlarmHistory {
         )
     }
 
-    static func action(_ name: String, _ summary: String, at date: Date) -> SQLiteMetricStore.HistoryItem {
-        SQLiteMetricStore.HistoryItem(
+    static func action(_ name: String, _ summary: String, at date: Date) -> MetricStore.HistoryItem {
+        MetricStore.HistoryItem(
             alarmName: name,
             alarmType: "MetricAlarm",
             timestamp: CloudWatchOperations.millis(date),

@@ -62,7 +62,7 @@ extension CloudWatchOperations {
     /// `MaxRecords` (100 at most) at a time.
     static func history(
         _ input: CloudWatch.DescribeAlarmHistoryInput,
-        store: SQLiteMetricStore
+        store: MetricStore
     ) async throws -> CloudWatch.DescribeAlarmHistoryOutput {
         if input.alarmContributorId != nil {
             throw ECSError(

@@ -30,14 +30,14 @@ struct CloudWatchOperations: Sendable {
 
     private(set) var handlers: [String: Handler] = [:]
     let controller: Controller
-    let metrics: SQLiteMetricStore
+    let metrics: MetricStore
     let settings: MonitoringSettings
     let context: AccountContext
     let now: @Sendable () -> Date
 
     init(
         controller: Controller,
-        metrics: SQLiteMetricStore,
+        metrics: MetricStore,
         settings: MonitoringSettings,
         context: AccountContext,
         now: @escaping @Sendable () -> Date

@@ -7,7 +7,7 @@ import WharfStore
 /// CloudWatch's alarm operations over the state. Each write also returns the history entries it
 /// makes, which the caller appends to `metrics.db` once the write is stored.
 extension ClusterState {
-    typealias History = [SQLiteMetricStore.HistoryItem]
+    typealias History = [MetricStore.HistoryItem]
 
     /// The ARN of the alarm named `name`.
     func alarmARN(_ name: String) -> String {

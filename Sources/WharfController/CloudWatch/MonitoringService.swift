@@ -14,7 +14,7 @@ import WharfStore
 /// graceful shutdown.
 struct MonitoringService: Service {
     let controller: Controller
-    let store: SQLiteMetricStore
+    let store: MetricStore
     let settings: MonitoringSettings
     let logger: Logger
 

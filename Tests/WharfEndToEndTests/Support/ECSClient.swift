@@ -16,7 +16,8 @@ struct ECSClient: Sendable {
     /// The service each target prefix other than ECS's is signed for.
     static let signingNames = [
         "AmazonSSM": "ssm", "WharfAdmin": "wharf", "AnyScaleFrontendService": "application-autoscaling",
-        "Route53AutoNaming_v20170314": "servicediscovery",
+        "Route53AutoNaming_v20170314": "servicediscovery", "Logs_20140328": "logs",
+        "GraniteServiceVersion20100801": "monitoring",
     ]
 
     /// Calls `operation` with a JSON body; returns the HTTP status and the decoded JSON object.

@@ -1,9 +1,8 @@
 import Foundation
-import SQLiteNIO
 
 /// The append-only logs `metrics.db` keeps beside the samples: alarm history and scaling
 /// activities, read newest first with their row IDs for paging.
-extension SQLiteMetricStore {
+extension MetricStore {
     /// Appends entries to alarms' history.
     public func appendHistory(_ items: [HistoryItem]) async throws(StoreError) {
         guard !items.isEmpty else { return }
@@ -35,7 +34,7 @@ extension SQLiteMetricStore {
             SELECT id, alarm_name, alarm_type, ts, item_type, summary, data FROM alarm_history
             WHERE ts >= ? AND ts <= ?
             """
-        var binds: [SQLiteData] = [.integer(start), .integer(end)]
+        var binds: [SQLValue] = [.integer(start), .integer(end)]
         if let alarmName {
             sql += " AND alarm_name = ?"
             binds.append(.text(alarmName))
@@ -96,7 +95,7 @@ extension SQLiteMetricStore {
             SELECT id, activity_id, resource_id, dimension, ts, end_ts, description, cause, status_code,
                 status_message, details, not_scaled FROM scaling_activities
             """
-        var binds: [SQLiteData] = []
+        var binds: [SQLValue] = []
         if let resourceId {
             sql += " WHERE resource_id = ?"
             binds.append(.text(resourceId))

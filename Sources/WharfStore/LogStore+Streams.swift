@@ -1,7 +1,5 @@
-import SQLiteNIO
-
 /// Log groups and streams: creating, deleting, listing, retention settings.
-extension SQLiteLogStore {
+extension LogStore {
     /// Creates a group. - Throws: `alreadyExists`.
     public func createGroup(_ name: String, now: Int) async throws(StoreError) {
         try await transaction("creating log group \(name)") { store in
@@ -21,6 +19,7 @@ extension SQLiteLogStore {
             _ = try await store.connection.query("DELETE FROM log_streams WHERE group_id = ?", [.integer(id)])
             _ = try await store.connection.query("DELETE FROM log_groups WHERE id = ?", [.integer(id)])
             store.storedBytes -= bytes
+            store.forget(group: id)
         }
     }
 
@@ -76,6 +75,7 @@ extension SQLiteLogStore {
             _ = try await store.connection.query("DELETE FROM log_streams WHERE id = ?", [.integer(streamID)])
             _ = try await store.connection.query("UPDATE log_groups SET stored_bytes = stored_bytes - ? WHERE id = ?", [.integer(bytes), .integer(groupID)])
             store.storedBytes -= bytes
+            store.forget(group: groupID, stream: stream)
         }
     }
 

@@ -1,14 +1,13 @@
 import Foundation
 import Logging
-import NIOCore
-import SQLiteNIO
 import WharfMonitoring
 
 /// CloudWatch's metrics and alarm history in a SQLite database of their own (`metrics.db`, WAL
-/// mode, synchronous commits), apart from the cluster state so telemetry never waits on it. A
+/// mode, synchronous commits), apart from the cluster state so telemetry never waits on it; or,
+/// with several controllers, in the region's PostgreSQL schema, so the next leader has them. A
 /// metric is a row (namespace, name, dimensions); its samples are rows indexed by metric and time.
 /// The metrics are also kept in memory, for ListMetrics and the lookups of every write.
-public actor SQLiteMetricStore {
+public actor MetricStore {
     /// One entry of an alarm's history, as DescribeAlarmHistory shows it.
     public struct HistoryItem: Equatable, Sendable {
         public var alarmName: String
@@ -99,8 +98,9 @@ public actor SQLiteMetricStore {
         }
     }
 
-    let connection: SQLiteConnection
-    let path: String
+    let connection: any TelemetryConnection
+    /// Where the samples live, for messages.
+    var path: String { connection.place }
     /// Every metric with its row ID and newest sample's time (milliseconds).
     private var metrics: [MetricKey: (id: Int, last: Int)] = [:]
     /// One transaction (or read) at a time on the connection: PutMetricData arrives beside the
@@ -141,32 +141,34 @@ public actor SQLiteMetricStore {
     ]
 
     /// Opens (creating if needed) the metric database at `path`.
-    public static func open(path: String, logger: Logger) async throws(StoreError) -> SQLiteMetricStore {
-        let connection: SQLiteConnection
-        do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        } catch {
-            throw StoreError(.open, "cannot open the metric database \(path)", cause: error)
-        }
-        do {
-            _ = try await connection.query("PRAGMA journal_mode=WAL")
-            // PutMetricData is acknowledged only once its samples are on disk.
-            _ = try await connection.query("PRAGMA synchronous=FULL")
-            _ = try await connection.query("PRAGMA busy_timeout=5000")
-            try await Migrations.run(steps, on: connection, logger: logger)
-            let store = SQLiteMetricStore(connection: connection, path: path)
-            try await store.loadMetrics()
-            return store
-        } catch {
-            try? await connection.close().get()
-            throw error as? StoreError
-                ?? StoreError(.migrate, "cannot prepare the metric database \(path)", cause: error)
-        }
+    public static func open(path: String, logger: Logger) async throws(StoreError) -> MetricStore {
+        try await open(SQLiteTelemetryConnection.open(path: path, what: "metric", steps: steps, logger: logger))
     }
 
-    private init(connection: SQLiteConnection, path: String) {
+    /// Opens the metrics of `region` in PostgreSQL at `location` (tables of the region's schema,
+    /// made when missing); with `fence`, a write is refused once this controller's lease is gone.
+    public static func open(
+        postgres location: PostgresLocation,
+        region: String,
+        fence: PostgresStore.Fence? = nil,
+        logger: Logger
+    ) async throws(StoreError) -> MetricStore {
+        try await open(PostgresTelemetryConnection.open(location, region: region, fence: fence, logger: logger))
+    }
+
+    private static func open(_ connection: any TelemetryConnection) async throws(StoreError) -> MetricStore {
+        let store = MetricStore(connection: connection)
+        do {
+            try await store.loadMetrics()
+        } catch {
+            await connection.close()
+            throw StoreError(.read, "cannot read the metrics from \(connection.place)", cause: error)
+        }
+        return store
+    }
+
+    private init(connection: any TelemetryConnection) {
         self.connection = connection
-        self.path = path
     }
 
     private func loadMetrics() async throws {
@@ -186,8 +188,7 @@ public actor SQLiteMetricStore {
 
     /// Closes the database.
     public func close() async {
-        let closed: EventLoopFuture<Void> = connection.close()
-        try? await closed.get()
+        await connection.close()
     }
 
     /// Stores samples, all or none, creating the metrics not seen before.
@@ -216,20 +217,20 @@ public actor SQLiteMetricStore {
     /// metrics known are put back when it fails.
     func transaction<T: Sendable>(
         _ what: String,
-        _ work: @escaping @Sendable (isolated SQLiteMetricStore) async throws -> T
+        _ work: @escaping @Sendable (isolated MetricStore) async throws -> T
     ) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await Task {
             await self.acquire()
             defer { self.release() }
             let before = self.metrics
             do {
-                _ = try await self.connection.query("BEGIN IMMEDIATE")
                 do {
+                    try await self.connection.begin()
                     let value = try await work(self)
-                    _ = try await self.connection.query("COMMIT")
+                    try await self.connection.commit()
                     return .success(value)
                 } catch {
-                    _ = try? await self.connection.query("ROLLBACK")
+                    await self.connection.rollback()
                     throw error
                 }
             } catch {
@@ -245,7 +246,7 @@ public actor SQLiteMetricStore {
     /// Runs a read in its turn: never between another call's BEGIN and COMMIT.
     func reading<T: Sendable>(
         _ what: String,
-        _ work: (isolated SQLiteMetricStore) async throws -> T
+        _ work: (isolated MetricStore) async throws -> T
     ) async throws(StoreError) -> T {
         await acquire()
         defer { release() }

@@ -1,7 +1,5 @@
-import SQLiteNIO
-
 /// Retention and the storage bound: which events go, and the totals kept in step.
-extension SQLiteLogStore {
+extension LogStore {
     /// Deletes the events older than their group's retention. Returns how many went.
     @discardableResult
     public func enforceRetention(now: Int) async throws(StoreError) -> Int {
@@ -24,7 +22,9 @@ extension SQLiteLogStore {
         var deleted = 0
         while storedBytes > target {
             // The ID below which enough bytes go, found in steps of at most 2,000 events.
-            let rows = try await connection.query("SELECT id, length(CAST(message AS BLOB)) + 26 AS size FROM log_events ORDER BY id LIMIT 2000")
+            let rows = try await connection.query(
+                "SELECT id, octet_length(message) + 26 AS size FROM log_events ORDER BY id LIMIT 2000"
+            )
             guard !rows.isEmpty else { break }
             var freed = 0
             var through = 0
@@ -39,10 +39,10 @@ extension SQLiteLogStore {
     }
 
     /// Deletes matching events and takes their bytes off their streams' and groups' totals.
-    func deleteEvents(where condition: String, _ binds: [SQLiteData]) async throws -> Int {
+    func deleteEvents(where condition: String, _ binds: [SQLValue]) async throws -> Int {
         let sums = try await connection.query("""
-            SELECT stream_id, group_id, COUNT(*) AS n, SUM(length(CAST(message AS BLOB)) + 26) AS bytes
-            FROM log_events WHERE \(condition) GROUP BY stream_id
+            SELECT stream_id, group_id, COUNT(*) AS n, CAST(SUM(octet_length(message) + 26) AS BIGINT) AS bytes
+            FROM log_events WHERE \(condition) GROUP BY stream_id, group_id
             """, binds)
         guard !sums.isEmpty else { return 0 }
         _ = try await connection.query("DELETE FROM log_events WHERE \(condition)", binds)

@@ -1,14 +1,14 @@
 import Foundation
 import Logging
-import NIOCore
-import SQLiteNIO
 
 /// Container logs as CloudWatch Logs keeps them: log groups holding log streams holding events,
 /// in a SQLite database of their own (`logs.db`, WAL mode), so log traffic never waits on the
-/// cluster state's writes. Events are indexed by stream and time and by group and time, so the tail
-/// of a large stream and a group's time range are index seeks. Storage is bounded: past
-/// `maxStoredBytes` the oldest events go first, and each group's retention is enforced.
-public actor SQLiteLogStore {
+/// cluster state's writes; or, with several controllers, in the region's PostgreSQL schema, so
+/// what the leader acknowledged is there for the next one. Events are indexed by stream and time
+/// and by group and time, so the tail of a large stream and a group's time range are index seeks.
+/// Storage is bounded: past `maxStoredBytes` the oldest events go first, and each group's
+/// retention is enforced.
+public actor LogStore {
     /// A log group's row.
     public struct Group: Equatable, Sendable {
         public var name: String
@@ -80,12 +80,24 @@ public actor SQLiteLogStore {
     /// What an event costs in storage, as CloudWatch Logs counts it: its UTF-8 bytes plus 26.
     public static func size(_ message: String) -> Int { message.utf8.count + 26 }
 
-    let connection: SQLiteConnection
-    let path: String
+    let connection: any TelemetryConnection
+    /// Where the events live, for messages.
+    var path: String { connection.place }
     /// The most that events may take; past it the oldest are deleted.
     public let maxStoredBytes: Int
     var storedBytes = 0
+    /// The IDs of groups and streams looked up or made, so that a write does not look them up
+    /// again (on PostgreSQL each lookup is a round trip); emptied when a transaction rolls back,
+    /// and kept in step by the deletions, the only other way a row goes.
+    var groupIDs: [String: Int] = [:]
+    var streamIDs: [StreamKey: Int] = [:]
     private var turns = TransactionTurns()
+
+    /// A stream's name within its group.
+    struct StreamKey: Hashable {
+        var group: Int
+        var name: String
+    }
 
     static let steps: [[String]] = [
         [
@@ -110,43 +122,56 @@ public actor SQLiteLogStore {
 
     /// Opens (creating if needed) the log database at `path`.
     /// - Parameter maxStoredBytes: the bound on what events take, counted as CloudWatch Logs does.
-    public static func open(path: String, maxStoredBytes: Int, logger: Logger) async throws(StoreError) -> SQLiteLogStore {
-        let connection: SQLiteConnection
-        do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        } catch {
-            throw StoreError(.open, "cannot open the log database \(path)", cause: error)
-        }
-        do {
-            _ = try await connection.query("PRAGMA journal_mode=WAL")
-            // A batch is on disk before the agent hears it is stored: the agent deletes what the
-            // controller acknowledged, so an acknowledgement a power cut could take back loses lines.
-            _ = try await connection.query("PRAGMA synchronous=FULL")
-            _ = try await connection.query("PRAGMA busy_timeout=5000")
-            try await Migrations.run(steps, on: connection, logger: logger)
-            let store = SQLiteLogStore(connection: connection, path: path, maxStoredBytes: maxStoredBytes)
-            try await store.loadTotals()
-            return store
-        } catch {
-            try? await connection.close().get()
-            throw error as? StoreError ?? StoreError(.migrate, "cannot prepare the log database \(path)", cause: error)
-        }
+    public static func open(path: String, maxStoredBytes: Int, logger: Logger) async throws(StoreError) -> LogStore {
+        let connection = try await SQLiteTelemetryConnection.open(path: path, what: "log", steps: steps, logger: logger)
+        return try await open(connection, maxStoredBytes: maxStoredBytes)
     }
 
-    private init(connection: SQLiteConnection, path: String, maxStoredBytes: Int) {
+    /// Opens the logs of `region` in PostgreSQL at `location` (tables of the region's schema, made
+    /// when missing); with `fence`, a write is refused once this controller's lease is gone.
+    public static func open(
+        postgres location: PostgresLocation,
+        region: String,
+        fence: PostgresStore.Fence? = nil,
+        maxStoredBytes: Int,
+        logger: Logger
+    ) async throws(StoreError) -> LogStore {
+        let connection = try await PostgresTelemetryConnection.open(
+            location,
+            region: region,
+            fence: fence,
+            logger: logger
+        )
+        return try await open(connection, maxStoredBytes: maxStoredBytes)
+    }
+
+    private static func open(_ connection: any TelemetryConnection, maxStoredBytes: Int) async throws(StoreError)
+        -> LogStore
+    {
+        let store = LogStore(connection: connection, maxStoredBytes: maxStoredBytes)
+        do {
+            try await store.loadTotals()
+        } catch {
+            await connection.close()
+            throw StoreError(.read, "cannot read the log totals from \(connection.place)", cause: error)
+        }
+        return store
+    }
+
+    private init(connection: any TelemetryConnection, maxStoredBytes: Int) {
         self.connection = connection
-        self.path = path
         self.maxStoredBytes = maxStoredBytes
     }
 
     private func loadTotals() async throws {
-        storedBytes = try await connection.query("SELECT COALESCE(SUM(stored_bytes), 0) AS total FROM log_groups").first?.column("total")?.integer ?? 0
+        storedBytes = try await connection.query(
+            "SELECT CAST(COALESCE(SUM(stored_bytes), 0) AS BIGINT) AS total FROM log_groups"
+        ).first?.column("total")?.integer ?? 0
     }
 
     /// Closes the database.
     public func close() async {
-        let closed: EventLoopFuture<Void> = connection.close()
-        try? await closed.get()
+        await connection.close()
     }
 
     /// What events take now, in bytes.
@@ -155,12 +180,32 @@ public actor SQLiteLogStore {
     // MARK: Helpers
 
     func groupID(_ name: String) async throws -> Int? {
-        try await connection.query("SELECT id FROM log_groups WHERE name = ?", [.text(name)]).first?.column("id")?.integer
+        if let known = groupIDs[name] { return known }
+        let id = try await connection.query("SELECT id FROM log_groups WHERE name = ?", [.text(name)])
+            .first?.column("id")?.integer
+        groupIDs[name] = id
+        return id
     }
 
     func streamID(_ groupID: Int, _ name: String) async throws -> Int? {
-        try await connection.query("SELECT id FROM log_streams WHERE group_id = ? AND name = ?", [.integer(groupID), .text(name)])
-            .first?.column("id")?.integer
+        let key = StreamKey(group: groupID, name: name)
+        if let known = streamIDs[key] { return known }
+        let id = try await connection.query(
+            "SELECT id FROM log_streams WHERE group_id = ? AND name = ?",
+            [.integer(groupID), .text(name)]
+        ).first?.column("id")?.integer
+        streamIDs[key] = id
+        return id
+    }
+
+    /// Forgets the IDs of a deleted group (with its streams) or of one deleted stream.
+    func forget(group: Int, stream: String? = nil) {
+        if let stream {
+            streamIDs[StreamKey(group: group, name: stream)] = nil
+            return
+        }
+        groupIDs = groupIDs.filter { $0.value != group }
+        streamIDs = streamIDs.filter { $0.key.group != group }
     }
 
     static func groupNotFound(_ name: String) -> StoreError {
@@ -172,36 +217,39 @@ public actor SQLiteLogStore {
     }
 
     /// Runs `work` in one transaction, one transaction at a time, in a task of its own so that a
-    /// cancelled caller cannot leave the connection between BEGIN and COMMIT; then `after`, outside
-    /// the transaction, whose failure is not the caller's.
+    /// cancelled caller cannot leave the connection between BEGIN and COMMIT; then, when `trimming`
+    /// and the events take more than the bound, ``trimToBound()`` in a transaction of its own,
+    /// whose failure is not the caller's.
     func transaction<T: Sendable>(
-        _ what: String, _ work: @escaping @Sendable (isolated SQLiteLogStore) async throws -> T,
-        after: (@Sendable (isolated SQLiteLogStore) async throws -> Void)? = nil
+        _ what: String, trimming: Bool = false, _ work: @escaping @Sendable (isolated LogStore) async throws -> T
     ) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await Task {
             await self.acquire()
             defer { self.release() }
             do {
-                _ = try await self.connection.query("BEGIN IMMEDIATE")
                 let saved = self.storedBytes
                 let value: T
                 do {
+                    try await self.connection.begin()
                     value = try await work(self)
-                    _ = try await self.connection.query("COMMIT")
+                    try await self.connection.commit()
                 } catch {
-                    _ = try? await self.connection.query("ROLLBACK")
+                    await self.connection.rollback()
                     self.storedBytes = saved
+                    // What the transaction made is gone with it.
+                    self.groupIDs = [:]
+                    self.streamIDs = [:]
                     throw error
                 }
-                if let after {
+                if trimming, self.storedBytes > self.maxStoredBytes {
                     // Its own transaction: the caller's work is committed whatever happens here.
                     let before = self.storedBytes
                     do {
-                        _ = try await self.connection.query("BEGIN IMMEDIATE")
-                        try await after(self)
-                        _ = try await self.connection.query("COMMIT")
+                        try await self.connection.begin()
+                        try await self.trimToBound()
+                        try await self.connection.commit()
                     } catch {
-                        _ = try? await self.connection.query("ROLLBACK")
+                        await self.connection.rollback()
                         self.storedBytes = before
                     }
                 }

@@ -1,17 +1,13 @@
-import SQLiteNIO
-
 /// Writing events (PutLogEvents, agents' deliveries) and reading them (GetLogEvents, FilterLogEvents).
-extension SQLiteLogStore {
+extension LogStore {
     /// Appends events to an existing stream (PutLogEvents). Returns the stream's last event ID.
     /// - Throws: `notFound` for a missing group or stream.
     @discardableResult
     public func put(group: String, stream: String, events: [NewEvent], now: Int) async throws(StoreError) -> Int {
-        try await transaction("storing \(events.count) log events in \(group)/\(stream)") { store in
+        try await transaction("storing \(events.count) log events in \(group)/\(stream)", trimming: true) { store in
             guard let groupID = try await store.groupID(group) else { throw Self.groupNotFound(group) }
             guard let streamID = try await store.streamID(groupID, stream) else { throw Self.streamNotFound(group, stream) }
             return try await store.insert(events, groupID: groupID, streamID: streamID, now: now)
-        } after: { store in
-            try await store.trimToBound()
         }
     }
 
@@ -26,7 +22,7 @@ extension SQLiteLogStore {
     public func deliver(source: String, firstSequence: Int, _ deliveries: [Delivery], now: Int) async throws(StoreError)
         -> (lastSequence: Int, missingGroups: [String], storedEvents: Int, storedBytes: Int)
     {
-        try await transaction("storing log events from \(source)") { store in
+        try await transaction("storing log events from \(source)", trimming: true) { store in
             let last = try await store.connection.query("SELECT last_sequence FROM log_sources WHERE source = ?", [.text(source)])
                 .first?.column("last_sequence")?.integer ?? 0
             var sequence = firstSequence
@@ -57,11 +53,11 @@ extension SQLiteLogStore {
                 stored.bytes += fresh.reduce(0) { $0 + $1.message.utf8.count }
             }
             let highest = max(last, sequence - 1)
-            _ = try await store.connection.query("INSERT OR REPLACE INTO log_sources (source, last_sequence) VALUES (?, ?)",
-                                                 [.text(source), .integer(highest)])
+            _ = try await store.connection.query("""
+                INSERT INTO log_sources (source, last_sequence) VALUES (?, ?)
+                ON CONFLICT (source) DO UPDATE SET last_sequence = excluded.last_sequence
+                """, [.text(source), .integer(highest)])
             return (highest, missing, stored.events, stored.bytes)
-        } after: { store in
-            try await store.trimToBound()
         }
     }
 
@@ -73,20 +69,25 @@ extension SQLiteLogStore {
         var bytes = 0
         for start in stride(from: 0, to: events.count, by: 100) {
             let chunk = events[start..<min(start + 100, events.count)]
-            var binds: [SQLiteData] = []
+            var binds: [SQLValue] = []
             binds.reserveCapacity(chunk.count * 5)
             for event in chunk {
                 binds += [.integer(groupID), .integer(streamID), .integer(event.timestamp), .integer(now), .text(event.message)]
                 bytes += Self.size(event.message)
             }
             let values = Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            _ = try await connection.query("INSERT INTO log_events (group_id, stream_id, ts, ingested, message) VALUES \(values)", binds)
-            lastID = try await connection.query("SELECT last_insert_rowid() AS id").first?.column("id")?.integer ?? lastID
+            let ids = try await connection.query(
+                "INSERT INTO log_events (group_id, stream_id, ts, ingested, message) VALUES \(values) RETURNING id",
+                binds
+            )
+            lastID = ids.compactMap { $0.column("id")?.integer }.max() ?? lastID
         }
         let first = events.map(\.timestamp).min() ?? 0
         let latest = events.map(\.timestamp).max() ?? 0
         _ = try await connection.query("""
-            UPDATE log_streams SET first_event = MIN(COALESCE(first_event, ?1), ?1), last_event = MAX(COALESCE(last_event, ?2), ?2),
+            UPDATE log_streams
+                SET first_event = CASE WHEN first_event IS NULL OR first_event > ?1 THEN ?1 ELSE first_event END,
+                last_event = CASE WHEN last_event IS NULL OR last_event < ?2 THEN ?2 ELSE last_event END,
                 last_ingestion = ?3, stored_bytes = stored_bytes + ?4, last_event_id = ?5 WHERE id = ?6
             """, [.integer(first), .integer(latest), .integer(now), .integer(bytes), .integer(lastID), .integer(streamID)])
         _ = try await connection.query("UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?", [.integer(bytes), .integer(groupID)])
@@ -105,7 +106,7 @@ extension SQLiteLogStore {
             guard let groupID = try await groupID(group) else { throw Self.groupNotFound(group) }
             guard let streamID = try await streamID(groupID, stream) else { throw Self.streamNotFound(group, stream) }
             var conditions = "stream_id = ?1 AND ts >= ?2 AND ts < ?3"
-            var binds: [SQLiteData] = [.integer(streamID), .integer(start ?? Int.min), .integer(end ?? Int.max), .integer(limit)]
+            var binds: [SQLValue] = [.integer(streamID), .integer(start ?? Int.min), .integer(end ?? Int.max), .integer(limit)]
             var descending = false
             switch position {
             case .head: break
@@ -148,7 +149,7 @@ extension SQLiteLogStore {
             guard let groupID = try await groupID(group) else { throw Self.groupNotFound(group) }
             // FilterLogEvents' endTime is inclusive (GetLogEvents' is not), as in CloudWatch Logs.
             var conditions = ["e.group_id = ?", "e.ts >= ?", "e.ts <= ?"]
-            var binds: [SQLiteData] = [.integer(groupID), .integer(start ?? Int.min), .integer(end ?? Int.max)]
+            var binds: [SQLValue] = [.integer(groupID), .integer(start ?? Int.min), .integer(end ?? Int.max)]
             if let after {
                 conditions.append("(e.ts, e.id) > (?, ?)")
                 binds += [.integer(after.timestamp), .integer(after.id)]
@@ -162,15 +163,16 @@ extension SQLiteLogStore {
                 binds += [.text(streamPrefix), .text(streamPrefix)]
             }
             for term in required {
-                conditions.append("instr(e.message, ?) > 0")
+                conditions.append(connection.dialect.contains("e.message"))
                 binds.append(.text(term))
             }
             if !anyOf.isEmpty {
-                conditions.append("(" + anyOf.map { _ in "instr(e.message, ?) > 0" }.joined(separator: " OR ") + ")")
+                let any = anyOf.map { _ in connection.dialect.contains("e.message") }
+                conditions.append("(" + any.joined(separator: " OR ") + ")")
                 binds += anyOf.map { .text($0) }
             }
             for term in excluded {
-                conditions.append("instr(e.message, ?) = 0")
+                conditions.append(connection.dialect.lacks("e.message"))
                 binds.append(.text(term))
             }
             binds.append(.integer(limit))

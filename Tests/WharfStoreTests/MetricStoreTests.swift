@@ -1,34 +1,28 @@
 import Foundation
 import Logging
 import Testing
-import WharfModel
 import WharfMonitoring
 import WharfStore
 
-@testable import WharfController
-
 /// The metric database: samples in and out by metric and time, all or nothing, kept across a
-/// reopen, deleted past the retention.
-@Suite("SQLiteMetricStore")
+/// reopen, deleted past the retention; on SQLite and on PostgreSQL alike.
+@Suite("Metric store, on SQLite and on PostgreSQL")
 struct MetricStoreTests {
-    func withStore(_ body: (String) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await body(directory.appendingPathComponent("metrics.db").path)
-    }
+    let logger = Logger(label: "test")
 
-    @Test("samples come back by metric and time range, after a reopen too, and go past the retention")
-    func roundTrip() async throws {
-        try await withStore { path in
-            let logger = Logger(label: "test")
+    @Test(
+        "samples come back by metric and time range, after a reopen too, and go past the retention",
+        arguments: StoreKind.allCases
+    )
+    func roundTrip(kind: StoreKind) async throws {
+        try await kind.withMetricStore(logger: logger) { open in
             let latency = MetricKey(
                 namespace: "App",
                 name: "Latency",
                 dimensions: [MetricDimension(name: "Service", value: "web")]
             )
             let requests = MetricKey(namespace: "App", name: "Requests")
-            var store = try await SQLiteMetricStore.open(path: path, logger: logger)
+            var store = try await open()
             try await store.put([
                 MetricPoint(key: latency, sample: MetricSample(timestamp: 1_000, unit: "Milliseconds", value: 5)),
                 MetricPoint(key: latency, sample: MetricSample(timestamp: 61_000, unit: "Milliseconds", value: 7)),
@@ -48,7 +42,7 @@ struct MetricStoreTests {
                 )
             ])
             await store.close()
-            store = try await SQLiteMetricStore.open(path: path, logger: logger)
+            store = try await open()
             #expect(await store.allMetrics().map(\.key) == [latency, requests])
             let samples = try await store.samples(of: latency, start: 0, end: 61_000)
             #expect(samples == [MetricSample(timestamp: 1_000, unit: "Milliseconds", value: 5)])
@@ -63,14 +57,13 @@ struct MetricStoreTests {
         }
     }
 
-    @Test("scaling activities keep their not scaled reasons across a reopen; only asked-for ones are shown")
-    func notScaledActivities() async throws {
-        try await withStore { path in
-            let logger = Logger(label: "test")
-            func activity(_ id: String, at time: Int, reasons: [SQLiteMetricStore.NotScaledReason]?)
-                -> SQLiteMetricStore.Activity
+    @Test("scaling activities keep their not scaled reasons across a reopen, newest first", arguments: StoreKind.allCases)
+    func notScaledActivities(kind: StoreKind) async throws {
+        try await kind.withMetricStore(logger: logger) { open in
+            func activity(_ id: String, at time: Int, reasons: [MetricStore.NotScaledReason]?)
+                -> MetricStore.Activity
             {
-                SQLiteMetricStore.Activity(
+                MetricStore.Activity(
                     activityId: id,
                     resourceId: "service/lab/web",
                     scalableDimension: "ecs:service:DesiredCount",
@@ -83,33 +76,18 @@ struct MetricStoreTests {
                     notScaledReasons: reasons
                 )
             }
-            let blocked = [SQLiteMetricStore.NotScaledReason(code: "AlreadyAtMaxCapacity", maxCapacity: 2)]
-            var store = try await SQLiteMetricStore.open(path: path, logger: logger)
+            let blocked = [MetricStore.NotScaledReason(code: "AlreadyAtMaxCapacity", maxCapacity: 2)]
+            var store = try await open()
             try await store.appendActivities([
                 activity("a", at: 1_000, reasons: nil), activity("b", at: 2_000, reasons: blocked),
             ])
             await store.close()
-            store = try await SQLiteMetricStore.open(path: path, logger: logger)
+            store = try await open()
             let rows = try await store.activities(resourceId: "service/lab/web")
             #expect(rows.map(\.activity.activityId) == ["b", "a"])
             #expect(rows.first?.activity.notScaledReasons == blocked)
             #expect(rows.last?.activity.notScaledReasons == nil)
             await store.close()
-
-            func shown(_ include: Bool?) throws -> [String] {
-                let request = ApplicationAutoScaling.DescribeScalingActivitiesRequest(
-                    serviceNamespace: "ecs",
-                    includeNotScaledActivities: include
-                )
-                let response = try AutoScalingOperations.activities(rows, request: request)
-                return (response.scalingActivities ?? []).map { activity in
-                    let codes = (activity.notScaledReasons ?? []).compactMap(\.code)
-                    return ([activity.activityId ?? "?"] + codes).joined(separator: " ")
-                }
-            }
-            #expect(try shown(nil) == ["a"])
-            #expect(try shown(false) == ["a"])
-            #expect(try shown(true) == ["b AlreadyAtMaxCapacity", "a"])
         }
     }
 
@@ -117,11 +95,12 @@ struct MetricStoreTests {
         """
         samples, history and activities written at once from several tasks (PutMetricData beside the \
         monitoring loop) are all stored; a writer cancelled mid-write leaves the database usable
-        """
+        """,
+        arguments: StoreKind.allCases
     )
-    func concurrentWrites() async throws {
-        try await withStore { path in
-            let store = try await SQLiteMetricStore.open(path: path, logger: Logger(label: "test"))
+    func concurrentWrites(kind: StoreKind) async throws {
+        try await kind.withMetricStore(logger: logger) { open in
+            let store = try await open()
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for writer in 0..<8 {
@@ -135,7 +114,7 @@ struct MetricStoreTests {
                             }
                             try await store.put(points)
                             try await store.appendHistory([
-                                SQLiteMetricStore.HistoryItem(
+                                MetricStore.HistoryItem(
                                     alarmName: "a\(writer)", alarmType: "MetricAlarm", timestamp: 1_000,
                                     itemType: "StateUpdate", summary: "s", data: "{}"
                                 )

@@ -4,16 +4,15 @@ import SQLiteNIO
 import Testing
 @testable import WharfStore
 
-@Suite("SQLite log store")
-struct SQLiteLogStoreTests {
+@Suite("Log store, on SQLite and on PostgreSQL")
+struct LogStoreTests {
     let logger = Logger(label: "test")
 
-    func withStore<T>(maxStoredBytes: Int = 1 << 30, _ body: (SQLiteLogStore, String) async throws -> T) async throws -> T {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/logs.db"
-            let store = try await SQLiteLogStore.open(path: path, maxStoredBytes: maxStoredBytes, logger: logger)
+    func withStore<T>(_ kind: StoreKind, _ body: (LogStore) async throws -> T) async throws -> T {
+        try await kind.withLogStore(logger: logger) { open in
+            let store = try await open()
             do {
-                let result = try await body(store, path)
+                let result = try await body(store)
                 await store.close()
                 return result
             } catch {
@@ -23,25 +22,28 @@ struct SQLiteLogStoreTests {
         }
     }
 
-    static func events(_ range: Range<Int>, at base: Int = 1_000) -> [SQLiteLogStore.NewEvent] {
-        range.map { SQLiteLogStore.NewEvent(timestamp: base + $0, message: "line \($0)") }
+    static func events(_ range: Range<Int>, at base: Int = 1_000) -> [LogStore.NewEvent] {
+        range.map { LogStore.NewEvent(timestamp: base + $0, message: "line \($0)") }
     }
 
     @Test("the log and metric databases commit with synchronous=FULL: what the agent was told is stored survives a power cut")
     func durableCommits() async throws {
-        try await withStore { store, path in
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/logs.db"
+            let store = try await LogStore.open(path: path, maxStoredBytes: 1 << 30, logger: logger)
             let level = try await store.connection.query("PRAGMA synchronous").first?.column("synchronous")?.integer
+            await store.close()
             #expect(level == 2, "logs.db synchronous=\(level.map(String.init) ?? "none"), not FULL (2)")
-            let metrics = try await SQLiteMetricStore.open(path: path + ".metrics", logger: logger)
+            let metrics = try await MetricStore.open(path: path + ".metrics", logger: logger)
             let metricLevel = try await metrics.connection.query("PRAGMA synchronous").first?.column("synchronous")?.integer
             await metrics.close()
             #expect(metricLevel == 2, "metrics.db synchronous=\(metricLevel.map(String.init) ?? "none"), not FULL (2)")
         }
     }
 
-    @Test("reads a stream from either end and pages through it by (timestamp, id) in both directions")
-    func positions() async throws {
-        try await withStore { store, _ in
+    @Test("reads a stream from either end and pages through it by (timestamp, id) in both directions", arguments: StoreKind.allCases)
+    func positions(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             try await store.createGroup("g", now: 1)
             try await store.createStream(group: "g", stream: "s", now: 1)
             try await store.put(group: "g", stream: "s", events: Self.events(0..<10), now: 2)
@@ -64,12 +66,12 @@ struct SQLiteLogStoreTests {
         }
     }
 
-    @Test("a delivery sent again is stored once; streams and asked-for groups are created, other groups refused")
-    func deliveries() async throws {
-        try await withStore { store, _ in
+    @Test("a delivery sent again is stored once; streams and asked-for groups are created, other groups refused", arguments: StoreKind.allCases)
+    func deliveries(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let batch = [
-                SQLiteLogStore.Delivery(group: "/ecs/web", stream: "ecs/app/1", createGroup: true, events: Self.events(0..<3)),
-                SQLiteLogStore.Delivery(group: "/missing", stream: "x", createGroup: false, events: Self.events(3..<4)),
+                LogStore.Delivery(group: "/ecs/web", stream: "ecs/app/1", createGroup: true, events: Self.events(0..<3)),
+                LogStore.Delivery(group: "/missing", stream: "x", createGroup: false, events: Self.events(3..<4)),
             ]
             let first = try await store.deliver(source: "node-1", firstSequence: 1, batch, now: 5)
             #expect(first.lastSequence == 4)
@@ -77,7 +79,7 @@ struct SQLiteLogStoreTests {
             let again = try await store.deliver(source: "node-1", firstSequence: 1, batch, now: 6)
             #expect(again.lastSequence == 4)
             // Overlapping: sequence 4 (line 2 again) is old, 5 is new.
-            let overlap = [SQLiteLogStore.Delivery(group: "/ecs/web", stream: "ecs/app/1", createGroup: true,
+            let overlap = [LogStore.Delivery(group: "/ecs/web", stream: "ecs/app/1", createGroup: true,
                                                    events: [.init(timestamp: 1_002, message: "line 2"), .init(timestamp: 1_005, message: "line 5")])]
             #expect(try await store.deliver(source: "node-1", firstSequence: 4, overlap, now: 7).lastSequence == 5)
             // Another node's numbers are its own.
@@ -87,19 +89,21 @@ struct SQLiteLogStoreTests {
             #expect(try await store.groups().map(\.name) == ["/ecs/web"])
             // A refused delivery stores nothing but uses up its numbers.
             let refused = try await store.deliver(source: "node-3", firstSequence: 1, [
-                SQLiteLogStore.Delivery(group: "bad name", stream: "s", createGroup: true, events: Self.events(0..<2), refused: true),
+                LogStore.Delivery(group: "bad name", stream: "s", createGroup: true, events: Self.events(0..<2), refused: true),
             ], now: 8)
             #expect(refused.lastSequence == 2 && refused.storedEvents == 0)
             #expect(try await store.groups().map(\.name) == ["/ecs/web"])
         }
     }
 
-    @Test("past its bound the store deletes the oldest events and keeps the newest; the totals survive a reopen")
-    func bound() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/logs.db"
-            let limit = 50_000
-            let store = try await SQLiteLogStore.open(path: path, maxStoredBytes: limit, logger: logger)
+    @Test(
+        "past its bound the store deletes the oldest events and keeps the newest; the totals survive a reopen",
+        arguments: StoreKind.allCases
+    )
+    func bound(kind: StoreKind) async throws {
+        let limit = 50_000
+        try await kind.withLogStore(maxStoredBytes: limit, logger: logger) { open in
+            let store = try await open()
             try await store.createGroup("g", now: 1)
             try await store.createStream(group: "g", stream: "s", now: 1)
             let line = String(repeating: "x", count: 974)  // 1,000 bytes with the 26 of overhead
@@ -115,15 +119,15 @@ struct SQLiteLogStoreTests {
             #expect(try await store.streams(group: "g").first?.storedBytes == total)
             #expect(try await store.streams(group: "g").first?.firstEventTimestamp == kept.first?.timestamp)
             await store.close()
-            let reopened = try await SQLiteLogStore.open(path: path, maxStoredBytes: limit, logger: logger)
+            let reopened = try await open()
             #expect(await reopened.totalStoredBytes == total)
             await reopened.close()
         }
     }
 
-    @Test("retention deletes what is older than the group keeps, and only in that group")
-    func retention() async throws {
-        try await withStore { store, _ in
+    @Test("retention deletes what is older than the group keeps, and only in that group", arguments: StoreKind.allCases)
+    func retention(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let day = 86_400_000
             let now = 100 * day
             for group in ["short", "forever"] {
@@ -139,9 +143,9 @@ struct SQLiteLogStoreTests {
         }
     }
 
-    @Test("deleting a group or stream removes its events; names that do not exist are notFound, duplicates alreadyExists")
-    func deletion() async throws {
-        try await withStore { store, _ in
+    @Test("deleting a group or stream removes its events; names that do not exist are notFound, duplicates alreadyExists", arguments: StoreKind.allCases)
+    func deletion(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             try await store.createGroup("g", now: 1)
             await #expect { try await store.createGroup("g", now: 1) } throws: { ($0 as? StoreError)?.code == .alreadyExists }
             await #expect { try await store.createStream(group: "nope", stream: "s", now: 1) } throws: { ($0 as? StoreError)?.code == .notFound }
@@ -156,12 +160,18 @@ struct SQLiteLogStoreTests {
             try await store.deleteGroup("g")
             #expect(await store.totalStoredBytes == 0)
             await #expect { try await store.deleteGroup("g") } throws: { ($0 as? StoreError)?.code == .notFound }
+            // A group made again under the same name is a new one, empty, and takes events.
+            try await store.createGroup("g", now: 4)
+            try await store.createStream(group: "g", stream: "s", now: 4)
+            try await store.put(group: "g", stream: "s", events: Self.events(7..<8), now: 4)
+            let fresh = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 10)
+            #expect(fresh.map(\.message) == ["line 7"])
         }
     }
 
-    @Test("filters a group's events by terms across streams, in time order, from a position")
-    func filtering() async throws {
-        try await withStore { store, _ in
+    @Test("filters a group's events by terms across streams, in time order, from a position", arguments: StoreKind.allCases)
+    func filtering(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             try await store.createGroup("g", now: 1)
             for stream in ["a", "b"] { try await store.createStream(group: "g", stream: stream, now: 1) }
             try await store.put(group: "g", stream: "a", events: [.init(timestamp: 1, message: "ERROR disk full"), .init(timestamp: 3, message: "INFO ok")], now: 2)
