@@ -13,7 +13,7 @@ struct ControllerMigrateCommand: AsyncParsableCommand {
             Every region's state (clusters, task definitions, instances and their credentials, tasks, services, \
             activations, access keys, parameters, secrets, load balancers, Cloud Map, alarms, scaling) is copied, \
             each region into an empty schema, with its container logs, metrics, alarm history and scaling \
-            activities (logs.db, metrics.db). The data directory is left as it was. Then start the controller \
+            activities (logs.db, metrics.db). Nothing is removed from the data directory. Then start the controller \
             (or several) with --store and the same URL, and the \
             same data directory's secrets.key and tls/ on every one.
             """

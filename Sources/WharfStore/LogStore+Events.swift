@@ -72,8 +72,9 @@ extension LogStore {
             var binds: [SQLValue] = []
             binds.reserveCapacity(chunk.count * 5)
             for event in chunk {
-                binds += [.integer(groupID), .integer(streamID), .integer(event.timestamp), .integer(now), .text(event.message)]
-                bytes += Self.size(event.message)
+                let message = SQLValue.storable(event.message)
+                binds += [.integer(groupID), .integer(streamID), .integer(event.timestamp), .integer(now), .text(message)]
+                bytes += Self.size(message)
             }
             let values = Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
             let ids = try await connection.query(

@@ -4,8 +4,9 @@ import PostgresNIO
 /// A telemetry store's connection to the region's schema in PostgreSQL: one connection, as SQLite's,
 /// so that a transaction's statements are all on it; made again when it was lost, but never in the
 /// middle of a transaction (what ran before the loss was rolled back by the server, so the rest
-/// must fail too). With a fence, every transaction first checks the leader's lease, as the state
-/// store's writes do, so a deposed leader cannot acknowledge a log line or a sample.
+/// must fail too). With a fence, every write transaction checks the leader's lease just before its
+/// `COMMIT` (the state store's check comes first; these transactions can be long), so a deposed
+/// leader cannot acknowledge a log line or a sample.
 actor PostgresTelemetryConnection: TelemetryConnection {
     nonisolated let place: String
     nonisolated var dialect: SQLDialect { .postgres }
@@ -96,6 +97,11 @@ actor PostgresTelemetryConnection: TelemetryConnection {
             try? await made.close()
             throw error
         }
+        // Closed while it connected: it goes too.
+        guard !closed else {
+            try? await made.close()
+            throw StoreError(.write, "the store on \(location) is closed")
+        }
         connection = made
         return made
     }
@@ -103,42 +109,39 @@ actor PostgresTelemetryConnection: TelemetryConnection {
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let connection = try await connected()
         let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: Self.bindings(binds))
-        let (logger, what) = (logger, "a statement on \(place)")
-        do {
-            return try await PostgresDeadline.run(Self.timeout, .write, what) {
-                try await Self.rows(try await connection.query(query, logger: logger))
-            }
-        } catch {
-            if connection.isClosed || error is StoreError { await drop(connection) }
-            throw PostgresStore.reason(error)
+        let logger = logger
+        return try await timed(connection) {
+            try await Self.rows(try await connection.query(query, logger: logger))
         }
     }
 
     func begin() async throws {
         do {
             _ = try await query("BEGIN")
-        } catch  where connection == nil {
+        } catch where connection == nil {
             // The connection was found dead at BEGIN (the server restarted, or dropped it while
             // idle): nothing of the transaction ran yet, so it starts again on a new one.
             _ = try await query("BEGIN")
         }
         inTransaction = true
-        guard let fence, let connection else { return }
-        do {
-            try await PostgresStore.checkLease(
-                fence.token,
-                prefix: location.schemaPrefix,
-                on: connection,
-                logger: logger
-            )
-        } catch {
-            let cause = PostgresStore.reason(error)
-            if let refused = cause as? StoreError, refused.code == .fenced { fence.deposed() }
-            throw cause
-        }
     }
 
+    /// Commits, after checking the fence: last, so that the lease row is share-locked for one
+    /// round trip only and a long transaction (retention deleting a large group's old events)
+    /// cannot hold up the lease's renewal, which updates that row.
     func commit() async throws {
+        if let fence, let connection {
+            let (token, prefix, logger) = (fence.token, location.schemaPrefix, logger)
+            do {
+                try await timed(connection) {
+                    try await PostgresStore.checkLease(token, prefix: prefix, on: connection, logger: logger)
+                }
+            } catch {
+                // Still in the transaction: the caller rolls it back.
+                if let refused = error as? StoreError, refused.code == .fenced { fence.deposed() }
+                throw error
+            }
+        }
         defer { inTransaction = false }
         _ = try await query("COMMIT")
     }
@@ -147,13 +150,34 @@ actor PostgresTelemetryConnection: TelemetryConnection {
         guard inTransaction else { return }
         inTransaction = false
         guard let connection, !connection.isClosed else { return }
-        let what = "a rollback on \(place)"
+        let logger = logger
+        _ = try? await timed(connection) { try await connection.query("ROLLBACK", logger: logger) }
+    }
+
+    /// Runs `work` on `connection` for at most ``timeout``. Past it the connection is closed,
+    /// which fails the statement in flight (a PostgresNIO query does not end when its task is
+    /// cancelled) and the transaction with it; a connection that failed is dropped.
+    private func timed<T: Sendable>(
+        _ connection: PostgresConnection,
+        _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         do {
-            _ = try await PostgresDeadline.run(Self.timeout, .write, what) { [logger] in
-                try await connection.query("ROLLBACK", logger: logger)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await work() }
+                group.addTask {
+                    try await Task.sleep(for: Self.timeout)
+                    try? await connection.close()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw StoreError(.write, "PostgreSQL did not answer within \(Self.timeout) (\(place))")
+                }
+                return value
             }
         } catch {
-            await drop(connection)
+            if connection.isClosed || error is StoreError { await drop(connection) }
+            throw PostgresStore.reason(error)
         }
     }
 
@@ -197,7 +221,8 @@ actor PostgresTelemetryConnection: TelemetryConnection {
             switch value {
             case .integer(let value): bindings.append(value)
             case .float(let value): bindings.append(value)
-            case .text(let value): bindings.append(value)
+            // PostgreSQL's text cannot hold U+0000 (``SQLValue/storable(_:)``).
+            case .text(let value): bindings.append(SQLValue.storable(value))
             case .null: bindings.appendNull()
             }
         }

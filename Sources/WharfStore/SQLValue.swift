@@ -37,6 +37,16 @@ public enum SQLValue: Sendable, Equatable {
     }
 }
 
+extension SQLValue {
+    /// `text` as both databases keep it: U+0000 (a container may print one) becomes U+FFFD, the
+    /// replacement character, since PostgreSQL's `text` cannot hold it and SQLite's comes back
+    /// cut short at it.
+    static func storable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) })
+    }
+}
+
 /// One row a query returned: its values by column name.
 public struct SQLRow: Sendable {
     /// The columns' names, shared by every row of one result.

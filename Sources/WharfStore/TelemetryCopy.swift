@@ -92,11 +92,17 @@ enum TelemetryCopy {
                 copied += rows.count
             }
             if table.numbered {
+                // Past every ID SQLite gave, the deleted newest ones too (AUTOINCREMENT's
+                // `sqlite_sequence`): an ID is never given twice, as in SQLite.
+                let given =
+                    try await source.query("SELECT seq FROM sqlite_sequence WHERE name = ?", [.text(table.name)])
+                    .first?.column("seq")?.integer ?? 0
                 _ = try await target.query(
                     """
                     SELECT setval(pg_get_serial_sequence('\(table.name)', 'id'),
-                        COALESCE((SELECT MAX(id) FROM \(table.name)), 0) + 1, false) AS next
-                    """
+                        GREATEST(COALESCE((SELECT MAX(id) FROM \(table.name)), 0), ?) + 1, false) AS next
+                    """,
+                    [.integer(given)]
                 )
             }
         }

@@ -169,6 +169,25 @@ struct LogStoreTests {
         }
     }
 
+    @Test(
+        "a line with U+0000 is stored whole, with U+FFFD for it (PostgreSQL cannot hold it, SQLite's comes back cut), totals agreeing",
+        arguments: StoreKind.allCases
+    )
+    func nulCharacter(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let batch = [LogStore.Delivery(group: "g", stream: "s", createGroup: true, events: [.init(timestamp: 1, message: "a\u{0}b")])]
+            let delivered = try await store.deliver(source: "node", firstSequence: 1, batch, now: 2)
+            #expect(delivered.storedEvents == 1)
+            let stored = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 10)
+            #expect(stored.map(\.message) == ["a\u{FFFD}b"])
+            let expected = LogStore.size(stored.first?.message ?? "")
+            #expect(await store.totalStoredBytes == expected)
+            #expect(try await store.streams(group: "g").first?.storedBytes == expected)
+            try await store.deleteStream(group: "g", stream: "s")
+            #expect(await store.totalStoredBytes == 0)
+        }
+    }
+
     @Test("filters a group's events by terms across streams, in time order, from a position", arguments: StoreKind.allCases)
     func filtering(kind: StoreKind) async throws {
         try await withStore(kind) { store in

@@ -74,6 +74,60 @@ struct PostgresTelemetryTests {
         }
     }
 
+    @Test(
+        """
+        a connection lost in the middle of a transaction fails the rest of it instead of going on, on a new \
+        connection, outside it; after the rollback the next statement reconnects, and nothing of it was stored
+        """
+    )
+    func lostMidTransaction() async throws {
+        try await TestPostgres.withLocation { location in
+            let logs = try await LogStore.open(postgres: location, region: "us-east-1", maxStoredBytes: 1 << 30, logger: logger)
+            let connection = await logs.connection
+            let pid = try #require(try await connection.query("SELECT pg_backend_pid() AS pid").first?.column("pid")?.integer)
+            try await connection.begin()
+            _ = try await connection.query("INSERT INTO log_groups (name, created) VALUES (?, ?)", [.text("lost-1"), .integer(1)])
+            try await TestPostgres.execute("SELECT pg_terminate_backend(\(pid))")
+            await #expect(throws: (any Error).self) {
+                _ = try await connection.query("INSERT INTO log_groups (name, created) VALUES (?, ?)", [.text("lost-2"), .integer(1)])
+            }
+            // Still in the transaction: refused, not run on a new connection.
+            await #expect {
+                _ = try await connection.query("INSERT INTO log_groups (name, created) VALUES (?, ?)", [.text("lost-3"), .integer(1)])
+            } throws: { "\($0)".contains("lost in the middle of a transaction") }
+            await connection.rollback()
+            let left = try await connection.query("SELECT name FROM log_groups WHERE name LIKE 'lost%'")
+            #expect(left.isEmpty, "\(left.compactMap { $0.column("name")?.string })")
+            await logs.close()
+        }
+    }
+
+    @Test(
+        """
+        a long log transaction does not hold up the leader's lease renewal: the fencing check comes just before \
+        COMMIT, so the lease row is not locked while the transaction works
+        """
+    )
+    func longTransactionLetsTheLeaseRenew() async throws {
+        try await TestPostgres.withLocation { location in
+            let lease = try await PostgresLease.open(location, logger: logger)
+            let token = try #require(try await lease.acquire(holder: "a", address: "a", duration: .seconds(60)))
+            let logs = try await LogStore.open(
+                postgres: location, region: "us-east-1", fence: .init(token: token) {}, maxStoredBytes: 1 << 30, logger: logger
+            )
+            let connection = await logs.connection
+            try await connection.begin()
+            _ = try await connection.query("INSERT INTO log_groups (name, created) VALUES (?, ?)", [.text("long"), .integer(1)])
+            let started = ContinuousClock.now
+            #expect(try await lease.renew(token: token, duration: .seconds(60)))
+            #expect(ContinuousClock.now - started < .seconds(2), "the renewal waited for the log transaction")
+            try await connection.commit()
+            #expect(try await logs.group("long") != nil)
+            await logs.close()
+            await lease.close()
+        }
+    }
+
     @Test("placeholders become PostgreSQL's: ?N keeps its number, each bare ? takes the next")
     func placeholders() {
         #expect(PostgresTelemetryConnection.numbered("a = ? AND b IN (?, ?)") == "a = $1 AND b IN ($2, $3)")
