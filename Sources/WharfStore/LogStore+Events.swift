@@ -4,7 +4,7 @@ extension LogStore {
     /// - Throws: `notFound` for a missing group or stream.
     @discardableResult
     public func put(group: String, stream: String, events: [NewEvent], now: Int) async throws(StoreError) -> Int {
-        try await transaction("storing \(events.count) log events in \(group)/\(stream)", trimming: true) { store in
+        try await batched("storing \(events.count) log events in \(group)/\(stream)") { store in
             guard let groupID = try await store.groupID(group) else { throw Self.groupNotFound(group) }
             guard let streamID = try await store.streamID(groupID, stream) else { throw Self.streamNotFound(group, stream) }
             return try await store.insert(events, groupID: groupID, streamID: streamID, now: now)
@@ -22,7 +22,7 @@ extension LogStore {
     public func deliver(source: String, firstSequence: Int, _ deliveries: [Delivery], now: Int) async throws(StoreError)
         -> (lastSequence: Int, missingGroups: [String], storedEvents: Int, storedBytes: Int)
     {
-        try await transaction("storing log events from \(source)", trimming: true) { store in
+        try await batched("storing log events from \(source)") { store in
             let last = try await store.connection.query("SELECT last_sequence FROM log_sources WHERE source = ?", [.text(source)])
                 .first?.column("last_sequence")?.integer ?? 0
             var sequence = firstSequence

@@ -91,6 +91,13 @@ public actor LogStore {
     /// and kept in step by the deletions, the only other way a row goes.
     var groupIDs: [String: Int] = [:]
     var streamIDs: [StreamKey: Int] = [:]
+    /// The writes waiting for the next batch (``batched(_:_:)``), and whether a task writes them.
+    var pendingWrites: [PendingWrite] = []
+    var writingBatches = false
+    /// How many batches have been committed, and how many writes went again alone after their
+    /// batch failed, for tests.
+    var batchesCommitted = 0
+    var writesRetriedAlone = 0
     private var turns = TransactionTurns()
 
     /// A stream's name within its group.
@@ -145,7 +152,8 @@ public actor LogStore {
         return try await open(connection, maxStoredBytes: maxStoredBytes)
     }
 
-    private static func open(_ connection: any TelemetryConnection, maxStoredBytes: Int) async throws(StoreError)
+    /// A store on `connection`, its totals read.
+    static func open(_ connection: any TelemetryConnection, maxStoredBytes: Int) async throws(StoreError)
         -> LogStore
     {
         let store = LogStore(connection: connection, maxStoredBytes: maxStoredBytes)
@@ -217,11 +225,9 @@ public actor LogStore {
     }
 
     /// Runs `work` in one transaction, one transaction at a time, in a task of its own so that a
-    /// cancelled caller cannot leave the connection between BEGIN and COMMIT; then, when `trimming`
-    /// and the events take more than the bound, ``trimToBound()`` in a transaction of its own,
-    /// whose failure is not the caller's.
+    /// cancelled caller cannot leave the connection between BEGIN and COMMIT.
     func transaction<T: Sendable>(
-        _ what: String, trimming: Bool = false, _ work: @escaping @Sendable (isolated LogStore) async throws -> T
+        _ what: String, _ work: @escaping @Sendable (isolated LogStore) async throws -> T
     ) async throws(StoreError) -> T {
         let result: Result<T, StoreError> = await Task {
             await self.acquire()
@@ -240,18 +246,6 @@ public actor LogStore {
                     self.groupIDs = [:]
                     self.streamIDs = [:]
                     throw error
-                }
-                if trimming, self.storedBytes > self.maxStoredBytes {
-                    // Its own transaction: the caller's work is committed whatever happens here.
-                    let before = self.storedBytes
-                    do {
-                        try await self.connection.begin()
-                        try await self.trimToBound()
-                        try await self.connection.commit()
-                    } catch {
-                        await self.connection.rollback()
-                        self.storedBytes = before
-                    }
                 }
                 return .success(value)
             } catch let error as StoreError {

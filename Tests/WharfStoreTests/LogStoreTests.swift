@@ -170,6 +170,63 @@ struct LogStoreTests {
     }
 
     @Test(
+        """
+        writes that arrive together share a transaction (group commit): every one is stored once, in order per \
+        stream, a write to a missing stream is refused alone, and the totals agree
+        """,
+        arguments: StoreKind.allCases
+    )
+    func concurrentWrites(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.createGroup("g", now: 1)
+            for stream in 0..<4 { try await store.createStream(group: "g", stream: "s\(stream)", now: 1) }
+            let refused = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for writer in 0..<40 {
+                    group.addTask {
+                        let stream = writer % 5 == 4 ? "missing" : "s\(writer % 5)"
+                        do {
+                            try await store.put(
+                                group: "g",
+                                stream: stream,
+                                events: [.init(timestamp: 1_000 + writer, message: "w\(writer)")],
+                                now: 2
+                            )
+                            return false
+                        } catch let error as StoreError where error.code == .notFound {
+                            return true
+                        }
+                    }
+                }
+                for writer in 0..<20 {
+                    group.addTask {
+                        let delivery = LogStore.Delivery(
+                            group: "g", stream: "agent", createGroup: false,
+                            events: [.init(timestamp: 2_000 + writer, message: "d\(writer)")]
+                        )
+                        _ = try await store.deliver(source: "node-\(writer)", firstSequence: 1, [delivery], now: 3)
+                        return false
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(refused == 8)
+            let batches = await store.batchesCommitted
+            #expect(batches < 60, "60 writes went in \(batches) transactions")
+            var total = 0
+            for stream in ["s0", "s1", "s2", "s3", "agent"] {
+                let stored = try await store.events(group: "g", stream: stream, start: nil, end: nil, from: .head, limit: 100)
+                let expected = stream == "agent"
+                    ? (0..<20).map { "d\($0)" }
+                    : (0..<40).filter { "s\($0 % 5)" == stream }.map { "w\($0)" }
+                #expect(stored.map(\.message) == expected, "\(stream)")
+                total += stored.reduce(0) { $0 + LogStore.size($1.message) }
+            }
+            #expect(await store.totalStoredBytes == total)
+            #expect(try await store.group("g")?.storedBytes == total)
+        }
+    }
+
+    @Test(
         "a line with U+0000 is stored whole, with U+FFFD for it (PostgreSQL cannot hold it, SQLite's comes back cut), totals agreeing",
         arguments: StoreKind.allCases
     )
@@ -210,6 +267,67 @@ struct LogStoreTests {
                                               after: (1, 1), limit: 100)
             #expect(page.map(\.message) == ["INFO ok"])
             #expect(page.map(\.streamName) == ["a"])
+        }
+    }
+}
+
+/// A SQLite connection on which any statement that binds the text "poison" fails, as a database
+/// error would.
+struct PoisonedConnection: TelemetryConnection {
+    let wrapped: SQLiteTelemetryConnection
+    var dialect: SQLDialect { wrapped.dialect }
+    var place: String { wrapped.place }
+
+    struct Refused: Error {}
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        if binds.contains(.text("poison")) { throw Refused() }
+        return try await wrapped.query(sql, binds)
+    }
+
+    func begin() async throws { try await wrapped.begin() }
+    func commit() async throws { try await wrapped.commit() }
+    func rollback() async { await wrapped.rollback() }
+    func close() async { await wrapped.close() }
+}
+
+@Suite("Log store: group commit when a write fails at the database")
+struct LogStoreGroupCommitTests {
+    @Test("a write that fails at the database fails alone: the others of its batch are written again and stored")
+    func oneFails() async throws {
+        try await withTemporaryDirectory { directory in
+            let connection = try await SQLiteTelemetryConnection.open(
+                path: directory + "/logs.db", what: "log", steps: LogStore.steps, logger: Logger(label: "test")
+            )
+            let store = try await LogStore.open(PoisonedConnection(wrapped: connection), maxStoredBytes: 1 << 30)
+            try await store.createGroup("g", now: 1)
+            try await store.createStream(group: "g", stream: "s", now: 1)
+            // The connection is busy while the 30 writes arrive, so they make one batch.
+            await store.acquire()
+            let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+                for writer in 0..<30 {
+                    let message = writer == 7 ? "poison" : "w\(writer)"
+                    group.addTask {
+                        do {
+                            try await store.put(group: "g", stream: "s", events: [.init(timestamp: writer, message: message)], now: 2)
+                            return (message, true)
+                        } catch let error as StoreError {
+                            #expect(error.code == .write, "\(error)")
+                            return (message, false)
+                        }
+                    }
+                }
+                while await store.pendingWrites.count < 30 { try await Task.sleep(for: .milliseconds(5)) }
+                await store.release()
+                return try await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes.filter { !$0.value }.map(\.key) == ["poison"])
+            let stored = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 100)
+            #expect(stored.map(\.message) == (0..<30).filter { $0 != 7 }.map { "w\($0)" })
+            #expect(await store.totalStoredBytes == stored.reduce(0) { $0 + LogStore.size($1.message) })
+            #expect(await store.writesRetriedAlone == 30, "the batch of 30 did not fail and go again alone")
+            #expect(await store.batchesCommitted == 29)
+            await store.close()
         }
     }
 }
