@@ -8,7 +8,7 @@ import Logging
 /// and by group and time, so the tail of a large stream and a group's time range are index seeks.
 /// Storage is bounded: past `maxStoredBytes` the oldest events go first, and each group's
 /// retention is enforced.
-public actor LogStore {
+public actor LogStore: GroupCommitting {
     /// A log group's row.
     public struct Group: Equatable, Sendable {
         public var name: String
@@ -91,13 +91,8 @@ public actor LogStore {
     /// and kept in step by the deletions, the only other way a row goes.
     var groupIDs: [String: Int] = [:]
     var streamIDs: [StreamKey: Int] = [:]
-    /// The writes waiting for the next batch (``batched(_:_:)``), and whether a task writes them.
-    var pendingWrites: [PendingWrite] = []
-    var writingBatches = false
-    /// How many batches have been committed, and how many writes went again alone after their
-    /// batch failed, for tests.
-    var batchesCommitted = 0
-    var writesRetriedAlone = 0
+    /// The writes waiting for the next batch (``GroupCommitting/batched(_:_:)``).
+    var groupCommit = GroupCommitQueue<LogStore>()
     private var turns = TransactionTurns()
 
     /// A stream's name within its group.
@@ -264,5 +259,30 @@ public actor LogStore {
 
     func release() {
         turns.release()
+    }
+
+    func saveState() -> Int { storedBytes }
+
+    func restoreState(_ saved: Int) {
+        storedBytes = saved
+        // What the transaction made is gone with it.
+        groupIDs = [:]
+        streamIDs = [:]
+    }
+
+    /// Trims the events when they take more than the bound, in a transaction of its own whose
+    /// failure is not the writers' (they are stored), before they hear back: a write returns with
+    /// the store within its bound.
+    func afterBatch() async {
+        guard storedBytes > maxStoredBytes else { return }
+        let before = storedBytes
+        do {
+            try await connection.begin()
+            try await trimToBound()
+            try await connection.commit()
+        } catch {
+            await connection.rollback()
+            storedBytes = before
+        }
     }
 }

@@ -7,7 +7,7 @@ import WharfMonitoring
 /// with several controllers, in the region's PostgreSQL schema, so the next leader has them. A
 /// metric is a row (namespace, name, dimensions); its samples are rows indexed by metric and time.
 /// The metrics are also kept in memory, for ListMetrics and the lookups of every write.
-public actor MetricStore {
+public actor MetricStore: GroupCommitting {
     /// One entry of an alarm's history, as DescribeAlarmHistory shows it.
     public struct HistoryItem: Equatable, Sendable {
         public var alarmName: String
@@ -106,6 +106,8 @@ public actor MetricStore {
     /// One transaction (or read) at a time on the connection: PutMetricData arrives beside the
     /// monitoring loop's own samples, history and activities.
     private var turns = TransactionTurns()
+    /// The samples waiting for the next batch (``GroupCommitting/batched(_:_:)``).
+    var groupCommit = GroupCommitQueue<MetricStore>()
 
     static let steps: [[String]] = [
         [
@@ -194,7 +196,7 @@ public actor MetricStore {
     /// Stores samples, all or none, creating the metrics not seen before.
     public func put(_ points: [MetricPoint]) async throws(StoreError) {
         guard !points.isEmpty else { return }
-        try await transaction("storing \(points.count) metric samples") { store in
+        try await batched("storing \(points.count) metric samples") { store in
             for point in points {
                 let id = try await store.metricID(point.key, timestamp: point.sample.timestamp)
                 let sample = point.sample
@@ -257,14 +259,20 @@ public actor MetricStore {
         }
     }
 
-    private func acquire() async {
+    func acquire() async {
         if turns.take() { return }
         await withCheckedContinuation { turns.queue($0) }
     }
 
-    private func release() {
+    func release() {
         turns.release()
     }
+
+    func saveState() -> [MetricKey: (id: Int, last: Int)] { metrics }
+
+    func restoreState(_ saved: [MetricKey: (id: Int, last: Int)]) { metrics = saved }
+
+    func afterBatch() async {}
 
     private func metricID(_ key: MetricKey, timestamp: Int) async throws -> Int {
         if let known = metrics[key] {

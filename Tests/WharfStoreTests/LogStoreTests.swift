@@ -210,7 +210,7 @@ struct LogStoreTests {
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             #expect(refused == 8)
-            let batches = await store.batchesCommitted
+            let batches = await store.groupCommit.batchesCommitted
             #expect(batches < 60, "60 writes went in \(batches) transactions")
             var total = 0
             for stream in ["s0", "s1", "s2", "s3", "agent"] {
@@ -317,7 +317,7 @@ struct LogStoreGroupCommitTests {
                         }
                     }
                 }
-                while await store.pendingWrites.count < 30 { try await Task.sleep(for: .milliseconds(5)) }
+                while await store.groupCommit.pending.count < 30 { try await Task.sleep(for: .milliseconds(5)) }
                 await store.release()
                 return try await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
             }
@@ -325,8 +325,8 @@ struct LogStoreGroupCommitTests {
             let stored = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 100)
             #expect(stored.map(\.message) == (0..<30).filter { $0 != 7 }.map { "w\($0)" })
             #expect(await store.totalStoredBytes == stored.reduce(0) { $0 + LogStore.size($1.message) })
-            #expect(await store.writesRetriedAlone == 30, "the batch of 30 did not fail and go again alone")
-            #expect(await store.batchesCommitted == 29)
+            #expect(await store.groupCommit.writesRetriedAlone == 30, "the batch of 30 did not fail and go again alone")
+            #expect(await store.groupCommit.batchesCommitted == 29)
             await store.close()
         }
     }

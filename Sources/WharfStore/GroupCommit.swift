@@ -1,0 +1,136 @@
+/// Group commit for a telemetry store's writes that come in bursts (PutLogEvents and agents'
+/// deliveries, PutMetricData): those that arrive while the connection is busy wait together, and
+/// when their turn comes they go in one transaction, so a burst costs one commit (one flush on
+/// SQLite; on PostgreSQL one fencing check and one `COMMIT`, each a round trip) rather than one
+/// per write. A write that fails at the database fails its batch's transaction; then each write of
+/// the batch goes again alone, so the others do not fail with it.
+protocol GroupCommitting: Actor {
+    /// The in-memory state a rolled-back batch puts back.
+    associatedtype Saved: Sendable
+
+    var connection: any TelemetryConnection { get }
+    /// Where the data lives, for messages.
+    var path: String { get }
+    var groupCommit: GroupCommitQueue<Self> { get set }
+    /// Waits for the connection's turn (``TransactionTurns``).
+    func acquire() async
+    /// Ends the turn.
+    func release()
+    /// The in-memory state as it is before a batch.
+    func saveState() -> Saved
+    /// Puts back what a batch that rolled back changed in memory.
+    func restoreState(_ saved: Saved)
+    /// Runs after a batch has committed, before its writers hear back.
+    func afterBatch() async
+}
+
+/// The writes waiting for the next batch, and what happened to earlier ones (for tests).
+struct GroupCommitQueue<Store: GroupCommitting>: Sendable {
+    var pending: [PendingWrite<Store>] = []
+    /// Whether a task is writing batches.
+    var writing = false
+    var batchesCommitted = 0
+    /// Writes that went again alone after their batch failed.
+    var writesRetriedAlone = 0
+}
+
+/// A write waiting for its batch.
+struct PendingWrite<Store: GroupCommitting>: Sendable {
+    /// What it does, for messages.
+    let what: String
+    /// Runs the write inside the batch's transaction.
+    let attempt: @Sendable (isolated Store) async -> WriteAttempt
+    /// Tells its caller it failed.
+    let fail: @Sendable (StoreError) -> Void
+}
+
+/// How one write of a batch went.
+enum WriteAttempt: Sendable {
+    /// Done, or refused before it wrote anything (a missing log group or stream): `reply` tells
+    /// the caller once the batch has committed.
+    case finished(reply: @Sendable () -> Void)
+    /// Failed at the database, which may have lost the batch's transaction with it.
+    case failed(any Error)
+}
+
+extension GroupCommitting {
+    /// Runs `work` in the next batch's transaction and returns its result once that has committed.
+    /// `work` may throw `notFound` before it writes anything: that refuses it alone.
+    func batched<T: Sendable>(
+        _ what: String,
+        _ work: @escaping @Sendable (isolated Self) async throws -> T
+    ) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            groupCommit.pending.append(
+                PendingWrite(
+                    what: what,
+                    attempt: { store in
+                        do {
+                            let value = try await work(store)
+                            return .finished { continuation.resume(returning: .success(value)) }
+                        } catch let error as StoreError where error.code == .notFound {
+                            return .finished { continuation.resume(returning: .failure(error)) }
+                        } catch {
+                            return .failed(error)
+                        }
+                    },
+                    fail: { continuation.resume(returning: .failure($0)) }
+                )
+            )
+            if !groupCommit.writing {
+                groupCommit.writing = true
+                Task { await self.writeBatches() }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Writes the waiting writes in batches until none waits; a batch is every write waiting when
+    /// its turn comes.
+    private func writeBatches() async {
+        while true {
+            await acquire()
+            let batch = groupCommit.pending
+            groupCommit.pending = []
+            guard !batch.isEmpty else {
+                release()
+                break
+            }
+            await write(batch)
+            release()
+        }
+        groupCommit.writing = false
+    }
+
+    /// Writes `batch` in one transaction, or each of its writes alone when that fails.
+    private func write(_ batch: [PendingWrite<Self>]) async {
+        let saved = saveState()
+        var replies: [@Sendable () -> Void] = []
+        do {
+            try await connection.begin()
+            for write in batch {
+                switch await write.attempt(self) {
+                case .finished(let reply): replies.append(reply)
+                case .failed(let error): throw error
+                }
+            }
+            try await connection.commit()
+            groupCommit.batchesCommitted += 1
+        } catch {
+            await connection.rollback()
+            restoreState(saved)
+            guard batch.count > 1 else {
+                let write = batch[0]
+                write.fail(
+                    error as? StoreError ?? StoreError(.write, "\(write.what) in \(path) failed", cause: error)
+                )
+                return
+            }
+            groupCommit.writesRetriedAlone += batch.count
+            for write in batch { await self.write([write]) }
+            return
+        }
+        await afterBatch()
+        for reply in replies { reply() }
+    }
+}
