@@ -20,6 +20,8 @@ protocol GroupCommitting: Actor {
     func saveState() -> Saved
     /// Puts back what a batch that rolled back changed in memory.
     func restoreState(_ saved: Saved)
+    /// Runs when a batch's writes are done, just before its commit, in its transaction.
+    func beforeCommit() async throws
     /// Runs after a batch has committed, before its writers hear back.
     func afterBatch() async
 }
@@ -114,6 +116,7 @@ extension GroupCommitting {
                 case .failed(let error): throw error
                 }
             }
+            try await beforeCommit()
             try await connection.commit()
             groupCommit.batchesCommitted += 1
         } catch {

@@ -61,7 +61,9 @@ extension LogStore {
         }
     }
 
-    /// Inserts events in chunks of multi-row INSERTs and updates the stream's and group's totals.
+    /// Inserts events in chunks of multi-row INSERTs; what they add to their stream's and group's
+    /// totals is kept until ``writeTotals()``, before the commit, once per stream however many
+    /// writes of a batch went to it.
     @discardableResult
     func insert(_ events: [NewEvent], groupID: Int, streamID: Int, now: Int) async throws -> Int {
         guard !events.isEmpty else { return 0 }
@@ -83,17 +85,40 @@ extension LogStore {
             )
             lastID = ids.compactMap { $0.column("id")?.integer }.max() ?? lastID
         }
-        let first = events.map(\.timestamp).min() ?? 0
-        let latest = events.map(\.timestamp).max() ?? 0
-        _ = try await connection.query("""
-            UPDATE log_streams
-                SET first_event = CASE WHEN first_event IS NULL OR first_event > ?1 THEN ?1 ELSE first_event END,
-                last_event = CASE WHEN last_event IS NULL OR last_event < ?2 THEN ?2 ELSE last_event END,
-                last_ingestion = ?3, stored_bytes = stored_bytes + ?4, last_event_id = ?5 WHERE id = ?6
-            """, [.integer(first), .integer(latest), .integer(now), .integer(bytes), .integer(lastID), .integer(streamID)])
-        _ = try await connection.query("UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?", [.integer(bytes), .integer(groupID)])
+        let added = StreamTotals(
+            group: groupID,
+            first: events.map(\.timestamp).min() ?? 0,
+            last: events.map(\.timestamp).max() ?? 0,
+            ingestion: now,
+            bytes: bytes,
+            lastEventID: lastID
+        )
+        pendingTotals[streamID] = pendingTotals[streamID].map { $0.adding(added) } ?? added
         storedBytes += bytes
         return lastID
+    }
+
+    /// Writes what the inserts since the last call added to their streams' and groups' totals.
+    func writeTotals() async throws {
+        guard !pendingTotals.isEmpty else { return }
+        var groups: [Int: Int] = [:]
+        for (streamID, totals) in pendingTotals.sorted(by: { $0.key < $1.key }) {
+            _ = try await connection.query("""
+                UPDATE log_streams
+                    SET first_event = CASE WHEN first_event IS NULL OR first_event > ?1 THEN ?1 ELSE first_event END,
+                    last_event = CASE WHEN last_event IS NULL OR last_event < ?2 THEN ?2 ELSE last_event END,
+                    last_ingestion = ?3, stored_bytes = stored_bytes + ?4, last_event_id = ?5 WHERE id = ?6
+                """, [.integer(totals.first), .integer(totals.last), .integer(totals.ingestion), .integer(totals.bytes),
+                      .integer(totals.lastEventID), .integer(streamID)])
+            groups[totals.group, default: 0] += totals.bytes
+        }
+        for (groupID, bytes) in groups.sorted(by: { $0.key < $1.key }) {
+            _ = try await connection.query(
+                "UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?",
+                [.integer(bytes), .integer(groupID)]
+            )
+        }
+        pendingTotals = [:]
     }
 
 

@@ -95,6 +95,31 @@ public actor LogStore: GroupCommitting {
     var groupCommit = GroupCommitQueue<LogStore>()
     private var turns = TransactionTurns()
 
+    /// What inserts added to a stream's row, not yet written (``writeTotals()``).
+    var pendingTotals: [Int: StreamTotals] = [:]
+
+    /// What events add to a stream's row: its time range, last ingestion, bytes and newest ID.
+    struct StreamTotals {
+        var group: Int
+        var first: Int
+        var last: Int
+        var ingestion: Int
+        var bytes: Int
+        var lastEventID: Int
+
+        /// Both additions in one.
+        func adding(_ other: StreamTotals) -> StreamTotals {
+            StreamTotals(
+                group: group,
+                first: min(first, other.first),
+                last: max(last, other.last),
+                ingestion: max(ingestion, other.ingestion),
+                bytes: bytes + other.bytes,
+                lastEventID: max(lastEventID, other.lastEventID)
+            )
+        }
+    }
+
     /// A stream's name within its group.
     struct StreamKey: Hashable {
         var group: Int
@@ -233,13 +258,11 @@ public actor LogStore: GroupCommitting {
                 do {
                     try await self.connection.begin()
                     value = try await work(self)
+                    try await self.writeTotals()
                     try await self.connection.commit()
                 } catch {
                     await self.connection.rollback()
-                    self.storedBytes = saved
-                    // What the transaction made is gone with it.
-                    self.groupIDs = [:]
-                    self.streamIDs = [:]
+                    self.restoreState(saved)
                     throw error
                 }
                 return .success(value)
@@ -268,6 +291,11 @@ public actor LogStore: GroupCommitting {
         // What the transaction made is gone with it.
         groupIDs = [:]
         streamIDs = [:]
+        pendingTotals = [:]
+    }
+
+    func beforeCommit() async throws {
+        try await writeTotals()
     }
 
     /// Trims the events when they take more than the bound, in a transaction of its own whose

@@ -108,6 +108,9 @@ public actor MetricStore: GroupCommitting {
     private var turns = TransactionTurns()
     /// The samples waiting for the next batch (``GroupCommitting/batched(_:_:)``).
     var groupCommit = GroupCommitQueue<MetricStore>()
+    /// What the writes of the batch in progress store at its commit: samples, and metrics' newest times.
+    var pendingSamples: [(metric: Int, sample: MetricSample)] = []
+    var pendingLast: [Int: Int] = [:]
 
     static let steps: [[String]] = [
         [
@@ -193,25 +196,45 @@ public actor MetricStore: GroupCommitting {
         await connection.close()
     }
 
-    /// Stores samples, all or none, creating the metrics not seen before.
+    /// Stores samples, all or none, creating the metrics not seen before. The samples of a batch
+    /// (``GroupCommitting``) go in a few multi-row INSERTs just before its commit.
     public func put(_ points: [MetricPoint]) async throws(StoreError) {
         guard !points.isEmpty else { return }
         try await batched("storing \(points.count) metric samples") { store in
             for point in points {
                 let id = try await store.metricID(point.key, timestamp: point.sample.timestamp)
-                let sample = point.sample
-                _ = try await store.connection.query(
-                    """
-                    INSERT INTO metric_samples (metric_id, ts, unit, sample_count, sum, minimum, maximum)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        .integer(id), .integer(sample.timestamp), .text(sample.unit), .float(sample.sampleCount),
-                        .float(sample.sum), .float(sample.minimum), .float(sample.maximum),
-                    ]
-                )
+                store.pendingSamples.append((id, point.sample))
             }
         }
+    }
+
+    /// Writes the samples and newest times that the batch's writes left for its commit.
+    func beforeCommit() async throws {
+        for (id, last) in pendingLast.sorted(by: { $0.key < $1.key }) {
+            _ = try await connection.query(
+                "UPDATE metrics SET last_ts = ? WHERE id = ?",
+                [.integer(last), .integer(id)]
+            )
+        }
+        pendingLast = [:]
+        for start in stride(from: 0, to: pendingSamples.count, by: 500) {
+            let chunk = pendingSamples[start..<min(start + 500, pendingSamples.count)]
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(chunk.count * 7)
+            for (id, sample) in chunk {
+                binds += [
+                    .integer(id), .integer(sample.timestamp), .text(sample.unit), .float(sample.sampleCount),
+                    .float(sample.sum), .float(sample.minimum), .float(sample.maximum),
+                ]
+            }
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            _ = try await connection.query(
+                "INSERT INTO metric_samples (metric_id, ts, unit, sample_count, sum, minimum, maximum) "
+                    + "VALUES \(values)",
+                binds
+            )
+        }
+        pendingSamples = []
     }
 
     /// Runs `work` in one transaction, one at a time (``TransactionTurns``), in a task of its own
@@ -270,17 +293,18 @@ public actor MetricStore: GroupCommitting {
 
     func saveState() -> [MetricKey: (id: Int, last: Int)] { metrics }
 
-    func restoreState(_ saved: [MetricKey: (id: Int, last: Int)]) { metrics = saved }
+    func restoreState(_ saved: [MetricKey: (id: Int, last: Int)]) {
+        metrics = saved
+        pendingSamples = []
+        pendingLast = [:]
+    }
 
     func afterBatch() async {}
 
     private func metricID(_ key: MetricKey, timestamp: Int) async throws -> Int {
         if let known = metrics[key] {
             if timestamp > known.last {
-                _ = try await connection.query(
-                    "UPDATE metrics SET last_ts = ? WHERE id = ?",
-                    [.integer(timestamp), .integer(known.id)]
-                )
+                pendingLast[known.id] = timestamp
                 metrics[key] = (known.id, timestamp)
             }
             return known.id

@@ -176,9 +176,19 @@ actor PostgresTelemetryConnection: TelemetryConnection {
                 return value
             }
         } catch {
-            if connection.isClosed || error is StoreError { await drop(connection) }
+            // A statement the server refused leaves the connection usable; anything else (a lost
+            // or timed-out connection, a fatal error) drops it, so that the rest of a transaction
+            // fails at once and the next one starts on a new connection.
+            if connection.isClosed || !Self.refusedStatement(error) { await drop(connection) }
             throw PostgresStore.reason(error)
         }
+    }
+
+    /// Whether `error` is the server's refusal of one statement (severity ERROR), after which the
+    /// connection goes on.
+    static func refusedStatement(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return error.serverInfo?[.severity] == "ERROR"
     }
 
     func close() async {
