@@ -28,6 +28,9 @@ protocol GroupCommitting: Actor {
 
 /// The writes waiting for the next batch, and what happened to earlier ones (for tests).
 struct GroupCommitQueue<Store: GroupCommitting>: Sendable {
+    /// The most writes one transaction takes, so that a backlog makes several.
+    static var maximumBatch: Int { 1_000 }
+
     var pending: [PendingWrite<Store>] = []
     /// Whether a task is writing batches.
     var writing = false
@@ -87,13 +90,13 @@ extension GroupCommitting {
         return try result.get()
     }
 
-    /// Writes the waiting writes in batches until none waits; a batch is every write waiting when
-    /// its turn comes.
+    /// Writes the waiting writes in batches until none waits; a batch is the writes waiting when
+    /// its turn comes, at most ``GroupCommitQueue/maximumBatch``.
     private func writeBatches() async {
         while true {
             await acquire()
-            let batch = groupCommit.pending
-            groupCommit.pending = []
+            let batch = Array(groupCommit.pending.prefix(GroupCommitQueue<Self>.maximumBatch))
+            groupCommit.pending.removeFirst(batch.count)
             guard !batch.isEmpty else {
                 release()
                 break
@@ -104,12 +107,17 @@ extension GroupCommitting {
         groupCommit.writing = false
     }
 
-    /// Writes `batch` in one transaction, or each of its writes alone when that fails.
+    /// Writes `batch` in one transaction. When the database refused a statement of one of its
+    /// writes, each write goes again alone, so only that one fails; any other failure (at `BEGIN`
+    /// or `COMMIT`, the fence, a lost or silent connection) is every write's, since running them
+    /// again would wait as long again, or store twice what a `COMMIT` without an answer stored.
     private func write(_ batch: [PendingWrite<Self>]) async {
         let saved = saveState()
         var replies: [@Sendable () -> Void] = []
+        var writing = false
         do {
             try await connection.begin()
+            writing = true
             for write in batch {
                 switch await write.attempt(self) {
                 case .finished(let reply): replies.append(reply)
@@ -117,16 +125,19 @@ extension GroupCommitting {
                 }
             }
             try await beforeCommit()
+            writing = false
             try await connection.commit()
             groupCommit.batchesCommitted += 1
         } catch {
+            let refused = writing ? await connection.lastFailureWasRefusal : false
             await connection.rollback()
             restoreState(saved)
-            guard batch.count > 1 else {
-                let write = batch[0]
-                write.fail(
-                    error as? StoreError ?? StoreError(.write, "\(write.what) in \(path) failed", cause: error)
-                )
+            guard batch.count > 1, refused else {
+                for write in batch {
+                    write.fail(
+                        error as? StoreError ?? StoreError(.write, "\(write.what) in \(path) failed", cause: error)
+                    )
+                }
                 return
             }
             groupCommit.writesRetriedAlone += batch.count

@@ -19,6 +19,7 @@ actor PostgresTelemetryConnection: TelemetryConnection {
     private var inTransaction = false
     private var connections = 0
     private var closed = false
+    private(set) var lastFailureWasRefusal = false
 
     /// How long one statement may take before the connection is dropped and the statement fails.
     static let timeout = Duration.seconds(15)
@@ -179,7 +180,8 @@ actor PostgresTelemetryConnection: TelemetryConnection {
             // A statement the server refused leaves the connection usable; anything else (a lost
             // or timed-out connection, a fatal error) drops it, so that the rest of a transaction
             // fails at once and the next one starts on a new connection.
-            if connection.isClosed || !Self.refusedStatement(error) { await drop(connection) }
+            lastFailureWasRefusal = !connection.isClosed && Self.refusedStatement(error)
+            if !lastFailureWasRefusal { await drop(connection) }
             throw PostgresStore.reason(error)
         }
     }

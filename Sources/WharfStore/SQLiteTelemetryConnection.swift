@@ -54,6 +54,9 @@ struct SQLiteTelemetryConnection: TelemetryConnection {
         _ = try? await connection.query("ROLLBACK")
     }
 
+    /// A file of the controller's own: a statement that fails leaves the connection as it was.
+    var lastFailureWasRefusal: Bool { true }
+
     func close() async {
         let closed: EventLoopFuture<Void> = connection.close()
         try? await closed.get()

@@ -18,6 +18,9 @@ public protocol TelemetryConnection: Sendable {
     func rollback() async
     /// Closes the connection.
     func close() async
+    /// Whether the last statement that failed was refused by the database, the connection going
+    /// on (a constraint, a bad value), rather than lost or silent.
+    var lastFailureWasRefusal: Bool { get async }
 }
 
 extension TelemetryConnection {

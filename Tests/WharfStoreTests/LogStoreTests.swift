@@ -289,6 +289,23 @@ struct PoisonedConnection: TelemetryConnection {
     func commit() async throws { try await wrapped.commit() }
     func rollback() async { await wrapped.rollback() }
     func close() async { await wrapped.close() }
+    var lastFailureWasRefusal: Bool { true }
+}
+
+/// A SQLite connection whose commits fail, as a lost connection's would.
+struct FailingCommitConnection: TelemetryConnection {
+    let wrapped: SQLiteTelemetryConnection
+    var dialect: SQLDialect { wrapped.dialect }
+    var place: String { wrapped.place }
+
+    struct Lost: Error {}
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await wrapped.query(sql, binds) }
+    func begin() async throws { try await wrapped.begin() }
+    func commit() async throws { throw Lost() }
+    func rollback() async { await wrapped.rollback() }
+    func close() async { await wrapped.close() }
+    var lastFailureWasRefusal: Bool { false }
 }
 
 @Suite("Log store: group commit when a write fails at the database")
@@ -324,10 +341,52 @@ struct LogStoreGroupCommitTests {
             #expect(outcomes.filter { !$0.value }.map(\.key) == ["poison"])
             let stored = try await store.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 100)
             #expect(stored.map(\.message) == (0..<30).filter { $0 != 7 }.map { "w\($0)" })
-            #expect(await store.totalStoredBytes == stored.reduce(0) { $0 + LogStore.size($1.message) })
+            let total = stored.reduce(0) { $0 + LogStore.size($1.message) }
+            #expect(await store.totalStoredBytes == total)
+            #expect(try await store.group("g")?.storedBytes == total)
+            let row = try await store.streams(group: "g").first
+            #expect(row?.storedBytes == total && row?.lastEventID == stored.map(\.id).max())
+            #expect(row?.firstEventTimestamp == 0 && row?.lastEventTimestamp == 29)
             #expect(await store.groupCommit.writesRetriedAlone == 30, "the batch of 30 did not fail and go again alone")
             #expect(await store.groupCommit.batchesCommitted == 29)
             await store.close()
+        }
+    }
+
+    @Test("a batch whose COMMIT fails fails every write of it, none written again alone, and nothing is kept")
+    func commitFails() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/logs.db"
+            let logger = Logger(label: "test")
+            let setup = try await LogStore.open(path: path, maxStoredBytes: 1 << 30, logger: logger)
+            try await setup.createGroup("g", now: 1)
+            try await setup.createStream(group: "g", stream: "s", now: 1)
+            await setup.close()
+            let connection = try await SQLiteTelemetryConnection.open(path: path, what: "log", steps: LogStore.steps, logger: logger)
+            let store = try await LogStore.open(FailingCommitConnection(wrapped: connection), maxStoredBytes: 1 << 30)
+            await store.acquire()
+            let failed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for writer in 0..<10 {
+                    group.addTask {
+                        do {
+                            try await store.put(group: "g", stream: "s", events: [.init(timestamp: writer, message: "w")], now: 2)
+                            return false
+                        } catch is StoreError {
+                            return true
+                        }
+                    }
+                }
+                while await store.groupCommit.pending.count < 10 { try await Task.sleep(for: .milliseconds(5)) }
+                await store.release()
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(failed == 10)
+            #expect(await store.groupCommit.writesRetriedAlone == 0)
+            #expect(await store.totalStoredBytes == 0)
+            await store.close()
+            let reopened = try await LogStore.open(path: path, maxStoredBytes: 1 << 30, logger: logger)
+            #expect(try await reopened.events(group: "g", stream: "s", start: nil, end: nil, from: .head, limit: 10).isEmpty)
+            await reopened.close()
         }
     }
 }

@@ -93,6 +93,43 @@ struct MetricStoreTests {
 
     @Test(
         """
+        1,200 samples put at once from 12 tasks are all stored (in batches of multi-row INSERTs), and each \
+        metric's newest time is kept across a reopen
+        """,
+        arguments: StoreKind.allCases
+    )
+    func manySamples(kind: StoreKind) async throws {
+        try await kind.withMetricStore(logger: logger) { open in
+            let store = try await open()
+            let keys = (0..<3).map { MetricKey(namespace: "App", name: "M\($0)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<12 {
+                    group.addTask {
+                        let points = (0..<100).map { index in
+                            MetricPoint(
+                                key: keys[writer % 3],
+                                sample: MetricSample(timestamp: writer * 1_000 + index, unit: "Count", value: 1)
+                            )
+                        }
+                        try await store.put(points)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await store.close()
+            let reopened = try await open()
+            let newest = await reopened.allMetrics()
+            #expect(newest.map(\.key) == keys)
+            #expect(newest.map(\.lastTimestamp) == [9_099, 10_099, 11_099])
+            for key in keys {
+                #expect(try await reopened.samples(of: key, start: 0, end: 100_000).count == 400, "\(key.name)")
+            }
+            await reopened.close()
+        }
+    }
+
+    @Test(
+        """
         samples, history and activities written at once from several tasks (PutMetricData beside the \
         monitoring loop) are all stored; a writer cancelled mid-write leaves the database usable
         """,
