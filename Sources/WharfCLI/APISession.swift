@@ -37,7 +37,11 @@ final class APISession: Sendable {
         self.endpoint = base
         self.url = url
         self.signer = try connection.signer()
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // A refused connection is an address where nothing listens: said at once, not after the
+        // client's own retries for the length of its connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     func shutdown() async {
@@ -73,6 +77,13 @@ final class APISession: Sendable {
             do {
                 response = try await client.execute(request, timeout: .seconds(30))
             } catch {
+                // A connection closed before an answer (a load balancer whose controller just
+                // died): again, within the window, as the AWS SDKs retry it. A refused one is an
+                // address where nothing listens, said at once.
+                if ContinuousClock.now < retryUntil, (error as? HTTPClientError) == .remoteConnectionClosed {
+                    try await Task.sleep(for: Self.backoff(attempt))
+                    continue
+                }
                 throw ValidationError(
                     "cannot reach the controller at \(endpoint): \(error); give its URL with --endpoint"
                 )
@@ -88,8 +99,8 @@ final class APISession: Sendable {
         }
     }
 
-    /// How long ``call(_:body:target:signingName:contentType:extraHeaders:)`` retries 503s: longer
-    /// than a leader's takeover.
+    /// How long ``call(_:body:target:signingName:contentType:extraHeaders:)`` retries 503s and
+    /// connections closed before an answer: longer than a leader's takeover.
     static let retryWindow = Duration.seconds(20)
 
     /// The pause before attempt `attempt + 1`: 250 ms, doubled each time, at most 2 s.

@@ -249,7 +249,7 @@ struct HighAvailabilityTests {
                 timeout: .seconds(20)
             )
             if sample?.status == 200 { ledger.samples.withLock { $0.append(round) } }
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(200))
         }
     }
 
