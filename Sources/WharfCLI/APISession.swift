@@ -80,7 +80,7 @@ final class APISession: Sendable {
                 // A connection closed before an answer (a load balancer whose controller just
                 // died): again, within the window, as the AWS SDKs retry it. A refused one is an
                 // address where nothing listens, said at once.
-                if ContinuousClock.now < retryUntil, (error as? HTTPClientError) == .remoteConnectionClosed {
+                if ContinuousClock.now < retryUntil, Self.closedBeforeAnswer(error) {
                     try await Task.sleep(for: Self.backoff(attempt))
                     continue
                 }
@@ -102,6 +102,15 @@ final class APISession: Sendable {
     /// How long ``call(_:body:target:signingName:contentType:extraHeaders:)`` retries 503s and
     /// connections closed before an answer: longer than a leader's takeover.
     static let retryWindow = Duration.seconds(20)
+
+    /// Whether `error` is a connection that closed (or was reset) before the answer came, rather
+    /// than one that could not be made.
+    static func closedBeforeAnswer(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if let error = error as? ChannelError { return [.ioOnClosedChannel, .eof, .outputClosed].contains(error) }
+        if let error = error as? IOError { return [ECONNRESET, EPIPE].contains(error.errnoCode) }
+        return false
+    }
 
     /// The pause before attempt `attempt + 1`: 250 ms, doubled each time, at most 2 s.
     static func backoff(_ attempt: Int) -> Duration {

@@ -8,7 +8,8 @@ import Testing
 /// died) is tried again, as the AWS SDKs do; an address where nothing listens is said at once.
 @Suite("wharf's calls to the controller: retries")
 struct APISessionTests {
-    /// A server on loopback that closes its first `closing` connections without an answer, then
+    /// A server on loopback that closes its first `closing` connections without an answer (every
+    /// other one before it reads the request, as a balancer with no server left does), then
     /// answers `{}`; returns it with its port.
     static func server(closing: Int) throws -> (Process, Int) {
         let script = """
@@ -18,7 +19,8 @@ struct APISessionTests {
             print(s.getsockname()[1], flush=True)
             n = 0
             while True:
-                c, _ = s.accept(); c.recv(65536); n += 1
+                c, _ = s.accept(); n += 1
+                if n > \(closing) or n % 2 == 0: c.recv(65536)
                 if n > \(closing):
                     c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Type: application/x-amz-json-1.1\\r\\n"
                               b"Content-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{}")
@@ -59,7 +61,7 @@ struct APISessionTests {
 
     @Test("a connection closed before an answer is tried again, and the answer that follows is returned")
     func closedThenAnswered() async throws {
-        let (server, port) = try Self.server(closing: 2)
+        let (server, port) = try Self.server(closing: 4)
         defer { kill(server.processIdentifier, SIGKILL) }
         #expect(port > 0)
         let data = try await call("http://127.0.0.1:\(port)")
