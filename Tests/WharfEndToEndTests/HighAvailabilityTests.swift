@@ -504,7 +504,24 @@ struct HighAvailabilityTests {
                     if !connected { try await Task.sleep(for: .milliseconds(500)) }
                 }
                 #expect(connected, "the agent did not reconnect:\n\(agent?.log.suffix(3000) ?? "")")
-                #expect(try await Self.runningContainers(trio, cluster: cluster, count: 2) == running)
+                let still = try await Self.runningContainers(trio, cluster: cluster, count: 2)
+                if still != running {
+                    // What the controller says became of the first two, and what the agent saw.
+                    let stopped = try await trio.call(
+                        "ListTasks",
+                        ["cluster": cluster, "serviceName": "steady", "desiredStatus": "STOPPED"]
+                    ).json["taskArns"] as? [String] ?? []
+                    let described = stopped.isEmpty ? [:] : try await trio.call(
+                        "DescribeTasks", ["cluster": cluster, "tasks": stopped]
+                    ).json
+                    let reasons = (described["tasks"] as? [[String: Any]] ?? []).map {
+                        "\($0["stoppedReason"] ?? "?") / \($0["stopCode"] ?? "?")"
+                    }
+                    let agentLog = String(agent?.log.suffix(6000) ?? "")
+                    Issue.record(
+                        "the service's containers changed: \(still) replaced \(running); stopped: \(reasons)\nagent:\n\(agentLog)"
+                    )
+                }
                 // The agent works for the last leader: a third task placed now runs beside the first two.
                 #expect(
                     try await trio.call("UpdateService", ["cluster": cluster, "service": "steady", "desiredCount": 3])
