@@ -98,9 +98,13 @@ struct AgentEndpoint: Sendable {
         let deliveries = request.streams.map { stream in
             let accepted = CloudWatchLogs.acceptsNames(group: stream.logGroup, stream: stream.logStream)
             if !accepted, !refused.contains(stream.logGroup) { refused.append(stream.logGroup) }
-            return LogStore.Delivery(group: stream.logGroup, stream: stream.logStream, createGroup: stream.createGroup,
-                                           events: stream.events.map { LogStore.NewEvent(timestamp: max(0, $0.timestamp), message: $0.message) },
-                                           refused: !accepted)
+            return LogStore.Delivery(
+                group: stream.logGroup,
+                stream: stream.logStream,
+                createGroup: stream.createGroup,
+                events: stream.events.map { LogStore.NewEvent(timestamp: max(0, $0.timestamp), message: $0.message) },
+                refused: !accepted
+            )
         }
         do {
             let now = Int((controller.now().timeIntervalSince1970 * 1000).rounded(.down))

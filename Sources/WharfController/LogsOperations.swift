@@ -81,8 +81,13 @@ struct LogsOperations: Sendable {
 
         on("PutLogEvents") { (request: CloudWatchLogs.PutLogEventsRequest) in
             let group = request.logGroupName ?? ""
-            let events = request.logEvents ?? []
-            let timestamps = events.map { $0.timestamp ?? 0 }
+            // Typed once: validation has required each event's timestamp and message.
+            let events = (request.logEvents ?? []).compactMap { event in
+                event.timestamp.flatMap { timestamp in
+                    event.message.map { LogStore.NewEvent(timestamp: timestamp, message: $0) }
+                }
+            }
+            let timestamps = events.map(\.timestamp)
             guard zip(timestamps, timestamps.dropFirst()).allSatisfy({ $0 <= $1 }) else {
                 throw ECSError(.invalidParameter, "logEvents: the events of one PutLogEvents request must be in chronological order of timestamp")
             }
@@ -94,7 +99,7 @@ struct LogsOperations: Sendable {
             var rejected = CloudWatchLogs.RejectedLogEventsInfo()
             var accepted: [LogStore.NewEvent] = []
             for (index, event) in events.enumerated() {
-                let timestamp = event.timestamp ?? 0
+                let timestamp = event.timestamp
                 if timestamp > now + Self.futureLimitMillis {
                     rejected.tooNewLogEventStartIndex = rejected.tooNewLogEventStartIndex ?? index
                 } else if timestamp < now - Self.pastLimitMillis {
@@ -102,7 +107,7 @@ struct LogsOperations: Sendable {
                 } else if let retention, timestamp < now - retention * 86_400_000 {
                     rejected.expiredLogEventEndIndex = index
                 } else {
-                    accepted.append(LogStore.NewEvent(timestamp: timestamp, message: event.message ?? ""))
+                    accepted.append(event)
                 }
             }
             let lastID = try await Self.storing { try await store.put(group: group, stream: request.logStreamName ?? "", events: accepted, now: now) }
@@ -173,7 +178,10 @@ struct LogsOperations: Sendable {
             var more = events.count > limit
             if more { events.removeLast() }
             var bytes = 0
-            if let cut = events.firstIndex(where: { bytes += LogStore.size($0.message); return bytes > Self.maxResponseBytes }), cut > 0 {
+            if let cut = events.firstIndex(where: { event in
+                bytes += LogStore.size(event.message)
+                return bytes > Self.maxResponseBytes
+            }), cut > 0 {
                 events.removeSubrange(cut...)
                 more = true
             }

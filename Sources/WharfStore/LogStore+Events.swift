@@ -75,7 +75,9 @@ extension LogStore {
             binds.reserveCapacity(chunk.count * 5)
             for event in chunk {
                 let message = SQLValue.storable(event.message)
-                binds += [.integer(groupID), .integer(streamID), .integer(event.timestamp), .integer(now), .text(message)]
+                binds += [
+                    .integer(groupID), .integer(streamID), .integer(event.timestamp), .integer(now), .text(message),
+                ]
                 bytes += Self.size(message)
             }
             let values = Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
@@ -132,7 +134,9 @@ extension LogStore {
             guard let groupID = try await groupID(group) else { throw Self.groupNotFound(group) }
             guard let streamID = try await streamID(groupID, stream) else { throw Self.streamNotFound(group, stream) }
             var conditions = "stream_id = ?1 AND ts >= ?2 AND ts < ?3"
-            var binds: [SQLValue] = [.integer(streamID), .integer(start ?? Int.min), .integer(end ?? Int.max), .integer(limit)]
+            var binds: [SQLValue] = [
+                .integer(streamID), .integer(start ?? Int.min), .integer(end ?? Int.max), .integer(limit),
+            ]
             var descending = false
             switch position {
             case .head: break
