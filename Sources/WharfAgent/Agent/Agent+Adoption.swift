@@ -19,6 +19,7 @@ extension Agent {
             }
             return
         }
+        if event.action == "oom" { oomReported.insert(event.containerID) }
         switch event.action {
         case "start", "die", "oom", "stop", "kill", "destroy":
             await refresh(containerID: event.containerID, task: arn, name: name)
@@ -156,7 +157,10 @@ extension Agent {
         for (arn, task) in tasks {
             guard let due = task.cleanupAt, due <= moment else { continue }
             for container in task.containers {
-                if let id = container.runtimeId { try? await runtime.removeContainer(id: id) }
+                if let id = container.runtimeId {
+                    try? await runtime.removeContainer(id: id)
+                    oomReported.remove(id)
+                }
             }
             if let pause = task.network?.pauseID { try? await runtime.removeContainer(id: pause) }
             for volume in task.taskScopedVolumes { try? await runtime.removeVolume(name: volume) }

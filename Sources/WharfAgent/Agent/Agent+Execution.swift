@@ -254,11 +254,27 @@ extension Agent {
         reconcile()
     }
 
+    /// How long a container killed by SIGKILL (exit 137) that the agent did not stop is given for
+    /// the engine to say the OOM killer did it. Docker hears of the OOM kill apart from the exit
+    /// and, under load, publishes `oom` after `die` (then without setting `OOMKilled`:
+    /// ``oomReported``); a task reported STOPPED cannot take the reason back.
+    static let lateOOMWait: Duration = .seconds(1)
+
+    /// The reason of a container the kernel's OOM killer ended, in ECS's words.
+    static let outOfMemoryReason = "OutOfMemoryError: Container killed due to memory usage"
+
     /// Reads a container's state from the engine into the task.
     func refresh(containerID: String, task arn: String, name: String) async {
-        let state: ContainerState
+        var state: ContainerState
         do {
             state = try await runtime.inspectContainer(id: containerID)
+            if mayBeLateOOM(state, task: arn, name: name) {
+                try? await Task.sleep(for: Self.lateOOMWait)
+                if let again = try? await runtime.inspectContainer(id: containerID), again.id == state.id {
+                    state = again
+                }
+            }
+            if oomReported.contains(state.id) { state.oomKilled = true }
         } catch let error where error.code == .notFound {
             update(name, task: arn) { container in
                 if container.phase != .stopped {
@@ -288,7 +304,11 @@ extension Agent {
     static func record(_ state: ContainerState, into container: inout ManagedContainer) {
         // The agent never restarts a container: once seen stopped, a late "running" answer (an
         // inspect issued before the exit) must not bring it back.
-        if container.phase == .stopped, container.runtimeId == state.id { return }
+        if container.phase == .stopped, container.runtimeId == state.id {
+            // Except to learn, late, that the OOM killer ended it (``lateOOMWait``).
+            if state.oomKilled { container.reason = outOfMemoryReason }
+            return
+        }
         // Nor may an exit read before a restart end the run the restart began.
         if (container.restartCount ?? 0) > 0, state.status == .exited || state.status == .dead,
             let ours = container.startedAt, let theirs = state.startedAt, theirs < ours - 1
@@ -313,13 +333,22 @@ extension Agent {
             container.phase = .stopped
             container.exitCode = state.exitCode
             if state.oomKilled {
-                container.reason = "OutOfMemoryError: Container killed due to memory usage"
+                container.reason = outOfMemoryReason
             } else if let error = state.error, !error.isEmpty, container.reason == nil {
                 container.reason = error
             }
         case .created, .removing:
             break
         }
+    }
+
+    /// Whether `state` is a SIGKILL the agent did not send to a container it still counts as
+    /// running, with no word yet from the engine that the OOM killer sent it.
+    func mayBeLateOOM(_ state: ContainerState, task arn: String, name: String) -> Bool {
+        guard state.status == .exited || state.status == .dead, state.exitCode == 137, !state.oomKilled,
+            !oomReported.contains(state.id), let container = tasks[arn]?.containers.first(where: { $0.name == name })
+        else { return false }
+        return container.phase == .running && !container.stopRequested && container.runtimeId == state.id
     }
 
     func update(_ name: String, task arn: String, _ change: (inout ManagedContainer) -> Void) {

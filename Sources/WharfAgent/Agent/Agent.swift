@@ -71,6 +71,9 @@ public actor Agent {
     var bridgeGateway: String?
     /// The moments a reconcile is already scheduled for (start timeouts).
     var wakeups: Set<Double> = []
+    /// The containers the engine sent an `oom` event for. Docker 20.10 sets `OOMKilled` only when
+    /// that event comes before the exit; one that comes after is the only word of the OOM kill.
+    var oomReported: Set<String> = []
     var runtimeInfo: RuntimeInfo?
     /// The last stats sample and what it says each running container uses, by container ID.
     var lastSamples: [String: ContainerStatsSample] = [:]

@@ -41,6 +41,27 @@ extension FakeRuntime {
         }
     }
 
+    /// The kernel's OOM killer ends the running container `id`, and the engine says so late, as
+    /// Docker 20.10 may under load: event `die` with exit code 137 and `oomKilled` not set; then,
+    /// at ``reportOOM(id:)``, event `oom`, `oomKilled` still not set.
+    /// - Throws: As ``exit(id:code:)``.
+    public func oomReportedLate(id: String) throws(RuntimeError) {
+        try exit(id: id, code: 137)
+    }
+
+    /// The engine's late word that the OOM killer ended the exited container `id`
+    /// (``oomReportedLate(id:)``): event `oom` alone.
+    /// - Throws: `notFound` for an unknown container, `invalid` for one that has not exited.
+    public func reportOOM(id: String) throws(RuntimeError) {
+        try state.withLock { state throws(RuntimeError) in
+            let key = try state.resolve(id, "reporting that container \(id) ran out of memory")
+            guard let container = state.containers[key], container.state.status == .exited else {
+                throw RuntimeError(.invalid, "reporting that container \(id) ran out of memory: it has not exited")
+            }
+            state.emit("oom", container)
+        }
+    }
+
     /// The health check of the running container `id` reports `healthy` or `unhealthy` (event
     /// `health_status: healthy|unhealthy`).
     /// - Throws: As ``exit(id:code:)``, and `invalid` for a container without a health check.
