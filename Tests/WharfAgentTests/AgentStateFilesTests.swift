@@ -53,12 +53,15 @@ struct AgentStateFilesTests {
             let agent = Agent(configuration: AgentConfiguration(controllerURL: "http://unused", cluster: "lab", dataDirectory: directory),
                               runtime: FakeRuntime(), client: ScriptedController(), logger: Logger(label: "test"))
             await agent.persist()
+            await agent.tasksSaved()
             let saved = FileManager.default.contents(atPath: directory + "/tasks.json")
             #expect(saved != nil)
             // A directory where the temporary file goes makes the next write fail, as a broken disk would.
             try FileManager.default.createDirectory(atPath: directory + "/tasks.json.tmp", withIntermediateDirectories: false)
             await agent.persist()
+            await agent.tasksSaved()
             await agent.persist()
+            await agent.tasksSaved()
             let failures = #"wharf_agent_state_write_failures_total{file="tasks"} 2"#
             #expect(await agent.metrics.exposition(agent: agent).contains(failures))
             #expect(FileManager.default.contents(atPath: directory + "/tasks.json") == saved)

@@ -235,6 +235,7 @@ struct AgentTests {
             try await first.start()
             await first.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
             try await eventually(first, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            await first.tasksSaved()
             let stray = try await runtime.createContainer(ContainerSpec(name: "stray", image: "busybox", labels: [
                 ContainerLabels.instanceArn: "arn:aws:ecs:us-east-1:000000000000:container-instance/lab/n1",
                 ContainerLabels.taskArn: "arn:aws:ecs:us-east-1:000000000000:task/lab/unknown", ContainerLabels.containerName: "x",
@@ -283,10 +284,12 @@ struct AgentPowerCutTests {
             let runtime = FakeRuntime(images: ["busybox": .present])
             let first = AgentTests().makeAgent(directory, runtime: runtime)
             try await first.start()
+            await first.tasksSaved()
             let path = directory + "/tasks.json"
             let earlier = try Data(contentsOf: URL(fileURLWithPath: path))
             await first.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
             try await eventually(first, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+            await first.tasksSaved()
             let stray = try await runtime.createContainer(
                 ContainerSpec(
                     name: "stray",

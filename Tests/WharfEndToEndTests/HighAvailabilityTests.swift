@@ -202,7 +202,17 @@ final class ControllerTrio: @unchecked Sendable {
 
     func kill(_ index: Int) async throws {
         _ = try await processes[index]?.stop(signal: SIGKILL)
+        if let killed = processes[index] { ended.append(killed.log) }
         processes[index] = nil
+    }
+
+    /// The logs of the controllers killed so far.
+    private(set) var ended: [String] = []
+
+    /// The lines of every controller's log so far, the killed ones' included, that contain one of `words`.
+    func logLines(containing words: [String]) -> [String] {
+        (ended + processes.values.map(\.log)).flatMap { $0.split(separator: "\n") }
+            .filter { line in words.contains { line.contains($0) } }.map(String.init)
     }
 }
 
@@ -518,8 +528,18 @@ struct HighAvailabilityTests {
                         "\($0["stoppedReason"] ?? "?") / \($0["stopCode"] ?? "?")"
                     }
                     let agentLog = String(agent?.log.suffix(6000) ?? "")
+                    let events = try await trio.call("DescribeServices", ["cluster": cluster, "services": ["steady"]])
+                        .json["services"] as? [[String: Any]] ?? []
+                    let messages = (events.first?["events"] as? [[String: Any]] ?? []).prefix(10).compactMap { $0["message"] }
+                    let controllers = trio.logLines(containing: ["agent disconnected", "leading:", "lost the leadership"])
                     Issue.record(
-                        "the service's containers changed: \(still) replaced \(running); stopped: \(reasons)\nagent:\n\(agentLog)"
+                        """
+                        the service's containers changed: \(still) replaced \(running); stopped: \(reasons)
+                        service events: \(messages)
+                        controllers: \(controllers.joined(separator: "\n"))
+                        agent:
+                        \(agentLog)
+                        """
                     )
                 }
                 // The agent works for the last leader: a third task placed now runs beside the first two.

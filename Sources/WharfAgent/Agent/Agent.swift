@@ -34,8 +34,8 @@ public actor Agent {
     /// power cut or a torn `tasks.json` the labels are the truth: a wanted task's containers are
     /// taken up, not stopped and started again; the rest are removed then. Nil once decided.
     var strays: [String: [ContainerState]]?
-    /// The tasks' JSON as last saved, so a save encodes only what changed.
-    var encodedTasks = AgentStateFiles.EncodedTasks()
+    /// Saves `tasks.json` away from the actor.
+    let taskFile: TaskFileWriter
     var desiredVersion = 0
     /// The sync in flight and when it was sent; an event on the node cuts it short so news goes
     /// out soon (``syncSoon()``).
@@ -98,6 +98,12 @@ public actor Agent {
         self.runtime = runtime
         self.client = client
         self.files = AgentStateFiles(directory: configuration.dataDirectory)
+        // The containers' labels, not this file, are the truth at the next start; a stale file
+        // costs nothing wanted, but the operator must hear of a failing disk.
+        self.taskFile = TaskFileWriter(files: files) { error in
+            metrics.stateWriteFailed("tasks")
+            logger.error("cannot save the agent's tasks", metadata: ["error": "\(error)"])
+        }
         self.logger = logger
         self.now = now
         loadBalancerNode =
@@ -284,17 +290,17 @@ public actor Agent {
         return (host, url.port ?? (url.scheme == "https" ? 443 : 80))
     }
 
-    /// Persists the tasks; a failure is logged (the next change tries again).
+    /// Persists the tasks soon, away from the actor (``TaskFileWriter``); a failure is logged
+    /// (the next change tries again).
     func persist() {
         guard configuration.persistsTasks else { return }
-        do {
-            try files.save(tasks: Array(tasks.values), reusing: &encodedTasks)
-        } catch {
-            // The containers' labels, not this file, are the truth at the next start; a stale file
-            // costs nothing wanted, but the operator must hear of a failing disk.
-            metrics.stateWriteFailed("tasks")
-            logger.error("cannot save the agent's tasks", metadata: ["error": "\(error)"])
-        }
+        taskFile.save(Array(tasks.values))
+    }
+
+    /// Returns once the tasks as they were at the call are saved (or the save failed): at a
+    /// graceful stop, and for tests that read `tasks.json`.
+    public func tasksSaved() async {
+        await taskFile.written()
     }
 }
 

@@ -29,6 +29,18 @@ public struct AgentService: Service {
     }
 
     public func run() async throws {
+        do {
+            try await serve()
+        } catch {
+            await agent.tasksSaved()
+            throw error
+        }
+        await agent.tasksSaved()
+        logger.info("agent stopped; its containers keep running")
+    }
+
+    /// The agent's loops, until graceful shutdown or a terminal error.
+    func serve() async throws {
         try await cancelWhenGracefulShutdown {
             // Up before the first task arrives, so its containers are told where it is.
             let metadata = agent.configuration.metadataPort.map { [agent, logger] port in
@@ -91,7 +103,6 @@ public struct AgentService: Service {
                 group.cancelAll()
             }
         }
-        logger.info("agent stopped; its containers keep running")
     }
 
     /// Follows container events, reconnecting with a pause when the stream breaks.
