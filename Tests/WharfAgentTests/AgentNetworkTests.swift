@@ -230,6 +230,7 @@ struct AgentNetworkTests {
             await first.apply(SyncResponse(desiredVersion: 1, tasks: [task], acknowledgedStopped: []))
             try await eventually(first, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
             let pause = await first.taskSnapshot.first?.network?.pauseID
+            await first.tasksSaved()
             let second = Self.makeAgent(directory, runtime: runtime, host: FakeHostNetwork())
             try await second.start()
             let adopted = await second.taskSnapshot.first

@@ -20,12 +20,7 @@ extension AgentTests {
     /// An agent running `desiredWeb`, whose container the OOM killer has just ended, the engine
     /// not saying so yet; with the engine and the container's ID.
     func killedByOOM(_ directory: String) async throws -> (Agent, FakeRuntime, String) {
-        let runtime = FakeRuntime(images: ["busybox": .pullable])
-        let agent = makeAgent(directory, runtime: runtime)
-        try await agent.start()
-        await agent.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
-        try await eventually(agent, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
-        let id = try #require(await agent.reports().first?.containers.first?.runtimeId)
+        let (agent, runtime, id) = try await runningWeb(directory)
         try runtime.oomReportedLate(id: id)
         return (agent, runtime, id)
     }

@@ -65,6 +65,17 @@ struct AgentTests {
               runtime: runtime, client: controller, logger: Logger(label: "test"))
     }
 
+    /// A started agent running `desiredWeb` on a fake engine, with the engine and the container's ID.
+    func runningWeb(_ directory: String) async throws -> (Agent, FakeRuntime, String) {
+        let runtime = FakeRuntime(images: ["busybox": .pullable])
+        let agent = makeAgent(directory, runtime: runtime)
+        try await agent.start()
+        await agent.apply(SyncResponse(desiredVersion: 2, tasks: [desiredWeb], acknowledgedStopped: []))
+        try await eventually(agent, "RUNNING") { $0.first?.lastStatus == "RUNNING" }
+        let id = try #require(await agent.reports().first?.containers.first?.runtimeId)
+        return (agent, runtime, id)
+    }
+
     @Test("registration reports the node's resources and keeps the identity in a 0600 file for the next start")
     func registration() async throws {
         try await withAgentDirectory { directory in

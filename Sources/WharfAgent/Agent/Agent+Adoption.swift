@@ -36,6 +36,11 @@ extension Agent {
     ///   the event stream broke) leave launches in flight alone.
     func adopt(initial: Bool = false) async {
         guard let instanceArn = identity?.containerInstanceArn else { return }
+        // What ran before the listing: a container missing from it was removed meanwhile. One that
+        // a launch started while the listing was under way is missing from it too, and runs.
+        let runningBefore = Set(
+            tasks.values.flatMap { task in task.containers.filter { $0.phase == .running }.compactMap(\.runtimeId) }
+        )
         let found: [ContainerState]
         do {
             found = try await runtime.listContainers(labels: [ContainerLabels.instanceArn: instanceArn])
@@ -96,7 +101,7 @@ extension Agent {
             }
             for container in task.containers where !seen.contains("\(arn)/\(container.name)") {
                 update(container.name, task: arn) { container in
-                    if container.phase == .running {
+                    if container.phase == .running, initial || container.runtimeId.map(runningBefore.contains) == true {
                         container.phase = .stopped
                         container.reason = "Container removed while the agent was down"
                     }

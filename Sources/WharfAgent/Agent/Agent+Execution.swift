@@ -277,7 +277,9 @@ extension Agent {
             if oomReported.contains(state.id) { state.oomKilled = true }
         } catch let error where error.code == .notFound {
             update(name, task: arn) { container in
-                if container.phase != .stopped {
+                // Another container with the task's and the name's labels (an earlier one, or one
+                // made by hand) says nothing of this one.
+                if container.phase != .stopped, container.runtimeId == nil || container.runtimeId == containerID {
                     container.phase = .stopped
                     container.reason = container.reason ?? "Container removed outside the agent"
                 }

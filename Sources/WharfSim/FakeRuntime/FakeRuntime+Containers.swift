@@ -84,10 +84,15 @@ extension FakeRuntime {
 
     /// The containers carrying all of `labels`, oldest first.
     public func listContainers(labels: [String: String]) async throws(RuntimeError) -> [ContainerState] {
-        try state.withLock { state throws(RuntimeError) in
+        let (found, after) = try state.withLock { state throws(RuntimeError) in
             try state.record(.listContainers(labels), .listContainers)
-            return state.creationOrder.compactMap { state.containers[$0]?.state }.filter { $0.labels.contains(all: labels) }
+            let after = state.afterListing
+            state.afterListing = nil
+            let found = state.creationOrder.compactMap { state.containers[$0]?.state }
+            return (found.filter { $0.labels.contains(all: labels) }, after)
         }
+        if let after { await after() }
+        return found
     }
 }
 

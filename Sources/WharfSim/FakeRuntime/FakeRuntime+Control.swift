@@ -15,6 +15,12 @@ extension FakeRuntime {
         state.withLock { $0.failures[operation, default: []].append(error) }
     }
 
+    /// Runs `body` in the next ``listContainers(labels:)``, after the listing is taken and before
+    /// it is answered: what happens on the node while the engine's answer is on its way.
+    public func afterNextListing(_ body: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.afterListing = body }
+    }
+
     /// Forgets the calls recorded so far.
     public func clearCalls() {
         state.withLock { $0.calls = [] }

@@ -116,6 +116,8 @@ public final class FakeRuntime: ContainerRuntime {
         var stats: [String: ContainerStatsSample] = [:]
         /// The networks made by ``ensureTaskNetwork(_:)``, by name.
         var networks: [String: TaskNetworkSpec] = [:]
+        /// Run once by the next ``listContainers(labels:)`` (``afterNextListing(_:)``).
+        var afterListing: (@Sendable () async -> Void)?
     }
 
     let runtimeInfo: RuntimeInfo
