@@ -163,6 +163,8 @@ extension ClusterState {
         var instanceARNs: [InstanceID: String] = [:]
         var taskARNPrefixes: [String: [UInt8]] = [:]
         var healthChecked: [TaskDefinitionKey: Bool] = [:]
+        /// Whether a lost instance's tasks are replaced in each cluster (``replacesLostTasks(_:)``).
+        var replacesLost: [String: Bool] = [:]
     }
 
     /// A task as the scheduler sees it, with what it looks up kept in `views`.
@@ -175,7 +177,11 @@ extension ClusterState {
                 let record = instances[id]
                 switch (record?.status, record?.agentConnected) {
                 case (nil, _), (.inactive?, _): instance = .gone
-                case (_, false?): instance = replacesLostTasks(record?.cluster ?? "") ? .lost : .usable
+                case (_, false?):
+                    let cluster = record?.cluster ?? ""
+                    let replaces = views.replacesLost[cluster] ?? replacesLostTasks(cluster)
+                    views.replacesLost[cluster] = replaces
+                    instance = replaces ? .lost : .usable
                 case (.draining?, _): instance = .draining
                 default: instance = .usable
                 }
@@ -232,9 +238,16 @@ extension ClusterState {
     /// `disabled`), leaving them alone as ECS does.
     public static let lostTaskReplacementTag = "wharf:lost-task-replacement"
 
-    /// Whether the service tasks of the cluster's lost instances are replaced (the default).
+    /// Whether the service tasks of the cluster's lost instances are replaced: by default, when
+    /// another instance of the cluster is ACTIVE with its agent connected. With none, a replacement
+    /// could go nowhere, and stopping the tasks would only restart them all once the agent is back
+    /// (a one-node cluster whose agent missed its syncs, or every node cut off from the
+    /// controller): they are left running, as ECS leaves them.
     func replacesLostTasks(_ cluster: String) -> Bool {
-        clusters[cluster]?.tags.first { $0.key == Self.lostTaskReplacementTag }?.value?.lowercased() != "disabled"
+        guard clusters[cluster]?.tags.first(where: { $0.key == Self.lostTaskReplacementTag })?.value?.lowercased()
+            != "disabled"
+        else { return false }
+        return instances.candidates(inCluster: cluster).contains { $0.status == .active && $0.agentConnected }
     }
 
     /// The changes that carry out a plan: new tasks, tasks wanted STOPPED, and the service with

@@ -203,4 +203,34 @@ struct ServiceFlowTests {
             #expect(round.started == 0 && round.stopped == 0)
         }
     }
+
+    @Test("a lost node's service tasks stay when no other node is connected to take them: one node, or every node lost")
+    func lostWithNowhereToGo() async throws {
+        let harness = try await harness()
+        let first = try await harness.join("node-1", memory: 4096)
+        _ = try await create(harness, ECS.CreateServiceRequest(cluster: "lab", serviceName: "api", taskDefinition: "api:1", desiredCount: 2))
+        #expect(try await harness.controller.scheduleServices().started == 2)
+        try await report(harness, first)
+        _ = try await harness.controller.scheduleServices()
+
+        harness.clock.advance(61)
+        await harness.controller.sweepLiveness()
+        #expect(try await harness.instance(first.containerInstanceArn)?.agentConnected == false)
+        let alone = try await harness.controller.scheduleServices()
+        #expect(alone.started == 0 && alone.stopped == 0, "a lone node's tasks are left running")
+        let back = try await harness.sync(first, version: 0)
+        #expect(back.tasks.count == 2 && back.tasks.allSatisfy { $0.desiredStatus == "RUNNING" })
+
+        // A second node, then both lost: still nowhere to go.
+        let second = try await harness.join("node-2", memory: 4096)
+        harness.clock.advance(61)
+        await harness.controller.sweepLiveness()
+        #expect(try await harness.instance(second.containerInstanceArn)?.agentConnected == false)
+        let both = try await harness.controller.scheduleServices()
+        #expect(both.started == 0 && both.stopped == 0, "no connected node to take them")
+        // The second comes back: now the first's tasks have somewhere to go.
+        _ = try await harness.sync(second, version: 0)
+        let replaced = try await harness.controller.scheduleServices()
+        #expect(replaced.started == 2 && replaced.stopped == 2)
+    }
 }

@@ -568,6 +568,10 @@ struct HighAvailabilityTests {
                     .json["taskArns"] as? [String] ?? []
                 let steadyRunning = entries.filter { $0.count == 3 && $0[2] == "running" && steady.contains($0[1]) }
                 #expect(Set(steadyRunning.map { $0[0] }) == three, "containers: \(entries), tasks: \(three)")
+                // Nor was the agent ever taken for lost: each leader heard from it within the grace period. (On a
+                // one-node cluster a lost agent's tasks are left running, so the containers alone would not say.)
+                let lost = trio.logLines(containing: ["agent disconnected"])
+                #expect(lost.isEmpty, "a leader took the agent for lost:\n\(lost.joined(separator: "\n"))")
                 // The leadership metrics: the last leader took its term and writes to PostgreSQL; a follower
                 // says it follows.
                 let leads = try await scrape(trio.endpoints[leader] + "/metrics")
