@@ -150,12 +150,13 @@ struct DevCommandTests {
             // Without the bootstrap pair it checks no signatures, and says so.
             let created = try await ECSClient(endpoint: dev.endpoint, signer: nil).call("CreateCluster", ["clusterName": "demo"])
             #expect(created.status == 200)
-            #expect(dev.log.contains("Authentication is OFF (loopback only)"))
+            let banner = try await dev.banner()
+            #expect(banner.contains("Authentication is OFF (loopback only)"))
             // A request addressed to another name (a DNS rebinding page in a browser) is refused.
             let rebound = try await DockerEngine.run(["curl", "-s", "-H", "Host: rebind.example:8080", "-H", "X-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters",
                                                       "-H", "Content-Type: application/x-amz-json-1.1", "-d", "{}", dev.endpoint + "/"])
             #expect(rebound.stdout.contains("MissingAuthenticationTokenException") && rebound.stdout.contains("rebind.example"), "\(rebound.stdout)")
-            #expect(dev.log.contains("aws ecs create-cluster --cluster-name demo --endpoint-url \(dev.endpoint)"))
+            #expect(banner.contains("aws ecs create-cluster --cluster-name demo --endpoint-url \(dev.endpoint)"))
             _ = try await DockerEngine.ensureAvailable()
             _ = try await dev.daemon.waitFor("the local agent's registration") { text in text.contains("registered as a new container instance") ? true : nil }
             let listed = try await ECSClient(endpoint: dev.endpoint).call("ListContainerInstances", ["cluster": "default"])
@@ -173,7 +174,8 @@ struct DevCommandTests {
         _ = try await DockerEngine.ensureAvailable()
         try await withDataDirectory { directory in
             let dev = try await ControllerProcess(dataDirectory: directory, command: ["wharf", "dev"], extraArguments: ["--tls", "on"])
-            #expect(dev.endpoint.hasPrefix("https://") && dev.log.contains("--endpoint-url https://"), "\(dev.log)")
+            let banner = try await dev.banner()
+            #expect(dev.endpoint.hasPrefix("https://") && banner.contains("--endpoint-url https://"), "\(banner)")
             _ = try await dev.daemon.waitFor("the local agent's registration") { text in text.contains("registered as a new container instance") ? true : nil }
             let listed = try await ECSClient(endpoint: dev.endpoint, signer: nil, caFile: dev.caFile).call("ListContainerInstances", ["cluster": "default"])
             #expect((listed.json["containerInstanceArns"] as? [String])?.count == 1, "\(listed.json)")

@@ -25,6 +25,14 @@ final class ControllerProcess: Sendable {
         return String(log[range.upperBound...].prefix { $0.isHexDigit })
     }
 
+    /// The log once `wharf dev`'s banner is in it: the banner is written a moment after the line that
+    /// says the controller listens, which is all ``init`` waits for.
+    func banner() async throws -> String {
+        try await daemon.waitFor("wharf dev's banner") { text in
+            text.contains("aws ecs list-container-instances --endpoint-url ") ? text : nil
+        }
+    }
+
     /// The built `wharf-controller`.
     static var executable: URL { ManagedProcess.built("wharf-controller") }
 
