@@ -31,30 +31,33 @@ struct AgentEndpoint: Sendable {
     func answer(_ path: String, _ request: Request) async -> Response {
         switch path {
         case AgentProtocol.registerPath:
-            await handle(request) { (body: RegisterRequest) async throws(AgentProtocolError) in
+            await handle(request) { (body: consuming RegisterRequest) async throws(AgentProtocolError) in
                 try await controller.register(body)
             }
         case AgentProtocol.syncPath:
-            await handle(request, encode: syncJSON.encode) { (body: SyncRequest) async throws(AgentProtocolError) in
-                try await controller.sync(body) { outcome, duration in metrics?.sync(outcome: outcome, duration: duration) }
+            await handle(request, encode: syncJSON.encode) {
+                (body: consuming SyncRequest) async throws(AgentProtocolError) in
+                try await controller.sync(consume body) { outcome, duration in
+                    metrics?.sync(outcome: outcome, duration: duration)
+                }
             }
         case ExecProtocol.agentPollPath:
-            await handle(request) { (body: ExecPollRequest) async throws(AgentProtocolError) in
+            await handle(request) { (body: consuming ExecPollRequest) async throws(AgentProtocolError) in
                 let sessions = try await execSessions(body.protocolVersion, body.containerInstanceArn, body.credential)
                 return ExecPollResponse(sessions: await sessions.poll(instanceArn: body.containerInstanceArn))
             }
         case ExecProtocol.agentOutputPath:
-            await handle(request) { (body: ExecOutputRequest) async throws(AgentProtocolError) in
+            await handle(request) { (body: consuming ExecOutputRequest) async throws(AgentProtocolError) in
                 let sessions = try await execSessions(body.protocolVersion, body.containerInstanceArn, body.credential)
                 do throws(ExecError) { return try await sessions.agentOutput(body) } catch { throw Self.refusal(error) }
             }
         case ExecProtocol.agentInputPath:
-            await handle(request) { (body: ExecInputRequest) async throws(AgentProtocolError) in
+            await handle(request) { (body: consuming ExecInputRequest) async throws(AgentProtocolError) in
                 let sessions = try await execSessions(body.protocolVersion, body.containerInstanceArn, body.credential)
                 do throws(ExecError) { return try await sessions.agentInput(body) } catch { throw Self.refusal(error) }
             }
         default:
-            await handle(request) { (body: LogDeliveryRequest) async throws(AgentProtocolError) in
+            await handle(request) { (body: consuming LogDeliveryRequest) async throws(AgentProtocolError) in
                 try await deliver(body)
             }
         }
@@ -117,23 +120,31 @@ struct AgentEndpoint: Sendable {
     }
 
     /// Decodes the request, runs `body`, and answers with its JSON (made by `encode` when given).
+    /// The request's body, decoded as `In`.
+    func decode<In: Decodable>(_ request: Request) async throws(AgentProtocolError) -> In {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw AgentProtocolError(.invalidRequest, "the request body exceeds \(maxBodyBytes) bytes")
+        }
+        do {
+            return try ECSJSON.decoder().decode(In.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw AgentProtocolError(.invalidRequest, "the request body is not a valid \(In.self): \(error)")
+        }
+    }
+
     func handle<In: Decodable, Out: Encodable>(
-        _ request: Request, encode: ((Out) throws -> Data)? = nil, _ body: (In) async throws(AgentProtocolError) -> Out
+        _ request: Request,
+        encode: ((Out) throws -> Data)? = nil,
+        _ body: (consuming In) async throws(AgentProtocolError) -> Out
     ) async -> Response {
         do throws(AgentProtocolError) {
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: maxBodyBytes)
-            } catch {
-                throw AgentProtocolError(.invalidRequest, "the request body exceeds \(maxBodyBytes) bytes")
-            }
-            let input: In
-            do {
-                input = try ECSJSON.decoder().decode(In.self, from: Data(buffer.readableBytesView))
-            } catch {
-                throw AgentProtocolError(.invalidRequest, "the request body is not a valid \(In.self): \(error)")
-            }
-            let output = try await body(input)
+            // Decoded apart, so that the body's bytes are gone before `body` runs (a held sync's
+            // long poll), and the decoded request is the body's to keep or drop.
+            let input: In = try await decode(request)
+            let output = try await body(consume input)
             if let encode, let data = try? encode(output) { return Self.json(.ok, data: data) }
             return Self.json(.ok, output)
         } catch {

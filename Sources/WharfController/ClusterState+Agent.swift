@@ -254,6 +254,7 @@ extension ClusterState {
     /// The node's desired state: every task placed on it that is not yet recorded STOPPED, and the
     /// STOPPED reports this sync carried (so the agent may forget them).
     /// - Throws: `deregistered` when the instance is gone or was deregistered.
+    /// - Parameter reported: the ARNs of the tasks the sync reported.
     /// - Parameter seal: opens the values of the `secrets` of the tasks still to be started, which
     ///   go to this node only; without it, those tasks' secrets are not sent.
     /// - Parameter routesVersion: the version of the task routes the agent holds; the routes come
@@ -262,7 +263,7 @@ extension ClusterState {
     ///   none (building them for every sync of every such node cost half the controller's time).
     public func desiredState(
         for id: InstanceID,
-        reported: [TaskReport],
+        reported: [String],
         routesVersion: String? = nil,
         loadBalancerVersion: String? = nil,
         discoveryVersion: String? = nil,
@@ -296,10 +297,10 @@ extension ClusterState {
                 launchType: task.launchType.rawValue
             )
         }
-        let acknowledged = reported.filter { report in
-            guard let id = TaskID(arnSuffix: report.taskArn), let task = tasks[id] else { return true }
+        let acknowledged = reported.filter { arn in
+            guard let id = TaskID(arnSuffix: arn), let task = tasks[id] else { return true }
             return task.isStopped
-        }.map(\.taskArn)
+        }
         // Every node's route, its own included (the agent leaves its own block out): one list and
         // one version for all, made only when the node's version is not the current one.
         let version = instances.routesVersion

@@ -103,8 +103,10 @@ extension Controller {
     /// it is newer than the agent's, else after it changes or the long poll ends.
     /// - Parameter recorded: told the outcome (`ok` or the error code) and how long recording the
     ///   report took, before any long poll.
+    /// - Parameter request: consumed: of the report, only its tasks' ARNs are kept through the
+    ///   long poll (a thousand held syncs held ten megabytes of reports: docs/benchmarks.md).
     public func sync(
-        _ request: SyncRequest,
+        _ request: consuming SyncRequest,
         recorded: @Sendable (String, Duration) -> Void = { _, _ in }
     ) async throws(AgentProtocolError)
         -> SyncResponse
@@ -129,7 +131,7 @@ extension Controller {
             lastSeen[id] = now()
             syncsInFlight[id, default: 0] += 1
             inFlight = id
-            _ = try await write(background: true) { state, now in
+            _ = try await write(background: true) { [request = copy request] state, now in
                 let record = try state.authenticate(request, credentialHash: { _ in hashed })
                 return state.recordSync(request, record: record, now: now)
             }
@@ -144,9 +146,15 @@ extension Controller {
         recordUsage(request, instance: id)
         recordTargetHealth(request, instance: id)
         recordTargetTraffic(request, instance: id)
+        let reported = request.tasks.map(\.taskArn)
+        let (held, routes, plan, names) = (
+            request.desiredVersion, request.routesVersion, request.loadBalancerVersion, request.discoveryVersion
+        )
+        let servesNames = request.servesNames ?? true
+        _ = consume request
         lastSeen[id] = now()
-        if desiredVersion(id) <= request.desiredVersion {
-            await waitForChange(of: id, beyond: request.desiredVersion, timeout: settings.longPoll)
+        if desiredVersion(id) <= held {
+            await waitForChange(of: id, beyond: held, timeout: settings.longPoll)
         }
         lastSeen[id] = now()
         do {
@@ -154,11 +162,11 @@ extension Controller {
             return try await read { state in
                 try state.desiredState(
                     for: id,
-                    reported: request.tasks,
-                    routesVersion: request.routesVersion,
-                    loadBalancerVersion: request.loadBalancerVersion,
-                    discoveryVersion: request.discoveryVersion,
-                    servesNames: request.servesNames ?? true,
+                    reported: reported,
+                    routesVersion: routes,
+                    loadBalancerVersion: plan,
+                    discoveryVersion: names,
+                    servesNames: servesNames,
                     seal: seal
                 )
             }
