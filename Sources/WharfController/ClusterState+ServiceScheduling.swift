@@ -178,9 +178,9 @@ extension ClusterState {
                 switch (record?.status, record?.agentConnected) {
                 case (nil, _), (.inactive?, _): instance = .gone
                 case (_, false?):
-                    let cluster = record?.cluster ?? ""
-                    let replaces = views.replacesLost[cluster] ?? replacesLostTasks(cluster)
-                    views.replacesLost[cluster] = replaces
+                    // The task's cluster is its instance's.
+                    let replaces = views.replacesLost[task.cluster] ?? replacesLostTasks(task.cluster)
+                    views.replacesLost[task.cluster] = replaces
                     instance = replaces ? .lost : .usable
                 case (.draining?, _): instance = .draining
                 default: instance = .usable

@@ -527,7 +527,7 @@ struct HighAvailabilityTests {
                     let reasons = (described["tasks"] as? [[String: Any]] ?? []).map {
                         "\($0["stoppedReason"] ?? "?") / \($0["stopCode"] ?? "?")"
                     }
-                    let agentLog = String(agent?.log.suffix(6000) ?? "")
+                    let agentLog = agent.map { String($0.log.suffix(6000)) } ?? "(no agent process)"
                     let events = try await trio.call("DescribeServices", ["cluster": cluster, "services": ["steady"]])
                         .json["services"] as? [[String: Any]] ?? []
                     let messages = (events.first?["events"] as? [[String: Any]] ?? []).prefix(10).compactMap { $0["message"] }
