@@ -24,10 +24,13 @@ extension ClusterState {
 
     /// A task's ARN: its cluster's ``taskARNPrefix(cluster:)`` and its ID.
     static func taskARN(_ id: TaskID, prefix: [UInt8]) -> String {
-        var bytes = prefix
-        bytes.reserveCapacity(prefix.count + 32)
-        id.write(into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        // Written in place: an array of bytes first, then a string of them, cost a ListTasks page
+        // of 100 ARNs a tenth of the controller's time.
+        String(unsafeUninitializedCapacity: prefix.count + 32) { buffer in
+            let end = buffer.initialize(fromContentsOf: prefix)
+            id.write(into: UnsafeMutableBufferPointer(rebasing: buffer[end...]))
+            return end + 32
+        }
     }
 
     /// A container instance's ARN.

@@ -320,17 +320,26 @@ extension ClusterState {
         let candidates =
             request.serviceName.map { tasks.ids(in: GroupKey(cluster: name, group: "service:\($0)")) }
             ?? tasks.ids(inCluster: name)
-        let ids = candidates.filter { id in
-            tasks.contains(id) { task in
-                task.desiredStatus.rawValue == desired
+        // Matching IDs go straight into an array (`Set.filter` would hash each into a new set).
+        var ids: [TaskID] = []
+        // No task belongs to a daemon (CreateDaemon is not served), so a daemonName lists nothing.
+        if let wanted = DesiredStatus(rawValue: desired), request.daemonName == nil {
+            ids.reserveCapacity(candidates.count)
+            for id in candidates
+            where tasks.contains(id, where: { task in
+                task.desiredStatus == wanted
                     && (instance.map { task.instance == $0 } ?? true)
                     && (request.family.map { task.taskDefinition.family == $0 } ?? true)
                     && (request.startedBy.map { task.startedBy == $0 } ?? true)
                     && (request.launchType.map { task.launchType.rawValue == $0 } ?? true)
+            }) {
+                ids.append(id)
             }
-        }.sorted()
+            ids.sort()
+        }
         let filters = [
             instance.map { String(describing: $0) }, request.family, request.startedBy, request.serviceName,
+            request.launchType, request.daemonName,
         ]
         let scope = "tasks/\(name)/\(desired)/" + filters.map { $0 ?? "" }.joined(separator: "/")
         let page = try PageToken.page(ids, key: \.description, size: size, after: request.nextToken, scope: scope)

@@ -52,8 +52,15 @@ public struct ResourceID<Kind>: Hashable, Comparable, Sendable, CustomStringConv
 
     /// Appends the 32 lowercase hexadecimal digits to `bytes` as UTF-8.
     public func write(into bytes: inout [UInt8]) {
-        HexDigits.write(high, width: 16, into: &bytes)
-        HexDigits.write(low, width: 16, into: &bytes)
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 32))
+        bytes.withUnsafeMutableBufferPointer { write(into: UnsafeMutableBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// Writes the 32 lowercase hexadecimal digits at the start of `buffer`, which holds at least 32.
+    public func write(into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        HexDigits.write(high, width: 16, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<16]))
+        HexDigits.write(low, width: 16, into: UnsafeMutableBufferPointer(rebasing: buffer[16..<32]))
     }
 
     /// The 32 lowercase hexadecimal digits.
@@ -137,21 +144,19 @@ enum HexDigits {
         }
     }
 
-    /// Appends `value` as `width` lowercase digits, zero-padded.
-    static func write(_ value: UInt64, width: Int, into bytes: inout [UInt8]) {
+    /// Writes `value` as `width` lowercase digits, zero-padded, at the start of `buffer`.
+    static func write(_ value: UInt64, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        var rest = value
         for index in stride(from: width - 1, through: 0, by: -1) {
-            bytes.append(digit(value >> UInt64(index * 4)))
+            buffer[index] = digit(rest)
+            rest >>= 4
         }
     }
 
     /// `value` as `width` lowercase digits, zero-padded.
     static func format(_ value: UInt64, width: Int) -> String {
         String(unsafeUninitializedCapacity: width) { buffer in
-            var rest = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                buffer[index] = digit(rest)
-                rest >>= 4
-            }
+            write(value, width: width, into: buffer)
             return width
         }
     }
