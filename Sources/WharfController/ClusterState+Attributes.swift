@@ -49,8 +49,12 @@ extension ClusterState {
         _ request: ECS.DeleteAttributesRequest
     ) throws(ECSError) -> Outcome<ECS.DeleteAttributesResponse> {
         let name = try activeCluster(request.cluster).name
+        let attributes = request.attributes ?? []
+        guard attributes.count <= 10 else { throw ECSError(.invalidParameter, "attributes: at most 10 per call") }
+        // The same names and target type as PutAttributes takes.
+        try AttributeRules.check(attributes)
         var records: [InstanceID: InstanceRecord] = [:]
-        for attribute in request.attributes ?? [] {
+        for attribute in attributes {
             let target = try attributeTarget(attribute, cluster: name)
             var record = records[target.id] ?? target
             record.attributes.removeAll { $0.name == attribute.name }

@@ -105,6 +105,14 @@ extension ClusterState {
         _ request: ECS.DeleteCapacityProviderRequest
     ) throws(ECSError) -> Outcome<ECS.DeleteCapacityProviderResponse> {
         let name = capacityProviderName(try ECSError.required(request.capacityProvider, "capacityProvider"))
+        if request.cluster != nil {
+            // Only a Managed Instances provider belongs to a cluster, and those are not served.
+            throw ECSError.unsupported(
+                "cluster",
+                "Amazon ECS Managed Instances are AWS's machines; a capacity provider of an autoScalingGroupProvider "
+                    + "is deleted without a cluster"
+            )
+        }
         let record = try customCapacityProvider(name)
         if clusters.all.contains(where: { $0.status == .active && $0.capacityProviders.contains(name) }) {
             throw ECSError(.client, "The specified capacity provider is in use and cannot be removed.")
@@ -125,7 +133,14 @@ extension ClusterState {
     ) throws(ECSError) -> ECS.DescribeCapacityProvidersResponse {
         let size = try PageToken.pageSize(request.maxResults, limit: 10)
         let tagsWanted = (request.include ?? []).contains("TAGS")
-        let everyName = Self.fargateProviders + capacityProviders.all.map(\.name)
+        var everyName = Self.fargateProviders + capacityProviders.all.map(\.name)
+        var cluster: ClusterRecord?
+        if let reference = request.cluster {
+            // Only the providers associated with the cluster.
+            let record = try activeCluster(reference)
+            everyName = everyName.filter { record.capacityProviders.contains($0) }
+            cluster = record
+        }
         var failures: [ECS.Failure] = []
         var names: [String] = everyName
         if let references = request.capacityProviders, !references.isEmpty {
@@ -144,7 +159,7 @@ extension ClusterState {
             key: { $0 },
             size: size,
             after: request.nextToken,
-            scope: "capacityProviders"
+            scope: "capacityProviders/" + (cluster?.name ?? "")
         )
         let shown = page.items.map { name in
             guard let record = capacityProviders[name] else { return builtIn(name) }

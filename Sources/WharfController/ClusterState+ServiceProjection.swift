@@ -62,6 +62,10 @@ extension ClusterState {
         )
         service.platformVersion = record.platformVersion
         service.platformFamily = record.platformVersion == nil ? nil : "Linux"
+        // Wharf never rebalances across Availability Zones (ENABLED is refused), and ECS manages
+        // no service here (no Express services): what ECS would show for such a service.
+        service.availabilityZoneRebalancing = "DISABLED"
+        service.resourceManagementType = "CUSTOMER"
         if record.isExternal { presentTaskSets(record, in: &service) }
         return service
     }

@@ -90,6 +90,11 @@ extension ClusterState {
             if items != record.capacityProviderStrategy || record.launchType != nil { redeploy = true }
             record.capacityProviderStrategy = items
             record.launchType = nil
+        } else if request.capacityProviderStrategy != nil, let current = record.capacityProviderStrategy {
+            // An empty list goes back to the launch type: FARGATE from FARGATE and FARGATE_SPOT,
+            // EC2 from the account's own providers. Its tasks run as before, so nothing redeploys.
+            record.launchType = Self.launchType(ofStrategy: current)
+            record.capacityProviderStrategy = nil
         }
         let launch = Self.launchType(of: record).rawValue
         let key = try request.taskDefinition.map { (reference) throws(ECSError) in

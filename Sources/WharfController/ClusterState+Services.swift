@@ -274,13 +274,19 @@ extension ClusterState {
     public func listServices(_ request: ECS.ListServicesRequest) throws(ECSError) -> ECS.ListServicesResponse {
         let name = try activeCluster(request.cluster).name
         let size = try PageToken.pageSize(request.maxResults, limit: 100)
+        // Every service here is the customer's: ECS manages none (no Express services), so
+        // resourceManagementType ECS lists nothing.
+        let managedByECS = request.resourceManagementType == "ECS"
         let arns = activeServices(name)
             .filter { record in
-                (request.launchType.map { record.launchType?.rawValue == $0 } ?? true)
+                !managedByECS
+                    && (request.launchType.map { record.launchType?.rawValue == $0 } ?? true)
                     && (request.schedulingStrategy.map { record.schedulingStrategy.rawValue == $0 } ?? true)
             }
             .map(\.arn).sorted()
-        let scope = "services/\(name)/\(request.launchType ?? "")/\(request.schedulingStrategy ?? "")"
+        let scope =
+            "services/\(name)/\(request.launchType ?? "")/\(request.schedulingStrategy ?? "")/"
+            + (request.resourceManagementType ?? "")
         let page = try PageToken.page(arns, key: { $0 }, size: size, after: request.nextToken, scope: scope)
         return ECS.ListServicesResponse(serviceArns: page.items, nextToken: page.nextToken)
     }

@@ -54,6 +54,19 @@ struct CapacityProviderTests {
         }.capacityProvider
     }
 
+    /// Associates `providers` with the default cluster, with no default strategy.
+    static func associate(_ controller: Controller, _ providers: [String]) async throws {
+        _ = try await controller.write { state, _ in
+            try state.putClusterCapacityProviders(
+                ECS.PutClusterCapacityProvidersRequest(
+                    cluster: "default",
+                    capacityProviders: providers,
+                    defaultCapacityProviderStrategy: []
+                )
+            )
+        }
+    }
+
     @Test("create, describe (with FARGATE and FARGATE_SPOT), update and delete, with ECS's defaults and messages")
     func lifecycle() async throws {
         let controller = try await Self.cluster()
@@ -291,15 +304,7 @@ struct CapacityProviderTests {
         let controller = try await Self.cluster()
         _ = try await Self.create(controller, "gpu", group: "gpu-nodes")
         _ = try await Self.create(controller, "general", group: "general")
-        _ = try await controller.write { state, _ in
-            try state.putClusterCapacityProviders(
-                ECS.PutClusterCapacityProvidersRequest(
-                    cluster: "default",
-                    capacityProviders: ["gpu", "general"],
-                    defaultCapacityProviderStrategy: []
-                )
-            )
-        }
+        try await Self.associate(controller, ["gpu", "general"])
         let strategy = [
             ECS.CapacityProviderStrategyItem(capacityProvider: "gpu", weight: 1, base: 1),
             ECS.CapacityProviderStrategyItem(capacityProvider: "general", weight: 3),
