@@ -1,5 +1,6 @@
 import Foundation
 import WharfModel
+import WharfProtocol
 import WharfScheduler
 import WharfState
 
@@ -103,9 +104,32 @@ extension ClusterState {
         }
     }
 
+    /// A container instance's health as ECS shows it: one `CONTAINER_RUNTIME` check, as its agent
+    /// last reported it. INITIALIZING before any report (a new node, an older agent, or a controller
+    /// started since), INSUFFICIENT_DATA while the agent is disconnected.
+    static func healthStatus(
+        of record: InstanceRecord,
+        heard: HeardRuntimeHealth?
+    ) -> ECS.ContainerInstanceHealthStatus {
+        guard let heard else {
+            return ECS.ContainerInstanceHealthStatus(overallStatus: "INITIALIZING", details: [])
+        }
+        let status = record.agentConnected ? heard.report.status : "INSUFFICIENT_DATA"
+        let check = ECS.InstanceHealthCheckResult(
+            type: "CONTAINER_RUNTIME",
+            status: status,
+            lastUpdated: heard.heard,
+            lastStatusChange: heard.report.since
+        )
+        return ECS.ContainerInstanceHealthStatus(overallStatus: status, details: [check])
+    }
+
     /// DescribeContainerInstances: by ID or ARN; unknown ones come back as MISSING failures.
+    /// - Parameter runtimeHealth: the agents' reports of their container engines, for
+    ///   `include: CONTAINER_INSTANCE_HEALTH` (nil when not asked for).
     public func describeContainerInstances(
-        _ request: ECS.DescribeContainerInstancesRequest
+        _ request: ECS.DescribeContainerInstancesRequest,
+        runtimeHealth: [InstanceID: HeardRuntimeHealth]? = nil
     ) throws(ECSError) -> ECS.DescribeContainerInstancesResponse {
         let name = try activeCluster(request.cluster).name
         let references = request.containerInstances ?? []
@@ -120,7 +144,11 @@ extension ClusterState {
         var failures: [ECS.Failure] = []
         for reference in references {
             if let record = containerInstance(reference, cluster: name) {
-                found.append(project(record, includeTags: includeTags))
+                var shown = project(record, includeTags: includeTags)
+                if let runtimeHealth {
+                    shown.healthStatus = Self.healthStatus(of: record, heard: runtimeHealth[record.id])
+                }
+                found.append(shown)
             } else {
                 failures.append(ECS.Failure(arn: reference, reason: "MISSING"))
             }

@@ -145,6 +145,7 @@ extension Controller {
         recorded("ok", ContinuousClock.now - started)
         recordUsage(request, instance: id)
         recordTargetHealth(request, instance: id)
+        recordRuntimeHealth(request, instance: id)
         recordTargetTraffic(request, instance: id)
         let reported = request.tasks.map(\.taskArn)
         let (held, routes, plan, names) = (

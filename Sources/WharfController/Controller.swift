@@ -42,6 +42,8 @@ public actor Controller {
     var syncsInFlight: [InstanceID: Int] = [:]
     /// What each instance's tasks use, by task ARN, from its last sync (``recordUsage(_:)``).
     var usage: [InstanceID: [String: Utilization]] = [:]
+    /// What each node's agent last reported of its container engine (``recordRuntimeHealth(_:instance:)``).
+    var runtimeHealth: [InstanceID: HeardRuntimeHealth] = [:]
     /// What each load balancer node's health checks see of its targets, from its last sync.
     var targetHealth: [InstanceID: [TargetHealthReport]] = [:]
     /// What each load balancer node's HAProxy served of each target group, from its last sync.

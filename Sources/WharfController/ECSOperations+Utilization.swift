@@ -67,7 +67,10 @@ extension ECSOperations {
         }
         utilizationHandlers["DescribeContainerInstances"] = { (data: Data) async throws -> Data in
             let request: ECS.DescribeContainerInstancesRequest = try ECSWire.decode(data)
-            let response = try await controller.read { state in try state.describeContainerInstances(request) }
+            let health = await Self.runtimeHealth(for: request, controller)
+            let response = try await controller.read { state in
+                try state.describeContainerInstances(request, runtimeHealth: health)
+            }
             let usage = await controller.instanceUtilization()
             return try ECSWire.encode(UtilizationAnswer(key: "containerInstances", resources: response.containerInstances?.map { instance in
                 WithUtilization(resource: instance, utilization: InstanceID(arnSuffix: instance.containerInstanceArn ?? "")

@@ -80,8 +80,13 @@ struct ECSOperations: Sendable {
         seededWrite("RegisterContainerInstance", controller) { (state, request, now, seed) in
             try state.registerContainerInstance(request, now: now, seed: seed)
         }
-        read("DescribeContainerInstances", controller) { (state, request) in
-            try state.describeContainerInstances(request)
+        handlers["DescribeContainerInstances"] = { (data: Data) async throws -> Data in
+            let request: ECS.DescribeContainerInstancesRequest = try ECSWire.decode(data)
+            let health = await Self.runtimeHealth(for: request, controller)
+            let response = try await controller.read { state in
+                try state.describeContainerInstances(request, runtimeHealth: health)
+            }
+            return try ECSWire.encode(response)
         }
         read("ListContainerInstances", controller) { (state, request) in try state.listContainerInstances(request) }
         write("DeregisterContainerInstance", controller) { (state, request, now) in
@@ -299,6 +304,16 @@ struct ECSOperations: Sendable {
             let response = try await controller.read { state in try body(state, request) }
             return try ECSWire.encode(response)
         }
+    }
+
+    /// The nodes' container engine health, when DescribeContainerInstances asks for it
+    /// (`include: CONTAINER_INSTANCE_HEALTH`).
+    static func runtimeHealth(
+        for request: ECS.DescribeContainerInstancesRequest,
+        _ controller: Controller
+    ) async -> [InstanceID: HeardRuntimeHealth]? {
+        guard (request.include ?? []).contains("CONTAINER_INSTANCE_HEALTH") else { return nil }
+        return await controller.runtimeHealthReports()
     }
 
     /// A write whose outcome needs a seed (new IDs, placement tiebreaks), drawn from the controller's.

@@ -250,6 +250,9 @@ public struct SyncRequest: Codable, Equatable, Sendable {
     /// Whether the node answers Cloud Map names (Wharf's DNS): one that does not (false) is sent
     /// none. Absent from agents older than this member, which are sent them.
     public var servesNames: Bool?
+    /// Whether the node's container engine answers; absent from agents older than this member,
+    /// and before the agent first asked the engine.
+    public var runtimeHealth: RuntimeHealth?
 
     public init(
         protocolVersion: Int = AgentProtocol.version,
@@ -262,8 +265,10 @@ public struct SyncRequest: Codable, Equatable, Sendable {
         targetHealth: [TargetHealthReport]? = nil,
         targetTraffic: [TargetGroupTraffic]? = nil,
         discoveryVersion: String? = nil,
-        servesNames: Bool? = nil
+        servesNames: Bool? = nil,
+        runtimeHealth: RuntimeHealth? = nil
     ) {
+        self.runtimeHealth = runtimeHealth
         self.targetTraffic = targetTraffic
         self.discoveryVersion = discoveryVersion
         self.servesNames = servesNames

@@ -52,6 +52,22 @@ struct NetworkJoinTests {
                 let instances = described.json["containerInstances"] as? [[String: Any]] ?? []
                 #expect(instances.count == 3 && instances.allSatisfy { $0["agentConnected"] as? Bool == true && $0["status"] as? String == "ACTIVE" },
                         "\(described.json)")
+                // Each node's own engine answers its agent: ECS's CONTAINER_RUNTIME check is OK, once each has synced.
+                var health: [String] = []
+                for _ in 0..<20 {
+                    let arguments = ["ecs", "describe-container-instances", "--cluster", cluster.name,
+                                     "--include", "CONTAINER_INSTANCE_HEALTH", "--container-instances"] + arns
+                    let checked = try await aws(arguments, endpoint: controller.endpoint, caBundle: controller.caFile)
+                    health = (checked.json["containerInstances"] as? [[String: Any]] ?? []).map { instance in
+                        let status = instance["healthStatus"] as? [String: Any]
+                        let check = (status?["details"] as? [[String: Any]])?.first
+                        return [status?["overallStatus"], check?["type"], check?["status"]]
+                            .map { "\($0 ?? "none")" }.joined(separator: "/")
+                    }
+                    if health.count == 3, health.allSatisfy({ $0 != "INITIALIZING/none/none" }) { break }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+                #expect(health == Array(repeating: "OK/CONTAINER_RUNTIME/OK", count: 3), "\(health)")
 
                 // A task runs on the namespaced nodes like on any other.
                 let definition = try await cluster.register(["family": "netns-\(cluster.name)", "requiresCompatibilities": ["EXTERNAL"],

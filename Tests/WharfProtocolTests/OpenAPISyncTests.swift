@@ -65,6 +65,7 @@ struct OpenAPISyncTests {
         try Self.write([RegistryLogin(username: "u", password: "p")], to: directory)
         try Self.write([Sample.syncResponse], minimal: [Sample.emptySyncResponse], to: directory)
         try Self.write([ContainerUsage(cpuUnits: 0, memoryMiB: 1.5, sampledAt: 1_795_319_150)], to: directory)
+        try Self.write([Sample.runtimeHealth], to: directory)
         try Self.write(Sample.logDeliveryRequest.streams.flatMap(\.events), to: directory)
         try Self.write(Sample.logDeliveryRequest.streams, to: directory)
         try Self.write([Sample.logDeliveryRequest], minimal: [Sample.emptyLogDeliveryRequest], to: directory)
@@ -218,7 +219,10 @@ enum Sample {
                                          desiredVersion: 7, tasks: [taskReport, newTaskReport], routesVersion: "3f2a",
                                          loadBalancerVersion: "3.7.2", targetHealth: [healthReport, newHealthReport],
                                          targetTraffic: [traffic, quietTraffic],
-                                         discoveryVersion: "3.9", servesNames: true)
+                                         discoveryVersion: "3.9", servesNames: true,
+                                         runtimeHealth: runtimeHealth)
+    static let runtimeHealth = RuntimeHealth(status: RuntimeHealth.impaired,
+                                             since: Date(timeIntervalSince1970: 1_795_319_150.5))
     static let traffic = TargetGroupTraffic(targetGroupId: "73e2d6bc24d8a067", requests: 1200, responseTimeMs: 3.5)
     static let quietTraffic = TargetGroupTraffic(targetGroupId: "0b1c2d3e4f5a6b7c", requests: 0)
     static let healthReport = TargetHealthReport(

@@ -30,6 +30,14 @@ extension Agent {
         }
     }
 
+    /// Records whether the container engine answers, and gets a change to the controller soon.
+    func noteRuntime(answering: Bool) {
+        let status = answering ? RuntimeHealth.ok : RuntimeHealth.impaired
+        guard runtimeHealth?.status != status else { return }
+        runtimeHealth = RuntimeHealth(status: status, since: now())
+        syncSoon()
+    }
+
     /// After a restart: finds this instance's containers by their labels, takes up those of known
     /// tasks (without restarting them), records what exited meanwhile, and removes the rest.
     /// - Parameter initial: true at start-up, when no launch can be under way; later calls (after
@@ -46,8 +54,10 @@ extension Agent {
             found = try await runtime.listContainers(labels: [ContainerLabels.instanceArn: instanceArn])
         } catch {
             logger.warning("cannot list containers to re-adopt", metadata: ["error": "\(error.message)"])
+            noteRuntime(answering: false)
             return
         }
+        noteRuntime(answering: true)
         var seen = Set<String>()
         var pauses = Set<String>()
         for state in found {

@@ -26,7 +26,8 @@ extension Agent {
                 targetHealth: await loadBalancerNode?.health,
                 targetTraffic: await loadBalancerNode?.traffic,
                 discoveryVersion: await discoveryDNS?.version,
-                servesNames: discoveryDNS != nil
+                servesNames: discoveryDNS != nil,
+                runtimeHealth: runtimeHealth
             )
             let client = self.client
             let sync = Task { () -> Result<SyncResponse, AgentProtocolError> in

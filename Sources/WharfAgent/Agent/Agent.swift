@@ -64,6 +64,9 @@ public actor Agent {
     var registeredAddress: String?
     /// The version of the task routes installed, and of the ones being installed.
     var routesVersion: String?
+    /// Whether the container engine answers, as last found (``noteRuntime(answering:)``); nil
+    /// before the first listing.
+    var runtimeHealth: RuntimeHealth?
     var routesInstalling: String?
     /// The port the task metadata endpoint listens on, once it does.
     var metadataPort: Int?

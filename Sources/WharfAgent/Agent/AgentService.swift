@@ -118,6 +118,8 @@ public struct AgentService: Service {
                 }
             } catch {
                 logger.warning("container event stream broke; reconnecting", metadata: ["error": "\(error)"])
+                // Not known to answer until a listing says so (``Agent/adopt(initial:)``).
+                await agent.noteRuntime(answering: false)
             }
             try? await Task.sleep(for: .seconds(1))
         }
