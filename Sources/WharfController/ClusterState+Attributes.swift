@@ -100,7 +100,7 @@ extension ClusterState {
             key: { "\($0.targetId ?? "")\u{1}\($0.name ?? "")" },
             size: size,
             after: request.nextToken,
-            scope: "attributes/\(name)/\(request.attributeName ?? "")/\(request.attributeValue ?? "")"
+            scope: PageToken.scope("attributes", name, request.attributeName, request.attributeValue)
         )
         return ECS.ListAttributesResponse(attributes: page.items, nextToken: page.nextToken)
     }

@@ -159,7 +159,7 @@ extension ClusterState {
             key: { $0 },
             size: size,
             after: request.nextToken,
-            scope: "capacityProviders/" + (cluster?.name ?? "")
+            scope: PageToken.scope("capacityProviders", cluster?.name)
         )
         let shown = page.items.map { name in
             guard let record = capacityProviders[name] else { return builtIn(name) }

@@ -179,7 +179,7 @@ extension ClusterState {
             key: { $0 },
             size: size,
             after: request.nextToken,
-            scope: "instances/\(name)/\(request.status ?? "")/\(request.filter ?? "")"
+            scope: PageToken.scope("instances", name, request.status, request.filter)
         )
         return ECS.ListContainerInstancesResponse(containerInstanceArns: page.items, nextToken: page.nextToken)
     }

@@ -284,9 +284,9 @@ extension ClusterState {
                     && (request.schedulingStrategy.map { record.schedulingStrategy.rawValue == $0 } ?? true)
             }
             .map(\.arn).sorted()
-        let scope =
-            "services/\(name)/\(request.launchType ?? "")/\(request.schedulingStrategy ?? "")/"
-            + (request.resourceManagementType ?? "")
+        let scope = PageToken.scope(
+            "services", name, request.launchType, request.schedulingStrategy, request.resourceManagementType
+        )
         let page = try PageToken.page(arns, key: { $0 }, size: size, after: request.nextToken, scope: scope)
         return ECS.ListServicesResponse(serviceArns: page.items, nextToken: page.nextToken)
     }

@@ -63,7 +63,7 @@ extension ClusterState {
             record.status.rawValue == status && (request.familyPrefix.map { record.key.family == $0 } ?? true)
         }
         records.sort { ascending ? Self.sortKey($0) < Self.sortKey($1) : Self.sortKey($0) > Self.sortKey($1) }
-        let scope = "task-definitions/\(request.familyPrefix ?? "")/\(status)/\(ascending)"
+        let scope = PageToken.scope("task-definitions", request.familyPrefix, status, "\(ascending)")
         let page = try PageToken.page(
             records,
             key: Self.sortKey,
@@ -102,7 +102,7 @@ extension ClusterState {
             key: { $0 },
             size: size,
             after: request.nextToken,
-            scope: "families/\(request.familyPrefix ?? "")/\(status)"
+            scope: PageToken.scope("families", request.familyPrefix, status)
         )
         return ECS.ListTaskDefinitionFamiliesResponse(families: page.items, nextToken: page.nextToken)
     }

@@ -337,11 +337,10 @@ extension ClusterState {
             }
             ids.sort()
         }
-        let filters = [
-            instance.map { String(describing: $0) }, request.family, request.startedBy, request.serviceName,
-            request.launchType, request.daemonName,
-        ]
-        let scope = "tasks/\(name)/\(desired)/" + filters.map { $0 ?? "" }.joined(separator: "/")
+        let scope = PageToken.scope(
+            "tasks", name, desired, instance.map { String(describing: $0) }, request.family, request.startedBy,
+            request.serviceName, request.launchType, request.daemonName
+        )
         let page = try PageToken.page(ids, key: \.description, size: size, after: request.nextToken, scope: scope)
         return ECS.ListTasksResponse(
             taskArns: taskARNs(cluster: name, page.items),

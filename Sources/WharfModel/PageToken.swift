@@ -18,6 +18,13 @@ public struct PageToken: Sendable {
         return maxResults
     }
 
+    /// A listing's scope for ``page(_:key:ascending:size:after:scope:)``: its name and what it is
+    /// filtered by, in order, a filter not given as empty, so a token of one listing is refused for
+    /// another (`tasks/default/RUNNING//web`).
+    public static func scope(_ listing: String, _ filters: String?...) -> String {
+        ([listing] + filters.map { $0 ?? "" }).joined(separator: "/")
+    }
+
     /// Returns one page of `items` (already in order) after the position `nextToken` names.
     /// - Parameters:
     ///   - items: every matching item, in the order pages are served.

@@ -37,4 +37,11 @@ struct PageTokenTests {
     func maxResults(value: Int) {
         #expect(throws: ECSError.self) { try PageToken.pageSize(value, limit: 100) }
     }
+
+    @Test("a scope names the listing and its filters in order, an absent one as empty, so positions stay apart")
+    func scope() {
+        #expect(PageToken.scope("tasks", "default", "RUNNING", nil, "web") == "tasks/default/RUNNING//web")
+        #expect(PageToken.scope("capacityProviders", nil) == "capacityProviders/")
+        #expect(PageToken.scope("x", "a", nil) != PageToken.scope("x", nil, "a"))
+    }
 }
