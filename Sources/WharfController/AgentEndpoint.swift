@@ -35,7 +35,7 @@ struct AgentEndpoint: Sendable {
                 try await controller.register(body)
             }
         case AgentProtocol.syncPath:
-            await handle(request, encode: syncJSON.encode) {
+            await handle(request, read: SyncRequest.read(json:), encode: syncJSON.encode) {
                 (body: consuming SyncRequest) async throws(AgentProtocolError) in
                 try await controller.sync(consume body) { outcome, duration in
                     metrics?.sync(outcome: outcome, duration: duration)
@@ -119,14 +119,23 @@ struct AgentEndpoint: Sendable {
         }
     }
 
-    /// Decodes the request, runs `body`, and answers with its JSON (made by `encode` when given).
-    /// The request's body, decoded as `In`.
-    func decode<In: Decodable>(_ request: Request) async throws(AgentProtocolError) -> In {
+    /// The request's body, decoded as `In` (by `read` when given, else by `JSONDecoder`).
+    func decode<In: Decodable>(
+        _ request: Request,
+        read: ((UnsafeRawBufferPointer) throws(JSONReader.Failure) -> In)? = nil
+    ) async throws(AgentProtocolError) -> In {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
         } catch {
             throw AgentProtocolError(.invalidRequest, "the request body exceeds \(maxBodyBytes) bytes")
+        }
+        if let read {
+            do throws(JSONReader.Failure) {
+                return try buffer.withUnsafeReadableBytes { bytes throws(JSONReader.Failure) in try read(bytes) }
+            } catch {
+                throw AgentProtocolError(.invalidRequest, "the request body is not a valid \(In.self): \(error)")
+            }
         }
         do {
             return try ECSJSON.decoder().decode(In.self, from: Data(buffer.readableBytesView))
@@ -135,15 +144,18 @@ struct AgentEndpoint: Sendable {
         }
     }
 
+    /// Decodes the request (by `read` when given), runs `body`, and answers with its JSON (made by
+    /// `encode` when given).
     func handle<In: Decodable, Out: Encodable>(
         _ request: Request,
+        read: ((UnsafeRawBufferPointer) throws(JSONReader.Failure) -> In)? = nil,
         encode: ((Out) throws -> Data)? = nil,
         _ body: (consuming In) async throws(AgentProtocolError) -> Out
     ) async -> Response {
         do throws(AgentProtocolError) {
             // Decoded apart, so that the body's bytes are gone before `body` runs (a held sync's
             // long poll), and the decoded request is the body's to keep or drop.
-            let input: In = try await decode(request)
+            let input: In = try await decode(request, read: read)
             let output = try await body(consume input)
             if let encode, let data = try? encode(output) { return Self.json(.ok, data: data) }
             return Self.json(.ok, output)

@@ -1,0 +1,288 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import WharfModel
+
+/// Reading an agent's sync report with ``JSONReader``: the same value `ECSJSON.decoder()` makes of
+/// it (unknown members skipped, `null` as absent), without `Codable`. Every agent sends one each
+/// time its tasks change and at every heartbeat, with every task it knows, and decoding them with
+/// `JSONDecoder` was the largest single cost of a controller under a fleet (docs/benchmarks.md).
+extension SyncRequest {
+    /// Reads the report `bytes` holds.
+    public static func read(json bytes: UnsafeRawBufferPointer) throws(JSONReader.Failure) -> SyncRequest {
+        try JSONReader.read(bytes) { reader throws(JSONReader.Failure) in try SyncRequest(reading: &reader) }
+    }
+
+    /// Reads a report object.
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var protocolVersion: Int?
+        var containerInstanceArn: String?
+        var credential: String?
+        var desiredVersion: Int?
+        var tasks: [TaskReport]?
+        var report = SyncRequest(containerInstanceArn: "", credential: "", desiredVersion: 0, tasks: [])
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "protocolVersion" {
+                protocolVersion = try reader.integer()
+            } else if key == "containerInstanceArn" {
+                containerInstanceArn = try reader.string()
+            } else if key == "credential" {
+                credential = try reader.string()
+            } else if key == "desiredVersion" {
+                desiredVersion = try reader.integer()
+            } else if key == "tasks" {
+                tasks = try reader.elements { reader throws(JSONReader.Failure) in try TaskReport(reading: &reader) }
+            } else if key == "routesVersion" {
+                report.routesVersion = try reader.null() ? nil : reader.string()
+            } else if key == "loadBalancerVersion" {
+                report.loadBalancerVersion = try reader.null() ? nil : reader.string()
+            } else if key == "targetHealth" {
+                report.targetHealth =
+                    try reader.null()
+                    ? nil
+                    : reader.elements { reader throws(JSONReader.Failure) in try TargetHealthReport(reading: &reader) }
+            } else if key == "targetTraffic" {
+                report.targetTraffic =
+                    try reader.null()
+                    ? nil
+                    : reader.elements { reader throws(JSONReader.Failure) in try TargetGroupTraffic(reading: &reader) }
+            } else if key == "discoveryVersion" {
+                report.discoveryVersion = try reader.null() ? nil : reader.string()
+            } else if key == "servesNames" {
+                report.servesNames = try reader.null() ? nil : reader.boolean()
+            } else if key == "runtimeHealth" {
+                report.runtimeHealth = try reader.null() ? nil : RuntimeHealth(reading: &reader)
+            } else {
+                try reader.skip()
+            }
+        }
+        report.protocolVersion = try required(protocolVersion, "protocolVersion")
+        report.containerInstanceArn = try required(containerInstanceArn, "containerInstanceArn")
+        report.credential = try required(credential, "credential")
+        report.desiredVersion = try required(desiredVersion, "desiredVersion")
+        report.tasks = try required(tasks, "tasks")
+        self = report
+    }
+}
+
+extension TaskReport {
+    /// Reads a task's report object.
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var taskArn: String?
+        var lastStatus: String?
+        var containers: [ContainerReport]?
+        var report = TaskReport(taskArn: "", lastStatus: "", containers: [])
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskArn" {
+                taskArn = try reader.string()
+            } else if key == "lastStatus" {
+                lastStatus = try reader.string()
+            } else if key == "containers" {
+                containers = try reader.elements { reader throws(JSONReader.Failure) in
+                    try ContainerReport(reading: &reader)
+                }
+            } else if key == "pullStartedAt" {
+                report.pullStartedAt = try reader.null() ? nil : reader.double()
+            } else if key == "pullStoppedAt" {
+                report.pullStoppedAt = try reader.null() ? nil : reader.double()
+            } else if key == "startedAt" {
+                report.startedAt = try reader.null() ? nil : reader.double()
+            } else if key == "executionStoppedAt" {
+                report.executionStoppedAt = try reader.null() ? nil : reader.double()
+            } else if key == "stopCode" {
+                report.stopCode = try reader.null() ? nil : reader.string()
+            } else if key == "stoppedReason" {
+                report.stoppedReason = try reader.null() ? nil : reader.string()
+            } else if key == "healthStatus" {
+                report.healthStatus = try reader.null() ? nil : reader.string()
+            } else if key == "macAddress" {
+                report.macAddress = try reader.null() ? nil : reader.string()
+            } else {
+                try reader.skip()
+            }
+        }
+        report.taskArn = try required(taskArn, "taskArn")
+        report.lastStatus = try required(lastStatus, "lastStatus")
+        report.containers = try required(containers, "containers")
+        self = report
+    }
+}
+
+extension ContainerReport {
+    /// Reads a container's report object.
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var name: String?
+        var lastStatus: String?
+        var networkBindings: [ECS.NetworkBinding]?
+        var report = ContainerReport(name: "", lastStatus: "")
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                name = try reader.string()
+            } else if key == "lastStatus" {
+                lastStatus = try reader.string()
+            } else if key == "networkBindings" {
+                networkBindings = try reader.elements { reader throws(JSONReader.Failure) in
+                    try ECS.NetworkBinding(reading: &reader)
+                }
+            } else if key == "runtimeId" {
+                report.runtimeId = try reader.null() ? nil : reader.string()
+            } else if key == "exitCode" {
+                report.exitCode = try reader.null() ? nil : reader.integer()
+            } else if key == "reason" {
+                report.reason = try reader.null() ? nil : reader.string()
+            } else if key == "healthStatus" {
+                report.healthStatus = try reader.null() ? nil : reader.string()
+            } else if key == "usage" {
+                report.usage = try reader.null() ? nil : ContainerUsage(reading: &reader)
+            } else if key == "gpuIds" {
+                report.gpuIds =
+                    try reader.null()
+                    ? nil : reader.elements { reader throws(JSONReader.Failure) in try reader.string() }
+            } else {
+                try reader.skip()
+            }
+        }
+        report.name = try required(name, "name")
+        report.lastStatus = try required(lastStatus, "lastStatus")
+        report.networkBindings = try required(networkBindings, "networkBindings")
+        self = report
+    }
+}
+
+extension ContainerUsage {
+    /// Reads a usage sample object.
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var cpuUnits: Double?
+        var memoryMiB: Double?
+        var sampledAt: Double?
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cpuUnits" {
+                cpuUnits = try reader.double()
+            } else if key == "memoryMiB" {
+                memoryMiB = try reader.double()
+            } else if key == "sampledAt" {
+                sampledAt = try reader.double()
+            } else {
+                try reader.skip()
+            }
+        }
+        self.init(
+            cpuUnits: try required(cpuUnits, "cpuUnits"),
+            memoryMiB: try required(memoryMiB, "memoryMiB"),
+            sampledAt: try required(sampledAt, "sampledAt")
+        )
+    }
+}
+
+extension ECS.NetworkBinding {
+    /// Reads a network binding object.
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        self.init()
+        var binding = self
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "bindIP" {
+                binding.bindIP = try reader.null() ? nil : reader.string()
+            } else if key == "containerPort" {
+                binding.containerPort = try reader.null() ? nil : reader.integer()
+            } else if key == "hostPort" {
+                binding.hostPort = try reader.null() ? nil : reader.integer()
+            } else if key == "protocol" {
+                binding.protocol = try reader.null() ? nil : reader.string()
+            } else if key == "containerPortRange" {
+                binding.containerPortRange = try reader.null() ? nil : reader.string()
+            } else if key == "hostPortRange" {
+                binding.hostPortRange = try reader.null() ? nil : reader.string()
+            } else {
+                try reader.skip()
+            }
+        }
+        self = binding
+    }
+}
+
+extension TargetHealthReport {
+    /// Reads a target's health report object.
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var targetGroupId: String?
+        var id: String?
+        var port: Int?
+        var state: String?
+        var detail: String?
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "targetGroupId" {
+                targetGroupId = try reader.string()
+            } else if key == "id" {
+                id = try reader.string()
+            } else if key == "port" {
+                port = try reader.integer()
+            } else if key == "state" {
+                state = try reader.string()
+            } else if key == "detail" {
+                detail = try reader.null() ? nil : reader.string()
+            } else {
+                try reader.skip()
+            }
+        }
+        self.init(
+            targetGroupId: try required(targetGroupId, "targetGroupId"),
+            id: try required(id, "id"),
+            port: try required(port, "port"),
+            state: try required(state, "state"),
+            detail: detail
+        )
+    }
+}
+
+extension TargetGroupTraffic {
+    /// Reads a target group's traffic object.
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var targetGroupId: String?
+        var requests: Int?
+        var responseTimeMs: Double?
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "targetGroupId" {
+                targetGroupId = try reader.string()
+            } else if key == "requests" {
+                requests = try reader.integer()
+            } else if key == "responseTimeMs" {
+                responseTimeMs = try reader.null() ? nil : reader.double()
+            } else {
+                try reader.skip()
+            }
+        }
+        self.init(
+            targetGroupId: try required(targetGroupId, "targetGroupId"),
+            requests: try required(requests, "requests"),
+            responseTimeMs: responseTimeMs
+        )
+    }
+}
+
+extension RuntimeHealth {
+    /// Reads a runtime health object (`since` in seconds since 1970, as `ECSJSON` writes dates).
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var status: String?
+        var since: Double?
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "status" {
+                status = try reader.string()
+            } else if key == "since" {
+                since = try reader.double()
+            } else {
+                try reader.skip()
+            }
+        }
+        self.init(
+            status: try required(status, "status"),
+            since: Date(timeIntervalSince1970: try required(since, "since"))
+        )
+    }
+}
+
+/// A required member's value, or the failure of its absence.
+private func required<Value>(_ value: Value?, _ member: String) throws(JSONReader.Failure) -> Value {
+    guard let value else { throw JSONReader.Failure("the member \(member) is missing") }
+    return value
+}
