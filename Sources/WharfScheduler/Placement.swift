@@ -98,20 +98,33 @@ public struct Placement: Sendable {
         var placedOn: [Int: PlacementCandidate] = [:]
         var result = Result()
         var queue = PlacementQueue()
-        func rank(_ candidate: PlacementCandidate) -> [Double] {
-            ranking.compactMap { strategy in
-                switch (strategy.type, (strategy.field ?? "").lowercased()) {
-                case ("binpack", "cpu"): Double(candidate.remainingCPU)
-                case ("binpack", _): Double(candidate.remainingMemoryMiB)
-                case ("spread", _): Double(candidate.tasksByGroup[group, default: 0])
-                default: nil
-                }
+        let measures = ranking.compactMap { strategy -> RankMeasure? in
+            switch (strategy.type, (strategy.field ?? "").lowercased()) {
+            case ("binpack", "cpu"): .remainingCPU
+            case ("binpack", _): .remainingMemory
+            case ("spread", _): .groupTasks
+            default: nil
             }
         }
-        // Read in place: an array's subscript copies the element (a retain for each of its members).
+        // Read in place, member by member: passing `buffer[index]` on would copy the instance (a
+        // retain for each of its members), for every instance of the cluster.
+        func rank(_ candidate: UnsafePointer<PlacementCandidate>) -> PlacementQueue.Rank {
+            var rank = PlacementQueue.Rank()
+            for (lane, measure) in measures.enumerated() {
+                rank[lane] =
+                    switch measure {
+                    case .remainingCPU: Double(candidate.pointee.remainingCPU)
+                    case .remainingMemory: Double(candidate.pointee.remainingMemoryMiB)
+                    case .groupTasks: Double(candidate.pointee.tasksByGroup[group, default: 0])
+                    }
+            }
+            return rank
+        }
+        queue.lanes = measures.count
         candidates.withUnsafeBufferPointer { buffer in
-            for index in buffer.indices where fits(buffer[index], demand, group: group) {
-                queue.push(index, rank: rank(buffer[index]), tiebreak: random.next())
+            guard let first = buffer.baseAddress else { return }
+            for index in buffer.indices where fits(first + index, demand, group: group) {
+                queue.push(index, rank: rank(first + index), tiebreak: random.next())
             }
         }
         for _ in 0..<count {
@@ -128,7 +141,7 @@ public struct Placement: Sendable {
             placedOn[chosen] = candidate
             result.placements.append(candidate.arn)
             if fits(candidate, demand, group: group) {
-                queue.push(chosen, rank: rank(candidate), tiebreak: random.next())
+                queue.push(chosen, rank: withUnsafePointer(to: candidate) { rank($0) }, tiebreak: random.next())
             }
         }
         return result
@@ -136,6 +149,23 @@ public struct Placement: Sendable {
 
     func fits(_ candidate: PlacementCandidate, _ demand: TaskDemand, group: String) -> Bool {
         candidate.misfitReason(demand) == nil && constraintFailure(candidate, group: group) == nil
+    }
+
+    /// ``fits(_:_:group:)`` for the instance `candidate` points to, read in place: only the members
+    /// a check needs are loaded, and the instance is copied only for a memberOf constraint.
+    func fits(_ candidate: UnsafePointer<PlacementCandidate>, _ demand: TaskDemand, group: String) -> Bool {
+        guard candidate.pointee.status == .active, candidate.pointee.agentConnected,
+            demand.cpu <= candidate.pointee.remainingCPU, demand.memoryMiB <= candidate.pointee.remainingMemoryMiB,
+            demand.gpus <= candidate.pointee.remainingGPUs
+        else { return false }
+        if !demand.hostPorts.isEmpty, !demand.hostPorts.isDisjoint(with: candidate.pointee.usedPorts) { return false }
+        if distinctInstance, candidate.pointee.tasksByGroup[group, default: 0] > 0 { return false }
+        return memberOf.isEmpty || admits(candidate.pointee)
+    }
+
+    /// What a strategy ranks instances by (lowest first).
+    private enum RankMeasure {
+        case remainingCPU, remainingMemory, groupTasks
     }
 
     /// Places by ranking every instance again for each task (for spread over an attribute).
@@ -206,27 +236,35 @@ public struct Placement: Sendable {
     }
 }
 
-/// A priority queue of instance indices by rank (lexicographic, lowest first), then by a random
-/// tiebreak, so ties fall to a seeded random choice. Each index is in it at most once.
+/// A priority queue of instance indices by rank (lexicographic over the first ``lanes`` of it,
+/// lowest first), then by a random tiebreak, so ties fall to a seeded random choice. Each index is
+/// in it at most once.
 struct PlacementQueue {
+    /// An instance's rank: one lane per strategy (at most 5), held inline rather than in an array
+    /// allocated for each instance.
+    typealias Rank = SIMD8<Double>
+
     private struct Entry {
-        var rank: [Double]
+        var rank: Rank
         var tiebreak: UInt64
         var index: Int
-        func precedes(_ other: Entry) -> Bool {
-            for (a, b) in zip(rank, other.rank) where a != b { return a < b }
-            return tiebreak < other.tiebreak
-        }
     }
 
+    /// How many lanes of a rank count.
+    var lanes = 0
     private var heap: [Entry] = []
 
-    mutating func push(_ index: Int, rank: [Double], tiebreak: UInt64) {
+    private func precedes(_ entry: Entry, _ other: Entry) -> Bool {
+        for lane in 0..<lanes where entry.rank[lane] != other.rank[lane] { return entry.rank[lane] < other.rank[lane] }
+        return entry.tiebreak < other.tiebreak
+    }
+
+    mutating func push(_ index: Int, rank: Rank, tiebreak: UInt64) {
         heap.append(Entry(rank: rank, tiebreak: tiebreak, index: index))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { break }
+            guard precedes(heap[child], heap[parent]) else { break }
             heap.swapAt(child, parent)
             child = parent
         }
@@ -242,8 +280,8 @@ struct PlacementQueue {
             while true {
                 let left = 2 * parent + 1, right = left + 1
                 var best = parent
-                if left < heap.count, heap[left].precedes(heap[best]) { best = left }
-                if right < heap.count, heap[right].precedes(heap[best]) { best = right }
+                if left < heap.count, precedes(heap[left], heap[best]) { best = left }
+                if right < heap.count, precedes(heap[right], heap[best]) { best = right }
                 guard best != parent else { break }
                 heap.swapAt(parent, best)
                 parent = best
