@@ -5,8 +5,9 @@ Every structure in the ECS model becomes `ECS.<Shape>` in Sources/WharfModel/ECS
 file per shape: all members optional (the API edge checks `required` itself, so a missing member
 gets a clear error naming it instead of a decoding error), enum-typed members kept as String and
 checked against `ECS.Enum` tables, and a generated `validate(_:at:)` that applies the model's own
-constraints (required, enum values, numeric ranges, lengths). For Systems Manager, whose model is
-far larger than what Wharf serves, and for Secrets Manager, only the structures the served
+constraints (required, enum values, numeric ranges, lengths), with a `write(to:)` (JSONWritable) and
+an `init(reading:)` (JSONReadable) that write and read the JSON without JSONEncoder and JSONDecoder.
+For Systems Manager, whose model is far larger than what Wharf serves, and for Secrets Manager, only the structures the served
 operations reach are generated, as `SSM.<Shape>` and `SecretsManager.<Shape>`; their PascalCase
 members become camelCase properties with coding keys.
 
@@ -306,6 +307,27 @@ def generate(NS, label, path, OUT, operations):
         for m, ident, _, _ in props:
             lines += fitted("        ", "json.member(", [f'"{m}"', f"self.{ident}"], ")")
         lines.append("        json.close()")
+        lines.append("    }")
+        lines.append("}")
+        # The members as `ECSJSON.decoder()` reads them, without JSONDecoder (see JSONReadable).
+        lines.append("")
+        lines.append(f"extension {NS}.{name}: JSONReadable {{")
+        lines.append("    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {")
+        if props:
+            lines.append("        var shape = Self()")
+            lines.append("        try reader.object { reader, key throws(JSONReader.Failure) in")
+            for index, (m, ident, typ, _) in enumerate(props):
+                opening = "if" if index == 0 else "} else if"
+                lines.append(f'            {opening} key == "{m}" {{')
+                lines.append(wrapped(f"                shape.{ident} = try reader.optional({typ}.self)"))
+            lines.append("            } else {")
+            lines.append("                try reader.skip()")
+            lines.append("            }")
+            lines.append("        }")
+            lines.append("        self = shape")
+        else:
+            lines.append("        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }")
+            lines.append("        self.init()")
         lines.append("    }")
         lines.append("}")
         with open(os.path.join(OUT, f"{NS}.{name}.swift"), "w") as f:

@@ -7,6 +7,10 @@ import WharfModel
 enum ECSWire {
     static func decode<Request: ECSShape>(_ data: Data) throws(ECSError) -> Request {
         let body = data.isEmpty ? Data("{}".utf8) : data
+        if let readable = Request.self as? any JSONReadable.Type {
+            let request: Request = try read(readable, body)
+            return try request.validated()
+        }
         let request: Request
         do {
             request = try ECSJSON.decoder().decode(Request.self, from: body)
@@ -22,6 +26,29 @@ enum ECSWire {
             throw ECSError(.serialization, "the request body is not valid JSON: \(error)")
         }
         return try request.validated()
+    }
+
+    /// A request read by its generated reader (every generated shape has one), without
+    /// `JSONDecoder`; its failures in the words `decode` uses.
+    private static func read<Request: ECSShape>(
+        _ readable: any JSONReadable.Type,
+        _ body: Data
+    ) throws(ECSError) -> Request {
+        var failure: JSONReader.Failure?
+        let value: (any JSONReadable)? = body.withUnsafeBytes { bytes in
+            do throws(JSONReader.Failure) {
+                return try readable.read(json: bytes)
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let request = value as? Request { return request }
+        let reason = failure?.description ?? "not a \(Request.self)"
+        if (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) == nil {
+            throw ECSError(.serialization, "the request body is not valid JSON: \(reason)")
+        }
+        throw ECSError(.serialization, reason)
     }
 
     /// A response body: written directly when the response is a generated shape (``JSONWritable``),

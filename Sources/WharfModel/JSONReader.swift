@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// A JSON document read value by value from its UTF-8 bytes: the reading side of ``JSONText``, for
 /// the documents read so often that `JSONDecoder`'s generic machinery showed in profiles (agents'
 /// sync reports). It accepts what `JSONDecoder` accepts (RFC 8259, UTF-8) and fails where it fails,
@@ -220,6 +226,25 @@ public struct JSONReader {
         guard value.isFinite, value != 0 || number.isZero else {
             throw Failure("the number \(text(number.start, position)) does not fit in a double")
         }
+        return value
+    }
+
+    /// Reads the next value with `ECSJSON.decoder()`, from its own bytes: for members read too
+    /// rarely to have a reader of their own.
+    public mutating func decoded<Value: Decodable>(_ type: Value.Type) throws(Failure) -> Value {
+        skipWhitespace()
+        let start = position
+        try skip()
+        do {
+            return try ECSJSON.decoder().decode(Value.self, from: Data(bytes[start..<position]))
+        } catch {
+            throw Failure("not a valid \(Value.self): \(error)")
+        }
+    }
+
+    /// A required member's value, or the failure of its absence.
+    public static func required<Value>(_ value: Value?, _ member: String) throws(Failure) -> Value {
+        guard let value else { throw Failure("the member \(member) is missing") }
         return value
     }
 

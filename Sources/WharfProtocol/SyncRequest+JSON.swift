@@ -58,11 +58,11 @@ extension SyncRequest {
                 try reader.skip()
             }
         }
-        report.protocolVersion = try required(protocolVersion, "protocolVersion")
-        report.containerInstanceArn = try required(containerInstanceArn, "containerInstanceArn")
-        report.credential = try required(credential, "credential")
-        report.desiredVersion = try required(desiredVersion, "desiredVersion")
-        report.tasks = try required(tasks, "tasks")
+        report.protocolVersion = try JSONReader.required(protocolVersion, "protocolVersion")
+        report.containerInstanceArn = try JSONReader.required(containerInstanceArn, "containerInstanceArn")
+        report.credential = try JSONReader.required(credential, "credential")
+        report.desiredVersion = try JSONReader.required(desiredVersion, "desiredVersion")
+        report.tasks = try JSONReader.required(tasks, "tasks")
         self = report
     }
 }
@@ -103,9 +103,9 @@ extension TaskReport {
                 try reader.skip()
             }
         }
-        report.taskArn = try required(taskArn, "taskArn")
-        report.lastStatus = try required(lastStatus, "lastStatus")
-        report.containers = try required(containers, "containers")
+        report.taskArn = try JSONReader.required(taskArn, "taskArn")
+        report.lastStatus = try JSONReader.required(lastStatus, "lastStatus")
+        report.containers = try JSONReader.required(containers, "containers")
         self = report
     }
 }
@@ -144,9 +144,9 @@ extension ContainerReport {
                 try reader.skip()
             }
         }
-        report.name = try required(name, "name")
-        report.lastStatus = try required(lastStatus, "lastStatus")
-        report.networkBindings = try required(networkBindings, "networkBindings")
+        report.name = try JSONReader.required(name, "name")
+        report.lastStatus = try JSONReader.required(lastStatus, "lastStatus")
+        report.networkBindings = try JSONReader.required(networkBindings, "networkBindings")
         self = report
     }
 }
@@ -169,9 +169,9 @@ extension ContainerUsage {
             }
         }
         self.init(
-            cpuUnits: try required(cpuUnits, "cpuUnits"),
-            memoryMiB: try required(memoryMiB, "memoryMiB"),
-            sampledAt: try required(sampledAt, "sampledAt")
+            cpuUnits: try JSONReader.required(cpuUnits, "cpuUnits"),
+            memoryMiB: try JSONReader.required(memoryMiB, "memoryMiB"),
+            sampledAt: try JSONReader.required(sampledAt, "sampledAt")
         )
     }
 }
@@ -226,10 +226,10 @@ extension TargetHealthReport {
             }
         }
         self.init(
-            targetGroupId: try required(targetGroupId, "targetGroupId"),
-            id: try required(id, "id"),
-            port: try required(port, "port"),
-            state: try required(state, "state"),
+            targetGroupId: try JSONReader.required(targetGroupId, "targetGroupId"),
+            id: try JSONReader.required(id, "id"),
+            port: try JSONReader.required(port, "port"),
+            state: try JSONReader.required(state, "state"),
             detail: detail
         )
     }
@@ -253,8 +253,8 @@ extension TargetGroupTraffic {
             }
         }
         self.init(
-            targetGroupId: try required(targetGroupId, "targetGroupId"),
-            requests: try required(requests, "requests"),
+            targetGroupId: try JSONReader.required(targetGroupId, "targetGroupId"),
+            requests: try JSONReader.required(requests, "requests"),
             responseTimeMs: responseTimeMs
         )
     }
@@ -275,14 +275,8 @@ extension RuntimeHealth {
             }
         }
         self.init(
-            status: try required(status, "status"),
-            since: Date(timeIntervalSince1970: try required(since, "since"))
+            status: try JSONReader.required(status, "status"),
+            since: Date(timeIntervalSince1970: try JSONReader.required(since, "since"))
         )
     }
-}
-
-/// A required member's value, or the failure of its absence.
-private func required<Value>(_ value: Value?, _ member: String) throws(JSONReader.Failure) -> Value {
-    guard let value else { throw JSONReader.Failure("the member \(member) is missing") }
-    return value
 }

@@ -127,4 +127,28 @@ struct SyncResponseJSONTests {
         #expect(answer == deregistered)
         #expect(answer.tasks.first?.taskDefinition.status == "INACTIVE")
     }
+
+    static func read(_ data: Data) -> SyncResponse? {
+        data.withUnsafeBytes { bytes in try? SyncResponse.read(json: bytes) }
+    }
+
+    @Test("the agent reads each answer without JSONDecoder as JSONDecoder reads it; a cut answer fails")
+    func agentReads() throws {
+        let json = SyncResponseJSON()
+        let empty = SyncResponse(desiredVersion: 0, tasks: [], acknowledgedStopped: [])
+        let answer = Self.response(Self.definition())
+        for data in [try json.encode(empty), try json.encode(answer), try ECSJSON.encoder().encode(answer)] {
+            let read = try #require(Self.read(data))
+            #expect(read == (try Self.decoded(data)))
+        }
+        let read = try #require(Self.read(try json.encode(answer)))
+        #expect(read == answer)
+        #expect(read.loadBalancerPlan?.balancers.first?.listeners.first?.port == 80)
+        #expect(read.tasks.last?.network?.subnet == "10.64.3.0/24")
+        #expect(read.tasks[2].secrets?.environment["httpd"]?["DB_PASSWORD"] == "p\"w")
+        let bytes = try json.encode(answer)
+        for end in stride(from: 0, to: bytes.count - 1, by: 7) {
+            #expect(Self.read(bytes.prefix(end)) == nil, "cut at \(end)")
+        }
+    }
 }

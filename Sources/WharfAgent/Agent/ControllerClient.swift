@@ -167,7 +167,7 @@ public final class HTTPControllerClient: ControllerClient {
                 throw Failure.final(error)
             }
             do {
-                return try ECSJSON.decoder().decode(Out.self, from: data)
+                return try Self.read(Out.self, from: data)
             } catch {
                 throw Failure.final(AgentProtocolError(.serverError, "cannot read the controller's answer: \(error)"))
             }
@@ -178,5 +178,15 @@ public final class HTTPControllerClient: ControllerClient {
         } catch {
             throw .elsewhere(AgentProtocolError(.serverError, "cannot reach the controller at \(base): \(error)"))
         }
+    }
+
+    /// An answer, by its ``JSONReader`` when it has one (a sync answer), else by `JSONDecoder`.
+    static func read<Out: Decodable>(_ type: Out.Type, from data: Data) throws -> Out {
+        guard let readable = Out.self as? any JSONReadable.Type else {
+            return try ECSJSON.decoder().decode(Out.self, from: data)
+        }
+        let value = try data.withUnsafeBytes { bytes in try readable.read(json: bytes) }
+        guard let answer = value as? Out else { throw JSONReader.Failure("not a \(Out.self)") }
+        return answer
     }
 }

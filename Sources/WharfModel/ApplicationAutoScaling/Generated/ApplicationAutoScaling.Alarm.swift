@@ -40,3 +40,19 @@ extension ApplicationAutoScaling.Alarm: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.Alarm: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmName" {
+                shape.alarmName = try reader.optional(String.self)
+            } else if key == "AlarmARN" {
+                shape.alarmARN = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

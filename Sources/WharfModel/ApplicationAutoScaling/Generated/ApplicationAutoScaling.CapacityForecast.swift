@@ -40,3 +40,19 @@ extension ApplicationAutoScaling.CapacityForecast: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.CapacityForecast: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Timestamps" {
+                shape.timestamps = try reader.optional([Date].self)
+            } else if key == "Values" {
+                shape.values = try reader.optional([Double].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -72,3 +72,27 @@ extension ApplicationAutoScaling.CustomizedMetricSpecification: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.CustomizedMetricSpecification: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "Dimensions" {
+                shape.dimensions = try reader.optional([ApplicationAutoScaling.MetricDimension].self)
+            } else if key == "Statistic" {
+                shape.statistic = try reader.optional(String.self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else if key == "Metrics" {
+                shape.metrics = try reader.optional([ApplicationAutoScaling.TargetTrackingMetricDataQuery].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

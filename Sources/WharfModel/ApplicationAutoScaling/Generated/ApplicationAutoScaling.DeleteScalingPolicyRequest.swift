@@ -64,3 +64,23 @@ extension ApplicationAutoScaling.DeleteScalingPolicyRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DeleteScalingPolicyRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PolicyName" {
+                shape.policyName = try reader.optional(String.self)
+            } else if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -64,3 +64,23 @@ extension ApplicationAutoScaling.DeleteScheduledActionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DeleteScheduledActionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "ScheduledActionName" {
+                shape.scheduledActionName = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -26,3 +26,10 @@ extension ApplicationAutoScaling.DeregisterScalableTargetResponse: JSONWritable 
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DeregisterScalableTargetResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }
+        self.init()
+    }
+}

@@ -39,3 +39,19 @@ extension ApplicationAutoScaling.DescribeScalableTargetsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalableTargetsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ScalableTargets" {
+                shape.scalableTargets = try reader.optional([ApplicationAutoScaling.ScalableTarget].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -39,3 +39,19 @@ extension ApplicationAutoScaling.DescribeScalingActivitiesResponse: JSONWritable
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalingActivitiesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ScalingActivities" {
+                shape.scalingActivities = try reader.optional([ApplicationAutoScaling.ScalingActivity].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -73,3 +73,27 @@ extension ApplicationAutoScaling.DescribeScalingPoliciesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalingPoliciesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PolicyNames" {
+                shape.policyNames = try reader.optional([String].self)
+            } else if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

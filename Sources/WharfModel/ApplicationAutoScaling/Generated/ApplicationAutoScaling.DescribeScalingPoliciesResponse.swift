@@ -39,3 +39,19 @@ extension ApplicationAutoScaling.DescribeScalingPoliciesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DescribeScalingPoliciesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ScalingPolicies" {
+                shape.scalingPolicies = try reader.optional([ApplicationAutoScaling.ScalingPolicy].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

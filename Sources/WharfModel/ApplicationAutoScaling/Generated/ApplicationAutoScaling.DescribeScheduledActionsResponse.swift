@@ -39,3 +39,19 @@ extension ApplicationAutoScaling.DescribeScheduledActionsResponse: JSONWritable 
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.DescribeScheduledActionsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ScheduledActions" {
+                shape.scheduledActions = try reader.optional([ApplicationAutoScaling.ScheduledAction].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

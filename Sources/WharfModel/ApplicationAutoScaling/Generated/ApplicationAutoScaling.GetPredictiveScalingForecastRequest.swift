@@ -78,3 +78,27 @@ extension ApplicationAutoScaling.GetPredictiveScalingForecastRequest: JSONWritab
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.GetPredictiveScalingForecastRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else if key == "PolicyName" {
+                shape.policyName = try reader.optional(String.self)
+            } else if key == "StartTime" {
+                shape.startTime = try reader.optional(Date.self)
+            } else if key == "EndTime" {
+                shape.endTime = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -52,3 +52,21 @@ extension ApplicationAutoScaling.GetPredictiveScalingForecastResponse: JSONWrita
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.GetPredictiveScalingForecastResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "LoadForecast" {
+                shape.loadForecast = try reader.optional([ApplicationAutoScaling.LoadForecast].self)
+            } else if key == "CapacityForecast" {
+                shape.capacityForecast = try reader.optional(ApplicationAutoScaling.CapacityForecast.self)
+            } else if key == "UpdateTime" {
+                shape.updateTime = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,17 @@ extension ApplicationAutoScaling.ListTagsForResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.ListTagsForResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

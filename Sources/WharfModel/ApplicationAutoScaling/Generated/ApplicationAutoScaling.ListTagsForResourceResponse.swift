@@ -33,3 +33,17 @@ extension ApplicationAutoScaling.ListTagsForResourceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.ListTagsForResourceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Tags" {
+                shape.tags = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -54,3 +54,22 @@ extension ApplicationAutoScaling.LoadForecast: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.LoadForecast: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Timestamps" {
+                shape.timestamps = try reader.optional([Date].self)
+            } else if key == "Values" {
+                shape.values = try reader.optional([Double].self)
+            } else if key == "MetricSpecification" {
+                shape.metricSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingMetricSpecification.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -57,3 +57,23 @@ extension ApplicationAutoScaling.NotScaledReason: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.NotScaledReason: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Code" {
+                shape.code = try reader.optional(String.self)
+            } else if key == "MaxCapacity" {
+                shape.maxCapacity = try reader.optional(Int.self)
+            } else if key == "MinCapacity" {
+                shape.minCapacity = try reader.optional(Int.self)
+            } else if key == "CurrentCapacity" {
+                shape.currentCapacity = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,18 @@ extension ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification:
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricDataQueries" {
+                shape.metricDataQueries =
+                    try reader.optional([ApplicationAutoScaling.PredictiveScalingMetricDataQuery].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -53,3 +53,21 @@ extension ApplicationAutoScaling.PredictiveScalingMetric: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetric: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Dimensions" {
+                shape.dimensions = try reader.optional([ApplicationAutoScaling.PredictiveScalingMetricDimension].self)
+            } else if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

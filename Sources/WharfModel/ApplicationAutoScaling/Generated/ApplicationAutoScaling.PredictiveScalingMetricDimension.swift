@@ -42,3 +42,19 @@ extension ApplicationAutoScaling.PredictiveScalingMetricDimension: JSONWritable 
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetricDimension: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Value" {
+                shape.value = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -94,3 +94,35 @@ extension ApplicationAutoScaling.PredictiveScalingMetricSpecification: JSONWrita
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetricSpecification: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetValue" {
+                shape.targetValue = try reader.optional(Double.self)
+            } else if key == "PredefinedMetricPairSpecification" {
+                shape.predefinedMetricPairSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification.self)
+            } else if key == "PredefinedScalingMetricSpecification" {
+                shape.predefinedScalingMetricSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPredefinedScalingMetricSpecification.self)
+            } else if key == "PredefinedLoadMetricSpecification" {
+                shape.predefinedLoadMetricSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification.self)
+            } else if key == "CustomizedScalingMetricSpecification" {
+                shape.customizedScalingMetricSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self)
+            } else if key == "CustomizedLoadMetricSpecification" {
+                shape.customizedLoadMetricSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self)
+            } else if key == "CustomizedCapacityMetricSpecification" {
+                shape.customizedCapacityMetricSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -50,3 +50,21 @@ extension ApplicationAutoScaling.PredictiveScalingMetricStat: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingMetricStat: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Metric" {
+                shape.metric = try reader.optional(ApplicationAutoScaling.PredictiveScalingMetric.self)
+            } else if key == "Stat" {
+                shape.stat = try reader.optional(String.self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

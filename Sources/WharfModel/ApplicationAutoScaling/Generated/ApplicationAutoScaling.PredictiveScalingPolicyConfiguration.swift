@@ -75,3 +75,26 @@ extension ApplicationAutoScaling.PredictiveScalingPolicyConfiguration: JSONWrita
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingPolicyConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricSpecifications" {
+                shape.metricSpecifications =
+                    try reader.optional([ApplicationAutoScaling.PredictiveScalingMetricSpecification].self)
+            } else if key == "Mode" {
+                shape.mode = try reader.optional(String.self)
+            } else if key == "SchedulingBufferTime" {
+                shape.schedulingBufferTime = try reader.optional(Int.self)
+            } else if key == "MaxCapacityBreachBehavior" {
+                shape.maxCapacityBreachBehavior = try reader.optional(String.self)
+            } else if key == "MaxCapacityBuffer" {
+                shape.maxCapacityBuffer = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

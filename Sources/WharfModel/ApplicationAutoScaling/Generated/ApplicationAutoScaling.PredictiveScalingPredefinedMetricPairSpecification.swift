@@ -45,3 +45,19 @@ extension ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecificat
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PredefinedMetricType" {
+                shape.predefinedMetricType = try reader.optional(String.self)
+            } else if key == "ResourceLabel" {
+                shape.resourceLabel = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

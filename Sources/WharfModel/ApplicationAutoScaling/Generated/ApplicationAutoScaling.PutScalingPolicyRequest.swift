@@ -94,3 +94,34 @@ extension ApplicationAutoScaling.PutScalingPolicyRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PutScalingPolicyRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PolicyName" {
+                shape.policyName = try reader.optional(String.self)
+            } else if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else if key == "PolicyType" {
+                shape.policyType = try reader.optional(String.self)
+            } else if key == "StepScalingPolicyConfiguration" {
+                shape.stepScalingPolicyConfiguration =
+                    try reader.optional(ApplicationAutoScaling.StepScalingPolicyConfiguration.self)
+            } else if key == "TargetTrackingScalingPolicyConfiguration" {
+                shape.targetTrackingScalingPolicyConfiguration =
+                    try reader.optional(ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration.self)
+            } else if key == "PredictiveScalingPolicyConfiguration" {
+                shape.predictiveScalingPolicyConfiguration =
+                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPolicyConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -41,3 +41,19 @@ extension ApplicationAutoScaling.PutScalingPolicyResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PutScalingPolicyResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PolicyARN" {
+                shape.policyARN = try reader.optional(String.self)
+            } else if key == "Alarms" {
+                shape.alarms = try reader.optional([ApplicationAutoScaling.Alarm].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

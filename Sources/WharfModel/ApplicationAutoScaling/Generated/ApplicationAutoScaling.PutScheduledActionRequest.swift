@@ -97,3 +97,33 @@ extension ApplicationAutoScaling.PutScheduledActionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.PutScheduledActionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "Schedule" {
+                shape.schedule = try reader.optional(String.self)
+            } else if key == "Timezone" {
+                shape.timezone = try reader.optional(String.self)
+            } else if key == "ScheduledActionName" {
+                shape.scheduledActionName = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else if key == "StartTime" {
+                shape.startTime = try reader.optional(Date.self)
+            } else if key == "EndTime" {
+                shape.endTime = try reader.optional(Date.self)
+            } else if key == "ScalableTargetAction" {
+                shape.scalableTargetAction = try reader.optional(ApplicationAutoScaling.ScalableTargetAction.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

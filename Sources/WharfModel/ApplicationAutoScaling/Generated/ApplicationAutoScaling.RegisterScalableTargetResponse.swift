@@ -33,3 +33,17 @@ extension ApplicationAutoScaling.RegisterScalableTargetResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.RegisterScalableTargetResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ScalableTargetARN" {
+                shape.scalableTargetARN = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -105,3 +105,35 @@ extension ApplicationAutoScaling.ScalableTarget: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.ScalableTarget: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else if key == "MinCapacity" {
+                shape.minCapacity = try reader.optional(Int.self)
+            } else if key == "MaxCapacity" {
+                shape.maxCapacity = try reader.optional(Int.self)
+            } else if key == "PredictedCapacity" {
+                shape.predictedCapacity = try reader.optional(Int.self)
+            } else if key == "RoleARN" {
+                shape.roleARN = try reader.optional(String.self)
+            } else if key == "CreationTime" {
+                shape.creationTime = try reader.optional(Date.self)
+            } else if key == "SuspendedState" {
+                shape.suspendedState = try reader.optional(ApplicationAutoScaling.SuspendedState.self)
+            } else if key == "ScalableTargetARN" {
+                shape.scalableTargetARN = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ApplicationAutoScaling.ScalableTargetAction: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.ScalableTargetAction: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MinCapacity" {
+                shape.minCapacity = try reader.optional(Int.self)
+            } else if key == "MaxCapacity" {
+                shape.maxCapacity = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -117,3 +117,39 @@ extension ApplicationAutoScaling.ScalingActivity: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.ScalingActivity: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ActivityId" {
+                shape.activityId = try reader.optional(String.self)
+            } else if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "Cause" {
+                shape.cause = try reader.optional(String.self)
+            } else if key == "StartTime" {
+                shape.startTime = try reader.optional(Date.self)
+            } else if key == "EndTime" {
+                shape.endTime = try reader.optional(Date.self)
+            } else if key == "StatusCode" {
+                shape.statusCode = try reader.optional(String.self)
+            } else if key == "StatusMessage" {
+                shape.statusMessage = try reader.optional(String.self)
+            } else if key == "Details" {
+                shape.details = try reader.optional(String.self)
+            } else if key == "NotScaledReasons" {
+                shape.notScaledReasons = try reader.optional([ApplicationAutoScaling.NotScaledReason].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -113,3 +113,37 @@ extension ApplicationAutoScaling.ScheduledAction: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.ScheduledAction: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ScheduledActionName" {
+                shape.scheduledActionName = try reader.optional(String.self)
+            } else if key == "ScheduledActionARN" {
+                shape.scheduledActionARN = try reader.optional(String.self)
+            } else if key == "ServiceNamespace" {
+                shape.serviceNamespace = try reader.optional(String.self)
+            } else if key == "Schedule" {
+                shape.schedule = try reader.optional(String.self)
+            } else if key == "Timezone" {
+                shape.timezone = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "ScalableDimension" {
+                shape.scalableDimension = try reader.optional(String.self)
+            } else if key == "StartTime" {
+                shape.startTime = try reader.optional(Date.self)
+            } else if key == "EndTime" {
+                shape.endTime = try reader.optional(Date.self)
+            } else if key == "ScalableTargetAction" {
+                shape.scalableTargetAction = try reader.optional(ApplicationAutoScaling.ScalableTargetAction.self)
+            } else if key == "CreationTime" {
+                shape.creationTime = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

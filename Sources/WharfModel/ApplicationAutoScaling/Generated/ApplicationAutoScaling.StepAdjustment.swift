@@ -51,3 +51,21 @@ extension ApplicationAutoScaling.StepAdjustment: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.StepAdjustment: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricIntervalLowerBound" {
+                shape.metricIntervalLowerBound = try reader.optional(Double.self)
+            } else if key == "MetricIntervalUpperBound" {
+                shape.metricIntervalUpperBound = try reader.optional(Double.self)
+            } else if key == "ScalingAdjustment" {
+                shape.scalingAdjustment = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -71,3 +71,25 @@ extension ApplicationAutoScaling.StepScalingPolicyConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.StepScalingPolicyConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AdjustmentType" {
+                shape.adjustmentType = try reader.optional(String.self)
+            } else if key == "StepAdjustments" {
+                shape.stepAdjustments = try reader.optional([ApplicationAutoScaling.StepAdjustment].self)
+            } else if key == "MinAdjustmentMagnitude" {
+                shape.minAdjustmentMagnitude = try reader.optional(Int.self)
+            } else if key == "Cooldown" {
+                shape.cooldown = try reader.optional(Int.self)
+            } else if key == "MetricAggregationType" {
+                shape.metricAggregationType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

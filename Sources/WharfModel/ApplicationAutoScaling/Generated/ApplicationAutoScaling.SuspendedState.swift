@@ -49,3 +49,21 @@ extension ApplicationAutoScaling.SuspendedState: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.SuspendedState: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "DynamicScalingInSuspended" {
+                shape.dynamicScalingInSuspended = try reader.optional(Bool.self)
+            } else if key == "DynamicScalingOutSuspended" {
+                shape.dynamicScalingOutSuspended = try reader.optional(Bool.self)
+            } else if key == "ScheduledScalingSuspended" {
+                shape.scheduledScalingSuspended = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -41,3 +41,19 @@ extension ApplicationAutoScaling.TagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.TagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -66,3 +66,25 @@ extension ApplicationAutoScaling.TargetTrackingMetricDataQuery: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.TargetTrackingMetricDataQuery: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Expression" {
+                shape.expression = try reader.optional(String.self)
+            } else if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "Label" {
+                shape.label = try reader.optional(String.self)
+            } else if key == "MetricStat" {
+                shape.metricStat = try reader.optional(ApplicationAutoScaling.TargetTrackingMetricStat.self)
+            } else if key == "ReturnData" {
+                shape.returnData = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -72,3 +72,29 @@ extension ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration: JSONW
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetValue" {
+                shape.targetValue = try reader.optional(Double.self)
+            } else if key == "PredefinedMetricSpecification" {
+                shape.predefinedMetricSpecification =
+                    try reader.optional(ApplicationAutoScaling.PredefinedMetricSpecification.self)
+            } else if key == "CustomizedMetricSpecification" {
+                shape.customizedMetricSpecification =
+                    try reader.optional(ApplicationAutoScaling.CustomizedMetricSpecification.self)
+            } else if key == "ScaleOutCooldown" {
+                shape.scaleOutCooldown = try reader.optional(Int.self)
+            } else if key == "ScaleInCooldown" {
+                shape.scaleInCooldown = try reader.optional(Int.self)
+            } else if key == "DisableScaleIn" {
+                shape.disableScaleIn = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -42,3 +42,19 @@ extension ApplicationAutoScaling.UntagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.UntagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else if key == "TagKeys" {
+                shape.tagKeys = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

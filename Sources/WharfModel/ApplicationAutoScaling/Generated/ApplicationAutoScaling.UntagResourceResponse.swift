@@ -26,3 +26,10 @@ extension ApplicationAutoScaling.UntagResourceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ApplicationAutoScaling.UntagResourceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }
+        self.init()
+    }
+}

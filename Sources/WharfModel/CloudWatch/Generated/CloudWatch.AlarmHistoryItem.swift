@@ -86,3 +86,31 @@ extension CloudWatch.AlarmHistoryItem: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.AlarmHistoryItem: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmName" {
+                shape.alarmName = try reader.optional(String.self)
+            } else if key == "AlarmContributorId" {
+                shape.alarmContributorId = try reader.optional(String.self)
+            } else if key == "AlarmType" {
+                shape.alarmType = try reader.optional(String.self)
+            } else if key == "Timestamp" {
+                shape.timestamp = try reader.optional(Date.self)
+            } else if key == "HistoryItemType" {
+                shape.historyItemType = try reader.optional(String.self)
+            } else if key == "HistorySummary" {
+                shape.historySummary = try reader.optional(String.self)
+            } else if key == "HistoryData" {
+                shape.historyData = try reader.optional(String.self)
+            } else if key == "AlarmContributorAttributes" {
+                shape.alarmContributorAttributes = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -52,3 +52,21 @@ extension CloudWatch.AlarmPromQLCriteria: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.AlarmPromQLCriteria: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Query" {
+                shape.query = try reader.optional(String.self)
+            } else if key == "PendingPeriod" {
+                shape.pendingPeriod = try reader.optional(Int.self)
+            } else if key == "RecoveryPeriod" {
+                shape.recoveryPeriod = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -161,3 +161,53 @@ extension CloudWatch.CompositeAlarm: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.CompositeAlarm: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ActionsEnabled" {
+                shape.actionsEnabled = try reader.optional(Bool.self)
+            } else if key == "AlarmActions" {
+                shape.alarmActions = try reader.optional([String].self)
+            } else if key == "AlarmArn" {
+                shape.alarmArn = try reader.optional(String.self)
+            } else if key == "AlarmConfigurationUpdatedTimestamp" {
+                shape.alarmConfigurationUpdatedTimestamp = try reader.optional(Date.self)
+            } else if key == "AlarmDescription" {
+                shape.alarmDescription = try reader.optional(String.self)
+            } else if key == "AlarmName" {
+                shape.alarmName = try reader.optional(String.self)
+            } else if key == "AlarmRule" {
+                shape.alarmRule = try reader.optional(String.self)
+            } else if key == "InsufficientDataActions" {
+                shape.insufficientDataActions = try reader.optional([String].self)
+            } else if key == "OKActions" {
+                shape.okActions = try reader.optional([String].self)
+            } else if key == "StateReason" {
+                shape.stateReason = try reader.optional(String.self)
+            } else if key == "StateReasonData" {
+                shape.stateReasonData = try reader.optional(String.self)
+            } else if key == "StateUpdatedTimestamp" {
+                shape.stateUpdatedTimestamp = try reader.optional(Date.self)
+            } else if key == "StateValue" {
+                shape.stateValue = try reader.optional(String.self)
+            } else if key == "StateTransitionedTimestamp" {
+                shape.stateTransitionedTimestamp = try reader.optional(Date.self)
+            } else if key == "ActionsSuppressedBy" {
+                shape.actionsSuppressedBy = try reader.optional(String.self)
+            } else if key == "ActionsSuppressedReason" {
+                shape.actionsSuppressedReason = try reader.optional(String.self)
+            } else if key == "ActionsSuppressor" {
+                shape.actionsSuppressor = try reader.optional(String.self)
+            } else if key == "ActionsSuppressorWaitPeriod" {
+                shape.actionsSuppressorWaitPeriod = try reader.optional(Int.self)
+            } else if key == "ActionsSuppressorExtensionPeriod" {
+                shape.actionsSuppressorExtensionPeriod = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

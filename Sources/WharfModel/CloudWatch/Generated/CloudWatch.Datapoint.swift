@@ -80,3 +80,31 @@ extension CloudWatch.Datapoint: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.Datapoint: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Timestamp" {
+                shape.timestamp = try reader.optional(Date.self)
+            } else if key == "SampleCount" {
+                shape.sampleCount = try reader.optional(Double.self)
+            } else if key == "Average" {
+                shape.average = try reader.optional(Double.self)
+            } else if key == "Sum" {
+                shape.sum = try reader.optional(Double.self)
+            } else if key == "Minimum" {
+                shape.minimum = try reader.optional(Double.self)
+            } else if key == "Maximum" {
+                shape.maximum = try reader.optional(Double.self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else if key == "ExtendedStatistics" {
+                shape.extendedStatistics = try reader.optional([String: Double].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -91,3 +91,33 @@ extension CloudWatch.DescribeAlarmHistoryInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.DescribeAlarmHistoryInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmName" {
+                shape.alarmName = try reader.optional(String.self)
+            } else if key == "AlarmContributorId" {
+                shape.alarmContributorId = try reader.optional(String.self)
+            } else if key == "AlarmTypes" {
+                shape.alarmTypes = try reader.optional([String].self)
+            } else if key == "HistoryItemType" {
+                shape.historyItemType = try reader.optional(String.self)
+            } else if key == "StartDate" {
+                shape.startDate = try reader.optional(Date.self)
+            } else if key == "EndDate" {
+                shape.endDate = try reader.optional(Date.self)
+            } else if key == "MaxRecords" {
+                shape.maxRecords = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "ScanBy" {
+                shape.scanBy = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension CloudWatch.DescribeAlarmHistoryOutput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.DescribeAlarmHistoryOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmHistoryItems" {
+                shape.alarmHistoryItems = try reader.optional([CloudWatch.AlarmHistoryItem].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

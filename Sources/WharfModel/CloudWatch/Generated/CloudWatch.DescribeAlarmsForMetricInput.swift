@@ -82,3 +82,29 @@ extension CloudWatch.DescribeAlarmsForMetricInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.DescribeAlarmsForMetricInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "Statistic" {
+                shape.statistic = try reader.optional(String.self)
+            } else if key == "ExtendedStatistic" {
+                shape.extendedStatistic = try reader.optional(String.self)
+            } else if key == "Dimensions" {
+                shape.dimensions = try reader.optional([CloudWatch.Dimension].self)
+            } else if key == "Period" {
+                shape.period = try reader.optional(Int.self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,17 @@ extension CloudWatch.DescribeAlarmsForMetricOutput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.DescribeAlarmsForMetricOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricAlarms" {
+                shape.metricAlarms = try reader.optional([CloudWatch.MetricAlarm].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

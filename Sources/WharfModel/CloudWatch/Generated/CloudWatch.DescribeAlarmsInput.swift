@@ -97,3 +97,33 @@ extension CloudWatch.DescribeAlarmsInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.DescribeAlarmsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmNames" {
+                shape.alarmNames = try reader.optional([String].self)
+            } else if key == "AlarmNamePrefix" {
+                shape.alarmNamePrefix = try reader.optional(String.self)
+            } else if key == "AlarmTypes" {
+                shape.alarmTypes = try reader.optional([String].self)
+            } else if key == "ChildrenOfAlarmName" {
+                shape.childrenOfAlarmName = try reader.optional(String.self)
+            } else if key == "ParentsOfAlarmName" {
+                shape.parentsOfAlarmName = try reader.optional(String.self)
+            } else if key == "StateValue" {
+                shape.stateValue = try reader.optional(String.self)
+            } else if key == "ActionPrefix" {
+                shape.actionPrefix = try reader.optional(String.self)
+            } else if key == "MaxRecords" {
+                shape.maxRecords = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

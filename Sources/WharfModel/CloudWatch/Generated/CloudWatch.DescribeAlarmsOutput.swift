@@ -51,3 +51,21 @@ extension CloudWatch.DescribeAlarmsOutput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.DescribeAlarmsOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "CompositeAlarms" {
+                shape.compositeAlarms = try reader.optional([CloudWatch.CompositeAlarm].self)
+            } else if key == "MetricAlarms" {
+                shape.metricAlarms = try reader.optional([CloudWatch.MetricAlarm].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension CloudWatch.EnableAlarmActionsInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.EnableAlarmActionsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmNames" {
+                shape.alarmNames = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

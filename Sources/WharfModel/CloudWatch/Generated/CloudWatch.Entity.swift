@@ -36,3 +36,19 @@ extension CloudWatch.Entity: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.Entity: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "KeyAttributes" {
+                shape.keyAttributes = try reader.optional([String: String].self)
+            } else if key == "Attributes" {
+                shape.attributes = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -39,3 +39,19 @@ extension CloudWatch.EntityMetricData: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.EntityMetricData: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Entity" {
+                shape.entity = try reader.optional(CloudWatch.Entity.self)
+            } else if key == "MetricData" {
+                shape.metricData = try reader.optional([CloudWatch.MetricDatum].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,17 @@ extension CloudWatch.EvaluationCriteria: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.EvaluationCriteria: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PromQLCriteria" {
+                shape.promQLCriteria = try reader.optional(CloudWatch.AlarmPromQLCriteria.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

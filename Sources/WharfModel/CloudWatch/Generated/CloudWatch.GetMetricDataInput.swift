@@ -81,3 +81,29 @@ extension CloudWatch.GetMetricDataInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.GetMetricDataInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricDataQueries" {
+                shape.metricDataQueries = try reader.optional([CloudWatch.MetricDataQuery].self)
+            } else if key == "StartTime" {
+                shape.startTime = try reader.optional(Date.self)
+            } else if key == "EndTime" {
+                shape.endTime = try reader.optional(Date.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "ScanBy" {
+                shape.scanBy = try reader.optional(String.self)
+            } else if key == "MaxDatapoints" {
+                shape.maxDatapoints = try reader.optional(Int.self)
+            } else if key == "LabelOptions" {
+                shape.labelOptions = try reader.optional(CloudWatch.LabelOptions.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

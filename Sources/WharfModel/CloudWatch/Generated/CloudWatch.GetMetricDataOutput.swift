@@ -51,3 +51,21 @@ extension CloudWatch.GetMetricDataOutput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.GetMetricDataOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricDataResults" {
+                shape.metricDataResults = try reader.optional([CloudWatch.MetricDataResult].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "Messages" {
+                shape.messages = try reader.optional([CloudWatch.MessageData].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -99,3 +99,33 @@ extension CloudWatch.GetMetricStatisticsInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.GetMetricStatisticsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Dimensions" {
+                shape.dimensions = try reader.optional([CloudWatch.Dimension].self)
+            } else if key == "StartTime" {
+                shape.startTime = try reader.optional(Date.self)
+            } else if key == "EndTime" {
+                shape.endTime = try reader.optional(Date.self)
+            } else if key == "Period" {
+                shape.period = try reader.optional(Int.self)
+            } else if key == "Statistics" {
+                shape.statistics = try reader.optional([String].self)
+            } else if key == "ExtendedStatistics" {
+                shape.extendedStatistics = try reader.optional([String].self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

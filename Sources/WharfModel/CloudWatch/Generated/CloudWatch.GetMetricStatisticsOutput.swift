@@ -38,3 +38,19 @@ extension CloudWatch.GetMetricStatisticsOutput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.GetMetricStatisticsOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Label" {
+                shape.label = try reader.optional(String.self)
+            } else if key == "Datapoints" {
+                shape.datapoints = try reader.optional([CloudWatch.Datapoint].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

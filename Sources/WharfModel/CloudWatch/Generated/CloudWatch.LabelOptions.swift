@@ -33,3 +33,17 @@ extension CloudWatch.LabelOptions: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.LabelOptions: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Timezone" {
+                shape.timezone = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

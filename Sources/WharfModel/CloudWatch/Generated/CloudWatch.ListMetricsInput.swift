@@ -82,3 +82,29 @@ extension CloudWatch.ListMetricsInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.ListMetricsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Dimensions" {
+                shape.dimensions = try reader.optional([CloudWatch.DimensionFilter].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "RecentlyActive" {
+                shape.recentlyActive = try reader.optional(String.self)
+            } else if key == "IncludeLinkedAccounts" {
+                shape.includeLinkedAccounts = try reader.optional(Bool.self)
+            } else if key == "OwningAccount" {
+                shape.owningAccount = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

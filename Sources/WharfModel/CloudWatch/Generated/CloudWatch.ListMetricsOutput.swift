@@ -47,3 +47,21 @@ extension CloudWatch.ListMetricsOutput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.ListMetricsOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Metrics" {
+                shape.metrics = try reader.optional([CloudWatch.Metric].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "OwningAccounts" {
+                shape.owningAccounts = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension CloudWatch.ListTagsForResourceInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.ListTagsForResourceInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,17 @@ extension CloudWatch.ListTagsForResourceOutput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.ListTagsForResourceOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Tags" {
+                shape.tags = try reader.optional([CloudWatch.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension CloudWatch.MessageData: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.MessageData: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Code" {
+                shape.code = try reader.optional(String.self)
+            } else if key == "Value" {
+                shape.value = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -49,3 +49,21 @@ extension CloudWatch.Metric: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.Metric: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Dimensions" {
+                shape.dimensions = try reader.optional([CloudWatch.Dimension].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

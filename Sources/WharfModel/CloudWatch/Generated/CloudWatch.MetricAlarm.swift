@@ -251,3 +251,77 @@ extension CloudWatch.MetricAlarm: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.MetricAlarm: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmName" {
+                shape.alarmName = try reader.optional(String.self)
+            } else if key == "AlarmArn" {
+                shape.alarmArn = try reader.optional(String.self)
+            } else if key == "AlarmDescription" {
+                shape.alarmDescription = try reader.optional(String.self)
+            } else if key == "AlarmConfigurationUpdatedTimestamp" {
+                shape.alarmConfigurationUpdatedTimestamp = try reader.optional(Date.self)
+            } else if key == "ActionsEnabled" {
+                shape.actionsEnabled = try reader.optional(Bool.self)
+            } else if key == "OKActions" {
+                shape.okActions = try reader.optional([String].self)
+            } else if key == "AlarmActions" {
+                shape.alarmActions = try reader.optional([String].self)
+            } else if key == "InsufficientDataActions" {
+                shape.insufficientDataActions = try reader.optional([String].self)
+            } else if key == "StateValue" {
+                shape.stateValue = try reader.optional(String.self)
+            } else if key == "StateReason" {
+                shape.stateReason = try reader.optional(String.self)
+            } else if key == "StateReasonData" {
+                shape.stateReasonData = try reader.optional(String.self)
+            } else if key == "StateUpdatedTimestamp" {
+                shape.stateUpdatedTimestamp = try reader.optional(Date.self)
+            } else if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "Statistic" {
+                shape.statistic = try reader.optional(String.self)
+            } else if key == "ExtendedStatistic" {
+                shape.extendedStatistic = try reader.optional(String.self)
+            } else if key == "Dimensions" {
+                shape.dimensions = try reader.optional([CloudWatch.Dimension].self)
+            } else if key == "Period" {
+                shape.period = try reader.optional(Int.self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else if key == "EvaluationPeriods" {
+                shape.evaluationPeriods = try reader.optional(Int.self)
+            } else if key == "DatapointsToAlarm" {
+                shape.datapointsToAlarm = try reader.optional(Int.self)
+            } else if key == "Threshold" {
+                shape.threshold = try reader.optional(Double.self)
+            } else if key == "ComparisonOperator" {
+                shape.comparisonOperator = try reader.optional(String.self)
+            } else if key == "TreatMissingData" {
+                shape.treatMissingData = try reader.optional(String.self)
+            } else if key == "EvaluateLowSampleCountPercentile" {
+                shape.evaluateLowSampleCountPercentile = try reader.optional(String.self)
+            } else if key == "Metrics" {
+                shape.metrics = try reader.optional([CloudWatch.MetricDataQuery].self)
+            } else if key == "ThresholdMetricId" {
+                shape.thresholdMetricId = try reader.optional(String.self)
+            } else if key == "EvaluationState" {
+                shape.evaluationState = try reader.optional(String.self)
+            } else if key == "StateTransitionedTimestamp" {
+                shape.stateTransitionedTimestamp = try reader.optional(Date.self)
+            } else if key == "EvaluationCriteria" {
+                shape.evaluationCriteria = try reader.optional(CloudWatch.EvaluationCriteria.self)
+            } else if key == "EvaluationInterval" {
+                shape.evaluationInterval = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -81,3 +81,29 @@ extension CloudWatch.MetricDataQuery: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.MetricDataQuery: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "MetricStat" {
+                shape.metricStat = try reader.optional(CloudWatch.MetricStat.self)
+            } else if key == "Expression" {
+                shape.expression = try reader.optional(String.self)
+            } else if key == "Label" {
+                shape.label = try reader.optional(String.self)
+            } else if key == "ReturnData" {
+                shape.returnData = try reader.optional(Bool.self)
+            } else if key == "Period" {
+                shape.period = try reader.optional(Int.self)
+            } else if key == "AccountId" {
+                shape.accountId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

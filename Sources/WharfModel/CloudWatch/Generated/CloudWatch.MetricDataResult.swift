@@ -70,3 +70,27 @@ extension CloudWatch.MetricDataResult: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.MetricDataResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "Label" {
+                shape.label = try reader.optional(String.self)
+            } else if key == "Timestamps" {
+                shape.timestamps = try reader.optional([Date].self)
+            } else if key == "Values" {
+                shape.values = try reader.optional([Double].self)
+            } else if key == "StatusCode" {
+                shape.statusCode = try reader.optional(String.self)
+            } else if key == "Messages" {
+                shape.messages = try reader.optional([CloudWatch.MessageData].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -94,3 +94,33 @@ extension CloudWatch.MetricDatum: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.MetricDatum: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MetricName" {
+                shape.metricName = try reader.optional(String.self)
+            } else if key == "Dimensions" {
+                shape.dimensions = try reader.optional([CloudWatch.Dimension].self)
+            } else if key == "Timestamp" {
+                shape.timestamp = try reader.optional(Date.self)
+            } else if key == "Value" {
+                shape.value = try reader.optional(Double.self)
+            } else if key == "StatisticValues" {
+                shape.statisticValues = try reader.optional(CloudWatch.StatisticSet.self)
+            } else if key == "Values" {
+                shape.values = try reader.optional([Double].self)
+            } else if key == "Counts" {
+                shape.counts = try reader.optional([Double].self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else if key == "StorageResolution" {
+                shape.storageResolution = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -51,3 +51,23 @@ extension CloudWatch.MetricStat: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.MetricStat: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Metric" {
+                shape.metric = try reader.optional(CloudWatch.Metric.self)
+            } else if key == "Period" {
+                shape.period = try reader.optional(Int.self)
+            } else if key == "Stat" {
+                shape.stat = try reader.optional(String.self)
+            } else if key == "Unit" {
+                shape.unit = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

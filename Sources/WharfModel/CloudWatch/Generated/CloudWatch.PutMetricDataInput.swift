@@ -59,3 +59,23 @@ extension CloudWatch.PutMetricDataInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.PutMetricDataInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "MetricData" {
+                shape.metricData = try reader.optional([CloudWatch.MetricDatum].self)
+            } else if key == "EntityMetricData" {
+                shape.entityMetricData = try reader.optional([CloudWatch.EntityMetricData].self)
+            } else if key == "StrictEntityValidation" {
+                shape.strictEntityValidation = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -62,3 +62,23 @@ extension CloudWatch.SetAlarmStateInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.SetAlarmStateInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AlarmName" {
+                shape.alarmName = try reader.optional(String.self)
+            } else if key == "StateValue" {
+                shape.stateValue = try reader.optional(String.self)
+            } else if key == "StateReason" {
+                shape.stateReason = try reader.optional(String.self)
+            } else if key == "StateReasonData" {
+                shape.stateReasonData = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -54,3 +54,23 @@ extension CloudWatch.StatisticSet: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.StatisticSet: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SampleCount" {
+                shape.sampleCount = try reader.optional(Double.self)
+            } else if key == "Sum" {
+                shape.sum = try reader.optional(Double.self)
+            } else if key == "Minimum" {
+                shape.minimum = try reader.optional(Double.self)
+            } else if key == "Maximum" {
+                shape.maximum = try reader.optional(Double.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

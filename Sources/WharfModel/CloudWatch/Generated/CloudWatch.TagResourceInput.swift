@@ -41,3 +41,19 @@ extension CloudWatch.TagResourceInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.TagResourceInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([CloudWatch.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

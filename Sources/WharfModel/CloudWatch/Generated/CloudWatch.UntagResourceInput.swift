@@ -40,3 +40,19 @@ extension CloudWatch.UntagResourceInput: JSONWritable {
         json.close()
     }
 }
+
+extension CloudWatch.UntagResourceInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else if key == "TagKeys" {
+                shape.tagKeys = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

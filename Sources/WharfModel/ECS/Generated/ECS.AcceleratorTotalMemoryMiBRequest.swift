@@ -34,3 +34,19 @@ extension ECS.AcceleratorTotalMemoryMiBRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.AcceleratorTotalMemoryMiBRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "min" {
+                shape.min = try reader.optional(Int.self)
+            } else if key == "max" {
+                shape.max = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -50,3 +50,23 @@ extension ECS.AdvancedConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.AdvancedConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "alternateTargetGroupArn" {
+                shape.alternateTargetGroupArn = try reader.optional(String.self)
+            } else if key == "productionListenerRule" {
+                shape.productionListenerRule = try reader.optional(String.self)
+            } else if key == "testListenerRule" {
+                shape.testListenerRule = try reader.optional(String.self)
+            } else if key == "roleArn" {
+                shape.roleArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -49,3 +49,23 @@ extension ECS.Attachment: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Attachment: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "details" {
+                shape.details = try reader.optional([ECS.KeyValuePair].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.AttachmentStateChange: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.AttachmentStateChange: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "attachmentArn" {
+                shape.attachmentArn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -45,3 +45,23 @@ extension ECS.Attribute: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Attribute: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "value" {
+                shape.value = try reader.optional(String.self)
+            } else if key == "targetType" {
+                shape.targetType = try reader.optional(String.self)
+            } else if key == "targetId" {
+                shape.targetId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.AutoRepairConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.AutoRepairConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "actionsStatus" {
+                shape.actionsStatus = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -58,3 +58,23 @@ extension ECS.AutoScalingGroupProvider: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.AutoScalingGroupProvider: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "autoScalingGroupArn" {
+                shape.autoScalingGroupArn = try reader.optional(String.self)
+            } else if key == "managedScaling" {
+                shape.managedScaling = try reader.optional(ECS.ManagedScaling.self)
+            } else if key == "managedTerminationProtection" {
+                shape.managedTerminationProtection = try reader.optional(String.self)
+            } else if key == "managedDraining" {
+                shape.managedDraining = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

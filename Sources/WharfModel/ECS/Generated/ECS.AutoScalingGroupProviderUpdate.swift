@@ -51,3 +51,21 @@ extension ECS.AutoScalingGroupProviderUpdate: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.AutoScalingGroupProviderUpdate: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "managedScaling" {
+                shape.managedScaling = try reader.optional(ECS.ManagedScaling.self)
+            } else if key == "managedTerminationProtection" {
+                shape.managedTerminationProtection = try reader.optional(String.self)
+            } else if key == "managedDraining" {
+                shape.managedDraining = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -41,3 +41,21 @@ extension ECS.AwsVpcConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.AwsVpcConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "subnets" {
+                shape.subnets = try reader.optional([String].self)
+            } else if key == "securityGroups" {
+                shape.securityGroups = try reader.optional([String].self)
+            } else if key == "assignPublicIp" {
+                shape.assignPublicIp = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

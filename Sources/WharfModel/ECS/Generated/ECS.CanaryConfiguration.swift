@@ -36,3 +36,19 @@ extension ECS.CanaryConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CanaryConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "canaryPercent" {
+                shape.canaryPercent = try reader.optional(Double.self)
+            } else if key == "canaryBakeTimeInMinutes" {
+                shape.canaryBakeTimeInMinutes = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -85,3 +85,35 @@ extension ECS.CapacityProvider: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CapacityProvider: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capacityProviderArn" {
+                shape.capacityProviderArn = try reader.optional(String.self)
+            } else if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "autoScalingGroupProvider" {
+                shape.autoScalingGroupProvider = try reader.optional(ECS.AutoScalingGroupProvider.self)
+            } else if key == "managedInstancesProvider" {
+                shape.managedInstancesProvider = try reader.optional(ECS.ManagedInstancesProvider.self)
+            } else if key == "updateStatus" {
+                shape.updateStatus = try reader.optional(String.self)
+            } else if key == "updateStatusReason" {
+                shape.updateStatusReason = try reader.optional(String.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

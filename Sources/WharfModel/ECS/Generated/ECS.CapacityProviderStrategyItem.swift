@@ -44,3 +44,21 @@ extension ECS.CapacityProviderStrategyItem: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CapacityProviderStrategyItem: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capacityProvider" {
+                shape.capacityProvider = try reader.optional(String.self)
+            } else if key == "weight" {
+                shape.weight = try reader.optional(Int.self)
+            } else if key == "base" {
+                shape.base = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.CapacityReservationRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CapacityReservationRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "reservationGroupArn" {
+                shape.reservationGroupArn = try reader.optional(String.self)
+            } else if key == "reservationPreference" {
+                shape.reservationPreference = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

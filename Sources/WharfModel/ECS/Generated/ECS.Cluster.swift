@@ -116,3 +116,47 @@ extension ECS.Cluster: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Cluster: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "clusterName" {
+                shape.clusterName = try reader.optional(String.self)
+            } else if key == "configuration" {
+                shape.configuration = try reader.optional(ECS.ClusterConfiguration.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "registeredContainerInstancesCount" {
+                shape.registeredContainerInstancesCount = try reader.optional(Int.self)
+            } else if key == "runningTasksCount" {
+                shape.runningTasksCount = try reader.optional(Int.self)
+            } else if key == "pendingTasksCount" {
+                shape.pendingTasksCount = try reader.optional(Int.self)
+            } else if key == "activeServicesCount" {
+                shape.activeServicesCount = try reader.optional(Int.self)
+            } else if key == "statistics" {
+                shape.statistics = try reader.optional([ECS.KeyValuePair].self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "settings" {
+                shape.settings = try reader.optional([ECS.ClusterSetting].self)
+            } else if key == "capacityProviders" {
+                shape.capacityProviders = try reader.optional([String].self)
+            } else if key == "defaultCapacityProviderStrategy" {
+                shape.defaultCapacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "attachments" {
+                shape.attachments = try reader.optional([ECS.Attachment].self)
+            } else if key == "attachmentsStatus" {
+                shape.attachmentsStatus = try reader.optional(String.self)
+            } else if key == "serviceConnectDefaults" {
+                shape.serviceConnectDefaults = try reader.optional(ECS.ClusterServiceConnectDefaults.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

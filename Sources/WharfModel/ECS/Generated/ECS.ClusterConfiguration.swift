@@ -40,3 +40,19 @@ extension ECS.ClusterConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ClusterConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "executeCommandConfiguration" {
+                shape.executeCommandConfiguration = try reader.optional(ECS.ExecuteCommandConfiguration.self)
+            } else if key == "managedStorageConfiguration" {
+                shape.managedStorageConfiguration = try reader.optional(ECS.ManagedStorageConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -30,3 +30,17 @@ extension ECS.ClusterServiceConnectDefaults: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ClusterServiceConnectDefaults: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -33,3 +33,17 @@ extension ECS.ClusterServiceConnectDefaultsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ClusterServiceConnectDefaultsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -118,3 +118,49 @@ extension ECS.Container: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Container: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerArn" {
+                shape.containerArn = try reader.optional(String.self)
+            } else if key == "taskArn" {
+                shape.taskArn = try reader.optional(String.self)
+            } else if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "image" {
+                shape.image = try reader.optional(String.self)
+            } else if key == "imageDigest" {
+                shape.imageDigest = try reader.optional(String.self)
+            } else if key == "runtimeId" {
+                shape.runtimeId = try reader.optional(String.self)
+            } else if key == "lastStatus" {
+                shape.lastStatus = try reader.optional(String.self)
+            } else if key == "exitCode" {
+                shape.exitCode = try reader.optional(Int.self)
+            } else if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "networkBindings" {
+                shape.networkBindings = try reader.optional([ECS.NetworkBinding].self)
+            } else if key == "networkInterfaces" {
+                shape.networkInterfaces = try reader.optional([ECS.NetworkInterface].self)
+            } else if key == "healthStatus" {
+                shape.healthStatus = try reader.optional(String.self)
+            } else if key == "managedAgents" {
+                shape.managedAgents = try reader.optional([ECS.ManagedAgent].self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "memoryReservation" {
+                shape.memoryReservation = try reader.optional(String.self)
+            } else if key == "gpuIds" {
+                shape.gpuIds = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

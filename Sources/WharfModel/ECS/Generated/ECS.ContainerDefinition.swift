@@ -264,3 +264,99 @@ extension ECS.ContainerDefinition: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContainerDefinition: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "image" {
+                shape.image = try reader.optional(String.self)
+            } else if key == "repositoryCredentials" {
+                shape.repositoryCredentials = try reader.optional(ECS.RepositoryCredentials.self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(Int.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(Int.self)
+            } else if key == "memoryReservation" {
+                shape.memoryReservation = try reader.optional(Int.self)
+            } else if key == "links" {
+                shape.links = try reader.optional([String].self)
+            } else if key == "portMappings" {
+                shape.portMappings = try reader.optional([ECS.PortMapping].self)
+            } else if key == "essential" {
+                shape.essential = try reader.optional(Bool.self)
+            } else if key == "restartPolicy" {
+                shape.restartPolicy = try reader.optional(ECS.ContainerRestartPolicy.self)
+            } else if key == "entryPoint" {
+                shape.entryPoint = try reader.optional([String].self)
+            } else if key == "command" {
+                shape.command = try reader.optional([String].self)
+            } else if key == "environment" {
+                shape.environment = try reader.optional([ECS.KeyValuePair].self)
+            } else if key == "environmentFiles" {
+                shape.environmentFiles = try reader.optional([ECS.EnvironmentFile].self)
+            } else if key == "mountPoints" {
+                shape.mountPoints = try reader.optional([ECS.MountPoint].self)
+            } else if key == "volumesFrom" {
+                shape.volumesFrom = try reader.optional([ECS.VolumeFrom].self)
+            } else if key == "linuxParameters" {
+                shape.linuxParameters = try reader.optional(ECS.LinuxParameters.self)
+            } else if key == "secrets" {
+                shape.secrets = try reader.optional([ECS.Secret].self)
+            } else if key == "dependsOn" {
+                shape.dependsOn = try reader.optional([ECS.ContainerDependency].self)
+            } else if key == "startTimeout" {
+                shape.startTimeout = try reader.optional(Int.self)
+            } else if key == "stopTimeout" {
+                shape.stopTimeout = try reader.optional(Int.self)
+            } else if key == "versionConsistency" {
+                shape.versionConsistency = try reader.optional(String.self)
+            } else if key == "hostname" {
+                shape.hostname = try reader.optional(String.self)
+            } else if key == "user" {
+                shape.user = try reader.optional(String.self)
+            } else if key == "workingDirectory" {
+                shape.workingDirectory = try reader.optional(String.self)
+            } else if key == "disableNetworking" {
+                shape.disableNetworking = try reader.optional(Bool.self)
+            } else if key == "privileged" {
+                shape.privileged = try reader.optional(Bool.self)
+            } else if key == "readonlyRootFilesystem" {
+                shape.readonlyRootFilesystem = try reader.optional(Bool.self)
+            } else if key == "dnsServers" {
+                shape.dnsServers = try reader.optional([String].self)
+            } else if key == "dnsSearchDomains" {
+                shape.dnsSearchDomains = try reader.optional([String].self)
+            } else if key == "extraHosts" {
+                shape.extraHosts = try reader.optional([ECS.HostEntry].self)
+            } else if key == "dockerSecurityOptions" {
+                shape.dockerSecurityOptions = try reader.optional([String].self)
+            } else if key == "interactive" {
+                shape.interactive = try reader.optional(Bool.self)
+            } else if key == "pseudoTerminal" {
+                shape.pseudoTerminal = try reader.optional(Bool.self)
+            } else if key == "dockerLabels" {
+                shape.dockerLabels = try reader.optional([String: String].self)
+            } else if key == "ulimits" {
+                shape.ulimits = try reader.optional([ECS.Ulimit].self)
+            } else if key == "logConfiguration" {
+                shape.logConfiguration = try reader.optional(ECS.LogConfiguration.self)
+            } else if key == "healthCheck" {
+                shape.healthCheck = try reader.optional(ECS.HealthCheck.self)
+            } else if key == "systemControls" {
+                shape.systemControls = try reader.optional([ECS.SystemControl].self)
+            } else if key == "resourceRequirements" {
+                shape.resourceRequirements = try reader.optional([ECS.ResourceRequirement].self)
+            } else if key == "firelensConfiguration" {
+                shape.firelensConfiguration = try reader.optional(ECS.FirelensConfiguration.self)
+            } else if key == "credentialSpecs" {
+                shape.credentialSpecs = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

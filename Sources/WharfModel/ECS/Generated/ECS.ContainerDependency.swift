@@ -38,3 +38,19 @@ extension ECS.ContainerDependency: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContainerDependency: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "condition" {
+                shape.condition = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

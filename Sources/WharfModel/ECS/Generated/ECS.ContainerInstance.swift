@@ -131,3 +131,51 @@ extension ECS.ContainerInstance: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContainerInstance: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerInstanceArn" {
+                shape.containerInstanceArn = try reader.optional(String.self)
+            } else if key == "ec2InstanceId" {
+                shape.ec2InstanceId = try reader.optional(String.self)
+            } else if key == "capacityProviderName" {
+                shape.capacityProviderName = try reader.optional(String.self)
+            } else if key == "version" {
+                shape.version = try reader.optional(Int.self)
+            } else if key == "versionInfo" {
+                shape.versionInfo = try reader.optional(ECS.VersionInfo.self)
+            } else if key == "remainingResources" {
+                shape.remainingResources = try reader.optional([ECS.Resource].self)
+            } else if key == "registeredResources" {
+                shape.registeredResources = try reader.optional([ECS.Resource].self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "agentConnected" {
+                shape.agentConnected = try reader.optional(Bool.self)
+            } else if key == "runningTasksCount" {
+                shape.runningTasksCount = try reader.optional(Int.self)
+            } else if key == "pendingTasksCount" {
+                shape.pendingTasksCount = try reader.optional(Int.self)
+            } else if key == "agentUpdateStatus" {
+                shape.agentUpdateStatus = try reader.optional(String.self)
+            } else if key == "attributes" {
+                shape.attributes = try reader.optional([ECS.Attribute].self)
+            } else if key == "registeredAt" {
+                shape.registeredAt = try reader.optional(Date.self)
+            } else if key == "attachments" {
+                shape.attachments = try reader.optional([ECS.Attachment].self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "healthStatus" {
+                shape.healthStatus = try reader.optional(ECS.ContainerInstanceHealthStatus.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

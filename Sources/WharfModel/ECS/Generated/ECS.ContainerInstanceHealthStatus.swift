@@ -37,3 +37,19 @@ extension ECS.ContainerInstanceHealthStatus: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContainerInstanceHealthStatus: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "overallStatus" {
+                shape.overallStatus = try reader.optional(String.self)
+            } else if key == "details" {
+                shape.details = try reader.optional([ECS.InstanceHealthCheckResult].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -76,3 +76,31 @@ extension ECS.ContainerOverride: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContainerOverride: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "command" {
+                shape.command = try reader.optional([String].self)
+            } else if key == "environment" {
+                shape.environment = try reader.optional([ECS.KeyValuePair].self)
+            } else if key == "environmentFiles" {
+                shape.environmentFiles = try reader.optional([ECS.EnvironmentFile].self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(Int.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(Int.self)
+            } else if key == "memoryReservation" {
+                shape.memoryReservation = try reader.optional(Int.self)
+            } else if key == "resourceRequirements" {
+                shape.resourceRequirements = try reader.optional([ECS.ResourceRequirement].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -41,3 +41,21 @@ extension ECS.ContainerRestartPolicy: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContainerRestartPolicy: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "enabled" {
+                shape.enabled = try reader.optional(Bool.self)
+            } else if key == "ignoredExitCodes" {
+                shape.ignoredExitCodes = try reader.optional([Int].self)
+            } else if key == "restartAttemptPeriod" {
+                shape.restartAttemptPeriod = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -64,3 +64,29 @@ extension ECS.ContainerStateChange: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContainerStateChange: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "imageDigest" {
+                shape.imageDigest = try reader.optional(String.self)
+            } else if key == "runtimeId" {
+                shape.runtimeId = try reader.optional(String.self)
+            } else if key == "exitCode" {
+                shape.exitCode = try reader.optional(Int.self)
+            } else if key == "networkBindings" {
+                shape.networkBindings = try reader.optional([ECS.NetworkBinding].self)
+            } else if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

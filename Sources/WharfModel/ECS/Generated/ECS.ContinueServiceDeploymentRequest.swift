@@ -42,3 +42,21 @@ extension ECS.ContinueServiceDeploymentRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContinueServiceDeploymentRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeploymentArn" {
+                shape.serviceDeploymentArn = try reader.optional(String.self)
+            } else if key == "hookId" {
+                shape.hookId = try reader.optional(String.self)
+            } else if key == "action" {
+                shape.action = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

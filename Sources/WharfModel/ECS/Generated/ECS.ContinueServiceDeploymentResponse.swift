@@ -30,3 +30,17 @@ extension ECS.ContinueServiceDeploymentResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ContinueServiceDeploymentResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeploymentArn" {
+                shape.serviceDeploymentArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

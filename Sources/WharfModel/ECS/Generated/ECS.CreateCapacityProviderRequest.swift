@@ -58,3 +58,26 @@ extension ECS.CreateCapacityProviderRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateCapacityProviderRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "autoScalingGroupProvider" {
+                shape.autoScalingGroupProvider = try reader.optional(ECS.AutoScalingGroupProvider.self)
+            } else if key == "managedInstancesProvider" {
+                shape.managedInstancesProvider =
+                    try reader.optional(ECS.CreateManagedInstancesProviderConfiguration.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.CreateCapacityProviderResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateCapacityProviderResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capacityProvider" {
+                shape.capacityProvider = try reader.optional(ECS.CapacityProvider.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

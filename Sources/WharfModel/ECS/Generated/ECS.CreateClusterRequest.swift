@@ -69,3 +69,29 @@ extension ECS.CreateClusterRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateClusterRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "clusterName" {
+                shape.clusterName = try reader.optional(String.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "settings" {
+                shape.settings = try reader.optional([ECS.ClusterSetting].self)
+            } else if key == "configuration" {
+                shape.configuration = try reader.optional(ECS.ClusterConfiguration.self)
+            } else if key == "capacityProviders" {
+                shape.capacityProviders = try reader.optional([String].self)
+            } else if key == "defaultCapacityProviderStrategy" {
+                shape.defaultCapacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "serviceConnectDefaults" {
+                shape.serviceConnectDefaults = try reader.optional(ECS.ClusterServiceConnectDefaultsRequest.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.CreateClusterResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateClusterResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(ECS.Cluster.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -86,3 +86,35 @@ extension ECS.CreateDaemonRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateDaemonRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonName" {
+                shape.daemonName = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "daemonTaskDefinitionArn" {
+                shape.daemonTaskDefinitionArn = try reader.optional(String.self)
+            } else if key == "capacityProviderArns" {
+                shape.capacityProviderArns = try reader.optional([String].self)
+            } else if key == "deploymentConfiguration" {
+                shape.deploymentConfiguration = try reader.optional(ECS.DaemonDeploymentConfiguration.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else if key == "enableECSManagedTags" {
+                shape.enableECSManagedTags = try reader.optional(Bool.self)
+            } else if key == "enableExecuteCommand" {
+                shape.enableExecuteCommand = try reader.optional(Bool.self)
+            } else if key == "clientToken" {
+                shape.clientToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

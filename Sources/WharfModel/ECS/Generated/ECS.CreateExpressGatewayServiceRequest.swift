@@ -98,3 +98,39 @@ extension ECS.CreateExpressGatewayServiceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateExpressGatewayServiceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "executionRoleArn" {
+                shape.executionRoleArn = try reader.optional(String.self)
+            } else if key == "infrastructureRoleArn" {
+                shape.infrastructureRoleArn = try reader.optional(String.self)
+            } else if key == "serviceName" {
+                shape.serviceName = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "healthCheckPath" {
+                shape.healthCheckPath = try reader.optional(String.self)
+            } else if key == "primaryContainer" {
+                shape.primaryContainer = try reader.optional(ECS.ExpressGatewayContainer.self)
+            } else if key == "taskRoleArn" {
+                shape.taskRoleArn = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.ExpressGatewayServiceNetworkConfiguration.self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "scalingTarget" {
+                shape.scalingTarget = try reader.optional(ECS.ExpressGatewayScalingTarget.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -61,3 +61,25 @@ extension ECS.CreateManagedInstancesProviderConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateManagedInstancesProviderConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "infrastructureRoleArn" {
+                shape.infrastructureRoleArn = try reader.optional(String.self)
+            } else if key == "instanceLaunchTemplate" {
+                shape.instanceLaunchTemplate = try reader.optional(ECS.InstanceLaunchTemplate.self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else if key == "infrastructureOptimization" {
+                shape.infrastructureOptimization = try reader.optional(ECS.InfrastructureOptimization.self)
+            } else if key == "autoRepairConfiguration" {
+                shape.autoRepairConfiguration = try reader.optional(ECS.AutoRepairConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

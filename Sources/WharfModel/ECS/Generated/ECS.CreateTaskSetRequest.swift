@@ -105,3 +105,41 @@ extension ECS.CreateTaskSetRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreateTaskSetRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "service" {
+                shape.service = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "externalId" {
+                shape.externalId = try reader.optional(String.self)
+            } else if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.NetworkConfiguration.self)
+            } else if key == "loadBalancers" {
+                shape.loadBalancers = try reader.optional([ECS.LoadBalancer].self)
+            } else if key == "serviceRegistries" {
+                shape.serviceRegistries = try reader.optional([ECS.ServiceRegistry].self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "capacityProviderStrategy" {
+                shape.capacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "platformVersion" {
+                shape.platformVersion = try reader.optional(String.self)
+            } else if key == "scale" {
+                shape.scale = try reader.optional(ECS.Scale.self)
+            } else if key == "clientToken" {
+                shape.clientToken = try reader.optional(String.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,19 @@ extension ECS.CreatedAt: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.CreatedAt: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "before" {
+                shape.before = try reader.optional(Date.self)
+            } else if key == "after" {
+                shape.after = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,19 @@ extension ECS.DaemonAlarmConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonAlarmConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "alarmNames" {
+                shape.alarmNames = try reader.optional([String].self)
+            } else if key == "enable" {
+                shape.enable = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,19 @@ extension ECS.DaemonCapacityProvider: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonCapacityProvider: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "runningCount" {
+                shape.runningCount = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -192,3 +192,73 @@ extension ECS.DaemonContainerDefinition: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonContainerDefinition: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "image" {
+                shape.image = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(Int.self)
+            } else if key == "memoryReservation" {
+                shape.memoryReservation = try reader.optional(Int.self)
+            } else if key == "repositoryCredentials" {
+                shape.repositoryCredentials = try reader.optional(ECS.RepositoryCredentials.self)
+            } else if key == "healthCheck" {
+                shape.healthCheck = try reader.optional(ECS.HealthCheck.self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(Int.self)
+            } else if key == "essential" {
+                shape.essential = try reader.optional(Bool.self)
+            } else if key == "entryPoint" {
+                shape.entryPoint = try reader.optional([String].self)
+            } else if key == "command" {
+                shape.command = try reader.optional([String].self)
+            } else if key == "workingDirectory" {
+                shape.workingDirectory = try reader.optional(String.self)
+            } else if key == "environmentFiles" {
+                shape.environmentFiles = try reader.optional([ECS.EnvironmentFile].self)
+            } else if key == "environment" {
+                shape.environment = try reader.optional([ECS.KeyValuePair].self)
+            } else if key == "secrets" {
+                shape.secrets = try reader.optional([ECS.Secret].self)
+            } else if key == "readonlyRootFilesystem" {
+                shape.readonlyRootFilesystem = try reader.optional(Bool.self)
+            } else if key == "mountPoints" {
+                shape.mountPoints = try reader.optional([ECS.MountPoint].self)
+            } else if key == "logConfiguration" {
+                shape.logConfiguration = try reader.optional(ECS.LogConfiguration.self)
+            } else if key == "firelensConfiguration" {
+                shape.firelensConfiguration = try reader.optional(ECS.FirelensConfiguration.self)
+            } else if key == "privileged" {
+                shape.privileged = try reader.optional(Bool.self)
+            } else if key == "user" {
+                shape.user = try reader.optional(String.self)
+            } else if key == "ulimits" {
+                shape.ulimits = try reader.optional([ECS.Ulimit].self)
+            } else if key == "linuxParameters" {
+                shape.linuxParameters = try reader.optional(ECS.DaemonLinuxParameters.self)
+            } else if key == "dependsOn" {
+                shape.dependsOn = try reader.optional([ECS.ContainerDependency].self)
+            } else if key == "startTimeout" {
+                shape.startTimeout = try reader.optional(Int.self)
+            } else if key == "stopTimeout" {
+                shape.stopTimeout = try reader.optional(Int.self)
+            } else if key == "systemControls" {
+                shape.systemControls = try reader.optional([ECS.SystemControl].self)
+            } else if key == "interactive" {
+                shape.interactive = try reader.optional(Bool.self)
+            } else if key == "pseudoTerminal" {
+                shape.pseudoTerminal = try reader.optional(Bool.self)
+            } else if key == "restartPolicy" {
+                shape.restartPolicy = try reader.optional(ECS.ContainerRestartPolicy.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,21 @@ extension ECS.DaemonContainerImage: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonContainerImage: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "imageDigest" {
+                shape.imageDigest = try reader.optional(String.self)
+            } else if key == "image" {
+                shape.image = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

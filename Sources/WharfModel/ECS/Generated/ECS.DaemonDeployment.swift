@@ -105,3 +105,43 @@ extension ECS.DaemonDeployment: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonDeployment: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonDeploymentArn" {
+                shape.daemonDeploymentArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "targetDaemonRevision" {
+                shape.targetDaemonRevision = try reader.optional(ECS.DaemonDeploymentRevisionDetail.self)
+            } else if key == "sourceDaemonRevisions" {
+                shape.sourceDaemonRevisions = try reader.optional([ECS.DaemonDeploymentRevisionDetail].self)
+            } else if key == "circuitBreaker" {
+                shape.circuitBreaker = try reader.optional(ECS.DaemonCircuitBreaker.self)
+            } else if key == "alarms" {
+                shape.alarms = try reader.optional(ECS.DaemonDeploymentAlarms.self)
+            } else if key == "rollback" {
+                shape.rollback = try reader.optional(ECS.DaemonRollback.self)
+            } else if key == "deploymentConfiguration" {
+                shape.deploymentConfiguration = try reader.optional(ECS.DaemonDeploymentConfiguration.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "startedAt" {
+                shape.startedAt = try reader.optional(Date.self)
+            } else if key == "stoppedAt" {
+                shape.stoppedAt = try reader.optional(Date.self)
+            } else if key == "finishedAt" {
+                shape.finishedAt = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,21 @@ extension ECS.DaemonDeploymentCapacityProvider: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonDeploymentCapacityProvider: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "runningInstanceCount" {
+                shape.runningInstanceCount = try reader.optional(Int.self)
+            } else if key == "drainingInstanceCount" {
+                shape.drainingInstanceCount = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

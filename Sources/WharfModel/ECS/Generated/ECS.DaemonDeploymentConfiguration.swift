@@ -45,3 +45,21 @@ extension ECS.DaemonDeploymentConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonDeploymentConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "drainPercent" {
+                shape.drainPercent = try reader.optional(Double.self)
+            } else if key == "alarms" {
+                shape.alarms = try reader.optional(ECS.DaemonAlarmConfiguration.self)
+            } else if key == "bakeTimeInMinutes" {
+                shape.bakeTimeInMinutes = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

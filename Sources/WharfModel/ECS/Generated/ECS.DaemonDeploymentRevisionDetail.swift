@@ -50,3 +50,23 @@ extension ECS.DaemonDeploymentRevisionDetail: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonDeploymentRevisionDetail: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "capacityProviders" {
+                shape.capacityProviders = try reader.optional([ECS.DaemonDeploymentCapacityProvider].self)
+            } else if key == "totalRunningInstanceCount" {
+                shape.totalRunningInstanceCount = try reader.optional(Int.self)
+            } else if key == "totalDrainingInstanceCount" {
+                shape.totalDrainingInstanceCount = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

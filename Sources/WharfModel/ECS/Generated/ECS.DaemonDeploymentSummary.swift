@@ -79,3 +79,35 @@ extension ECS.DaemonDeploymentSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonDeploymentSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonDeploymentArn" {
+                shape.daemonDeploymentArn = try reader.optional(String.self)
+            } else if key == "daemonArn" {
+                shape.daemonArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "targetDaemonRevisionArn" {
+                shape.targetDaemonRevisionArn = try reader.optional(String.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "startedAt" {
+                shape.startedAt = try reader.optional(Date.self)
+            } else if key == "stoppedAt" {
+                shape.stoppedAt = try reader.optional(Date.self)
+            } else if key == "finishedAt" {
+                shape.finishedAt = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -65,3 +65,29 @@ extension ECS.DaemonDetail: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonDetail: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonArn" {
+                shape.daemonArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "currentRevisions" {
+                shape.currentRevisions = try reader.optional([ECS.DaemonRevisionDetail].self)
+            } else if key == "deploymentArn" {
+                shape.deploymentArn = try reader.optional(String.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -52,3 +52,23 @@ extension ECS.DaemonLinuxParameters: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonLinuxParameters: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capabilities" {
+                shape.capabilities = try reader.optional(ECS.KernelCapabilities.self)
+            } else if key == "devices" {
+                shape.devices = try reader.optional([ECS.Device].self)
+            } else if key == "initProcessEnabled" {
+                shape.initProcessEnabled = try reader.optional(Bool.self)
+            } else if key == "tmpfs" {
+                shape.tmpfs = try reader.optional([ECS.Tmpfs].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

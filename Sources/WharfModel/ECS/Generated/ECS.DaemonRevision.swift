@@ -75,3 +75,33 @@ extension ECS.DaemonRevision: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonRevision: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonRevisionArn" {
+                shape.daemonRevisionArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "daemonArn" {
+                shape.daemonArn = try reader.optional(String.self)
+            } else if key == "daemonTaskDefinitionArn" {
+                shape.daemonTaskDefinitionArn = try reader.optional(String.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "containerImages" {
+                shape.containerImages = try reader.optional([ECS.DaemonContainerImage].self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else if key == "enableECSManagedTags" {
+                shape.enableECSManagedTags = try reader.optional(Bool.self)
+            } else if key == "enableExecuteCommand" {
+                shape.enableExecuteCommand = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -44,3 +44,21 @@ extension ECS.DaemonRevisionDetail: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonRevisionDetail: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "capacityProviders" {
+                shape.capacityProviders = try reader.optional([ECS.DaemonCapacityProvider].self)
+            } else if key == "totalRunningCount" {
+                shape.totalRunningCount = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

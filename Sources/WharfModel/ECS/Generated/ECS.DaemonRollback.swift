@@ -47,3 +47,23 @@ extension ECS.DaemonRollback: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonRollback: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "startedAt" {
+                shape.startedAt = try reader.optional(Date.self)
+            } else if key == "rollbackTargetDaemonRevisionArn" {
+                shape.rollbackTargetDaemonRevisionArn = try reader.optional(String.self)
+            } else if key == "rollbackCapacityProviders" {
+                shape.rollbackCapacityProviders = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -98,3 +98,41 @@ extension ECS.DaemonTaskDefinition: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonTaskDefinition: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonTaskDefinitionArn" {
+                shape.daemonTaskDefinitionArn = try reader.optional(String.self)
+            } else if key == "family" {
+                shape.family = try reader.optional(String.self)
+            } else if key == "revision" {
+                shape.revision = try reader.optional(Int.self)
+            } else if key == "taskRoleArn" {
+                shape.taskRoleArn = try reader.optional(String.self)
+            } else if key == "executionRoleArn" {
+                shape.executionRoleArn = try reader.optional(String.self)
+            } else if key == "containerDefinitions" {
+                shape.containerDefinitions = try reader.optional([ECS.DaemonContainerDefinition].self)
+            } else if key == "volumes" {
+                shape.volumes = try reader.optional([ECS.DaemonVolume].self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "registeredAt" {
+                shape.registeredAt = try reader.optional(Date.self)
+            } else if key == "deleteRequestedAt" {
+                shape.deleteRequestedAt = try reader.optional(Date.self)
+            } else if key == "registeredBy" {
+                shape.registeredBy = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -54,3 +54,25 @@ extension ECS.DaemonTaskDefinitionSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonTaskDefinitionSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "registeredAt" {
+                shape.registeredAt = try reader.optional(Date.self)
+            } else if key == "registeredBy" {
+                shape.registeredBy = try reader.optional(String.self)
+            } else if key == "deleteRequestedAt" {
+                shape.deleteRequestedAt = try reader.optional(Date.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.DaemonVolume: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DaemonVolume: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "host" {
+                shape.host = try reader.optional(ECS.HostVolumeProperties.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

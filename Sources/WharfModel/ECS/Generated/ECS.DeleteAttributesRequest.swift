@@ -38,3 +38,19 @@ extension ECS.DeleteAttributesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteAttributesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "attributes" {
+                shape.attributes = try reader.optional([ECS.Attribute].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

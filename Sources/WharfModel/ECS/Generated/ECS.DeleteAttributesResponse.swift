@@ -32,3 +32,17 @@ extension ECS.DeleteAttributesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteAttributesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "attributes" {
+                shape.attributes = try reader.optional([ECS.Attribute].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.DeleteCapacityProviderRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteCapacityProviderRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capacityProvider" {
+                shape.capacityProvider = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

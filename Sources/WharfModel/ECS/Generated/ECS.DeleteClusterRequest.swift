@@ -32,3 +32,17 @@ extension ECS.DeleteClusterRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteClusterRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

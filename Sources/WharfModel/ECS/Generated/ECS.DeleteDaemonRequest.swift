@@ -32,3 +32,17 @@ extension ECS.DeleteDaemonRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteDaemonRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonArn" {
+                shape.daemonArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -30,3 +30,17 @@ extension ECS.DeleteDaemonTaskDefinitionResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteDaemonTaskDefinitionResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonTaskDefinitionArn" {
+                shape.daemonTaskDefinitionArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

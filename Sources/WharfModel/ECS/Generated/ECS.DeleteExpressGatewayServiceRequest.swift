@@ -32,3 +32,17 @@ extension ECS.DeleteExpressGatewayServiceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteExpressGatewayServiceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -33,3 +33,17 @@ extension ECS.DeleteTaskDefinitionsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteTaskDefinitionsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinitions" {
+                shape.taskDefinitions = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.DeleteTaskDefinitionsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteTaskDefinitionsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinitions" {
+                shape.taskDefinitions = try reader.optional([ECS.TaskDefinition].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -48,3 +48,23 @@ extension ECS.DeleteTaskSetRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeleteTaskSetRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "service" {
+                shape.service = try reader.optional(String.self)
+            } else if key == "taskSet" {
+                shape.taskSet = try reader.optional(String.self)
+            } else if key == "force" {
+                shape.force = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -144,3 +144,57 @@ extension ECS.Deployment: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Deployment: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "desiredCount" {
+                shape.desiredCount = try reader.optional(Int.self)
+            } else if key == "pendingCount" {
+                shape.pendingCount = try reader.optional(Int.self)
+            } else if key == "runningCount" {
+                shape.runningCount = try reader.optional(Int.self)
+            } else if key == "failedTasks" {
+                shape.failedTasks = try reader.optional(Int.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "capacityProviderStrategy" {
+                shape.capacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "platformVersion" {
+                shape.platformVersion = try reader.optional(String.self)
+            } else if key == "platformFamily" {
+                shape.platformFamily = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.NetworkConfiguration.self)
+            } else if key == "rolloutState" {
+                shape.rolloutState = try reader.optional(String.self)
+            } else if key == "rolloutStateReason" {
+                shape.rolloutStateReason = try reader.optional(String.self)
+            } else if key == "serviceConnectConfiguration" {
+                shape.serviceConnectConfiguration = try reader.optional(ECS.ServiceConnectConfiguration.self)
+            } else if key == "serviceConnectResources" {
+                shape.serviceConnectResources = try reader.optional([ECS.ServiceConnectServiceResource].self)
+            } else if key == "volumeConfigurations" {
+                shape.volumeConfigurations = try reader.optional([ECS.ServiceVolumeConfiguration].self)
+            } else if key == "fargateEphemeralStorage" {
+                shape.fargateEphemeralStorage = try reader.optional(ECS.DeploymentEphemeralStorage.self)
+            } else if key == "vpcLatticeConfigurations" {
+                shape.vpcLatticeConfigurations = try reader.optional([ECS.VpcLatticeConfiguration].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -43,3 +43,21 @@ extension ECS.DeploymentAlarms: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentAlarms: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "alarmNames" {
+                shape.alarmNames = try reader.optional([String].self)
+            } else if key == "rollback" {
+                shape.rollback = try reader.optional(Bool.self)
+            } else if key == "enable" {
+                shape.enable = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.DeploymentCircuitBreaker: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentCircuitBreaker: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "enable" {
+                shape.enable = try reader.optional(Bool.self)
+            } else if key == "rollback" {
+                shape.rollback = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

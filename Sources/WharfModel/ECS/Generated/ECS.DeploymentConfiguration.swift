@@ -84,3 +84,33 @@ extension ECS.DeploymentConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "deploymentCircuitBreaker" {
+                shape.deploymentCircuitBreaker = try reader.optional(ECS.DeploymentCircuitBreaker.self)
+            } else if key == "maximumPercent" {
+                shape.maximumPercent = try reader.optional(Int.self)
+            } else if key == "minimumHealthyPercent" {
+                shape.minimumHealthyPercent = try reader.optional(Int.self)
+            } else if key == "alarms" {
+                shape.alarms = try reader.optional(ECS.DeploymentAlarms.self)
+            } else if key == "strategy" {
+                shape.strategy = try reader.optional(String.self)
+            } else if key == "bakeTimeInMinutes" {
+                shape.bakeTimeInMinutes = try reader.optional(Int.self)
+            } else if key == "lifecycleHooks" {
+                shape.lifecycleHooks = try reader.optional([ECS.DeploymentLifecycleHook].self)
+            } else if key == "linearConfiguration" {
+                shape.linearConfiguration = try reader.optional(ECS.LinearConfiguration.self)
+            } else if key == "canaryConfiguration" {
+                shape.canaryConfiguration = try reader.optional(ECS.CanaryConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -33,3 +33,17 @@ extension ECS.DeploymentController: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentController: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -30,3 +30,17 @@ extension ECS.DeploymentEphemeralStorage: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentEphemeralStorage: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "kmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -63,3 +63,27 @@ extension ECS.DeploymentLifecycleHook: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentLifecycleHook: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "targetType" {
+                shape.targetType = try reader.optional(String.self)
+            } else if key == "hookTargetArn" {
+                shape.hookTargetArn = try reader.optional(String.self)
+            } else if key == "roleArn" {
+                shape.roleArn = try reader.optional(String.self)
+            } else if key == "lifecycleStages" {
+                shape.lifecycleStages = try reader.optional([String].self)
+            } else if key == "hookDetails" {
+                shape.hookDetails = try reader.optional(JSONValue.self)
+            } else if key == "timeoutConfiguration" {
+                shape.timeoutConfiguration = try reader.optional(ECS.DeploymentLifecycleHookTimeoutConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -61,3 +61,27 @@ extension ECS.DeploymentLifecycleHookDetail: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentLifecycleHookDetail: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "hookId" {
+                shape.hookId = try reader.optional(String.self)
+            } else if key == "targetType" {
+                shape.targetType = try reader.optional(String.self)
+            } else if key == "targetArn" {
+                shape.targetArn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "expiresAt" {
+                shape.expiresAt = try reader.optional(Date.self)
+            } else if key == "timeoutAction" {
+                shape.timeoutAction = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

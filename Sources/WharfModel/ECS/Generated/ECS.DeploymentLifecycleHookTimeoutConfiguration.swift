@@ -37,3 +37,19 @@ extension ECS.DeploymentLifecycleHookTimeoutConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeploymentLifecycleHookTimeoutConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "timeoutInMinutes" {
+                shape.timeoutInMinutes = try reader.optional(Int.self)
+            } else if key == "action" {
+                shape.action = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

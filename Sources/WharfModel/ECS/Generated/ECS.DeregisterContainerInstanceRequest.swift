@@ -41,3 +41,21 @@ extension ECS.DeregisterContainerInstanceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeregisterContainerInstanceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "containerInstance" {
+                shape.containerInstance = try reader.optional(String.self)
+            } else if key == "force" {
+                shape.force = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.DeregisterContainerInstanceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeregisterContainerInstanceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerInstance" {
+                shape.containerInstance = try reader.optional(ECS.ContainerInstance.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -33,3 +33,17 @@ extension ECS.DeregisterTaskDefinitionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeregisterTaskDefinitionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

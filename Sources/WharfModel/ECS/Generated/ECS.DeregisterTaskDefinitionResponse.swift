@@ -32,3 +32,17 @@ extension ECS.DeregisterTaskDefinitionResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DeregisterTaskDefinitionResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(ECS.TaskDefinition.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -55,3 +55,25 @@ extension ECS.DescribeCapacityProvidersRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeCapacityProvidersRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capacityProviders" {
+                shape.capacityProviders = try reader.optional([String].self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "include" {
+                shape.include = try reader.optional([String].self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

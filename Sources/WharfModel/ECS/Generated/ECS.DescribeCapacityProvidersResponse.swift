@@ -45,3 +45,21 @@ extension ECS.DescribeCapacityProvidersResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeCapacityProvidersResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capacityProviders" {
+                shape.capacityProviders = try reader.optional([ECS.CapacityProvider].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.DescribeClustersRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeClustersRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "clusters" {
+                shape.clusters = try reader.optional([String].self)
+            } else if key == "include" {
+                shape.include = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

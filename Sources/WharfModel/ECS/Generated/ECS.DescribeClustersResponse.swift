@@ -37,3 +37,19 @@ extension ECS.DescribeClustersResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeClustersResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "clusters" {
+                shape.clusters = try reader.optional([ECS.Cluster].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

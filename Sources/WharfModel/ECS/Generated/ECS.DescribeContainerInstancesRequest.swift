@@ -42,3 +42,21 @@ extension ECS.DescribeContainerInstancesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeContainerInstancesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "containerInstances" {
+                shape.containerInstances = try reader.optional([String].self)
+            } else if key == "include" {
+                shape.include = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

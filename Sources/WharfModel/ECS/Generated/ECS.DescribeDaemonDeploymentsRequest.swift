@@ -32,3 +32,17 @@ extension ECS.DescribeDaemonDeploymentsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeDaemonDeploymentsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonDeploymentArns" {
+                shape.daemonDeploymentArns = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

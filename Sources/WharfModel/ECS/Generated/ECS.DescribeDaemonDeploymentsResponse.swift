@@ -37,3 +37,19 @@ extension ECS.DescribeDaemonDeploymentsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeDaemonDeploymentsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else if key == "daemonDeployments" {
+                shape.daemonDeployments = try reader.optional([ECS.DaemonDeployment].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -33,3 +33,17 @@ extension ECS.DescribeDaemonResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeDaemonResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemon" {
+                shape.daemon = try reader.optional(ECS.DaemonDetail.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.DescribeDaemonRevisionsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeDaemonRevisionsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonRevisionArns" {
+                shape.daemonRevisionArns = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

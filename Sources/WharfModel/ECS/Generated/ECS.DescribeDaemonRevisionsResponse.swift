@@ -37,3 +37,19 @@ extension ECS.DescribeDaemonRevisionsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeDaemonRevisionsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonRevisions" {
+                shape.daemonRevisions = try reader.optional([ECS.DaemonRevision].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -33,3 +33,17 @@ extension ECS.DescribeDaemonTaskDefinitionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeDaemonTaskDefinitionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonTaskDefinition" {
+                shape.daemonTaskDefinition = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.DescribeDaemonTaskDefinitionResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeDaemonTaskDefinitionResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonTaskDefinition" {
+                shape.daemonTaskDefinition = try reader.optional(ECS.DaemonTaskDefinition.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.DescribeExpressGatewayServiceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeExpressGatewayServiceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else if key == "include" {
+                shape.include = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

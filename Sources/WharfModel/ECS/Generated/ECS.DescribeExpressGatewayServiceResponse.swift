@@ -32,3 +32,17 @@ extension ECS.DescribeExpressGatewayServiceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeExpressGatewayServiceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "service" {
+                shape.service = try reader.optional(ECS.ECSExpressGatewayService.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.DescribeServiceDeploymentsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeServiceDeploymentsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeploymentArns" {
+                shape.serviceDeploymentArns = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

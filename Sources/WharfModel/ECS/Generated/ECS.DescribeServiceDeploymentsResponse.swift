@@ -37,3 +37,19 @@ extension ECS.DescribeServiceDeploymentsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeServiceDeploymentsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeployments" {
+                shape.serviceDeployments = try reader.optional([ECS.ServiceDeployment].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

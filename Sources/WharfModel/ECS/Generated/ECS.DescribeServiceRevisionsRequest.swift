@@ -32,3 +32,17 @@ extension ECS.DescribeServiceRevisionsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeServiceRevisionsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceRevisionArns" {
+                shape.serviceRevisionArns = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

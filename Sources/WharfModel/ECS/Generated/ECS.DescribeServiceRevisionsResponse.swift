@@ -37,3 +37,19 @@ extension ECS.DescribeServiceRevisionsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeServiceRevisionsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceRevisions" {
+                shape.serviceRevisions = try reader.optional([ECS.ServiceRevision].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

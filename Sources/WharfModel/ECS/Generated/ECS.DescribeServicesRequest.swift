@@ -41,3 +41,21 @@ extension ECS.DescribeServicesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeServicesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "services" {
+                shape.services = try reader.optional([String].self)
+            } else if key == "include" {
+                shape.include = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.DescribeServicesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeServicesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "services" {
+                shape.services = try reader.optional([ECS.Service].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

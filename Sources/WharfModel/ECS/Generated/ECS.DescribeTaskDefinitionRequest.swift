@@ -38,3 +38,19 @@ extension ECS.DescribeTaskDefinitionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeTaskDefinitionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "include" {
+                shape.include = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

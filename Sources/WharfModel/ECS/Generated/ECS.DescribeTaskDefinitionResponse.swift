@@ -38,3 +38,19 @@ extension ECS.DescribeTaskDefinitionResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeTaskDefinitionResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(ECS.TaskDefinition.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

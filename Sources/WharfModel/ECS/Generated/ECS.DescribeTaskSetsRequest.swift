@@ -52,3 +52,23 @@ extension ECS.DescribeTaskSetsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeTaskSetsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "service" {
+                shape.service = try reader.optional(String.self)
+            } else if key == "taskSets" {
+                shape.taskSets = try reader.optional([String].self)
+            } else if key == "include" {
+                shape.include = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

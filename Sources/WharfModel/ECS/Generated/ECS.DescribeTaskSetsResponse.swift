@@ -37,3 +37,19 @@ extension ECS.DescribeTaskSetsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DescribeTaskSetsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskSets" {
+                shape.taskSets = try reader.optional([ECS.TaskSet].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -41,3 +41,21 @@ extension ECS.Device: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Device: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "hostPath" {
+                shape.hostPath = try reader.optional(String.self)
+            } else if key == "containerPath" {
+                shape.containerPath = try reader.optional(String.self)
+            } else if key == "permissions" {
+                shape.permissions = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

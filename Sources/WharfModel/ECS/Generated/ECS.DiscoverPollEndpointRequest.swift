@@ -34,3 +34,19 @@ extension ECS.DiscoverPollEndpointRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DiscoverPollEndpointRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerInstance" {
+                shape.containerInstance = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,21 @@ extension ECS.DiscoverPollEndpointResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DiscoverPollEndpointResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "endpoint" {
+                shape.endpoint = try reader.optional(String.self)
+            } else if key == "telemetryEndpoint" {
+                shape.telemetryEndpoint = try reader.optional(String.self)
+            } else if key == "serviceConnectEndpoint" {
+                shape.serviceConnectEndpoint = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -54,3 +54,25 @@ extension ECS.DockerVolumeConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.DockerVolumeConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "scope" {
+                shape.scope = try reader.optional(String.self)
+            } else if key == "autoprovision" {
+                shape.autoprovision = try reader.optional(Bool.self)
+            } else if key == "driver" {
+                shape.driver = try reader.optional(String.self)
+            } else if key == "driverOpts" {
+                shape.driverOpts = try reader.optional([String: String].self)
+            } else if key == "labels" {
+                shape.labels = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -44,3 +44,21 @@ extension ECS.EBSTagSpecification: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.EBSTagSpecification: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "resourceType" {
+                shape.resourceType = try reader.optional(String.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

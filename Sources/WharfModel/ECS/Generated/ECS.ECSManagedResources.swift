@@ -59,3 +59,25 @@ extension ECS.ECSManagedResources: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ECSManagedResources: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ingressPaths" {
+                shape.ingressPaths = try reader.optional([ECS.ManagedIngressPath].self)
+            } else if key == "autoScaling" {
+                shape.autoScaling = try reader.optional(ECS.ManagedAutoScaling.self)
+            } else if key == "metricAlarms" {
+                shape.metricAlarms = try reader.optional([ECS.ManagedMetricAlarm].self)
+            } else if key == "serviceSecurityGroups" {
+                shape.serviceSecurityGroups = try reader.optional([ECS.ManagedSecurityGroup].self)
+            } else if key == "logGroups" {
+                shape.logGroups = try reader.optional([ECS.ManagedLogGroup].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.EFSAuthorizationConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.EFSAuthorizationConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "accessPointId" {
+                shape.accessPointId = try reader.optional(String.self)
+            } else if key == "iam" {
+                shape.iam = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

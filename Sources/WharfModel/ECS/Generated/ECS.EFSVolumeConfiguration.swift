@@ -57,3 +57,25 @@ extension ECS.EFSVolumeConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.EFSVolumeConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "fileSystemId" {
+                shape.fileSystemId = try reader.optional(String.self)
+            } else if key == "rootDirectory" {
+                shape.rootDirectory = try reader.optional(String.self)
+            } else if key == "transitEncryption" {
+                shape.transitEncryption = try reader.optional(String.self)
+            } else if key == "transitEncryptionPort" {
+                shape.transitEncryptionPort = try reader.optional(Int.self)
+            } else if key == "authorizationConfig" {
+                shape.authorizationConfig = try reader.optional(ECS.EFSAuthorizationConfig.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.EphemeralStorage: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.EphemeralStorage: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "sizeInGiB" {
+                shape.sizeInGiB = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -45,3 +45,21 @@ extension ECS.ExecuteCommandConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExecuteCommandConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "kmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else if key == "logging" {
+                shape.logging = try reader.optional(String.self)
+            } else if key == "logConfiguration" {
+                shape.logConfiguration = try reader.optional(ECS.ExecuteCommandLogConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -52,3 +52,25 @@ extension ECS.ExecuteCommandLogConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExecuteCommandLogConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cloudWatchLogGroupName" {
+                shape.cloudWatchLogGroupName = try reader.optional(String.self)
+            } else if key == "cloudWatchEncryptionEnabled" {
+                shape.cloudWatchEncryptionEnabled = try reader.optional(Bool.self)
+            } else if key == "s3BucketName" {
+                shape.s3BucketName = try reader.optional(String.self)
+            } else if key == "s3EncryptionEnabled" {
+                shape.s3EncryptionEnabled = try reader.optional(Bool.self)
+            } else if key == "s3KeyPrefix" {
+                shape.s3KeyPrefix = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

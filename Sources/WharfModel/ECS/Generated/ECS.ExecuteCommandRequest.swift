@@ -56,3 +56,25 @@ extension ECS.ExecuteCommandRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExecuteCommandRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "container" {
+                shape.container = try reader.optional(String.self)
+            } else if key == "command" {
+                shape.command = try reader.optional(String.self)
+            } else if key == "interactive" {
+                shape.interactive = try reader.optional(Bool.self)
+            } else if key == "task" {
+                shape.task = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

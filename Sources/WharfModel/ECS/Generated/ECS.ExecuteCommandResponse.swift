@@ -59,3 +59,27 @@ extension ECS.ExecuteCommandResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExecuteCommandResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "containerArn" {
+                shape.containerArn = try reader.optional(String.self)
+            } else if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "interactive" {
+                shape.interactive = try reader.optional(Bool.self)
+            } else if key == "session" {
+                shape.session = try reader.optional(ECS.Session.self)
+            } else if key == "taskArn" {
+                shape.taskArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

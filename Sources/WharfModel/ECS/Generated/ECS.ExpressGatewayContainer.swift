@@ -68,3 +68,29 @@ extension ECS.ExpressGatewayContainer: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExpressGatewayContainer: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "image" {
+                shape.image = try reader.optional(String.self)
+            } else if key == "containerPort" {
+                shape.containerPort = try reader.optional(Int.self)
+            } else if key == "awsLogsConfiguration" {
+                shape.awsLogsConfiguration = try reader.optional(ECS.ExpressGatewayServiceAwsLogsConfiguration.self)
+            } else if key == "repositoryCredentials" {
+                shape.repositoryCredentials = try reader.optional(ECS.ExpressGatewayRepositoryCredentials.self)
+            } else if key == "command" {
+                shape.command = try reader.optional([String].self)
+            } else if key == "environment" {
+                shape.environment = try reader.optional([ECS.KeyValuePair].self)
+            } else if key == "secrets" {
+                shape.secrets = try reader.optional([ECS.Secret].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

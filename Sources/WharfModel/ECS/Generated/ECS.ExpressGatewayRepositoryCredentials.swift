@@ -30,3 +30,17 @@ extension ECS.ExpressGatewayRepositoryCredentials: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExpressGatewayRepositoryCredentials: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "credentialsParameter" {
+                shape.credentialsParameter = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -49,3 +49,23 @@ extension ECS.ExpressGatewayScalingTarget: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExpressGatewayScalingTarget: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "minTaskCount" {
+                shape.minTaskCount = try reader.optional(Int.self)
+            } else if key == "maxTaskCount" {
+                shape.maxTaskCount = try reader.optional(Int.self)
+            } else if key == "autoScalingMetric" {
+                shape.autoScalingMetric = try reader.optional(String.self)
+            } else if key == "autoScalingTargetValue" {
+                shape.autoScalingTargetValue = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.ExpressGatewayServiceAwsLogsConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExpressGatewayServiceAwsLogsConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "logGroup" {
+                shape.logGroup = try reader.optional(String.self)
+            } else if key == "logStreamPrefix" {
+                shape.logStreamPrefix = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -88,3 +88,37 @@ extension ECS.ExpressGatewayServiceConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExpressGatewayServiceConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceRevisionArn" {
+                shape.serviceRevisionArn = try reader.optional(String.self)
+            } else if key == "executionRoleArn" {
+                shape.executionRoleArn = try reader.optional(String.self)
+            } else if key == "taskRoleArn" {
+                shape.taskRoleArn = try reader.optional(String.self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.ExpressGatewayServiceNetworkConfiguration.self)
+            } else if key == "healthCheckPath" {
+                shape.healthCheckPath = try reader.optional(String.self)
+            } else if key == "primaryContainer" {
+                shape.primaryContainer = try reader.optional(ECS.ExpressGatewayContainer.self)
+            } else if key == "scalingTarget" {
+                shape.scalingTarget = try reader.optional(ECS.ExpressGatewayScalingTarget.self)
+            } else if key == "ingressPaths" {
+                shape.ingressPaths = try reader.optional([ECS.IngressPathSummary].self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

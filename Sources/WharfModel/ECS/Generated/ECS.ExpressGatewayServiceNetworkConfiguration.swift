@@ -34,3 +34,19 @@ extension ECS.ExpressGatewayServiceNetworkConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExpressGatewayServiceNetworkConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "securityGroups" {
+                shape.securityGroups = try reader.optional([String].self)
+            } else if key == "subnets" {
+                shape.subnets = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.ExpressGatewayServiceStatus: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ExpressGatewayServiceStatus: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "statusCode" {
+                shape.statusCode = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension ECS.FSxWindowsFileServerAuthorizationConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.FSxWindowsFileServerAuthorizationConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "credentialsParameter" {
+                shape.credentialsParameter = try reader.optional(String.self)
+            } else if key == "domain" {
+                shape.domain = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

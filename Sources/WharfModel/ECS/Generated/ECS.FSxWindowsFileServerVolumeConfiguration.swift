@@ -48,3 +48,21 @@ extension ECS.FSxWindowsFileServerVolumeConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.FSxWindowsFileServerVolumeConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "fileSystemId" {
+                shape.fileSystemId = try reader.optional(String.self)
+            } else if key == "rootDirectory" {
+                shape.rootDirectory = try reader.optional(String.self)
+            } else if key == "authorizationConfig" {
+                shape.authorizationConfig = try reader.optional(ECS.FSxWindowsFileServerAuthorizationConfig.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

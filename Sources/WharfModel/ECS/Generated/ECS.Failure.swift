@@ -38,3 +38,21 @@ extension ECS.Failure: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Failure: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "detail" {
+                shape.detail = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.FirelensConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.FirelensConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "options" {
+                shape.options = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

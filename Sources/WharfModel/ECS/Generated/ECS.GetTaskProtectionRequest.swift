@@ -37,3 +37,19 @@ extension ECS.GetTaskProtectionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.GetTaskProtectionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "tasks" {
+                shape.tasks = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -55,3 +55,25 @@ extension ECS.HealthCheck: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.HealthCheck: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "command" {
+                shape.command = try reader.optional([String].self)
+            } else if key == "interval" {
+                shape.interval = try reader.optional(Int.self)
+            } else if key == "timeout" {
+                shape.timeout = try reader.optional(Int.self)
+            } else if key == "retries" {
+                shape.retries = try reader.optional(Int.self)
+            } else if key == "startPeriod" {
+                shape.startPeriod = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension ECS.HostEntry: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.HostEntry: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "hostname" {
+                shape.hostname = try reader.optional(String.self)
+            } else if key == "ipAddress" {
+                shape.ipAddress = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

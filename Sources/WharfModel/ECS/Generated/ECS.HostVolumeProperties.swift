@@ -31,3 +31,17 @@ extension ECS.HostVolumeProperties: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.HostVolumeProperties: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "sourcePath" {
+                shape.sourcePath = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

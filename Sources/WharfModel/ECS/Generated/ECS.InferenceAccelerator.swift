@@ -37,3 +37,19 @@ extension ECS.InferenceAccelerator: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.InferenceAccelerator: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "deviceName" {
+                shape.deviceName = try reader.optional(String.self)
+            } else if key == "deviceType" {
+                shape.deviceType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -31,3 +31,17 @@ extension ECS.InfrastructureOptimization: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.InfrastructureOptimization: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "scaleInAfter" {
+                shape.scaleInAfter = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension ECS.IngressPathSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.IngressPathSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "accessType" {
+                shape.accessType = try reader.optional(String.self)
+            } else if key == "endpoint" {
+                shape.endpoint = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -55,3 +55,25 @@ extension ECS.InstanceHealthCheckResult: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.InstanceHealthCheckResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "lastUpdated" {
+                shape.lastUpdated = try reader.optional(Date.self)
+            } else if key == "lastStatusChange" {
+                shape.lastStatusChange = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

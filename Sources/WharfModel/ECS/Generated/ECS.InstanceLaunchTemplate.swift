@@ -90,3 +90,36 @@ extension ECS.InstanceLaunchTemplate: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.InstanceLaunchTemplate: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ec2InstanceProfileArn" {
+                shape.ec2InstanceProfileArn = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.ManagedInstancesNetworkConfiguration.self)
+            } else if key == "storageConfiguration" {
+                shape.storageConfiguration = try reader.optional(ECS.ManagedInstancesStorageConfiguration.self)
+            } else if key == "localStorageConfiguration" {
+                shape.localStorageConfiguration =
+                    try reader.optional(ECS.ManagedInstancesLocalStorageConfiguration.self)
+            } else if key == "monitoring" {
+                shape.monitoring = try reader.optional(String.self)
+            } else if key == "capacityOptionType" {
+                shape.capacityOptionType = try reader.optional(String.self)
+            } else if key == "instanceMetadataTagsPropagation" {
+                shape.instanceMetadataTagsPropagation = try reader.optional(Bool.self)
+            } else if key == "instanceRequirements" {
+                shape.instanceRequirements = try reader.optional(ECS.InstanceRequirementsRequest.self)
+            } else if key == "fipsEnabled" {
+                shape.fipsEnabled = try reader.optional(Bool.self)
+            } else if key == "capacityReservations" {
+                shape.capacityReservations = try reader.optional(ECS.CapacityReservationRequest.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

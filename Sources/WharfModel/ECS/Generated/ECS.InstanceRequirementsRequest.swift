@@ -174,3 +174,63 @@ extension ECS.InstanceRequirementsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.InstanceRequirementsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "vCpuCount" {
+                shape.vCpuCount = try reader.optional(ECS.VCpuCountRangeRequest.self)
+            } else if key == "memoryMiB" {
+                shape.memoryMiB = try reader.optional(ECS.MemoryMiBRequest.self)
+            } else if key == "cpuManufacturers" {
+                shape.cpuManufacturers = try reader.optional([String].self)
+            } else if key == "memoryGiBPerVCpu" {
+                shape.memoryGiBPerVCpu = try reader.optional(ECS.MemoryGiBPerVCpuRequest.self)
+            } else if key == "excludedInstanceTypes" {
+                shape.excludedInstanceTypes = try reader.optional([String].self)
+            } else if key == "instanceGenerations" {
+                shape.instanceGenerations = try reader.optional([String].self)
+            } else if key == "spotMaxPricePercentageOverLowestPrice" {
+                shape.spotMaxPricePercentageOverLowestPrice = try reader.optional(Int.self)
+            } else if key == "onDemandMaxPricePercentageOverLowestPrice" {
+                shape.onDemandMaxPricePercentageOverLowestPrice = try reader.optional(Int.self)
+            } else if key == "bareMetal" {
+                shape.bareMetal = try reader.optional(String.self)
+            } else if key == "burstablePerformance" {
+                shape.burstablePerformance = try reader.optional(String.self)
+            } else if key == "requireHibernateSupport" {
+                shape.requireHibernateSupport = try reader.optional(Bool.self)
+            } else if key == "networkInterfaceCount" {
+                shape.networkInterfaceCount = try reader.optional(ECS.NetworkInterfaceCountRequest.self)
+            } else if key == "localStorage" {
+                shape.localStorage = try reader.optional(String.self)
+            } else if key == "localStorageTypes" {
+                shape.localStorageTypes = try reader.optional([String].self)
+            } else if key == "totalLocalStorageGB" {
+                shape.totalLocalStorageGB = try reader.optional(ECS.TotalLocalStorageGBRequest.self)
+            } else if key == "baselineEbsBandwidthMbps" {
+                shape.baselineEbsBandwidthMbps = try reader.optional(ECS.BaselineEbsBandwidthMbpsRequest.self)
+            } else if key == "acceleratorTypes" {
+                shape.acceleratorTypes = try reader.optional([String].self)
+            } else if key == "acceleratorCount" {
+                shape.acceleratorCount = try reader.optional(ECS.AcceleratorCountRequest.self)
+            } else if key == "acceleratorManufacturers" {
+                shape.acceleratorManufacturers = try reader.optional([String].self)
+            } else if key == "acceleratorNames" {
+                shape.acceleratorNames = try reader.optional([String].self)
+            } else if key == "acceleratorTotalMemoryMiB" {
+                shape.acceleratorTotalMemoryMiB = try reader.optional(ECS.AcceleratorTotalMemoryMiBRequest.self)
+            } else if key == "networkBandwidthGbps" {
+                shape.networkBandwidthGbps = try reader.optional(ECS.NetworkBandwidthGbpsRequest.self)
+            } else if key == "allowedInstanceTypes" {
+                shape.allowedInstanceTypes = try reader.optional([String].self)
+            } else if key == "maxSpotPriceAsPercentageOfOptimalOnDemandPrice" {
+                shape.maxSpotPriceAsPercentageOfOptimalOnDemandPrice = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.KernelCapabilities: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.KernelCapabilities: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "add" {
+                shape.add = try reader.optional([String].self)
+            } else if key == "drop" {
+                shape.drop = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

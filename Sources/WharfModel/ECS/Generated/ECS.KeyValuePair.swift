@@ -34,3 +34,19 @@ extension ECS.KeyValuePair: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.KeyValuePair: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "value" {
+                shape.value = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

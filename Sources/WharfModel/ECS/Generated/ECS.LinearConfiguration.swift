@@ -35,3 +35,19 @@ extension ECS.LinearConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.LinearConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "stepPercent" {
+                shape.stepPercent = try reader.optional(Double.self)
+            } else if key == "stepBakeTimeInMinutes" {
+                shape.stepBakeTimeInMinutes = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -67,3 +67,29 @@ extension ECS.LinuxParameters: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.LinuxParameters: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "capabilities" {
+                shape.capabilities = try reader.optional(ECS.KernelCapabilities.self)
+            } else if key == "devices" {
+                shape.devices = try reader.optional([ECS.Device].self)
+            } else if key == "initProcessEnabled" {
+                shape.initProcessEnabled = try reader.optional(Bool.self)
+            } else if key == "sharedMemorySize" {
+                shape.sharedMemorySize = try reader.optional(Int.self)
+            } else if key == "tmpfs" {
+                shape.tmpfs = try reader.optional([ECS.Tmpfs].self)
+            } else if key == "maxSwap" {
+                shape.maxSwap = try reader.optional(Int.self)
+            } else if key == "swappiness" {
+                shape.swappiness = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

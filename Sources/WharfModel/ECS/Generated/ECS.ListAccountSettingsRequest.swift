@@ -60,3 +60,27 @@ extension ECS.ListAccountSettingsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListAccountSettingsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "value" {
+                shape.value = try reader.optional(String.self)
+            } else if key == "principalArn" {
+                shape.principalArn = try reader.optional(String.self)
+            } else if key == "effectiveSettings" {
+                shape.effectiveSettings = try reader.optional(Bool.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.ListAccountSettingsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListAccountSettingsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "settings" {
+                shape.settings = try reader.optional([ECS.Setting].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -61,3 +61,27 @@ extension ECS.ListAttributesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListAttributesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "targetType" {
+                shape.targetType = try reader.optional(String.self)
+            } else if key == "attributeName" {
+                shape.attributeName = try reader.optional(String.self)
+            } else if key == "attributeValue" {
+                shape.attributeValue = try reader.optional(String.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.ListAttributesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListAttributesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "attributes" {
+                shape.attributes = try reader.optional([ECS.Attribute].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

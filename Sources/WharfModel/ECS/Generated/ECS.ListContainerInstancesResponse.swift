@@ -35,3 +35,19 @@ extension ECS.ListContainerInstancesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListContainerInstancesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerInstanceArns" {
+                shape.containerInstanceArns = try reader.optional([String].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -57,3 +57,25 @@ extension ECS.ListDaemonDeploymentsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListDaemonDeploymentsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonArn" {
+                shape.daemonArn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional([String].self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(ECS.CreatedAt.self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.ListDaemonDeploymentsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListDaemonDeploymentsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "daemonDeployments" {
+                shape.daemonDeployments = try reader.optional([ECS.DaemonDeploymentSummary].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.ListDaemonTaskDefinitionsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListDaemonTaskDefinitionsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonTaskDefinitions" {
+                shape.daemonTaskDefinitions = try reader.optional([ECS.DaemonTaskDefinitionSummary].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -48,3 +48,23 @@ extension ECS.ListDaemonsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListDaemonsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "capacityProviderArns" {
+                shape.capacityProviderArns = try reader.optional([String].self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.ListDaemonsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListDaemonsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonSummariesList" {
+                shape.daemonSummariesList = try reader.optional([ECS.DaemonSummary].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -62,3 +62,27 @@ extension ECS.ListServiceDeploymentsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListServiceDeploymentsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "service" {
+                shape.service = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional([String].self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(ECS.CreatedAt.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

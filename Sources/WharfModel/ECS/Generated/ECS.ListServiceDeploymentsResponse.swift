@@ -37,3 +37,19 @@ extension ECS.ListServiceDeploymentsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListServiceDeploymentsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeployments" {
+                shape.serviceDeployments = try reader.optional([ECS.ServiceDeploymentBrief].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

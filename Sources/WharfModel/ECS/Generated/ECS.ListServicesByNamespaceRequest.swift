@@ -41,3 +41,21 @@ extension ECS.ListServicesByNamespaceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListServicesByNamespaceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -63,3 +63,27 @@ extension ECS.ListServicesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListServicesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "schedulingStrategy" {
+                shape.schedulingStrategy = try reader.optional(String.self)
+            } else if key == "resourceManagementType" {
+                shape.resourceManagementType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

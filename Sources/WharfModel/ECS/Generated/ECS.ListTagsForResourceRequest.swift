@@ -32,3 +32,17 @@ extension ECS.ListTagsForResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListTagsForResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "resourceArn" {
+                shape.resourceArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

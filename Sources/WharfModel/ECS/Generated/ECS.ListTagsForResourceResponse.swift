@@ -33,3 +33,17 @@ extension ECS.ListTagsForResourceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListTagsForResourceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

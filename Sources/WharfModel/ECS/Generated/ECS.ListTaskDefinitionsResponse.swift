@@ -34,3 +34,19 @@ extension ECS.ListTaskDefinitionsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListTaskDefinitionsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinitionArns" {
+                shape.taskDefinitionArns = try reader.optional([String].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

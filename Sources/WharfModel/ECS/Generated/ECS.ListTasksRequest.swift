@@ -82,3 +82,35 @@ extension ECS.ListTasksRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListTasksRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "containerInstance" {
+                shape.containerInstance = try reader.optional(String.self)
+            } else if key == "family" {
+                shape.family = try reader.optional(String.self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "maxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "startedBy" {
+                shape.startedBy = try reader.optional(String.self)
+            } else if key == "serviceName" {
+                shape.serviceName = try reader.optional(String.self)
+            } else if key == "desiredStatus" {
+                shape.desiredStatus = try reader.optional(String.self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "daemonName" {
+                shape.daemonName = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

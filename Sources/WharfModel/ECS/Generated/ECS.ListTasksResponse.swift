@@ -34,3 +34,19 @@ extension ECS.ListTasksResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ListTasksResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskArns" {
+                shape.taskArns = try reader.optional([String].self)
+            } else if key == "nextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -55,3 +55,25 @@ extension ECS.LoadBalancer: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.LoadBalancer: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "targetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "loadBalancerName" {
+                shape.loadBalancerName = try reader.optional(String.self)
+            } else if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "containerPort" {
+                shape.containerPort = try reader.optional(Int.self)
+            } else if key == "advancedConfiguration" {
+                shape.advancedConfiguration = try reader.optional(ECS.AdvancedConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

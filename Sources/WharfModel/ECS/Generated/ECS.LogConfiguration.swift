@@ -42,3 +42,21 @@ extension ECS.LogConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.LogConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "logDriver" {
+                shape.logDriver = try reader.optional(String.self)
+            } else if key == "options" {
+                shape.options = try reader.optional([String: String].self)
+            } else if key == "secretOptions" {
+                shape.secretOptions = try reader.optional([ECS.Secret].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

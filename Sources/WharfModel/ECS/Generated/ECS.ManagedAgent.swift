@@ -44,3 +44,23 @@ extension ECS.ManagedAgent: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedAgent: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "lastStartedAt" {
+                shape.lastStartedAt = try reader.optional(Date.self)
+            } else if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "lastStatus" {
+                shape.lastStatus = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -52,3 +52,23 @@ extension ECS.ManagedAgentStateChange: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedAgentStateChange: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "managedAgentName" {
+                shape.managedAgentName = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -69,3 +69,29 @@ extension ECS.ManagedApplicationAutoScalingPolicy: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedApplicationAutoScalingPolicy: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "policyType" {
+                shape.policyType = try reader.optional(String.self)
+            } else if key == "targetValue" {
+                shape.targetValue = try reader.optional(Double.self)
+            } else if key == "metric" {
+                shape.metric = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

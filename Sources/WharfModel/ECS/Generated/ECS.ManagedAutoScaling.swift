@@ -40,3 +40,20 @@ extension ECS.ManagedAutoScaling: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedAutoScaling: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "scalableTarget" {
+                shape.scalableTarget = try reader.optional(ECS.ManagedScalableTarget.self)
+            } else if key == "applicationAutoScalingPolicies" {
+                shape.applicationAutoScalingPolicies =
+                    try reader.optional([ECS.ManagedApplicationAutoScalingPolicy].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -77,3 +77,31 @@ extension ECS.ManagedIngressPath: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedIngressPath: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "accessType" {
+                shape.accessType = try reader.optional(String.self)
+            } else if key == "endpoint" {
+                shape.endpoint = try reader.optional(String.self)
+            } else if key == "loadBalancer" {
+                shape.loadBalancer = try reader.optional(ECS.ManagedLoadBalancer.self)
+            } else if key == "loadBalancerSecurityGroups" {
+                shape.loadBalancerSecurityGroups = try reader.optional([ECS.ManagedSecurityGroup].self)
+            } else if key == "certificate" {
+                shape.certificate = try reader.optional(ECS.ManagedCertificate.self)
+            } else if key == "listener" {
+                shape.listener = try reader.optional(ECS.ManagedListener.self)
+            } else if key == "rule" {
+                shape.rule = try reader.optional(ECS.ManagedListenerRule.self)
+            } else if key == "targetGroups" {
+                shape.targetGroups = try reader.optional([ECS.ManagedTargetGroup].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -30,3 +30,17 @@ extension ECS.ManagedInstancesLocalStorageConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedInstancesLocalStorageConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "useLocalStorage" {
+                shape.useLocalStorage = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.ManagedInstancesStorageConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedInstancesStorageConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "storageSizeGiB" {
+                shape.storageSizeGiB = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

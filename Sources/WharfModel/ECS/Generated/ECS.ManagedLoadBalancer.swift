@@ -67,3 +67,29 @@ extension ECS.ManagedLoadBalancer: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedLoadBalancer: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "scheme" {
+                shape.scheme = try reader.optional(String.self)
+            } else if key == "subnetIds" {
+                shape.subnetIds = try reader.optional([String].self)
+            } else if key == "securityGroupIds" {
+                shape.securityGroupIds = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -57,3 +57,25 @@ extension ECS.ManagedLogGroup: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedLogGroup: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "logGroupName" {
+                shape.logGroupName = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

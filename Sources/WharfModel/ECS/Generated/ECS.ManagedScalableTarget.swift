@@ -63,3 +63,27 @@ extension ECS.ManagedScalableTarget: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedScalableTarget: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "minCapacity" {
+                shape.minCapacity = try reader.optional(Int.self)
+            } else if key == "maxCapacity" {
+                shape.maxCapacity = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -59,3 +59,25 @@ extension ECS.ManagedScaling: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedScaling: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "targetCapacity" {
+                shape.targetCapacity = try reader.optional(Int.self)
+            } else if key == "minimumScalingStepSize" {
+                shape.minimumScalingStepSize = try reader.optional(Int.self)
+            } else if key == "maximumScalingStepSize" {
+                shape.maximumScalingStepSize = try reader.optional(Int.self)
+            } else if key == "instanceWarmupPeriod" {
+                shape.instanceWarmupPeriod = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

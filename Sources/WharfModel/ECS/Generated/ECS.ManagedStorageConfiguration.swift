@@ -34,3 +34,19 @@ extension ECS.ManagedStorageConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedStorageConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "kmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else if key == "fargateEphemeralStorageKmsKeyId" {
+                shape.fargateEphemeralStorageKmsKeyId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

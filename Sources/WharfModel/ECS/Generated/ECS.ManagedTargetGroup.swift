@@ -69,3 +69,29 @@ extension ECS.ManagedTargetGroup: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ManagedTargetGroup: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "healthCheckPath" {
+                shape.healthCheckPath = try reader.optional(String.self)
+            } else if key == "healthCheckPort" {
+                shape.healthCheckPort = try reader.optional(Int.self)
+            } else if key == "port" {
+                shape.port = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

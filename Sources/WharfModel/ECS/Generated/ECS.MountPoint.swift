@@ -38,3 +38,21 @@ extension ECS.MountPoint: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.MountPoint: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "sourceVolume" {
+                shape.sourceVolume = try reader.optional(String.self)
+            } else if key == "containerPath" {
+                shape.containerPath = try reader.optional(String.self)
+            } else if key == "readOnly" {
+                shape.readOnly = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -59,3 +59,27 @@ extension ECS.NetworkBinding: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.NetworkBinding: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "bindIP" {
+                shape.bindIP = try reader.optional(String.self)
+            } else if key == "containerPort" {
+                shape.containerPort = try reader.optional(Int.self)
+            } else if key == "hostPort" {
+                shape.hostPort = try reader.optional(Int.self)
+            } else if key == "protocol" {
+                shape.`protocol` = try reader.optional(String.self)
+            } else if key == "containerPortRange" {
+                shape.containerPortRange = try reader.optional(String.self)
+            } else if key == "hostPortRange" {
+                shape.hostPortRange = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

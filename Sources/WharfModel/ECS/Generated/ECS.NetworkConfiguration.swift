@@ -32,3 +32,17 @@ extension ECS.NetworkConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.NetworkConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "awsvpcConfiguration" {
+                shape.awsvpcConfiguration = try reader.optional(ECS.AwsVpcConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,21 @@ extension ECS.NetworkInterface: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.NetworkInterface: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "attachmentId" {
+                shape.attachmentId = try reader.optional(String.self)
+            } else if key == "privateIpv4Address" {
+                shape.privateIpv4Address = try reader.optional(String.self)
+            } else if key == "ipv6Address" {
+                shape.ipv6Address = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

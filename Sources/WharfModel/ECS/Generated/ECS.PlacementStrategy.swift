@@ -36,3 +36,19 @@ extension ECS.PlacementStrategy: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.PlacementStrategy: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "field" {
+                shape.field = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -60,3 +60,27 @@ extension ECS.PortMapping: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.PortMapping: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerPort" {
+                shape.containerPort = try reader.optional(Int.self)
+            } else if key == "hostPort" {
+                shape.hostPort = try reader.optional(Int.self)
+            } else if key == "protocol" {
+                shape.`protocol` = try reader.optional(String.self)
+            } else if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "appProtocol" {
+                shape.appProtocol = try reader.optional(String.self)
+            } else if key == "containerPortRange" {
+                shape.containerPortRange = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

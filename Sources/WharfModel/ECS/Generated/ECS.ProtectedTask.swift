@@ -38,3 +38,21 @@ extension ECS.ProtectedTask: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ProtectedTask: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskArn" {
+                shape.taskArn = try reader.optional(String.self)
+            } else if key == "protectionEnabled" {
+                shape.protectionEnabled = try reader.optional(Bool.self)
+            } else if key == "expirationDate" {
+                shape.expirationDate = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

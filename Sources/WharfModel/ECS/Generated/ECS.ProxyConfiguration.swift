@@ -43,3 +43,21 @@ extension ECS.ProxyConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ProxyConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "properties" {
+                shape.properties = try reader.optional([ECS.KeyValuePair].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.PutAccountSettingDefaultResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.PutAccountSettingDefaultResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "setting" {
+                shape.setting = try reader.optional(ECS.Setting.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

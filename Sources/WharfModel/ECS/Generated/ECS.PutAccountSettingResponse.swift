@@ -32,3 +32,17 @@ extension ECS.PutAccountSettingResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.PutAccountSettingResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "setting" {
+                shape.setting = try reader.optional(ECS.Setting.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

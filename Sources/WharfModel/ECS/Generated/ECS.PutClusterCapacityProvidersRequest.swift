@@ -48,3 +48,21 @@ extension ECS.PutClusterCapacityProvidersRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.PutClusterCapacityProvidersRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "capacityProviders" {
+                shape.capacityProviders = try reader.optional([String].self)
+            } else if key == "defaultCapacityProviderStrategy" {
+                shape.defaultCapacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -80,3 +80,33 @@ extension ECS.RegisterContainerInstanceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.RegisterContainerInstanceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "instanceIdentityDocument" {
+                shape.instanceIdentityDocument = try reader.optional(String.self)
+            } else if key == "instanceIdentityDocumentSignature" {
+                shape.instanceIdentityDocumentSignature = try reader.optional(String.self)
+            } else if key == "totalResources" {
+                shape.totalResources = try reader.optional([ECS.Resource].self)
+            } else if key == "versionInfo" {
+                shape.versionInfo = try reader.optional(ECS.VersionInfo.self)
+            } else if key == "containerInstanceArn" {
+                shape.containerInstanceArn = try reader.optional(String.self)
+            } else if key == "attributes" {
+                shape.attributes = try reader.optional([ECS.Attribute].self)
+            } else if key == "platformDevices" {
+                shape.platformDevices = try reader.optional([ECS.PlatformDevice].self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -77,3 +77,31 @@ extension ECS.RegisterDaemonTaskDefinitionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.RegisterDaemonTaskDefinitionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "family" {
+                shape.family = try reader.optional(String.self)
+            } else if key == "taskRoleArn" {
+                shape.taskRoleArn = try reader.optional(String.self)
+            } else if key == "executionRoleArn" {
+                shape.executionRoleArn = try reader.optional(String.self)
+            } else if key == "containerDefinitions" {
+                shape.containerDefinitions = try reader.optional([ECS.DaemonContainerDefinition].self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "volumes" {
+                shape.volumes = try reader.optional([ECS.DaemonVolume].self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -33,3 +33,17 @@ extension ECS.ResolvedConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ResolvedConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "loadBalancers" {
+                shape.loadBalancers = try reader.optional([ECS.ServiceRevisionLoadBalancer].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

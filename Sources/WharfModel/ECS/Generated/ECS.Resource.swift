@@ -57,3 +57,27 @@ extension ECS.Resource: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Resource: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "doubleValue" {
+                shape.doubleValue = try reader.optional(Double.self)
+            } else if key == "longValue" {
+                shape.longValue = try reader.optional(Int.self)
+            } else if key == "integerValue" {
+                shape.integerValue = try reader.optional(Int.self)
+            } else if key == "stringSetValue" {
+                shape.stringSetValue = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension ECS.ResourceRequirement: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ResourceRequirement: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "value" {
+                shape.value = try reader.optional(String.self)
+            } else if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,21 @@ extension ECS.Rollback: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Rollback: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "startedAt" {
+                shape.startedAt = try reader.optional(Date.self)
+            } else if key == "serviceRevisionArn" {
+                shape.serviceRevisionArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.RuntimePlatform: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.RuntimePlatform: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cpuArchitecture" {
+                shape.cpuArchitecture = try reader.optional(String.self)
+            } else if key == "operatingSystemFamily" {
+                shape.operatingSystemFamily = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -49,3 +49,23 @@ extension ECS.S3FilesVolumeConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.S3FilesVolumeConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "fileSystemArn" {
+                shape.fileSystemArn = try reader.optional(String.self)
+            } else if key == "rootDirectory" {
+                shape.rootDirectory = try reader.optional(String.self)
+            } else if key == "transitEncryptionPort" {
+                shape.transitEncryptionPort = try reader.optional(Int.self)
+            } else if key == "accessPointArn" {
+                shape.accessPointArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,19 @@ extension ECS.Scale: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Scale: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "value" {
+                shape.value = try reader.optional(Double.self)
+            } else if key == "unit" {
+                shape.unit = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

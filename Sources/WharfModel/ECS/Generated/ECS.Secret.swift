@@ -37,3 +37,19 @@ extension ECS.Secret: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Secret: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "valueFrom" {
+                shape.valueFrom = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

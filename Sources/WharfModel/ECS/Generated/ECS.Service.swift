@@ -230,3 +230,85 @@ extension ECS.Service: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Service: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else if key == "serviceName" {
+                shape.serviceName = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "loadBalancers" {
+                shape.loadBalancers = try reader.optional([ECS.LoadBalancer].self)
+            } else if key == "serviceRegistries" {
+                shape.serviceRegistries = try reader.optional([ECS.ServiceRegistry].self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "desiredCount" {
+                shape.desiredCount = try reader.optional(Int.self)
+            } else if key == "runningCount" {
+                shape.runningCount = try reader.optional(Int.self)
+            } else if key == "pendingCount" {
+                shape.pendingCount = try reader.optional(Int.self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "capacityProviderStrategy" {
+                shape.capacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "platformVersion" {
+                shape.platformVersion = try reader.optional(String.self)
+            } else if key == "platformFamily" {
+                shape.platformFamily = try reader.optional(String.self)
+            } else if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "deploymentConfiguration" {
+                shape.deploymentConfiguration = try reader.optional(ECS.DeploymentConfiguration.self)
+            } else if key == "taskSets" {
+                shape.taskSets = try reader.optional([ECS.TaskSet].self)
+            } else if key == "deployments" {
+                shape.deployments = try reader.optional([ECS.Deployment].self)
+            } else if key == "roleArn" {
+                shape.roleArn = try reader.optional(String.self)
+            } else if key == "events" {
+                shape.events = try reader.optional([ECS.ServiceEvent].self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "currentServiceDeployment" {
+                shape.currentServiceDeployment = try reader.optional(String.self)
+            } else if key == "currentServiceRevisions" {
+                shape.currentServiceRevisions = try reader.optional([ECS.ServiceCurrentRevisionSummary].self)
+            } else if key == "placementConstraints" {
+                shape.placementConstraints = try reader.optional([ECS.PlacementConstraint].self)
+            } else if key == "placementStrategy" {
+                shape.placementStrategy = try reader.optional([ECS.PlacementStrategy].self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.NetworkConfiguration.self)
+            } else if key == "healthCheckGracePeriodSeconds" {
+                shape.healthCheckGracePeriodSeconds = try reader.optional(Int.self)
+            } else if key == "schedulingStrategy" {
+                shape.schedulingStrategy = try reader.optional(String.self)
+            } else if key == "deploymentController" {
+                shape.deploymentController = try reader.optional(ECS.DeploymentController.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "createdBy" {
+                shape.createdBy = try reader.optional(String.self)
+            } else if key == "enableECSManagedTags" {
+                shape.enableECSManagedTags = try reader.optional(Bool.self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else if key == "enableExecuteCommand" {
+                shape.enableExecuteCommand = try reader.optional(Bool.self)
+            } else if key == "availabilityZoneRebalancing" {
+                shape.availabilityZoneRebalancing = try reader.optional(String.self)
+            } else if key == "resourceManagementType" {
+                shape.resourceManagementType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -43,3 +43,19 @@ extension ECS.ServiceConnectAccessLogConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectAccessLogConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "format" {
+                shape.format = try reader.optional(String.self)
+            } else if key == "includeQueryParameters" {
+                shape.includeQueryParameters = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -48,3 +48,21 @@ extension ECS.ServiceConnectClientAlias: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectClientAlias: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "port" {
+                shape.port = try reader.optional(Int.self)
+            } else if key == "dnsName" {
+                shape.dnsName = try reader.optional(String.self)
+            } else if key == "testTrafficRules" {
+                shape.testTrafficRules = try reader.optional(ECS.ServiceConnectTestTrafficRules.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

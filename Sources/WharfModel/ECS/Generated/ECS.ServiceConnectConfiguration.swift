@@ -58,3 +58,25 @@ extension ECS.ServiceConnectConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "enabled" {
+                shape.enabled = try reader.optional(Bool.self)
+            } else if key == "namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "services" {
+                shape.services = try reader.optional([ECS.ServiceConnectService].self)
+            } else if key == "logConfiguration" {
+                shape.logConfiguration = try reader.optional(ECS.LogConfiguration.self)
+            } else if key == "accessLogConfiguration" {
+                shape.accessLogConfiguration = try reader.optional(ECS.ServiceConnectAccessLogConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -65,3 +65,27 @@ extension ECS.ServiceConnectService: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectService: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "portName" {
+                shape.portName = try reader.optional(String.self)
+            } else if key == "discoveryName" {
+                shape.discoveryName = try reader.optional(String.self)
+            } else if key == "clientAliases" {
+                shape.clientAliases = try reader.optional([ECS.ServiceConnectClientAlias].self)
+            } else if key == "ingressPortOverride" {
+                shape.ingressPortOverride = try reader.optional(Int.self)
+            } else if key == "timeout" {
+                shape.timeout = try reader.optional(ECS.TimeoutConfiguration.self)
+            } else if key == "tls" {
+                shape.tls = try reader.optional(ECS.ServiceConnectTlsConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

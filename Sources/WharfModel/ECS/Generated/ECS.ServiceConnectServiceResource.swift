@@ -35,3 +35,19 @@ extension ECS.ServiceConnectServiceResource: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectServiceResource: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "discoveryName" {
+                shape.discoveryName = try reader.optional(String.self)
+            } else if key == "discoveryArn" {
+                shape.discoveryArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.ServiceConnectTestTrafficHeaderMatchRules: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectTestTrafficHeaderMatchRules: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "exact" {
+                shape.exact = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension ECS.ServiceConnectTestTrafficHeaderRules: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectTestTrafficHeaderRules: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "value" {
+                shape.value = try reader.optional(ECS.ServiceConnectTestTrafficHeaderMatchRules.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,17 @@ extension ECS.ServiceConnectTestTrafficRules: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectTestTrafficRules: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "header" {
+                shape.header = try reader.optional(ECS.ServiceConnectTestTrafficHeaderRules.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

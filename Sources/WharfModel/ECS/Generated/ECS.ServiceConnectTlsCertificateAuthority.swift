@@ -30,3 +30,17 @@ extension ECS.ServiceConnectTlsCertificateAuthority: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectTlsCertificateAuthority: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "awsPcaAuthorityArn" {
+                shape.awsPcaAuthorityArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

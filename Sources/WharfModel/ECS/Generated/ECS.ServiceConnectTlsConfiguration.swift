@@ -45,3 +45,21 @@ extension ECS.ServiceConnectTlsConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceConnectTlsConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "issuerCertificateAuthority" {
+                shape.issuerCertificateAuthority = try reader.optional(ECS.ServiceConnectTlsCertificateAuthority.self)
+            } else if key == "kmsKey" {
+                shape.kmsKey = try reader.optional(String.self)
+            } else if key == "roleArn" {
+                shape.roleArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -47,3 +47,23 @@ extension ECS.ServiceCurrentRevisionSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceCurrentRevisionSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "requestedTaskCount" {
+                shape.requestedTaskCount = try reader.optional(Int.self)
+            } else if key == "runningTaskCount" {
+                shape.runningTaskCount = try reader.optional(Int.self)
+            } else if key == "pendingTaskCount" {
+                shape.pendingTaskCount = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

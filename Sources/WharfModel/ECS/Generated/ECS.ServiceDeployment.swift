@@ -127,3 +127,51 @@ extension ECS.ServiceDeployment: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceDeployment: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeploymentArn" {
+                shape.serviceDeploymentArn = try reader.optional(String.self)
+            } else if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "startedAt" {
+                shape.startedAt = try reader.optional(Date.self)
+            } else if key == "finishedAt" {
+                shape.finishedAt = try reader.optional(Date.self)
+            } else if key == "stoppedAt" {
+                shape.stoppedAt = try reader.optional(Date.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "sourceServiceRevisions" {
+                shape.sourceServiceRevisions = try reader.optional([ECS.ServiceRevisionSummary].self)
+            } else if key == "targetServiceRevision" {
+                shape.targetServiceRevision = try reader.optional(ECS.ServiceRevisionSummary.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else if key == "lifecycleStage" {
+                shape.lifecycleStage = try reader.optional(String.self)
+            } else if key == "lifecycleHookDetails" {
+                shape.lifecycleHookDetails = try reader.optional([ECS.DeploymentLifecycleHookDetail].self)
+            } else if key == "deploymentConfiguration" {
+                shape.deploymentConfiguration = try reader.optional(ECS.DeploymentConfiguration.self)
+            } else if key == "rollback" {
+                shape.rollback = try reader.optional(ECS.Rollback.self)
+            } else if key == "deploymentCircuitBreaker" {
+                shape.deploymentCircuitBreaker = try reader.optional(ECS.ServiceDeploymentCircuitBreaker.self)
+            } else if key == "alarms" {
+                shape.alarms = try reader.optional(ECS.ServiceDeploymentAlarms.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,21 @@ extension ECS.ServiceDeploymentAlarms: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceDeploymentAlarms: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "alarmNames" {
+                shape.alarmNames = try reader.optional([String].self)
+            } else if key == "triggeredAlarmNames" {
+                shape.triggeredAlarmNames = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -74,3 +74,33 @@ extension ECS.ServiceDeploymentBrief: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceDeploymentBrief: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeploymentArn" {
+                shape.serviceDeploymentArn = try reader.optional(String.self)
+            } else if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "startedAt" {
+                shape.startedAt = try reader.optional(Date.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "finishedAt" {
+                shape.finishedAt = try reader.optional(Date.self)
+            } else if key == "targetServiceRevisionArn" {
+                shape.targetServiceRevisionArn = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "statusReason" {
+                shape.statusReason = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

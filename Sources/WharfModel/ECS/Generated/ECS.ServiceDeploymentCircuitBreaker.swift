@@ -40,3 +40,21 @@ extension ECS.ServiceDeploymentCircuitBreaker: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceDeploymentCircuitBreaker: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "failureCount" {
+                shape.failureCount = try reader.optional(Int.self)
+            } else if key == "threshold" {
+                shape.threshold = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

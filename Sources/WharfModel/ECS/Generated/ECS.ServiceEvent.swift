@@ -38,3 +38,21 @@ extension ECS.ServiceEvent: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceEvent: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "message" {
+                shape.message = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

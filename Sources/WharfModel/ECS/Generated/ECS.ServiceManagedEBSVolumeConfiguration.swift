@@ -88,3 +88,37 @@ extension ECS.ServiceManagedEBSVolumeConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceManagedEBSVolumeConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "encrypted" {
+                shape.encrypted = try reader.optional(Bool.self)
+            } else if key == "kmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else if key == "volumeType" {
+                shape.volumeType = try reader.optional(String.self)
+            } else if key == "sizeInGiB" {
+                shape.sizeInGiB = try reader.optional(Int.self)
+            } else if key == "snapshotId" {
+                shape.snapshotId = try reader.optional(String.self)
+            } else if key == "volumeInitializationRate" {
+                shape.volumeInitializationRate = try reader.optional(Int.self)
+            } else if key == "iops" {
+                shape.iops = try reader.optional(Int.self)
+            } else if key == "throughput" {
+                shape.throughput = try reader.optional(Int.self)
+            } else if key == "tagSpecifications" {
+                shape.tagSpecifications = try reader.optional([ECS.EBSTagSpecification].self)
+            } else if key == "roleArn" {
+                shape.roleArn = try reader.optional(String.self)
+            } else if key == "filesystemType" {
+                shape.filesystemType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -47,3 +47,23 @@ extension ECS.ServiceRegistry: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceRegistry: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "registryArn" {
+                shape.registryArn = try reader.optional(String.self)
+            } else if key == "port" {
+                shape.port = try reader.optional(Int.self)
+            } else if key == "containerName" {
+                shape.containerName = try reader.optional(String.self)
+            } else if key == "containerPort" {
+                shape.containerPort = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -141,3 +141,55 @@ extension ECS.ServiceRevision: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceRevision: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceRevisionArn" {
+                shape.serviceRevisionArn = try reader.optional(String.self)
+            } else if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "capacityProviderStrategy" {
+                shape.capacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "platformVersion" {
+                shape.platformVersion = try reader.optional(String.self)
+            } else if key == "platformFamily" {
+                shape.platformFamily = try reader.optional(String.self)
+            } else if key == "loadBalancers" {
+                shape.loadBalancers = try reader.optional([ECS.LoadBalancer].self)
+            } else if key == "serviceRegistries" {
+                shape.serviceRegistries = try reader.optional([ECS.ServiceRegistry].self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.NetworkConfiguration.self)
+            } else if key == "containerImages" {
+                shape.containerImages = try reader.optional([ECS.ContainerImage].self)
+            } else if key == "guardDutyEnabled" {
+                shape.guardDutyEnabled = try reader.optional(Bool.self)
+            } else if key == "serviceConnectConfiguration" {
+                shape.serviceConnectConfiguration = try reader.optional(ECS.ServiceConnectConfiguration.self)
+            } else if key == "volumeConfigurations" {
+                shape.volumeConfigurations = try reader.optional([ECS.ServiceVolumeConfiguration].self)
+            } else if key == "fargateEphemeralStorage" {
+                shape.fargateEphemeralStorage = try reader.optional(ECS.DeploymentEphemeralStorage.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "vpcLatticeConfigurations" {
+                shape.vpcLatticeConfigurations = try reader.optional([ECS.VpcLatticeConfiguration].self)
+            } else if key == "resolvedConfiguration" {
+                shape.resolvedConfiguration = try reader.optional(ECS.ResolvedConfiguration.self)
+            } else if key == "ecsManagedResources" {
+                shape.ecsManagedResources = try reader.optional(ECS.ECSManagedResources.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,19 @@ extension ECS.ServiceRevisionLoadBalancer: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceRevisionLoadBalancer: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "targetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "productionListenerRule" {
+                shape.productionListenerRule = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -57,3 +57,27 @@ extension ECS.ServiceRevisionSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceRevisionSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "requestedTaskCount" {
+                shape.requestedTaskCount = try reader.optional(Int.self)
+            } else if key == "runningTaskCount" {
+                shape.runningTaskCount = try reader.optional(Int.self)
+            } else if key == "pendingTaskCount" {
+                shape.pendingTaskCount = try reader.optional(Int.self)
+            } else if key == "requestedTestTrafficWeight" {
+                shape.requestedTestTrafficWeight = try reader.optional(Double.self)
+            } else if key == "requestedProductionTrafficWeight" {
+                shape.requestedProductionTrafficWeight = try reader.optional(Double.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

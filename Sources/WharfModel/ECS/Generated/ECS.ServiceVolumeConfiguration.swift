@@ -37,3 +37,19 @@ extension ECS.ServiceVolumeConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.ServiceVolumeConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "managedEBSVolume" {
+                shape.managedEBSVolume = try reader.optional(ECS.ServiceManagedEBSVolumeConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

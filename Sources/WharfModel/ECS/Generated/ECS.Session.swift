@@ -39,3 +39,21 @@ extension ECS.Session: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Session: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "sessionId" {
+                shape.sessionId = try reader.optional(String.self)
+            } else if key == "streamUrl" {
+                shape.streamUrl = try reader.optional(String.self)
+            } else if key == "tokenValue" {
+                shape.tokenValue = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -45,3 +45,23 @@ extension ECS.Setting: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Setting: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "value" {
+                shape.value = try reader.optional(String.self)
+            } else if key == "principalArn" {
+                shape.principalArn = try reader.optional(String.self)
+            } else if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

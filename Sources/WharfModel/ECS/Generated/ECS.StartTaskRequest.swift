@@ -104,3 +104,41 @@ extension ECS.StartTaskRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.StartTaskRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "containerInstances" {
+                shape.containerInstances = try reader.optional([String].self)
+            } else if key == "enableECSManagedTags" {
+                shape.enableECSManagedTags = try reader.optional(Bool.self)
+            } else if key == "enableExecuteCommand" {
+                shape.enableExecuteCommand = try reader.optional(Bool.self)
+            } else if key == "group" {
+                shape.group = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.NetworkConfiguration.self)
+            } else if key == "overrides" {
+                shape.overrides = try reader.optional(ECS.TaskOverride.self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else if key == "referenceId" {
+                shape.referenceId = try reader.optional(String.self)
+            } else if key == "startedBy" {
+                shape.startedBy = try reader.optional(String.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "volumeConfigurations" {
+                shape.volumeConfigurations = try reader.optional([ECS.TaskVolumeConfiguration].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.StartTaskResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.StartTaskResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "tasks" {
+                shape.tasks = try reader.optional([ECS.Task].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

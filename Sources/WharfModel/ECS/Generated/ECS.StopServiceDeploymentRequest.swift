@@ -37,3 +37,19 @@ extension ECS.StopServiceDeploymentRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.StopServiceDeploymentRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceDeploymentArn" {
+                shape.serviceDeploymentArn = try reader.optional(String.self)
+            } else if key == "stopType" {
+                shape.stopType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

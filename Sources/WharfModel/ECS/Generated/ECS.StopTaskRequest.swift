@@ -40,3 +40,21 @@ extension ECS.StopTaskRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.StopTaskRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "task" {
+                shape.task = try reader.optional(String.self)
+            } else if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

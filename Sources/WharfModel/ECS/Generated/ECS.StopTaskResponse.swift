@@ -32,3 +32,17 @@ extension ECS.StopTaskResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.StopTaskResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "task" {
+                shape.task = try reader.optional(ECS.Task.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

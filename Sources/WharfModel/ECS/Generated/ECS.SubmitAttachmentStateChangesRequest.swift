@@ -37,3 +37,19 @@ extension ECS.SubmitAttachmentStateChangesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.SubmitAttachmentStateChangesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "attachments" {
+                shape.attachments = try reader.optional([ECS.AttachmentStateChange].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

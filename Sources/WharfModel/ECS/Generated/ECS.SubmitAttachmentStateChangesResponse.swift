@@ -30,3 +30,17 @@ extension ECS.SubmitAttachmentStateChangesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.SubmitAttachmentStateChangesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "acknowledgment" {
+                shape.acknowledgment = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -81,3 +81,35 @@ extension ECS.SubmitTaskStateChangeRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.SubmitTaskStateChangeRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "task" {
+                shape.task = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "containers" {
+                shape.containers = try reader.optional([ECS.ContainerStateChange].self)
+            } else if key == "attachments" {
+                shape.attachments = try reader.optional([ECS.AttachmentStateChange].self)
+            } else if key == "managedAgents" {
+                shape.managedAgents = try reader.optional([ECS.ManagedAgentStateChange].self)
+            } else if key == "pullStartedAt" {
+                shape.pullStartedAt = try reader.optional(Date.self)
+            } else if key == "pullStoppedAt" {
+                shape.pullStoppedAt = try reader.optional(Date.self)
+            } else if key == "executionStoppedAt" {
+                shape.executionStoppedAt = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

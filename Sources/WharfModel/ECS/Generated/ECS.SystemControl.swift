@@ -34,3 +34,19 @@ extension ECS.SystemControl: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.SystemControl: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "namespace" {
+                shape.namespace = try reader.optional(String.self)
+            } else if key == "value" {
+                shape.value = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.Tag: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Tag: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "key" {
+                shape.key = try reader.optional(String.self)
+            } else if key == "value" {
+                shape.value = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

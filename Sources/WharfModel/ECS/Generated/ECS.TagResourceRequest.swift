@@ -39,3 +39,19 @@ extension ECS.TagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "resourceArn" {
+                shape.resourceArn = try reader.optional(String.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -25,3 +25,10 @@ extension ECS.TagResourceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TagResourceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }
+        self.init()
+    }
+}

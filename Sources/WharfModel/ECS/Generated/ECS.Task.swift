@@ -226,3 +226,89 @@ extension ECS.Task: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Task: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "attachments" {
+                shape.attachments = try reader.optional([ECS.Attachment].self)
+            } else if key == "attributes" {
+                shape.attributes = try reader.optional([ECS.Attribute].self)
+            } else if key == "availabilityZone" {
+                shape.availabilityZone = try reader.optional(String.self)
+            } else if key == "capacityProviderName" {
+                shape.capacityProviderName = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "connectivity" {
+                shape.connectivity = try reader.optional(String.self)
+            } else if key == "connectivityAt" {
+                shape.connectivityAt = try reader.optional(Date.self)
+            } else if key == "containerInstanceArn" {
+                shape.containerInstanceArn = try reader.optional(String.self)
+            } else if key == "containers" {
+                shape.containers = try reader.optional([ECS.Container].self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "desiredStatus" {
+                shape.desiredStatus = try reader.optional(String.self)
+            } else if key == "enableExecuteCommand" {
+                shape.enableExecuteCommand = try reader.optional(Bool.self)
+            } else if key == "executionStoppedAt" {
+                shape.executionStoppedAt = try reader.optional(Date.self)
+            } else if key == "group" {
+                shape.group = try reader.optional(String.self)
+            } else if key == "healthStatus" {
+                shape.healthStatus = try reader.optional(String.self)
+            } else if key == "inferenceAccelerators" {
+                shape.inferenceAccelerators = try reader.optional([ECS.InferenceAccelerator].self)
+            } else if key == "lastStatus" {
+                shape.lastStatus = try reader.optional(String.self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "overrides" {
+                shape.overrides = try reader.optional(ECS.TaskOverride.self)
+            } else if key == "platformVersion" {
+                shape.platformVersion = try reader.optional(String.self)
+            } else if key == "platformFamily" {
+                shape.platformFamily = try reader.optional(String.self)
+            } else if key == "pullStartedAt" {
+                shape.pullStartedAt = try reader.optional(Date.self)
+            } else if key == "pullStoppedAt" {
+                shape.pullStoppedAt = try reader.optional(Date.self)
+            } else if key == "startedAt" {
+                shape.startedAt = try reader.optional(Date.self)
+            } else if key == "startedBy" {
+                shape.startedBy = try reader.optional(String.self)
+            } else if key == "stopCode" {
+                shape.stopCode = try reader.optional(String.self)
+            } else if key == "stoppedAt" {
+                shape.stoppedAt = try reader.optional(Date.self)
+            } else if key == "stoppedReason" {
+                shape.stoppedReason = try reader.optional(String.self)
+            } else if key == "stoppingAt" {
+                shape.stoppingAt = try reader.optional(Date.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "taskArn" {
+                shape.taskArn = try reader.optional(String.self)
+            } else if key == "taskDefinitionArn" {
+                shape.taskDefinitionArn = try reader.optional(String.self)
+            } else if key == "version" {
+                shape.version = try reader.optional(Int.self)
+            } else if key == "ephemeralStorage" {
+                shape.ephemeralStorage = try reader.optional(ECS.EphemeralStorage.self)
+            } else if key == "fargateEphemeralStorage" {
+                shape.fargateEphemeralStorage = try reader.optional(ECS.TaskEphemeralStorage.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

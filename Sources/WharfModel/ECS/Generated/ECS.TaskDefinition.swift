@@ -176,3 +176,67 @@ extension ECS.TaskDefinition: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TaskDefinition: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskDefinitionArn" {
+                shape.taskDefinitionArn = try reader.optional(String.self)
+            } else if key == "containerDefinitions" {
+                shape.containerDefinitions = try reader.optional([ECS.ContainerDefinition].self)
+            } else if key == "family" {
+                shape.family = try reader.optional(String.self)
+            } else if key == "taskRoleArn" {
+                shape.taskRoleArn = try reader.optional(String.self)
+            } else if key == "executionRoleArn" {
+                shape.executionRoleArn = try reader.optional(String.self)
+            } else if key == "networkMode" {
+                shape.networkMode = try reader.optional(String.self)
+            } else if key == "revision" {
+                shape.revision = try reader.optional(Int.self)
+            } else if key == "volumes" {
+                shape.volumes = try reader.optional([ECS.Volume].self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "requiresAttributes" {
+                shape.requiresAttributes = try reader.optional([ECS.Attribute].self)
+            } else if key == "placementConstraints" {
+                shape.placementConstraints = try reader.optional([ECS.TaskDefinitionPlacementConstraint].self)
+            } else if key == "compatibilities" {
+                shape.compatibilities = try reader.optional([String].self)
+            } else if key == "runtimePlatform" {
+                shape.runtimePlatform = try reader.optional(ECS.RuntimePlatform.self)
+            } else if key == "requiresCompatibilities" {
+                shape.requiresCompatibilities = try reader.optional([String].self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "inferenceAccelerators" {
+                shape.inferenceAccelerators = try reader.optional([ECS.InferenceAccelerator].self)
+            } else if key == "pidMode" {
+                shape.pidMode = try reader.optional(String.self)
+            } else if key == "ipcMode" {
+                shape.ipcMode = try reader.optional(String.self)
+            } else if key == "proxyConfiguration" {
+                shape.proxyConfiguration = try reader.optional(ECS.ProxyConfiguration.self)
+            } else if key == "registeredAt" {
+                shape.registeredAt = try reader.optional(Date.self)
+            } else if key == "deregisteredAt" {
+                shape.deregisteredAt = try reader.optional(Date.self)
+            } else if key == "deleteRequestedAt" {
+                shape.deleteRequestedAt = try reader.optional(Date.self)
+            } else if key == "registeredBy" {
+                shape.registeredBy = try reader.optional(String.self)
+            } else if key == "ephemeralStorage" {
+                shape.ephemeralStorage = try reader.optional(ECS.EphemeralStorage.self)
+            } else if key == "enableFaultInjection" {
+                shape.enableFaultInjection = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

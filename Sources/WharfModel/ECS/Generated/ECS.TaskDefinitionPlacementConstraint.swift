@@ -36,3 +36,19 @@ extension ECS.TaskDefinitionPlacementConstraint: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TaskDefinitionPlacementConstraint: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "expression" {
+                shape.expression = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

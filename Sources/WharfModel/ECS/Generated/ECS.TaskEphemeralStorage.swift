@@ -34,3 +34,19 @@ extension ECS.TaskEphemeralStorage: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TaskEphemeralStorage: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "sizeInGiB" {
+                shape.sizeInGiB = try reader.optional(Int.self)
+            } else if key == "kmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.TaskManagedEBSVolumeTerminationPolicy: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TaskManagedEBSVolumeTerminationPolicy: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "deleteOnTermination" {
+                shape.deleteOnTermination = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

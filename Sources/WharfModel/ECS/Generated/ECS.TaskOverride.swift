@@ -66,3 +66,29 @@ extension ECS.TaskOverride: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TaskOverride: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerOverrides" {
+                shape.containerOverrides = try reader.optional([ECS.ContainerOverride].self)
+            } else if key == "cpu" {
+                shape.cpu = try reader.optional(String.self)
+            } else if key == "inferenceAcceleratorOverrides" {
+                shape.inferenceAcceleratorOverrides = try reader.optional([ECS.InferenceAcceleratorOverride].self)
+            } else if key == "executionRoleArn" {
+                shape.executionRoleArn = try reader.optional(String.self)
+            } else if key == "memory" {
+                shape.memory = try reader.optional(String.self)
+            } else if key == "taskRoleArn" {
+                shape.taskRoleArn = try reader.optional(String.self)
+            } else if key == "ephemeralStorage" {
+                shape.ephemeralStorage = try reader.optional(ECS.EphemeralStorage.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -163,3 +163,65 @@ extension ECS.TaskSet: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TaskSet: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "taskSetArn" {
+                shape.taskSetArn = try reader.optional(String.self)
+            } else if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else if key == "clusterArn" {
+                shape.clusterArn = try reader.optional(String.self)
+            } else if key == "startedBy" {
+                shape.startedBy = try reader.optional(String.self)
+            } else if key == "externalId" {
+                shape.externalId = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "computedDesiredCount" {
+                shape.computedDesiredCount = try reader.optional(Int.self)
+            } else if key == "pendingCount" {
+                shape.pendingCount = try reader.optional(Int.self)
+            } else if key == "runningCount" {
+                shape.runningCount = try reader.optional(Int.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else if key == "launchType" {
+                shape.launchType = try reader.optional(String.self)
+            } else if key == "capacityProviderStrategy" {
+                shape.capacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "platformVersion" {
+                shape.platformVersion = try reader.optional(String.self)
+            } else if key == "platformFamily" {
+                shape.platformFamily = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.NetworkConfiguration.self)
+            } else if key == "loadBalancers" {
+                shape.loadBalancers = try reader.optional([ECS.LoadBalancer].self)
+            } else if key == "serviceRegistries" {
+                shape.serviceRegistries = try reader.optional([ECS.ServiceRegistry].self)
+            } else if key == "scale" {
+                shape.scale = try reader.optional(ECS.Scale.self)
+            } else if key == "stabilityStatus" {
+                shape.stabilityStatus = try reader.optional(String.self)
+            } else if key == "stabilityStatusAt" {
+                shape.stabilityStatusAt = try reader.optional(Date.self)
+            } else if key == "tags" {
+                shape.tags = try reader.optional([ECS.Tag].self)
+            } else if key == "fargateEphemeralStorage" {
+                shape.fargateEphemeralStorage = try reader.optional(ECS.DeploymentEphemeralStorage.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.TimeoutConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TimeoutConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "idleTimeoutSeconds" {
+                shape.idleTimeoutSeconds = try reader.optional(Int.self)
+            } else if key == "perRequestTimeoutSeconds" {
+                shape.perRequestTimeoutSeconds = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

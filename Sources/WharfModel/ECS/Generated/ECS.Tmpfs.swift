@@ -41,3 +41,21 @@ extension ECS.Tmpfs: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Tmpfs: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerPath" {
+                shape.containerPath = try reader.optional(String.self)
+            } else if key == "size" {
+                shape.size = try reader.optional(Int.self)
+            } else if key == "mountOptions" {
+                shape.mountOptions = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,19 @@ extension ECS.TotalLocalStorageGBRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.TotalLocalStorageGBRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "min" {
+                shape.min = try reader.optional(Double.self)
+            } else if key == "max" {
+                shape.max = try reader.optional(Double.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -43,3 +43,21 @@ extension ECS.Ulimit: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Ulimit: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "softLimit" {
+                shape.softLimit = try reader.optional(Int.self)
+            } else if key == "hardLimit" {
+                shape.hardLimit = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.UntagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UntagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "resourceArn" {
+                shape.resourceArn = try reader.optional(String.self)
+            } else if key == "tagKeys" {
+                shape.tagKeys = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -51,3 +51,24 @@ extension ECS.UpdateCapacityProviderRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateCapacityProviderRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "autoScalingGroupProvider" {
+                shape.autoScalingGroupProvider = try reader.optional(ECS.AutoScalingGroupProviderUpdate.self)
+            } else if key == "managedInstancesProvider" {
+                shape.managedInstancesProvider =
+                    try reader.optional(ECS.UpdateManagedInstancesProviderConfiguration.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -52,3 +52,23 @@ extension ECS.UpdateClusterRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateClusterRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "settings" {
+                shape.settings = try reader.optional([ECS.ClusterSetting].self)
+            } else if key == "configuration" {
+                shape.configuration = try reader.optional(ECS.ClusterConfiguration.self)
+            } else if key == "serviceConnectDefaults" {
+                shape.serviceConnectDefaults = try reader.optional(ECS.ClusterServiceConnectDefaultsRequest.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

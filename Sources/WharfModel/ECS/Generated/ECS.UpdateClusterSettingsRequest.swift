@@ -38,3 +38,19 @@ extension ECS.UpdateClusterSettingsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateClusterSettingsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "settings" {
+                shape.settings = try reader.optional([ECS.ClusterSetting].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.UpdateContainerAgentRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateContainerAgentRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "containerInstance" {
+                shape.containerInstance = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

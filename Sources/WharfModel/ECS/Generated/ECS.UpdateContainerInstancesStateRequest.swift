@@ -43,3 +43,21 @@ extension ECS.UpdateContainerInstancesStateRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateContainerInstancesStateRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "containerInstances" {
+                shape.containerInstances = try reader.optional([String].self)
+            } else if key == "status" {
+                shape.status = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.UpdateContainerInstancesStateResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateContainerInstancesStateResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "containerInstances" {
+                shape.containerInstances = try reader.optional([ECS.ContainerInstance].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

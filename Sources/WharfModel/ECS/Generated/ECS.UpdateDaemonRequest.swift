@@ -69,3 +69,29 @@ extension ECS.UpdateDaemonRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateDaemonRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "daemonArn" {
+                shape.daemonArn = try reader.optional(String.self)
+            } else if key == "daemonTaskDefinitionArn" {
+                shape.daemonTaskDefinitionArn = try reader.optional(String.self)
+            } else if key == "capacityProviderArns" {
+                shape.capacityProviderArns = try reader.optional([String].self)
+            } else if key == "deploymentConfiguration" {
+                shape.deploymentConfiguration = try reader.optional(ECS.DaemonDeploymentConfiguration.self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else if key == "enableECSManagedTags" {
+                shape.enableECSManagedTags = try reader.optional(Bool.self)
+            } else if key == "enableExecuteCommand" {
+                shape.enableExecuteCommand = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

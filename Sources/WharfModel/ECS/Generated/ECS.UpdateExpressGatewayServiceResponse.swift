@@ -32,3 +32,17 @@ extension ECS.UpdateExpressGatewayServiceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateExpressGatewayServiceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "service" {
+                shape.service = try reader.optional(ECS.UpdatedExpressGatewayService.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -44,3 +44,21 @@ extension ECS.UpdateServicePrimaryTaskSetRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateServicePrimaryTaskSetRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "service" {
+                shape.service = try reader.optional(String.self)
+            } else if key == "primaryTaskSet" {
+                shape.primaryTaskSet = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ECS.UpdateServicePrimaryTaskSetResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateServicePrimaryTaskSetResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "taskSet" {
+                shape.taskSet = try reader.optional(ECS.TaskSet.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -161,3 +161,59 @@ extension ECS.UpdateServiceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateServiceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "service" {
+                shape.service = try reader.optional(String.self)
+            } else if key == "desiredCount" {
+                shape.desiredCount = try reader.optional(Int.self)
+            } else if key == "taskDefinition" {
+                shape.taskDefinition = try reader.optional(String.self)
+            } else if key == "capacityProviderStrategy" {
+                shape.capacityProviderStrategy = try reader.optional([ECS.CapacityProviderStrategyItem].self)
+            } else if key == "deploymentConfiguration" {
+                shape.deploymentConfiguration = try reader.optional(ECS.DeploymentConfiguration.self)
+            } else if key == "availabilityZoneRebalancing" {
+                shape.availabilityZoneRebalancing = try reader.optional(String.self)
+            } else if key == "networkConfiguration" {
+                shape.networkConfiguration = try reader.optional(ECS.NetworkConfiguration.self)
+            } else if key == "placementConstraints" {
+                shape.placementConstraints = try reader.optional([ECS.PlacementConstraint].self)
+            } else if key == "placementStrategy" {
+                shape.placementStrategy = try reader.optional([ECS.PlacementStrategy].self)
+            } else if key == "platformVersion" {
+                shape.platformVersion = try reader.optional(String.self)
+            } else if key == "forceNewDeployment" {
+                shape.forceNewDeployment = try reader.optional(Bool.self)
+            } else if key == "healthCheckGracePeriodSeconds" {
+                shape.healthCheckGracePeriodSeconds = try reader.optional(Int.self)
+            } else if key == "deploymentController" {
+                shape.deploymentController = try reader.optional(ECS.DeploymentController.self)
+            } else if key == "enableExecuteCommand" {
+                shape.enableExecuteCommand = try reader.optional(Bool.self)
+            } else if key == "enableECSManagedTags" {
+                shape.enableECSManagedTags = try reader.optional(Bool.self)
+            } else if key == "loadBalancers" {
+                shape.loadBalancers = try reader.optional([ECS.LoadBalancer].self)
+            } else if key == "propagateTags" {
+                shape.propagateTags = try reader.optional(String.self)
+            } else if key == "serviceRegistries" {
+                shape.serviceRegistries = try reader.optional([ECS.ServiceRegistry].self)
+            } else if key == "serviceConnectConfiguration" {
+                shape.serviceConnectConfiguration = try reader.optional(ECS.ServiceConnectConfiguration.self)
+            } else if key == "volumeConfigurations" {
+                shape.volumeConfigurations = try reader.optional([ECS.ServiceVolumeConfiguration].self)
+            } else if key == "vpcLatticeConfigurations" {
+                shape.vpcLatticeConfigurations = try reader.optional([ECS.VpcLatticeConfiguration].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

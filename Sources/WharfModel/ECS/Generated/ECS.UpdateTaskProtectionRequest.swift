@@ -53,3 +53,23 @@ extension ECS.UpdateTaskProtectionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateTaskProtectionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "tasks" {
+                shape.tasks = try reader.optional([String].self)
+            } else if key == "protectionEnabled" {
+                shape.protectionEnabled = try reader.optional(Bool.self)
+            } else if key == "expiresInMinutes" {
+                shape.expiresInMinutes = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ECS.UpdateTaskProtectionResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateTaskProtectionResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "protectedTasks" {
+                shape.protectedTasks = try reader.optional([ECS.ProtectedTask].self)
+            } else if key == "failures" {
+                shape.failures = try reader.optional([ECS.Failure].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -50,3 +50,23 @@ extension ECS.UpdateTaskSetRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdateTaskSetRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "service" {
+                shape.service = try reader.optional(String.self)
+            } else if key == "taskSet" {
+                shape.taskSet = try reader.optional(String.self)
+            } else if key == "scale" {
+                shape.scale = try reader.optional(ECS.Scale.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -65,3 +65,29 @@ extension ECS.UpdatedExpressGatewayService: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.UpdatedExpressGatewayService: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "serviceArn" {
+                shape.serviceArn = try reader.optional(String.self)
+            } else if key == "cluster" {
+                shape.cluster = try reader.optional(String.self)
+            } else if key == "serviceName" {
+                shape.serviceName = try reader.optional(String.self)
+            } else if key == "status" {
+                shape.status = try reader.optional(ECS.ExpressGatewayServiceStatus.self)
+            } else if key == "targetConfiguration" {
+                shape.targetConfiguration = try reader.optional(ECS.ExpressGatewayServiceConfiguration.self)
+            } else if key == "createdAt" {
+                shape.createdAt = try reader.optional(Date.self)
+            } else if key == "updatedAt" {
+                shape.updatedAt = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

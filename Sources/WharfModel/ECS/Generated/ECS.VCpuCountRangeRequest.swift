@@ -36,3 +36,19 @@ extension ECS.VCpuCountRangeRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.VCpuCountRangeRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "min" {
+                shape.min = try reader.optional(Int.self)
+            } else if key == "max" {
+                shape.max = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,21 @@ extension ECS.VersionInfo: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.VersionInfo: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "agentVersion" {
+                shape.agentVersion = try reader.optional(String.self)
+            } else if key == "agentHash" {
+                shape.agentHash = try reader.optional(String.self)
+            } else if key == "dockerVersion" {
+                shape.dockerVersion = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -68,3 +68,30 @@ extension ECS.Volume: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.Volume: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "host" {
+                shape.host = try reader.optional(ECS.HostVolumeProperties.self)
+            } else if key == "dockerVolumeConfiguration" {
+                shape.dockerVolumeConfiguration = try reader.optional(ECS.DockerVolumeConfiguration.self)
+            } else if key == "efsVolumeConfiguration" {
+                shape.efsVolumeConfiguration = try reader.optional(ECS.EFSVolumeConfiguration.self)
+            } else if key == "s3filesVolumeConfiguration" {
+                shape.s3filesVolumeConfiguration = try reader.optional(ECS.S3FilesVolumeConfiguration.self)
+            } else if key == "fsxWindowsFileServerVolumeConfiguration" {
+                shape.fsxWindowsFileServerVolumeConfiguration =
+                    try reader.optional(ECS.FSxWindowsFileServerVolumeConfiguration.self)
+            } else if key == "configuredAtLaunch" {
+                shape.configuredAtLaunch = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

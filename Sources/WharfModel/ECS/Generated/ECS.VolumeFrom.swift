@@ -34,3 +34,19 @@ extension ECS.VolumeFrom: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.VolumeFrom: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "sourceContainer" {
+                shape.sourceContainer = try reader.optional(String.self)
+            } else if key == "readOnly" {
+                shape.readOnly = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -44,3 +44,21 @@ extension ECS.VpcLatticeConfiguration: JSONWritable {
         json.close()
     }
 }
+
+extension ECS.VpcLatticeConfiguration: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "roleArn" {
+                shape.roleArn = try reader.optional(String.self)
+            } else if key == "targetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "portName" {
+                shape.portName = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

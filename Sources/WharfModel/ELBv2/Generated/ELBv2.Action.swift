@@ -95,3 +95,33 @@ extension ELBv2.Action: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.Action: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "TargetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "AuthenticateOidcConfig" {
+                shape.authenticateOidcConfig = try reader.optional(ELBv2.AuthenticateOidcActionConfig.self)
+            } else if key == "AuthenticateCognitoConfig" {
+                shape.authenticateCognitoConfig = try reader.optional(ELBv2.AuthenticateCognitoActionConfig.self)
+            } else if key == "Order" {
+                shape.order = try reader.optional(Int.self)
+            } else if key == "RedirectConfig" {
+                shape.redirectConfig = try reader.optional(ELBv2.RedirectActionConfig.self)
+            } else if key == "FixedResponseConfig" {
+                shape.fixedResponseConfig = try reader.optional(ELBv2.FixedResponseActionConfig.self)
+            } else if key == "ForwardConfig" {
+                shape.forwardConfig = try reader.optional(ELBv2.ForwardActionConfig.self)
+            } else if key == "JwtValidationConfig" {
+                shape.jwtValidationConfig = try reader.optional(ELBv2.JwtValidationActionConfig.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

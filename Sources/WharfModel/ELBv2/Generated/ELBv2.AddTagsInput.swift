@@ -42,3 +42,19 @@ extension ELBv2.AddTagsInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.AddTagsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceArns" {
+                shape.resourceArns = try reader.optional([String].self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ELBv2.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

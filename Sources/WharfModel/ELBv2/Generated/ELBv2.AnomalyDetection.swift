@@ -40,3 +40,19 @@ extension ELBv2.AnomalyDetection: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.AnomalyDetection: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Result" {
+                shape.result = try reader.optional(String.self)
+            } else if key == "MitigationInEffect" {
+                shape.mitigationInEffect = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

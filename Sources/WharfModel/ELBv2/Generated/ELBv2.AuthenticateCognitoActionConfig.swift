@@ -89,3 +89,31 @@ extension ELBv2.AuthenticateCognitoActionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.AuthenticateCognitoActionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "UserPoolArn" {
+                shape.userPoolArn = try reader.optional(String.self)
+            } else if key == "UserPoolClientId" {
+                shape.userPoolClientId = try reader.optional(String.self)
+            } else if key == "UserPoolDomain" {
+                shape.userPoolDomain = try reader.optional(String.self)
+            } else if key == "SessionCookieName" {
+                shape.sessionCookieName = try reader.optional(String.self)
+            } else if key == "Scope" {
+                shape.scope = try reader.optional(String.self)
+            } else if key == "SessionTimeout" {
+                shape.sessionTimeout = try reader.optional(Int.self)
+            } else if key == "AuthenticationRequestExtraParams" {
+                shape.authenticationRequestExtraParams = try reader.optional([String: String].self)
+            } else if key == "OnUnauthenticatedRequest" {
+                shape.onUnauthenticatedRequest = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

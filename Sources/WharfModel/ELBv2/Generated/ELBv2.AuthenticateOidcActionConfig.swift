@@ -116,3 +116,39 @@ extension ELBv2.AuthenticateOidcActionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.AuthenticateOidcActionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Issuer" {
+                shape.issuer = try reader.optional(String.self)
+            } else if key == "AuthorizationEndpoint" {
+                shape.authorizationEndpoint = try reader.optional(String.self)
+            } else if key == "TokenEndpoint" {
+                shape.tokenEndpoint = try reader.optional(String.self)
+            } else if key == "UserInfoEndpoint" {
+                shape.userInfoEndpoint = try reader.optional(String.self)
+            } else if key == "ClientId" {
+                shape.clientId = try reader.optional(String.self)
+            } else if key == "ClientSecret" {
+                shape.clientSecret = try reader.optional(String.self)
+            } else if key == "SessionCookieName" {
+                shape.sessionCookieName = try reader.optional(String.self)
+            } else if key == "Scope" {
+                shape.scope = try reader.optional(String.self)
+            } else if key == "SessionTimeout" {
+                shape.sessionTimeout = try reader.optional(Int.self)
+            } else if key == "AuthenticationRequestExtraParams" {
+                shape.authenticationRequestExtraParams = try reader.optional([String: String].self)
+            } else if key == "OnUnauthenticatedRequest" {
+                shape.onUnauthenticatedRequest = try reader.optional(String.self)
+            } else if key == "UseExistingClientSecret" {
+                shape.useExistingClientSecret = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

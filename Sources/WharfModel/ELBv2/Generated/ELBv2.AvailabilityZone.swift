@@ -64,3 +64,25 @@ extension ELBv2.AvailabilityZone: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.AvailabilityZone: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ZoneName" {
+                shape.zoneName = try reader.optional(String.self)
+            } else if key == "SubnetId" {
+                shape.subnetId = try reader.optional(String.self)
+            } else if key == "OutpostId" {
+                shape.outpostId = try reader.optional(String.self)
+            } else if key == "LoadBalancerAddresses" {
+                shape.loadBalancerAddresses = try reader.optional([ELBv2.LoadBalancerAddress].self)
+            } else if key == "SourceNatIpv6Prefixes" {
+                shape.sourceNatIpv6Prefixes = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ELBv2.Certificate: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.Certificate: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "CertificateArn" {
+                shape.certificateArn = try reader.optional(String.self)
+            } else if key == "IsDefault" {
+                shape.isDefault = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -95,3 +95,33 @@ extension ELBv2.CreateListenerInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.CreateListenerInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "LoadBalancerArn" {
+                shape.loadBalancerArn = try reader.optional(String.self)
+            } else if key == "Protocol" {
+                shape.`protocol` = try reader.optional(String.self)
+            } else if key == "Port" {
+                shape.port = try reader.optional(Int.self)
+            } else if key == "SslPolicy" {
+                shape.sslPolicy = try reader.optional(String.self)
+            } else if key == "Certificates" {
+                shape.certificates = try reader.optional([ELBv2.Certificate].self)
+            } else if key == "DefaultActions" {
+                shape.defaultActions = try reader.optional([ELBv2.Action].self)
+            } else if key == "AlpnPolicy" {
+                shape.alpnPolicy = try reader.optional([String].self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ELBv2.Tag].self)
+            } else if key == "MutualAuthentication" {
+                shape.mutualAuthentication = try reader.optional(ELBv2.MutualAuthenticationAttributes.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.CreateListenerOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.CreateListenerOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Listeners" {
+                shape.listeners = try reader.optional([ELBv2.Listener].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

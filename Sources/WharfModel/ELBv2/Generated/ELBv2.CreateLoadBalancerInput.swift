@@ -115,3 +115,37 @@ extension ELBv2.CreateLoadBalancerInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.CreateLoadBalancerInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Subnets" {
+                shape.subnets = try reader.optional([String].self)
+            } else if key == "SubnetMappings" {
+                shape.subnetMappings = try reader.optional([ELBv2.SubnetMapping].self)
+            } else if key == "SecurityGroups" {
+                shape.securityGroups = try reader.optional([String].self)
+            } else if key == "Scheme" {
+                shape.scheme = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ELBv2.Tag].self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "IpAddressType" {
+                shape.ipAddressType = try reader.optional(String.self)
+            } else if key == "CustomerOwnedIpv4Pool" {
+                shape.customerOwnedIpv4Pool = try reader.optional(String.self)
+            } else if key == "EnablePrefixForIpv6SourceNat" {
+                shape.enablePrefixForIpv6SourceNat = try reader.optional(String.self)
+            } else if key == "IpamPools" {
+                shape.ipamPools = try reader.optional(ELBv2.IpamPools.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

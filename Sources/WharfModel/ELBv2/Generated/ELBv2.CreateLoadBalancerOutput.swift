@@ -35,3 +35,17 @@ extension ELBv2.CreateLoadBalancerOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.CreateLoadBalancerOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "LoadBalancers" {
+                shape.loadBalancers = try reader.optional([ELBv2.LoadBalancer].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

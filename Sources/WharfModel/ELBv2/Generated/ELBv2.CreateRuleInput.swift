@@ -78,3 +78,27 @@ extension ELBv2.CreateRuleInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.CreateRuleInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ListenerArn" {
+                shape.listenerArn = try reader.optional(String.self)
+            } else if key == "Conditions" {
+                shape.conditions = try reader.optional([ELBv2.RuleCondition].self)
+            } else if key == "Priority" {
+                shape.priority = try reader.optional(Int.self)
+            } else if key == "Actions" {
+                shape.actions = try reader.optional([ELBv2.Action].self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ELBv2.Tag].self)
+            } else if key == "Transforms" {
+                shape.transforms = try reader.optional([ELBv2.RuleTransform].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

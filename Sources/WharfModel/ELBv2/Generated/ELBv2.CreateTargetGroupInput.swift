@@ -157,3 +157,51 @@ extension ELBv2.CreateTargetGroupInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.CreateTargetGroupInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Protocol" {
+                shape.`protocol` = try reader.optional(String.self)
+            } else if key == "ProtocolVersion" {
+                shape.protocolVersion = try reader.optional(String.self)
+            } else if key == "Port" {
+                shape.port = try reader.optional(Int.self)
+            } else if key == "VpcId" {
+                shape.vpcId = try reader.optional(String.self)
+            } else if key == "HealthCheckProtocol" {
+                shape.healthCheckProtocol = try reader.optional(String.self)
+            } else if key == "HealthCheckPort" {
+                shape.healthCheckPort = try reader.optional(String.self)
+            } else if key == "HealthCheckEnabled" {
+                shape.healthCheckEnabled = try reader.optional(Bool.self)
+            } else if key == "HealthCheckPath" {
+                shape.healthCheckPath = try reader.optional(String.self)
+            } else if key == "HealthCheckIntervalSeconds" {
+                shape.healthCheckIntervalSeconds = try reader.optional(Int.self)
+            } else if key == "HealthCheckTimeoutSeconds" {
+                shape.healthCheckTimeoutSeconds = try reader.optional(Int.self)
+            } else if key == "HealthyThresholdCount" {
+                shape.healthyThresholdCount = try reader.optional(Int.self)
+            } else if key == "UnhealthyThresholdCount" {
+                shape.unhealthyThresholdCount = try reader.optional(Int.self)
+            } else if key == "Matcher" {
+                shape.matcher = try reader.optional(ELBv2.Matcher.self)
+            } else if key == "TargetType" {
+                shape.targetType = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ELBv2.Tag].self)
+            } else if key == "IpAddressType" {
+                shape.ipAddressType = try reader.optional(String.self)
+            } else if key == "TargetControlPort" {
+                shape.targetControlPort = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

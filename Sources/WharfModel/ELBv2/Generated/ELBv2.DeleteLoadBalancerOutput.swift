@@ -26,3 +26,10 @@ extension ELBv2.DeleteLoadBalancerOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DeleteLoadBalancerOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }
+        self.init()
+    }
+}

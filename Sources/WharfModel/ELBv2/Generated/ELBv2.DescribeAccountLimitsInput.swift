@@ -39,3 +39,19 @@ extension ELBv2.DescribeAccountLimitsInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeAccountLimitsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Marker" {
+                shape.marker = try reader.optional(String.self)
+            } else if key == "PageSize" {
+                shape.pageSize = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

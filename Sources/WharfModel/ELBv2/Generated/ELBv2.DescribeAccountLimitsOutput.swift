@@ -39,3 +39,19 @@ extension ELBv2.DescribeAccountLimitsOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeAccountLimitsOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Limits" {
+                shape.limits = try reader.optional([ELBv2.Limit].self)
+            } else if key == "NextMarker" {
+                shape.nextMarker = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.DescribeLoadBalancerAttributesInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeLoadBalancerAttributesInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "LoadBalancerArn" {
+                shape.loadBalancerArn = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

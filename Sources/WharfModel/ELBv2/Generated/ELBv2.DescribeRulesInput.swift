@@ -57,3 +57,23 @@ extension ELBv2.DescribeRulesInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeRulesInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ListenerArn" {
+                shape.listenerArn = try reader.optional(String.self)
+            } else if key == "RuleArns" {
+                shape.ruleArns = try reader.optional([String].self)
+            } else if key == "Marker" {
+                shape.marker = try reader.optional(String.self)
+            } else if key == "PageSize" {
+                shape.pageSize = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -39,3 +39,19 @@ extension ELBv2.DescribeRulesOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeRulesOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Rules" {
+                shape.rules = try reader.optional([ELBv2.Rule].self)
+            } else if key == "NextMarker" {
+                shape.nextMarker = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

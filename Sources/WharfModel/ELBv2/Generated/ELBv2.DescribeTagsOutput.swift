@@ -35,3 +35,17 @@ extension ELBv2.DescribeTagsOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeTagsOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TagDescriptions" {
+                shape.tagDescriptions = try reader.optional([ELBv2.TagDescription].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

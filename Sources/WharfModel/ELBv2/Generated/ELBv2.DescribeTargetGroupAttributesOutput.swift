@@ -35,3 +35,17 @@ extension ELBv2.DescribeTargetGroupAttributesOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeTargetGroupAttributesOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Attributes" {
+                shape.attributes = try reader.optional([ELBv2.TargetGroupAttribute].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

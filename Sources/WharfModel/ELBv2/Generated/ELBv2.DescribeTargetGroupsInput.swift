@@ -63,3 +63,25 @@ extension ELBv2.DescribeTargetGroupsInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeTargetGroupsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "LoadBalancerArn" {
+                shape.loadBalancerArn = try reader.optional(String.self)
+            } else if key == "TargetGroupArns" {
+                shape.targetGroupArns = try reader.optional([String].self)
+            } else if key == "Names" {
+                shape.names = try reader.optional([String].self)
+            } else if key == "Marker" {
+                shape.marker = try reader.optional(String.self)
+            } else if key == "PageSize" {
+                shape.pageSize = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.DescribeTargetHealthOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.DescribeTargetHealthOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetHealthDescriptions" {
+                shape.targetHealthDescriptions = try reader.optional([ELBv2.TargetHealthDescription].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

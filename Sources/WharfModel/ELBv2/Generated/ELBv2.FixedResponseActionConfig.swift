@@ -49,3 +49,21 @@ extension ELBv2.FixedResponseActionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.FixedResponseActionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "MessageBody" {
+                shape.messageBody = try reader.optional(String.self)
+            } else if key == "StatusCode" {
+                shape.statusCode = try reader.optional(String.self)
+            } else if key == "ContentType" {
+                shape.contentType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -46,3 +46,19 @@ extension ELBv2.ForwardActionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ForwardActionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetGroups" {
+                shape.targetGroups = try reader.optional([ELBv2.TargetGroupTuple].self)
+            } else if key == "TargetGroupStickinessConfig" {
+                shape.targetGroupStickinessConfig = try reader.optional(ELBv2.TargetGroupStickinessConfig.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.HostHeaderRewriteConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.HostHeaderRewriteConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Rewrites" {
+                shape.rewrites = try reader.optional([ELBv2.RewriteConfig].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -45,3 +45,21 @@ extension ELBv2.HttpHeaderConditionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.HttpHeaderConditionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "HttpHeaderName" {
+                shape.httpHeaderName = try reader.optional(String.self)
+            } else if key == "Values" {
+                shape.values = try reader.optional([String].self)
+            } else if key == "RegexValues" {
+                shape.regexValues = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.IpamPools: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.IpamPools: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Ipv4IpamPoolId" {
+                shape.ipv4IpamPoolId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

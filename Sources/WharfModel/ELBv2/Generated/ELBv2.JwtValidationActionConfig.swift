@@ -53,3 +53,21 @@ extension ELBv2.JwtValidationActionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.JwtValidationActionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "JwksEndpoint" {
+                shape.jwksEndpoint = try reader.optional(String.self)
+            } else if key == "Issuer" {
+                shape.issuer = try reader.optional(String.self)
+            } else if key == "AdditionalClaims" {
+                shape.additionalClaims = try reader.optional([ELBv2.JwtValidationActionAdditionalClaim].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ELBv2.Limit: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.Limit: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Max" {
+                shape.max = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -149,3 +149,47 @@ extension ELBv2.LoadBalancer: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.LoadBalancer: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "LoadBalancerArn" {
+                shape.loadBalancerArn = try reader.optional(String.self)
+            } else if key == "DNSName" {
+                shape.dnsName = try reader.optional(String.self)
+            } else if key == "CanonicalHostedZoneId" {
+                shape.canonicalHostedZoneId = try reader.optional(String.self)
+            } else if key == "CreatedTime" {
+                shape.createdTime = try reader.optional(Date.self)
+            } else if key == "LoadBalancerName" {
+                shape.loadBalancerName = try reader.optional(String.self)
+            } else if key == "Scheme" {
+                shape.scheme = try reader.optional(String.self)
+            } else if key == "VpcId" {
+                shape.vpcId = try reader.optional(String.self)
+            } else if key == "State" {
+                shape.state = try reader.optional(ELBv2.LoadBalancerState.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "AvailabilityZones" {
+                shape.availabilityZones = try reader.optional([ELBv2.AvailabilityZone].self)
+            } else if key == "SecurityGroups" {
+                shape.securityGroups = try reader.optional([String].self)
+            } else if key == "IpAddressType" {
+                shape.ipAddressType = try reader.optional(String.self)
+            } else if key == "CustomerOwnedIpv4Pool" {
+                shape.customerOwnedIpv4Pool = try reader.optional(String.self)
+            } else if key == "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic" {
+                shape.enforceSecurityGroupInboundRulesOnPrivateLinkTraffic = try reader.optional(String.self)
+            } else if key == "EnablePrefixForIpv6SourceNat" {
+                shape.enablePrefixForIpv6SourceNat = try reader.optional(String.self)
+            } else if key == "IpamPools" {
+                shape.ipamPools = try reader.optional(ELBv2.IpamPools.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -55,3 +55,23 @@ extension ELBv2.LoadBalancerAddress: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.LoadBalancerAddress: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "IpAddress" {
+                shape.ipAddress = try reader.optional(String.self)
+            } else if key == "AllocationId" {
+                shape.allocationId = try reader.optional(String.self)
+            } else if key == "PrivateIPv4Address" {
+                shape.privateIPv4Address = try reader.optional(String.self)
+            } else if key == "IPv6Address" {
+                shape.iPv6Address = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

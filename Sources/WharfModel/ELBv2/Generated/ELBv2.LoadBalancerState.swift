@@ -39,3 +39,19 @@ extension ELBv2.LoadBalancerState: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.LoadBalancerState: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Code" {
+                shape.code = try reader.optional(String.self)
+            } else if key == "Reason" {
+                shape.reason = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension ELBv2.Matcher: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.Matcher: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "HttpCode" {
+                shape.httpCode = try reader.optional(String.self)
+            } else if key == "GrpcCode" {
+                shape.grpcCode = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -42,3 +42,19 @@ extension ELBv2.ModifyLoadBalancerAttributesInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ModifyLoadBalancerAttributesInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "LoadBalancerArn" {
+                shape.loadBalancerArn = try reader.optional(String.self)
+            } else if key == "Attributes" {
+                shape.attributes = try reader.optional([ELBv2.LoadBalancerAttribute].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,17 @@ extension ELBv2.ModifyLoadBalancerAttributesOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ModifyLoadBalancerAttributesOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Attributes" {
+                shape.attributes = try reader.optional([ELBv2.LoadBalancerAttribute].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

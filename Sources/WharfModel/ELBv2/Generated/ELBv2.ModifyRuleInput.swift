@@ -66,3 +66,25 @@ extension ELBv2.ModifyRuleInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ModifyRuleInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "RuleArn" {
+                shape.ruleArn = try reader.optional(String.self)
+            } else if key == "Conditions" {
+                shape.conditions = try reader.optional([ELBv2.RuleCondition].self)
+            } else if key == "Actions" {
+                shape.actions = try reader.optional([ELBv2.Action].self)
+            } else if key == "Transforms" {
+                shape.transforms = try reader.optional([ELBv2.RuleTransform].self)
+            } else if key == "ResetTransforms" {
+                shape.resetTransforms = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

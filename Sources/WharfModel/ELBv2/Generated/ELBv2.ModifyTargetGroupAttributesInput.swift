@@ -41,3 +41,19 @@ extension ELBv2.ModifyTargetGroupAttributesInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ModifyTargetGroupAttributesInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "Attributes" {
+                shape.attributes = try reader.optional([ELBv2.TargetGroupAttribute].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.ModifyTargetGroupAttributesOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ModifyTargetGroupAttributesOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Attributes" {
+                shape.attributes = try reader.optional([ELBv2.TargetGroupAttribute].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

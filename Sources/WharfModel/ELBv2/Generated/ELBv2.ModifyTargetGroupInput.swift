@@ -102,3 +102,35 @@ extension ELBv2.ModifyTargetGroupInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ModifyTargetGroupInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "HealthCheckProtocol" {
+                shape.healthCheckProtocol = try reader.optional(String.self)
+            } else if key == "HealthCheckPort" {
+                shape.healthCheckPort = try reader.optional(String.self)
+            } else if key == "HealthCheckPath" {
+                shape.healthCheckPath = try reader.optional(String.self)
+            } else if key == "HealthCheckEnabled" {
+                shape.healthCheckEnabled = try reader.optional(Bool.self)
+            } else if key == "HealthCheckIntervalSeconds" {
+                shape.healthCheckIntervalSeconds = try reader.optional(Int.self)
+            } else if key == "HealthCheckTimeoutSeconds" {
+                shape.healthCheckTimeoutSeconds = try reader.optional(Int.self)
+            } else if key == "HealthyThresholdCount" {
+                shape.healthyThresholdCount = try reader.optional(Int.self)
+            } else if key == "UnhealthyThresholdCount" {
+                shape.unhealthyThresholdCount = try reader.optional(Int.self)
+            } else if key == "Matcher" {
+                shape.matcher = try reader.optional(ELBv2.Matcher.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

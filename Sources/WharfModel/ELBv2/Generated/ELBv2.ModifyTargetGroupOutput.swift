@@ -35,3 +35,17 @@ extension ELBv2.ModifyTargetGroupOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.ModifyTargetGroupOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetGroups" {
+                shape.targetGroups = try reader.optional([ELBv2.TargetGroup].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

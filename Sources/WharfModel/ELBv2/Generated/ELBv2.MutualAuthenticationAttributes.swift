@@ -74,3 +74,25 @@ extension ELBv2.MutualAuthenticationAttributes: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.MutualAuthenticationAttributes: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Mode" {
+                shape.mode = try reader.optional(String.self)
+            } else if key == "TrustStoreArn" {
+                shape.trustStoreArn = try reader.optional(String.self)
+            } else if key == "IgnoreClientCertificateExpiry" {
+                shape.ignoreClientCertificateExpiry = try reader.optional(Bool.self)
+            } else if key == "TrustStoreAssociationStatus" {
+                shape.trustStoreAssociationStatus = try reader.optional(String.self)
+            } else if key == "AdvertiseTrustStoreCaNames" {
+                shape.advertiseTrustStoreCaNames = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.QueryStringConditionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.QueryStringConditionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Values" {
+                shape.values = try reader.optional([ELBv2.QueryStringKeyValuePair].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

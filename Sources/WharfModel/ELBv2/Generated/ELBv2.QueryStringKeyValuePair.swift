@@ -37,3 +37,19 @@ extension ELBv2.QueryStringKeyValuePair: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.QueryStringKeyValuePair: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Key" {
+                shape.key = try reader.optional(String.self)
+            } else if key == "Value" {
+                shape.value = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

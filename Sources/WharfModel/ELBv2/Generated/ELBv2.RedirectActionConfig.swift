@@ -73,3 +73,27 @@ extension ELBv2.RedirectActionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.RedirectActionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Protocol" {
+                shape.`protocol` = try reader.optional(String.self)
+            } else if key == "Port" {
+                shape.port = try reader.optional(String.self)
+            } else if key == "Host" {
+                shape.host = try reader.optional(String.self)
+            } else if key == "Path" {
+                shape.path = try reader.optional(String.self)
+            } else if key == "Query" {
+                shape.query = try reader.optional(String.self)
+            } else if key == "StatusCode" {
+                shape.statusCode = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -41,3 +41,19 @@ extension ELBv2.RegisterTargetsInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.RegisterTargetsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "Targets" {
+                shape.targets = try reader.optional([ELBv2.TargetDescription].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,19 @@ extension ELBv2.RemoveTagsInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.RemoveTagsInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceArns" {
+                shape.resourceArns = try reader.optional([String].self)
+            } else if key == "TagKeys" {
+                shape.tagKeys = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

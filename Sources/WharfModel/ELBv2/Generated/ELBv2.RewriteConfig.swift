@@ -40,3 +40,19 @@ extension ELBv2.RewriteConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.RewriteConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Regex" {
+                shape.regex = try reader.optional(String.self)
+            } else if key == "Replace" {
+                shape.replace = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -93,3 +93,33 @@ extension ELBv2.RuleCondition: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.RuleCondition: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Field" {
+                shape.field = try reader.optional(String.self)
+            } else if key == "Values" {
+                shape.values = try reader.optional([String].self)
+            } else if key == "HostHeaderConfig" {
+                shape.hostHeaderConfig = try reader.optional(ELBv2.HostHeaderConditionConfig.self)
+            } else if key == "PathPatternConfig" {
+                shape.pathPatternConfig = try reader.optional(ELBv2.PathPatternConditionConfig.self)
+            } else if key == "HttpHeaderConfig" {
+                shape.httpHeaderConfig = try reader.optional(ELBv2.HttpHeaderConditionConfig.self)
+            } else if key == "QueryStringConfig" {
+                shape.queryStringConfig = try reader.optional(ELBv2.QueryStringConditionConfig.self)
+            } else if key == "HttpRequestMethodConfig" {
+                shape.httpRequestMethodConfig = try reader.optional(ELBv2.HttpRequestMethodConditionConfig.self)
+            } else if key == "SourceIpConfig" {
+                shape.sourceIpConfig = try reader.optional(ELBv2.SourceIpConditionConfig.self)
+            } else if key == "RegexValues" {
+                shape.regexValues = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -39,3 +39,19 @@ extension ELBv2.RulePriorityPair: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.RulePriorityPair: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "RuleArn" {
+                shape.ruleArn = try reader.optional(String.self)
+            } else if key == "Priority" {
+                shape.priority = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -54,3 +54,21 @@ extension ELBv2.RuleTransform: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.RuleTransform: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "HostHeaderRewriteConfig" {
+                shape.hostHeaderRewriteConfig = try reader.optional(ELBv2.HostHeaderRewriteConfig.self)
+            } else if key == "UrlRewriteConfig" {
+                shape.urlRewriteConfig = try reader.optional(ELBv2.UrlRewriteConfig.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -36,3 +36,17 @@ extension ELBv2.SetRulePrioritiesInput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.SetRulePrioritiesInput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "RulePriorities" {
+                shape.rulePriorities = try reader.optional([ELBv2.RulePriorityPair].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ELBv2.SetRulePrioritiesOutput: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.SetRulePrioritiesOutput: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Rules" {
+                shape.rules = try reader.optional([ELBv2.Rule].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

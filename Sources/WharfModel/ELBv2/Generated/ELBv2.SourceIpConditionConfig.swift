@@ -33,3 +33,17 @@ extension ELBv2.SourceIpConditionConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.SourceIpConditionConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Values" {
+                shape.values = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

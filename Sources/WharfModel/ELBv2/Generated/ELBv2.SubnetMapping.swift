@@ -61,3 +61,25 @@ extension ELBv2.SubnetMapping: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.SubnetMapping: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SubnetId" {
+                shape.subnetId = try reader.optional(String.self)
+            } else if key == "AllocationId" {
+                shape.allocationId = try reader.optional(String.self)
+            } else if key == "PrivateIPv4Address" {
+                shape.privateIPv4Address = try reader.optional(String.self)
+            } else if key == "IPv6Address" {
+                shape.iPv6Address = try reader.optional(String.self)
+            } else if key == "SourceNatIpv6Prefix" {
+                shape.sourceNatIpv6Prefix = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,19 @@ extension ELBv2.TagDescription: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.TagDescription: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceArn" {
+                shape.resourceArn = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ELBv2.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

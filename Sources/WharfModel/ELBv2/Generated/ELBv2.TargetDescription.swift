@@ -54,3 +54,23 @@ extension ELBv2.TargetDescription: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.TargetDescription: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "Port" {
+                shape.port = try reader.optional(Int.self)
+            } else if key == "AvailabilityZone" {
+                shape.availabilityZone = try reader.optional(String.self)
+            } else if key == "QuicServerId" {
+                shape.quicServerId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension ELBv2.TargetGroupStickinessConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.TargetGroupStickinessConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Enabled" {
+                shape.enabled = try reader.optional(Bool.self)
+            } else if key == "DurationSeconds" {
+                shape.durationSeconds = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -37,3 +37,19 @@ extension ELBv2.TargetGroupTuple: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.TargetGroupTuple: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TargetGroupArn" {
+                shape.targetGroupArn = try reader.optional(String.self)
+            } else if key == "Weight" {
+                shape.weight = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

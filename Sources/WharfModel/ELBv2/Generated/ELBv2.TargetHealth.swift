@@ -44,3 +44,21 @@ extension ELBv2.TargetHealth: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.TargetHealth: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "State" {
+                shape.state = try reader.optional(String.self)
+            } else if key == "Reason" {
+                shape.reason = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

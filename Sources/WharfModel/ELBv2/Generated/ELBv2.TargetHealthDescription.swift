@@ -66,3 +66,25 @@ extension ELBv2.TargetHealthDescription: JSONWritable {
         json.close()
     }
 }
+
+extension ELBv2.TargetHealthDescription: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Target" {
+                shape.target = try reader.optional(ELBv2.TargetDescription.self)
+            } else if key == "HealthCheckPort" {
+                shape.healthCheckPort = try reader.optional(String.self)
+            } else if key == "TargetHealth" {
+                shape.targetHealth = try reader.optional(ELBv2.TargetHealth.self)
+            } else if key == "AnomalyDetection" {
+                shape.anomalyDetection = try reader.optional(ELBv2.AnomalyDetection.self)
+            } else if key == "AdministrativeOverride" {
+                shape.administrativeOverride = try reader.optional(ELBv2.AdministrativeOverride.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

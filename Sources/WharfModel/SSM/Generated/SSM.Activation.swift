@@ -99,3 +99,35 @@ extension SSM.Activation: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.Activation: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ActivationId" {
+                shape.activationId = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "DefaultInstanceName" {
+                shape.defaultInstanceName = try reader.optional(String.self)
+            } else if key == "IamRole" {
+                shape.iamRole = try reader.optional(String.self)
+            } else if key == "RegistrationLimit" {
+                shape.registrationLimit = try reader.optional(Int.self)
+            } else if key == "RegistrationsCount" {
+                shape.registrationsCount = try reader.optional(Int.self)
+            } else if key == "ExpirationDate" {
+                shape.expirationDate = try reader.optional(Date.self)
+            } else if key == "Expired" {
+                shape.expired = try reader.optional(Bool.self)
+            } else if key == "CreatedDate" {
+                shape.createdDate = try reader.optional(Date.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([SSM.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -51,3 +51,21 @@ extension SSM.AddTagsToResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.AddTagsToResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceType" {
+                shape.resourceType = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([SSM.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -25,3 +25,10 @@ extension SSM.AddTagsToResourceResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.AddTagsToResourceResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }
+        self.init()
+    }
+}

@@ -83,3 +83,29 @@ extension SSM.CreateActivationRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.CreateActivationRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "DefaultInstanceName" {
+                shape.defaultInstanceName = try reader.optional(String.self)
+            } else if key == "IamRole" {
+                shape.iamRole = try reader.optional(String.self)
+            } else if key == "RegistrationLimit" {
+                shape.registrationLimit = try reader.optional(Int.self)
+            } else if key == "ExpirationDate" {
+                shape.expirationDate = try reader.optional(Date.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([SSM.Tag].self)
+            } else if key == "RegistrationMetadata" {
+                shape.registrationMetadata = try reader.optional([SSM.RegistrationMetadataItem].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension SSM.CreateActivationResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.CreateActivationResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ActivationId" {
+                shape.activationId = try reader.optional(String.self)
+            } else if key == "ActivationCode" {
+                shape.activationCode = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,17 @@ extension SSM.DeleteActivationRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DeleteActivationRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ActivationId" {
+                shape.activationId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

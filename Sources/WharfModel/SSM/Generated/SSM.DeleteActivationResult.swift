@@ -25,3 +25,10 @@ extension SSM.DeleteActivationResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DeleteActivationResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }
+        self.init()
+    }
+}

@@ -35,3 +35,17 @@ extension SSM.DeleteParameterRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DeleteParameterRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

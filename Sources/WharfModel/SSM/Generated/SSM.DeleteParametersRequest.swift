@@ -35,3 +35,17 @@ extension SSM.DeleteParametersRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DeleteParametersRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Names" {
+                shape.names = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

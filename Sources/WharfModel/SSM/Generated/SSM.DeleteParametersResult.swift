@@ -42,3 +42,19 @@ extension SSM.DeleteParametersResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DeleteParametersResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "DeletedParameters" {
+                shape.deletedParameters = try reader.optional([String].self)
+            } else if key == "InvalidParameters" {
+                shape.invalidParameters = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

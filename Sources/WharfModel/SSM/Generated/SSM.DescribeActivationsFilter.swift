@@ -38,3 +38,19 @@ extension SSM.DescribeActivationsFilter: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DescribeActivationsFilter: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "FilterKey" {
+                shape.filterKey = try reader.optional(String.self)
+            } else if key == "FilterValues" {
+                shape.filterValues = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -47,3 +47,21 @@ extension SSM.DescribeActivationsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DescribeActivationsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Filters" {
+                shape.filters = try reader.optional([SSM.DescribeActivationsFilter].self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

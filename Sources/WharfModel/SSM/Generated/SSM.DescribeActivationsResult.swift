@@ -38,3 +38,19 @@ extension SSM.DescribeActivationsResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DescribeActivationsResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ActivationList" {
+                shape.activationList = try reader.optional([SSM.Activation].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

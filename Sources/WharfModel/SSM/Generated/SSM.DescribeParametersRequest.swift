@@ -64,3 +64,25 @@ extension SSM.DescribeParametersRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DescribeParametersRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Filters" {
+                shape.filters = try reader.optional([SSM.ParametersFilter].self)
+            } else if key == "ParameterFilters" {
+                shape.parameterFilters = try reader.optional([SSM.ParameterStringFilter].self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "Shared" {
+                shape.shared = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

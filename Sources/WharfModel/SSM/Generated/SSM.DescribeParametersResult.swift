@@ -38,3 +38,19 @@ extension SSM.DescribeParametersResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.DescribeParametersResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Parameters" {
+                shape.parameters = try reader.optional([SSM.ParameterMetadata].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -58,3 +58,23 @@ extension SSM.GetParameterHistoryRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.GetParameterHistoryRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "WithDecryption" {
+                shape.withDecryption = try reader.optional(Bool.self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

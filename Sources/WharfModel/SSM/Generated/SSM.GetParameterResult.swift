@@ -34,3 +34,17 @@ extension SSM.GetParameterResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.GetParameterResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Parameter" {
+                shape.parameter = try reader.optional(SSM.Parameter.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

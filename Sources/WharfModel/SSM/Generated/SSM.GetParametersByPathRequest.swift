@@ -71,3 +71,27 @@ extension SSM.GetParametersByPathRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.GetParametersByPathRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Path" {
+                shape.path = try reader.optional(String.self)
+            } else if key == "Recursive" {
+                shape.recursive = try reader.optional(Bool.self)
+            } else if key == "ParameterFilters" {
+                shape.parameterFilters = try reader.optional([SSM.ParameterStringFilter].self)
+            } else if key == "WithDecryption" {
+                shape.withDecryption = try reader.optional(Bool.self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

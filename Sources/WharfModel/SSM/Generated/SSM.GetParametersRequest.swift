@@ -39,3 +39,19 @@ extension SSM.GetParametersRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.GetParametersRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Names" {
+                shape.names = try reader.optional([String].self)
+            } else if key == "WithDecryption" {
+                shape.withDecryption = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -39,3 +39,19 @@ extension SSM.GetParametersResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.GetParametersResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Parameters" {
+                shape.parameters = try reader.optional([SSM.Parameter].self)
+            } else if key == "InvalidParameters" {
+                shape.invalidParameters = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

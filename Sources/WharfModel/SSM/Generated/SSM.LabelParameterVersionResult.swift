@@ -41,3 +41,19 @@ extension SSM.LabelParameterVersionResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.LabelParameterVersionResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "InvalidLabels" {
+                shape.invalidLabels = try reader.optional([String].self)
+            } else if key == "ParameterVersion" {
+                shape.parameterVersion = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,19 @@ extension SSM.ListTagsForResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.ListTagsForResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceType" {
+                shape.resourceType = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

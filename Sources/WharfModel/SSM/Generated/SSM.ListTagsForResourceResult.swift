@@ -35,3 +35,17 @@ extension SSM.ListTagsForResourceResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.ListTagsForResourceResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TagList" {
+                shape.tagList = try reader.optional([SSM.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -89,3 +89,33 @@ extension SSM.Parameter: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.Parameter: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "Value" {
+                shape.value = try reader.optional(String.self)
+            } else if key == "Version" {
+                shape.version = try reader.optional(Int.self)
+            } else if key == "Selector" {
+                shape.selector = try reader.optional(String.self)
+            } else if key == "SourceResult" {
+                shape.sourceResult = try reader.optional(String.self)
+            } else if key == "LastModifiedDate" {
+                shape.lastModifiedDate = try reader.optional(Date.self)
+            } else if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "DataType" {
+                shape.dataType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -118,3 +118,41 @@ extension SSM.ParameterHistory: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.ParameterHistory: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "KeyId" {
+                shape.keyId = try reader.optional(String.self)
+            } else if key == "LastModifiedDate" {
+                shape.lastModifiedDate = try reader.optional(Date.self)
+            } else if key == "LastModifiedUser" {
+                shape.lastModifiedUser = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "Value" {
+                shape.value = try reader.optional(String.self)
+            } else if key == "AllowedPattern" {
+                shape.allowedPattern = try reader.optional(String.self)
+            } else if key == "Version" {
+                shape.version = try reader.optional(Int.self)
+            } else if key == "Labels" {
+                shape.labels = try reader.optional([String].self)
+            } else if key == "Tier" {
+                shape.tier = try reader.optional(String.self)
+            } else if key == "Policies" {
+                shape.policies = try reader.optional([SSM.ParameterInlinePolicy].self)
+            } else if key == "DataType" {
+                shape.dataType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

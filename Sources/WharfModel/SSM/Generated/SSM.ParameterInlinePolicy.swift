@@ -44,3 +44,21 @@ extension SSM.ParameterInlinePolicy: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.ParameterInlinePolicy: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PolicyText" {
+                shape.policyText = try reader.optional(String.self)
+            } else if key == "PolicyType" {
+                shape.policyType = try reader.optional(String.self)
+            } else if key == "PolicyStatus" {
+                shape.policyStatus = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

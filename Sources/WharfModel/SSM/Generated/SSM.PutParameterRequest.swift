@@ -109,3 +109,37 @@ extension SSM.PutParameterRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.PutParameterRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "Value" {
+                shape.value = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "KeyId" {
+                shape.keyId = try reader.optional(String.self)
+            } else if key == "Overwrite" {
+                shape.overwrite = try reader.optional(Bool.self)
+            } else if key == "AllowedPattern" {
+                shape.allowedPattern = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([SSM.Tag].self)
+            } else if key == "Tier" {
+                shape.tier = try reader.optional(String.self)
+            } else if key == "Policies" {
+                shape.policies = try reader.optional(String.self)
+            } else if key == "DataType" {
+                shape.dataType = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -38,3 +38,19 @@ extension SSM.PutParameterResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.PutParameterResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Version" {
+                shape.version = try reader.optional(Int.self)
+            } else if key == "Tier" {
+                shape.tier = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -49,3 +49,21 @@ extension SSM.RemoveTagsFromResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.RemoveTagsFromResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceType" {
+                shape.resourceType = try reader.optional(String.self)
+            } else if key == "ResourceId" {
+                shape.resourceId = try reader.optional(String.self)
+            } else if key == "TagKeys" {
+                shape.tagKeys = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -50,3 +50,21 @@ extension SSM.UnlabelParameterVersionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.UnlabelParameterVersionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "ParameterVersion" {
+                shape.parameterVersion = try reader.optional(Int.self)
+            } else if key == "Labels" {
+                shape.labels = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

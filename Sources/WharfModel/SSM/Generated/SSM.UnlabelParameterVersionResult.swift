@@ -39,3 +39,19 @@ extension SSM.UnlabelParameterVersionResult: JSONWritable {
         json.close()
     }
 }
+
+extension SSM.UnlabelParameterVersionResult: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "RemovedLabels" {
+                shape.removedLabels = try reader.optional([String].self)
+            } else if key == "InvalidLabels" {
+                shape.invalidLabels = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

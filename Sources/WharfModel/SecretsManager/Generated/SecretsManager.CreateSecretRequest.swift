@@ -103,3 +103,35 @@ extension SecretsManager.CreateSecretRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.CreateSecretRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "ClientRequestToken" {
+                shape.clientRequestToken = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "KmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else if key == "SecretBinary" {
+                shape.secretBinary = try reader.optional(Data.self)
+            } else if key == "SecretString" {
+                shape.secretString = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([SecretsManager.Tag].self)
+            } else if key == "AddReplicaRegions" {
+                shape.addReplicaRegions = try reader.optional([SecretsManager.ReplicaRegionType].self)
+            } else if key == "ForceOverwriteReplicaSecret" {
+                shape.forceOverwriteReplicaSecret = try reader.optional(Bool.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

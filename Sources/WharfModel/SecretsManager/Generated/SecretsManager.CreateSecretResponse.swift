@@ -60,3 +60,23 @@ extension SecretsManager.CreateSecretResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.CreateSecretResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "VersionId" {
+                shape.versionId = try reader.optional(String.self)
+            } else if key == "ReplicationStatus" {
+                shape.replicationStatus = try reader.optional([SecretsManager.ReplicationStatusType].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

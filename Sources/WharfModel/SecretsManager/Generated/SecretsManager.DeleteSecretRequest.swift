@@ -51,3 +51,21 @@ extension SecretsManager.DeleteSecretRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.DeleteSecretRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else if key == "RecoveryWindowInDays" {
+                shape.recoveryWindowInDays = try reader.optional(Int.self)
+            } else if key == "ForceDeleteWithoutRecovery" {
+                shape.forceDeleteWithoutRecovery = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -44,3 +44,21 @@ extension SecretsManager.DeleteSecretResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.DeleteSecretResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "DeletionDate" {
+                shape.deletionDate = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

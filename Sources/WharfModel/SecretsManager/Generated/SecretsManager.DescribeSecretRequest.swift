@@ -35,3 +35,17 @@ extension SecretsManager.DescribeSecretRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.DescribeSecretRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -172,3 +172,58 @@ extension SecretsManager.DescribeSecretResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.DescribeSecretResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "KmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else if key == "RotationEnabled" {
+                shape.rotationEnabled = try reader.optional(Bool.self)
+            } else if key == "RotationLambdaARN" {
+                shape.rotationLambdaARN = try reader.optional(String.self)
+            } else if key == "RotationRules" {
+                shape.rotationRules = try reader.optional(SecretsManager.RotationRulesType.self)
+            } else if key == "ExternalSecretRotationMetadata" {
+                shape.externalSecretRotationMetadata =
+                    try reader.optional([SecretsManager.ExternalSecretRotationMetadataItem].self)
+            } else if key == "ExternalSecretRotationRoleArn" {
+                shape.externalSecretRotationRoleArn = try reader.optional(String.self)
+            } else if key == "LastRotatedDate" {
+                shape.lastRotatedDate = try reader.optional(Date.self)
+            } else if key == "LastChangedDate" {
+                shape.lastChangedDate = try reader.optional(Date.self)
+            } else if key == "LastAccessedDate" {
+                shape.lastAccessedDate = try reader.optional(Date.self)
+            } else if key == "DeletedDate" {
+                shape.deletedDate = try reader.optional(Date.self)
+            } else if key == "NextRotationDate" {
+                shape.nextRotationDate = try reader.optional(Date.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([SecretsManager.Tag].self)
+            } else if key == "VersionIdsToStages" {
+                shape.versionIdsToStages = try reader.optional([String: [String]].self)
+            } else if key == "OwningService" {
+                shape.owningService = try reader.optional(String.self)
+            } else if key == "CreatedDate" {
+                shape.createdDate = try reader.optional(Date.self)
+            } else if key == "PrimaryRegion" {
+                shape.primaryRegion = try reader.optional(String.self)
+            } else if key == "ReplicationStatus" {
+                shape.replicationStatus = try reader.optional([SecretsManager.ReplicationStatusType].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

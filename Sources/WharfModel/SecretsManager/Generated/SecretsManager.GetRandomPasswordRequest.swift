@@ -82,3 +82,31 @@ extension SecretsManager.GetRandomPasswordRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.GetRandomPasswordRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "PasswordLength" {
+                shape.passwordLength = try reader.optional(Int.self)
+            } else if key == "ExcludeCharacters" {
+                shape.excludeCharacters = try reader.optional(String.self)
+            } else if key == "ExcludeNumbers" {
+                shape.excludeNumbers = try reader.optional(Bool.self)
+            } else if key == "ExcludePunctuation" {
+                shape.excludePunctuation = try reader.optional(Bool.self)
+            } else if key == "ExcludeUppercase" {
+                shape.excludeUppercase = try reader.optional(Bool.self)
+            } else if key == "ExcludeLowercase" {
+                shape.excludeLowercase = try reader.optional(Bool.self)
+            } else if key == "IncludeSpace" {
+                shape.includeSpace = try reader.optional(Bool.self)
+            } else if key == "RequireEachIncludedType" {
+                shape.requireEachIncludedType = try reader.optional(Bool.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

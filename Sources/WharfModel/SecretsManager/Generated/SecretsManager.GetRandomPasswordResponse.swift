@@ -34,3 +34,17 @@ extension SecretsManager.GetRandomPasswordResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.GetRandomPasswordResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "RandomPassword" {
+                shape.randomPassword = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -49,3 +49,21 @@ extension SecretsManager.GetSecretValueRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.GetSecretValueRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else if key == "VersionId" {
+                shape.versionId = try reader.optional(String.self)
+            } else if key == "VersionStage" {
+                shape.versionStage = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -80,3 +80,29 @@ extension SecretsManager.GetSecretValueResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.GetSecretValueResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "VersionId" {
+                shape.versionId = try reader.optional(String.self)
+            } else if key == "SecretBinary" {
+                shape.secretBinary = try reader.optional(Data.self)
+            } else if key == "SecretString" {
+                shape.secretString = try reader.optional(String.self)
+            } else if key == "VersionStages" {
+                shape.versionStages = try reader.optional([String].self)
+            } else if key == "CreatedDate" {
+                shape.createdDate = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -60,3 +60,23 @@ extension SecretsManager.ListSecretVersionIdsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.ListSecretVersionIdsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Versions" {
+                shape.versions = try reader.optional([SecretsManager.SecretVersionsListEntry].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -73,3 +73,27 @@ extension SecretsManager.ListSecretsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.ListSecretsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "IncludePlannedDeletion" {
+                shape.includePlannedDeletion = try reader.optional(Bool.self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "Filters" {
+                shape.filters = try reader.optional([SecretsManager.Filter].self)
+            } else if key == "SortOrder" {
+                shape.sortOrder = try reader.optional(String.self)
+            } else if key == "SortBy" {
+                shape.sortBy = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,19 @@ extension SecretsManager.ListSecretsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.ListSecretsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretList" {
+                shape.secretList = try reader.optional([SecretsManager.SecretListEntry].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

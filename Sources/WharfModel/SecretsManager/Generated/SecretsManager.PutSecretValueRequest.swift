@@ -73,3 +73,27 @@ extension SecretsManager.PutSecretValueRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.PutSecretValueRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else if key == "ClientRequestToken" {
+                shape.clientRequestToken = try reader.optional(String.self)
+            } else if key == "SecretBinary" {
+                shape.secretBinary = try reader.optional(Data.self)
+            } else if key == "SecretString" {
+                shape.secretString = try reader.optional(String.self)
+            } else if key == "VersionStages" {
+                shape.versionStages = try reader.optional([String].self)
+            } else if key == "RotationToken" {
+                shape.rotationToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

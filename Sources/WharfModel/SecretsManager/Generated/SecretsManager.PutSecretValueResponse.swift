@@ -54,3 +54,23 @@ extension SecretsManager.PutSecretValueResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.PutSecretValueResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "VersionId" {
+                shape.versionId = try reader.optional(String.self)
+            } else if key == "VersionStages" {
+                shape.versionStages = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -39,3 +39,19 @@ extension SecretsManager.ReplicaRegionType: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.ReplicaRegionType: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Region" {
+                shape.region = try reader.optional(String.self)
+            } else if key == "KmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -66,3 +66,25 @@ extension SecretsManager.ReplicationStatusType: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.ReplicationStatusType: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Region" {
+                shape.region = try reader.optional(String.self)
+            } else if key == "KmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else if key == "Status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "StatusMessage" {
+                shape.statusMessage = try reader.optional(String.self)
+            } else if key == "LastAccessedDate" {
+                shape.lastAccessedDate = try reader.optional(Date.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

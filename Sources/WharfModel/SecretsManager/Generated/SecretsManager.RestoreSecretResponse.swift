@@ -39,3 +39,19 @@ extension SecretsManager.RestoreSecretResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.RestoreSecretResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

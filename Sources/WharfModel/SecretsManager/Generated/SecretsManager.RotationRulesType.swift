@@ -48,3 +48,21 @@ extension SecretsManager.RotationRulesType: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.RotationRulesType: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "AutomaticallyAfterDays" {
+                shape.automaticallyAfterDays = try reader.optional(Int.self)
+            } else if key == "Duration" {
+                shape.duration = try reader.optional(String.self)
+            } else if key == "ScheduleExpression" {
+                shape.scheduleExpression = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -63,3 +63,25 @@ extension SecretsManager.SecretVersionsListEntry: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.SecretVersionsListEntry: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "VersionId" {
+                shape.versionId = try reader.optional(String.self)
+            } else if key == "VersionStages" {
+                shape.versionStages = try reader.optional([String].self)
+            } else if key == "LastAccessedDate" {
+                shape.lastAccessedDate = try reader.optional(Date.self)
+            } else if key == "CreatedDate" {
+                shape.createdDate = try reader.optional(Date.self)
+            } else if key == "KmsKeyIds" {
+                shape.kmsKeyIds = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

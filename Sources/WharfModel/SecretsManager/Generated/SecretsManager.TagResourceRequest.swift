@@ -41,3 +41,19 @@ extension SecretsManager.TagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.TagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([SecretsManager.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,19 @@ extension SecretsManager.UntagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.UntagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else if key == "TagKeys" {
+                shape.tagKeys = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -82,3 +82,29 @@ extension SecretsManager.UpdateSecretRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.UpdateSecretRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else if key == "ClientRequestToken" {
+                shape.clientRequestToken = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "KmsKeyId" {
+                shape.kmsKeyId = try reader.optional(String.self)
+            } else if key == "SecretBinary" {
+                shape.secretBinary = try reader.optional(Data.self)
+            } else if key == "SecretString" {
+                shape.secretString = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -45,3 +45,21 @@ extension SecretsManager.UpdateSecretResponse: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.UpdateSecretResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ARN" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "VersionId" {
+                shape.versionId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -61,3 +61,23 @@ extension SecretsManager.UpdateSecretVersionStageRequest: JSONWritable {
         json.close()
     }
 }
+
+extension SecretsManager.UpdateSecretVersionStageRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SecretId" {
+                shape.secretId = try reader.optional(String.self)
+            } else if key == "VersionStage" {
+                shape.versionStage = try reader.optional(String.self)
+            } else if key == "RemoveFromVersionId" {
+                shape.removeFromVersionId = try reader.optional(String.self)
+            } else if key == "MoveToVersionId" {
+                shape.moveToVersionId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -62,3 +62,23 @@ extension ServiceDiscovery.CreateHttpNamespaceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.CreateHttpNamespaceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "CreatorRequestId" {
+                shape.creatorRequestId = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ServiceDiscovery.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

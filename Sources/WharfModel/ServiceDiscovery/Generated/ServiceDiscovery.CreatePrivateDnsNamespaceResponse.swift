@@ -34,3 +34,17 @@ extension ServiceDiscovery.CreatePrivateDnsNamespaceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.CreatePrivateDnsNamespaceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "OperationId" {
+                shape.operationId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -98,3 +98,33 @@ extension ServiceDiscovery.CreateServiceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.CreateServiceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "NamespaceId" {
+                shape.namespaceId = try reader.optional(String.self)
+            } else if key == "CreatorRequestId" {
+                shape.creatorRequestId = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "DnsConfig" {
+                shape.dnsConfig = try reader.optional(ServiceDiscovery.DnsConfig.self)
+            } else if key == "HealthCheckConfig" {
+                shape.healthCheckConfig = try reader.optional(ServiceDiscovery.HealthCheckConfig.self)
+            } else if key == "HealthCheckCustomConfig" {
+                shape.healthCheckCustomConfig = try reader.optional(ServiceDiscovery.HealthCheckCustomConfig.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ServiceDiscovery.Tag].self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ServiceDiscovery.DeleteNamespaceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DeleteNamespaceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

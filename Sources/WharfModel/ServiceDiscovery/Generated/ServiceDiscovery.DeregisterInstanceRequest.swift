@@ -41,3 +41,19 @@ extension ServiceDiscovery.DeregisterInstanceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DeregisterInstanceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceId" {
+                shape.serviceId = try reader.optional(String.self)
+            } else if key == "InstanceId" {
+                shape.instanceId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -81,3 +81,29 @@ extension ServiceDiscovery.DiscoverInstancesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DiscoverInstancesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "NamespaceName" {
+                shape.namespaceName = try reader.optional(String.self)
+            } else if key == "ServiceName" {
+                shape.serviceName = try reader.optional(String.self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "QueryParameters" {
+                shape.queryParameters = try reader.optional([String: String].self)
+            } else if key == "OptionalParameters" {
+                shape.optionalParameters = try reader.optional([String: String].self)
+            } else if key == "HealthStatus" {
+                shape.healthStatus = try reader.optional(String.self)
+            } else if key == "OwnerAccount" {
+                shape.ownerAccount = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

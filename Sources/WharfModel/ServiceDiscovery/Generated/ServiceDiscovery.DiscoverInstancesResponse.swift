@@ -38,3 +38,19 @@ extension ServiceDiscovery.DiscoverInstancesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DiscoverInstancesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Instances" {
+                shape.instances = try reader.optional([ServiceDiscovery.HttpInstanceSummary].self)
+            } else if key == "InstancesRevision" {
+                shape.instancesRevision = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -50,3 +50,21 @@ extension ServiceDiscovery.DiscoverInstancesRevisionRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DiscoverInstancesRevisionRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "NamespaceName" {
+                shape.namespaceName = try reader.optional(String.self)
+            } else if key == "ServiceName" {
+                shape.serviceName = try reader.optional(String.self)
+            } else if key == "OwnerAccount" {
+                shape.ownerAccount = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -32,3 +32,17 @@ extension ServiceDiscovery.DiscoverInstancesRevisionResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DiscoverInstancesRevisionResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "InstancesRevision" {
+                shape.instancesRevision = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

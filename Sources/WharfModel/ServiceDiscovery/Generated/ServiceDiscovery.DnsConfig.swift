@@ -56,3 +56,21 @@ extension ServiceDiscovery.DnsConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DnsConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "NamespaceId" {
+                shape.namespaceId = try reader.optional(String.self)
+            } else if key == "RoutingPolicy" {
+                shape.routingPolicy = try reader.optional(String.self)
+            } else if key == "DnsRecords" {
+                shape.dnsRecords = try reader.optional([ServiceDiscovery.DnsRecord].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,19 @@ extension ServiceDiscovery.DnsProperties: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DnsProperties: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "HostedZoneId" {
+                shape.hostedZoneId = try reader.optional(String.self)
+            } else if key == "SOA" {
+                shape.soa = try reader.optional(ServiceDiscovery.SOA.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -43,3 +43,19 @@ extension ServiceDiscovery.DnsRecord: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.DnsRecord: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "TTL" {
+                shape.ttl = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -40,3 +40,19 @@ extension ServiceDiscovery.GetInstanceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.GetInstanceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceOwner" {
+                shape.resourceOwner = try reader.optional(String.self)
+            } else if key == "Instance" {
+                shape.instance = try reader.optional(ServiceDiscovery.Instance.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

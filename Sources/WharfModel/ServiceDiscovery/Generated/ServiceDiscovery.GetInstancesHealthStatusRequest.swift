@@ -61,3 +61,23 @@ extension ServiceDiscovery.GetInstancesHealthStatusRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.GetInstancesHealthStatusRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceId" {
+                shape.serviceId = try reader.optional(String.self)
+            } else if key == "Instances" {
+                shape.instances = try reader.optional([String].self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

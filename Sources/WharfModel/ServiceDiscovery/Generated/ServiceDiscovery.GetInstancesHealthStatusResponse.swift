@@ -40,3 +40,19 @@ extension ServiceDiscovery.GetInstancesHealthStatusResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.GetInstancesHealthStatusResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Status" {
+                shape.status = try reader.optional([String: String].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

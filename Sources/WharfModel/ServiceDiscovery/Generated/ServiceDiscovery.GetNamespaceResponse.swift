@@ -34,3 +34,17 @@ extension ServiceDiscovery.GetNamespaceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.GetNamespaceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Namespace" {
+                shape.namespace = try reader.optional(ServiceDiscovery.Namespace.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

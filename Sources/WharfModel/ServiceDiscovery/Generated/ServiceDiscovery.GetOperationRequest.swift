@@ -41,3 +41,19 @@ extension ServiceDiscovery.GetOperationRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.GetOperationRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "OperationId" {
+                shape.operationId = try reader.optional(String.self)
+            } else if key == "OwnerAccount" {
+                shape.ownerAccount = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

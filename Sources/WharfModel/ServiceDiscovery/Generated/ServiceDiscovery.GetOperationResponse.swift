@@ -34,3 +34,17 @@ extension ServiceDiscovery.GetOperationResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.GetOperationResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Operation" {
+                shape.operation = try reader.optional(ServiceDiscovery.Operation.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

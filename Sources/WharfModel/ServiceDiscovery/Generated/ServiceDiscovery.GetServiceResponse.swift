@@ -34,3 +34,17 @@ extension ServiceDiscovery.GetServiceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.GetServiceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Service" {
+                shape.service = try reader.optional(ServiceDiscovery.Service.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -51,3 +51,21 @@ extension ServiceDiscovery.HealthCheckConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.HealthCheckConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "ResourcePath" {
+                shape.resourcePath = try reader.optional(String.self)
+            } else if key == "FailureThreshold" {
+                shape.failureThreshold = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,17 @@ extension ServiceDiscovery.HealthCheckCustomConfig: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.HealthCheckCustomConfig: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "FailureThreshold" {
+                shape.failureThreshold = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

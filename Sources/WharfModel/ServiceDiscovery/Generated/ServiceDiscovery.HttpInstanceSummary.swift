@@ -65,3 +65,25 @@ extension ServiceDiscovery.HttpInstanceSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.HttpInstanceSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "InstanceId" {
+                shape.instanceId = try reader.optional(String.self)
+            } else if key == "NamespaceName" {
+                shape.namespaceName = try reader.optional(String.self)
+            } else if key == "ServiceName" {
+                shape.serviceName = try reader.optional(String.self)
+            } else if key == "HealthStatus" {
+                shape.healthStatus = try reader.optional(String.self)
+            } else if key == "Attributes" {
+                shape.attributes = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -34,3 +34,17 @@ extension ServiceDiscovery.HttpProperties: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.HttpProperties: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "HttpName" {
+                shape.httpName = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -47,3 +47,21 @@ extension ServiceDiscovery.InstanceSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.InstanceSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "Attributes" {
+                shape.attributes = try reader.optional([String: String].self)
+            } else if key == "CreatedByAccount" {
+                shape.createdByAccount = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

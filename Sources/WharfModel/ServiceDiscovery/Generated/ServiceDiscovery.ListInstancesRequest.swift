@@ -50,3 +50,21 @@ extension ServiceDiscovery.ListInstancesRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ListInstancesRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceId" {
+                shape.serviceId = try reader.optional(String.self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

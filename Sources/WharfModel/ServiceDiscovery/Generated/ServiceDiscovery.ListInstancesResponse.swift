@@ -53,3 +53,21 @@ extension ServiceDiscovery.ListInstancesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ListInstancesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceOwner" {
+                shape.resourceOwner = try reader.optional(String.self)
+            } else if key == "Instances" {
+                shape.instances = try reader.optional([ServiceDiscovery.InstanceSummary].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

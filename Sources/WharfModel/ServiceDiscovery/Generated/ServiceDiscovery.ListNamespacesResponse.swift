@@ -40,3 +40,19 @@ extension ServiceDiscovery.ListNamespacesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ListNamespacesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Namespaces" {
+                shape.namespaces = try reader.optional([ServiceDiscovery.NamespaceSummary].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

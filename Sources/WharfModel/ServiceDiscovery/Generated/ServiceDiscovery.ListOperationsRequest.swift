@@ -53,3 +53,21 @@ extension ServiceDiscovery.ListOperationsRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ListOperationsRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else if key == "MaxResults" {
+                shape.maxResults = try reader.optional(Int.self)
+            } else if key == "Filters" {
+                shape.filters = try reader.optional([ServiceDiscovery.OperationFilter].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -39,3 +39,19 @@ extension ServiceDiscovery.ListOperationsResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ListOperationsResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Operations" {
+                shape.operations = try reader.optional([ServiceDiscovery.OperationSummary].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

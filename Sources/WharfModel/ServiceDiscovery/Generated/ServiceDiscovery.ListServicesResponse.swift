@@ -40,3 +40,19 @@ extension ServiceDiscovery.ListServicesResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ListServicesResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Services" {
+                shape.services = try reader.optional([ServiceDiscovery.ServiceSummary].self)
+            } else if key == "NextToken" {
+                shape.nextToken = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ServiceDiscovery.ListTagsForResourceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ListTagsForResourceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Tags" {
+                shape.tags = try reader.optional([ServiceDiscovery.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -100,3 +100,35 @@ extension ServiceDiscovery.Namespace: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.Namespace: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "Arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "ResourceOwner" {
+                shape.resourceOwner = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "ServiceCount" {
+                shape.serviceCount = try reader.optional(Int.self)
+            } else if key == "Properties" {
+                shape.properties = try reader.optional(ServiceDiscovery.NamespaceProperties.self)
+            } else if key == "CreateDate" {
+                shape.createDate = try reader.optional(Date.self)
+            } else if key == "CreatorRequestId" {
+                shape.creatorRequestId = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -45,3 +45,21 @@ extension ServiceDiscovery.NamespaceFilter: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.NamespaceFilter: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Values" {
+                shape.values = try reader.optional([String].self)
+            } else if key == "Condition" {
+                shape.condition = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -43,3 +43,19 @@ extension ServiceDiscovery.NamespaceProperties: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.NamespaceProperties: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "DnsProperties" {
+                shape.dnsProperties = try reader.optional(ServiceDiscovery.DnsProperties.self)
+            } else if key == "HttpProperties" {
+                shape.httpProperties = try reader.optional(ServiceDiscovery.HttpProperties.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

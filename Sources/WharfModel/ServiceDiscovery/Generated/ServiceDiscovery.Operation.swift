@@ -92,3 +92,33 @@ extension ServiceDiscovery.Operation: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.Operation: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "OwnerAccount" {
+                shape.ownerAccount = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "Status" {
+                shape.status = try reader.optional(String.self)
+            } else if key == "ErrorMessage" {
+                shape.errorMessage = try reader.optional(String.self)
+            } else if key == "ErrorCode" {
+                shape.errorCode = try reader.optional(String.self)
+            } else if key == "CreateDate" {
+                shape.createDate = try reader.optional(Date.self)
+            } else if key == "UpdateDate" {
+                shape.updateDate = try reader.optional(Date.self)
+            } else if key == "Targets" {
+                shape.targets = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ServiceDiscovery.PrivateDnsNamespaceProperties: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.PrivateDnsNamespaceProperties: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "DnsProperties" {
+                shape.dnsProperties = try reader.optional(ServiceDiscovery.PrivateDnsPropertiesMutable.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

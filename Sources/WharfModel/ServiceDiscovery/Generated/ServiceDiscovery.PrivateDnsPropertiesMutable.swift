@@ -35,3 +35,17 @@ extension ServiceDiscovery.PrivateDnsPropertiesMutable: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.PrivateDnsPropertiesMutable: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "SOA" {
+                shape.soa = try reader.optional(ServiceDiscovery.SOA.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

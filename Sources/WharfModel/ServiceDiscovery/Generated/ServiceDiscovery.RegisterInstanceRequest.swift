@@ -64,3 +64,23 @@ extension ServiceDiscovery.RegisterInstanceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.RegisterInstanceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ServiceId" {
+                shape.serviceId = try reader.optional(String.self)
+            } else if key == "InstanceId" {
+                shape.instanceId = try reader.optional(String.self)
+            } else if key == "CreatorRequestId" {
+                shape.creatorRequestId = try reader.optional(String.self)
+            } else if key == "Attributes" {
+                shape.attributes = try reader.optional([String: String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -35,3 +35,17 @@ extension ServiceDiscovery.SOA: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.SOA: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "TTL" {
+                shape.ttl = try reader.optional(Int.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -112,3 +112,39 @@ extension ServiceDiscovery.ServiceSummary: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.ServiceSummary: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "Id" {
+                shape.id = try reader.optional(String.self)
+            } else if key == "Arn" {
+                shape.arn = try reader.optional(String.self)
+            } else if key == "ResourceOwner" {
+                shape.resourceOwner = try reader.optional(String.self)
+            } else if key == "Name" {
+                shape.name = try reader.optional(String.self)
+            } else if key == "Type" {
+                shape.`type` = try reader.optional(String.self)
+            } else if key == "Description" {
+                shape.description = try reader.optional(String.self)
+            } else if key == "InstanceCount" {
+                shape.instanceCount = try reader.optional(Int.self)
+            } else if key == "DnsConfig" {
+                shape.dnsConfig = try reader.optional(ServiceDiscovery.DnsConfig.self)
+            } else if key == "HealthCheckConfig" {
+                shape.healthCheckConfig = try reader.optional(ServiceDiscovery.HealthCheckConfig.self)
+            } else if key == "HealthCheckCustomConfig" {
+                shape.healthCheckCustomConfig = try reader.optional(ServiceDiscovery.HealthCheckCustomConfig.self)
+            } else if key == "CreateDate" {
+                shape.createDate = try reader.optional(Date.self)
+            } else if key == "CreatedByAccount" {
+                shape.createdByAccount = try reader.optional(String.self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

@@ -42,3 +42,19 @@ extension ServiceDiscovery.TagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.TagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else if key == "Tags" {
+                shape.tags = try reader.optional([ServiceDiscovery.Tag].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

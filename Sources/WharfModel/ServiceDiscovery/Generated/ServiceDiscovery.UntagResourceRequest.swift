@@ -41,3 +41,19 @@ extension ServiceDiscovery.UntagResourceRequest: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.UntagResourceRequest: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        var shape = Self()
+        try reader.object { reader, key throws(JSONReader.Failure) in
+            if key == "ResourceARN" {
+                shape.resourceARN = try reader.optional(String.self)
+            } else if key == "TagKeys" {
+                shape.tagKeys = try reader.optional([String].self)
+            } else {
+                try reader.skip()
+            }
+        }
+        self = shape
+    }
+}

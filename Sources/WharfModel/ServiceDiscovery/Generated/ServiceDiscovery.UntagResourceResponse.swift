@@ -25,3 +25,10 @@ extension ServiceDiscovery.UntagResourceResponse: JSONWritable {
         json.close()
     }
 }
+
+extension ServiceDiscovery.UntagResourceResponse: JSONReadable {
+    public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
+        try reader.object { reader, _ throws(JSONReader.Failure) in try reader.skip() }
+        self.init()
+    }
+}
