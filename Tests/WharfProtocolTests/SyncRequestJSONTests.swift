@@ -137,6 +137,26 @@ struct SyncRequestJSONTests {
         }
     }
 
+    static func canonical(_ data: Data) throws -> String {
+        let parsed = try JSONSerialization.jsonObject(with: data)
+        let sorted = try JSONSerialization.data(withJSONObject: parsed, options: [.sortedKeys])
+        return String(decoding: sorted, as: UTF8.self)
+    }
+
+    @Test("the agent writes 500 random reports as JSONEncoder writes them, and they read back whole")
+    func writtenReports() throws {
+        var random = Generator(state: 31)
+        var members = 0
+        for index in 0..<500 {
+            let report = Self.report(&random)
+            let written = try #require(report.jsonData(), "report \(index)")
+            #expect(try Self.canonical(written) == Self.canonical(ECSJSON.encoder().encode(report)), "report \(index)")
+            #expect(try Self.read(Array(written)).get() == report, "report \(index)")
+            members += report.tasks.count
+        }
+        #expect(members > 1_000)
+    }
+
     /// A report with one of each member, written by hand with members JSONEncoder never writes.
     static let handWritten = #"""
         {"protocolVersion": 1, "containerInstanceArn": "arn:aws:ecs:us-east-1:0:container-instance/default/i",

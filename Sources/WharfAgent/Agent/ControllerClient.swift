@@ -122,7 +122,13 @@ public final class HTTPControllerClient: ControllerClient {
     func post<In: Encodable, Out: Decodable>(_ path: String, _ body: In) async throws(AgentProtocolError) -> Out {
         let data: Data
         do {
-            data = try ECSJSON.encoder().encode(body)
+            // A sync report writes itself (JSONWritable); NaN or an infinity, which it cannot
+            // carry, goes to JSONEncoder, which refuses it.
+            if let writable = body as? any JSONWritable, let json = writable.jsonData() {
+                data = json
+            } else {
+                data = try ECSJSON.encoder().encode(body)
+            }
         } catch {
             throw AgentProtocolError(.invalidRequest, "cannot encode the request to \(path): \(error)")
         }
