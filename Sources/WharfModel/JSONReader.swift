@@ -6,9 +6,10 @@ import Foundation
 
 /// A JSON document read value by value from its UTF-8 bytes: the reading side of ``JSONText``, for
 /// the documents read so often that `JSONDecoder`'s generic machinery showed in profiles (agents'
-/// sync reports). It accepts what `JSONDecoder` accepts (RFC 8259, UTF-8) and fails where it fails,
-/// with a message that says where; a reader of a shape reads each member it knows and skips the
-/// others, as `Decodable` does.
+/// sync reports, requests, sync answers). It accepts what `JSONDecoder` accepts (RFC 8259 in UTF-8,
+/// and trailing commas) and fails where it fails, with a message that says where; a reader of a
+/// shape reads each member it knows and skips the others, as `Decodable` does. Unlike
+/// `JSONDecoder`, it also checks the members it skips: one that is not JSON fails the document.
 ///
 /// The reader borrows the bytes: use it inside ``read(_:_:)``, never keep it.
 public struct JSONReader {
