@@ -82,7 +82,7 @@ extension ServiceScheduler {
             }
         }
         let before = state
-        advance(&state, shift: shift, healthy: green.filter(\.isHealthy).count, desired: desired, plan: &plan)
+        advance(&state, shift: shift, healthy: green.count(where: \.isHealthy), desired: desired, plan: &plan)
         if state.stage == .cleanUp {
             for task in live where state.blue.contains(task.deployment) { stop(task, replaced) }
         }
@@ -121,7 +121,7 @@ extension ServiceScheduler {
                 + "scales up beside \(blue.joined(separator: ", "))."
         )
         var state = BlueGreenState(green: primary.id, blue: blue, now: now)
-        state.blueCount = live.filter { blue.contains($0.deployment) && $0.instance == .usable }.count
+        state.blueCount = live.count { blue.contains($0.deployment) && $0.instance == .usable }
         return state
     }
 

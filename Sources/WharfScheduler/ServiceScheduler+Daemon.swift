@@ -28,7 +28,7 @@ extension ServiceScheduler {
         let eligibleArns = Set(eligible.map(\.arn))
         plan.record.desiredCount = eligible.count
         let bounds = Self.bounds(desired: eligible.count, settings: record.deploymentConfiguration)
-        var healthy = live.filter(\.isHealthy).count
+        var healthy = live.count(where: \.isHealthy)
         let byInstance = Dictionary(grouping: live, by: \.instanceArn)
         var pinned: [String] = []
         var unplaceable: [Placement.Failure] = []

@@ -93,7 +93,7 @@ extension ServiceScheduler {
         for var set in plan.record.taskSets ?? [] {
             let mine = present.filter { $0.deployment == set.id }
             if set.status == .draining, mine.isEmpty, launched[set.id] == nil { continue }
-            let healthy = live.filter { $0.deployment == set.id && $0.isHealthy && $0.instance == .usable }.count
+            let healthy = live.count { $0.deployment == set.id && $0.isHealthy && $0.instance == .usable }
             let steady = healthy == set.computedDesiredCount(of: desired) && mine.count == healthy
             if steady != set.steady {
                 set.steady = steady

@@ -119,7 +119,7 @@ public struct ServiceScheduler: Sendable {
             replicaRound(
                 &plan,
                 live: live,
-                present: Self.present(tasks).count,
+                present: tasks.count(where: Self.isPresent),
                 candidates: candidates,
                 demands: demands,
                 definitionConstraints: definitionConstraints
@@ -210,7 +210,7 @@ public struct ServiceScheduler: Sendable {
         // remain: those not healthy go at once, healthy ones only down to minimumHealthy. A
         // FAILED deployment without a rollback keeps what still runs.
         let failed = primary.rolloutState == .failed
-        var healthy = (keep + others).filter(\.isHealthy).count
+        var healthy = keep.count(where: \.isHealthy) + others.count(where: \.isHealthy)
         others.sort { ($0.isHealthy ? 1 : 0, $0.arn) < ($1.isHealthy ? 1 : 0, $1.arn) }
         for task in others {
             if task.isHealthy {
