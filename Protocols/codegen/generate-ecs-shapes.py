@@ -319,7 +319,12 @@ def generate(NS, label, path, OUT, operations):
             for index, (m, ident, typ, _) in enumerate(props):
                 opening = "if" if index == 0 else "} else if"
                 lines.append(f'            {opening} key == "{m}" {{')
-                lines.append(wrapped(f"                shape.{ident} = try reader.optional({typ}.self)"))
+                line = f"                shape.{ident} = try reader.optional({typ}.self)"
+                if len(line) <= LINE:
+                    lines.append(line)
+                else:
+                    lines += [f"                shape.{ident} = try reader.optional(", f"                    {typ}.self",
+                              "                )"]
             lines.append("            } else {")
             lines.append("                try reader.skip()")
             lines.append("            }")

@@ -45,8 +45,8 @@ public struct JSONReader {
     /// How deep arrays and objects may nest, as in `JSONDecoder`.
     public static let maximumDepth = 512
 
-    private let bytes: UnsafeRawBufferPointer
-    private var position = 0
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
     private var depth = 0
 
     private init(_ bytes: UnsafeRawBufferPointer) {
@@ -276,24 +276,30 @@ public struct JSONReader {
     /// A member's name as the document has it, compared with the names a shape knows without
     /// making a string of it.
     public struct Key {
-        /// The name's bytes, when written without escapes (almost always).
-        fileprivate let plain: UnsafeRawBufferPointer?
-        /// The name, when it had escapes.
-        fileprivate let escaped: String?
+        /// The name's bytes when written without escapes and in ASCII (almost always), else the
+        /// name read as a string.
+        fileprivate enum Storage {
+            case plain(UnsafeRawBufferPointer)
+            case escaped(String)
+        }
+
+        fileprivate let storage: Storage
 
         /// The name, as a string (for messages).
         public var name: String {
-            if let plain { return String(decoding: plain, as: UTF8.self) }
-            return escaped ?? ""
+            switch storage {
+            case .plain(let bytes): String(decoding: bytes, as: UTF8.self)
+            case .escaped(let name): name
+            }
         }
 
         /// Whether the name is `name`.
         public static func == (key: Key, name: StaticString) -> Bool {
             name.withUTF8Buffer { expected in
-                if let plain = key.plain {
-                    return plain.count == expected.count && plain.elementsEqual(expected)
+                switch key.storage {
+                case .plain(let bytes): bytes.count == expected.count && bytes.elementsEqual(expected)
+                case .escaped(let string): string.utf8.elementsEqual(expected)
                 }
-                return key.escaped.map { $0.utf8.elementsEqual(expected) } ?? false
             }
         }
     }
@@ -301,17 +307,17 @@ public struct JSONReader {
     private mutating func readKey() throws(Failure) -> Key {
         let (start, end, escaped) = try scanString()
         let plain = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        if !escaped, plain.allSatisfy({ $0 < 0x80 }) { return Key(plain: plain, escaped: nil) }
-        return Key(plain: nil, escaped: try makeString(start, end, escaped))
+        if !escaped, plain.allSatisfy({ $0 < 0x80 }) { return Key(storage: .plain(plain)) }
+        return Key(storage: .escaped(try makeString(start, end, escaped)))
     }
 
     // MARK: Scanning
 
-    private func peek() -> UInt8? {
+    func peek() -> UInt8? {
         position < bytes.count ? bytes[position] : nil
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): position += 1
@@ -341,7 +347,7 @@ public struct JSONReader {
     }
 
     /// The failure of finding something other than `expected` here.
-    private func unexpected(_ expected: String) -> Failure {
+    func unexpected(_ expected: String) -> Failure {
         guard let byte = peek() else { return Failure("expected \(expected), found the end of the document") }
         let found =
             switch byte {
@@ -357,220 +363,7 @@ public struct JSONReader {
         return Failure("expected \(expected), found \(found) at byte \(position)")
     }
 
-    private func text(_ start: Int, _ end: Int) -> String {
+    func text(_ start: Int, _ end: Int) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-    }
-}
-
-// MARK: - Strings
-
-extension JSONReader {
-    /// Moves past a string, returning where its content lies and whether it has escapes.
-    fileprivate mutating func scanString() throws(Failure) -> (start: Int, end: Int, escaped: Bool) {
-        position += 1
-        let start = position
-        var escaped = false
-        while position < bytes.count {
-            let byte = bytes[position]
-            switch byte {
-            case UInt8(ascii: "\""):
-                position += 1
-                return (start, position - 1, escaped)
-            case UInt8(ascii: "\\"):
-                escaped = true
-                position += 2
-            case ..<0x20:
-                throw Failure("a string holds the control character \(byte) unescaped at byte \(position)")
-            default:
-                position += 1
-            }
-        }
-        throw Failure("a string starting at byte \(start - 1) is not closed")
-    }
-
-    /// The string between `start` and `end`, its escapes resolved and its UTF-8 checked.
-    fileprivate func makeString(_ start: Int, _ end: Int, _ escaped: Bool) throws(Failure) -> String {
-        let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        if !escaped {
-            guard let string = String(validating: raw, as: UTF8.self) else {
-                throw Failure("the string at byte \(start - 1) is not valid UTF-8")
-            }
-            return string
-        }
-        var units: [UInt8] = []
-        units.reserveCapacity(raw.count)
-        var index = start
-        while index < end {
-            let byte = bytes[index]
-            guard byte == UInt8(ascii: "\\") else {
-                units.append(byte)
-                index += 1
-                continue
-            }
-            let code = bytes[index + 1]
-            index += 2
-            switch code {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): units.append(code)
-            case UInt8(ascii: "b"): units.append(0x08)
-            case UInt8(ascii: "f"): units.append(0x0C)
-            case UInt8(ascii: "n"): units.append(0x0A)
-            case UInt8(ascii: "r"): units.append(0x0D)
-            case UInt8(ascii: "t"): units.append(0x09)
-            case UInt8(ascii: "u"):
-                UTF8.encode(try unicodeEscape(&index, end)) { units.append($0) }
-            default:
-                throw Failure("the string at byte \(start - 1) has an invalid escape '\\\(Unicode.Scalar(code))'")
-            }
-        }
-        guard let string = String(validating: units, as: UTF8.self) else {
-            throw Failure("the string at byte \(start - 1) is not valid UTF-8")
-        }
-        return string
-    }
-
-    /// The scalar of a `\uXXXX` escape (a pair of them for a surrogate pair), `index` just past `\u`.
-    private func unicodeEscape(_ index: inout Int, _ end: Int) throws(Failure) -> Unicode.Scalar {
-        let high = try hexQuad(&index, end)
-        if (0xD800..<0xDC00).contains(high) {
-            guard index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                throw Failure("a string has an unpaired surrogate \\u\(String(high, radix: 16)) at byte \(index - 6)")
-            }
-            index += 2
-            let low = try hexQuad(&index, end)
-            guard (0xDC00..<0xE000).contains(low) else {
-                throw Failure("a string has an unpaired surrogate \\u\(String(high, radix: 16)) at byte \(index - 12)")
-            }
-            let value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-            if let scalar = Unicode.Scalar(value) { return scalar }
-        } else if let scalar = Unicode.Scalar(high) {
-            return scalar
-        }
-        throw Failure("a string has an unpaired surrogate \\u\(String(high, radix: 16)) at byte \(index - 6)")
-    }
-
-    private func hexQuad(_ index: inout Int, _ end: Int) throws(Failure) -> UInt32 {
-        guard end - index >= 4 else { throw Failure("a string has a short \\u escape at byte \(index - 2)") }
-        var value: UInt32 = 0
-        for offset in 0..<4 {
-            let byte = bytes[index + offset]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw Failure("a string has an invalid \\u escape at byte \(index - 2)")
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        index += 4
-        return value
-    }
-}
-
-// MARK: - Numbers
-
-extension JSONReader {
-    /// Where a number lies, as JSON's grammar reads it.
-    fileprivate struct Number {
-        var start: Int
-        /// Whether it has a fraction or an exponent.
-        var isFraction: Bool
-        /// Its digits as an integer, when there are at most 18 of them.
-        var significand: UInt64?
-        /// The power of ten to multiply ``significand`` by.
-        var exponent: Int
-        var negative: Bool
-        /// Whether a digit other than 0 was seen (a number that reads as 0 without being 0 is too
-        /// small for a double, and `JSONDecoder` refuses it).
-        var isZero = true
-    }
-
-    /// Moves past a number, checking it against JSON's grammar.
-    fileprivate mutating func scanNumber(expecting expected: String) throws(Failure) -> Number {
-        let start = position
-        var number = Number(start: start, isFraction: false, significand: 0, exponent: 0, negative: false)
-        var digits = 0
-        func addDigit(_ byte: UInt8) {
-            if byte != UInt8(ascii: "0") { number.isZero = false }
-            digits += 1
-            if digits > 18 {
-                number.significand = nil
-            } else if let significand = number.significand {
-                number.significand = significand * 10 + UInt64(byte - UInt8(ascii: "0"))
-            }
-        }
-        if peek() == UInt8(ascii: "-") {
-            number.negative = true
-            position += 1
-        }
-        guard let first = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
-            if number.negative { throw Failure("a number has no digits at byte \(start)") }
-            throw unexpected(expected)
-        }
-        if first == UInt8(ascii: "0") {
-            position += 1
-        } else {
-            while let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-                addDigit(byte)
-                position += 1
-            }
-        }
-        if peek() == UInt8(ascii: ".") {
-            number.isFraction = true
-            position += 1
-            var fractionDigits = 0
-            while let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-                addDigit(byte)
-                fractionDigits += 1
-                position += 1
-            }
-            guard fractionDigits > 0 else { throw Failure("a number has no digits after '.' at byte \(start)") }
-            number.exponent -= fractionDigits
-        }
-        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
-            number.isFraction = true
-            position += 1
-            var negativeExponent = false
-            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") {
-                negativeExponent = peek() == UInt8(ascii: "-")
-                position += 1
-            }
-            var exponent = 0
-            var exponentDigits = 0
-            while let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-                exponent = min(exponent * 10 + Int(byte - UInt8(ascii: "0")), 100_000)
-                exponentDigits += 1
-                position += 1
-            }
-            guard exponentDigits > 0 else { throw Failure("a number has no digits in its exponent at byte \(start)") }
-            number.exponent += negativeExponent ? -exponent : exponent
-        }
-        return number
-    }
-
-    /// A number without fraction or exponent as an `Int`, or nil when out of range.
-    fileprivate func wholeNumber(_ number: Number) -> Int? {
-        guard let significand = number.significand else { return Int(text(number.start, position)) }
-        return number.negative ? -Int(significand) : Int(significand)
-    }
-
-    /// The nearest double to a number: at once when its digits and its power of ten are exact
-    /// doubles (Clinger's fast path, one correctly rounded operation), else by the standard library.
-    fileprivate func doubleValue(_ number: Number) -> Double {
-        if let significand = number.significand, significand < 1 << 53, abs(number.exponent) <= 22 {
-            let magnitude = Double(significand)
-            let scaled =
-                number.exponent < 0
-                ? magnitude / Self.powersOfTen[-number.exponent] : magnitude * Self.powersOfTen[number.exponent]
-            return number.negative ? -scaled : scaled
-        }
-        return Double(text(number.start, position)) ?? .nan
-    }
-
-    /// 10⁰ … 10²², each exact in a double.
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
     }
 }

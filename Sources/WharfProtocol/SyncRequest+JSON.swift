@@ -9,12 +9,7 @@ import WharfModel
 /// it (unknown members skipped, `null` as absent), without `Codable`. Every agent sends one each
 /// time its tasks change and at every heartbeat, with every task it knows, and decoding them with
 /// `JSONDecoder` was the largest single cost of a controller under a fleet (docs/benchmarks.md).
-extension SyncRequest {
-    /// Reads the report `bytes` holds.
-    public static func read(json bytes: UnsafeRawBufferPointer) throws(JSONReader.Failure) -> SyncRequest {
-        try JSONReader.read(bytes) { reader throws(JSONReader.Failure) in try SyncRequest(reading: &reader) }
-    }
-
+extension SyncRequest: JSONReadable {
     /// Reads a report object.
     public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var protocolVersion: Int?
@@ -67,7 +62,7 @@ extension SyncRequest {
     }
 }
 
-extension TaskReport {
+extension TaskReport: JSONReadable {
     /// Reads a task's report object.
     public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var taskArn: String?
@@ -110,7 +105,7 @@ extension TaskReport {
     }
 }
 
-extension ContainerReport {
+extension ContainerReport: JSONReadable {
     /// Reads a container's report object.
     public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var name: String?
@@ -151,7 +146,7 @@ extension ContainerReport {
     }
 }
 
-extension ContainerUsage {
+extension ContainerUsage: JSONReadable {
     /// Reads a usage sample object.
     public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var cpuUnits: Double?
@@ -202,7 +197,7 @@ extension ECS.NetworkBinding {
     }
 }
 
-extension TargetHealthReport {
+extension TargetHealthReport: JSONReadable {
     /// Reads a target's health report object.
     public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var targetGroupId: String?
@@ -235,7 +230,7 @@ extension TargetHealthReport {
     }
 }
 
-extension TargetGroupTraffic {
+extension TargetGroupTraffic: JSONReadable {
     /// Reads a target group's traffic object.
     public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var targetGroupId: String?
@@ -260,7 +255,7 @@ extension TargetGroupTraffic {
     }
 }
 
-extension RuntimeHealth {
+extension RuntimeHealth: JSONReadable {
     /// Reads a runtime health object (`since` in seconds since 1970, as `ECSJSON` writes dates).
     public init(reading reader: inout JSONReader) throws(JSONReader.Failure) {
         var status: String?

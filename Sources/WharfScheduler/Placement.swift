@@ -99,8 +99,8 @@ public struct Placement: Sendable {
         var result = Result()
         var queue = PlacementQueue()
         let measures = ranking.compactMap { strategy -> RankMeasure? in
-            switch (strategy.type, (strategy.field ?? "").lowercased()) {
-            case ("binpack", "cpu"): .remainingCPU
+            switch (strategy.type, strategy.field?.lowercased()) {
+            case ("binpack", "cpu"?): .remainingCPU
             case ("binpack", _): .remainingMemory
             case ("spread", _): .groupTasks
             default: nil

@@ -64,8 +64,9 @@ extension ApplicationAutoScaling.LoadForecast: JSONReadable {
             } else if key == "Values" {
                 shape.values = try reader.optional([Double].self)
             } else if key == "MetricSpecification" {
-                shape.metricSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingMetricSpecification.self)
+                shape.metricSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingMetricSpecification.self
+                )
             } else {
                 try reader.skip()
             }

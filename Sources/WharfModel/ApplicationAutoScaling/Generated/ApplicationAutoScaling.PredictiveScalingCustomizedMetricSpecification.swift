@@ -42,8 +42,9 @@ extension ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification:
         var shape = Self()
         try reader.object { reader, key throws(JSONReader.Failure) in
             if key == "MetricDataQueries" {
-                shape.metricDataQueries =
-                    try reader.optional([ApplicationAutoScaling.PredictiveScalingMetricDataQuery].self)
+                shape.metricDataQueries = try reader.optional(
+                    [ApplicationAutoScaling.PredictiveScalingMetricDataQuery].self
+                )
             } else {
                 try reader.skip()
             }

@@ -102,23 +102,29 @@ extension ApplicationAutoScaling.PredictiveScalingMetricSpecification: JSONReada
             if key == "TargetValue" {
                 shape.targetValue = try reader.optional(Double.self)
             } else if key == "PredefinedMetricPairSpecification" {
-                shape.predefinedMetricPairSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification.self)
+                shape.predefinedMetricPairSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingPredefinedMetricPairSpecification.self
+                )
             } else if key == "PredefinedScalingMetricSpecification" {
-                shape.predefinedScalingMetricSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPredefinedScalingMetricSpecification.self)
+                shape.predefinedScalingMetricSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingPredefinedScalingMetricSpecification.self
+                )
             } else if key == "PredefinedLoadMetricSpecification" {
-                shape.predefinedLoadMetricSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification.self)
+                shape.predefinedLoadMetricSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingPredefinedLoadMetricSpecification.self
+                )
             } else if key == "CustomizedScalingMetricSpecification" {
-                shape.customizedScalingMetricSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self)
+                shape.customizedScalingMetricSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self
+                )
             } else if key == "CustomizedLoadMetricSpecification" {
-                shape.customizedLoadMetricSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self)
+                shape.customizedLoadMetricSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self
+                )
             } else if key == "CustomizedCapacityMetricSpecification" {
-                shape.customizedCapacityMetricSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self)
+                shape.customizedCapacityMetricSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingCustomizedMetricSpecification.self
+                )
             } else {
                 try reader.skip()
             }

@@ -81,8 +81,9 @@ extension ApplicationAutoScaling.PredictiveScalingPolicyConfiguration: JSONReada
         var shape = Self()
         try reader.object { reader, key throws(JSONReader.Failure) in
             if key == "MetricSpecifications" {
-                shape.metricSpecifications =
-                    try reader.optional([ApplicationAutoScaling.PredictiveScalingMetricSpecification].self)
+                shape.metricSpecifications = try reader.optional(
+                    [ApplicationAutoScaling.PredictiveScalingMetricSpecification].self
+                )
             } else if key == "Mode" {
                 shape.mode = try reader.optional(String.self)
             } else if key == "SchedulingBufferTime" {

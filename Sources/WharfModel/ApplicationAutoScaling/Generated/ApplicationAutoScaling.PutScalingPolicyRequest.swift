@@ -110,14 +110,17 @@ extension ApplicationAutoScaling.PutScalingPolicyRequest: JSONReadable {
             } else if key == "PolicyType" {
                 shape.policyType = try reader.optional(String.self)
             } else if key == "StepScalingPolicyConfiguration" {
-                shape.stepScalingPolicyConfiguration =
-                    try reader.optional(ApplicationAutoScaling.StepScalingPolicyConfiguration.self)
+                shape.stepScalingPolicyConfiguration = try reader.optional(
+                    ApplicationAutoScaling.StepScalingPolicyConfiguration.self
+                )
             } else if key == "TargetTrackingScalingPolicyConfiguration" {
-                shape.targetTrackingScalingPolicyConfiguration =
-                    try reader.optional(ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration.self)
+                shape.targetTrackingScalingPolicyConfiguration = try reader.optional(
+                    ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration.self
+                )
             } else if key == "PredictiveScalingPolicyConfiguration" {
-                shape.predictiveScalingPolicyConfiguration =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPolicyConfiguration.self)
+                shape.predictiveScalingPolicyConfiguration = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingPolicyConfiguration.self
+                )
             } else {
                 try reader.skip()
             }

@@ -135,14 +135,17 @@ extension ApplicationAutoScaling.ScalingPolicy: JSONReadable {
             } else if key == "PolicyType" {
                 shape.policyType = try reader.optional(String.self)
             } else if key == "StepScalingPolicyConfiguration" {
-                shape.stepScalingPolicyConfiguration =
-                    try reader.optional(ApplicationAutoScaling.StepScalingPolicyConfiguration.self)
+                shape.stepScalingPolicyConfiguration = try reader.optional(
+                    ApplicationAutoScaling.StepScalingPolicyConfiguration.self
+                )
             } else if key == "TargetTrackingScalingPolicyConfiguration" {
-                shape.targetTrackingScalingPolicyConfiguration =
-                    try reader.optional(ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration.self)
+                shape.targetTrackingScalingPolicyConfiguration = try reader.optional(
+                    ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration.self
+                )
             } else if key == "PredictiveScalingPolicyConfiguration" {
-                shape.predictiveScalingPolicyConfiguration =
-                    try reader.optional(ApplicationAutoScaling.PredictiveScalingPolicyConfiguration.self)
+                shape.predictiveScalingPolicyConfiguration = try reader.optional(
+                    ApplicationAutoScaling.PredictiveScalingPolicyConfiguration.self
+                )
             } else if key == "Alarms" {
                 shape.alarms = try reader.optional([ApplicationAutoScaling.Alarm].self)
             } else if key == "CreationTime" {

@@ -80,11 +80,13 @@ extension ApplicationAutoScaling.TargetTrackingScalingPolicyConfiguration: JSONR
             if key == "TargetValue" {
                 shape.targetValue = try reader.optional(Double.self)
             } else if key == "PredefinedMetricSpecification" {
-                shape.predefinedMetricSpecification =
-                    try reader.optional(ApplicationAutoScaling.PredefinedMetricSpecification.self)
+                shape.predefinedMetricSpecification = try reader.optional(
+                    ApplicationAutoScaling.PredefinedMetricSpecification.self
+                )
             } else if key == "CustomizedMetricSpecification" {
-                shape.customizedMetricSpecification =
-                    try reader.optional(ApplicationAutoScaling.CustomizedMetricSpecification.self)
+                shape.customizedMetricSpecification = try reader.optional(
+                    ApplicationAutoScaling.CustomizedMetricSpecification.self
+                )
             } else if key == "ScaleOutCooldown" {
                 shape.scaleOutCooldown = try reader.optional(Int.self)
             } else if key == "ScaleInCooldown" {

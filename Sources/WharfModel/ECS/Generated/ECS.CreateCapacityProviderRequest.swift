@@ -70,8 +70,9 @@ extension ECS.CreateCapacityProviderRequest: JSONReadable {
             } else if key == "autoScalingGroupProvider" {
                 shape.autoScalingGroupProvider = try reader.optional(ECS.AutoScalingGroupProvider.self)
             } else if key == "managedInstancesProvider" {
-                shape.managedInstancesProvider =
-                    try reader.optional(ECS.CreateManagedInstancesProviderConfiguration.self)
+                shape.managedInstancesProvider = try reader.optional(
+                    ECS.CreateManagedInstancesProviderConfiguration.self
+                )
             } else if key == "tags" {
                 shape.tags = try reader.optional([ECS.Tag].self)
             } else {

@@ -102,8 +102,9 @@ extension ECS.InstanceLaunchTemplate: JSONReadable {
             } else if key == "storageConfiguration" {
                 shape.storageConfiguration = try reader.optional(ECS.ManagedInstancesStorageConfiguration.self)
             } else if key == "localStorageConfiguration" {
-                shape.localStorageConfiguration =
-                    try reader.optional(ECS.ManagedInstancesLocalStorageConfiguration.self)
+                shape.localStorageConfiguration = try reader.optional(
+                    ECS.ManagedInstancesLocalStorageConfiguration.self
+                )
             } else if key == "monitoring" {
                 shape.monitoring = try reader.optional(String.self)
             } else if key == "capacityOptionType" {

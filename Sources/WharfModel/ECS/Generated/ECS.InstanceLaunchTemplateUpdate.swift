@@ -89,8 +89,9 @@ extension ECS.InstanceLaunchTemplateUpdate: JSONReadable {
             } else if key == "instanceMetadataTagsPropagation" {
                 shape.instanceMetadataTagsPropagation = try reader.optional(Bool.self)
             } else if key == "localStorageConfiguration" {
-                shape.localStorageConfiguration =
-                    try reader.optional(ECS.ManagedInstancesLocalStorageConfiguration.self)
+                shape.localStorageConfiguration = try reader.optional(
+                    ECS.ManagedInstancesLocalStorageConfiguration.self
+                )
             } else if key == "monitoring" {
                 shape.monitoring = try reader.optional(String.self)
             } else if key == "instanceRequirements" {

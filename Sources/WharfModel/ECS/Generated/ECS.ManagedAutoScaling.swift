@@ -48,8 +48,9 @@ extension ECS.ManagedAutoScaling: JSONReadable {
             if key == "scalableTarget" {
                 shape.scalableTarget = try reader.optional(ECS.ManagedScalableTarget.self)
             } else if key == "applicationAutoScalingPolicies" {
-                shape.applicationAutoScalingPolicies =
-                    try reader.optional([ECS.ManagedApplicationAutoScalingPolicy].self)
+                shape.applicationAutoScalingPolicies = try reader.optional(
+                    [ECS.ManagedApplicationAutoScalingPolicy].self
+                )
             } else {
                 try reader.skip()
             }

@@ -63,8 +63,9 @@ extension ECS.UpdateCapacityProviderRequest: JSONReadable {
             } else if key == "autoScalingGroupProvider" {
                 shape.autoScalingGroupProvider = try reader.optional(ECS.AutoScalingGroupProviderUpdate.self)
             } else if key == "managedInstancesProvider" {
-                shape.managedInstancesProvider =
-                    try reader.optional(ECS.UpdateManagedInstancesProviderConfiguration.self)
+                shape.managedInstancesProvider = try reader.optional(
+                    ECS.UpdateManagedInstancesProviderConfiguration.self
+                )
             } else {
                 try reader.skip()
             }

@@ -84,8 +84,9 @@ extension ECS.Volume: JSONReadable {
             } else if key == "s3filesVolumeConfiguration" {
                 shape.s3filesVolumeConfiguration = try reader.optional(ECS.S3FilesVolumeConfiguration.self)
             } else if key == "fsxWindowsFileServerVolumeConfiguration" {
-                shape.fsxWindowsFileServerVolumeConfiguration =
-                    try reader.optional(ECS.FSxWindowsFileServerVolumeConfiguration.self)
+                shape.fsxWindowsFileServerVolumeConfiguration = try reader.optional(
+                    ECS.FSxWindowsFileServerVolumeConfiguration.self
+                )
             } else if key == "configuredAtLaunch" {
                 shape.configuredAtLaunch = try reader.optional(Bool.self)
             } else {

@@ -187,8 +187,9 @@ extension SecretsManager.SecretListEntry: JSONReadable {
             } else if key == "RotationRules" {
                 shape.rotationRules = try reader.optional(SecretsManager.RotationRulesType.self)
             } else if key == "ExternalSecretRotationMetadata" {
-                shape.externalSecretRotationMetadata =
-                    try reader.optional([SecretsManager.ExternalSecretRotationMetadataItem].self)
+                shape.externalSecretRotationMetadata = try reader.optional(
+                    [SecretsManager.ExternalSecretRotationMetadataItem].self
+                )
             } else if key == "ExternalSecretRotationRoleArn" {
                 shape.externalSecretRotationRoleArn = try reader.optional(String.self)
             } else if key == "LastRotatedDate" {
