@@ -12,7 +12,7 @@ extension ClusterState {
     ///   - evaluated: what each service's plan read when it was last made; a service whose
     ///     inputs are still the same is left out (nothing it reads changed, so its plan would be
     ///     the same). Empty: every service is planned. Time alone changes nothing here, so rounds
-    ///     that pass it must alternate with rounds that do not.
+    ///     that pass it must leave out only quiet services (``ServiceInputs/isQuiet``).
     ///   - launchBudget: the most tasks the round starts in all. A service that would start more gets
     ///     what is left, and the services after it wait for the next round (they do not count as
     ///     planned, so that round plans them). A round of thousands of launches would hold its
@@ -37,20 +37,28 @@ extension ClusterState {
         let planned = services.all.filter { !$0.isInactive }.sorted { $0.arn < $1.arn }
         var budget = launchBudget
         let groups = providerGroups
+        // What plans read from outside the stored state, as digests: the capacity providers'
+        // groups (every plan), and the load balancer nodes' view of the targets (a balanced
+        // service's plan).
+        let groupsDigest = groups.hashValue
+        let healthDigest = targetHealth.hashValue
         for record in planned {
             guard budget > 0 else {
                 round.deferred = true
                 break
             }
             let alarmed = deploymentAlarms(of: record)
-            let inputs = ServiceInputs(
+            let last = evaluated[record.arn]
+            var inputs = ServiceInputs(
                 group: tasks.revision(of: record.groupKey),
                 cluster: instances.poolRevision(of: record.cluster),
+                room: last?.isQuiet == true ? nil : instances.roomRevision(of: record.cluster),
                 alarms: alarmed.inAlarm,
                 baked: record.bakeUntil.map { $0 <= now.timeIntervalSince1970 } ?? false,
-                protectionLapsed: record.protectionLapsesAt.map { $0 <= now.timeIntervalSince1970 } ?? false
+                protectionLapsed: record.protectionLapsesAt.map { $0 <= now.timeIntervalSince1970 } ?? false,
+                observed: record.balancedTargetGroups.isEmpty ? groupsDigest : groupsDigest ^ healthDigest
             )
-            if evaluated[record.arn] == inputs {
+            if last == inputs {
                 // Nothing it reads changed, but its tasks' draining from load balancers ends in time.
                 changes += serviceRegistryChanges(
                     loadBalancerChanges([], service: record, now: now, random: &random),
@@ -58,9 +66,9 @@ extension ClusterState {
                     now: now,
                     random: &random
                 )
+                round.leftOut.insert(record.arn)
                 continue
             }
-            round.evaluated[record.arn] = inputs
             let ids = tasks.ids(in: record.groupKey)
             var mine: [ServiceTask] = []
             mine.reserveCapacity(ids.count)
@@ -143,6 +151,8 @@ extension ClusterState {
                 }
             }
             changes += applied
+            if Self.isQuiet(plan, planned: planned, tasks: mine) { inputs.room = nil }
+            round.evaluated[record.arn] = inputs
             budget -= plan.launches.count
             if budget == 0 {
                 // It may want more than it got: plan it again next round.
@@ -153,6 +163,28 @@ extension ClusterState {
             round.stopped += plan.stops.count
         }
         return Outcome(round, changes)
+    }
+
+    /// Whether a plan changed nothing and would change nothing with time or room alone, so only
+    /// a change to what it reads can change the next one: the service is ACTIVE with one
+    /// deployment, has as many live tasks as it wants (running, or waiting for their nodes'
+    /// reports) and none of them unhealthy, and nothing is throttled, baking or shifting
+    /// traffic. Those all end with time: an unhealthy task is replaced once its grace period
+    /// ends, a throttle lifts, a bake time runs out. A plan that wants tasks it could not place
+    /// says so in an event, and is not quiet either.
+    static func isQuiet(_ plan: ServiceScheduler.Plan, planned: ServiceRecord, tasks: [ServiceTask]) -> Bool {
+        let record = plan.record
+        guard record == planned, record.status == .active, plan.launches.isEmpty, plan.stops.isEmpty,
+            plan.events.isEmpty, record.deployments.count == 1, record.throttledUntil == nil, record.bakeUntil == nil,
+            record.blueGreen == nil, (record.taskSets ?? []).isEmpty, !record.isExternal
+        else { return false }
+        var live = 0
+        for task in tasks where task.isLive {
+            if task.health == .unhealthy { return false }
+            if case .unhealthy = task.targetHealth { return false }
+            live += 1
+        }
+        return live == record.deployments[0].desiredCount
     }
 
     /// What a round looks up for many tasks and keeps once: each instance's state as the
@@ -244,8 +276,9 @@ extension ClusterState {
     /// (a one-node cluster whose agent missed its syncs, or every node cut off from the
     /// controller): they are left running, as ECS leaves them.
     func replacesLostTasks(_ cluster: String) -> Bool {
-        guard clusters[cluster]?.tags.first(where: { $0.key == Self.lostTaskReplacementTag })?.value?.lowercased()
-            != "disabled"
+        guard
+            clusters[cluster]?.tags.first(where: { $0.key == Self.lostTaskReplacementTag })?.value?.lowercased()
+                != "disabled"
         else { return false }
         return instances.candidates(inCluster: cluster).contains { $0.status == .active && $0.agentConnected }
     }
@@ -366,6 +399,8 @@ public struct ServiceRound: Equatable, Sendable {
     public var stopped = 0
     /// The services planned, by ARN, with what their plans read.
     public var evaluated: [String: ServiceInputs] = [:]
+    /// The services left out because nothing they read changed.
+    public var leftOut: Set<String> = []
     /// Whether the launch budget ran out before every service was planned.
     public var deferred = false
     /// The services the budget cut short: planned again next round whatever changes.
@@ -375,16 +410,27 @@ public struct ServiceRound: Equatable, Sendable {
     public var computeTime: Duration = .zero
 }
 
-/// What a service's plan reads, as two counters: its own tasks and record, and its cluster's
-/// instances and the room on them. Equal counters mean an equal plan, but for the clock.
+/// What a service's plan reads, as counters: its own tasks and record, its cluster's instances and
+/// the room on them. Equal counters mean an equal plan, but for the clock.
 public struct ServiceInputs: Equatable, Sendable {
     /// The revision of the service's task group (``Tasks/revision(of:)``).
     public var group: Int
-    /// The revision of the service's cluster's pool (``Instances/poolRevision(of:)``).
+    /// The revision of the service's cluster's instances (``Instances/poolRevision(of:)``).
     public var cluster: Int
+    /// The revision of the room on them (``Instances/roomRevision(of:)``); nil when the plan was
+    /// quiet (``ClusterState/isQuiet(_:planned:tasks:)``): it starts nothing, so room freed cannot
+    /// change it.
+    public var room: Int?
     /// Its deployment alarms in ALARM, and whether its deployment's bake time is over.
     public var alarms: [String] = []
     public var baked = false
     /// Whether the protection of one of its tasks has lapsed since it was last planned.
     public var protectionLapsed = false
+    /// A digest of what the plan read from outside the stored state: the capacity providers'
+    /// groups, and for a balanced service what the load balancer nodes see of its targets.
+    public var observed = 0
+
+    /// Whether the plan was quiet: nothing but a change to these inputs can change the next one,
+    /// time passing included, so a round that passes time may leave the service out as well.
+    public var isQuiet: Bool { room == nil }
 }

@@ -7,14 +7,15 @@ extension Controller {
     /// Runs one round of the service scheduler as a write, so its decisions are stored before
     /// anyone sees them.
     /// - Parameter onlyChanged: plan only the services whose tasks, record, cluster or instances
-    ///   changed since their last plan (a round after a change); otherwise every service (a round
-    ///   that also sees time pass: health-check grace periods, throttled launches).
+    ///   changed since their last plan (a round after a change); otherwise also every service that
+    ///   is not quiet (a round that sees time pass: health-check grace periods, throttled
+    ///   launches, bake times). A quiet service (``ServiceInputs/isQuiet``) waits for a change.
     /// - Parameter launchBudget: the most tasks one round starts
     ///   (``ClusterState/scheduleServices(now:seed:evaluated:launchBudget:)``).
     @discardableResult
     public func scheduleServices(onlyChanged: Bool = false, launchBudget: Int = .max) async throws -> ServiceRound {
         let seed = nextSeed()
-        let evaluated = onlyChanged ? lastEvaluated : [:]
+        let evaluated = onlyChanged ? lastEvaluated : lastEvaluated.filter(\.value.isQuiet)
         let computed = Mutex(Duration.zero)
         let health = observedTargetHealth()
         var round = try await write { state, now in
@@ -33,7 +34,9 @@ extension Controller {
         if onlyChanged {
             lastEvaluated.merge(round.evaluated) { _, new in new }
         } else {
-            lastEvaluated = round.evaluated
+            // Services gone since are forgotten.
+            lastEvaluated = evaluated.filter { round.leftOut.contains($0.key) }
+                .merging(round.evaluated) { _, new in new }
         }
         for arn in round.replan { lastEvaluated[arn] = nil }
         return round

@@ -15,7 +15,7 @@ public struct TargetKey: Hashable, Sendable {
 }
 
 /// What the load balancer nodes' health checks see of a target.
-public enum ObservedHealth: Equatable, Sendable {
+public enum ObservedHealth: Hashable, Sendable {
     case healthy
     /// Failing its checks; HAProxy's last check result (`L7STS`, `L4CON`, `L4TOUT`, ...).
     case unhealthy(detail: String?)

@@ -32,10 +32,15 @@ struct ServiceSchedulerService: Service {
                     computing = round.computeTime
                     metrics?.schedulerRound(round, duration: ContinuousClock.now - started)
                     if round.started + round.stopped > 0 {
-                        logger.debug("service scheduler round", metadata: [
-                            "tasks.started": "\(round.started)", "tasks.stopped": "\(round.stopped)",
-                            "round.compute": "\(round.computeTime)", "round.total": "\(ContinuousClock.now - started)",
-                        ])
+                        logger.debug(
+                            "service scheduler round",
+                            metadata: [
+                                "tasks.started": "\(round.started)", "tasks.stopped": "\(round.stopped)",
+                                "services.planned": "\(round.evaluated.count)", "round.full": "\(full)",
+                                "round.compute": "\(round.computeTime)",
+                                "round.total": "\(ContinuousClock.now - started)",
+                            ]
+                        )
                     }
                 } catch {
                     logger.error("a service scheduler round failed; retrying", metadata: ["error": "\(error)"])

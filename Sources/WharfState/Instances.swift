@@ -19,6 +19,7 @@ public struct Instances: Sendable {
     /// How often each node's desired state changed since this controller started.
     private var wakes: [InstanceID: Int] = [:]
     private var poolRevisions: [String: Int] = [:]
+    private var roomRevisions: [String: Int] = [:]
     /// The route to each registered node's task block, for the nodes that have one.
     private var routeTable: [InstanceID: NodeRoute] = [:]
     /// The same routes in block order, kept sorted as they change (they change only when a node
@@ -93,8 +94,16 @@ public struct Instances: Sendable {
         routeRevision += 1
     }
 
-    /// A counter that moves whenever the cluster, one of its instances, or the room on one changes.
+    /// A counter that moves whenever the cluster or one of its instances changes (an instance
+    /// joins, leaves, drains, loses its agent, or gets new attributes): what every plan of the
+    /// cluster's services reads.
     public func poolRevision(of cluster: String) -> Int { poolRevisions[cluster] ?? 0 }
+
+    /// A counter that moves whenever room is freed on one of the cluster's instances (a task left
+    /// or stopped there): what only a plan that wants to start tasks reads. Room taken moves
+    /// nothing: the task that took it changed its own service already, and no other plan can
+    /// place more for it.
+    public func roomRevision(of cluster: String) -> Int { roomRevisions[cluster] ?? 0 }
 
     /// The ARN of an instance of `cluster`.
     public func arn(of id: InstanceID, cluster: String) -> String {
@@ -148,7 +157,7 @@ public struct Instances: Sendable {
         held: [(demand: TaskDemand, group: String)]?
     ) {
         guard let record = records[id], let slot = slots[id] else { return }
-        poolRevisions[record.cluster, default: 0] += 1
+        roomRevisions[record.cluster, default: 0] += 1
         if let held {
             replaceView(at: slot, in: record.cluster, with: candidate(record, held: held))
         } else {

@@ -187,6 +187,42 @@ struct ServiceLoadBalancingTests {
         #expect(stopped == ["Task failed ELB health checks in (target-group \(tg))"])
     }
 
+    @Test(
+        """
+        a settled service whose load balancer node leaves is planned again in the next full round, though \
+        the node was of another cluster: what the nodes see of its targets is one of its plan's inputs
+        """
+    )
+    func observerLeaves() async throws {
+        let client = try await QueryClient()
+        let harness = client.harness
+        let (tg, node, labNode) = try await stack(client)
+        _ = try await harness.controller.write { state, _ in
+            try state.createCluster(ECS.CreateClusterRequest(clusterName: "edge"))
+        }
+        let lbNode = try await harness.controller.register(
+            RegisterRequest(
+                cluster: "edge", hostname: "lb-2",
+                resources: NodeResources(cpu: 1, memoryMiB: 1, reservedTCPPorts: [], reservedUDPPorts: []),
+                attributes: [ECS.Attribute(name: LoadBalancerPlan.nodeAttribute)],
+                versionInfo: ECS.VersionInfo(agentVersion: "0.1.0"), nodeAddress: "10.250.0.21"))
+        try await createService(harness, tg: tg)
+        try await harness.controller.scheduleServices()
+        _ = try await reportRunning(harness, node)
+        try await reportHealth(harness, lbNode, tg: tg, "healthy")
+        for _ in 0..<3 { try await harness.controller.scheduleServices(onlyChanged: true) }
+        #expect(try await harness.controller.scheduleServices().evaluated.isEmpty, "settled, it is quiet")
+
+        // The nodes of lab sync on; the load balancer node of edge falls silent and is lost.
+        harness.clock.advance(61)
+        _ = try await harness.sync(node, version: 0)
+        _ = try await harness.sync(labNode, version: 0)
+        await harness.controller.sweepLiveness()
+        #expect(await harness.controller.observedTargetHealth().isEmpty)
+        let round = try await harness.controller.scheduleServices()
+        #expect(round.evaluated.keys.map { $0.hasSuffix("/web") } == [true])
+    }
+
     @Test("CreateService refuses a target group without a load balancer, of the wrong type, or a port not mapped")
     func refusals() async throws {
         let client = try await QueryClient()
