@@ -2,7 +2,8 @@
 """Scheduling throughput (issue 7): services and RunTask calls totalling --tasks tasks over
 --agents simulated instances (wharf-sim), against one release wharf-controller. Reports placements
 per second until every task is placed (the cluster's pending + running count reaches the total),
-and the time until every task is RUNNING.
+and the time until every task is RUNNING. Then, over --settle seconds of the settled cluster, the
+controller's RSS per task, its CPU, and the time its scheduler rounds take per second.
 
     python3 Benchmarks/scheduling-throughput.py --agents 5000 --tasks 100000 --json docs/benchmarks.json
 
@@ -30,7 +31,7 @@ def main():
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--run-task-share", type=float, default=0.1, help="the share of the tasks started by RunTask (10 a call)")
     parser.add_argument("--json")
-    parser.add_argument("--settle", type=float, default=20, help="seconds after all RUNNING before the settled RSS")
+    parser.add_argument("--settle", type=float, default=20, help="seconds after all RUNNING over which the settled cluster is measured")
     parser.add_argument("--record", default="scheduling-throughput", help="the record's name in the JSON file")
     parser.add_argument("--sim-bin-dir", help="where wharf-sim is, when not in --bin-dir")
     parser.add_argument("--store", help="the controller's --store (a postgres:// URL); its data directory's SQLite when absent")
@@ -83,9 +84,17 @@ def main():
         pool.shutdown()
         rss_running = capacity.rss_mib(controller.pid)
         # What the tasks themselves cost, once the start's transient allocations are over: RSS
-        # after --settle seconds of nothing but idle syncs.
+        # after --settle seconds of nothing but idle syncs. What the settled cluster costs the
+        # controller over the same window: its CPU, and the time its scheduler rounds take.
+        cpu_before, metrics_before, settle_start = capacity.cpu_seconds(controller.pid), capacity.scrape(port), time.monotonic()
         time.sleep(args.settle)
         rss_settled = capacity.rss_mib(controller.pid)
+        cpu_after, metrics_after = capacity.cpu_seconds(controller.pid), capacity.scrape(port)
+        window = time.monotonic() - settle_start
+        if "wharf_scheduler_round_duration_seconds_count" not in metrics_after:
+            raise RuntimeError("the controller's /metrics has no wharf_scheduler_round_duration_seconds_count")
+        round_sum, round_count = (metrics_after.get(f"wharf_scheduler_round_duration_seconds_{k}", 0)
+                                  - metrics_before.get(f"wharf_scheduler_round_duration_seconds_{k}", 0) for k in ("sum", "count"))
         result = {"agents": args.agents, "tasks": args.tasks, "service_tasks": service_tasks, "run_task_tasks": run_tasks,
                   "run_task_failures": len(failures),
                   "run_task_latency_s": {"median": round(sorted(latencies)[len(latencies) // 2], 3),
@@ -98,6 +107,9 @@ def main():
                   "controller_rss_before_tasks_mib": round(idle_rss, 1),
                   "controller_rss_settled_mib": round(rss_settled, 1),
                   "controller_kib_per_task_settled": round((rss_settled - idle_rss) * 1024 / args.tasks, 2),
+                  "settled_controller_cpu_percent": round((cpu_after - cpu_before) / window * 100, 1),
+                  "settled_scheduler_rounds": int(round_count),
+                  "settled_scheduler_ms_per_second": round(round_sum / window * 1000, 1),
                   "false_disconnects": fleet.log("controller").count("agent disconnected"),
                   "samples": samples[:: max(1, len(samples) // 60)]}
         print({k: v for k, v in result.items() if k != "samples"})
