@@ -166,7 +166,7 @@ enum Standby {
         return Application(
             responder: responder,
             server: try ControllerServer.serverBuilder(tls),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "wharf"),
+            configuration: ControllerServer.listening(on: configuration.host, port: configuration.port),
             // A follower serves: systemd's start is over (READY=1), though it leads later or never.
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
