@@ -79,6 +79,17 @@ final class ControllerTrio: @unchecked Sendable {
 
     var endpoints: [String] { ports.map { "http://127.0.0.1:\($0)" } }
 
+    /// Each controller's state, running or its exit status, with the end of its log: what a
+    /// failed expectation shows, since a controller that stopped on its own explains most of them.
+    var report: String {
+        processes.keys.sorted().map { index in
+            guard let managed = processes[index] else { return "" }
+            let state =
+                managed.process.isRunning ? "running" : "exited with status \(managed.process.terminationStatus)"
+            return "--- controller \(index) (\(ports[index])): \(state)\n\(managed.log.suffix(1500))"
+        }.joined(separator: "\n")
+    }
+
     func directory(_ index: Int) -> String { "\(root)/controller-\(index)" }
 
     /// Starts controller `index` (its data directory gets the first one's secrets.key).
@@ -469,7 +480,10 @@ struct HighAvailabilityTests {
                 for (family, revisions) in families {
                     for revision in revisions {
                         let described = try await trio.call("DescribeTaskDefinition", ["taskDefinition": "\(family):\(revision)"])
-                        #expect(described.status == 200, "\(family):\(revision) was acknowledged but is gone")
+                        #expect(
+                            described.status == 200,
+                            "\(family):\(revision) was acknowledged but is gone\n\(trio.report)"
+                        )
                     }
                 }
                 for start in stride(from: 0, to: clusters.count, by: 100) {
@@ -584,7 +598,7 @@ struct HighAvailabilityTests {
                 #expect((writes?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 0, "\(leads.suffix(3000))")
                 let follower = (0..<3).first { $0 != leader } ?? 0
                 let follows = try await scrape(trio.endpoints[follower] + "/metrics")
-                #expect(follows.contains("\nwharf_leader 0"), "\(follows.suffix(3000))")
+                #expect(follows.contains("\nwharf_leader 0"), "\(follows.suffix(3000))\n\(trio.report)")
             } catch {
                 _ = try? await agent?.stop()
                 await Self.cleanUp(cluster)
