@@ -17,6 +17,9 @@ import argparse, http.client, json, os, shutil, subprocess, sys, tempfile, threa
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wharf_bench as bench
+from importlib import import_module
+
+capacity = import_module("sync-capacity")
 
 
 
@@ -121,10 +124,12 @@ def main():
     parser.add_argument("--json")
     parser.add_argument("--record", default="api-latency", help="the record's name in the JSON file")
     parser.add_argument("--store", help="the controller's --store (a postgres:// URL); its data directory's SQLite when absent")
+    parser.add_argument("--sim-nice", type=int, default=0,
+                        help="the simulator's niceness: above 0 it takes only the CPU the controller leaves")
     args = parser.parse_args()
     store = ["--store", args.store] if args.store else []
     with bench.Fleet(args.bin_dir, args.agents, "wharf-api-", ["--ramp", "5", "--cpus", "64", "--memory", "262144"], register_timeout=120,
-                     controller_arguments=store) as fleet:
+                     controller_arguments=store, sim_nice=args.sim_nice) as fleet:
         controller, sim, port = fleet.controller, fleet.sim, fleet.port
         processes = fleet.processes
         definition = {"family": "api", "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 8, "cpu": 1}]}
@@ -159,7 +164,20 @@ def main():
         run = load_wrk if args.driver == "wrk" else load
         for operation in args.operations:
             body = bodies[operation]
+            before = capacity.scrape(port)
             results[operation] = run(port, operation, body, args.clients, args.seconds)
+            # The same calls as the controller timed them, from its handler's start to its answer
+            # (signature, decoding, the operation, encoding): what lies outside is the HTTP
+            # server's and the kernel's, and the wait for a thread.
+            inside, observed = capacity.histogram_quantiles(before, capacity.scrape(port), "wharf_api_request_duration_seconds",
+                                                            [0.5, 0.9, 0.99], label=f'operation="{SERVICES.get(operation, ("", "ecs"))[1]}:{operation}"')
+            results[operation]["in_handler"] = dict(inside, calls=observed)
+            if os.environ.get("WHARF_BENCH_ROUNDS"):
+                after = capacity.scrape(port)
+                for name, label in (("wharf_scheduler_round_duration_seconds", None),
+                                    ("wharf_store_operation_duration_seconds", 'store="sqlite",operation="write"'),
+                                    ("wharf_agent_sync_duration_seconds", None)):
+                    print(name, capacity.histogram_quantiles(before, after, name, [0.5, 0.9, 0.99, 1.0], label=label))
             print(f"{operation}: {results[operation]}")
             time.sleep(2)
         results["tasks_at_end"] = bench.ecs(port, "DescribeClusters", {"clusters": ["default"]})["clusters"][0]
@@ -167,7 +185,7 @@ def main():
         if args.json:
             settings = {"agents": args.agents, "services": len(names), "service_tasks": wanted, "clients": args.clients,
                         "seconds": args.seconds, "operations": args.operations, "driver": args.driver,
-                        "store": "postgres" if args.store else "sqlite"}
+                        "store": "postgres" if args.store else "sqlite", "sim_nice": args.sim_nice}
             bench.write_record(args.json, args.record, args.bin_dir, settings, results)
 
 

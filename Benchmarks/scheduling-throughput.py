@@ -34,13 +34,15 @@ def main():
     parser.add_argument("--settle", type=float, default=20, help="seconds after all RUNNING over which the settled cluster is measured")
     parser.add_argument("--record", default="scheduling-throughput", help="the record's name in the JSON file")
     parser.add_argument("--sim-bin-dir", help="where wharf-sim is, when not in --bin-dir")
+    parser.add_argument("--sim-nice", type=int, default=0,
+                        help="the simulator's niceness: above 0 it takes only the CPU the controller leaves")
     parser.add_argument("--store", help="the controller's --store (a postgres:// URL); its data directory's SQLite when absent")
     args = parser.parse_args()
     # Room for the tasks: each takes 10 CPU units and 32 MiB.
     per_node = -(-args.tasks // args.agents) * 2
     with bench.Fleet(args.bin_dir, args.agents, "wharf-scheduling-", ["--ramp", str(max(10, args.agents // 250)), "--cpus",
                      str(max(1, per_node * 10 // 1024 + 1)), "--memory", str(max(1024, per_node * 32 + 512))],
-                     register_timeout=args.agents // 250 + 300, sim_bin_dir=args.sim_bin_dir,
+                     register_timeout=args.agents // 250 + 300, sim_bin_dir=args.sim_bin_dir, sim_nice=args.sim_nice,
                      controller_arguments=["--store", args.store] if args.store else []) as fleet:
         controller, sim, port = fleet.controller, fleet.sim, fleet.port
         processes = fleet.processes
@@ -116,7 +118,7 @@ def main():
         if args.json:
             bench.write_record(args.json, args.record, args.bin_dir, {"agents": args.agents, "tasks": args.tasks,
                                                                                    "run_task_share": args.run_task_share,
-                                                                                   "store": "postgres" if args.store else "sqlite"}, result)
+                                                                                   "store": "postgres" if args.store else "sqlite", "sim_nice": args.sim_nice}, result)
 
 
 if __name__ == "__main__":

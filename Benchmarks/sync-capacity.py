@@ -37,14 +37,19 @@ def scrape(port):
     return samples
 
 
-def histogram_quantiles(before, after, name, quantiles):
-    """Upper bucket bounds (ms) under which the given shares of the window's observations fall."""
+def histogram_quantiles(before, after, name, quantiles, label=None):
+    """Upper bucket bounds (ms) under which the given shares of the window's observations fall;
+    `label` (`operation="RunTask"`) picks one series of a labelled histogram."""
     buckets = []
     for key, value in after.items():
-        match = re.fullmatch(name + r'_bucket\{le="([^"]+)"\}', key)
-        if match:
-            bound = float("inf") if match.group(1) == "+Inf" else float(match.group(1))
-            buckets.append((bound, value - before.get(key, 0)))
+        match = re.fullmatch(name + r'_bucket\{(.*)\}', key)
+        if not match:
+            continue
+        labels = match.group(1).split(",")
+        bound = next((l[4:-1] for l in labels if l.startswith('le="')), None)
+        if bound is None or ",".join(l for l in labels if not l.startswith('le="')) != (label or ""):
+            continue
+        buckets.append((float("inf") if bound == "+Inf" else float(bound), value - before.get(key, 0)))
     buckets.sort()
     total = buckets[-1][1] if buckets else 0
     result = {}

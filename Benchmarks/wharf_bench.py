@@ -171,8 +171,12 @@ class Fleet:
     every agent has registered; on exit, even on failure or Ctrl-C, both are stopped (the logs'
     last lines printed first when something failed) and the directory is deleted."""
 
-    def __init__(self, bin_dir, agents, prefix, sim_arguments=(), register_timeout=300, controller_arguments=(), sim_bin_dir=None):
+    def __init__(self, bin_dir, agents, prefix, sim_arguments=(), register_timeout=300, controller_arguments=(), sim_bin_dir=None,
+                 sim_nice=0):
         self.bin_dir, self.agents, self.sim_arguments, self.register_timeout = bin_dir, agents, list(sim_arguments), register_timeout
+        # The simulator's niceness: above 0 it gets the CPU the controller leaves, as the nodes of a
+        # real fleet, on their own machines, would not take the controller's.
+        self.sim_nice = sim_nice
         self.controller_arguments = list(controller_arguments)
         # The simulator may come from another build than the controller (an older controller
         # measured with today's simulator: they speak the same agent protocol).
@@ -182,9 +186,24 @@ class Fleet:
         self.logs = {}
 
     def _start(self, name, command, environment=None):
-        directory = self.sim_bin_dir if command[0] == "wharf-sim" else self.bin_dir
+        simulator = command[0] == "wharf-sim"
+        directory = self.sim_bin_dir if simulator else self.bin_dir
+        nice = self.sim_nice if simulator else 0
+
+        def prepare():
+            raise_fd_limit()
+            if nice:
+                os.nice(nice)
+                # The child leads a session of its own (start_new_session), and with the kernel's
+                # autogroups each session shares the CPU equally whatever its processes' niceness:
+                # the niceness that counts between them is the group's.
+                try:
+                    with open("/proc/self/autogroup", "w") as group:
+                        group.write(str(nice))
+                except OSError:
+                    pass
         return subprocess.Popen([os.path.join(directory, command[0])] + command[1:], stdin=subprocess.DEVNULL, stdout=self.logs[name],
-                                stderr=subprocess.STDOUT, env=environment, start_new_session=True, preexec_fn=raise_fd_limit)
+                                stderr=subprocess.STDOUT, env=environment, start_new_session=True, preexec_fn=prepare)
 
     def __enter__(self):
         self.logs = {n: open(os.path.join(self.work, f"{n}.log"), "w") for n in ("controller", "sim")}

@@ -186,19 +186,42 @@ extension ClusterState {
     /// Records what a sync reports: each task's and container's status, exit codes, bindings and
     /// times. Only real changes are written. The instance is marked connected.
     public func recordSync(_ request: SyncRequest, record: InstanceRecord, now: Date) -> Outcome<Void> {
+        var merged = MergedReports()
+        return recordSync(request, record: record, now: now, digests: request.tasks.map(\.mergeDigest), merged: &merged)
+    }
+
+    /// ``recordSync(_:record:now:)``, skipping the reports `merged` holds as merged already into
+    /// tasks that have not changed since.
+    /// - Parameters:
+    ///   - digests: each report's ``TaskReport/mergeDigest``, in the order of `request.tasks`.
+    ///   - merged: what earlier syncs merged; it is told what this one did.
+    public func recordSync(
+        _ request: SyncRequest,
+        record: InstanceRecord,
+        now: Date,
+        digests: [Int],
+        merged: inout MergedReports
+    ) -> Outcome<Void> {
         var changes: [StateChange] = []
         if !record.agentConnected {
             var connected = record
             connected.agentConnected = true
             changes.append(.putInstance(connected))
         }
-        for report in request.tasks {
+        var entries: [TaskID: MergedReports.Entry] = [:]
+        for (report, digest) in zip(request.tasks, digests) {
             guard let id = TaskID(arnSuffix: report.taskArn), let task = tasks[id], task.instance == record.id else {
+                continue
+            }
+            if merged.isMerged(id, on: record.id, digest: digest, version: task.version) {
+                entries[id] = MergedReports.Entry(digest: digest, version: task.version)
                 continue
             }
             let updated = Self.merge(report, into: task, now: now)
             if updated != task { changes.append(.putTask(updated)) }
+            entries[id] = MergedReports.Entry(digest: digest, version: updated.version)
         }
+        merged.replace(record.id, with: entries)
         return Outcome((), changes)
     }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import Synchronization
 import WharfModel
 import WharfProtocol
 import WharfState
@@ -105,13 +106,27 @@ extension Controller {
     ///   report took, before any long poll.
     /// - Parameter request: consumed: of the report, only its tasks' ARNs are kept through the
     ///   long poll (a thousand held syncs held ten megabytes of reports: docs/benchmarks.md).
-    public func sync(
+    public nonisolated func sync(
         _ request: consuming SyncRequest,
         recorded: @Sendable (String, Duration) -> Void = { _, _ in }
     ) async throws(AgentProtocolError)
         -> SyncResponse
     {
+        // Before entering the actor: the credential's hash, checked there and again when the
+        // report is recorded, and the reports' digests.
         let started = ContinuousClock.now
+        let hashed = Self.hash(request.credential)
+        let digests = request.tasks.map(\.mergeDigest)
+        return try await sync(consume request, hashed: hashed, digests: digests, started: started, recorded: recorded)
+    }
+
+    private func sync(
+        _ request: consuming SyncRequest,
+        hashed: String,
+        digests: [Int],
+        started: ContinuousClock.Instant,
+        recorded: @Sendable (String, Duration) -> Void
+    ) async throws(AgentProtocolError) -> SyncResponse {
         var inFlight: InstanceID?
         defer {
             if let id = inFlight {
@@ -122,8 +137,6 @@ extension Controller {
         let id: InstanceID
         do {
             try Self.checkVersion(request.protocolVersion)
-            // Hashed once: checked here and again when the report is recorded.
-            let hashed = Self.hash(request.credential)
             let record = try state(authenticating: request, hashed: hashed)
             id = record.id
             // An agent whose request arrived is alive, however long its write waits for its
@@ -133,7 +146,9 @@ extension Controller {
             inFlight = id
             _ = try await write(background: true) { [request = copy request] state, now in
                 let record = try state.authenticate(request, credentialHash: { _ in hashed })
-                return state.recordSync(request, record: record, now: now)
+                return self.mergedReports.withLock { merged in
+                    state.recordSync(request, record: record, now: now, digests: digests, merged: &merged)
+                }
             }
         } catch let error as AgentProtocolError {
             recorded(error.code.rawValue, ContinuousClock.now - started)
@@ -220,6 +235,7 @@ extension Controller {
             for id in lost {
                 // What it last reported is no longer known to be true.
                 usage[id] = nil
+                mergedReports.withLock { $0.forget(id) }
                 logger.warning(
                     "agent disconnected: no sync within the grace period",
                     metadata: ["instance.id": "\(id)"]

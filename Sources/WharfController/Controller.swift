@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import WharfModel
 import WharfProtocol
 import WharfState
@@ -12,25 +13,28 @@ import WharfStore
 /// batch not yet committed waits for that commit. A batch the store refuses is undone in memory,
 /// its writes fail, and the reads that saw it run again. So an acknowledged change survives a
 /// crash at any instant, and nobody ever sees a change that a crash could take back.
+///
+/// A write joins the queue, and draws its seed, without entering the actor: under a fleet's
+/// reports the actor's queue is long, and a RunTask that entered it for its seed and again to be
+/// queued waited behind that queue twice (see docs/architecture.md).
 public actor Controller {
     private var state: ClusterState
     private let store: any ClusterStore
     let now: @Sendable () -> Date
     let logger: Logger
     let settings: AgentTimings
-    /// Writes waiting for the next batch (requests and scheduler rounds; agents' reports and
-    /// the controller's own upkeep apart), and whether a batch is being committed.
-    private var queued: [QueuedWrite] = []
-    private var queuedBackground: [QueuedWrite] = []
+    /// Writes waiting for the next batch, and whether a batch is being committed.
+    private let pending = Mutex(PendingWrites())
     /// The most background writes one batch takes, and the changes past which it takes no more:
     /// the rest wait for the next batch. A fleet's reports arrive in bursts of thousands; a batch
     /// of all of them held every request behind its commit.
     static let backgroundPerBatch = 256
     static let changesPerBatch = 2000
-    private var flushing = false
+    /// A batch that takes longer than this from its first computation to its commit is logged (debug).
+    static let slowBatch = Duration.milliseconds(50)
     /// How many writes were ever queued (requests, reports, upkeep): what tests count to show that
     /// a refused caller never reached the writer.
-    private(set) var writesQueued = 0
+    nonisolated var writesQueued: Int { pending.withLock { $0.count } }
     /// Batches applied in memory so far, and how many of them the store has committed.
     private var appliedBatches = 0
     private var storedBatches = 0
@@ -40,6 +44,8 @@ public actor Controller {
     var lastSeen: [InstanceID: Date] = [:]
     /// How many syncs of each instance are being answered (recorded, or held in a long poll).
     var syncsInFlight: [InstanceID: Int] = [:]
+    /// What was last merged of each task's reports (written only by the batches' writes).
+    nonisolated let mergedReports = Mutex(MergedReports())
     /// What each instance's tasks use, by task ARN, from its last sync (``recordUsage(_:)``).
     var usage: [InstanceID: [String: Utilization]] = [:]
     /// What each node's agent last reported of its container engine (``recordRuntimeHealth(_:instance:)``).
@@ -52,8 +58,9 @@ public actor Controller {
     private var pollers: [InstanceID: [UUID: CheckedContinuation<Void, Never>]] = [:]
     private var pollTimers: [UUID: Task<Void, Never>] = [:]
     private var releasingPolls = false
-    /// The source of every seed: placements, IDs. Fixed in tests for reproducible runs.
-    private var random: SeededRandom
+    /// The source of every seed: placements, IDs. Fixed in tests for reproducible runs. Drawn from
+    /// without entering the actor.
+    private let random: Mutex<SeededRandom>
     /// Whether a node may join without an activation (`wharf dev`, `--open-registration`).
     let openRegistration: Bool
     /// The task address range nodes lease their blocks from.
@@ -99,7 +106,7 @@ public actor Controller {
         self.now = now
         self.logger = logger
         self.settings = settings
-        self.random = SeededRandom(seed: placementSeed)
+        self.random = Mutex(SeededRandom(seed: placementSeed))
         self.openRegistration = openRegistration
         self.taskCIDR = taskCIDR
         let started = now()
@@ -108,8 +115,8 @@ public actor Controller {
     }
 
     /// A fresh seed for one decision (a placement, the IDs of a write).
-    func nextSeed() -> UInt64 {
-        random.next()
+    nonisolated func nextSeed() -> UInt64 {
+        random.withLock { $0.next() }
     }
 
     /// Answers from the current state. When the state holds a batch not yet committed, the
@@ -137,7 +144,7 @@ public actor Controller {
     /// - Parameter background: an agent's report or the controller's upkeep rather than a request
     ///   someone waits on: every batch takes all waiting requests, and background writes only up
     ///   to ``backgroundPerBatch``.
-    public func write<T: Sendable>(
+    public nonisolated func write<T: Sendable>(
         background: Bool = false,
         _ body: @escaping @Sendable (ClusterState, Date) throws -> Outcome<T>
     ) async throws -> T {
@@ -149,21 +156,17 @@ public actor Controller {
                 },
                 fail: { continuation.resume(throwing: $0) }
             )
-            writesQueued += 1
-            if background { queuedBackground.append(write) } else { queued.append(write) }
-            if !flushing {
-                flushing = true
-                Task { await self.flush() }
-            }
+            let starts = pending.withLock { pending in pending.add(write, background: background) }
+            if starts { Task { await self.flush() } }
         }
     }
 
     /// Computes, applies and commits batches until no write waits.
     private func flush() async {
-        while !queued.isEmpty || !queuedBackground.isEmpty {
-            var batch = queued
-            queued = []
+        while let (requests, waiting) = pending.withLock({ $0.next(backgroundLimit: Self.backgroundPerBatch) }) {
+            var batch = requests
             let time = now()
+            let started = ContinuousClock.now
             var changes: [StateChange] = []
             var applied: [Applied] = []
             var answers: [@Sendable () -> Void] = []
@@ -182,25 +185,36 @@ public actor Controller {
                 }
             }
             for write in batch { compute(write) }
-            // Background writes fill what the requests left of the batch.
+            // Background writes fill what the requests left of the batch; those past its limit of
+            // changes go back to the front of the queue.
             var taken = 0
-            while taken < queuedBackground.count, taken < Self.backgroundPerBatch,
-                changes.count < Self.changesPerBatch
-            {
-                let write = queuedBackground[taken]
+            while taken < waiting.count, changes.count < Self.changesPerBatch {
+                batch.append(waiting[taken])
+                compute(waiting[taken])
                 taken += 1
-                batch.append(write)
-                compute(write)
             }
-            queuedBackground.removeFirst(taken)
+            if taken < waiting.count {
+                pending.withLock { $0.putBack(waiting[taken...]) }
+            }
+            let computed = ContinuousClock.now
             if !changes.isEmpty {
                 appliedBatches += 1
                 do {
                     try await store.apply(changes)
+                    let stored = ContinuousClock.now
                     storedBatches = appliedBatches
                     releaseReaders(stored: true)
                     for answer in answers { answer() }
-                    // A route that came, went or changed is news for every node.
+                    if stored - started > Self.slowBatch {
+                        logger.debug(
+                            "a batch of writes took long",
+                            metadata: [
+                                "writes.requests": "\(requests.count)", "writes.background": "\(taken)",
+                                "changes": "\(changes.count)", "compute": "\(computed - started)",
+                                "commit": "\(stored - computed)",
+                            ]
+                        )
+                    }
                     // A route or a Cloud Map name that came, went or changed is news for every node.
                     var woken =
                         state.instances.routeRevision != routes
@@ -214,6 +228,8 @@ public actor Controller {
                     wakeScheduler()
                 } catch {
                     for entry in applied.reversed() { state.revert(entry) }
+                    // The undone tasks' versions will be reached again, by other changes.
+                    mergedReports.withLock { $0.forgetAll() }
                     appliedBatches = storedBatches
                     releaseReaders(stored: false)
                     logger.error(
@@ -234,7 +250,6 @@ public actor Controller {
             }
             for (write, error) in refusals { write.fail(error) }
         }
-        flushing = false
     }
 
     private func releaseReaders(stored: Bool) {
@@ -281,8 +296,45 @@ public actor Controller {
     }
 }
 
+/// The writes waiting for the next batch: requests and scheduler rounds, and apart from them agents'
+/// reports and the controller's own upkeep (background); and whether a batch is being made.
+struct PendingWrites: Sendable {
+    var requests: [QueuedWrite] = []
+    var background: [QueuedWrite] = []
+    var flushing = false
+    /// How many writes were ever queued.
+    var count = 0
+
+    /// Queues `write`; true when no batch is being made, so the caller must start one.
+    mutating func add(_ write: QueuedWrite, background isBackground: Bool) -> Bool {
+        count += 1
+        if isBackground { background.append(write) } else { requests.append(write) }
+        guard !flushing else { return false }
+        flushing = true
+        return true
+    }
+
+    /// Takes every request and up to `backgroundLimit` background writes for the next batch; nil,
+    /// and no batch being made, when none waits.
+    mutating func next(backgroundLimit: Int) -> (requests: [QueuedWrite], background: ArraySlice<QueuedWrite>)? {
+        guard !requests.isEmpty || !background.isEmpty else {
+            flushing = false
+            return nil
+        }
+        let taken = (requests, background.prefix(backgroundLimit))
+        requests = []
+        background.removeFirst(taken.1.count)
+        return taken
+    }
+
+    /// Returns background writes a batch had no room for to the front of the queue.
+    mutating func putBack(_ writes: ArraySlice<QueuedWrite>) {
+        background.insert(contentsOf: writes, at: 0)
+    }
+}
+
 /// A write waiting for its batch.
-private struct QueuedWrite: Sendable {
+struct QueuedWrite: Sendable {
     let id = UUID()
     /// Computes the write's changes from the state, and how to answer once they are stored.
     let compute: @Sendable (ClusterState, Date) throws -> (changes: [StateChange], answer: @Sendable () -> Void)

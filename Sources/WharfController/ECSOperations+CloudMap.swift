@@ -103,7 +103,7 @@ extension ECSOperations {
     ) {
         cloudMapHandlers[name] = { (data: Data) async throws -> Data in
             let request: Request = try Self.cloudMapDecode(data)
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             return try ECSWire.encode(try await controller.write { state, now in try body(state, request, now, seed) })
         }
     }

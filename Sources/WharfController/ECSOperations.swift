@@ -324,7 +324,7 @@ struct ECSOperations: Sendable {
     ) {
         handlers[name] = { (data: Data) async throws -> Data in
             let request: Request = try ECSWire.decode(data)
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             let response = try await controller.write { state, now in try body(state, request, now, seed) }
             return try ECSWire.encode(response)
         }

@@ -121,7 +121,7 @@ struct ELBv2Operations: Sendable {
     ) {
         handlers[name] = { parameters, requestID in
             let request = try Self.decode(Input.self, parameters)
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             let output = try await controller.write { state, now in try body(state, request, now, seed) }
             return try Self.encode(name, output, requestID: requestID)
         }

@@ -160,7 +160,7 @@ struct RejoinTests {
             id: "4f8f4a6e-8f3e-4a1f-9d6a-1c2b3d4e5f64",
             code: "other-code"
         )
-        let before = await harness.controller.writesQueued
+        let before = harness.controller.writesQueued
         await #expect(throws: AgentProtocolError.self) {
             _ = try await rejoin(harness, joined.containerInstanceArn, fresh, code: "wrong")
         }
@@ -175,7 +175,7 @@ struct RejoinTests {
         } throws: { error in
             (error as? AgentProtocolError)?.message.contains("is not registered with this controller") == true
         }
-        #expect(await harness.controller.writesQueued == before, "refusals reach no writer")
+        #expect(harness.controller.writesQueued == before, "refusals reach no writer")
 
         let again = try await rejoin(harness, joined.containerInstanceArn, fresh)
         #expect(again.containerInstanceArn == joined.containerInstanceArn)

@@ -50,7 +50,7 @@ struct Harness {
     }
 
     func runTask(count: Int = 1) async throws -> ECS.RunTaskResponse {
-        let seed = await controller.nextSeed()
+        let seed = controller.nextSeed()
         return try await controller.write { state, now in
             try state.runTask(ECS.RunTaskRequest(cluster: "lab", count: count, taskDefinition: "web"), now: now, seed: seed)
         }
@@ -372,7 +372,7 @@ struct RegistrationAuthenticationTests {
     func refusedBeforeWriting() async throws {
         // No cluster `default` exists: a node registering for it would make it.
         let harness = try await Harness(openRegistration: false)
-        let before = await harness.controller.writesQueued
+        let before = harness.controller.writesQueued
         let stranger = RegisterRequest(
             cluster: "default",
             hostname: "stranger",
@@ -390,7 +390,7 @@ struct RegistrationAuthenticationTests {
             + "0123456789abcdef0123456789abcdef"
         impostor.credential = "not-the-one"
         await #expect(throws: AgentProtocolError.self) { try await harness.controller.register(impostor) }
-        #expect(await harness.controller.writesQueued == before, "nothing reached the writer")
+        #expect(harness.controller.writesQueued == before, "nothing reached the writer")
         let clusters = await harness.controller.read { state in state.clusters["default"]?.status }
         #expect(clusters != .active, "no default cluster came back")
     }

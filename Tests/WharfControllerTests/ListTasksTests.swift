@@ -20,7 +20,7 @@ struct ListTasksTests {
 
     /// Runs `count` tasks of `family`, started by `startedBy`; returns their ARNs.
     func run(_ harness: Harness, _ family: String, count: Int, startedBy: String? = nil) async throws -> [String] {
-        let seed = await harness.controller.nextSeed()
+        let seed = harness.controller.nextSeed()
         return try await harness.controller.write { state, now in
             try state.runTask(
                 ECS.RunTaskRequest(cluster: "lab", count: count, startedBy: startedBy, taskDefinition: family),

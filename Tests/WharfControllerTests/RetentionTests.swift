@@ -24,7 +24,7 @@ struct RetentionTests {
 
     /// Runs `count` tasks of `job` on the cluster; returns their ARNs.
     func run(_ harness: Harness, count: Int) async throws -> [String] {
-        let seed = await harness.controller.nextSeed()
+        let seed = harness.controller.nextSeed()
         return try await harness.controller.write { state, now in
             try state.runTask(
                 ECS.RunTaskRequest(cluster: "lab", count: count, taskDefinition: "job"),

@@ -29,7 +29,7 @@ struct AutoScalingOperations: Sendable {
             return outcome.response
         }
         on("RegisterScalableTarget") { (request: ApplicationAutoScaling.RegisterScalableTargetRequest) in
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             return try await recording { state, now in try state.registerScalableTarget(request, now: now, seed: seed) }
         }
         on("DescribeScalableTargets") { (request: ApplicationAutoScaling.DescribeScalableTargetsRequest) in
@@ -39,7 +39,7 @@ struct AutoScalingOperations: Sendable {
             try await controller.write { state, _ in try state.deregisterScalableTarget(request) }
         }
         on("PutScalingPolicy") { (request: ApplicationAutoScaling.PutScalingPolicyRequest) in
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             return try await controller.write { state, now in
                 try state.putScalingPolicy(request, now: now, seed: seed, period: period)
             }
@@ -51,7 +51,7 @@ struct AutoScalingOperations: Sendable {
             try await controller.write { state, _ in try state.deleteScalingPolicy(request) }
         }
         on("PutScheduledAction") { (request: ApplicationAutoScaling.PutScheduledActionRequest) in
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             return try await controller.write { state, now in
                 try state.putScheduledAction(request, now: now, seed: seed)
             }

@@ -120,7 +120,7 @@ struct MonitoringService: Service {
     func runScheduledActions() async {
         let due = await controller.read { state in state.dueScheduledActions(now: controller.now()) }
         for (arn, occurrence) in due {
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             do {
                 let activities = try await controller.write(background: true) { state, now in
                     try state.runScheduledAction(arn: arn, occurrence: occurrence, now: now, seed: seed)
@@ -143,7 +143,7 @@ struct MonitoringService: Service {
         let triggers = await controller.read { state in state.scalingTriggers() }
         for (alarm, policyARN) in triggers {
             guard let value = await latestValue(of: alarm, policyARN: policyARN) else { continue }
-            let seed = await controller.nextSeed()
+            let seed = controller.nextSeed()
             do {
                 let activity = try await controller.write(background: true) { state, now in
                     try state.scale(policyARN: policyARN, alarm: alarm, value: value, now: now, seed: seed)
