@@ -175,7 +175,8 @@ def main():
             if os.environ.get("WHARF_BENCH_ROUNDS"):
                 after = capacity.scrape(port)
                 for name, label in (("wharf_scheduler_round_duration_seconds", None),
-                                    ("wharf_store_operation_duration_seconds", 'store="sqlite",operation="write"'),
+                                    ("wharf_store_operation_duration_seconds",
+                                     f'store="{"postgres" if args.store else "sqlite"}",operation="write"'),
                                     ("wharf_agent_sync_duration_seconds", None)):
                     print(name, capacity.histogram_quantiles(before, after, name, [0.5, 0.9, 0.99, 1.0], label=label))
             print(f"{operation}: {results[operation]}")
