@@ -184,14 +184,8 @@ extension ClusterState {
     }
 
     /// Records what a sync reports: each task's and container's status, exit codes, bindings and
-    /// times. Only real changes are written. The instance is marked connected.
-    public func recordSync(_ request: SyncRequest, record: InstanceRecord, now: Date) -> Outcome<Void> {
-        var merged = MergedReports()
-        return recordSync(request, record: record, now: now, digests: request.tasks.map(\.mergeDigest), merged: &merged)
-    }
-
-    /// ``recordSync(_:record:now:)``, skipping the reports `merged` holds as merged already into
-    /// tasks that have not changed since.
+    /// times. Only real changes are written. The instance is marked connected. The reports `merged`
+    /// holds as merged already into tasks that have not changed since are skipped.
     /// - Parameters:
     ///   - digests: each report's ``TaskReport/mergeDigest``, in the order of `request.tasks`.
     ///   - merged: what earlier syncs merged; it is told what this one did.

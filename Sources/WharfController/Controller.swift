@@ -44,7 +44,8 @@ public actor Controller {
     var lastSeen: [InstanceID: Date] = [:]
     /// How many syncs of each instance are being answered (recorded, or held in a long poll).
     var syncsInFlight: [InstanceID: Int] = [:]
-    /// What was last merged of each task's reports (written only by the batches' writes).
+    /// What was last merged of each task's reports: written by the batches' writes, and by the
+    /// liveness sweep for the nodes it finds lost.
     nonisolated let mergedReports = Mutex(MergedReports())
     /// What each instance's tasks use, by task ARN, from its last sync (``recordUsage(_:)``).
     var usage: [InstanceID: [String: Utilization]] = [:]

@@ -74,15 +74,8 @@ extension TaskReport {
             hasher.combine(container.reason)
             hasher.combine(container.healthStatus)
             hasher.combine(container.gpuIds)
-            hasher.combine(container.networkBindings.count)
-            for binding in container.networkBindings {
-                hasher.combine(binding.bindIP)
-                hasher.combine(binding.containerPort)
-                hasher.combine(binding.hostPort)
-                hasher.combine(binding.protocol)
-                hasher.combine(binding.containerPortRange)
-                hasher.combine(binding.hostPortRange)
-            }
+            // As the merge records them.
+            hasher.combine(container.networkBindings.map(NetworkBinding.init))
         }
         return hasher.finalize()
     }

@@ -66,10 +66,13 @@ struct PlacementCacheTests {
                 tasks: [report]
             )
             _ = try await harness.controller.write { state, now in
-                state.recordSync(
+                var merged = MergedReports()
+                return state.recordSync(
                     request,
                     record: try state.authenticate(request, credentialHash: Controller.hash),
-                    now: now
+                    now: now,
+                    digests: request.tasks.map(\.mergeDigest),
+                    merged: &merged
                 )
             }
         }
