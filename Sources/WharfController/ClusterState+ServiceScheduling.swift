@@ -17,6 +17,12 @@ extension ClusterState {
     ///     what is left, and the services after it wait for the next round (they do not count as
     ///     planned, so that round plans them). A round of thousands of launches would hold its
     ///     batch's commit for long, and every write queued behind it.
+    ///   - cursor: plan only the services whose ARN sorts at or after this one: where the write
+    ///     before left off (``ServiceRound/resumeAt``).
+    ///   - taskBudget: the most tasks of the services planned that the round looks at. A service
+    ///     whose tasks would pass it is left for the next write (``ServiceRound/resumeAt``), unless
+    ///     it is the first planned: planning a service looks at each of its tasks, and a round
+    ///     over many large services would hold the writer for long.
     /// - Returns: how many tasks the round started and stopped, and what each planned service
     ///   read, with the changes that do it.
     public func scheduleServices(
@@ -24,6 +30,8 @@ extension ClusterState {
         seed: UInt64,
         evaluated: [String: ServiceInputs] = [:],
         launchBudget: Int = .max,
+        from cursor: String? = nil,
+        taskBudget: Int = .max,
         targetHealth: [TargetKey: ObservedHealth] = [:]
     ) -> Outcome<ServiceRound> {
         // The round works on its own copy of what its placements change, each cluster's placement
@@ -34,8 +42,10 @@ extension ClusterState {
         var changes: [StateChange] = []
         var round = ServiceRound()
         var random = SeededRandom(seed: seed)
-        let planned = services.all.filter { !$0.isInactive }.sorted { $0.arn < $1.arn }
+        let planned = services.all.filter { record in !record.isInactive && cursor.map { record.arn >= $0 } ?? true }
+            .sorted { $0.arn < $1.arn }
         var budget = launchBudget
+        var viewed = 0
         let groups = providerGroups
         // What plans read from outside the stored state, as digests: the capacity providers'
         // groups (every plan), and the load balancer nodes' view of the targets (a balanced
@@ -45,6 +55,7 @@ extension ClusterState {
         for record in planned {
             guard budget > 0 else {
                 round.deferred = true
+                round.resumeAt = round.resumeAt ?? record.arn
                 break
             }
             let alarmed = deploymentAlarms(of: record)
@@ -70,6 +81,12 @@ extension ClusterState {
                 continue
             }
             let ids = tasks.ids(in: record.groupKey)
+            if viewed > 0, viewed + ids.count > taskBudget {
+                round.deferred = true
+                round.resumeAt = record.arn
+                break
+            }
+            viewed += ids.count
             var mine: [ServiceTask] = []
             mine.reserveCapacity(ids.count)
             var planned = record
@@ -158,6 +175,7 @@ extension ClusterState {
                 // It may want more than it got: plan it again next round.
                 round.evaluated[record.arn] = nil
                 round.replan.insert(record.arn)
+                round.resumeAt = record.arn
             }
             round.started += plan.launches.count
             round.stopped += plan.stops.count
@@ -185,85 +203,6 @@ extension ClusterState {
             live += 1
         }
         return live == record.deployments[0].desiredCount
-    }
-
-    /// What a round looks up for many tasks and keeps once: each instance's state as the
-    /// scheduler sees it and its ARN, each cluster's task ARN prefix, and whether a task
-    /// definition has health checks.
-    struct SchedulerViews {
-        var instances: [InstanceID: ServiceTask.Instance] = [:]
-        var instanceARNs: [InstanceID: String] = [:]
-        var taskARNPrefixes: [String: [UInt8]] = [:]
-        var healthChecked: [TaskDefinitionKey: Bool] = [:]
-        /// Whether a lost instance's tasks are replaced in each cluster (``replacesLostTasks(_:)``).
-        var replacesLost: [String: Bool] = [:]
-    }
-
-    /// A task as the scheduler sees it, with what it looks up kept in `views`.
-    func schedulerView(_ task: TaskRecord, views: inout SchedulerViews) -> ServiceTask {
-        var instance = ServiceTask.Instance.gone
-        if let id = task.instance {
-            if let known = views.instances[id] {
-                instance = known
-            } else {
-                let record = instances[id]
-                switch (record?.status, record?.agentConnected) {
-                case (nil, _), (.inactive?, _): instance = .gone
-                case (_, false?):
-                    // The task's cluster is its instance's.
-                    let replaces = views.replacesLost[task.cluster] ?? replacesLostTasks(task.cluster)
-                    views.replacesLost[task.cluster] = replaces
-                    instance = replaces ? .lost : .usable
-                case (.draining?, _): instance = .draining
-                default: instance = .usable
-                }
-                views.instances[id] = instance
-            }
-        }
-        let health: ServiceTask.Health
-        switch task.health {
-        case .healthy: health = .healthy
-        case .unhealthy: health = .unhealthy
-        case .unknown:
-            let checked: Bool
-            if let known = views.healthChecked[task.taskDefinition] {
-                checked = known
-            } else {
-                checked = taskDefinitions[task.taskDefinition]?.hasHealthChecks ?? false
-                views.healthChecked[task.taskDefinition] = checked
-            }
-            health = checked ? .unknown : .none
-        }
-        var instanceARN = ""
-        if let id = task.instance {
-            if let known = views.instanceARNs[id] {
-                instanceARN = known
-            } else {
-                instanceARN = instances.arn(of: id, cluster: task.cluster)
-                views.instanceARNs[id] = instanceARN
-            }
-        }
-        let prefix: [UInt8]
-        if let known = views.taskARNPrefixes[task.cluster] {
-            prefix = known
-        } else {
-            prefix = taskARNPrefix(cluster: task.cluster)
-            views.taskARNPrefixes[task.cluster] = prefix
-        }
-        var view = ServiceTask(
-            arn: Self.taskARN(task.id, prefix: prefix),
-            deployment: task.startedBy ?? "",
-            instanceArn: instanceARN,
-            instance: instance,
-            lastStatus: task.lastStatus,
-            desiredStatus: task.desiredStatus,
-            health: health,
-            startedAt: task.startedAt?.timeIntervalSince1970,
-            stopCode: task.stopCode,
-            stoppedReason: task.stoppedReason
-        )
-        view.capacityProvider = task.capacityProviderName
-        return view
     }
 
     /// The cluster tag that turns off the replacement of a lost instance's service tasks (value

@@ -29,7 +29,10 @@ public actor Controller {
     /// the rest wait for the next batch. A fleet's reports arrive in bursts of thousands; a batch
     /// of all of them held every request behind its commit.
     static let backgroundPerBatch = 256
-    static let changesPerBatch = 2000
+    static let changesPerBatch = 1000
+    /// The changes past which a batch that holds requests takes no more background writes: its
+    /// requests' callers wait for its commit.
+    static let changesBesideRequests = 250
     /// A batch that takes longer than this from its first computation to its commit is logged (debug).
     static let slowBatch = Duration.milliseconds(50)
     /// How many writes were ever queued (requests, reports, upkeep): what tests count to show that
@@ -149,6 +152,14 @@ public actor Controller {
         background: Bool = false,
         _ body: @escaping @Sendable (ClusterState, Date) throws -> Outcome<T>
     ) async throws -> T {
+        try await write(lane: background ? .background : .request, body)
+    }
+
+    /// ``write(background:_:)`` in the given lane (``WriteLane``).
+    nonisolated func write<T: Sendable>(
+        lane: WriteLane,
+        _ body: @escaping @Sendable (ClusterState, Date) throws -> Outcome<T>
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let write = QueuedWrite(
                 compute: { state, now in
@@ -157,7 +168,7 @@ public actor Controller {
                 },
                 fail: { continuation.resume(throwing: $0) }
             )
-            let starts = pending.withLock { pending in pending.add(write, background: background) }
+            let starts = pending.withLock { pending in pending.add(write, lane: lane) }
             if starts { Task { await self.flush() } }
         }
     }
@@ -189,7 +200,8 @@ public actor Controller {
             // Background writes fill what the requests left of the batch; those past its limit of
             // changes go back to the front of the queue.
             var taken = 0
-            while taken < waiting.count, changes.count < Self.changesPerBatch {
+            let limit = requests.isEmpty ? Self.changesPerBatch : Self.changesBesideRequests
+            while taken < waiting.count, changes.count < limit {
                 batch.append(waiting[taken])
                 compute(waiting[taken])
                 taken += 1
@@ -295,52 +307,6 @@ public actor Controller {
         releasingPolls = true
         wakePollers(of: Set(pollers.keys))
     }
-}
-
-/// The writes waiting for the next batch: requests and scheduler rounds, and apart from them agents'
-/// reports and the controller's own upkeep (background); and whether a batch is being made.
-struct PendingWrites: Sendable {
-    var requests: [QueuedWrite] = []
-    var background: [QueuedWrite] = []
-    var flushing = false
-    /// How many writes were ever queued.
-    var count = 0
-
-    /// Queues `write`; true when no batch is being made, so the caller must start one.
-    mutating func add(_ write: QueuedWrite, background isBackground: Bool) -> Bool {
-        count += 1
-        if isBackground { background.append(write) } else { requests.append(write) }
-        guard !flushing else { return false }
-        flushing = true
-        return true
-    }
-
-    /// Takes every request and up to `backgroundLimit` background writes for the next batch; nil,
-    /// and no batch being made, when none waits.
-    mutating func next(backgroundLimit: Int) -> (requests: [QueuedWrite], background: ArraySlice<QueuedWrite>)? {
-        guard !requests.isEmpty || !background.isEmpty else {
-            flushing = false
-            return nil
-        }
-        let taken = (requests, background.prefix(backgroundLimit))
-        requests = []
-        background.removeFirst(taken.1.count)
-        return taken
-    }
-
-    /// Returns background writes a batch had no room for to the front of the queue.
-    mutating func putBack(_ writes: ArraySlice<QueuedWrite>) {
-        background.insert(contentsOf: writes, at: 0)
-    }
-}
-
-/// A write waiting for its batch.
-struct QueuedWrite: Sendable {
-    let id = UUID()
-    /// Computes the write's changes from the state, and how to answer once they are stored.
-    let compute: @Sendable (ClusterState, Date) throws -> (changes: [StateChange], answer: @Sendable () -> Void)
-    /// Answers with an error.
-    let fail: @Sendable (any Error) -> Void
 }
 
 /// How the controller paces agents.

@@ -12,6 +12,9 @@ public struct ServiceRound: Equatable, Sendable {
     public var deferred = false
     /// The services the budget cut short: planned again next round whatever changes.
     public var replan: Set<String> = []
+    /// Where the next write of the same round starts (its `cursor`): the first service a budget
+    /// left unplanned or cut short; nil when the round planned every service.
+    public var resumeAt: String?
     /// How long the round's decisions took to compute (not its wait for the writer nor its
     /// commit): what the scheduler spaces its rounds by. Set by the ``Controller``.
     public var computeTime: Duration = .zero

@@ -123,8 +123,8 @@ struct SyncBatchTests {
 
 @Suite("A round's launch budget")
 struct LaunchBudgetTests {
-    @Test("a round starts at most its budget; the service cut short and those after it are planned in the rounds that follow, until all run")
-    func budget() async throws {
+    /// A node with room for all, and two services, one and two, of six tasks each.
+    static func twoServices() async throws -> Harness {
         let harness = try await Harness()
         _ = try await harness.join("a", memory: 8192)
         _ = try await harness.controller.write { state, now in
@@ -137,6 +137,12 @@ struct LaunchBudgetTests {
                                         now: now, deploymentID: "ecs-svc/\(name)")
             }
         }
+        return harness
+    }
+
+    @Test("a round starts at most its budget; the service cut short and those after it are planned in the rounds that follow, until all run")
+    func budget() async throws {
+        let harness = try await Self.twoServices()
         var started: [Int] = []
         for _ in 0..<5 {
             let round = try await harness.controller.scheduleServices(onlyChanged: true, launchBudget: 4)
@@ -154,5 +160,30 @@ struct LaunchBudgetTests {
                 .flatMap { $0.events ?? [] }.map { $0.message ?? "" }
         }
         #expect(events?.contains { $0.contains("unable to place") } == false, "a deferred launch is not a placement failure")
+    }
+
+    @Test("a round goes on where its last write left off, each write within its budgets; what its earlier writes planned stays remembered")
+    func resumes() async throws {
+        let harness = try await Self.twoServices()
+        func name(_ arn: String?) -> String? { arn.map { String($0.split(separator: "/").last ?? "") } }
+        // A full round in writes of at most 4 launches, each looking at 1 task at most past its
+        // first service's.
+        var writes: [ServiceRound] = []
+        var cursor: String?
+        repeat {
+            let round = try await harness.controller.scheduleServices(onlyChanged: false, launchBudget: 4, from: cursor, taskBudget: 1)
+            writes.append(round)
+            cursor = round.resumeAt
+        } while cursor != nil && writes.count < 10
+        #expect(writes.map(\.started) == [4, 2, 4, 2])
+        #expect(writes.map { name($0.resumeAt) } == ["one", "two", "two", nil])
+        #expect(writes.map { $0.evaluated.keys.compactMap(name).sorted() } == [[], ["one"], [], ["two"]],
+                "the second write stopped before two: one's four tasks used the budget of tasks looked at")
+        let remembered = await harness.controller.lastEvaluated.keys.compactMap(name).sorted()
+        #expect(remembered == ["one", "two"], "the later writes kept what the earlier ones planned")
+        let counts = try await harness.controller.read { state in
+            try state.describeServices(ECS.DescribeServicesRequest(cluster: "lab", services: ["one", "two"])).services?.map(\.pendingCount)
+        }
+        #expect(counts == [6, 6])
     }
 }

@@ -34,7 +34,7 @@ struct WriterBatchTests {
         #expect(controller.writesQueued == count)
     }
 
-    @Test("a batch takes every waiting request first, then up to 256 reports; the others wait for the next batch")
+    @Test("a batch takes up to 256 reports; the others wait for the next batch")
     func backgroundLimit() async throws {
         let store = GatedStore()
         let controller = try await Self.controller(store)
@@ -47,45 +47,72 @@ struct WriterBatchTests {
             })
         }
         try await Self.queued(controller, 301)
-        let late = Task { try await controller.write { _, _ in Outcome((), [setting("late")]) } }
-        try await Self.queued(controller, 302)
         store.release(through: 3)
         try await first.value
-        try await late.value
         for report in reports { try await report.value }
         let batches = store.batches
-        #expect(batches.map(\.count) == [1, 257, 44])
-        #expect(batches.dropFirst().first?.first == setting("late"),
-                "the request comes before the reports queued ahead of it")
-        #expect(Set(batches.joined().map { "\($0)" }).count == 302, "every write was stored once")
+        #expect(batches.map(\.count) == [1, 256, 44])
+        #expect(Set(batches.joined().map { "\($0)" }).count == 301, "every write was stored once")
     }
 
-    @Test("reports past a batch's 2,000 changes wait for the next batch")
+    @Test("reports fill a batch up to 1,000 changes, and up to 250 beside a request; the rest wait for the next batch")
     func changeLimit() async throws {
         let store = GatedStore()
         let controller = try await Self.controller(store)
         let first = Task { try await controller.write { _, _ in Outcome((), [setting("first")]) } }
         try await store.waitForBatches(1)
-        var reports: [Task<Void, any Error>] = []
-        for (index, name) in ["a", "b", "c", "d"].enumerated() {
-            let count = name == "d" ? 1 : 1500
-            reports.append(Task {
+        var writes: [Task<Void, any Error>] = []
+        for (index, name) in ["a", "b", "c", "d", "e"].enumerated() {
+            let count = name == "e" ? 1 : 600
+            writes.append(Task {
                 try await controller.write(background: true) { _, _ in
                     Outcome((), (0..<count).map { setting("\(name)\($0)") })
                 }
             })
             try await Self.queued(controller, index + 2)
         }
+        writes.append(Task { try await controller.write { _, _ in Outcome((), [setting("late")]) } })
+        try await Self.queued(controller, 7)
         store.release(through: 10)
         try await first.value
-        for report in reports { try await report.value }
+        for write in writes { try await write.value }
         let batches = store.batches
-        #expect(batches.map(\.count) == [1, 3000, 1501])
-        #expect(batches.count == 3)
-        if batches.count == 3 {
-            #expect(batches[1].first == setting("a0") && batches[1].last == setting("b1499"))
-            #expect(batches[2].first == setting("c0") && batches[2].last == setting("d0"))
+        #expect(batches.map(\.count) == [1, 601, 1200, 601])
+        if batches.count == 4 {
+            #expect(batches[1].first == setting("late") && batches[1].last == setting("a599"),
+                    "beside the request, one report: its 600 changes passed 250")
+            #expect(batches[2].first == setting("b0") && batches[2].last == setting("c599"))
+            #expect(batches[3].first == setting("d0") && batches[3].last == setting("e0"))
         }
+    }
+
+    @Test("a round waits for the requests queued before it and for at most one batch of reports; after two batches it goes first")
+    func roundLane() {
+        func write() -> QueuedWrite { QueuedWrite(compute: { _, _ in ([], {}) }, fail: { _ in }) }
+        var pending = PendingWrites()
+        let (request, report, round, report2) = (write(), write(), write(), write())
+        _ = pending.add(request, lane: .request)
+        _ = pending.add(report, lane: .background)
+        _ = pending.add(round, lane: .scheduler)
+        let first = pending.next(backgroundLimit: 10)
+        #expect(first?.requests.map(\.id) == [request.id] && first?.background.map(\.id) == [report.id])
+        _ = pending.add(report2, lane: .background)
+        let second = pending.next(backgroundLimit: 10)
+        #expect(second?.requests.map(\.id) == [round.id] && second?.background.isEmpty == true,
+                "passed over once, the round goes before the reports, alone")
+        let third = pending.next(backgroundLimit: 10)
+        #expect(third?.background.map(\.id) == [report2.id])
+        // A steady stream of requests passes a round over twice at most.
+        let (late, one, two, three) = (write(), write(), write(), write())
+        _ = pending.add(late, lane: .scheduler)
+        var order: [UUID] = []
+        for request in [one, two, three] {
+            _ = pending.add(request, lane: .request)
+            order += pending.next(backgroundLimit: 10)?.requests.map(\.id) ?? []
+        }
+        order += pending.next(backgroundLimit: 10)?.requests.map(\.id) ?? []
+        #expect(order == [one.id, two.id, late.id, three.id])
+        #expect(pending.next(backgroundLimit: 10) == nil)
     }
 
     @Test("reports put back go ahead of those that came meanwhile; the caller that finds no batch running starts one")
@@ -94,14 +121,14 @@ struct WriterBatchTests {
         let (request, one, two, three, late) = (write(), write(), write(), write(), write())
         var pending = PendingWrites()
         let starts = [
-            pending.add(request, background: false), pending.add(one, background: true),
-            pending.add(two, background: true), pending.add(three, background: true),
+            pending.add(request, lane: .request), pending.add(one, lane: .background),
+            pending.add(two, lane: .background), pending.add(three, lane: .background),
         ]
         #expect(starts == [true, false, false, false])
         let batch = pending.next(backgroundLimit: 2)
         #expect(batch?.requests.map(\.id) == [request.id])
         #expect(batch?.background.map(\.id) == [one.id, two.id])
-        let lateStarts = pending.add(late, background: true)
+        let lateStarts = pending.add(late, lane: .background)
         #expect(!lateStarts)
         // The batch had room for one of its two reports.
         pending.putBack([two][...])
@@ -109,7 +136,7 @@ struct WriterBatchTests {
         #expect(next?.background.map(\.id) == [two.id, three.id, late.id])
         let none = pending.next(backgroundLimit: 10)
         #expect(none == nil)
-        let restarts = pending.add(write(), background: false)
+        let restarts = pending.add(write(), lane: .request)
         #expect(restarts, "the queue ran dry, so the next write starts a batch")
         #expect(pending.count == 6)
     }
