@@ -52,6 +52,8 @@ def main():
         service_tasks = args.tasks - run_tasks
         services = [5000] * (service_tasks // 5000) + ([service_tasks % 5000] if service_tasks % 5000 else [])
         print(f"{args.agents} agents joined; starting {service_tasks} tasks in {len(services)} services and {run_tasks} with {run_tasks // 10} RunTask calls")
+        store_label = f'store="{"postgres" if args.store else "sqlite"}",operation="write"'
+        metrics_start = capacity.scrape(port)
         start = time.monotonic()
         for index, count in enumerate(services):
             bench.ecs(port, "CreateService", {"serviceName": f"s{index}", "taskDefinition": "load", "desiredCount": count})
@@ -85,6 +87,15 @@ def main():
             future.result()
         pool.shutdown()
         rss_running = capacity.rss_mib(controller.pid)
+        # The store's transactions from the first CreateService until every task ran: how long a
+        # batch's commit took (bucket bounds, and the mean from the histogram's sum and count).
+        metrics_running = capacity.scrape(port)
+        store_name = "wharf_store_operation_duration_seconds"
+        store_writes, store_count = capacity.histogram_quantiles(metrics_start, metrics_running, store_name,
+                                                                 [0.5, 0.9, 0.99], label=store_label)
+        store_sum = (metrics_running.get(f"{store_name}_sum{{{store_label}}}", 0)
+                     - metrics_start.get(f"{store_name}_sum{{{store_label}}}", 0))
+        store_writes.update(count=store_count, mean_ms=round(store_sum / store_count * 1000, 2) if store_count else None)
         # What the tasks themselves cost, once the start's transient allocations are over: RSS
         # after --settle seconds of nothing but idle syncs. What the settled cluster costs the
         # controller over the same window: its CPU, and the time its scheduler rounds take.
@@ -105,6 +116,7 @@ def main():
                   "seconds_until_placed": round(placed_at, 2) if placed_at else None,
                   "placements_per_second": round(args.tasks / placed_at) if placed_at else None,
                   "seconds_until_running": round(running_at, 2) if running_at else None,
+                  "store_writes_until_running": store_writes,
                   "controller_rss_mib": round(rss_running, 1), "simulator_rss_mib": round(capacity.rss_mib(sim.pid), 1),
                   "controller_rss_before_tasks_mib": round(idle_rss, 1),
                   "controller_rss_settled_mib": round(rss_settled, 1),

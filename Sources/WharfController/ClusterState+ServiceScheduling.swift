@@ -92,15 +92,17 @@ extension ClusterState {
             var planned = record
             planned.protectionLapsesAt = nil
             for id in ids {
-                guard let task = tasks[id] else { continue }
-                var view = schedulerView(task, views: &views)
-                view.targetHealth = self.targetHealth(of: task, service: record, observed: targetHealth)
-                if let until = task.protectedUntil, until > now, task.desiredStatus == .running {
-                    view.isProtected = true
-                    let lapse = until.timeIntervalSince1970
-                    planned.protectionLapsesAt = min(planned.protectionLapsesAt ?? lapse, lapse)
+                // Looked at in place: a copy of each record cost a retain and a release per member.
+                tasks.withRecord(id) { task in
+                    var view = schedulerView(task, views: &views)
+                    view.targetHealth = self.targetHealth(of: task, service: record, observed: targetHealth)
+                    if let until = task.protectedUntil, until > now, task.desiredStatus == .running {
+                        view.isProtected = true
+                        let lapse = until.timeIntervalSince1970
+                        planned.protectionLapsesAt = min(planned.protectionLapsesAt ?? lapse, lapse)
+                    }
+                    mine.append(view)
                 }
-                mine.append(view)
             }
             var demands: [TaskDefinitionKey: TaskDemand] = [:]
             var constraints: [TaskDefinitionKey: [ECS.PlacementConstraint]] = [:]

@@ -187,20 +187,30 @@ extension ServiceScheduler {
     /// does; `pendingCount` the tasks wanted running that do not run yet.
     func finish(_ plan: inout Plan, tasks: [ServiceTask]) {
         let stopping = Set(plan.stops.map(\.taskArn))
-        let present = Self.present(tasks)
-        let live = present.filter { $0.isLive && !stopping.contains($0.arn) }
+        // Counted in place, never filtered into copies: a copy of 5,000 tasks costs a retain and a
+        // release for each of their members, and a service is planned again whenever its tasks
+        // report.
+        func isLive(_ task: ServiceTask) -> Bool {
+            Self.isPresent(task) && task.isLive && (stopping.isEmpty || !stopping.contains(task.arn))
+        }
         var deployments = plan.record.deployments
         let launched = Dictionary(grouping: plan.launches, by: \.deployment).mapValues(\.count)
         for index in deployments.indices {
             let id = deployments[index].id
-            // Counted in place: a filtered copy of 5,000 tasks costs a retain for each of their members.
-            deployments[index].runningCount = present.count { $0.deployment == id && $0.lastStatus == .running }
+            deployments[index].runningCount = tasks.count {
+                $0.deployment == id && $0.lastStatus == .running && Self.isPresent($0)
+            }
             deployments[index].pendingCount =
-                live.count { $0.deployment == id && $0.lastStatus != .running } + (launched[id] ?? 0)
-            if index > 0 { deployments[index].desiredCount = live.count { $0.deployment == id } }
+                tasks.count { $0.deployment == id && $0.lastStatus != .running && isLive($0) } + (launched[id] ?? 0)
+            if index > 0 { deployments[index].desiredCount = tasks.count { $0.deployment == id && isLive($0) } }
         }
         // Older deployments whose tasks have all stopped are done.
-        let ids = Set(present.map(\.deployment))
+        var ids: Set<String> = []
+        var presentCount = 0
+        for task in tasks where Self.isPresent(task) {
+            presentCount += 1
+            if !ids.contains(task.deployment) { ids.insert(task.deployment) }
+        }
         deployments = deployments.enumerated().filter { $0.offset == 0 || ids.contains($0.element.id) }.map(\.element)
         guard var primary = deployments.first else { return }
         let record = plan.record
@@ -210,9 +220,11 @@ extension ServiceScheduler {
         deployments[0] = primary
         plan.record.deployments = deployments
         ServiceDeploymentHistory.refresh(&plan.record, now: moment)
-        let healthyPrimary = live.count { $0.deployment == primary.id && $0.isHealthy && $0.instance == .usable }
+        let healthyPrimary = tasks.count {
+            $0.deployment == primary.id && $0.isHealthy && $0.instance == .usable && isLive($0)
+        }
         let settled =
-            deployments.count == 1 && plan.launches.isEmpty && plan.stops.isEmpty && present.count == healthyPrimary
+            deployments.count == 1 && plan.launches.isEmpty && plan.stops.isEmpty && presentCount == healthyPrimary
             && healthyPrimary == primary.desiredCount
         // A deployment with alarms watches them for its bake time once settled, then completes.
         var baked = true
@@ -265,7 +277,7 @@ extension ServiceScheduler {
         deployments[0] = primary
         plan.record.deployments = deployments
         ServiceDeploymentHistory.refresh(&plan.record, now: moment)
-        if record.status == .draining, present.isEmpty, plan.launches.isEmpty {
+        if record.status == .draining, presentCount == 0, plan.launches.isEmpty {
             plan.record.status = .inactive
             plan.record.inactiveAt = moment
         }

@@ -161,6 +161,9 @@ public struct ServiceScheduler: Sendable {
                 countFailure(&plan, task.arn)
             }
         }
+        // Only when there is something to remove: removing makes the array's storage its own, a
+        // copy of every task.
+        guard !plan.stops.isEmpty else { return live }
         let stopped = Set(plan.stops.map(\.taskArn))
         live.removeAll { stopped.contains($0.arn) }
         return live

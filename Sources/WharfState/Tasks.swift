@@ -41,6 +41,13 @@ public struct Tasks: Sendable {
         return predicate(slab[slot])
     }
 
+    /// What `body` makes of task `id`, looked at in place (a lookup by subscript copies the whole
+    /// record); nil when no such task is held.
+    public func withRecord<Result>(_ id: TaskID, _ body: (TaskRecord) throws -> Result) rethrows -> Result? {
+        guard let slot = slots[id] else { return nil }
+        return try body(slab[slot])
+    }
+
     /// Every task, in no particular order.
     public var all: ContiguousArray<TaskRecord> { slab }
 

@@ -64,6 +64,8 @@ struct TasksTests {
         #expect(state.tasks[TaskID(high: 1, low: 4)]?.lastStatus == .running)
         #expect(state.tasks.contains(TaskID(high: 1, low: 4)) { $0.lastStatus == .running })
         #expect(!state.tasks.contains(TaskID(high: 1, low: 5)) { _ in true })
+        #expect(state.tasks.withRecord(TaskID(high: 1, low: 4)) { $0.lastStatus } == .running)
+        #expect(state.tasks.withRecord(TaskID(high: 1, low: 5)) { _ in true } == nil, "a removed task is not looked at")
         #expect(Set(state.tasks.all.map(\.id)) == [TaskID(high: 1, low: 2), TaskID(high: 1, low: 4)])
         state.apply(.putTask(Sample.task(6)))
         #expect(state.tasks[TaskID(high: 1, low: 6)]?.id == TaskID(high: 1, low: 6))
