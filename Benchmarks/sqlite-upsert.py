@@ -28,7 +28,8 @@ def measure(mode, directory, table_rows, rows, rounds, body_bytes):
         db.execute("INSERT INTO tasks (id, cluster, body) VALUES " + ", ".join(["(?, ?, ?)"] * len(chunk)),
                    [value for key in chunk for value in (key, "default", "x" * body_bytes)])
     db.execute("COMMIT")
-    conflict = "" if mode == "replace" else " ON CONFLICT (id) DO UPDATE SET cluster = excluded.cluster, body = excluded.body"
+    conflict = "" if mode == "replace" else (
+        " ON CONFLICT (id) DO UPDATE SET cluster = excluded.cluster, body = excluded.body")
     verb = "INSERT OR REPLACE" if mode == "replace" else "INSERT"
     times = []
     for round_number in range(rounds):
