@@ -18,13 +18,13 @@ import WharfStore
 /// reports the actor's queue is long, and a RunTask that entered it for its seed and again to be
 /// queued waited behind that queue twice (see docs/architecture.md).
 public actor Controller {
-    private var state: ClusterState
-    private let store: any ClusterStore
+    var state: ClusterState
+    let store: any ClusterStore
     let now: @Sendable () -> Date
     let logger: Logger
     let settings: AgentTimings
     /// Writes waiting for the next batch, and whether a batch is being committed.
-    private let pending = Mutex(PendingWrites())
+    let pending = Mutex(PendingWrites())
     /// The most background writes one batch takes, and the changes past which it takes no more:
     /// the rest wait for the next batch. A fleet's reports arrive in bursts of thousands; a batch
     /// of all of them held every request behind its commit.
@@ -39,8 +39,8 @@ public actor Controller {
     /// a refused caller never reached the writer.
     nonisolated var writesQueued: Int { pending.withLock { $0.count } }
     /// Batches applied in memory so far, and how many of them the store has committed.
-    private var appliedBatches = 0
-    private var storedBatches = 0
+    var appliedBatches = 0
+    var storedBatches = 0
     /// Reads waiting for the batch they saw to be committed (true) or undone (false).
     private var readers: [(batch: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     /// When each agent last synced (memory only: after a restart every agent gets a full grace period).
@@ -59,7 +59,7 @@ public actor Controller {
     /// What each load balancer node's HAProxy served of each target group, from its last sync.
     var targetTraffic: [InstanceID: [TargetGroupTraffic]] = [:]
     /// Syncs held open, by instance, with the timers that end them.
-    private var pollers: [InstanceID: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    var pollers: [InstanceID: [UUID: CheckedContinuation<Void, Never>]] = [:]
     private var pollTimers: [UUID: Task<Void, Never>] = [:]
     private var releasingPolls = false
     /// The source of every seed: placements, IDs. Fixed in tests for reproducible runs. Drawn from
@@ -173,102 +173,18 @@ public actor Controller {
         }
     }
 
-    /// Computes, applies and commits batches until no write waits.
-    private func flush() async {
-        while let (requests, waiting) = pending.withLock({ $0.next(backgroundLimit: Self.backgroundPerBatch) }) {
-            var batch = requests
-            let time = now()
-            let started = ContinuousClock.now
-            var changes: [StateChange] = []
-            var applied: [Applied] = []
-            var answers: [@Sendable () -> Void] = []
-            var refusals: [(QueuedWrite, any Error)] = []
-            let routes = state.instances.routeRevision
-            let plans = state.loadBalancing.revision
-            let names = state.cloudMap.revision + state.loadBalancing.balancerRevision
-            func compute(_ write: QueuedWrite) {
-                do {
-                    let (writeChanges, answer) = try write.compute(state, time)
-                    for change in writeChanges { applied.append(state.apply(change)) }
-                    changes += writeChanges
-                    answers.append(answer)
-                } catch {
-                    refusals.append((write, error))
-                }
-            }
-            for write in batch { compute(write) }
-            // Background writes fill what the requests left of the batch; those past its limit of
-            // changes go back to the front of the queue.
-            var taken = 0
-            let limit = requests.isEmpty ? Self.changesPerBatch : Self.changesBesideRequests
-            while taken < waiting.count, changes.count < limit {
-                batch.append(waiting[taken])
-                compute(waiting[taken])
-                taken += 1
-            }
-            if taken < waiting.count {
-                pending.withLock { $0.putBack(waiting[taken...]) }
-            }
-            let computed = ContinuousClock.now
-            if !changes.isEmpty {
-                appliedBatches += 1
-                do {
-                    try await store.apply(changes)
-                    let stored = ContinuousClock.now
-                    storedBatches = appliedBatches
-                    releaseReaders(stored: true)
-                    for answer in answers { answer() }
-                    if stored - started > Self.slowBatch {
-                        logger.debug(
-                            "a batch of writes took long",
-                            metadata: [
-                                "writes.requests": "\(requests.count)", "writes.background": "\(taken)",
-                                "changes": "\(changes.count)", "compute": "\(computed - started)",
-                                "commit": "\(stored - computed)",
-                            ]
-                        )
-                    }
-                    // A route or a Cloud Map name that came, went or changed is news for every node.
-                    var woken =
-                        state.instances.routeRevision != routes
-                            || state.cloudMap.revision + state.loadBalancing.balancerRevision != names
-                        ? Set(pollers.keys) : []
-                    // A changed load balancer plan is news for the load balancer nodes.
-                    if state.loadBalancing.revision != plans {
-                        woken.formUnion(pollers.keys.filter { state.isLoadBalancerNode($0) })
-                    }
-                    wakePollers(of: woken.union(applied.compactMap(\.woken)))
-                    wakeScheduler()
-                } catch {
-                    for entry in applied.reversed() { state.revert(entry) }
-                    // The undone tasks' versions will be reached again, by other changes.
-                    mergedReports.withLock { $0.forgetAll() }
-                    appliedBatches = storedBatches
-                    releaseReaders(stored: false)
-                    logger.error(
-                        "could not store a batch of changes; it was undone",
-                        metadata: [
-                            "error": "\(error)", "writes": "\(answers.count)", "changes": "\(changes.count)",
-                        ]
-                    )
-                    let failure = ECSError(
-                        .server,
-                        "the controller could not store the change (\(error.description)); nothing was changed, "
-                            + "retry later"
-                    )
-                    for write in batch where !refusals.contains(where: { $0.0.id == write.id }) { write.fail(failure) }
-                }
-            } else {
-                for answer in answers { answer() }
-            }
-            for (write, error) in refusals { write.fail(error) }
-        }
-    }
-
-    private func releaseReaders(stored: Bool) {
+    /// Answers the reads waiting for a commit: those that saw only stored batches (`stored`), or
+    /// every one, to compute again, after an undone batch.
+    func releaseReaders(stored: Bool) {
         let waiting = readers
         readers = []
-        for (_, continuation) in waiting { continuation.resume(returning: stored) }
+        for reader in waiting {
+            if stored, reader.batch > storedBatches {
+                readers.append(reader)
+            } else {
+                reader.continuation.resume(returning: stored)
+            }
+        }
     }
 
     /// Holds a sync until the node's desired state passes `version`, the timeout ends, or the
@@ -293,7 +209,7 @@ public actor Controller {
         pollers[id]?.removeValue(forKey: key)?.resume()
     }
 
-    private func wakePollers(of ids: Set<InstanceID>) {
+    func wakePollers(of ids: Set<InstanceID>) {
         for id in ids {
             for (key, continuation) in pollers.removeValue(forKey: id) ?? [:] {
                 pollTimers.removeValue(forKey: key)?.cancel()

@@ -43,7 +43,12 @@ struct PendingWrites: Sendable {
     /// alone, when no request waits and either no background write does or the round was passed
     /// over already, or whatever waits once the round was passed over twice (so a steady stream
     /// of requests cannot hold rounds back). Nil, and no batch being made, when none waits.
-    mutating func next(backgroundLimit: Int) -> (requests: [QueuedWrite], background: ArraySlice<QueuedWrite>)? {
+    /// - Parameter release: whether an empty queue ends the batches (a batch still being committed
+    ///   keeps them going: its caller comes back once it is stored).
+    mutating func next(
+        backgroundLimit: Int,
+        release: Bool = true
+    ) -> (requests: [QueuedWrite], background: ArraySlice<QueuedWrite>)? {
         if !scheduler.isEmpty,
             roundPassedOver >= 2 || (requests.isEmpty && (roundPassedOver == 1 || background.isEmpty))
         {
@@ -51,7 +56,7 @@ struct PendingWrites: Sendable {
             return ([scheduler.removeFirst()], [])
         }
         guard !requests.isEmpty || !background.isEmpty else {
-            flushing = false
+            if release { flushing = false }
             return nil
         }
         if !scheduler.isEmpty { roundPassedOver += 1 }

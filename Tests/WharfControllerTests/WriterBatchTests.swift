@@ -141,6 +141,87 @@ struct WriterBatchTests {
         #expect(pending.count == 6)
     }
 
+    /// Whether account setting `name` is in the state, read as an answer (which waits for the
+    /// commit of what it saw).
+    private static func has(_ controller: Controller, _ name: String) async -> Bool {
+        await controller.read { $0.accountSettings[AccountSettingKey(principal: nil, name: name)] != nil }
+    }
+
+    /// Waits until `flag` is set (at most 5 s).
+    private static func wait(for flag: Flag) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !flag.isSet, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+    }
+
+    /// A write in flight (its commit held), then a round and a request queued behind it: the
+    /// request's batch comes next, then the round's. `computed` is raised when the round is computed.
+    private static func roundBehindRequest() async throws -> (
+        store: GatedStore, controller: Controller, computed: Flag,
+        first: Task<Void, any Error>, round: Task<Void, any Error>, request: Task<Void, any Error>
+    ) {
+        let store = GatedStore()
+        let controller = try await Self.controller(store)
+        let first = Task { try await controller.write { _, _ in Outcome((), [setting("first")]) } }
+        try await store.waitForBatches(1)
+        let computed = Flag()
+        let round = Task {
+            try await controller.write(lane: .scheduler) { _, _ in
+                computed.set()
+                return Outcome((), [setting("round")])
+            }
+        }
+        try await Self.queued(controller, 2)
+        let request = Task { try await controller.write { _, _ in Outcome((), [setting("request")]) } }
+        try await Self.queued(controller, 3)
+        return (store, controller, computed, first, round, request)
+    }
+
+    @Test("the next batch is computed while the one before commits; its commit and its answer wait for that commit")
+    func pipelined() async throws {
+        let (store, controller, computed, first, round, request) = try await Self.roundBehindRequest()
+        // The request's batch commits (held); the round's batch is computed meanwhile.
+        store.release(through: 1)
+        try await Self.wait(for: computed)
+        #expect(computed.isSet, "the round was computed while the request's batch was committing")
+        #expect(store.batches.count == 2, "the round's commit waits for the request's")
+        let readDone = Flag()
+        let read = Task {
+            let found = await Self.has(controller, "round")
+            readDone.set()
+            return found
+        }
+        store.release(through: 2)
+        try await request.value
+        try await store.waitForBatches(3)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!readDone.isSet, "the read that saw the round's batch waits for its commit, not the request's")
+        store.release(through: 3)
+        try await first.value
+        try await round.value
+        #expect(await read.value, "a read that saw the round's batch answered once it was stored")
+        #expect(store.batches.map(\.first) == [setting("first"), setting("request"), setting("round")])
+    }
+
+    @Test("when a commit fails, the batch computed on top of it is undone and fails too")
+    func pipelinedFailure() async throws {
+        let (store, controller, computed, first, round, request) = try await Self.roundBehindRequest()
+        store.refuse(2)
+        store.release(through: 1)
+        try await Self.wait(for: computed)
+        let read = Task { await Self.has(controller, "round") }
+        store.release(through: 10)
+        try await first.value
+        await #expect(throws: ECSError.self) { try await request.value }
+        await #expect(throws: ECSError.self) { try await round.value }
+        #expect(await read.value == false, "the read that saw the undone round was computed again")
+        #expect(await Self.has(controller, "first"))
+        #expect(await !Self.has(controller, "request"))
+        #expect(store.batches.count == 2, "the round's batch never reached the store")
+        // The writer goes on.
+        try await controller.write { _, _ in Outcome((), [setting("after")]) }
+        #expect(await Self.has(controller, "after"))
+    }
+
     @Test("a write joins the queue while the actor computes a batch")
     func queuedWithoutTheActor() async throws {
         let store = GatedStore()

@@ -9,7 +9,8 @@ final class GatedStore: ClusterStore {
     private struct Gate {
         var batches: [[StateChange]] = []
         var released = 0
-        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+        var waiting: [Int: @Sendable () -> Void] = [:]
+        var refused: Set<Int> = []
     }
     private let gate = Mutex(Gate())
 
@@ -19,29 +20,37 @@ final class GatedStore: ClusterStore {
     func load() async throws(StoreError) -> StoredState { try await stored.load() }
 
     func apply(_ changes: [StateChange]) async throws(StoreError) {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let open = gate.withLock { gate -> Bool in
+        let number = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+            let (number, open) = gate.withLock { gate -> (Int, Bool) in
                 gate.batches.append(changes)
                 let number = gate.batches.count
-                guard number > gate.released else { return true }
-                gate.waiting[number] = continuation
-                return false
+                guard number > gate.released else { return (number, true) }
+                gate.waiting[number] = { continuation.resume(returning: number) }
+                return (number, false)
             }
-            if open { continuation.resume() }
+            if open { continuation.resume(returning: number) }
+        }
+        if gate.withLock({ $0.refused.contains(number) }) {
+            throw StoreError(.write, "the test refused batch \(number)")
         }
         try await stored.apply(changes)
+    }
+
+    /// Makes the commit of batch `number` (counting from 1) fail once it is let through.
+    func refuse(_ number: Int) {
+        gate.withLock { _ = $0.refused.insert(number) }
     }
 
     func close() async {}
 
     /// Lets the commits up to batch `number` (counting from 1) through.
     func release(through number: Int) {
-        let opened = gate.withLock { gate -> [CheckedContinuation<Void, Never>] in
+        let opened = gate.withLock { gate -> [@Sendable () -> Void] in
             gate.released = max(gate.released, number)
             let due = gate.waiting.keys.filter { $0 <= number }
             return due.compactMap { gate.waiting.removeValue(forKey: $0) }
         }
-        for continuation in opened { continuation.resume() }
+        for open in opened { open() }
     }
 
     /// Waits until `count` batches have been given to the store (at most 10 s).
