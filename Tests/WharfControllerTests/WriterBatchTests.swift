@@ -181,6 +181,7 @@ struct WriterBatchTests {
         let (store, controller, computed, first, round, request) = try await Self.roundBehindRequest()
         // The request's batch commits (held); the round's batch is computed meanwhile.
         store.release(through: 1)
+        try await store.waitForBatches(2)
         try await Self.wait(for: computed)
         #expect(computed.isSet, "the round was computed while the request's batch was committing")
         #expect(store.batches.count == 2, "the round's commit waits for the request's")
