@@ -8,7 +8,8 @@ import WharfStore
 
 /// The one owner of the cluster state. Writes are computed one at a time in arrival order and
 /// applied to the state at once; all the writes that arrive while the store commits one batch
-/// form the next batch, stored in one transaction (group commit). Nothing is acknowledged before
+/// form the next batch, stored in one transaction (group commit), and computed while the batch
+/// before it commits (``flush()``, in Controller+Writer.swift). Nothing is acknowledged before
 /// its batch is stored, and no answer leaves before what it read is stored: a read that saw a
 /// batch not yet committed waits for that commit. A batch the store refuses is undone in memory,
 /// its writes fail, and the reads that saw it run again. So an acknowledged change survives a
